@@ -1,0 +1,427 @@
+//! The resolved configuration: one struct, stored as a resource and echoed into the manifest.
+//!
+//! Precedence, lowest first: the defaults below (the reference's), the scenario's `config` section, the
+//! `G6_*` environment variables the reference reads, then command-line `--set key=value`. Nothing reads the
+//! environment after start-up: [`resolve`] takes the variables as a map.
+
+use bevy_ecs::prelude::Resource;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Which behaviour the pipeline follows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Parity {
+    /// The reference's rules as designed, with the quirks of its spec section 17 fixed.
+    #[default]
+    Off,
+    /// Reproduce the reference's deterministic quirks (see the README's list of differences).
+    G6,
+}
+
+impl Parity {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_lowercase().as_str() {
+            "g6" => Ok(Self::G6),
+            "off" | "none" | "default" => Ok(Self::Off),
+            other => Err(format!("unknown parity mode `{other}`: expected `g6` or `off`")),
+        }
+    }
+    pub fn is_g6(self) -> bool {
+        self == Self::G6
+    }
+}
+
+/// A number in `[0, 1]`, checked where it is read (so a scenario error points at the value).
+#[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct Ratio(f64);
+
+impl Ratio {
+    pub fn new(v: f64) -> Result<Self, String> {
+        if v.is_finite() && (0.0..=1.0).contains(&v) {
+            Ok(Self(v))
+        } else {
+            Err(format!("{v} is not a ratio: expected a number from 0.0 to 1.0"))
+        }
+    }
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Ratio {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ratio::new(f64::deserialize(d)?).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Every tunable of one run. Field names are the keys of the scenario's `config` section and of `--set`.
+#[derive(Resource, Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Set from the scenario's `parity` field or `--parity`, not from `config`.
+    #[serde(skip_deserializing)]
+    pub parity: Parity,
+    /// Status threshold on strike coverage (`G6_STRIKE_COVERAGE_OK`, 0.75). Also drives the expansion
+    /// trigger, `clamp(0.9 x this, 0.05, 0.99)`.
+    pub strike_coverage_ok: Ratio,
+    /// Status threshold on field coverage (`G6_FIELD_COVERAGE_OK`, 0.55).
+    pub field_coverage_ok: Ratio,
+    /// Adaptive expansion on (off with `G6_DISABLE_ADAPTIVE_STRIKE_RETRY`).
+    pub adaptive_expansion: bool,
+    /// Strikes added per side by one expansion (`G6_ADAPTIVE_STRIKE_STEP`, 2).
+    pub expansion_step: u32,
+    /// Expansion cap per side (`G6_ADAPTIVE_STRIKE_MAX_ITM` / `_OTM`). Unset: `max(10, baseline + 10)`
+    /// (parity g6: `max(10, current + 10)`, which never binds).
+    pub depth_max_itm: Option<u32>,
+    pub depth_max_otm: Option<u32>,
+    /// Healthy cycles before a contraction (`G6_CONTRACT_OK_CYCLES`, 5).
+    pub contract_ok_cycles: u32,
+    /// Cycles that must pass between two contractions (`G6_CONTRACT_COOLDOWN`, 3).
+    pub contract_cooldown: u32,
+    /// Strikes removed per side by one contraction (`G6_CONTRACT_STEP`, 2).
+    pub contract_step: u32,
+    /// Parity g6 only: the cooldown's cycle number is `simulated unix time / this` (`G6_CYCLE_INTERVAL`, 60).
+    pub cooldown_clock_s: u64,
+    /// B6 clamp ceiling per index per expiry (`G6_PREFILTER_MAX_INSTRUMENTS`, 2500; floor 50).
+    pub prefilter_max_instruments: u32,
+    /// A clamp marks the expiry PARTIAL `prefilter_clamp` (`G6_PREFILTER_CLAMP_STRICT`).
+    pub prefilter_clamp_strict: bool,
+    /// No clamp at all (`G6_PREFILTER_DISABLE`).
+    pub prefilter_disable: bool,
+    /// B1 expiry map on (off with `G6_DISABLE_EXPIRY_MAP`: every expiry scans the whole universe).
+    pub expiry_map: bool,
+    /// Per-index strike step overrides (`G6_STRIKE_STEP_<INDEX>`).
+    pub strike_step: BTreeMap<String, f64>,
+    /// The reference's TRACE events (`instrument_coverage`, `field_coverage`, `expiry_map_build`) in the
+    /// event log (`G6_TRACE_COLLECTOR`).
+    pub trace: bool,
+    /// STRUCT events written to `events.jsonl` (off with `G6_DISABLE_STRUCT_EVENTS`; expectations still see them).
+    pub struct_events: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            parity: Parity::Off,
+            strike_coverage_ok: Ratio(0.75),
+            field_coverage_ok: Ratio(0.55),
+            adaptive_expansion: true,
+            expansion_step: 2,
+            depth_max_itm: None,
+            depth_max_otm: None,
+            contract_ok_cycles: 5,
+            contract_cooldown: 3,
+            contract_step: 2,
+            cooldown_clock_s: 60,
+            prefilter_max_instruments: 2500,
+            prefilter_clamp_strict: false,
+            prefilter_disable: false,
+            expiry_map: true,
+            strike_step: BTreeMap::new(),
+            trace: false,
+            struct_events: true,
+        }
+    }
+}
+
+/// Where a value came from, for the manifest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Env,
+    Set,
+}
+
+/// One value that the environment or `--set` applied on top of the scenario.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Applied {
+    pub key: String,
+    pub value: String,
+    pub source: Source,
+    /// The environment variable, when `source` is `env`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+}
+
+/// A `--set` that could not be applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetError(pub String);
+
+impl fmt::Display for SetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+enum Slot {
+    Ratio(fn(&mut Config) -> &mut Ratio),
+    U32(fn(&mut Config) -> &mut u32),
+    U64(fn(&mut Config) -> &mut u64),
+    OptU32(fn(&mut Config) -> &mut Option<u32>),
+    /// A boolean; `inverted` when the environment variable is a `DISABLE` switch.
+    Bool(fn(&mut Config) -> &mut bool, bool),
+}
+
+/// One configuration key: its name (scenario and `--set`), the reference's variable, and its slot.
+struct Key {
+    name: &'static str,
+    env: &'static str,
+    slot: Slot,
+}
+
+const KEYS: &[Key] = &[
+    Key { name: "strike_coverage_ok", env: "G6_STRIKE_COVERAGE_OK", slot: Slot::Ratio(|c| &mut c.strike_coverage_ok) },
+    Key { name: "field_coverage_ok", env: "G6_FIELD_COVERAGE_OK", slot: Slot::Ratio(|c| &mut c.field_coverage_ok) },
+    Key {
+        name: "adaptive_expansion",
+        env: "G6_DISABLE_ADAPTIVE_STRIKE_RETRY",
+        slot: Slot::Bool(|c| &mut c.adaptive_expansion, true),
+    },
+    Key { name: "expansion_step", env: "G6_ADAPTIVE_STRIKE_STEP", slot: Slot::U32(|c| &mut c.expansion_step) },
+    Key { name: "depth_max_itm", env: "G6_ADAPTIVE_STRIKE_MAX_ITM", slot: Slot::OptU32(|c| &mut c.depth_max_itm) },
+    Key { name: "depth_max_otm", env: "G6_ADAPTIVE_STRIKE_MAX_OTM", slot: Slot::OptU32(|c| &mut c.depth_max_otm) },
+    Key { name: "contract_ok_cycles", env: "G6_CONTRACT_OK_CYCLES", slot: Slot::U32(|c| &mut c.contract_ok_cycles) },
+    Key { name: "contract_cooldown", env: "G6_CONTRACT_COOLDOWN", slot: Slot::U32(|c| &mut c.contract_cooldown) },
+    Key { name: "contract_step", env: "G6_CONTRACT_STEP", slot: Slot::U32(|c| &mut c.contract_step) },
+    Key { name: "cooldown_clock_s", env: "G6_CYCLE_INTERVAL", slot: Slot::U64(|c| &mut c.cooldown_clock_s) },
+    Key {
+        name: "prefilter_max_instruments",
+        env: "G6_PREFILTER_MAX_INSTRUMENTS",
+        slot: Slot::U32(|c| &mut c.prefilter_max_instruments),
+    },
+    Key {
+        name: "prefilter_clamp_strict",
+        env: "G6_PREFILTER_CLAMP_STRICT",
+        slot: Slot::Bool(|c| &mut c.prefilter_clamp_strict, false),
+    },
+    Key {
+        name: "prefilter_disable",
+        env: "G6_PREFILTER_DISABLE",
+        slot: Slot::Bool(|c| &mut c.prefilter_disable, false),
+    },
+    Key { name: "expiry_map", env: "G6_DISABLE_EXPIRY_MAP", slot: Slot::Bool(|c| &mut c.expiry_map, true) },
+    Key { name: "trace", env: "G6_TRACE_COLLECTOR", slot: Slot::Bool(|c| &mut c.trace, false) },
+    Key { name: "struct_events", env: "G6_DISABLE_STRUCT_EVENTS", slot: Slot::Bool(|c| &mut c.struct_events, true) },
+];
+
+/// Prefix of the per-index step variables (`G6_STRIKE_STEP_NIFTY`).
+pub const STRIKE_STEP_ENV_PREFIX: &str = "G6_STRIKE_STEP_";
+
+/// The `(key, variable)` pairs honoured, for the README and `--help`.
+pub fn honoured_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
+    KEYS.iter().map(|k| (k.name, k.env))
+}
+
+/// The `G6_*` variables of this process, read once at start-up (the library never reads the environment).
+pub fn g6_env() -> BTreeMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("G6_")).collect()
+}
+
+/// The reference's truthy set: `1, true, yes, on`, case-insensitive.
+pub fn truthy(value: &str) -> bool {
+    matches!(value.trim().to_lowercase().as_str(), "1" | "true" | "yes" | "on")
+}
+
+fn parse_bool_strict(value: &str) -> Result<bool, String> {
+    match value.trim().to_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        other => Err(format!("`{other}` is not a boolean: expected true or false")),
+    }
+}
+
+fn parse_int<T: std::str::FromStr>(value: &str) -> Result<T, String> {
+    value.trim().parse::<T>().map_err(|_| format!("`{}` is not a whole number >= 0", value.trim()))
+}
+
+fn parse_step(value: &str) -> Result<f64, String> {
+    match value.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("`{}` is not a strike step: expected a number > 0", value.trim())),
+    }
+}
+
+impl Slot {
+    /// Applies a `--set` value (or an environment value when `from_env`; a `DISABLE` switch is then read
+    /// with the reference's truthy rule and inverted).
+    fn apply(&self, config: &mut Config, value: &str, from_env: bool) -> Result<(), String> {
+        match self {
+            Slot::Ratio(f) => {
+                *f(config) =
+                    Ratio::new(value.trim().parse::<f64>().map_err(|_| format!("`{}` is not a number", value.trim()))?)?
+            }
+            Slot::U32(f) => *f(config) = parse_int(value)?,
+            Slot::U64(f) => {
+                let v: u64 = parse_int(value)?;
+                *f(config) = v.max(1);
+            }
+            Slot::OptU32(f) => {
+                *f(config) = match value.trim() {
+                    "" | "none" | "None" => None,
+                    v => Some(parse_int(v)?),
+                }
+            }
+            Slot::Bool(f, inverted) => {
+                *f(config) = if from_env { truthy(value) != *inverted } else { parse_bool_strict(value)? };
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Applies environment variables and `--set` pairs on top of a scenario's configuration.
+///
+/// Environment values follow the reference: an empty or unparsable value keeps the value below it
+/// (reported in the returned warnings, never fatal). A bad `--set` is an error.
+pub fn resolve(
+    mut config: Config,
+    env: &BTreeMap<String, String>,
+    sets: &[String],
+) -> Result<(Config, Vec<Applied>, Vec<String>), SetError> {
+    let mut applied = Vec::new();
+    let mut warnings = Vec::new();
+    for key in KEYS {
+        let Some(value) = env.get(key.env) else { continue };
+        if value.trim().is_empty() {
+            continue;
+        }
+        match key.slot.apply(&mut config, value, true) {
+            Ok(()) => applied.push(Applied {
+                key: key.name.into(),
+                value: value.clone(),
+                source: Source::Env,
+                env: Some(key.env.into()),
+            }),
+            Err(e) => warnings.push(format!("ignoring {}={value:?}: {e}; keeping the default", key.env)),
+        }
+    }
+    for (var, value) in env.range(STRIKE_STEP_ENV_PREFIX.to_string()..) {
+        let Some(symbol) = var.strip_prefix(STRIKE_STEP_ENV_PREFIX) else { break };
+        match parse_step(value) {
+            Ok(step) => {
+                config.strike_step.insert(symbol.to_uppercase(), step);
+                applied.push(Applied {
+                    key: format!("strike_step.{}", symbol.to_uppercase()),
+                    value: value.clone(),
+                    source: Source::Env,
+                    env: Some(var.clone()),
+                });
+            }
+            Err(e) => warnings.push(format!("ignoring {var}={value:?}: {e}")),
+        }
+    }
+    for pair in sets {
+        let (name, value) = pair.split_once('=').ok_or_else(|| {
+            SetError(format!("--set {pair:?}: expected key=value (for example strike_coverage_ok=0.8)"))
+        })?;
+        let name = name.trim();
+        if let Some(symbol) = name.strip_prefix("strike_step.") {
+            let step = parse_step(value).map_err(|e| SetError(format!("--set {name}: {e}")))?;
+            config.strike_step.insert(symbol.to_uppercase(), step);
+        } else {
+            let key = KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
+                let names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+                SetError(format!("--set {name}: unknown key; known keys: {}, strike_step.<INDEX>", names.join(", ")))
+            })?;
+            key.slot.apply(&mut config, value, false).map_err(|e| SetError(format!("--set {name}: {e}")))?;
+        }
+        applied.push(Applied { key: name.to_string(), value: value.to_string(), source: Source::Set, env: None });
+    }
+    Ok((config, applied, warnings))
+}
+
+impl Config {
+    /// The expansion trigger: `clamp(0.9 x strike_coverage_ok, 0.05, 0.99)` (0.675 by default).
+    pub fn expansion_trigger(&self) -> f64 {
+        (0.9 * self.strike_coverage_ok.get()).clamp(0.05, 0.99)
+    }
+    /// The clamp ceiling after the floor of 50.
+    pub fn prefilter_max_allowed(&self) -> usize {
+        self.prefilter_max_instruments.max(50) as usize
+    }
+    /// The step override for an index, if any.
+    pub fn step_override(&self, symbol: &str) -> Option<f64> {
+        self.strike_step.get(&symbol.to_uppercase()).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_the_references() {
+        let c = Config::default();
+        assert_eq!((c.strike_coverage_ok.get(), c.field_coverage_ok.get()), (0.75, 0.55));
+        assert_eq!((c.contract_ok_cycles, c.contract_cooldown, c.contract_step, c.expansion_step), (5, 3, 2, 2));
+        assert_eq!(c.prefilter_max_instruments, 2500);
+        assert!((c.expansion_trigger() - 0.675).abs() < 1e-12);
+        assert!(c.adaptive_expansion && c.expiry_map && c.struct_events && !c.trace);
+    }
+
+    #[test]
+    fn precedence_scenario_then_env_then_set() {
+        let scenario = Config { contract_ok_cycles: 4, ..Config::default() };
+        let (c, applied, warnings) = resolve(
+            scenario.clone(),
+            &env(&[("G6_CONTRACT_OK_CYCLES", "6"), ("G6_CONTRACT_STEP", "1")]),
+            &["contract_ok_cycles=7".into()],
+        )
+        .unwrap();
+        assert_eq!((c.contract_ok_cycles, c.contract_step), (7, 1));
+        assert!(warnings.is_empty());
+        assert_eq!(applied.len(), 3);
+        assert_eq!(applied[2].source, Source::Set);
+        let (c, _, _) = resolve(scenario, &env(&[]), &[]).unwrap();
+        assert_eq!(c.contract_ok_cycles, 4);
+    }
+
+    #[test]
+    fn env_follows_the_references_parsing() {
+        let (c, _, warnings) = resolve(
+            Config::default(),
+            &env(&[
+                ("G6_STRIKE_COVERAGE_OK", "1.5"),
+                ("G6_FIELD_COVERAGE_OK", "abc"),
+                ("G6_DISABLE_ADAPTIVE_STRIKE_RETRY", "yes"),
+                ("G6_PREFILTER_CLAMP_STRICT", "On"),
+                ("G6_DISABLE_EXPIRY_MAP", "0"),
+                ("G6_ADAPTIVE_STRIKE_MAX_ITM", "0"),
+                ("G6_STRIKE_STEP_nifty", "75"),
+                ("G6_STRIKE_STEP_BANKNIFTY", "-1"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.strike_coverage_ok.get(), 0.75, "out of range keeps default");
+        assert_eq!(c.field_coverage_ok.get(), 0.55, "unparsable keeps default");
+        assert_eq!(warnings.len(), 3);
+        assert!(!c.adaptive_expansion);
+        assert!(c.prefilter_clamp_strict);
+        assert!(c.expiry_map, "a falsy DISABLE leaves the map on");
+        assert_eq!(c.depth_max_itm, Some(0), "explicit 0 is honoured");
+        assert_eq!(c.step_override("NIFTY"), Some(75.0));
+        assert_eq!(c.step_override("BANKNIFTY"), None);
+    }
+
+    #[test]
+    fn bad_set_is_an_error_with_a_hint() {
+        let err = resolve(Config::default(), &env(&[]), &["strike_coverage_ok=2".into()]).unwrap_err();
+        assert!(err.0.contains("not a ratio"), "{err}");
+        let err = resolve(Config::default(), &env(&[]), &["no_such_key=1".into()]).unwrap_err();
+        assert!(err.0.contains("unknown key") && err.0.contains("contract_step"), "{err}");
+        let err = resolve(Config::default(), &env(&[]), &["contract_step".into()]).unwrap_err();
+        assert!(err.0.contains("key=value"), "{err}");
+        let (c, _, _) =
+            resolve(Config::default(), &env(&[]), &["strike_step.finnifty=25".into(), "expiry_map=false".into()])
+                .unwrap();
+        assert_eq!(c.step_override("FINNIFTY"), Some(25.0));
+        assert!(!c.expiry_map);
+    }
+}

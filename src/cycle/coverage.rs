@@ -1,0 +1,165 @@
+//! Phase 7: strike coverage and field coverage (`helpers/coverage.py`).
+//!
+//! - Strike coverage: distinct positive strikes among the expiry's instruments (after the clamp, before
+//!   quotes matter) over the ladder size; 0 for an empty ladder. Default mode counts only ladder strikes, so
+//!   it never exceeds 1.0; parity g6 counts every realized strike, as the reference does (above 1.0 when
+//!   the provider returns off-ladder strikes).
+//! - Field coverage: quotes with volume, oi and avg_price all non-zero over all quotes (0 when none).
+
+use crate::config::Config;
+use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts, round_to};
+use crate::world::{
+    CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, Instrument,
+    InstrumentSet, Quote, StrikeCoverage, StrikeLadder,
+};
+use bevy_ecs::prelude::*;
+
+/// Distinct realized strikes (positive), ascending.
+pub fn realized_strikes(strikes: impl IntoIterator<Item = f64>) -> Vec<f64> {
+    let mut v: Vec<f64> = strikes.into_iter().filter(|s| *s > 0.0).collect();
+    v.sort_unstable_by(f64::total_cmp);
+    v.dedup();
+    v
+}
+
+/// Strike coverage of a ladder by the realized strikes.
+pub fn strike_coverage(ladder: &[f64], realized: &[f64], parity_g6: bool) -> f64 {
+    if ladder.is_empty() {
+        return 0.0;
+    }
+    let counted = if parity_g6 {
+        realized.len()
+    } else {
+        realized.iter().filter(|s| ladder.binary_search_by(|l| l.total_cmp(s)).is_ok()).count()
+    };
+    counted as f64 / ladder.len() as f64
+}
+
+/// Field-coverage counts over a set of quotes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FieldStats {
+    pub total: u32,
+    pub full: u32,
+    pub missing_volume: u32,
+    pub missing_oi: u32,
+    pub missing_avg_price: u32,
+}
+
+impl FieldStats {
+    pub fn measure<'a>(quotes: impl IntoIterator<Item = &'a Quote>) -> Self {
+        let mut s = Self::default();
+        for q in quotes {
+            s.total += 1;
+            let (v, o, a) = (q.volume == 0, q.oi == 0, q.avg_price == 0.0);
+            s.missing_volume += u32::from(v);
+            s.missing_oi += u32::from(o);
+            s.missing_avg_price += u32::from(a);
+            s.full += u32::from(!(v || o || a));
+        }
+        s
+    }
+    pub fn coverage(&self) -> f64 {
+        if self.total == 0 { 0.0 } else { f64::from(self.full) / f64::from(self.total) }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn measure_coverage(
+    config: Res<Config>,
+    counter: Res<CycleCounter>,
+    indices: Query<(&IndexInfo, &StrikeLadder)>,
+    instruments: Query<(&Instrument, &Quote)>,
+    mut expiries: Query<(
+        &ExpiryOrder,
+        &Expiry,
+        &ExpiryDate,
+        &ExpiryOutcome,
+        &InstrumentSet,
+        &mut StrikeCoverage,
+        &mut FieldCoverage,
+    )>,
+    mut log: ResMut<EventLog>,
+) {
+    let parity = config.parity.is_g6();
+    for (_, expiry, date, outcome, set, mut strike_cov, mut field_cov) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+        strike_cov.0 = None;
+        field_cov.0 = None;
+        let Ok((info, ladder)) = indices.get(expiry.index) else { continue };
+        if outcome.failure.is_some() {
+            continue;
+        }
+        let members: Vec<(&Instrument, &Quote)> = set.0.iter().filter_map(|(_, e)| instruments.get(*e).ok()).collect();
+        let realized = realized_strikes(members.iter().map(|(i, _)| i.strike));
+        let fields = FieldStats::measure(members.iter().map(|(_, q)| *q));
+        let s = strike_coverage(&ladder.strikes, &realized, parity);
+        strike_cov.0 = Some(s);
+        field_cov.0 = Some(fields.coverage());
+        if config.trace {
+            let (symbol, rule, expiry_date) =
+                (info.meta.symbol.clone(), expiry.rule.to_string(), date.0.map(|d| d.to_string()).unwrap_or_default());
+            let sample_missing: Vec<f64> = ladder
+                .strikes
+                .iter()
+                .copied()
+                .filter(|l| realized.binary_search_by(|r| r.total_cmp(l)).is_err())
+                .take(10)
+                .collect();
+            log.push(
+                counter.0,
+                Event::InstrumentCoverage(InstrumentCoverage {
+                    index: symbol.clone(),
+                    rule: rule.clone(),
+                    expiry: expiry_date.clone(),
+                    requested: ladder.strikes.len() as u32,
+                    realized: realized.len() as u32,
+                    pct: round_to(s * 100.0, 2),
+                    sample_missing,
+                }),
+            );
+            log.push(
+                counter.0,
+                Event::FieldCoverage(FieldCoverageEvent {
+                    index: symbol,
+                    rule,
+                    expiry: expiry_date,
+                    total: fields.total,
+                    full: fields.full,
+                    pct: round_to(fields.coverage() * 100.0, 2),
+                    missing_counts: MissingCounts {
+                        volume: fields.missing_volume,
+                        oi: fields.missing_oi,
+                        avg_price: fields.missing_avg_price,
+                    },
+                }),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strike_coverage_in_both_modes() {
+        let ladder = [100.0, 110.0, 120.0, 130.0];
+        let realized = realized_strikes([100.0, 100.0, 110.0, 140.0, 150.0, 0.0, -5.0]);
+        assert_eq!(realized, vec![100.0, 110.0, 140.0, 150.0]);
+        assert_eq!(strike_coverage(&ladder, &realized, false), 0.5, "only ladder strikes count");
+        assert_eq!(strike_coverage(&ladder, &realized, true), 1.0, "every realized strike counts");
+        let wide = realized_strikes((0..11).map(|i| 100.0 + f64::from(i) * 10.0));
+        assert!(strike_coverage(&ladder, &wide, true) > 2.7, "the reference's 2.727-style overshoot");
+        assert_eq!(strike_coverage(&ladder, &wide, false), 1.0);
+        assert_eq!(strike_coverage(&[], &realized, false), 0.0);
+    }
+
+    #[test]
+    fn field_coverage_counts_zero_as_missing() {
+        let full = Quote { last_price: 1.0, volume: 1, oi: 1, avg_price: 1.0 };
+        let quotes = [full, Quote { volume: 0, ..full }, Quote { oi: 0, avg_price: 0.0, ..full }, full];
+        let s = FieldStats::measure(&quotes);
+        assert_eq!((s.total, s.full, s.missing_volume, s.missing_oi, s.missing_avg_price), (4, 2, 1, 1, 1));
+        assert_eq!(s.coverage(), 0.5);
+        assert_eq!(FieldStats::measure(&[]).coverage(), 0.0);
+    }
+}

@@ -1,0 +1,119 @@
+//! Phase 1: the scenario director. Advances the simulated clock and the cycle counter, and activates the
+//! faults whose phase window covers this cycle.
+
+use crate::calendar::ExpiryRule;
+use crate::scenario::{Fault, Market, Phase, ProviderSpec};
+use crate::world::{CycleCounter, SimClock};
+use bevy_ecs::prelude::*;
+
+/// The scenario's script: market path, provider shape and fault phases.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Script {
+    pub market: Market,
+    pub provider: ProviderSpec,
+    pub phases: Vec<Phase>,
+}
+
+/// A fault in force this cycle, with its scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActiveFault {
+    /// `None`: every index.
+    pub index: Option<String>,
+    /// `None`: every expiry of the scoped indices.
+    pub rule: Option<ExpiryRule>,
+    pub fault: Fault,
+}
+
+/// The faults in force this cycle, in scenario order.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct ActiveFaults(pub Vec<ActiveFault>);
+
+impl ActiveFaults {
+    fn matching<'a>(&'a self, index: &'a str, rule: Option<ExpiryRule>) -> impl Iterator<Item = &'a Fault> + 'a {
+        self.0
+            .iter()
+            .filter(move |a| a.index.as_deref().is_none_or(|i| i.eq_ignore_ascii_case(index)))
+            .filter(move |a| match (a.rule, rule) {
+                (None, _) => true,
+                (Some(r), Some(q)) => r == q,
+                (Some(_), None) => false,
+            })
+            .map(|a| &a.fault)
+    }
+    /// Fraction of ladder strikes the provider drops for this expiry (the largest active one).
+    pub fn strike_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::StrikeDropout(r) = f { Some(r.get()) } else { None })
+            .fold(0.0, f64::max)
+    }
+    /// Fraction of quotes missing one of volume / oi / avg_price (the largest active one).
+    pub fn field_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::FieldDropout(r) = f { Some(r.get()) } else { None })
+            .fold(0.0, f64::max)
+    }
+    /// The provider returns nothing for this expiry.
+    pub fn outage(&self, index: &str, rule: ExpiryRule) -> bool {
+        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::Outage))
+    }
+    /// Off-ladder strikes (each CE and PE) the provider adds to this expiry's instruments.
+    pub fn stray_strikes(&self, index: &str, rule: ExpiryRule) -> u32 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::StrayStrikes(n) = f { Some(*n) } else { None })
+            .max()
+            .unwrap_or(0)
+    }
+    /// Padding rows per listed expiry of the index (summed over active phases).
+    pub fn oversize(&self, index: &str) -> u32 {
+        self.matching(index, None).filter_map(|f| if let Fault::Oversize(n) = f { Some(*n) } else { None }).sum()
+    }
+    /// Rows with an invalid expiry added to the index's universe (summed over active phases).
+    pub fn invalid_expiries(&self, index: &str) -> u32 {
+        self.matching(index, None).filter_map(|f| if let Fault::InvalidExpiries(n) = f { Some(*n) } else { None }).sum()
+    }
+}
+
+/// Ticks the cycle counter and moves the clock to this cycle's time.
+pub fn begin_cycle(mut counter: ResMut<CycleCounter>, mut clock: ResMut<SimClock>) {
+    counter.0 += 1;
+    clock.set_cycle(counter.0);
+}
+
+/// Activates the faults of every phase whose window covers this cycle.
+pub fn activate_faults(script: Res<Script>, counter: Res<CycleCounter>, mut active: ResMut<ActiveFaults>) {
+    active.0 = script
+        .phases
+        .iter()
+        .filter(|p| p.cycles.contains(counter.0))
+        .flat_map(|p| p.faults.iter().map(|f| ActiveFault { index: p.index.clone(), rule: p.rule, fault: f.clone() }))
+        .collect();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Ratio;
+
+    #[test]
+    fn scopes_and_combination() {
+        let r = |v| Ratio::new(v).unwrap();
+        let faults = ActiveFaults(vec![
+            ActiveFault {
+                index: Some("NIFTY".into()),
+                rule: Some(ExpiryRule::ThisWeek),
+                fault: Fault::StrikeDropout(r(0.4)),
+            },
+            ActiveFault { index: None, rule: None, fault: Fault::StrikeDropout(r(0.2)) },
+            ActiveFault { index: Some("nifty".into()), rule: None, fault: Fault::Oversize(100) },
+            ActiveFault { index: None, rule: None, fault: Fault::Oversize(50) },
+            ActiveFault { index: Some("BANKNIFTY".into()), rule: Some(ExpiryRule::NextWeek), fault: Fault::Outage },
+        ]);
+        assert_eq!(faults.strike_dropout("NIFTY", ExpiryRule::ThisWeek), 0.4);
+        assert_eq!(faults.strike_dropout("NIFTY", ExpiryRule::NextWeek), 0.2);
+        assert_eq!(faults.oversize("NIFTY"), 150);
+        assert_eq!(faults.oversize("SENSEX"), 50);
+        assert!(faults.outage("BANKNIFTY", ExpiryRule::NextWeek));
+        assert!(!faults.outage("BANKNIFTY", ExpiryRule::ThisWeek));
+        assert_eq!(faults.field_dropout("NIFTY", ExpiryRule::ThisWeek), 0.0);
+    }
+}

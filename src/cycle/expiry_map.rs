@@ -1,0 +1,205 @@
+//! Phase 3, B1: the expiry map. The universe is grouped once per cycle into, per index, expiry date ->
+//! universe rows (insertion-ordered buckets, rows untouched), counting and skipping invalid expiries.
+//!
+//! Normalisation follows `expiry_map.py`: a date is itself; text is accepted only as strict `YYYY-MM-DD`;
+//! anything else, or a missing expiry, is invalid. The reference builds one map per index from that
+//! index's universe; g6sim's universe spans every index, so the buckets are keyed by (index, expiry),
+//! which is the same map per index. Stats per index: `total, unique_expiries, invalid_expiry, valid,
+//! avg_per_expiry`. Unlike the reference (which only counts them, although the backlog says "counted &
+//! logged"), skipped rows are also reported: an `expiry_map_build` event whenever an index had any.
+
+use crate::calendar::parse_iso_date;
+use crate::config::Config;
+use crate::events::{Event, ExpiryMapBuild};
+use crate::world::{CycleCounter, EventLog, IndexInfo, IndexOrder, RawExpiry, Universe, UniverseRow};
+use bevy_ecs::prelude::*;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// The reference's map statistics for one index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct MapStats {
+    pub total: u32,
+    pub unique_expiries: u32,
+    pub invalid_expiry: u32,
+    pub valid: u32,
+    pub avg_per_expiry: f64,
+}
+
+/// One index's buckets, in first-seen order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct IndexBuckets {
+    pub buckets: Vec<(NaiveDate, Vec<u32>)>,
+    pub stats: MapStats,
+}
+
+/// The expiry map of this cycle, one entry per index position.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct ExpiryMap {
+    pub indices: Vec<IndexBuckets>,
+}
+
+/// The expiry of a raw row, if it is valid.
+pub fn normalize_expiry(raw: &RawExpiry) -> Option<NaiveDate> {
+    match raw {
+        RawExpiry::Date(d) => Some(*d),
+        RawExpiry::Text(t) => parse_iso_date(t.trim()),
+        RawExpiry::Missing => None,
+    }
+}
+
+impl ExpiryMap {
+    /// Builds the map in one pass over the universe. Buckets hold row positions in universe order.
+    pub fn build(rows: &[UniverseRow], index_count: usize) -> Self {
+        let mut map = ExpiryMap { indices: vec![IndexBuckets::default(); index_count] };
+        map.rebuild(rows);
+        map
+    }
+
+    /// Rebuilds in place, reusing the bucket allocations of the previous cycle where dates repeat.
+    pub fn rebuild(&mut self, rows: &[UniverseRow]) {
+        for ix in &mut self.indices {
+            ix.stats = MapStats::default();
+            for (_, bucket) in &mut ix.buckets {
+                bucket.clear();
+            }
+        }
+        // Rows arrive grouped, so remember the last bucket hit.
+        let mut last: Option<(u16, NaiveDate, usize)> = None;
+        for (pos, row) in rows.iter().enumerate() {
+            let Some(ix) = self.indices.get_mut(usize::from(row.index)) else { continue };
+            ix.stats.total += 1;
+            let Some(date) = normalize_expiry(&row.expiry) else {
+                ix.stats.invalid_expiry += 1;
+                continue;
+            };
+            let slot = match last {
+                Some((i, d, slot)) if i == row.index && d == date => slot,
+                _ => match ix.buckets.iter().position(|(d, _)| *d == date) {
+                    Some(slot) => slot,
+                    None => {
+                        ix.buckets.push((date, Vec::new()));
+                        ix.buckets.len() - 1
+                    }
+                },
+            };
+            ix.buckets[slot].1.push(pos as u32);
+            last = Some((row.index, date, slot));
+        }
+        for ix in &mut self.indices {
+            ix.buckets.retain(|(_, rows)| !rows.is_empty());
+            let s = &mut ix.stats;
+            s.unique_expiries = ix.buckets.len() as u32;
+            s.valid = s.total - s.invalid_expiry;
+            s.avg_per_expiry =
+                if s.unique_expiries == 0 { 0.0 } else { f64::from(s.valid) / f64::from(s.unique_expiries) };
+        }
+    }
+
+    /// The rows of one index's expiry (`None`: no such bucket).
+    pub fn bucket(&self, index: u16, date: NaiveDate) -> Option<&[u32]> {
+        let ix = self.indices.get(usize::from(index))?;
+        ix.buckets.iter().find(|(d, _)| *d == date).map(|(_, rows)| rows.as_slice())
+    }
+
+    pub fn stats(&self, index: u16) -> MapStats {
+        self.indices.get(usize::from(index)).map(|i| i.stats).unwrap_or_default()
+    }
+}
+
+/// The path without the map (`expiry_map = false`): scan the whole universe for one expiry.
+pub fn scan_universe(rows: &[UniverseRow], index: u16, date: NaiveDate) -> Vec<u32> {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| r.index == index && normalize_expiry(&r.expiry) == Some(date))
+        .map(|(pos, _)| pos as u32)
+        .collect()
+}
+
+/// Builds the map (when enabled) and reports skipped rows.
+pub fn build_expiry_map(
+    config: Res<Config>,
+    universe: Res<Universe>,
+    counter: Res<CycleCounter>,
+    indices: Query<(&IndexOrder, &IndexInfo)>,
+    mut map: ResMut<ExpiryMap>,
+    mut log: ResMut<EventLog>,
+) {
+    let count = indices.iter().count();
+    if map.indices.len() != count {
+        map.indices = vec![IndexBuckets::default(); count];
+    }
+    map.rebuild(&universe.rows);
+    for (order, info) in indices.iter().sort::<&IndexOrder>() {
+        let stats = map.stats(order.0);
+        let report = config.trace || (!config.parity.is_g6() && stats.invalid_expiry > 0);
+        if report {
+            let event = ExpiryMapBuild { index: info.meta.symbol.clone(), unique: stats.unique_expiries, stats };
+            log.push(counter.0, Event::ExpiryMapBuild(event));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::OptionKind;
+
+    fn row(index: u16, expiry: RawExpiry, strike: f64) -> UniverseRow {
+        UniverseRow { token: strike as u64, strike, expiry, index, kind: OptionKind::CE }
+    }
+    fn d(s: &str) -> NaiveDate {
+        parse_iso_date(s).unwrap()
+    }
+
+    #[test]
+    fn reference_cases() {
+        // Three rows, one expiry (date and text forms) -> one bucket of 3.
+        let rows = [
+            row(0, RawExpiry::Date(d("2025-10-09")), 1.0),
+            row(0, RawExpiry::Text("2025-10-09"), 2.0),
+            row(0, RawExpiry::Date(d("2025-10-09")), 3.0),
+        ];
+        let map = ExpiryMap::build(&rows, 1);
+        assert_eq!(map.bucket(0, d("2025-10-09")), Some(&[0u32, 1, 2][..]));
+        assert_eq!(
+            map.stats(0),
+            MapStats { total: 3, unique_expiries: 1, invalid_expiry: 0, valid: 3, avg_per_expiry: 3.0 }
+        );
+        // Mixed valid and invalid: valid 2, invalid 3.
+        let rows = [
+            row(0, RawExpiry::Date(d("2025-10-09")), 1.0),
+            row(0, RawExpiry::Text("2025-10-16"), 2.0),
+            row(0, RawExpiry::Text("2025-13-01"), 3.0),
+            row(0, RawExpiry::Text("not-a-date"), 4.0),
+            row(0, RawExpiry::Missing, 5.0),
+        ];
+        let stats = ExpiryMap::build(&rows, 1).stats(0);
+        assert_eq!((stats.valid, stats.invalid_expiry, stats.unique_expiries), (2, 3, 2));
+        assert_eq!(stats.avg_per_expiry, 1.0);
+        // Empty universe.
+        assert_eq!(ExpiryMap::build(&[], 1).stats(0), MapStats::default());
+    }
+
+    #[test]
+    fn keyed_per_index_and_equal_to_the_scan() {
+        let rows = [
+            row(0, RawExpiry::Date(d("2025-10-09")), 1.0),
+            row(1, RawExpiry::Date(d("2025-10-09")), 2.0),
+            row(0, RawExpiry::Date(d("2025-10-16")), 3.0),
+            row(0, RawExpiry::Date(d("2025-10-09")), 4.0),
+        ];
+        let map = ExpiryMap::build(&rows, 2);
+        assert_eq!(map.bucket(0, d("2025-10-09")), Some(&[0u32, 3][..]));
+        assert_eq!(map.bucket(1, d("2025-10-09")), Some(&[1u32][..]));
+        assert_eq!(map.bucket(1, d("2025-10-16")), None);
+        for (ix, date) in [(0, "2025-10-09"), (0, "2025-10-16"), (1, "2025-10-09")] {
+            assert_eq!(map.bucket(ix, d(date)).unwrap(), scan_universe(&rows, ix, d(date)).as_slice());
+        }
+        // Rebuilding over a different universe drops stale buckets.
+        let mut map = map;
+        map.rebuild(&rows[..1]);
+        assert_eq!(map.bucket(0, d("2025-10-16")), None);
+        assert_eq!(map.stats(1).total, 0);
+    }
+}

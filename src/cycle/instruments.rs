@@ -1,0 +1,137 @@
+//! Phase 6a: fetch each expiry's option instruments: the expiry-map bucket (or, with the map off, a scan of
+//! the universe) filtered to the ladder's strikes by exact equality, as `fetch_instruments` does. Provider
+//! faults act here: an outage returns nothing, a strike dropout loses some ladder strikes, stray strikes
+//! add instruments just above the ladder. An expiry left with nothing emits `zero_data`.
+
+use super::director::ActiveFaults;
+use super::expiry_map::{ExpiryMap, scan_universe};
+use crate::config::Config;
+use crate::events::{Event, ZeroData};
+use crate::rng::Stream;
+use crate::world::{
+    Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, Failure, IndexInfo, IndexOrder,
+    RandomSource, SimClock, StrikeLadder, Universe, UniverseRow,
+};
+use bevy_ecs::prelude::*;
+
+/// Rows whose strike is on the ladder, in provider order.
+pub fn match_ladder(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder) -> Vec<u32> {
+    rows.iter().copied().filter(|&r| ladder.contains(universe[r as usize].strike)).collect()
+}
+
+/// The ladder strikes a strike dropout of `ratio` loses: exactly `round(ratio x n)` of them.
+pub fn dropped_strikes(ladder: &[f64], ratio: f64, stream: &mut Stream) -> Vec<f64> {
+    let k = (ratio * ladder.len() as f64).round() as usize;
+    stream.choose(ladder.len(), k).into_iter().map(|i| ladder[i]).collect()
+}
+
+/// Rows of the bucket at the `n` strikes just above the ladder (a provider that does not filter exactly).
+pub fn stray_rows(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder, n: u32) -> Vec<u32> {
+    let Some(&top) = ladder.strikes.last() else { return Vec::new() };
+    let limit = top + f64::from(n) * ladder.step;
+    rows.iter().copied().filter(|&r| (top + 1e-9..=limit + 1e-9).contains(&universe[r as usize].strike)).collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn fetch_instruments(
+    config: Res<Config>,
+    clock: Res<SimClock>,
+    counter: Res<CycleCounter>,
+    random: Res<RandomSource>,
+    faults: Res<ActiveFaults>,
+    universe: Res<Universe>,
+    map: Res<ExpiryMap>,
+    indices: Query<(&IndexOrder, &IndexInfo, &StrikeLadder)>,
+    mut expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryDate, &mut Candidates, &mut ExpiryOutcome)>,
+    mut log: ResMut<EventLog>,
+) {
+    let rows = universe.rows.as_slice();
+    for (_, expiry, date, mut candidates, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+        candidates.0.clear();
+        let Ok((order, info, ladder)) = indices.get(expiry.index) else { continue };
+        let symbol = info.meta.symbol.as_str();
+        *outcome = ExpiryOutcome { strikes_requested: ladder.strikes.len() as u32, ..ExpiryOutcome::default() };
+        let Some(date) = date.0 else {
+            outcome.failure = Some(Failure::Unresolved);
+            continue;
+        };
+        let rule = expiry.rule.to_string();
+        if !faults.outage(symbol, expiry.rule) && !ladder.strikes.is_empty() {
+            let scanned;
+            let bucket: &[u32] = if config.expiry_map {
+                map.bucket(order.0, date).unwrap_or_default()
+            } else {
+                scanned = scan_universe(rows, order.0, date);
+                &scanned
+            };
+            let mut fetched = match_ladder(bucket, rows, ladder);
+            let dropout = faults.strike_dropout(symbol, expiry.rule);
+            if dropout > 0.0 {
+                let mut stream = random.stream(symbol, &rule, counter.0, "strike_dropout");
+                let lost = dropped_strikes(&ladder.strikes, dropout, &mut stream);
+                fetched.retain(|&r| !lost.contains(&rows[r as usize].strike));
+            }
+            let stray = faults.stray_strikes(symbol, expiry.rule);
+            if stray > 0 {
+                fetched.extend(stray_rows(bucket, rows, ladder, stray));
+            }
+            candidates.0 = fetched;
+        }
+        if candidates.0.is_empty() {
+            outcome.failure = Some(Failure::NoInstruments);
+            log.push(
+                counter.0,
+                Event::ZeroData(ZeroData {
+                    index: symbol.to_string(),
+                    expiry: Some(date.to_string()),
+                    rule,
+                    atm: ladder.atm,
+                    strike_count: ladder.strikes.len() as u32,
+                    ts: clock.unix(),
+                    event: "zero_data_expiry",
+                }),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::{OptionKind, RawExpiry};
+
+    fn rows(strikes: &[f64]) -> Vec<UniverseRow> {
+        strikes
+            .iter()
+            .map(|&s| UniverseRow {
+                token: s as u64,
+                strike: s,
+                expiry: RawExpiry::Missing,
+                index: 0,
+                kind: OptionKind::CE,
+            })
+            .collect()
+    }
+    fn ladder() -> StrikeLadder {
+        StrikeLadder { atm: 100.0, step: 10.0, strikes: vec![90.0, 100.0, 110.0] }
+    }
+
+    #[test]
+    fn exact_ladder_match_in_provider_order() {
+        let u = rows(&[80.0, 90.0, 95.0, 100.0, 110.0, 110.0, 120.0, 130.0]);
+        let all: Vec<u32> = (0..u.len() as u32).collect();
+        assert_eq!(match_ladder(&all, &u, &ladder()), vec![1, 3, 4, 5]);
+        assert_eq!(stray_rows(&all, &u, &ladder(), 1), vec![6]);
+        assert_eq!(stray_rows(&all, &u, &ladder(), 2), vec![6, 7]);
+    }
+
+    #[test]
+    fn dropout_loses_an_exact_count() {
+        let strikes: Vec<f64> = (0..21).map(|i| f64::from(i) * 50.0).collect();
+        let mut s = Stream::new(1, "NIFTY", "this_week", 3, "strike_dropout");
+        let lost = dropped_strikes(&strikes, 0.4, &mut s);
+        assert_eq!(lost.len(), 8);
+        assert!(dropped_strikes(&strikes, 0.0, &mut s).is_empty());
+        assert_eq!(dropped_strikes(&strikes, 1.0, &mut s).len(), 21);
+    }
+}

@@ -1,0 +1,113 @@
+//! Phase 4: resolve each index's expiry rules to dates, and build the strike ladder from the ATM, the
+//! registry step and the current depth (`strikes.py::build_strikes`).
+//!
+//! Ladder = `{atm - i x step : i = 1..itm} ∪ {atm} ∪ {atm + i x step : i = 1..otm}`, ascending. The ATM is
+//! `round(price / step) x step` with half-to-even rounding (24825 / 50 = 496.5 -> 24800). Parity g6 keeps
+//! the reference's floor of 2 strikes per side whatever the configured depth.
+
+use crate::config::Config;
+use crate::events::{AdaptiveSummary, Event};
+use crate::world::{
+    CycleCounter, EventLog, Expiry, ExpiryDate, IndexInfo, IndexOrder, ListedExpiries, SimClock, Spot, StrikeDepth,
+    StrikeLadder,
+};
+use bevy_ecs::prelude::*;
+
+/// `round(price / step) x step`, ties to even; 0 when either is not positive.
+pub fn atm_strike(price: f64, step: f64) -> f64 {
+    if price > 0.0 && step > 0.0 { (price / step).round_ties_even() * step } else { 0.0 }
+}
+
+/// The requested strikes, ascending; empty when the ATM is not positive.
+pub fn build_ladder(atm: f64, step: f64, itm: u32, otm: u32) -> Vec<f64> {
+    if atm <= 0.0 || step <= 0.0 {
+        return Vec::new();
+    }
+    let mut strikes: Vec<f64> = (1..=itm)
+        .rev()
+        .map(|i| atm - f64::from(i) * step)
+        .chain(std::iter::once(atm))
+        .chain((1..=otm).map(|i| atm + f64::from(i) * step))
+        .collect();
+    strikes.dedup();
+    strikes
+}
+
+/// Strikes per side the ladder is built with: the depth, or at least 2 in parity g6 (the reference's
+/// `max(2, int(depth x depth_scale))`).
+pub fn ladder_depth(depth: u32, parity_g6: bool) -> u32 {
+    if parity_g6 { depth.max(2) } else { depth }
+}
+
+/// Resolves every expiry rule against its index's listed expiries.
+pub fn resolve_expiries(
+    clock: Res<SimClock>,
+    indices: Query<&ListedExpiries>,
+    mut expiries: Query<(&Expiry, &mut ExpiryDate)>,
+) {
+    let today = clock.today();
+    for (expiry, mut date) in &mut expiries {
+        let listed = indices.get(expiry.index).map(|l| l.0.as_slice()).unwrap_or_default();
+        date.0 = expiry.rule.resolve(today, listed);
+    }
+}
+
+/// Builds each index's ladder for this cycle and reports the depth going into it (`adaptive_summary`).
+pub fn build_ladders(
+    config: Res<Config>,
+    counter: Res<CycleCounter>,
+    mut indices: Query<(&IndexOrder, &IndexInfo, &Spot, &StrikeDepth, &crate::world::AdaptiveState, &mut StrikeLadder)>,
+    mut log: ResMut<EventLog>,
+) {
+    let parity = config.parity.is_g6();
+    for (_, info, spot, depth, state, mut ladder) in indices.iter_mut().sort::<&IndexOrder>() {
+        let step = info.meta.step;
+        let atm = atm_strike(spot.0, step);
+        ladder.atm = atm;
+        ladder.step = step;
+        ladder.strikes = build_ladder(atm, step, ladder_depth(depth.itm, parity), ladder_depth(depth.otm, parity));
+        log.push(
+            counter.0,
+            Event::AdaptiveSummary(AdaptiveSummary {
+                index: info.meta.symbol.clone(),
+                strikes_itm: depth.itm,
+                strikes_otm: depth.otm,
+                baseline_itm: depth.baseline_itm,
+                baseline_otm: depth.baseline_otm,
+                healthy_streak: state.healthy_streak,
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_ladder_cases() {
+        assert_eq!(build_ladder(20000.0, 50.0, 2, 2), vec![19900.0, 19950.0, 20000.0, 20050.0, 20100.0]);
+        assert_eq!(build_ladder(54000.0, 100.0, 1, 1), vec![53900.0, 54000.0, 54100.0]);
+        assert_eq!(build_ladder(20000.0, 50.0, 0, 0), vec![20000.0]);
+        assert!(build_ladder(0.0, 50.0, 2, 2).is_empty());
+        assert_eq!(build_ladder(20000.0, 25.0, 1, 1), vec![19975.0, 20000.0, 20025.0]);
+        assert_eq!(build_ladder(20000.0, 50.0, 3, 1).len(), 5);
+    }
+
+    #[test]
+    fn atm_rounds_half_to_even() {
+        assert_eq!(atm_strike(24825.0, 50.0), 24800.0);
+        assert_eq!(atm_strike(24875.0, 50.0), 24900.0);
+        assert_eq!(atm_strike(24830.0, 50.0), 24850.0);
+        assert_eq!(atm_strike(54049.0, 100.0), 54000.0);
+        assert_eq!(atm_strike(0.0, 50.0), 0.0);
+    }
+
+    #[test]
+    fn parity_keeps_two_per_side() {
+        assert_eq!(ladder_depth(1, true), 2);
+        assert_eq!(ladder_depth(0, true), 2);
+        assert_eq!(ladder_depth(1, false), 1);
+        assert_eq!(ladder_depth(10, true), 10);
+    }
+}

@@ -1,0 +1,17 @@
+//! One collection cycle, one module per phase. [`schedule`] lists them in order.
+//!
+//! Each phase module holds its rules as pure functions (tested without a World) and the thin systems that
+//! apply them. Phases talk only through components, resources and the event log.
+
+pub mod adaptive;
+pub mod coverage;
+pub mod director;
+pub mod expiry_map;
+pub mod instruments;
+pub mod ladder;
+pub mod prefilter;
+pub mod provider;
+pub mod quotes;
+pub mod schedule;
+pub mod status;
+pub mod summary;

@@ -1,0 +1,200 @@
+//! Phase 5, B6: the prefilter safety valve. Caps the instruments of one index's expiry at
+//! `max(50, prefilter_max_instruments)` (default 2500) and reports each clamp with a `prefilter_clamp`
+//! event carrying the reference's fields.
+//!
+//! Which instruments survive:
+//! - parity g6, `head`: the first `max` in provider order (ascending strike, so the highest strikes go,
+//!   and strike coverage collapses when duplicates pile up at each strike);
+//! - default, `ladder_spread`: every (strike, type) pair's first instrument before any duplicate, nearest
+//!   the ATM first; ties by strike, type, token. Independent of provider order, and strike coverage is
+//!   kept whenever `max` allows one call and one put per ladder strike.
+
+use crate::config::Config;
+use crate::events::{Event, PrefilterClamp};
+use crate::world::{
+    Candidates, ClampMeta, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, IndexInfo, OptionKind, SimClock,
+    StrikeLadder, Universe, UniverseRow,
+};
+use bevy_ecs::prelude::*;
+use serde::Serialize;
+
+/// How a clamp picks the survivors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClampStrategy {
+    Head,
+    LadderSpread,
+}
+
+impl ClampStrategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Head => "head",
+            Self::LadderSpread => "ladder_spread",
+        }
+    }
+}
+
+/// Clamp metadata kept on the expiry (the reference's `prefilter_*` record fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Clamp {
+    pub original: u32,
+    pub kept: u32,
+    pub dropped: u32,
+    pub max_allowed: u32,
+    pub strategy: ClampStrategy,
+    pub strict: bool,
+}
+
+/// Whether a clamp fires: `Some(max_allowed)` when enabled and `n > max_allowed`.
+pub fn clamp_limit(n: usize, config: &Config) -> Option<usize> {
+    let max = config.prefilter_max_allowed();
+    (!config.prefilter_disable && n > max).then_some(max)
+}
+
+/// The survivors of a clamp to `max`, returned in provider order.
+pub fn select(rows: &[u32], universe: &[UniverseRow], atm: f64, max: usize, strategy: ClampStrategy) -> Vec<u32> {
+    match strategy {
+        ClampStrategy::Head => rows.iter().copied().take(max).collect(),
+        ClampStrategy::LadderSpread => {
+            let row = |r: u32| &universe[r as usize];
+            let key = |r: u32| (row(r).strike.to_bits(), row(r).kind, row(r).token);
+            // Rank of each row within its (strike, type) pair.
+            let mut by_pair: Vec<u32> = rows.to_vec();
+            by_pair.sort_unstable_by_key(|&r| key(r));
+            let mut ranked: Vec<(u32, u32)> = Vec::with_capacity(by_pair.len());
+            for (i, &r) in by_pair.iter().enumerate() {
+                let same_pair = i > 0 && {
+                    let (a, b) = (row(by_pair[i - 1]), row(r));
+                    a.strike == b.strike && a.kind == b.kind
+                };
+                let rank = if same_pair { ranked[i - 1].0 + 1 } else { 0 };
+                ranked.push((rank, r));
+            }
+            ranked.sort_unstable_by(|&(ra, a), &(rb, b)| {
+                let dist = |r: u32| (row(r).strike - atm).abs();
+                ra.cmp(&rb)
+                    .then(dist(a).total_cmp(&dist(b)))
+                    .then(row(a).strike.total_cmp(&row(b).strike))
+                    .then((row(a).kind == OptionKind::PE).cmp(&(row(b).kind == OptionKind::PE)))
+                    .then(row(a).token.cmp(&row(b).token))
+            });
+            let mut keep: Vec<u32> = ranked.into_iter().take(max).map(|(_, r)| r).collect();
+            keep.sort_unstable(); // universe positions are provider order
+            keep
+        }
+    }
+}
+
+/// Clamps each expiry's instruments and reports it.
+pub fn apply_prefilter_clamp(
+    config: Res<Config>,
+    clock: Res<SimClock>,
+    counter: Res<CycleCounter>,
+    universe: Res<Universe>,
+    indices: Query<(&IndexInfo, &StrikeLadder)>,
+    mut expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryDate, &mut Candidates, &mut ClampMeta)>,
+    mut log: ResMut<EventLog>,
+) {
+    let strategy = if config.parity.is_g6() { ClampStrategy::Head } else { ClampStrategy::LadderSpread };
+    for (_, expiry, date, mut candidates, mut meta) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+        meta.0 = None;
+        let original = candidates.0.len();
+        let Some(max) = clamp_limit(original, &config) else { continue };
+        let Ok((info, ladder)) = indices.get(expiry.index) else { continue };
+        candidates.0 = select(&candidates.0, &universe.rows, ladder.atm, max, strategy);
+        let clamp = Clamp {
+            original: original as u32,
+            kept: candidates.0.len() as u32,
+            dropped: (original - candidates.0.len()) as u32,
+            max_allowed: max as u32,
+            strategy,
+            strict: config.prefilter_clamp_strict,
+        };
+        log.push(
+            counter.0,
+            Event::PrefilterClamp(PrefilterClamp {
+                index: info.meta.symbol.clone(),
+                expiry: date.0.map(|d| d.to_string()).unwrap_or_default(),
+                rule: expiry.rule.to_string(),
+                original: clamp.original,
+                kept: clamp.kept,
+                dropped: clamp.dropped,
+                max_allowed: clamp.max_allowed,
+                strategy: strategy.as_str(),
+                ts: clock.unix(),
+                disabled: false,
+                strict: clamp.strict,
+            }),
+        );
+        meta.0 = Some(clamp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::world::RawExpiry;
+
+    fn cfg(max: u32, disable: bool) -> Config {
+        Config { prefilter_max_instruments: max, prefilter_disable: disable, ..Config::default() }
+    }
+
+    #[test]
+    fn limits_follow_the_references_tests() {
+        assert_eq!(clamp_limit(100, &cfg(120, false)), None);
+        assert_eq!(clamp_limit(300, &cfg(120, false)), Some(120));
+        assert_eq!(clamp_limit(200, &cfg(80, true)), None, "disabled");
+        assert_eq!(clamp_limit(120, &cfg(60, false)), Some(60));
+        assert_eq!(clamp_limit(20, &cfg(50, false)), None, "under the floor");
+        assert_eq!(clamp_limit(30, &cfg(5, false)), None, "floor 50 leaves 30 rows untouched");
+        assert_eq!(clamp_limit(51, &cfg(5, false)), Some(50));
+        assert_eq!(clamp_limit(2500, &Config::default()), None);
+        assert_eq!(clamp_limit(2501, &Config::default()), Some(2500));
+    }
+
+    /// Three strikes, each CE and PE with two duplicates: 12 rows in provider order.
+    fn universe() -> Vec<UniverseRow> {
+        let mut rows = Vec::new();
+        for (i, strike) in [90.0, 100.0, 110.0].into_iter().enumerate() {
+            for dup in 0..2u64 {
+                for kind in [OptionKind::CE, OptionKind::PE] {
+                    rows.push(UniverseRow {
+                        token: i as u64 * 10 + dup * 2 + u64::from(kind == OptionKind::PE),
+                        strike,
+                        expiry: RawExpiry::Missing,
+                        index: 0,
+                        kind,
+                    });
+                }
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn head_keeps_provider_order_and_loses_high_strikes() {
+        let u = universe();
+        let all: Vec<u32> = (0..u.len() as u32).collect();
+        let kept = select(&all, &u, 100.0, 6, ClampStrategy::Head);
+        assert_eq!(kept, vec![0, 1, 2, 3, 4, 5]);
+        let strikes: std::collections::BTreeSet<u64> = kept.iter().map(|&r| u[r as usize].strike as u64).collect();
+        assert_eq!(strikes.len(), 2, "110 is gone");
+    }
+
+    #[test]
+    fn ladder_spread_keeps_every_strike_and_ignores_provider_order() {
+        let u = universe();
+        let all: Vec<u32> = (0..u.len() as u32).collect();
+        let kept = select(&all, &u, 100.0, 6, ClampStrategy::LadderSpread);
+        let pairs: std::collections::BTreeSet<(u64, OptionKind)> =
+            kept.iter().map(|&r| (u[r as usize].strike as u64, u[r as usize].kind)).collect();
+        assert_eq!(pairs.len(), 6, "one CE and one PE per strike");
+        let mut reversed = all.clone();
+        reversed.reverse();
+        assert_eq!(select(&reversed, &u, 100.0, 6, ClampStrategy::LadderSpread), kept);
+        // With room for only two, the ATM pair wins.
+        let two = select(&all, &u, 100.0, 2, ClampStrategy::LadderSpread);
+        assert!(two.iter().all(|&r| u[r as usize].strike == 100.0));
+    }
+}

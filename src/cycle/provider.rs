@@ -1,0 +1,176 @@
+//! Phase 2: the simulated provider. Moves each index price along the scripted path, lists the expiries it
+//! trades, and publishes the raw instrument universe: every listed expiry of every index (ascending strike,
+//! CE before PE per strike, as the Kite provider orders them), plus scripted padding and invalid rows.
+
+use super::director::{ActiveFaults, Script};
+use super::ladder::atm_strike;
+use crate::calendar::listed_expiries;
+use crate::world::{
+    CycleCounter, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry, SimClock, Spot, Universe,
+    UniverseRow,
+};
+use bevy_ecs::prelude::*;
+use chrono::NaiveDate;
+
+/// Malformed expiries a provider may send; the expiry map must count and skip them.
+pub const INVALID_EXPIRY_SAMPLES: [RawExpiry; 6] = [
+    RawExpiry::Missing,
+    RawExpiry::Text("2025-13-01"),
+    RawExpiry::Text("25-Oct-2025"),
+    RawExpiry::Text("07-10-2025"),
+    RawExpiry::Text("2025-10-07T15:30:00"),
+    RawExpiry::Text("not-a-date"),
+];
+
+/// The next index price: a scripted level if there is one, else `spot x exp(drift + vol x z)`.
+/// Cycle 1 keeps the initial price unless a level is scripted for it.
+pub fn next_spot(spot: f64, level: Option<f64>, cycle: u64, drift: f64, vol: f64, z: f64) -> f64 {
+    match level {
+        Some(price) => price,
+        None if cycle <= 1 => spot,
+        None => spot * libm::exp(drift + vol * z),
+    }
+}
+
+/// Moves each index price one cycle along its path.
+pub fn move_market(
+    script: Res<Script>,
+    counter: Res<CycleCounter>,
+    random: Res<RandomSource>,
+    mut indices: Query<(&IndexInfo, &mut Spot)>,
+) {
+    let m = &script.market;
+    for (info, mut spot) in &mut indices {
+        let symbol = &info.meta.symbol;
+        let level = m
+            .levels
+            .iter()
+            .rev()
+            .find(|l| l.cycle == counter.0 && l.index.eq_ignore_ascii_case(symbol))
+            .map(|l| l.price);
+        let z = if m.volatility_per_cycle != 0.0 { random.stream(symbol, "", counter.0, "spot").normal() } else { 0.0 };
+        spot.0 = next_spot(spot.0, level, counter.0, m.drift_per_cycle, m.volatility_per_cycle, z);
+    }
+}
+
+/// Lists each index's expiries for the simulated date.
+pub fn list_expiries(script: Res<Script>, clock: Res<SimClock>, mut indices: Query<(&IndexInfo, &mut ListedExpiries)>) {
+    let p = &script.provider;
+    for (info, mut listed) in &mut indices {
+        listed.0 = listed_expiries(clock.today(), info.meta.weekly_dow, p.weeks_listed, p.months_listed);
+    }
+}
+
+/// A structured instrument token: index (8 bits) | expiry day (16) | strike in hundredths (24) |
+/// kind (1) | duplicate number (15). Unique within a run, stable across cycles.
+pub fn token(index: u16, expiry: Option<NaiveDate>, strike: f64, kind: OptionKind, dup: u32) -> u64 {
+    let day = expiry.map_or(0xFFFF, |d| (d.num_days_from_ce() as u64).wrapping_sub(730_000) & 0xFFFF);
+    let hundredths = (strike * 100.0).round().max(0.0) as u64 & 0xFF_FFFF;
+    let kind_bit = u64::from(kind == OptionKind::PE);
+    (u64::from(index) & 0xFF) << 56 | day << 40 | hundredths << 16 | kind_bit << 15 | (u64::from(dup) & 0x7FFF)
+}
+
+use chrono::Datelike;
+
+/// Appends one index's rows for one listed expiry: `2 x strikes_per_side + 1` strikes around the
+/// provider's ATM, CE then PE, each strike followed by its share of `padding` duplicate rows.
+pub fn push_expiry_rows(
+    rows: &mut Vec<UniverseRow>,
+    index: u16,
+    expiry: NaiveDate,
+    atm: f64,
+    step: f64,
+    per_side: u32,
+    padding: u32,
+) {
+    let n = 2 * per_side + 1;
+    for i in 0..n {
+        let strike = atm + (f64::from(i) - f64::from(per_side)) * step;
+        if strike <= 0.0 {
+            continue;
+        }
+        for kind in [OptionKind::CE, OptionKind::PE] {
+            rows.push(UniverseRow {
+                token: token(index, Some(expiry), strike, kind, 0),
+                strike,
+                expiry: RawExpiry::Date(expiry),
+                index,
+                kind,
+            });
+        }
+        let share = padding / n + u32::from(i < padding % n);
+        for dup in 0..share {
+            let kind = if dup % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
+            let token = token(index, Some(expiry), strike, kind, dup / 2 + 1);
+            rows.push(UniverseRow { token, strike, expiry: RawExpiry::Date(expiry), index, kind });
+        }
+    }
+}
+
+/// Appends `count` rows with a missing or malformed expiry, at strikes around the ATM.
+pub fn push_invalid_rows(rows: &mut Vec<UniverseRow>, index: u16, atm: f64, step: f64, count: u32) {
+    for k in 0..count {
+        let strike = atm + f64::from(k % 5) * step;
+        let kind = if k % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
+        let expiry = INVALID_EXPIRY_SAMPLES[k as usize % INVALID_EXPIRY_SAMPLES.len()];
+        rows.push(UniverseRow { token: token(index, None, strike, kind, k), strike, expiry, index, kind });
+    }
+}
+
+/// Publishes this cycle's raw universe (the allocation is reused across cycles).
+pub fn publish_universe(
+    script: Res<Script>,
+    faults: Res<ActiveFaults>,
+    indices: Query<(&IndexOrder, &IndexInfo, &Spot, &ListedExpiries)>,
+    mut universe: ResMut<Universe>,
+) {
+    let rows = &mut universe.rows;
+    rows.clear();
+    let per_side = script.provider.strikes_per_side;
+    for (order, info, spot, listed) in indices.iter().sort::<&IndexOrder>() {
+        let step = info.meta.step;
+        let atm = atm_strike(spot.0, step);
+        let padding = faults.oversize(&info.meta.symbol);
+        for &expiry in &listed.0 {
+            push_expiry_rows(rows, order.0, expiry, atm, step, per_side, padding);
+        }
+        push_invalid_rows(rows, order.0, atm, step, faults.invalid_expiries(&info.meta.symbol));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_in_provider_order_with_padding_interleaved() {
+        let d = NaiveDate::from_ymd_opt(2025, 10, 9).unwrap();
+        let mut rows = Vec::new();
+        push_expiry_rows(&mut rows, 0, d, 24800.0, 50.0, 2, 7);
+        assert_eq!(rows.len(), 5 * 2 + 7);
+        assert!(rows.windows(2).all(|w| w[0].strike <= w[1].strike), "ascending strikes");
+        assert_eq!((rows[0].kind, rows[1].kind), (OptionKind::CE, OptionKind::PE));
+        assert_eq!(rows[0].strike, 24700.0);
+        let mut tokens: Vec<u64> = rows.iter().map(|r| r.token).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        assert_eq!(tokens.len(), rows.len(), "tokens are unique");
+    }
+
+    #[test]
+    fn invalid_rows_cycle_through_the_samples() {
+        let mut rows = Vec::new();
+        push_invalid_rows(&mut rows, 1, 54000.0, 100.0, 7);
+        assert_eq!(rows.len(), 7);
+        assert_eq!(rows[0].expiry, RawExpiry::Missing);
+        assert_eq!(rows[6].expiry, RawExpiry::Missing);
+        assert_eq!(rows[1].expiry, RawExpiry::Text("2025-13-01"));
+    }
+
+    #[test]
+    fn spot_path() {
+        assert_eq!(next_spot(100.0, None, 1, 0.1, 0.1, 1.0), 100.0);
+        assert_eq!(next_spot(100.0, Some(120.0), 1, 0.0, 0.0, 0.0), 120.0);
+        assert!((next_spot(100.0, None, 2, 0.01, 0.0, 0.0) - 100.0 * 0.01f64.exp()).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,166 @@
+//! Phase 6b: instruments become entities and get quotes.
+//!
+//! Each fetched row is matched by token to the expiry's existing instrument entities: a persisting
+//! instrument is reused (only its quote changes), a new one is spawned, and one that dropped out is
+//! despawned. Quotes are Black–Scholes prices on the simulated spot (tick 0.05), with seeded volume and
+//! open interest that fall off away from the ATM, and an `avg_price` near the last price. A field dropout
+//! zeroes one of volume / oi / avg_price in exactly `round(ratio x n)` quotes (zero counts as missing).
+
+use super::director::{ActiveFaults, Script};
+use crate::rng::Stream;
+use crate::world::{
+    Candidates, CycleCounter, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument, InstrumentSet,
+    OptionKind, Quote, RandomSource, SimClock, Spot, Universe,
+};
+use crate::{events::round_to, pricing::bs_price};
+use bevy_ecs::prelude::*;
+
+/// Market inputs of one expiry's quotes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PricingInputs {
+    pub spot: f64,
+    pub t_years: f64,
+    pub sigma: f64,
+    pub rate: f64,
+}
+
+/// One quote: price rounded to the 0.05 tick (at least one tick), seeded volume, oi and avg_price.
+pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut Stream) -> Quote {
+    let price = bs_price(kind, p.spot, strike, p.t_years, p.sigma, p.rate);
+    let last_price = ((price / 0.05).round() * 0.05).max(0.05);
+    let moneyness = ((strike - p.spot) / p.spot).abs();
+    let liquidity = 0.05 + libm::exp(-moneyness / 0.02);
+    let volume = 1 + (stream.below(20_000) as f64 * liquidity) as u64;
+    let oi = 50 + (stream.below(200_000) as f64 * liquidity) as u64;
+    let avg_price = round_to(last_price * (1.0 + (stream.unit() - 0.5) * 0.01), 2).max(0.05);
+    Quote { last_price: round_to(last_price, 2), volume, oi, avg_price }
+}
+
+/// Zeroes one field in exactly `round(ratio x n)` quotes chosen by the stream.
+pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream) {
+    let k = (ratio * quotes.len() as f64).round() as usize;
+    for i in stream.choose(quotes.len(), k) {
+        match stream.below(3) {
+            0 => quotes[i].volume = 0,
+            1 => quotes[i].oi = 0,
+            _ => quotes[i].avg_price = 0.0,
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn fetch_quotes(
+    mut commands: Commands,
+    script: Res<Script>,
+    clock: Res<SimClock>,
+    counter: Res<CycleCounter>,
+    random: Res<RandomSource>,
+    faults: Res<ActiveFaults>,
+    universe: Res<Universe>,
+    indices: Query<(&IndexInfo, &Spot)>,
+    mut expiries: Query<(
+        Entity,
+        &ExpiryOrder,
+        &Expiry,
+        &ExpiryDate,
+        &Candidates,
+        &mut InstrumentSet,
+        &mut ExpiryOutcome,
+    )>,
+    mut quotes: Query<&mut Quote>,
+) {
+    let today = clock.today();
+    for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
+    {
+        let old = std::mem::take(&mut set.0);
+        let mut used = vec![false; old.len()];
+        if let (Some(date), Ok((info, spot))) = (date.0, indices.get(expiry.index)) {
+            let symbol = info.meta.symbol.as_str();
+            let rule = expiry.rule.to_string();
+            let inputs = PricingInputs {
+                spot: spot.0,
+                t_years: (date - today).num_days().max(0) as f64 / 365.0,
+                sigma: script.market.implied_vol(),
+                rate: script.market.risk_free_rate(),
+            };
+            let mut stream = random.stream(symbol, &rule, counter.0, "quotes");
+            let mut fresh: Vec<Quote> = candidates
+                .0
+                .iter()
+                .map(|&r| {
+                    let row = &universe.rows[r as usize];
+                    quote_for(row.kind, row.strike, inputs, &mut stream)
+                })
+                .collect();
+            let dropout = faults.field_dropout(symbol, expiry.rule);
+            if dropout > 0.0 {
+                apply_field_dropout(&mut fresh, dropout, &mut random.stream(symbol, &rule, counter.0, "field_dropout"));
+            }
+            set.0.reserve(candidates.0.len());
+            for (&r, quote) in candidates.0.iter().zip(fresh) {
+                let row = &universe.rows[r as usize];
+                let entity = match old.binary_search_by_key(&row.token, |(t, _)| *t) {
+                    Ok(i) => {
+                        used[i] = true;
+                        if let Ok(mut q) = quotes.get_mut(old[i].1) {
+                            *q = quote;
+                        }
+                        old[i].1
+                    }
+                    Err(_) => commands
+                        .spawn((
+                            Instrument {
+                                expiry: expiry_entity,
+                                token: row.token,
+                                strike: row.strike,
+                                kind: row.kind,
+                                expiry_date: date,
+                            },
+                            quote,
+                        ))
+                        .id(),
+                };
+                set.0.push((row.token, entity));
+            }
+            set.0.sort_unstable_by_key(|(t, _)| *t);
+        }
+        for ((_, entity), used) in old.iter().zip(used) {
+            if !used {
+                commands.entity(*entity).despawn();
+            }
+        }
+        outcome.instruments = set.0.len() as u32;
+        outcome.options = set.0.len() as u32;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: PricingInputs = PricingInputs { spot: 24800.0, t_years: 7.0 / 365.0, sigma: 0.15, rate: 0.05 };
+
+    #[test]
+    fn quotes_have_every_field_and_respect_the_tick() {
+        let mut s = Stream::new(1, "NIFTY", "this_week", 1, "quotes");
+        for strike in [22000.0, 24800.0, 27000.0] {
+            for kind in [OptionKind::CE, OptionKind::PE] {
+                let q = quote_for(kind, strike, P, &mut s);
+                assert!(q.last_price >= 0.05 && q.volume > 0 && q.oi > 0 && q.avg_price > 0.0, "{q:?}");
+                assert!(((q.last_price / 0.05) - (q.last_price / 0.05).round()).abs() < 1e-6);
+            }
+        }
+        let atm = quote_for(OptionKind::CE, 24800.0, P, &mut s);
+        assert!(atm.last_price > 100.0 && atm.last_price < 400.0, "{atm:?}");
+    }
+
+    #[test]
+    fn field_dropout_zeroes_an_exact_count() {
+        let mut s = Stream::new(1, "NIFTY", "this_week", 1, "quotes");
+        let mut quotes: Vec<Quote> =
+            (0..20).map(|i| quote_for(OptionKind::CE, 24000.0 + f64::from(i) * 50.0, P, &mut s)).collect();
+        apply_field_dropout(&mut quotes, 0.5, &mut Stream::new(1, "NIFTY", "this_week", 1, "field_dropout"));
+        let missing = quotes.iter().filter(|q| q.volume == 0 || q.oi == 0 || q.avg_price == 0.0).count();
+        assert_eq!(missing, 10);
+    }
+}

@@ -1,0 +1,45 @@
+//! The schedule: one tick is one collection cycle, its phases in order, on a single thread, with
+//! ambiguity detection set to error (two systems touching the same data unordered is a build error).
+//!
+//! The order follows the reference's per-expiry pipeline: instruments are fetched and matched to the
+//! ladder first, then clamped (the clamp caps the matched list, as `prefilter.py` does), then quoted.
+
+use super::*;
+use bevy_ecs::prelude::*;
+use bevy_ecs::schedule::{LogLevel, ScheduleBuildError, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor};
+
+/// The label of the collection-cycle schedule.
+#[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CollectionCycle;
+
+/// Builds the cycle schedule and checks it against the world.
+pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
+    let mut schedule = Schedule::new(CollectionCycle);
+    schedule.set_executor(SingleThreadedExecutor::default());
+    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
+    schedule.add_systems(
+        (
+            // 1. the scenario director
+            (director::begin_cycle, director::activate_faults).chain(),
+            // 2. the simulated provider
+            (provider::move_market, provider::list_expiries, provider::publish_universe).chain(),
+            // 3. B1 expiry map
+            expiry_map::build_expiry_map,
+            // 4. expiry rules and strike ladders
+            (ladder::resolve_expiries, ladder::build_ladders).chain(),
+            // 5-6. fetch, B6 clamp, quotes
+            (instruments::fetch_instruments, prefilter::apply_prefilter_clamp, quotes::fetch_quotes).chain(),
+            // 7. coverage
+            coverage::measure_coverage,
+            // 8. status, partial reason, finalize
+            (status::classify_expiries, summary::finalize_expiries).chain(),
+            // 9. adaptive depth (expansion, then contraction)
+            adaptive::adapt_strike_depth,
+            // 10. the cycle's summary and rollup
+            summary::summarize_cycle,
+        )
+            .chain(),
+    );
+    schedule.initialize(world)?;
+    Ok(schedule)
+}

@@ -1,0 +1,213 @@
+//! Phase 10: finalize the cycle. Per successful expiry an `option_match_stats` event, then the cycle's
+//! summary (a line of `cycles.jsonl`) and its `cycle_status_summary` event with the
+//! `partial_reason_totals` rollup (B2), each PARTIAL expiry counted exactly once.
+
+use super::expiry_map::ExpiryMap;
+use super::status::{Classification, aggregate_cycle_status, reason_totals};
+use crate::config::Config;
+use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
+use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
+use crate::world::*;
+use bevy_ecs::prelude::*;
+use std::collections::BTreeMap;
+
+/// The reference's strike sample: all when at most 6, else first 2, middle `n / 2`, last 2.
+pub fn strike_sample(strikes: &[f64]) -> Vec<String> {
+    let fmt = |s: &f64| format!("{s:.0}");
+    if strikes.len() <= 6 {
+        return strikes.iter().map(fmt).collect();
+    }
+    let n = strikes.len();
+    [0, 1, n / 2, n - 2, n - 1].iter().map(|&i| fmt(&strikes[i])).collect()
+}
+
+/// The smallest positive gap between ladder strikes (0 for fewer than two).
+pub fn min_step(strikes: &[f64]) -> u64 {
+    strikes
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .fold(None, |m: Option<f64>, d| Some(m.map_or(d, |m| m.min(d))))
+        .map_or(0, |d| d as u64)
+}
+
+/// Emits `option_match_stats` for each successful expiry.
+pub fn finalize_expiries(
+    counter: Res<CycleCounter>,
+    indices: Query<(&IndexInfo, &StrikeLadder)>,
+    instruments: Query<&Instrument>,
+    expiries: Query<(
+        &ExpiryOrder,
+        &Expiry,
+        &ExpiryDate,
+        &ExpiryOutcome,
+        &InstrumentSet,
+        &StrikeCoverage,
+        &FieldCoverage,
+        &Reason,
+    )>,
+    mut log: ResMut<EventLog>,
+) {
+    for (_, expiry, date, outcome, set, strike, field, reason) in expiries.iter().sort::<&ExpiryOrder>() {
+        let (Ok((info, ladder)), Some(date)) = (indices.get(expiry.index), date.0) else { continue };
+        if outcome.failure.is_some() {
+            continue;
+        }
+        let ce =
+            set.0.iter().filter(|(_, e)| instruments.get(*e).is_ok_and(|i| i.kind == OptionKind::CE)).count() as u32;
+        let legs = set.0.len() as u32;
+        let n = ladder.strikes.len().max(1) as f64;
+        log.push(
+            counter.0,
+            Event::OptionMatchStats(OptionMatchStats {
+                index: info.meta.symbol.clone(),
+                expiry: date.to_string(),
+                rule: expiry.rule.to_string(),
+                strike_count: ladder.strikes.len() as u32,
+                legs,
+                ce,
+                pe: legs - ce,
+                strike_min: ladder.strikes.first().copied().unwrap_or(0.0),
+                strike_max: ladder.strikes.last().copied().unwrap_or(0.0),
+                step: min_step(&ladder.strikes),
+                sample: strike_sample(&ladder.strikes),
+                ce_per_strike: round_to(f64::from(legs) / n, 3),
+                pe_per_strike: round_to(f64::from(legs) / n, 3),
+                synthetic: false,
+                strike_cov: strike.0.map(|s| round_to(s, 3)),
+                field_cov: field.0.map(|f| round_to(f, 3)),
+                partial_reason: reason.0,
+            }),
+        );
+    }
+}
+
+/// Builds the cycle summary, appends it to the cycle log and emits `cycle_status_summary`.
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+pub fn summarize_cycle(
+    config: Res<Config>,
+    clock: Res<SimClock>,
+    counter: Res<CycleCounter>,
+    universe: Res<Universe>,
+    map: Res<ExpiryMap>,
+    indices: Query<(Entity, &IndexOrder, &IndexInfo, &Spot, &StrikeLadder, &StrikeDepth, &AdaptiveState)>,
+    expiries: Query<(
+        &ExpiryOrder,
+        &Expiry,
+        &ExpiryDate,
+        &ExpiryOutcome,
+        &StrikeCoverage,
+        &FieldCoverage,
+        &Status,
+        &Reason,
+        &ClampMeta,
+    )>,
+    mut log: ResMut<EventLog>,
+    mut cycles: ResMut<CycleLog>,
+) {
+    let parity = config.parity.is_g6();
+    let mut per_index: BTreeMap<Entity, Vec<(ExpirySummary, Classification)>> = BTreeMap::new();
+    for (_, expiry, date, outcome, strike, field, status, reason, clamp) in expiries.iter().sort::<&ExpiryOrder>() {
+        let summary = ExpirySummary {
+            rule: expiry.rule.to_string(),
+            expiry_date: date.0.map(|d| d.to_string()),
+            status: status.0,
+            partial_reason: reason.0,
+            strike_coverage: strike.0,
+            field_coverage: field.0,
+            strikes_requested: outcome.strikes_requested,
+            instruments: outcome.instruments,
+            options: outcome.options,
+            failure: outcome.failure,
+            clamp: clamp.0.clone(),
+        };
+        per_index
+            .entry(expiry.index)
+            .or_default()
+            .push((summary, Classification { status: status.0, reason: reason.0 }));
+    }
+    let mut status_totals = StatusTotals::default();
+    let mut all: Vec<Classification> = Vec::new();
+    let mut index_summaries = Vec::new();
+    for (entity, order, info, spot, ladder, depth, state) in indices.iter().sort::<&IndexOrder>() {
+        let list = per_index.remove(&entity).unwrap_or_default();
+        let statuses: Vec<_> = list.iter().map(|(_, c)| c.status).collect();
+        for (_, c) in &list {
+            if let Some(s) = c.status {
+                status_totals.add(s);
+            }
+            all.push(*c);
+        }
+        let ladder_side = |below: bool| {
+            ladder.strikes.iter().filter(|s| if below { **s < ladder.atm } else { **s > ladder.atm }).count() as u32
+        };
+        index_summaries.push(IndexSummary {
+            index: info.meta.symbol.clone(),
+            status: aggregate_cycle_status(&statuses),
+            price: round_to(spot.0, 2),
+            atm: ladder.atm,
+            step: ladder.step,
+            ladder_depth: Depth { itm: ladder_side(true), otm: ladder_side(false) },
+            depth: Depth { itm: depth.itm, otm: depth.otm },
+            baseline: Depth { itm: depth.baseline_itm, otm: depth.baseline_otm },
+            healthy_streak: state.healthy_streak,
+            expiry_map: map.stats(order.0),
+            expiries: list.into_iter().map(|(s, _)| s).collect(),
+        });
+    }
+    let totals = reason_totals(&all, parity);
+    let summary = CycleSummary {
+        cycle: counter.0,
+        time: clock.now.to_rfc3339(),
+        ts: clock.unix(),
+        universe_rows: universe.rows.len() as u32,
+        indices: index_summaries,
+        expiry_status_totals: status_totals,
+        partial_reason_totals: totals,
+    };
+    log.push(
+        counter.0,
+        Event::CycleStatusSummary(CycleStatusSummary {
+            cycle_ts: summary.ts,
+            index_count: summary.indices.len() as u32,
+            expiry_status_totals: status_totals,
+            indices: summary
+                .indices
+                .iter()
+                .map(|i| SummaryIndex {
+                    index: i.index.clone(),
+                    status: i.status,
+                    expiries: i
+                        .expiries
+                        .iter()
+                        .map(|e| SummaryExpiry {
+                            rule: e.rule.clone(),
+                            status: e.status,
+                            strike_cov: e.strike_coverage,
+                            field_cov: e.field_coverage,
+                            options: e.options,
+                            synthetic: false,
+                            partial_reason: e.partial_reason,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            partial_reason_totals: totals,
+        }),
+    );
+    cycles.cycles.push(summary);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_and_step() {
+        assert_eq!(strike_sample(&[100.0, 150.0]), vec!["100", "150"]);
+        let ladder: Vec<f64> = (0..9).map(|i| 24600.0 + f64::from(i) * 50.0).collect();
+        assert_eq!(strike_sample(&ladder), vec!["24600", "24650", "24800", "24950", "25000"]);
+        assert_eq!(min_step(&ladder), 50);
+        assert_eq!(min_step(&[1.0]), 0);
+    }
+}

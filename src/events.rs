@@ -1,0 +1,280 @@
+//! Structured events, with the reference's names and fields in the reference's order.
+//!
+//! Each line of `events.jsonl` is `{"cycle":N,"event":"<name>","data":{...}}`: the reference's STRUCT line
+//! `STRUCT <name> | <json>` with the cycle added. Every `ts` is simulated unix seconds. The payload keys
+//! keep the order listed in the reference (`struct_events.py`); TRACE events appear only with `trace` on.
+
+use crate::cycle::expiry_map::MapStats;
+use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
+use crate::report::StatusTotals;
+use serde::Serialize;
+
+/// One entry of the event log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoggedEvent {
+    pub cycle: u64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// Every event g6sim emits.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// STRUCT, per index before its expiries: the depth going into the cycle.
+    AdaptiveSummary(AdaptiveSummary),
+    /// TRACE in the reference (never emitted there); here also whenever invalid expiries were skipped.
+    ExpiryMapBuild(ExpiryMapBuild),
+    /// STRUCT: an expiry got no instruments.
+    ZeroData(ZeroData),
+    /// STRUCT: the B6 clamp fired.
+    PrefilterClamp(PrefilterClamp),
+    /// TRACE: strike coverage detail.
+    InstrumentCoverage(InstrumentCoverage),
+    /// TRACE: field coverage detail.
+    FieldCoverage(FieldCoverage),
+    /// STRUCT: per successful expiry.
+    OptionMatchStats(OptionMatchStats),
+    /// STRUCT: expansion or contraction.
+    StrikeDepthAdjustment(StrikeDepthAdjustment),
+    /// STRUCT: once per cycle.
+    CycleStatusSummary(CycleStatusSummary),
+}
+
+/// Every event name, for scenario validation.
+pub const EVENT_NAMES: [&str; 9] = [
+    "adaptive_summary",
+    "expiry_map_build",
+    "zero_data",
+    "prefilter_clamp",
+    "instrument_coverage",
+    "field_coverage",
+    "option_match_stats",
+    "strike_depth_adjustment",
+    "cycle_status_summary",
+];
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::AdaptiveSummary(_) => "adaptive_summary",
+            Self::ExpiryMapBuild(_) => "expiry_map_build",
+            Self::ZeroData(_) => "zero_data",
+            Self::PrefilterClamp(_) => "prefilter_clamp",
+            Self::InstrumentCoverage(_) => "instrument_coverage",
+            Self::FieldCoverage(_) => "field_coverage",
+            Self::OptionMatchStats(_) => "option_match_stats",
+            Self::StrikeDepthAdjustment(_) => "strike_depth_adjustment",
+            Self::CycleStatusSummary(_) => "cycle_status_summary",
+        }
+    }
+    /// The reference's TRACE events (gated by `trace`); the rest are STRUCT events.
+    pub fn is_trace(&self) -> bool {
+        matches!(self, Self::InstrumentCoverage(_) | Self::FieldCoverage(_))
+    }
+    /// The index the event is about, if any.
+    pub fn index(&self) -> Option<&str> {
+        match self {
+            Self::AdaptiveSummary(e) => Some(&e.index),
+            Self::ExpiryMapBuild(e) => Some(&e.index),
+            Self::ZeroData(e) => Some(&e.index),
+            Self::PrefilterClamp(e) => Some(&e.index),
+            Self::InstrumentCoverage(e) => Some(&e.index),
+            Self::FieldCoverage(e) => Some(&e.index),
+            Self::OptionMatchStats(e) => Some(&e.index),
+            Self::StrikeDepthAdjustment(e) => Some(&e.index),
+            Self::CycleStatusSummary(_) => None,
+        }
+    }
+    /// The expiry rule the event is about, if any.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            Self::ZeroData(e) => Some(&e.rule),
+            Self::PrefilterClamp(e) => Some(&e.rule),
+            Self::InstrumentCoverage(e) => Some(&e.rule),
+            Self::FieldCoverage(e) => Some(&e.rule),
+            Self::OptionMatchStats(e) => Some(&e.rule),
+            Self::StrikeDepthAdjustment(e) => e.rule.as_deref(),
+            _ => None,
+        }
+    }
+    /// The event's `reason` field, if it has one (`low_strike_cov`, `contraction`).
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::StrikeDepthAdjustment(e) => Some(e.reason.as_str()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AdaptiveSummary {
+    pub index: String,
+    pub strikes_itm: u32,
+    pub strikes_otm: u32,
+    pub baseline_itm: u32,
+    pub baseline_otm: u32,
+    pub healthy_streak: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpiryMapBuild {
+    pub index: String,
+    pub unique: u32,
+    pub stats: MapStats,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ZeroData {
+    pub index: String,
+    pub expiry: Option<String>,
+    pub rule: String,
+    pub atm: f64,
+    pub strike_count: u32,
+    pub ts: i64,
+    pub event: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PrefilterClamp {
+    pub index: String,
+    pub expiry: String,
+    pub rule: String,
+    pub original: u32,
+    pub kept: u32,
+    pub dropped: u32,
+    pub max_allowed: u32,
+    pub strategy: &'static str,
+    pub ts: i64,
+    pub disabled: bool,
+    pub strict: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InstrumentCoverage {
+    pub index: String,
+    pub rule: String,
+    pub expiry: String,
+    pub requested: u32,
+    pub realized: u32,
+    /// Percent, rounded to 2 decimals.
+    pub pct: f64,
+    /// Up to 10 ladder strikes not realized.
+    pub sample_missing: Vec<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MissingCounts {
+    pub volume: u32,
+    pub oi: u32,
+    pub avg_price: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldCoverage {
+    pub index: String,
+    pub rule: String,
+    pub expiry: String,
+    pub total: u32,
+    pub full: u32,
+    /// Percent, rounded to 2 decimals.
+    pub pct: f64,
+    pub missing_counts: MissingCounts,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OptionMatchStats {
+    pub index: String,
+    pub expiry: String,
+    pub rule: String,
+    pub strike_count: u32,
+    pub legs: u32,
+    pub ce: u32,
+    pub pe: u32,
+    pub strike_min: f64,
+    pub strike_max: f64,
+    pub step: u64,
+    pub sample: Vec<String>,
+    pub ce_per_strike: f64,
+    pub pe_per_strike: f64,
+    pub synthetic: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strike_cov: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_cov: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partial_reason: Option<PartialReason>,
+}
+
+/// Direction of a depth adjustment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AdjustReason {
+    #[serde(rename = "low_strike_cov")]
+    Expansion,
+    #[serde(rename = "contraction")]
+    Contraction,
+}
+
+impl AdjustReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expansion => "low_strike_cov",
+            Self::Contraction => "contraction",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StrikeDepthAdjustment {
+    pub index: String,
+    pub reason: AdjustReason,
+    pub prev_itm: u32,
+    pub prev_otm: u32,
+    pub new_itm: u32,
+    pub new_otm: u32,
+    pub ts: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strike_cov: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_cov: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The expansion trigger (expansions only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryExpiry {
+    pub rule: String,
+    pub status: Option<ExpiryStatus>,
+    pub strike_cov: Option<f64>,
+    pub field_cov: Option<f64>,
+    pub options: u32,
+    pub synthetic: bool,
+    pub partial_reason: Option<PartialReason>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryIndex {
+    pub index: String,
+    pub status: ExpiryStatus,
+    pub expiries: Vec<SummaryExpiry>,
+}
+
+/// `cycle_status_summary` (no `duration_s`: wall time is not deterministic and has no meaning on the
+/// simulated clock).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleStatusSummary {
+    pub cycle_ts: i64,
+    pub index_count: u32,
+    pub expiry_status_totals: StatusTotals,
+    pub indices: Vec<SummaryIndex>,
+    pub partial_reason_totals: ReasonTotals,
+}
+
+/// Rounds half-to-even at `digits` decimals, as Python's `round(x, n)` does for the values we emit.
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round_ties_even() / scale
+}

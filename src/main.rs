@@ -1,0 +1,261 @@
+//! The `g6sim` command line: a thin layer over the library.
+
+use clap::{Parser, Subcommand};
+use g6sim::config::{Parity, g6_env};
+use g6sim::events::Event;
+use g6sim::scenario::load_file;
+use g6sim::{Error, Run, RunOptions, run_scenario};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Deterministic simulation of the G6 options-chain collector pipeline.
+#[derive(Parser)]
+#[command(name = "g6sim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct Overrides {
+    /// Override a configuration key (repeatable): strike_coverage_ok=0.8, strike_step.NIFTY=75, ...
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Behaviour mode: `g6` reproduces the reference's quirks, `off` (default) fixes them.
+    #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
+    parity: Option<Parity>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one scenario, print a per-cycle table and a summary, write the run's outputs.
+    ///
+    /// Exit code: 0 when every expectation holds, 1 when one fails, 2 for bad input.
+    Run {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// Output directory [default: out/<scenario name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Number of cycles (overrides the scenario's).
+        #[arg(long)]
+        cycles: Option<u64>,
+        #[command(flatten)]
+        overrides: Overrides,
+        /// Print only the summary, not the per-cycle table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
+    ///
+    /// Exit code: 0 when all pass, 1 when an expectation fails, 2 when a scenario cannot be loaded.
+    Check {
+        /// Scenario files or directories (their *.ron files) [default: scenarios/].
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { scenario, out, seed, cycles, overrides, quiet } => {
+            let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets, env: g6_env() };
+            run(&scenario, out, &options, quiet)
+        }
+        Command::Check { paths, overrides } => {
+            let options =
+                RunOptions { parity: overrides.parity, sets: overrides.sets, env: g6_env(), ..RunOptions::default() };
+            check(paths, &options)
+        }
+    }
+}
+
+fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, quiet: bool) -> ExitCode {
+    let run = match load_file(path).map_err(Error::Scenario).and_then(|l| run_scenario(&l, options)) {
+        Ok(run) => run,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &run.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !quiet {
+        print_table(&run);
+    }
+    print_summary(&run);
+    let dir = out.unwrap_or_else(|| Path::new("out").join(&run.scenario.scenario.name));
+    match g6sim::output::write_run(&run, &dir) {
+        Ok(files) => println!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
+        Err(e) => {
+            eprintln!("error: {}: {}", dir.display(), Error::Output(e));
+            return ExitCode::from(2);
+        }
+    }
+    if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn print_table(run: &Run) {
+    println!(
+        "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
+        "cycle", "time", "index", "status", "depth"
+    );
+    for c in &run.result.cycles {
+        let time = c.time.get(11..19).unwrap_or(&c.time);
+        for (k, i) in c.indices.iter().enumerate() {
+            let expiries: Vec<String> = i
+                .expiries
+                .iter()
+                .map(|e| {
+                    let cov = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+                    let status = e.status.map_or("-", |s| s.as_str());
+                    let reason = e.partial_reason.map(|r| format!("({})", r.as_str())).unwrap_or_default();
+                    format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
+                })
+                .collect();
+            let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
+            let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
+            println!(
+                "{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}",
+                i.index,
+                i.status.as_str(),
+                expiries.join("  ")
+            );
+        }
+        for e in run.result.events.iter().filter(|e| e.cycle == c.cycle) {
+            match &e.event {
+                Event::StrikeDepthAdjustment(a) => println!(
+                    "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
+                    "",
+                    a.index,
+                    a.reason.as_str(),
+                    a.prev_itm,
+                    a.prev_otm,
+                    a.new_itm,
+                    a.new_otm,
+                    a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
+                ),
+                Event::PrefilterClamp(p) => println!(
+                    "{:>17}-> {} {} clamp kept {} of {} ({})",
+                    "", p.index, p.rule, p.kept, p.original, p.strategy
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn print_summary(run: &Run) {
+    let s = &run.scenario.scenario;
+    let mut totals = g6sim::report::StatusTotals::default();
+    let mut reasons = g6sim::cycle::status::ReasonTotals::new(run.config.parity.is_g6());
+    for c in &run.result.cycles {
+        for st in [
+            g6sim::cycle::status::ExpiryStatus::Ok,
+            g6sim::cycle::status::ExpiryStatus::Partial,
+            g6sim::cycle::status::ExpiryStatus::Empty,
+            g6sim::cycle::status::ExpiryStatus::Synth,
+        ] {
+            for _ in 0..c.expiry_status_totals.get(st) {
+                totals.add(st);
+            }
+        }
+        for r in g6sim::cycle::status::PartialReason::ALL {
+            let n = c.partial_reason_totals.get(r);
+            if n > 0 {
+                reasons.add(r, n);
+            }
+        }
+    }
+    let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
+    println!();
+    println!("scenario {} ({} cycles, seed {}, parity {:?})", s.name, run.cycles, run.seed, run.config.parity);
+    println!(
+        "  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH",
+        totals.ok, totals.partial, totals.empty, totals.synth
+    );
+    println!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
+    println!(
+        "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",
+        count("strike_depth_adjustment"),
+        count("prefilter_clamp"),
+        count("zero_data")
+    );
+    let passed = run.outcomes.iter().filter(|o| o.passed).count();
+    println!("  expectations: {passed}/{} passed", run.outcomes.len());
+    for o in run.outcomes.iter().filter(|o| !o.passed) {
+        let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
+        println!("  FAIL{at} expected {}; {}", o.expectation, o.detail);
+    }
+}
+
+/// Scenario files named by the arguments: files as given, directories' `*.ron` files sorted by name.
+fn scenario_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+    let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(&p)
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|f| f.extension().is_some_and(|x| x == "ron"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p);
+        }
+    }
+    files
+}
+
+fn check(paths: Vec<PathBuf>, options: &RunOptions) -> ExitCode {
+    let files = scenario_files(paths);
+    if files.is_empty() {
+        eprintln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
+        return ExitCode::from(2);
+    }
+    let (mut failed, mut broken) = (0, 0);
+    println!("{:<6} {:<40} {:>6}  expectations", "result", "scenario", "cycles");
+    for file in &files {
+        match load_file(file).map_err(Error::Scenario).and_then(|l| run_scenario(&l, options)) {
+            Ok(run) => {
+                let passed = run.outcomes.iter().filter(|o| o.passed).count();
+                let verdict = if run.passed() { "PASS" } else { "FAIL" };
+                println!("{verdict:<6} {:<40} {:>6}  {passed}/{}", file.display(), run.cycles, run.outcomes.len());
+                for o in run.outcomes.iter().filter(|o| !o.passed) {
+                    let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
+                    println!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
+                }
+                failed += usize::from(!run.passed());
+            }
+            Err(e) => {
+                println!("{:<6} {:<40}", "ERROR", file.display());
+                eprintln!("error: {e}");
+                broken += 1;
+            }
+        }
+    }
+    println!(
+        "{} scenarios: {} passed, {} failed, {} could not be loaded",
+        files.len(),
+        files.len() - failed - broken,
+        failed,
+        broken
+    );
+    if broken > 0 {
+        ExitCode::from(2)
+    } else if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,150 @@
+//! Writers for a run's output files. The cycle never touches the file system; these read a finished
+//! [`Run`]. Every file is written atomically (a temporary file in the same directory, then a rename), so
+//! an interrupted run never leaves a half-written output.
+
+use crate::Run;
+use serde::Serialize;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn json_line<T: Serialize>(out: &mut Vec<u8>, value: &T) {
+    serde_json::to_writer(&mut *out, value).expect("run outputs serialize to JSON");
+    out.push(b'\n');
+}
+
+/// `events.jsonl`: one event per line. STRUCT events unless `struct_events` is off; TRACE events when
+/// `trace` is on.
+pub fn events_jsonl(run: &Run) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in &run.result.events {
+        let keep = if e.event.is_trace() { run.config.trace } else { run.config.struct_events };
+        if keep {
+            json_line(&mut out, e);
+        }
+    }
+    out
+}
+
+/// `cycles.jsonl`: one cycle summary per line.
+pub fn cycles_jsonl(run: &Run) -> Vec<u8> {
+    let mut out = Vec::new();
+    for c in &run.result.cycles {
+        json_line(&mut out, c);
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct ManifestScenario<'a> {
+    name: &'a str,
+    description: &'a str,
+    file: String,
+    content_sha256: &'a str,
+}
+
+#[derive(Serialize)]
+struct ManifestExpectations<'a> {
+    passed: usize,
+    failed: usize,
+    results: &'a [crate::scenario::ExpectationOutcome],
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    g6sim_version: &'static str,
+    scenario: ManifestScenario<'a>,
+    seed: u64,
+    cycles: u64,
+    start: String,
+    interval_s: u64,
+    config: &'a crate::config::Config,
+    applied: &'a [crate::config::Applied],
+    events: usize,
+    expectations: ManifestExpectations<'a>,
+}
+
+/// `manifest.json`: what was run (scenario name and content hash, seed, resolved configuration and what
+/// overrode it, crate version) and the expectation verdicts.
+pub fn manifest_json(run: &Run) -> Vec<u8> {
+    let s = &run.scenario.scenario;
+    let passed = run.outcomes.iter().filter(|o| o.passed).count();
+    let manifest = Manifest {
+        g6sim_version: env!("CARGO_PKG_VERSION"),
+        scenario: ManifestScenario {
+            name: &s.name,
+            description: &s.description,
+            file: Path::new(&run.scenario.file)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            content_sha256: &run.scenario.content_sha256,
+        },
+        seed: run.seed,
+        cycles: run.cycles,
+        start: s.start.to_rfc3339(),
+        interval_s: s.interval_s.get(),
+        config: &run.config,
+        applied: &run.applied,
+        events: run.result.events.len(),
+        expectations: ManifestExpectations { passed, failed: run.outcomes.len() - passed, results: &run.outcomes },
+    };
+    let mut out = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes to JSON");
+    out.push(b'\n');
+    out
+}
+
+/// Writes `events.jsonl`, `cycles.jsonl` and `manifest.json` into `dir` (created if needed).
+pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let files = [
+        ("events.jsonl", events_jsonl(run)),
+        ("cycles.jsonl", cycles_jsonl(run)),
+        ("manifest.json", manifest_json(run)),
+    ];
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("g6sim-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.json");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        // A failed write (the target is a directory) keeps what was there and cleans up.
+        std::fs::create_dir_all(dir.join("d")).unwrap();
+        assert!(write_atomic(&dir.join("d"), b"x").is_err());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

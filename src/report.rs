@@ -1,0 +1,102 @@
+//! The run's per-cycle summaries: one line of `cycles.jsonl` each, and what expectations read.
+
+use crate::cycle::expiry_map::MapStats;
+use crate::cycle::prefilter::Clamp;
+use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
+use crate::world::Failure;
+use serde::Serialize;
+
+/// `expiry_status_totals`: how many expiries ended in each status this cycle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusTotals {
+    pub ok: u32,
+    pub partial: u32,
+    pub empty: u32,
+    pub synth: u32,
+}
+
+impl StatusTotals {
+    pub fn add(&mut self, status: ExpiryStatus) {
+        match status {
+            ExpiryStatus::Ok => self.ok += 1,
+            ExpiryStatus::Partial => self.partial += 1,
+            ExpiryStatus::Empty => self.empty += 1,
+            ExpiryStatus::Synth => self.synth += 1,
+        }
+    }
+    pub fn get(&self, status: ExpiryStatus) -> u32 {
+        match status {
+            ExpiryStatus::Ok => self.ok,
+            ExpiryStatus::Partial => self.partial,
+            ExpiryStatus::Empty => self.empty,
+            ExpiryStatus::Synth => self.synth,
+        }
+    }
+}
+
+/// Strikes per side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Depth {
+    pub itm: u32,
+    pub otm: u32,
+}
+
+/// One expiry's pass in one cycle.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpirySummary {
+    pub rule: String,
+    pub expiry_date: Option<String>,
+    /// `null` only in parity g6, for a failed expiry (the reference stores no status key).
+    pub status: Option<ExpiryStatus>,
+    pub partial_reason: Option<PartialReason>,
+    pub strike_coverage: Option<f64>,
+    pub field_coverage: Option<f64>,
+    pub strikes_requested: u32,
+    pub instruments: u32,
+    pub options: u32,
+    pub failure: Option<Failure>,
+    pub clamp: Option<Clamp>,
+}
+
+/// One index in one cycle.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndexSummary {
+    pub index: String,
+    pub status: ExpiryStatus,
+    pub price: f64,
+    pub atm: f64,
+    pub step: f64,
+    /// Strikes per side of this cycle's ladder.
+    pub ladder_depth: Depth,
+    /// Depth after this cycle's adaptive step (the next cycle's ladder).
+    pub depth: Depth,
+    pub baseline: Depth,
+    pub healthy_streak: u32,
+    pub expiry_map: MapStats,
+    pub expiries: Vec<ExpirySummary>,
+}
+
+/// One line of `cycles.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleSummary {
+    pub cycle: u64,
+    /// Simulated time, RFC 3339.
+    pub time: String,
+    pub ts: i64,
+    pub universe_rows: u32,
+    pub indices: Vec<IndexSummary>,
+    pub expiry_status_totals: StatusTotals,
+    pub partial_reason_totals: ReasonTotals,
+}
+
+impl CycleSummary {
+    pub fn index(&self, symbol: &str) -> Option<&IndexSummary> {
+        self.indices.iter().find(|i| i.index.eq_ignore_ascii_case(symbol))
+    }
+}
+
+impl IndexSummary {
+    pub fn expiry(&self, rule: &str) -> Option<&ExpirySummary> {
+        self.expiries.iter().find(|e| e.rule == rule)
+    }
+}

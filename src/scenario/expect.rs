@@ -1,0 +1,474 @@
+//! Expectations: what a scenario asserts about its run, checked after the last cycle.
+//!
+//! Temporal forms: `At(cycle, check)`, `By(cycle, check)` (eventually, at or before the cycle),
+//! `Always(check)`, `Never(check)`, `AtLeastOnce(check)`; run-wide forms: `MaxFlips(index, flips, window)`
+//! (depth direction changes in any window of cycles) and `Total(of, is)` (counts summed over the run).
+//! Each failure says what was expected, what happened and at which cycle.
+
+use crate::calendar::ExpiryRule;
+use crate::cycle::status::{ExpiryStatus, PartialReason};
+use crate::events::{AdjustReason, Event, LoggedEvent};
+use crate::report::CycleSummary;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A comparison against a number.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+pub enum Cmp {
+    Eq(f64),
+    Ne(f64),
+    Lt(f64),
+    Le(f64),
+    Gt(f64),
+    Ge(f64),
+    /// Inclusive on both ends.
+    Between(f64, f64),
+}
+
+impl Cmp {
+    pub fn holds(&self, x: f64) -> bool {
+        const EPS: f64 = 1e-9;
+        match *self {
+            Cmp::Eq(v) => (x - v).abs() <= EPS,
+            Cmp::Ne(v) => (x - v).abs() > EPS,
+            Cmp::Lt(v) => x < v,
+            Cmp::Le(v) => x <= v + EPS,
+            Cmp::Gt(v) => x > v,
+            Cmp::Ge(v) => x >= v - EPS,
+            Cmp::Between(a, b) => x >= a - EPS && x <= b + EPS,
+        }
+    }
+}
+
+impl fmt::Display for Cmp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cmp::Eq(v) => write!(f, "== {v}"),
+            Cmp::Ne(v) => write!(f, "!= {v}"),
+            Cmp::Lt(v) => write!(f, "< {v}"),
+            Cmp::Le(v) => write!(f, "<= {v}"),
+            Cmp::Gt(v) => write!(f, "> {v}"),
+            Cmp::Ge(v) => write!(f, ">= {v}"),
+            Cmp::Between(a, b) => write!(f, "in [{a}, {b}]"),
+        }
+    }
+}
+
+/// Which side of the ladder a depth check reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Side {
+    Itm,
+    Otm,
+    /// Both sides must satisfy the comparison.
+    #[default]
+    Both,
+}
+
+/// A fact about one cycle.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Check {
+    /// Depth after the cycle's adaptive step.
+    Depth {
+        index: String,
+        #[serde(default)]
+        side: Side,
+        is: Cmp,
+    },
+    /// Depth equals the baseline on both sides.
+    AtBaseline {
+        index: String,
+    },
+    /// An expiry's status, or the index's aggregated status when `rule` is left out.
+    Status {
+        index: String,
+        #[serde(default)]
+        rule: Option<ExpiryRule>,
+        is: ExpiryStatus,
+    },
+    /// An expiry's partial reason.
+    Reason {
+        index: String,
+        rule: ExpiryRule,
+        is: PartialReason,
+    },
+    StrikeCoverage {
+        index: String,
+        rule: ExpiryRule,
+        is: Cmp,
+    },
+    FieldCoverage {
+        index: String,
+        rule: ExpiryRule,
+        is: Cmp,
+    },
+    /// This cycle's `expiry_status_totals` entry.
+    StatusTotal {
+        status: ExpiryStatus,
+        is: Cmp,
+    },
+    /// This cycle's `partial_reason_totals` entry.
+    ReasonTotal {
+        reason: PartialReason,
+        is: Cmp,
+    },
+    /// How many events of a kind this cycle emitted (optionally for one index and one `reason`).
+    Events {
+        event: String,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+        is: Cmp,
+    },
+    /// Invalid expiries the expiry map skipped for an index this cycle.
+    InvalidExpiries {
+        index: String,
+        is: Cmp,
+    },
+}
+
+/// A count summed over the whole run.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Tally {
+    Events {
+        event: String,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Expiries that ended in `status` (optionally one index, one rule).
+    Status {
+        status: ExpiryStatus,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        rule: Option<ExpiryRule>,
+    },
+    /// PARTIAL expiries with `reason`.
+    Reason {
+        reason: PartialReason,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        rule: Option<ExpiryRule>,
+    },
+}
+
+/// One expectation of a scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Expectation {
+    At { cycle: u64, check: Check },
+    By { cycle: u64, check: Check },
+    Always(Check),
+    Never(Check),
+    AtLeastOnce(Check),
+    MaxFlips { index: String, flips: u32, window: u64 },
+    Total { of: Tally, is: Cmp },
+}
+
+/// The verdict on one expectation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpectationOutcome {
+    pub expectation: String,
+    pub passed: bool,
+    /// What happened (on failure: what was seen instead, and where).
+    pub detail: String,
+    /// The cycle the verdict points at, if any.
+    pub cycle: Option<u64>,
+}
+
+impl Check {
+    /// The index the check is about, if any.
+    pub fn index(&self) -> Option<&str> {
+        match self {
+            Check::Depth { index, .. }
+            | Check::AtBaseline { index }
+            | Check::Status { index, .. }
+            | Check::Reason { index, .. }
+            | Check::StrikeCoverage { index, .. }
+            | Check::FieldCoverage { index, .. }
+            | Check::InvalidExpiries { index, .. } => Some(index),
+            Check::Events { index, .. } => index.as_deref(),
+            Check::StatusTotal { .. } | Check::ReasonTotal { .. } => None,
+        }
+    }
+
+    /// Whether the check holds at this cycle, and what was seen.
+    pub fn observe(&self, cycle: &CycleSummary, events: &[LoggedEvent]) -> (bool, String) {
+        let index = |name: &str| cycle.index(name).ok_or_else(|| format!("index {name} absent"));
+        let expiry = |name: &str, rule: &ExpiryRule| {
+            index(name).and_then(|i| i.expiry(&rule.to_string()).ok_or_else(|| format!("{name} has no expiry {rule}")))
+        };
+        let cmp = |x: f64, is: &Cmp, what: String| (is.holds(x), format!("{what} = {x}"));
+        let result: Result<(bool, String), String> = (|| {
+            Ok(match self {
+                Check::Depth { index: name, side, is } => {
+                    let i = index(name)?;
+                    let (itm, otm) = (f64::from(i.depth.itm), f64::from(i.depth.otm));
+                    let holds = match side {
+                        Side::Itm => is.holds(itm),
+                        Side::Otm => is.holds(otm),
+                        Side::Both => is.holds(itm) && is.holds(otm),
+                    };
+                    (holds, format!("{name} depth itm {itm} otm {otm}"))
+                }
+                Check::AtBaseline { index: name } => {
+                    let i = index(name)?;
+                    (
+                        i.depth == i.baseline,
+                        format!(
+                            "{name} depth {}/{} baseline {}/{}",
+                            i.depth.itm, i.depth.otm, i.baseline.itm, i.baseline.otm
+                        ),
+                    )
+                }
+                Check::Status { index: name, rule: None, is } => {
+                    let i = index(name)?;
+                    (i.status == *is, format!("{name} status {}", i.status.as_str()))
+                }
+                Check::Status { index: name, rule: Some(rule), is } => {
+                    let e = expiry(name, rule)?;
+                    (
+                        e.status == Some(*is),
+                        format!("{name} {rule} status {}", e.status.map_or("none", ExpiryStatus::as_str)),
+                    )
+                }
+                Check::Reason { index: name, rule, is } => {
+                    let e = expiry(name, rule)?;
+                    (
+                        e.partial_reason == Some(*is),
+                        format!(
+                            "{name} {rule} partial_reason {}",
+                            e.partial_reason.map_or("none", PartialReason::as_str)
+                        ),
+                    )
+                }
+                Check::StrikeCoverage { index: name, rule, is } => match expiry(name, rule)?.strike_coverage {
+                    Some(x) => cmp(x, is, format!("{name} {rule} strike coverage")),
+                    None => (false, format!("{name} {rule} strike coverage not measured")),
+                },
+                Check::FieldCoverage { index: name, rule, is } => match expiry(name, rule)?.field_coverage {
+                    Some(x) => cmp(x, is, format!("{name} {rule} field coverage")),
+                    None => (false, format!("{name} {rule} field coverage not measured")),
+                },
+                Check::StatusTotal { status, is } => {
+                    cmp(f64::from(cycle.expiry_status_totals.get(*status)), is, format!("{} expiries", status.as_str()))
+                }
+                Check::ReasonTotal { reason, is } => {
+                    cmp(f64::from(cycle.partial_reason_totals.get(*reason)), is, format!("{} total", reason.as_str()))
+                }
+                Check::Events { event, index, reason, is } => {
+                    let n = events
+                        .iter()
+                        .filter(|e| {
+                            e.cycle == cycle.cycle
+                                && event_matches(&e.event, event, index.as_deref(), reason.as_deref(), None)
+                        })
+                        .count();
+                    cmp(n as f64, is, format!("{event} events"))
+                }
+                Check::InvalidExpiries { index: name, is } => {
+                    cmp(f64::from(index(name)?.expiry_map.invalid_expiry), is, format!("{name} invalid expiries"))
+                }
+            })
+        })();
+        result.unwrap_or_else(|missing| (false, missing))
+    }
+}
+
+fn event_matches(e: &Event, name: &str, index: Option<&str>, reason: Option<&str>, rule: Option<&str>) -> bool {
+    e.name() == name
+        && index.is_none_or(|i| e.index().is_some_and(|x| x.eq_ignore_ascii_case(i)))
+        && reason.is_none_or(|r| e.reason() == Some(r))
+        && rule.is_none_or(|r| e.rule() == Some(r))
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Check::Depth { index, side, is } => write!(f, "{index} depth ({side:?}) {is}"),
+            Check::AtBaseline { index } => write!(f, "{index} depth at baseline"),
+            Check::Status { index, rule: None, is } => write!(f, "{index} status {}", is.as_str()),
+            Check::Status { index, rule: Some(r), is } => write!(f, "{index} {r} status {}", is.as_str()),
+            Check::Reason { index, rule, is } => write!(f, "{index} {rule} partial_reason {}", is.as_str()),
+            Check::StrikeCoverage { index, rule, is } => write!(f, "{index} {rule} strike coverage {is}"),
+            Check::FieldCoverage { index, rule, is } => write!(f, "{index} {rule} field coverage {is}"),
+            Check::StatusTotal { status, is } => write!(f, "{} expiries {is}", status.as_str()),
+            Check::ReasonTotal { reason, is } => write!(f, "{} total {is}", reason.as_str()),
+            Check::Events { event, index, reason, is } => {
+                write!(f, "{event} events")?;
+                if let Some(i) = index {
+                    write!(f, " for {i}")?;
+                }
+                if let Some(r) = reason {
+                    write!(f, " with reason {r}")?;
+                }
+                write!(f, " {is}")
+            }
+            Check::InvalidExpiries { index, is } => write!(f, "{index} invalid expiries {is}"),
+        }
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expectation::At { cycle, check } => write!(f, "at cycle {cycle}: {check}"),
+            Expectation::By { cycle, check } => write!(f, "by cycle {cycle}: {check}"),
+            Expectation::Always(c) => write!(f, "always: {c}"),
+            Expectation::Never(c) => write!(f, "never: {c}"),
+            Expectation::AtLeastOnce(c) => write!(f, "at least once: {c}"),
+            Expectation::MaxFlips { index, flips, window } => {
+                write!(f, "{index}: at most {flips} depth direction flip(s) in any {window} cycles")
+            }
+            Expectation::Total { of, is } => write!(f, "total {} {is}", tally_label(of)),
+        }
+    }
+}
+
+fn tally_label(t: &Tally) -> String {
+    let scope = |index: &Option<String>, rule: &Option<ExpiryRule>| {
+        let mut s = String::new();
+        if let Some(i) = index {
+            s += &format!(" for {i}");
+        }
+        if let Some(r) = rule {
+            s += &format!(" {r}");
+        }
+        s
+    };
+    match t {
+        Tally::Events { event, index, reason } => format!(
+            "{event} events{}{}",
+            scope(index, &None),
+            reason.as_ref().map(|r| format!(" with reason {r}")).unwrap_or_default()
+        ),
+        Tally::Status { status, index, rule } => format!("{} expiries{}", status.as_str(), scope(index, rule)),
+        Tally::Reason { reason, index, rule } => format!("{} expiries{}", reason.as_str(), scope(index, rule)),
+    }
+}
+
+/// The cycles at which an index's depth changed direction (an expansion after a contraction or back).
+pub fn direction_flips(events: &[LoggedEvent], index: &str) -> Vec<u64> {
+    let mut last: Option<AdjustReason> = None;
+    let mut flips = Vec::new();
+    for e in events {
+        if let Event::StrikeDepthAdjustment(a) = &e.event
+            && a.index.eq_ignore_ascii_case(index)
+        {
+            if last.is_some_and(|l| l != a.reason) {
+                flips.push(e.cycle);
+            }
+            last = Some(a.reason);
+        }
+    }
+    flips
+}
+
+fn scoped_expiries<'a>(
+    cycles: &'a [CycleSummary],
+    index: &'a Option<String>,
+    rule: &Option<ExpiryRule>,
+) -> impl Iterator<Item = &'a crate::report::ExpirySummary> + 'a {
+    let rule = rule.map(|r| r.to_string());
+    cycles
+        .iter()
+        .flat_map(|c| c.indices.iter())
+        .filter(move |i| index.as_ref().is_none_or(|n| i.index.eq_ignore_ascii_case(n)))
+        .flat_map(|i| i.expiries.iter())
+        .filter(move |e| rule.as_ref().is_none_or(|r| &e.rule == r))
+}
+
+fn tally(t: &Tally, cycles: &[CycleSummary], events: &[LoggedEvent]) -> u64 {
+    match t {
+        Tally::Events { event, index, reason } => {
+            events.iter().filter(|e| event_matches(&e.event, event, index.as_deref(), reason.as_deref(), None)).count()
+                as u64
+        }
+        Tally::Status { status, index, rule } => {
+            scoped_expiries(cycles, index, rule).filter(|e| e.status == Some(*status)).count() as u64
+        }
+        Tally::Reason { reason, index, rule } => scoped_expiries(cycles, index, rule)
+            .filter(|e| e.status == Some(ExpiryStatus::Partial) && e.partial_reason == Some(*reason))
+            .count() as u64,
+    }
+}
+
+/// Checks every expectation against a finished run.
+pub fn evaluate(
+    expectations: &[Expectation],
+    cycles: &[CycleSummary],
+    events: &[LoggedEvent],
+) -> Vec<ExpectationOutcome> {
+    expectations.iter().map(|e| evaluate_one(e, cycles, events)).collect()
+}
+
+fn evaluate_one(e: &Expectation, cycles: &[CycleSummary], events: &[LoggedEvent]) -> ExpectationOutcome {
+    let last = cycles.last().map_or(0, |c| c.cycle);
+    let verdict = |passed: bool, detail: String, cycle: Option<u64>| ExpectationOutcome {
+        expectation: e.to_string(),
+        passed,
+        detail,
+        cycle,
+    };
+    let not_reached = |cycle: u64| verdict(false, format!("the run ended at cycle {last}, before cycle {cycle}"), None);
+    match e {
+        Expectation::At { cycle, check } => match cycles.iter().find(|c| c.cycle == *cycle) {
+            Some(c) => {
+                let (holds, seen) = check.observe(c, events);
+                verdict(holds, seen, Some(*cycle))
+            }
+            None => not_reached(*cycle),
+        },
+        Expectation::By { cycle, check } => {
+            if let Some(c) = cycles.iter().take_while(|c| c.cycle <= *cycle).find(|c| check.observe(c, events).0) {
+                return verdict(true, format!("held at cycle {}", c.cycle), Some(c.cycle));
+            }
+            match cycles.iter().take_while(|c| c.cycle <= *cycle).last() {
+                Some(c) if c.cycle == *cycle => verdict(
+                    false,
+                    format!("never held; at cycle {cycle}: {}", check.observe(c, events).1),
+                    Some(*cycle),
+                ),
+                _ => not_reached(*cycle),
+            }
+        }
+        Expectation::Always(check) => match cycles.iter().find(|c| !check.observe(c, events).0) {
+            Some(c) => verdict(
+                false,
+                format!("did not hold at cycle {}: {}", c.cycle, check.observe(c, events).1),
+                Some(c.cycle),
+            ),
+            None => verdict(true, format!("held in all {} cycles", cycles.len()), None),
+        },
+        Expectation::Never(check) => match cycles.iter().find(|c| check.observe(c, events).0) {
+            Some(c) => {
+                verdict(false, format!("held at cycle {}: {}", c.cycle, check.observe(c, events).1), Some(c.cycle))
+            }
+            None => verdict(true, format!("never held in {} cycles", cycles.len()), None),
+        },
+        Expectation::AtLeastOnce(check) => match cycles.iter().find(|c| check.observe(c, events).0) {
+            Some(c) => verdict(true, format!("held at cycle {}", c.cycle), Some(c.cycle)),
+            None => verdict(false, format!("never held in {} cycles", cycles.len()), None),
+        },
+        Expectation::MaxFlips { index, flips, window } => {
+            let at = direction_flips(events, index);
+            let window = (*window).max(1);
+            let worst = (1..=last.max(1))
+                .map(|start| (start, at.iter().filter(|c| (start..start + window).contains(c)).count()))
+                .max_by_key(|(start, n)| (*n, std::cmp::Reverse(*start)))
+                .unwrap_or((1, 0));
+            let (start, n) = worst;
+            let detail = format!("{n} flip(s) in cycles {start}..={} (flips at {:?})", start + window - 1, at);
+            verdict(n as u32 <= *flips, detail, (n > 0).then_some(start))
+        }
+        Expectation::Total { of, is } => {
+            let n = tally(of, cycles, events);
+            verdict(is.holds(n as f64), format!("{} = {n}", tally_label(of)), None)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The ECS vocabulary: components on index, expiry and instrument entities, the run's resources, and the
+//! spawning of a scenario's entities.
+//!
+//! Entities:
+//! - an **index** per scenario index: [`IndexInfo`], [`Spot`], [`ListedExpiries`], [`StrikeDepth`],
+//!   [`AdaptiveState`], [`StrikeLadder`];
+//! - an **expiry** per entry of the index's `expiries` list: [`Expiry`], [`ExpiryDate`], [`Candidates`],
+//!   [`ClampMeta`], [`InstrumentSet`], [`StrikeCoverage`], [`FieldCoverage`], [`ExpiryOutcome`],
+//!   [`Status`], [`Reason`];
+//! - an **instrument** per option matched to a ladder: [`Instrument`], [`Quote`]. Instruments persist
+//!   across cycles while they stay matched (keyed by token) and are despawned when they drop out.
+
+mod components;
+mod resources;
+mod spawn;
+
+pub use components::*;
+pub use resources::*;
+pub use spawn::{WorldSeed, build_world};

@@ -1,0 +1,93 @@
+use super::components::OptionKind;
+use crate::events::{Event, LoggedEvent};
+use crate::report::CycleSummary;
+use crate::rng::Stream;
+use bevy_ecs::prelude::*;
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+
+/// The simulated clock: a scenario start time and a cycle interval. Never the wall clock.
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct SimClock {
+    pub start: DateTime<FixedOffset>,
+    pub interval_s: u64,
+    pub now: DateTime<FixedOffset>,
+}
+
+impl SimClock {
+    pub fn new(start: DateTime<FixedOffset>, interval_s: u64) -> Self {
+        Self { start, interval_s, now: start }
+    }
+    /// Moves the clock to cycle `cycle` (1-based): `start + (cycle - 1) x interval`.
+    pub fn set_cycle(&mut self, cycle: u64) {
+        let secs = (cycle.saturating_sub(1)).saturating_mul(self.interval_s);
+        self.now = self.start + Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+    }
+    /// The simulated date (in the scenario's UTC offset).
+    pub fn today(&self) -> NaiveDate {
+        self.now.date_naive()
+    }
+    /// Simulated unix seconds, the `ts` of every event.
+    pub fn unix(&self) -> i64 {
+        self.now.timestamp()
+    }
+}
+
+/// The cycle being run, 1-based (0 before the first tick).
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CycleCounter(pub u64);
+
+/// The seeded random source: hands out independent streams keyed by (index, expiry, cycle, purpose).
+#[derive(Resource, Debug, Clone, Copy)]
+pub struct RandomSource {
+    pub seed: u64,
+}
+
+impl RandomSource {
+    pub fn stream(&self, index: &str, expiry: &str, cycle: u64, purpose: &str) -> Stream {
+        Stream::new(self.seed, index, expiry, cycle, purpose)
+    }
+}
+
+/// The expiry field of a raw universe row, as a provider may send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawExpiry {
+    Date(NaiveDate),
+    /// Text that the expiry map must parse (only strict `YYYY-MM-DD` is valid).
+    Text(&'static str),
+    Missing,
+}
+
+/// One row of the raw instrument universe: compact (40 bytes) and flat.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UniverseRow {
+    pub token: u64,
+    pub strike: f64,
+    pub expiry: RawExpiry,
+    /// Scenario position of the underlying index.
+    pub index: u16,
+    pub kind: OptionKind,
+}
+
+/// This cycle's raw instrument universe: every listed expiry of every index, plus scripted noise.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct Universe {
+    pub rows: Vec<UniverseRow>,
+}
+
+/// The run's structured event log, in emission order.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct EventLog {
+    pub events: Vec<LoggedEvent>,
+}
+
+impl EventLog {
+    pub fn push(&mut self, cycle: u64, event: Event) {
+        self.events.push(LoggedEvent { cycle, event });
+    }
+}
+
+/// One summary per finished cycle.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct CycleLog {
+    pub cycles: Vec<CycleSummary>,
+}

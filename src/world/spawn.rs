@@ -1,0 +1,75 @@
+//! Builds a scenario's world: resources, then an entity per index and per expiry rule.
+
+use super::*;
+use crate::config::Config;
+use crate::cycle::director::{ActiveFaults, Script};
+use crate::cycle::expiry_map::ExpiryMap;
+use crate::registry::index_meta;
+use crate::scenario::Scenario;
+use bevy_ecs::prelude::*;
+
+/// What a world is built from: the scenario, its resolved configuration and the seed to use.
+pub struct WorldSeed<'a> {
+    pub scenario: &'a Scenario,
+    pub config: Config,
+    pub seed: u64,
+}
+
+/// Creates the world: every resource, and the index and expiry entities in scenario order.
+pub fn build_world(seed: WorldSeed<'_>) -> World {
+    let WorldSeed { scenario, config, seed } = seed;
+    let mut world = World::new();
+    world.insert_resource(SimClock::new(scenario.start, scenario.interval_s.get()));
+    world.insert_resource(CycleCounter::default());
+    world.insert_resource(RandomSource { seed });
+    world.insert_resource(Script {
+        market: scenario.market.clone(),
+        provider: scenario.provider.clone(),
+        phases: scenario.phases.clone(),
+    });
+    world.insert_resource(ActiveFaults::default());
+    world.insert_resource(Universe::default());
+    world.insert_resource(ExpiryMap::default());
+    world.insert_resource(EventLog::default());
+    world.insert_resource(CycleLog::default());
+    for (i, spec) in scenario.indices.iter().enumerate() {
+        let meta = index_meta(&spec.symbol, config.step_override(&spec.symbol));
+        let baseline = spec.baseline.unwrap_or(spec.depth);
+        let spot = spec.spot.unwrap_or(meta.synthetic_atm);
+        let index = world
+            .spawn((
+                IndexOrder(i as u16),
+                IndexInfo { meta },
+                Spot(spot),
+                ListedExpiries::default(),
+                StrikeDepth {
+                    itm: spec.depth.itm,
+                    otm: spec.depth.otm,
+                    baseline_itm: baseline.itm,
+                    baseline_otm: baseline.otm,
+                },
+                AdaptiveState::default(),
+                StrikeLadder::default(),
+            ))
+            .id();
+        for (j, rule) in spec.expiries.iter().enumerate() {
+            world.spawn((
+                Expiry { index, rule: *rule },
+                ExpiryOrder(i as u16, j as u16),
+                ExpiryDate::default(),
+                Candidates::default(),
+                ClampMeta::default(),
+                InstrumentSet::default(),
+                (
+                    StrikeCoverage::default(),
+                    FieldCoverage::default(),
+                    ExpiryOutcome::default(),
+                    Status::default(),
+                    Reason::default(),
+                ),
+            ));
+        }
+    }
+    world.insert_resource(config);
+    world
+}
