@@ -1,0 +1,9 @@
+//! The integration suite: one test binary (links once on 2 cores), one module per concern.
+
+mod common;
+
+mod bad_input;
+mod cli;
+mod determinism;
+mod parity;
+mod scenarios;
