@@ -1,0 +1,205 @@
+//! Each deliberate difference from the reference, shown in both modes: the default fixes the quirk of the
+//! spec's section 17, `parity g6` reproduces it.
+
+use crate::common::*;
+use g6sim::config::Parity;
+use g6sim::cycle::status::{ExpiryStatus, PartialReason};
+use g6sim::events::Event;
+use g6sim::scenario::load_file;
+use g6sim::{run_scenario, Run, RunOptions};
+
+fn both(text: &str) -> (Run, Run) {
+    let default = run_text(text, &RunOptions::default());
+    let parity = run_text(text, &RunOptions { parity: Some(Parity::G6), ..RunOptions::default() });
+    assert!(!default.config.parity.is_g6() && parity.config.parity.is_g6());
+    (default, parity)
+}
+
+fn shipped_both(name: &str) -> (Run, Run) {
+    let loaded = load_file(&root().join("scenarios").join(name)).unwrap();
+    let default = run_scenario(&loaded, &RunOptions::default()).unwrap();
+    let parity = run_scenario(&loaded, &RunOptions { parity: Some(Parity::G6), ..RunOptions::default() }).unwrap();
+    (default, parity)
+}
+
+/// (cycle, reason, new itm) of every depth adjustment.
+fn adjustments(run: &Run) -> Vec<(u64, &'static str, u32)> {
+    run.result
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::StrikeDepthAdjustment(a) => Some((e.cycle, a.reason.as_str(), a.new_itm)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn depth(run: &Run, cycle: u64) -> u32 {
+    run.result.cycles[cycle as usize - 1].index("NIFTY").unwrap().depth.itm
+}
+
+#[test]
+fn healthy_streak_counts_cycles_not_expiry_passes() {
+    // Three expiries, one bad cycle. Default: one decision per cycle (one expansion, contraction after 5
+    // healthy cycles). Parity: one decision per expiry pass (three expansions in the bad cycle, and the
+    // streak reaches 5 after two healthy cycles).
+    let text = r#"Scenario(
+        name: "passes", start: "2025-10-06T09:15:00+05:30", cycles: 12,
+        indices: [(symbol: "NIFTY", expiries: ["this_week", "next_week", "this_month"])],
+        phases: [(name: "dip", cycles: (2, 2), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    assert_eq!(adjustments(&default), vec![(2, "low_strike_cov", 12), (7, "contraction", 10)]);
+    assert_eq!(
+        adjustments(&parity),
+        vec![(2, "low_strike_cov", 12), (2, "low_strike_cov", 14), (2, "low_strike_cov", 16), (4, "contraction", 14), (7, "contraction", 12), (10, "contraction", 10)]
+    );
+    // Contraction state survives across cycles in both modes (the reference loses it every cycle).
+    assert_eq!(depth(&default, 12), 10);
+    assert_eq!(depth(&parity, 12), 10);
+}
+
+#[test]
+fn expansion_cap_binds_by_default_and_grows_in_parity() {
+    let text = r#"Scenario(
+        name: "cap", start: "2025-10-06T09:15:00+05:30", cycles: 12,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        phases: [(name: "persistent", cycles: (1, 12), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    assert_eq!(depth(&default, 12), 20, "max(10, baseline + 10)");
+    assert_eq!(depth(&parity, 12), 34, "max(10, current + 10) never binds: 10 + 12 x 2");
+    // An explicit cap binds in both modes.
+    let capped = text.replace("cycles: 12,", "cycles: 12, config: (depth_max_itm: 14, depth_max_otm: 14),");
+    let (default, parity) = both(&capped);
+    assert_eq!((depth(&default, 12), depth(&parity, 12)), (14, 14));
+}
+
+#[test]
+fn capped_low_coverage_is_unhealthy_by_default_and_healthy_in_parity() {
+    let text = r#"Scenario(
+        name: "capped", start: "2025-10-06T09:15:00+05:30", cycles: 12,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 12, otm: 12), baseline: (itm: 10, otm: 10))],
+        config: (depth_max_itm: 12, depth_max_otm: 12),
+        phases: [(name: "persistent", cycles: (1, 12), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    assert!(adjustments(&default).is_empty(), "low coverage at the cap never counts as healthy");
+    assert_eq!(default.result.cycles[11].index("NIFTY").unwrap().healthy_streak, 0);
+    // Parity snapshots the baseline at 12 (its first call), then counts capped passes as healthy.
+    let streaks: Vec<u32> = parity.result.cycles.iter().map(|c| c.index("NIFTY").unwrap().healthy_streak).collect();
+    assert_eq!(&streaks[..6], &[1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn strict_clamp_is_partial_and_counted_by_default_ok_and_uncounted_in_parity() {
+    // A clamp that only trims the top strikes, so coverage stays above the threshold in both modes.
+    let text = r#"Scenario(
+        name: "strict", start: "2025-10-06T09:15:00+05:30", cycles: 4,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (prefilter_max_instruments: 1000, prefilter_clamp_strict: true),
+        phases: [(name: "oversized", cycles: (4, 4), faults: [Oversize(4000)])],
+    )"#;
+    let (default, parity) = both(text);
+    let at = |run: &Run| run.result.cycles[3].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (at(&default), at(&parity));
+    assert_eq!((d.status, d.partial_reason), (Some(ExpiryStatus::Partial), Some(PartialReason::PrefilterClamp)));
+    assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Ok), Some(PartialReason::PrefilterClamp)));
+    assert!(p.strike_coverage.unwrap() >= 0.75 && p.strike_coverage.unwrap() < 1.0, "{:?}", p.strike_coverage);
+    let totals = |run: &Run| serde_json::to_string(&run.result.cycles[3].partial_reason_totals).unwrap();
+    assert_eq!(totals(&default), r#"{"low_strike":0,"low_field":0,"low_both":0,"unknown":0,"prefilter_clamp":1}"#);
+    assert_eq!(totals(&parity), r#"{"low_strike":0,"low_field":0,"low_both":0,"unknown":0}"#, "the reference's four labels");
+}
+
+#[test]
+fn strike_coverage_counts_only_ladder_strikes_by_default() {
+    let text = r#"Scenario(
+        name: "stray", start: "2025-10-06T09:15:00+05:30", cycles: 2,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        phases: [(name: "loose fetch", cycles: (1, 2), faults: [StrayStrikes(5)])],
+    )"#;
+    let (default, parity) = both(text);
+    let cov = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].strike_coverage.unwrap();
+    assert_eq!(cov(&default), 1.0);
+    assert_eq!(cov(&parity), 26.0 / 21.0, "the reference counts off-ladder strikes: above 1.0");
+}
+
+#[test]
+fn depth_below_two_is_honoured_by_default_and_floored_in_parity() {
+    let text = r#"Scenario(
+        name: "thin", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 1, otm: 0))],
+    )"#;
+    let (default, parity) = both(text);
+    let requested = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].strikes_requested;
+    assert_eq!(requested(&default), 2, "1 ITM + ATM");
+    assert_eq!(requested(&parity), 5, "the reference's max(2, depth) per side");
+}
+
+#[test]
+fn clamp_keeps_the_ladder_spread_by_default_and_the_provider_head_in_parity() {
+    let (default, parity) = shipped_both("oversized_clamp.ron");
+    let e = |run: &Run| run.result.cycles[2].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (e(&default), e(&parity));
+    assert_eq!(d.clamp.as_ref().unwrap().kept, 500);
+    assert_eq!(p.clamp.as_ref().unwrap().kept, 500);
+    assert_eq!(d.strike_coverage, Some(1.0));
+    assert!(p.strike_coverage.unwrap() < 0.5, "head keeps the lowest strikes only: {:?}", p.strike_coverage);
+    assert_eq!(p.partial_reason, Some(PartialReason::LowStrike));
+    assert!(!adjustments(&parity).is_empty(), "the starved chain then drives expansions");
+    let strategy = |run: &Run| {
+        run.result.events.iter().find_map(|e| match &e.event {
+            Event::PrefilterClamp(c) => Some(c.strategy),
+            _ => None,
+        })
+    };
+    assert_eq!((strategy(&default), strategy(&parity)), (Some("ladder_spread"), Some("head")));
+}
+
+#[test]
+fn cooldown_counts_cycles_by_default_and_clock_minutes_in_parity() {
+    // 20-second cycles: a cooldown of 3 is 3 cycles by default, 3 minutes (9 cycles) on the reference's
+    // `time // 60` clock.
+    let text = r#"Scenario(
+        name: "cooldown", start: "2025-10-06T09:15:00+05:30", interval_s: 20, cycles: 24,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 16, otm: 16), baseline: (itm: 10, otm: 10))],
+        config: (contract_ok_cycles: 1, contract_cooldown: 3),
+    )"#;
+    let default = run_text(text, &RunOptions::default());
+    let contractions: Vec<u64> = adjustments(&default).iter().map(|a| a.0).collect();
+    assert_eq!(contractions, vec![1, 4, 7]);
+    // Parity snapshots the baseline at the starting depth, so give it room by starting lower and expanding.
+    let text = text
+        .replace("depth: (itm: 16, otm: 16), baseline: (itm: 10, otm: 10)", "depth: (itm: 10, otm: 10)")
+        .replace("config: (", r#"phases: [(name: "dip", cycles: (1, 3), faults: [StrikeDropout(0.5)])], config: ("#);
+    let (default, parity) = both(&text);
+    let contractions = |run: &Run| adjustments(run).iter().filter(|a| a.1 == "contraction").map(|a| a.0).collect::<Vec<_>>();
+    assert_eq!(contractions(&default), vec![4, 7, 10]);
+    assert_eq!(contractions(&parity), vec![4, 13, 22]);
+}
+
+#[test]
+fn failed_expiries_are_empty_by_default_and_carry_no_status_in_parity() {
+    let (default, parity) = shipped_both("provider_outage.ron");
+    let c = |run: &Run| run.result.cycles[4].clone();
+    let (d, p) = (c(&default), c(&parity));
+    assert_eq!(d.index("NIFTY").unwrap().expiries[0].status, Some(ExpiryStatus::Empty));
+    assert_eq!(d.expiry_status_totals.empty, 2);
+    assert_eq!(p.index("NIFTY").unwrap().expiries[0].status, None);
+    assert_eq!(p.expiry_status_totals.empty, 0, "the reference's totals miss failed expiries");
+    assert_eq!(p.index("NIFTY").unwrap().status, ExpiryStatus::Empty, "but the index still aggregates them as EMPTY");
+}
+
+#[test]
+fn expansion_never_cuts_a_side_by_default() {
+    let text = r#"Scenario(
+        name: "sides", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 12, otm: 12))],
+        config: (depth_max_itm: 8),
+        phases: [(name: "dip", cycles: (1, 1), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    let d = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().depth;
+    assert_eq!((d(&default).itm, d(&default).otm), (12, 14));
+    assert_eq!((d(&parity).itm, d(&parity).otm), (8, 14), "the reference writes both sides, cutting ITM to its cap");
+}

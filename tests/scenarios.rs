@@ -1,0 +1,105 @@
+//! Every shipped scenario passes, and expectations really can fail.
+
+use crate::common::*;
+use g6sim::scenario::load_file;
+use g6sim::{run_scenario, RunOptions};
+
+fn shipped() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_shipped_scenario_passes_its_expectations() {
+    let files = shipped();
+    assert!(files.len() >= 8, "at least eight shipped scenarios, found {}", files.len());
+    let mut failures = Vec::new();
+    for file in &files {
+        let loaded = load_file(file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!loaded.scenario.expectations.is_empty(), "{} has no expectations", file.display());
+        let run = run_scenario(&loaded, &RunOptions::default()).unwrap();
+        for o in run.outcomes.iter().filter(|o| !o.passed) {
+            failures.push(format!("{}: expected {}; {}", file.display(), o.expectation, o.detail));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn shipped_scenarios_cover_every_fault_and_status() {
+    let mut text = String::new();
+    for file in shipped() {
+        text += &std::fs::read_to_string(file).unwrap();
+    }
+    for needle in ["StrikeDropout", "FieldDropout", "Outage", "Oversize", "InvalidExpiries", "prefilter_clamp_strict"] {
+        assert!(text.contains(needle), "no shipped scenario uses {needle}");
+    }
+    for reason in ["low_strike", "low_field", "low_both", "prefilter_clamp"] {
+        assert!(text.contains(&format!("is: {reason}")), "no shipped scenario expects {reason}");
+    }
+    assert!(text.contains("MaxFlips"), "the hysteresis expectation");
+}
+
+const BASE: &str = r#"Scenario(
+    name: "t", start: "2025-10-06T09:15:00+05:30", cycles: 6,
+    indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+    phases: [(name: "dip", cycles: (2, 2), faults: [StrikeDropout(0.5)])],
+    expectations: [EXPECT],
+)"#;
+
+fn verdict(expect: &str) -> g6sim::scenario::ExpectationOutcome {
+    let run = run_text(&BASE.replace("EXPECT", expect), &RunOptions::default());
+    run.outcomes.into_iter().next().unwrap()
+}
+
+#[test]
+fn each_expectation_form_passes_and_fails_with_a_cycle_and_what_happened() {
+    let pass = [
+        r#"At(cycle: 2, check: Depth(index: "NIFTY", is: Eq(12)))"#,
+        r#"By(cycle: 3, check: Depth(index: "NIFTY", side: Itm, is: Gt(10)))"#,
+        r#"Always(Depth(index: "NIFTY", side: Otm, is: Ge(10)))"#,
+        r#"Never(Status(index: "NIFTY", is: EMPTY))"#,
+        r#"AtLeastOnce(Reason(index: "NIFTY", rule: "this_week", is: low_strike))"#,
+        r#"MaxFlips(index: "NIFTY", flips: 0, window: 6)"#,
+        r#"Total(of: Events(event: "strike_depth_adjustment", index: "NIFTY", reason: "low_strike_cov"), is: Eq(1))"#,
+        r#"Total(of: Status(status: PARTIAL, index: "NIFTY", rule: "this_week"), is: Eq(1))"#,
+        r#"At(cycle: 2, check: StrikeCoverage(index: "NIFTY", rule: "this_week", is: Eq(0.47619047619047616)))"#,
+    ];
+    for e in pass {
+        let v = verdict(e);
+        assert!(v.passed, "{e}: {}", v.detail);
+    }
+    let v = verdict(r#"At(cycle: 2, check: Depth(index: "NIFTY", is: Eq(10)))"#);
+    assert!(!v.passed);
+    assert_eq!(v.cycle, Some(2));
+    assert_eq!(v.detail, "NIFTY depth itm 12 otm 12");
+    let v = verdict(r#"Always(Status(index: "NIFTY", is: OK))"#);
+    assert_eq!((v.passed, v.cycle), (false, Some(2)));
+    assert!(v.detail.contains("PARTIAL"), "{}", v.detail);
+    let v = verdict(r#"Never(Reason(index: "NIFTY", rule: "this_week", is: low_strike))"#);
+    assert_eq!((v.passed, v.cycle), (false, Some(2)));
+    let v = verdict(r#"By(cycle: 1, check: Status(index: "NIFTY", is: PARTIAL))"#);
+    assert_eq!((v.passed, v.cycle), (false, Some(1)));
+    let v = verdict(r#"At(cycle: 9, check: Status(index: "NIFTY", is: OK))"#);
+    assert!(!v.passed && v.detail.contains("ended at cycle 6"), "{}", v.detail);
+    let v = verdict(r#"Total(of: Events(event: "prefilter_clamp"), is: Ge(1))"#);
+    assert!(!v.passed && v.detail.ends_with("= 0"), "{}", v.detail);
+}
+
+#[test]
+fn max_flips_counts_direction_changes_in_a_sliding_window() {
+    // Without hysteresis (contract after 1 healthy cycle, no cooldown) two dips make three flips.
+    let text = BASE
+        .replace(r#"phases: [(name: "dip", cycles: (2, 2), faults: [StrikeDropout(0.5)])]"#, r#"phases: [(name: "a", cycles: (2, 2), faults: [StrikeDropout(0.5)]), (name: "b", cycles: (4, 4), faults: [StrikeDropout(0.5)])]"#)
+        .replace("cycles: 6,", "cycles: 6, config: (contract_ok_cycles: 1, contract_cooldown: 0),")
+        .replace("EXPECT", r#"MaxFlips(index: "NIFTY", flips: 1, window: 10)"#);
+    let run = run_text(&text, &RunOptions::default());
+    let v = &run.outcomes[0];
+    assert!(!v.passed);
+    assert!(v.detail.starts_with("3 flip(s)"), "{}", v.detail);
+}
