@@ -182,7 +182,6 @@ pub fn worst_pass(passes: &[Observation]) -> Option<Observation> {
     Some(Observation { options: passes.iter().map(|p| p.options).sum(), ..worst.clone() })
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn adapt_strike_depth(
     config: Res<Config>,
     clock: Res<SimClock>,

@@ -63,7 +63,6 @@ impl FieldStats {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn measure_coverage(
     config: Res<Config>,
     counter: Res<CycleCounter>,

@@ -32,7 +32,6 @@ pub fn stray_rows(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder,
     rows.iter().copied().filter(|&r| (top + 1e-9..=limit + 1e-9).contains(&universe[r as usize].strike)).collect()
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn fetch_instruments(
     config: Res<Config>,
     clock: Res<SimClock>,

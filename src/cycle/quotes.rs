@@ -48,7 +48,6 @@ pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub fn fetch_quotes(
     mut commands: Commands,
     script: Res<Script>,

@@ -83,7 +83,6 @@ pub fn finalize_expiries(
 }
 
 /// Builds the cycle summary, appends it to the cycle log and emits `cycle_status_summary`.
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 pub fn summarize_cycle(
     config: Res<Config>,
     clock: Res<SimClock>,
