@@ -98,6 +98,11 @@ impl Simulation {
         &self.world
     }
 
+    /// The world, for inspection with queries.
+    pub fn world_mut(&mut self) -> &mut World {
+        &mut self.world
+    }
+
     /// Runs `cycles` cycles and hands back what they produced.
     pub fn run(mut self, cycles: u64) -> RunResult {
         for _ in 0..cycles {

@@ -5,5 +5,6 @@ mod common;
 mod bad_input;
 mod cli;
 mod determinism;
+mod entities;
 mod parity;
 mod scenarios;
