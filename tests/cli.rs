@@ -101,7 +101,21 @@ fn overrides_reach_the_run_with_scenario_env_set_precedence() {
     let dir = temp_dir("cli-overrides");
     let scenario = plain_scenario(&dir);
     let out = g6sim(
-        &["run", &scenario, "-q", "--out", dir.to_str().unwrap(), "--seed", "5", "--cycles", "3", "--set", "contract_step=4", "--parity", "g6"],
+        &[
+            "run",
+            &scenario,
+            "-q",
+            "--out",
+            dir.to_str().unwrap(),
+            "--seed",
+            "5",
+            "--cycles",
+            "3",
+            "--set",
+            "contract_step=4",
+            "--parity",
+            "g6",
+        ],
         &[("G6_CONTRACT_STEP", "3"), ("G6_CONTRACT_COOLDOWN", "7"), ("G6_STRIKE_STEP_NIFTY", "100")],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -111,7 +125,8 @@ fn overrides_reach_the_run_with_scenario_env_set_precedence() {
     assert_eq!(m["config"]["contract_cooldown"], 7, "the environment beats the scenario");
     assert_eq!(m["config"]["strike_step"]["NIFTY"], 100.0);
     assert_eq!(m["config"]["parity"], "G6");
-    let sources: Vec<String> = m["applied"].as_array().unwrap().iter().map(|a| format!("{}={}", a["key"], a["source"])).collect();
+    let sources: Vec<String> =
+        m["applied"].as_array().unwrap().iter().map(|a| format!("{}={}", a["key"], a["source"])).collect();
     assert!(sources.contains(&r#""contract_step"="set""#.to_string()), "{sources:?}");
     assert!(sources.contains(&r#""contract_cooldown"="env""#.to_string()), "{sources:?}");
     let cycles = std::fs::read_to_string(dir.join("cycles.jsonl")).unwrap();

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 
-use g6sim::scenario::{parse, LoadedScenario};
-use g6sim::{run_scenario, Run, RunOptions};
+use g6sim::scenario::{LoadedScenario, parse};
+use g6sim::{Run, RunOptions, run_scenario};
 use std::path::PathBuf;
 
 /// The repository root (tests run with the package directory as working directory).

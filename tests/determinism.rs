@@ -3,7 +3,7 @@
 use crate::common::*;
 use g6sim::output::{cycles_jsonl, events_jsonl, manifest_json};
 use g6sim::scenario::load_file;
-use g6sim::{run_scenario, Run, RunOptions};
+use g6sim::{Run, RunOptions, run_scenario};
 
 fn bytes(run: &Run) -> [Vec<u8>; 3] {
     [events_jsonl(run), cycles_jsonl(run), manifest_json(run)]
@@ -27,8 +27,9 @@ fn same_scenario_and_seed_give_identical_bytes() {
 #[test]
 fn identical_bytes_when_runs_race_on_threads() {
     let reference = bytes(&shipped("coverage_flapping.ron", &RunOptions::default()));
-    let handles: Vec<_> =
-        (0..4).map(|_| std::thread::spawn(|| bytes(&shipped("coverage_flapping.ron", &RunOptions::default())))).collect();
+    let handles: Vec<_> = (0..4)
+        .map(|_| std::thread::spawn(|| bytes(&shipped("coverage_flapping.ron", &RunOptions::default()))))
+        .collect();
     for h in handles {
         assert_eq!(h.join().unwrap(), reference);
     }
@@ -55,7 +56,10 @@ fn adding_an_index_leaves_the_other_streams_untouched() {
     let nifty = r#"(symbol: "NIFTY", expiries: ["this_week", "next_week"])"#;
     let alone = run_text(&TWO.replace("INDICES", nifty), &RunOptions::default());
     let with_others = run_text(
-        &TWO.replace("INDICES", &format!(r#"(symbol: "BANKNIFTY", expiries: ["this_week"]), {nifty}, (symbol: "SENSEX")"#)),
+        &TWO.replace(
+            "INDICES",
+            &format!(r#"(symbol: "BANKNIFTY", expiries: ["this_week"]), {nifty}, (symbol: "SENSEX")"#),
+        ),
         &RunOptions::default(),
     );
     for (a, b) in alone.result.cycles.iter().zip(&with_others.result.cycles) {
@@ -73,7 +77,9 @@ fn adding_an_index_leaves_the_other_streams_untouched() {
     };
     assert_eq!(nifty_events(&alone), nifty_events(&with_others));
     // And the faults did bite: otherwise the comparison would prove little.
-    assert!(alone.result.cycles.iter().any(|c| c.partial_reason_totals.low_both + c.partial_reason_totals.low_strike > 0));
+    assert!(
+        alone.result.cycles.iter().any(|c| c.partial_reason_totals.low_both + c.partial_reason_totals.low_strike > 0)
+    );
 }
 
 #[test]

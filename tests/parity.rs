@@ -6,7 +6,7 @@ use g6sim::config::Parity;
 use g6sim::cycle::status::{ExpiryStatus, PartialReason};
 use g6sim::events::Event;
 use g6sim::scenario::load_file;
-use g6sim::{run_scenario, Run, RunOptions};
+use g6sim::{Run, RunOptions, run_scenario};
 
 fn both(text: &str) -> (Run, Run) {
     let default = run_text(text, &RunOptions::default());
@@ -52,7 +52,14 @@ fn healthy_streak_counts_cycles_not_expiry_passes() {
     assert_eq!(adjustments(&default), vec![(2, "low_strike_cov", 12), (7, "contraction", 10)]);
     assert_eq!(
         adjustments(&parity),
-        vec![(2, "low_strike_cov", 12), (2, "low_strike_cov", 14), (2, "low_strike_cov", 16), (4, "contraction", 14), (7, "contraction", 12), (10, "contraction", 10)]
+        vec![
+            (2, "low_strike_cov", 12),
+            (2, "low_strike_cov", 14),
+            (2, "low_strike_cov", 16),
+            (4, "contraction", 14),
+            (7, "contraction", 12),
+            (10, "contraction", 10)
+        ]
     );
     // Contraction state survives across cycles in both modes (the reference loses it every cycle).
     assert_eq!(depth(&default, 12), 10);
@@ -108,7 +115,11 @@ fn strict_clamp_is_partial_and_counted_by_default_ok_and_uncounted_in_parity() {
     assert!(p.strike_coverage.unwrap() >= 0.75 && p.strike_coverage.unwrap() < 1.0, "{:?}", p.strike_coverage);
     let totals = |run: &Run| serde_json::to_string(&run.result.cycles[3].partial_reason_totals).unwrap();
     assert_eq!(totals(&default), r#"{"low_strike":0,"low_field":0,"low_both":0,"unknown":0,"prefilter_clamp":1}"#);
-    assert_eq!(totals(&parity), r#"{"low_strike":0,"low_field":0,"low_both":0,"unknown":0}"#, "the reference's four labels");
+    assert_eq!(
+        totals(&parity),
+        r#"{"low_strike":0,"low_field":0,"low_both":0,"unknown":0}"#,
+        "the reference's four labels"
+    );
 }
 
 #[test]
@@ -173,7 +184,8 @@ fn cooldown_counts_cycles_by_default_and_clock_minutes_in_parity() {
         .replace("depth: (itm: 16, otm: 16), baseline: (itm: 10, otm: 10)", "depth: (itm: 10, otm: 10)")
         .replace("config: (", r#"phases: [(name: "dip", cycles: (1, 3), faults: [StrikeDropout(0.5)])], config: ("#);
     let (default, parity) = both(&text);
-    let contractions = |run: &Run| adjustments(run).iter().filter(|a| a.1 == "contraction").map(|a| a.0).collect::<Vec<_>>();
+    let contractions =
+        |run: &Run| adjustments(run).iter().filter(|a| a.1 == "contraction").map(|a| a.0).collect::<Vec<_>>();
     assert_eq!(contractions(&default), vec![4, 7, 10]);
     assert_eq!(contractions(&parity), vec![4, 13, 22]);
 }

@@ -2,7 +2,7 @@
 
 use crate::common::*;
 use g6sim::scenario::load_file;
-use g6sim::{run_scenario, RunOptions};
+use g6sim::{RunOptions, run_scenario};
 
 fn shipped() -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
