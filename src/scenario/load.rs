@@ -86,7 +86,8 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         Ok(s) => s,
         Err(e) => {
             let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
+            // serde_path_to_error writes `.` for the top level and `?` where it lost the path (syntax errors).
+            let path = if path == "." || path.contains('?') { String::new() } else { path };
             return Err(from_ron(file, &path, de.span_error(e.into_inner())));
         }
     };
@@ -112,6 +113,14 @@ fn from_ron(file: &str, path: &str, e: ron::error::SpannedError) -> ScenarioErro
         E::Message(m) if m.contains("ratio") => "ratios are fractions: 0.4 means 40%",
         E::Message(m) if m.contains("RFC 3339") => "write the start as \"2025-10-06T09:15:00+05:30\"",
         E::Message(m) if m.contains("window") => "cycle windows are inclusive (first, last), counted from 1",
+        E::ExpectedInteger | E::InvalidIntegerDigit { .. } => "write a whole number, without quotes",
+        E::IntegerOutOfBounds => "counts, cycles and seeds are whole numbers >= 0 (and within 64 bits)",
+        E::ExpectedFloat => "write a number such as 0.75, without quotes",
+        E::ExpectedString | E::ExpectedStringEnd => "write text in double quotes, for example \"NIFTY\"",
+        E::ExpectedBoolean => "write true or false",
+        E::InvalidValueForType { expected, .. } if expected.contains("nonzero") => "this count starts at 1",
+        E::InvalidValueForType { .. } => "check the value's type against the README's scenario format",
+        E::DuplicateStructField { .. } => "write each field once",
         E::ExpectedDifferentStructName { .. } | E::ExpectedNamedStructLike(_) => "check the struct's name or drop it",
         E::Eof => "the file ends early: check for a missing closing bracket or parenthesis",
         E::ExpectedComma | E::ExpectedArrayEnd | E::ExpectedStructLikeEnd | E::ExpectedMapEnd => {
