@@ -86,18 +86,6 @@ impl Event {
             Self::CycleStatusSummary(_) => None,
         }
     }
-    /// The expiry rule the event is about, if any.
-    pub fn rule(&self) -> Option<&str> {
-        match self {
-            Self::ZeroData(e) => Some(&e.rule),
-            Self::PrefilterClamp(e) => Some(&e.rule),
-            Self::InstrumentCoverage(e) => Some(&e.rule),
-            Self::FieldCoverage(e) => Some(&e.rule),
-            Self::OptionMatchStats(e) => Some(&e.rule),
-            Self::StrikeDepthAdjustment(e) => e.rule.as_deref(),
-            _ => None,
-        }
-    }
     /// The event's `reason` field, if it has one (`low_strike_cov`, `contraction`).
     pub fn reason(&self) -> Option<&str> {
         match self {

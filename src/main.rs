@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 use g6sim::config::{Parity, g6_env};
+use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
+use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
 use g6sim::{Error, Run, RunOptions, run_scenario};
 use std::path::{Path, PathBuf};
@@ -153,25 +155,11 @@ fn print_table(run: &Run) {
 
 fn print_summary(run: &Run) {
     let s = &run.scenario.scenario;
-    let mut totals = g6sim::report::StatusTotals::default();
-    let mut reasons = g6sim::cycle::status::ReasonTotals::new(run.config.parity.is_g6());
+    let mut totals = StatusTotals::default();
+    let mut reasons = ReasonTotals::new(run.config.parity.is_g6());
     for c in &run.result.cycles {
-        for st in [
-            g6sim::cycle::status::ExpiryStatus::Ok,
-            g6sim::cycle::status::ExpiryStatus::Partial,
-            g6sim::cycle::status::ExpiryStatus::Empty,
-            g6sim::cycle::status::ExpiryStatus::Synth,
-        ] {
-            for _ in 0..c.expiry_status_totals.get(st) {
-                totals.add(st);
-            }
-        }
-        for r in g6sim::cycle::status::PartialReason::ALL {
-            let n = c.partial_reason_totals.get(r);
-            if n > 0 {
-                reasons.add(r, n);
-            }
-        }
+        totals.merge(&c.expiry_status_totals);
+        reasons.merge(&c.partial_reason_totals);
     }
     let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
     println!();

@@ -24,6 +24,12 @@ impl StatusTotals {
             ExpiryStatus::Synth => self.synth += 1,
         }
     }
+    pub fn merge(&mut self, other: &StatusTotals) {
+        self.ok += other.ok;
+        self.partial += other.partial;
+        self.empty += other.empty;
+        self.synth += other.synth;
+    }
     pub fn get(&self, status: ExpiryStatus) -> u32 {
         match status {
             ExpiryStatus::Ok => self.ok,

@@ -225,6 +225,14 @@ impl ReasonTotals {
             PartialReason::PrefilterClamp => *self.prefilter_clamp.get_or_insert(0) += n,
         }
     }
+    pub fn merge(&mut self, other: &ReasonTotals) {
+        for reason in PartialReason::ALL {
+            let n = other.get(reason);
+            if n > 0 {
+                self.add(reason, n);
+            }
+        }
+    }
     pub fn get(&self, reason: PartialReason) -> u32 {
         match reason {
             PartialReason::LowStrike => self.low_strike,

@@ -266,7 +266,7 @@ impl Check {
                         .iter()
                         .filter(|e| {
                             e.cycle == cycle.cycle
-                                && event_matches(&e.event, event, index.as_deref(), reason.as_deref(), None)
+                                && event_matches(&e.event, event, index.as_deref(), reason.as_deref())
                         })
                         .count();
                     cmp(n as f64, is, format!("{event} events"))
@@ -280,11 +280,10 @@ impl Check {
     }
 }
 
-fn event_matches(e: &Event, name: &str, index: Option<&str>, reason: Option<&str>, rule: Option<&str>) -> bool {
+fn event_matches(e: &Event, name: &str, index: Option<&str>, reason: Option<&str>) -> bool {
     e.name() == name
         && index.is_none_or(|i| e.index().is_some_and(|x| x.eq_ignore_ascii_case(i)))
         && reason.is_none_or(|r| e.reason() == Some(r))
-        && rule.is_none_or(|r| e.rule() == Some(r))
 }
 
 impl fmt::Display for Check {
@@ -386,8 +385,7 @@ fn scoped_expiries<'a>(
 fn tally(t: &Tally, cycles: &[CycleSummary], events: &[LoggedEvent]) -> u64 {
     match t {
         Tally::Events { event, index, reason } => {
-            events.iter().filter(|e| event_matches(&e.event, event, index.as_deref(), reason.as_deref(), None)).count()
-                as u64
+            events.iter().filter(|e| event_matches(&e.event, event, index.as_deref(), reason.as_deref())).count() as u64
         }
         Tally::Status { status, index, rule } => {
             scoped_expiries(cycles, index, rule).filter(|e| e.status == Some(*status)).count() as u64
