@@ -57,6 +57,8 @@ pub struct RunOptions {
 pub enum Error {
     Scenario(scenario::ScenarioError),
     Set(config::SetError),
+    /// Options that cannot run (for example cycles beyond the calendar).
+    Input(String),
     Schedule(String),
     Output(std::io::Error),
 }
@@ -66,6 +68,7 @@ impl fmt::Display for Error {
         match self {
             Error::Scenario(e) => write!(f, "{e}"),
             Error::Set(e) => write!(f, "{e}"),
+            Error::Input(e) => write!(f, "{e}"),
             Error::Schedule(e) => write!(f, "the cycle schedule does not build: {e}"),
             Error::Output(e) => write!(f, "cannot write the outputs: {e}"),
         }
@@ -152,6 +155,15 @@ pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run
     let (config, applied, warnings) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     let cycles = options.cycles.unwrap_or(scenario.cycles.get());
+    // Every cycle needs a date, with a century to spare for the expiries listed after it.
+    let clock = world::SimClock::new(scenario.start, scenario.interval_s.get());
+    let spare = chrono::TimeDelta::days(100 * 366);
+    if clock.time_of(cycles).and_then(|t| t.checked_add_signed(spare)).is_none() {
+        return Err(Error::Input(format!(
+            "{} cycles of {} s from {} run past the end of the calendar: use fewer cycles or a shorter interval",
+            cycles, scenario.interval_s, scenario.start
+        )));
+    }
     let result = Simulation::new(scenario, config.clone(), seed)?.run(cycles);
     let outcomes = scenario::evaluate(&scenario.expectations, &result.cycles, &result.events);
     Ok(Run { scenario: loaded.clone(), config, applied, warnings, seed, cycles, result, outcomes })

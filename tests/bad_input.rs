@@ -200,3 +200,24 @@ fn a_failed_write_keeps_what_was_there_and_leaves_no_temporary() {
         "files before the failure were replaced whole"
     );
 }
+
+#[test]
+fn sizes_beyond_memory_are_refused_with_their_limit() {
+    let e = broken("    cycles: 5,", "    cycles: 5,\n    provider: (strikes_per_side: 100000),");
+    expect(&e, 5, 34, "provider.strikes_per_side", "100000 is too large: at most 5000 strikes per side", "scale");
+    let e = broken("StrikeDropout(0.1)", "Oversize(20000000)");
+    expect(&e, 10, 55, "phases[0].faults[0]", "20000000 is too large: at most 10000000 rows", "scale");
+    let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", depth: (itm: 9000, otm: 1))"#);
+    expect(&e, 7, 44, "indices[1].depth.itm", "9000 is too large", "scale");
+}
+
+#[test]
+fn a_run_past_the_calendar_is_bad_input_not_a_panic() {
+    let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--cycles", "18446744073709551615"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("run past the end of the calendar"), "{stderr}");
+    let huge = GOOD.replace("    cycles: 5,", "    cycles: 5,\n    interval_s: 9000000000000000,");
+    let run = g6sim::run_scenario(&scenario(&huge), &g6sim::RunOptions::default());
+    assert!(matches!(run, Err(g6sim::Error::Input(_))));
+}

@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::events::{AdaptiveSummary, Event};
+use crate::scenario::MAX_STRIKES_PER_SIDE;
 use crate::world::{
     CycleCounter, EventLog, Expiry, ExpiryDate, IndexInfo, IndexOrder, ListedExpiries, SimClock, Spot, StrikeDepth,
     StrikeLadder,
@@ -34,8 +35,10 @@ pub fn build_ladder(atm: f64, step: f64, itm: u32, otm: u32) -> Vec<f64> {
 }
 
 /// Strikes per side the ladder is built with: the depth, or at least 2 in parity g6 (the reference's
-/// `max(2, int(depth x depth_scale))`).
+/// `max(2, int(depth x depth_scale))`); never more than [`MAX_STRIKES_PER_SIDE`], whatever a configured
+/// cap lets the depth grow to.
 pub fn ladder_depth(depth: u32, parity_g6: bool) -> u32 {
+    let depth = depth.min(MAX_STRIKES_PER_SIDE);
     if parity_g6 { depth.max(2) } else { depth }
 }
 
@@ -109,5 +112,6 @@ mod tests {
         assert_eq!(ladder_depth(0, true), 2);
         assert_eq!(ladder_depth(1, false), 1);
         assert_eq!(ladder_depth(10, true), 10);
+        assert_eq!(ladder_depth(u32::MAX, false), MAX_STRIKES_PER_SIDE);
     }
 }

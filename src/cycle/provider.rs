@@ -5,6 +5,7 @@
 use super::director::{ActiveFaults, Script};
 use super::ladder::atm_strike;
 use crate::calendar::listed_expiries;
+use crate::rng::mix_words;
 use crate::world::{
     CycleCounter, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry, SimClock, Spot, Universe,
     UniverseRow,
@@ -61,13 +62,11 @@ pub fn list_expiries(script: Res<Script>, clock: Res<SimClock>, mut indices: Que
     }
 }
 
-/// A structured instrument token: index (8 bits) | expiry day (16) | strike in hundredths (24) |
-/// kind (1) | duplicate number (15). Unique within a run, stable across cycles.
+/// An instrument token: a stable mix of (index, expiry day, strike, kind, duplicate number). The same
+/// instrument gets the same token every cycle, which is how its entity is found again.
 pub fn token(index: u16, expiry: Option<NaiveDate>, strike: f64, kind: OptionKind, dup: u32) -> u64 {
-    let day = expiry.map_or(0xFFFF, |d| (d.num_days_from_ce() as u64).wrapping_sub(730_000) & 0xFFFF);
-    let hundredths = (strike * 100.0).round().max(0.0) as u64 & 0xFF_FFFF;
-    let kind_bit = u64::from(kind == OptionKind::PE);
-    (u64::from(index) & 0xFF) << 56 | day << 40 | hundredths << 16 | kind_bit << 15 | (u64::from(dup) & 0x7FFF)
+    let day = expiry.map_or(u64::MAX, |d| d.num_days_from_ce() as u64);
+    mix_words(&[u64::from(index), day, strike.to_bits(), u64::from(kind == OptionKind::PE), u64::from(dup)])
 }
 
 use chrono::Datelike;

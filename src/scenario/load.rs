@@ -1,7 +1,7 @@
 //! Loading a scenario file: RON parsing with the field path, then cross-reference checks. Every error
 //! names the file, the line:column, the field's path, what was expected, and a hint.
 
-use super::{Check, Expectation, Scenario, Tally};
+use super::{Check, Expectation, Fault, Scenario, Tally};
 use crate::events::EVENT_NAMES;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -92,7 +92,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         }
     };
     de.end().map_err(|e| from_ron(file, "", de.span_error(e)))?;
-    check_references(&scenario).map_err(|bad| {
+    check_references(&scenario).and_then(|()| check_limits(&scenario)).map_err(|bad| {
         let (line, col) = locate(text, &bad.key, &bad.literal);
         ScenarioError { file: file.to_string(), line, col, path: bad.path, message: bad.message, hint: bad.hint }
     })?;
@@ -278,6 +278,53 @@ fn check_references(s: &Scenario) -> Result<(), BadReference> {
             }
             if let Check::Events { event, .. } = check {
                 event_ref(&format!("{path}.event"), event)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bounds that keep a scenario's world in memory: strikes per side (depth, baseline, provider), rows
+/// added by one fault, listed expiries, and a simulated calendar that stays within chrono's range.
+pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
+pub const MAX_FAULT_ROWS: u32 = 10_000_000;
+pub const MAX_LISTED: u32 = 1_000;
+
+fn check_limits(s: &Scenario) -> Result<(), BadReference> {
+    let too_big = |path: String, key: &str, value: u32, max: u32, what: &str| -> Result<(), BadReference> {
+        if value <= max {
+            return Ok(());
+        }
+        Err(BadReference {
+            path,
+            key: key.to_string(),
+            literal: value.to_string(),
+            message: format!("{value} is too large: at most {max} {what}"),
+            hint: "g6sim keeps a cycle's world in memory; scale the scenario down".into(),
+        })
+    };
+    for (i, spec) in s.indices.iter().enumerate() {
+        for (side, depth) in [("depth", Some(spec.depth)), ("baseline", spec.baseline)] {
+            if let Some(d) = depth {
+                too_big(format!("indices[{i}].{side}.itm"), "itm", d.itm, MAX_STRIKES_PER_SIDE, "strikes per side")?;
+                too_big(format!("indices[{i}].{side}.otm"), "otm", d.otm, MAX_STRIKES_PER_SIDE, "strikes per side")?;
+            }
+        }
+    }
+    let p = &s.provider;
+    too_big(
+        "provider.strikes_per_side".into(),
+        "strikes_per_side",
+        p.strikes_per_side,
+        MAX_STRIKES_PER_SIDE,
+        "strikes per side",
+    )?;
+    too_big("provider.weeks_listed".into(), "weeks_listed", p.weeks_listed, MAX_LISTED, "listed weeklies")?;
+    too_big("provider.months_listed".into(), "months_listed", p.months_listed, MAX_LISTED, "listed monthlies")?;
+    for (i, phase) in s.phases.iter().enumerate() {
+        for (j, fault) in phase.faults.iter().enumerate() {
+            if let Fault::Oversize(n) | Fault::InvalidExpiries(n) | Fault::StrayStrikes(n) = fault {
+                too_big(format!("phases[{i}].faults[{j}]"), "faults", *n, MAX_FAULT_ROWS, "rows")?;
             }
         }
     }

@@ -8,7 +8,7 @@ mod expect;
 mod load;
 
 pub use expect::{Check, Cmp, Expectation, ExpectationOutcome, Side, Tally, evaluate};
-pub use load::{LoadedScenario, ScenarioError, load_file, parse};
+pub use load::{LoadedScenario, MAX_FAULT_ROWS, MAX_LISTED, MAX_STRIKES_PER_SIDE, ScenarioError, load_file, parse};
 
 use crate::calendar::ExpiryRule;
 use crate::config::{Config, Parity, Ratio};

@@ -3,7 +3,7 @@ use crate::events::{Event, LoggedEvent};
 use crate::report::CycleSummary;
 use crate::rng::Stream;
 use bevy_ecs::prelude::*;
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 
 /// The simulated clock: a scenario start time and a cycle interval. Never the wall clock.
 #[derive(Resource, Debug, Clone, Copy)]
@@ -17,10 +17,17 @@ impl SimClock {
     pub fn new(start: DateTime<FixedOffset>, interval_s: u64) -> Self {
         Self { start, interval_s, now: start }
     }
-    /// Moves the clock to cycle `cycle` (1-based): `start + (cycle - 1) x interval`.
+    /// The time of cycle `cycle` (1-based), `start + (cycle - 1) x interval`; `None` past chrono's calendar.
+    pub fn time_of(&self, cycle: u64) -> Option<DateTime<FixedOffset>> {
+        let secs = i64::try_from(cycle.saturating_sub(1).checked_mul(self.interval_s)?).ok()?;
+        self.start.checked_add_signed(TimeDelta::try_seconds(secs)?)
+    }
+    /// Moves the clock to cycle `cycle`. [`crate::run_scenario`] checks that every cycle of a run has a
+    /// time; past the calendar the clock stays where it was rather than panic.
     pub fn set_cycle(&mut self, cycle: u64) {
-        let secs = (cycle.saturating_sub(1)).saturating_mul(self.interval_s);
-        self.now = self.start + Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2));
+        if let Some(t) = self.time_of(cycle) {
+            self.now = t;
+        }
     }
     /// The simulated date (in the scenario's UTC offset).
     pub fn today(&self) -> NaiveDate {
