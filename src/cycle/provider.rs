@@ -62,11 +62,16 @@ pub fn list_expiries(script: Res<Script>, clock: Res<SimClock>, mut indices: Que
     }
 }
 
-/// An instrument token: a stable mix of (index, expiry day, strike, kind, duplicate number). The same
-/// instrument gets the same token every cycle, which is how its entity is found again.
-pub fn token(index: u16, expiry: Option<NaiveDate>, strike: f64, kind: OptionKind, dup: u32) -> u64 {
+/// The token key of one (index, expiry) series; [`token`] mixes a row into it.
+pub fn series_key(index: u16, expiry: Option<NaiveDate>) -> u64 {
     let day = expiry.map_or(u64::MAX, |d| d.num_days_from_ce() as u64);
-    mix_words(&[u64::from(index), day, strike.to_bits(), u64::from(kind == OptionKind::PE), u64::from(dup)])
+    mix_words(&[u64::from(index), day])
+}
+
+/// An instrument token: a stable mix of (series, strike, kind, duplicate number). The same instrument
+/// gets the same token every cycle, which is how its entity is found again.
+pub fn token(series: u64, strike: f64, kind: OptionKind, dup: u32) -> u64 {
+    mix_words(&[series ^ strike.to_bits(), u64::from(kind == OptionKind::PE) | u64::from(dup) << 1])
 }
 
 use chrono::Datelike;
@@ -83,6 +88,7 @@ pub fn push_expiry_rows(
     padding: u32,
 ) {
     let n = 2 * per_side + 1;
+    let series = series_key(index, Some(expiry));
     for i in 0..n {
         let strike = atm + (f64::from(i) - f64::from(per_side)) * step;
         if strike <= 0.0 {
@@ -90,7 +96,7 @@ pub fn push_expiry_rows(
         }
         for kind in [OptionKind::CE, OptionKind::PE] {
             rows.push(UniverseRow {
-                token: token(index, Some(expiry), strike, kind, 0),
+                token: token(series, strike, kind, 0),
                 strike,
                 expiry: RawExpiry::Date(expiry),
                 index,
@@ -100,7 +106,7 @@ pub fn push_expiry_rows(
         let share = padding / n + u32::from(i < padding % n);
         for dup in 0..share {
             let kind = if dup % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
-            let token = token(index, Some(expiry), strike, kind, dup / 2 + 1);
+            let token = token(series, strike, kind, dup / 2 + 1);
             rows.push(UniverseRow { token, strike, expiry: RawExpiry::Date(expiry), index, kind });
         }
     }
@@ -112,7 +118,7 @@ pub fn push_invalid_rows(rows: &mut Vec<UniverseRow>, index: u16, atm: f64, step
         let strike = atm + f64::from(k % 5) * step;
         let kind = if k % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
         let expiry = INVALID_EXPIRY_SAMPLES[k as usize % INVALID_EXPIRY_SAMPLES.len()];
-        rows.push(UniverseRow { token: token(index, None, strike, kind, k), strike, expiry, index, kind });
+        rows.push(UniverseRow { token: token(series_key(index, None), strike, kind, k), strike, expiry, index, kind });
     }
 }
 
