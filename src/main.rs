@@ -92,7 +92,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, quiet: bool) -> 
         print_table(&run);
     }
     print_summary(&run);
-    let dir = out.unwrap_or_else(|| Path::new("out").join(&run.scenario.scenario.name));
+    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&run.scenario.scenario.name)));
     match g6sim::output::write_run(&run, &dir) {
         Ok(files) => println!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
         Err(e) => {
@@ -101,6 +101,13 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, quiet: bool) -> 
         }
     }
     if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// A scenario name as a directory name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
+fn dir_name(name: &str) -> String {
+    let safe: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    if safe.trim_matches('.').is_empty() { "scenario".to_string() } else { safe }
 }
 
 fn print_table(run: &Run) {
