@@ -6,5 +6,6 @@ mod bad_input;
 mod cli;
 mod determinism;
 mod entities;
+mod metrics;
 mod parity;
 mod scenarios;

@@ -2,6 +2,8 @@
 //! [`Run`]. Every file is written atomically (a temporary file in the same directory, then a rename), so
 //! an interrupted run never leaves a half-written output.
 
+pub mod metrics;
+
 use crate::Run;
 use serde::Serialize;
 use std::io::{self, Write};
@@ -110,12 +112,18 @@ pub fn manifest_json(run: &Run) -> Vec<u8> {
     out
 }
 
-/// Writes `events.jsonl`, `cycles.jsonl` and `manifest.json` into `dir` (created if needed).
+/// `metrics.prom`: the run's Prometheus metrics.
+pub fn metrics_prom(run: &Run) -> Vec<u8> {
+    metrics::render_run(&run.result.cycles, &run.result.events, run.config.parity.is_g6()).into_bytes()
+}
+
+/// Writes `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into `dir` (created if needed).
 pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let files = [
         ("events.jsonl", events_jsonl(run)),
         ("cycles.jsonl", cycles_jsonl(run)),
+        ("metrics.prom", metrics_prom(run)),
         ("manifest.json", manifest_json(run)),
     ];
     let mut written = Vec::new();
