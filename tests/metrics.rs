@@ -18,8 +18,11 @@ for family in text_string_to_metric_families(text):
 print(json.dumps(out))
 "#;
 
-/// (sample name, sorted labels) -> value, as the official parser reads the file.
-fn parse_with_prometheus_client(file: &Path) -> (BTreeMap<(String, Vec<(String, String)>), f64>, Vec<Value>) {
+/// A sample's name and sorted labels.
+type SampleKey = (String, Vec<(String, String)>);
+
+/// Sample -> value, as the official parser reads the file, and the raw samples.
+fn parse_with_prometheus_client(file: &Path) -> (BTreeMap<SampleKey, f64>, Vec<Value>) {
     let out = Command::new("python3").args(["-c", PARSE, file.to_str().unwrap()]).output().expect("python3 runs");
     assert!(
         out.status.success(),
@@ -41,7 +44,7 @@ fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
-fn key(name: &str, labels: &[(&str, &str)]) -> (String, Vec<(String, String)>) {
+fn key(name: &str, labels: &[(&str, &str)]) -> SampleKey {
     let mut l: Vec<(String, String)> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     l.sort();
     (name.to_string(), l)
