@@ -111,6 +111,11 @@ impl Simulation {
         for _ in 0..cycles {
             self.tick();
         }
+        self.finish()
+    }
+
+    /// Hands back what the cycles run so far produced.
+    pub fn finish(mut self) -> RunResult {
         let events = std::mem::take(&mut self.world.resource_mut::<world::EventLog>().events);
         let cycles = std::mem::take(&mut self.world.resource_mut::<world::CycleLog>().cycles);
         RunResult { cycles, events }
@@ -146,9 +151,29 @@ impl Run {
     }
 }
 
-/// Resolves the configuration (scenario < environment < `--set`), runs the scenario and checks its
-/// expectations.
-pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run, Error> {
+/// A scenario ready to run: configuration resolved (scenario < environment < `--set`), seed and cycle
+/// count fixed, the calendar checked.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub scenario: LoadedScenario,
+    pub config: Config,
+    pub applied: Vec<Applied>,
+    pub warnings: Vec<String>,
+    pub seed: u64,
+    pub cycles: u64,
+}
+
+/// What an observer sees after each cycle.
+pub struct CycleView<'a> {
+    pub summary: &'a CycleSummary,
+    /// Every event so far (this cycle's are those with `cycle == summary.cycle`).
+    pub events: &'a [LoggedEvent],
+    /// Wall-clock phase timings of this cycle (not deterministic; benchmark artifacts only).
+    pub phase_times: &'a cycle::timing::PhaseTimes,
+}
+
+/// Resolves everything a run needs before it starts.
+pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared, Error> {
     let scenario = &loaded.scenario;
     let mut base = scenario.config.clone();
     base.parity = options.parity.unwrap_or(scenario.parity);
@@ -164,7 +189,30 @@ pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run
             cycles, scenario.interval_s, scenario.start
         )));
     }
-    let result = Simulation::new(scenario, config.clone(), seed)?.run(cycles);
-    let outcomes = scenario::evaluate(&scenario.expectations, &result.cycles, &result.events);
-    Ok(Run { scenario: loaded.clone(), config, applied, warnings, seed, cycles, result, outcomes })
+    Ok(Prepared { scenario: loaded.clone(), config, applied, warnings, seed, cycles })
+}
+
+impl Prepared {
+    /// Runs every cycle, calling `observe` after each, then checks the expectations.
+    pub fn run(self, mut observe: impl FnMut(&CycleView)) -> Result<Run, Error> {
+        let Prepared { scenario: loaded, config, applied, warnings, seed, cycles } = self;
+        let mut sim = Simulation::new(&loaded.scenario, config.clone(), seed)?;
+        for _ in 0..cycles {
+            sim.tick();
+            let world = sim.world();
+            if let Some(summary) = world.resource::<world::CycleLog>().cycles.last() {
+                let events = &world.resource::<world::EventLog>().events;
+                let phase_times = world.resource::<cycle::timing::PhaseTimes>();
+                observe(&CycleView { summary, events, phase_times });
+            }
+        }
+        let result = sim.finish();
+        let outcomes = scenario::evaluate(&loaded.scenario.expectations, &result.cycles, &result.events);
+        Ok(Run { scenario: loaded, config, applied, warnings, seed, cycles, result, outcomes })
+    }
+}
+
+/// Prepares and runs a scenario and checks its expectations.
+pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run, Error> {
+    prepare(loaded, options)?.run(|_| {})
 }

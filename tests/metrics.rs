@@ -32,8 +32,12 @@ fn parse_with_prometheus_client(file: &Path) -> (BTreeMap<SampleKey, f64>, Vec<V
     let samples: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let mut map = BTreeMap::new();
     for s in &samples {
-        let mut labels: Vec<(String, String)> =
-            s["labels"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect();
+        let mut labels: Vec<(String, String)> = s["labels"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+            .collect();
         labels.sort();
         map.insert((s["name"].as_str().unwrap().to_string(), labels), s["value"].as_f64().unwrap());
     }
@@ -52,7 +56,8 @@ fn key(name: &str, labels: &[(&str, &str)]) -> SampleKey {
 
 #[test]
 fn metrics_parse_and_agree_with_the_cycle_log() {
-    for scenario in ["strike_dropout_recovery.ron", "oversized_clamp_strict.ron", "provider_outage.ron", "low_both.ron"] {
+    for scenario in ["strike_dropout_recovery.ron", "oversized_clamp_strict.ron", "provider_outage.ron", "low_both.ron"]
+    {
         let dir = temp_dir(&format!("metrics-{scenario}"));
         let out = Command::new(bin())
             .args(["run", &format!("scenarios/{scenario}"), "-q", "--out", dir.to_str().unwrap()])
@@ -81,12 +86,19 @@ fn metrics_parse_and_agree_with_the_cycle_log() {
         for index in last["indices"].as_array().unwrap() {
             let name = index["index"].as_str().unwrap();
             for side in ["itm", "otm"] {
-                assert_eq!(get("g6_strike_depth", &[("index", name), ("side", side)]), index["depth"][side].as_f64().unwrap());
+                assert_eq!(
+                    get("g6_strike_depth", &[("index", name), ("side", side)]),
+                    index["depth"][side].as_f64().unwrap()
+                );
             }
             for reason in ["low_strike_cov", "contraction"] {
                 let n = events
                     .iter()
-                    .filter(|e| e["event"] == "strike_depth_adjustment" && e["data"]["index"] == name && e["data"]["reason"] == reason)
+                    .filter(|e| {
+                        e["event"] == "strike_depth_adjustment"
+                            && e["data"]["index"] == name
+                            && e["data"]["reason"] == reason
+                    })
                     .count();
                 assert_eq!(get("g6_strike_depth_adjustments_total", &[("index", name), ("reason", reason)]), n as f64);
             }

@@ -15,3 +15,4 @@ pub mod quotes;
 pub mod schedule;
 pub mod status;
 pub mod summary;
+pub mod timing;

@@ -1,6 +1,9 @@
 //! The schedule: one tick is one collection cycle, its phases in order, on a single thread, with
 //! ambiguity detection set to error (two systems touching the same data unordered is a build error).
 //!
+//! `timing::phase_done` marks close each phase for the benchmark artifacts' `phase_times` (names follow the
+//! reference's phase timers where one exists).
+//!
 //! The order follows the reference's per-expiry pipeline: instruments are fetched and matched to the
 //! ladder first, then clamped (the clamp caps the matched list, as `prefilter.py` does), then quoted.
 
@@ -19,24 +22,34 @@ pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
     schedule.add_systems(
         (
-            // 1. the scenario director
+            timing::start_cycle_clock,
+            // 1-2. the scenario director, then the simulated provider
             (director::begin_cycle, director::activate_faults).chain(),
-            // 2. the simulated provider
             (provider::move_market, provider::list_expiries, provider::publish_universe).chain(),
+            timing::phase_done("index_get_data"),
             // 3. B1 expiry map
             expiry_map::build_expiry_map,
+            timing::phase_done("expiry_map"),
             // 4. expiry rules and strike ladders
             (ladder::resolve_expiries, ladder::build_ladders).chain(),
-            // 5-6. fetch, B6 clamp, quotes
-            (instruments::fetch_instruments, prefilter::apply_prefilter_clamp, quotes::fetch_quotes).chain(),
+            timing::phase_done("resolve_expiry"),
+            // 5-6. fetch and B6 clamp, then quotes
+            (instruments::fetch_instruments, prefilter::apply_prefilter_clamp).chain(),
+            timing::phase_done("fetch_instruments"),
+            quotes::fetch_quotes,
+            timing::phase_done("enrich_quotes"),
             // 7. coverage
             coverage::measure_coverage,
+            timing::phase_done("coverage_metrics"),
             // 8. status, partial reason, finalize
             (status::classify_expiries, summary::finalize_expiries).chain(),
+            timing::phase_done("status_finalize"),
             // 9. adaptive depth (expansion, then contraction)
             adaptive::adapt_strike_depth,
+            timing::phase_done("adaptive_adjust"),
             // 10. the cycle's summary and rollup
             summary::summarize_cycle,
+            timing::phase_done("cycle_summary"),
         )
             .chain(),
     );

@@ -32,6 +32,7 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(ExpiryMap::default());
     world.insert_resource(EventLog::default());
     world.insert_resource(CycleLog::default());
+    world.insert_resource(crate::cycle::timing::PhaseTimes::default());
     for (i, spec) in scenario.indices.iter().enumerate() {
         let meta = index_meta(&spec.symbol, config.step_override(&spec.symbol));
         let baseline = spec.baseline.unwrap_or(spec.depth);
