@@ -166,7 +166,7 @@ pub struct Prepared {
 /// What an observer sees after each cycle.
 pub struct CycleView<'a> {
     pub summary: &'a CycleSummary,
-    /// Every event so far (this cycle's are those with `cycle == summary.cycle`).
+    /// The events this cycle emitted.
     pub events: &'a [LoggedEvent],
     /// Wall-clock phase timings of this cycle (not deterministic; benchmark artifacts only).
     pub phase_times: &'a cycle::timing::PhaseTimes,
@@ -198,10 +198,11 @@ impl Prepared {
         let Prepared { scenario: loaded, config, applied, warnings, seed, cycles } = self;
         let mut sim = Simulation::new(&loaded.scenario, config.clone(), seed)?;
         for _ in 0..cycles {
+            let seen = sim.world().resource::<world::EventLog>().events.len();
             sim.tick();
             let world = sim.world();
             if let Some(summary) = world.resource::<world::CycleLog>().cycles.last() {
-                let events = &world.resource::<world::EventLog>().events;
+                let events = &world.resource::<world::EventLog>().events[seen..];
                 let phase_times = world.resource::<cycle::timing::PhaseTimes>();
                 observe(&CycleView { summary, events, phase_times });
             }

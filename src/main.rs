@@ -4,9 +4,11 @@ use clap::{Parser, Subcommand};
 use g6sim::config::{Parity, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
+use g6sim::output::metrics::MetricsState;
+use g6sim::output::serve::MetricsServer;
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
-use g6sim::{Error, Run, RunOptions, run_scenario};
+use g6sim::{Error, Run, RunOptions, prepare, run_scenario};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,6 +52,13 @@ enum Command {
         /// Print only the summary, not the per-cycle table.
         #[arg(long, short)]
         quiet: bool,
+        /// Serve the live metrics at http://ADDR/metrics during the run (for example 127.0.0.1:9108; port 0
+        /// picks a free one, printed at start).
+        #[arg(long, value_name = "ADDR")]
+        serve_metrics: Option<String>,
+        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C).
+        #[arg(long, requires = "serve_metrics")]
+        hold: bool,
     },
     /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
     ///
@@ -65,9 +74,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { scenario, out, seed, cycles, overrides, quiet } => {
+        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold } => {
             let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets, env: g6_env() };
-            run(&scenario, out, &options, quiet)
+            run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold })
         }
         Command::Check { paths, overrides } => {
             let options =
@@ -77,18 +86,49 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, quiet: bool) -> ExitCode {
-    let run = match load_file(path).map_err(Error::Scenario).and_then(|l| run_scenario(&l, options)) {
+/// How `run` presents itself.
+struct RunFlags {
+    quiet: bool,
+    serve_metrics: Option<String>,
+    hold: bool,
+}
+
+fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags) -> ExitCode {
+    let prepared = match load_file(path).map_err(Error::Scenario).and_then(|l| prepare(&l, options)) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &prepared.warnings {
+        eprintln!("warning: {w}");
+    }
+    let server = match flags.serve_metrics.as_deref().map(MetricsServer::start).transpose() {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("error: cannot serve metrics on {}: {e}", flags.serve_metrics.unwrap_or_default());
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(s) = &server {
+        println!("serving metrics at http://{}/metrics", s.addr());
+    }
+    let mut metrics = MetricsState::new(prepared.config.parity.is_g6());
+    let run = prepared.run(|view| {
+        if let Some(s) = &server {
+            metrics.observe(view.summary, view.events);
+            s.publish(metrics.render());
+        }
+    });
+    let run = match run {
         Ok(run) => run,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    for w in &run.warnings {
-        eprintln!("warning: {w}");
-    }
-    if !quiet {
+    if !flags.quiet {
         print_table(&run);
     }
     print_summary(&run);
@@ -98,6 +138,13 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, quiet: bool) -> 
         Err(e) => {
             eprintln!("error: {}: {}", dir.display(), Error::Output(e));
             return ExitCode::from(2);
+        }
+    }
+    if let (Some(server), true) = (&server, flags.hold) {
+        println!("holding: serving http://{}/metrics until interrupted (Ctrl-C)", server.addr());
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
         }
     }
     if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }

@@ -151,3 +151,55 @@ fn check_runs_the_shipped_scenarios_and_passes() {
     assert!(stdout.contains("PASS   scenarios/healthy_baseline.ron"), "{stdout}");
     assert!(stdout.contains("0 failed, 0 could not be loaded"), "{stdout}");
 }
+
+#[test]
+fn serve_metrics_answers_a_real_http_scrape_with_the_runs_metrics() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = temp_dir("cli-serve");
+    let mut child = Command::new(bin())
+        .args(["run", "scenarios/strike_dropout_recovery.ron", "-q", "--out", dir.to_str().unwrap()])
+        .args(["--serve-metrics", "127.0.0.1:0", "--hold"])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let addr =
+        first.strip_prefix("serving metrics at http://").and_then(|r| r.strip_suffix("/metrics")).unwrap().to_string();
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("holding: ") {
+            break;
+        }
+    }
+    let scrape = |path: &str| {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/plain\r\n\r\n").unwrap();
+        let mut response = String::new();
+        s.read_to_string(&mut response).unwrap();
+        response
+    };
+    let response = scrape("/metrics");
+    let _ = child.kill();
+    let _ = child.wait();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK") && head.contains("text/plain; version=0.0.4"), "{head}");
+    assert_eq!(body, std::fs::read_to_string(dir.join("metrics.prom")).unwrap(), "the endpoint serves the file's text");
+    assert!(body.contains("g6_strike_depth_adjustments_total{index=\"NIFTY\",reason=\"contraction\"} 3"));
+}
+
+#[test]
+fn serve_metrics_without_hold_exits_and_a_bad_address_is_bad_input() {
+    let dir = temp_dir("cli-serve-nohold");
+    let out = g6sim(
+        &["run", "scenarios/low_both.ron", "-q", "--out", dir.to_str().unwrap(), "--serve-metrics", "127.0.0.1:0"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).starts_with("serving metrics at http://127.0.0.1:"));
+    let out = g6sim(&["run", "scenarios/low_both.ron", "-q", "--serve-metrics", "not-an-address"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot serve metrics on not-an-address"), "{}", text(&out.stderr));
+    let out = g6sim(&["run", "scenarios/low_both.ron", "--hold"], &[]);
+    assert_eq!(out.status.code(), Some(2), "--hold needs --serve-metrics");
+}

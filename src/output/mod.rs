@@ -3,6 +3,7 @@
 //! an interrupted run never leaves a half-written output.
 
 pub mod metrics;
+pub mod serve;
 
 use crate::Run;
 use serde::Serialize;
