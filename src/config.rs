@@ -99,6 +99,18 @@ pub struct Config {
     pub trace: bool,
     /// STRUCT events written to `events.jsonl` (off with `G6_DISABLE_STRUCT_EVENTS`; expectations still see them).
     pub struct_events: bool,
+    /// Directory for one benchmark artifact per cycle (`G6_BENCHMARK_DUMP`; unset: none).
+    pub benchmark_dump: Option<String>,
+    /// Write artifacts as `.json.gz` (`G6_BENCHMARK_COMPRESS`).
+    pub benchmark_compress: bool,
+    /// Keep only the newest N artifacts in the directory, 0 = all (`G6_BENCHMARK_KEEP_N`).
+    pub benchmark_keep_n: u32,
+    /// Add robust z-score anomaly annotations (`G6_BENCHMARK_ANNOTATE_OUTLIERS`).
+    pub benchmark_annotate_outliers: bool,
+    /// Cycles of history the anomaly score looks at (`G6_BENCHMARK_ANOMALY_HISTORY`, 60).
+    pub benchmark_anomaly_history: u32,
+    /// |robust z| at or above which a value is an anomaly (`G6_BENCHMARK_ANOMALY_THRESHOLD`, 3.5).
+    pub benchmark_anomaly_threshold: f64,
 }
 
 impl Default for Config {
@@ -122,6 +134,12 @@ impl Default for Config {
             strike_step: BTreeMap::new(),
             trace: false,
             struct_events: true,
+            benchmark_dump: None,
+            benchmark_compress: false,
+            benchmark_keep_n: 0,
+            benchmark_annotate_outliers: false,
+            benchmark_anomaly_history: 60,
+            benchmark_anomaly_threshold: 3.5,
         }
     }
 }
@@ -160,6 +178,9 @@ enum Slot {
     U32(fn(&mut Config) -> &mut u32),
     U64(fn(&mut Config) -> &mut u64),
     OptU32(fn(&mut Config) -> &mut Option<u32>),
+    OptString(fn(&mut Config) -> &mut Option<String>),
+    /// A number > 0.
+    Positive(fn(&mut Config) -> &mut f64),
     /// A boolean; `inverted` when the environment variable is a `DISABLE` switch.
     Bool(fn(&mut Config) -> &mut bool, bool),
 }
@@ -204,6 +225,28 @@ const KEYS: &[Key] = &[
     Key { name: "expiry_map", env: "G6_DISABLE_EXPIRY_MAP", slot: Slot::Bool(|c| &mut c.expiry_map, true) },
     Key { name: "trace", env: "G6_TRACE_COLLECTOR", slot: Slot::Bool(|c| &mut c.trace, false) },
     Key { name: "struct_events", env: "G6_DISABLE_STRUCT_EVENTS", slot: Slot::Bool(|c| &mut c.struct_events, true) },
+    Key { name: "benchmark_dump", env: "G6_BENCHMARK_DUMP", slot: Slot::OptString(|c| &mut c.benchmark_dump) },
+    Key {
+        name: "benchmark_compress",
+        env: "G6_BENCHMARK_COMPRESS",
+        slot: Slot::Bool(|c| &mut c.benchmark_compress, false),
+    },
+    Key { name: "benchmark_keep_n", env: "G6_BENCHMARK_KEEP_N", slot: Slot::U32(|c| &mut c.benchmark_keep_n) },
+    Key {
+        name: "benchmark_annotate_outliers",
+        env: "G6_BENCHMARK_ANNOTATE_OUTLIERS",
+        slot: Slot::Bool(|c| &mut c.benchmark_annotate_outliers, false),
+    },
+    Key {
+        name: "benchmark_anomaly_history",
+        env: "G6_BENCHMARK_ANOMALY_HISTORY",
+        slot: Slot::U32(|c| &mut c.benchmark_anomaly_history),
+    },
+    Key {
+        name: "benchmark_anomaly_threshold",
+        env: "G6_BENCHMARK_ANOMALY_THRESHOLD",
+        slot: Slot::Positive(|c| &mut c.benchmark_anomaly_threshold),
+    },
 ];
 
 /// Prefix of the per-index step variables (`G6_STRIKE_STEP_NIFTY`).
@@ -263,6 +306,13 @@ impl Slot {
                     v => Some(parse_int(v)?),
                 }
             }
+            Slot::OptString(f) => {
+                *f(config) = Some(value.trim().to_string()).filter(|v| !v.is_empty());
+            }
+            Slot::Positive(f) => match value.trim().parse::<f64>() {
+                Ok(v) if v.is_finite() && v > 0.0 => *f(config) = v,
+                _ => return Err(format!("`{}` is not a number > 0", value.trim())),
+            },
             Slot::Bool(f, inverted) => {
                 *f(config) = if from_env { truthy(value) != *inverted } else { parse_bool_strict(value)? };
             }

@@ -20,6 +20,7 @@
 // types are the idiom (as in bevy's own crates), not a smell.
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
+pub mod bench;
 pub mod calendar;
 pub mod config;
 pub mod cycle;

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use g6sim::config::{Parity, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
+use g6sim::bench::artifact::ArtifactWriter;
 use g6sim::output::metrics::MetricsState;
 use g6sim::output::serve::MetricsServer;
 use g6sim::report::StatusTotals;
@@ -115,10 +116,19 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         println!("serving metrics at http://{}/metrics", s.addr());
     }
     let mut metrics = MetricsState::new(prepared.config.parity.is_g6());
+    let mut artifacts = ArtifactWriter::from_config(&prepared.config);
+    let mut written = 0usize;
     let run = prepared.run(|view| {
         if let Some(s) = &server {
             metrics.observe(view.summary, view.events);
             s.publish(metrics.render());
+        }
+        if let Some(writer) = artifacts.as_mut() {
+            // As in the reference, a failed artifact never stops the collector: warn and go on.
+            match writer.write_cycle(view) {
+                Ok(_) => written += 1,
+                Err(e) => eprintln!("warning: cycle {}: benchmark artifact not written: {e}", view.summary.cycle),
+            }
         }
     });
     let run = match run {
@@ -139,6 +149,9 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             eprintln!("error: {}: {}", dir.display(), Error::Output(e));
             return ExitCode::from(2);
         }
+    }
+    if let Some(dir) = &run.config.benchmark_dump {
+        println!("wrote {written} benchmark artifact(s) to {dir}");
     }
     if let (Some(server), true) = (&server, flags.hold) {
         println!("holding: serving http://{}/metrics until interrupted (Ctrl-C)", server.addr());

@@ -1,0 +1,4 @@
+//! Benchmark artifacts (B7/B8) and the `g6sim bench` tools: `diff`, `verify`, `aggregate`.
+
+pub mod artifact;
+pub mod pyjson;
