@@ -1,10 +1,11 @@
 //! The `g6sim` command line: a thin layer over the library.
 
 use clap::{Parser, Subcommand};
+use g6sim::bench::artifact::{self, ArtifactWriter};
+use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
-use g6sim::bench::artifact::ArtifactWriter;
 use g6sim::output::metrics::MetricsState;
 use g6sim::output::serve::MetricsServer;
 use g6sim::report::StatusTotals;
@@ -61,6 +62,11 @@ enum Command {
         #[arg(long, requires = "serve_metrics")]
         hold: bool,
     },
+    /// Benchmark artifact tools: diff, verify, aggregate.
+    Bench {
+        #[command(subcommand)]
+        tool: BenchTool,
+    },
     /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
     ///
     /// Exit code: 0 when all pass, 1 when an expectation fails, 2 when a scenario cannot be loaded.
@@ -72,6 +78,41 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum BenchTool {
+    /// Compare two artifacts (plain or .gz), or two directories of artifacts matched by cycle order.
+    ///
+    /// Exit code: 0, or 1 when --fail-over finds a regression, 2 for bad input.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 when --field regresses by more than PCT percent (duration and phases up, options down).
+        #[arg(long, value_name = "PCT")]
+        fail_over: Option<f64>,
+        /// The field --fail-over watches: duration_s, options_total or phase.<name>.
+        #[arg(long, default_value = "duration_s")]
+        field: String,
+    },
+    /// Recompute every artifact's digest. Exit code: 0 ok, 2 mismatch or missing digest, 3 unreadable.
+    Verify { dir: PathBuf },
+    /// Write the per-artifact table as CSV and print count/min/max/mean/p50/p95/p99 of every column.
+    Aggregate {
+        dir: PathBuf,
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Add per_index_<INDEX>_options columns.
+        #[arg(long)]
+        include_index_breakdown: bool,
+        /// Also write the statistics as JSON.
+        #[arg(long, value_name = "FILE")]
+        stats_out: Option<PathBuf>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -79,6 +120,7 @@ fn main() -> ExitCode {
             let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets, env: g6_env() };
             run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold })
         }
+        Command::Bench { tool } => bench(tool),
         Command::Check { paths, overrides } => {
             let options =
                 RunOptions { parity: overrides.parity, sets: overrides.sets, env: g6_env(), ..RunOptions::default() };
@@ -313,4 +355,115 @@ fn check(paths: Vec<PathBuf>, options: &RunOptions) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn bench(tool: BenchTool) -> ExitCode {
+    match tool {
+        BenchTool::Diff { old, new, json, fail_over, field } => bench_diff(&old, &new, json, fail_over, &field),
+        BenchTool::Verify { dir } => {
+            let (lines, code) = verify::verify_dir(&dir);
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::from(code)
+        }
+        BenchTool::Aggregate { dir, out, include_index_breakdown, stats_out } => {
+            let table = match aggregate::table(&dir, include_index_breakdown) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let stats = table.stats();
+            let mut writes = vec![(out.clone(), table.csv().into_bytes())];
+            if let Some(path) = stats_out {
+                let mut json = serde_json::to_vec_pretty(&stats).unwrap_or_default();
+                json.push(b'\n');
+                writes.push((path, json));
+            }
+            for (path, bytes) in writes {
+                if let Err(e) = g6sim::output::write_atomic(&path, &bytes) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+            print!("{}", aggregate::stats_text(&stats));
+            println!("wrote {} ({} artifacts)", out.display(), table.rows.len());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The artifact pairs to compare: two files, or two directories matched by position in name order.
+fn diff_pairs(old: &Path, new: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
+    match (old.is_dir(), new.is_dir()) {
+        (false, false) => Ok(vec![(old.to_path_buf(), new.to_path_buf())]),
+        (true, true) => {
+            let (a, b) =
+                (artifact::list(old).map_err(|e| e.to_string())?, artifact::list(new).map_err(|e| e.to_string())?);
+            if a.is_empty() || b.is_empty() {
+                return Err("a directory holds no benchmark_cycle_*.json[.gz] artifacts".into());
+            }
+            if a.len() != b.len() {
+                eprintln!(
+                    "note: {} has {} artifacts, {} has {}: comparing the first {}",
+                    old.display(),
+                    a.len(),
+                    new.display(),
+                    b.len(),
+                    a.len().min(b.len())
+                );
+            }
+            Ok(a.into_iter().zip(b).collect())
+        }
+        _ => Err("compare two files or two directories".into()),
+    }
+}
+
+fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field: &str) -> ExitCode {
+    if !(field == "duration_s" || field == "options_total" || field.starts_with("phase.")) {
+        eprintln!("error: --field {field}: expected duration_s, options_total or phase.<name>");
+        return ExitCode::from(2);
+    }
+    let pairs = match diff_pairs(old, new) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut reports = Vec::new();
+    for (a, b) in &pairs {
+        match (artifact::read(a), artifact::read(b)) {
+            (Ok(va), Ok(vb)) => {
+                reports.push(diff::compare(&a.display().to_string(), &va, &b.display().to_string(), &vb))
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if json {
+        let value = if reports.len() == 1 {
+            serde_json::to_string_pretty(&reports[0])
+        } else {
+            serde_json::to_string_pretty(&reports)
+        };
+        println!("{}", value.unwrap_or_default());
+    } else {
+        let texts: Vec<String> = reports.iter().map(diff::Report::text).collect();
+        print!("{}", texts.join("\n"));
+    }
+    let mut code = ExitCode::SUCCESS;
+    if let Some(limit) = fail_over {
+        for r in &reports {
+            if let Some(change) = r.regression(field).filter(|c| *c > limit) {
+                eprintln!("REGRESSION: {field} worse by {change:.1}% (> {limit}%): {} -> {}", r.old, r.new);
+                code = ExitCode::from(1);
+            }
+        }
+    }
+    code
 }
