@@ -3,6 +3,7 @@
 mod common;
 
 mod bad_input;
+mod benchmark;
 mod cli;
 mod determinism;
 mod entities;

@@ -78,7 +78,12 @@ pub fn table(dir: &Path, per_index: bool) -> Result<Table, String> {
                 for name in &indices {
                     let entry = a["indices"].as_array().into_iter().flatten().find(|i| i["index"] == name.as_str());
                     values.push(entry.map(|i| {
-                        i["expiries"].as_array().into_iter().flatten().filter_map(|e| e["options"].as_f64()).sum()
+                        i["expiries"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|e| e["options"].as_f64())
+                            .fold(0.0, |a, b| a + b)
                     }));
                 }
             }

@@ -96,7 +96,7 @@ fn index_map(v: &Value) -> Vec<(String, Option<String>, f64)> {
                 .map(|i| {
                     let options: f64 = i["expiries"]
                         .as_array()
-                        .map(|e| e.iter().filter_map(|x| x["options"].as_f64()).sum())
+                        .map(|e| e.iter().filter_map(|x| x["options"].as_f64()).fold(0.0, |a, b| a + b))
                         .unwrap_or(0.0);
                     (i["index"].as_str().unwrap_or("?").to_string(), i["status"].as_str().map(str::to_string), options)
                 })

@@ -1,0 +1,366 @@
+//! Benchmark artifacts (B7/B8) and the `g6sim bench` tools.
+
+use crate::common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn g6sim(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).current_dir(root()).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Runs a shipped scenario with artifacts into `dir/artifacts`, plus extra `--set`s.
+fn dump(dir: &Path, scenario: &str, sets: &[&str]) -> PathBuf {
+    let artifacts = dir.join("artifacts");
+    let dump = format!("benchmark_dump={}", artifacts.display());
+    let mut args = vec!["run", scenario, "-q", "--out", dir.to_str().unwrap(), "--set", &dump];
+    for s in sets {
+        args.extend(["--set", s]);
+    }
+    let out = g6sim(&args);
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", text(&out.stderr));
+    artifacts
+}
+
+fn artifacts(dir: &Path) -> Vec<PathBuf> {
+    g6sim::bench::artifact::list(dir).unwrap()
+}
+
+#[test]
+fn one_artifact_per_cycle_with_the_reference_schema_and_key_order() {
+    let dir = temp_dir("bench-schema");
+    let files = artifacts(&dump(&dir, "scenarios/provider_outage.ron", &[]));
+    assert_eq!(files.len(), 16);
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert_eq!(name, "benchmark_cycle_20251006T034500000000Z.json", "simulated clock, UTC");
+    let body = std::fs::read_to_string(&files[4]).unwrap();
+    let top: Vec<&str> =
+        body.lines().filter(|l| l.starts_with("  \"")).map(|l| l.trim().split('"').nth(1).unwrap()).collect();
+    assert_eq!(
+        top,
+        [
+            "version",
+            "timestamp",
+            "duration_s",
+            "phase_times",
+            "phase_failures",
+            "options_total",
+            "indices",
+            "partial_reason_totals",
+            "digest_sha256"
+        ]
+    );
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["phase_failures"]["fetch_instruments"], 2, "cycle 5: both NIFTY expiries got nothing");
+    assert_eq!(v["options_total"], 34);
+    let expiry = v["indices"][1]["expiries"][0].as_object().unwrap();
+    let keys: Vec<&str> = expiry.keys().map(String::as_str).collect();
+    let mut in_file: Vec<&str> = vec![];
+    for k in ["rule", "status", "options", "strike_coverage", "field_coverage", "partial_reason"] {
+        assert!(keys.contains(&k));
+        in_file.push(k);
+    }
+    let block = &body[body.find("\"rule\": ").unwrap()..];
+    let pos: Vec<usize> = in_file.iter().map(|k| block.find(&format!("\"{k}\": ")).unwrap()).collect();
+    assert!(pos.windows(2).all(|w| w[0] < w[1]), "expiry keys in the reference's order");
+    assert_eq!(
+        v["partial_reason_totals"],
+        serde_json::json!({"low_strike": 0, "low_field": 0, "low_both": 0, "unknown": 0, "prefilter_clamp": 0}),
+        "filled, where the reference left null"
+    );
+    let phases: Vec<&String> = v["phase_times"].as_object().unwrap().keys().collect();
+    assert!(phases.contains(&&"fetch_instruments".to_string()) && phases.len() == 9, "{phases:?}");
+}
+
+const PY_CHECK: &str = r#"
+import glob, gzip, hashlib, json, sys
+n = 0
+for f in sorted(glob.glob(sys.argv[1] + "/benchmark_cycle_*.json*")):
+    text = gzip.open(f, "rt").read() if f.endswith(".gz") else open(f).read()
+    d = json.loads(text)
+    assert json.dumps(d, indent=2, ensure_ascii=False) == text, f + ": not json.dump(indent=2) text"
+    stored = d.pop("digest_sha256")
+    assert hashlib.sha256(json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest() == stored, f
+    n += 1
+print(n)
+"#;
+
+#[test]
+fn python_reads_the_artifacts_as_its_own_and_recomputes_every_digest() {
+    let dir = temp_dir("bench-python");
+    let plain =
+        dump(&dir.join("plain"), "scenarios/strike_dropout_recovery.ron", &["benchmark_annotate_outliers=true"]);
+    let gz = dump(&dir.join("gz"), "scenarios/low_both.ron", &["benchmark_compress=true"]);
+    for (d, n) in [(&plain, "25"), (&gz, "8")] {
+        let out = Command::new("python3").args(["-c", PY_CHECK, d.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout).trim(), n);
+        let out = g6sim(&["bench", "verify", d.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    }
+    // gzip's own reader.
+    let first = &artifacts(&gz)[0];
+    assert!(first.to_str().unwrap().ends_with(".json.gz"));
+    let out = Command::new("gzip").args(["-dc", first.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("{\n  \"version\": 1,"));
+    // Annotations appear from the sixth cycle (five points of history).
+    let a: Value = serde_json::from_str(&std::fs::read_to_string(&artifacts(&plain)[5]).unwrap()).unwrap();
+    assert_eq!(a["anomalies"]["options_total"]["history_len"], 5);
+    assert_eq!(a["anomalies"]["options_total"]["threshold"], 3.5);
+    assert!(a["anomaly_summary"]["active_flags"].is_array());
+    let early: Value = serde_json::from_str(&std::fs::read_to_string(&artifacts(&plain)[4]).unwrap()).unwrap();
+    assert!(early.get("anomalies").is_none());
+}
+
+#[test]
+fn only_duration_and_phase_times_vary_between_runs() {
+    let dir = temp_dir("bench-vary");
+    let (a, b) = (
+        dump(&dir.join("a"), "scenarios/field_dropout.ron", &[]),
+        dump(&dir.join("b"), "scenarios/field_dropout.ron", &[]),
+    );
+    let strip = |p: &PathBuf| {
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+        for k in ["duration_s", "phase_times", "digest_sha256"] {
+            v.as_object_mut().unwrap().remove(k);
+        }
+        v
+    };
+    let (fa, fb) = (artifacts(&a), artifacts(&b));
+    assert_eq!(fa.len(), 14);
+    for (x, y) in fa.iter().zip(&fb) {
+        assert_eq!(x.file_name(), y.file_name());
+        assert_eq!(strip(x), strip(y));
+    }
+}
+
+#[test]
+fn retention_keeps_exactly_the_newest_n_and_nothing_else_is_touched() {
+    let dir = temp_dir("bench-keep");
+    let artifacts_dir = dir.join("artifacts");
+    std::fs::create_dir_all(&artifacts_dir).unwrap();
+    for other in ["notes.txt", "benchmark_cycle_old.txt", "benchmark_cycle_20000101T000000000000Z.csv"] {
+        std::fs::write(artifacts_dir.join(other), "keep me").unwrap();
+    }
+    dump(&dir, "scenarios/oversized_clamp.ron", &["benchmark_keep_n=3", "benchmark_compress=true"]);
+    let names: Vec<String> =
+        artifacts(&artifacts_dir).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(
+        names,
+        [
+            "benchmark_cycle_20251006T035400000000Z.json.gz",
+            "benchmark_cycle_20251006T035500000000Z.json.gz",
+            "benchmark_cycle_20251006T035600000000Z.json.gz"
+        ]
+    );
+    for other in ["notes.txt", "benchmark_cycle_old.txt", "benchmark_cycle_20000101T000000000000Z.csv"] {
+        assert!(artifacts_dir.join(other).exists(), "{other} is not an artifact and stays");
+    }
+    // A second run into the same directory takes collision suffixes, and retention still counts both kinds.
+    dump(&dir, "scenarios/oversized_clamp.ron", &["benchmark_keep_n=4", "benchmark_compress=true"]);
+    let names: Vec<String> =
+        artifacts(&artifacts_dir).iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(
+        names,
+        [
+            "benchmark_cycle_20251006T035500000000Z.json.gz",
+            "benchmark_cycle_20251006T035500000000Z_1.json.gz",
+            "benchmark_cycle_20251006T035600000000Z.json.gz",
+            "benchmark_cycle_20251006T035600000000Z_1.json.gz"
+        ]
+    );
+}
+
+#[test]
+fn a_killed_run_leaves_only_whole_artifacts() {
+    let dir = temp_dir("bench-kill");
+    let artifacts_dir = dir.join("artifacts");
+    let dump = format!("benchmark_dump={}", artifacts_dir.display());
+    let mut child = Command::new(bin())
+        .args([
+            "run",
+            "scenarios/healthy_baseline.ron",
+            "-q",
+            "--cycles",
+            "100000",
+            "--out",
+            dir.to_str().unwrap(),
+            "--set",
+            &dump,
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some artifacts exist, then kill the process mid-write.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while artifacts_dir.read_dir().map_or(0, |d| d.count()) < 20 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let files = artifacts(&artifacts_dir);
+    assert!(files.len() >= 20, "{}", files.len());
+    let out = g6sim(&["bench", "verify", artifacts_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "every artifact is whole: {}", text(&out.stdout));
+}
+
+/// Two hand-made artifacts with known numbers (their digests are recomputed by the tools).
+fn known_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let old = serde_json::json!({
+        "version": 1, "timestamp": "20251006T034500000000Z", "duration_s": 0.054,
+        "phase_times": {"fetch_instruments": 0.02, "coverage_metrics": 0.004, "old_phase": 0.1},
+        "phase_failures": {}, "options_total": 28,
+        "indices": [
+            {"index": "NIFTY", "status": "OK", "expiries": [{"rule": "this_week", "status": "OK", "options": 28, "strike_coverage": 1.0, "field_coverage": 1.0, "partial_reason": null}]},
+            {"index": "SENSEX", "status": "OK", "expiries": []}
+        ],
+        "partial_reason_totals": {"low_strike": 0, "low_field": 1},
+    });
+    let new = serde_json::json!({
+        "version": 1, "timestamp": "20251006T034600000000Z", "duration_s": 0.010,
+        "phase_times": {"fetch_instruments": 0.025, "coverage_metrics": 0.003, "new_phase": 0.123},
+        "phase_failures": {}, "options_total": 12,
+        "indices": [
+            {"index": "NIFTY", "status": "PARTIAL", "expiries": [{"rule": "this_week", "status": "PARTIAL", "options": 12, "strike_coverage": 0.5, "field_coverage": 1.0, "partial_reason": "low_strike"}]},
+            {"index": "BANKNIFTY", "status": "OK", "expiries": [{"rule": "this_month", "status": "OK", "options": 40, "strike_coverage": 1.0, "field_coverage": 1.0, "partial_reason": null}]}
+        ],
+        "partial_reason_totals": {"low_strike": 1, "low_field": 1},
+    });
+    let write = |name: &str, mut v: Value| {
+        let digest = g6sim::bench::artifact::digest(&v);
+        v.as_object_mut().unwrap().insert("digest_sha256".into(), Value::String(digest));
+        let path = dir.join(name);
+        std::fs::write(&path, g6sim::bench::pyjson::to_pretty(&v)).unwrap();
+        path
+    };
+    (
+        write("benchmark_cycle_20251006T034500000000Z.json", old),
+        write("benchmark_cycle_20251006T034600000000Z.json", new),
+    )
+}
+
+#[test]
+fn diff_prints_the_references_report() {
+    let dir = temp_dir("bench-diff");
+    let (old, new) = known_pair(&dir);
+    let out = g6sim(&["bench", "diff", old.to_str().unwrap(), new.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let expected = format!(
+        "Benchmark Diff: {} -> {}
+Cycle Duration: 0.054s -> 0.010s (-81.5%)
+Options Total: 28 -> 12 (-57.1%)
+
+Phase Timings:
+  coverage_metrics     0.004s -> 0.003s (-25.0%)
+  fetch_instruments    0.020s -> 0.025s (+25.0%)
+  new_phase            added 0.123s
+  old_phase            removed (was 0.100s)
+
+Partial Reason Totals:
+  low_field    1 -> 1 (+0.0%)
+  low_strike   0 -> 1 (n/a)
+
+Per-Index:
+  NIFTY      status OK -> PARTIAL | options 28 -> 12 (-57.1%)
+  SENSEX     removed
+  BANKNIFTY  added | status OK | options 40
+",
+        old.display(),
+        new.display()
+    );
+    assert_eq!(text(&out.stdout), expected);
+    // JSON form.
+    let out = g6sim(&["bench", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["options_total"]["old"], 28.0);
+    assert!((v["duration_s"]["pct"].as_f64().unwrap() + 81.48148148148148).abs() < 1e-9);
+    assert_eq!(v["phase_times"][2]["change"], "added");
+    // --fail-over: options fell 57.1%, duration fell (an improvement), fetch_instruments rose 25%.
+    let code = |field: &str, pct: &str| {
+        g6sim(&["bench", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--fail-over", pct, "--field", field])
+            .status
+            .code()
+    };
+    assert_eq!(code("options_total", "50"), Some(1));
+    assert_eq!(code("options_total", "60"), Some(0));
+    assert_eq!(code("duration_s", "1"), Some(0));
+    assert_eq!(code("phase.fetch_instruments", "20"), Some(1));
+    assert_eq!(code("phase.fetch_instruments", "30"), Some(0));
+    assert_eq!(code("bogus", "30"), Some(2));
+    // Directories are matched by cycle order.
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    for (d, src) in [(&a, &old), (&b, &new)] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::copy(src, d.join(src.file_name().unwrap())).unwrap();
+    }
+    let out = g6sim(&["bench", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("Options Total: 28 -> 12 (-57.1%)"));
+}
+
+#[test]
+fn verify_catches_tampering_missing_digests_and_unreadable_files() {
+    let dir = temp_dir("bench-verify");
+    let (old, new) = known_pair(&dir);
+    let verify = || g6sim(&["bench", "verify", dir.to_str().unwrap()]);
+    assert_eq!(verify().status.code(), Some(0));
+    let tampered = std::fs::read_to_string(&new).unwrap().replace("\"options_total\": 12", "\"options_total\": 13");
+    std::fs::write(&new, tampered).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stdout).contains("MISMATCH benchmark_cycle_20251006T034600000000Z.json"),
+        "{}",
+        text(&out.stdout)
+    );
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&old).unwrap()).unwrap();
+    v.as_object_mut().unwrap().remove("digest_sha256");
+    std::fs::write(&old, v.to_string()).unwrap();
+    assert!(text(&verify().stdout).contains("MISSING_DIGEST benchmark_cycle_20251006T034500000000Z.json"));
+    std::fs::write(dir.join("benchmark_cycle_20251006T034700000000Z.json.gz"), b"not gzip").unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stdout).contains("UNREADABLE benchmark_cycle_20251006T034700000000Z.json.gz"));
+    assert_eq!(g6sim(&["bench", "verify", temp_dir("bench-verify-empty").to_str().unwrap()]).status.code(), Some(3));
+}
+
+#[test]
+fn aggregate_writes_the_table_and_the_statistics() {
+    let dir = temp_dir("bench-aggregate");
+    known_pair(&dir);
+    let csv = dir.join("out.csv");
+    let stats = dir.join("stats.json");
+    let out = g6sim(&[
+        "bench",
+        "aggregate",
+        dir.to_str().unwrap(),
+        "--out",
+        csv.to_str().unwrap(),
+        "--include-index-breakdown",
+        "--stats-out",
+        stats.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&csv).unwrap(),
+        "timestamp,duration_s,options_total,indices_count,phase_coverage_metrics,phase_fetch_instruments,phase_new_phase,phase_old_phase,partial_reason_low_field,partial_reason_low_strike,per_index_BANKNIFTY_options,per_index_NIFTY_options,per_index_SENSEX_options\n\
+         20251006T034500000000Z,0.054,28,2,0.004,0.02,,0.1,1,0,,28,0\n\
+         20251006T034600000000Z,0.01,12,2,0.003,0.025,0.123,,1,1,40,12,\n"
+    );
+    let s: Value = serde_json::from_slice(&std::fs::read(&stats).unwrap()).unwrap();
+    let options = s.as_array().unwrap().iter().find(|c| c["column"] == "options_total").unwrap();
+    assert_eq!(
+        (options["count"].as_u64(), options["min"].as_f64(), options["max"].as_f64()),
+        (Some(2), Some(12.0), Some(28.0))
+    );
+    assert_eq!((options["mean"].as_f64(), options["p50"].as_f64()), (Some(20.0), Some(20.0)));
+    assert!((options["p95"].as_f64().unwrap() - 27.2).abs() < 1e-9);
+    assert!(text(&out.stdout).contains("options_total"));
+}
