@@ -130,17 +130,10 @@ pub struct RunResult {
     pub events: Vec<LoggedEvent>,
 }
 
-/// A finished run: its inputs, results and expectation verdicts.
+/// A finished run: what was run, what it produced, and the expectation verdicts.
 #[derive(Clone, Debug)]
 pub struct Run {
-    pub scenario: LoadedScenario,
-    pub config: Config,
-    /// Values the environment and `--set` applied.
-    pub applied: Vec<Applied>,
-    /// Environment values that were ignored, with why.
-    pub warnings: Vec<String>,
-    pub seed: u64,
-    pub cycles: u64,
+    pub prepared: Prepared,
     pub result: RunResult,
     pub outcomes: Vec<ExpectationOutcome>,
 }
@@ -196,9 +189,8 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
 impl Prepared {
     /// Runs every cycle, calling `observe` after each, then checks the expectations.
     pub fn run(self, mut observe: impl FnMut(&CycleView)) -> Result<Run, Error> {
-        let Prepared { scenario: loaded, config, applied, warnings, seed, cycles } = self;
-        let mut sim = Simulation::new(&loaded.scenario, config.clone(), seed)?;
-        for _ in 0..cycles {
+        let mut sim = Simulation::new(&self.scenario.scenario, self.config.clone(), self.seed)?;
+        for _ in 0..self.cycles {
             let seen = sim.world().resource::<world::EventLog>().events.len();
             sim.tick();
             let world = sim.world();
@@ -209,8 +201,8 @@ impl Prepared {
             }
         }
         let result = sim.finish();
-        let outcomes = scenario::evaluate(&loaded.scenario.expectations, &result.cycles, &result.events);
-        Ok(Run { scenario: loaded, config, applied, warnings, seed, cycles, result, outcomes })
+        let outcomes = scenario::evaluate(&self.scenario.scenario.expectations, &result.cycles, &result.events);
+        Ok(Run { prepared: self, result, outcomes })
     }
 }
 

@@ -184,7 +184,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         print_table(&run);
     }
     print_summary(&run);
-    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&run.scenario.scenario.name)));
+    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&run.prepared.scenario.scenario.name)));
     match g6sim::output::write_run(&run, &dir) {
         Ok(files) => println!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
         Err(e) => {
@@ -192,7 +192,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             return ExitCode::from(2);
         }
     }
-    if let Some(dir) = &run.config.benchmark_dump {
+    if let Some(dir) = &run.prepared.config.benchmark_dump {
         println!("wrote {written} benchmark artifact(s) to {dir}");
     }
     if let (Some(server), true) = (&server, flags.hold) {
@@ -263,16 +263,19 @@ fn print_table(run: &Run) {
 }
 
 fn print_summary(run: &Run) {
-    let s = &run.scenario.scenario;
+    let s = &run.prepared.scenario.scenario;
     let mut totals = StatusTotals::default();
-    let mut reasons = ReasonTotals::new(run.config.parity.is_g6());
+    let mut reasons = ReasonTotals::new(run.prepared.config.parity.is_g6());
     for c in &run.result.cycles {
         totals.merge(&c.expiry_status_totals);
         reasons.merge(&c.partial_reason_totals);
     }
     let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
     println!();
-    println!("scenario {} ({} cycles, seed {}, parity {:?})", s.name, run.cycles, run.seed, run.config.parity);
+    println!(
+        "scenario {} ({} cycles, seed {}, parity {:?})",
+        s.name, run.prepared.cycles, run.prepared.seed, run.prepared.config.parity
+    );
     println!(
         "  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH",
         totals.ok, totals.partial, totals.empty, totals.synth
@@ -327,7 +330,12 @@ fn check(paths: Vec<PathBuf>, options: &RunOptions) -> ExitCode {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
                 let verdict = if run.passed() { "PASS" } else { "FAIL" };
-                println!("{verdict:<6} {:<40} {:>6}  {passed}/{}", file.display(), run.cycles, run.outcomes.len());
+                println!(
+                    "{verdict:<6} {:<40} {:>6}  {passed}/{}",
+                    file.display(),
+                    run.prepared.cycles,
+                    run.outcomes.len()
+                );
                 for o in run.outcomes.iter().filter(|o| !o.passed) {
                     let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
                     println!("         FAIL{at} expected {}; {}", o.expectation, o.detail);

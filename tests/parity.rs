@@ -11,7 +11,7 @@ use g6sim::{Run, RunOptions, run_scenario};
 fn both(text: &str) -> (Run, Run) {
     let default = run_text(text, &RunOptions::default());
     let parity = run_text(text, &RunOptions { parity: Some(Parity::G6), ..RunOptions::default() });
-    assert!(!default.config.parity.is_g6() && parity.config.parity.is_g6());
+    assert!(!default.prepared.config.parity.is_g6() && parity.prepared.config.parity.is_g6());
     (default, parity)
 }
 

@@ -37,7 +37,7 @@ fn json_line<T: Serialize>(out: &mut Vec<u8>, value: &T) {
 pub fn events_jsonl(run: &Run) -> Vec<u8> {
     let mut out = Vec::new();
     for e in &run.result.events {
-        let keep = if e.event.is_trace() { run.config.trace } else { run.config.struct_events };
+        let keep = if e.event.is_trace() { run.prepared.config.trace } else { run.prepared.config.struct_events };
         if keep {
             json_line(&mut out, e);
         }
@@ -86,25 +86,25 @@ struct Manifest<'a> {
 /// `manifest.json`: what was run (scenario name and content hash, seed, resolved configuration and what
 /// overrode it, crate version) and the expectation verdicts.
 pub fn manifest_json(run: &Run) -> Vec<u8> {
-    let s = &run.scenario.scenario;
+    let s = &run.prepared.scenario.scenario;
     let passed = run.outcomes.iter().filter(|o| o.passed).count();
     let manifest = Manifest {
         g6sim_version: env!("CARGO_PKG_VERSION"),
         scenario: ManifestScenario {
             name: &s.name,
             description: &s.description,
-            file: Path::new(&run.scenario.file)
+            file: Path::new(&run.prepared.scenario.file)
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            content_sha256: &run.scenario.content_sha256,
+            content_sha256: &run.prepared.scenario.content_sha256,
         },
-        seed: run.seed,
-        cycles: run.cycles,
+        seed: run.prepared.seed,
+        cycles: run.prepared.cycles,
         start: s.start.to_rfc3339(),
         interval_s: s.interval_s.get(),
-        config: &run.config,
-        applied: &run.applied,
+        config: &run.prepared.config,
+        applied: &run.prepared.applied,
         events: run.result.events.len(),
         expectations: ManifestExpectations { passed, failed: run.outcomes.len() - passed, results: &run.outcomes },
     };
@@ -115,7 +115,7 @@ pub fn manifest_json(run: &Run) -> Vec<u8> {
 
 /// `metrics.prom`: the run's Prometheus metrics.
 pub fn metrics_prom(run: &Run) -> Vec<u8> {
-    metrics::render_run(&run.result.cycles, &run.result.events, run.config.parity.is_g6()).into_bytes()
+    metrics::render_run(&run.result.cycles, &run.result.events, run.prepared.config.parity.is_g6()).into_bytes()
 }
 
 /// Writes `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into `dir` (created if needed).
