@@ -2,6 +2,7 @@
 
 mod common;
 
+mod analytics;
 mod bad_input;
 mod benchmark;
 mod cli;
