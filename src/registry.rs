@@ -22,6 +22,10 @@ pub struct IndexMeta {
     pub weekly_dow: u32,
     /// Synthetic ATM used when the provider gives neither price nor ATM.
     pub synthetic_atm: f64,
+    /// Contract lot size (quantity per lot).
+    pub lot_size: u32,
+    /// Price tick of its options.
+    pub tick_size: f64,
 }
 
 struct Entry {
@@ -31,6 +35,7 @@ struct Entry {
     exchange_pool: &'static str,
     weekly_dow: u32,
     synthetic_atm: f64,
+    lot_size: u32,
 }
 
 const KNOWN: [Entry; 5] = [
@@ -41,6 +46,7 @@ const KNOWN: [Entry; 5] = [
         exchange_pool: "NFO",
         weekly_dow: 3,
         synthetic_atm: 24800.0,
+        lot_size: 75,
     },
     Entry {
         symbol: "BANKNIFTY",
@@ -49,6 +55,7 @@ const KNOWN: [Entry; 5] = [
         exchange_pool: "NFO",
         weekly_dow: 3,
         synthetic_atm: 54000.0,
+        lot_size: 35,
     },
     Entry {
         symbol: "FINNIFTY",
@@ -57,6 +64,7 @@ const KNOWN: [Entry; 5] = [
         exchange_pool: "NFO",
         weekly_dow: 1,
         synthetic_atm: 25950.0,
+        lot_size: 65,
     },
     Entry {
         symbol: "MIDCPNIFTY",
@@ -65,6 +73,7 @@ const KNOWN: [Entry; 5] = [
         exchange_pool: "NFO",
         weekly_dow: 3,
         synthetic_atm: 12000.0,
+        lot_size: 140,
     },
     Entry {
         symbol: "SENSEX",
@@ -73,6 +82,7 @@ const KNOWN: [Entry; 5] = [
         exchange_pool: "BFO",
         weekly_dow: 4,
         synthetic_atm: 81000.0,
+        lot_size: 20,
     },
 ];
 
@@ -94,6 +104,8 @@ pub fn index_meta(symbol: &str, step_override: Option<f64>) -> IndexMeta {
             exchange_pool: e.exchange_pool.to_string(),
             weekly_dow: e.weekly_dow,
             synthetic_atm: e.synthetic_atm,
+            lot_size: e.lot_size,
+            tick_size: 0.05,
         },
         None => IndexMeta {
             display: title_case(&upper),
@@ -102,6 +114,8 @@ pub fn index_meta(symbol: &str, step_override: Option<f64>) -> IndexMeta {
             exchange_pool: "NFO".to_string(),
             weekly_dow: 3,
             synthetic_atm: 20000.0,
+            lot_size: 1,
+            tick_size: 0.05,
         },
     };
     if let Some(step) = step_override.filter(|s| s.is_finite() && *s > 0.0) {
@@ -136,6 +150,9 @@ mod tests {
         let sensex = index_meta("SENSEX", None);
         assert_eq!((sensex.step, sensex.exchange_pool.as_str(), sensex.weekly_dow), (100.0, "BFO", 4));
         assert_eq!(known_symbols().count(), 5);
+        let lots: Vec<u32> = known_symbols().map(|s| index_meta(s, None).lot_size).collect();
+        assert_eq!(lots, [75, 35, 65, 140, 20]);
+        assert!(known_symbols().all(|s| index_meta(s, None).tick_size == 0.05));
     }
 
     #[test]

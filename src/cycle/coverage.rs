@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn field_coverage_counts_zero_as_missing() {
-        let full = Quote { last_price: 1.0, volume: 1, oi: 1, avg_price: 1.0 };
+        let full = Quote { last_price: 1.0, volume: 1, oi: 1, avg_price: 1.0, synthetic: false };
         let quotes = [full, Quote { volume: 0, ..full }, Quote { oi: 0, avg_price: 0.0, ..full }, full];
         let s = FieldStats::measure(&quotes);
         assert_eq!((s.total, s.full, s.missing_volume, s.missing_oi, s.missing_avg_price), (4, 2, 1, 1, 1));

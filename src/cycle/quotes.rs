@@ -8,6 +8,7 @@
 
 use super::director::{ActiveFaults, Script};
 use crate::rng::Stream;
+use crate::scenario::Market;
 use crate::world::{
     Candidates, CycleCounter, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument, InstrumentSet,
     OptionKind, Quote, RandomSource, SimClock, Spot, Universe,
@@ -16,24 +17,30 @@ use crate::{events::round_to, pricing::bs_price};
 use bevy_ecs::prelude::*;
 
 /// Market inputs of one expiry's quotes.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PricingInputs {
+#[derive(Clone, Copy, Debug)]
+pub struct PricingInputs<'a> {
     pub spot: f64,
     pub t_years: f64,
-    pub sigma: f64,
+    pub market: &'a Market,
     pub rate: f64,
+    pub tick: f64,
+    pub lot: u32,
 }
 
-/// One quote: price rounded to the 0.05 tick (at least one tick), seeded volume, oi and avg_price.
+/// One quote: Black–Scholes on the market's volatility surface, rounded to the tick (at least one tick);
+/// volume and open interest in whole lots, seeded, falling off away from the ATM; `avg_price` near the
+/// last price.
 pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut Stream) -> Quote {
-    let price = bs_price(kind, p.spot, strike, p.t_years, p.sigma, p.rate);
-    let last_price = ((price / 0.05).round() * 0.05).max(0.05);
+    let sigma = p.market.vol_at(p.spot, strike, p.t_years);
+    let price = bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
+    let last_price = ((price / p.tick).round() * p.tick).max(p.tick);
     let moneyness = ((strike - p.spot) / p.spot).abs();
     let liquidity = 0.05 + libm::exp(-moneyness / 0.02);
-    let volume = 1 + (stream.below(20_000) as f64 * liquidity) as u64;
-    let oi = 50 + (stream.below(200_000) as f64 * liquidity) as u64;
-    let avg_price = round_to(last_price * (1.0 + (stream.unit() - 0.5) * 0.01), 2).max(0.05);
-    Quote { last_price: round_to(last_price, 2), volume, oi, avg_price }
+    let lot = u64::from(p.lot.max(1));
+    let volume = lot * (1 + (stream.below(400) as f64 * liquidity) as u64);
+    let oi = lot * (10 + (stream.below(4000) as f64 * liquidity) as u64);
+    let avg_price = round_to(last_price * (1.0 + (stream.unit() - 0.5) * 0.01), 2).max(p.tick);
+    Quote { last_price: round_to(last_price, 2), volume, oi, avg_price, synthetic: false }
 }
 
 /// Zeroes one field in exactly `round(ratio x n)` quotes chosen by the stream.
@@ -79,8 +86,10 @@ pub fn fetch_quotes(
             let inputs = PricingInputs {
                 spot: spot.0,
                 t_years: (date - today).num_days().max(0) as f64 / 365.0,
-                sigma: script.market.implied_vol(),
+                market: &script.market,
                 rate: script.market.risk_free_rate(),
+                tick: info.meta.tick_size,
+                lot: info.meta.lot_size,
             };
             let mut stream = random.stream(symbol, &rule, counter.0, "quotes");
             let mut fresh: Vec<Quote> = candidates
@@ -137,7 +146,18 @@ pub fn fetch_quotes(
 mod tests {
     use super::*;
 
-    const P: PricingInputs = PricingInputs { spot: 24800.0, t_years: 7.0 / 365.0, sigma: 0.15, rate: 0.05 };
+    const MARKET: Market = Market {
+        drift_per_cycle: 0.0,
+        volatility_per_cycle: 0.0,
+        implied_vol: 0.15,
+        skew: -0.1,
+        smile: 0.5,
+        term_slope: 0.0,
+        risk_free_rate: 0.05,
+        levels: Vec::new(),
+    };
+    const P: PricingInputs =
+        PricingInputs { spot: 24800.0, t_years: 7.0 / 365.0, market: &MARKET, rate: 0.05, tick: 0.05, lot: 75 };
 
     #[test]
     fn quotes_have_every_field_and_respect_the_tick() {
@@ -146,6 +166,7 @@ mod tests {
             for kind in [OptionKind::CE, OptionKind::PE] {
                 let q = quote_for(kind, strike, P, &mut s);
                 assert!(q.last_price >= 0.05 && q.volume > 0 && q.oi > 0 && q.avg_price > 0.0, "{q:?}");
+                assert!(q.volume % 75 == 0 && q.oi % 75 == 0, "whole lots: {q:?}");
                 assert!(((q.last_price / 0.05) - (q.last_price / 0.05).round()).abs() < 1e-6);
             }
         }

@@ -180,6 +180,24 @@ fn check_references(s: &Scenario) -> Result<(), BadReference> {
                 hint: "for example expiries: [\"this_week\", \"next_week\"]".into(),
             });
         }
+        if let Some(tick) = spec.tick_size.filter(|t| !(t.is_finite() && *t > 0.0)) {
+            return Err(BadReference {
+                path: format!("{path}.tick_size"),
+                key: "tick_size".into(),
+                literal: tick.to_string(),
+                message: format!("{tick} is not a tick size: expected a number > 0"),
+                hint: "leave tick_size out for the registry's 0.05".into(),
+            });
+        }
+        if spec.lot_size == Some(0) {
+            return Err(BadReference {
+                path: format!("{path}.lot_size"),
+                key: "lot_size".into(),
+                literal: "0".into(),
+                message: "a lot size of 0: expected a whole number >= 1".into(),
+                hint: "leave lot_size out for the registry's".into(),
+            });
+        }
         if let Some(spot) = spec.spot.filter(|p| !(p.is_finite() && *p > 0.0)) {
             return Err(BadReference {
                 path: format!("{path}.spot"),

@@ -81,6 +81,12 @@ pub struct IndexSpec {
     /// Initial index price (defaults to the registry's synthetic ATM).
     #[serde(default)]
     pub spot: Option<f64>,
+    /// Contract lot size (defaults to the registry's).
+    #[serde(default)]
+    pub lot_size: Option<u32>,
+    /// Option price tick (defaults to the registry's 0.05).
+    #[serde(default)]
+    pub tick_size: Option<f64>,
 }
 
 fn default_expiries() -> Vec<ExpiryRule> {
@@ -102,15 +108,21 @@ impl Default for DepthSpec {
 }
 
 /// The index price path: a seeded random walk per index, with scripted levels that override it.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Market {
     /// Log drift per cycle.
     pub drift_per_cycle: f64,
     /// Log volatility per cycle (standard deviation of the per-cycle log return).
     pub volatility_per_cycle: f64,
-    /// Annualised implied volatility used to price quotes (0.15 when 0).
+    /// Annualised at-the-money implied volatility used to price quotes (0.15 when 0).
     pub implied_vol: f64,
+    /// Smile slope: volatility added per unit of log-moneyness `ln(K / S)` (negative: puts richer).
+    pub skew: f64,
+    /// Smile curvature: volatility added per unit of squared log-moneyness.
+    pub smile: f64,
+    /// Term structure: relative change of the ATM volatility per year of expiry beyond 30 days.
+    pub term_slope: f64,
     /// Risk-free rate used to price quotes (the reference's default 0.05 when 0).
     pub risk_free_rate: f64,
     /// Scripted index prices at given cycles.
@@ -124,10 +136,17 @@ impl Market {
     pub fn risk_free_rate(&self) -> f64 {
         if self.risk_free_rate > 0.0 { self.risk_free_rate } else { 0.05 }
     }
+    /// The volatility surface quotes are priced on: `atm x (1 + term_slope x (T - 30/365)) + skew x m +
+    /// smile x m^2` with `m = ln(K / S)`, floored at 0.01.
+    pub fn vol_at(&self, spot: f64, strike: f64, t_years: f64) -> f64 {
+        let m = if spot > 0.0 && strike > 0.0 { libm::log(strike / spot) } else { 0.0 };
+        let atm = self.implied_vol() * (1.0 + self.term_slope * (t_years - 30.0 / 365.0));
+        (atm + self.skew * m + self.smile * m * m).max(0.01)
+    }
 }
 
 /// The index price of `index` at `cycle` (the walk continues from there).
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Level {
     pub cycle: u64,

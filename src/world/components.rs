@@ -147,4 +147,6 @@ pub struct Quote {
     pub volume: u64,
     pub oi: u64,
     pub avg_price: f64,
+    /// A placeholder from the synthetic fallback (B4), not a market quote.
+    pub synthetic: bool,
 }

@@ -34,7 +34,9 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(CycleLog::default());
     world.insert_resource(crate::cycle::timing::PhaseTimes::default());
     for (i, spec) in scenario.indices.iter().enumerate() {
-        let meta = index_meta(&spec.symbol, config.step_override(&spec.symbol));
+        let mut meta = index_meta(&spec.symbol, config.step_override(&spec.symbol));
+        meta.lot_size = spec.lot_size.unwrap_or(meta.lot_size);
+        meta.tick_size = spec.tick_size.unwrap_or(meta.tick_size);
         let baseline = spec.baseline.unwrap_or(spec.depth);
         let spot = spec.spot.unwrap_or(meta.synthetic_atm);
         let index = world
