@@ -166,7 +166,7 @@ mod tests {
             for kind in [OptionKind::CE, OptionKind::PE] {
                 let q = quote_for(kind, strike, P, &mut s);
                 assert!(q.last_price >= 0.05 && q.volume > 0 && q.oi > 0 && q.avg_price > 0.0, "{q:?}");
-                assert!(q.volume % 75 == 0 && q.oi % 75 == 0, "whole lots: {q:?}");
+                assert!(q.volume.is_multiple_of(75) && q.oi.is_multiple_of(75), "whole lots: {q:?}");
                 assert!(((q.last_price / 0.05) - (q.last_price / 0.05).round()).abs() < 1e-6);
             }
         }
