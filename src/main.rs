@@ -30,6 +30,20 @@ struct Overrides {
     /// Behaviour mode: `g6` reproduces the reference's quirks, `off` (default) fixes them.
     #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
     parity: Option<Parity>,
+    /// Solve implied volatilities and compute Greeks (same as --set compute_greeks=true).
+    #[arg(long)]
+    greeks: bool,
+}
+
+impl Overrides {
+    /// The `--set` pairs, with the shorthand flags last (they win).
+    fn sets(&self) -> Vec<String> {
+        let mut sets = self.sets.clone();
+        if self.greeks {
+            sets.push("compute_greeks=true".into());
+        }
+        sets
+    }
 }
 
 #[derive(Subcommand)]
@@ -117,7 +131,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold } => {
-            let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets, env: g6_env() };
+            let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: g6_env() };
             run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold })
         }
         Command::Bench { tool } => bench(tool),

@@ -1,6 +1,7 @@
 //! The run's per-cycle summaries: one line of `cycles.jsonl` each, and what expectations read.
 
 use crate::cycle::expiry_map::MapStats;
+use crate::cycle::greeks::AnalyticsSummary;
 use crate::cycle::prefilter::Clamp;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::world::Failure;
@@ -62,6 +63,9 @@ pub struct ExpirySummary {
     pub options: u32,
     pub failure: Option<Failure>,
     pub clamp: Option<Clamp>,
+    /// IV and Greeks (only with `compute_greeks`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<AnalyticsSummary>,
 }
 
 /// One index in one cycle.

@@ -48,3 +48,70 @@ proptest! {
         }
     }
 }
+
+mod pipeline {
+    use crate::common::*;
+    use g6sim::config::Parity;
+    use g6sim::cycle::greeks::OptionAnalytics;
+    use g6sim::world::{Instrument, OptionKind};
+    use g6sim::{RunOptions, Simulation};
+    use std::collections::BTreeMap;
+
+    const SMILE: &str = r#"Scenario(
+        name: "smile", seed: 4, start: "2025-10-06T09:15:00+05:30", cycles: 2,
+        indices: [(symbol: "NIFTY", expiries: ["this_month"], depth: (itm: 12, otm: 12))],
+        market: (implied_vol: 0.14, skew: -0.3, smile: 1.0),
+        config: (compute_greeks: true),
+    )"#;
+
+    #[test]
+    fn greeks_step_fills_every_quote_and_recovers_the_smile() {
+        let loaded = scenario(SMILE);
+        let mut sim = Simulation::new(&loaded.scenario, loaded.scenario.config.clone(), 4).unwrap();
+        sim.tick();
+        let world = sim.world_mut();
+        let mut q = world.query::<(&Instrument, &OptionAnalytics)>();
+        let ivs: BTreeMap<(u64, bool), f64> = q
+            .iter(world)
+            .map(|(i, a)| ((i.strike as u64, i.kind == OptionKind::CE), a.iv.expect("every market quote solves")))
+            .collect();
+        assert_eq!(ivs.len(), 50);
+        let (low_put, atm_call, high_call) = (ivs[&(24200, false)], ivs[&(24800, true)], ivs[&(25400, true)]);
+        assert!((atm_call - 0.14).abs() < 0.002, "ATM IV {atm_call}");
+        assert!(low_put > atm_call && atm_call > high_call - 0.01, "skew: {low_put} {atm_call} {high_call}");
+        let run = run_text(SMILE, &RunOptions::default());
+        let a = run.result.cycles[0].indices[0].expiries[0].analytics.clone().unwrap();
+        assert_eq!((a.iv_success, a.iv_fail), (50, 0));
+        let call = a.atm_call.unwrap();
+        let g = call.greeks.unwrap();
+        assert!(
+            g.delta > 0.45 && g.delta < 0.6 && g.gamma > 0.0 && g.theta < 0.0 && g.vega > 0.0 && g.rho > 0.0,
+            "{g:?}"
+        );
+        let put = a.atm_put.unwrap().greeks.unwrap();
+        assert!(put.delta < 0.0 && put.rho < 0.0);
+    }
+
+    #[test]
+    fn parity_fills_only_the_iv_and_the_step_is_off_by_default() {
+        let parity = run_text(SMILE, &RunOptions { parity: Some(Parity::G6), ..RunOptions::default() });
+        let call = parity.result.cycles[0].indices[0].expiries[0].analytics.clone().unwrap().atm_call.unwrap();
+        assert!(call.iv.is_some() && call.greeks.is_none(), "the reference's Greeks block is dead code");
+        let off = run_text(&SMILE.replace("config: (compute_greeks: true),", ""), &RunOptions::default());
+        assert!(off.result.cycles[0].indices[0].expiries[0].analytics.is_none());
+        let line = String::from_utf8(g6sim::output::cycles_jsonl(&off)).unwrap();
+        assert!(!line.contains("analytics"), "outputs are unchanged when the step is off");
+        let env: BTreeMap<String, String> = [("G6_DISABLE_GREEKS", "1"), ("G6_FORCE_GREEKS", "1")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let disabled = run_text(SMILE, &RunOptions { env, ..RunOptions::default() });
+        assert!(!disabled.prepared.config.compute_greeks, "G6_DISABLE_GREEKS wins over G6_FORCE_GREEKS");
+        let env: BTreeMap<String, String> = [("G6_FORCE_GREEKS".to_string(), "yes".to_string())].into();
+        let forced = run_text(
+            &SMILE.replace("config: (compute_greeks: true),", ""),
+            &RunOptions { env, ..RunOptions::default() },
+        );
+        assert!(forced.prepared.config.compute_greeks);
+    }
+}

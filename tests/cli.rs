@@ -203,3 +203,17 @@ fn serve_metrics_without_hold_exits_and_a_bad_address_is_bad_input() {
     let out = g6sim(&["run", "scenarios/low_both.ron", "--hold"], &[]);
     assert_eq!(out.status.code(), Some(2), "--hold needs --serve-metrics");
 }
+
+#[test]
+fn greeks_flag_adds_iv_and_greeks_to_the_per_expiry_output() {
+    let dir = temp_dir("cli-greeks");
+    let scenario = plain_scenario(&dir);
+    let out = g6sim(&["run", &scenario, "-q", "--greeks", "--cycles", "1", "--out", dir.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let line = std::fs::read_to_string(dir.join("cycles.jsonl")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let a = &v["indices"][0]["expiries"][0]["analytics"];
+    assert_eq!(a["iv_success"], 42);
+    assert!(a["atm_call"]["greeks"]["vega"].as_f64().unwrap() > 0.0, "{a}");
+    assert_eq!(manifest(&dir)["config"]["compute_greeks"], true);
+}

@@ -7,6 +7,7 @@ pub mod adaptive;
 pub mod coverage;
 pub mod director;
 pub mod expiry_map;
+pub mod greeks;
 pub mod instruments;
 pub mod ladder;
 pub mod prefilter;

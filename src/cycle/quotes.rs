@@ -7,6 +7,7 @@
 //! zeroes one of volume / oi / avg_price in exactly `round(ratio x n)` quotes (zero counts as missing).
 
 use super::director::{ActiveFaults, Script};
+use super::greeks::OptionAnalytics;
 use crate::rng::Stream;
 use crate::scenario::Market;
 use crate::world::{
@@ -125,6 +126,7 @@ pub fn fetch_quotes(
                                 expiry_date: date,
                             },
                             quote,
+                            OptionAnalytics::default(),
                         ))
                         .id(),
                 };

@@ -24,32 +24,25 @@ pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
         (
             timing::start_cycle_clock,
             // 1-2. the scenario director, then the simulated provider
-            (director::begin_cycle, director::activate_faults).chain(),
-            (provider::move_market, provider::list_expiries, provider::publish_universe).chain(),
-            timing::phase_done("index_get_data"),
+            (director::begin_cycle, director::activate_faults, provider::move_market, provider::list_expiries).chain(),
+            (provider::publish_universe, timing::phase_done("index_get_data")).chain(),
             // 3. B1 expiry map
-            expiry_map::build_expiry_map,
-            timing::phase_done("expiry_map"),
+            (expiry_map::build_expiry_map, timing::phase_done("expiry_map")).chain(),
             // 4. expiry rules and strike ladders
-            (ladder::resolve_expiries, ladder::build_ladders).chain(),
-            timing::phase_done("resolve_expiry"),
+            (ladder::resolve_expiries, ladder::build_ladders, timing::phase_done("resolve_expiry")).chain(),
             // 5-6. fetch and B6 clamp, then quotes
-            (instruments::fetch_instruments, prefilter::apply_prefilter_clamp).chain(),
-            timing::phase_done("fetch_instruments"),
-            quotes::fetch_quotes,
-            timing::phase_done("enrich_quotes"),
-            // 7. coverage
-            coverage::measure_coverage,
-            timing::phase_done("coverage_metrics"),
+            (instruments::fetch_instruments, prefilter::apply_prefilter_clamp, timing::phase_done("fetch_instruments"))
+                .chain(),
+            (quotes::fetch_quotes, timing::phase_done("enrich_quotes")).chain(),
+            // 7. coverage, then implied volatility and Greeks (when on)
+            (coverage::measure_coverage, timing::phase_done("coverage_metrics")).chain(),
+            (greeks::estimate_iv_and_greeks, timing::phase_done("greeks_compute")).chain(),
             // 8. status, partial reason, finalize
-            (status::classify_expiries, summary::finalize_expiries).chain(),
-            timing::phase_done("status_finalize"),
+            (status::classify_expiries, summary::finalize_expiries, timing::phase_done("status_finalize")).chain(),
             // 9. adaptive depth (expansion, then contraction)
-            adaptive::adapt_strike_depth,
-            timing::phase_done("adaptive_adjust"),
+            (adaptive::adapt_strike_depth, timing::phase_done("adaptive_adjust")).chain(),
             // 10. the cycle's summary and rollup
-            summary::summarize_cycle,
-            timing::phase_done("cycle_summary"),
+            (summary::summarize_cycle, timing::phase_done("cycle_summary")).chain(),
         )
             .chain(),
     );

@@ -3,6 +3,7 @@
 //! `partial_reason_totals` rollup (B2), each PARTIAL expiry counted exactly once.
 
 use super::expiry_map::ExpiryMap;
+use super::greeks::ExpiryAnalytics;
 use super::status::{Classification, aggregate_cycle_status, reason_totals};
 use crate::config::Config;
 use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
@@ -100,13 +101,16 @@ pub fn summarize_cycle(
         &Status,
         &Reason,
         &ClampMeta,
+        &ExpiryAnalytics,
     )>,
     mut log: ResMut<EventLog>,
     mut cycles: ResMut<CycleLog>,
 ) {
     let parity = config.parity.is_g6();
     let mut per_index: BTreeMap<Entity, Vec<(ExpirySummary, Classification)>> = BTreeMap::new();
-    for (_, expiry, date, outcome, strike, field, status, reason, clamp) in expiries.iter().sort::<&ExpiryOrder>() {
+    for (_, expiry, date, outcome, strike, field, status, reason, clamp, analytics) in
+        expiries.iter().sort::<&ExpiryOrder>()
+    {
         let summary = ExpirySummary {
             rule: expiry.rule.to_string(),
             expiry_date: date.0.map(|d| d.to_string()),
@@ -119,6 +123,7 @@ pub fn summarize_cycle(
             options: outcome.options,
             failure: outcome.failure,
             clamp: clamp.0.clone(),
+            analytics: analytics.0.clone(),
         };
         per_index
             .entry(expiry.index)

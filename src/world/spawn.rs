@@ -69,6 +69,7 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
                     ExpiryOutcome::default(),
                     Status::default(),
                     Reason::default(),
+                    crate::cycle::greeks::ExpiryAnalytics::default(),
                 ),
             ));
         }
