@@ -35,6 +35,10 @@ pub enum Event {
     FieldCoverage(FieldCoverage),
     /// STRUCT: per successful expiry.
     OptionMatchStats(OptionMatchStats),
+    /// TRACE in the reference (always logged here): the synthetic strategy supplied price and ATM.
+    SyntheticIndexPrice(SyntheticIndexPrice),
+    /// TRACE in the reference (always logged here): placeholder quotes served an expiry.
+    SyntheticQuotesFallback(SyntheticQuotesFallback),
     /// STRUCT: expansion or contraction.
     StrikeDepthAdjustment(StrikeDepthAdjustment),
     /// STRUCT: once per cycle.
@@ -42,7 +46,9 @@ pub enum Event {
 }
 
 /// Every event name, for scenario validation.
-pub const EVENT_NAMES: [&str; 9] = [
+pub const EVENT_NAMES: [&str; 11] = [
+    "synthetic_index_price",
+    "synthetic_quotes_fallback",
     "adaptive_summary",
     "expiry_map_build",
     "zero_data",
@@ -64,6 +70,8 @@ impl Event {
             Self::InstrumentCoverage(_) => "instrument_coverage",
             Self::FieldCoverage(_) => "field_coverage",
             Self::OptionMatchStats(_) => "option_match_stats",
+            Self::SyntheticIndexPrice(_) => "synthetic_index_price",
+            Self::SyntheticQuotesFallback(_) => "synthetic_quotes_fallback",
             Self::StrikeDepthAdjustment(_) => "strike_depth_adjustment",
             Self::CycleStatusSummary(_) => "cycle_status_summary",
         }
@@ -82,6 +90,8 @@ impl Event {
             Self::InstrumentCoverage(e) => Some(&e.index),
             Self::FieldCoverage(e) => Some(&e.index),
             Self::OptionMatchStats(e) => Some(&e.index),
+            Self::SyntheticIndexPrice(e) => Some(&e.index),
+            Self::SyntheticQuotesFallback(e) => Some(&e.index),
             Self::StrikeDepthAdjustment(e) => Some(&e.index),
             Self::CycleStatusSummary(_) => None,
         }
@@ -103,6 +113,24 @@ pub struct AdaptiveSummary {
     pub baseline_itm: u32,
     pub baseline_otm: u32,
     pub healthy_streak: u32,
+}
+
+/// The reference's fields in its (sorted, TRACE) order, plus the simulated `ts`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyntheticIndexPrice {
+    pub atm: f64,
+    pub index: String,
+    pub price: f64,
+    pub strategy: bool,
+    pub ts: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SyntheticQuotesFallback {
+    pub index: String,
+    pub rule: String,
+    pub count: u32,
+    pub ts: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

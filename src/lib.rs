@@ -31,6 +31,7 @@ pub mod registry;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod synthetic;
 pub mod world;
 
 use bevy_ecs::prelude::*;

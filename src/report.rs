@@ -63,6 +63,8 @@ pub struct ExpirySummary {
     pub options: u32,
     pub failure: Option<Failure>,
     pub clamp: Option<Clamp>,
+    /// Served by synthetic placeholder quotes.
+    pub synthetic: bool,
     /// IV and Greeks (only with `compute_greeks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analytics: Option<AnalyticsSummary>,
@@ -74,6 +76,8 @@ pub struct IndexSummary {
     pub index: String,
     pub status: ExpiryStatus,
     pub price: f64,
+    /// Price and ATM came from the synthetic strategy (the provider reported neither).
+    pub synthetic_price: bool,
     pub atm: f64,
     pub step: f64,
     /// Strikes per side of this cycle's ladder.

@@ -36,7 +36,16 @@ fn shipped_scenarios_cover_every_fault_and_status() {
     for file in shipped() {
         text += &std::fs::read_to_string(file).unwrap();
     }
-    for needle in ["StrikeDropout", "FieldDropout", "Outage", "Oversize", "InvalidExpiries", "prefilter_clamp_strict"] {
+    for needle in [
+        "StrikeDropout",
+        "FieldDropout",
+        "Outage",
+        "Oversize",
+        "InvalidExpiries",
+        "prefilter_clamp_strict",
+        "IndexPriceMissing",
+        "QuotesMissing",
+    ] {
         assert!(text.contains(needle), "no shipped scenario uses {needle}");
     }
     for reason in ["low_strike", "low_field", "low_both", "prefilter_clamp"] {

@@ -63,6 +63,14 @@ impl ActiveFaults {
             .max()
             .unwrap_or(0)
     }
+    /// The provider reports no index price or ATM for the index.
+    pub fn index_price_missing(&self, index: &str) -> bool {
+        self.matching(index, None).any(|f| matches!(f, Fault::IndexPriceMissing))
+    }
+    /// Quote enrichment returns nothing for this expiry.
+    pub fn quotes_missing(&self, index: &str, rule: ExpiryRule) -> bool {
+        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::QuotesMissing))
+    }
     /// Padding rows per listed expiry of the index (summed over active phases).
     pub fn oversize(&self, index: &str) -> u32 {
         self.matching(index, None).filter_map(|f| if let Fault::Oversize(n) = f { Some(*n) } else { None }).sum()

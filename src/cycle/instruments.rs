@@ -112,7 +112,7 @@ mod tests {
             .collect()
     }
     fn ladder() -> StrikeLadder {
-        StrikeLadder { atm: 100.0, step: 10.0, strikes: vec![90.0, 100.0, 110.0] }
+        StrikeLadder { price: 100.0, synthetic: false, atm: 100.0, step: 10.0, strikes: vec![90.0, 100.0, 110.0] }
     }
 
     #[test]

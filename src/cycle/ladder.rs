@@ -6,11 +6,12 @@
 //! the reference's floor of 2 strikes per side whatever the configured depth.
 
 use crate::config::Config;
-use crate::events::{AdaptiveSummary, Event};
+use crate::events::{AdaptiveSummary, Event, SyntheticIndexPrice};
 use crate::scenario::MAX_STRIKES_PER_SIDE;
+use crate::synthetic::synthesize_index_price;
 use crate::world::{
-    CycleCounter, EventLog, Expiry, ExpiryDate, IndexInfo, IndexOrder, ListedExpiries, SimClock, Spot, StrikeDepth,
-    StrikeLadder,
+    AdaptiveState, CycleCounter, EventLog, Expiry, ExpiryDate, IndexInfo, IndexOrder, ListedExpiries, ReportedIndex,
+    SimClock, StrikeDepth, StrikeLadder,
 };
 use bevy_ecs::prelude::*;
 
@@ -59,13 +60,23 @@ pub fn resolve_expiries(
 pub fn build_ladders(
     config: Res<Config>,
     counter: Res<CycleCounter>,
-    mut indices: Query<(&IndexOrder, &IndexInfo, &Spot, &StrikeDepth, &crate::world::AdaptiveState, &mut StrikeLadder)>,
+    clock: Res<SimClock>,
+    mut indices: Query<(&IndexOrder, &IndexInfo, &ReportedIndex, &StrikeDepth, &AdaptiveState, &mut StrikeLadder)>,
     mut log: ResMut<EventLog>,
 ) {
     let parity = config.parity.is_g6();
-    for (_, info, spot, depth, state, mut ladder) in indices.iter_mut().sort::<&IndexOrder>() {
+    for (_, info, reported, depth, state, mut ladder) in indices.iter_mut().sort::<&IndexOrder>() {
         let step = info.meta.step;
-        let atm = atm_strike(spot.0, step);
+        // The reference's order: the provider's ATM, else one from its price, then the synthetic strategy.
+        let atm = if reported.atm > 0.0 { reported.atm } else { atm_strike(reported.price, step) };
+        let (price, atm, synthetic) = synthesize_index_price(&info.meta, reported.price, atm);
+        if synthetic {
+            let event =
+                SyntheticIndexPrice { atm, index: info.meta.symbol.clone(), price, strategy: true, ts: clock.unix() };
+            log.push(counter.0, Event::SyntheticIndexPrice(event));
+        }
+        ladder.price = price;
+        ladder.synthetic = synthetic;
         ladder.atm = atm;
         ladder.step = step;
         ladder.strikes = build_ladder(atm, step, ladder_depth(depth.itm, parity), ladder_depth(depth.otm, parity));

@@ -7,8 +7,8 @@ use super::ladder::atm_strike;
 use crate::calendar::listed_expiries;
 use crate::rng::mix_words;
 use crate::world::{
-    CycleCounter, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry, SimClock, Spot, Universe,
-    UniverseRow,
+    CycleCounter, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry, ReportedIndex, SimClock,
+    Spot, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
@@ -51,6 +51,17 @@ pub fn move_market(
             .map(|l| l.price);
         let z = if m.volatility_per_cycle != 0.0 { random.stream(symbol, "", counter.0, "spot").normal() } else { 0.0 };
         spot.0 = next_spot(spot.0, level, counter.0, m.drift_per_cycle, m.volatility_per_cycle, z);
+    }
+}
+
+/// What the provider reports for each index: its price and ATM, or nothing under `IndexPriceMissing`.
+pub fn report_index(faults: Res<ActiveFaults>, mut indices: Query<(&IndexInfo, &Spot, &mut ReportedIndex)>) {
+    for (info, spot, mut reported) in &mut indices {
+        *reported = if faults.index_price_missing(&info.meta.symbol) {
+            ReportedIndex::default()
+        } else {
+            ReportedIndex { price: spot.0, atm: atm_strike(spot.0, info.meta.step) }
+        };
     }
 }
 

@@ -8,11 +8,13 @@
 
 use super::director::{ActiveFaults, Script};
 use super::greeks::OptionAnalytics;
+use crate::events::{Event, SyntheticQuotesFallback};
 use crate::rng::Stream;
 use crate::scenario::Market;
+use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, tradingsymbol};
 use crate::world::{
-    Candidates, CycleCounter, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument, InstrumentSet,
-    OptionKind, Quote, RandomSource, SimClock, Spot, Universe,
+    Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
+    InstrumentSet, OptionKind, Quote, RandomSource, SimClock, Spot, Universe,
 };
 use crate::{events::round_to, pricing::bs_price};
 use bevy_ecs::prelude::*;
@@ -42,6 +44,13 @@ pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut S
     let oi = lot * (10 + (stream.below(4000) as f64 * liquidity) as u64);
     let avg_price = round_to(last_price * (1.0 + (stream.unit() - 0.5) * 0.01), 2).max(p.tick);
     Quote { last_price: round_to(last_price, 2), volume, oi, avg_price, synthetic: false }
+}
+
+impl From<&SyntheticQuote> for Quote {
+    /// A placeholder has no `avg_price`: it counts as missing.
+    fn from(q: &SyntheticQuote) -> Self {
+        Quote { last_price: q.last_price, volume: q.volume, oi: q.oi, avg_price: 0.0, synthetic: q.synthetic_quote }
+    }
 }
 
 /// Zeroes one field in exactly `round(ratio x n)` quotes chosen by the stream.
@@ -75,6 +84,7 @@ pub fn fetch_quotes(
         &mut ExpiryOutcome,
     )>,
     mut quotes: Query<&mut Quote>,
+    mut log: ResMut<EventLog>,
 ) {
     let today = clock.today();
     for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
@@ -104,6 +114,31 @@ pub fn fetch_quotes(
             let dropout = faults.field_dropout(symbol, expiry.rule);
             if dropout > 0.0 {
                 apply_field_dropout(&mut fresh, dropout, &mut random.stream(symbol, &rule, counter.0, "field_dropout"));
+            }
+            if faults.quotes_missing(symbol, expiry.rule) && !candidates.0.is_empty() {
+                // Enrichment returned nothing: the synthetic strategy's placeholders stand in (B4).
+                let inputs: Vec<SyntheticInput> = candidates
+                    .0
+                    .iter()
+                    .map(|&r| {
+                        let row = &universe.rows[r as usize];
+                        SyntheticInput {
+                            exchange: info.meta.exchange_pool.clone(),
+                            tradingsymbol: tradingsymbol(symbol, date, row.strike, row.kind),
+                            strike: row.strike,
+                            kind: row.kind,
+                        }
+                    })
+                    .collect();
+                fresh = build_synthetic_quotes(&inputs, clock.unix()).iter().map(Quote::from).collect();
+                outcome.synthetic = true;
+                let event = SyntheticQuotesFallback {
+                    index: symbol.to_string(),
+                    rule: rule.clone(),
+                    count: fresh.len() as u32,
+                    ts: clock.unix(),
+                };
+                log.push(counter.0, Event::SyntheticQuotesFallback(event));
             }
             set.0.reserve(candidates.0.len());
             for (&r, quote) in candidates.0.iter().zip(fresh) {

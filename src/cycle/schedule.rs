@@ -24,8 +24,8 @@ pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
         (
             timing::start_cycle_clock,
             // 1-2. the scenario director, then the simulated provider
-            (director::begin_cycle, director::activate_faults, provider::move_market, provider::list_expiries).chain(),
-            (provider::publish_universe, timing::phase_done("index_get_data")).chain(),
+            (director::begin_cycle, director::activate_faults, provider::move_market, provider::report_index).chain(),
+            (provider::list_expiries, provider::publish_universe, timing::phase_done("index_get_data")).chain(),
             // 3. B1 expiry map
             (expiry_map::build_expiry_map, timing::phase_done("expiry_map")).chain(),
             // 4. expiry rules and strike ladders

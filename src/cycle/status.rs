@@ -172,7 +172,10 @@ pub fn classify(
         let status = (!parity_g6).then_some(ExpiryStatus::Empty);
         return Classification { status, reason: None };
     }
-    let status = expiry_status(outcome.options, false, strike, field, th);
+    let status = expiry_status(outcome.options, outcome.synthetic, strike, field, th);
+    if status == ExpiryStatus::Synth {
+        return Classification { status: Some(status), reason: None };
+    }
     if strict_clamp && !parity_g6 {
         return Classification { status: Some(ExpiryStatus::Partial), reason: Some(PartialReason::PrefilterClamp) };
     }
@@ -302,7 +305,7 @@ mod tests {
 
     #[test]
     fn strict_clamp_in_both_modes() {
-        let ok = ExpiryOutcome { options: 10, instruments: 10, strikes_requested: 5, failure: None };
+        let ok = ExpiryOutcome { options: 10, instruments: 10, strikes_requested: 5, failure: None, synthetic: false };
         // Coverage fine: default PARTIAL prefilter_clamp; parity OK with the tag.
         let d = classify(&ok, Some(1.0), Some(1.0), true, TH, false);
         assert_eq!((d.status, d.reason), (Some(Partial), Some(PrefilterClamp)));

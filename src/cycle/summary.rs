@@ -74,7 +74,7 @@ pub fn finalize_expiries(
                 sample: strike_sample(&ladder.strikes),
                 ce_per_strike: round_to(f64::from(legs) / n, 3),
                 pe_per_strike: round_to(f64::from(legs) / n, 3),
-                synthetic: false,
+                synthetic: outcome.synthetic,
                 strike_cov: strike.0.map(|s| round_to(s, 3)),
                 field_cov: field.0.map(|f| round_to(f, 3)),
                 partial_reason: reason.0,
@@ -90,7 +90,7 @@ pub fn summarize_cycle(
     counter: Res<CycleCounter>,
     universe: Res<Universe>,
     map: Res<ExpiryMap>,
-    indices: Query<(Entity, &IndexOrder, &IndexInfo, &Spot, &StrikeLadder, &StrikeDepth, &AdaptiveState)>,
+    indices: Query<(Entity, &IndexOrder, &IndexInfo, &StrikeLadder, &StrikeDepth, &AdaptiveState)>,
     expiries: Query<(
         &ExpiryOrder,
         &Expiry,
@@ -123,6 +123,7 @@ pub fn summarize_cycle(
             options: outcome.options,
             failure: outcome.failure,
             clamp: clamp.0.clone(),
+            synthetic: outcome.synthetic,
             analytics: analytics.0.clone(),
         };
         per_index
@@ -133,7 +134,7 @@ pub fn summarize_cycle(
     let mut status_totals = StatusTotals::default();
     let mut all: Vec<Classification> = Vec::new();
     let mut index_summaries = Vec::new();
-    for (entity, order, info, spot, ladder, depth, state) in indices.iter().sort::<&IndexOrder>() {
+    for (entity, order, info, ladder, depth, state) in indices.iter().sort::<&IndexOrder>() {
         let list = per_index.remove(&entity).unwrap_or_default();
         let statuses: Vec<_> = list.iter().map(|(_, c)| c.status).collect();
         for (_, c) in &list {
@@ -148,7 +149,8 @@ pub fn summarize_cycle(
         index_summaries.push(IndexSummary {
             index: info.meta.symbol.clone(),
             status: aggregate_cycle_status(&statuses),
-            price: round_to(spot.0, 2),
+            price: round_to(ladder.price, 2),
+            synthetic_price: ladder.synthetic,
             atm: ladder.atm,
             step: ladder.step,
             ladder_depth: Depth { itm: ladder_side(true), otm: ladder_side(false) },
@@ -190,7 +192,7 @@ pub fn summarize_cycle(
                             strike_cov: e.strike_coverage,
                             field_cov: e.field_coverage,
                             options: e.options,
-                            synthetic: false,
+                            synthetic: e.synthetic,
                             partial_reason: e.partial_reason,
                         })
                         .collect(),

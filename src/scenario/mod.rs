@@ -227,11 +227,15 @@ pub enum Fault {
     InvalidExpiries(u32),
     /// The provider's fetch also returns this many strikes just above the ladder (each CE and PE).
     StrayStrikes(u32),
+    /// The provider reports neither index price nor ATM: the synthetic strategy supplies both. Index-wide.
+    IndexPriceMissing,
+    /// Quote enrichment returns nothing: synthetic placeholder quotes, status SYNTH.
+    QuotesMissing,
 }
 
 impl Fault {
     /// Faults that act on the whole universe of an index and cannot be scoped to an expiry rule.
     pub fn is_index_wide(&self) -> bool {
-        matches!(self, Fault::Oversize(_) | Fault::InvalidExpiries(_))
+        matches!(self, Fault::Oversize(_) | Fault::InvalidExpiries(_) | Fault::IndexPriceMissing)
     }
 }

@@ -16,9 +16,16 @@ pub struct IndexInfo {
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IndexOrder(pub u16);
 
-/// The index price the provider reports this cycle.
+/// The index price the market is at this cycle.
 #[derive(Component, Debug, Clone, Copy, PartialEq)]
 pub struct Spot(pub f64);
+
+/// What the provider reports for the index this cycle: price and ATM (0 when it reports nothing).
+#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReportedIndex {
+    pub price: f64,
+    pub atm: f64,
+}
 
 /// The expiries the provider lists for the index on the current simulated date.
 #[derive(Component, Debug, Clone, Default)]
@@ -49,6 +56,10 @@ pub struct AdaptiveState {
 /// This cycle's strike ladder: ATM, step and the requested strikes (ascending, deduplicated).
 #[derive(Component, Debug, Clone, Default, PartialEq)]
 pub struct StrikeLadder {
+    /// The index price the ladder was built from (synthesized when the provider gave none).
+    pub price: f64,
+    /// Price and ATM came from the synthetic strategy.
+    pub synthetic: bool,
     pub atm: f64,
     pub step: f64,
     pub strikes: Vec<f64>,
@@ -113,6 +124,8 @@ pub struct ExpiryOutcome {
     pub instruments: u32,
     pub options: u32,
     pub failure: Option<Failure>,
+    /// Served by synthetic placeholder quotes (B4): the expiry is SYNTH.
+    pub synthetic: bool,
 }
 
 /// Status of this cycle (`None`: parity g6 leaves failed expiries without a status).

@@ -44,6 +44,7 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
                 IndexOrder(i as u16),
                 IndexInfo { meta },
                 Spot(spot),
+                ReportedIndex::default(),
                 ListedExpiries::default(),
                 StrikeDepth {
                     itm: spec.depth.itm,
