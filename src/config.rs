@@ -99,6 +99,8 @@ pub struct Config {
     pub trace: bool,
     /// STRUCT events written to `events.jsonl` (off with `G6_DISABLE_STRUCT_EVENTS`; expectations still see them).
     pub struct_events: bool,
+    /// Preventive validation of quote rows (off with `G6_VALIDATION_BYPASS`).
+    pub validation: bool,
     /// Implied volatility and Greeks for every quote (`G6_FORCE_GREEKS` turns it on, `G6_DISABLE_GREEKS`
     /// off, and wins; `--greeks`).
     pub compute_greeks: bool,
@@ -137,6 +139,7 @@ impl Default for Config {
             strike_step: BTreeMap::new(),
             trace: false,
             struct_events: true,
+            validation: true,
             compute_greeks: false,
             benchmark_dump: None,
             benchmark_compress: false,
@@ -229,6 +232,7 @@ const KEYS: &[Key] = &[
     Key { name: "expiry_map", env: "G6_DISABLE_EXPIRY_MAP", slot: Slot::Bool(|c| &mut c.expiry_map, true) },
     Key { name: "trace", env: "G6_TRACE_COLLECTOR", slot: Slot::Bool(|c| &mut c.trace, false) },
     Key { name: "struct_events", env: "G6_DISABLE_STRUCT_EVENTS", slot: Slot::Bool(|c| &mut c.struct_events, true) },
+    Key { name: "validation", env: "G6_VALIDATION_BYPASS", slot: Slot::Bool(|c| &mut c.validation, true) },
     // Two variables drive one key: the later entry (DISABLE) wins when both are set.
     Key { name: "compute_greeks", env: "G6_FORCE_GREEKS", slot: Slot::Bool(|c| &mut c.compute_greeks, false) },
     Key { name: "compute_greeks", env: "G6_DISABLE_GREEKS", slot: Slot::Bool(|c| &mut c.compute_greeks, true) },

@@ -35,6 +35,8 @@ pub enum Event {
     FieldCoverage(FieldCoverage),
     /// STRUCT: per successful expiry.
     OptionMatchStats(OptionMatchStats),
+    /// Quote rows dropped by preventive validation.
+    ValidationDrops(ValidationDrops),
     /// TRACE in the reference (always logged here): the synthetic strategy supplied price and ATM.
     SyntheticIndexPrice(SyntheticIndexPrice),
     /// TRACE in the reference (always logged here): placeholder quotes served an expiry.
@@ -46,7 +48,8 @@ pub enum Event {
 }
 
 /// Every event name, for scenario validation.
-pub const EVENT_NAMES: [&str; 11] = [
+pub const EVENT_NAMES: [&str; 12] = [
+    "validation_drops",
     "synthetic_index_price",
     "synthetic_quotes_fallback",
     "adaptive_summary",
@@ -70,6 +73,7 @@ impl Event {
             Self::InstrumentCoverage(_) => "instrument_coverage",
             Self::FieldCoverage(_) => "field_coverage",
             Self::OptionMatchStats(_) => "option_match_stats",
+            Self::ValidationDrops(_) => "validation_drops",
             Self::SyntheticIndexPrice(_) => "synthetic_index_price",
             Self::SyntheticQuotesFallback(_) => "synthetic_quotes_fallback",
             Self::StrikeDepthAdjustment(_) => "strike_depth_adjustment",
@@ -90,6 +94,7 @@ impl Event {
             Self::InstrumentCoverage(e) => Some(&e.index),
             Self::FieldCoverage(e) => Some(&e.index),
             Self::OptionMatchStats(e) => Some(&e.index),
+            Self::ValidationDrops(e) => Some(&e.index),
             Self::SyntheticIndexPrice(e) => Some(&e.index),
             Self::SyntheticQuotesFallback(e) => Some(&e.index),
             Self::StrikeDepthAdjustment(e) => Some(&e.index),
@@ -113,6 +118,16 @@ pub struct AdaptiveSummary {
     pub baseline_itm: u32,
     pub baseline_otm: u32,
     pub healthy_streak: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ValidationDrops {
+    pub index: String,
+    pub rule: String,
+    pub expiry: String,
+    pub dropped: u32,
+    /// Drop reason -> rows, in the validator's order.
+    pub reasons: crate::report::OrderedMap<u32>,
 }
 
 /// The reference's fields in its (sorted, TRACE) order, plus the simulated `ts`.

@@ -4,8 +4,10 @@ use crate::cycle::expiry_map::MapStats;
 use crate::cycle::greeks::AnalyticsSummary;
 use crate::cycle::prefilter::Clamp;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
+use crate::cycle::validation::ValidationReport;
 use crate::world::Failure;
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 /// `expiry_status_totals`: how many expiries ended in each status this cycle.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -65,6 +67,9 @@ pub struct ExpirySummary {
     pub clamp: Option<Clamp>,
     /// Served by synthetic placeholder quotes.
     pub synthetic: bool,
+    /// What preventive validation dropped or reported (absent when nothing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationReport>,
     /// IV and Greeks (only with `compute_greeks`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub analytics: Option<AnalyticsSummary>,
@@ -101,6 +106,9 @@ pub struct CycleSummary {
     pub indices: Vec<IndexSummary>,
     pub expiry_status_totals: StatusTotals,
     pub partial_reason_totals: ReasonTotals,
+    /// Quote rows validation dropped this cycle, per reason (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validation_drops: Option<OrderedMap<u32>>,
 }
 
 impl CycleSummary {
@@ -112,5 +120,25 @@ impl CycleSummary {
 impl IndexSummary {
     pub fn expiry(&self, rule: &str) -> Option<&ExpirySummary> {
         self.expiries.iter().find(|e| e.rule == rule)
+    }
+}
+
+/// A map that keeps insertion order when serialized (Python dicts do).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OrderedMap<V>(pub Vec<(String, V)>);
+
+impl<V: Serialize> Serialize for OrderedMap<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<V> FromIterator<(String, V)> for OrderedMap<V> {
+    fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
     }
 }

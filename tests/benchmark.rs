@@ -74,7 +74,7 @@ fn one_artifact_per_cycle_with_the_reference_schema_and_key_order() {
         "filled, where the reference left null"
     );
     let phases: Vec<&String> = v["phase_times"].as_object().unwrap().keys().collect();
-    assert!(phases.contains(&&"fetch_instruments".to_string()) && phases.len() == 10, "{phases:?}");
+    assert!(phases.contains(&&"fetch_instruments".to_string()) && phases.len() == 11, "{phases:?}");
 }
 
 const PY_CHECK: &str = r#"

@@ -15,27 +15,12 @@ use crate::CycleView;
 use crate::config::Config;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::output::write_atomic;
-use crate::report::CycleSummary;
+use crate::report::{CycleSummary, OrderedMap};
 use crate::world::Failure;
-use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-
-/// A map that keeps insertion order when serialized (Python dicts do).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct OrderedMap<V>(pub Vec<(String, V)>);
-
-impl<V: Serialize> Serialize for OrderedMap<V> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ArtifactExpiry {

@@ -6,6 +6,7 @@
 //!   the provider returns off-ladder strikes).
 //! - Field coverage: quotes with volume, oi and avg_price all non-zero over all quotes (0 when none).
 
+use super::validation::ExpiryValidation;
 use crate::config::Config;
 use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts, round_to};
 use crate::world::{
@@ -74,22 +75,27 @@ pub fn measure_coverage(
         &ExpiryDate,
         &ExpiryOutcome,
         &InstrumentSet,
+        &ExpiryValidation,
         &mut StrikeCoverage,
         &mut FieldCoverage,
     )>,
     mut log: ResMut<EventLog>,
 ) {
     let parity = config.parity.is_g6();
-    for (_, expiry, date, outcome, set, mut strike_cov, mut field_cov) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+    for (_, expiry, date, outcome, set, validation, mut strike_cov, mut field_cov) in
+        expiries.iter_mut().sort::<&ExpiryOrder>()
+    {
         strike_cov.0 = None;
         field_cov.0 = None;
         let Ok((info, ladder)) = indices.get(expiry.index) else { continue };
         if outcome.failure.is_some() {
             continue;
         }
+        // Strikes count from the instruments (before validation), fields from the validated quotes.
         let members: Vec<(&Instrument, &Quote)> = set.0.iter().filter_map(|(_, e)| instruments.get(*e).ok()).collect();
         let realized = realized_strikes(members.iter().map(|(i, _)| i.strike));
-        let fields = FieldStats::measure(members.iter().map(|(_, q)| *q));
+        let validated = members.iter().filter(|(i, _)| !validation.dropped_tokens.contains(&i.token));
+        let fields = FieldStats::measure(validated.map(|(_, q)| *q));
         let s = strike_coverage(&ladder.strikes, &realized, parity);
         strike_cov.0 = Some(s);
         field_cov.0 = Some(fields.coverage());

@@ -71,6 +71,13 @@ impl ActiveFaults {
     pub fn quotes_missing(&self, index: &str, rule: ExpiryRule) -> bool {
         self.matching(index, Some(rule)).any(|f| matches!(f, Fault::QuotesMissing))
     }
+    /// Malformed quote rows injected into this expiry (the largest active count).
+    pub fn bad_rows(&self, index: &str, rule: ExpiryRule) -> u32 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::BadRows(n) = f { Some(*n) } else { None })
+            .max()
+            .unwrap_or(0)
+    }
     /// Padding rows per listed expiry of the index (summed over active phases).
     pub fn oversize(&self, index: &str) -> u32 {
         self.matching(index, None).filter_map(|f| if let Fault::Oversize(n) = f { Some(*n) } else { None }).sum()

@@ -17,3 +17,4 @@ pub mod schedule;
 pub mod status;
 pub mod summary;
 pub mod timing;
+pub mod validation;

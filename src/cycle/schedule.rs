@@ -34,6 +34,7 @@ pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
             (instruments::fetch_instruments, prefilter::apply_prefilter_clamp, timing::phase_done("fetch_instruments"))
                 .chain(),
             (quotes::fetch_quotes, timing::phase_done("enrich_quotes")).chain(),
+            (validation::validate_quotes, timing::phase_done("preventive_validate")).chain(),
             // 7. coverage, then implied volatility and Greeks (when on)
             (coverage::measure_coverage, timing::phase_done("coverage_metrics")).chain(),
             (greeks::estimate_iv_and_greeks, timing::phase_done("greeks_compute")).chain(),

@@ -5,6 +5,7 @@
 use super::expiry_map::ExpiryMap;
 use super::greeks::ExpiryAnalytics;
 use super::status::{Classification, aggregate_cycle_status, reason_totals};
+use super::validation::{DropReason, ExpiryValidation};
 use crate::config::Config;
 use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
 use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
@@ -102,13 +103,14 @@ pub fn summarize_cycle(
         &Reason,
         &ClampMeta,
         &ExpiryAnalytics,
+        &ExpiryValidation,
     )>,
     mut log: ResMut<EventLog>,
     mut cycles: ResMut<CycleLog>,
 ) {
     let parity = config.parity.is_g6();
     let mut per_index: BTreeMap<Entity, Vec<(ExpirySummary, Classification)>> = BTreeMap::new();
-    for (_, expiry, date, outcome, strike, field, status, reason, clamp, analytics) in
+    for (_, expiry, date, outcome, strike, field, status, reason, clamp, analytics, validation) in
         expiries.iter().sort::<&ExpiryOrder>()
     {
         let summary = ExpirySummary {
@@ -124,6 +126,7 @@ pub fn summarize_cycle(
             failure: outcome.failure,
             clamp: clamp.0.clone(),
             synthetic: outcome.synthetic,
+            validation: validation.report.clone(),
             analytics: analytics.0.clone(),
         };
         per_index
@@ -162,6 +165,19 @@ pub fn summarize_cycle(
         });
     }
     let totals = reason_totals(&all, parity);
+    let drops: crate::report::OrderedMap<u32> = DropReason::ALL
+        .iter()
+        .map(|r| {
+            let n: u32 = index_summaries
+                .iter()
+                .flat_map(|i| &i.expiries)
+                .filter_map(|e| e.validation.as_ref())
+                .map(|v| v.count(*r))
+                .sum();
+            (r.as_str().to_string(), n)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
     let summary = CycleSummary {
         cycle: counter.0,
         time: clock.now.to_rfc3339(),
@@ -170,6 +186,7 @@ pub fn summarize_cycle(
         indices: index_summaries,
         expiry_status_totals: status_totals,
         partial_reason_totals: totals,
+        validation_drops: (!drops.0.is_empty()).then_some(drops),
     };
     log.push(
         counter.0,

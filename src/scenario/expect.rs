@@ -7,6 +7,7 @@
 
 use crate::calendar::ExpiryRule;
 use crate::cycle::status::{ExpiryStatus, PartialReason};
+use crate::cycle::validation::DropReason;
 use crate::events::{AdjustReason, Event, LoggedEvent};
 use crate::report::CycleSummary;
 use serde::{Deserialize, Serialize};
@@ -126,6 +127,11 @@ pub enum Check {
         index: String,
         is: Cmp,
     },
+    /// Quote rows preventive validation dropped this cycle for one reason (all indices).
+    ValidationDrops {
+        reason: DropReason,
+        is: Cmp,
+    },
 }
 
 /// A count summed over the whole run.
@@ -193,7 +199,7 @@ impl Check {
             | Check::FieldCoverage { index, .. }
             | Check::InvalidExpiries { index, .. } => Some(index),
             Check::Events { index, .. } => index.as_deref(),
-            Check::StatusTotal { .. } | Check::ReasonTotal { .. } => None,
+            Check::StatusTotal { .. } | Check::ReasonTotal { .. } | Check::ValidationDrops { .. } => None,
         }
     }
 
@@ -274,6 +280,11 @@ impl Check {
                 Check::InvalidExpiries { index: name, is } => {
                     cmp(f64::from(index(name)?.expiry_map.invalid_expiry), is, format!("{name} invalid expiries"))
                 }
+                Check::ValidationDrops { reason, is } => {
+                    let drops = cycle.validation_drops.as_ref();
+                    let n = drops.and_then(|d| d.0.iter().find(|(r, _)| r == reason.as_str())).map_or(0, |(_, n)| *n);
+                    cmp(f64::from(n), is, format!("{} drops", reason.as_str()))
+                }
             })
         })();
         result.unwrap_or_else(|missing| (false, missing))
@@ -309,6 +320,7 @@ impl fmt::Display for Check {
                 write!(f, " {is}")
             }
             Check::InvalidExpiries { index, is } => write!(f, "{index} invalid expiries {is}"),
+            Check::ValidationDrops { reason, is } => write!(f, "{} drops {is}", reason.as_str()),
         }
     }
 }

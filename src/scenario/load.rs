@@ -341,7 +341,7 @@ fn check_limits(s: &Scenario) -> Result<(), BadReference> {
     too_big("provider.months_listed".into(), "months_listed", p.months_listed, MAX_LISTED, "listed monthlies")?;
     for (i, phase) in s.phases.iter().enumerate() {
         for (j, fault) in phase.faults.iter().enumerate() {
-            if let Fault::Oversize(n) | Fault::InvalidExpiries(n) | Fault::StrayStrikes(n) = fault {
+            if let Fault::Oversize(n) | Fault::InvalidExpiries(n) | Fault::StrayStrikes(n) | Fault::BadRows(n) = fault {
                 too_big(format!("phases[{i}].faults[{j}]"), "faults", *n, MAX_FAULT_ROWS, "rows")?;
             }
         }

@@ -231,6 +231,9 @@ pub enum Fault {
     IndexPriceMissing,
     /// Quote enrichment returns nothing: synthetic placeholder quotes, status SYNTH.
     QuotesMissing,
+    /// This many malformed quote rows (one defect each, cycling through validation's eight drop reasons)
+    /// arrive with the expiry's quotes.
+    BadRows(u32),
 }
 
 impl Fault {

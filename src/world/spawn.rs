@@ -71,6 +71,7 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
                     Status::default(),
                     Reason::default(),
                     crate::cycle::greeks::ExpiryAnalytics::default(),
+                    crate::cycle::validation::ExpiryValidation::default(),
                 ),
             ));
         }

@@ -1,0 +1,371 @@
+//! Phase 6c: preventive validation of quote rows (`validation/preventive_validator.py`).
+//!
+//! Each row is dropped for the first rule it breaks, in this order: `non_numeric_strike`,
+//! `non_positive_strike`, `strike_out_of_band` (|K - ref| / ref > 0.40, ref = the index price, else the
+//! median positive strike), `unparseable_expiry` (formats `%Y-%m-%d`, `%d-%m-%Y`, `%Y%m%d`; a missing expiry
+//! is imputed), `dummy_far_future_expiry` (year >= 2050), `foreign_expiry` (not the resolved expiry),
+//! `bad_instrument_type` (not CE/PE), `empty_quote` (no last price and no oi). Report-only checks:
+//! `insufficient_strike_coverage` (< 10 distinct strikes; `ok` stays true with >= 3) and
+//! `excess_zero_volume` (> 90% of rows with zero volume; not ok); nothing surviving is not ok.
+//!
+//! One deliberate difference: the reference tests a foreign expiry before a far-future one, so a dummy
+//! 2099 expiry is always counted as foreign and `dummy_far_future_expiry` never fires; g6sim checks the
+//! dummy first so each reason is reachable (parity g6 keeps the reference's order). The `BadRows(n)` fault injects malformed rows (one defect
+//! each, cycling through the eight) next to the real quotes; they never become instrument entities.
+
+use super::director::ActiveFaults;
+use crate::config::Config;
+use crate::events::{Event, ValidationDrops};
+use crate::world::*;
+use bevy_ecs::prelude::*;
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+/// Why a row was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    NonNumericStrike,
+    NonPositiveStrike,
+    StrikeOutOfBand,
+    UnparseableExpiry,
+    DummyFarFutureExpiry,
+    ForeignExpiry,
+    BadInstrumentType,
+    EmptyQuote,
+}
+
+impl DropReason {
+    pub const ALL: [DropReason; 8] = [
+        Self::NonNumericStrike,
+        Self::NonPositiveStrike,
+        Self::StrikeOutOfBand,
+        Self::UnparseableExpiry,
+        Self::DummyFarFutureExpiry,
+        Self::ForeignExpiry,
+        Self::BadInstrumentType,
+        Self::EmptyQuote,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NonNumericStrike => "non_numeric_strike",
+            Self::NonPositiveStrike => "non_positive_strike",
+            Self::StrikeOutOfBand => "strike_out_of_band",
+            Self::UnparseableExpiry => "unparseable_expiry",
+            Self::DummyFarFutureExpiry => "dummy_far_future_expiry",
+            Self::ForeignExpiry => "foreign_expiry",
+            Self::BadInstrumentType => "bad_instrument_type",
+            Self::EmptyQuote => "empty_quote",
+        }
+    }
+}
+
+/// A strike as a row may carry it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RawStrike {
+    Number(f64),
+    Text(&'static str),
+    Missing,
+}
+
+/// A row's expiry as it may carry it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum RowExpiry {
+    Date(NaiveDate),
+    Text(&'static str),
+    Missing,
+}
+
+/// One quote row, as validation sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuoteRow {
+    pub strike: RawStrike,
+    pub expiry: RowExpiry,
+    pub instrument_type: &'static str,
+    pub last_price: Option<f64>,
+    pub oi: Option<u64>,
+    pub volume: Option<u64>,
+}
+
+fn parse_expiry(text: &str) -> Option<NaiveDate> {
+    ["%Y-%m-%d", "%d-%m-%Y", "%Y%m%d"].iter().find_map(|f| NaiveDate::parse_from_str(text.trim(), f).ok())
+}
+
+/// The first rule a row breaks, if any. `reference_order` (parity g6) tests a foreign expiry before a
+/// far-future one, as the reference does.
+pub fn check_row(
+    row: &QuoteRow,
+    reference_price: f64,
+    resolved: NaiveDate,
+    reference_order: bool,
+) -> Result<(), DropReason> {
+    let strike = match row.strike {
+        RawStrike::Number(k) if k.is_finite() => k,
+        RawStrike::Text(t) => {
+            t.trim().parse::<f64>().ok().filter(|k| k.is_finite()).ok_or(DropReason::NonNumericStrike)?
+        }
+        _ => return Err(DropReason::NonNumericStrike),
+    };
+    if strike <= 0.0 {
+        return Err(DropReason::NonPositiveStrike);
+    }
+    if reference_price > 0.0 && (strike - reference_price).abs() / reference_price > 0.40 {
+        return Err(DropReason::StrikeOutOfBand);
+    }
+    let expiry = match row.expiry {
+        RowExpiry::Date(d) => Some(d),
+        RowExpiry::Text(t) => Some(parse_expiry(t).ok_or(DropReason::UnparseableExpiry)?),
+        RowExpiry::Missing => None, // imputed to the resolved expiry
+    };
+    if let Some(d) = expiry {
+        if reference_order && d != resolved {
+            return Err(DropReason::ForeignExpiry);
+        }
+        if d.year() >= 2050 {
+            return Err(DropReason::DummyFarFutureExpiry);
+        }
+        if d != resolved {
+            return Err(DropReason::ForeignExpiry);
+        }
+    }
+    if row.instrument_type != "CE" && row.instrument_type != "PE" {
+        return Err(DropReason::BadInstrumentType);
+    }
+    if row.last_price.is_none() && row.oi.is_none() {
+        return Err(DropReason::EmptyQuote);
+    }
+    Ok(())
+}
+
+/// Counts per drop reason (fixed order, zeros omitted) and the report-only findings.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ValidationReport {
+    #[serde(serialize_with = "reason_map")]
+    pub dropped: Vec<(DropReason, u32)>,
+    pub issues: Vec<&'static str>,
+    pub ok: bool,
+}
+
+fn reason_map<S: serde::Serializer>(dropped: &[(DropReason, u32)], s: S) -> Result<S::Ok, S::Error> {
+    dropped.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect::<crate::report::OrderedMap<u32>>().serialize(s)
+}
+
+impl ValidationReport {
+    pub fn dropped_total(&self) -> u32 {
+        self.dropped.iter().map(|(_, n)| n).sum()
+    }
+    pub fn count(&self, reason: DropReason) -> u32 {
+        self.dropped.iter().find(|(r, _)| *r == reason).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Validates rows: which to keep, and the report.
+pub fn validate(
+    rows: &[QuoteRow],
+    index_price: f64,
+    resolved: NaiveDate,
+    reference_order: bool,
+) -> (Vec<bool>, ValidationReport) {
+    let reference_price = if index_price > 0.0 {
+        index_price
+    } else {
+        let mut strikes: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| if let RawStrike::Number(k) = r.strike { Some(k) } else { None })
+            .filter(|k| *k > 0.0)
+            .collect();
+        strikes.sort_by(f64::total_cmp);
+        match strikes.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => strikes[n / 2],
+            n => (strikes[n / 2 - 1] + strikes[n / 2]) / 2.0,
+        }
+    };
+    let verdicts: Vec<Result<(), DropReason>> =
+        rows.iter().map(|r| check_row(r, reference_price, resolved, reference_order)).collect();
+    let mut report = ValidationReport { ok: true, ..ValidationReport::default() };
+    for reason in DropReason::ALL {
+        let n = verdicts.iter().filter(|v| **v == Err(reason)).count() as u32;
+        if n > 0 {
+            report.dropped.push((reason, n));
+        }
+    }
+    let kept: Vec<&QuoteRow> = rows.iter().zip(&verdicts).filter(|(_, v)| v.is_ok()).map(|(r, _)| r).collect();
+    let mut strikes: Vec<u64> = kept
+        .iter()
+        .filter_map(|r| if let RawStrike::Number(k) = r.strike { Some(k.to_bits()) } else { None })
+        .collect();
+    strikes.sort_unstable();
+    strikes.dedup();
+    if strikes.len() < 10 {
+        report.issues.push("insufficient_strike_coverage");
+        report.ok &= strikes.len() >= 3;
+    }
+    if !kept.is_empty() && kept.iter().filter(|r| r.volume.unwrap_or(0) == 0).count() * 10 > kept.len() * 9 {
+        report.issues.push("excess_zero_volume");
+        report.ok = false;
+    }
+    if kept.is_empty() {
+        report.ok = false;
+    }
+    (verdicts.iter().map(Result::is_ok).collect(), report)
+}
+
+/// The malformed row a `BadRows` fault injects as its `k`-th row (one defect each, cycling).
+pub fn bad_row(k: u32, atm: f64, resolved: NaiveDate) -> QuoteRow {
+    let good = QuoteRow {
+        strike: RawStrike::Number(atm),
+        expiry: RowExpiry::Date(resolved),
+        instrument_type: "CE",
+        last_price: Some(1.0),
+        oi: Some(100),
+        volume: Some(10),
+    };
+    match DropReason::ALL[k as usize % DropReason::ALL.len()] {
+        DropReason::NonNumericStrike => QuoteRow { strike: RawStrike::Text("n/a"), ..good },
+        DropReason::NonPositiveStrike => QuoteRow { strike: RawStrike::Number(0.0), ..good },
+        DropReason::StrikeOutOfBand => QuoteRow { strike: RawStrike::Number(atm * 2.0), ..good },
+        DropReason::UnparseableExpiry => QuoteRow { expiry: RowExpiry::Text("2025.10.30"), ..good },
+        DropReason::DummyFarFutureExpiry => {
+            QuoteRow { expiry: RowExpiry::Date(NaiveDate::from_ymd_opt(2099, 12, 31).unwrap_or(resolved)), ..good }
+        }
+        DropReason::ForeignExpiry => QuoteRow { expiry: RowExpiry::Date(resolved + chrono::Duration::days(7)), ..good },
+        DropReason::BadInstrumentType => QuoteRow { instrument_type: "FUT", ..good },
+        DropReason::EmptyQuote => QuoteRow { last_price: None, oi: None, ..good },
+    }
+}
+
+/// This cycle's validation of the expiry: the report, and the instrument tokens it dropped.
+#[derive(Component, Debug, Clone, Default, PartialEq)]
+pub struct ExpiryValidation {
+    pub report: Option<ValidationReport>,
+    pub dropped_tokens: Vec<u64>,
+}
+
+/// Validates every successful expiry's quote rows (its instruments' quotes plus injected bad rows).
+pub fn validate_quotes(
+    config: Res<Config>,
+    counter: Res<CycleCounter>,
+    faults: Res<ActiveFaults>,
+    indices: Query<(&IndexInfo, &StrikeLadder)>,
+    instruments: Query<(&Instrument, &Quote)>,
+    mut expiries: Query<(
+        &ExpiryOrder,
+        &Expiry,
+        &ExpiryDate,
+        &InstrumentSet,
+        &mut ExpiryOutcome,
+        &mut ExpiryValidation,
+    )>,
+    mut log: ResMut<EventLog>,
+) {
+    for (_, expiry, date, set, mut outcome, mut validation) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+        *validation = ExpiryValidation::default();
+        let (Ok((info, ladder)), Some(resolved), None) = (indices.get(expiry.index), date.0, outcome.failure) else {
+            continue;
+        };
+        if !config.validation {
+            continue;
+        }
+        let mut tokens = Vec::with_capacity(set.0.len());
+        let mut rows = Vec::with_capacity(set.0.len());
+        for (token, entity) in &set.0 {
+            let Ok((i, q)) = instruments.get(*entity) else { continue };
+            tokens.push(*token);
+            rows.push(QuoteRow {
+                strike: RawStrike::Number(i.strike),
+                expiry: RowExpiry::Date(i.expiry_date),
+                instrument_type: if i.kind == OptionKind::CE { "CE" } else { "PE" },
+                last_price: Some(q.last_price),
+                oi: Some(q.oi),
+                volume: Some(q.volume),
+            });
+        }
+        let injected = faults.bad_rows(&info.meta.symbol, expiry.rule);
+        rows.extend((0..injected).map(|k| bad_row(k, ladder.atm, resolved)));
+        let (keep, report) = validate(&rows, ladder.price, resolved, config.parity.is_g6());
+        validation.dropped_tokens = tokens.iter().zip(&keep).filter(|(_, k)| !**k).map(|(t, _)| *t).collect();
+        outcome.options = outcome.options.saturating_sub(validation.dropped_tokens.len() as u32);
+        if report.dropped_total() > 0 {
+            log.push(
+                counter.0,
+                Event::ValidationDrops(ValidationDrops {
+                    index: info.meta.symbol.clone(),
+                    rule: expiry.rule.to_string(),
+                    expiry: resolved.to_string(),
+                    dropped: report.dropped_total(),
+                    reasons: report.dropped.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect(),
+                }),
+            );
+        }
+        if report.dropped_total() > 0 || !report.issues.is_empty() {
+            validation.report = Some(report);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn each_rule_in_order() {
+        let resolved = d("2025-10-30");
+        for k in 0..8 {
+            let row = bad_row(k, 24800.0, resolved);
+            assert_eq!(check_row(&row, 24800.0, resolved, false), Err(DropReason::ALL[k as usize]), "row {k}: {row:?}");
+        }
+        let dummy = bad_row(4, 24800.0, resolved);
+        assert_eq!(check_row(&dummy, 24800.0, resolved, true), Err(DropReason::ForeignExpiry), "the reference's order");
+        let good = QuoteRow {
+            strike: RawStrike::Text(" 24850 "),
+            expiry: RowExpiry::Text("30-10-2025"),
+            instrument_type: "PE",
+            last_price: None,
+            oi: Some(5),
+            volume: None,
+        };
+        assert_eq!(check_row(&good, 24800.0, resolved, false), Ok(()), "numeric text, other date format, oi alone");
+        let imputed = QuoteRow { expiry: RowExpiry::Missing, ..good };
+        assert_eq!(check_row(&imputed, 24800.0, resolved, false), Ok(()), "a missing expiry is imputed");
+        assert_eq!(
+            check_row(&QuoteRow { expiry: RowExpiry::Text("20251030"), ..good }, 24800.0, resolved, false),
+            Ok(())
+        );
+        let edge = QuoteRow { strike: RawStrike::Number(24800.0 * 1.4), ..good };
+        assert_eq!(check_row(&edge, 24800.0, resolved, false), Ok(()), "40% is inside the band");
+    }
+
+    #[test]
+    fn report_only_checks() {
+        let resolved = d("2025-10-30");
+        let row = |k: f64, volume: u64| QuoteRow {
+            strike: RawStrike::Number(k),
+            expiry: RowExpiry::Date(resolved),
+            instrument_type: "CE",
+            last_price: Some(1.0),
+            oi: Some(1),
+            volume: Some(volume),
+        };
+        let few: Vec<QuoteRow> = (0..5).map(|i| row(24800.0 + f64::from(i) * 50.0, 10)).collect();
+        let (keep, r) = validate(&few, 24800.0, resolved, false);
+        assert!(keep.iter().all(|k| *k));
+        assert_eq!(
+            (r.issues.clone(), r.ok),
+            (vec!["insufficient_strike_coverage"], true),
+            "5 strikes: reported, still ok"
+        );
+        let zero: Vec<QuoteRow> = (0..20).map(|i| row(24000.0 + f64::from(i) * 50.0, u64::from(i == 0))).collect();
+        let (_, r) = validate(&zero, 24800.0, resolved, false);
+        assert_eq!((r.issues.clone(), r.ok), (vec!["excess_zero_volume"], false));
+        let (_, r) = validate(&[bad_row(0, 24800.0, resolved)], 24800.0, resolved, false);
+        assert!(!r.ok && r.count(DropReason::NonNumericStrike) == 1);
+        // Without an index price the median strike is the reference.
+        let (keep, _) = validate(&[row(100.0, 1), row(110.0, 1), row(120.0, 1), row(500.0, 1)], 0.0, resolved, false);
+        assert_eq!(keep, vec![true, true, true, false]);
+    }
+}
