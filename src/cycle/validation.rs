@@ -183,13 +183,12 @@ pub fn validate(
     };
     let verdicts: Vec<Result<(), DropReason>> =
         rows.iter().map(|r| check_row(r, reference_price, resolved, reference_order)).collect();
-    let mut report = ValidationReport { ok: true, ..ValidationReport::default() };
-    for reason in DropReason::ALL {
-        let n = verdicts.iter().filter(|v| **v == Err(reason)).count() as u32;
-        if n > 0 {
-            report.dropped.push((reason, n));
-        }
+    let mut counts = [0u32; DropReason::ALL.len()];
+    for reason in verdicts.iter().filter_map(|v| v.err()) {
+        counts[reason as usize] += 1;
     }
+    let mut report = ValidationReport { ok: true, ..ValidationReport::default() };
+    report.dropped = DropReason::ALL.into_iter().zip(counts).filter(|(_, n)| *n > 0).collect();
     let kept: Vec<&QuoteRow> = rows.iter().zip(&verdicts).filter(|(_, v)| v.is_ok()).map(|(r, _)| r).collect();
     let mut strikes: Vec<u64> = kept
         .iter()
