@@ -26,6 +26,7 @@ pub mod config;
 pub mod cycle;
 pub mod events;
 pub mod output;
+pub mod plot;
 pub mod pricing;
 pub mod registry;
 pub mod report;

@@ -8,6 +8,7 @@ use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
 use g6sim::output::metrics::MetricsState;
 use g6sim::output::serve::MetricsServer;
+use g6sim::plot::PlotData;
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
 use g6sim::{Error, Run, RunOptions, prepare, run_scenario};
@@ -75,6 +76,14 @@ enum Command {
         /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C).
         #[arg(long, requires = "serve_metrics")]
         hold: bool,
+        /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
+        #[arg(long)]
+        plots: bool,
+    },
+    /// Draw the charts of an existing run directory into RUN_DIR/plots/ (PNG and SVG).
+    Plot {
+        /// A directory `g6sim run` wrote (cycles.jsonl, events.jsonl, manifest.json).
+        run_dir: PathBuf,
     },
     /// Benchmark artifact tools: diff, verify, aggregate.
     Bench {
@@ -87,6 +96,9 @@ enum Command {
     Check {
         /// Scenario files or directories (their *.ron files) [default: scenarios/].
         paths: Vec<PathBuf>,
+        /// Also draw each scenario's charts into DIR/<scenario name>/.
+        #[arg(long, value_name = "DIR")]
+        plots: Option<PathBuf>,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -130,15 +142,16 @@ enum BenchTool {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold } => {
+        Command::Plot { run_dir } => plot(&run_dir),
+        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold, plots } => {
             let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: g6_env() };
-            run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold })
+            run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots })
         }
         Command::Bench { tool } => bench(tool),
-        Command::Check { paths, overrides } => {
+        Command::Check { paths, overrides, plots } => {
             let options =
                 RunOptions { parity: overrides.parity, sets: overrides.sets, env: g6_env(), ..RunOptions::default() };
-            check(paths, &options)
+            check(paths, plots, &options)
         }
     }
 }
@@ -146,6 +159,7 @@ fn main() -> ExitCode {
 /// How `run` presents itself.
 struct RunFlags {
     quiet: bool,
+    plots: bool,
     serve_metrics: Option<String>,
     hold: bool,
 }
@@ -204,6 +218,15 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         Err(e) => {
             eprintln!("error: {}: {}", dir.display(), Error::Output(e));
             return ExitCode::from(2);
+        }
+    }
+    if flags.plots {
+        match PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
+            Ok(files) => println!("drew {} charts in {}", files.len(), dir.join("plots").display()),
+            Err(e) => {
+                eprintln!("error: cannot draw the charts: {e}");
+                return ExitCode::from(2);
+            }
         }
     }
     if let Some(dir) = &run.prepared.config.benchmark_dump {
@@ -331,7 +354,23 @@ fn scenario_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     files
 }
 
-fn check(paths: Vec<PathBuf>, options: &RunOptions) -> ExitCode {
+fn plot(run_dir: &Path) -> ExitCode {
+    let out = run_dir.join("plots");
+    match g6sim::plot::load_dir(run_dir).and_then(|data| g6sim::plot::render(&data, &out)) {
+        Ok(files) => {
+            println!("drew {} charts in {}", files.len(), out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!(
+                "error: {e}\n  hint: pass a directory written by `g6sim run` (cycles.jsonl, events.jsonl, manifest.json)"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> ExitCode {
     let files = scenario_files(paths);
     if files.is_empty() {
         eprintln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
@@ -355,6 +394,13 @@ fn check(paths: Vec<PathBuf>, options: &RunOptions) -> ExitCode {
                     println!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
                 }
                 failed += usize::from(!run.passed());
+                if let Some(dir) = &plots {
+                    let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
+                    if let Err(e) = PlotData::from_run(&run).and_then(|d| g6sim::plot::render(&d, &target)) {
+                        eprintln!("error: {}: cannot draw the charts: {e}", target.display());
+                        broken += 1;
+                    }
+                }
             }
             Err(e) => {
                 println!("{:<6} {:<40}", "ERROR", file.display());

@@ -10,4 +10,5 @@ mod determinism;
 mod entities;
 mod metrics;
 mod parity;
+mod plots;
 mod scenarios;

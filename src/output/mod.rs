@@ -79,6 +79,8 @@ struct Manifest<'a> {
     interval_s: u64,
     config: &'a crate::config::Config,
     applied: &'a [crate::config::Applied],
+    /// The scenario's fault phases (charts shade their windows).
+    phases: &'a [crate::scenario::Phase],
     events: usize,
     expectations: ManifestExpectations<'a>,
 }
@@ -104,6 +106,7 @@ pub fn manifest_json(run: &Run) -> Vec<u8> {
         start: s.start.to_rfc3339(),
         interval_s: s.interval_s.get(),
         config: &run.prepared.config,
+        phases: &s.phases,
         applied: &run.prepared.applied,
         events: run.result.events.len(),
         expectations: ManifestExpectations { passed, failed: run.outcomes.len() - passed, results: &run.outcomes },

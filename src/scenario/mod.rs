@@ -198,7 +198,7 @@ impl<'de> Deserialize<'de> for Window {
 }
 
 /// A scripted stretch of cycles with faults, scoped to one index (or all) and one expiry rule (or all).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
     pub name: String,
