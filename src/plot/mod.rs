@@ -147,28 +147,44 @@ fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart2d<'a, DB>, position: Se
         .map_err(err)
 }
 
+/// A cycle-by-value chart on `area`: caption, axes with labels, and the fault windows shaded.
+fn axes<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    data: &PlotData,
+    caption: &str,
+    y_desc: &str,
+    top: f64,
+    faults_of: Option<&str>,
+    whole_y: bool,
+) -> DrawResult<Chart2d<'a, DB>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, (FONT, 16))
+        .margin(8)
+        .x_label_area_size(34)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range(data), 0.0..top)
+        .map_err(err)?;
+    let y_format = |y: &f64| if whole_y { format!("{y:.0}") } else { format!("{y:.1}") };
+    chart
+        .configure_mesh()
+        .x_desc("cycle")
+        .y_desc(y_desc)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&y_format)
+        .label_style((FONT, 13))
+        .draw()
+        .map_err(err)?;
+    shade_faults(&mut chart, data, faults_of, (0.0, top))?;
+    Ok(chart)
+}
+
 fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let area = title(area, &format!("{}: strike depth per side (shaded: fault windows)", data.scenario))?;
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
         let top = ix.itm.iter().chain(&ix.otm).chain(&ix.baseline_itm).copied().fold(2.0, f64::max) + 4.0;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(format!("{} (triangles: expansions, crosses: contractions)", ix.name), (FONT, 16))
-            .margin(8)
-            .x_label_area_size(34)
-            .y_label_area_size(48)
-            .build_cartesian_2d(x_range(data), 0.0..top)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("cycle")
-            .y_desc("strikes per side")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .label_style((FONT, 13))
-            .draw()
-            .map_err(err)?;
-        shade_faults(&mut chart, data, Some(&ix.name), (0.0, top))?;
+        let caption = format!("{} (triangles: expansions, crosses: contractions)", ix.name);
+        let mut chart = axes(panel, data, &caption, "strikes per side", top, Some(&ix.name), true)?;
         let series =
             |v: &[f64]| -> Vec<(f64, f64)> { data.cycles.iter().map(|c| *c as f64).zip(v.iter().copied()).collect() };
         // ITM is drawn wider underneath, so it stays visible where OTM runs on top of it.
@@ -213,22 +229,7 @@ fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shi
         let top =
             ix.expiries.iter().flat_map(|e| e.strike.iter().chain(&e.field)).flatten().copied().fold(1.0, f64::max)
                 + 0.1;
-        let mut chart = ChartBuilder::on(panel)
-            .caption(ix.name.clone(), (FONT, 16))
-            .margin(8)
-            .x_label_area_size(34)
-            .y_label_area_size(48)
-            .build_cartesian_2d(x_range(data), 0.0..top)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .x_desc("cycle")
-            .y_desc("coverage (ratio)")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .label_style((FONT, 13))
-            .draw()
-            .map_err(err)?;
-        shade_faults(&mut chart, data, Some(&ix.name), (0.0, top))?;
+        let mut chart = axes(panel, data, &ix.name, "coverage (ratio)", top, Some(&ix.name), false)?;
         let (x0, x1) = (x_range(data).start, x_range(data).end);
         for (value, label, color) in [
             (data.strike_ok, "strike OK threshold", RGBColor(60, 60, 60)),
@@ -291,23 +292,7 @@ fn stacked<DB: DrawingBackend>(
     let top =
         data.cycles.iter().enumerate().map(|(i, _)| layers.iter().map(|(_, v)| v[i]).sum::<f64>()).fold(1.0, f64::max)
             * 1.7;
-    let mut chart = ChartBuilder::on(panel)
-        .caption(caption, (FONT, 16))
-        .margin(8)
-        .x_label_area_size(34)
-        .y_label_area_size(48)
-        .build_cartesian_2d(x_range(data), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("cycle")
-        .y_desc(y_desc)
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(err)?;
-    shade_faults(&mut chart, data, None, (0.0, top))?;
+    let mut chart = axes(panel, data, caption, y_desc, top, None, true)?;
     let mut base = vec![0.0; data.cycles.len()];
     for (k, (name, values)) in layers.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
@@ -344,30 +329,9 @@ fn draw_status<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift
 fn draw_clamp<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let area = title(area, &format!("{}: prefilter clamp, instruments before and after", data.scenario))?;
     let top = data.clamp_original.iter().copied().fold(1.0, f64::max) * 1.5;
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            if data.clamp_original.iter().any(|v| *v > 0.0) {
-                "cycles where a clamp fired"
-            } else {
-                "no clamp fired in this run"
-            },
-            (FONT, 16),
-        )
-        .margin(8)
-        .x_label_area_size(34)
-        .y_label_area_size(60)
-        .build_cartesian_2d(x_range(data), 0.0..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("cycle")
-        .y_desc("instruments")
-        .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
-        .label_style((FONT, 13))
-        .draw()
-        .map_err(err)?;
-    shade_faults(&mut chart, data, None, (0.0, top))?;
+    let fired = data.clamp_original.iter().any(|v| *v > 0.0);
+    let caption = if fired { "cycles where a clamp fired" } else { "no clamp fired in this run" };
+    let mut chart = axes(&area, data, caption, "instruments", top, None, true)?;
     for (name, values, color, offset) in
         [("original", &data.clamp_original, PALETTE[7], -0.4), ("kept", &data.clamp_kept, PALETTE[0], 0.0)]
     {
