@@ -364,3 +364,25 @@ fn aggregate_writes_the_table_and_the_statistics() {
     assert!((options["p95"].as_f64().unwrap() - 27.2).abs() < 1e-9);
     assert!(text(&out.stdout).contains("options_total"));
 }
+
+#[test]
+fn digests_survive_a_parse_for_awkward_floats() {
+    // Daily cycles, a moving market, parity g6 (coverage above 1.0, null statuses) and annotations: many
+    // floats whose shortest form must parse back to the same bits (serde_json's float_roundtrip).
+    let dir = temp_dir("bench-floats");
+    let scenario = dir.join("daily.ron");
+    std::fs::write(
+        &scenario,
+        r#"Scenario(name: "daily", seed: 1, start: "2025-10-06T15:00:00+05:30", interval_s: 86400, cycles: 40, parity: G6,
+            indices: [(symbol: "NIFTY", expiries: ["this_week", "next_month", "2025-10-30"]), (symbol: "FOO", depth: (itm: 0, otm: 0))],
+            market: (volatility_per_cycle: 0.01),
+            phases: [(name: "all", cycles: (1, 40), faults: [StrikeDropout(0.1), FieldDropout(0.05), StrayStrikes(2)])])"#,
+    )
+    .unwrap();
+    let artifacts = dump(&dir, scenario.to_str().unwrap(), &["benchmark_annotate_outliers=true"]);
+    let out = g6sim(&["bench", "verify", artifacts.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let out = Command::new("python3").args(["-c", PY_CHECK, artifacts.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "40");
+}
