@@ -183,7 +183,10 @@ impl fmt::Display for SetError {
 enum Slot {
     Ratio(fn(&mut Config) -> &mut Ratio),
     U32(fn(&mut Config) -> &mut u32),
-    U64(fn(&mut Config) -> &mut u64),
+    /// A step or interval: a whole number >= 1.
+    Step(fn(&mut Config) -> &mut u32),
+    /// A whole number of seconds >= 1.
+    Seconds(fn(&mut Config) -> &mut u64),
     OptU32(fn(&mut Config) -> &mut Option<u32>),
     OptString(fn(&mut Config) -> &mut Option<String>),
     /// A number > 0.
@@ -207,13 +210,13 @@ const KEYS: &[Key] = &[
         env: "G6_DISABLE_ADAPTIVE_STRIKE_RETRY",
         slot: Slot::Bool(|c| &mut c.adaptive_expansion, true),
     },
-    Key { name: "expansion_step", env: "G6_ADAPTIVE_STRIKE_STEP", slot: Slot::U32(|c| &mut c.expansion_step) },
+    Key { name: "expansion_step", env: "G6_ADAPTIVE_STRIKE_STEP", slot: Slot::Step(|c| &mut c.expansion_step) },
     Key { name: "depth_max_itm", env: "G6_ADAPTIVE_STRIKE_MAX_ITM", slot: Slot::OptU32(|c| &mut c.depth_max_itm) },
     Key { name: "depth_max_otm", env: "G6_ADAPTIVE_STRIKE_MAX_OTM", slot: Slot::OptU32(|c| &mut c.depth_max_otm) },
     Key { name: "contract_ok_cycles", env: "G6_CONTRACT_OK_CYCLES", slot: Slot::U32(|c| &mut c.contract_ok_cycles) },
     Key { name: "contract_cooldown", env: "G6_CONTRACT_COOLDOWN", slot: Slot::U32(|c| &mut c.contract_cooldown) },
-    Key { name: "contract_step", env: "G6_CONTRACT_STEP", slot: Slot::U32(|c| &mut c.contract_step) },
-    Key { name: "cooldown_clock_s", env: "G6_CYCLE_INTERVAL", slot: Slot::U64(|c| &mut c.cooldown_clock_s) },
+    Key { name: "contract_step", env: "G6_CONTRACT_STEP", slot: Slot::Step(|c| &mut c.contract_step) },
+    Key { name: "cooldown_clock_s", env: "G6_CYCLE_INTERVAL", slot: Slot::Seconds(|c| &mut c.cooldown_clock_s) },
     Key {
         name: "prefilter_max_instruments",
         env: "G6_PREFILTER_MAX_INSTRUMENTS",
@@ -278,10 +281,11 @@ pub fn truthy(value: &str) -> bool {
     matches!(value.trim().to_lowercase().as_str(), "1" | "true" | "yes" | "on")
 }
 
+/// `--set` and scenario booleans: `true` or `false` (the environment keeps the reference's truthy set).
 fn parse_bool_strict(value: &str) -> Result<bool, String> {
-    match value.trim().to_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
+    match value.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
         other => Err(format!("`{other}` is not a boolean: expected true or false")),
     }
 }
@@ -301,16 +305,12 @@ impl Slot {
     /// Applies a `--set` value (or an environment value when `from_env`; a `DISABLE` switch is then read
     /// with the reference's truthy rule and inverted).
     fn apply(&self, config: &mut Config, value: &str, from_env: bool) -> Result<(), String> {
+        let number = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("`{}` is not a number", v.trim()));
         match self {
-            Slot::Ratio(f) => {
-                *f(config) =
-                    Ratio::new(value.trim().parse::<f64>().map_err(|_| format!("`{}` is not a number", value.trim()))?)?
-            }
+            Slot::Ratio(f) => *f(config) = Ratio::new(number(value)?)?,
             Slot::U32(f) => *f(config) = parse_int(value)?,
-            Slot::U64(f) => {
-                let v: u64 = parse_int(value)?;
-                *f(config) = v.max(1);
-            }
+            Slot::Step(f) => *f(config) = parse_int(value)?,
+            Slot::Seconds(f) => *f(config) = parse_int(value)?,
             Slot::OptU32(f) => {
                 *f(config) = match value.trim() {
                     "" | "none" | "None" => None,
@@ -320,16 +320,84 @@ impl Slot {
             Slot::OptString(f) => {
                 *f(config) = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             }
-            Slot::Positive(f) => match value.trim().parse::<f64>() {
-                Ok(v) if v.is_finite() && v > 0.0 => *f(config) = v,
-                _ => return Err(format!("`{}` is not a number > 0", value.trim())),
-            },
+            Slot::Positive(f) => *f(config) = number(value)?,
             Slot::Bool(f, inverted) => {
                 *f(config) = if from_env { truthy(value) != *inverted } else { parse_bool_strict(value)? };
             }
         }
-        Ok(())
+        self.check(config)
     }
+
+    /// The value's allowed range, checked after parsing (for `--set`, the environment and the scenario).
+    fn check(&self, config: &mut Config) -> Result<(), String> {
+        match self {
+            Slot::Step(f) if *f(config) == 0 => Err("0 is out of range: expected a whole number >= 1".into()),
+            Slot::Seconds(f) if *f(config) == 0 => Err("0 is out of range: expected a whole number >= 1".into()),
+            Slot::Positive(f) if !(f(config).is_finite() && *f(config) > 0.0) => {
+                Err(format!("{} is out of range: expected a number > 0", f(config)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// What the key takes, for error messages.
+    fn expected(&self) -> &'static str {
+        match self {
+            Slot::Ratio(_) => "a ratio from 0.0 to 1.0",
+            Slot::U32(_) => "a whole number >= 0",
+            Slot::Step(_) | Slot::Seconds(_) => "a whole number >= 1",
+            Slot::OptU32(_) => "a whole number >= 0, or none",
+            Slot::OptString(_) => "a path, or empty for none",
+            Slot::Positive(_) => "a number > 0",
+            Slot::Bool(..) => "true or false",
+        }
+    }
+}
+
+/// One configuration value out of its range: the key, what it holds and what it takes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutOfRange {
+    pub key: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Every value out of its allowed range (steps and intervals >= 1, positive thresholds, positive strike
+    /// steps), for a configuration built without [`resolve`] (the scenario's `config` section).
+    pub fn out_of_range(&self) -> Vec<OutOfRange> {
+        let mut probe = self.clone();
+        let mut bad: Vec<OutOfRange> = KEYS
+            .iter()
+            .filter_map(|k| k.slot.check(&mut probe).err().map(|message| OutOfRange { key: k.name.into(), message }))
+            .collect();
+        for (symbol, step) in &self.strike_step {
+            if let Err(message) = parse_step(&step.to_string()) {
+                bad.push(OutOfRange { key: format!("strike_step.{symbol}"), message });
+            }
+        }
+        bad
+    }
+}
+
+/// The `G6_*` variables in `env` that g6sim honours, as `(variable, value, key)`, in variable order.
+pub fn env_overrides(env: &BTreeMap<String, String>) -> Vec<(String, String, String)> {
+    env.iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .filter_map(|(var, value)| {
+            let key = match KEYS.iter().find(|k| k.env == var) {
+                Some(k) => k.name.to_string(),
+                None => format!("strike_step.{}", var.strip_prefix(STRIKE_STEP_ENV_PREFIX)?.to_uppercase()),
+            };
+            Some((var.clone(), value.clone(), key))
+        })
+        .collect()
+}
+
+/// The names `--set` takes, for messages.
+pub fn key_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+    names.dedup();
+    names
 }
 
 /// Applies environment variables and `--set` pairs on top of a scenario's configuration.
@@ -348,13 +416,17 @@ pub fn resolve(
         if value.trim().is_empty() {
             continue;
         }
-        match key.slot.apply(&mut config, value, true) {
-            Ok(()) => applied.push(Applied {
-                key: key.name.into(),
-                value: value.clone(),
-                source: Source::Env,
-                env: Some(key.env.into()),
-            }),
+        let mut candidate = config.clone();
+        match key.slot.apply(&mut candidate, value, true) {
+            Ok(()) => {
+                config = candidate;
+                applied.push(Applied {
+                    key: key.name.into(),
+                    value: value.clone(),
+                    source: Source::Env,
+                    env: Some(key.env.into()),
+                })
+            }
             Err(e) => warnings.push(format!("ignoring {}={value:?}: {e}; keeping the default", key.env)),
         }
     }
@@ -383,10 +455,16 @@ pub fn resolve(
             config.strike_step.insert(symbol.to_uppercase(), step);
         } else {
             let key = KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
-                let names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
-                SetError(format!("--set {name}: unknown key; known keys: {}, strike_step.<INDEX>", names.join(", ")))
+                let names = key_names();
+                SetError(format!(
+                    "--set {name}: unknown key{}; known keys: {}, strike_step.<INDEX>",
+                    crate::suggest::did_you_mean(name, names.iter().copied()),
+                    names.join(", ")
+                ))
             })?;
-            key.slot.apply(&mut config, value, false).map_err(|e| SetError(format!("--set {name}: {e}")))?;
+            key.slot
+                .apply(&mut config, value, false)
+                .map_err(|e| SetError(format!("--set {name}={value}: {e} ({name} takes {})", key.slot.expected())))?;
         }
         applied.push(Applied { key: name.to_string(), value: value.to_string(), source: Source::Set, env: None });
     }

@@ -63,6 +63,14 @@ pub const EVENT_NAMES: [&str; 12] = [
     "cycle_status_summary",
 ];
 
+/// The values an event's `reason` field takes (empty: the event has no reason).
+pub fn event_reasons(name: &str) -> &'static [&'static str] {
+    match name {
+        "strike_depth_adjustment" => &["low_strike_cov", "contraction"],
+        _ => &[],
+    }
+}
+
 impl Event {
     pub fn name(&self) -> &'static str {
         match self {

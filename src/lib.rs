@@ -19,6 +19,9 @@
 // ECS systems declare their data as parameters and queries: long parameter lists and nested query
 // types are the idiom (as in bevy's own crates), not a smell.
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
+// A scenario error carries the file, position, path, message and hint of every problem found: errors are the
+// cold path, and boxing them would only add noise at every `?`.
+#![allow(clippy::result_large_err)]
 
 pub mod bench;
 pub mod calendar;
@@ -32,6 +35,7 @@ pub mod registry;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod suggest;
 pub mod synthetic;
 pub mod world;
 

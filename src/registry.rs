@@ -91,37 +91,63 @@ pub fn known_symbols() -> impl Iterator<Item = &'static str> {
     KNOWN.iter().map(|e| e.symbol)
 }
 
+/// The registry's entry for a known symbol (case-insensitive), `None` for any other.
+pub fn known(symbol: &str) -> Option<IndexMeta> {
+    let upper = symbol.trim().to_uppercase();
+    KNOWN.iter().find(|e| e.symbol == upper).map(|e| IndexMeta {
+        symbol: e.symbol.to_string(),
+        display: e.display.to_string(),
+        step: e.step,
+        exchange_pool: e.exchange_pool.to_string(),
+        weekly_dow: e.weekly_dow,
+        synthetic_atm: e.synthetic_atm,
+        lot_size: e.lot_size,
+        tick_size: 0.05,
+    })
+}
+
+/// An entry a scenario declares for `symbol`.
+pub fn declared(symbol: &str, entry: &crate::scenario::RegistryEntry) -> IndexMeta {
+    let upper = symbol.trim().to_uppercase();
+    IndexMeta {
+        display: entry.display.clone().unwrap_or_else(|| title_case(&upper)),
+        symbol: upper,
+        step: entry.step,
+        exchange_pool: entry.exchange_pool.clone(),
+        weekly_dow: entry.weekly_dow,
+        synthetic_atm: entry.synthetic_atm,
+        lot_size: entry.lot_size,
+        tick_size: 0.05,
+    }
+}
+
 /// Looks a symbol up (case-insensitive). `step_override` replaces the step when it is a positive number,
 /// as `G6_STRIKE_STEP_<SYM>` does in the reference. An unknown symbol gets the reference's fallback:
-/// display = title case, step 50, pool NFO, Thursday weeklies, synthetic ATM 20000.
+/// display = title case, step 50, pool NFO, Thursday weeklies, synthetic ATM 20000. (Scenarios never reach
+/// the fallback: an unknown symbol must declare its entry, see [`declared`].)
 pub fn index_meta(symbol: &str, step_override: Option<f64>) -> IndexMeta {
     let upper = symbol.trim().to_uppercase();
-    let mut meta = match KNOWN.iter().find(|e| e.symbol == upper) {
-        Some(e) => IndexMeta {
-            symbol: e.symbol.to_string(),
-            display: e.display.to_string(),
-            step: e.step,
-            exchange_pool: e.exchange_pool.to_string(),
-            weekly_dow: e.weekly_dow,
-            synthetic_atm: e.synthetic_atm,
-            lot_size: e.lot_size,
-            tick_size: 0.05,
-        },
-        None => IndexMeta {
-            display: title_case(&upper),
-            symbol: upper,
-            step: 50.0,
-            exchange_pool: "NFO".to_string(),
-            weekly_dow: 3,
-            synthetic_atm: 20000.0,
-            lot_size: 1,
-            tick_size: 0.05,
-        },
-    };
-    if let Some(step) = step_override.filter(|s| s.is_finite() && *s > 0.0) {
-        meta.step = step;
-    }
+    let mut meta = known(&upper).unwrap_or_else(|| IndexMeta {
+        display: title_case(&upper),
+        symbol: upper,
+        step: 50.0,
+        exchange_pool: "NFO".to_string(),
+        weekly_dow: 3,
+        synthetic_atm: 20000.0,
+        lot_size: 1,
+        tick_size: 0.05,
+    });
+    meta.apply_step_override(step_override);
     meta
+}
+
+impl IndexMeta {
+    /// Replaces the step when the override is a positive number.
+    pub fn apply_step_override(&mut self, step_override: Option<f64>) {
+        if let Some(step) = step_override.filter(|s| s.is_finite() && *s > 0.0) {
+            self.step = step;
+        }
+    }
 }
 
 fn title_case(upper: &str) -> String {

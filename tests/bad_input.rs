@@ -151,7 +151,10 @@ fn the_binary_exits_two_with_the_position_and_never_panics() {
     let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--set", "strike_coverage_ok=abc"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("--set strike_coverage_ok: `abc` is not a number"), "{stderr}");
+    assert!(
+        stderr.contains("--set strike_coverage_ok=abc: `abc` is not a number (strike_coverage_ok takes a ratio"),
+        "{stderr}"
+    );
     let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--parity", "g7"]);
     assert_eq!(out.status.code(), Some(2), "clap rejects an unknown parity mode");
 }

@@ -374,7 +374,7 @@ fn digests_survive_a_parse_for_awkward_floats() {
     std::fs::write(
         &scenario,
         r#"Scenario(name: "daily", seed: 1, start: "2025-10-06T15:00:00+05:30", interval_s: 86400, cycles: 40, parity: G6,
-            indices: [(symbol: "NIFTY", expiries: ["this_week", "next_month", "2025-10-30"]), (symbol: "FOO", depth: (itm: 0, otm: 0))],
+            indices: [(symbol: "NIFTY", expiries: ["this_week", "next_month", "2025-10-30"]), (symbol: "FOO", depth: (itm: 0, otm: 0), registry: (step: 50.0, lot_size: 1, synthetic_atm: 20000.0))],
             market: (volatility_per_cycle: 0.01),
             phases: [(name: "all", cycles: (1, 40), faults: [StrikeDropout(0.1), FieldDropout(0.05), StrayStrikes(2)])])"#,
     )

@@ -206,7 +206,7 @@ fn failed_expiries_are_empty_by_default_and_carry_no_status_in_parity() {
 fn expansion_never_cuts_a_side_by_default() {
     let text = r#"Scenario(
         name: "sides", start: "2025-10-06T09:15:00+05:30", cycles: 1,
-        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 12, otm: 12))],
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 12, otm: 12), baseline: (itm: 8, otm: 8))],
         config: (depth_max_itm: 8),
         phases: [(name: "dip", cycles: (1, 1), faults: [StrikeDropout(0.5)])],
     )"#;

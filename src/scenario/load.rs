@@ -1,8 +1,8 @@
 //! Loading a scenario file: RON parsing with the field path, then cross-reference checks. Every error
 //! names the file, the line:column, the field's path, what was expected, and a hint.
 
-use super::{Check, Expectation, Fault, Scenario, Tally};
-use crate::events::EVENT_NAMES;
+use super::Scenario;
+use super::validate::problems;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::Path;
@@ -28,10 +28,17 @@ pub struct ScenarioError {
     pub path: String,
     pub message: String,
     pub hint: String,
+    /// Further problems of the same file found after parsing (all are reported at once), in text order.
+    pub more: Vec<ScenarioError>,
 }
 
-impl fmt::Display for ScenarioError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl ScenarioError {
+    /// This problem and the further ones.
+    pub fn all(&self) -> impl Iterator<Item = &ScenarioError> {
+        std::iter::once(self).chain(&self.more)
+    }
+
+    fn one(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
         if self.line > 0 {
             write!(f, ":{}:{}", self.line, self.col)?;
@@ -43,6 +50,21 @@ impl fmt::Display for ScenarioError {
         write!(f, "{}", self.message)?;
         if !self.hint.is_empty() {
             write!(f, "\n  hint: {}", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    /// The first problem; further ones follow, each on a line starting `error: `, then their count.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.one(f)?;
+        for e in &self.more {
+            f.write_str("\nerror: ")?;
+            e.one(f)?;
+        }
+        if !self.more.is_empty() {
+            write!(f, "\n{} problems in {}", self.more.len() + 1, self.file)?;
         }
         Ok(())
     }
@@ -60,6 +82,7 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
         path: String::new(),
         message: format!("cannot read the scenario: {e}"),
         hint: "check the path; `g6sim check` with no argument runs every file in scenarios/".into(),
+        more: Vec::new(),
     })?;
     let text = String::from_utf8(bytes.clone()).map_err(|e| {
         let (line, col) =
@@ -71,6 +94,7 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
             path: String::new(),
             message: "the file is not valid UTF-8".into(),
             hint: "save the scenario as UTF-8 text".into(),
+            more: Vec::new(),
         }
     })?;
     let scenario = parse(&file, &text)?;
@@ -81,26 +105,73 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
 /// Parses and checks scenario text; `file` only labels errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| from_ron(file, "", e))?;
+    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| from_ron(file, text, "", e))?;
     let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
         Ok(s) => s,
         Err(e) => {
             let path = e.path().to_string();
             // serde_path_to_error writes `.` for the top level and `?` where it lost the path (syntax errors).
-            let path = if path == "." || path.contains('?') { String::new() } else { path };
-            return Err(from_ron(file, &path, de.span_error(e.into_inner())));
+            let path = if path == "." { String::new() } else { path };
+            return Err(from_ron(file, text, &path, de.span_error(e.into_inner())));
         }
     };
-    de.end().map_err(|e| from_ron(file, "", de.span_error(e)))?;
-    check_references(&scenario).and_then(|()| check_limits(&scenario)).map_err(|bad| {
-        let (line, col) = locate(text, &bad.key, &bad.literal);
-        ScenarioError { file: file.to_string(), line, col, path: bad.path, message: bad.message, hint: bad.hint }
-    })?;
-    Ok(scenario)
+    de.end().map_err(|e| from_ron(file, text, "", de.span_error(e)))?;
+    let mut found: Vec<ScenarioError> = problems(&scenario)
+        .into_iter()
+        .map(|bad| {
+            let (line, col) =
+                if bad.literal.is_empty() { locate(text, &bad.key, ":") } else { locate(text, &bad.key, &bad.literal) };
+            ScenarioError {
+                file: file.to_string(),
+                line,
+                col,
+                path: bad.path,
+                message: bad.message,
+                hint: bad.hint,
+                more: Vec::new(),
+            }
+        })
+        .collect();
+    if found.is_empty() {
+        return Ok(scenario);
+    }
+    found.sort_by_key(|e| (e.line, e.col));
+    let mut first = found.remove(0);
+    first.more = found;
+    Err(first)
 }
 
-fn from_ron(file: &str, path: &str, e: ron::error::SpannedError) -> ScenarioError {
+/// The number literal around byte `at`, when it is written with a fraction or exponent (`10.0`, `1e3`).
+fn fractional_literal(text: &str, at: usize) -> Option<&str> {
+    let is_num = |c: char| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_');
+    let at = at.min(text.len());
+    let start = text[..at].rfind(|c: char| !is_num(c)).map_or(0, |i| i + 1);
+    let end = text[at..].find(|c: char| !is_num(c)).map_or(text.len(), |i| at + i);
+    let literal = text.get(start..end)?.trim_end_matches([',', '-', '+']);
+    (literal.contains(['.', 'e', 'E']) && literal.parse::<f64>().is_ok()).then_some(literal)
+}
+
+fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> ScenarioError {
     use ron::Error as E;
+    // serde_path_to_error marks where it lost the path with `?`: keep the part before it.
+    let path = path.split(".?").next().unwrap_or_default().trim_end_matches('?');
+    // A whole number written with a fraction stops RON's integer parser at the `.`: name the real problem.
+    let byte = byte_of(text, e.span.start.line, e.span.start.col);
+    if matches!(e.code, E::ExpectedComma | E::ExpectedInteger | E::TrailingCharacters | E::ExpectedStructLikeEnd)
+        && let Some(literal) = fractional_literal(text, byte)
+    {
+        let start = text[..byte.min(text.len())].rfind(literal).unwrap_or(byte);
+        let (line, col) = line_col(text, start);
+        return ScenarioError {
+            file: file.to_string(),
+            line,
+            col,
+            path: path.to_string(),
+            message: format!("`{literal}` is not a whole number: this field takes an integer"),
+            hint: format!("write it without a fraction, for example {}", literal.parse::<f64>().unwrap_or(0.0).trunc()),
+            more: Vec::new(),
+        };
+    }
     let hint = match &e.code {
         E::NoSuchStructField { .. } => {
             "remove or rename the field; unknown fields are rejected (see the README's scenario format)"
@@ -136,231 +207,15 @@ fn from_ron(file: &str, path: &str, e: ron::error::SpannedError) -> ScenarioErro
         path: path.to_string(),
         message: e.code.to_string(),
         hint: hint.to_string(),
+        more: Vec::new(),
     }
 }
 
-/// A cross-reference problem found after parsing, with what to look for in the text.
-struct BadReference {
-    path: String,
-    key: String,
-    literal: String,
-    message: String,
-    hint: String,
-}
-
-fn check_references(s: &Scenario) -> Result<(), BadReference> {
-    let declared: Vec<String> = s.indices.iter().map(|i| i.symbol.to_uppercase()).collect();
-    let declared_list = || s.indices.iter().map(|i| i.symbol.as_str()).collect::<Vec<_>>().join(", ");
-    if s.indices.is_empty() {
-        return Err(BadReference {
-            path: "indices".into(),
-            key: "indices".into(),
-            literal: "[".into(),
-            message: "no index: expected at least one".into(),
-            hint: "add for example (symbol: \"NIFTY\", expiries: [\"this_week\"])".into(),
-        });
-    }
-    for (i, spec) in s.indices.iter().enumerate() {
-        let path = format!("indices[{i}]");
-        if declared[..i].contains(&spec.symbol.to_uppercase()) {
-            return Err(BadReference {
-                path: format!("{path}.symbol"),
-                key: "symbol".into(),
-                literal: format!("{:?}", spec.symbol),
-                message: format!("index `{}` is declared twice", spec.symbol),
-                hint: "declare each index once".into(),
-            });
-        }
-        if spec.expiries.is_empty() {
-            return Err(BadReference {
-                path: format!("{path}.expiries"),
-                key: "expiries".into(),
-                literal: "[]".into(),
-                message: "no expiry rule: expected at least one".into(),
-                hint: "for example expiries: [\"this_week\", \"next_week\"]".into(),
-            });
-        }
-        if let Some(tick) = spec.tick_size.filter(|t| !(t.is_finite() && *t > 0.0)) {
-            return Err(BadReference {
-                path: format!("{path}.tick_size"),
-                key: "tick_size".into(),
-                literal: tick.to_string(),
-                message: format!("{tick} is not a tick size: expected a number > 0"),
-                hint: "leave tick_size out for the registry's 0.05".into(),
-            });
-        }
-        if spec.lot_size == Some(0) {
-            return Err(BadReference {
-                path: format!("{path}.lot_size"),
-                key: "lot_size".into(),
-                literal: "0".into(),
-                message: "a lot size of 0: expected a whole number >= 1".into(),
-                hint: "leave lot_size out for the registry's".into(),
-            });
-        }
-        if let Some(spot) = spec.spot.filter(|p| !(p.is_finite() && *p > 0.0)) {
-            return Err(BadReference {
-                path: format!("{path}.spot"),
-                key: "spot".into(),
-                literal: spot.to_string(),
-                message: format!("{spot} is not an index price: expected a number > 0"),
-                hint: "leave spot out to start at the registry's synthetic ATM".into(),
-            });
-        }
-    }
-    let index_ref = |path: String, name: &str| -> Result<(), BadReference> {
-        if declared.contains(&name.to_uppercase()) {
-            Ok(())
-        } else {
-            Err(BadReference {
-                key: path.rsplit('.').next().unwrap_or("index").to_string(),
-                path,
-                literal: format!("{name:?}"),
-                message: format!("index `{name}` is not declared in `indices`"),
-                hint: format!("declared indices: {}", declared_list()),
-            })
-        }
-    };
-    for (i, level) in s.market.levels.iter().enumerate() {
-        index_ref(format!("market.levels[{i}].index"), &level.index)?;
-        if !(level.price.is_finite() && level.price > 0.0) {
-            return Err(BadReference {
-                path: format!("market.levels[{i}].price"),
-                key: "price".into(),
-                literal: level.price.to_string(),
-                message: format!("{} is not an index price: expected a number > 0", level.price),
-                hint: "scripted levels are absolute index prices".into(),
-            });
-        }
-    }
-    for (i, phase) in s.phases.iter().enumerate() {
-        if let Some(index) = &phase.index {
-            index_ref(format!("phases[{i}].index"), index)?;
-        }
-        if let Some(rule) = phase.rule {
-            let used = s
-                .indices
-                .iter()
-                .filter(|x| phase.index.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(&x.symbol)))
-                .any(|x| x.expiries.contains(&rule));
-            if !used {
-                return Err(BadReference {
-                    path: format!("phases[{i}].rule"),
-                    key: "rule".into(),
-                    literal: format!("\"{rule}\""),
-                    message: format!("no scoped index lists the expiry rule `{rule}`"),
-                    hint: "scope the phase to a rule the index's `expiries` list has, or drop `rule`".into(),
-                });
-            }
-            if let Some((j, fault)) = phase.faults.iter().enumerate().find(|(_, f)| f.is_index_wide()) {
-                return Err(BadReference {
-                    path: format!("phases[{i}].faults[{j}]"),
-                    key: "faults".into(),
-                    literal: format!("{fault:?}").split('(').next().unwrap_or_default().to_string(),
-                    message: format!(
-                        "{fault:?} acts on the whole universe of an index and cannot be scoped to an expiry rule"
-                    ),
-                    hint: "move it to a phase without `rule`".into(),
-                });
-            }
-        }
-    }
-    for (i, e) in s.expectations.iter().enumerate() {
-        let path = format!("expectations[{i}]");
-        let check = match e {
-            Expectation::At { check, .. } | Expectation::By { check, .. } => Some(check),
-            Expectation::Always(c) | Expectation::Never(c) | Expectation::AtLeastOnce(c) => Some(c),
-            Expectation::MaxFlips { index, .. } => {
-                index_ref(format!("{path}.index"), index)?;
-                None
-            }
-            Expectation::Total { of, .. } => {
-                match of {
-                    Tally::Events { event, index, .. } => {
-                        event_ref(&format!("{path}.of.event"), event)?;
-                        if let Some(index) = index {
-                            index_ref(format!("{path}.of.index"), index)?;
-                        }
-                    }
-                    Tally::Status { index: Some(index), .. } | Tally::Reason { index: Some(index), .. } => {
-                        index_ref(format!("{path}.of.index"), index)?
-                    }
-                    _ => {}
-                }
-                None
-            }
-        };
-        if let Some(check) = check {
-            if let Some(index) = check.index() {
-                index_ref(format!("{path}.index"), index)?;
-            }
-            if let Check::Events { event, .. } = check {
-                event_ref(&format!("{path}.event"), event)?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Bounds that keep a scenario's world in memory: strikes per side (depth, baseline, provider), rows
-/// added by one fault, listed expiries, and a simulated calendar that stays within chrono's range.
-pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
-pub const MAX_FAULT_ROWS: u32 = 10_000_000;
-pub const MAX_LISTED: u32 = 1_000;
-
-fn check_limits(s: &Scenario) -> Result<(), BadReference> {
-    let too_big = |path: String, key: &str, value: u32, max: u32, what: &str| -> Result<(), BadReference> {
-        if value <= max {
-            return Ok(());
-        }
-        Err(BadReference {
-            path,
-            key: key.to_string(),
-            literal: value.to_string(),
-            message: format!("{value} is too large: at most {max} {what}"),
-            hint: "g6sim keeps a cycle's world in memory; scale the scenario down".into(),
-        })
-    };
-    for (i, spec) in s.indices.iter().enumerate() {
-        for (side, depth) in [("depth", Some(spec.depth)), ("baseline", spec.baseline)] {
-            if let Some(d) = depth {
-                too_big(format!("indices[{i}].{side}.itm"), "itm", d.itm, MAX_STRIKES_PER_SIDE, "strikes per side")?;
-                too_big(format!("indices[{i}].{side}.otm"), "otm", d.otm, MAX_STRIKES_PER_SIDE, "strikes per side")?;
-            }
-        }
-    }
-    let p = &s.provider;
-    too_big(
-        "provider.strikes_per_side".into(),
-        "strikes_per_side",
-        p.strikes_per_side,
-        MAX_STRIKES_PER_SIDE,
-        "strikes per side",
-    )?;
-    too_big("provider.weeks_listed".into(), "weeks_listed", p.weeks_listed, MAX_LISTED, "listed weeklies")?;
-    too_big("provider.months_listed".into(), "months_listed", p.months_listed, MAX_LISTED, "listed monthlies")?;
-    for (i, phase) in s.phases.iter().enumerate() {
-        for (j, fault) in phase.faults.iter().enumerate() {
-            if let Fault::Oversize(n) | Fault::InvalidExpiries(n) | Fault::StrayStrikes(n) | Fault::BadRows(n) = fault {
-                too_big(format!("phases[{i}].faults[{j}]"), "faults", *n, MAX_FAULT_ROWS, "rows")?;
-            }
-        }
-    }
-    Ok(())
-}
-
-fn event_ref(path: &str, name: &str) -> Result<(), BadReference> {
-    if EVENT_NAMES.contains(&name) {
-        Ok(())
-    } else {
-        Err(BadReference {
-            path: path.to_string(),
-            key: "event".into(),
-            literal: format!("{name:?}"),
-            message: format!("unknown event `{name}`"),
-            hint: format!("events: {}", EVENT_NAMES.join(", ")),
-        })
-    }
+/// The byte offset of a 1-based line and column (columns count characters).
+fn byte_of(text: &str, line: usize, col: usize) -> usize {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let rest = text.get(start..).unwrap_or_default();
+    start + rest.char_indices().nth(col.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }
 
 /// Where `key: literal` stands in the text (first match), else the first `literal`, else 1:1.

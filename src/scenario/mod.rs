@@ -6,9 +6,13 @@
 
 mod expect;
 mod load;
+mod validate;
 
 pub use expect::{Check, Cmp, Expectation, ExpectationOutcome, Side, Tally, evaluate};
-pub use load::{LoadedScenario, MAX_FAULT_ROWS, MAX_LISTED, MAX_STRIKES_PER_SIDE, ScenarioError, load_file, parse};
+pub use load::{LoadedScenario, ScenarioError, load_file, parse};
+pub use validate::{
+    MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_STRIKES_PER_SIDE, MAX_VOLATILITY_PER_CYCLE,
+};
 
 use crate::calendar::ExpiryRule;
 use crate::config::{Config, Parity, Ratio};
@@ -67,8 +71,13 @@ fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndexSpec {
-    /// Registry symbol (`NIFTY`); unknown symbols get the registry's fallback.
+    /// Registry symbol (`NIFTY`). A symbol the registry does not know needs `registry`.
     pub symbol: String,
+    /// The index's registry entry, declared by the scenario: required for a symbol the registry does not
+    /// know (so a misspelt `"BANKNIFY"` is an error, not a silent fallback), and replacing the registry's
+    /// entry for a known one.
+    #[serde(default)]
+    pub registry: Option<RegistryEntry>,
     /// Expiry rules, processed in order (`["this_week", "next_week"]`).
     #[serde(default = "default_expiries")]
     pub expiries: Vec<ExpiryRule>,
@@ -91,6 +100,35 @@ pub struct IndexSpec {
 
 fn default_expiries() -> Vec<ExpiryRule> {
     vec![ExpiryRule::ThisWeek]
+}
+
+/// A registry entry written in the scenario (the numbers [`crate::registry::IndexMeta`] carries).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryEntry {
+    /// Strike step in index points (> 0).
+    pub step: f64,
+    /// Contract lot size (>= 1).
+    pub lot_size: u32,
+    /// The ATM the synthetic strategy uses when the provider gives neither price nor ATM (> 0).
+    pub synthetic_atm: f64,
+    /// Human name (defaults to the symbol in title case).
+    #[serde(default)]
+    pub display: Option<String>,
+    /// Exchange pool (default `NFO`).
+    #[serde(default = "default_pool")]
+    pub exchange_pool: String,
+    /// Weekly expiry weekday, 0 = Monday .. 6 = Sunday (default 3, Thursday).
+    #[serde(default = "default_weekly_dow")]
+    pub weekly_dow: u32,
+}
+
+fn default_pool() -> String {
+    "NFO".into()
+}
+
+fn default_weekly_dow() -> u32 {
+    3
 }
 
 /// Strikes per side.

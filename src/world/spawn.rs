@@ -4,7 +4,7 @@ use super::*;
 use crate::config::Config;
 use crate::cycle::director::{ActiveFaults, Script};
 use crate::cycle::expiry_map::ExpiryMap;
-use crate::registry::index_meta;
+use crate::registry::{self, index_meta};
 use crate::scenario::Scenario;
 use bevy_ecs::prelude::*;
 
@@ -34,7 +34,11 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(CycleLog::default());
     world.insert_resource(crate::cycle::timing::PhaseTimes::default());
     for (i, spec) in scenario.indices.iter().enumerate() {
-        let mut meta = index_meta(&spec.symbol, config.step_override(&spec.symbol));
+        let mut meta = match &spec.registry {
+            Some(entry) => registry::declared(&spec.symbol, entry),
+            None => index_meta(&spec.symbol, None),
+        };
+        meta.apply_step_override(config.step_override(&spec.symbol));
         meta.lot_size = spec.lot_size.unwrap_or(meta.lot_size);
         meta.tick_size = spec.tick_size.unwrap_or(meta.tick_size);
         let baseline = spec.baseline.unwrap_or(spec.depth);
