@@ -97,7 +97,7 @@ fn python_reads_the_artifacts_as_its_own_and_recomputes_every_digest() {
         dump(&dir.join("plain"), "scenarios/strike_dropout_recovery.ron", &["benchmark_annotate_outliers=true"]);
     let gz = dump(&dir.join("gz"), "scenarios/low_both.ron", &["benchmark_compress=true"]);
     for (d, n) in [(&plain, "25"), (&gz, "8")] {
-        let out = Command::new("python3").args(["-c", PY_CHECK, d.to_str().unwrap()]).output().unwrap();
+        let out = python().args(["-c", PY_CHECK, d.to_str().unwrap()]).output().unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout).trim(), n);
         let out = g6sim(&["bench", "verify", d.to_str().unwrap()]);
@@ -382,7 +382,7 @@ fn digests_survive_a_parse_for_awkward_floats() {
     let artifacts = dump(&dir, scenario.to_str().unwrap(), &["benchmark_annotate_outliers=true"]);
     let out = g6sim(&["bench", "verify", artifacts.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let out = Command::new("python3").args(["-c", PY_CHECK, artifacts.to_str().unwrap()]).output().unwrap();
+    let out = python().args(["-c", PY_CHECK, artifacts.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "40");
 }
