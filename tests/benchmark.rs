@@ -198,9 +198,11 @@ fn a_killed_run_leaves_only_whole_artifacts() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until some artifacts exist, then kill the process mid-write.
+    // Wait until some whole artifacts exist (not counting the temporary file of a write in flight), then kill
+    // the process mid-write.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while artifacts_dir.read_dir().map_or(0, |d| d.count()) < 20 && std::time::Instant::now() < deadline {
+    let whole = |d: &Path| g6sim::bench::artifact::list(d).map_or(0, |f| f.len());
+    while whole(&artifacts_dir) < 20 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap();
