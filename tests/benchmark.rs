@@ -97,7 +97,7 @@ fn python_reads_the_artifacts_as_its_own_and_recomputes_every_digest() {
         dump(&dir.join("plain"), "scenarios/strike_dropout_recovery.ron", &["benchmark_annotate_outliers=true"]);
     let gz = dump(&dir.join("gz"), "scenarios/low_both.ron", &["benchmark_compress=true"]);
     for (d, n) in [(&plain, "25"), (&gz, "8")] {
-        let out = Command::new("python3").args(["-c", PY_CHECK, d.to_str().unwrap()]).output().unwrap();
+        let out = python().args(["-c", PY_CHECK, d.to_str().unwrap()]).output().unwrap();
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout).trim(), n);
         let out = g6sim(&["bench", "verify", d.to_str().unwrap()]);
@@ -198,9 +198,11 @@ fn a_killed_run_leaves_only_whole_artifacts() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until some artifacts exist, then kill the process mid-write.
+    // Wait until some whole artifacts exist (not counting the temporary file of a write in flight), then kill
+    // the process mid-write.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while artifacts_dir.read_dir().map_or(0, |d| d.count()) < 20 && std::time::Instant::now() < deadline {
+    let whole = |d: &Path| g6sim::bench::artifact::list(d).map_or(0, |f| f.len());
+    while whole(&artifacts_dir) < 20 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     child.kill().unwrap();
@@ -382,7 +384,7 @@ fn digests_survive_a_parse_for_awkward_floats() {
     let artifacts = dump(&dir, scenario.to_str().unwrap(), &["benchmark_annotate_outliers=true"]);
     let out = g6sim(&["bench", "verify", artifacts.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
-    let out = Command::new("python3").args(["-c", PY_CHECK, artifacts.to_str().unwrap()]).output().unwrap();
+    let out = python().args(["-c", PY_CHECK, artifacts.to_str().unwrap()]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "40");
 }

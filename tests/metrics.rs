@@ -1,5 +1,6 @@
-//! `metrics.prom`, parsed by the official Prometheus text-format parser (Python's `prometheus_client`,
-//! installed by `.ci/run`), agrees with `cycles.jsonl` and `events.jsonl`.
+//! `metrics.prom`, parsed by the official Prometheus text-format parser (Python's `prometheus_client`, which
+//! `.ci/run` installs in a virtual environment under the target directory; see `common::python`), agrees with
+//! `cycles.jsonl` and `events.jsonl`.
 
 use crate::common::*;
 use serde_json::Value;
@@ -23,10 +24,12 @@ type SampleKey = (String, Vec<(String, String)>);
 
 /// Sample -> value, as the official parser reads the file, and the raw samples.
 fn parse_with_prometheus_client(file: &Path) -> (BTreeMap<SampleKey, f64>, Vec<Value>) {
-    let out = Command::new("python3").args(["-c", PARSE, file.to_str().unwrap()]).output().expect("python3 runs");
+    let out = python().args(["-c", PARSE, file.to_str().unwrap()]).output().expect("python runs");
     assert!(
         out.status.success(),
-        "the official parser rejected the file or is missing (pip install prometheus_client; .ci/run does):\n{}",
+        "the official parser rejected the file or is missing (`bash .ci/run` installs prometheus_client in {}; \
+         or set {PYTHON_VAR} to a Python that has it):\n{}",
+        venv_python().display(),
         String::from_utf8_lossy(&out.stderr)
     );
     let samples: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
