@@ -11,4 +11,5 @@ mod entities;
 mod metrics;
 mod parity;
 mod plots;
+mod properties;
 mod scenarios;
