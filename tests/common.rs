@@ -100,3 +100,20 @@ fn the_first_python_that_runs_wins() {
     let candidates = [PathBuf::from("/nonexistent/python3"), python.clone()];
     assert_eq!(find_python(&candidates), Ok(python));
 }
+
+/// A reproducible proptest configuration: `cases` cases from a fixed seed (unless `PROPTEST_RNG_SEED`
+/// names another), ChaCha, and no failure files written into the tree.
+pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+    let default = Config::default();
+    Config {
+        cases,
+        failure_persistence: None,
+        rng_algorithm: RngAlgorithm::ChaCha,
+        rng_seed: match default.rng_seed {
+            RngSeed::Random => RngSeed::Fixed(0x0006_5117),
+            chosen => chosen,
+        },
+        ..default
+    }
+}

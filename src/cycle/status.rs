@@ -157,7 +157,8 @@ pub struct Classification {
 /// Classifies one expiry: status and reason, including failed expiries and the strict clamp.
 ///
 /// - Failed (no instruments or unresolved): EMPTY, no reason (parity g6: no status at all).
-/// - Strict clamp, default mode: PARTIAL `prefilter_clamp`, whatever the coverage says.
+/// - Strict clamp, default mode: PARTIAL `prefilter_clamp`, whatever the coverage says; an expiry left
+///   without options (validation dropped every quote) stays EMPTY.
 /// - Strict clamp, parity g6: the reason is set to `prefilter_clamp` first and then overwritten by the
 ///   coverage reason when the status is PARTIAL, so it survives only on OK expiries.
 pub fn classify(
@@ -176,7 +177,7 @@ pub fn classify(
     if status == ExpiryStatus::Synth {
         return Classification { status: Some(status), reason: None };
     }
-    if strict_clamp && !parity_g6 {
+    if strict_clamp && !parity_g6 && status != ExpiryStatus::Empty {
         return Classification { status: Some(ExpiryStatus::Partial), reason: Some(PartialReason::PrefilterClamp) };
     }
     let reason = partial_reason(status, strike, field, th)
@@ -314,6 +315,13 @@ mod tests {
         // Coverage low: parity overwrites the tag with the coverage token.
         let p = classify(&ok, Some(0.5), Some(1.0), true, TH, true);
         assert_eq!((p.status, p.reason), (Some(Partial), Some(LowStrike)));
+        // No options left: EMPTY in default mode, clamp or not; parity keeps the reference's tag.
+        let none = ExpiryOutcome { options: 0, ..ok };
+        assert_eq!(
+            classify(&none, Some(1.0), Some(0.0), true, TH, false),
+            Classification { status: Some(Empty), reason: None }
+        );
+        assert_eq!(classify(&none, Some(1.0), Some(0.0), true, TH, true).reason, Some(PrefilterClamp));
         // Totals: default counts it, parity does not count the OK one.
         assert_eq!(reason_totals(&[d], false).prefilter_clamp, Some(1));
         let ok_tagged = classify(&ok, Some(1.0), Some(1.0), true, TH, true);
