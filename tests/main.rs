@@ -8,6 +8,7 @@ mod benchmark;
 mod cli;
 mod determinism;
 mod entities;
+mod kill;
 mod metrics;
 mod parity;
 mod plots;
