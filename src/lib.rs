@@ -25,6 +25,7 @@
 
 pub mod bench;
 pub mod calendar;
+pub mod canary;
 pub mod config;
 pub mod cycle;
 pub mod events;
@@ -93,7 +94,17 @@ pub struct Simulation {
 impl Simulation {
     /// Builds the world for a scenario with a resolved configuration and seed.
     pub fn new(scenario: &Scenario, config: Config, seed: u64) -> Result<Self, Error> {
-        let mut world = world::build_world(world::WorldSeed { scenario, config, seed });
+        Self::with_spawn_order(scenario, config, seed, world::SpawnOrder::Forward)
+    }
+
+    /// As [`Simulation::new`], spawning entities in `spawn_order` (the determinism canary runs both).
+    pub fn with_spawn_order(
+        scenario: &Scenario,
+        config: Config,
+        seed: u64,
+        spawn_order: world::SpawnOrder,
+    ) -> Result<Self, Error> {
+        let mut world = world::build_world(world::WorldSeed { scenario, config, seed, spawn_order });
         let schedule = cycle::schedule::build(&mut world).map_err(|e| Error::Schedule(format!("{e:?}")))?;
         Ok(Self { world, schedule })
     }
@@ -194,8 +205,18 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
 
 impl Prepared {
     /// Runs every cycle, calling `observe` after each, then checks the expectations.
-    pub fn run(self, mut observe: impl FnMut(&CycleView)) -> Result<Run, Error> {
-        let mut sim = Simulation::new(&self.scenario.scenario, self.config.clone(), self.seed)?;
+    pub fn run(self, observe: impl FnMut(&CycleView)) -> Result<Run, Error> {
+        self.run_in_order(world::SpawnOrder::Forward, observe)
+    }
+
+    /// As [`Prepared::run`], spawning entities in `spawn_order`.
+    pub fn run_in_order(
+        self,
+        spawn_order: world::SpawnOrder,
+        mut observe: impl FnMut(&CycleView),
+    ) -> Result<Run, Error> {
+        let mut sim =
+            Simulation::with_spawn_order(&self.scenario.scenario, self.config.clone(), self.seed, spawn_order)?;
         for _ in 0..self.cycles {
             let seen = sim.world().resource::<world::EventLog>().events.len();
             sim.tick();

@@ -79,6 +79,10 @@ enum Command {
         /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
         #[arg(long)]
         plots: bool,
+        /// Instead: run twice (entities spawned forward, then reversed), report the first difference, write
+        /// nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
+        #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "serve_metrics"])]
+        canary: bool,
     },
     /// Draw the charts of an existing run directory into RUN_DIR/plots/ (PNG and SVG).
     Plot {
@@ -143,8 +147,20 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold, plots } => {
+        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold, plots, canary } => {
             let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: g6_env() };
+            if canary {
+                return match g6sim::canary::check_file(&scenario, &options) {
+                    Ok(report) => {
+                        println!("determinism: {report}");
+                        ExitCode::from(u8::from(!report.verdict.identical()))
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::from(2)
+                    }
+                };
+            }
             run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots })
         }
         Command::Bench { tool } => bench(tool),

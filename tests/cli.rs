@@ -1,6 +1,7 @@
 //! The command line end to end: exit codes, outputs, overrides and their precedence.
 
 use crate::common::*;
+use g6sim::run_scenario;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -216,4 +217,34 @@ fn greeks_flag_adds_iv_and_greeks_to_the_per_expiry_output() {
     assert_eq!(a["iv_success"], 42);
     assert!(a["atm_call"]["greeks"]["vega"].as_f64().unwrap() > 0.0, "{a}");
     assert_eq!(manifest(&dir)["config"]["compute_greeks"], true);
+}
+
+#[test]
+fn check_determinism_runs_twice_prints_one_line_and_writes_nothing() {
+    let dir = temp_dir("cli-canary");
+    let scenario = root().join("scenarios/healthy_baseline.ron");
+    let out = Command::new(bin())
+        .args(["run", scenario.to_str().unwrap(), "--check-determinism", "--cycles", "5", "--greeks"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let run = run_scenario(
+        &g6sim::scenario::load_file(&scenario).unwrap(),
+        &g6sim::RunOptions { cycles: Some(5), sets: vec!["compute_greeks=true".into()], ..Default::default() },
+    )
+    .unwrap();
+    let expected = format!(
+        "determinism: identical (5 cycles, {} events, spawn order forward vs reverse)\n",
+        run.result.events.len()
+    );
+    assert_eq!(stdout, expected);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no outputs: nothing under the working directory");
+
+    let missing = g6sim(&["run", "scenarios/no_such.ron", "--check-determinism"], &[]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).starts_with("error: "), "{}", text(&missing.stderr));
+    let both = g6sim(&["run", "scenarios/healthy_baseline.ron", "--check-determinism", "--out", "x"], &[]);
+    assert_eq!(both.status.code(), Some(2), "--out conflicts: the check writes nothing");
 }

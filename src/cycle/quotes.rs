@@ -14,7 +14,7 @@ use crate::scenario::Market;
 use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, tradingsymbol};
 use crate::world::{
     Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
-    InstrumentSet, OptionKind, Quote, RandomSource, SimClock, Spot, Universe,
+    InstrumentSet, OptionKind, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
 };
 use crate::{events::round_to, pricing::bs_price};
 use bevy_ecs::prelude::*;
@@ -85,8 +85,11 @@ pub fn fetch_quotes(
     )>,
     mut quotes: Query<&mut Quote>,
     mut log: ResMut<EventLog>,
+    order: Res<SpawnOrder>,
+    mut pending: Local<Vec<NewInstrument>>,
 ) {
     let today = clock.today();
+    pending.clear();
     for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
     {
         let old = std::mem::take(&mut set.0);
@@ -151,19 +154,17 @@ pub fn fetch_quotes(
                         }
                         old[i].1
                     }
-                    Err(_) => commands
-                        .spawn((
-                            Instrument {
-                                expiry: expiry_entity,
-                                token: row.token,
-                                strike: row.strike,
-                                kind: row.kind,
-                                expiry_date: date,
-                            },
-                            quote,
-                            OptionAnalytics::default(),
-                        ))
-                        .id(),
+                    Err(_) => {
+                        let instrument = Instrument {
+                            expiry: expiry_entity,
+                            token: row.token,
+                            strike: row.strike,
+                            kind: row.kind,
+                            expiry_date: date,
+                        };
+                        pending.push(NewInstrument { instrument, quote });
+                        Entity::PLACEHOLDER
+                    }
                 };
                 set.0.push((row.token, entity));
             }
@@ -177,6 +178,27 @@ pub fn fetch_quotes(
         outcome.instruments = set.0.len() as u32;
         outcome.options = set.0.len() as u32;
     }
+    // New instruments are spawned once every expiry is matched, in the world's spawn order, and take
+    // their place (held by a placeholder) in their expiry's set.
+    if *order == SpawnOrder::Reverse {
+        pending.reverse();
+    }
+    for new in pending.drain(..) {
+        let entity = commands.spawn((new.instrument, new.quote, OptionAnalytics::default())).id();
+        if let Ok((.., mut set, _)) = expiries.get_mut(new.instrument.expiry) {
+            let token = new.instrument.token;
+            let start = set.0.partition_point(|(t, _)| *t < token);
+            if let Some(slot) = set.0[start..].iter_mut().find(|(t, e)| *t == token && *e == Entity::PLACEHOLDER) {
+                slot.1 = entity;
+            }
+        }
+    }
+}
+
+/// An instrument entity to spawn at the end of [`fetch_quotes`].
+pub struct NewInstrument {
+    instrument: Instrument,
+    quote: Quote,
 }
 
 #[cfg(test)]

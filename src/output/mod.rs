@@ -159,4 +159,36 @@ mod tests {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    /// What a killed run leaves is what a reader sees at the moment of the kill: with the rename, only ever
+    /// a whole version (a writer that truncates and streams into the target fails this at once).
+    #[test]
+    fn a_reader_only_ever_sees_whole_versions() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = std::env::temp_dir().join(format!("g6sim-atomic-reader-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("events.jsonl");
+        let version = |c: u8, n: usize| -> Vec<u8> { [c, b'\n'].repeat(n) };
+        let versions = [version(b'a', 300_000), version(b'b', 200_000)];
+        write_atomic(&path, &versions[0]).unwrap();
+        let done = AtomicBool::new(false);
+        let reads = std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut reads = 0;
+                while !done.load(Ordering::Relaxed) {
+                    let bytes = std::fs::read(&path).unwrap();
+                    assert!(versions.contains(&bytes), "a reader saw {} bytes: a partial file", bytes.len());
+                    reads += 1;
+                }
+                reads
+            });
+            for k in 0..12 {
+                write_atomic(&path, &versions[k % 2]).unwrap();
+            }
+            done.store(true, Ordering::Relaxed);
+            reader.join().unwrap()
+        });
+        assert!(reads > 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

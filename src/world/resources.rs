@@ -98,3 +98,25 @@ impl EventLog {
 pub struct CycleLog {
     pub cycles: Vec<CycleSummary>,
 }
+
+/// The order a world's entities are spawned in. Outputs must not depend on it: every system whose
+/// iteration order reaches an output sorts by a stable key. [`SpawnOrder::Reverse`] exists to prove that
+/// (the determinism canary, [`crate::canary`]): index and expiry entities are spawned last-first, and each
+/// cycle's new instrument entities too.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SpawnOrder {
+    /// Scenario order (the normal run).
+    #[default]
+    Forward,
+    /// Reverse scenario order.
+    Reverse,
+}
+
+impl SpawnOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpawnOrder::Forward => "forward",
+            SpawnOrder::Reverse => "reverse",
+        }
+    }
+}

@@ -8,16 +8,19 @@ use crate::registry::{self, index_meta};
 use crate::scenario::Scenario;
 use bevy_ecs::prelude::*;
 
-/// What a world is built from: the scenario, its resolved configuration and the seed to use.
+/// What a world is built from: the scenario, its resolved configuration, the seed to use and the order
+/// to spawn entities in (forward for every normal run; outputs never depend on it).
 pub struct WorldSeed<'a> {
     pub scenario: &'a Scenario,
     pub config: Config,
     pub seed: u64,
+    pub spawn_order: SpawnOrder,
 }
 
-/// Creates the world: every resource, and the index and expiry entities in scenario order.
+/// Creates the world: every resource, and the index and expiry entities in scenario order (with
+/// [`SpawnOrder::Reverse`], the last index first, each followed by its expiries last-first).
 pub fn build_world(seed: WorldSeed<'_>) -> World {
-    let WorldSeed { scenario, config, seed } = seed;
+    let WorldSeed { scenario, config, seed, spawn_order } = seed;
     let mut world = World::new();
     world.insert_resource(SimClock::new(scenario.start, scenario.interval_s.get()));
     world.insert_resource(CycleCounter::default());
@@ -33,7 +36,11 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(EventLog::default());
     world.insert_resource(CycleLog::default());
     world.insert_resource(crate::cycle::timing::PhaseTimes::default());
-    for (i, spec) in scenario.indices.iter().enumerate() {
+    world.insert_resource(spawn_order);
+    let reverse = spawn_order == SpawnOrder::Reverse;
+    let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
+    for i in ordered(scenario.indices.len()) {
+        let spec = &scenario.indices[i];
         let mut meta = match &spec.registry {
             Some(entry) => registry::declared(&spec.symbol, entry),
             None => index_meta(&spec.symbol, None),
@@ -60,9 +67,9 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
                 StrikeLadder::default(),
             ))
             .id();
-        for (j, rule) in spec.expiries.iter().enumerate() {
+        for j in ordered(spec.expiries.len()) {
             world.spawn((
-                Expiry { index, rule: *rule },
+                Expiry { index, rule: spec.expiries[j] },
                 ExpiryOrder(i as u16, j as u16),
                 ExpiryDate::default(),
                 Candidates::default(),
