@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 const FIVE: &str = r#"Scenario(
-    name: "bench", seed: 1, start: "2025-10-06T09:15:00+05:30", cycles: 1,
+    name: "bench", seed: 1, start: "2025-10-06T09:15:00+05:30", cycles: 1000000,
     indices: [
         (symbol: "NIFTY", expiries: ["this_week", "next_week", "this_month", "next_month"]),
         (symbol: "BANKNIFTY", expiries: ["this_week", "next_week", "this_month", "next_month"]),
