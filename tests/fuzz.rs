@@ -7,12 +7,12 @@
 //!
 //! Memory: a counting allocator measures each case's peak on its own thread and refuses (the process
 //! aborts) past a hard cap, so an input that would allocate without bound fails loudly instead of taking
-//! the machine down. Inputs the loader accepts but whose universe is known to be too large to simulate
-//! (the loader bounds each value, not their product) are skipped and pinned by the ignored regression tests
-//! at the end, until the loader rejects them.
+//! the machine down. The loader refuses universes over `MAX_ROWS_PER_CYCLE` (pinned by the regression
+//! tests at the end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
+//! in a debug build (a 1M-row universe runs in `tests/hostile.rs`).
 
 use crate::common::{bin, proptest_config, temp_dir};
-use g6sim::scenario::{Fault, LoadedScenario, Scenario, parse};
+use g6sim::scenario::{LoadedScenario, Scenario, parse};
 use g6sim::{RunOptions, prepare};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -120,28 +120,13 @@ fn guarded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<
 // What is too large to simulate
 // ---------------------------------------------------------------------------------------------------
 
-/// Universe rows per cycle (plus injected quote rows), an upper bound from the scenario's values.
+/// Universe rows per cycle (plus injected quote rows), the loader's upper bound.
 fn estimated_rows(s: &Scenario) -> u128 {
-    let p = &s.provider;
-    let listed = u128::from(p.weeks_listed) + u128::from(p.months_listed);
-    let per_expiry = 2 * (2 * u128::from(p.strikes_per_side) + 1);
-    let (mut oversize, mut invalid, mut bad) = (0u128, 0u128, 0u128);
-    for phase in &s.phases {
-        for fault in &phase.faults {
-            match fault {
-                Fault::Oversize(n) => oversize += u128::from(*n),
-                Fault::InvalidExpiries(n) => invalid += u128::from(*n),
-                Fault::BadRows(n) | Fault::StrayStrikes(n) => bad += u128::from(*n),
-                _ => {}
-            }
-        }
-    }
-    let expiries: u128 = s.indices.iter().map(|i| i.expiries.len() as u128).sum();
-    s.indices.len() as u128 * (listed * (per_expiry + oversize) + invalid) + expiries * bad
+    g6sim::scenario::rows_per_cycle(s).0
 }
 
-/// Rows per cycle the fuzz runs simulate; larger scenarios are skipped (module doc).
-const ROW_BUDGET: u128 = 2_000_000;
+/// Rows per cycle the fuzz runs simulate; larger (accepted) scenarios are only parsed (module doc).
+const ROW_BUDGET: u128 = 300_000;
 
 /// The library leg of one input: parse; when it loads and fits, prepare and run 3 cycles.
 fn run_library(text: String) -> Result<(Verdict, usize), String> {
@@ -488,10 +473,9 @@ fn the_binary_exits_0_1_or_2_on_mutated_files() {
 // Findings left for the loader (`src/scenario/load.rs`, range validation, issue 8)
 // ---------------------------------------------------------------------------------------------------
 //
-// Each value is within its limit (`MAX_STRIKES_PER_SIDE`, `MAX_FAULT_ROWS`, `MAX_LISTED`), but their
-// product is not bounded: the loader accepts universes that take gigabytes and seconds per cycle. The fuzz
-// legs skip such scenarios (`estimated_rows` > `ROW_BUDGET`); once the loader bounds the rows per cycle,
-// these tests pass and the skip can become an assertion.
+// Each value is within its limit (`MAX_STRIKES_PER_SIDE`, `MAX_FAULT_ROWS`, `MAX_LISTED`); the fuzz found
+// that their product was not bounded (universes of gigabytes and seconds per cycle). The loader now bounds
+// the rows per cycle (`MAX_ROWS_PER_CYCLE`).
 
 /// One NIFTY expiry, with `top` spliced into the scenario and `faults` in a phase covering every cycle.
 fn oversized(top: &str, faults: &str) -> String {
@@ -513,7 +497,6 @@ fn refused_as_too_large(text: &str) {
 /// `Oversize(10000000)` pads every listed expiry (9 by default): 90M rows per cycle; the binary aborts
 /// with "memory allocation of 6442450944 bytes failed" (SIGABRT) instead of exiting 2.
 #[test]
-#[ignore = "needs range validation in load.rs (issue 8)"]
 fn oversize_times_listed_expiries_is_refused() {
     refused_as_too_large(&oversized("", "Oversize(10000000)"));
 }
@@ -521,7 +504,6 @@ fn oversize_times_listed_expiries_is_refused() {
 /// `BadRows(10000000)` on two expiries: 20M quote rows per cycle, about 1.2 GB and 20 s per cycle in a
 /// debug build (a 3-cycle run does not finish in 30 s).
 #[test]
-#[ignore = "needs range validation in load.rs (issue 8)"]
 fn bad_rows_times_expiries_is_refused() {
     refused_as_too_large(&oversized("", "BadRows(10000000)"));
 }
@@ -529,7 +511,6 @@ fn bad_rows_times_expiries_is_refused() {
 /// `provider: (strikes_per_side: 5000, weeks_listed: 1000, months_listed: 1000)`: 2000 listed expiries of
 /// 20002 rows, 40M rows per index per cycle (1 GB and 2.7 s per cycle in a debug build; five indices, 5 GB).
 #[test]
-#[ignore = "needs range validation in load.rs (issue 8)"]
 fn strikes_times_listed_expiries_is_refused() {
     refused_as_too_large(&oversized(
         "provider: (strikes_per_side: 5000, weeks_listed: 1000, months_listed: 1000),",

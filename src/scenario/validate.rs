@@ -14,6 +14,9 @@ use crate::suggest::did_you_mean;
 pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
 pub const MAX_FAULT_ROWS: u32 = 10_000_000;
 pub const MAX_LISTED: u32 = 1_000;
+/// Universe rows (plus injected quote rows) one cycle may hold: each value above has its own bound, this
+/// bounds their product (a 1M-row universe runs; tens of millions would take gigabytes).
+pub const MAX_ROWS_PER_CYCLE: u128 = 2_000_000;
 /// Bounds of the market path's per-cycle log drift and volatility (a per-cycle move beyond these is not a
 /// market, and the walk would leave the floating-point range within a run).
 pub const MAX_DRIFT_PER_CYCLE: f64 = 0.1;
@@ -39,8 +42,47 @@ pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
     v.market();
     v.provider();
     v.phases();
+    v.rows();
     v.expectations();
     v.out
+}
+
+/// The most rows any cycle of the scenario can hold, and the first cycle reaching it: the provider's listed
+/// expiries times the ladder rows plus `Oversize` padding, `InvalidExpiries` rows, and `BadRows` and
+/// `StrayStrikes` rows per expiry, with every phase active at that cycle counted in full (an upper bound:
+/// a phase scoped to one expiry rule is counted for every expiry of its index).
+pub fn rows_per_cycle(s: &Scenario) -> (u128, u64) {
+    let p = &s.provider;
+    let listed = u128::from(p.weeks_listed) + u128::from(p.months_listed);
+    let ladder = 2 * (2 * u128::from(p.strikes_per_side) + 1);
+    // The most faults overlap at some phase's first cycle (or at cycle 1 with none).
+    let starts = std::iter::once(1).chain(s.phases.iter().map(|p| p.cycles.first));
+    starts
+        .map(|cycle| {
+            let rows = s
+                .indices
+                .iter()
+                .map(|index| {
+                    let (mut padding, mut invalid, mut per_expiry) = (0u128, 0u128, 0u128);
+                    let active = s.phases.iter().filter(|ph| {
+                        ph.cycles.contains(cycle)
+                            && ph.index.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(&index.symbol))
+                    });
+                    for fault in active.flat_map(|ph| &ph.faults) {
+                        match fault {
+                            Fault::Oversize(n) => padding += u128::from(*n),
+                            Fault::InvalidExpiries(n) => invalid += u128::from(*n),
+                            Fault::BadRows(n) | Fault::StrayStrikes(n) => per_expiry += 2 * u128::from(*n),
+                            _ => {}
+                        }
+                    }
+                    listed * (ladder + padding) + invalid + index.expiries.len() as u128 * per_expiry
+                })
+                .sum::<u128>();
+            (rows, cycle)
+        })
+        .max_by_key(|&(rows, cycle)| (rows, std::cmp::Reverse(cycle)))
+        .unwrap_or((0, 1))
 }
 
 struct Validator<'a> {
@@ -423,6 +465,23 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+        }
+    }
+
+    fn rows(&mut self) {
+        let (rows, cycle) = rows_per_cycle(self.s);
+        if rows > MAX_ROWS_PER_CYCLE {
+            self.bad(
+                "provider".into(),
+                "provider",
+                String::new(),
+                format!(
+                    "the universe is too large: about {rows} rows in cycle {cycle}, at most {MAX_ROWS_PER_CYCLE} rows \
+                     per cycle"
+                ),
+                "list fewer expiries or strikes (provider.weeks_listed, months_listed, strikes_per_side) or inject \
+                 fewer rows (Oversize, InvalidExpiries, BadRows, StrayStrikes)",
+            );
         }
     }
 
