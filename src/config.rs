@@ -286,7 +286,7 @@ fn parse_bool_strict(value: &str) -> Result<bool, String> {
     match value.trim() {
         "true" => Ok(true),
         "false" => Ok(false),
-        other => Err(format!("`{other}` is not a boolean: expected true or false")),
+        other => Err(format!("`{other}` is not a boolean")),
     }
 }
 

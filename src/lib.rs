@@ -188,8 +188,12 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
     let scenario = &loaded.scenario;
     let mut base = scenario.config.clone();
     base.parity = options.parity.unwrap_or(scenario.parity);
-    let (config, applied, warnings) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+    let (config, applied, mut warnings) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+    check_overrides(scenario, &config, &applied, &mut warnings)?;
     let seed = options.seed.unwrap_or(scenario.seed);
+    if options.cycles == Some(0) {
+        return Err(Error::Input("--cycles 0: a run has at least one cycle".into()));
+    }
     let cycles = options.cycles.unwrap_or(scenario.cycles.get());
     // Every cycle needs a date, with a century to spare for the expiries listed after it.
     let clock = world::SimClock::new(scenario.start, scenario.interval_s.get());
@@ -201,6 +205,51 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
         )));
     }
     Ok(Prepared { scenario: loaded.clone(), config, applied, warnings, seed, cycles })
+}
+
+/// What the environment and `--set` applied must still make sense for this scenario: a strike step names
+/// one of its indices (a `--set` naming another is an error, a variable a warning), and no baseline is
+/// above an expansion cap.
+fn check_overrides(
+    scenario: &Scenario,
+    config: &Config,
+    applied: &[Applied],
+    warnings: &mut Vec<String>,
+) -> Result<(), Error> {
+    let declared: Vec<&str> = scenario.indices.iter().map(|i| i.symbol.as_str()).collect();
+    for a in applied {
+        let Some(symbol) = a.key.strip_prefix("strike_step.") else { continue };
+        if declared.iter().any(|d| d.eq_ignore_ascii_case(symbol)) {
+            continue;
+        }
+        let what = format!(
+            "strike_step.{symbol} names no index of this scenario{}; its indices: {}",
+            suggest::did_you_mean(symbol, declared.iter().copied()),
+            declared.join(", ")
+        );
+        match &a.env {
+            Some(var) => warnings.push(format!("{var}: {what}")),
+            None => return Err(Error::Set(config::SetError(format!("--set {}={}: {what}", a.key, a.value)))),
+        }
+    }
+    for spec in &scenario.indices {
+        let baseline = spec.baseline.unwrap_or(spec.depth);
+        for (side, value, cap) in [("itm", baseline.itm, config.depth_max_itm), ("otm", baseline.otm, config.depth_max_otm)] {
+            if let Some(cap) = cap.filter(|cap| value > *cap) {
+                let source = applied.iter().rev().find(|a| a.key == format!("depth_max_{side}"));
+                let from = source.map_or("the scenario".to_string(), |a| match &a.env {
+                    Some(var) => format!("{var}={}", a.value),
+                    None => format!("--set {}={}", a.key, a.value),
+                });
+                return Err(Error::Input(format!(
+                    "{from}: the expansion cap depth_max_{side} = {cap} is below {}'s baseline {value}: \
+                     contraction could never reach the baseline; use a cap of at least {value}",
+                    spec.symbol
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Prepared {

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use g6sim::bench::artifact::{self, ArtifactWriter};
 use g6sim::bench::{aggregate, diff, verify};
-use g6sim::config::{Parity, g6_env};
+use g6sim::config::{Parity, env_overrides, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
 use g6sim::output::metrics::MetricsState;
@@ -11,9 +11,50 @@ use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotData;
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
-use g6sim::{Error, Run, RunOptions, prepare, run_scenario};
+use g6sim::{Error, Prepared, Run, RunOptions, prepare};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// Printing that never panics: once a reader goes away (`g6sim run ... | head -1`, a closed terminal), the
+/// stream stops quietly and the job goes on (a run still writes its files and exits with its verdict).
+mod say {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static OUT_CLOSED: AtomicBool = AtomicBool::new(false);
+    static ERR_CLOSED: AtomicBool = AtomicBool::new(false);
+
+    fn write(closed: &AtomicBool, mut stream: impl Write, args: std::fmt::Arguments) {
+        if !closed.load(Ordering::Relaxed) && stream.write_fmt(args).and_then(|()| stream.flush()).is_err() {
+            closed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn out(args: std::fmt::Arguments) {
+        write(&OUT_CLOSED, std::io::stdout().lock(), args);
+    }
+
+    pub fn err(args: std::fmt::Arguments) {
+        write(&ERR_CLOSED, std::io::stderr().lock(), args);
+    }
+}
+
+/// `print!` to standard output, quietly dropped once the reader is gone.
+macro_rules! out {
+    ($($arg:tt)*) => { say::out(format_args!($($arg)*)) };
+}
+
+/// `println!` to standard output, quietly dropped once the reader is gone.
+macro_rules! outln {
+    () => { say::out(format_args!("\n")) };
+    ($($arg:tt)*) => { say::out(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `eprintln!`, quietly dropped once standard error is gone.
+macro_rules! errln {
+    ($($arg:tt)*) => { say::err(format_args!("{}\n", format_args!($($arg)*))) };
+}
 
 /// Deterministic simulation of the G6 options-chain collector pipeline.
 #[derive(Parser)]
@@ -34,9 +75,18 @@ struct Overrides {
     /// Solve implied volatilities and compute Greeks (same as --set compute_greeks=true).
     #[arg(long)]
     greeks: bool,
+    /// Ignore every G6_* environment variable (use in CI, so a variable left in the runner's environment
+    /// cannot change a verdict).
+    #[arg(long)]
+    no_env: bool,
 }
 
 impl Overrides {
+    /// The `G6_*` variables to apply: none with `--no-env`.
+    fn env(&self) -> BTreeMap<String, String> {
+        if self.no_env { BTreeMap::new() } else { g6_env() }
+    }
+
     /// The `--set` pairs, with the shorthand flags last (they win).
     fn sets(&self) -> Vec<String> {
         let mut sets = self.sets.clone();
@@ -79,6 +129,9 @@ enum Command {
         /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
         #[arg(long)]
         plots: bool,
+        /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
+        #[arg(long)]
+        force: bool,
         /// Instead: run twice (entities spawned forward, then reversed), report the first difference, write
         /// nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
         #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "serve_metrics"])]
@@ -147,26 +200,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold, plots, canary } => {
-            let options = RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: g6_env() };
+        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold, plots, force, canary } => {
+            let options =
+                RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: overrides.env() };
             if canary {
                 return match g6sim::canary::check_file(&scenario, &options) {
                     Ok(report) => {
-                        println!("determinism: {report}");
+                        outln!("determinism: {report}");
                         ExitCode::from(u8::from(!report.verdict.identical()))
                     }
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        errln!("error: {e}");
                         ExitCode::from(2)
                     }
                 };
             }
-            run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots })
+            run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots, force })
         }
         Command::Bench { tool } => bench(tool),
         Command::Check { paths, overrides, plots } => {
-            let options =
-                RunOptions { parity: overrides.parity, sets: overrides.sets, env: g6_env(), ..RunOptions::default() };
+            let options = RunOptions {
+                parity: overrides.parity,
+                sets: overrides.sets(),
+                env: overrides.env(),
+                ..RunOptions::default()
+            };
             check(paths, plots, &options)
         }
     }
@@ -176,30 +234,51 @@ fn main() -> ExitCode {
 struct RunFlags {
     quiet: bool,
     plots: bool,
+    force: bool,
     serve_metrics: Option<String>,
     hold: bool,
 }
 
+/// Loads and prepares a scenario; the error as text.
+fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
+    let loaded = load_file(path).map_err(|e| e.to_string())?;
+    prepare(&loaded, options).map_err(|e| e.to_string())
+}
+
+/// Says, before anything runs, which `G6_*` variables change the configuration (they can change verdicts).
+fn print_env_overrides(env: &BTreeMap<String, String>) {
+    for (var, value, key) in env_overrides(env) {
+        errln!("note: environment {var}={value} sets {key} (--no-env ignores G6_* variables)");
+    }
+}
+
 fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags) -> ExitCode {
-    let prepared = match load_file(path).map_err(Error::Scenario).and_then(|l| prepare(&l, options)) {
+    print_env_overrides(&options.env);
+    let prepared = match load(path, options) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
     for w in &prepared.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
+    }
+    // The destination is checked before anything is simulated.
+    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
+    if let Err(e) = g6sim::output::claim_dir(&dir, flags.force) {
+        errln!("error: {e}");
+        return ExitCode::from(2);
     }
     let server = match flags.serve_metrics.as_deref().map(MetricsServer::start).transpose() {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("error: cannot serve metrics on {}: {e}", flags.serve_metrics.unwrap_or_default());
+            errln!("error: cannot serve metrics on {}: {e}", flags.serve_metrics.unwrap_or_default());
             return ExitCode::from(2);
         }
     };
     if let Some(s) = &server {
-        println!("serving metrics at http://{}/metrics", s.addr());
+        outln!("serving metrics at http://{}/metrics", s.addr());
     }
     let mut metrics = MetricsState::new(prepared.config.parity.is_g6());
     let mut artifacts = ArtifactWriter::from_config(&prepared.config);
@@ -213,14 +292,14 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             // As in the reference, a failed artifact never stops the collector: warn and go on.
             match writer.write_cycle(view) {
                 Ok(_) => written += 1,
-                Err(e) => eprintln!("warning: cycle {}: benchmark artifact not written: {e}", view.summary.cycle),
+                Err(e) => errln!("warning: cycle {}: benchmark artifact not written: {e}", view.summary.cycle),
             }
         }
     });
     let run = match run {
         Ok(run) => run,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -228,28 +307,27 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         print_table(&run);
     }
     print_summary(&run);
-    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&run.prepared.scenario.scenario.name)));
     match g6sim::output::write_run(&run, &dir) {
-        Ok(files) => println!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
+        Ok(files) => outln!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
         Err(e) => {
-            eprintln!("error: {}: {}", dir.display(), Error::Output(e));
+            errln!("error: {}: {}", dir.display(), Error::Output(e));
             return ExitCode::from(2);
         }
     }
     if flags.plots {
         match PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
-            Ok(files) => println!("drew {} charts in {}", files.len(), dir.join("plots").display()),
+            Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
             Err(e) => {
-                eprintln!("error: cannot draw the charts: {e}");
+                errln!("error: cannot draw the charts: {e}");
                 return ExitCode::from(2);
             }
         }
     }
     if let Some(dir) = &run.prepared.config.benchmark_dump {
-        println!("wrote {written} benchmark artifact(s) to {dir}");
+        outln!("wrote {written} benchmark artifact(s) to {dir}");
     }
     if let (Some(server), true) = (&server, flags.hold) {
-        println!("holding: serving http://{}/metrics until interrupted (Ctrl-C)", server.addr());
+        outln!("holding: serving http://{}/metrics until interrupted (Ctrl-C)", server.addr());
         let _ = std::io::Write::flush(&mut std::io::stdout());
         loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
@@ -266,7 +344,7 @@ fn dir_name(name: &str) -> String {
 }
 
 fn print_table(run: &Run) {
-    println!(
+    outln!(
         "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
         "cycle", "time", "index", "status", "depth"
     );
@@ -285,7 +363,7 @@ fn print_table(run: &Run) {
                 .collect();
             let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
             let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
-            println!(
+            outln!(
                 "{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}",
                 i.index,
                 i.status.as_str(),
@@ -294,7 +372,7 @@ fn print_table(run: &Run) {
         }
         for e in run.result.events.iter().filter(|e| e.cycle == c.cycle) {
             match &e.event {
-                Event::StrikeDepthAdjustment(a) => println!(
+                Event::StrikeDepthAdjustment(a) => outln!(
                     "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
                     "",
                     a.index,
@@ -305,7 +383,7 @@ fn print_table(run: &Run) {
                     a.new_otm,
                     a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
                 ),
-                Event::PrefilterClamp(p) => println!(
+                Event::PrefilterClamp(p) => outln!(
                     "{:>17}-> {} {} clamp kept {} of {} ({})",
                     "", p.index, p.rule, p.kept, p.original, p.strategy
                 ),
@@ -324,27 +402,27 @@ fn print_summary(run: &Run) {
         reasons.merge(&c.partial_reason_totals);
     }
     let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
-    println!();
-    println!(
+    outln!();
+    outln!(
         "scenario {} ({} cycles, seed {}, parity {:?})",
         s.name, run.prepared.cycles, run.prepared.seed, run.prepared.config.parity
     );
-    println!(
+    outln!(
         "  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH",
         totals.ok, totals.partial, totals.empty, totals.synth
     );
-    println!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
-    println!(
+    outln!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
+    outln!(
         "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",
         count("strike_depth_adjustment"),
         count("prefilter_clamp"),
         count("zero_data")
     );
     let passed = run.outcomes.iter().filter(|o| o.passed).count();
-    println!("  expectations: {passed}/{} passed", run.outcomes.len());
+    outln!("  expectations: {passed}/{} passed", run.outcomes.len());
     for o in run.outcomes.iter().filter(|o| !o.passed) {
         let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
-        println!("  FAIL{at} expected {}; {}", o.expectation, o.detail);
+        outln!("  FAIL{at} expected {}; {}", o.expectation, o.detail);
     }
 }
 
@@ -374,11 +452,11 @@ fn plot(run_dir: &Path) -> ExitCode {
     let out = run_dir.join("plots");
     match g6sim::plot::load_dir(run_dir).and_then(|data| g6sim::plot::render(&data, &out)) {
         Ok(files) => {
-            println!("drew {} charts in {}", files.len(), out.display());
+            outln!("drew {} charts in {}", files.len(), out.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: {e}\n  hint: pass a directory written by `g6sim run` (cycles.jsonl, events.jsonl, manifest.json)"
             );
             ExitCode::from(2)
@@ -387,19 +465,20 @@ fn plot(run_dir: &Path) -> ExitCode {
 }
 
 fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> ExitCode {
+    print_env_overrides(&options.env);
     let files = scenario_files(paths);
     if files.is_empty() {
-        eprintln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
+        errln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
         return ExitCode::from(2);
     }
     let (mut failed, mut broken) = (0, 0);
-    println!("{:<6} {:<40} {:>6}  expectations", "result", "scenario", "cycles");
+    outln!("{:<6} {:<40} {:>6}  expectations", "result", "scenario", "cycles");
     for file in &files {
-        match load_file(file).map_err(Error::Scenario).and_then(|l| run_scenario(&l, options)) {
+        match load(file, options).and_then(|p| p.run(|_| {}).map_err(|e| e.to_string())) {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
                 let verdict = if run.passed() { "PASS" } else { "FAIL" };
-                println!(
+                outln!(
                     "{verdict:<6} {:<40} {:>6}  {passed}/{}",
                     file.display(),
                     run.prepared.cycles,
@@ -407,25 +486,25 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> E
                 );
                 for o in run.outcomes.iter().filter(|o| !o.passed) {
                     let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
-                    println!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
+                    outln!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
                 }
                 failed += usize::from(!run.passed());
                 if let Some(dir) = &plots {
                     let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
                     if let Err(e) = PlotData::from_run(&run).and_then(|d| g6sim::plot::render(&d, &target)) {
-                        eprintln!("error: {}: cannot draw the charts: {e}", target.display());
+                        errln!("error: {}: cannot draw the charts: {e}", target.display());
                         broken += 1;
                     }
                 }
             }
             Err(e) => {
-                println!("{:<6} {:<40}", "ERROR", file.display());
-                eprintln!("error: {e}");
+                outln!("{:<6} {:<40}", "ERROR", file.display());
+                errln!("error: {e}");
                 broken += 1;
             }
         }
     }
-    println!(
+    outln!(
         "{} scenarios: {} passed, {} failed, {} could not be loaded",
         files.len(),
         files.len() - failed - broken,
@@ -447,7 +526,7 @@ fn bench(tool: BenchTool) -> ExitCode {
         BenchTool::Verify { dir } => {
             let (lines, code) = verify::verify_dir(&dir);
             for line in lines {
-                println!("{line}");
+                outln!("{line}");
             }
             ExitCode::from(code)
         }
@@ -455,7 +534,7 @@ fn bench(tool: BenchTool) -> ExitCode {
             let table = match aggregate::table(&dir, include_index_breakdown) {
                 Ok(t) => t,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    errln!("error: {e}");
                     return ExitCode::from(2);
                 }
             };
@@ -468,12 +547,12 @@ fn bench(tool: BenchTool) -> ExitCode {
             }
             for (path, bytes) in writes {
                 if let Err(e) = g6sim::output::write_atomic(&path, &bytes) {
-                    eprintln!("error: cannot write {}: {e}", path.display());
+                    errln!("error: cannot write {}: {e}", path.display());
                     return ExitCode::from(2);
                 }
             }
-            print!("{}", aggregate::stats_text(&stats));
-            println!("wrote {} ({} artifacts)", out.display(), table.rows.len());
+            out!("{}", aggregate::stats_text(&stats));
+            outln!("wrote {} ({} artifacts)", out.display(), table.rows.len());
             ExitCode::SUCCESS
         }
     }
@@ -490,7 +569,7 @@ fn diff_pairs(old: &Path, new: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String>
                 return Err("a directory holds no benchmark_cycle_*.json[.gz] artifacts".into());
             }
             if a.len() != b.len() {
-                eprintln!(
+                errln!(
                     "note: {} has {} artifacts, {} has {}: comparing the first {}",
                     old.display(),
                     a.len(),
@@ -506,14 +585,14 @@ fn diff_pairs(old: &Path, new: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String>
 }
 
 fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field: &str) -> ExitCode {
-    if !(field == "duration_s" || field == "options_total" || field.starts_with("phase.")) {
-        eprintln!("error: --field {field}: expected duration_s, options_total or phase.<name>");
+    if let Some(pct) = fail_over.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+        errln!("error: --fail-over {pct}: expected a percentage >= 0 (5 means 5%)");
         return ExitCode::from(2);
     }
     let pairs = match diff_pairs(old, new) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -524,10 +603,16 @@ fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field:
                 reports.push(diff::compare(&a.display().to_string(), &va, &b.display().to_string(), &vb))
             }
             (Err(e), _) | (_, Err(e)) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return ExitCode::from(2);
             }
         }
+    }
+    if fail_over.is_some()
+        && let Err(e) = diff::check_field(field, &reports)
+    {
+        errln!("error: {e}");
+        return ExitCode::from(2);
     }
     if json {
         let value = if reports.len() == 1 {
@@ -535,16 +620,16 @@ fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field:
         } else {
             serde_json::to_string_pretty(&reports)
         };
-        println!("{}", value.unwrap_or_default());
+        outln!("{}", value.unwrap_or_default());
     } else {
         let texts: Vec<String> = reports.iter().map(diff::Report::text).collect();
-        print!("{}", texts.join("\n"));
+        out!("{}", texts.join("\n"));
     }
     let mut code = ExitCode::SUCCESS;
     if let Some(limit) = fail_over {
         for r in &reports {
             if let Some(change) = r.regression(field).filter(|c| *c > limit) {
-                eprintln!("REGRESSION: {field} worse by {change:.1}% (> {limit}%): {} -> {}", r.old, r.new);
+                errln!("REGRESSION: {field} worse by {change:.1}% (> {limit}%): {} -> {}", r.old, r.new);
                 code = ExitCode::from(1);
             }
         }

@@ -215,6 +215,30 @@ impl Report {
     }
 }
 
+/// The fields `--fail-over` can watch in these reports: `duration_s`, `options_total` and `phase.<name>` for
+/// every phase the artifacts carry.
+pub fn fields(reports: &[Report]) -> Vec<String> {
+    let mut phases: Vec<String> =
+        reports.iter().flat_map(|r| r.phase_times.iter().map(|p| format!("phase.{}", p.name))).collect();
+    phases.sort();
+    phases.dedup();
+    ["duration_s".to_string(), "options_total".to_string()].into_iter().chain(phases).collect()
+}
+
+/// `Ok` when `field` is one of [`fields`], else what the valid choices are (a gate on a field that does not
+/// exist could never fire).
+pub fn check_field(field: &str, reports: &[Report]) -> Result<(), String> {
+    let known = fields(reports);
+    if known.iter().any(|f| f == field) {
+        return Ok(());
+    }
+    Err(format!(
+        "--field {field}: not a field of these artifacts{}; choose one of: {}",
+        crate::suggest::did_you_mean(field, known.iter().map(String::as_str)),
+        known.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

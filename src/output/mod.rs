@@ -121,22 +121,112 @@ pub fn metrics_prom(run: &Run) -> Vec<u8> {
     metrics::render_run(&run.result.cycles, &run.result.events, run.prepared.config.parity.is_g6()).into_bytes()
 }
 
-/// Writes `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into `dir` (created if needed).
+/// The files a run writes into its directory, in writing order (the manifest last: it marks a whole run).
+pub const RUN_FILES: [&str; 4] = ["events.jsonl", "cycles.jsonl", "metrics.prom", "manifest.json"];
+/// The folder of a run's charts.
+pub const PLOTS_DIR: &str = "plots";
+
+/// Writes `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into `dir` (created if needed),
+/// after removing what an earlier run left there that this one does not replace ([`remove_stale`]).
 pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let files = [
-        ("events.jsonl", events_jsonl(run)),
-        ("cycles.jsonl", cycles_jsonl(run)),
-        ("metrics.prom", metrics_prom(run)),
-        ("manifest.json", manifest_json(run)),
-    ];
+    remove_stale(dir)?;
+    let files = [events_jsonl(run), cycles_jsonl(run), metrics_prom(run), manifest_json(run)];
     let mut written = Vec::new();
-    for (name, bytes) in files {
+    for (name, bytes) in RUN_FILES.into_iter().zip(files) {
         let path = dir.join(name);
         write_atomic(&path, &bytes)?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Whether a directory entry's name is one g6sim writes into a run directory: the run files, the charts'
+/// folder, or the hidden temporary of an interrupted atomic write of a run file.
+fn is_run_entry(name: &str) -> bool {
+    RUN_FILES.contains(&name)
+        || name == PLOTS_DIR
+        || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| RUN_FILES.contains(&f))
+}
+
+/// Whether `dir` holds a g6sim run: its `manifest.json` names a g6sim version, or every entry is one g6sim
+/// writes (a run killed before its manifest).
+pub fn is_run_dir(dir: &Path) -> bool {
+    let manifest = std::fs::read(dir.join("manifest.json")).ok();
+    let by_manifest = manifest
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .is_some_and(|v| v.get("g6sim_version").is_some());
+    by_manifest
+        || std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).all(|e| e.file_name().to_str().is_some_and(is_run_entry))
+        })
+}
+
+/// Why a run cannot write into its output directory.
+#[derive(Debug)]
+pub struct DirError {
+    pub dir: PathBuf,
+    pub message: String,
+    pub hint: String,
+}
+
+impl std::fmt::Display for DirError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}\n  hint: {}", self.dir.display(), self.message, self.hint)
+    }
+}
+
+impl std::error::Error for DirError {}
+
+/// Checks, before anything is simulated, that `dir` can take a run's outputs: creates it when missing, and
+/// refuses a path that is a file, a directory it cannot write, and a non-empty directory that holds no g6sim
+/// run (unless `force`: then g6sim's own files are replaced and nothing else is touched).
+pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
+    let fail = |message: String, hint: &str| DirError { dir: dir.to_path_buf(), message, hint: hint.to_string() };
+    if dir.exists() && !dir.is_dir() {
+        return Err(fail("is a file, not a directory".into(), "choose another --out, or remove the file"));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| fail(format!("cannot create the output directory: {e}"), "choose another --out"))?;
+    let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if !empty && !force && !is_run_dir(dir) {
+        return Err(fail(
+            "is not empty and holds no g6sim run (no g6sim manifest.json): g6sim would mix its files with others"
+                .into(),
+            "choose an empty or new --out, or pass --force to write g6sim's files into it anyway",
+        ));
+    }
+    let probe = dir.join(format!(".g6sim-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| fail(format!("cannot write into the output directory: {e}"), "check its permissions"))
+}
+
+/// Removes what an earlier run wrote into `dir` that this run may not replace: the charts in `plots/` (and
+/// the folder, when that leaves it empty), and temporaries an interrupted write left. Other files stay.
+pub fn remove_stale(dir: &Path) -> io::Result<()> {
+    let plots = dir.join(PLOTS_DIR);
+    if plots.is_dir() {
+        for entry in std::fs::read_dir(&plots)?.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let name = name.to_str().unwrap_or_default();
+            let chart = name
+                .rsplit_once('.')
+                .is_some_and(|(stem, ext)| crate::plot::CHARTS.contains(&stem) && (ext == "png" || ext == "svg"));
+            if chart {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        let _ = std::fs::remove_dir(&plots);
+    }
+    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let name = name.to_str().unwrap_or_default();
+        if name.starts_with('.') && is_run_entry(name) {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -63,6 +63,9 @@ macro_rules! chart {
     };
 }
 
+/// The charts of a run, by file stem (each written as `.svg` and `.png`).
+pub const CHARTS: [&str; 4] = ["depth", "coverage", "status", "clamp"];
+
 /// Writes every chart as `DIR/<name>.svg` and `DIR/<name>.png`; returns the files written.
 pub fn render(data: &PlotData, dir: &Path) -> DrawResult<Vec<PathBuf>> {
     register_font();
@@ -74,6 +77,7 @@ pub fn render(data: &PlotData, dir: &Path) -> DrawResult<Vec<PathBuf>> {
         chart!("status", 2 * PANEL_HEIGHT + 40, draw_status),
         chart!("clamp", PANEL_HEIGHT + 60, draw_clamp),
     ];
+    debug_assert_eq!(charts.each_ref().map(|c| c.stem), CHARTS, "CHARTS lists the charts drawn");
     let mut written = Vec::new();
     for c in charts {
         let mut svg = String::new();
