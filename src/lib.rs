@@ -234,7 +234,9 @@ fn check_overrides(
     }
     for spec in &scenario.indices {
         let baseline = spec.baseline.unwrap_or(spec.depth);
-        for (side, value, cap) in [("itm", baseline.itm, config.depth_max_itm), ("otm", baseline.otm, config.depth_max_otm)] {
+        for (side, value, cap) in
+            [("itm", baseline.itm, config.depth_max_itm), ("otm", baseline.otm, config.depth_max_otm)]
+        {
             if let Some(cap) = cap.filter(|cap| value > *cap) {
                 let source = applied.iter().rev().find(|a| a.key == format!("depth_max_{side}"));
                 let from = source.map_or("the scenario".to_string(), |a| match &a.env {

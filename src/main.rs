@@ -346,7 +346,11 @@ fn dir_name(name: &str) -> String {
 fn print_table(run: &Run) {
     outln!(
         "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
-        "cycle", "time", "index", "status", "depth"
+        "cycle",
+        "time",
+        "index",
+        "status",
+        "depth"
     );
     for c in &run.result.cycles {
         let time = c.time.get(11..19).unwrap_or(&c.time);
@@ -385,7 +389,12 @@ fn print_table(run: &Run) {
                 ),
                 Event::PrefilterClamp(p) => outln!(
                     "{:>17}-> {} {} clamp kept {} of {} ({})",
-                    "", p.index, p.rule, p.kept, p.original, p.strategy
+                    "",
+                    p.index,
+                    p.rule,
+                    p.kept,
+                    p.original,
+                    p.strategy
                 ),
                 _ => {}
             }
@@ -405,12 +414,12 @@ fn print_summary(run: &Run) {
     outln!();
     outln!(
         "scenario {} ({} cycles, seed {}, parity {:?})",
-        s.name, run.prepared.cycles, run.prepared.seed, run.prepared.config.parity
+        s.name,
+        run.prepared.cycles,
+        run.prepared.seed,
+        run.prepared.config.parity
     );
-    outln!(
-        "  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH",
-        totals.ok, totals.partial, totals.empty, totals.synth
-    );
+    outln!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", totals.ok, totals.partial, totals.empty, totals.synth);
     outln!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
     outln!(
         "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",

@@ -17,7 +17,8 @@ fn text(b: &[u8]) -> String {
 fn dump(dir: &Path, scenario: &str, sets: &[&str]) -> PathBuf {
     let artifacts = dir.join("artifacts");
     let dump = format!("benchmark_dump={}", artifacts.display());
-    let mut args = vec!["run", scenario, "-q", "--out", dir.to_str().unwrap(), "--set", &dump];
+    let out_dir = dir.join("out");
+    let mut args = vec!["run", scenario, "-q", "--out", out_dir.to_str().unwrap(), "--set", &dump];
     for s in sets {
         args.extend(["--set", s]);
     }
@@ -297,6 +298,23 @@ Per-Index:
     assert_eq!(code("phase.fetch_instruments", "20"), Some(1));
     assert_eq!(code("phase.fetch_instruments", "30"), Some(0));
     assert_eq!(code("bogus", "30"), Some(2));
+    assert_eq!(code("phase.nosuch", "5"), Some(2), "a gate on a phase the artifacts lack could never fire");
+    assert_eq!(code("duration_s", "-5"), Some(2));
+    let out = g6sim(&[
+        "bench",
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--fail-over",
+        "5",
+        "--field",
+        "phase.fetch_instrument",
+    ]);
+    assert!(
+        text(&out.stderr).contains("not a field of these artifacts (did you mean `phase.fetch_instruments`?); choose one of: duration_s, options_total, phase."),
+        "{}",
+        text(&out.stderr)
+    );
     // Directories are matched by cycle order.
     let (a, b) = (dir.join("a"), dir.join("b"));
     for (d, src) in [(&a, &old), (&b, &new)] {

@@ -101,6 +101,7 @@ fn a_failed_expectation_exits_one_and_says_what_and_where() {
 fn overrides_reach_the_run_with_scenario_env_set_precedence() {
     let dir = temp_dir("cli-overrides");
     let scenario = plain_scenario(&dir);
+    let dir = dir.join("out");
     let out = g6sim(
         &[
             "run",
@@ -138,6 +139,7 @@ fn overrides_reach_the_run_with_scenario_env_set_precedence() {
 fn an_unparsable_environment_value_warns_and_keeps_the_default() {
     let dir = temp_dir("cli-env-warn");
     let scenario = plain_scenario(&dir);
+    let dir = dir.join("out");
     let out = g6sim(&["run", &scenario, "-q", "--out", dir.to_str().unwrap()], &[("G6_STRIKE_COVERAGE_OK", "1.5")]);
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stderr).contains("warning: ignoring G6_STRIKE_COVERAGE_OK=\"1.5\""), "{}", text(&out.stderr));
@@ -209,6 +211,7 @@ fn serve_metrics_without_hold_exits_and_a_bad_address_is_bad_input() {
 fn greeks_flag_adds_iv_and_greeks_to_the_per_expiry_output() {
     let dir = temp_dir("cli-greeks");
     let scenario = plain_scenario(&dir);
+    let dir = dir.join("out");
     let out = g6sim(&["run", &scenario, "-q", "--greeks", "--cycles", "1", "--out", dir.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let line = std::fs::read_to_string(dir.join("cycles.jsonl")).unwrap();
@@ -247,4 +250,128 @@ fn check_determinism_runs_twice_prints_one_line_and_writes_nothing() {
     assert!(text(&missing.stderr).starts_with("error: "), "{}", text(&missing.stderr));
     let both = g6sim(&["run", "scenarios/healthy_baseline.ron", "--check-determinism", "--out", "x"], &[]);
     assert_eq!(both.status.code(), Some(2), "--out conflicts: the check writes nothing");
+}
+
+#[test]
+fn environment_overrides_are_announced_first_and_no_env_ignores_them() {
+    let env = [("G6_CONTRACT_OK_CYCLES", "2")];
+    let out = g6sim(&["check"], &env);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "the variable changes verdicts: {}", text(&out.stdout));
+    assert!(
+        stderr.starts_with(
+            "note: environment G6_CONTRACT_OK_CYCLES=2 sets contract_ok_cycles (--no-env ignores G6_* variables)\n"
+        ),
+        "{stderr}"
+    );
+    let out = g6sim(&["check", "--no-env"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(!text(&out.stderr).contains("G6_CONTRACT_OK_CYCLES"), "{}", text(&out.stderr));
+    let dir = temp_dir("cli-no-env");
+    let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--out", dir.to_str().unwrap(), "-q"], &env);
+    assert!(text(&out.stderr).starts_with("note: environment G6_CONTRACT_OK_CYCLES=2"), "{}", text(&out.stderr));
+    let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--out", dir.to_str().unwrap(), "-q", "--no-env"], &env);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(manifest(&dir)["config"]["contract_ok_cycles"], 5, "the variable was ignored");
+    assert_eq!(manifest(&dir)["applied"], serde_json::json!([]));
+}
+
+#[test]
+fn overrides_that_could_never_be_meant_are_bad_input_naming_the_choices() {
+    let dir = temp_dir("cli-bad-overrides");
+    let out_dir = dir.join("out");
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--set", "strike_step.NIFY=75"],
+            "--set strike_step.NIFY=75: strike_step.NIFY names no index of this scenario (did you mean `NIFTY`?); its indices: NIFTY, BANKNIFTY",
+        ),
+        (
+            &["--set", "adaptive_expansion=yes"],
+            "--set adaptive_expansion=yes: `yes` is not a boolean (adaptive_expansion takes true or false)",
+        ),
+        (&["--set", "contract_step=0"], "--set contract_step=0: 0 is out of range: expected a whole number >= 1"),
+        (&["--set", "contract_ok_cycle=3"], "unknown key (did you mean `contract_ok_cycles`?)"),
+        (
+            &["--set", "depth_max_itm=4"],
+            "--set depth_max_itm=4: the expansion cap depth_max_itm = 4 is below NIFTY's baseline 10",
+        ),
+        (&["--cycles", "0"], "--cycles 0: a run has at least one cycle"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["run", "scenarios/healthy_baseline.ron", "--out", out_dir.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let out = g6sim(&args, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {stderr}");
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+        assert!(!out_dir.exists(), "{extra:?}: nothing simulated, nothing written");
+    }
+    let out = g6sim(&["check", "--set", "strike_step.NIFY=75", "scenarios/healthy_baseline.ron"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    // A variable naming an absent index warns (the reference reads it regardless) and the run goes on.
+    let out = g6sim(
+        &["run", "scenarios/healthy_baseline.ron", "--out", out_dir.to_str().unwrap(), "-q"],
+        &[("G6_STRIKE_STEP_FOO", "25")],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("warning: G6_STRIKE_STEP_FOO: strike_step.FOO names no index"));
+}
+
+#[test]
+fn the_output_directory_is_checked_before_simulating_and_owned_by_the_run() {
+    let dir = temp_dir("cli-out-dir");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/healthy_baseline.ron", "--out", out.to_str().unwrap(), "-q"];
+        args.extend_from_slice(extra);
+        g6sim(&args, &[])
+    };
+    let out = run(&file, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("a-file: is a file, not a directory"), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty(), "refused before simulating: {}", text(&out.stdout));
+    // A non-empty directory that is not a g6sim run is refused, then written with --force (others kept).
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine").unwrap();
+    let out = run(&foreign, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("holds no g6sim run") && text(&out.stderr).contains("--force"));
+    assert!(text(&out.stdout).is_empty());
+    assert_eq!(run(&foreign, &["--force"]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "mine");
+    assert!(foreign.join("manifest.json").is_file());
+    // A second run into a run directory replaces it: no charts of the first run are left behind.
+    let owned = dir.join("owned");
+    assert_eq!(run(&owned, &["--plots"]).status.code(), Some(0));
+    assert!(owned.join("plots/depth.svg").is_file());
+    std::fs::write(owned.join(".events.jsonl.tmp-1"), "half").unwrap();
+    assert_eq!(run(&owned, &[]).status.code(), Some(0), "a g6sim run directory is reused without --force");
+    let mut left: Vec<String> =
+        std::fs::read_dir(&owned).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    left.sort();
+    assert_eq!(left, ["cycles.jsonl", "events.jsonl", "manifest.json", "metrics.prom"]);
+}
+
+#[test]
+fn a_closed_pipe_stops_the_printing_not_the_run() {
+    use std::io::{BufRead, BufReader};
+    let dir = temp_dir("cli-pipe");
+    let mut child = Command::new(bin())
+        .args(["run", "scenarios/strike_dropout_recovery.ron", "--out", dir.to_str().unwrap()])
+        .current_dir(root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, as `| head -1` does, then close the pipe.
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("cycle"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert!(dir.join("manifest.json").is_file(), "the run still wrote its outputs");
 }

@@ -119,8 +119,11 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let mut found: Vec<ScenarioError> = problems(&scenario)
         .into_iter()
         .map(|bad| {
-            let (line, col) =
-                if bad.literal.is_empty() { locate(text, &bad.key, ":") } else { locate(text, &bad.key, &bad.literal) };
+            let (line, col) = if bad.literal.is_empty() {
+                locate_key(text, &bad.key).or_else(|| locate_key(text, "phases")).unwrap_or((1, 1))
+            } else {
+                locate(text, &bad.key, &bad.literal)
+            };
             ScenarioError {
                 file: file.to_string(),
                 line,
@@ -231,6 +234,17 @@ fn locate(text: &str, key: &str, literal: &str) -> (usize, usize) {
         }
     }
     fallback.map_or((1, 1), |pos| line_col(text, pos))
+}
+
+/// Where the field `key:` first stands in the text.
+fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    text.match_indices(key)
+        .find(|(pos, _)| {
+            let after = text[pos + key.len()..].trim_start();
+            let word_start = !text[..*pos].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+            word_start && after.starts_with(':')
+        })
+        .map(|(pos, _)| line_col(text, pos))
 }
 
 fn line_col(text: &str, byte: usize) -> (usize, usize) {
