@@ -215,3 +215,22 @@ fn expansion_never_cuts_a_side_by_default() {
     assert_eq!((d(&default).itm, d(&default).otm), (12, 14));
     assert_eq!((d(&parity).itm, d(&parity).otm), (8, 14), "the reference writes both sides, cutting ITM to its cap");
 }
+
+#[test]
+fn an_unknown_symbol_needs_a_declared_registry_entry() {
+    let text = r#"Scenario(
+        name: "custom", start: "2025-10-06T09:15:00+05:30", cycles: 2,
+        indices: [(symbol: "BANKNIFY", expiries: ["this_week"] REGISTRY)],
+    )"#;
+    let e = g6sim::scenario::parse("custom.ron", &text.replace("REGISTRY", "")).unwrap_err();
+    assert!(e.message.contains("index `BANKNIFY` is not in the registry (did you mean `BANKNIFTY`?)"), "{e}");
+    assert!(e.hint.contains("registry: (step:"), "{e}");
+    // Declared, it runs in both modes on its own numbers.
+    let declared =
+        text.replace("REGISTRY", ", registry: (step: 25.0, lot_size: 40, synthetic_atm: 18000.0, weekly_dow: 1)");
+    let (default, parity) = both(&declared);
+    for run in [&default, &parity] {
+        let i = run.result.cycles[0].index("BANKNIFY").unwrap();
+        assert_eq!((i.step, i.price), (25.0, 18000.0), "{i:?}");
+    }
+}
