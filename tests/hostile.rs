@@ -233,3 +233,88 @@ fn ten_thousand_cycles_grow_by_their_logs_only() {
     assert!(run.passed());
     assert!(per_cycle <= 8 << 10, "{per_cycle} bytes per cycle");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// 100 indices
+// ---------------------------------------------------------------------------------------------------
+
+/// 100 declared indices (not in name order) with one expiry each: every index is reported every cycle, in
+/// declaration order, and OK.
+#[test]
+fn a_hundred_declared_indices_are_reported_in_declaration_order() {
+    let symbols: Vec<String> = (0..100).map(|i| format!("IDX{:03}", (i * 37) % 100)).collect();
+    let indices: Vec<String> = symbols
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let atm = 10_000 + 100 * i;
+            format!(
+                r#"(symbol: "{s}", expiries: ["this_week"], registry: (step: 50.0, lot_size: 25, synthetic_atm: {atm}.0))"#
+            )
+        })
+        .collect();
+    let text = text(3, &indices.join(", "), "market: (volatility_per_cycle: 0.001),");
+    let run = run_text(&text, &RunOptions::default());
+    assert_eq!(run.result.cycles.len(), 3);
+    for c in &run.result.cycles {
+        let reported: Vec<&str> = c.indices.iter().map(|i| i.index.as_str()).collect();
+        assert_eq!(reported, symbols, "cycle {}", c.cycle);
+        for (i, index) in c.indices.iter().enumerate() {
+            assert_eq!(index.status, ExpiryStatus::Ok, "cycle {} {}", c.cycle, index.index);
+            assert_eq!(index.expiries.len(), 1);
+            if c.cycle == 1 {
+                assert_eq!(index.price, 10_000.0 + 100.0 * i as f64, "{} starts at its synthetic ATM", index.index);
+            }
+        }
+        assert_eq!(c.expiry_status_totals.ok, 100);
+    }
+    let summaries = run.result.events.iter().filter(|e| e.event.name() == "adaptive_summary").count();
+    assert_eq!(summaries, 300, "one adaptive_summary per index per cycle");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Empty lists
+// ---------------------------------------------------------------------------------------------------
+
+#[test]
+fn no_index_and_no_expiry_are_clear_load_errors() {
+    let e = refused_at(&text(3, "", ""), "indices");
+    assert!(e.message.contains("no index"), "{e}");
+    let e = refused_at(&text(3, r#"(symbol: "NIFTY", expiries: [])"#, ""), "indices[0].expiries");
+    assert!(e.message.contains("no expiry rule"), "{e}");
+}
+
+/// `phases: []`, `faults: []`, `levels: []` and `expectations: []` run exactly as the scenario without them.
+#[test]
+fn empty_phases_faults_levels_and_expectations_change_nothing() {
+    let plain = run_text(&text(8, NIFTY, "market: (volatility_per_cycle: 0.002),"), &RunOptions::default());
+    assert!(plain.outcomes.is_empty() && plain.passed());
+    for rest in [
+        "phases: [],",
+        r#"phases: [(name: "nothing", cycles: (2, 5), faults: [])],"#,
+        "expectations: [],",
+        "phases: [], expectations: [],",
+    ] {
+        let run = run_text(
+            &text(8, NIFTY, &format!("market: (volatility_per_cycle: 0.002), {rest}")),
+            &RunOptions::default(),
+        );
+        assert_eq!(run.result, plain.result, "{rest}");
+        assert!(run.outcomes.is_empty() && run.passed(), "{rest}: no expectation passes vacuously");
+    }
+    let run = run_text(&text(8, NIFTY, "market: (volatility_per_cycle: 0.002, levels: []),"), &RunOptions::default());
+    assert_eq!(run.result, plain.result, "levels: []");
+}
+
+/// `g6sim check` on a scenario with no expectation: it passes (vacuously), exit 0.
+#[test]
+fn check_passes_a_scenario_without_expectations() {
+    let dir = crate::common::temp_dir("hostile-check");
+    let file = dir.join("vacuous.ron");
+    std::fs::write(&file, text(3, NIFTY, "expectations: [],")).unwrap();
+    let out = std::process::Command::new(crate::common::bin()).arg("check").arg(&file).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    eprintln!("hostile: g6sim check, no expectation: exit {:?}\n{stdout}{stderr}", out.status.code());
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("PASS") && stdout.contains("0/0"), "{stdout}");
+}
