@@ -70,7 +70,7 @@ fn no_non_finite(result: &RunResult) {
 }
 
 /// Keys of the cycle summary and events whose value is optional (`null` when absent).
-const OPTIONAL: [&str; 13] = [
+const OPTIONAL: [&str; 20] = [
     "expiry_date",
     "status",
     "partial_reason",
@@ -84,6 +84,13 @@ const OPTIONAL: [&str; 13] = [
     "rule",
     "threshold",
     "iv",
+    "greeks",
+    "atm_call",
+    "atm_put",
+    "prefilter_clamp",
+    "last_price",
+    "oi",
+    "volume",
 ];
 
 #[track_caller]
@@ -317,4 +324,172 @@ fn check_passes_a_scenario_without_expectations() {
     eprintln!("hostile: g6sim check, no expectation: exit {:?}\n{stdout}{stderr}", out.status.code());
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("PASS") && stdout.contains("0/0"), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// NaN, inf, negative and zero in the market path
+// ---------------------------------------------------------------------------------------------------
+
+/// A NIFTY scenario with `index` spliced into its index entry and `market` into `market: (..)`, Greeks on.
+fn market_text(index: &str, market: &str, cycles: u64) -> String {
+    text(
+        cycles,
+        &format!(r#"(symbol: "NIFTY", expiries: ["this_week", "next_month"], {index})"#),
+        &format!("config: (compute_greeks: true), market: ({market}), provider: (weeks_listed: 2, months_listed: 2),"),
+    )
+}
+
+const NON_FINITE: [&str; 3] = ["NaN", "inf", "-inf"];
+
+/// (where the value goes: `index` or `market`, the field, the path of the error).
+const FIELDS: [(&str, &str, &str); 12] = [
+    ("market", "drift_per_cycle", "market.drift_per_cycle"),
+    ("market", "volatility_per_cycle", "market.volatility_per_cycle"),
+    ("market", "implied_vol", "market.implied_vol"),
+    ("market", "skew", "market.skew"),
+    ("market", "smile", "market.smile"),
+    ("market", "term_slope", "market.term_slope"),
+    ("market", "risk_free_rate", "market.risk_free_rate"),
+    ("market", "levels", "market.levels[0].price"),
+    ("index", "spot", "indices[0].spot"),
+    ("index", "tick_size", "indices[0].tick_size"),
+    ("index", "synthetic_atm", "indices[0].registry.synthetic_atm"),
+    ("index", "step", "indices[0].registry.step"),
+];
+
+/// The scenario text with `field` set to `value`.
+fn with_value(place: &str, field: &str, value: &str) -> String {
+    let (index, market) = match (place, field) {
+        (_, "levels") => (String::new(), format!(r#"levels: [(cycle: 2, index: "NIFTY", price: {value})]"#)),
+        (_, "synthetic_atm") => {
+            (format!("registry: (step: 50.0, lot_size: 75, synthetic_atm: {value}),"), String::new())
+        }
+        (_, "step") => (format!("registry: (step: {value}, lot_size: 75, synthetic_atm: 24800.0),"), String::new()),
+        ("index", _) => (format!("{field}: {value},"), String::new()),
+        _ => (String::new(), format!("{field}: {value}")),
+    };
+    let walk = if field == "volatility_per_cycle" { "" } else { "volatility_per_cycle: 0.001, " };
+    market_text(&index, &format!("{walk}{market}"), 4)
+}
+
+#[test]
+fn non_finite_market_values_are_load_errors_naming_the_field() {
+    for (place, field, path) in FIELDS {
+        for value in NON_FINITE {
+            let e = refused_at(&with_value(place, field, value), path);
+            assert!(e.message.contains(value), "{field}: {value}: {e}");
+        }
+    }
+}
+
+/// Negative and zero values: refused where the field has no meaning for them, else a run with only finite
+/// numbers in its summaries and events.
+#[test]
+fn negative_and_zero_market_values_are_refused_or_run_finite() {
+    let allowed = |field: &str, value: &str| match field {
+        // Log drift may be negative; zero volatility is a flat path; zero implied vol and rate mean the
+        // defaults (0.15, 0.05); the surface's skew, smile and term slope may have either sign; a negative
+        // rate is a market.
+        "drift_per_cycle" | "skew" | "smile" | "term_slope" | "risk_free_rate" => true,
+        "volatility_per_cycle" | "implied_vol" => value != "-0.05",
+        _ => false,
+    };
+    let (mut refused, mut ran) = (0, 0);
+    for (place, field, path) in FIELDS {
+        for value in ["-0.05", "0.0", "-0.0"] {
+            let text = with_value(place, field, value);
+            if allowed(field, value) {
+                let run = run_text(&text, &RunOptions::default());
+                assert_eq!(run.result.cycles.len(), 4);
+                no_non_finite(&run.result);
+                ran += 1;
+            } else {
+                refused_at(&text, path);
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((refused, ran), (17, 19));
+}
+
+/// The extremes each field's range allows run with only finite numbers in the outputs. A price too small
+/// for one strike step (spot, level or synthetic ATM 1e-300 or 0.01, or a step of 1e9) has an ATM of 0: no
+/// ladder, every expiry EMPTY (the status says so; nothing is NaN).
+#[test]
+fn extreme_allowed_market_values_run_finite() {
+    use ExpiryStatus::{Empty, Ok};
+    for (place, field, value, statuses) in [
+        ("market", "implied_vol", "5.0", [Ok; 4]),
+        ("market", "skew", "-100.0", [Ok; 4]),
+        ("market", "skew", "100.0", [Ok; 4]),
+        ("market", "smile", "100.0", [Ok; 4]),
+        ("market", "smile", "-100.0", [Ok; 4]),
+        ("market", "term_slope", "-100.0", [Ok; 4]),
+        ("market", "term_slope", "100.0", [Ok; 4]),
+        ("market", "risk_free_rate", "-1.0", [Ok; 4]),
+        ("market", "risk_free_rate", "1.0", [Ok; 4]),
+        ("market", "levels", "1e9", [Ok; 4]),
+        ("market", "levels", "1e-300", [Ok, Empty, Empty, Empty]),
+        ("index", "spot", "1e9", [Ok; 4]),
+        ("index", "spot", "1e-300", [Empty; 4]),
+        ("index", "tick_size", "1e-320", [Ok; 4]),
+        ("index", "tick_size", "1e300", [Ok; 4]),
+        ("index", "step", "1e-300", [Ok; 4]),
+        ("index", "step", "1e9", [Empty; 4]),
+        ("index", "synthetic_atm", "1e9", [Ok; 4]),
+        ("index", "synthetic_atm", "0.01", [Empty; 4]),
+    ] {
+        let text = with_value(place, field, value);
+        let run =
+            run_scenario(&scenario(&text), &RunOptions::default()).unwrap_or_else(|e| panic!("{field}: {value}: {e}"));
+        let got: Vec<ExpiryStatus> = run.result.cycles.iter().map(|c| c.indices[0].status).collect();
+        assert_eq!(got, statuses, "{field}: {value}");
+        no_non_finite(&run.result);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The walk at its extremes
+// ---------------------------------------------------------------------------------------------------
+
+/// Every index price of the run is finite and positive, and the run's outputs hold no non-finite number.
+#[track_caller]
+fn prices_stay_finite(cycles: &[CycleSummary], what: &str) {
+    for c in cycles {
+        for i in &c.indices {
+            assert!(i.price.is_finite() && i.price > 0.0, "{what}: cycle {}: {} at {}", c.cycle, i.index, i.price);
+        }
+    }
+}
+
+/// The walk at the loader's maximum drift (up and down) and volatility for 250 cycles: 0.1 x 250 = 25 log
+/// units, e^25 = 7e10 times the start, so without a bound the price leaves the loader's own range of index
+/// prices (at most 1e9) after 100 cycles, and over a few thousand cycles reaches inf (or 0, going down).
+#[test]
+fn the_walk_at_its_extremes_keeps_prices_finite_and_in_range() {
+    for (drift, vol) in [(0.1, 0.0), (-0.1, 0.0), (0.1, 0.5), (-0.1, 0.5), (0.0, 0.5)] {
+        let text = text(
+            250,
+            NIFTY,
+            &format!(
+                "market: (drift_per_cycle: {drift}, volatility_per_cycle: {vol}), provider: (weeks_listed: 1, months_listed: 0),"
+            ),
+        );
+        let run = run_text(&text, &RunOptions::default());
+        let what = format!("drift {drift}, volatility {vol}");
+        prices_stay_finite(&run.result.cycles, &what);
+        no_non_finite(&run.result);
+        let prices: Vec<f64> = run.result.cycles.iter().map(|c| c.indices[0].price).collect();
+        let (low, high) = prices.iter().fold((f64::MAX, 0.0f64), |(l, h), &p| (l.min(p), h.max(p)));
+        eprintln!("hostile: walk {what}: price from {low} to {high}");
+        assert!(high <= 1e9 && low >= 0.01, "{what}: the price went from {low} to {high}");
+        if drift > 0.0 && vol == 0.0 {
+            assert_eq!(prices.last(), Some(&1e9), "{what}: the walk rests at its ceiling");
+        }
+        if drift < 0.0 && vol == 0.0 {
+            // 0.01 is below half a strike step: ATM 0, no ladder, EMPTY (and said so), never NaN.
+            assert_eq!(prices.last(), Some(&0.01), "{what}: the walk rests at its floor");
+            assert_eq!(run.result.cycles.last().unwrap().indices[0].status, ExpiryStatus::Empty, "{what}");
+        }
+    }
 }
