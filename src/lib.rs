@@ -112,6 +112,9 @@ impl Simulation {
     /// Runs one collection cycle.
     pub fn tick(&mut self) {
         self.schedule.run(&mut self.world);
+        // The world's per-frame bookkeeping (an `App` does this every update): without it bevy keeps every
+        // despawned instrument's removed-component record, and memory grows with the run's length.
+        self.world.clear_trackers();
     }
 
     /// The world, for inspection.

@@ -78,6 +78,11 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// The peak live bytes of the calling thread so far (tracked threads only, see [`guarded`]).
+pub(crate) fn peak_so_far() -> usize {
+    PEAK.with(Cell::get)
+}
+
 /// What one case did.
 #[derive(Debug)]
 enum Verdict {
@@ -90,8 +95,8 @@ enum Verdict {
 }
 
 /// Runs `f` on a fresh tracked thread with a hang guard; returns its value and peak bytes. A panic in `f`
-/// comes back as an `Err` with its message.
-fn guarded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<(T, usize), String> {
+/// comes back as an `Err` with its message. (`tests/hostile.rs` measures its runs with it too.)
+pub(crate) fn guarded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<(T, usize), String> {
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .stack_size(8 << 20)

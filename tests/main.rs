@@ -12,6 +12,7 @@ mod cli;
 mod determinism;
 mod entities;
 mod fuzz;
+mod hostile;
 mod kill;
 mod metrics;
 mod parity;

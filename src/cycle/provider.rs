@@ -23,13 +23,18 @@ pub const INVALID_EXPIRY_SAMPLES: [RawExpiry; 6] = [
     RawExpiry::Text("not-a-date"),
 ];
 
-/// The next index price: a scripted level if there is one, else `spot x exp(drift + vol x z)`.
-/// Cycle 1 keeps the initial price unless a level is scripted for it.
+/// The band the walk keeps the index price in: the loader's range of index prices (at most 1e9) and the
+/// smallest synthetic ATM it accepts (0.01). Without it the walk at the loader's maximum drift leaves that
+/// range after about 100 cycles and reaches inf (or 0, drifting down) within a few thousand.
+pub const WALK_PRICE_BAND: (f64, f64) = (0.01, 1e9);
+
+/// The next index price: a scripted level if there is one, else `spot x exp(drift + vol x z)`, kept inside
+/// [`WALK_PRICE_BAND`]. Cycle 1 keeps the initial price unless a level is scripted for it.
 pub fn next_spot(spot: f64, level: Option<f64>, cycle: u64, drift: f64, vol: f64, z: f64) -> f64 {
     match level {
         Some(price) => price,
         None if cycle <= 1 => spot,
-        None => spot * libm::exp(drift + vol * z),
+        None => (spot * libm::exp(drift + vol * z)).clamp(WALK_PRICE_BAND.0, WALK_PRICE_BAND.1),
     }
 }
 
@@ -188,5 +193,16 @@ mod tests {
         assert_eq!(next_spot(100.0, None, 1, 0.1, 0.1, 1.0), 100.0);
         assert_eq!(next_spot(100.0, Some(120.0), 1, 0.0, 0.0, 0.0), 120.0);
         assert!((next_spot(100.0, None, 2, 0.01, 0.0, 0.0) - 100.0 * 0.01f64.exp()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_walk_stays_in_its_band_at_the_loaders_extremes() {
+        for (drift, z) in [(0.1, 3.0), (-0.1, -3.0), (0.1, 0.0), (-0.1, 0.0)] {
+            let price = (2..=10_000).fold(24800.0, |p, cycle| next_spot(p, None, cycle, drift, 0.5, z));
+            let edge = if drift > 0.0 { WALK_PRICE_BAND.1 } else { WALK_PRICE_BAND.0 };
+            assert_eq!(price, edge, "drift {drift}, z {z}");
+        }
+        // A scripted level is the price, whatever the band.
+        assert_eq!(next_spot(24800.0, Some(1e-300), 5, 0.0, 0.0, 0.0), 1e-300);
     }
 }

@@ -36,7 +36,7 @@ pub struct PricingInputs<'a> {
 pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut Stream) -> Quote {
     let sigma = p.market.vol_at(p.spot, strike, p.t_years);
     let price = bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
-    let last_price = ((price / p.tick).round() * p.tick).max(p.tick);
+    let last_price = round_to_tick(price, p.tick).max(p.tick);
     let moneyness = ((strike - p.spot) / p.spot).abs();
     let liquidity = 0.05 + libm::exp(-moneyness / 0.02);
     let lot = u64::from(p.lot.max(1));
@@ -44,6 +44,13 @@ pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut S
     let oi = lot * (10 + (stream.below(4000) as f64 * liquidity) as u64);
     let avg_price = round_to(last_price * (1.0 + (stream.unit() - 0.5) * 0.01), 2).max(p.tick);
     Quote { last_price: round_to(last_price, 2), volume, oi, avg_price, synthetic: false }
+}
+
+/// `price` rounded to the nearest multiple of `tick`; unchanged when the tick is so fine that the count of
+/// ticks overflows (a tick of 1e-320 would otherwise make every price infinite).
+pub fn round_to_tick(price: f64, tick: f64) -> f64 {
+    let ticks = (price / tick).round();
+    if ticks.is_finite() { ticks * tick } else { price }
 }
 
 impl From<&SyntheticQuote> for Quote {
@@ -231,6 +238,19 @@ mod tests {
         }
         let atm = quote_for(OptionKind::CE, 24800.0, P, &mut s);
         assert!(atm.last_price > 100.0 && atm.last_price < 400.0, "{atm:?}");
+    }
+
+    #[test]
+    fn a_tick_too_fine_to_count_leaves_the_price_finite() {
+        assert_eq!(round_to_tick(123.456, 0.05), 123.45);
+        assert_eq!(round_to_tick(123.456, 1e-320), 123.456);
+        let q = quote_for(
+            OptionKind::CE,
+            24800.0,
+            PricingInputs { tick: 1e-320, ..P },
+            &mut Stream::new(1, "N", "w", 1, "q"),
+        );
+        assert!(q.last_price.is_finite() && q.avg_price.is_finite() && q.last_price > 100.0, "{q:?}");
     }
 
     #[test]
