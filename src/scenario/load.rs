@@ -141,14 +141,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     Err(first)
 }
 
-/// The number literal around byte `at`, when it is written with a fraction or exponent (`10.0`, `1e3`).
-fn fractional_literal(text: &str, at: usize) -> Option<&str> {
+/// The number literal around byte `at`, when it is written with a fraction or exponent (`10.0`, `1e3`), and
+/// where it starts.
+fn fractional_literal(text: &str, at: usize) -> Option<(usize, &str)> {
     let is_num = |c: char| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_');
     let at = at.min(text.len());
     let start = text[..at].rfind(|c: char| !is_num(c)).map_or(0, |i| i + 1);
     let end = text[at..].find(|c: char| !is_num(c)).map_or(text.len(), |i| at + i);
     let literal = text.get(start..end)?.trim_end_matches([',', '-', '+']);
-    (literal.contains(['.', 'e', 'E']) && literal.parse::<f64>().is_ok()).then_some(literal)
+    (literal.contains(['.', 'e', 'E']) && literal.parse::<f64>().is_ok()).then_some((start, literal))
 }
 
 fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> ScenarioError {
@@ -157,16 +158,36 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
     let path = path.split(".?").next().unwrap_or_default().trim_end_matches('?');
     // A whole number written with a fraction stops RON's integer parser at the `.`: name the real problem.
     let byte = byte_of(text, e.span.start.line, e.span.start.col);
-    if matches!(e.code, E::ExpectedComma | E::ExpectedInteger | E::TrailingCharacters | E::ExpectedStructLikeEnd)
-        && let Some(literal) = fractional_literal(text, byte)
+    if matches!(
+        e.code,
+        E::ExpectedComma
+            | E::ExpectedInteger
+            | E::InvalidIntegerDigit { .. }
+            | E::TrailingCharacters
+            | E::ExpectedStructLikeEnd
+    ) && let Some((start, literal)) = fractional_literal(text, byte)
     {
-        let start = text[..byte.min(text.len())].rfind(literal).unwrap_or(byte);
         let (line, col) = line_col(text, start);
+        // RON stops after the whole part, in the struct holding the field: name the field from the text.
+        let field = text[..start].trim_end().strip_suffix(':').map(|b| {
+            let b = b.trim_end();
+            &b[b.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1)..]
+        });
+        let path = match field {
+            Some(f) if !f.is_empty() && path.rsplit('.').next() != Some(f) => {
+                if path.is_empty() {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            }
+            _ => path.to_string(),
+        };
         return ScenarioError {
             file: file.to_string(),
             line,
             col,
-            path: path.to_string(),
+            path,
             message: format!("`{literal}` is not a whole number: this field takes an integer"),
             hint: format!("write it without a fraction, for example {}", literal.parse::<f64>().unwrap_or(0.0).trunc()),
             more: Vec::new(),
