@@ -36,7 +36,7 @@ pub(super) struct Problem {
 
 /// Every problem of a parsed scenario, in the order of its fields.
 pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
-    let mut v = Validator { s, out: Vec::new() };
+    let mut v = Validator { s, out: Vec::new(), too_large: false };
     v.indices();
     v.config();
     v.market();
@@ -88,6 +88,8 @@ pub fn rows_per_cycle(s: &Scenario) -> (u128, u64) {
 struct Validator<'a> {
     s: &'a Scenario,
     out: Vec<Problem>,
+    /// A count beyond its own bound was reported: the rows bound, their product, would only repeat it.
+    too_large: bool,
 }
 
 fn number(x: f64) -> String {
@@ -327,6 +329,7 @@ impl<'a> Validator<'a> {
                     // cap only stops expansion), a baseline above it is not (contraction could never end).
                     let is_baseline = name == "baseline" || spec.baseline.is_none();
                     if value > MAX_STRIKES_PER_SIDE {
+                        self.too_large = true;
                         self.bad(
                             field,
                             side,
@@ -407,6 +410,7 @@ impl<'a> Validator<'a> {
             ("months_listed", p.months_listed, MAX_LISTED, "listed monthlies"),
         ] {
             if value > max {
+                self.too_large = true;
                 self.bad(
                     format!("provider.{key}"),
                     key,
@@ -456,6 +460,7 @@ impl<'a> Validator<'a> {
                     fault
                     && *n > MAX_FAULT_ROWS
                 {
+                    self.too_large = true;
                     self.bad(
                         format!("{path}.faults[{j}]"),
                         "faults",
@@ -470,7 +475,7 @@ impl<'a> Validator<'a> {
 
     fn rows(&mut self) {
         let (rows, cycle) = rows_per_cycle(self.s);
-        if rows > MAX_ROWS_PER_CYCLE {
+        if rows > MAX_ROWS_PER_CYCLE && !self.too_large {
             self.bad(
                 "provider".into(),
                 "provider",
