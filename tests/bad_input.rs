@@ -23,9 +23,30 @@ const GOOD: &str = r#"Scenario(
 
 /// Parses GOOD with one replacement; the error it must give.
 fn broken(from: &str, to: &str) -> ScenarioError {
-    assert!(GOOD.contains(from), "{from}");
-    parse("broken.ron", &GOOD.replacen(from, to, 1)).expect_err("the scenario must be rejected")
+    broken_all(&[(from, to)])
 }
+
+/// GOOD with the replacements made in order.
+fn edited(edits: &[(&str, &str)]) -> String {
+    let mut text = GOOD.to_string();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{from}");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// Parses GOOD with several replacements; the error it must give.
+fn broken_all(edits: &[(&str, &str)]) -> ScenarioError {
+    parse("broken.ron", &edited(edits)).expect_err("the scenario must be rejected")
+}
+
+/// GOOD's expectation (line 13, column 9) replaced; the error it must give.
+fn expecting(to: &str) -> ScenarioError {
+    broken(EXPECTATION, to)
+}
+
+const EXPECTATION: &str = r#"Always(Status(index: "NIFTY", is: OK))"#;
 
 #[track_caller]
 fn expect(e: &ScenarioError, line: usize, col: usize, path: &str, message: &str, hint: &str) {
@@ -223,4 +244,125 @@ fn a_run_past_the_calendar_is_bad_input_not_a_panic() {
     let huge = GOOD.replace("    cycles: 5,", "    cycles: 5,\n    interval_s: 9000000000000000,");
     let run = g6sim::run_scenario(&scenario(&huge), &g6sim::RunOptions::default());
     assert!(matches!(run, Err(g6sim::Error::Input(_))));
+}
+
+#[test]
+fn event_reasons_and_names_are_checked_with_did_you_mean() {
+    // Issue 8's silent pass: a misspelt reason no longer counts zero events and passes.
+    let e = expecting(r#"Total(of: Events(event: "strike_depth_adjustment", reason: "contractoin"), is: Eq(0))"#);
+    expect(
+        &e,
+        13,
+        68,
+        "expectations[0].of.reason",
+        "unknown reason `contractoin` for strike_depth_adjustment (did you mean `contraction`?)",
+        "strike_depth_adjustment reasons: low_strike_cov, contraction",
+    );
+    assert!(e.more.is_empty(), "{e}");
+    let e = expecting(r#"Always(Events(event: "strike_depth_adjustment", reason: "expansion", is: Eq(0)))"#);
+    expect(&e, 13, 65, "expectations[0].reason", "unknown reason `expansion`", "low_strike_cov, contraction");
+    assert!(!e.message.contains("did you mean"), "nothing close: {e}");
+    let e = expecting(r#"Total(of: Events(event: "zero_data", reason: "contraction"), is: Eq(0))"#);
+    expect(&e, 13, 54, "expectations[0].of.reason", "`zero_data` events carry no reason", "drop `reason`");
+    let e = expecting(r#"Always(Events(event: "zero_dta", is: Eq(0)))"#);
+    expect(&e, 13, 30, "expectations[0].event", "unknown event `zero_dta` (did you mean `zero_data`?)", "events: ");
+    assert!(e.hint.contains("strike_depth_adjustment") && e.hint.contains("prefilter_clamp"), "{e}");
+    let e = expecting(r#"Never(Events(event: "strike_depth_adjustmnet", reason: "contractoin", is: Gt(0)))"#);
+    expect(&e, 13, 29, "expectations[0].event", "(did you mean `strike_depth_adjustment`?)", "events: ");
+    assert!(e.more.is_empty(), "the reason of an unknown event is not judged: {e}");
+    // Both known reasons pass.
+    for reason in ["low_strike_cov", "contraction"] {
+        let text = edited(&[(
+            EXPECTATION,
+            &format!(r#"Total(of: Events(event: "strike_depth_adjustment", reason: "{reason}"), is: Eq(0))"#),
+        )]);
+        parse("good.ron", &text).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn an_undeclared_index_is_an_error_wherever_it_is_named() {
+    let declared = "declared indices: NIFTY, BANKNIFTY";
+    let nify = "index `NIFY` is not declared in `indices` (did you mean `NIFTY`?)";
+    let e = expecting(r#"Always(Depth(index: "NIFY", is: Ge(1)))"#);
+    expect(&e, 13, 29, "expectations[0].index", nify, declared);
+    let e = expecting(r#"At(cycle: 2, check: AtBaseline(index: "NIFY"))"#);
+    expect(&e, 13, 47, "expectations[0].index", nify, declared);
+    let e = expecting(r#"Always(Events(event: "zero_data", index: "NIFY", is: Eq(0)))"#);
+    expect(&e, 13, 50, "expectations[0].index", nify, declared);
+    let e = expecting(r#"Total(of: Events(event: "zero_data", index: "NIFY"), is: Eq(0))"#);
+    expect(&e, 13, 53, "expectations[0].of.index", nify, declared);
+    let e = expecting(r#"Total(of: Status(status: OK, index: "NIFY"), is: Eq(0))"#);
+    expect(&e, 13, 45, "expectations[0].of.index", nify, declared);
+    let e = expecting(r#"MaxFlips(index: "NIFY", flips: 1, window: 3)"#);
+    expect(&e, 13, 25, "expectations[0].index", nify, declared);
+    let e = broken(r#"(name: "p", "#, r#"(name: "p", index: "NIFY", "#);
+    expect(&e, 10, 28, "phases[0].index", nify, declared);
+    let e =
+        broken("    cycles: 5,", "    cycles: 5,\n    market: (levels: [(cycle: 2, index: \"NIFY\", price: 100.0)]),");
+    expect(&e, 5, 41, "market.levels[0].index", nify, declared);
+    let e = broken("    cycles: 5,", "    cycles: 5,\n    config: (strike_step: {\"NIFY\": 50.0}),");
+    expect(
+        &e,
+        5,
+        28,
+        "config.strike_step.NIFY",
+        "strike_step names `NIFY`, which is not declared in `indices` (did you mean `NIFTY`?)",
+        declared,
+    );
+    // A known index the scenario does not declare is as wrong as a misspelt one, without a suggestion.
+    let e = expecting(r#"Always(Depth(index: "FINNIFTY", is: Ge(1)))"#);
+    expect(&e, 13, 29, "expectations[0].index", "index `FINNIFTY` is not declared", declared);
+    assert!(!e.message.contains("did you mean"), "{e}");
+    // Symbols match whatever their case.
+    parse("good.ron", &edited(&[(EXPECTATION, r#"Always(Depth(index: "nifty", is: Ge(1)))"#)])).unwrap();
+}
+
+#[test]
+fn each_problem_points_at_its_own_occurrence() {
+    // The same wrong value twice: each error at its own line, not both at the first.
+    let e = expecting(
+        r#"Always(Status(index: "NIFY", is: OK)),
+        Never(Status(index: "NIFY", is: OK))"#,
+    );
+    expect(&e, 13, 30, "expectations[0].index", "`NIFY`", "declared");
+    assert_eq!(e.more.len(), 1, "{e}");
+    assert_eq!((e.more[0].line, e.more[0].col, e.more[0].path.as_str()), (14, 29, "expectations[1].index"), "{e}");
+    // A rule one index lists and the other does not: the error is at the second expectation.
+    let e = broken_all(&[
+        (r#"["this_week"]"#, r#"["this_week", "next_week"]"#),
+        (
+            EXPECTATION,
+            r#"Always(Status(index: "NIFTY", rule: "next_week", is: OK)),
+        Always(Status(index: "BANKNIFTY", rule: "next_week", is: OK))"#,
+        ),
+    ]);
+    expect(&e, 14, 49, "expectations[1].rule", "BANKNIFTY does not list the expiry rule `next_week`", "this_week");
+    // A duplicate expiry rule: at the repeated entry, not at the first.
+    let e = broken(r#"["this_week"]"#, r#"["this_week", "next_week", "this_week"]"#);
+    expect(&e, 6, 64, "indices[0].expiries[2]", "the expiry rule `this_week` is listed twice", "once");
+    // Text in a comment is not the value.
+    let e = broken_all(&[
+        ("    phases: [", "    // MaxFlips(index: \"NIFTY\", flips: 1, window: 0)\n    phases: ["),
+        (EXPECTATION, r#"MaxFlips(index: "NIFTY", flips: 1, window: 0)"#),
+    ]);
+    expect(&e, 14, 52, "expectations[0].window", "a window of 0 cycles", "consecutive cycles");
+}
+
+#[test]
+fn a_fraction_where_a_whole_number_is_expected_is_named_at_its_literal() {
+    let hint = "write it without a fraction, for example";
+    let e = broken("    cycles: 5,", "    cycles: 10.0,");
+    expect(&e, 4, 13, "cycles", "`10.0` is not a whole number: this field takes an integer", &format!("{hint} 10"));
+    assert!(!e.to_string().contains("Expected comma"), "{e}");
+    let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", depth: (itm: 10.5, otm: 1))"#);
+    expect(&e, 7, 44, "indices[1].depth.itm", "`10.5` is not a whole number", &format!("{hint} 10"));
+    let e = broken("StrikeDropout(0.1)", "Oversize(3.0)");
+    expect(&e, 10, 55, "phases[0].faults[0].Oversize", "`3.0` is not a whole number", &format!("{hint} 3"));
+    let e = expecting(r#"MaxFlips(index: "NIFTY", flips: 1, window: 2.5)"#);
+    expect(&e, 13, 52, "expectations[0].MaxFlips.window", "`2.5` is not a whole number", &format!("{hint} 2"));
+    let e = broken("    cycles: 5,", "    cycles: 5,\n    seed: 1e3,");
+    expect(&e, 5, 11, "seed", "`1e3` is not a whole number", &format!("{hint} 1000"));
+    // A ratio takes a fraction: no such message there.
+    parse("good.ron", &edited(&[("StrikeDropout(0.1)", "StrikeDropout(0.5)")])).unwrap();
 }
