@@ -255,7 +255,11 @@ impl<'a> Validator<'a> {
                 None => {}
                 Some(entry) => {
                     let hint = "the registry entry holds the index's own numbers";
-                    self.range(format!("{path}.registry.step"), "step", entry.step, f64::MIN_POSITIVE, 1e9, hint);
+                    let step = entry.step;
+                    if !(step.is_finite() && step > 0.0 && step <= 1e9) {
+                        let message = format!("{step} is out of range: expected a number > 0 and at most 1000000000");
+                        self.bad(format!("{path}.registry.step"), "step", number(step), message, hint);
+                    }
                     let atm = entry.synthetic_atm;
                     self.range(format!("{path}.registry.synthetic_atm"), "synthetic_atm", atm, 0.01, 1e9, hint);
                     if entry.lot_size == 0 {
