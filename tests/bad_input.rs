@@ -84,7 +84,7 @@ fn unknown_fields_top_level_and_nested() {
 #[test]
 fn wrong_types_and_counts() {
     let e = broken("    cycles: 5,", "    cycles: 5,\n    seed: \"abc\",");
-    expect(&e, 5, 10, "seed", "Expected integer", "whole number");
+    expect(&e, 5, 11, "seed", "Expected integer", "whole number");
     let e = broken("    cycles: 5,", "    cycles: -3,");
     expect(&e, 4, 14, "cycles", "out of bounds", ">= 0");
     let e = broken("    cycles: 5,", "    cycles: 0,");
@@ -365,4 +365,207 @@ fn a_fraction_where_a_whole_number_is_expected_is_named_at_its_literal() {
     expect(&e, 5, 11, "seed", "`1e3` is not a whole number", &format!("{hint} 1000"));
     // A ratio takes a fraction: no such message there.
     parse("good.ron", &edited(&[("StrikeDropout(0.1)", "StrikeDropout(0.5)")])).unwrap();
+}
+
+#[test]
+fn an_unknown_symbol_needs_its_registry_entry() {
+    let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFY")"#);
+    expect(
+        &e,
+        7,
+        18,
+        "indices[1].symbol",
+        "index `BANKNIFY` is not in the registry (did you mean `BANKNIFTY`?)",
+        "known indices: NIFTY, BANKNIFTY, FINNIFTY, MIDCPNIFTY, SENSEX; for another index declare its entry",
+    );
+    assert!(e.more.is_empty(), "the expectations naming it are not errors on top: {e}");
+    let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "GIFTNIFTY50")"#);
+    expect(&e, 7, 18, "indices[1].symbol", "index `GIFTNIFTY50` is not in the registry", "registry: (step:");
+    assert!(!e.message.contains("did you mean"), "{e}");
+    let e = broken(
+        r#"(symbol: "BANKNIFTY")"#,
+        r#"(symbol: "FOO", registry: (step: 0.0, lot_size: 0, synthetic_atm: -1.0, weekly_dow: 7))"#,
+    );
+    let hint = "the registry entry holds the index's own numbers";
+    expect(
+        &e,
+        7,
+        42,
+        "indices[1].registry.step",
+        "0 is out of range: expected a number > 0 and at most 1000000000",
+        hint,
+    );
+    let more: Vec<_> = e.more.iter().map(|m| (m.line, m.col, m.path.as_str())).collect();
+    assert_eq!(
+        more,
+        [
+            (7, 57, "indices[1].registry.lot_size"),
+            (7, 75, "indices[1].registry.synthetic_atm"),
+            (7, 93, "indices[1].registry.weekly_dow")
+        ],
+        "{e}"
+    );
+    assert!(e.more[0].message.contains("a lot size of 0: expected a whole number >= 1"), "{e}");
+    assert!(e.more[1].message.contains("-1 is out of range: expected a number from 0.01 to 1000000000"), "{e}");
+    assert!(e.more[2].message.contains("7 is not a weekday: expected 0 (Monday) to 6 (Sunday)"), "{e}");
+    let e = broken(
+        r#"(symbol: "BANKNIFTY")"#,
+        r#"(symbol: "FOO", registry: (step: NaN, lot_size: 1, synthetic_atm: 1.0))"#,
+    );
+    expect(&e, 7, 42, "indices[1].registry.step", "NaN is out of range", hint);
+}
+
+#[test]
+fn a_declared_registry_entry_runs_with_its_numbers() {
+    let text = edited(&[(
+        r#"(symbol: "BANKNIFTY")"#,
+        r#"(symbol: "BANKNIFY", registry: (step: 25.0, lot_size: 15, synthetic_atm: 30000.0))"#,
+    )]);
+    let run = run_text(&text, &g6sim::RunOptions::default());
+    assert_eq!(run.result.cycles.len(), 5);
+    for cycle in &run.result.cycles {
+        let index = &cycle.indices[1];
+        assert_eq!((index.index.as_str(), index.step, index.price), ("BANKNIFY", 25.0, 30000.0), "{index:?}");
+        assert_eq!(index.atm % 25.0, 0.0, "the ATM sits on the declared step: {index:?}");
+    }
+    // A known symbol's entry is replaced by a declared one.
+    let text = edited(&[(
+        r#"(symbol: "BANKNIFTY")"#,
+        r#"(symbol: "BANKNIFTY", registry: (step: 20.0, lot_size: 1, synthetic_atm: 1000.0))"#,
+    )]);
+    let run = run_text(&text, &g6sim::RunOptions::default());
+    assert_eq!((run.result.cycles[0].indices[1].step, run.result.cycles[0].indices[1].price), (20.0, 1000.0));
+    assert_eq!(run.result.cycles[0].indices[0].step, 50.0, "NIFTY keeps the registry's step");
+}
+
+#[test]
+fn expiry_rules_an_expectation_names_must_be_listed() {
+    let e = expecting(r#"Always(Status(index: "NIFTY", rule: "next_week", is: OK))"#);
+    expect(
+        &e,
+        13,
+        45,
+        "expectations[0].rule",
+        "NIFTY does not list the expiry rule `next_week`",
+        "rules listed: this_week",
+    );
+    let e = expecting(r#"Always(StrikeCoverage(index: "BANKNIFTY", rule: "this_month", is: Ge(0.5)))"#);
+    expect(&e, 13, 57, "expectations[0].rule", "BANKNIFTY does not list the expiry rule `this_month`", "drop `rule`");
+    let e = expecting(r#"Total(of: Status(status: OK, index: "NIFTY", rule: "next_month"), is: Eq(0))"#);
+    expect(&e, 13, 60, "expectations[0].of.rule", "NIFTY does not list the expiry rule `next_month`", "this_week");
+    let e = expecting(r#"Total(of: Status(status: OK, rule: "2025-10-30"), is: Eq(0))"#);
+    expect(&e, 13, 44, "expectations[0].of.rule", "no scoped index lists the expiry rule `2025-10-30`", "this_week");
+    // Unknown index and rule: the index is the error, the rule is not judged against nothing.
+    let e = expecting(r#"Always(Status(index: "NIFY", rule: "next_week", is: OK))"#);
+    assert_eq!((e.path.as_str(), e.more.len()), ("expectations[0].index", 0), "{e}");
+}
+
+#[test]
+fn cycles_and_windows_lie_inside_the_run() {
+    let outside = "cycles are counted from 1 to the scenario's `cycles`";
+    let e = expecting(r#"At(cycle: 0, check: Status(index: "NIFTY", is: OK))"#);
+    expect(&e, 13, 19, "expectations[0].cycle", "cycle 0 is outside the run: expected a cycle from 1 to 5", outside);
+    let e = expecting(r#"By(cycle: 6, check: Status(index: "NIFTY", is: OK))"#);
+    expect(&e, 13, 19, "expectations[0].cycle", "cycle 6 is outside the run: expected a cycle from 1 to 5", outside);
+    for cycle in [1, 5] {
+        let text = edited(&[(EXPECTATION, &format!(r#"At(cycle: {cycle}, check: Status(index: "NIFTY", is: OK))"#))]);
+        parse("good.ron", &text).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let e = broken("cycles: (2, 3)", "cycles: (2, 6)");
+    expect(&e, 10, 29, "phases[0].cycles", "the window (2, 6) ends after the run's last cycle 5", "inside the run");
+    let e = expecting(r#"MaxFlips(index: "NIFTY", flips: 1, window: 0)"#);
+    expect(&e, 13, 52, "expectations[0].window", "a window of 0 cycles: expected a whole number >= 1", "consecutive");
+    let e =
+        broken("    cycles: 5,", "    cycles: 5,\n    market: (levels: [(cycle: 0, index: \"NIFTY\", price: 100.0)]),");
+    expect(&e, 5, 31, "market.levels[0].cycle", "cycle 0 is outside the run", outside);
+    let e =
+        broken("    cycles: 5,", "    cycles: 5,\n    market: (levels: [(cycle: 9, index: \"NIFTY\", price: -5.0)]),");
+    expect(&e, 5, 31, "market.levels[0].cycle", "cycle 9 is outside the run", outside);
+    assert_eq!((e.more[0].line, e.more[0].col, e.more[0].path.as_str()), (5, 57, "market.levels[0].price"), "{e}");
+    assert!(e.more[0].message.contains("-5 is not an index price: expected a number > 0"), "{e}");
+    let e = broken("    cycles: 5,", "    cycles: 5,\n    interval_s: 0,");
+    expect(&e, 5, 17, "interval_s", "nonzero", "starts at 1");
+}
+
+#[test]
+fn a_baseline_above_an_explicit_cap_is_refused_a_depth_above_it_is_not() {
+    let capped = |bank: &str| {
+        edited(&[(
+            "(symbol: \"BANKNIFTY\"),\n    ],",
+            &format!("(symbol: \"BANKNIFTY\", {bank}),\n    ],\n    config: (depth_max_itm: 12),"),
+        )])
+    };
+    let e = parse("broken.ron", &capped("baseline: (itm: 13, otm: 3)")).unwrap_err();
+    expect(
+        &e,
+        7,
+        47,
+        "indices[1].baseline.itm",
+        "baseline 13 is above the expansion cap depth_max_itm = 12",
+        "raise config.depth_max_itm, or give a baseline at most 12",
+    );
+    let e = parse("broken.ron", &capped("depth: (itm: 14, otm: 3)")).unwrap_err();
+    expect(&e, 7, 44, "indices[1].depth.itm", "(the depth: no baseline given) 14 is above the expansion cap", "12");
+    parse("good.ron", &capped("depth: (itm: 14, otm: 3), baseline: (itm: 12, otm: 3)"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    parse("good.ron", &capped("baseline: (itm: 3, otm: 300)")).unwrap_or_else(|e| panic!("no otm cap: {e}"));
+    // No cap: any baseline (within memory) goes.
+    parse(
+        "good.ron",
+        &edited(&[(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", baseline: (itm: 400, otm: 3))"#)]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // The default depth (10) above a cap of 8: each index is named at its entry.
+    let e = broken("    cycles: 5,", "    cycles: 5,\n    config: (depth_max_itm: 8),");
+    expect(&e, 7, 9, "indices[0].depth.itm", "10 is above the expansion cap depth_max_itm = 8", "at most 8");
+    assert_eq!((e.more[0].line, e.more[0].col, e.more[0].path.as_str()), (8, 9, "indices[1].depth.itm"), "{e}");
+}
+
+#[test]
+fn comparisons_and_market_values_in_range() {
+    let e = expecting(r#"Always(Depth(index: "NIFTY", is: Between(5, 1)))"#);
+    expect(&e, 13, 42, "expectations[0].is", "Between(5, 1) is empty: expected low <= high", "Between(low, high)");
+    let e = expecting(r#"Total(of: Events(event: "zero_data"), is: Between(3, 2.5))"#);
+    expect(&e, 13, 51, "expectations[0].is", "Between(3, 2.5) is empty", "Between(low, high)");
+    parse("good.ron", &edited(&[(EXPECTATION, r#"Always(Depth(index: "NIFTY", is: Between(3, 3)))"#)])).unwrap();
+    let e = expecting(r#"Always(Depth(index: "NIFTY", is: Ge(NaN)))"#);
+    expect(&e, 13, 42, "expectations[0].is", "`>= NaN` compares with a number that is not finite", "");
+    let market = |m: &str| broken("    cycles: 5,", &format!("    cycles: 5,\n    market: ({m}),"));
+    let hint = "per cycle (log returns) or annualised";
+    let e = market("drift_per_cycle: NaN");
+    expect(&e, 5, 31, "market.drift_per_cycle", "NaN is out of range: expected a number from -0.1 to 0.1", hint);
+    let e = market("implied_vol: inf");
+    expect(&e, 5, 27, "market.implied_vol", "inf is out of range: expected a number from 0 to 5", hint);
+    let e = market("volatility_per_cycle: -0.1");
+    expect(&e, 5, 36, "market.volatility_per_cycle", "-0.1 is out of range: expected a number from 0 to 0.5", hint);
+    let e = market("risk_free_rate: -inf, skew: 101.0");
+    expect(&e, 5, 30, "market.risk_free_rate", "-inf is out of range: expected a number from -1 to 1", hint);
+    assert_eq!((e.more[0].col, e.more[0].path.as_str()), (42, "market.skew"), "{e}");
+    let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", spot: -100.0, tick_size: 0.0)"#);
+    expect(&e, 7, 37, "indices[1].spot", "-100 is not an index price", "leave spot out");
+    assert_eq!((e.more[0].col, e.more[0].path.as_str()), (56, "indices[1].tick_size"), "{e}");
+    assert!(e.more[0].message.contains("0 is not a tick size: expected a number > 0"), "{e}");
+}
+
+#[test]
+fn configuration_values_in_range() {
+    let config = |c: &str| broken("    cycles: 5,", &format!("    cycles: 5,\n    config: ({c}),"));
+    let hint = "README's configuration table";
+    let whole = "0 is out of range: expected a whole number >= 1";
+    expect(&config("expansion_step: 0"), 5, 30, "config.expansion_step", whole, hint);
+    expect(&config("cooldown_clock_s: 0"), 5, 32, "config.cooldown_clock_s", whole, hint);
+    let e = config("benchmark_anomaly_threshold: 0.0");
+    expect(&e, 5, 43, "config.benchmark_anomaly_threshold", "0 is out of range: expected a number > 0", hint);
+    let e = config("strike_step: {\"NIFTY\": -5.0}");
+    expect(&e, 5, 28, "config.strike_step.NIFTY", "`-5` is not a strike step: expected a number > 0", hint);
+    // All at once, in text order.
+    let e = config("cooldown_clock_s: 0, contract_step: 0, expansion_step: 0");
+    let found: Vec<_> = e.all().map(|e| (e.line, e.col, e.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [(5, 32, "config.cooldown_clock_s"), (5, 50, "config.contract_step"), (5, 69, "config.expansion_step")],
+        "{e}"
+    );
+    let e = config("adaptive_expansion: 1");
+    expect(&e, 5, 34, "config.adaptive_expansion", "Expected boolean", "true or false");
 }

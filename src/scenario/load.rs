@@ -221,10 +221,16 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         E::TrailingCharacters => "there is text after the scenario's closing parenthesis",
         _ => "compare with the annotated example in the README or a file in scenarios/",
     };
+    // RON's position can be the space after a `:`: point at the value.
+    let skipped = text.get(byte..).and_then(|rest| rest.find(|c: char| !c.is_whitespace()));
+    let (line, col) = match skipped {
+        Some(n) if n > 0 => line_col(text, byte + n),
+        _ => (e.span.start.line, e.span.start.col),
+    };
     ScenarioError {
         file: file.to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
+        line,
+        col,
         path: path.to_string(),
         message: e.code.to_string(),
         hint: hint.to_string(),
