@@ -569,3 +569,104 @@ fn configuration_values_in_range() {
     let e = config("adaptive_expansion: 1");
     expect(&e, 5, 34, "config.adaptive_expansion", "Expected boolean", "true or false");
 }
+
+#[test]
+fn misspelt_statuses_variants_and_fields_get_a_suggestion() {
+    let e = expecting(r#"Always(Status(index: "NIFTY", is: PARTAIL))"#);
+    expect(&e, 13, 43, "expectations[0].Always.Status.is", "(did you mean `PARTIAL`?)", "variants listed");
+    let e = expecting(r#"Total(of: Status(status: SYNHT), is: Eq(0))"#);
+    expect(&e, 13, 34, "expectations[0].Total.of.Status.status", "(did you mean `SYNTH`?)", "variants listed");
+    let e = broken("StrikeDropout", "StrikeDropot");
+    assert!(e.message.ends_with("(did you mean `StrikeDropout`?)"), "{e}");
+    let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", dept: (itm: 1, otm: 1))"#);
+    assert!(e.message.ends_with("(did you mean `depth`?)"), "{e}");
+    let e = expecting(r#"Always(Status(index: "NIFTY", is: Fine))"#);
+    assert!(!e.message.contains("did you mean"), "nothing close to `Fine`: {e}");
+}
+
+/// GOOD with five problems, written out of the validator's order: an expectation (line 13), a phase (10), an
+/// index (7), the market (5) and the issue's misspelt reason (14).
+fn five_problems() -> String {
+    edited(&[
+        ("    cycles: 5,", "    cycles: 5,\n    market: (implied_vol: -1.0),"),
+        (r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFY")"#),
+        ("cycles: (2, 3)", "cycles: (2, 9)"),
+        (
+            EXPECTATION,
+            r#"Always(Status(index: "NIFY", is: OK)),
+        Total(of: Events(event: "strike_depth_adjustment", reason: "contractoin"), is: Eq(0))"#,
+        ),
+    ])
+}
+
+#[test]
+fn all_problems_at_once_in_text_order() {
+    let e = parse("broken.ron", &five_problems()).unwrap_err();
+    let found: Vec<_> = e.all().map(|e| (e.line, e.col, e.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (5, 27, "market.implied_vol"),
+            (8, 18, "indices[1].symbol"),
+            (11, 29, "phases[0].cycles"),
+            (14, 30, "expectations[0].index"),
+            (15, 68, "expectations[1].of.reason"),
+        ],
+        "{e}"
+    );
+    assert!(e.all().all(|p| p.file == "broken.ron" && !p.hint.is_empty()), "{e:?}");
+    assert!(e.more.iter().all(|p| p.more.is_empty()), "one level: {e:?}");
+    let text = e.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("broken.ron:5:27: at `market.implied_vol`: -1 is out of range"), "{text}");
+    let errors: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("error: ")).collect();
+    assert_eq!(errors.len(), 4, "each further problem on its own `error: ` line:\n{text}");
+    for (line, (l, c, path)) in errors.iter().zip(&found[1..]) {
+        assert!(line.starts_with(&format!("broken.ron:{l}:{c}: at `{path}`: ")), "{line}");
+    }
+    assert_eq!(lines.iter().filter(|l| l.starts_with("  hint: ")).count(), 5, "{text}");
+    assert_eq!(*lines.last().unwrap(), "5 problems in broken.ron", "{text}");
+    // One problem: no count.
+    let one = broken("cycles: (2, 3)", "cycles: (2, 9)");
+    assert!(!one.to_string().contains("problems in"), "{one}");
+}
+
+#[test]
+fn the_binary_reports_every_problem_and_exits_two() {
+    let dir = temp_dir("bad-input-all");
+    let file = dir.join("broken.ron");
+    std::fs::write(&file, five_problems()).unwrap();
+    let out_dir = dir.join("out");
+    for args in
+        [vec!["run", file.to_str().unwrap(), "--out", out_dir.to_str().unwrap()], vec!["check", file.to_str().unwrap()]]
+    {
+        let command = args[0];
+        let out = g6sim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {stderr}");
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+        let name = file.display().to_string();
+        let at: Vec<String> = errors
+            .iter()
+            .map(|l| l.trim_start_matches("error: ").trim_start_matches(&name).split(": ").next().unwrap().to_string())
+            .collect();
+        assert_eq!(at, [":5:27", ":8:18", ":11:29", ":14:30", ":15:68"], "{command}: {stderr}");
+        assert!(stderr.contains("(did you mean `contraction`?)"), "{stderr}");
+        assert!(stderr.contains(&format!("5 problems in {name}")), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!dir.join("out").exists(), "nothing is written");
+    }
+    // The issue's scenario alone: it used to exit 0.
+    std::fs::write(
+        &file,
+        edited(&[(
+            EXPECTATION,
+            r#"Total(of: Events(event: "strike_depth_adjustment", reason: "contractoin"), is: Eq(0))"#,
+        )]),
+    )
+    .unwrap();
+    let out = g6sim(&["check", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(":13:68: at `expectations[0].of.reason`: unknown reason `contractoin`"), "{stderr}");
+}

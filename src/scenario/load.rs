@@ -3,6 +3,7 @@
 
 use super::Scenario;
 use super::validate::problems;
+use crate::suggest::did_you_mean;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::ops::Range;
@@ -221,6 +222,12 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         E::TrailingCharacters => "there is text after the scenario's closing parenthesis",
         _ => "compare with the annotated example in the README or a file in scenarios/",
     };
+    let message = match &e.code {
+        E::NoSuchEnumVariant { expected, found, .. } | E::NoSuchStructField { expected, found, .. } => {
+            format!("{}{}", e.code, did_you_mean(found, expected.iter().copied()))
+        }
+        _ => e.code.to_string(),
+    };
     // RON's position can be the space after a `:`: point at the value.
     let skipped = text.get(byte..).and_then(|rest| rest.find(|c: char| !c.is_whitespace()));
     let (line, col) = match skipped {
@@ -232,7 +239,7 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         line,
         col,
         path: path.to_string(),
-        message: e.code.to_string(),
+        message,
         hint: hint.to_string(),
         more: Vec::new(),
     }
