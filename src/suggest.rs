@@ -1,19 +1,22 @@
 //! "Did you mean": the closest known name to a misspelt one, for error messages.
 
-/// Edit distance (insertions, deletions, substitutions) between two strings, case-insensitive.
+/// Edit distance (insertions, deletions, substitutions, and swaps of two neighbouring letters: `SYNHT` is one
+/// edit from `SYNTH`), case-insensitive.
 pub fn distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.to_lowercase().chars().collect(), b.to_lowercase().chars().collect());
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+    // d[i][j]: the distance between the first i letters of a and the first j of b.
+    let mut d: Vec<Vec<usize>> =
+        (0..=a.len()).map(|i| (0..=b.len()).map(|j| if i == 0 { j } else { i }).collect()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let substitution = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = substitution.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }
 
 /// The candidate closest to `word`, when it is close enough to be a likely typo (at most a third of the
@@ -39,7 +42,11 @@ mod tests {
 
     #[test]
     fn distances() {
-        assert_eq!(distance("contractoin", "contraction"), 2);
+        assert_eq!(distance("contractoin", "contraction"), 1, "a swap is one edit");
+        assert_eq!(distance("SYNHT", "SYNTH"), 1);
+        assert_eq!(distance("ab", "ba"), 1);
+        assert_eq!(distance("abc", "ca"), 3);
+        assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("BANKNIFY", "banknifty"), 1);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("same", "same"), 0);
@@ -52,5 +59,6 @@ mod tests {
         assert_eq!(closest("expansion", known), None);
         assert_eq!(did_you_mean("NIFY", ["NIFTY", "BANKNIFTY"]), " (did you mean `NIFTY`?)");
         assert_eq!(did_you_mean("XYZ", ["NIFTY"]), "");
+        assert_eq!(closest("SYNHT", ["OK", "PARTIAL", "EMPTY", "SYNTH"]), Some("SYNTH"), "a short word's swap");
     }
 }

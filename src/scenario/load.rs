@@ -3,8 +3,10 @@
 
 use super::Scenario;
 use super::validate::problems;
+use crate::suggest::did_you_mean;
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::ops::Range;
 use std::path::Path;
 
 /// A scenario and the bytes it came from.
@@ -119,11 +121,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     let mut found: Vec<ScenarioError> = problems(&scenario)
         .into_iter()
         .map(|bad| {
-            let (line, col) = if bad.literal.is_empty() {
-                locate_key(text, &bad.key).or_else(|| locate_key(text, "phases")).unwrap_or((1, 1))
-            } else {
-                locate(text, &bad.key, &bad.literal)
-            };
+            let (line, col) = locate(text, &bad.path, &bad.key, &bad.literal);
             ScenarioError {
                 file: file.to_string(),
                 line,
@@ -144,14 +142,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     Err(first)
 }
 
-/// The number literal around byte `at`, when it is written with a fraction or exponent (`10.0`, `1e3`).
-fn fractional_literal(text: &str, at: usize) -> Option<&str> {
+/// The number literal around byte `at`, when it is written with a fraction or exponent (`10.0`, `1e3`), and
+/// where it starts.
+fn fractional_literal(text: &str, at: usize) -> Option<(usize, &str)> {
     let is_num = |c: char| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_');
     let at = at.min(text.len());
     let start = text[..at].rfind(|c: char| !is_num(c)).map_or(0, |i| i + 1);
     let end = text[at..].find(|c: char| !is_num(c)).map_or(text.len(), |i| at + i);
     let literal = text.get(start..end)?.trim_end_matches([',', '-', '+']);
-    (literal.contains(['.', 'e', 'E']) && literal.parse::<f64>().is_ok()).then_some(literal)
+    (literal.contains(['.', 'e', 'E']) && literal.parse::<f64>().is_ok()).then_some((start, literal))
 }
 
 fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> ScenarioError {
@@ -160,16 +159,36 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
     let path = path.split(".?").next().unwrap_or_default().trim_end_matches('?');
     // A whole number written with a fraction stops RON's integer parser at the `.`: name the real problem.
     let byte = byte_of(text, e.span.start.line, e.span.start.col);
-    if matches!(e.code, E::ExpectedComma | E::ExpectedInteger | E::TrailingCharacters | E::ExpectedStructLikeEnd)
-        && let Some(literal) = fractional_literal(text, byte)
+    if matches!(
+        e.code,
+        E::ExpectedComma
+            | E::ExpectedInteger
+            | E::InvalidIntegerDigit { .. }
+            | E::TrailingCharacters
+            | E::ExpectedStructLikeEnd
+    ) && let Some((start, literal)) = fractional_literal(text, byte)
     {
-        let start = text[..byte.min(text.len())].rfind(literal).unwrap_or(byte);
         let (line, col) = line_col(text, start);
+        // RON stops after the whole part, in the struct holding the field: name the field from the text.
+        let field = text[..start].trim_end().strip_suffix(':').map(|b| {
+            let b = b.trim_end();
+            &b[b.rfind(|c: char| !(c.is_alphanumeric() || c == '_')).map_or(0, |i| i + 1)..]
+        });
+        let path = match field {
+            Some(f) if !f.is_empty() && path.rsplit('.').next() != Some(f) => {
+                if path.is_empty() {
+                    f.to_string()
+                } else {
+                    format!("{path}.{f}")
+                }
+            }
+            _ => path.to_string(),
+        };
         return ScenarioError {
             file: file.to_string(),
             line,
             col,
-            path: path.to_string(),
+            path,
             message: format!("`{literal}` is not a whole number: this field takes an integer"),
             hint: format!("write it without a fraction, for example {}", literal.parse::<f64>().unwrap_or(0.0).trunc()),
             more: Vec::new(),
@@ -203,12 +222,24 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         E::TrailingCharacters => "there is text after the scenario's closing parenthesis",
         _ => "compare with the annotated example in the README or a file in scenarios/",
     };
+    let message = match &e.code {
+        E::NoSuchEnumVariant { expected, found, .. } | E::NoSuchStructField { expected, found, .. } => {
+            format!("{}{}", e.code, did_you_mean(found, expected.iter().copied()))
+        }
+        _ => e.code.to_string(),
+    };
+    // RON's position can be the space after a `:`: point at the value.
+    let skipped = text.get(byte..).and_then(|rest| rest.find(|c: char| !c.is_whitespace()));
+    let (line, col) = match skipped {
+        Some(n) if n > 0 => line_col(text, byte + n),
+        _ => (e.span.start.line, e.span.start.col),
+    };
     ScenarioError {
         file: file.to_string(),
-        line: e.span.start.line,
-        col: e.span.start.col,
+        line,
+        col,
         path: path.to_string(),
-        message: e.code.to_string(),
+        message,
         hint: hint.to_string(),
         more: Vec::new(),
     }
@@ -221,30 +252,194 @@ fn byte_of(text: &str, line: usize, col: usize) -> usize {
     start + rest.char_indices().nth(col.saturating_sub(1)).map_or(rest.len(), |(i, _)| i)
 }
 
-/// Where `key: literal` stands in the text (first match), else the first `literal`, else 1:1.
-fn locate(text: &str, key: &str, literal: &str) -> (usize, usize) {
-    let mut fallback = None;
-    for (pos, _) in text.match_indices(literal) {
-        fallback.get_or_insert(pos);
-        let before = text[..pos].trim_end();
-        if let Some(before) = before.strip_suffix(':')
-            && before.trim_end().ends_with(key)
-        {
-            return line_col(text, pos);
-        }
+/// Where the problem at `path` stands in the text. The path is followed through the text as far as it goes
+/// (see [`follow`]); when it leads to the value, the `literal` inside it (or the value's start); else
+/// `key: literal` inside the part reached (or its start). Text in comments is never taken for a value.
+fn locate(text: &str, path: &str, key: &str, literal: &str) -> (usize, usize) {
+    let tokens = tokens(text);
+    let (range, whole) = follow(text, &tokens, path);
+    if range == (0..tokens.len()) {
+        // Nothing of the path is written (a default): the first `key: literal`, else the first `literal`.
+        return locate_literal(text, &tokens, 0..text.len(), key, literal, true)
+            .map_or((1, 1), |pos| line_col(text, pos));
     }
-    fallback.map_or((1, 1), |pos| line_col(text, pos))
+    let span = tokens[range.start].start..tokens[range.end - 1].end;
+    let found =
+        if literal.is_empty() { None } else { locate_literal(text, &tokens, span.clone(), key, literal, whole) };
+    line_col(text, found.unwrap_or(span.start))
 }
 
-/// Where the field `key:` first stands in the text.
-fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
-    text.match_indices(key)
-        .find(|(pos, _)| {
-            let after = text[pos + key.len()..].trim_start();
-            let word_start = !text[..*pos].ends_with(|c: char| c.is_alphanumeric() || c == '_');
-            word_start && after.starts_with(':')
-        })
-        .map(|(pos, _)| line_col(text, pos))
+/// The first `key: literal` in `span` (or, when `loose`, the first `literal`), by its byte offset.
+/// Only where a token starts: text in comments and inside strings is not a value.
+fn locate_literal(
+    text: &str,
+    tokens: &[Token],
+    span: Range<usize>,
+    key: &str,
+    literal: &str,
+    loose: bool,
+) -> Option<usize> {
+    if literal.is_empty() {
+        return None;
+    }
+    let mut fallback = None;
+    for (at, _) in text[span.clone()].match_indices(literal) {
+        let pos = span.start + at;
+        if tokens.binary_search_by_key(&pos, |t| t.start).is_err() {
+            continue;
+        }
+        fallback.get_or_insert(pos);
+        if let Some(before) = text[..pos].trim_end().strip_suffix(':')
+            && before.trim_end().ends_with(key)
+        {
+            return Some(pos);
+        }
+    }
+    fallback.filter(|_| loose)
+}
+
+/// A piece of RON text that matters for finding a value: brackets, separators, strings and other words.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Open,
+    Close,
+    Comma,
+    Colon,
+    Str,
+    Word,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Token {
+    kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// The tokens of RON text, without whitespace and comments.
+fn tokens(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let kind = match bytes[i] {
+            b if b.is_ascii_whitespace() => {
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(bytes.len(), |n| i + 2 + n + 2);
+                continue;
+            }
+            b'(' | b'[' | b'{' => Kind::Open,
+            b')' | b']' | b'}' => Kind::Close,
+            b',' => Kind::Comma,
+            b':' => Kind::Colon,
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                Kind::Str
+            }
+            _ => {
+                while i + 1 < bytes.len() && !b" \t\r\n()[]{},:\"/".contains(&bytes[i + 1]) {
+                    i += 1;
+                }
+                Kind::Word
+            }
+        };
+        i = (i + 1).min(bytes.len());
+        out.push(Token { kind, start, end: i });
+    }
+    out
+}
+
+/// The tokens of the value `path` names (`expectations[1].of.reason`), followed from the whole text: a name
+/// is the shallowest `name:` (or map key `"name":`) inside the part reached so far, so enum wrappers such as
+/// `Always(...)` need no step of their own; `[i]` is the i-th element of the list there. Stops where the
+/// text does not go on (a field left at its default); `true` when the whole path was followed.
+fn follow(text: &str, tokens: &[Token], path: &str) -> (Range<usize>, bool) {
+    let mut range = 0..tokens.len();
+    let steps = path.split('.').filter(|s| !s.is_empty()).flat_map(|part| {
+        let (name, rest) = part.split_once('[').map_or((part, ""), |(n, r)| (n, r));
+        let indices = rest.split('[').filter_map(|i| i.trim_end_matches(']').parse::<usize>().ok());
+        std::iter::once(Err(name)).filter(|n| n != &Err("")).chain(indices.map(Ok))
+    });
+    for step in steps {
+        let next = match step {
+            Err(name) => field(text, tokens, range.clone(), name),
+            Ok(i) => element(tokens, range.clone(), i),
+        };
+        match next {
+            Some(next) => range = next,
+            None => return (range, false),
+        }
+    }
+    (range, true)
+}
+
+/// The value of the shallowest `name:` in `range` (from the key itself when it is a map's string key).
+fn field(text: &str, tokens: &[Token], range: Range<usize>, name: &str) -> Option<Range<usize>> {
+    let mut depth = 0usize;
+    let mut best: Option<(usize, usize)> = None;
+    for i in range.clone() {
+        let t = tokens[i];
+        match t.kind {
+            Kind::Open => depth += 1,
+            Kind::Close => depth = depth.saturating_sub(1),
+            Kind::Word | Kind::Str => {
+                let word = &text[t.start..t.end];
+                let word = if t.kind == Kind::Str { word.trim_matches('"') } else { word };
+                let keyed = i + 1 < range.end && tokens[i + 1].kind == Kind::Colon;
+                if keyed && word == name && best.is_none_or(|(d, _)| depth < d) {
+                    best = Some((depth, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    let (_, key) = best?;
+    let end = value_end(tokens, key + 2, range.end);
+    let start = if tokens[key].kind == Kind::Str { key } else { key + 2 };
+    (start < end).then_some(start..end)
+}
+
+/// The i-th element of the list (or tuple) `range` starts with.
+fn element(tokens: &[Token], range: Range<usize>, i: usize) -> Option<Range<usize>> {
+    if tokens.get(range.start)?.kind != Kind::Open {
+        return None;
+    }
+    let mut start = range.start + 1;
+    for _ in 0..i {
+        start = value_end(tokens, start, range.end);
+        if tokens.get(start)?.kind != Kind::Comma {
+            return None;
+        }
+        start += 1;
+    }
+    let end = value_end(tokens, start, range.end);
+    (start < end).then_some(start..end)
+}
+
+/// Where the value starting at token `from` ends: the first comma or unmatched closing bracket after it.
+fn value_end(tokens: &[Token], from: usize, limit: usize) -> usize {
+    let mut depth = 0usize;
+    for (i, t) in tokens.iter().enumerate().take(limit).skip(from) {
+        match t.kind {
+            Kind::Open => depth += 1,
+            Kind::Close if depth == 0 => return i,
+            Kind::Close => depth -= 1,
+            Kind::Comma if depth == 0 => return i,
+            _ => {}
+        }
+    }
+    limit
 }
 
 fn line_col(text: &str, byte: usize) -> (usize, usize) {
@@ -259,10 +454,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn locate_prefers_the_keyed_occurrence() {
-        let text = "(\n  name: \"FOO\",\n  index: \"FOO\",\n)";
-        assert_eq!(locate(text, "index", "\"FOO\""), (3, 10));
-        assert_eq!(locate(text, "other", "\"FOO\""), (2, 9));
-        assert_eq!(locate(text, "x", "\"BAR\""), (1, 1));
+    fn locate_follows_the_path() {
+        let text = "(\n  name: \"FOO\", // index: \"FOO\"\n  list: [(index: \"FOO\"), A(B(index: \"FOO\", n: 3))],\n)";
+        assert_eq!(locate(text, "list[0].index", "index", "\"FOO\""), (3, 18));
+        assert_eq!(locate(text, "list[1].index", "index", "\"FOO\""), (3, 37));
+        assert_eq!(locate(text, "list[1].n", "n", ""), (3, 47));
+        assert_eq!(locate(text, "list[1]", "list", "3"), (3, 47), "the literal inside the value");
+        assert_eq!(locate(text, "list[0].depth.itm", "itm", "10"), (3, 10), "a default: the part reached");
+        assert_eq!(locate(text, "other", "index", "\"FOO\""), (3, 18), "not written: the first keyed literal");
+        assert_eq!(locate(text, "other", "x", "\"BAR\""), (1, 1));
+    }
+
+    #[test]
+    fn map_keys_and_strings_with_brackets() {
+        let text = "(a: \"x], (y\", m: {\"K\": 1.0, \"L\": 2.0}, b: 4)";
+        assert_eq!(locate(text, "m.L", "m", "\"L\""), (1, 29));
+        assert_eq!(locate(text, "b", "b", ""), (1, 43));
     }
 }

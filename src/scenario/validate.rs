@@ -36,7 +36,7 @@ pub(super) struct Problem {
 
 /// Every problem of a parsed scenario, in the order of its fields.
 pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
-    let mut v = Validator { s, out: Vec::new() };
+    let mut v = Validator { s, out: Vec::new(), too_large: false };
     v.indices();
     v.config();
     v.market();
@@ -88,6 +88,8 @@ pub fn rows_per_cycle(s: &Scenario) -> (u128, u64) {
 struct Validator<'a> {
     s: &'a Scenario,
     out: Vec<Problem>,
+    /// A count beyond its own bound was reported: the rows bound, their product, would only repeat it.
+    too_large: bool,
 }
 
 fn number(x: f64) -> String {
@@ -253,7 +255,11 @@ impl<'a> Validator<'a> {
                 None => {}
                 Some(entry) => {
                     let hint = "the registry entry holds the index's own numbers";
-                    self.range(format!("{path}.registry.step"), "step", entry.step, f64::MIN_POSITIVE, 1e9, hint);
+                    let step = entry.step;
+                    if !(step.is_finite() && step > 0.0 && step <= 1e9) {
+                        let message = format!("{step} is out of range: expected a number > 0 and at most 1000000000");
+                        self.bad(format!("{path}.registry.step"), "step", number(step), message, hint);
+                    }
                     let atm = entry.synthetic_atm;
                     self.range(format!("{path}.registry.synthetic_atm"), "synthetic_atm", atm, 0.01, 1e9, hint);
                     if entry.lot_size == 0 {
@@ -327,6 +333,7 @@ impl<'a> Validator<'a> {
                     // cap only stops expansion), a baseline above it is not (contraction could never end).
                     let is_baseline = name == "baseline" || spec.baseline.is_none();
                     if value > MAX_STRIKES_PER_SIDE {
+                        self.too_large = true;
                         self.bad(
                             field,
                             side,
@@ -335,8 +342,11 @@ impl<'a> Validator<'a> {
                             "g6sim keeps a cycle's world in memory; scale the scenario down",
                         );
                     } else if let Some(cap) = cap.filter(|cap| is_baseline && value > *cap) {
-                        let what =
-                            if name == "baseline" { "baseline" } else { "baseline (the depth: no baseline given)" };
+                        let what = if name == "baseline" {
+                            "baseline"
+                        } else {
+                            "baseline (the depth, as no baseline is given)"
+                        };
                         self.bad(
                             field,
                             side,
@@ -407,6 +417,7 @@ impl<'a> Validator<'a> {
             ("months_listed", p.months_listed, MAX_LISTED, "listed monthlies"),
         ] {
             if value > max {
+                self.too_large = true;
                 self.bad(
                     format!("provider.{key}"),
                     key,
@@ -456,6 +467,7 @@ impl<'a> Validator<'a> {
                     fault
                     && *n > MAX_FAULT_ROWS
                 {
+                    self.too_large = true;
                     self.bad(
                         format!("{path}.faults[{j}]"),
                         "faults",
@@ -469,15 +481,25 @@ impl<'a> Validator<'a> {
     }
 
     fn rows(&mut self) {
-        // A value over its own bound is reported as such; their product only when each is within its bound.
-        if self.out.iter().any(|p| p.message.contains("is too large")) {
-            return;
-        }
         let (rows, cycle) = rows_per_cycle(self.s);
-        if rows > MAX_ROWS_PER_CYCLE {
+        if rows > MAX_ROWS_PER_CYCLE && !self.too_large {
+            // Point at the first phase that injects rows in that cycle, else at the provider's shape.
+            let injecting = self.s.phases.iter().position(|ph| {
+                ph.cycles.contains(cycle)
+                    && ph.faults.iter().any(|f| {
+                        matches!(
+                            f,
+                            Fault::Oversize(_) | Fault::InvalidExpiries(_) | Fault::BadRows(_) | Fault::StrayStrikes(_)
+                        )
+                    })
+            });
+            let (path, key) = match injecting {
+                Some(i) => (format!("phases[{i}].faults"), "faults"),
+                None => ("provider".to_string(), "provider"),
+            };
             self.bad(
-                "provider".into(),
-                "provider",
+                path,
+                key,
                 String::new(),
                 format!(
                     "the universe is too large: about {rows} rows in cycle {cycle}, at most {MAX_ROWS_PER_CYCLE} rows \
