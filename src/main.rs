@@ -486,7 +486,15 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> E
         match load(file, options).and_then(|p| p.run(|_| {}).map_err(|e| e.to_string())) {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
-                let verdict = if run.passed() { "PASS" } else { "FAIL" };
+                // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
+                let vacuous = run.outcomes.is_empty();
+                let verdict = if vacuous {
+                    "EMPTY"
+                } else if run.passed() {
+                    "PASS"
+                } else {
+                    "FAIL"
+                };
                 outln!(
                     "{verdict:<6} {:<40} {:>6}  {passed}/{}",
                     file.display(),
@@ -497,7 +505,10 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> E
                     let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
                     outln!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
                 }
-                failed += usize::from(!run.passed());
+                if vacuous {
+                    outln!("         no expectations: nothing was checked (add `expectations` to the scenario)");
+                }
+                failed += usize::from(vacuous || !run.passed());
                 if let Some(dir) = &plots {
                     let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
                     if let Err(e) = PlotData::from_run(&run).and_then(|d| g6sim::plot::render(&d, &target)) {

@@ -387,14 +387,7 @@ fn an_unknown_symbol_needs_its_registry_entry() {
         r#"(symbol: "FOO", registry: (step: 0.0, lot_size: 0, synthetic_atm: -1.0, weekly_dow: 7))"#,
     );
     let hint = "the registry entry holds the index's own numbers";
-    expect(
-        &e,
-        7,
-        42,
-        "indices[1].registry.step",
-        "0 is out of range: expected a number > 0 and at most 1000000000",
-        hint,
-    );
+    expect(&e, 7, 42, "indices[1].registry.step", "0 is out of range: expected a number from 0.01 to 1000000", hint);
     let more: Vec<_> = e.more.iter().map(|m| (m.line, m.col, m.path.as_str())).collect();
     assert_eq!(
         more,
@@ -406,7 +399,10 @@ fn an_unknown_symbol_needs_its_registry_entry() {
         "{e}"
     );
     assert!(e.more[0].message.contains("a lot size of 0: expected a whole number >= 1"), "{e}");
-    assert!(e.more[1].message.contains("-1 is out of range: expected a number from 0.01 to 1000000000"), "{e}");
+    assert!(
+        e.more[1].message.contains("-1 is not an index price for FOO: expected a number from its strike step 0 to 1e9"),
+        "{e}"
+    );
     assert!(e.more[2].message.contains("7 is not a weekday: expected 0 (Monday) to 6 (Sunday)"), "{e}");
     let e = broken(
         r#"(symbol: "BANKNIFTY")"#,
@@ -482,7 +478,12 @@ fn cycles_and_windows_lie_inside_the_run() {
         broken("    cycles: 5,", "    cycles: 5,\n    market: (levels: [(cycle: 9, index: \"NIFTY\", price: -5.0)]),");
     expect(&e, 5, 31, "market.levels[0].cycle", "cycle 9 is outside the run", outside);
     assert_eq!((e.more[0].line, e.more[0].col, e.more[0].path.as_str()), (5, 57, "market.levels[0].price"), "{e}");
-    assert!(e.more[0].message.contains("-5 is not an index price: expected a number > 0"), "{e}");
+    assert!(
+        e.more[0]
+            .message
+            .contains("-5 is not an index price for NIFTY: expected a number from its strike step 50 to 1e9"),
+        "{e}"
+    );
     let e = broken("    cycles: 5,", "    cycles: 5,\n    interval_s: 0,");
     expect(&e, 5, 17, "interval_s", "nonzero", "starts at 1");
 }
@@ -542,7 +543,7 @@ fn comparisons_and_market_values_in_range() {
     let e = market("drift_per_cycle: NaN");
     expect(&e, 5, 31, "market.drift_per_cycle", "NaN is out of range: expected a number from -0.1 to 0.1", hint);
     let e = market("implied_vol: inf");
-    expect(&e, 5, 27, "market.implied_vol", "inf is out of range: expected a number from 0 to 5", hint);
+    expect(&e, 5, 27, "market.implied_vol", "inf is out of range: expected a number from 0 to 3", hint);
     let e = market("volatility_per_cycle: -0.1");
     expect(&e, 5, 36, "market.volatility_per_cycle", "-0.1 is out of range: expected a number from 0 to 0.5", hint);
     let e = market("risk_free_rate: -inf, skew: 101.0");
@@ -551,7 +552,7 @@ fn comparisons_and_market_values_in_range() {
     let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", spot: -100.0, tick_size: 0.0)"#);
     expect(&e, 7, 37, "indices[1].spot", "-100 is not an index price", "leave spot out");
     assert_eq!((e.more[0].col, e.more[0].path.as_str()), (56, "indices[1].tick_size"), "{e}");
-    assert!(e.more[0].message.contains("0 is not a tick size: expected a number > 0"), "{e}");
+    assert!(e.more[0].message.contains("0 is out of range: expected a number from 0.0001 to 10000"), "{e}");
 }
 
 #[test]

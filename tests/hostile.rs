@@ -313,17 +313,18 @@ fn empty_phases_faults_levels_and_expectations_change_nothing() {
     assert_eq!(run.result, plain.result, "levels: []");
 }
 
-/// `g6sim check` on a scenario with no expectation: it passes (vacuously), exit 0.
+/// `g6sim check` on a scenario with no expectation: it checks nothing, so it does not pass (exit 1).
 #[test]
-fn check_passes_a_scenario_without_expectations() {
+fn check_fails_a_scenario_without_expectations() {
     let dir = crate::common::temp_dir("hostile-check");
     let file = dir.join("vacuous.ron");
     std::fs::write(&file, text(3, NIFTY, "expectations: [],")).unwrap();
     let out = std::process::Command::new(crate::common::bin()).arg("check").arg(&file).output().unwrap();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    eprintln!("hostile: g6sim check, no expectation: exit {:?}\n{stdout}{stderr}", out.status.code());
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("PASS") && stdout.contains("0/0"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("EMPTY") && stdout.contains("0/0"), "{stdout}");
+    assert!(stdout.contains("no expectations: nothing was checked"), "{stdout}");
+    assert!(stdout.contains("1 scenarios: 0 passed, 1 failed"), "{stdout}");
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -412,14 +413,14 @@ fn negative_and_zero_market_values_are_refused_or_run_finite() {
     assert_eq!((refused, ran), (17, 19));
 }
 
-/// The extremes each field's range allows run with only finite numbers in the outputs. A price too small
-/// for one strike step (spot, level or synthetic ATM 1e-300 or 0.01, or a step of 1e9) has an ATM of 0: no
-/// ladder, every expiry EMPTY (the status says so; nothing is NaN).
+/// The extremes each field's range allows run with only finite numbers in the outputs; just past them the
+/// loader refuses (a price below one strike step has an ATM of 0 and no ladder; a step of 1e-300 collapses
+/// the ladder onto the ATM; a tick of 1e-320 overflows the rounding: all refused now).
 #[test]
 fn extreme_allowed_market_values_run_finite() {
-    use ExpiryStatus::{Empty, Ok};
+    use ExpiryStatus::Ok;
     for (place, field, value, statuses) in [
-        ("market", "implied_vol", "5.0", [Ok; 4]),
+        ("market", "implied_vol", "3.0", [Ok; 4]),
         ("market", "skew", "-100.0", [Ok; 4]),
         ("market", "skew", "100.0", [Ok; 4]),
         ("market", "smile", "100.0", [Ok; 4]),
@@ -429,15 +430,11 @@ fn extreme_allowed_market_values_run_finite() {
         ("market", "risk_free_rate", "-1.0", [Ok; 4]),
         ("market", "risk_free_rate", "1.0", [Ok; 4]),
         ("market", "levels", "1e9", [Ok; 4]),
-        ("market", "levels", "1e-300", [Ok, Empty, Empty, Empty]),
         ("index", "spot", "1e9", [Ok; 4]),
-        ("index", "spot", "1e-300", [Empty; 4]),
-        ("index", "tick_size", "1e-320", [Ok; 4]),
-        ("index", "tick_size", "1e300", [Ok; 4]),
-        ("index", "step", "1e-300", [Ok; 4]),
-        ("index", "step", "1e9", [Empty; 4]),
+        ("index", "tick_size", "0.0001", [Ok; 4]),
+        ("index", "tick_size", "10000.0", [Ok; 4]),
+        ("index", "step", "0.01", [Ok; 4]),
         ("index", "synthetic_atm", "1e9", [Ok; 4]),
-        ("index", "synthetic_atm", "0.01", [Empty; 4]),
     ] {
         let text = with_value(place, field, value);
         let run =
@@ -445,6 +442,22 @@ fn extreme_allowed_market_values_run_finite() {
         let got: Vec<ExpiryStatus> = run.result.cycles.iter().map(|c| c.indices[0].status).collect();
         assert_eq!(got, statuses, "{field}: {value}");
         no_non_finite(&run.result);
+    }
+    for (place, field, value) in [
+        ("market", "implied_vol", "3.5"),
+        ("market", "levels", "1e-300"),
+        ("market", "levels", "49.0"),
+        ("index", "spot", "1e-300"),
+        ("index", "spot", "1e10"),
+        ("index", "tick_size", "1e-320"),
+        ("index", "tick_size", "1e300"),
+        ("index", "step", "1e-300"),
+        ("index", "step", "1e9"),
+        ("index", "synthetic_atm", "0.01"),
+    ] {
+        let path = FIELDS.iter().find(|f| f.1 == field).unwrap().2;
+        let e = refused_at(&with_value(place, field, value), path);
+        assert!(e.message.contains("expected a number from"), "{field}: {value}: {e}");
     }
 }
 

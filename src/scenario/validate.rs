@@ -21,8 +21,12 @@ pub const MAX_ROWS_PER_CYCLE: u128 = 2_000_000;
 /// market, and the walk would leave the floating-point range within a run).
 pub const MAX_DRIFT_PER_CYCLE: f64 = 0.1;
 pub const MAX_VOLATILITY_PER_CYCLE: f64 = 0.5;
-/// The implied-volatility solver's upper bound: quotes priced above it could not be solved back.
-pub const MAX_IMPLIED_VOL: f64 = 5.0;
+/// Below the implied-volatility solver's upper bound (5.0), so quotes priced on the smile can be solved back.
+pub const MAX_IMPLIED_VOL: f64 = 3.0;
+/// Strike steps and option ticks that quote and ladder arithmetic handles (a step of 1e-300 collapses the
+/// ladder onto the ATM, a tick of 1e-320 overflows the rounding).
+pub const STEP_RANGE: (f64, f64) = (0.01, 1e6);
+pub const TICK_RANGE: (f64, f64) = (1e-4, 1e4);
 
 /// A problem found after parsing, with what to look for in the text to point at it.
 pub(super) struct Problem {
@@ -105,6 +109,31 @@ impl<'a> Validator<'a> {
     fn range(&mut self, path: String, key: &str, x: f64, min: f64, max: f64, hint: &str) {
         if !(x.is_finite() && x >= min && x <= max) {
             self.bad(path, key, number(x), format!("{x} is out of range: expected a number from {min} to {max}"), hint);
+        }
+    }
+
+    /// The strike step an index runs with: the `strike_step` override, its declared entry, or the registry's.
+    fn step_of(&self, spec: &IndexSpec) -> f64 {
+        let registry =
+            || spec.registry.as_ref().map(|e| e.step).or_else(|| registry::known(&spec.symbol).map(|m| m.step));
+        self.s.config.step_override(&spec.symbol).or_else(registry).unwrap_or(50.0)
+    }
+
+    /// An index price: finite, at least one strike step (below it the ATM rounds to 0 and there is no ladder)
+    /// and at most 1e9.
+    fn price(&mut self, path: String, key: &str, price: f64, spec: &IndexSpec, hint: &str) {
+        let step = self.step_of(spec);
+        if !(price.is_finite() && price >= step && price <= 1e9) {
+            self.bad(
+                path,
+                key,
+                number(price),
+                format!(
+                    "{price} is not an index price for {}: expected a number from its strike step {step} to 1e9",
+                    spec.symbol
+                ),
+                hint,
+            );
         }
     }
 
@@ -255,13 +284,10 @@ impl<'a> Validator<'a> {
                 None => {}
                 Some(entry) => {
                     let hint = "the registry entry holds the index's own numbers";
-                    let step = entry.step;
-                    if !(step.is_finite() && step > 0.0 && step <= 1e9) {
-                        let message = format!("{step} is out of range: expected a number > 0 and at most 1000000000");
-                        self.bad(format!("{path}.registry.step"), "step", number(step), message, hint);
-                    }
+                    let (lo, hi) = STEP_RANGE;
+                    self.range(format!("{path}.registry.step"), "step", entry.step, lo, hi, hint);
                     let atm = entry.synthetic_atm;
-                    self.range(format!("{path}.registry.synthetic_atm"), "synthetic_atm", atm, 0.01, 1e9, hint);
+                    self.price(format!("{path}.registry.synthetic_atm"), "synthetic_atm", atm, spec, hint);
                     if entry.lot_size == 0 {
                         let message = "a lot size of 0: expected a whole number >= 1".to_string();
                         self.bad(format!("{path}.registry.lot_size"), "lot_size", "0".into(), message, hint);
@@ -297,14 +323,9 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
-            if let Some(tick) = spec.tick_size.filter(|t| !(t.is_finite() && *t > 0.0)) {
-                self.bad(
-                    format!("{path}.tick_size"),
-                    "tick_size",
-                    number(tick),
-                    format!("{tick} is not a tick size: expected a number > 0"),
-                    "leave tick_size out for the registry's 0.05",
-                );
+            if let Some(tick) = spec.tick_size {
+                let (lo, hi) = TICK_RANGE;
+                self.range(format!("{path}.tick_size"), "tick_size", tick, lo, hi, "leave tick_size out for 0.05");
             }
             if spec.lot_size == Some(0) {
                 self.bad(
@@ -315,14 +336,9 @@ impl<'a> Validator<'a> {
                     "leave lot_size out for the registry's",
                 );
             }
-            if let Some(spot) = spec.spot.filter(|p| !(p.is_finite() && *p > 0.0 && *p <= 1e9)) {
-                self.bad(
-                    format!("{path}.spot"),
-                    "spot",
-                    number(spot),
-                    format!("{spot} is not an index price: expected a number > 0 and at most 1e9"),
-                    "leave spot out to start at the registry's synthetic ATM",
-                );
+            if let Some(spot) = spec.spot {
+                let hint = "leave spot out to start at the registry's synthetic ATM";
+                self.price(format!("{path}.spot"), "spot", spot, spec, hint);
             }
             let caps = [s.config.depth_max_itm, s.config.depth_max_otm];
             for (name, depth) in [("depth", Some(spec.depth)), ("baseline", spec.baseline)] {
@@ -397,14 +413,11 @@ impl<'a> Validator<'a> {
         for (i, level) in m.levels.iter().enumerate() {
             self.index_ref(format!("market.levels[{i}].index"), &level.index);
             self.cycle_ref(format!("market.levels[{i}].cycle"), "cycle", level.cycle);
-            if !(level.price.is_finite() && level.price > 0.0 && level.price <= 1e9) {
-                self.bad(
-                    format!("market.levels[{i}].price"),
-                    "price",
-                    number(level.price),
-                    format!("{} is not an index price: expected a number > 0 and at most 1e9", level.price),
-                    "scripted levels are absolute index prices",
-                );
+            let spec = self.s.indices.iter().find(|x| x.symbol.eq_ignore_ascii_case(&level.index));
+            let hint = "scripted levels are absolute index prices";
+            match spec {
+                Some(spec) => self.price(format!("market.levels[{i}].price"), "price", level.price, spec, hint),
+                None => self.range(format!("market.levels[{i}].price"), "price", level.price, 0.01, 1e9, hint),
             }
         }
     }
