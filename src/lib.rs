@@ -37,6 +37,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod suggest;
+pub mod sweep;
 pub mod synthetic;
 pub mod world;
 
