@@ -11,6 +11,7 @@ use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotData;
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
+use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param, parse_seeds};
 use g6sim::{Error, Prepared, Run, RunOptions, prepare};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -147,6 +148,10 @@ enum Command {
         #[command(subcommand)]
         tool: BenchTool,
     },
+    /// Tune: run a scenario over a grid of settings x seeds, score every run, rank the settings.
+    ///
+    /// Exit code: 0, 2 for bad input (every key and value is checked before anything runs).
+    Sweep(Box<SweepArgs>),
     /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
     ///
     /// Exit code: 0 when all pass, 1 when an expectation fails, 2 when a scenario cannot be loaded.
@@ -158,6 +163,55 @@ enum Command {
         plots: Option<PathBuf>,
         #[command(flatten)]
         overrides: Overrides,
+    },
+}
+
+/// `g6sim sweep`: the grid, where it runs, and the shared options; or `sweep merge`.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+struct SweepArgs {
+    #[command(subcommand)]
+    tool: Option<SweepTool>,
+    /// The scenario file (RON).
+    #[arg(required = true)]
+    scenario: Option<PathBuf>,
+    /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,
+    /// strike_coverage_ok=0.6..0.9:0.05 (ranges inclusive).
+    #[arg(long = "param", value_name = "KEY=VALUES", value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
+    params: Vec<Param>,
+    /// Seeds of every setting: a count N (seeds 1..N), a range a..b or a list a,b,c.
+    #[arg(long, value_name = "SPEC", default_value = "8", value_parser = |t: &str| parse_seeds(t).map(SeedList).map_err(|e| e.to_string()))]
+    seeds: SeedList,
+    /// Output directory [default: out/sweep-<scenario name>].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (0: one per core). The results are the same bytes whatever the count.
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Run only shard I of N (counted from 0) of the (setting, seed) grid; merge the shards with `sweep merge`.
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
+    shard: Option<Shard>,
+    /// The number of shards, the index taken from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "N")]
+    shards: Option<usize>,
+    #[command(flatten)]
+    overrides: Overrides,
+}
+
+/// Parsed `--seeds` (a newtype: clap reads a bare `Vec` as a repeated option).
+#[derive(Clone)]
+struct SeedList(Vec<u64>);
+
+#[derive(Subcommand)]
+enum SweepTool {
+    /// Combine shard directories into exactly the files a single-machine sweep writes.
+    Merge {
+        /// Shard output directories (each with sweep.json and runs-shard-I-of-N.jsonl).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged sweep.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -218,6 +272,7 @@ fn main() -> ExitCode {
             run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots, force })
         }
         Command::Bench { tool } => bench(tool),
+        Command::Sweep(args) => sweep(*args),
         Command::Check { paths, overrides, plots } => {
             let options = RunOptions {
                 parity: overrides.parity,
@@ -537,6 +592,136 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> E
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn sweep(args: SweepArgs) -> ExitCode {
+    if let Some(SweepTool::Merge { dirs, out }) = args.tool {
+        return sweep_merge(&dirs, &out);
+    }
+    let Some(path) = args.scenario else { return ExitCode::from(2) };
+    let options = RunOptions {
+        parity: args.overrides.parity,
+        sets: args.overrides.sets(),
+        env: args.overrides.env(),
+        ..RunOptions::default()
+    };
+    print_env_overrides(&options.env);
+    let shard = match sweep::plan::shard_from(args.shard, args.shards, &g6_env_all()) {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let plan = match load_file(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|l| Plan::new(l, options, args.params, args.seeds.0).map_err(|e| e.to_string()))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir =
+        args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        errln!("error: {}: cannot create the output directory: {e}", dir.display());
+        return ExitCode::from(2);
+    }
+    let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();
+    outln!(
+        "sweep {}: {} settings x {} seeds = {} runs{}",
+        plan.scenario.scenario.name,
+        plan.settings.len(),
+        plan.seeds.len(),
+        plan.jobs(),
+        if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") }
+    );
+    let progress = Progress::new(mine);
+    let jobs = match plan.run(shard, args.jobs, |done| progress.show(done)) {
+        Ok(j) => j,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    progress.finish();
+    let manifest = SweepManifest::of(&plan);
+    if shard != Shard::ALL {
+        return match sweep::write_shard(&dir, &manifest, shard, &jobs) {
+            Ok(files) => {
+                outln!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+                outln!("merge all {} shards with: g6sim sweep merge DIR... --out DIR", shard.count);
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                errln!("error: {}: {e}", dir.display());
+                ExitCode::from(2)
+            }
+        };
+    }
+    write_sweep_outcome(&dir, &manifest, &jobs)
+}
+
+/// Writes a whole sweep and prints its Pareto front and recommendation.
+fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobScore]) -> ExitCode {
+    match sweep::write_sweep(dir, manifest, jobs) {
+        Ok(outcome) => {
+            outln!("Pareto front (flips per 10 cycles vs mean depth vs PARTIAL expiry-cycles, means over seeds):");
+            out!("{}", sweep::results::pareto_text(&outcome.results));
+            if let Some(r) = &outcome.recommended {
+                let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                outln!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why);
+            }
+            outln!("wrote {}", outcome.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            errln!("error: {}: {e}", dir.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn sweep_merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
+    match sweep::merge(dirs) {
+        Ok((manifest, jobs)) => {
+            outln!("merged {} runs of sweep {} from {} directories", jobs.len(), manifest.scenario, dirs.len());
+            write_sweep_outcome(out, &manifest, &jobs)
+        }
+        Err(e) => {
+            errln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The environment variables a sweep reads its shard from (not only `G6_*`).
+fn g6_env_all() -> BTreeMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("SLURM_ARRAY_TASK_") || k == "JOB_COMPLETION_INDEX").collect()
+}
+
+/// A progress line on standard error when it is a terminal; nothing on a pipe or file.
+struct Progress {
+    total: usize,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        Self { total, terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()) }
+    }
+    fn show(&self, done: usize) {
+        if self.terminal && (done == self.total || done.is_multiple_of((self.total / 100).max(1))) {
+            say::err(format_args!("\r{done}/{} runs ({}%)", self.total, done * 100 / self.total.max(1)));
+        }
+    }
+    fn finish(&self) {
+        if self.terminal {
+            say::err(format_args!("\n"));
+        }
     }
 }
 

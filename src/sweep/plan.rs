@@ -1,0 +1,222 @@
+//! The sweep's grid: every setting (one value per swept key) times every seed, numbered so a slice of it
+//! (a shard) can run anywhere and the pieces merge back.
+//!
+//! Settings are the cartesian product of the `--param` values in the order given, the first key varying
+//! slowest (nested loops). Job `j` is setting `j / seeds` under seed `j % seeds`. Shard `I` of `N` (counted
+//! from 0, as Kubernetes' `JOB_COMPLETION_INDEX` and a Slurm array `--array=0-(N-1)` count) runs the jobs
+//! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
+
+use super::score::{RunScore, score};
+use super::spec::Param;
+use crate::scenario::LoadedScenario;
+use crate::{Error, RunOptions, prepare};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// At most this many (setting, seed) jobs in one sweep.
+pub const MAX_JOBS: usize = 10_000_000;
+
+/// One point of the grid: the value of each swept key, as `--set` takes it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Setting {
+    pub index: usize,
+    pub values: Vec<(String, String)>,
+}
+
+impl Setting {
+    /// `key=value key=value`.
+    pub fn label(&self) -> String {
+        self.values.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+    }
+    /// The `--set` pairs.
+    pub fn sets(&self) -> Vec<String> {
+        self.values.iter().map(|(k, v)| format!("{k}={v}")).collect()
+    }
+}
+
+/// A slice of the grid: shard `index` of `count`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole grid.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Parses `I/N` (0 <= I < N).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = || format!("--shard {text}: expected I/N with 0 <= I < N, for example 0/4 (shards count from 0)");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) =
+            (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+
+    /// Whether job `j` belongs to this shard.
+    pub fn owns(&self, job: usize) -> bool {
+        job % self.count == self.index
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// The shard this process runs: `--shard I/N` when given; else, with `--shards N`, Kubernetes' Indexed Job
+/// index `JOB_COMPLETION_INDEX`; else a Slurm job array (`SLURM_ARRAY_TASK_ID` less `SLURM_ARRAY_TASK_MIN`, of
+/// `SLURM_ARRAY_TASK_COUNT`); else the whole grid.
+pub fn shard_from(
+    shard: Option<Shard>,
+    shards: Option<usize>,
+    env: &std::collections::BTreeMap<String, String>,
+) -> Result<Shard, String> {
+    let number = |var: &str| -> Result<Option<usize>, String> {
+        env.get(var)
+            .map(|v| v.trim().parse::<usize>().map_err(|_| format!("{var}={v:?} is not a whole number")))
+            .transpose()
+    };
+    let checked = |index: usize, count: usize, from: &str| {
+        Shard::parse(&format!("{index}/{count}"))
+            .map_err(|_| format!("{from}: shard {index} of {count} does not exist"))
+    };
+    if let Some(shard) = shard {
+        return Ok(shard);
+    }
+    if let Some(count) = shards {
+        if count == 0 {
+            return Err("--shards 0: expected at least 1".into());
+        }
+        let index = number("JOB_COMPLETION_INDEX")?
+            .or(number("SLURM_ARRAY_TASK_ID")?.map(|id| id.saturating_sub(number("SLURM_ARRAY_TASK_MIN").ok().flatten().unwrap_or(0))))
+            .ok_or("--shards N takes the shard index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm), and neither is set; or pass --shard I/N")?;
+        return checked(index, count, "--shards");
+    }
+    match (number("SLURM_ARRAY_TASK_ID")?, number("SLURM_ARRAY_TASK_COUNT")?) {
+        (Some(id), Some(count)) => {
+            let index = id.saturating_sub(number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0));
+            checked(index, count, "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT")
+        }
+        _ => Ok(Shard::ALL),
+    }
+}
+
+/// What a sweep runs: a scenario, the options every run shares, the swept keys and the seeds.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub scenario: LoadedScenario,
+    pub base: RunOptions,
+    pub params: Vec<Param>,
+    pub seeds: Vec<u64>,
+    pub settings: Vec<Setting>,
+}
+
+/// One finished job: which setting and seed, and the run's scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobScore {
+    pub job: usize,
+    pub setting: usize,
+    pub seed: u64,
+    pub score: RunScore,
+}
+
+impl Plan {
+    /// Builds the grid and checks every setting before anything runs: each key and value must be one `--set`
+    /// takes, and each setting must prepare (a cap below a baseline, for example, is an error here).
+    pub fn new(scenario: LoadedScenario, base: RunOptions, params: Vec<Param>, seeds: Vec<u64>) -> Result<Self, Error> {
+        if seeds.is_empty() {
+            return Err(Error::Input("a sweep needs at least one seed (--seeds)".into()));
+        }
+        for (i, p) in params.iter().enumerate() {
+            if params[..i].iter().any(|q| q.key == p.key) {
+                return Err(Error::Input(format!("--param {}: the key is swept twice", p.key)));
+            }
+            if base.sets.iter().any(|s| s.split_once('=').is_some_and(|(k, _)| k.trim() == p.key)) {
+                return Err(Error::Input(format!("--param {}: the key is also fixed with --set; drop one", p.key)));
+            }
+        }
+        let count = params.iter().try_fold(1usize, |n, p| n.checked_mul(p.values.len()));
+        let jobs = count.and_then(|n| n.checked_mul(seeds.len()));
+        match jobs {
+            Some(j) if j <= MAX_JOBS => {}
+            _ => {
+                return Err(Error::Input(format!(
+                    "the grid is too large: at most {MAX_JOBS} (setting, seed) runs; sweep fewer values or seeds"
+                )));
+            }
+        }
+        let mut settings = vec![Vec::new()];
+        for p in &params {
+            settings = settings
+                .into_iter()
+                .flat_map(|s: Vec<(String, String)>| {
+                    p.values.iter().map(move |v| {
+                        let mut s = s.clone();
+                        s.push((p.key.clone(), v.clone()));
+                        s
+                    })
+                })
+                .collect();
+        }
+        let settings: Vec<Setting> =
+            settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect();
+        let plan = Self { scenario, base, params, seeds, settings };
+        for s in &plan.settings {
+            prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
+                Error::Set(e) => Error::Input(format!("setting {}: {e}", s.label())),
+                Error::Input(e) => Error::Input(format!("setting {}: {e}", s.label())),
+                other => other,
+            })?;
+        }
+        Ok(plan)
+    }
+
+    /// The number of (setting, seed) jobs.
+    pub fn jobs(&self) -> usize {
+        self.settings.len() * self.seeds.len()
+    }
+
+    /// The run options of one setting under one seed.
+    pub fn options(&self, setting: &Setting, seed: u64) -> RunOptions {
+        let mut options = self.base.clone();
+        options.seed = Some(seed);
+        options.sets.extend(setting.sets());
+        options
+    }
+
+    /// Runs job `j` and scores it (no file is written).
+    pub fn run_job(&self, job: usize) -> Result<JobScore, Error> {
+        let setting = &self.settings[job / self.seeds.len()];
+        let seed = self.seeds[job % self.seeds.len()];
+        let run = prepare(&self.scenario, &self.options(setting, seed))?.run(|_| {})?;
+        let score = score(&run.result.cycles, &run.result.events, &run.outcomes, &self.scenario.scenario.phases);
+        Ok(JobScore { job, setting: setting.index, seed, score })
+    }
+
+    /// Runs the jobs of `shard` on `threads` threads (0: one per core); results in job order whatever the
+    /// thread count, so the outputs are the same bytes.
+    pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {
+        use rayon::prelude::*;
+        let jobs: Vec<usize> = (0..self.jobs()).filter(|j| shard.owns(*j)).collect();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|e| Error::Input(format!("cannot start {threads} worker threads: {e}")))?;
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        pool.install(|| {
+            jobs.par_iter()
+                .map(|&j| {
+                    let r = self.run_job(j);
+                    progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                    r
+                })
+                .collect()
+        })
+    }
+}
