@@ -30,7 +30,7 @@ fn svg_is_byte_identical_across_runs_and_plot_redraws_a_run_dir() {
         assert!(text.contains("strike_dropout_recovery"), "{name} has its title");
     }
     let depth = std::fs::read_to_string(a.join("plots/depth.svg")).unwrap();
-    for label in ["strikes per side", "cycle", "baseline", "itm", "otm", "expansion", "contraction", "strike dropout"] {
+    for label in ["strikes per side", "cycle", "baseline", "ITM = OTM", "expansion", "contraction", "strike dropout"] {
         assert!(depth.contains(label), "depth chart lacks {label:?}");
     }
     let coverage = std::fs::read_to_string(a.join("plots/coverage.svg")).unwrap();
@@ -94,4 +94,185 @@ fn committed_plots_match_what_the_code_draws() {
         }
     }
     assert!(compared >= 32, "{compared}");
+}
+
+/// The charts of a run of inline scenario text (or of a shipped scenario's file), drawn through the library.
+fn charts_of(text: &str, name: &str) -> std::path::PathBuf {
+    let run = run_text(text, &g6sim::RunOptions::default());
+    let data = g6sim::plot::PlotData::from_run(&run).unwrap();
+    let dir = temp_dir(name);
+    g6sim::plot::render(&data, &dir).unwrap();
+    dir
+}
+
+fn shipped(scenario: &str) -> String {
+    std::fs::read_to_string(root().join("scenarios").join(format!("{scenario}.ron"))).unwrap()
+}
+
+/// The SVG's text elements: (text-anchor, content).
+fn svg_texts(svg: &str) -> Vec<(String, String)> {
+    svg.split("<text ")
+        .skip(1)
+        .map(|t| {
+            let (attrs, rest) = t.split_once('>').unwrap();
+            let anchor = attrs.split("text-anchor=\"").nth(1).and_then(|a| a.split('"').next()).unwrap_or("");
+            (anchor.to_string(), rest.split("</text>").next().unwrap().trim().to_string())
+        })
+        .collect()
+}
+
+/// The y-axis labels (right-aligned), per panel: a label smaller than the one before starts a panel.
+fn y_labels_per_panel(svg: &str) -> Vec<Vec<String>> {
+    let mut panels: Vec<Vec<String>> = Vec::new();
+    for (_, label) in svg_texts(svg).into_iter().filter(|(anchor, _)| anchor == "end") {
+        let starts = match panels.last().and_then(|p| p.last()) {
+            Some(prev) => label.parse::<f64>().unwrap_or(f64::NAN) < prev.parse::<f64>().unwrap_or(f64::NAN),
+            None => true,
+        };
+        if starts {
+            panels.push(Vec::new());
+        }
+        panels.last_mut().unwrap().push(label);
+    }
+    panels
+}
+
+fn assert_distinct_integer_labels(svg: &str, what: &str) {
+    let panels = y_labels_per_panel(svg);
+    assert_eq!(panels.len(), 2, "{what}: two panels of y labels: {panels:?}");
+    for labels in &panels {
+        assert!(labels.len() >= 2, "{what}: {labels:?}");
+        let values: Vec<i64> =
+            labels.iter().map(|l| l.parse().unwrap_or_else(|_| panic!("{what}: {l:?} is not an integer"))).collect();
+        assert!(values.windows(2).all(|w| w[0] < w[1]), "{what}: y labels repeat: {labels:?}");
+    }
+}
+
+#[test]
+fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel() {
+    let healthy =
+        std::fs::read_to_string(charts_of(&shipped("healthy_baseline"), "plots-status-a").join("status.svg")).unwrap();
+    assert_distinct_integer_labels(&healthy, "healthy_baseline");
+    assert!(healthy.contains("no partial reasons"), "a run without PARTIAL says so");
+    let partial =
+        std::fs::read_to_string(charts_of(&shipped("low_both"), "plots-status-b").join("status.svg")).unwrap();
+    assert_distinct_integer_labels(&partial, "low_both");
+    assert!(!partial.contains("no partial reasons"), "a run with PARTIAL expiries draws them");
+    assert!(partial.contains("low_both"));
+    // Counts whose 1.7x headroom used to give fractional ticks printed as repeated integers.
+    for max in [1.0, 2.0, 3.0, 4.0, 7.0, 13.0, 29.0, 64.0] {
+        let data = g6sim::plot::PlotData {
+            scenario: "counts".into(),
+            cycles: vec![1, 2, 3],
+            indices: Vec::new(),
+            statuses: vec![("OK".into(), vec![max, 1.0, 0.0])],
+            reasons: vec![("low_strike".into(), vec![0.0, max, 1.0])],
+            clamp_original: vec![0.0; 3],
+            clamp_kept: vec![0.0; 3],
+            phases: Vec::new(),
+            strike_ok: 0.75,
+            field_ok: 0.55,
+            trigger: 0.675,
+        };
+        let dir = temp_dir(&format!("plots-status-{max}"));
+        g6sim::plot::render(&data, &dir).unwrap();
+        let svg = std::fs::read_to_string(dir.join("status.svg")).unwrap();
+        assert_distinct_integer_labels(&svg, &format!("max {max}"));
+        let clamp = std::fs::read_to_string(dir.join("clamp.svg")).unwrap();
+        let labels: Vec<String> = svg_texts(&clamp).into_iter().filter(|(a, _)| a == "end").map(|(_, l)| l).collect();
+        assert!(labels.windows(2).all(|w| w[0] != w[1]), "clamp chart: {labels:?}");
+    }
+}
+
+const ASYMMETRIC: &str = r#"Scenario(
+    name: "asymmetric",
+    seed: 7,
+    start: "2025-10-06T09:15:00+05:30",
+    interval_s: 60,
+    cycles: 6,
+    indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 10, otm: 6))],
+)"#;
+
+#[test]
+fn depth_chart_draws_one_line_when_itm_equals_otm() {
+    let symmetric =
+        std::fs::read_to_string(charts_of(&shipped("healthy_baseline"), "plots-depth-a").join("depth.svg")).unwrap();
+    let texts: Vec<String> = svg_texts(&symmetric).into_iter().map(|(_, t)| t).collect();
+    assert_eq!(texts.iter().filter(|t| *t == "ITM = OTM").count(), 2, "one per index: {texts:?}");
+    assert!(!texts.iter().any(|t| t == "itm" || t == "otm"), "{texts:?}");
+    let asymmetric = std::fs::read_to_string(charts_of(ASYMMETRIC, "plots-depth-b").join("depth.svg")).unwrap();
+    let texts: Vec<String> = svg_texts(&asymmetric).into_iter().map(|(_, t)| t).collect();
+    assert!(!texts.iter().any(|t| t == "ITM = OTM"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "itm") && texts.iter().any(|t| t == "otm"), "{texts:?}");
+}
+
+/// A polyline of the SVG: stroke colour, stroke width and points.
+struct Polyline {
+    stroke: String,
+    width: u32,
+    points: Vec<(i32, i32)>,
+}
+
+fn polylines(svg: &str) -> Vec<Polyline> {
+    let attr = |s: &str, name: &str| -> String {
+        s.split(&format!(" {name}=\"")).nth(1).and_then(|a| a.split('"').next()).unwrap_or("").to_string()
+    };
+    svg.split("<polyline")
+        .skip(1)
+        .map(|p| {
+            let p = p.split("/>").next().unwrap();
+            let points = attr(p, "points")
+                .split_whitespace()
+                .map(|xy| {
+                    let (x, y) = xy.split_once(',').unwrap();
+                    (x.parse().unwrap(), y.parse().unwrap())
+                })
+                .collect();
+            Polyline { stroke: attr(p, "stroke"), width: attr(p, "stroke-width").parse().unwrap(), points }
+        })
+        .collect()
+}
+
+#[test]
+fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
+    // healthy_baseline: NIFTY's three expiries have strike and field coverage 1.0 in every cycle.
+    let svg = std::fs::read_to_string(charts_of(&shipped("healthy_baseline"), "plots-coverage").join("coverage.svg"))
+        .unwrap();
+    // The y pixel of 1.0 in the first (NIFTY) panel, from its axis label.
+    let svg_head = &svg[..svg.find(">\n1.0\n</text>").expect("a 1.0 y label")];
+    let one: i32 = svg_head.rsplit(" y=\"").next().unwrap().split('"').next().unwrap().parse().unwrap();
+    let near = |l: &Polyline| l.points.iter().all(|(x, y)| *x > 70 && (y - one).abs() <= 12);
+    let lines: Vec<Polyline> = polylines(&svg).into_iter().filter(near).collect();
+    // Strike lines: one polyline through every cycle per expiry, each at its own width.
+    let mut strike: Vec<(String, u32)> =
+        lines.iter().filter(|l| l.points.len() >= 20).map(|l| (l.stroke.clone(), l.width)).collect();
+    strike.sort();
+    let mut widths: Vec<u32> = strike.iter().map(|s| s.1).collect();
+    widths.sort_unstable();
+    widths.dedup();
+    assert_eq!((strike.len(), widths.len()), (3, 3), "three strike lines at distinct widths: {strike:?}");
+    // Field lines: dashes (straight two-point pieces) of a length of their own per expiry.
+    let mut dashes: std::collections::BTreeMap<&str, std::collections::BTreeMap<i32, usize>> = Default::default();
+    for l in lines.iter().filter(|l| l.points.len() == 2 && l.points[0].1 == l.points[1].1) {
+        *dashes.entry(l.stroke.as_str()).or_default().entry((l.points[1].0 - l.points[0].0).abs()).or_default() += 1;
+    }
+    let modal: Vec<i32> =
+        dashes.values().map(|lengths| *lengths.iter().max_by_key(|(len, n)| (**n, **len)).unwrap().0).collect();
+    let mut distinct = modal.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(dashes.len() >= 3 && distinct.len() == modal.len(), "field dashes per colour: {dashes:?}");
+    // Field markers: closed outlines of distinct shapes and sizes.
+    let mut markers: Vec<(usize, i32)> = lines
+        .iter()
+        .filter(|l| l.points.len() >= 4 && l.points.first() == l.points.last())
+        .map(|l| {
+            let xs = l.points.iter().map(|p| p.0);
+            (l.points.len(), xs.clone().max().unwrap() - xs.min().unwrap())
+        })
+        .collect();
+    markers.sort_unstable();
+    markers.dedup();
+    assert!(markers.len() >= 3, "three distinct field markers: {markers:?}");
+    assert!(svg.contains("(coinciding series overlap)"), "the legend notes the overlap");
 }

@@ -5,6 +5,21 @@
 //! `g6sim plot RUN_DIR` redraws any finished run. Text uses DejaVu Sans embedded in the binary (the
 //! `dejavu` crate) and registered with plotters' `ab_glyph` backend: no system font, no fontconfig, and
 //! the same SVG bytes on every machine.
+//!
+//! Overlapping series stay readable:
+//! - **depth**: when an index's ITM and OTM depths are equal in every cycle, one line labelled "ITM = OTM"
+//!   replaces the two; otherwise ITM is drawn wide underneath and OTM narrow on top.
+//! - **coverage**: each expiry of an index has its own colour; its strike line is solid, the first expiry's
+//!   widest and each next one narrower and drawn on top, so coinciding strike lines show as nested bands. Its
+//!   field line is dashed in a darker shade of that colour, with a dash pattern of its own and a hollow marker
+//!   of its own shape and size (circle, triangle, square, diamond, largest first) at every measured cycle, so
+//!   it shows on its own strike line and next to another expiry's field line. When two series share a value
+//!   in some cycle, the legend adds the note "(coinciding series overlap)".
+//! - **status**: count axes have ticks at whole numbers only, each labelled once; a panel with nothing to
+//!   stack says so ("no partial reasons").
+//!
+//! Threshold, trigger and baseline lines are dashed at 2 px, and their legend swatches are the same dashes at
+//! the same width.
 
 mod data;
 
@@ -13,7 +28,9 @@ pub use data::{PlotData, load_dir};
 use crate::output::write_atomic;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -151,6 +168,17 @@ fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart2d<'a, DB>, position: Se
         .map_err(err)
 }
 
+/// Plotters' default number of y labels.
+const DEFAULT_Y_LABELS: usize = 11;
+
+/// The y range's top and label count of a count axis: the top rounded up to a whole number, and at most
+/// `top + 1` labels, so plotters' key points (steps of 1, 2, 5, 10, ... times a power of ten, the finest
+/// that fits the count) are whole numbers, each printed once.
+fn whole_ticks(top: f64) -> (f64, usize) {
+    let top = top.ceil().max(1.0);
+    (top, (top as usize + 1).min(DEFAULT_Y_LABELS))
+}
+
 /// A cycle-by-value chart on `area`: caption, axes with labels, and the fault windows shaded.
 fn axes<'a, DB: DrawingBackend + 'a>(
     area: &'a DrawingArea<DB, Shift>,
@@ -161,6 +189,7 @@ fn axes<'a, DB: DrawingBackend + 'a>(
     faults_of: Option<&str>,
     whole_y: bool,
 ) -> DrawResult<Chart2d<'a, DB>> {
+    let (top, y_labels) = if whole_y { whole_ticks(top) } else { (top, DEFAULT_Y_LABELS) };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 16))
         .margin(8)
@@ -174,6 +203,7 @@ fn axes<'a, DB: DrawingBackend + 'a>(
         .x_desc("cycle")
         .y_desc(y_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_labels(y_labels)
         .y_label_formatter(&y_format)
         .label_style((FONT, 13))
         .draw()
@@ -191,23 +221,34 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
         let mut chart = axes(panel, data, &caption, "strikes per side", top, Some(&ix.name), true)?;
         let series =
             |v: &[f64]| -> Vec<(f64, f64)> { data.cycles.iter().map(|c| *c as f64).zip(v.iter().copied()).collect() };
-        // ITM is drawn wider underneath, so it stays visible where OTM runs on top of it.
-        let (itm, otm) = (RGBColor(120, 170, 220), PALETTE[1]);
+        let baseline = RGBColor(90, 90, 90).stroke_width(2);
         chart
-            .draw_series(DashedLineSeries::new(series(&ix.baseline_itm), 8, 6, RGBColor(90, 90, 90).stroke_width(2)))
+            .draw_series(DashedLineSeries::new(series(&ix.baseline_itm), 8, 6, baseline))
             .map_err(err)?
             .label("baseline")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], RGBColor(90, 90, 90).stroke_width(2)));
-        chart
-            .draw_series(LineSeries::new(series(&ix.itm), itm.stroke_width(6)))
-            .map_err(err)?
-            .label("itm")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], itm.stroke_width(6)));
-        chart
-            .draw_series(LineSeries::new(series(&ix.otm), otm.stroke_width(2)))
-            .map_err(err)?
-            .label("otm")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], otm.stroke_width(2)));
+            .legend(move |(x, y)| dashed_swatch((x, y), 8, 6, baseline));
+        if same_series(&ix.itm, &ix.otm) {
+            // One line for both sides: two identical lines would hide one of them.
+            let both = PALETTE[0].stroke_width(4);
+            chart
+                .draw_series(LineSeries::new(series(&ix.itm), both))
+                .map_err(err)?
+                .label("ITM = OTM")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], both));
+        } else {
+            // ITM is drawn wider underneath, so it stays visible where OTM runs on top of it.
+            let (itm, otm) = (RGBColor(120, 170, 220).stroke_width(6), PALETTE[1].stroke_width(2));
+            chart
+                .draw_series(LineSeries::new(series(&ix.itm), itm))
+                .map_err(err)?
+                .label("itm")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], itm));
+            chart
+                .draw_series(LineSeries::new(series(&ix.otm), otm))
+                .map_err(err)?
+                .label("otm")
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], otm));
+        }
         let marks = |expansion: bool| -> Vec<(f64, f64)> {
             ix.adjustments.iter().filter(|a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm)).collect()
         };
@@ -226,8 +267,88 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
     Ok(())
 }
 
+/// The expiry colours of the coverage chart, by the expiry's position in its index.
+const EXPIRY_COLORS: [RGBColor; 6] = [PALETTE[0], PALETTE[2], PALETTE[4], PALETTE[6], PALETTE[5], PALETTE[7]];
+/// Dash and gap of the field line, by the expiry's position: distinct, so coinciding field lines interleave.
+const FIELD_DASHES: [(i32, i32); 4] = [(8, 4), (3, 3), (12, 5), (5, 2)];
+/// Dash and gap of the threshold and trigger lines (and of their legend swatches).
+const THRESHOLD_DASH: (i32, i32) = (5, 4);
+/// The legend note of a coverage panel in which two series share a value in some cycle.
+const COINCIDE_NOTE: &str = "(coinciding series overlap)";
+
+/// The hollow point markers of the field series, by the expiry's position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Marker {
+    Circle,
+    Triangle,
+    Square,
+    Diamond,
+}
+
+const MARKERS: [Marker; 4] = [Marker::Circle, Marker::Triangle, Marker::Square, Marker::Diamond];
+
+impl Marker {
+    /// The closed outline, in pixels around the point.
+    fn outline(self, r: f64, (dx, dy): (i32, i32)) -> Vec<(i32, i32)> {
+        let corners: Vec<(f64, f64)> = match self {
+            Marker::Circle => (0..=12)
+                .map(|k| f64::from(k) * std::f64::consts::PI / 6.0)
+                .map(|a| (r * a.cos(), r * a.sin()))
+                .collect(),
+            Marker::Triangle => vec![(0.0, -r), (r, 0.75 * r), (-r, 0.75 * r), (0.0, -r)],
+            Marker::Square => {
+                let h = 0.8 * r;
+                vec![(-h, -h), (h, -h), (h, h), (-h, h), (-h, -h)]
+            }
+            Marker::Diamond => vec![(0.0, -r), (r, 0.0), (0.0, r), (-r, 0.0), (0.0, -r)],
+        };
+        corners.into_iter().map(|(x, y)| (x.round() as i32 + dx, y.round() as i32 + dy)).collect()
+    }
+}
+
+/// How the series of the expiry at `position` (of `count` in its index) are drawn.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct ExpiryStyle {
+    color: RGBColor,
+    /// Width of the solid strike line: the first expiry widest, each next one narrower and drawn on top.
+    strike_width: u32,
+    /// Colour of the field line and markers: the expiry's colour darkened, so it shows on its own strike line.
+    field_color: RGBColor,
+    field_dash: (i32, i32),
+    marker: Marker,
+    /// Radius of the marker in pixels: the first expiry's largest, so coinciding markers nest.
+    marker_size: f64,
+}
+
+impl ExpiryStyle {
+    fn of(position: usize, count: usize) -> Self {
+        let color = EXPIRY_COLORS[position % EXPIRY_COLORS.len()];
+        let dark = |c: u8| (u16::from(c) * 3 / 5) as u8;
+        // 0 for the last expiry (drawn last, on top), up to count - 1 for the first.
+        let rank = (count.saturating_sub(1).saturating_sub(position)).min(4) as u32;
+        Self {
+            color,
+            strike_width: 2 + 3 * rank,
+            field_color: RGBColor(dark(color.0), dark(color.1), dark(color.2)),
+            field_dash: FIELD_DASHES[position % FIELD_DASHES.len()],
+            marker: MARKERS[position % MARKERS.len()],
+            marker_size: f64::from(4 + 3 * rank),
+        }
+    }
+}
+
+/// Whether two of the series share a value in some cycle where both are measured.
+fn some_coincide(series: &[&[Option<f64>]]) -> bool {
+    series.iter().enumerate().any(|(i, a)| {
+        series[i + 1..]
+            .iter()
+            .any(|b| a.iter().zip(b.iter()).any(|(x, y)| matches!((x, y), (Some(x), Some(y)) if (x - y).abs() < 1e-9)))
+    })
+}
+
 fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
-    let area = title(area, &format!("{}: strike (solid) and field (dashed) coverage per expiry", data.scenario))?;
+    let area =
+        title(area, &format!("{}: strike (solid) and field (dashed, marked) coverage per expiry", data.scenario))?;
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
         let top =
@@ -235,38 +356,80 @@ fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shi
                 + 0.1;
         let mut chart = axes(panel, data, &ix.name, "coverage (ratio)", top, Some(&ix.name), false)?;
         let (x0, x1) = (x_range(data).start, x_range(data).end);
+        let (dash, gap) = THRESHOLD_DASH;
         for (value, label, color) in [
             (data.strike_ok, "strike OK threshold", RGBColor(60, 60, 60)),
             (data.field_ok, "field OK threshold", RGBColor(150, 150, 150)),
             (data.trigger, "expansion trigger", PALETTE[3]),
         ] {
+            let style = color.stroke_width(2);
             chart
-                .draw_series(DashedLineSeries::new(vec![(x0, value), (x1, value)], 4, 4, color.stroke_width(1)))
+                .draw_series(DashedLineSeries::new(vec![(x0, value), (x1, value)], dash, gap, style))
                 .map_err(err)?
                 .label(format!("{label} {value}"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(1)));
+                .legend(move |(x, y)| dashed_swatch((x, y), dash, gap, style));
         }
-        for (k, e) in ix.expiries.iter().enumerate() {
-            let color = PALETTE[k % 3 * 2 % PALETTE.len()];
-            let pts = |v: &[Option<f64>]| -> Vec<Vec<(f64, f64)>> { segments(&data.cycles, v) };
+        let styles: Vec<ExpiryStyle> = (0..ix.expiries.len()).map(|k| ExpiryStyle::of(k, ix.expiries.len())).collect();
+        let pts = |v: &[Option<f64>]| -> Vec<Vec<(f64, f64)>> { segments(&data.cycles, v) };
+        // Strike lines first, widest first, so every coinciding strike line shows as a band of its own.
+        for (e, st) in ix.expiries.iter().zip(&styles) {
+            let style = st.color.stroke_width(st.strike_width);
             for (n, seg) in pts(&e.strike).into_iter().enumerate() {
-                let s = chart.draw_series(LineSeries::new(seg, color.stroke_width(2))).map_err(err)?;
+                let s = chart.draw_series(LineSeries::new(seg, style)).map_err(err)?;
                 if n == 0 {
                     s.label(format!("{} strike", e.rule))
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                        .legend(move |(x, y)| PathElement::new(vec![(x - 2, y), (x + 20, y)], style));
                 }
             }
+        }
+        // Field lines on top: a dash pattern and a hollow marker per expiry, in a darker shade.
+        for (e, st) in ix.expiries.iter().zip(&styles) {
+            let style = st.field_color.stroke_width(2);
+            let ((dash, gap), marker, size) = (st.field_dash, st.marker, st.marker_size);
             for (n, seg) in pts(&e.field).into_iter().enumerate() {
-                let s = chart.draw_series(DashedLineSeries::new(seg, 6, 4, color.stroke_width(2))).map_err(err)?;
+                let marks: Vec<_> = seg
+                    .iter()
+                    .map(|p| EmptyElement::at(*p) + PathElement::new(marker.outline(size, (0, 0)), style))
+                    .collect();
+                let s = chart.draw_series(DashedLineSeries::new(seg, dash, gap, style)).map_err(err)?;
                 if n == 0 {
-                    s.label(format!("{} field", e.rule))
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], color.stroke_width(2)));
+                    s.label(format!("{} field", e.rule)).legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + dashed_swatch((0, 0), dash, gap, style)
+                            + PathElement::new(marker.outline(size.min(6.0), (9, 0)), style)
+                    });
                 }
+                chart.draw_series(marks).map_err(err)?;
             }
+        }
+        let all: Vec<&[Option<f64>]> =
+            ix.expiries.iter().flat_map(|e| [e.strike.as_slice(), e.field.as_slice()]).collect();
+        if some_coincide(&all) {
+            chart
+                .draw_series(std::iter::empty::<EmptyElement<(f64, f64), DB>>())
+                .map_err(err)?
+                .label(COINCIDE_NOTE)
+                .legend(EmptyElement::at);
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
+}
+
+/// Whether two per-cycle series are equal at every cycle (an unmeasured cycle, NaN, equals only NaN).
+fn same_series(a: &[f64], b: &[f64]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+}
+
+/// A legend swatch of a dashed line: the line's own dash, gap and stroke width.
+fn dashed_swatch(
+    at: (i32, i32),
+    dash: i32,
+    gap: i32,
+    style: ShapeStyle,
+) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, i32> {
+    let (x, y) = at;
+    DashedPathElement::new(vec![(x - 2, y), (x + 20, y)], dash, gap, style)
 }
 
 /// Runs of consecutive measured values (an unmeasured cycle breaks the line).
@@ -292,11 +455,17 @@ fn stacked<DB: DrawingBackend>(
     caption: &str,
     y_desc: &str,
     layers: &[(&str, Vec<f64>)],
+    empty: &str,
 ) -> DrawResult<()> {
     let top =
         data.cycles.iter().enumerate().map(|(i, _)| layers.iter().map(|(_, v)| v[i]).sum::<f64>()).fold(1.0, f64::max)
             * 1.7;
     let mut chart = axes(panel, data, caption, y_desc, top, None, true)?;
+    if layers.iter().all(|(_, v)| v.iter().all(|x| *x == 0.0)) {
+        let x = (x_range(data).start + x_range(data).end) / 2.0;
+        let style = (FONT, 20).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Center, VPos::Center));
+        chart.draw_series(std::iter::once(Text::new(empty.to_string(), (x, top / 2.0), style))).map_err(err)?;
+    }
     let mut base = vec![0.0; data.cycles.len()];
     for (k, (name, values)) in layers.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
@@ -325,9 +494,9 @@ fn draw_status<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift
     let area = title(area, &format!("{}: expiry statuses and partial reasons per cycle", data.scenario))?;
     let panels = area.split_evenly((2, 1));
     let statuses: Vec<(&str, Vec<f64>)> = data.statuses.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-    stacked(data, &panels[0], "statuses", "expiries", &statuses)?;
+    stacked(data, &panels[0], "statuses", "expiries", &statuses, "no statuses")?;
     let reasons: Vec<(&str, Vec<f64>)> = data.reasons.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-    stacked(data, &panels[1], "partial reasons", "PARTIAL expiries", &reasons)
+    stacked(data, &panels[1], "partial reasons", "PARTIAL expiries", &reasons, "no partial reasons")
 }
 
 fn draw_clamp<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
@@ -353,4 +522,42 @@ fn draw_clamp<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters::coord::ranged1d::Ranged;
+
+    #[test]
+    fn whole_ticks_are_distinct_whole_numbers() {
+        for max in 0..300 {
+            let (top, labels) = whole_ticks(f64::from(max) * 1.7);
+            let points = RangedCoordf64::from(0.0..top).key_points(labels);
+            assert!(points.len() >= 2, "top {top}: {points:?}");
+            assert!(points.iter().all(|p| p.fract() == 0.0), "top {top}: {points:?}");
+            let printed: Vec<String> = points.iter().map(|p| format!("{p:.0}")).collect();
+            assert!(printed.windows(2).all(|w| w[0] != w[1]), "top {top}: {printed:?}");
+        }
+    }
+
+    #[test]
+    fn coinciding_series_are_found_and_styled_apart() {
+        let (a, b, c) = ([Some(1.0), Some(0.5)], [Some(0.9), Some(0.5)], [None, Some(0.4)]);
+        assert!(some_coincide(&[&a, &b]));
+        assert!(!some_coincide(&[&a, &c]) && !some_coincide(&[&b, &c]) && !some_coincide(&[&a]));
+        assert!(!some_coincide(&[&[None, Some(0.4)], &[None, Some(0.45)]]), "an unmeasured cycle is no value");
+        assert!(same_series(&[10.0, f64::NAN], &[10.0, f64::NAN]));
+        assert!(!same_series(&[10.0, 12.0], &[10.0, 10.0]));
+        for count in 1..=4 {
+            let styles: Vec<ExpiryStyle> = (0..count).map(|k| ExpiryStyle::of(k, count)).collect();
+            for (i, x) in styles.iter().enumerate() {
+                assert!(x.strike_width >= 2);
+                for y in &styles[i + 1..] {
+                    assert!(x.color != y.color && x.field_dash != y.field_dash && x.marker != y.marker);
+                    assert!(x.strike_width > y.strike_width && x.marker_size > y.marker_size, "{x:?} {y:?}");
+                }
+            }
+        }
+    }
 }
