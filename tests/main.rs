@@ -19,3 +19,4 @@ mod parity;
 mod plots;
 mod properties;
 mod scenarios;
+mod sweep;

@@ -1,0 +1,266 @@
+//! `g6sim sweep`: the grid, scores equal to full runs, the same bytes whatever the thread count or sharding,
+//! and bad keys, values and shards refused before anything runs.
+
+use crate::common::*;
+use g6sim::scenario::load_file;
+use g6sim::sweep::{Plan, Shard, parse_param, parse_seeds, score};
+use g6sim::{RunOptions, run_scenario};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SCENARIO: &str = "scenarios/coverage_flapping.ron";
+
+fn plan(params: &[&str], seeds: &str) -> Plan {
+    let loaded = load_file(&root().join(SCENARIO)).unwrap();
+    let params = params.iter().map(|p| parse_param(p).unwrap()).collect();
+    Plan::new(loaded, RunOptions::default(), params, parse_seeds(seeds).unwrap()).unwrap()
+}
+
+fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.args(args).current_dir(root());
+    for (k, _) in
+        std::env::vars().filter(|(k, _)| k.starts_with("G6_") || k.starts_with("SLURM_") || k == "JOB_COMPLETION_INDEX")
+    {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_grid_is_the_product_of_the_params_first_key_slowest() {
+    let p = plan(&["contract_ok_cycles=2..4", "contract_cooldown=0,3"], "2");
+    assert_eq!((p.settings.len(), p.jobs()), (6, 12));
+    let labels: Vec<String> = p.settings.iter().map(|s| s.label()).collect();
+    assert_eq!(labels[0], "contract_ok_cycles=2 contract_cooldown=0");
+    assert_eq!(labels[1], "contract_ok_cycles=2 contract_cooldown=3");
+    assert_eq!(labels[5], "contract_ok_cycles=4 contract_cooldown=3");
+}
+
+#[test]
+fn a_sweeps_scores_equal_those_of_full_runs() {
+    let p = plan(&["contract_ok_cycles=3,5", "contract_step=1,2"], "1,7");
+    let jobs = p.run(Shard::ALL, 1, |_| {}).unwrap();
+    assert_eq!(jobs.len(), 8);
+    for job in &jobs {
+        let setting = &p.settings[job.setting];
+        let run = run_scenario(&p.scenario, &p.options(setting, job.seed)).unwrap();
+        let full = score(&run.result.cycles, &run.result.events, &run.outcomes, &p.scenario.scenario.phases);
+        assert_eq!(job.score, full, "{} seed {}", setting.label(), job.seed);
+        assert_eq!(full.passed, run.passed());
+    }
+}
+
+#[test]
+fn the_scores_say_what_the_run_did() {
+    // strike_dropout_recovery: one fault window (3, 5); three expansions, then contractions back to
+    // baseline: exactly one direction flip in 25 cycles.
+    let loaded = load_file(&root().join("scenarios/strike_dropout_recovery.ron")).unwrap();
+    let run = run_scenario(&loaded, &RunOptions::default()).unwrap();
+    let s = score(&run.result.cycles, &run.result.events, &run.outcomes, &loaded.scenario.phases);
+    assert_eq!(s.flips_per_10, 10.0 / 25.0);
+    let back = run.result.cycles.iter().find(|c| c.cycle >= 5 && c.indices[0].depth == c.indices[0].baseline).unwrap();
+    assert_eq!((s.recovery_cycles, s.unrecovered), ((back.cycle - 5) as f64, 0));
+    assert!(s.recovery_cycles > 0.0);
+    assert_eq!(s.partial_expiry_cycles, 3, "the three dropout cycles are PARTIAL");
+    assert_eq!(s.clamp_events, 0);
+    assert!(s.passed);
+    let depth: f64 = run.result.cycles.iter().map(|c| f64::from(c.indices[0].depth.itm)).sum::<f64>() / 25.0;
+    assert_eq!(s.mean_depth, depth, "depths are symmetric here");
+}
+
+#[test]
+fn results_are_the_same_bytes_with_one_or_two_threads() {
+    let dir = temp_dir("sweep-threads");
+    let args = |jobs: &str, out: &Path| {
+        g6sim(
+            &[
+                "sweep",
+                SCENARIO,
+                "--param",
+                "contract_ok_cycles=2..5",
+                "--param",
+                "contract_cooldown=0,3",
+                "--seeds",
+                "2",
+                "--jobs",
+                jobs,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &[],
+        )
+    };
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    let out = args("1", &one);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("recommended: setting "), "{}", text(&out.stdout));
+    assert_eq!(args("2", &two).status.code(), Some(0));
+    let (a, b) = (files(&one), files(&two));
+    assert_eq!(a.keys().collect::<Vec<_>>(), ["pareto.txt", "results.csv", "results.json", "runs.jsonl", "sweep.json"]);
+    assert_eq!(a, b);
+    let csv = text(&a["results.csv"]);
+    assert_eq!(csv.lines().count(), 1 + 8, "a header and one row per setting");
+    assert!(
+        csv.starts_with("setting,contract_ok_cycles,contract_cooldown,seeds,pass_share,flips_per_10_mean,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn shards_run_as_processes_merge_into_the_unsharded_sweep_byte_for_byte() {
+    let dir = temp_dir("sweep-shards");
+    let base = ["sweep", SCENARIO, "--param", "contract_step=1..3", "--param", "contract_cooldown=0,2", "--seeds", "2"];
+    let run = |extra: &[&str], out: &Path, env: &[(&str, &str)]| {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend_from_slice(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = g6sim(&args, env);
+        assert_eq!(o.status.code(), Some(0), "{extra:?} {env:?}: {}", text(&o.stderr));
+        o
+    };
+    let whole = dir.join("whole");
+    run(&[], &whole, &[]);
+    // Three shards, each taking its index a different way: --shard, a Kubernetes Indexed Job, a Slurm array.
+    let shards = [dir.join("s0"), dir.join("s1"), dir.join("s2")];
+    run(&["--shard", "0/3"], &shards[0], &[]);
+    run(&["--shards", "3"], &shards[1], &[("JOB_COMPLETION_INDEX", "1")]);
+    let o = run(
+        &[],
+        &shards[2],
+        &[("SLURM_ARRAY_TASK_ID", "3"), ("SLURM_ARRAY_TASK_MIN", "1"), ("SLURM_ARRAY_TASK_COUNT", "3")],
+    );
+    assert!(text(&o.stdout).contains("shard 2/3"), "{}", text(&o.stdout));
+    assert!(shards[2].join("runs-shard-2-of-3.jsonl").is_file());
+    let merged = dir.join("merged");
+    let mut args = vec!["sweep", "merge"];
+    args.extend(shards.iter().map(|s| s.to_str().unwrap()));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let o = g6sim(&args, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(files(&merged), files(&whole), "merged shards equal the single-machine sweep");
+    // A missing or duplicated shard is a clear error.
+    let o = g6sim(
+        &[
+            "sweep",
+            "merge",
+            shards[0].to_str().unwrap(),
+            shards[2].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("shard(s) 1/3 missing"), "{}", text(&o.stderr));
+    let o = g6sim(
+        &[
+            "sweep",
+            "merge",
+            shards[0].to_str().unwrap(),
+            shards[0].to_str().unwrap(),
+            shards[1].to_str().unwrap(),
+            shards[2].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("shard 0/3 is given twice"), "{}", text(&o.stderr));
+    // Shards of another sweep do not mix.
+    let other = dir.join("other");
+    let o = g6sim(
+        &[
+            "sweep",
+            SCENARIO,
+            "--param",
+            "contract_step=1,2",
+            "--seeds",
+            "1",
+            "--shard",
+            "1/3",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let o = g6sim(
+        &[
+            "sweep",
+            "merge",
+            shards[0].to_str().unwrap(),
+            other.to_str().unwrap(),
+            shards[2].to_str().unwrap(),
+            "--out",
+            merged.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("describe different sweeps"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
+    let dir = temp_dir("sweep-bad");
+    let out = dir.join("out");
+    for (args, message) in [
+        (vec!["--param", "contract_ok_cycle=2..4"], "unknown key (did you mean `contract_ok_cycles`?)"),
+        (vec!["--param", "contract_step=0..2"], "setting contract_step=0: --set contract_step=0: 0 is out of range"),
+        (vec!["--param", "depth_max_itm=4,20"], "setting depth_max_itm=4: --set depth_max_itm=4: the expansion cap"),
+        (vec!["--param", "contract_step=5..1"], "the range is empty"),
+        (vec!["--param", "contract_step=1,2", "--param", "contract_step=3"], "the key is swept twice"),
+        (vec!["--seeds", "0"], "expected a count from 1"),
+        (vec!["--shard", "3/3"], "0 <= I < N"),
+        (vec!["--shards", "2"], "neither is set"),
+    ] {
+        let mut all = vec!["sweep", SCENARIO];
+        all.extend(args.iter().copied());
+        all.extend(["--out", out.to_str().unwrap()]);
+        let o = g6sim(&all, &[]);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(message), "{args:?}: {}", text(&o.stderr));
+        assert!(!out.exists(), "{args:?}: nothing written");
+    }
+}
+
+#[test]
+fn the_shard_comes_from_the_flag_or_the_batch_engine() {
+    use g6sim::sweep::plan::shard_from;
+    let env =
+        |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
+    let shard = |index, count| Shard { index, count };
+    assert_eq!(shard_from(None, None, &env(&[])), Ok(Shard::ALL));
+    assert_eq!(shard_from(Some(shard(1, 4)), None, &env(&[("JOB_COMPLETION_INDEX", "3")])), Ok(shard(1, 4)));
+    assert_eq!(shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "3")])), Ok(shard(3, 4)));
+    assert!(shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "4")])).unwrap_err().contains("does not exist"));
+    assert_eq!(
+        shard_from(None, None, &env(&[("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_COUNT", "2")])),
+        Ok(shard(0, 2))
+    );
+    assert_eq!(
+        shard_from(None, Some(5), &env(&[("SLURM_ARRAY_TASK_ID", "5"), ("SLURM_ARRAY_TASK_MIN", "1")])),
+        Ok(shard(4, 5))
+    );
+    assert!(shard_from(None, None, &env(&[("SLURM_ARRAY_TASK_ID", "x"), ("SLURM_ARRAY_TASK_COUNT", "2")])).is_err());
+    let all: Vec<usize> = (0..3).flat_map(|i| (0..10).filter(move |j| shard(i, 3).owns(*j))).collect();
+    let mut sorted = all.clone();
+    sorted.sort();
+    assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "the shards cover every job exactly once");
+}
