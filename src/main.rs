@@ -11,9 +11,11 @@ use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotData;
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
-use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param, parse_seeds};
+use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
+use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
 use g6sim::{Error, Prepared, Run, RunOptions, prepare};
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -88,6 +90,20 @@ impl Overrides {
         if self.no_env { BTreeMap::new() } else { g6_env() }
     }
 
+    /// These overrides as command-line words, for a reproduction command.
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        for set in &self.sets {
+            args.extend(["--set".to_string(), set.clone()]);
+        }
+        if let Some(parity) = self.parity {
+            args.extend(["--parity".to_string(), if parity.is_g6() { "g6" } else { "off" }.to_string()]);
+        }
+        args.extend(self.greeks.then(|| "--greeks".to_string()));
+        args.extend(self.no_env.then(|| "--no-env".to_string()));
+        args
+    }
+
     /// The `--set` pairs, with the shorthand flags last (they win).
     fn sets(&self) -> Vec<String> {
         let mut sets = self.sets.clone();
@@ -106,12 +122,17 @@ enum Command {
     Run {
         /// The scenario file (RON).
         scenario: PathBuf,
-        /// Output directory [default: out/<scenario name>].
+        /// Output directory [default: out/<scenario name>; with --seeds, out/<scenario name>-seeds].
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed (overrides the scenario's).
         #[arg(long)]
         seed: Option<u64>,
+        /// Run once per seed instead: a count N (seeds 1..N), a range a..b[:step] (inclusive) or a list a,b,c.
+        /// Prints one summary line per seed and a reproduction command for each failing one; writes each seed's
+        /// run into OUT/seed-N/ (with --plots, its charts into OUT/seed-N/plots/).
+        #[arg(long, value_name = "SPEC", value_parser = SeedList::parse, conflicts_with_all = ["seed", "serve_metrics", "canary"])]
+        seeds: Option<SeedList>,
         /// Number of cycles (overrides the scenario's).
         #[arg(long)]
         cycles: Option<u64>,
@@ -158,11 +179,16 @@ enum Command {
     Check {
         /// Scenario files or directories (their *.ron files) [default: scenarios/].
         paths: Vec<PathBuf>,
-        /// Also draw each scenario's charts into DIR/<scenario name>/.
+        /// Also draw each scenario's charts into DIR/<scenario name>/ (with --seeds, DIR/<scenario name>/seed-N/).
         #[arg(long, value_name = "DIR")]
         plots: Option<PathBuf>,
         #[command(flatten)]
         overrides: Overrides,
+        /// Run every scenario once per seed (replacing its own): a count N (seeds 1..N), a range a..b[:step]
+        /// (inclusive) or a list a,b,c. A scenario passes when every seed passes; each failing seed gets a
+        /// reproduction command.
+        #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
+        seeds: Option<SeedList>,
     },
 }
 
@@ -180,7 +206,7 @@ struct SweepArgs {
     #[arg(long = "param", value_name = "KEY=VALUES", value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
     params: Vec<Param>,
     /// Seeds of every setting: a count N (seeds 1..N), a range a..b or a list a,b,c.
-    #[arg(long, value_name = "SPEC", default_value = "8", value_parser = |t: &str| parse_seeds(t).map(SeedList).map_err(|e| e.to_string()))]
+    #[arg(long, value_name = "SPEC", default_value = "8", value_parser = SeedList::parse)]
     seeds: SeedList,
     /// Output directory [default: out/sweep-<scenario name>].
     #[arg(long)]
@@ -197,10 +223,6 @@ struct SweepArgs {
     #[command(flatten)]
     overrides: Overrides,
 }
-
-/// Parsed `--seeds` (a newtype: clap reads a bare `Vec` as a repeated option).
-#[derive(Clone)]
-struct SeedList(Vec<u64>);
 
 #[derive(Subcommand)]
 enum SweepTool {
@@ -254,9 +276,28 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Run { scenario, out, seed, cycles, overrides, quiet, serve_metrics, hold, plots, force, canary } => {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            seeds,
+            cycles,
+            overrides,
+            quiet,
+            serve_metrics,
+            hold,
+            plots,
+            force,
+            canary,
+        } => {
             let options =
                 RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: overrides.env() };
+            if let Some(SeedList(seeds)) = seeds {
+                let mut args = cycles.map(|c| vec!["--cycles".to_string(), c.to_string()]).unwrap_or_default();
+                args.extend(overrides.args());
+                let flags = RunFlags { quiet, serve_metrics, hold, plots, force };
+                return run_seeds(&scenario, out, &options, SeedSweep { seeds: &seeds, args: &args }, flags);
+            }
             if canary {
                 return match g6sim::canary::check_file(&scenario, &options) {
                     Ok(report) => {
@@ -273,14 +314,16 @@ fn main() -> ExitCode {
         }
         Command::Bench { tool } => bench(tool),
         Command::Sweep(args) => sweep(*args),
-        Command::Check { paths, overrides, plots } => {
+        Command::Check { paths, overrides, plots, seeds } => {
             let options = RunOptions {
                 parity: overrides.parity,
                 sets: overrides.sets(),
                 env: overrides.env(),
                 ..RunOptions::default()
             };
-            check(paths, plots, &options)
+            let args = overrides.args();
+            let sweep = seeds.as_ref().map(|SeedList(seeds)| SeedSweep { seeds, args: &args });
+            check(paths, plots, &options, sweep)
         }
     }
 }
@@ -389,6 +432,133 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         }
     }
     if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// A seed sweep's seeds, and the overrides its reproduction commands repeat.
+#[derive(Clone, Copy)]
+struct SeedSweep<'a> {
+    seeds: &'a [u64],
+    args: &'a [String],
+}
+
+/// Writes one seed's run into `dir` (and its charts into `dir/plots/`).
+fn write_seed_run(run: &Run, dir: &Path, plots: bool) -> Result<(), String> {
+    g6sim::output::write_run(run, dir).map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
+    if plots {
+        let target = dir.join("plots");
+        PlotData::from_run(run)
+            .and_then(|data| g6sim::plot::render(&data, &target).map_err(|e| e.to_string()))
+            .map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// `run --seeds`: the scenario once per seed, a summary line each, each seed's run written into OUT/seed-N/.
+fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: SeedSweep, flags: RunFlags) -> ExitCode {
+    print_env_overrides(&options.env);
+    let prepared = match load(path, options) {
+        Ok(p) => p,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &prepared.warnings {
+        errln!("warning: {w}");
+    }
+    let name = &prepared.scenario.scenario.name;
+    let dir = out.unwrap_or_else(|| Path::new("out").join(format!("{}-seeds", dir_name(name))));
+    if let Err(e) = g6sim::output::claim_seed_dirs(&dir, sweep.seeds, flags.force) {
+        errln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    if let Some(dump) = &prepared.config.benchmark_dump {
+        errln!("note: --seeds writes no benchmark artifacts (benchmark_dump {dump} is ignored): run one seed for them");
+    }
+    let width = sweep.seeds.iter().map(|s| s.to_string().len()).max().unwrap_or(1);
+    let mut failure = None;
+    let outcomes = seed_sweep::run_prepared(&prepared, sweep.seeds, |run, o| {
+        let verdict = if o.passed() { "PASS" } else { "FAIL" };
+        outln!("seed {:<width$}  {verdict}  {}", o.seed, o.describe());
+        match write_seed_run(run, &g6sim::output::seed_dir(&dir, o.seed), flags.plots) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                failure = Some(e);
+                ControlFlow::Break(())
+            }
+        }
+    });
+    let outcomes = match (outcomes, failure) {
+        (Ok(outcomes), None) => outcomes,
+        (Err(e), _) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        (_, Some(e)) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    outln!();
+    outln!(
+        "scenario {name} ({} cycles, parity {:?}): {}",
+        prepared.cycles,
+        prepared.config.parity,
+        seed_sweep::summary(&outcomes)
+    );
+    for line in seed_sweep::reproductions(&path.display().to_string(), &outcomes, sweep.args) {
+        outln!("  {line}");
+    }
+    let plots = if flags.plots { " (charts in seed-N/plots/)" } else { "" };
+    outln!("wrote {} run directories: {}{plots}", outcomes.len(), dir.join("seed-N").display());
+    if outcomes.iter().all(SeedOutcome::passed) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// One scenario of `check --seeds`: its row and reproduction lines. Returns (failed, broken).
+fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: SeedSweep) -> (bool, bool) {
+    let prepared = match load(file, options) {
+        Ok(p) => p,
+        Err(e) => {
+            outln!("{:<6} {:<40}", "ERROR", file.display());
+            errln!("error: {e}");
+            return (false, true);
+        }
+    };
+    let target = plots.map(|dir| dir.join(dir_name(&prepared.scenario.scenario.name)));
+    let mut broken = false;
+    let outcomes = seed_sweep::run_prepared(&prepared, sweep.seeds, |run, o| {
+        if let Some(target) = &target {
+            let target = g6sim::output::seed_dir(target, o.seed);
+            if let Err(e) =
+                PlotData::from_run(run).and_then(|d| g6sim::plot::render(&d, &target).map_err(|e| e.to_string()))
+            {
+                errln!("error: {}: cannot draw the charts: {e}", target.display());
+                broken = true;
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    let outcomes = match outcomes {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            outln!("{:<6} {:<40}", "ERROR", file.display());
+            errln!("error: {e}");
+            return (false, true);
+        }
+    };
+    // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
+    if prepared.scenario.scenario.expectations.is_empty() {
+        outln!("{:<6} {:<40} {:>6}  no expectations", "EMPTY", file.display(), prepared.cycles);
+        outln!("         no expectations: nothing was checked (add `expectations` to the scenario)");
+        return (true, broken);
+    }
+    let passed = outcomes.iter().all(SeedOutcome::passed);
+    let verdict = if passed { "PASS" } else { "FAIL" };
+    outln!("{verdict:<6} {:<40} {:>6}  {}", file.display(), prepared.cycles, seed_sweep::summary(&outcomes));
+    for line in seed_sweep::reproductions(&file.display().to_string(), &outcomes, sweep.args) {
+        outln!("         {line}");
+    }
+    (!passed, broken)
 }
 
 /// A scenario name as a directory name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
@@ -528,7 +698,7 @@ fn plot(run_dir: &Path) -> ExitCode {
     }
 }
 
-fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> ExitCode {
+fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, sweep: Option<SeedSweep>) -> ExitCode {
     print_env_overrides(&options.env);
     let files = scenario_files(paths);
     if files.is_empty() {
@@ -536,8 +706,14 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> E
         return ExitCode::from(2);
     }
     let (mut failed, mut broken) = (0, 0);
-    outln!("{:<6} {:<40} {:>6}  expectations", "result", "scenario", "cycles");
+    let column = if sweep.is_some() { "seeds" } else { "expectations" };
+    outln!("{:<6} {:<40} {:>6}  {column}", "result", "scenario", "cycles");
     for file in &files {
+        if let Some(sweep) = sweep {
+            let (f, b) = check_seeds(file, plots.as_deref(), options, sweep);
+            (failed, broken) = (failed + usize::from(f), broken + usize::from(b));
+            continue;
+        }
         match load(file, options).and_then(|p| p.run(|_| {}).map_err(|e| e.to_string())) {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
@@ -579,10 +755,11 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions) -> E
             }
         }
     }
+    let under = sweep.map(|s| format!(" x {} seeds", s.seeds.len())).unwrap_or_default();
     outln!(
-        "{} scenarios: {} passed, {} failed, {} could not be loaded",
+        "{} scenarios{under}: {} passed, {} failed, {} could not be loaded",
         files.len(),
-        files.len() - failed - broken,
+        files.len().saturating_sub(failed + broken),
         failed,
         broken
     );

@@ -375,3 +375,171 @@ fn a_closed_pipe_stops_the_printing_not_the_run() {
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
     assert!(dir.join("manifest.json").is_file(), "the run still wrote its outputs");
 }
+
+/// A low-priced index with a deep ladder on a random walk: its ladder (strikes > 0 only) grows with the price,
+/// so whether it ever outgrows a 90-instrument prefilter clamp depends on the seed's walk. With
+/// `--set prefilter_max_instruments=90` seeds 4 and 7 of 1..8 clamp; without it no seed does.
+fn walk_scenario(dir: &Path) -> String {
+    let path = dir.join("walk seeds.ron");
+    std::fs::write(
+        &path,
+        r#"Scenario(name: "walk", seed: 1, start: "2025-10-06T09:15:00+05:30", cycles: 10,
+            indices: [(symbol: "NIFTY", expiries: ["this_week"], spot: 600.0, depth: (itm: 30, otm: 30))],
+            market: (volatility_per_cycle: 0.02),
+            expectations: [Never(Events(event: "prefilter_clamp", is: Ge(1)))])"#,
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn check_seeds_passes_a_scenario_that_holds_under_every_seed() {
+    let out = g6sim(&["check", "scenarios/healthy_baseline.ron", "--seeds", "1..4", "--no-env"], &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let expected = format!(
+        "result {:<40} cycles  seeds\nPASS   {:<40}     20  seeds 4/4 passed\n\
+         1 scenarios x 4 seeds: 1 passed, 0 failed, 0 could not be loaded\n",
+        "scenario", "scenarios/healthy_baseline.ron"
+    );
+    assert_eq!(stdout, expected);
+}
+
+#[test]
+fn check_seeds_lists_the_failing_seeds_with_commands_that_reproduce_them() {
+    let dir = temp_dir("cli-check-seeds");
+    let scenario = walk_scenario(&dir);
+    let args = ["--set", "prefilter_max_instruments=90", "--no-env"];
+    let out = g6sim(&[&["check", scenario.as_str(), "--seeds", "1..8"][..], &args].concat(), &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let quoted = format!("'{scenario}'");
+    let repro = |seed: u64, cycle: u64| {
+        format!(
+            "         g6sim run {quoted} --seed {seed} --set prefilter_max_instruments=90 --no-env  \
+             # first failure: never: prefilter_clamp events >= 1; held at cycle {cycle}: prefilter_clamp events = 1\n"
+        )
+    };
+    let expected = format!(
+        "result {:<40} cycles  seeds\nFAIL   {scenario:<40}     10  seeds 6/8 passed; failing seeds: 4, 7\n{}{}\
+         1 scenarios x 8 seeds: 0 passed, 1 failed, 0 could not be loaded\n",
+        "scenario",
+        repro(4, 10),
+        repro(7, 7)
+    );
+    assert_eq!(stdout, expected);
+
+    // Pasted into a shell (with the binary's path for `g6sim`), each line reruns the seed: exit 1 and the same
+    // first failure. The run writes its default out/walk/ under the working directory.
+    let lines: Vec<&str> = stdout.lines().filter_map(|l| l.trim_start().strip_prefix("g6sim ")).collect();
+    assert_eq!(lines.len(), 2);
+    for line in lines {
+        let first = line.split_once("# first failure: ").unwrap().1;
+        let work = dir.join(format!("repro-{}", line.len()));
+        std::fs::create_dir_all(&work).unwrap();
+        let mut sh = Command::new("sh");
+        sh.arg("-c").arg(format!("'{}' {line}", bin().display())).current_dir(&work);
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
+            sh.env_remove(k);
+        }
+        let rerun = sh.output().unwrap();
+        let rerun_out = text(&rerun.stdout);
+        assert_eq!(rerun.status.code(), Some(1), "{line}\n{rerun_out}{}", text(&rerun.stderr));
+        assert!(rerun_out.contains(&format!("expected {first}\n")), "{line}\n{rerun_out}");
+        assert!(work.join("out/walk/manifest.json").is_file());
+    }
+    // The override is part of the reproduction: without it no seed fails.
+    let out = g6sim(&["check", scenario.as_str(), "--seeds", "1..8", "--no-env"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}
+
+#[test]
+fn run_seeds_prints_a_line_per_seed_and_writes_each_seeds_run() {
+    let dir = temp_dir("cli-run-seeds");
+    let scenario = walk_scenario(&dir);
+    let out_dir = dir.join("sweep");
+    let run = |seeds: &str| {
+        g6sim(
+            &[
+                "run",
+                &scenario,
+                "--seeds",
+                seeds,
+                "--out",
+                out_dir.to_str().unwrap(),
+                "--set",
+                "prefilter_max_instruments=90",
+                "--no-env",
+            ],
+            &[],
+        )
+    };
+    let out = run("3..8");
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let verdicts: Vec<&str> = stdout.lines().filter(|l| l.starts_with("seed ")).map(|l| &l[..12]).collect();
+    assert_eq!(
+        verdicts,
+        ["seed 3  PASS", "seed 4  FAIL", "seed 5  PASS", "seed 6  PASS", "seed 7  FAIL", "seed 8  PASS"],
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "seed 4  FAIL  expiries 0 OK, 10 PARTIAL, 0 EMPTY, 0 SYNTH; depth adjustments 4; expectations 0/1 passed\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\nscenario walk (10 cycles, parity Off): seeds 4/6 passed; failing seeds: 4, 7\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "\n  g6sim run '{scenario}' --seed 7 --set prefilter_max_instruments=90 --no-env  # first failure: "
+        )),
+        "{stdout}"
+    );
+    let listing = |dir: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(&out_dir), ["seed-3", "seed-4", "seed-5", "seed-6", "seed-7", "seed-8"]);
+    for seed in 3..=8 {
+        let m = manifest(&out_dir.join(format!("seed-{seed}")));
+        assert_eq!(m["seed"], seed);
+        assert_eq!(m["expectations"]["failed"], u64::from(seed == 4 || seed == 7), "seed {seed}");
+    }
+    // A second sweep replaces the first: the other seeds' runs go, anything else is refused.
+    assert_eq!(run("5,6").status.code(), Some(0));
+    assert_eq!(listing(&out_dir), ["seed-5", "seed-6"]);
+    std::fs::write(out_dir.join("notes.txt"), "mine").unwrap();
+    let out = run("5");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("holds notes.txt besides seed-N run directories"), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty(), "refused before simulating");
+}
+
+#[test]
+fn a_bad_seeds_spec_or_seeds_with_seed_is_a_usage_error() {
+    for args in [
+        &["check", "scenarios/healthy_baseline.ron", "--seeds", "0"][..],
+        &["check", "--seeds", "1..x"],
+        &["run", "scenarios/healthy_baseline.ron", "--seeds", "4,4"],
+        &["run", "scenarios/healthy_baseline.ron", "--seeds", "9..2"],
+    ] {
+        let out = g6sim(args, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: invalid value") && stderr.contains("for '--seeds <SPEC>'"), "{stderr}");
+        assert!(text(&out.stdout).is_empty(), "{args:?}: nothing ran");
+    }
+    let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--seeds", "3", "--seed", "4"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("'--seeds <SPEC>' cannot be used with '--seed <SEED>'"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -202,6 +202,68 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
         .map_err(|e| fail(format!("cannot write into the output directory: {e}"), "check its permissions"))
 }
 
+/// The run directory of one seed of a seed sweep: `DIR/seed-N`.
+pub fn seed_dir(dir: &Path, seed: u64) -> PathBuf {
+    dir.join(format!("seed-{seed}"))
+}
+
+/// Checks, before anything is simulated, that `dir` can take a seed sweep's runs (`run --seeds`): `dir` may be
+/// missing, empty, or hold `seed-N` directories only (an earlier sweep); each `seed-N` of `seeds` is then
+/// claimed as a run directory ([`claim_dir`]). The `seed-N` run directories of an earlier sweep's other seeds
+/// are removed (g6sim's files only: a directory holding anything else stays), so `dir` shows this sweep alone.
+/// With `force`, other entries of `dir` are left alone instead of refused.
+pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<(), DirError> {
+    let fail = |message: String, hint: &str| DirError { dir: dir.to_path_buf(), message, hint: hint.to_string() };
+    if dir.exists() && !dir.is_dir() {
+        return Err(fail("is a file, not a directory".into(), "choose another --out, or remove the file"));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| fail(format!("cannot create the output directory: {e}"), "choose another --out"))?;
+    let mut stale = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the directory: {e}"), "check its permissions"))?;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let seed = name.to_str().and_then(|n| n.strip_prefix("seed-")).and_then(|n| n.parse::<u64>().ok());
+        match seed {
+            Some(seed) if entry.path().is_dir() => {
+                if !seeds.contains(&seed) && is_run_dir(&entry.path()) {
+                    stale.push(entry.path());
+                }
+            }
+            _ if force => {}
+            _ => {
+                return Err(fail(
+                    format!(
+                        "holds {} besides seed-N run directories: g6sim would mix its files with others",
+                        name.to_string_lossy()
+                    ),
+                    "choose an empty or new --out, or pass --force to write the seed-N directories into it anyway",
+                ));
+            }
+        }
+    }
+    for &seed in seeds {
+        claim_dir(&seed_dir(dir, seed), force)?;
+    }
+    for old in stale {
+        let removed = remove_stale(&old).and_then(|()| {
+            for name in RUN_FILES {
+                match std::fs::remove_file(old.join(name)) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                    _ => {}
+                }
+            }
+            Ok(())
+        });
+        removed.map_err(|e| {
+            fail(format!("cannot remove the earlier sweep's {}: {e}", old.display()), "check its permissions")
+        })?;
+        let _ = std::fs::remove_dir(&old);
+    }
+    Ok(())
+}
+
 /// Removes what an earlier run wrote into `dir` that this run may not replace: the charts in `plots/` (and
 /// the folder, when that leaves it empty), and temporaries an interrupted write left. Other files stay.
 pub fn remove_stale(dir: &Path) -> io::Result<()> {

@@ -9,11 +9,13 @@
 pub mod plan;
 pub mod results;
 pub mod score;
+pub mod seeds;
 pub mod spec;
 
 pub use plan::{JobScore, Plan, Setting, Shard};
 pub use results::{Recommendation, SettingResult, SweepManifest};
 pub use score::{RunScore, score};
+pub use seeds::{SeedList, SeedOutcome, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 
 use crate::output::write_atomic;
