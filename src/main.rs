@@ -880,25 +880,27 @@ fn g6_env_all() -> BTreeMap<String, String> {
     std::env::vars().filter(|(k, _)| k.starts_with("SLURM_ARRAY_TASK_") || k == "JOB_COMPLETION_INDEX").collect()
 }
 
-/// A progress line on standard error when it is a terminal; nothing on a pipe or file.
-struct Progress {
-    total: usize,
-    terminal: bool,
-}
+/// A progress bar (indicatif) on standard error when it is a terminal; nothing on a pipe or file.
+struct Progress(indicatif::ProgressBar);
 
 impl Progress {
     fn new(total: usize) -> Self {
-        Self { total, terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()) }
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return Self(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, ~{eta} left")
+        {
+            bar.set_style(style);
+        }
+        Self(bar)
     }
     fn show(&self, done: usize) {
-        if self.terminal && (done == self.total || done.is_multiple_of((self.total / 100).max(1))) {
-            say::err(format_args!("\r{done}/{} runs ({}%)", self.total, done * 100 / self.total.max(1)));
-        }
+        self.0.set_position(done as u64);
     }
     fn finish(&self) {
-        if self.terminal {
-            say::err(format_args!("\n"));
-        }
+        self.0.finish_and_clear();
     }
 }
 
