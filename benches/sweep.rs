@@ -1,0 +1,30 @@
+//! Criterion benchmark of `g6sim sweep`: throughput in simulated expiry-cycles per second with 1 and 2
+//! worker threads, on the hysteresis scenario the README's "Tuning hysteresis" walks through. Figures are in
+//! the README's performance table.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use g6sim::RunOptions;
+use g6sim::scenario::load_file;
+use g6sim::sweep::{Plan, Shard, parse_param, parse_seeds};
+use std::time::Duration;
+
+fn sweep(c: &mut Criterion) {
+    let loaded = load_file("scenarios/coverage_flapping.ron".as_ref()).expect("the shipped scenario loads");
+    let params = ["contract_ok_cycles=3..6", "contract_cooldown=0,3"].iter().map(|p| parse_param(p).unwrap()).collect();
+    let plan = Plan::new(loaded, RunOptions::default(), params, parse_seeds("4").unwrap()).expect("the grid is valid");
+    let s = &plan.scenario.scenario;
+    let expiries: u64 = s.indices.iter().map(|i| i.expiries.len() as u64).sum();
+    let expiry_cycles = plan.jobs() as u64 * s.cycles.get() * expiries;
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10).measurement_time(Duration::from_secs(10));
+    group.throughput(Throughput::Elements(expiry_cycles));
+    for threads in [1, 2] {
+        group.bench_function(format!("coverage_flapping_32_runs_{threads}_threads"), |b| {
+            b.iter(|| plan.run(Shard::ALL, threads, |_| {}).expect("the sweep runs"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, sweep);
+criterion_main!(benches);
