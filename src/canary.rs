@@ -198,40 +198,33 @@ impl<'de> Deserialize<'de> for Node {
 
 /// The first place two values differ: its path and both sides (`None`: absent on that side).
 fn first_difference(a: &Node, b: &Node, path: &mut Vec<String>) -> Option<(Option<String>, Option<String>)> {
-    match (a, b) {
-        (Node::Leaf(x), Node::Leaf(y)) if x == y => None,
+    // The children to compare, each with its path step: array items by position, object fields in A's key
+    // order then the keys only B has.
+    let children: Vec<(String, Option<&Node>, Option<&Node>)> = match (a, b) {
+        (Node::Leaf(x), Node::Leaf(y)) if x == y => return None,
         (Node::Array(xs), Node::Array(ys)) => {
-            for k in 0..xs.len().max(ys.len()) {
-                path.push(format!("[{k}]"));
-                let found = match (xs.get(k), ys.get(k)) {
-                    (Some(x), Some(y)) => first_difference(x, y, path),
-                    (x, y) => Some((x.map(Node::json), y.map(Node::json))),
-                };
-                if found.is_some() {
-                    return found;
-                }
-                path.pop();
-            }
-            None
+            (0..xs.len().max(ys.len())).map(|k| (format!("[{k}]"), xs.get(k), ys.get(k))).collect()
         }
-        (Node::Object(xs), Node::Object(ys)) => {
-            // Keys in A's order, then the keys only B has.
-            let keys = xs.iter().map(|(k, _)| k).chain(ys.iter().map(|(k, _)| k).filter(|k| a.get(k).is_none()));
-            for key in keys {
-                path.push(format!(".{key}"));
-                let found = match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) => first_difference(x, y, path),
-                    (x, y) => Some((x.map(Node::json), y.map(Node::json))),
-                };
-                if found.is_some() {
-                    return found;
-                }
-                path.pop();
-            }
-            None
+        (Node::Object(xs), Node::Object(ys)) => xs
+            .iter()
+            .map(|(k, _)| k)
+            .chain(ys.iter().map(|(k, _)| k).filter(|k| a.get(k).is_none()))
+            .map(|key| (format!(".{key}"), a.get(key), b.get(key)))
+            .collect(),
+        _ => return Some((Some(a.json()), Some(b.json()))),
+    };
+    for (step, x, y) in children {
+        path.push(step);
+        let found = match (x, y) {
+            (Some(x), Some(y)) => first_difference(x, y, path),
+            (x, y) => Some((x.map(Node::json), y.map(Node::json))),
+        };
+        if found.is_some() {
+            return found;
         }
-        _ => Some((Some(a.json()), Some(b.json()))),
+        path.pop();
     }
+    None
 }
 
 /// `indices[0].expiries[1].x` from the path's parts (without the leading dot).

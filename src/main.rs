@@ -343,6 +343,20 @@ fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
     prepare(&loaded, options).map_err(|e| e.to_string())
 }
 
+/// Announces the environment's overrides, loads and prepares a scenario, and prints its warnings; bad input
+/// is reported and becomes exit code 2.
+fn load_announced(path: &Path, options: &RunOptions) -> Result<Prepared, ExitCode> {
+    print_env_overrides(&options.env);
+    let prepared = load(path, options).map_err(|e| {
+        errln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    for w in &prepared.warnings {
+        errln!("warning: {w}");
+    }
+    Ok(prepared)
+}
+
 /// Says, before anything runs, which `G6_*` variables change the configuration (they can change verdicts).
 fn print_env_overrides(env: &BTreeMap<String, String>) {
     for (var, value, key) in env_overrides(env) {
@@ -351,17 +365,10 @@ fn print_env_overrides(env: &BTreeMap<String, String>) {
 }
 
 fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags) -> ExitCode {
-    print_env_overrides(&options.env);
-    let prepared = match load(path, options) {
+    let prepared = match load_announced(path, options) {
         Ok(p) => p,
-        Err(e) => {
-            errln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    for w in &prepared.warnings {
-        errln!("warning: {w}");
-    }
     // The destination is checked before anything is simulated.
     let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
     if let Err(e) = g6sim::output::claim_dir(&dir, flags.force) {
@@ -455,17 +462,10 @@ fn write_seed_run(run: &Run, dir: &Path, plots: bool) -> Result<(), String> {
 
 /// `run --seeds`: the scenario once per seed, a summary line each, each seed's run written into OUT/seed-N/.
 fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: SeedSweep, flags: RunFlags) -> ExitCode {
-    print_env_overrides(&options.env);
-    let prepared = match load(path, options) {
+    let prepared = match load_announced(path, options) {
         Ok(p) => p,
-        Err(e) => {
-            errln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    for w in &prepared.warnings {
-        errln!("warning: {w}");
-    }
     let name = &prepared.scenario.scenario.name;
     let dir = out.unwrap_or_else(|| Path::new("out").join(format!("{}-seeds", dir_name(name))));
     if let Err(e) = g6sim::output::claim_seed_dirs(&dir, sweep.seeds, flags.force) {
