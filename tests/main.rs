@@ -11,6 +11,7 @@ mod benchmark;
 mod cli;
 mod determinism;
 mod entities;
+mod examples;
 mod fuzz;
 mod hostile;
 mod kill;
