@@ -344,11 +344,17 @@ fn heat_panel<DB: DrawingBackend>(
             .map_err(err)?;
     }
     if let Some(c) = cells.iter().find(|c| c.recommended) {
-        let (x, y) = (c.x as f64, c.y as f64);
-        let outline = Rectangle::new([(x, y), (x + 1.0, y + 1.0)], RECOMMENDED.stroke_width(4));
+        let outline = outline((c.x as f64, c.y as f64), (c.x as f64 + 1.0, c.y as f64 + 1.0));
         chart.draw_series(std::iter::once(outline)).map_err(err)?;
     }
     color_scale(&scale, range)
+}
+
+/// The recommended setting's outline around the box from `a` to `b`: a closed 4 px path (an SVG `rect`
+/// would lose the stroke width). No edge is drawn twice: the bitmap backend fills a wide path as one polygon,
+/// and an edge drawn twice cancels out.
+fn outline((x0, y0): (f64, f64), (x1, y1): (f64, f64)) -> PathElement<(f64, f64)> {
+    PathElement::new(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], RECOMMENDED.stroke_width(4))
 }
 
 /// The colour scale of a panel: the gradient from its smallest to its largest value, with value ticks.
@@ -430,9 +436,10 @@ fn draw_single<DB: DrawingBackend>(grid: &Grid, area: &DrawingArea<DB, Shift>) -
             .draw_series(bars.iter().map(|&(k, v, _)| Rectangle::new(bar(k, v), color_at(0.45).filled())))
             .map_err(err)?;
         chart
-            .draw_series(
-                bars.iter().filter(|b| b.2).map(|&(k, v, _)| Rectangle::new(bar(k, v), RECOMMENDED.stroke_width(4))),
-            )
+            .draw_series(bars.iter().filter(|b| b.2).map(|&(k, v, _)| {
+                let [a, b] = bar(k, v);
+                outline(a, b)
+            }))
             .map_err(err)?;
         let style = (FONT, 12).into_font().color(&BLACK).pos(Pos::new(HPos::Center, VPos::Bottom));
         chart
