@@ -33,12 +33,74 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Every file under `dir` (subdirectories too), by its path relative to `dir` with `/` separators.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if e.file_type().unwrap().is_dir() {
+            out.extend(files(&e.path()).into_iter().map(|(k, v)| (format!("{name}/{k}"), v)));
+        } else {
+            out.insert(name, std::fs::read(e.path()).unwrap());
+        }
+    }
+    out
+}
+
+/// The text lines of an SVG's `<text>` elements.
+fn svg_texts(svg: &str) -> Vec<&str> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| t.split_once('>')?.1.split_once("</text>"))
+        .map(|(t, _)| t.trim())
         .collect()
+}
+
+/// The number of `name="..."` in an SVG tag.
+fn attr(tag: &str, name: &str) -> i64 {
+    let start = tag.find(&format!(" {name}=\"")).unwrap_or_else(|| panic!("{name} in {tag}")) + name.len() + 3;
+    tag[start..].split('"').next().unwrap().parse().unwrap()
+}
+
+/// The (column, row) of the cell outlined in blue in a heat map's first panel, counted from the first value
+/// of each key (rows from the bottom), and how many panels outline a cell.
+fn outlined_cell(svg: &str) -> ((usize, usize), usize) {
+    let outlines: Vec<&str> =
+        svg.split('<').filter(|t| t.starts_with("polyline") && t.contains("stroke=\"#1F77B4\"")).collect();
+    let points: Vec<(i64, i64)> = outlines[0]
+        .split("points=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.split_once(',').map(|(x, y)| (x.parse().unwrap(), y.parse().unwrap())).unwrap())
+        .collect();
+    let (left, top) = (points.iter().map(|p| p.0).min().unwrap(), points.iter().map(|p| p.1).min().unwrap());
+    let width = points.iter().map(|p| p.0).max().unwrap() - left;
+    // The cells of the first panel: filled rectangles as wide as the outlined one, left of the second panel.
+    let cells: Vec<(i64, i64)> = svg
+        .split('<')
+        .filter(|t| t.starts_with("rect") && t.contains("stroke=\"none\""))
+        .filter(|t| (attr(t, "width") - width).abs() <= 1 && attr(t, "x") < 500)
+        .map(|t| (attr(t, "x"), attr(t, "y")))
+        .collect();
+    let mut xs: Vec<i64> = cells.iter().map(|c| c.0).collect();
+    let mut ys: Vec<i64> = cells.iter().map(|c| c.1).collect();
+    xs.sort();
+    xs.dedup();
+    ys.sort_by(|a, b| b.cmp(a));
+    ys.dedup();
+    let column = xs.iter().position(|x| *x == left).expect("the outline is on a cell");
+    let row = ys.iter().position(|y| *y == top).expect("the outline is on a cell");
+    ((column, row), outlines.len())
+}
+
+/// The recommended setting's value of `key`, from `results.json`.
+fn recommended(results: &[u8], key: &str) -> String {
+    let doc: serde_json::Value = serde_json::from_slice(results).unwrap();
+    doc["recommended"]["values"][key].as_str().unwrap().to_string()
 }
 
 #[test]
@@ -111,8 +173,49 @@ fn results_are_the_same_bytes_with_one_or_two_threads() {
     assert!(text(&out.stdout).contains("recommended: setting "), "{}", text(&out.stdout));
     assert_eq!(args("2", &two).status.code(), Some(0));
     let (a, b) = (files(&one), files(&two));
-    assert_eq!(a.keys().collect::<Vec<_>>(), ["pareto.txt", "results.csv", "results.json", "runs.jsonl", "sweep.json"]);
-    assert_eq!(a, b);
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        [
+            "heatmaps/contract_ok_cycles__contract_cooldown.png",
+            "heatmaps/contract_ok_cycles__contract_cooldown.svg",
+            "pareto.txt",
+            "results.csv",
+            "results.json",
+            "runs.jsonl",
+            "sweep.json"
+        ]
+    );
+    assert_eq!(a, b, "every file, the heat maps too, the same bytes");
+    // The heat map: the keys as axis labels, every value as a tick label in each of the three panels, the
+    // recommended cell outlined in each panel.
+    let svg = text(&a["heatmaps/contract_ok_cycles__contract_cooldown.svg"]);
+    let texts = svg_texts(&svg);
+    assert!(texts.contains(&"coverage_flapping: contract_ok_cycles x contract_cooldown"), "{texts:?}");
+    for panel in ["flips per 10 cycles", "mean depth (strikes per side)", "PARTIAL expiry-cycles per run"] {
+        assert!(texts.contains(&panel), "{panel}: {texts:?}");
+    }
+    for key in ["contract_ok_cycles", "contract_cooldown"] {
+        assert_eq!(texts.iter().filter(|t| **t == key).count(), 3, "{key} labels an axis of each panel");
+    }
+    for value in ["2", "3", "4", "5", "0"] {
+        assert!(texts.iter().filter(|t| **t == value).count() >= 3, "tick label {value}: {texts:?}");
+    }
+    let (cell, panels) = outlined_cell(&svg);
+    let ok = ["2", "3", "4", "5"].iter().position(|v| *v == recommended(&a["results.json"], "contract_ok_cycles"));
+    let cooldown = ["0", "3"].iter().position(|v| *v == recommended(&a["results.json"], "contract_cooldown"));
+    assert_eq!((Some(cell.0), Some(cell.1), panels), (ok, cooldown, 3), "the recommended cell is outlined");
+    let png = image::load_from_memory(&a["heatmaps/contract_ok_cycles__contract_cooldown.png"]).unwrap().to_rgb8();
+    assert_eq!(png.dimensions(), (1500, 600));
+    assert!(png.pixels().filter(|p| p.0 != [255, 255, 255]).count() > 50_000, "the PNG is drawn");
+    // A sweep of one key over the same directory draws bars instead, and the pair's heat map goes.
+    let o = g6sim(
+        &["sweep", SCENARIO, "--param", "contract_ok_cycles=2..5", "--seeds", "1", "--out", one.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let single: Vec<String> = files(&one).into_keys().filter(|k| k.starts_with("heatmaps/")).collect();
+    assert_eq!(single, ["heatmaps/contract_ok_cycles.png", "heatmaps/contract_ok_cycles.svg"]);
+    assert!(text(&o.stdout).contains("heatmaps/contract_ok_cycles.svg"), "the files written are listed");
     let csv = text(&a["results.csv"]);
     assert_eq!(csv.lines().count(), 1 + 8, "a header and one row per setting");
     assert!(
@@ -124,7 +227,18 @@ fn results_are_the_same_bytes_with_one_or_two_threads() {
 #[test]
 fn shards_run_as_processes_merge_into_the_unsharded_sweep_byte_for_byte() {
     let dir = temp_dir("sweep-shards");
-    let base = ["sweep", SCENARIO, "--param", "contract_step=1..3", "--param", "contract_cooldown=0,2", "--seeds", "2"];
+    let base = [
+        "sweep",
+        SCENARIO,
+        "--param",
+        "contract_step=1..3",
+        "--param",
+        "contract_cooldown=0,2",
+        "--param",
+        "contract_ok_cycles=3,5",
+        "--seeds",
+        "2",
+    ];
     let run = |extra: &[&str], out: &Path, env: &[(&str, &str)]| {
         let mut args: Vec<&str> = base.to_vec();
         args.extend_from_slice(extra);
@@ -152,7 +266,27 @@ fn shards_run_as_processes_merge_into_the_unsharded_sweep_byte_for_byte() {
     args.extend(["--out", merged.to_str().unwrap()]);
     let o = g6sim(&args, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(files(&merged), files(&whole), "merged shards equal the single-machine sweep");
+    let (merged_files, whole_files) = (files(&merged), files(&whole));
+    assert_eq!(merged_files, whole_files, "merged shards equal the single-machine sweep, heat maps included");
+    // Three swept keys: one heat map per pair, in --param order, the third key held at the recommended value.
+    let maps: Vec<&String> = whole_files.keys().filter(|k| k.starts_with("heatmaps/")).collect();
+    assert_eq!(
+        maps,
+        [
+            "heatmaps/contract_cooldown__contract_ok_cycles.png",
+            "heatmaps/contract_cooldown__contract_ok_cycles.svg",
+            "heatmaps/contract_step__contract_cooldown.png",
+            "heatmaps/contract_step__contract_cooldown.svg",
+            "heatmaps/contract_step__contract_ok_cycles.png",
+            "heatmaps/contract_step__contract_ok_cycles.svg",
+        ]
+    );
+    let held = recommended(&whole_files["results.json"], "contract_ok_cycles");
+    let svg = text(&whole_files["heatmaps/contract_step__contract_cooldown.svg"]);
+    let title = format!(
+        "coverage_flapping: contract_step x contract_cooldown, contract_ok_cycles={held} (as in the recommended setting)"
+    );
+    assert!(svg_texts(&svg).contains(&title.as_str()), "{:?}", svg_texts(&svg));
     // A missing or duplicated shard is a clear error.
     let o = g6sim(
         &[

@@ -22,8 +22,10 @@
 //! the same width.
 
 mod data;
+mod heatmap;
 
 pub use data::{PlotData, load_dir};
+pub use heatmap::{HEATMAPS, render_sweep};
 
 use crate::output::write_atomic;
 use plotters::coord::Shift;
@@ -97,32 +99,44 @@ pub fn render(data: &PlotData, dir: &Path) -> DrawResult<Vec<PathBuf>> {
     debug_assert_eq!(charts.each_ref().map(|c| c.stem), CHARTS, "CHARTS lists the charts drawn");
     let mut written = Vec::new();
     for c in charts {
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, (WIDTH, c.height)).into_drawing_area();
-            area.fill(&WHITE).map_err(err)?;
-            (c.draw)(data, &area)?;
-            area.present().map_err(err)?;
-        }
-        let path = dir.join(format!("{}.svg", c.stem));
-        write_atomic(&path, svg.as_bytes()).map_err(err)?;
-        written.push(path);
-        let mut rgb = vec![0u8; (WIDTH * c.height * 3) as usize];
-        {
-            let area = BitMapBackend::with_buffer(&mut rgb, (WIDTH, c.height)).into_drawing_area();
-            area.fill(&WHITE).map_err(err)?;
-            (c.draw_png)(data, &area)?;
-            area.present().map_err(err)?;
-        }
-        let mut png = Vec::new();
-        image::codecs::png::PngEncoder::new(&mut png)
-            .write_image(&rgb, WIDTH, c.height, image::ColorType::Rgb8)
-            .map_err(err)?;
-        let path = dir.join(format!("{}.png", c.stem));
-        write_atomic(&path, &png).map_err(err)?;
-        written.push(path);
+        let files = write_svg_png(dir, c.stem, (WIDTH, c.height), |a| (c.draw)(data, a), |a| (c.draw_png)(data, a))?;
+        written.extend(files);
     }
     Ok(written)
+}
+
+/// Draws one chart twice, into `DIR/<stem>.svg` and `DIR/<stem>.png` (white background, `size` pixels),
+/// each written atomically; returns the two paths.
+fn write_svg_png(
+    dir: &Path,
+    stem: &str,
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<()>,
+    draw_png: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> DrawResult<()>,
+) -> DrawResult<[PathBuf; 2]> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        area.fill(&WHITE).map_err(err)?;
+        draw(&area)?;
+        area.present().map_err(err)?;
+    }
+    let svg_path = dir.join(format!("{stem}.svg"));
+    write_atomic(&svg_path, svg.as_bytes()).map_err(err)?;
+    let mut rgb = vec![0u8; (width * height * 3) as usize];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        area.fill(&WHITE).map_err(err)?;
+        draw_png(&area)?;
+        area.present().map_err(err)?;
+    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, width, height, image::ColorType::Rgb8)
+        .map_err(err)?;
+    let png_path = dir.join(format!("{stem}.png"));
+    write_atomic(&png_path, &png).map_err(err)?;
+    Ok([svg_path, png_path])
 }
 
 use image::ImageEncoder;

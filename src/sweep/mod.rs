@@ -2,7 +2,8 @@
 //! ranked ([`results`]), on one machine (threads) or many (shards merged back into the same files).
 //!
 //! Files of a sweep directory: `sweep.json` (what was swept), `runs.jsonl` (every run's scores, in job
-//! order), `results.csv` and `results.json` (one row per setting), `pareto.txt` (the Pareto front). A shard
+//! order), `results.csv` and `results.json` (one row per setting), `pareto.txt` (the Pareto front) and
+//! `heatmaps/` (the scores of every pair of swept keys, SVG and PNG: [`crate::plot::render_sweep`]). A shard
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
 //! files of the whole sweep, byte for byte.
 
@@ -61,6 +62,9 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         write_atomic(&dir.join(name), &bytes)?;
         written.push(dir.join(name));
     }
+    let charts =
+        crate::plot::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
+    written.extend(charts);
     Ok(Outcome { files: written, results, recommended })
 }
 
