@@ -18,6 +18,15 @@ fn sweep(c: &mut Criterion) {
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     group.throughput(Throughput::Elements(expiry_cycles));
+    // What each run pays before its first cycle: resolve the configuration, build the world and the schedule.
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("build_one_run", |b| {
+        b.iter(|| {
+            let prepared = g6sim::prepare(&plan.scenario, &plan.options(&plan.settings[0], 1)).expect("prepares");
+            g6sim::Simulation::new(&prepared.scenario.scenario, prepared.config.clone(), 1).expect("builds")
+        })
+    });
+    group.throughput(Throughput::Elements(expiry_cycles));
     for threads in [1, 2] {
         group.bench_function(format!("coverage_flapping_32_runs_{threads}_threads"), |b| {
             b.iter(|| plan.run(Shard::ALL, threads, |_| {}).expect("the sweep runs"))
