@@ -462,9 +462,14 @@ pub fn resolve(
                     names.join(", ")
                 ))
             })?;
-            key.slot
-                .apply(&mut config, value, false)
-                .map_err(|e| SetError(format!("--set {name}={value}: {e} ({name} takes {})", key.slot.expected())))?;
+            key.slot.apply(&mut config, value, false).map_err(|e| {
+                let takes = if e.contains("expected") {
+                    String::new()
+                } else {
+                    format!(" ({name} takes {})", key.slot.expected())
+                };
+                SetError(format!("--set {name}={value}: {e}{takes}"))
+            })?;
         }
         applied.push(Applied { key: name.to_string(), value: value.to_string(), source: Source::Set, env: None });
     }

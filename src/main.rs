@@ -203,7 +203,7 @@ struct SweepArgs {
     scenario: Option<PathBuf>,
     /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,
     /// strike_coverage_ok=0.6..0.9:0.05 (ranges inclusive).
-    #[arg(long = "param", value_name = "KEY=VALUES", value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
+    #[arg(long = "param", value_name = "KEY=VALUES", required = true, value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
     params: Vec<Param>,
     /// Seeds of every setting: a count N (seeds 1..N), a range a..b or a list a,b,c.
     #[arg(long, value_name = "SPEC", default_value = "8", value_parser = SeedList::parse)]
@@ -803,8 +803,13 @@ fn sweep(args: SweepArgs) -> ExitCode {
     };
     let dir =
         args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
-    if let Err(e) = std::fs::create_dir_all(&dir) {
-        errln!("error: {}: cannot create the output directory: {e}", dir.display());
+    let made = if dir.exists() && !dir.is_dir() {
+        Err("is a file, not a directory".to_string())
+    } else {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the output directory: {e}"))
+    };
+    if let Err(e) = made {
+        errln!("error: {}: {e}\n  hint: choose another --out", dir.display());
         return ExitCode::from(2);
     }
     let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();

@@ -8,7 +8,6 @@
 //! grid of settings, 2 seeds each); every other word runs as written.
 
 use crate::common::*;
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 
@@ -22,14 +21,6 @@ fn read(path: &str) -> String {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
-        .collect()
 }
 
 /// A command that inherits no batch-engine or g6sim variable from the test's own environment.
@@ -150,11 +141,19 @@ fn whole_sweep(words: &[String], out: &Path) {
     succeeded("the unsharded sweep", &o);
 }
 
-/// The files of a whole sweep, merged from its shards.
-const SWEEP_FILES: [&str; 5] = ["pareto.txt", "results.csv", "results.json", "runs.jsonl", "sweep.json"];
+/// The files of a whole sweep, merged from its shards (the examples sweep two keys: one heat map).
+const SWEEP_FILES: [&str; 7] = [
+    "heatmaps/contract_ok_cycles__contract_cooldown.png",
+    "heatmaps/contract_ok_cycles__contract_cooldown.svg",
+    "pareto.txt",
+    "results.csv",
+    "results.json",
+    "runs.jsonl",
+    "sweep.json",
+];
 
 fn merged_equals_whole(merged: &Path, whole: &Path) {
-    let (m, w) = (files(merged), files(whole));
+    let (m, w) = (tree_bytes(merged), tree_bytes(whole));
     assert_eq!(m.keys().collect::<Vec<_>>(), SWEEP_FILES, "{}", merged.display());
     assert_eq!(m, w, "the merged shards equal the single-machine sweep byte for byte");
     assert!(text(&m["runs.jsonl"]).lines().count() > 1);
@@ -247,7 +246,7 @@ fn the_kubernetes_indexed_job_shards_the_sweep_and_its_merge_equals_one_machine(
     let whole = dir.join("whole");
     whole_sweep(&args, &whole);
     merged_equals_whole(&results.join("merged"), &whole);
-    assert!(text(&o.stdout).contains(&text(&files(&whole)["results.csv"])), "the merge's log shows results.csv");
+    assert!(text(&o.stdout).contains(&text(&tree_bytes(&whole)["results.csv"])), "the merge's log shows results.csv");
 }
 
 /// The logical lines of a shell script (backslash continuations joined) that run `"$G6SIM" sweep`.
@@ -327,7 +326,10 @@ fn the_slurm_array_runs_one_shard_per_task_and_its_merge_equals_one_machine() {
     let whole = dir.join("whole");
     whole_sweep(&fewer_seeds(words), &whole);
     merged_equals_whole(&results.join("merged"), &whole);
-    assert!(text(&o.stdout).contains(&text(&files(&whole)["results.csv"])), "the merge's output shows results.csv");
+    assert!(
+        text(&o.stdout).contains(&text(&tree_bytes(&whole)["results.csv"])),
+        "the merge's output shows results.csv"
+    );
 
     // A task outside the shards is refused rather than running a wrong slice.
     let mut cmd = clean(shell());

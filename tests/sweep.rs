@@ -34,18 +34,6 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// Every file under `dir` (subdirectories too), by its path relative to `dir` with `/` separators.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for e in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap()) {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if e.file_type().unwrap().is_dir() {
-            out.extend(files(&e.path()).into_iter().map(|(k, v)| (format!("{name}/{k}"), v)));
-        } else {
-            out.insert(name, std::fs::read(e.path()).unwrap());
-        }
-    }
-    out
-}
 
 /// The text lines of an SVG's `<text>` elements.
 fn svg_texts(svg: &str) -> Vec<&str> {
@@ -172,7 +160,7 @@ fn results_are_the_same_bytes_with_one_or_two_threads() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("recommended: setting "), "{}", text(&out.stdout));
     assert_eq!(args("2", &two).status.code(), Some(0));
-    let (a, b) = (files(&one), files(&two));
+    let (a, b) = (tree_bytes(&one), tree_bytes(&two));
     assert_eq!(
         a.keys().collect::<Vec<_>>(),
         [
@@ -213,7 +201,7 @@ fn results_are_the_same_bytes_with_one_or_two_threads() {
         &[],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let single: Vec<String> = files(&one).into_keys().filter(|k| k.starts_with("heatmaps/")).collect();
+    let single: Vec<String> = tree_bytes(&one).into_keys().filter(|k| k.starts_with("heatmaps/")).collect();
     assert_eq!(single, ["heatmaps/contract_ok_cycles.png", "heatmaps/contract_ok_cycles.svg"]);
     assert!(text(&o.stdout).contains("heatmaps/contract_ok_cycles.svg"), "the files written are listed");
     let csv = text(&a["results.csv"]);
@@ -266,7 +254,7 @@ fn shards_run_as_processes_merge_into_the_unsharded_sweep_byte_for_byte() {
     args.extend(["--out", merged.to_str().unwrap()]);
     let o = g6sim(&args, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let (merged_files, whole_files) = (files(&merged), files(&whole));
+    let (merged_files, whole_files) = (tree_bytes(&merged), tree_bytes(&whole));
     assert_eq!(merged_files, whole_files, "merged shards equal the single-machine sweep, heat maps included");
     // Three swept keys: one heat map per pair, in --param order, the third key held at the recommended value.
     let maps: Vec<&String> = whole_files.keys().filter(|k| k.starts_with("heatmaps/")).collect();
@@ -360,9 +348,10 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
         (vec!["--param", "depth_max_itm=4,20"], "setting depth_max_itm=4: --set depth_max_itm=4: the expansion cap"),
         (vec!["--param", "contract_step=5..1"], "the range is empty"),
         (vec!["--param", "contract_step=1,2", "--param", "contract_step=3"], "the key is swept twice"),
-        (vec!["--seeds", "0"], "expected a count from 1"),
-        (vec!["--shard", "3/3"], "0 <= I < N"),
-        (vec!["--shards", "2"], "neither is set"),
+        (vec!["--param", "contract_step=1", "--seeds", "0"], "expected a count from 1"),
+        (vec!["--param", "contract_step=1", "--shard", "3/3"], "0 <= I < N"),
+        (vec!["--param", "contract_step=1", "--shards", "2"], "neither is set"),
+        (vec![], "required arguments were not provided:\n  --param"),
     ] {
         let mut all = vec!["sweep", SCENARIO];
         all.extend(args.iter().copied());
