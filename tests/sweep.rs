@@ -33,8 +33,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Every file under `dir` (subdirectories too), by its path relative to `dir` with `/` separators.
-
 /// The text lines of an SVG's `<text>` elements.
 fn svg_texts(svg: &str) -> Vec<&str> {
     svg.split("<text")
