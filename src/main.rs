@@ -947,30 +947,18 @@ fn bench(tool: BenchTool) -> ExitCode {
     }
 }
 
-/// The artifact pairs to compare: two files, or two directories matched by position in name order.
-fn diff_pairs(old: &Path, new: &Path) -> Result<Vec<(PathBuf, PathBuf)>, String> {
-    match (old.is_dir(), new.is_dir()) {
-        (false, false) => Ok(vec![(old.to_path_buf(), new.to_path_buf())]),
-        (true, true) => {
-            let (a, b) =
-                (artifact::list(old).map_err(|e| e.to_string())?, artifact::list(new).map_err(|e| e.to_string())?);
-            if a.is_empty() || b.is_empty() {
-                return Err("a directory holds no benchmark_cycle_*.json[.gz] artifacts".into());
-            }
-            if a.len() != b.len() {
-                errln!(
-                    "note: {} has {} artifacts, {} has {}: comparing the first {}",
-                    old.display(),
-                    a.len(),
-                    new.display(),
-                    b.len(),
-                    a.len().min(b.len())
-                );
-            }
-            Ok(a.into_iter().zip(b).collect())
+/// The artifacts of one side of a diff: a file, or every artifact of a directory in name order.
+fn diff_side(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let files = if path.is_dir() {
+        let list = artifact::list(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if list.is_empty() {
+            return Err(format!("{}: holds no benchmark_cycle_*.json[.gz] artifacts", path.display()));
         }
-        _ => Err("compare two files or two directories".into()),
-    }
+        list
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.iter().map(|f| artifact::read(f).map_err(|e| e.to_string())).collect()
 }
 
 fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field: &str) -> ExitCode {
@@ -978,50 +966,40 @@ fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field:
         errln!("error: --fail-over {pct}: expected a percentage >= 0 (5 means 5%)");
         return ExitCode::from(2);
     }
-    let pairs = match diff_pairs(old, new) {
-        Ok(p) => p,
-        Err(e) => {
+    if old.is_dir() != new.is_dir() {
+        errln!("error: compare two files or two directories");
+        return ExitCode::from(2);
+    }
+    let (a, b) = match (diff_side(old), diff_side(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
             errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let mut reports = Vec::new();
-    for (a, b) in &pairs {
-        match (artifact::read(a), artifact::read(b)) {
-            (Ok(va), Ok(vb)) => {
-                reports.push(diff::compare(&a.display().to_string(), &va, &b.display().to_string(), &vb))
-            }
-            (Err(e), _) | (_, Err(e)) => {
-                errln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let comparison = diff::compare_sets(&old.display().to_string(), &a, &new.display().to_string(), &b);
     if fail_over.is_some()
-        && let Err(e) = diff::check_field(field, &reports)
+        && let Err(e) = comparison.check_field(field)
     {
         errln!("error: {e}");
         return ExitCode::from(2);
     }
     if json {
-        let value = if reports.len() == 1 {
-            serde_json::to_string_pretty(&reports[0])
-        } else {
-            serde_json::to_string_pretty(&reports)
-        };
-        outln!("{}", value.unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&comparison).unwrap_or_default());
     } else {
-        let texts: Vec<String> = reports.iter().map(diff::Report::text).collect();
-        out!("{}", texts.join("\n"));
+        out!("{}", comparison.text());
     }
-    let mut code = ExitCode::SUCCESS;
-    if let Some(limit) = fail_over {
-        for r in &reports {
-            if let Some(change) = r.regression(field).filter(|c| *c > limit) {
-                errln!("REGRESSION: {field} worse by {change:.1}% (> {limit}%): {} -> {}", r.old, r.new);
-                code = ExitCode::from(1);
-            }
+    let Some(limit) = fail_over else { return ExitCode::SUCCESS };
+    let watched = comparison.fields.iter().find(|f| f.field == field);
+    match watched.and_then(|f| f.worse_by().filter(|w| *w > limit).map(|w| (w, f.noise_pct))) {
+        Some((worse, noise)) => {
+            errln!(
+                "REGRESSION: {field} median worse by {worse:.1}% (> {limit}%, beyond the noise of {noise:.1}%): {} -> {}",
+                comparison.old,
+                comparison.new
+            );
+            ExitCode::from(1)
         }
+        None => ExitCode::SUCCESS,
     }
-    code
 }

@@ -258,14 +258,14 @@ fn diff_prints_the_references_report() {
     assert_eq!(out.status.code(), Some(0));
     let expected = format!(
         "Benchmark Diff: {} -> {}
-Cycle Duration: 0.054s -> 0.010s (-81.5%)
+Cycle Duration: 54.000ms -> 10.000ms (-81.5%)
 Options Total: 28 -> 12 (-57.1%)
 
 Phase Timings:
-  coverage_metrics     0.004s -> 0.003s (-25.0%)
-  fetch_instruments    0.020s -> 0.025s (+25.0%)
-  new_phase            added 0.123s
-  old_phase            removed (was 0.100s)
+  coverage_metrics     4.000ms -> 3.000ms (-25.0%)
+  fetch_instruments    20.000ms -> 25.000ms (+25.0%)
+  new_phase            added 123.000ms
+  old_phase            removed (was 100.000ms)
 
 Partial Reason Totals:
   low_field    1 -> 1 (+0.0%)
@@ -283,9 +283,12 @@ Per-Index:
     // JSON form.
     let out = g6sim(&["bench", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["options_total"]["old"], 28.0);
-    assert!((v["duration_s"]["pct"].as_f64().unwrap() + 81.48148148148148).abs() < 1e-9);
-    assert_eq!(v["phase_times"][2]["change"], "added");
+    assert_eq!(v["report"]["options_total"]["old"], 28.0);
+    assert!((v["report"]["duration_s"]["pct"].as_f64().unwrap() + 81.48148148148148).abs() < 1e-9);
+    assert_eq!(v["report"]["phase_times"][2]["change"], "added");
+    assert_eq!((v["old_artifacts"].as_u64(), v["new_artifacts"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(v["fields"][0]["field"], "duration_s");
+    assert_eq!(v["fields"][0]["old"]["median"], 0.054);
     // --fail-over: options fell 57.1%, duration fell (an improvement), fetch_instruments rose 25%.
     let code = |field: &str, pct: &str| {
         g6sim(&["bench", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--fail-over", pct, "--field", field])
@@ -315,15 +318,75 @@ Per-Index:
         "{}",
         text(&out.stderr)
     );
-    // Directories are matched by cycle order.
-    let (a, b) = (dir.join("a"), dir.join("b"));
-    for (d, src) in [(&a, &old), (&b, &new)] {
-        std::fs::create_dir_all(d).unwrap();
-        std::fs::copy(src, d.join(src.file_name().unwrap())).unwrap();
+}
+
+/// A directory of `n` artifacts whose `duration_s` and `fetch_instruments` phase are `base` times a factor
+/// that wanders from 0.9 to 1.3 (a long tail, as real cycle timings have), plus `shift` percent.
+fn artifact_set(dir: &Path, n: usize, base: f64, shift: f64) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        let factor = [0.9, 1.0, 1.0, 1.05, 1.1, 0.95, 1.0, 1.3][i % 8] * (1.0 + shift / 100.0);
+        let mut v = serde_json::json!({
+            "version": 1, "timestamp": format!("20251006T0345{i:02}000000Z"), "duration_s": base * factor,
+            "phase_times": {"fetch_instruments": base * factor / 2.0}, "phase_failures": {}, "options_total": 28,
+            "indices": [], "partial_reason_totals": {},
+        });
+        let digest = g6sim::bench::artifact::digest(&v);
+        v.as_object_mut().unwrap().insert("digest_sha256".into(), Value::String(digest));
+        let name = format!("benchmark_cycle_20251006T0345{i:02}000000Z.json");
+        std::fs::write(dir.join(name), g6sim::bench::pyjson::to_pretty(&v)).unwrap();
     }
-    let out = g6sim(&["bench", "diff", a.to_str().unwrap(), b.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).contains("Options Total: 28 -> 12 (-57.1%)"));
+    dir.to_path_buf()
+}
+
+#[test]
+fn directories_compare_medians_with_a_noise_floor_not_cycle_against_cycle() {
+    let dir = temp_dir("bench-sets");
+    let old = artifact_set(&dir.join("old"), 24, 0.0004, 0.0);
+    // The same distribution, rotated: cycle against cycle it "regresses" by up to 44%, the medians agree.
+    let same = dir.join("same");
+    std::fs::create_dir_all(&same).unwrap();
+    let names: Vec<PathBuf> = artifacts(&old);
+    for (i, f) in names.iter().enumerate() {
+        std::fs::copy(&names[(i + 7) % names.len()], same.join(f.file_name().unwrap())).unwrap();
+    }
+    let slower = artifact_set(&dir.join("slower"), 24, 0.0004, 25.0);
+    let slightly = artifact_set(&dir.join("slightly"), 24, 0.0004, 3.5);
+    let diff = |new: &Path, field: &str| {
+        g6sim(&["bench", "diff", old.to_str().unwrap(), new.to_str().unwrap(), "--fail-over", "3", "--field", field])
+    };
+    let out = diff(&same, "duration_s");
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("(24 artifacts) ->") && report.contains("medians [p95]"), "{report}");
+    assert!(report.contains("  duration_s                   400.0µs [") && report.contains("(+0.0%)"), "{report}");
+    // +3.5% on the median: above --fail-over 3 but inside the uncertainty of a median of 24 cycles this noisy
+    // (1.96 x 1.2533 x 1.4826 x MAD 5% / sqrt(24) = 3.7%).
+    let out = diff(&slightly, "duration_s");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("within noise"), "{}", text(&out.stdout));
+    let out = diff(&slower, "phase.fetch_instruments");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains("REGRESSION: phase.fetch_instruments median worse by 25.0%"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stdout).contains("200.0µs [") && text(&out.stdout).contains("250.0µs ["),
+        "{}",
+        text(&out.stdout)
+    );
+    // One JSON shape for files and directories.
+    let out = g6sim(&["bench", "diff", old.to_str().unwrap(), slower.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((v["old_artifacts"].as_u64(), v["new_artifacts"].as_u64()), (Some(24), Some(24)));
+    assert_eq!(v["report"], Value::Null);
+    assert_eq!(v["fields"][1]["field"], "options_total");
+    assert!((v["fields"][0]["pct"].as_f64().unwrap() - 25.0).abs() < 1e-9);
+    // A file against a directory is bad input.
+    let one = artifacts(&old)[0].clone();
+    assert_eq!(g6sim(&["bench", "diff", one.to_str().unwrap(), slower.to_str().unwrap()]).status.code(), Some(2));
 }
 
 #[test]

@@ -6,6 +6,10 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+/// The noise floor of a set comparison: a median must move more than this share (criterion's default noise
+/// threshold) and more than the uncertainty of either set's median before it counts as a change.
+pub const NOISE_FLOOR_PCT: f64 = 2.0;
+
 /// `f"{(new - old) / old * 100:+.1f}%"`, or `n/a` when old is missing or 0, or new is missing.
 pub fn pct(old: Option<f64>, new: Option<f64>) -> String {
     match (old, new) {
@@ -148,7 +152,20 @@ pub fn compare(old_name: &str, old: &Value, new_name: &str, new: &Value) -> Repo
 }
 
 fn secs(v: Option<f64>) -> String {
-    v.map_or("n/a".into(), |s| format!("{s:.3}s"))
+    v.map_or("n/a".into(), duration)
+}
+
+/// A time in a unit that shows it: `12.3µs`, `4.560ms`, `1.234s` (the reference prints `%.3fs`, which
+/// shows every phase of a fast cycle as `0.000s`).
+pub fn duration(s: f64) -> String {
+    let a = s.abs();
+    if a < 1e-3 {
+        format!("{:.1}µs", s * 1e6)
+    } else if a < 1.0 {
+        format!("{:.3}ms", s * 1e3)
+    } else {
+        format!("{s:.3}s")
+    }
 }
 
 fn count(v: Option<f64>) -> String {
@@ -200,43 +217,6 @@ impl Report {
         }
         out
     }
-
-    /// The change of a field in percent, with its bad direction: `duration_s` and `phase.<name>` regress
-    /// upwards, `options_total` downwards. `None` when the field is missing on either side.
-    pub fn regression(&self, field: &str) -> Option<f64> {
-        match field {
-            "duration_s" => self.duration_s.pct,
-            "options_total" => self.options_total.pct.map(|p| -p),
-            _ => {
-                let phase = field.strip_prefix("phase.")?;
-                self.phase_times.iter().find(|p| p.name == phase)?.delta.pct
-            }
-        }
-    }
-}
-
-/// The fields `--fail-over` can watch in these reports: `duration_s`, `options_total` and `phase.<name>` for
-/// every phase the artifacts carry.
-pub fn fields(reports: &[Report]) -> Vec<String> {
-    let mut phases: Vec<String> =
-        reports.iter().flat_map(|r| r.phase_times.iter().map(|p| format!("phase.{}", p.name))).collect();
-    phases.sort();
-    phases.dedup();
-    ["duration_s".to_string(), "options_total".to_string()].into_iter().chain(phases).collect()
-}
-
-/// `Ok` when `field` is one of [`fields`], else what the valid choices are (a gate on a field that does not
-/// exist could never fire).
-pub fn check_field(field: &str, reports: &[Report]) -> Result<(), String> {
-    let known = fields(reports);
-    if known.iter().any(|f| f == field) {
-        return Ok(());
-    }
-    Err(format!(
-        "--field {field}: not a field of these artifacts{}; choose one of: {}",
-        crate::suggest::did_you_mean(field, known.iter().map(String::as_str)),
-        known.join(", ")
-    ))
 }
 
 #[cfg(test)]
@@ -250,5 +230,171 @@ mod tests {
         assert_eq!(pct(Some(10.0), Some(11.0)), "+10.0%");
         assert_eq!(pct(Some(0.0), Some(1.0)), "n/a");
         assert_eq!(pct(None, Some(1.0)), "n/a");
+    }
+}
+
+/// One field over a set of artifacts: how many carry it, their median and 95th percentile (linear between
+/// ranks), and the median absolute deviation.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    pub n: usize,
+    pub median: f64,
+    pub p95: f64,
+    pub mad: f64,
+}
+
+impl Spread {
+    fn of(mut values: Vec<f64>) -> Option<Self> {
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_by(f64::total_cmp);
+        let quantile = crate::bench::aggregate::quantile;
+        let median = quantile(&values, 0.5);
+        let mut deviations: Vec<f64> = values.iter().map(|v| (v - median).abs()).collect();
+        deviations.sort_by(f64::total_cmp);
+        Some(Self { n: values.len(), median, p95: quantile(&values, 0.95), mad: quantile(&deviations, 0.5) })
+    }
+    /// The half-width of a 95% confidence interval of the median, in percent of the median: `1.96 x 1.2533
+    /// x sigma / sqrt(n)`, with sigma estimated robustly as `1.4826 x MAD` (one slow cycle does not move it).
+    fn noise_pct(&self) -> f64 {
+        if self.median == 0.0 {
+            return 0.0;
+        }
+        let sigma = 1.4826 * self.mad;
+        1.96 * 1.2533 * sigma / (self.n as f64).sqrt() / self.median.abs() * 100.0
+    }
+}
+
+/// One field compared across two sets: the median's change and the noise it must beat.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldDelta {
+    /// `duration_s`, `options_total` or `phase.<name>`.
+    pub field: String,
+    pub old: Option<Spread>,
+    pub new: Option<Spread>,
+    /// The median's change in percent (signed as measured).
+    pub pct: Option<f64>,
+    /// The larger of [`NOISE_FLOOR_PCT`] and both sets' uncertainty of the median (95% confidence).
+    pub noise_pct: f64,
+}
+
+impl FieldDelta {
+    /// How much worse the field got, in percent (times and phases up, options down), when that exceeds the
+    /// noise; `None` for a change within the noise, an improvement, or a field missing on a side.
+    pub fn worse_by(&self) -> Option<f64> {
+        let worse = if self.field == "options_total" { -self.pct? } else { self.pct? };
+        (worse > self.noise_pct).then_some(worse)
+    }
+}
+
+/// Two sets of artifacts compared by their medians, field by field (not artifact against artifact: two runs
+/// of the same binary differ cycle by cycle on noise alone).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SetComparison {
+    pub old: String,
+    pub new: String,
+    pub old_artifacts: usize,
+    pub new_artifacts: usize,
+    pub fields: Vec<FieldDelta>,
+    /// The reference's report, when each side is one artifact.
+    pub report: Option<Report>,
+}
+
+fn field_values(artifacts: &[Value], field: &str) -> Vec<f64> {
+    artifacts
+        .iter()
+        .filter_map(|a| match field.strip_prefix("phase.") {
+            Some(phase) => a["phase_times"].get(phase).and_then(num),
+            None => a.get(field).and_then(num),
+        })
+        .collect()
+}
+
+/// Compares two sets of artifacts (one artifact each for two files).
+pub fn compare_sets(old_name: &str, old: &[Value], new_name: &str, new: &[Value]) -> SetComparison {
+    let mut phases: Vec<String> = old
+        .iter()
+        .chain(new)
+        .flat_map(|a| object_keys(&a["phase_times"]).into_iter().map(|k| format!("phase.{k}")))
+        .collect();
+    phases.sort();
+    phases.dedup();
+    let fields = ["duration_s".to_string(), "options_total".to_string()]
+        .into_iter()
+        .chain(phases)
+        .map(|field| {
+            let (o, n) = (Spread::of(field_values(old, &field)), Spread::of(field_values(new, &field)));
+            let spread = [o, n].iter().flatten().map(Spread::noise_pct).fold(0.0, f64::max);
+            FieldDelta {
+                pct: pct_value(o.map(|s| s.median), n.map(|s| s.median)),
+                field,
+                old: o,
+                new: n,
+                noise_pct: spread.max(NOISE_FLOOR_PCT),
+            }
+        })
+        .collect();
+    let report = match (old, new) {
+        ([a], [b]) => Some(compare(old_name, a, new_name, b)),
+        _ => None,
+    };
+    SetComparison {
+        old: old_name.to_string(),
+        new: new_name.to_string(),
+        old_artifacts: old.len(),
+        new_artifacts: new.len(),
+        fields,
+        report,
+    }
+}
+
+impl SetComparison {
+    /// The field names `--fail-over` can watch.
+    pub fn field_names(&self) -> Vec<&str> {
+        self.fields.iter().map(|f| f.field.as_str()).collect()
+    }
+
+    /// `Ok` when `field` is one of [`Self::field_names`], else the valid choices (a gate on a field the
+    /// artifacts lack could never fire).
+    pub fn check_field(&self, field: &str) -> Result<(), String> {
+        let known = self.field_names();
+        if known.contains(&field) {
+            return Ok(());
+        }
+        Err(format!(
+            "--field {field}: not a field of these artifacts{}; choose one of: {}",
+            crate::suggest::did_you_mean(field, known.iter().copied()),
+            known.join(", ")
+        ))
+    }
+
+    /// The reference's report for two files; for two sets, each field's medians and 95th percentiles.
+    pub fn text(&self) -> String {
+        if let Some(r) = &self.report {
+            return r.text();
+        }
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Benchmark Diff: {} ({} artifacts) -> {} ({} artifacts), medians [p95]",
+            self.old, self.old_artifacts, self.new, self.new_artifacts
+        );
+        for f in &self.fields {
+            let show = |s: &Option<Spread>| match s {
+                Some(s) if f.field == "options_total" => format!("{} [{}]", count(Some(s.median)), count(Some(s.p95))),
+                Some(s) => format!("{} [{}]", duration(s.median), duration(s.p95)),
+                None => "n/a".to_string(),
+            };
+            let verdict = match (f.pct, f.worse_by()) {
+                (None, _) => String::new(),
+                (Some(_), Some(_)) => "  worse".to_string(),
+                (Some(p), None) if p.abs() <= f.noise_pct => format!("  within noise (±{:.1}%)", f.noise_pct),
+                (Some(_), None) => "  better".to_string(),
+            };
+            let change = f.pct.map_or("n/a".into(), |p| format!("{p:+.1}%"));
+            let _ = writeln!(out, "  {:<28} {} -> {} ({change}){verdict}", f.field, show(&f.old), show(&f.new));
+        }
+        out
     }
 }
