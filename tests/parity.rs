@@ -234,3 +234,35 @@ fn an_unknown_symbol_needs_a_declared_registry_entry() {
         assert_eq!((i.step, i.price), (25.0, 18000.0), "{i:?}");
     }
 }
+
+/// The `option_match_stats` events of a run.
+fn match_stats(run: &Run) -> Vec<(u64, g6sim::events::OptionMatchStats)> {
+    run.result
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::OptionMatchStats(s) => Some((e.cycle, s.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn ce_and_pe_per_strike_divide_each_side_by_the_ladder() {
+    // Issue 12 item 1 (a defect in both modes). One duplicate call per listed strike: 9 ladder strikes carry
+    // 18 CE and 9 PE legs.
+    let text = r#"Scenario(
+        name: "legs", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
+        phases: [(name: "duplicates", cycles: (1, 1), faults: [Oversize(81)])],
+    )"#;
+    let (default, parity) = both(text);
+    for run in [&default, &parity] {
+        let stats = match_stats(run);
+        assert_eq!(stats.len(), 1);
+        let s = &stats[0].1;
+        assert_eq!((s.strike_count, s.legs, s.ce, s.pe), (9, 27, 18, 9));
+        assert_eq!(s.ce_per_strike, 2.0, "CE legs / ladder strikes");
+        assert_eq!(s.pe_per_strike, 1.0, "PE legs / ladder strikes");
+    }
+}

@@ -1,4 +1,5 @@
-//! Phase 10: finalize the cycle. Per successful expiry an `option_match_stats` event, then the cycle's
+//! Phase 10: finalize the cycle. Per successful expiry an `option_match_stats` event (`ce_per_strike` and
+//! `pe_per_strike`: each side's legs over the ladder's strikes), then the cycle's
 //! summary (a line of `cycles.jsonl`) and its `cycle_status_summary` event with the
 //! `partial_reason_totals` rollup (B2), each PARTIAL expiry counted exactly once.
 
@@ -33,6 +34,12 @@ pub fn min_step(strikes: &[f64]) -> u64 {
         .map_or(0, |d| d as u64)
 }
 
+/// `ce_per_strike` / `pe_per_strike`: one side's legs over the ladder's strikes, rounded to 3 places (an
+/// empty ladder counts as one strike).
+pub fn per_strike(side_legs: u32, strikes: usize) -> f64 {
+    round_to(f64::from(side_legs) / strikes.max(1) as f64, 3)
+}
+
 /// Emits `option_match_stats` for each successful expiry.
 pub fn finalize_expiries(
     counter: Res<CycleCounter>,
@@ -58,7 +65,6 @@ pub fn finalize_expiries(
         let ce =
             set.0.iter().filter(|(_, e)| instruments.get(*e).is_ok_and(|i| i.kind == OptionKind::CE)).count() as u32;
         let legs = set.0.len() as u32;
-        let n = ladder.strikes.len().max(1) as f64;
         log.push(
             counter.0,
             Event::OptionMatchStats(OptionMatchStats {
@@ -73,8 +79,8 @@ pub fn finalize_expiries(
                 strike_max: ladder.strikes.last().copied().unwrap_or(0.0),
                 step: min_step(&ladder.strikes),
                 sample: strike_sample(&ladder.strikes),
-                ce_per_strike: round_to(f64::from(legs) / n, 3),
-                pe_per_strike: round_to(f64::from(legs) / n, 3),
+                ce_per_strike: per_strike(ce, ladder.strikes.len()),
+                pe_per_strike: per_strike(legs - ce, ladder.strikes.len()),
                 synthetic: outcome.synthetic,
                 strike_cov: strike.0.map(|s| round_to(s, 3)),
                 field_cov: field.0.map(|f| round_to(f, 3)),
@@ -232,5 +238,13 @@ mod tests {
         assert_eq!(strike_sample(&ladder), vec!["24600", "24650", "24800", "24950", "25000"]);
         assert_eq!(min_step(&ladder), 50);
         assert_eq!(min_step(&[1.0]), 0);
+    }
+
+    #[test]
+    fn legs_per_strike_count_one_side() {
+        // 9 strikes, 3 CE and 3 PE legs: 0.333 each (not all 6 legs over the ladder).
+        assert_eq!((per_strike(3, 9), per_strike(3, 9)), (0.333, 0.333));
+        assert_eq!((per_strike(18, 9), per_strike(9, 9)), (2.0, 1.0));
+        assert_eq!(per_strike(4, 0), 4.0, "an empty ladder counts as one strike");
     }
 }
