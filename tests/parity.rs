@@ -247,6 +247,18 @@ fn match_stats(run: &Run) -> Vec<(u64, g6sim::events::OptionMatchStats)> {
         .collect()
 }
 
+/// The `strike_depth_adjustment` events of a run.
+fn adjustment_events(run: &Run) -> Vec<(u64, g6sim::events::StrikeDepthAdjustment)> {
+    run.result
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::StrikeDepthAdjustment(a) => Some((e.cycle, a.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn ce_and_pe_per_strike_divide_each_side_by_the_ladder() {
     // Issue 12 item 1 (a defect in both modes). One duplicate call per listed strike: 9 ladder strikes carry
@@ -264,5 +276,40 @@ fn ce_and_pe_per_strike_divide_each_side_by_the_ladder() {
         assert_eq!((s.strike_count, s.legs, s.ce, s.pe), (9, 27, 18, 9));
         assert_eq!(s.ce_per_strike, 2.0, "CE legs / ladder strikes");
         assert_eq!(s.pe_per_strike, 1.0, "PE legs / ladder strikes");
+    }
+}
+
+#[test]
+fn an_expansion_and_a_contraction_in_one_decision_are_both_reported() {
+    // Issue 12 item 2 (a defect in both modes). With no streak and no cooldown required, the dip's decision
+    // expands 10 -> 12 and contracts 12 -> 10 at once: two events, two counts, each with what it applied.
+    let text = r#"Scenario(
+        name: "both", start: "2025-10-06T09:15:00+05:30", cycles: 3,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (contract_ok_cycles: 0, contract_cooldown: 0),
+        phases: [(name: "dip", cycles: (2, 2), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    for run in [&default, &parity] {
+        let adjustments: Vec<(u64, &str, (u32, u32), (u32, u32))> = adjustment_events(run)
+            .iter()
+            .map(|(c, a)| (*c, a.reason.as_str(), (a.prev_itm, a.prev_otm), (a.new_itm, a.new_otm)))
+            .collect();
+        assert_eq!(
+            adjustments,
+            vec![(2, "low_strike_cov", (10, 10), (12, 12)), (2, "contraction", (12, 12), (10, 10))],
+            "parity {}",
+            run.prepared.config.parity.is_g6()
+        );
+        assert_eq!(depth(run, 2), 10);
+        let metrics = g6sim::output::metrics::render_run(
+            &run.result.cycles,
+            &run.result.events,
+            run.prepared.config.parity.is_g6(),
+        );
+        for reason in ["low_strike_cov", "contraction"] {
+            let line = format!("g6_strike_depth_adjustments_total{{index=\"NIFTY\",reason=\"{reason}\"}} 1\n");
+            assert!(metrics.contains(&line), "{line} missing from:\n{metrics}");
+        }
     }
 }
