@@ -313,3 +313,22 @@ fn an_expansion_and_a_contraction_in_one_decision_are_both_reported() {
         }
     }
 }
+
+#[test]
+fn strict_clamp_tag_survives_on_a_synth_expiry_in_parity() {
+    // Issue 12 item 3. The reference sets `prefilter_clamp` before the synthetic fallback, so a SYNTH expiry
+    // keeps it (uncounted: it is not PARTIAL). Default: SYNTH, no reason.
+    let text = r#"Scenario(
+        name: "strict synth", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (prefilter_max_instruments: 1000, prefilter_clamp_strict: true),
+        phases: [(name: "oversized, no quotes", cycles: (1, 1), faults: [Oversize(4000), QuotesMissing])],
+    )"#;
+    let (default, parity) = both(text);
+    let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (at(&default), at(&parity));
+    assert!(d.clamp.is_some() && p.clamp.is_some());
+    assert_eq!((d.status, d.partial_reason), (Some(ExpiryStatus::Synth), None));
+    assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Synth), Some(PartialReason::PrefilterClamp)));
+    assert_eq!(parity.result.cycles[0].partial_reason_totals.unknown, 0, "not counted");
+}
