@@ -332,3 +332,20 @@ fn strict_clamp_tag_survives_on_a_synth_expiry_in_parity() {
     assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Synth), Some(PartialReason::PrefilterClamp)));
     assert_eq!(parity.result.cycles[0].partial_reason_totals.unknown, 0, "not counted");
 }
+
+#[test]
+fn option_match_stats_names_a_reason_only_for_partial_expiries() {
+    // Issue 12 item 4. Parity's strict clamp leaves an OK expiry tagged `prefilter_clamp` (in the cycle
+    // summary); the reference's `option_match_stats` carries the reason only for PARTIAL expiries.
+    let text = r#"Scenario(
+        name: "strict", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (prefilter_max_instruments: 1000, prefilter_clamp_strict: true),
+        phases: [(name: "oversized", cycles: (1, 1), faults: [Oversize(4000)])],
+    )"#;
+    let (default, parity) = both(text);
+    let p = parity.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Ok), Some(PartialReason::PrefilterClamp)));
+    assert_eq!(match_stats(&parity)[0].1.partial_reason, None, "OK: no reason in option_match_stats");
+    assert_eq!(match_stats(&default)[0].1.partial_reason, Some(PartialReason::PrefilterClamp), "PARTIAL");
+}

@@ -5,7 +5,7 @@
 
 use super::expiry_map::ExpiryMap;
 use super::greeks::ExpiryAnalytics;
-use super::status::{Classification, aggregate_cycle_status, reason_totals};
+use super::status::{Classification, ExpiryStatus, PartialReason, aggregate_cycle_status, reason_totals};
 use super::validation::{DropReason, ExpiryValidation};
 use crate::config::Config;
 use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
@@ -40,6 +40,12 @@ pub fn per_strike(side_legs: u32, strikes: usize) -> f64 {
     round_to(f64::from(side_legs) / strikes.max(1) as f64, 3)
 }
 
+/// The `partial_reason` of `option_match_stats`: the reason of a PARTIAL expiry only, as the reference
+/// writes it (parity g6 leaves a strict clamp's tag on OK and SYNTH expiries; the event does not carry it).
+pub fn match_stats_reason(status: Option<ExpiryStatus>, reason: Option<PartialReason>) -> Option<PartialReason> {
+    reason.filter(|_| status == Some(ExpiryStatus::Partial))
+}
+
 /// Emits `option_match_stats` for each successful expiry.
 pub fn finalize_expiries(
     counter: Res<CycleCounter>,
@@ -53,11 +59,12 @@ pub fn finalize_expiries(
         &InstrumentSet,
         &StrikeCoverage,
         &FieldCoverage,
+        &Status,
         &Reason,
     )>,
     mut log: ResMut<EventLog>,
 ) {
-    for (_, expiry, date, outcome, set, strike, field, reason) in expiries.iter().sort::<&ExpiryOrder>() {
+    for (_, expiry, date, outcome, set, strike, field, status, reason) in expiries.iter().sort::<&ExpiryOrder>() {
         let (Ok((info, ladder)), Some(date)) = (indices.get(expiry.index), date.0) else { continue };
         if outcome.failure.is_some() {
             continue;
@@ -84,7 +91,7 @@ pub fn finalize_expiries(
                 synthetic: outcome.synthetic,
                 strike_cov: strike.0.map(|s| round_to(s, 3)),
                 field_cov: field.0.map(|f| round_to(f, 3)),
-                partial_reason: reason.0,
+                partial_reason: match_stats_reason(status.0, reason.0),
             }),
         );
     }
@@ -238,6 +245,16 @@ mod tests {
         assert_eq!(strike_sample(&ladder), vec!["24600", "24650", "24800", "24950", "25000"]);
         assert_eq!(min_step(&ladder), 50);
         assert_eq!(min_step(&[1.0]), 0);
+    }
+
+    #[test]
+    fn match_stats_name_a_reason_only_for_partial() {
+        use PartialReason::*;
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Partial), Some(LowField)), Some(LowField));
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Partial), Some(PrefilterClamp)), Some(PrefilterClamp));
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Ok), Some(PrefilterClamp)), None);
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Synth), Some(PrefilterClamp)), None);
+        assert_eq!(match_stats_reason(None, Some(Unknown)), None);
     }
 
     #[test]
