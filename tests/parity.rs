@@ -349,3 +349,42 @@ fn option_match_stats_names_a_reason_only_for_partial_expiries() {
     assert_eq!(match_stats(&parity)[0].1.partial_reason, None, "OK: no reason in option_match_stats");
     assert_eq!(match_stats(&default)[0].1.partial_reason, Some(PartialReason::PrefilterClamp), "PARTIAL");
 }
+
+#[test]
+fn py_round_matches_python_on_a_grid_of_fractions() {
+    // Issue 12 item 5. `tests/fixtures/py_round.txt` holds CPython's `repr(round(n / d, k))`, k = 0..4.
+    let text = std::fs::read_to_string(root().join("tests/fixtures/py_round.txt")).unwrap();
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let (n, d): (i64, i64) = (fields[0].parse().unwrap(), fields[1].parse().unwrap());
+        let x = n as f64 / d as f64;
+        for (k, want) in fields[2..].iter().enumerate() {
+            let got = g6sim::bench::pyjson::py_float(g6sim::bench::pyjson::py_round(x, k as i32));
+            assert_eq!(got, *want, "round({n} / {d}, {k})");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50_000, "{checked}");
+}
+
+#[test]
+fn depth_adjustment_coverages_are_rounded_to_three_places_in_both_modes() {
+    // Issue 12 item 5. The reference writes `strike_cov`/`field_cov` of `strike_depth_adjustment` with
+    // `round(x, 3)`; the default writes them the same way (the raw values are in cycles.jsonl).
+    let text = r#"Scenario(
+        name: "rounded", start: "2025-10-06T09:15:00+05:30", cycles: 2,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        phases: [(name: "dip", cycles: (1, 1), faults: [StrikeDropout(0.4), FieldDropout(0.3)])],
+    )"#;
+    let (default, parity) = both(text);
+    for run in [&default, &parity] {
+        let e = run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+        assert_eq!(e.strike_coverage, Some(13.0 / 21.0), "raw in the summary");
+        let (_, a) = adjustment_events(run).into_iter().next().unwrap();
+        assert_eq!(a.strike_cov, Some(0.619));
+        let field = e.field_coverage.unwrap();
+        assert_eq!(a.field_cov, Some(g6sim::bench::pyjson::py_round(field, 3)));
+        assert_ne!(a.field_cov, Some(field), "{field} has more than 3 places");
+    }
+}

@@ -1,7 +1,8 @@
 //! Phase 9: adaptive strike depth. Expansion when strike coverage is below the trigger (R1.14), then
 //! contraction back toward the baseline after a healthy streak, with cooldown and step (B5). Each change
 //! applied emits its own `strike_depth_adjustment` (an expansion and a contraction in one decision, possible
-//! with `contract_ok_cycles: 0`, are two events); the new depth applies from the next cycle's ladder.
+//! with `contract_ok_cycles: 0`, are two events), its coverages rounded to 3 places as the reference's
+//! `round(x, 3)` writes them, in both modes; the new depth applies from the next cycle's ladder.
 //!
 //! Default mode (the backlog's design, spec section 17 fixed):
 //! - one decision per index per cycle, on the cycle's worst strike coverage among its successful expiries;
@@ -16,6 +17,7 @@
 //! the first adaptive call (`depth or 2`). Both modes keep the state across cycles (the reference losing it
 //! every cycle is a defect, not a behaviour).
 
+use crate::bench::pyjson::py_round;
 use crate::config::Config;
 use crate::events::{AdjustReason, Event, StrikeDepthAdjustment};
 use crate::world::{
@@ -224,8 +226,8 @@ pub fn adapt_strike_depth(
                         new_itm: change.new.0,
                         new_otm: change.new.1,
                         ts: clock.unix(),
-                        strike_cov: obs.strike_cov,
-                        field_cov: obs.field_cov,
+                        strike_cov: obs.strike_cov.map(|x| py_round(x, 3)),
+                        field_cov: obs.field_cov.map(|x| py_round(x, 3)),
                         rule: Some(obs.rule.clone()),
                         threshold: expansion.then_some(rules.trigger),
                     }),

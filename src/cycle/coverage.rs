@@ -7,8 +7,9 @@
 //! - Field coverage: quotes with volume, oi and avg_price all non-zero over all quotes (0 when none).
 
 use super::validation::ExpiryValidation;
+use crate::bench::pyjson::py_round;
 use crate::config::Config;
-use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts, round_to};
+use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts};
 use crate::world::{
     CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, Instrument,
     InstrumentSet, Quote, StrikeCoverage, StrikeLadder,
@@ -117,7 +118,7 @@ pub fn measure_coverage(
                     expiry: expiry_date.clone(),
                     requested: ladder.strikes.len() as u32,
                     realized: realized.len() as u32,
-                    pct: round_to(s * 100.0, 2),
+                    pct: py_round(s * 100.0, 2),
                     sample_missing,
                 }),
             );
@@ -129,7 +130,7 @@ pub fn measure_coverage(
                     expiry: expiry_date,
                     total: fields.total,
                     full: fields.full,
-                    pct: round_to(fields.coverage() * 100.0, 2),
+                    pct: py_round(fields.coverage() * 100.0, 2),
                     missing_counts: MissingCounts {
                         volume: fields.missing_volume,
                         oi: fields.missing_oi,

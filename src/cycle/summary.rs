@@ -7,6 +7,7 @@ use super::expiry_map::ExpiryMap;
 use super::greeks::ExpiryAnalytics;
 use super::status::{Classification, ExpiryStatus, PartialReason, aggregate_cycle_status, reason_totals};
 use super::validation::{DropReason, ExpiryValidation};
+use crate::bench::pyjson::py_round;
 use crate::config::Config;
 use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
 use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
@@ -34,10 +35,10 @@ pub fn min_step(strikes: &[f64]) -> u64 {
         .map_or(0, |d| d as u64)
 }
 
-/// `ce_per_strike` / `pe_per_strike`: one side's legs over the ladder's strikes, rounded to 3 places (an
-/// empty ladder counts as one strike).
+/// `ce_per_strike` / `pe_per_strike`: one side's legs over the ladder's strikes, rounded to 3 places as
+/// Python rounds (an empty ladder counts as one strike).
 pub fn per_strike(side_legs: u32, strikes: usize) -> f64 {
-    round_to(f64::from(side_legs) / strikes.max(1) as f64, 3)
+    py_round(f64::from(side_legs) / strikes.max(1) as f64, 3)
 }
 
 /// The `partial_reason` of `option_match_stats`: the reason of a PARTIAL expiry only, as the reference
@@ -89,8 +90,8 @@ pub fn finalize_expiries(
                 ce_per_strike: per_strike(ce, ladder.strikes.len()),
                 pe_per_strike: per_strike(legs - ce, ladder.strikes.len()),
                 synthetic: outcome.synthetic,
-                strike_cov: strike.0.map(|s| round_to(s, 3)),
-                field_cov: field.0.map(|f| round_to(f, 3)),
+                strike_cov: strike.0.map(|s| py_round(s, 3)),
+                field_cov: field.0.map(|f| py_round(f, 3)),
                 partial_reason: match_stats_reason(status.0, reason.0),
             }),
         );
