@@ -408,3 +408,33 @@ fn field_coverage_is_the_exact_ratio_by_default_and_the_percent_round_trip_in_pa
     assert!(p.field_coverage.unwrap() < 2.0 / 3.0);
     assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Partial), Some(PartialReason::LowField)));
 }
+
+#[test]
+fn synthetic_quotes_collapse_duplicate_rows_in_parity_only() {
+    // Issue 12 item 7. 15 instrument rows (5 strikes x CE/PE, plus one duplicate call each) and no quotes:
+    // the reference keys its placeholders by `exchange:tradingsymbol`, so the duplicates collapse (10
+    // options); the default serves every row, as its real quotes do (15).
+    let text = r#"Scenario(
+        name: "dups", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 2, otm: 2))],
+        phases: [(name: "dups, no quotes", cycles: (1, 1), faults: [Oversize(81), QuotesMissing])],
+    )"#;
+    let (default, parity) = both(text);
+    let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (at(&default), at(&parity));
+    assert_eq!((d.instruments, d.options, d.status), (15, 15, Some(ExpiryStatus::Synth)));
+    assert_eq!((p.instruments, p.options, p.status), (15, 10, Some(ExpiryStatus::Synth)));
+    let count = |run: &Run| {
+        run.result.events.iter().find_map(|e| match &e.event {
+            Event::SyntheticQuotesFallback(s) => Some(s.count),
+            _ => None,
+        })
+    };
+    assert_eq!((count(&default), count(&parity)), (Some(15), Some(10)));
+    let legs = |run: &Run| {
+        let s = &match_stats(run)[0].1;
+        (s.legs, s.ce, s.pe)
+    };
+    assert_eq!(legs(&default), (15, 10, 5));
+    assert_eq!(legs(&parity), (10, 5, 5));
+}
