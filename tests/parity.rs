@@ -291,7 +291,7 @@ fn an_expansion_and_a_contraction_in_one_decision_are_both_reported() {
     )"#;
     let (default, parity) = both(text);
     for run in [&default, &parity] {
-        let adjustments: Vec<(u64, &str, (u32, u32), (u32, u32))> = adjustment_events(run)
+        let adjustments: Vec<_> = adjustment_events(run)
             .iter()
             .map(|(c, a)| (*c, a.reason.as_str(), (a.prev_itm, a.prev_otm), (a.new_itm, a.new_otm)))
             .collect();
