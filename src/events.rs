@@ -272,8 +272,10 @@ pub struct StrikeDepthAdjustment {
     pub new_itm: u32,
     pub new_otm: u32,
     pub ts: i64,
+    /// The decision's strike coverage, `round(x, 3)` as the reference writes it (raw in `cycles.jsonl`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strike_cov: Option<f64>,
+    /// The decision's field coverage, `round(x, 3)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field_cov: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -312,7 +314,10 @@ pub struct CycleStatusSummary {
     pub partial_reason_totals: ReasonTotals,
 }
 
-/// Rounds half-to-even at `digits` decimals, as Python's `round(x, n)` does for the values we emit.
+/// Rounds `x x 10^digits` half to even, then scales back: g6sim's own model numbers (quote prices, the
+/// index price in `cycles.jsonl`). **Not** Python's `round` (it rounds the scaled product, so 3/80 gives
+/// 0.038 where Python gives 0.037): every field the reference writes with `round(x, n)` uses
+/// [`crate::bench::pyjson::py_round`].
 pub fn round_to(x: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (x * scale).round_ties_even() / scale

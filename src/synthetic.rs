@@ -6,7 +6,10 @@
 //!   ATM passes through unchanged;
 //! - [`build_synthetic_quotes`]: deterministic placeholder quotes with the reference's exact values, the
 //!   simulated clock standing in for its wall-clock timestamp. They carry no `avg_price`, so field
-//!   coverage is 0, and an expiry served by them is `SYNTH`.
+//!   coverage is 0, and an expiry served by them is `SYNTH`;
+//! - [`distinct_keys`]: the reference keys its placeholders by `exchange:tradingsymbol` (a dict), so
+//!   duplicate instrument rows collapse into one quote each. Parity g6 collapses them; the default serves
+//!   every instrument row, as its real quotes do (options = instruments).
 
 use crate::registry::IndexMeta;
 use crate::world::OptionKind;
@@ -112,6 +115,12 @@ pub fn build_synthetic_quotes(instruments: &[SyntheticInput], timestamp: i64) ->
         .collect()
 }
 
+/// The placeholders a dict keyed by `key` keeps: the first of each key, in order (indices into `quotes`).
+pub fn distinct_keys(quotes: &[SyntheticQuote]) -> Vec<usize> {
+    let mut seen = std::collections::BTreeSet::new();
+    (0..quotes.len()).filter(|&i| seen.insert(quotes[i].key.as_str())).collect()
+}
+
 /// A Kite-style trading symbol, `NIFTY25OCT24800CE` (the monthly form, used for every expiry).
 pub fn tradingsymbol(symbol: &str, expiry: chrono::NaiveDate, strike: f64, kind: OptionKind) -> String {
     let kind = if kind == OptionKind::CE { "CE" } else { "PE" };
@@ -178,5 +187,27 @@ mod tests {
             r#"{"last_price":0.0,"volume":0,"oi":0,"timestamp":1759722300,"ohlc":{"open":0.0,"high":0.0,"low":0.0,"close":0.0},"strike":24800.0,"instrument_type":"CE","synthetic_quote":true}"#
         );
         assert!(q.iter().all(|x| x.timestamp == 1_759_722_300), "one timestamp for the batch");
+    }
+
+    #[test]
+    fn duplicate_rows_share_a_key() {
+        let d = chrono::NaiveDate::from_ymd_opt(2025, 10, 30).unwrap();
+        let input = |strike: f64, kind| SyntheticInput {
+            exchange: "NFO".into(),
+            tradingsymbol: tradingsymbol("NIFTY", d, strike, kind),
+            strike,
+            kind,
+        };
+        let rows = [
+            input(24800.0, OptionKind::CE),
+            input(24800.0, OptionKind::PE),
+            input(24800.0, OptionKind::CE),
+            input(24850.0, OptionKind::CE),
+            input(24800.0, OptionKind::CE),
+        ];
+        let q = build_synthetic_quotes(&rows, 0);
+        assert_eq!(q.len(), 5, "one placeholder per row");
+        assert_eq!(distinct_keys(&q), vec![0, 1, 3], "a dict keyed by exchange:tradingsymbol keeps three");
+        assert_eq!(distinct_keys(&[]), Vec::<usize>::new());
     }
 }

@@ -234,3 +234,207 @@ fn an_unknown_symbol_needs_a_declared_registry_entry() {
         assert_eq!((i.step, i.price), (25.0, 18000.0), "{i:?}");
     }
 }
+
+/// The `option_match_stats` events of a run.
+fn match_stats(run: &Run) -> Vec<(u64, g6sim::events::OptionMatchStats)> {
+    run.result
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::OptionMatchStats(s) => Some((e.cycle, s.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `strike_depth_adjustment` events of a run.
+fn adjustment_events(run: &Run) -> Vec<(u64, g6sim::events::StrikeDepthAdjustment)> {
+    run.result
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::StrikeDepthAdjustment(a) => Some((e.cycle, a.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn ce_and_pe_per_strike_divide_each_side_by_the_ladder() {
+    // Issue 12 item 1 (a defect in both modes). One duplicate call per listed strike: 9 ladder strikes carry
+    // 18 CE and 9 PE legs.
+    let text = r#"Scenario(
+        name: "legs", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
+        phases: [(name: "duplicates", cycles: (1, 1), faults: [Oversize(81)])],
+    )"#;
+    let (default, parity) = both(text);
+    for run in [&default, &parity] {
+        let stats = match_stats(run);
+        assert_eq!(stats.len(), 1);
+        let s = &stats[0].1;
+        assert_eq!((s.strike_count, s.legs, s.ce, s.pe), (9, 27, 18, 9));
+        assert_eq!(s.ce_per_strike, 2.0, "CE legs / ladder strikes");
+        assert_eq!(s.pe_per_strike, 1.0, "PE legs / ladder strikes");
+    }
+}
+
+#[test]
+fn an_expansion_and_a_contraction_in_one_decision_are_both_reported() {
+    // Issue 12 item 2 (a defect in both modes). With no streak and no cooldown required, the dip's decision
+    // expands 10 -> 12 and contracts 12 -> 10 at once: two events, two counts, each with what it applied.
+    let text = r#"Scenario(
+        name: "both", start: "2025-10-06T09:15:00+05:30", cycles: 3,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (contract_ok_cycles: 0, contract_cooldown: 0),
+        phases: [(name: "dip", cycles: (2, 2), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    for run in [&default, &parity] {
+        let adjustments: Vec<_> = adjustment_events(run)
+            .iter()
+            .map(|(c, a)| (*c, a.reason.as_str(), (a.prev_itm, a.prev_otm), (a.new_itm, a.new_otm)))
+            .collect();
+        assert_eq!(
+            adjustments,
+            vec![(2, "low_strike_cov", (10, 10), (12, 12)), (2, "contraction", (12, 12), (10, 10))],
+            "parity {}",
+            run.prepared.config.parity.is_g6()
+        );
+        assert_eq!(depth(run, 2), 10);
+        let metrics = g6sim::output::metrics::render_run(
+            &run.result.cycles,
+            &run.result.events,
+            run.prepared.config.parity.is_g6(),
+        );
+        for reason in ["low_strike_cov", "contraction"] {
+            let line = format!("g6_strike_depth_adjustments_total{{index=\"NIFTY\",reason=\"{reason}\"}} 1\n");
+            assert!(metrics.contains(&line), "{line} missing from:\n{metrics}");
+        }
+    }
+}
+
+#[test]
+fn strict_clamp_tag_survives_on_a_synth_expiry_in_parity() {
+    // Issue 12 item 3. The reference sets `prefilter_clamp` before the synthetic fallback, so a SYNTH expiry
+    // keeps it (uncounted: it is not PARTIAL). Default: SYNTH, no reason.
+    let text = r#"Scenario(
+        name: "strict synth", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (prefilter_max_instruments: 1000, prefilter_clamp_strict: true),
+        phases: [(name: "oversized, no quotes", cycles: (1, 1), faults: [Oversize(4000), QuotesMissing])],
+    )"#;
+    let (default, parity) = both(text);
+    let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (at(&default), at(&parity));
+    assert!(d.clamp.is_some() && p.clamp.is_some());
+    assert_eq!((d.status, d.partial_reason), (Some(ExpiryStatus::Synth), None));
+    assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Synth), Some(PartialReason::PrefilterClamp)));
+    assert_eq!(parity.result.cycles[0].partial_reason_totals.unknown, 0, "not counted");
+}
+
+#[test]
+fn option_match_stats_names_a_reason_only_for_partial_expiries() {
+    // Issue 12 item 4. Parity's strict clamp leaves an OK expiry tagged `prefilter_clamp` (in the cycle
+    // summary); the reference's `option_match_stats` carries the reason only for PARTIAL expiries.
+    let text = r#"Scenario(
+        name: "strict", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (prefilter_max_instruments: 1000, prefilter_clamp_strict: true),
+        phases: [(name: "oversized", cycles: (1, 1), faults: [Oversize(4000)])],
+    )"#;
+    let (default, parity) = both(text);
+    let p = parity.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Ok), Some(PartialReason::PrefilterClamp)));
+    assert_eq!(match_stats(&parity)[0].1.partial_reason, None, "OK: no reason in option_match_stats");
+    assert_eq!(match_stats(&default)[0].1.partial_reason, Some(PartialReason::PrefilterClamp), "PARTIAL");
+}
+
+#[test]
+fn py_round_matches_python_on_a_grid_of_fractions() {
+    // Issue 12 item 5. `tests/fixtures/py_round.txt` holds CPython's `repr(round(n / d, k))`, k = 0..4.
+    let text = std::fs::read_to_string(root().join("tests/fixtures/py_round.txt")).unwrap();
+    let mut checked = 0;
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&str> = line.split(' ').collect();
+        let (n, d): (i64, i64) = (fields[0].parse().unwrap(), fields[1].parse().unwrap());
+        let x = n as f64 / d as f64;
+        for (k, want) in fields[2..].iter().enumerate() {
+            let got = g6sim::bench::pyjson::py_float(g6sim::bench::pyjson::py_round(x, k as i32));
+            assert_eq!(got, *want, "round({n} / {d}, {k})");
+            checked += 1;
+        }
+    }
+    assert!(checked > 50_000, "{checked}");
+}
+
+#[test]
+fn depth_adjustment_coverages_are_rounded_to_three_places_in_both_modes() {
+    // Issue 12 item 5. The reference writes `strike_cov`/`field_cov` of `strike_depth_adjustment` with
+    // `round(x, 3)`; the default writes them the same way (the raw values are in cycles.jsonl).
+    let text = r#"Scenario(
+        name: "rounded", start: "2025-10-06T09:15:00+05:30", cycles: 2,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        phases: [(name: "dip", cycles: (1, 1), faults: [StrikeDropout(0.4), FieldDropout(0.3)])],
+    )"#;
+    let (default, parity) = both(text);
+    for run in [&default, &parity] {
+        let e = run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+        assert_eq!(e.strike_coverage, Some(13.0 / 21.0), "raw in the summary");
+        let (_, a) = adjustment_events(run).into_iter().next().unwrap();
+        assert_eq!(a.strike_cov, Some(0.619));
+        let field = e.field_coverage.unwrap();
+        assert_eq!(a.field_cov, Some(g6sim::bench::pyjson::py_round(field, 3)));
+        assert_ne!(a.field_cov, Some(field), "{field} has more than 3 places");
+    }
+}
+
+#[test]
+fn field_coverage_is_the_exact_ratio_by_default_and_the_percent_round_trip_in_parity() {
+    // Issue 12 item 6. 12 of 18 quotes full: the reference's `(12 / 18 * 100) / 100` is one ulp under
+    // 2/3, so a threshold of exactly 2/3 makes it PARTIAL `low_field`; the default's `12 / 18` is OK.
+    let text = r#"Scenario(
+        name: "ulp", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
+        config: (field_coverage_ok: 0.6666666666666666),
+        phases: [(name: "thin", cycles: (1, 1), faults: [FieldDropout(0.3333333333333333)])],
+    )"#;
+    let (default, parity) = both(text);
+    let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (at(&default), at(&parity));
+    assert_eq!(d.field_coverage, Some(12.0 / 18.0));
+    assert_eq!((d.status, d.partial_reason), (Some(ExpiryStatus::Ok), None));
+    assert_eq!(p.field_coverage, Some((12.0 / 18.0 * 100.0) / 100.0));
+    assert!(p.field_coverage.unwrap() < 2.0 / 3.0);
+    assert_eq!((p.status, p.partial_reason), (Some(ExpiryStatus::Partial), Some(PartialReason::LowField)));
+}
+
+#[test]
+fn synthetic_quotes_collapse_duplicate_rows_in_parity_only() {
+    // Issue 12 item 7. 15 instrument rows (5 strikes x CE/PE, plus one duplicate call each) and no quotes:
+    // the reference keys its placeholders by `exchange:tradingsymbol`, so the duplicates collapse (10
+    // options); the default serves every row, as its real quotes do (15).
+    let text = r#"Scenario(
+        name: "dups", start: "2025-10-06T09:15:00+05:30", cycles: 1,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 2, otm: 2))],
+        phases: [(name: "dups, no quotes", cycles: (1, 1), faults: [Oversize(81), QuotesMissing])],
+    )"#;
+    let (default, parity) = both(text);
+    let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
+    let (d, p) = (at(&default), at(&parity));
+    assert_eq!((d.instruments, d.options, d.status), (15, 15, Some(ExpiryStatus::Synth)));
+    assert_eq!((p.instruments, p.options, p.status), (15, 10, Some(ExpiryStatus::Synth)));
+    let count = |run: &Run| {
+        run.result.events.iter().find_map(|e| match &e.event {
+            Event::SyntheticQuotesFallback(s) => Some(s.count),
+            _ => None,
+        })
+    };
+    assert_eq!((count(&default), count(&parity)), (Some(15), Some(10)));
+    let legs = |run: &Run| {
+        let s = &match_stats(run)[0].1;
+        (s.legs, s.ce, s.pe)
+    };
+    assert_eq!(legs(&default), (15, 10, 5));
+    assert_eq!(legs(&parity), (10, 5, 5));
+}

@@ -6,9 +6,8 @@
 //! `decide` per cycle on `worst_pass` of the cycle's successful passes (none: the state is left alone);
 //! parity g6, one `decide` per pass, on a cooldown clock that may stand still or jump between cycles.
 //!
-//! KNOWN defect (issue 12 item 2, tracked separately): with `contract_ok_cycles: 0` and
-//! `contract_cooldown: 0` one decision can expand and contract at once. The generators keep
-//! `contract_ok_cycles >= 1`; `contractions_wait_for_a_full_streak_and_the_cooldown` would catch it.
+//! With `contract_ok_cycles: 0` and no cooldown pending, one decision can expand and then contract (issue 12
+//! item 2): `decide` returns both changes, and the generators include `contract_ok_cycles: 0`.
 
 use crate::common::proptest_config;
 use g6sim::config::{Config, Parity, Ratio};
@@ -27,7 +26,7 @@ use std::collections::BTreeSet;
 // The adaptive controller
 // ---------------------------------------------------------------------------------------------------
 
-/// Rules from a configuration, as the system builds them. `ok_cycles >= 1`: see the KNOWN defect above.
+/// Rules from a configuration, as the system builds them (`contract_ok_cycles` from 0).
 fn rules(parity: Parity) -> impl Strategy<Value = AdaptiveRules> {
     (
         prop::bool::weighted(0.9),
@@ -35,7 +34,7 @@ fn rules(parity: Parity) -> impl Strategy<Value = AdaptiveRules> {
         0u32..=5,
         prop::option::weighted(0.5, 0u32..=40),
         prop::option::weighted(0.5, 0u32..=40),
-        1u32..=8,
+        0u32..=8,
         0u32..=6,
         0u32..=5,
     )
@@ -93,17 +92,25 @@ struct Decision {
     obs: Observation,
     before: (StrikeDepth, AdaptiveState),
     after: (StrikeDepth, AdaptiveState),
-    change: Option<DepthChange>,
+    /// Every change applied, in order.
+    changes: Vec<DepthChange>,
 }
 
 impl Decision {
-    fn expanded(&self) -> bool {
-        self.change.is_some_and(|c| c.reason == AdjustReason::Expansion)
+    fn change(&self, reason: AdjustReason) -> Option<DepthChange> {
+        self.changes.iter().copied().find(|c| c.reason == reason)
     }
-    /// Seen on the state, not only on the returned change, so an expansion hiding a contraction shows.
+    fn expanded(&self) -> bool {
+        self.change(AdjustReason::Expansion).is_some()
+    }
+    /// Seen on the state too, not only on the returned changes, so a contraction left unreported shows.
     fn contracted(&self) -> bool {
-        self.change.is_some_and(|c| c.reason == AdjustReason::Contraction)
+        self.change(AdjustReason::Contraction).is_some()
             || self.after.1.cycle_last_action != self.before.1.cycle_last_action
+    }
+    /// The depth (itm, otm) before the contraction: after the decision's expansion, if any.
+    fn before_contraction(&self) -> (u32, u32) {
+        self.change(AdjustReason::Expansion).map_or((self.before.0.itm, self.before.0.otm), |c| c.new)
     }
     fn low(&self, r: &AdaptiveRules) -> bool {
         self.obs.strike_cov.is_some_and(|s| s < r.trigger)
@@ -136,8 +143,8 @@ fn simulate(
             if r.parity_g6 { passes.clone() } else { worst_pass(passes).into_iter().collect() };
         for obs in decisions {
             let before = (*depth, *state);
-            let change = decide(depth, state, &obs, cycle_num, r);
-            out.push(Decision { cycle_num, obs, before, after: (*depth, *state), change });
+            let changes = decide(depth, state, &obs, cycle_num, r);
+            out.push(Decision { cycle_num, obs, before, after: (*depth, *state), changes });
         }
     }
     out
@@ -203,6 +210,26 @@ proptest! {
         }
     }
 
+    /// Both modes (issue 12 item 2): replaying the changes `decide` returns, from the starting depth,
+    /// reproduces the depth after every decision; each change starts where the previous one left it.
+    #[test]
+    fn replaying_the_changes_reproduces_every_depth(
+        r in any_mode().prop_flat_map(rules),
+        (itm, otm, b_itm, b_otm) in (0u32..=40, 0u32..=40, 0u32..=40, 0u32..=40),
+        cycles in cycles(40),
+    ) {
+        let mut depth = StrikeDepth { itm, otm, baseline_itm: b_itm, baseline_otm: b_otm };
+        let mut state = AdaptiveState::default();
+        let mut replay = (itm, otm);
+        for d in simulate(&r, &mut depth, &mut state, 1, &cycles) {
+            for c in &d.changes {
+                prop_assert_eq!(c.prev, replay, "{:?}", d);
+                replay = c.new;
+            }
+            prop_assert_eq!(replay, (d.after.0.itm, d.after.0.otm), "{:?}", d);
+        }
+    }
+
     /// Default mode only: from any start (below the baseline, above the cap, a cap under the baseline), no
     /// decision takes a side across a bound, an expansion never lowers a side and adds at most the step, a
     /// contraction never raises one and removes at most the step. Parity g6 breaks this on purpose: an
@@ -218,26 +245,33 @@ proptest! {
         let mut state = AdaptiveState::default();
         for d in simulate(&r, &mut depth, &mut state, 1, &cycles) {
             let (b, a) = (d.before.0, d.after.0);
-            for (before, after, base, explicit) in
-                [(b.itm, a.itm, b.baseline_itm, r.depth_max_itm), (b.otm, a.otm, b.baseline_otm, r.depth_max_otm)]
-            {
-                let cap = expansion_cap(explicit, base);
-                prop_assert!(before < base || after >= base, "crossed the baseline {base}: {d:?}");
-                prop_assert!(before > cap || after <= cap, "crossed the cap {cap}: {d:?}");
-                if d.expanded() {
-                    prop_assert!(after >= before && after - before <= r.expansion_step, "{d:?}");
-                } else if d.contracted() {
-                    prop_assert!(after <= before && before - after <= r.contract_step, "{d:?}");
-                } else {
-                    prop_assert_eq!(after, before, "a side moved without an adjustment: {:?}", d);
+            prop_assert!(d.contracted() == d.change(AdjustReason::Contraction).is_some(), "unreported: {d:?}");
+            // Each change from where the previous one left the depth; no change, no move.
+            let mut at = (b.itm, b.otm);
+            for c in &d.changes {
+                prop_assert_eq!(c.prev, at, "{:?}", d);
+                for (before, after, base, explicit) in
+                    [(c.prev.0, c.new.0, b.baseline_itm, r.depth_max_itm), (c.prev.1, c.new.1, b.baseline_otm, r.depth_max_otm)]
+                {
+                    let cap = expansion_cap(explicit, base);
+                    prop_assert!(before < base || after >= base, "crossed the baseline {base}: {d:?}");
+                    prop_assert!(before > cap || after <= cap, "crossed the cap {cap}: {d:?}");
+                    if c.reason == AdjustReason::Expansion {
+                        prop_assert!(after >= before && after - before <= r.expansion_step, "{d:?}");
+                    } else {
+                        prop_assert!(after <= before && before - after <= r.contract_step, "{d:?}");
+                    }
                 }
+                at = c.new;
             }
+            prop_assert_eq!(at, (a.itm, a.otm), "a side moved without an adjustment: {:?}", d);
         }
     }
 
     /// Both modes: a contraction needs `contract_ok_cycles` healthy decisions in a row since the last
-    /// unhealthy one and the last contraction, at least `contract_cooldown` clock units after the last
-    /// contraction, and never comes in the same decision as an expansion.
+    /// unhealthy one and the last contraction, and at least `contract_cooldown` clock units after the last
+    /// contraction; it comes in the same decision as an expansion only when no streak is required
+    /// (`contract_ok_cycles: 0`), and is then reported as its own change.
     #[test]
     fn contractions_wait_for_a_full_streak_and_the_cooldown(
         r in any_mode().prop_flat_map(rules),
@@ -252,7 +286,8 @@ proptest! {
             if !d.contracted() {
                 continue;
             }
-            prop_assert!(!d.expanded(), "expanded and contracted at once: {d:?}");
+            prop_assert!(!d.expanded() || r.ok_cycles == 0, "expanded and contracted at once: {d:?}");
+            prop_assert!(d.change(AdjustReason::Contraction).is_some(), "a contraction not reported: {d:?}");
             let need = r.ok_cycles as usize;
             prop_assert!(k + 1 >= need, "contraction at decision {k} before {need} decisions: {d:?}");
             let streak = &decisions[k + 1 - need..=k];
@@ -264,9 +299,11 @@ proptest! {
                     "contraction at {} inside the cooldown {} of the one at {at}", d.cycle_num, r.cooldown
                 );
             }
-            let (b, a) = (d.before.0, d.after.0);
-            prop_assert!(b.itm > b.baseline_itm || b.otm > b.baseline_otm, "contracted at the baseline: {d:?}");
-            prop_assert!(a.itm < b.itm || a.otm < b.otm, "a contraction lowers a side: {d:?}");
+            let (b, a) = (d.before_contraction(), d.after.0);
+            // The baseline as the decision saw it (parity g6 snapshots it at the first call).
+            let base = (d.after.0.baseline_itm, d.after.0.baseline_otm);
+            prop_assert!(b.0 > base.0 || b.1 > base.1, "contracted at the baseline: {d:?}");
+            prop_assert!(a.itm < b.0 || a.otm < b.1, "a contraction lowers a side: {d:?}");
             last_contraction = Some((k, d.cycle_num));
         }
     }
@@ -291,7 +328,8 @@ proptest! {
             prop_assert_eq!(d.expanded(), expected, "trigger {}, caps ({}, {}): {:?}", r.trigger, cap_itm, cap_otm, d);
             if expected && !r.parity_g6 {
                 let grow = |cur: u32, cap: u32| if cur < cap { cur + r.expansion_step.min(cap - cur) } else { cur };
-                prop_assert_eq!((d.after.0.itm, d.after.0.otm), (grow(b.itm, cap_itm), grow(b.otm, cap_otm)));
+                let new = d.change(AdjustReason::Expansion).unwrap().new;
+                prop_assert_eq!(new, (grow(b.itm, cap_itm), grow(b.otm, cap_otm)));
             }
         }
     }
@@ -318,8 +356,55 @@ proptest! {
             prop_assert!(d.after.0.itm <= d.before.0.itm && d.after.0.otm <= d.before.0.otm, "{d:?}");
         }
         prop_assert_eq!((depth.itm, depth.otm), (depth.baseline_itm, depth.baseline_otm), "after {} healthy cycles", n);
-        let settled = decisions.iter().rposition(|d| d.change.is_some()).map_or(0, |k| k + 1);
+        let settled = decisions.iter().rposition(|d| !d.changes.is_empty()).map_or(0, |k| k + 1);
         prop_assert!(decisions[settled..].iter().all(|d| d.after.0 == depth));
+    }
+}
+
+/// A whole run's scenario text: one index with up to three expiries, a dip (strike dropout) at random
+/// cycles, and contraction settings that include no streak and no cooldown.
+fn adjustment_scenario() -> impl Strategy<Value = String> {
+    (
+        (1usize..=3, 6u32..=14, 0u32..=3, 0u32..=3),
+        (1u32..=3, 1u32..=3, 1u32..=14, 0u32..=4, prop::sample::select(vec![0.2, 0.4, 0.6])),
+    )
+        .prop_map(|((expiries, depth, ok, cooldown), (step, contract_step, from, len, dropout))| {
+            let rules = ["\"this_week\"", "\"next_week\"", "\"this_month\""][..expiries].join(", ");
+            format!(
+                r#"Scenario(
+                    name: "replay", start: "2025-10-06T09:15:00+05:30", cycles: 14,
+                    indices: [(symbol: "NIFTY", expiries: [{rules}], depth: (itm: {depth}, otm: {depth}))],
+                    config: (contract_ok_cycles: {ok}, contract_cooldown: {cooldown}, expansion_step: {step},
+                             contract_step: {contract_step}),
+                    phases: [(name: "dip", cycles: ({from}, {to}), faults: [StrikeDropout({dropout})])],
+                )"#,
+                to = (from + len).min(14)
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(proptest_config(48))]
+
+    /// Both modes, whole runs (issue 12 item 2): replaying the emitted `strike_depth_adjustment` events
+    /// from the starting depth reproduces every cycle's depth, and each event's `prev` is the depth it
+    /// changed. An expansion and a contraction in one decision are two events.
+    #[test]
+    fn replaying_the_emitted_adjustments_reproduces_every_depth(text in adjustment_scenario(), mode in any_mode()) {
+        let options = g6sim::RunOptions { parity: Some(mode), ..g6sim::RunOptions::default() };
+        let run = crate::common::run_text(&text, &options);
+        let start = run.result.cycles[0].indices[0].ladder_depth;
+        let mut replay = (start.itm, start.otm);
+        for cycle in &run.result.cycles {
+            for e in run.result.events.iter().filter(|e| e.cycle == cycle.cycle) {
+                if let g6sim::events::Event::StrikeDepthAdjustment(a) = &e.event {
+                    prop_assert_eq!((a.prev_itm, a.prev_otm), replay, "cycle {}: {:?}", cycle.cycle, a);
+                    replay = (a.new_itm, a.new_otm);
+                }
+            }
+            let d = cycle.indices[0].depth;
+            prop_assert_eq!(replay, (d.itm, d.otm), "after cycle {}", cycle.cycle);
+        }
     }
 }
 
@@ -554,7 +639,9 @@ proptest! {
         if outcome.options == 0 {
             prop_assert_eq!(status, ExpiryStatus::Empty, "no options is EMPTY, strict clamp or not: {:?}", c);
         } else if outcome.synthetic {
-            prop_assert_eq!(c, Classification { status: Some(ExpiryStatus::Synth), reason: None });
+            // Parity g6 keeps a strict clamp's tag, set before the synthetic fallback (issue 12 item 3).
+            let reason = (strict && parity_g6).then_some(PartialReason::PrefilterClamp);
+            prop_assert_eq!(c, Classification { status: Some(ExpiryStatus::Synth), reason });
         } else if strict && !parity_g6 {
             prop_assert_eq!(c.reason, Some(PartialReason::PrefilterClamp));
         } else {

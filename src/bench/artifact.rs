@@ -215,7 +215,7 @@ impl ArtifactWriter {
                     active.push(name.to_string());
                 }
                 max_severity = max_severity.max(score.abs());
-                let score = crate::events::round_to(score, 3);
+                let score = crate::bench::pyjson::py_round(score, 3);
                 let anomaly = Anomaly {
                     is_anomaly,
                     score,
@@ -226,8 +226,10 @@ impl ArtifactWriter {
                 anomalies.push((name.to_string(), anomaly));
             }
             artifact.anomalies = Some(OrderedMap(anomalies));
-            artifact.anomaly_summary =
-                Some(AnomalySummary { active_flags: active, max_severity: crate::events::round_to(max_severity, 3) });
+            artifact.anomaly_summary = Some(AnomalySummary {
+                active_flags: active,
+                max_severity: crate::bench::pyjson::py_round(max_severity, 3),
+            });
             artifact.digest_sha256 = digest(&serde_json::to_value(&artifact).expect("artifacts are JSON"));
         }
         self.history.push((options, duration, flags.0, flags.1));

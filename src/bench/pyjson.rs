@@ -3,7 +3,8 @@
 //! - floats as Python's `repr`: shortest round-trip digits, fixed notation for exponents in [-4, 16)
 //!   (`0.0002`, `24800.0`), else scientific with a signed two-digit exponent (`1.5e-05`, `1e+16`);
 //! - [`to_pretty`]: `json.dump(indent=2)` (no trailing newline);
-//! - [`canonical`]: `json.dumps(sort_keys=True, separators=(',', ':'))`, the digest's input.
+//! - [`canonical`]: `json.dumps(sort_keys=True, separators=(',', ':'))`, the digest's input;
+//! - [`py_round`]: Python's `round(x, ndigits)` on a float, bit for bit.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -134,6 +135,134 @@ fn write_canonical(out: &mut Vec<u8>, value: &Value) {
     }
 }
 
+/// Python's `round(x, ndigits)` for a float, bit for bit (CPython's `double_round`): the double's **exact**
+/// decimal value rounded half to even at `ndigits` places (negative: tens, hundreds, ...), then read back
+/// as the nearest double. So `round(3/80, 3)` is 0.037 (3/80 is stored as 0.037499999999999998612...),
+/// where scaling first, `(x * 1000).round_ties_even() / 1000`, gives 0.038. As in CPython, a non-finite or
+/// zero `x` and `ndigits > 323` return `x`, and `ndigits < -308` returns a zero of `x`'s sign; where
+/// Python raises `OverflowError` (a result beyond `f64::MAX`), this returns an infinity.
+pub fn py_round(x: f64, ndigits: i32) -> f64 {
+    if !x.is_finite() || x == 0.0 || ndigits > 323 {
+        return x;
+    }
+    if ndigits < -308 {
+        return 0.0 * x;
+    }
+    let (digits, frac) = exact_decimal(x.abs());
+    let drop = i64::from(frac) - i64::from(ndigits);
+    if drop <= 0 {
+        return x; // exact at that precision already
+    }
+    let drop = drop as usize;
+    let digits = digits.as_bytes();
+    let (kept, up) = if drop > digits.len() {
+        // Every kept digit is 0 and the dropped part starts with a 0: under half.
+        (String::from("0"), false)
+    } else {
+        let (kept, rest) = digits.split_at(digits.len() - drop);
+        let kept = if kept.is_empty() { String::from("0") } else { String::from_utf8(kept.to_vec()).expect("digits") };
+        let up = match rest[0].cmp(&b'5') {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Less => false,
+            // Exactly half only when nothing follows the 5: then to even.
+            std::cmp::Ordering::Equal => {
+                rest[1..].iter().any(|&d| d != b'0') || (kept.as_bytes()[kept.len() - 1] - b'0') % 2 == 1
+            }
+        };
+        (kept, up)
+    };
+    let kept = if up { increment_decimal(&kept) } else { kept };
+    let sign = if x < 0.0 { "-" } else { "" };
+    format!("{sign}{kept}e{}", -i64::from(ndigits)).parse().expect("a decimal literal parses")
+}
+
+/// The exact decimal value of a finite, non-negative double: (digits, places after the point), so that
+/// `v = digits x 10^-places` (no rounding: every double is a finite decimal).
+fn exact_decimal(v: f64) -> (String, u32) {
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    let (mut m, mut e) = if biased == 0 { (fraction, -1074) } else { (fraction | 1u64 << 52, biased - 1075) };
+    while m != 0 && m % 2 == 0 && e < 0 {
+        m /= 2;
+        e += 1;
+    }
+    // v = m x 2^e; for e < 0, m x 2^e = m x 5^-e / 10^-e.
+    let mut n = BigDecimal::from(m);
+    if e >= 0 {
+        n.mul_pow(2, e as u32, 29);
+        (n.to_string(), 0)
+    } else {
+        n.mul_pow(5, (-e) as u32, 13);
+        (n.to_string(), (-e) as u32)
+    }
+}
+
+/// Adds one to a decimal digit string.
+fn increment_decimal(digits: &str) -> String {
+    let mut bytes = digits.as_bytes().to_vec();
+    for d in bytes.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return String::from_utf8(bytes).expect("digits");
+        }
+    }
+    let mut out = String::from("1");
+    out.push_str(std::str::from_utf8(&bytes).expect("digits"));
+    out
+}
+
+/// A non-negative integer in base 10^9 limbs, least significant first: just enough arithmetic for
+/// [`exact_decimal`].
+struct BigDecimal(Vec<u32>);
+
+const LIMB: u64 = 1_000_000_000;
+
+impl From<u64> for BigDecimal {
+    fn from(mut v: u64) -> Self {
+        let mut limbs = vec![];
+        while v > 0 {
+            limbs.push((v % LIMB) as u32);
+            v /= LIMB;
+        }
+        Self(limbs)
+    }
+}
+
+impl BigDecimal {
+    /// Multiplies by `f` (at most about 2^31, so a limb times `f` plus a carry fits in a u64).
+    fn mul_small(&mut self, f: u64) {
+        let mut carry = 0u64;
+        for limb in &mut self.0 {
+            let v = u64::from(*limb) * f + carry;
+            *limb = (v % LIMB) as u32;
+            carry = v / LIMB;
+        }
+        while carry > 0 {
+            self.0.push((carry % LIMB) as u32);
+            carry /= LIMB;
+        }
+    }
+    /// Multiplies by `base^exp`, `chunk` powers at a time.
+    fn mul_pow(&mut self, base: u64, mut exp: u32, chunk: u32) {
+        while exp > 0 {
+            let k = exp.min(chunk);
+            self.mul_small(base.pow(k));
+            exp -= k;
+        }
+    }
+}
+
+impl std::fmt::Display for BigDecimal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some((top, rest)) = self.0.split_last() else { return f.write_str("0") };
+        write!(f, "{top}")?;
+        rest.iter().rev().try_for_each(|limb| write!(f, "{limb:09}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +303,44 @@ mod tests {
         }
         let pretty = String::from_utf8(to_pretty(&S { z: 1.0, a: vec![1, 2], e: vec![] })).unwrap();
         assert_eq!(pretty, "{\n  \"z\": 1.0,\n  \"a\": [\n    1,\n    2\n  ],\n  \"e\": []\n}");
+    }
+
+    #[test]
+    fn round_is_pythons_on_the_exact_binary_value() {
+        // Values checked against CPython 3.11's round().
+        let cases = [
+            (3.0 / 80.0, 3, 0.037),
+            (2.675, 2, 2.67),
+            (0.125, 2, 0.12),
+            (0.375, 2, 0.38),
+            (2.5, 0, 2.0),
+            (3.5, 0, 4.0),
+            (-2.5, 0, -2.0),
+            (0.6190476190476191, 3, 0.619),
+            (1234.5, -1, 1230.0),
+            (1250.0, -2, 1200.0),
+            (1350.0, -2, 1400.0),
+            (0.5, 0, 0.0),
+            (1e-320, 3, 0.0),
+            (123.456, 10, 123.456),
+            (1e300, -299, 1e300),
+            (5e-324, 323, 0.0),
+            (0.0005, 3, 0.001),
+            (0.0015, 3, 0.002),
+        ];
+        for (x, n, want) in cases {
+            assert_eq!(py_round(x, n), want, "round({x:e}, {n})");
+        }
+        assert_eq!(crate::events::round_to(3.0 / 80.0, 3), 0.038, "scaling first rounds the wrong way");
+        assert_eq!(py_float(py_round(-0.0001, 3)), "-0.0", "the sign of a zero result is kept");
+        assert!(py_round(f64::NAN, 2).is_nan());
+        assert_eq!(py_round(f64::INFINITY, 2), f64::INFINITY);
+        assert_eq!(py_round(0.3, 400), 0.3);
+        assert_eq!(py_float(py_round(-7.0, -400)), "-0.0");
+        assert_eq!(exact_decimal(0.1).0, "1000000000000000055511151231257827021181583404541015625");
+        assert_eq!(exact_decimal(0.1).1, 55);
+        assert_eq!(exact_decimal(2f64.powi(70)), ("1180591620717411303424".to_string(), 0));
+        assert_eq!(increment_decimal("1999"), "2000");
+        assert_eq!(increment_decimal("99"), "100");
     }
 }

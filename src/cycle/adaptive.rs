@@ -1,6 +1,8 @@
 //! Phase 9: adaptive strike depth. Expansion when strike coverage is below the trigger (R1.14), then
 //! contraction back toward the baseline after a healthy streak, with cooldown and step (B5). Each change
-//! emits `strike_depth_adjustment`; the new depth applies from the next cycle's ladder.
+//! applied emits its own `strike_depth_adjustment` (an expansion and a contraction in one decision, possible
+//! with `contract_ok_cycles: 0`, are two events), its coverages rounded to 3 places as the reference's
+//! `round(x, 3)` writes them, in both modes; the new depth applies from the next cycle's ladder.
 //!
 //! Default mode (the backlog's design, spec section 17 fixed):
 //! - one decision per index per cycle, on the cycle's worst strike coverage among its successful expiries;
@@ -15,6 +17,7 @@
 //! the first adaptive call (`depth or 2`). Both modes keep the state across cycles (the reference losing it
 //! every cycle is a defect, not a behaviour).
 
+use crate::bench::pyjson::py_round;
 use crate::config::Config;
 use crate::events::{AdjustReason, Event, StrikeDepthAdjustment};
 use crate::world::{
@@ -155,14 +158,16 @@ pub fn contract(
     Some(DepthChange { reason: AdjustReason::Contraction, prev, new })
 }
 
-/// One full decision: expansion, then contraction.
+/// One full decision: expansion, then contraction. Returns every change applied, in order: with
+/// `contract_ok_cycles` 0 and no cooldown pending, one decision can expand and then contract (two changes,
+/// the second's `prev` the first's `new`).
 pub fn decide(
     depth: &mut StrikeDepth,
     state: &mut AdaptiveState,
     obs: &Observation,
     cycle_num: i64,
     r: &AdaptiveRules,
-) -> Option<DepthChange> {
+) -> Vec<DepthChange> {
     if r.parity_g6 && !state.baseline_snapshot_taken {
         depth.baseline_itm = snapshot_baseline(depth.itm);
         depth.baseline_otm = snapshot_baseline(depth.otm);
@@ -170,7 +175,7 @@ pub fn decide(
     state.baseline_snapshot_taken = true;
     let expanded = expand(depth, state, obs, r);
     let contracted = contract(depth, state, cycle_num, r);
-    expanded.or(contracted)
+    expanded.into_iter().chain(contracted).collect()
 }
 
 /// Default mode: the observation a cycle is judged on, the successful pass with the lowest strike coverage
@@ -209,24 +214,25 @@ pub fn adapt_strike_depth(
         let list = passes.remove(&entity).unwrap_or_default();
         let decisions: Vec<Observation> = if rules.parity_g6 { list } else { worst_pass(&list).into_iter().collect() };
         for obs in decisions {
-            let Some(change) = decide(&mut depth, &mut state, &obs, cycle_num, &rules) else { continue };
-            let expansion = change.reason == AdjustReason::Expansion;
-            log.push(
-                counter.0,
-                Event::StrikeDepthAdjustment(StrikeDepthAdjustment {
-                    index: info.meta.symbol.clone(),
-                    reason: change.reason,
-                    prev_itm: change.prev.0,
-                    prev_otm: change.prev.1,
-                    new_itm: change.new.0,
-                    new_otm: change.new.1,
-                    ts: clock.unix(),
-                    strike_cov: obs.strike_cov,
-                    field_cov: obs.field_cov,
-                    rule: Some(obs.rule.clone()),
-                    threshold: expansion.then_some(rules.trigger),
-                }),
-            );
+            for change in decide(&mut depth, &mut state, &obs, cycle_num, &rules) {
+                let expansion = change.reason == AdjustReason::Expansion;
+                log.push(
+                    counter.0,
+                    Event::StrikeDepthAdjustment(StrikeDepthAdjustment {
+                        index: info.meta.symbol.clone(),
+                        reason: change.reason,
+                        prev_itm: change.prev.0,
+                        prev_otm: change.prev.1,
+                        new_itm: change.new.0,
+                        new_otm: change.new.1,
+                        ts: clock.unix(),
+                        strike_cov: obs.strike_cov.map(|x| py_round(x, 3)),
+                        field_cov: obs.field_cov.map(|x| py_round(x, 3)),
+                        rule: Some(obs.rule.clone()),
+                        threshold: expansion.then_some(rules.trigger),
+                    }),
+                );
+            }
         }
     }
 }
@@ -320,7 +326,7 @@ mod tests {
         let (mut d, mut s) = (depth(16, 10), AdaptiveState::default());
         let mut changes = Vec::new();
         for cycle in 1..=40 {
-            if let Some(c) = decide(&mut d, &mut s, &obs(1.0), cycle, &r) {
+            for c in decide(&mut d, &mut s, &obs(1.0), cycle, &r) {
                 changes.push((cycle, c.new.0));
             }
         }
@@ -328,13 +334,30 @@ mod tests {
         // Cooldown longer than the streak: the contraction waits for it.
         let r = AdaptiveRules { ok_cycles: 1, cooldown: 3, ..rules(false) };
         let (mut d, mut s) = (depth(16, 10), AdaptiveState::default());
-        let cycles: Vec<i64> = (1..=12).filter(|&c| decide(&mut d, &mut s, &obs(1.0), c, &r).is_some()).collect();
+        let cycles: Vec<i64> = (1..=12).filter(|&c| !decide(&mut d, &mut s, &obs(1.0), c, &r).is_empty()).collect();
         assert_eq!(cycles, vec![1, 4, 7]);
         // Step larger than the gap never goes below the baseline.
         let r = AdaptiveRules { ok_cycles: 1, cooldown: 0, contract_step: 5, ..rules(false) };
         let (mut d, mut s) = (depth(12, 10), AdaptiveState::default());
         decide(&mut d, &mut s, &obs(1.0), 1, &r);
         assert_eq!(d.itm, 10);
+    }
+
+    /// Issue 12 item 2: no streak and no cooldown required, so a low pass expands and the same decision
+    /// contracts; both changes are returned, each with what it applied.
+    #[test]
+    fn one_decision_can_expand_and_contract_and_returns_both() {
+        for parity in [false, true] {
+            let r = AdaptiveRules { ok_cycles: 0, cooldown: 0, ..rules(parity) };
+            let (mut d, mut s) = (depth(10, 10), AdaptiveState::default());
+            let changes = decide(&mut d, &mut s, &obs(0.3), 1, &r);
+            let expected = vec![
+                DepthChange { reason: AdjustReason::Expansion, prev: (10, 10), new: (12, 12) },
+                DepthChange { reason: AdjustReason::Contraction, prev: (12, 12), new: (10, 10) },
+            ];
+            assert_eq!(changes, expected, "parity {parity}");
+            assert_eq!((d.itm, d.otm), (10, 10));
+        }
     }
 
     #[test]

@@ -4,11 +4,16 @@
 //!   quotes matter) over the ladder size; 0 for an empty ladder. Default mode counts only ladder strikes, so
 //!   it never exceeds 1.0; parity g6 counts every realized strike, as the reference does (above 1.0 when
 //!   the provider returns off-ladder strikes).
-//! - Field coverage: quotes with volume, oi and avg_price all non-zero over all quotes (0 when none).
+//! - Field coverage: quotes with volume, oi and avg_price all non-zero over all quotes (0 when none). The
+//!   default divides once, `full / total` (the correctly rounded ratio); parity g6 keeps the reference's
+//!   round trip through the percent, `(full / total * 100) / 100`, which is one ulp off for some fractions
+//!   and flips the status when a threshold equals the fraction (2/3 against `field_coverage_ok`
+//!   0.6666666666666666: default OK, parity PARTIAL `low_field`).
 
 use super::validation::ExpiryValidation;
+use crate::bench::pyjson::py_round;
 use crate::config::Config;
-use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts, round_to};
+use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts};
 use crate::world::{
     CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, Instrument,
     InstrumentSet, Quote, StrikeCoverage, StrikeLadder,
@@ -59,8 +64,20 @@ impl FieldStats {
         }
         s
     }
-    pub fn coverage(&self) -> f64 {
-        if self.total == 0 { 0.0 } else { f64::from(self.full) / f64::from(self.total) }
+    /// The share of full quotes, in percent: `full / total * 100` (0 without quotes).
+    pub fn pct(&self) -> f64 {
+        if self.total == 0 { 0.0 } else { f64::from(self.full) / f64::from(self.total) * 100.0 }
+    }
+    /// The share of full quotes: `full / total`, or in parity g6 the reference's `pct / 100` (0 without
+    /// quotes).
+    pub fn coverage(&self, parity_g6: bool) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else if parity_g6 {
+            self.pct() / 100.0
+        } else {
+            f64::from(self.full) / f64::from(self.total)
+        }
     }
 }
 
@@ -98,7 +115,7 @@ pub fn measure_coverage(
         let fields = FieldStats::measure(validated.map(|(_, q)| *q));
         let s = strike_coverage(&ladder.strikes, &realized, parity);
         strike_cov.0 = Some(s);
-        field_cov.0 = Some(fields.coverage());
+        field_cov.0 = Some(fields.coverage(parity));
         if config.trace {
             let (symbol, rule, expiry_date) =
                 (info.meta.symbol.clone(), expiry.rule.to_string(), date.0.map(|d| d.to_string()).unwrap_or_default());
@@ -117,7 +134,7 @@ pub fn measure_coverage(
                     expiry: expiry_date.clone(),
                     requested: ladder.strikes.len() as u32,
                     realized: realized.len() as u32,
-                    pct: round_to(s * 100.0, 2),
+                    pct: py_round(s * 100.0, 2),
                     sample_missing,
                 }),
             );
@@ -129,7 +146,7 @@ pub fn measure_coverage(
                     expiry: expiry_date,
                     total: fields.total,
                     full: fields.full,
-                    pct: round_to(fields.coverage() * 100.0, 2),
+                    pct: py_round(fields.pct(), 2),
                     missing_counts: MissingCounts {
                         volume: fields.missing_volume,
                         oi: fields.missing_oi,
@@ -164,7 +181,25 @@ mod tests {
         let quotes = [full, Quote { volume: 0, ..full }, Quote { oi: 0, avg_price: 0.0, ..full }, full];
         let s = FieldStats::measure(&quotes);
         assert_eq!((s.total, s.full, s.missing_volume, s.missing_oi, s.missing_avg_price), (4, 2, 1, 1, 1));
-        assert_eq!(s.coverage(), 0.5);
-        assert_eq!(FieldStats::measure(&[]).coverage(), 0.0);
+        assert_eq!((s.coverage(false), s.coverage(true), s.pct()), (0.5, 0.5, 50.0));
+        assert_eq!(FieldStats::measure(&[]).coverage(false), 0.0);
+        assert_eq!(FieldStats::measure(&[]).coverage(true), 0.0);
+    }
+
+    #[test]
+    fn field_coverage_arithmetic_in_both_modes() {
+        let s = |full, total| FieldStats { full, total, ..FieldStats::default() };
+        // 2/3: the reference's round trip through the percent lands one ulp under the ratio.
+        assert_eq!(s(2, 3).coverage(false), 2.0 / 3.0);
+        assert_eq!(s(2, 3).coverage(true), 0.6666666666666665);
+        assert_eq!(s(12, 18).coverage(true), s(2, 3).coverage(true));
+        // Where the modes differ, by at most an ulp; the default is always the correctly rounded ratio.
+        let all = (1..=100u32).flat_map(|t| (0..=t).map(move |f| s(f, t)));
+        let differ: Vec<FieldStats> = all.filter(|x| x.coverage(true) != x.coverage(false)).collect();
+        assert!(!differ.is_empty());
+        for x in differ {
+            let (d, p) = (x.coverage(false), x.coverage(true));
+            assert!((d - p).abs() <= f64::EPSILON * d, "{x:?}: {d} vs {p}");
+        }
     }
 }

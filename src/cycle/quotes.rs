@@ -5,13 +5,16 @@
 //! despawned. Quotes are Black–Scholes prices on the simulated spot (tick 0.05), with seeded volume and
 //! open interest that fall off away from the ATM, and an `avg_price` near the last price. A field dropout
 //! zeroes one of volume / oi / avg_price in exactly `round(ratio x n)` quotes (zero counts as missing).
+//! Under `QuotesMissing` placeholder quotes stand in (B4); parity g6 keeps one per `exchange:tradingsymbol`,
+//! as the reference's dict does, so duplicate instrument rows get no quote (and no entity) of their own.
 
 use super::director::{ActiveFaults, Script};
 use super::greeks::OptionAnalytics;
+use crate::config::Config;
 use crate::events::{Event, SyntheticQuotesFallback};
 use crate::rng::Stream;
 use crate::scenario::Market;
-use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, tradingsymbol};
+use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, distinct_keys, tradingsymbol};
 use crate::world::{
     Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
     InstrumentSet, OptionKind, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
@@ -74,6 +77,7 @@ pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream
 
 pub fn fetch_quotes(
     mut commands: Commands,
+    config: Res<Config>,
     script: Res<Script>,
     clock: Res<SimClock>,
     counter: Res<CycleCounter>,
@@ -101,6 +105,7 @@ pub fn fetch_quotes(
     {
         let old = std::mem::take(&mut set.0);
         let mut used = vec![false; old.len()];
+        let mut instruments = 0;
         if let (Some(date), Ok((info, spot))) = (date.0, indices.get(expiry.index)) {
             let symbol = info.meta.symbol.as_str();
             let rule = expiry.rule.to_string();
@@ -113,6 +118,9 @@ pub fn fetch_quotes(
                 lot: info.meta.lot_size,
             };
             let mut stream = random.stream(symbol, &rule, counter.0, "quotes");
+            instruments = candidates.0.len();
+            // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
+            let mut quoted: Vec<u32> = candidates.0.clone();
             let mut fresh: Vec<Quote> = candidates
                 .0
                 .iter()
@@ -140,7 +148,14 @@ pub fn fetch_quotes(
                         }
                     })
                     .collect();
-                fresh = build_synthetic_quotes(&inputs, clock.unix()).iter().map(Quote::from).collect();
+                let placeholders = build_synthetic_quotes(&inputs, clock.unix());
+                if config.parity.is_g6() {
+                    let keep = distinct_keys(&placeholders);
+                    quoted = keep.iter().map(|&i| candidates.0[i]).collect();
+                    fresh = keep.iter().map(|&i| Quote::from(&placeholders[i])).collect();
+                } else {
+                    fresh = placeholders.iter().map(Quote::from).collect();
+                }
                 outcome.synthetic = true;
                 let event = SyntheticQuotesFallback {
                     index: symbol.to_string(),
@@ -150,8 +165,8 @@ pub fn fetch_quotes(
                 };
                 log.push(counter.0, Event::SyntheticQuotesFallback(event));
             }
-            set.0.reserve(candidates.0.len());
-            for (&r, quote) in candidates.0.iter().zip(fresh) {
+            set.0.reserve(quoted.len());
+            for (&r, quote) in quoted.iter().zip(fresh) {
                 let row = &universe.rows[r as usize];
                 let entity = match old.binary_search_by_key(&row.token, |(t, _)| *t) {
                     Ok(i) => {
@@ -182,7 +197,7 @@ pub fn fetch_quotes(
                 commands.entity(*entity).despawn();
             }
         }
-        outcome.instruments = set.0.len() as u32;
+        outcome.instruments = instruments as u32;
         outcome.options = set.0.len() as u32;
     }
     // New instruments are spawned once every expiry is matched, in the world's spawn order, and take

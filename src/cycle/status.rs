@@ -159,8 +159,10 @@ pub struct Classification {
 /// - Failed (no instruments or unresolved): EMPTY, no reason (parity g6: no status at all).
 /// - Strict clamp, default mode: PARTIAL `prefilter_clamp`, whatever the coverage says; an expiry left
 ///   without options (validation dropped every quote) stays EMPTY.
-/// - Strict clamp, parity g6: the reason is set to `prefilter_clamp` first and then overwritten by the
-///   coverage reason when the status is PARTIAL, so it survives only on OK expiries.
+/// - Strict clamp, parity g6: the reason is set to `prefilter_clamp` first (before the synthetic fallback)
+///   and then overwritten by the coverage reason when the status is PARTIAL, so it survives on OK and SYNTH
+///   expiries (never counted: only PARTIAL expiries are).
+/// - SYNTH, default mode: no reason (the strict clamp does not make a SYNTH expiry PARTIAL).
 pub fn classify(
     outcome: &ExpiryOutcome,
     strike: Option<f64>,
@@ -175,7 +177,8 @@ pub fn classify(
     }
     let status = expiry_status(outcome.options, outcome.synthetic, strike, field, th);
     if status == ExpiryStatus::Synth {
-        return Classification { status: Some(status), reason: None };
+        let reason = (strict_clamp && parity_g6).then_some(PartialReason::PrefilterClamp);
+        return Classification { status: Some(status), reason };
     }
     if strict_clamp && !parity_g6 && status != ExpiryStatus::Empty {
         return Classification { status: Some(ExpiryStatus::Partial), reason: Some(PartialReason::PrefilterClamp) };
@@ -326,6 +329,14 @@ mod tests {
         assert_eq!(reason_totals(&[d], false).prefilter_clamp, Some(1));
         let ok_tagged = classify(&ok, Some(1.0), Some(1.0), true, TH, true);
         assert_eq!(reason_totals(&[ok_tagged], true), ReasonTotals::new(true));
+        // SYNTH (placeholder quotes): parity keeps the tag set before the fallback; default gives no reason.
+        let synth = ExpiryOutcome { synthetic: true, ..ok };
+        let p = classify(&synth, Some(1.0), Some(0.0), true, TH, true);
+        assert_eq!((p.status, p.reason), (Some(Synth), Some(PrefilterClamp)));
+        assert_eq!(reason_totals(&[p], true), ReasonTotals::new(true), "not counted");
+        let d = classify(&synth, Some(1.0), Some(0.0), true, TH, false);
+        assert_eq!((d.status, d.reason), (Some(Synth), None));
+        assert_eq!(classify(&synth, Some(1.0), Some(0.0), false, TH, true).reason, None, "no clamp, no tag");
     }
 
     #[test]

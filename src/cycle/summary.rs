@@ -1,11 +1,13 @@
-//! Phase 10: finalize the cycle. Per successful expiry an `option_match_stats` event, then the cycle's
+//! Phase 10: finalize the cycle. Per successful expiry an `option_match_stats` event (`ce_per_strike` and
+//! `pe_per_strike`: each side's legs over the ladder's strikes), then the cycle's
 //! summary (a line of `cycles.jsonl`) and its `cycle_status_summary` event with the
 //! `partial_reason_totals` rollup (B2), each PARTIAL expiry counted exactly once.
 
 use super::expiry_map::ExpiryMap;
 use super::greeks::ExpiryAnalytics;
-use super::status::{Classification, aggregate_cycle_status, reason_totals};
+use super::status::{Classification, ExpiryStatus, PartialReason, aggregate_cycle_status, reason_totals};
 use super::validation::{DropReason, ExpiryValidation};
+use crate::bench::pyjson::py_round;
 use crate::config::Config;
 use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
 use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
@@ -33,6 +35,18 @@ pub fn min_step(strikes: &[f64]) -> u64 {
         .map_or(0, |d| d as u64)
 }
 
+/// `ce_per_strike` / `pe_per_strike`: one side's legs over the ladder's strikes, rounded to 3 places as
+/// Python rounds (an empty ladder counts as one strike).
+pub fn per_strike(side_legs: u32, strikes: usize) -> f64 {
+    py_round(f64::from(side_legs) / strikes.max(1) as f64, 3)
+}
+
+/// The `partial_reason` of `option_match_stats`: the reason of a PARTIAL expiry only, as the reference
+/// writes it (parity g6 leaves a strict clamp's tag on OK and SYNTH expiries; the event does not carry it).
+pub fn match_stats_reason(status: Option<ExpiryStatus>, reason: Option<PartialReason>) -> Option<PartialReason> {
+    reason.filter(|_| status == Some(ExpiryStatus::Partial))
+}
+
 /// Emits `option_match_stats` for each successful expiry.
 pub fn finalize_expiries(
     counter: Res<CycleCounter>,
@@ -46,11 +60,12 @@ pub fn finalize_expiries(
         &InstrumentSet,
         &StrikeCoverage,
         &FieldCoverage,
+        &Status,
         &Reason,
     )>,
     mut log: ResMut<EventLog>,
 ) {
-    for (_, expiry, date, outcome, set, strike, field, reason) in expiries.iter().sort::<&ExpiryOrder>() {
+    for (_, expiry, date, outcome, set, strike, field, status, reason) in expiries.iter().sort::<&ExpiryOrder>() {
         let (Ok((info, ladder)), Some(date)) = (indices.get(expiry.index), date.0) else { continue };
         if outcome.failure.is_some() {
             continue;
@@ -58,7 +73,6 @@ pub fn finalize_expiries(
         let ce =
             set.0.iter().filter(|(_, e)| instruments.get(*e).is_ok_and(|i| i.kind == OptionKind::CE)).count() as u32;
         let legs = set.0.len() as u32;
-        let n = ladder.strikes.len().max(1) as f64;
         log.push(
             counter.0,
             Event::OptionMatchStats(OptionMatchStats {
@@ -73,12 +87,12 @@ pub fn finalize_expiries(
                 strike_max: ladder.strikes.last().copied().unwrap_or(0.0),
                 step: min_step(&ladder.strikes),
                 sample: strike_sample(&ladder.strikes),
-                ce_per_strike: round_to(f64::from(legs) / n, 3),
-                pe_per_strike: round_to(f64::from(legs) / n, 3),
+                ce_per_strike: per_strike(ce, ladder.strikes.len()),
+                pe_per_strike: per_strike(legs - ce, ladder.strikes.len()),
                 synthetic: outcome.synthetic,
-                strike_cov: strike.0.map(|s| round_to(s, 3)),
-                field_cov: field.0.map(|f| round_to(f, 3)),
-                partial_reason: reason.0,
+                strike_cov: strike.0.map(|s| py_round(s, 3)),
+                field_cov: field.0.map(|f| py_round(f, 3)),
+                partial_reason: match_stats_reason(status.0, reason.0),
             }),
         );
     }
@@ -232,5 +246,23 @@ mod tests {
         assert_eq!(strike_sample(&ladder), vec!["24600", "24650", "24800", "24950", "25000"]);
         assert_eq!(min_step(&ladder), 50);
         assert_eq!(min_step(&[1.0]), 0);
+    }
+
+    #[test]
+    fn match_stats_name_a_reason_only_for_partial() {
+        use PartialReason::*;
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Partial), Some(LowField)), Some(LowField));
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Partial), Some(PrefilterClamp)), Some(PrefilterClamp));
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Ok), Some(PrefilterClamp)), None);
+        assert_eq!(match_stats_reason(Some(ExpiryStatus::Synth), Some(PrefilterClamp)), None);
+        assert_eq!(match_stats_reason(None, Some(Unknown)), None);
+    }
+
+    #[test]
+    fn legs_per_strike_count_one_side() {
+        // 9 strikes, 3 CE and 3 PE legs: 0.333 each (not all 6 legs over the ladder).
+        assert_eq!((per_strike(3, 9), per_strike(3, 9)), (0.333, 0.333));
+        assert_eq!((per_strike(18, 9), per_strike(9, 9)), (2.0, 1.0));
+        assert_eq!(per_strike(4, 0), 4.0, "an empty ladder counts as one strike");
     }
 }
