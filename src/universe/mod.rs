@@ -496,7 +496,7 @@ fn parse_plain(source: &str, bytes: &[u8]) -> Result<Dump, DumpError> {
                     Some(SkipReason::BadExpiry)
                 } else if !strike.is_some_and(|s| s > 0.0) {
                     Some(SkipReason::BadStrike)
-                } else if !lot_size.is_some_and(|l| l > 0) {
+                } else if lot_size.is_none_or(|l| l == 0) {
                     Some(SkipReason::BadLotSize)
                 } else if !tick_size.is_some_and(|t| t > 0.0) {
                     Some(SkipReason::BadTickSize)
