@@ -39,6 +39,7 @@ pub mod scenario;
 pub mod suggest;
 pub mod sweep;
 pub mod synthetic;
+pub mod universe;
 pub mod world;
 
 use bevy_ecs::prelude::*;

@@ -190,6 +190,32 @@ enum Command {
         #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
         seeds: Option<SeedList>,
     },
+    /// Write a synthetic universe as a Kite instruments dump (the format `universe` inputs read).
+    ///
+    /// Exit code: 0, 2 for bad input or an unwritable file.
+    Universe {
+        /// The CSV file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The day whose listed expiries are written [default: 2025-09-29].
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = |t: &str| g6sim::calendar::parse_iso_date(t).ok_or("expected YYYY-MM-DD"))]
+        date: Option<chrono::NaiveDate>,
+        /// Registry indices, comma-separated [default: all five].
+        #[arg(long, value_delimiter = ',', value_name = "SYM,...")]
+        indices: Vec<String>,
+        /// Strikes on each side of the synthetic ATM, per expiry.
+        #[arg(long, value_name = "N", default_value_t = 40)]
+        strikes_per_side: u32,
+        /// Weekly expiries listed.
+        #[arg(long, value_name = "N", default_value_t = 6)]
+        weeks: u32,
+        /// Monthly expiries listed.
+        #[arg(long, value_name = "N", default_value_t = 3)]
+        months: u32,
+        /// Gzip the file.
+        #[arg(long)]
+        gzip: bool,
+    },
 }
 
 /// `g6sim sweep`: the grid, where it runs, and the shared options; or `sweep merge`.
@@ -324,6 +350,14 @@ fn main() -> ExitCode {
             let args = overrides.args();
             let sweep = seeds.as_ref().map(|SeedList(seeds)| SeedSweep { seeds, args: &args });
             check(paths, plots, &options, sweep)
+        }
+        Command::Universe { out, date, indices, strikes_per_side, weeks, months, gzip } => {
+            let mut spec = g6sim::universe::SyntheticSpec { strikes_per_side, weeks, months, ..Default::default() };
+            spec.date = date.unwrap_or(spec.date);
+            if !indices.is_empty() {
+                spec.indices = indices;
+            }
+            universe(&spec, &out, gzip)
         }
     }
 }
@@ -1002,4 +1036,44 @@ fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field:
         }
         None => ExitCode::SUCCESS,
     }
+}
+
+/// `g6sim universe`: writes a synthetic universe in the Kite dump format, then reads it back for the summary.
+fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> ExitCode {
+    use g6sim::universe::{self, write};
+    let rows = match write::synthetic_rows(spec) {
+        Ok(rows) => rows,
+        Err(e) => {
+            errln!("error: --indices: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let csv = write::to_csv(&rows);
+    let dump = universe::parse(&out.display().to_string(), &csv);
+    let bytes = if gzip { write::gzip(&csv) } else { csv };
+    if let Err(e) = g6sim::output::write_atomic(out, &bytes) {
+        errln!("error: cannot write {}: {e}", out.display());
+        return ExitCode::from(2);
+    }
+    let Ok(dump) = dump else { return ExitCode::SUCCESS };
+    outln!(
+        "wrote {}: {} rows, {} index options, {} bytes",
+        out.display(),
+        dump.counts.rows,
+        dump.counts.index_options,
+        bytes.len()
+    );
+    for s in &dump.indices {
+        let step = s.strike_step.unwrap_or_default();
+        outln!(
+            "  {:<10} {:>7} options  {} expiries  step {step}  lot {}",
+            s.symbol,
+            s.options,
+            s.expiries.len(),
+            s.lot_size.unwrap_or(0)
+        );
+    }
+    let skipped: Vec<String> = dump.counts.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    outln!("  skipped by a reader: {}", skipped.join(", "));
+    ExitCode::SUCCESS
 }

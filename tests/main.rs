@@ -21,3 +21,4 @@ mod plots;
 mod properties;
 mod scenarios;
 mod sweep;
+mod universe;
