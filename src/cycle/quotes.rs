@@ -37,11 +37,52 @@ pub struct PricingInputs<'a> {
 /// volume and open interest in whole lots, seeded, falling off away from the ATM; `avg_price` near the
 /// last price.
 pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut Stream) -> Quote {
-    let sigma = p.market.vol_at(p.spot, strike, p.t_years);
-    let price = bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
-    let last_price = round_to_tick(price, p.tick).max(p.tick);
-    let moneyness = ((strike - p.spot) / p.spot).abs();
-    let liquidity = 0.05 + libm::exp(-moneyness / 0.02);
+    quote_at(Pricing::of(kind, strike, p), p, stream)
+}
+
+/// The deterministic part of a quote: the tick-rounded Black–Scholes price and the liquidity factor of one
+/// (strike, kind) on an expiry's inputs. Duplicate rows of an instrument share it, so it is computed once.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Pricing {
+    pub last_price: f64,
+    pub liquidity: f64,
+}
+
+impl Pricing {
+    pub fn of(kind: OptionKind, strike: f64, p: PricingInputs) -> Self {
+        let sigma = p.market.vol_at(p.spot, strike, p.t_years);
+        let price = bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
+        let last_price = round_to_tick(price, p.tick).max(p.tick);
+        let moneyness = ((strike - p.spot) / p.spot).abs();
+        let liquidity = 0.05 + libm::exp(-moneyness / 0.02);
+        Pricing { last_price, liquidity }
+    }
+}
+
+/// Prices an expiry's rows, computing [`Pricing::of`] once per run of equal (strike, kind) per kind: rows
+/// arrive in provider order (ascending strike, duplicates next to their instrument).
+#[derive(Default)]
+pub struct PricingCache {
+    last: [Option<(u64, Pricing)>; 2],
+}
+
+impl PricingCache {
+    pub fn get(&mut self, kind: OptionKind, strike: f64, p: PricingInputs) -> Pricing {
+        let slot = &mut self.last[usize::from(kind == OptionKind::PE)];
+        match *slot {
+            Some((bits, pricing)) if bits == strike.to_bits() => pricing,
+            _ => {
+                let pricing = Pricing::of(kind, strike, p);
+                *slot = Some((strike.to_bits(), pricing));
+                pricing
+            }
+        }
+    }
+}
+
+/// A quote from its [`Pricing`]: the seeded volume, open interest and `avg_price` (see [`quote_for`]).
+pub fn quote_at(pricing: Pricing, p: PricingInputs, stream: &mut Stream) -> Quote {
+    let Pricing { last_price, liquidity } = pricing;
     let lot = u64::from(p.lot.max(1));
     let volume = lot * (1 + (stream.below(400) as f64 * liquidity) as u64);
     let oi = lot * (10 + (stream.below(4000) as f64 * liquidity) as u64);
@@ -121,12 +162,13 @@ pub fn fetch_quotes(
             instruments = candidates.0.len();
             // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
             let mut quoted: Vec<u32> = candidates.0.clone();
+            let mut cache = PricingCache::default();
             let mut fresh: Vec<Quote> = candidates
                 .0
                 .iter()
                 .map(|&r| {
                     let row = &universe.rows[r as usize];
-                    quote_for(row.kind, row.strike, inputs, &mut stream)
+                    quote_at(cache.get(row.kind, row.strike, inputs), inputs, &mut stream)
                 })
                 .collect();
             let dropout = faults.field_dropout(symbol, expiry.rule);
@@ -253,6 +295,20 @@ mod tests {
         }
         let atm = quote_for(OptionKind::CE, 24800.0, P, &mut s);
         assert!(atm.last_price > 100.0 && atm.last_price < 400.0, "{atm:?}");
+    }
+
+    #[test]
+    fn the_pricing_cache_matches_pricing_each_row() {
+        let mut cache = PricingCache::default();
+        for strike in [24700.0, 24700.0, 24750.0, 24750.0, 24700.0, f64::NAN, f64::NAN, -0.0, 0.0] {
+            for kind in [OptionKind::CE, OptionKind::PE, OptionKind::CE] {
+                let (a, b) = (cache.get(kind, strike, P), Pricing::of(kind, strike, P));
+                assert_eq!(
+                    (a.last_price.to_bits(), a.liquidity.to_bits()),
+                    (b.last_price.to_bits(), b.liquidity.to_bits())
+                );
+            }
+        }
     }
 
     #[test]
