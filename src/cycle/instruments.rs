@@ -15,8 +15,26 @@ use crate::world::{
 use bevy_ecs::prelude::*;
 
 /// Rows whose strike is on the ladder, in provider order.
+/// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of
+/// the previous row's strike is reused.
 pub fn match_ladder(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder) -> Vec<u32> {
-    rows.iter().copied().filter(|&r| ladder.contains(universe[r as usize].strike)).collect()
+    let mut last: Option<(u64, bool)> = None;
+    let mut matched = Vec::with_capacity(rows.len().min(2 * ladder.strikes.len() + 16));
+    for &r in rows {
+        let strike = universe[r as usize].strike;
+        let hit = match last {
+            Some((bits, hit)) if bits == strike.to_bits() => hit,
+            _ => {
+                let hit = ladder.contains(strike);
+                last = Some((strike.to_bits(), hit));
+                hit
+            }
+        };
+        if hit {
+            matched.push(r);
+        }
+    }
+    matched
 }
 
 /// The ladder strikes a strike dropout of `ratio` loses: exactly `round(ratio x n)` of them.
