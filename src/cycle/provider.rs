@@ -138,24 +138,86 @@ pub fn push_invalid_rows(rows: &mut Vec<UniverseRow>, index: u16, atm: f64, step
     }
 }
 
-/// Publishes this cycle's raw universe (the allocation is reused across cycles).
+/// One index's share of the universe as last published, and what it was generated from: when none of
+/// the inputs changed (the ATM moves only when the price crosses a strike step) the rows are copied
+/// rather than regenerated (every row's token is a hash).
+#[derive(Default)]
+pub struct UniverseSegment {
+    key: Option<SegmentKey>,
+    rows: Vec<UniverseRow>,
+}
+
+#[derive(Clone, PartialEq)]
+struct SegmentKey {
+    index: u16,
+    atm: u64,
+    step: u64,
+    per_side: u32,
+    padding: u32,
+    invalid: u32,
+    listed: Vec<NaiveDate>,
+}
+
+/// Publishes this cycle's raw universe (the allocation is reused across cycles, and each index's rows
+/// are regenerated only when their inputs changed).
 pub fn publish_universe(
     script: Res<Script>,
     faults: Res<ActiveFaults>,
     indices: Query<(&IndexOrder, &IndexInfo, &Spot, &ListedExpiries)>,
     mut universe: ResMut<Universe>,
+    mut segments: Local<Vec<UniverseSegment>>,
 ) {
-    let rows = &mut universe.rows;
-    rows.clear();
     let per_side = script.provider.strikes_per_side;
-    for (order, info, spot, listed) in indices.iter().sort::<&IndexOrder>() {
+    let mut changed = false;
+    let mut count = 0;
+    for (pos, (order, info, spot, listed)) in indices.iter().sort::<&IndexOrder>().enumerate() {
+        count = pos + 1;
         let step = info.meta.step;
         let atm = atm_strike(spot.0, step);
         let padding = faults.oversize(&info.meta.symbol);
-        for &expiry in &listed.0 {
-            push_expiry_rows(rows, order.0, expiry, atm, step, per_side, padding);
+        let invalid = faults.invalid_expiries(&info.meta.symbol);
+        if segments.len() <= pos {
+            segments.resize_with(pos + 1, UniverseSegment::default);
         }
-        push_invalid_rows(rows, order.0, atm, step, faults.invalid_expiries(&info.meta.symbol));
+        let segment = &mut segments[pos];
+        let fresh = segment.key.as_ref().is_some_and(|k| {
+            k.index == order.0
+                && k.atm == atm.to_bits()
+                && k.step == step.to_bits()
+                && k.per_side == per_side
+                && k.padding == padding
+                && k.invalid == invalid
+                && k.listed == listed.0
+        });
+        if !fresh {
+            segment.rows.clear();
+            for &expiry in &listed.0 {
+                push_expiry_rows(&mut segment.rows, order.0, expiry, atm, step, per_side, padding);
+            }
+            push_invalid_rows(&mut segment.rows, order.0, atm, step, invalid);
+            segment.key = Some(SegmentKey {
+                index: order.0,
+                atm: atm.to_bits(),
+                step: step.to_bits(),
+                per_side,
+                padding,
+                invalid,
+                listed: listed.0.clone(),
+            });
+            changed = true;
+        }
+    }
+    if segments.len() != count {
+        segments.truncate(count);
+        changed = true;
+    }
+    // Unchanged inputs: last cycle's universe stands (and is not marked changed).
+    if changed {
+        let rows = &mut universe.rows;
+        rows.clear();
+        for segment in segments.iter() {
+            rows.extend_from_slice(&segment.rows);
+        }
     }
 }
 
