@@ -126,10 +126,13 @@ pub fn build_expiry_map(
     mut log: ResMut<EventLog>,
 ) {
     let count = indices.iter().count();
+    // The map is a pure function of the universe: an unchanged universe (see `publish_universe`) keeps it.
     if map.indices.len() != count {
         map.indices = vec![IndexBuckets::default(); count];
+        map.rebuild(&universe.rows);
+    } else if universe.is_changed() {
+        map.rebuild(&universe.rows);
     }
-    map.rebuild(&universe.rows);
     for (order, info) in indices.iter().sort::<&IndexOrder>() {
         let stats = map.stats(order.0);
         let report = config.trace || (!config.parity.is_g6() && stats.invalid_expiry > 0);
