@@ -208,10 +208,12 @@ pub fn fetch_quotes(
                 log.push(counter.0, Event::SyntheticQuotesFallback(event));
             }
             set.0.reserve(quoted.len());
+            let mut hits = 0usize;
             for (&r, quote) in quoted.iter().zip(fresh) {
                 let row = &universe.rows[r as usize];
                 let entity = match old.binary_search_by_key(&row.token, |(t, _)| *t) {
                     Ok(i) => {
+                        hits += usize::from(!used[i]);
                         used[i] = true;
                         if let Ok(mut q) = quotes.get_mut(old[i].1) {
                             *q = quote;
@@ -232,7 +234,13 @@ pub fn fetch_quotes(
                 };
                 set.0.push((row.token, entity));
             }
-            set.0.sort_unstable_by_key(|(t, _)| *t);
+            if hits == old.len() && set.0.len() == old.len() {
+                // Exactly last cycle's instruments, one row each: last cycle's set is already in token order.
+                set.0.clear();
+                set.0.extend_from_slice(&old);
+            } else {
+                set.0.sort_unstable_by_key(|(t, _)| *t);
+            }
         }
         for ((_, entity), used) in old.iter().zip(used) {
             if !used {
