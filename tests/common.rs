@@ -131,3 +131,14 @@ pub fn tree_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// The files of a whole sweep of the two keys `contract_ok_cycles` and `contract_cooldown` (one heat map).
+pub const TWO_KEY_SWEEP_FILES: [&str; 7] = [
+    "heatmaps/contract_ok_cycles__contract_cooldown.png",
+    "heatmaps/contract_ok_cycles__contract_cooldown.svg",
+    "pareto.txt",
+    "results.csv",
+    "results.json",
+    "runs.jsonl",
+    "sweep.json",
+];

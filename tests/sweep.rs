@@ -159,18 +159,7 @@ fn results_are_the_same_bytes_with_one_or_two_threads() {
     assert!(text(&out.stdout).contains("recommended: setting "), "{}", text(&out.stdout));
     assert_eq!(args("2", &two).status.code(), Some(0));
     let (a, b) = (tree_bytes(&one), tree_bytes(&two));
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        [
-            "heatmaps/contract_ok_cycles__contract_cooldown.png",
-            "heatmaps/contract_ok_cycles__contract_cooldown.svg",
-            "pareto.txt",
-            "results.csv",
-            "results.json",
-            "runs.jsonl",
-            "sweep.json"
-        ]
-    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), TWO_KEY_SWEEP_FILES);
     assert_eq!(a, b, "every file, the heat maps too, the same bytes");
     // The heat map: the keys as axis labels, every value as a tick label in each of the three panels, the
     // recommended cell outlined in each panel.
