@@ -36,6 +36,18 @@ impl ExpiryRule {
         }
     }
 
+    /// The rule's token as written in scenarios and outputs (`this_week`, ..., or the date): borrowed for the
+    /// four logical rules, so hot paths name a rule without allocating.
+    pub fn token(&self) -> std::borrow::Cow<'static, str> {
+        match self {
+            Self::ThisWeek => "this_week".into(),
+            Self::NextWeek => "next_week".into(),
+            Self::ThisMonth => "this_month".into(),
+            Self::NextMonth => "next_month".into(),
+            Self::Date(d) => d.format("%Y-%m-%d").to_string().into(),
+        }
+    }
+
     /// Picks this rule's date from the provider's listed expiries, counting only those on or after `today`.
     /// `None` when nothing qualifies (the reference raises `ResolveExpiryError`; the expiry then fails).
     pub fn resolve(self, today: NaiveDate, listed: &[NaiveDate]) -> Option<NaiveDate> {
@@ -72,13 +84,7 @@ fn monthly_anchors(sorted: &[NaiveDate]) -> Vec<NaiveDate> {
 
 impl fmt::Display for ExpiryRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ThisWeek => f.write_str("this_week"),
-            Self::NextWeek => f.write_str("next_week"),
-            Self::ThisMonth => f.write_str("this_month"),
-            Self::NextMonth => f.write_str("next_month"),
-            Self::Date(d) => write!(f, "{}", d.format("%Y-%m-%d")),
-        }
+        f.write_str(&self.token())
     }
 }
 

@@ -119,8 +119,11 @@ fn simulation(order: SpawnOrder) -> Simulation {
 /// Every instrument set member is a live instrument entity of that expiry (no placeholder left behind).
 fn sets_are_whole(sim: &mut Simulation) -> bool {
     let world = sim.world_mut();
-    let sets: Vec<(Entity, Vec<(u64, Entity)>)> =
-        world.query::<(Entity, &InstrumentSet)>().iter(world).map(|(e, s)| (e, s.0.clone())).collect();
+    let sets: Vec<(Entity, Vec<(u64, Entity)>)> = world
+        .query::<(Entity, &InstrumentSet)>()
+        .iter(world)
+        .map(|(e, s)| (e, s.0.iter().map(|m| (m.token, m.entity)).collect()))
+        .collect();
     let mut instruments = world.query::<&Instrument>();
     let total = instruments.iter(world).count();
     let members: usize = sets.iter().map(|(_, s)| s.len()).sum();

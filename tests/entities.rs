@@ -15,7 +15,7 @@ fn simulation(text: &str) -> Simulation {
 fn instrument_sets(sim: &mut Simulation) -> Vec<BTreeSet<bevy_ecs::entity::Entity>> {
     let world = sim.world_mut();
     let mut q = world.query::<(&ExpiryOrder, &InstrumentSet)>();
-    let mut sets: Vec<_> = q.iter(world).map(|(o, s)| (*o, s.0.iter().map(|(_, e)| *e).collect())).collect();
+    let mut sets: Vec<_> = q.iter(world).map(|(o, s)| (*o, s.entities().collect())).collect();
     sets.sort_by_key(|(o, _)| *o);
     sets.into_iter().map(|(_, s)| s).collect()
 }
@@ -55,7 +55,7 @@ fn matched_instruments_persist_and_only_the_ladder_becomes_entities() {
     let owners: Vec<_> = q.iter(world).map(|(e, i)| (e, i.expiry)).collect();
     for (entity, expiry) in owners {
         assert!(world.get::<Expiry>(expiry).is_some());
-        assert!(world.get::<InstrumentSet>(expiry).unwrap().0.iter().any(|(_, e)| *e == entity));
+        assert!(world.get::<InstrumentSet>(expiry).unwrap().entities().any(|e| e == entity));
     }
 }
 

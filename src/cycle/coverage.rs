@@ -15,17 +15,24 @@ use crate::bench::pyjson::py_round;
 use crate::config::Config;
 use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts};
 use crate::world::{
-    CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, Instrument,
-    InstrumentSet, Quote, StrikeCoverage, StrikeLadder,
+    CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, InstrumentSet,
+    Quote, StrikeCoverage, StrikeLadder,
 };
 use bevy_ecs::prelude::*;
 
 /// Distinct realized strikes (positive), ascending.
 pub fn realized_strikes(strikes: impl IntoIterator<Item = f64>) -> Vec<f64> {
-    let mut v: Vec<f64> = strikes.into_iter().filter(|s| *s > 0.0).collect();
+    let mut v = Vec::new();
+    realized_strikes_into(&mut v, strikes);
+    v
+}
+
+/// [`realized_strikes`] into a reused buffer.
+pub fn realized_strikes_into(v: &mut Vec<f64>, strikes: impl IntoIterator<Item = f64>) {
+    v.clear();
+    v.extend(strikes.into_iter().filter(|s| *s > 0.0));
     v.sort_unstable_by(f64::total_cmp);
     v.dedup();
-    v
 }
 
 /// Strike coverage of a ladder by the realized strikes.
@@ -85,7 +92,6 @@ pub fn measure_coverage(
     config: Res<Config>,
     counter: Res<CycleCounter>,
     indices: Query<(&IndexInfo, &StrikeLadder)>,
-    instruments: Query<(&Instrument, &Quote)>,
     mut expiries: Query<(
         &ExpiryOrder,
         &Expiry,
@@ -97,6 +103,7 @@ pub fn measure_coverage(
         &mut FieldCoverage,
     )>,
     mut log: ResMut<EventLog>,
+    mut strikes: Local<Vec<f64>>,
 ) {
     let parity = config.parity.is_g6();
     for (_, expiry, date, outcome, set, validation, mut strike_cov, mut field_cov) in
@@ -109,10 +116,9 @@ pub fn measure_coverage(
             continue;
         }
         // Strikes count from the instruments (before validation), fields from the validated quotes.
-        let members: Vec<(&Instrument, &Quote)> = set.0.iter().filter_map(|(_, e)| instruments.get(*e).ok()).collect();
-        let realized = realized_strikes(members.iter().map(|(i, _)| i.strike));
-        let validated = members.iter().filter(|(i, _)| !validation.dropped_tokens.contains(&i.token));
-        let fields = FieldStats::measure(validated.map(|(_, q)| *q));
+        realized_strikes_into(&mut strikes, set.0.iter().map(|m| m.strike));
+        let realized = strikes.as_slice();
+        let fields = FieldStats::measure(set.0.iter().filter(|m| !validation.dropped(m.token)).map(|m| &m.quote));
         let s = strike_coverage(&ladder.strikes, &realized, parity);
         strike_cov.0 = Some(s);
         field_cov.0 = Some(fields.coverage(parity));

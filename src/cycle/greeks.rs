@@ -50,7 +50,7 @@ pub fn estimate_iv_and_greeks(
     script: Res<crate::cycle::director::Script>,
     indices: Query<(&Spot, &StrikeLadder)>,
     mut expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryDate, &ExpiryOutcome, &InstrumentSet, &mut ExpiryAnalytics)>,
-    mut instruments: Query<(&Instrument, &Quote, &mut OptionAnalytics)>,
+    mut instruments: Query<&mut OptionAnalytics>,
 ) {
     let market: &Market = &script.market;
     let model = if config.parity.is_g6() { None } else { Some(Model::Textbook) };
@@ -65,8 +65,9 @@ pub fn estimate_iv_and_greeks(
         let mut s =
             AnalyticsSummary { iv_success: 0, iv_fail: 0, iv_iterations_avg: 0.0, atm_call: None, atm_put: None };
         let mut iterations = 0u64;
-        for (_, entity) in &set.0 {
-            let Ok((instrument, quote, mut analytics)) = instruments.get_mut(*entity) else { continue };
+        for instrument in &set.0 {
+            let quote = &instrument.quote;
+            let Ok(mut analytics) = instruments.get_mut(instrument.entity) else { continue };
             *analytics = OptionAnalytics::default();
             if quote.synthetic || quote.last_price <= 0.0 {
                 continue;

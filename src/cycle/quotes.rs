@@ -17,7 +17,7 @@ use crate::scenario::Market;
 use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, distinct_keys, tradingsymbol};
 use crate::world::{
     Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
-    InstrumentSet, OptionKind, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
+    InstrumentSet, Member, OptionKind, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
 };
 use crate::{events::round_to, pricing::bs_price};
 use bevy_ecs::prelude::*;
@@ -116,6 +116,19 @@ pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream
     }
 }
 
+/// Buffers [`fetch_quotes`] reuses from cycle to cycle.
+#[derive(Default)]
+pub struct QuoteBuffers {
+    /// Last cycle's table of the expiry being quoted.
+    old: Vec<Member>,
+    /// Which of `old` came back.
+    used: Vec<bool>,
+    /// This cycle's quotes, one per quoted row.
+    fresh: Vec<Quote>,
+    /// New instrument entities, spawned once every expiry is matched.
+    pending: Vec<NewInstrument>,
+}
+
 pub fn fetch_quotes(
     mut commands: Commands,
     config: Res<Config>,
@@ -135,21 +148,25 @@ pub fn fetch_quotes(
         &mut InstrumentSet,
         &mut ExpiryOutcome,
     )>,
-    mut quotes: Query<&mut Quote>,
     mut log: ResMut<EventLog>,
     order: Res<SpawnOrder>,
-    mut pending: Local<Vec<NewInstrument>>,
+    mut buffers: Local<QuoteBuffers>,
 ) {
     let today = clock.today();
+    let QuoteBuffers { old, used, fresh, pending } = &mut *buffers;
     pending.clear();
     for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
     {
-        let old = std::mem::take(&mut set.0);
-        let mut used = vec![false; old.len()];
+        // Last cycle's table moves to `old`; `set.0` takes `old`'s allocation for this cycle's.
+        std::mem::swap(old, &mut set.0);
+        set.0.clear();
+        used.clear();
+        used.resize(old.len(), false);
         let mut instruments = 0;
         if let (Some(date), Ok((info, spot))) = (date.0, indices.get(expiry.index)) {
             let symbol = info.meta.symbol.as_str();
-            let rule = expiry.rule.to_string();
+            let rule_token = expiry.rule.token();
+            let rule = rule_token.as_ref();
             let inputs = PricingInputs {
                 spot: spot.0,
                 t_years: (date - today).num_days().max(0) as f64 / 365.0,
@@ -158,22 +175,19 @@ pub fn fetch_quotes(
                 tick: info.meta.tick_size,
                 lot: info.meta.lot_size,
             };
-            let mut stream = random.stream(symbol, &rule, counter.0, "quotes");
+            let mut stream = random.stream(symbol, rule, counter.0, "quotes");
             instruments = candidates.0.len();
             // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
-            let mut quoted: Vec<u32> = candidates.0.clone();
+            let mut collapsed: Option<Vec<u32>> = None;
             let mut cache = PricingCache::default();
-            let mut fresh: Vec<Quote> = candidates
-                .0
-                .iter()
-                .map(|&r| {
-                    let row = &universe.rows[r as usize];
-                    quote_at(cache.get(row.kind, row.strike, inputs), inputs, &mut stream)
-                })
-                .collect();
+            fresh.clear();
+            fresh.extend(candidates.0.iter().map(|&r| {
+                let row = &universe.rows[r as usize];
+                quote_at(cache.get(row.kind, row.strike, inputs), inputs, &mut stream)
+            }));
             let dropout = faults.field_dropout(symbol, expiry.rule);
             if dropout > 0.0 {
-                apply_field_dropout(&mut fresh, dropout, &mut random.stream(symbol, &rule, counter.0, "field_dropout"));
+                apply_field_dropout(fresh, dropout, &mut random.stream(symbol, rule, counter.0, "field_dropout"));
             }
             if faults.quotes_missing(symbol, expiry.rule) && !candidates.0.is_empty() {
                 // Enrichment returned nothing: the synthetic strategy's placeholders stand in (B4).
@@ -191,60 +205,67 @@ pub fn fetch_quotes(
                     })
                     .collect();
                 let placeholders = build_synthetic_quotes(&inputs, clock.unix());
+                fresh.clear();
                 if config.parity.is_g6() {
                     let keep = distinct_keys(&placeholders);
-                    quoted = keep.iter().map(|&i| candidates.0[i]).collect();
-                    fresh = keep.iter().map(|&i| Quote::from(&placeholders[i])).collect();
+                    fresh.extend(keep.iter().map(|&i| Quote::from(&placeholders[i])));
+                    collapsed = Some(keep.iter().map(|&i| candidates.0[i]).collect());
                 } else {
-                    fresh = placeholders.iter().map(Quote::from).collect();
+                    fresh.extend(placeholders.iter().map(Quote::from));
                 }
                 outcome.synthetic = true;
                 let event = SyntheticQuotesFallback {
                     index: symbol.to_string(),
-                    rule: rule.clone(),
+                    rule: rule.to_string(),
                     count: fresh.len() as u32,
                     ts: clock.unix(),
                 };
                 log.push(counter.0, Event::SyntheticQuotesFallback(event));
             }
-            set.0.reserve(quoted.len());
-            let mut hits = 0usize;
-            for (&r, quote) in quoted.iter().zip(fresh) {
+            let quoted = collapsed.as_deref().unwrap_or(&candidates.0);
+            // Instruments that come back keep their place (last cycle's table is in token order); only new
+            // ones, repeats and departures make the table need re-sorting.
+            set.0.extend_from_slice(old);
+            let mut reorder = false;
+            for (&r, &quote) in quoted.iter().zip(fresh.iter()) {
                 let row = &universe.rows[r as usize];
-                let entity = match old.binary_search_by_key(&row.token, |(t, _)| *t) {
-                    Ok(i) => {
-                        hits += usize::from(!used[i]);
+                match old.binary_search_by_key(&row.token, |m| m.token) {
+                    Ok(i) if !used[i] => {
                         used[i] = true;
-                        if let Ok(mut q) = quotes.get_mut(old[i].1) {
-                            *q = quote;
-                        }
-                        old[i].1
+                        set.0[i].quote = quote;
                     }
-                    Err(_) => {
-                        let instrument = Instrument {
-                            expiry: expiry_entity,
-                            token: row.token,
-                            strike: row.strike,
-                            kind: row.kind,
-                            expiry_date: date,
+                    found => {
+                        let entity = match found {
+                            Ok(i) => old[i].entity,
+                            Err(_) => {
+                                let instrument = Instrument {
+                                    expiry: expiry_entity,
+                                    token: row.token,
+                                    strike: row.strike,
+                                    kind: row.kind,
+                                    expiry_date: date,
+                                };
+                                pending.push(NewInstrument { instrument });
+                                Entity::PLACEHOLDER
+                            }
                         };
-                        pending.push(NewInstrument { instrument, quote });
-                        Entity::PLACEHOLDER
+                        set.0.push(Member { token: row.token, entity, strike: row.strike, kind: row.kind, quote });
+                        reorder = true;
                     }
-                };
-                set.0.push((row.token, entity));
+                }
             }
-            if hits == old.len() && set.0.len() == old.len() {
-                // Exactly last cycle's instruments, one row each: last cycle's set is already in token order.
-                set.0.clear();
-                set.0.extend_from_slice(&old);
-            } else {
-                set.0.sort_unstable_by_key(|(t, _)| *t);
+            if reorder || used.iter().any(|u| !u) {
+                let mut position = 0;
+                set.0.retain(|_| {
+                    position += 1;
+                    used.get(position - 1).is_none_or(|u| *u)
+                });
+                set.0.sort_by_key(|m| m.token);
             }
         }
-        for ((_, entity), used) in old.iter().zip(used) {
+        for (member, used) in old.iter().zip(used.iter()) {
             if !used {
-                commands.entity(*entity).despawn();
+                commands.entity(member.entity).despawn();
             }
         }
         outcome.instruments = instruments as u32;
@@ -256,12 +277,13 @@ pub fn fetch_quotes(
         pending.reverse();
     }
     for new in pending.drain(..) {
-        let entity = commands.spawn((new.instrument, new.quote, OptionAnalytics::default())).id();
+        let entity = commands.spawn((new.instrument, OptionAnalytics::default())).id();
         if let Ok((.., mut set, _)) = expiries.get_mut(new.instrument.expiry) {
             let token = new.instrument.token;
-            let start = set.0.partition_point(|(t, _)| *t < token);
-            if let Some(slot) = set.0[start..].iter_mut().find(|(t, e)| *t == token && *e == Entity::PLACEHOLDER) {
-                slot.1 = entity;
+            let start = set.0.partition_point(|m| m.token < token);
+            if let Some(slot) = set.0[start..].iter_mut().find(|m| m.token == token && m.entity == Entity::PLACEHOLDER)
+            {
+                slot.entity = entity;
             }
         }
     }
@@ -270,7 +292,6 @@ pub fn fetch_quotes(
 /// An instrument entity to spawn at the end of [`fetch_quotes`].
 pub struct NewInstrument {
     instrument: Instrument,
-    quote: Quote,
 }
 
 #[cfg(test)]

@@ -51,7 +51,6 @@ pub fn match_stats_reason(status: Option<ExpiryStatus>, reason: Option<PartialRe
 pub fn finalize_expiries(
     counter: Res<CycleCounter>,
     indices: Query<(&IndexInfo, &StrikeLadder)>,
-    instruments: Query<&Instrument>,
     expiries: Query<(
         &ExpiryOrder,
         &Expiry,
@@ -70,8 +69,7 @@ pub fn finalize_expiries(
         if outcome.failure.is_some() {
             continue;
         }
-        let ce =
-            set.0.iter().filter(|(_, e)| instruments.get(*e).is_ok_and(|i| i.kind == OptionKind::CE)).count() as u32;
+        let ce = set.0.iter().filter(|m| m.kind == OptionKind::CE).count() as u32;
         let legs = set.0.len() as u32;
         log.push(
             counter.0,

@@ -238,7 +238,15 @@ pub fn bad_row(k: u32, atm: f64, resolved: NaiveDate) -> QuoteRow {
 #[derive(Component, Debug, Clone, Default, PartialEq)]
 pub struct ExpiryValidation {
     pub report: Option<ValidationReport>,
+    /// Ascending (the instrument set's token order).
     pub dropped_tokens: Vec<u64>,
+}
+
+impl ExpiryValidation {
+    /// Whether validation dropped the instrument with this token.
+    pub fn dropped(&self, token: u64) -> bool {
+        !self.dropped_tokens.is_empty() && self.dropped_tokens.binary_search(&token).is_ok()
+    }
 }
 
 /// Validates every successful expiry's quote rows (its instruments' quotes plus injected bad rows).
@@ -247,7 +255,6 @@ pub fn validate_quotes(
     counter: Res<CycleCounter>,
     faults: Res<ActiveFaults>,
     indices: Query<(&IndexInfo, &StrikeLadder)>,
-    instruments: Query<(&Instrument, &Quote)>,
     mut expiries: Query<(
         &ExpiryOrder,
         &Expiry,
@@ -257,40 +264,38 @@ pub fn validate_quotes(
         &mut ExpiryValidation,
     )>,
     mut log: ResMut<EventLog>,
+    mut rows: Local<Vec<QuoteRow>>,
 ) {
     for (_, expiry, date, set, mut outcome, mut validation) in expiries.iter_mut().sort::<&ExpiryOrder>() {
-        *validation = ExpiryValidation::default();
+        validation.report = None;
+        validation.dropped_tokens.clear();
         let (Ok((info, ladder)), Some(resolved), None) = (indices.get(expiry.index), date.0, outcome.failure) else {
             continue;
         };
         if !config.validation {
             continue;
         }
-        let mut tokens = Vec::with_capacity(set.0.len());
-        let mut rows = Vec::with_capacity(set.0.len());
-        for (token, entity) in &set.0 {
-            let Ok((i, q)) = instruments.get(*entity) else { continue };
-            tokens.push(*token);
-            rows.push(QuoteRow {
-                strike: RawStrike::Number(i.strike),
-                expiry: RowExpiry::Date(i.expiry_date),
-                instrument_type: if i.kind == OptionKind::CE { "CE" } else { "PE" },
-                last_price: Some(q.last_price),
-                oi: Some(q.oi),
-                volume: Some(q.volume),
-            });
-        }
+        // An instrument's expiry is the one it was fetched for (its token carries the series).
+        rows.clear();
+        rows.extend(set.0.iter().map(|m| QuoteRow {
+            strike: RawStrike::Number(m.strike),
+            expiry: RowExpiry::Date(resolved),
+            instrument_type: if m.kind == OptionKind::CE { "CE" } else { "PE" },
+            last_price: Some(m.quote.last_price),
+            oi: Some(m.quote.oi),
+            volume: Some(m.quote.volume),
+        }));
         let injected = faults.bad_rows(&info.meta.symbol, expiry.rule);
         rows.extend((0..injected).map(|k| bad_row(k, ladder.atm, resolved)));
         let (keep, report) = validate(&rows, ladder.price, resolved, config.parity.is_g6());
-        validation.dropped_tokens = tokens.iter().zip(&keep).filter(|(_, k)| !**k).map(|(t, _)| *t).collect();
+        validation.dropped_tokens.extend(set.0.iter().zip(&keep).filter(|(_, k)| !**k).map(|(m, _)| m.token));
         outcome.options = outcome.options.saturating_sub(validation.dropped_tokens.len() as u32);
         if report.dropped_total() > 0 {
             log.push(
                 counter.0,
                 Event::ValidationDrops(ValidationDrops {
                     index: info.meta.symbol.clone(),
-                    rule: expiry.rule.to_string(),
+                    rule: expiry.rule.token().into_owned(),
                     expiry: resolved.to_string(),
                     dropped: report.dropped_total(),
                     reasons: report.dropped.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect(),

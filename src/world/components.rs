@@ -95,9 +95,29 @@ pub struct Candidates(pub Vec<u32>);
 #[derive(Component, Debug, Clone, Default, PartialEq)]
 pub struct ClampMeta(pub Option<Clamp>);
 
-/// The expiry's instrument entities, sorted by token.
+/// One instrument of an expiry's [`InstrumentSet`]: its entity, and what the phases after the fetch read of
+/// it, stored next to each other so that validation, coverage, the match stats and Greeks walk one array
+/// instead of looking each instrument up by entity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Member {
+    pub token: u64,
+    pub entity: Entity,
+    pub strike: f64,
+    pub kind: OptionKind,
+    /// This cycle's quote.
+    pub quote: Quote,
+}
+
+/// The expiry's instruments this cycle, sorted by token: the expiry's flat instrument table (see [`Member`]).
 #[derive(Component, Debug, Clone, Default)]
-pub struct InstrumentSet(pub Vec<(u64, Entity)>);
+pub struct InstrumentSet(pub Vec<Member>);
+
+impl InstrumentSet {
+    /// The instrument entities, in token order.
+    pub fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.0.iter().map(|m| m.entity)
+    }
+}
 
 /// Strike coverage of this cycle (`None` when not measured: the expiry failed).
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
@@ -153,8 +173,9 @@ pub struct Instrument {
     pub expiry_date: NaiveDate,
 }
 
-/// The instrument's quote this cycle. A zero field counts as missing, as in the reference.
-#[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
+/// An instrument's quote this cycle (kept in its expiry's [`InstrumentSet`]). A zero field counts as missing,
+/// as in the reference.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Quote {
     pub last_price: f64,
     pub volume: u64,
