@@ -11,7 +11,7 @@
 use crate::calendar::parse_iso_date;
 use crate::config::Config;
 use crate::events::{Event, ExpiryMapBuild};
-use crate::world::{CycleCounter, EventLog, IndexInfo, IndexOrder, RawExpiry, Universe, UniverseRow};
+use crate::world::{CycleCounter, EventLog, IndexInfo, IndexOrder, RawExpiry, Universe, UniverseChange, UniverseRow};
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -31,6 +31,54 @@ pub struct MapStats {
 pub struct IndexBuckets {
     pub buckets: Vec<(NaiveDate, Vec<u32>)>,
     pub stats: MapStats,
+}
+
+impl IndexBuckets {
+    /// Empties the buckets (keeping their allocations) and the stats.
+    fn clear(&mut self) {
+        self.stats = MapStats::default();
+        for (_, bucket) in &mut self.buckets {
+            bucket.clear();
+        }
+    }
+
+    /// Adds the rows of `index` among `rows[range]`, in order.
+    fn add_rows(&mut self, rows: &[UniverseRow], range: std::ops::Range<usize>, index: u16) {
+        let mut last: Option<(NaiveDate, usize)> = None;
+        for (pos, row) in rows[range.clone()].iter().enumerate().filter(|(_, r)| r.index == index) {
+            self.stats.total += 1;
+            let Some(date) = normalize_expiry(&row.expiry) else {
+                self.stats.invalid_expiry += 1;
+                continue;
+            };
+            let slot = match last {
+                Some((d, slot)) if d == date => slot,
+                _ => self.slot(date),
+            };
+            self.buckets[slot].1.push((range.start + pos) as u32);
+            last = Some((date, slot));
+        }
+    }
+
+    /// The bucket of `date`, added last when new.
+    fn slot(&mut self, date: NaiveDate) -> usize {
+        match self.buckets.iter().position(|(d, _)| *d == date) {
+            Some(slot) => slot,
+            None => {
+                self.buckets.push((date, Vec::new()));
+                self.buckets.len() - 1
+            }
+        }
+    }
+
+    /// Drops emptied buckets and derives the stats.
+    fn finish(&mut self) {
+        self.buckets.retain(|(_, rows)| !rows.is_empty());
+        let s = &mut self.stats;
+        s.unique_expiries = self.buckets.len() as u32;
+        s.valid = s.total - s.invalid_expiry;
+        s.avg_per_expiry = if s.unique_expiries == 0 { 0.0 } else { f64::from(s.valid) / f64::from(s.unique_expiries) };
+    }
 }
 
 /// The expiry map of this cycle, one entry per index position.
@@ -56,13 +104,26 @@ impl ExpiryMap {
         map
     }
 
+    /// Brings the map up to date with a universe that changed by `change` since the map was built from it.
+    pub fn update(&mut self, rows: &[UniverseRow], change: &UniverseChange) {
+        match change {
+            UniverseChange::All => self.rebuild(rows),
+            UniverseChange::Unchanged => {}
+            UniverseChange::Indices(changed) => {
+                for (index, range) in changed {
+                    let Some(ix) = self.indices.get_mut(usize::from(*index)) else { continue };
+                    ix.clear();
+                    ix.add_rows(rows, range.start as usize..range.end as usize, *index);
+                    ix.finish();
+                }
+            }
+        }
+    }
+
     /// Rebuilds in place, reusing the bucket allocations of the previous cycle where dates repeat.
     pub fn rebuild(&mut self, rows: &[UniverseRow]) {
         for ix in &mut self.indices {
-            ix.stats = MapStats::default();
-            for (_, bucket) in &mut ix.buckets {
-                bucket.clear();
-            }
+            ix.clear();
         }
         // Rows arrive grouped, so remember the last bucket hit.
         let mut last: Option<(u16, NaiveDate, usize)> = None;
@@ -75,24 +136,13 @@ impl ExpiryMap {
             };
             let slot = match last {
                 Some((i, d, slot)) if i == row.index && d == date => slot,
-                _ => match ix.buckets.iter().position(|(d, _)| *d == date) {
-                    Some(slot) => slot,
-                    None => {
-                        ix.buckets.push((date, Vec::new()));
-                        ix.buckets.len() - 1
-                    }
-                },
+                _ => ix.slot(date),
             };
             ix.buckets[slot].1.push(pos as u32);
             last = Some((row.index, date, slot));
         }
         for ix in &mut self.indices {
-            ix.buckets.retain(|(_, rows)| !rows.is_empty());
-            let s = &mut ix.stats;
-            s.unique_expiries = ix.buckets.len() as u32;
-            s.valid = s.total - s.invalid_expiry;
-            s.avg_per_expiry =
-                if s.unique_expiries == 0 { 0.0 } else { f64::from(s.valid) / f64::from(s.unique_expiries) };
+            ix.finish();
         }
     }
 
@@ -126,12 +176,13 @@ pub fn build_expiry_map(
     mut log: ResMut<EventLog>,
 ) {
     let count = indices.iter().count();
-    // The map is a pure function of the universe: an unchanged universe (see `publish_universe`) keeps it.
+    // The map is a pure function of the universe: only what changed since last cycle is rebuilt (an
+    // unchanged universe keeps it whole; see `publish_universe`).
     if map.indices.len() != count {
         map.indices = vec![IndexBuckets::default(); count];
         map.rebuild(&universe.rows);
-    } else if universe.is_changed() {
-        map.rebuild(&universe.rows);
+    } else {
+        map.update(&universe.rows, &universe.change);
     }
     for (order, info) in indices.iter().sort::<&IndexOrder>() {
         let stats = map.stats(order.0);
@@ -204,5 +255,30 @@ mod tests {
         map.rebuild(&rows[..1]);
         assert_eq!(map.bucket(0, d("2025-10-16")), None);
         assert_eq!(map.stats(1).total, 0);
+    }
+
+    #[test]
+    fn updating_the_indices_that_changed_equals_a_full_rebuild() {
+        use crate::cycle::provider::{push_expiry_rows, push_invalid_rows};
+        let (w1, w2) = (d("2025-10-09"), d("2025-10-16"));
+        let segment = |index: u16, atm: f64, dates: &[NaiveDate], invalid: u32| {
+            let mut rows = Vec::new();
+            for &date in dates {
+                push_expiry_rows(&mut rows, index, date, atm, 50.0, 3, 4);
+            }
+            push_invalid_rows(&mut rows, index, atm, 50.0, invalid);
+            rows
+        };
+        let before = [segment(0, 24800.0, &[w1, w2], 2), segment(1, 54000.0, &[w1], 0), segment(2, 100.0, &[w2], 1)];
+        // Index 1's ATM moves (same row count), and its rows now carry other expiries too.
+        let after = [before[0].clone(), segment(1, 54050.0, &[w2], 0), before[2].clone()];
+        let flat = |s: &[Vec<UniverseRow>]| s.concat();
+        let mut map = ExpiryMap::build(&flat(&before), 3);
+        let start = before[0].len() as u32;
+        let change = UniverseChange::Indices(vec![(1, start..start + after[1].len() as u32)]);
+        map.update(&flat(&after), &change);
+        assert_eq!(map, ExpiryMap::build(&flat(&after), 3));
+        map.update(&flat(&after), &UniverseChange::Unchanged);
+        assert_eq!(map, ExpiryMap::build(&flat(&after), 3));
     }
 }

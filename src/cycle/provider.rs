@@ -8,7 +8,7 @@ use crate::calendar::listed_expiries;
 use crate::rng::mix_words;
 use crate::world::{
     CycleCounter, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry, ReportedIndex, SimClock,
-    Spot, Universe, UniverseRow,
+    Spot, Universe, UniverseChange, UniverseRow,
 };
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
@@ -159,7 +159,8 @@ struct SegmentKey {
 }
 
 /// Publishes this cycle's raw universe (the allocation is reused across cycles, and each index's rows
-/// are regenerated only when their inputs changed).
+/// are regenerated only when their inputs changed). An index whose regenerated rows are as many as before is
+/// rewritten in place, and [`Universe::change`] names it, so the expiry map rebuilds only that index.
 pub fn publish_universe(
     script: Res<Script>,
     faults: Res<ActiveFaults>,
@@ -168,7 +169,7 @@ pub fn publish_universe(
     mut segments: Local<Vec<UniverseSegment>>,
 ) {
     let per_side = script.provider.strikes_per_side;
-    let mut changed = false;
+    let mut regenerated = Vec::new();
     let mut count = 0;
     for (pos, (order, info, spot, listed)) in indices.iter().sort::<&IndexOrder>().enumerate() {
         count = pos + 1;
@@ -190,6 +191,7 @@ pub fn publish_universe(
                 && k.listed == listed.0
         });
         if !fresh {
+            let before = segment.key.is_some().then_some(segment.rows.len());
             segment.rows.clear();
             for &expiry in &listed.0 {
                 push_expiry_rows(&mut segment.rows, order.0, expiry, atm, step, per_side, padding);
@@ -204,20 +206,31 @@ pub fn publish_universe(
                 invalid,
                 listed: listed.0.clone(),
             });
-            changed = true;
+            regenerated.push((pos, before == Some(segment.rows.len())));
         }
     }
-    if segments.len() != count {
+    let universe = &mut *universe;
+    let in_place = segments.len() == count && regenerated.iter().all(|(_, same_len)| *same_len);
+    if in_place && regenerated.is_empty() {
+        // Unchanged inputs: last cycle's universe stands.
+        universe.change = UniverseChange::Unchanged;
+    } else if in_place {
+        let mut changed = Vec::with_capacity(regenerated.len());
+        for (pos, _) in regenerated {
+            let start: usize = segments[..pos].iter().map(|s| s.rows.len()).sum();
+            let rows = &segments[pos].rows;
+            universe.rows[start..start + rows.len()].copy_from_slice(rows);
+            let index = segments[pos].key.as_ref().map_or(0, |k| k.index);
+            changed.push((index, start as u32..(start + rows.len()) as u32));
+        }
+        universe.change = UniverseChange::Indices(changed);
+    } else {
         segments.truncate(count);
-        changed = true;
-    }
-    // Unchanged inputs: last cycle's universe stands (and is not marked changed).
-    if changed {
-        let rows = &mut universe.rows;
-        rows.clear();
+        universe.rows.clear();
         for segment in segments.iter() {
-            rows.extend_from_slice(&segment.rows);
+            universe.rows.extend_from_slice(&segment.rows);
         }
+        universe.change = UniverseChange::All;
     }
 }
 

@@ -79,6 +79,21 @@ pub struct UniverseRow {
 #[derive(Resource, Debug, Clone, Default)]
 pub struct Universe {
     pub rows: Vec<UniverseRow>,
+    /// What changed since the last cycle, for the phases that keep state derived from the rows (the expiry map).
+    pub change: UniverseChange,
+}
+
+/// How this cycle's universe differs from the last one's.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum UniverseChange {
+    /// Any row may have changed, positions included.
+    #[default]
+    All,
+    /// Not a row changed.
+    Unchanged,
+    /// Only these indices' rows were rewritten, in place: each index position's rows are exactly the range
+    /// given, and no other row moved.
+    Indices(Vec<(u16, std::ops::Range<u32>)>),
 }
 
 /// The run's structured event log, in emission order.
