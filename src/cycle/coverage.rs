@@ -10,6 +10,7 @@
 //!   and flips the status when a threshold equals the fraction (2/3 against `field_coverage_ok`
 //!   0.6666666666666666: default OK, parity PARTIAL `low_field`).
 
+use super::ladder::distinct_strikes_into;
 use super::validation::ExpiryValidation;
 use crate::bench::pyjson::py_round;
 use crate::config::Config;
@@ -23,16 +24,8 @@ use bevy_ecs::prelude::*;
 /// Distinct realized strikes (positive), ascending.
 pub fn realized_strikes(strikes: impl IntoIterator<Item = f64>) -> Vec<f64> {
     let mut v = Vec::new();
-    realized_strikes_into(&mut v, strikes);
+    distinct_strikes_into(&mut v, strikes);
     v
-}
-
-/// [`realized_strikes`] into a reused buffer.
-pub fn realized_strikes_into(v: &mut Vec<f64>, strikes: impl IntoIterator<Item = f64>) {
-    v.clear();
-    v.extend(strikes.into_iter().filter(|s| *s > 0.0));
-    v.sort_unstable_by(f64::total_cmp);
-    v.dedup();
 }
 
 /// Strike coverage of a ladder by the realized strikes.
@@ -116,7 +109,7 @@ pub fn measure_coverage(
             continue;
         }
         // Strikes count from the instruments (before validation), fields from the validated quotes.
-        realized_strikes_into(&mut strikes, set.0.iter().map(|m| m.strike));
+        distinct_strikes_into(&mut strikes, set.0.iter().map(|m| m.strike));
         let realized = strikes.as_slice();
         let fields = FieldStats::measure(set.0.iter().filter(|m| !validation.dropped(m.token)).map(|m| &m.quote));
         let s = strike_coverage(&ladder.strikes, &realized, parity);

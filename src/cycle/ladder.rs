@@ -35,6 +35,23 @@ pub fn build_ladder(atm: f64, step: f64, itm: u32, otm: u32) -> Vec<f64> {
     strikes
 }
 
+/// The distinct positive strikes among `strikes`, ascending, into a reused buffer (equal to collecting,
+/// sorting and deduplicating them). An expiry's instruments sit on a few dozen ladder strikes, so each new
+/// strike is inserted in place, and a run of equal strikes costs one comparison a row.
+pub fn distinct_strikes_into(v: &mut Vec<f64>, strikes: impl IntoIterator<Item = f64>) {
+    v.clear();
+    let mut last = f64::NAN;
+    for s in strikes {
+        if s == last || s.is_nan() || s <= 0.0 {
+            continue;
+        }
+        last = s;
+        if let Err(at) = v.binary_search_by(|x| x.total_cmp(&s)) {
+            v.insert(at, s);
+        }
+    }
+}
+
 /// Strikes per side the ladder is built with: the depth, or at least 2 in parity g6 (the reference's
 /// `max(2, int(depth x depth_scale))`); never more than [`MAX_STRIKES_PER_SIDE`], whatever a configured
 /// cap lets the depth grow to.
@@ -124,5 +141,23 @@ mod tests {
         assert_eq!(ladder_depth(1, false), 1);
         assert_eq!(ladder_depth(10, true), 10);
         assert_eq!(ladder_depth(u32::MAX, false), MAX_STRIKES_PER_SIDE);
+    }
+
+    #[test]
+    fn distinct_strikes_equal_sort_and_dedup() {
+        let mut stream = crate::rng::Stream::new(3, "strikes", "", 0, "");
+        let mut v = Vec::new();
+        for _ in 0..300 {
+            let n = stream.below(200) as usize;
+            let strikes: Vec<f64> =
+                (0..n).map(|_| (stream.below(60) as f64 - 5.0) * 50.0 + [0.0, 0.5][stream.below(2) as usize]).collect();
+            let mut expected: Vec<f64> = strikes.iter().copied().filter(|s| *s > 0.0).collect();
+            expected.sort_unstable_by(f64::total_cmp);
+            expected.dedup();
+            distinct_strikes_into(&mut v, strikes.iter().copied());
+            assert_eq!(v, expected);
+        }
+        distinct_strikes_into(&mut v, [f64::NAN, 0.0, -1.0, 2.0, 2.0, 1.0]);
+        assert_eq!(v, vec![1.0, 2.0]);
     }
 }

@@ -57,33 +57,40 @@ pub fn select(rows: &[u32], universe: &[UniverseRow], atm: f64, max: usize, stra
     match strategy {
         ClampStrategy::Head => rows.iter().copied().take(max).collect(),
         ClampStrategy::LadderSpread => {
-            let row = |r: u32| &universe[r as usize];
-            let key = |r: u32| (row(r).strike.to_bits(), row(r).kind, row(r).token);
-            // Rank of each row within its (strike, type) pair.
-            let mut by_pair: Vec<u32> = rows.to_vec();
-            by_pair.sort_unstable_by_key(|&r| key(r));
-            let mut ranked: Vec<(u32, u32)> = Vec::with_capacity(by_pair.len());
-            for (i, &r) in by_pair.iter().enumerate() {
-                let same_pair = i > 0 && {
-                    let (a, b) = (row(by_pair[i - 1]), row(r));
-                    a.strike == b.strike && a.kind == b.kind
-                };
-                let rank = if same_pair { ranked[i - 1].0 + 1 } else { 0 };
-                ranked.push((rank, r));
+            // Each row's rank within its (strike, type) pair, pairs ordered by token: sorting plain keys
+            // copied out of the universe once, not rows looked up at every comparison.
+            let mut by_pair: Vec<(u64, bool, u64, u32)> = rows
+                .iter()
+                .map(|&r| {
+                    let row = &universe[r as usize];
+                    (row.strike.to_bits(), row.kind == OptionKind::PE, row.token, r)
+                })
+                .collect();
+            by_pair.sort_unstable();
+            // (rank, distance to the ATM, strike, type, token, row): the survivors are the `max` smallest.
+            let mut ranked: Vec<(u32, u64, u64, bool, u64, u32)> = Vec::with_capacity(by_pair.len());
+            let mut rank = 0;
+            for (i, &(strike_bits, pe, token, r)) in by_pair.iter().enumerate() {
+                let same_pair = i > 0 && by_pair[i - 1].0 == strike_bits && by_pair[i - 1].1 == pe;
+                rank = if same_pair { rank + 1 } else { 0 };
+                let strike = f64::from_bits(strike_bits);
+                ranked.push((rank, total_order((strike - atm).abs()), total_order(strike), pe, token, r));
             }
-            ranked.sort_unstable_by(|&(ra, a), &(rb, b)| {
-                let dist = |r: u32| (row(r).strike - atm).abs();
-                ra.cmp(&rb)
-                    .then(dist(a).total_cmp(&dist(b)))
-                    .then(row(a).strike.total_cmp(&row(b).strike))
-                    .then((row(a).kind == OptionKind::PE).cmp(&(row(b).kind == OptionKind::PE)))
-                    .then(row(a).token.cmp(&row(b).token))
-            });
-            let mut keep: Vec<u32> = ranked.into_iter().take(max).map(|(_, r)| r).collect();
+            if max < ranked.len() {
+                ranked.select_nth_unstable(max);
+                ranked.truncate(max);
+            }
+            let mut keep: Vec<u32> = ranked.into_iter().map(|k| k.5).collect();
             keep.sort_unstable(); // universe positions are provider order
             keep
         }
     }
+}
+
+/// A key that orders floats as [`f64::total_cmp`] does.
+fn total_order(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
 }
 
 /// Clamps each expiry's instruments and reports it.
@@ -196,5 +203,75 @@ mod tests {
         // With room for only two, the ATM pair wins.
         let two = select(&all, &u, 100.0, 2, ClampStrategy::LadderSpread);
         assert!(two.iter().all(|&r| u[r as usize].strike == 100.0));
+    }
+
+    #[test]
+    fn ladder_spread_equals_the_comparator_sort() {
+        let mut stream = crate::rng::Stream::new(5, "clamp", "", 0, "");
+        for case in 0..200u64 {
+            let n = 1 + stream.below(300) as usize;
+            let rows: Vec<UniverseRow> = (0..n)
+                .map(|_| UniverseRow {
+                    token: stream.below(1 << 40),
+                    strike: 100.0 + 5.0 * stream.below(9) as f64 - if case % 7 == 0 { 300.0 } else { 0.0 },
+                    expiry: RawExpiry::Missing,
+                    index: 0,
+                    kind: if stream.below(2) == 0 { OptionKind::CE } else { OptionKind::PE },
+                })
+                .collect();
+            let rows: Vec<UniverseRow> = rows
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| UniverseRow { token: r.token * 1000 + i as u64, ..r }) // unique, as provider tokens are
+                .collect();
+            let all: Vec<u32> = (0..n as u32).collect();
+            let atm = 95.0 + stream.below(20) as f64;
+            let max = stream.below(n as u64 + 2) as usize;
+            assert_eq!(
+                select(&all, &rows, atm, max, ClampStrategy::LadderSpread),
+                select_by_comparator(&all, &rows, atm, max, ClampStrategy::LadderSpread),
+                "case {case}"
+            );
+        }
+    }
+
+    /// The clamp as first written (a sort with a comparator): the oracle [`select`] must agree with.
+    fn select_by_comparator(
+        rows: &[u32],
+        universe: &[UniverseRow],
+        atm: f64,
+        max: usize,
+        strategy: ClampStrategy,
+    ) -> Vec<u32> {
+        match strategy {
+            ClampStrategy::Head => rows.iter().copied().take(max).collect(),
+            ClampStrategy::LadderSpread => {
+                let row = |r: u32| &universe[r as usize];
+                let key = |r: u32| (row(r).strike.to_bits(), row(r).kind, row(r).token);
+                // Rank of each row within its (strike, type) pair.
+                let mut by_pair: Vec<u32> = rows.to_vec();
+                by_pair.sort_unstable_by_key(|&r| key(r));
+                let mut ranked: Vec<(u32, u32)> = Vec::with_capacity(by_pair.len());
+                for (i, &r) in by_pair.iter().enumerate() {
+                    let same_pair = i > 0 && {
+                        let (a, b) = (row(by_pair[i - 1]), row(r));
+                        a.strike == b.strike && a.kind == b.kind
+                    };
+                    let rank = if same_pair { ranked[i - 1].0 + 1 } else { 0 };
+                    ranked.push((rank, r));
+                }
+                ranked.sort_unstable_by(|&(ra, a), &(rb, b)| {
+                    let dist = |r: u32| (row(r).strike - atm).abs();
+                    ra.cmp(&rb)
+                        .then(dist(a).total_cmp(&dist(b)))
+                        .then(row(a).strike.total_cmp(&row(b).strike))
+                        .then((row(a).kind == OptionKind::PE).cmp(&(row(b).kind == OptionKind::PE)))
+                        .then(row(a).token.cmp(&row(b).token))
+                });
+                let mut keep: Vec<u32> = ranked.into_iter().take(max).map(|(_, r)| r).collect();
+                keep.sort_unstable(); // universe positions are provider order
+                keep
+            }
+        }
     }
 }

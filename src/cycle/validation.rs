@@ -14,6 +14,7 @@
 //! each, cycling through the eight) next to the real quotes; they never become instrument entities.
 
 use super::director::ActiveFaults;
+use super::ladder::distinct_strikes_into;
 use crate::config::Config;
 use crate::events::{Event, ValidationDrops};
 use crate::world::*;
@@ -190,12 +191,11 @@ pub fn validate(
     let mut report = ValidationReport { ok: true, ..ValidationReport::default() };
     report.dropped = DropReason::ALL.into_iter().zip(counts).filter(|(_, n)| *n > 0).collect();
     let kept: Vec<&QuoteRow> = rows.iter().zip(&verdicts).filter(|(_, v)| v.is_ok()).map(|(r, _)| r).collect();
-    let mut strikes: Vec<u64> = kept
-        .iter()
-        .filter_map(|r| if let RawStrike::Number(k) = r.strike { Some(k.to_bits()) } else { None })
-        .collect();
-    strikes.sort_unstable();
-    strikes.dedup();
+    let mut strikes = Vec::new();
+    distinct_strikes_into(
+        &mut strikes,
+        kept.iter().filter_map(|r| if let RawStrike::Number(k) = r.strike { Some(k) } else { None }),
+    );
     if strikes.len() < 10 {
         report.issues.push("insufficient_strike_coverage");
         report.ok &= strikes.len() >= 3;
