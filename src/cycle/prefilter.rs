@@ -159,13 +159,8 @@ mod tests {
         for (i, strike) in [90.0, 100.0, 110.0].into_iter().enumerate() {
             for dup in 0..2u64 {
                 for kind in [OptionKind::CE, OptionKind::PE] {
-                    rows.push(UniverseRow {
-                        token: i as u64 * 10 + dup * 2 + u64::from(kind == OptionKind::PE),
-                        strike,
-                        expiry: RawExpiry::Missing,
-                        index: 0,
-                        kind,
-                    });
+                    let token = i as u64 * 10 + dup * 2 + u64::from(kind == OptionKind::PE);
+                    rows.push(UniverseRow::option(token, strike, RawExpiry::Missing, 0, kind));
                 }
             }
         }
