@@ -367,8 +367,7 @@ mod tests {
 
     fn prepared() -> Prepared {
         let scenario = crate::scenario::parse("canary.ron", TWO).unwrap_or_else(|e| panic!("{e}"));
-        let loaded =
-            crate::scenario::LoadedScenario { scenario, file: "canary.ron".into(), content_sha256: String::new() };
+        let loaded = crate::scenario::LoadedScenario::inline(scenario, "canary.ron");
         crate::prepare(&loaded, &crate::RunOptions::default()).unwrap()
     }
 

@@ -60,6 +60,8 @@ pub struct RunOptions {
     pub sets: Vec<String>,
     /// `G6_*` variables (see [`config::g6_env`]).
     pub env: BTreeMap<String, String>,
+    /// An instruments dump to take the universe from (`--universe`), replacing the scenario's `universe`.
+    pub universe: Option<std::sync::Arc<universe::DumpFile>>,
 }
 
 /// Why a run could not start.
@@ -106,7 +108,12 @@ impl Simulation {
         seed: u64,
         spawn_order: world::SpawnOrder,
     ) -> Result<Self, Error> {
-        let mut world = world::build_world(world::WorldSeed { scenario, config, seed, spawn_order });
+        Self::from_seed(world::WorldSeed { scenario, config, seed, spawn_order, universe: None })
+    }
+
+    /// Builds the world a [`world::WorldSeed`] describes (with an instruments dump, its universe).
+    pub fn from_seed(seed: world::WorldSeed<'_>) -> Result<Self, Error> {
+        let mut world = world::build_world(seed);
         let schedule = cycle::schedule::build(&mut world).map_err(|e| Error::Schedule(format!("{e:?}")))?;
         Ok(Self { world, schedule })
     }
@@ -168,7 +175,7 @@ impl Run {
 }
 
 /// A scenario ready to run: configuration resolved (scenario < environment < `--set`), seed and cycle
-/// count fixed, the calendar checked.
+/// count fixed, the calendar checked, the instruments dump (if any) chosen (`--universe` < the scenario's).
 #[derive(Clone, Debug)]
 pub struct Prepared {
     pub scenario: LoadedScenario,
@@ -177,6 +184,8 @@ pub struct Prepared {
     pub warnings: Vec<String>,
     pub seed: u64,
     pub cycles: u64,
+    /// The dump the universe comes from, as this scenario uses it (`None`: the synthetic provider).
+    pub universe: Option<universe::UniverseUse>,
 }
 
 /// What an observer sees after each cycle.
@@ -209,7 +218,16 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
             cycles, scenario.interval_s, scenario.start
         )));
     }
-    Ok(Prepared { scenario: loaded.clone(), config, applied, warnings, seed, cycles })
+    let source = options.universe.clone().or_else(|| loaded.universe.clone());
+    if let (None, Some(name)) = (&source, &scenario.universe) {
+        return Err(Error::Input(format!(
+            "{}: the universe `{name}` was not read: load the scenario with scenario::load_file",
+            loaded.file
+        )));
+    }
+    let universe = source.map(|s| universe::UniverseUse::new(s, scenario));
+    warnings.extend(universe.iter().flat_map(universe::UniverseUse::warnings));
+    Ok(Prepared { scenario: loaded.clone(), config, applied, warnings, seed, cycles, universe })
 }
 
 /// What the environment and `--set` applied must still make sense for this scenario: a strike step names
@@ -271,8 +289,13 @@ impl Prepared {
         spawn_order: world::SpawnOrder,
         mut observe: impl FnMut(&CycleView),
     ) -> Result<Run, Error> {
-        let mut sim =
-            Simulation::with_spawn_order(&self.scenario.scenario, self.config.clone(), self.seed, spawn_order)?;
+        let mut sim = Simulation::from_seed(world::WorldSeed {
+            scenario: &self.scenario.scenario,
+            config: self.config.clone(),
+            seed: self.seed,
+            spawn_order,
+            universe: self.universe.as_ref(),
+        })?;
         for _ in 0..self.cycles {
             let seen = sim.world().resource::<world::EventLog>().events.len();
             sim.tick();

@@ -82,6 +82,10 @@ struct Overrides {
     /// cannot change a verdict).
     #[arg(long)]
     no_env: bool,
+    /// Take the universe from this Kite instruments dump (CSV, plain or gzipped) instead of the scenario's
+    /// `universe` or the synthetic provider. Read once, whatever the number of runs.
+    #[arg(long, value_name = "FILE")]
+    universe: Option<PathBuf>,
 }
 
 impl Overrides {
@@ -90,9 +94,27 @@ impl Overrides {
         if self.no_env { BTreeMap::new() } else { g6_env() }
     }
 
+    /// The run options these overrides give, the `--universe` dump read here (once); bad input is reported
+    /// and becomes exit code 2.
+    fn options(&self) -> Result<RunOptions, ExitCode> {
+        let universe = match &self.universe {
+            Some(path) => Some(g6sim::universe::load(path).map_err(|e| {
+                errln!(
+                    "error: --universe: {e}\n  hint: a Kite Connect instruments dump (see the README's Real inputs)"
+                );
+                ExitCode::from(2)
+            })?),
+            None => None,
+        };
+        Ok(RunOptions { parity: self.parity, sets: self.sets(), env: self.env(), universe, ..RunOptions::default() })
+    }
+
     /// These overrides as command-line words, for a reproduction command.
     fn args(&self) -> Vec<String> {
         let mut args = Vec::new();
+        if let Some(path) = &self.universe {
+            args.extend(["--universe".to_string(), path.display().to_string()]);
+        }
         for set in &self.sets {
             args.extend(["--set".to_string(), set.clone()]);
         }
@@ -316,8 +338,10 @@ fn main() -> ExitCode {
             force,
             canary,
         } => {
-            let options =
-                RunOptions { seed, cycles, parity: overrides.parity, sets: overrides.sets(), env: overrides.env() };
+            let options = match overrides.options() {
+                Ok(options) => RunOptions { seed, cycles, ..options },
+                Err(code) => return code,
+            };
             if let Some(SeedList(seeds)) = seeds {
                 let mut args = cycles.map(|c| vec!["--cycles".to_string(), c.to_string()]).unwrap_or_default();
                 args.extend(overrides.args());
@@ -341,11 +365,9 @@ fn main() -> ExitCode {
         Command::Bench { tool } => bench(tool),
         Command::Sweep(args) => sweep(*args),
         Command::Check { paths, overrides, plots, seeds } => {
-            let options = RunOptions {
-                parity: overrides.parity,
-                sets: overrides.sets(),
-                env: overrides.env(),
-                ..RunOptions::default()
+            let options = match overrides.options() {
+                Ok(options) => options,
+                Err(code) => return code,
             };
             let args = overrides.args();
             let sweep = seeds.as_ref().map(|SeedList(seeds)| SeedSweep { seeds, args: &args });
@@ -661,6 +683,48 @@ fn print_table(run: &Run) {
     }
 }
 
+/// The run summary's universe lines: the dump, what its reader and the expiry map skipped, per index what
+/// the run took from it and any weekday mismatch.
+fn print_universe(u: &g6sim::universe::UniverseUse, map_skipped: Option<g6sim::universe::SkipCounts>) {
+    let reader: Vec<String> = u.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    outln!(
+        "  universe: {} ({} rows, {} index options; the reader skipped {})",
+        u.source.path,
+        u.rows,
+        u.index_options,
+        if reader.is_empty() { "none".to_string() } else { reader.join(", ") }
+    );
+    if let Some(skipped) = map_skipped {
+        outln!("  expiry map skipped (last cycle): {}", skipped.text());
+    }
+    for ix in &u.indices {
+        let Some(s) = &ix.summary else {
+            outln!("    {}: no valid option in the dump", ix.index);
+            continue;
+        };
+        let num = |x: Option<f64>| x.map_or("-".to_string(), |v| v.to_string());
+        let weekday = s.expiry_weekday.map_or("-", g6sim::universe::run::weekday_name);
+        let mismatch = if ix.weekday_mismatch {
+            format!(
+                " (MISMATCH: the registry says {}; the dump's expiries are used)",
+                g6sim::universe::run::weekday_name(ix.registry_weekday)
+            )
+        } else {
+            String::new()
+        };
+        outln!(
+            "    {}: {} options, {} expiries, step {}, lot {}, tick {}, ATM region {}, weekly on {weekday}{mismatch}",
+            ix.index,
+            s.options,
+            s.expiries.len(),
+            num(s.strike_step),
+            s.lot_size.map_or("-".to_string(), |l| l.to_string()),
+            num(s.tick_size),
+            num(s.atm)
+        );
+    }
+}
+
 fn print_summary(run: &Run) {
     let s = &run.prepared.scenario.scenario;
     let mut totals = StatusTotals::default();
@@ -686,6 +750,9 @@ fn print_summary(run: &Run) {
         count("prefilter_clamp"),
         count("zero_data")
     );
+    if let Some(u) = &run.prepared.universe {
+        print_universe(u, run.result.cycles.last().and_then(|c| c.universe_skipped));
+    }
     let passed = run.outcomes.iter().filter(|o| o.passed).count();
     outln!("  expectations: {passed}/{} passed", run.outcomes.len());
     for o in run.outcomes.iter().filter(|o| !o.passed) {
@@ -811,11 +878,9 @@ fn sweep(args: SweepArgs) -> ExitCode {
         return sweep_merge(&dirs, &out);
     }
     let Some(path) = args.scenario else { return ExitCode::from(2) };
-    let options = RunOptions {
-        parity: args.overrides.parity,
-        sets: args.overrides.sets(),
-        env: args.overrides.env(),
-        ..RunOptions::default()
+    let options = match args.overrides.options() {
+        Ok(options) => options,
+        Err(code) => return code,
     };
     print_env_overrides(&options.env);
     let shard = match sweep::plan::shard_from(args.shard, args.shards, &g6_env_all()) {

@@ -5,6 +5,7 @@ use crate::cycle::greeks::AnalyticsSummary;
 use crate::cycle::prefilter::Clamp;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::cycle::validation::ValidationReport;
+use crate::universe::SkipCounts;
 use crate::world::Failure;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -103,6 +104,10 @@ pub struct CycleSummary {
     pub time: String,
     pub ts: i64,
     pub universe_rows: u32,
+    /// Over an instruments dump: the universe rows the expiry map skipped (of no index of the run), per
+    /// reason. Absent for the synthetic provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub universe_skipped: Option<SkipCounts>,
     pub indices: Vec<IndexSummary>,
     pub expiry_status_totals: StatusTotals,
     pub partial_reason_totals: ReasonTotals,

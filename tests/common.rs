@@ -14,7 +14,7 @@ pub fn root() -> PathBuf {
 /// Parses scenario text, panicking with the error's text.
 pub fn scenario(text: &str) -> LoadedScenario {
     let scenario = parse("inline.ron", text).unwrap_or_else(|e| panic!("{e}"));
-    LoadedScenario { scenario, file: "inline.ron".into(), content_sha256: String::new() }
+    LoadedScenario::inline(scenario, "inline.ron")
 }
 
 /// Runs inline scenario text with options.

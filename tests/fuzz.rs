@@ -12,7 +12,7 @@
 //! in a debug build (a 1M-row universe runs in `tests/hostile.rs`).
 
 use crate::common::{bin, proptest_config, temp_dir};
-use g6sim::scenario::{LoadedScenario, Scenario, parse};
+use g6sim::scenario::{Scenario, load_text, parse};
 use g6sim::{RunOptions, prepare};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -136,11 +136,12 @@ const ROW_BUDGET: u128 = 300_000;
 /// The library leg of one input: parse; when it loads and fits, prepare and run 3 cycles.
 fn run_library(text: String) -> Result<(Verdict, usize), String> {
     guarded(move || {
-        let Ok(scenario) = parse("fuzz.ron", &text) else { return Verdict::Rejected };
-        if estimated_rows(&scenario) > ROW_BUDGET {
+        // As if the text were a file of scenarios/ (a `universe` path is read from there).
+        let dir = crate::common::root().join("scenarios");
+        let Ok(loaded) = load_text("fuzz.ron", &text, &dir) else { return Verdict::Rejected };
+        if estimated_rows(&loaded.scenario) > ROW_BUDGET {
             return Verdict::OverBudget;
         }
-        let loaded = LoadedScenario { scenario, file: "fuzz.ron".into(), content_sha256: String::new() };
         match prepare(&loaded, &RunOptions { cycles: Some(3), ..RunOptions::default() }) {
             Ok(prepared) => {
                 let run = prepared.run(|_| {});
@@ -442,6 +443,10 @@ fn run_bin(args: &[&str], stderr_file: &std::path::Path) -> (Option<i32>, String
 #[test]
 fn the_binary_exits_0_1_or_2_on_mutated_files() {
     let dir = temp_dir("fuzz-cli");
+    // The shipped scenarios' data, where their `universe` paths find it.
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let sample = "data/kite_instruments_sample.csv";
+    std::fs::copy(crate::common::root().join("scenarios").join(sample), dir.join(sample)).unwrap();
     let mut runner = TestRunner::new(proptest_config(30));
     let strategy = mutated();
     let (mut loaded, mut refused) = (0, 0);

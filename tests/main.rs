@@ -22,3 +22,4 @@ mod properties;
 mod scenarios;
 mod sweep;
 mod universe;
+mod universe_runs;

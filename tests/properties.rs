@@ -425,13 +425,9 @@ fn universe() -> impl Strategy<Value = Vec<UniverseRow>> {
         let mut rows = Vec::new();
         for (offset, pe, copies) in keys {
             for dup in 0..copies {
-                rows.push(UniverseRow {
-                    token: rows.len() as u64 * 7 + dup,
-                    strike: ATM + f64::from(offset) * STEP,
-                    expiry: RawExpiry::Missing,
-                    index: 0,
-                    kind: if pe { OptionKind::PE } else { OptionKind::CE },
-                });
+                let kind = if pe { OptionKind::PE } else { OptionKind::CE };
+                let strike = ATM + f64::from(offset) * STEP;
+                rows.push(UniverseRow::option(rows.len() as u64 * 7 + dup, strike, RawExpiry::Missing, 0, kind));
             }
         }
         rows

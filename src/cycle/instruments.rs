@@ -118,16 +118,7 @@ mod tests {
     use crate::world::{OptionKind, RawExpiry};
 
     fn rows(strikes: &[f64]) -> Vec<UniverseRow> {
-        strikes
-            .iter()
-            .map(|&s| UniverseRow {
-                token: s as u64,
-                strike: s,
-                expiry: RawExpiry::Missing,
-                index: 0,
-                kind: OptionKind::CE,
-            })
-            .collect()
+        strikes.iter().map(|&s| UniverseRow::option(s as u64, s, RawExpiry::Missing, 0, OptionKind::CE)).collect()
     }
     fn ladder() -> StrikeLadder {
         StrikeLadder { price: 100.0, synthetic: false, atm: 100.0, step: 10.0, strikes: vec![90.0, 100.0, 110.0] }

@@ -166,13 +166,8 @@ mod tests {
         for (i, strike) in [90.0, 100.0, 110.0].into_iter().enumerate() {
             for dup in 0..2u64 {
                 for kind in [OptionKind::CE, OptionKind::PE] {
-                    rows.push(UniverseRow {
-                        token: i as u64 * 10 + dup * 2 + u64::from(kind == OptionKind::PE),
-                        strike,
-                        expiry: RawExpiry::Missing,
-                        index: 0,
-                        kind,
-                    });
+                    let token = i as u64 * 10 + dup * 2 + u64::from(kind == OptionKind::PE);
+                    rows.push(UniverseRow::option(token, strike, RawExpiry::Missing, 0, kind));
                 }
             }
         }
@@ -211,12 +206,11 @@ mod tests {
         for case in 0..200u64 {
             let n = 1 + stream.below(300) as usize;
             let rows: Vec<UniverseRow> = (0..n)
-                .map(|_| UniverseRow {
-                    token: stream.below(1 << 40),
-                    strike: 100.0 + 5.0 * stream.below(9) as f64 - if case % 7 == 0 { 300.0 } else { 0.0 },
-                    expiry: RawExpiry::Missing,
-                    index: 0,
-                    kind: if stream.below(2) == 0 { OptionKind::CE } else { OptionKind::PE },
+                .map(|_| {
+                    let token = stream.below(1 << 40);
+                    let strike = 100.0 + 5.0 * stream.below(9) as f64 - if case % 7 == 0 { 300.0 } else { 0.0 };
+                    let kind = if stream.below(2) == 0 { OptionKind::CE } else { OptionKind::PE };
+                    UniverseRow::option(token, strike, RawExpiry::Missing, 0, kind)
                 })
                 .collect();
             let rows: Vec<UniverseRow> = rows

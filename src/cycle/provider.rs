@@ -1,14 +1,19 @@
 //! Phase 2: the simulated provider. Moves each index price along the scripted path, lists the expiries it
 //! trades, and publishes the raw instrument universe: every listed expiry of every index (ascending strike,
 //! CE before PE per strike, as the Kite provider orders them), plus scripted padding and invalid rows.
+//!
+//! Over an instruments dump ([`DumpUniverse`]) the listed expiries are the dump's (not past the simulated
+//! day) and the universe is every row of the dump, in file order (equities, futures, other exchanges and
+//! indices included: the expiry map skips them), then the same scripted rows: per listed expiry `Oversize`
+//! duplicates spread over the dump's strikes of that series, and `InvalidExpiries` rows around the ATM.
 
 use super::director::{ActiveFaults, Script};
 use super::ladder::atm_strike;
 use crate::calendar::listed_expiries;
 use crate::rng::mix_words;
 use crate::world::{
-    CycleCounter, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry, ReportedIndex, SimClock,
-    Spot, Universe, UniverseChange, UniverseRow,
+    CycleCounter, DumpUniverse, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry,
+    ReportedIndex, SimClock, Spot, Universe, UniverseChange, UniverseRow,
 };
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
@@ -70,11 +75,23 @@ pub fn report_index(faults: Res<ActiveFaults>, mut indices: Query<(&IndexInfo, &
     }
 }
 
-/// Lists each index's expiries for the simulated date.
-pub fn list_expiries(script: Res<Script>, clock: Res<SimClock>, mut indices: Query<(&IndexInfo, &mut ListedExpiries)>) {
+/// Lists each index's expiries for the simulated date: the calendar's, or the dump's not past today.
+pub fn list_expiries(
+    script: Res<Script>,
+    clock: Res<SimClock>,
+    dump: Option<Res<DumpUniverse>>,
+    mut indices: Query<(&IndexOrder, &IndexInfo, &mut ListedExpiries)>,
+) {
     let p = &script.provider;
-    for (info, mut listed) in &mut indices {
-        listed.0 = listed_expiries(clock.today(), info.meta.weekly_dow, p.weeks_listed, p.months_listed);
+    let today = clock.today();
+    for (order, info, mut listed) in &mut indices {
+        match &dump {
+            Some(dump) => {
+                listed.0.clear();
+                listed.0.extend(dump.listed(order.0, today));
+            }
+            None => listed.0 = listed_expiries(today, info.meta.weekly_dow, p.weeks_listed, p.months_listed),
+        }
     }
 }
 
@@ -111,20 +128,42 @@ pub fn push_expiry_rows(
             continue;
         }
         for kind in [OptionKind::CE, OptionKind::PE] {
-            rows.push(UniverseRow {
-                token: token(series, strike, kind, 0),
+            rows.push(UniverseRow::option(
+                token(series, strike, kind, 0),
                 strike,
-                expiry: RawExpiry::Date(expiry),
+                RawExpiry::Date(expiry),
                 index,
                 kind,
-            });
+            ));
         }
-        let share = padding / n + u32::from(i < padding % n);
-        for dup in 0..share {
-            let kind = if dup % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
-            let token = token(series, strike, kind, dup / 2 + 1);
-            rows.push(UniverseRow { token, strike, expiry: RawExpiry::Date(expiry), index, kind });
-        }
+        push_padding(rows, series, index, expiry, strike, padding_share(padding, n, i));
+    }
+}
+
+/// Strike `i` of `n`'s share of `padding` duplicate rows (the first `padding % n` strikes take one more).
+fn padding_share(padding: u32, n: u32, i: u32) -> u32 {
+    padding / n + u32::from(i < padding % n)
+}
+
+/// `share` duplicate rows of one strike, alternately CE and PE.
+fn push_padding(rows: &mut Vec<UniverseRow>, series: u64, index: u16, expiry: NaiveDate, strike: f64, share: u32) {
+    for dup in 0..share {
+        let kind = if dup % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
+        let token = token(series, strike, kind, dup / 2 + 1);
+        rows.push(UniverseRow::option(token, strike, RawExpiry::Date(expiry), index, kind));
+    }
+}
+
+/// Appends `padding` duplicate rows for one series of a dump, spread over its `strikes` as over a synthetic
+/// series' strikes.
+pub fn push_dump_padding(rows: &mut Vec<UniverseRow>, index: u16, expiry: NaiveDate, strikes: &[f64], padding: u32) {
+    let Ok(n) = u32::try_from(strikes.len()) else { return };
+    if n == 0 || padding == 0 {
+        return;
+    }
+    let series = series_key(index, Some(expiry));
+    for (i, &strike) in (0..n).zip(strikes) {
+        push_padding(rows, series, index, expiry, strike, padding_share(padding, n, i));
     }
 }
 
@@ -134,7 +173,7 @@ pub fn push_invalid_rows(rows: &mut Vec<UniverseRow>, index: u16, atm: f64, step
         let strike = atm + f64::from(k % 5) * step;
         let kind = if k % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
         let expiry = INVALID_EXPIRY_SAMPLES[k as usize % INVALID_EXPIRY_SAMPLES.len()];
-        rows.push(UniverseRow { token: token(series_key(index, None), strike, kind, k), strike, expiry, index, kind });
+        rows.push(UniverseRow::option(token(series_key(index, None), strike, kind, k), strike, expiry, index, kind));
     }
 }
 
@@ -159,11 +198,13 @@ struct SegmentKey {
 }
 
 /// Publishes this cycle's raw universe (the allocation is reused across cycles, and each index's rows
-/// are regenerated only when their inputs changed). An index whose regenerated rows are as many as before is
-/// rewritten in place, and [`Universe::change`] names it, so the expiry map rebuilds only that index.
+/// are regenerated only when their inputs changed). Over a dump, an index's own rows are only the scripted
+/// ones, after the dump's. Without one, an index whose regenerated rows are as many as before is rewritten
+/// in place, and [`Universe::change`] names it, so the expiry map rebuilds only that index.
 pub fn publish_universe(
     script: Res<Script>,
     faults: Res<ActiveFaults>,
+    dump: Option<Res<DumpUniverse>>,
     indices: Query<(&IndexOrder, &IndexInfo, &Spot, &ListedExpiries)>,
     mut universe: ResMut<Universe>,
     mut segments: Local<Vec<UniverseSegment>>,
@@ -173,10 +214,13 @@ pub fn publish_universe(
     let mut count = 0;
     for (pos, (order, info, spot, listed)) in indices.iter().sort::<&IndexOrder>().enumerate() {
         count = pos + 1;
-        let step = info.meta.step;
-        let atm = atm_strike(spot.0, step);
         let padding = faults.oversize(&info.meta.symbol);
         let invalid = faults.invalid_expiries(&info.meta.symbol);
+        // Over a dump the price reaches the rows only through the invalid ones.
+        let (atm, step) = match (&dump, invalid) {
+            (Some(_), 0) => (0.0, 0.0),
+            _ => (atm_strike(spot.0, info.meta.step), info.meta.step),
+        };
         if segments.len() <= pos {
             segments.resize_with(pos + 1, UniverseSegment::default);
         }
@@ -194,7 +238,12 @@ pub fn publish_universe(
             let before = segment.key.is_some().then_some(segment.rows.len());
             segment.rows.clear();
             for &expiry in &listed.0 {
-                push_expiry_rows(&mut segment.rows, order.0, expiry, atm, step, per_side, padding);
+                match &dump {
+                    Some(dump) => {
+                        push_dump_padding(&mut segment.rows, order.0, expiry, dump.strikes(order.0, expiry), padding)
+                    }
+                    None => push_expiry_rows(&mut segment.rows, order.0, expiry, atm, step, per_side, padding),
+                }
             }
             push_invalid_rows(&mut segment.rows, order.0, atm, step, invalid);
             segment.key = Some(SegmentKey {
@@ -210,7 +259,11 @@ pub fn publish_universe(
         }
     }
     let universe = &mut *universe;
-    let in_place = segments.len() == count && regenerated.iter().all(|(_, same_len)| *same_len);
+    // Over a dump an index's rows are not one range (its options are among the dump's rows): any change there
+    // rebuilds the whole universe.
+    let in_place = segments.len() == count
+        && (regenerated.is_empty() || dump.is_none())
+        && regenerated.iter().all(|(_, same_len)| *same_len);
     if in_place && regenerated.is_empty() {
         // Unchanged inputs: last cycle's universe stands.
         universe.change = UniverseChange::Unchanged;
@@ -227,6 +280,9 @@ pub fn publish_universe(
     } else {
         segments.truncate(count);
         universe.rows.clear();
+        if let Some(dump) = &dump {
+            universe.rows.extend_from_slice(&dump.rows);
+        }
         for segment in segments.iter() {
             universe.rows.extend_from_slice(&segment.rows);
         }
@@ -251,6 +307,28 @@ mod tests {
         tokens.sort_unstable();
         tokens.dedup();
         assert_eq!(tokens.len(), rows.len(), "tokens are unique");
+    }
+
+    #[test]
+    fn dump_padding_spreads_like_synthetic_padding() {
+        let d = NaiveDate::from_ymd_opt(2025, 10, 9).unwrap();
+        let strikes: Vec<f64> = (0..5).map(|i| 24700.0 + f64::from(i) * 50.0).collect();
+        let mut synthetic = Vec::new();
+        push_expiry_rows(&mut synthetic, 0, d, 24800.0, 50.0, 2, 7);
+        let mut padded = Vec::new();
+        push_dump_padding(&mut padded, 0, d, &strikes, 7);
+        assert_eq!(padded.len(), 7);
+        // The synthetic series' padding rows are the same rows (its ladder rows are the two per strike).
+        let synthetic_padding: Vec<UniverseRow> = synthetic
+            .iter()
+            .filter(|r| r.token != token(series_key(0, Some(d)), r.strike, r.kind, 0))
+            .copied()
+            .collect();
+        assert_eq!(padded, synthetic_padding);
+        assert!(padded.iter().all(|r| r.skip.is_none() && r.index == 0));
+        let mut none = Vec::new();
+        push_dump_padding(&mut none, 0, d, &[], 7);
+        assert!(none.is_empty(), "a series the dump does not have gets no padding");
     }
 
     #[test]

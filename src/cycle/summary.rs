@@ -102,6 +102,7 @@ pub fn summarize_cycle(
     clock: Res<SimClock>,
     counter: Res<CycleCounter>,
     universe: Res<Universe>,
+    dump: Option<Res<DumpUniverse>>,
     map: Res<ExpiryMap>,
     indices: Query<(Entity, &IndexOrder, &IndexInfo, &StrikeLadder, &StrikeDepth, &AdaptiveState)>,
     expiries: Query<(
@@ -195,6 +196,7 @@ pub fn summarize_cycle(
         time: clock.now.to_rfc3339(),
         ts: clock.unix(),
         universe_rows: universe.rows.len() as u32,
+        universe_skipped: dump.map(|_| map.skipped),
         indices: index_summaries,
         expiry_status_totals: status_totals,
         partial_reason_totals: totals,

@@ -81,12 +81,16 @@ struct Manifest<'a> {
     applied: &'a [crate::config::Applied],
     /// The scenario's fault phases (charts shade their windows).
     phases: &'a [crate::scenario::Phase],
+    /// The instruments dump the universe came from (absent for the synthetic provider).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    universe: Option<&'a crate::universe::UniverseUse>,
     events: usize,
     expectations: ManifestExpectations<'a>,
 }
 
 /// `manifest.json`: what was run (scenario name and content hash, seed, resolved configuration and what
-/// overrode it, crate version) and the expectation verdicts.
+/// overrode it, crate version, the instruments dump with its hash and what the run took from it) and the
+/// expectation verdicts.
 pub fn manifest_json(run: &Run) -> Vec<u8> {
     let s = &run.prepared.scenario.scenario;
     let passed = run.outcomes.iter().filter(|o| o.passed).count();
@@ -107,6 +111,7 @@ pub fn manifest_json(run: &Run) -> Vec<u8> {
         interval_s: s.interval_s.get(),
         config: &run.prepared.config,
         phases: &s.phases,
+        universe: run.prepared.universe.as_ref(),
         applied: &run.prepared.applied,
         events: run.result.events.len(),
         expectations: ManifestExpectations { passed, failed: run.outcomes.len() - passed, results: &run.outcomes },

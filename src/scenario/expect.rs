@@ -10,6 +10,7 @@ use crate::cycle::status::{ExpiryStatus, PartialReason};
 use crate::cycle::validation::DropReason;
 use crate::events::{AdjustReason, Event, LoggedEvent};
 use crate::report::CycleSummary;
+use crate::universe::SkipReason;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -132,6 +133,12 @@ pub enum Check {
         reason: DropReason,
         is: Cmp,
     },
+    /// Universe rows of no index of the run the expiry map skipped this cycle for one reason (over an
+    /// instruments dump; 0 for the synthetic provider).
+    UniverseSkipped {
+        reason: SkipReason,
+        is: Cmp,
+    },
 }
 
 /// A count summed over the whole run.
@@ -199,7 +206,10 @@ impl Check {
             | Check::FieldCoverage { index, .. }
             | Check::InvalidExpiries { index, .. } => Some(index),
             Check::Events { index, .. } => index.as_deref(),
-            Check::StatusTotal { .. } | Check::ReasonTotal { .. } | Check::ValidationDrops { .. } => None,
+            Check::StatusTotal { .. }
+            | Check::ReasonTotal { .. }
+            | Check::ValidationDrops { .. }
+            | Check::UniverseSkipped { .. } => None,
         }
     }
 
@@ -285,6 +295,10 @@ impl Check {
                     let n = drops.and_then(|d| d.0.iter().find(|(r, _)| r == reason.as_str())).map_or(0, |(_, n)| *n);
                     cmp(f64::from(n), is, format!("{} drops", reason.as_str()))
                 }
+                Check::UniverseSkipped { reason, is } => {
+                    let n = cycle.universe_skipped.map_or(0, |s| s.get(*reason));
+                    cmp(n as f64, is, format!("{reason} rows skipped"))
+                }
             })
         })();
         result.unwrap_or_else(|missing| (false, missing))
@@ -321,6 +335,7 @@ impl fmt::Display for Check {
             }
             Check::InvalidExpiries { index, is } => write!(f, "{index} invalid expiries {is}"),
             Check::ValidationDrops { reason, is } => write!(f, "{} drops {is}", reason.as_str()),
+            Check::UniverseSkipped { reason, is } => write!(f, "{reason} rows skipped {is}"),
         }
     }
 }

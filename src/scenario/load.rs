@@ -4,10 +4,12 @@
 use super::Scenario;
 use super::validate::problems;
 use crate::suggest::did_you_mean;
+use crate::universe::{self, DumpFile};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 /// A scenario and the bytes it came from.
 #[derive(Clone, Debug)]
@@ -17,6 +19,15 @@ pub struct LoadedScenario {
     pub file: String,
     /// sha256 of the file's bytes, hex.
     pub content_sha256: String,
+    /// The scenario's `universe` dump, read once (shared by every run of the scenario).
+    pub universe: Option<Arc<DumpFile>>,
+}
+
+impl LoadedScenario {
+    /// A scenario that names no universe file, labelled `file` (inline text, tests).
+    pub fn inline(scenario: Scenario, file: &str) -> Self {
+        Self { scenario, file: file.to_string(), content_sha256: String::new(), universe: None }
+    }
 }
 
 /// A scenario that could not be loaded.
@@ -99,9 +110,46 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
             more: Vec::new(),
         }
     })?;
-    let scenario = parse(&file, &text)?;
-    let content_sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-    Ok(LoadedScenario { scenario, file, content_sha256 })
+    load_text(&file, &text, path.parent().unwrap_or(Path::new("")))
+}
+
+/// Parses and checks scenario text as if read from a file in `dir`: its `universe` file is read relative to
+/// `dir`. `file` labels errors.
+pub fn load_text(file: &str, text: &str, dir: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let scenario = parse(file, text)?;
+    let content_sha256 = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let universe = load_universe(file, text, &scenario, dir)?;
+    Ok(LoadedScenario { scenario, file: file.to_string(), content_sha256, universe })
+}
+
+/// Reads the dump a scenario's `universe` names (relative to `dir`, the scenario file's directory); an error
+/// points at the field, the dump's own error (file, line, column, what was expected) inside.
+fn load_universe(
+    file: &str,
+    text: &str,
+    scenario: &Scenario,
+    dir: &Path,
+) -> Result<Option<Arc<DumpFile>>, ScenarioError> {
+    let Some(name) = &scenario.universe else { return Ok(None) };
+    universe::load(&dir.join(name)).map(Some).map_err(|e| {
+        let (line, col) = locate(text, "universe", "universe", &format!("{name:?}"));
+        let hint = if e.kind == universe::DumpErrorKind::Io {
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            format!("the path is relative to the scenario file's directory ({})", dir.display())
+        } else {
+            "a Kite Connect instruments dump: see the README's Real inputs; `g6sim universe --out FILE` writes one"
+                .to_string()
+        };
+        ScenarioError {
+            file: file.to_string(),
+            line,
+            col,
+            path: "universe".into(),
+            message: format!("the universe is not a usable instruments dump: {e}"),
+            hint,
+            more: Vec::new(),
+        }
+    })
 }
 
 /// Parses and checks scenario text; `file` only labels errors.

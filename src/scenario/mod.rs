@@ -9,7 +9,7 @@ mod load;
 mod validate;
 
 pub use expect::{Check, Cmp, Expectation, ExpectationOutcome, Side, Tally, direction_flips, evaluate};
-pub use load::{LoadedScenario, ScenarioError, load_file, parse};
+pub use load::{LoadedScenario, ScenarioError, load_file, load_text, parse};
 pub use validate::{
     MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_ROWS_PER_CYCLE, MAX_STRIKES_PER_SIDE,
     MAX_VOLATILITY_PER_CYCLE, rows_per_cycle,
@@ -49,6 +49,10 @@ pub struct Scenario {
     pub market: Market,
     #[serde(default)]
     pub provider: ProviderSpec,
+    /// A Kite instruments dump (CSV, plain or gzipped) the universe comes from instead of the synthetic
+    /// provider, relative to the scenario file. `--universe FILE` replaces it.
+    #[serde(default)]
+    pub universe: Option<String>,
     #[serde(default)]
     pub phases: Vec<Phase>,
     #[serde(default)]

@@ -45,6 +45,7 @@ pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
     v.config();
     v.market();
     v.provider();
+    v.universe();
     v.phases();
     v.rows();
     v.expectations();
@@ -442,6 +443,18 @@ impl<'a> Validator<'a> {
         }
     }
 
+    fn universe(&mut self) {
+        if self.s.universe.as_deref().is_some_and(|p| p.trim().is_empty()) {
+            self.bad(
+                "universe".into(),
+                "universe",
+                "\"".into(),
+                "an empty universe path: expected a Kite instruments dump file".into(),
+                "write the CSV's path relative to the scenario file, or drop `universe` for the synthetic provider",
+            );
+        }
+    }
+
     fn phases(&mut self) {
         let s = self.s;
         for (i, phase) in s.phases.iter().enumerate() {
@@ -585,7 +598,8 @@ impl<'a> Validator<'a> {
             | Check::StatusTotal { is, .. }
             | Check::ReasonTotal { is, .. }
             | Check::InvalidExpiries { is, .. }
-            | Check::ValidationDrops { is, .. } => self.cmp(format!("{path}.is"), is),
+            | Check::ValidationDrops { is, .. }
+            | Check::UniverseSkipped { is, .. } => self.cmp(format!("{path}.is"), is),
             Check::Events { event, reason, is, .. } => {
                 self.event_ref(path, event, reason.as_deref());
                 self.cmp(format!("{path}.is"), is);

@@ -184,7 +184,7 @@ mod tests {
     use crate::scenario::parse;
 
     fn loaded(text: &str) -> LoadedScenario {
-        LoadedScenario { scenario: parse("t.ron", text).unwrap(), file: "t.ron".into(), content_sha256: String::new() }
+        LoadedScenario::inline(parse("t.ron", text).unwrap(), "t.ron")
     }
 
     #[test]

@@ -24,6 +24,9 @@
 //! 7. `bad_lot_size`, `bad_tick_size`: not a positive integer / number;
 //! 8. `duplicate_token`: an index option whose token an earlier index option already has.
 //!
+//! A run adds one reason of its own ([`SkipReason::OtherIndex`], never found by the reader): a valid option
+//! of a registry index the scenario does not declare.
+//!
 //! Numbers of rows that are not index options are read leniently (unreadable = 0, no date = none).
 //! A file that is not such a dump is an error ([`DumpError`]) naming the file, the line (1-based, the header
 //! is line 1), the column, the value found and what was expected: no header, a missing or repeated column,
@@ -32,10 +35,12 @@
 //! Per index, [`IndexSummary`]: the expiries present, the strike step (the most common gap between adjacent
 //! strikes of the nearest expiry), lot and tick sizes (the most common), the expiries' weekday and the ATM
 //! region (the median strike of the nearest expiry's options). [`write`] writes the same format, and a
-//! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]).
+//! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]). [`run`] is a dump as
+//! runs use it: read once, shared, and a scenario's view of it.
 
 pub mod csv;
 pub mod fields;
+pub mod run;
 pub mod write;
 
 use crate::registry;
@@ -48,6 +53,7 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 
+pub use run::{DumpFile, IndexUse, UniverseUse, load};
 pub use write::{KiteRow, SyntheticSpec};
 
 /// The 12 columns of a Kite instruments dump, in Kite's order.
@@ -80,7 +86,7 @@ const SEGMENT: usize = 10;
 const EXCHANGE: usize = 11;
 
 /// Why a row is not an index option. The order is the order of the checks and of every report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
     BadToken,
@@ -92,10 +98,12 @@ pub enum SkipReason {
     BadLotSize,
     BadTickSize,
     DuplicateToken,
+    /// A valid option of a registry index the run does not declare (counted by a run, never by the reader).
+    OtherIndex,
 }
 
 impl SkipReason {
-    pub const ALL: [SkipReason; 9] = [
+    pub const ALL: [SkipReason; 10] = [
         SkipReason::BadToken,
         SkipReason::NotAnOption,
         SkipReason::UnknownUnderlying,
@@ -105,6 +113,7 @@ impl SkipReason {
         SkipReason::BadLotSize,
         SkipReason::BadTickSize,
         SkipReason::DuplicateToken,
+        SkipReason::OtherIndex,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +127,7 @@ impl SkipReason {
             SkipReason::BadLotSize => "bad_lot_size",
             SkipReason::BadTickSize => "bad_tick_size",
             SkipReason::DuplicateToken => "duplicate_token",
+            SkipReason::OtherIndex => "other_index",
         }
     }
 }
@@ -125,6 +135,47 @@ impl SkipReason {
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Rows skipped per reason, in [`SkipReason`] order: a fixed array (no allocation in the cycle), serialised
+/// as a map of the reasons that have rows, in that order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SkipCounts(pub [u64; SkipReason::ALL.len()]);
+
+impl SkipCounts {
+    pub fn add(&mut self, reason: SkipReason) {
+        self.0[reason as usize] += 1;
+    }
+
+    pub fn get(&self, reason: SkipReason) -> u64 {
+        self.0[reason as usize]
+    }
+
+    pub fn total(&self) -> u64 {
+        self.0.iter().sum()
+    }
+
+    /// The reasons with rows and their counts, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (SkipReason, u64)> + '_ {
+        SkipReason::ALL.into_iter().map(|r| (r, self.get(r))).filter(|(_, n)| *n > 0)
+    }
+
+    /// `reason n, reason n` (`none` when no row is skipped).
+    pub fn text(&self) -> String {
+        let parts: Vec<String> = self.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        if parts.is_empty() { "none".into() } else { parts.join(", ") }
+    }
+}
+
+impl Serialize for SkipCounts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        for (reason, n) in self.iter() {
+            map.serialize_entry(reason.as_str(), &n)?;
+        }
+        map.end()
     }
 }
 
@@ -680,10 +731,12 @@ impl Dump {
         out
     }
 
-    /// The rows of a cycle's universe for a scenario's indices: `positions` maps registry symbols
-    /// (case-insensitive) to scenario index positions. Valid index options of those indices, in file order,
-    /// and their `bad_expiry` rows as [`RawExpiry::Missing`] (so the expiry map counts them as it counts a
-    /// provider's malformed expiries). The first step of wiring a dump into the cycle.
+    /// Every row as a row of a cycle's universe, in file order, for a scenario's indices: `positions` maps
+    /// registry symbols (case-insensitive) to scenario index positions. The valid options of those indices are
+    /// the run's options, and their `bad_expiry` rows options with a [`RawExpiry::Missing`] expiry (the expiry
+    /// map counts them as it counts a provider's malformed expiries). Every other row stays in the universe,
+    /// as in a real one, skipped for its reason: the reader's, or [`SkipReason::OtherIndex`] for a valid
+    /// option of an index the run does not declare.
     pub fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<UniverseRow> {
         let mut by_underlying: [Option<u16>; 256] = [None; 256];
         for (pos, sym) in registry::known_symbols().enumerate() {
@@ -691,15 +744,22 @@ impl Dump {
         }
         self.rows
             .iter()
-            .filter_map(|row| {
-                let index = by_underlying[usize::from(row.underlying?)]?;
-                let kind = row.kind?;
-                let expiry = match (row.class, row.expiry) {
-                    (RowClass::IndexOption, Some(d)) => RawExpiry::Date(d),
-                    (RowClass::Skipped(SkipReason::BadExpiry), _) => RawExpiry::Missing,
-                    _ => return None,
+            .map(|row| {
+                let index = row.underlying.and_then(|u| by_underlying[usize::from(u)]);
+                let expiry = row.expiry.map_or(RawExpiry::Missing, RawExpiry::Date);
+                let skip = match (row.class, index) {
+                    (RowClass::IndexOption, Some(_)) | (RowClass::Skipped(SkipReason::BadExpiry), Some(_)) => None,
+                    (RowClass::IndexOption, None) => Some(SkipReason::OtherIndex),
+                    (RowClass::Skipped(reason), _) => Some(reason),
                 };
-                Some(UniverseRow { token: row.token, strike: row.strike, expiry, index, kind })
+                UniverseRow {
+                    token: row.token,
+                    strike: row.strike,
+                    expiry,
+                    index: index.filter(|_| skip.is_none()).unwrap_or(UniverseRow::NO_INDEX),
+                    kind: row.kind.unwrap_or(OptionKind::CE),
+                    skip,
+                }
             })
             .collect()
     }
@@ -731,10 +791,18 @@ mod tests {
         );
         let dump = parse("t.csv", text.as_bytes()).unwrap();
         let rows = dump.universe_rows(&[("sensex", 0), ("NIFTY", 1)]);
-        assert_eq!(rows.len(), 3);
-        assert_eq!((rows[0].index, rows[0].kind, rows[0].token), (1, OptionKind::CE, 1));
-        assert_eq!(rows[1].expiry, RawExpiry::Missing);
+        assert_eq!(rows.len(), 4, "every row stays");
+        assert_eq!((rows[0].index, rows[0].kind, rows[0].token, rows[0].skip), (1, OptionKind::CE, 1, None));
+        assert_eq!((rows[1].expiry, rows[1].skip), (RawExpiry::Missing, None));
         assert_eq!((rows[2].index, rows[2].strike), (0, 81000.0));
-        assert_eq!(dump.universe_rows(&[("BANKNIFTY", 0)]), vec![]);
+        assert_eq!((rows[3].index, rows[3].skip), (UniverseRow::NO_INDEX, Some(SkipReason::NotAnOption)));
+        let other = dump.universe_rows(&[("BANKNIFTY", 0)]);
+        let skips: Vec<_> = other.iter().map(|r| (r.index, r.skip)).collect();
+        use SkipReason::*;
+        let none = UniverseRow::NO_INDEX;
+        assert_eq!(
+            skips,
+            [(none, Some(OtherIndex)), (none, Some(BadExpiry)), (none, Some(OtherIndex)), (none, Some(NotAnOption))]
+        );
     }
 }

@@ -2,6 +2,7 @@ use super::components::OptionKind;
 use crate::events::{Event, LoggedEvent};
 use crate::report::CycleSummary;
 use crate::rng::Stream;
+use crate::universe::SkipReason;
 use bevy_ecs::prelude::*;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 
@@ -70,9 +71,68 @@ pub struct UniverseRow {
     pub token: u64,
     pub strike: f64,
     pub expiry: RawExpiry,
-    /// Scenario position of the underlying index.
+    /// Scenario position of the underlying index ([`UniverseRow::NO_INDEX`] for a skipped row).
     pub index: u16,
     pub kind: OptionKind,
+    /// `None` for an option of one of the run's indices; else why the expiry map skips the row (a dump's
+    /// equities, futures, other exchanges' and other indices' rows stay in the universe, as in a real one).
+    pub skip: Option<SkipReason>,
+}
+
+impl UniverseRow {
+    /// The `index` of a row that belongs to no index of the run.
+    pub const NO_INDEX: u16 = u16::MAX;
+
+    /// An option of the run's index at position `index`.
+    pub fn option(token: u64, strike: f64, expiry: RawExpiry, index: u16, kind: OptionKind) -> Self {
+        Self { token, strike, expiry, index, kind, skip: None }
+    }
+}
+
+/// The run's universe when it comes from an instruments dump (the resource is absent for the synthetic
+/// provider): every row of the dump as a universe row, built once per run, and per scenario index its
+/// series: each expiry the dump lists (ascending) with its distinct strikes (ascending).
+#[derive(Resource, Debug, Clone, Default)]
+pub struct DumpUniverse {
+    pub rows: Vec<UniverseRow>,
+    pub series: Vec<Vec<(NaiveDate, Vec<f64>)>>,
+}
+
+impl DumpUniverse {
+    /// Groups the options among `rows` by (index, expiry) for `index_count` indices.
+    pub fn new(rows: Vec<UniverseRow>, index_count: usize) -> Self {
+        let mut grouped: Vec<std::collections::BTreeMap<NaiveDate, Vec<f64>>> = vec![Default::default(); index_count];
+        for row in rows.iter().filter(|r| r.skip.is_none()) {
+            if let (Some(series), RawExpiry::Date(d)) = (grouped.get_mut(usize::from(row.index)), row.expiry) {
+                series.entry(d).or_default().push(row.strike);
+            }
+        }
+        let series = grouped
+            .into_iter()
+            .map(|by_date| {
+                by_date
+                    .into_iter()
+                    .map(|(d, mut strikes)| {
+                        strikes.sort_by(f64::total_cmp);
+                        strikes.dedup();
+                        (d, strikes)
+                    })
+                    .collect()
+            })
+            .collect();
+        Self { rows, series }
+    }
+
+    /// The expiries of index `index` on or after `today`, ascending.
+    pub fn listed(&self, index: u16, today: NaiveDate) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.series.get(usize::from(index)).into_iter().flatten().map(|(d, _)| *d).filter(move |d| *d >= today)
+    }
+
+    /// The distinct strikes of one series (empty when the dump has none).
+    pub fn strikes(&self, index: u16, expiry: NaiveDate) -> &[f64] {
+        let series = self.series.get(usize::from(index)).map(Vec::as_slice).unwrap_or_default();
+        series.iter().find(|(d, _)| *d == expiry).map(|(_, s)| s.as_slice()).unwrap_or_default()
+    }
 }
 
 /// This cycle's raw instrument universe: every listed expiry of every index, plus scripted noise.
@@ -92,7 +152,7 @@ pub enum UniverseChange {
     /// Not a row changed.
     Unchanged,
     /// Only these indices' rows were rewritten, in place: each index position's rows are exactly the range
-    /// given, and no other row moved.
+    /// given, no other row moved, and no skipped row changed.
     Indices(Vec<(u16, std::ops::Range<u32>)>),
 }
 

@@ -6,21 +6,24 @@ use crate::cycle::director::{ActiveFaults, Script};
 use crate::cycle::expiry_map::ExpiryMap;
 use crate::registry::{self, index_meta};
 use crate::scenario::Scenario;
+use crate::universe::UniverseUse;
 use bevy_ecs::prelude::*;
 
-/// What a world is built from: the scenario, its resolved configuration, the seed to use and the order
-/// to spawn entities in (forward for every normal run; outputs never depend on it).
+/// What a world is built from: the scenario, its resolved configuration, the seed to use, the order to
+/// spawn entities in (forward for every normal run; outputs never depend on it) and the instruments dump
+/// the universe comes from (`None`: the synthetic provider).
 pub struct WorldSeed<'a> {
     pub scenario: &'a Scenario,
     pub config: Config,
     pub seed: u64,
     pub spawn_order: SpawnOrder,
+    pub universe: Option<&'a UniverseUse>,
 }
 
 /// Creates the world: every resource, and the index and expiry entities in scenario order (with
 /// [`SpawnOrder::Reverse`], the last index first, each followed by its expiries last-first).
 pub fn build_world(seed: WorldSeed<'_>) -> World {
-    let WorldSeed { scenario, config, seed, spawn_order } = seed;
+    let WorldSeed { scenario, config, seed, spawn_order, universe } = seed;
     let mut world = World::new();
     world.insert_resource(SimClock::new(scenario.start, scenario.interval_s.get()));
     world.insert_resource(CycleCounter::default());
@@ -37,6 +40,12 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(CycleLog::default());
     world.insert_resource(crate::cycle::timing::PhaseTimes::default());
     world.insert_resource(spawn_order);
+    if let Some(u) = universe {
+        let positions: Vec<(&str, u16)> =
+            scenario.indices.iter().enumerate().map(|(i, spec)| (spec.symbol.trim(), i as u16)).collect();
+        let rows = u.source.dump.universe_rows(&positions);
+        world.insert_resource(DumpUniverse::new(rows, scenario.indices.len()));
+    }
     let reverse = spawn_order == SpawnOrder::Reverse;
     let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
     for i in ordered(scenario.indices.len()) {
@@ -45,10 +54,16 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
             Some(entry) => registry::declared(&spec.symbol, entry),
             None => index_meta(&spec.symbol, None),
         };
+        // The dump's numbers replace the registry's; the run's own overrides win over both.
+        let summary = universe.and_then(|u| u.summary(i));
+        if let Some(summary) = summary {
+            summary.apply_to(&mut meta);
+        }
         meta.apply_step_override(config.step_override(&spec.symbol));
         meta.lot_size = spec.lot_size.unwrap_or(meta.lot_size);
         meta.tick_size = spec.tick_size.unwrap_or(meta.tick_size);
         let baseline = spec.baseline.unwrap_or(spec.depth);
+        // With a dump, `synthetic_atm` is its ATM region: the median strike of the nearest expiry.
         let spot = spec.spot.unwrap_or(meta.synthetic_atm);
         let index = world
             .spawn((
