@@ -33,6 +33,7 @@ pub mod output;
 pub mod plot;
 pub mod pricing;
 pub mod registry;
+pub mod replay;
 pub mod report;
 pub mod rng;
 pub mod scenario;
@@ -107,7 +108,12 @@ impl Simulation {
         spawn_order: world::SpawnOrder,
     ) -> Result<Self, Error> {
         let mut world = world::build_world(world::WorldSeed { scenario, config, seed, spawn_order });
-        let schedule = cycle::schedule::build(&mut world).map_err(|e| Error::Schedule(format!("{e:?}")))?;
+        let schedule = if scenario.recorded.is_some() {
+            cycle::schedule::build_replay(&mut world)
+        } else {
+            cycle::schedule::build(&mut world)
+        };
+        let schedule = schedule.map_err(|e| Error::Schedule(format!("{e:?}")))?;
         Ok(Self { world, schedule })
     }
 
@@ -200,6 +206,12 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
         return Err(Error::Input("--cycles 0: a run has at least one cycle".into()));
     }
     let cycles = options.cycles.unwrap_or(scenario.cycles.get());
+    if let Some(recorded) = scenario.recorded.as_ref().filter(|r| cycles > r.len() as u64) {
+        return Err(Error::Input(format!(
+            "--cycles {cycles}: the history records {} cycles; a replay runs at most those",
+            recorded.len()
+        )));
+    }
     // Every cycle needs a date, with a century to spare for the expiries listed after it.
     let clock = world::SimClock::new(scenario.start, scenario.interval_s.get());
     let spare = chrono::TimeDelta::days(100 * 366);

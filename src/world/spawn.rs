@@ -37,6 +37,9 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(CycleLog::default());
     world.insert_resource(crate::cycle::timing::PhaseTimes::default());
     world.insert_resource(spawn_order);
+    if let Some(recorded) = &scenario.recorded {
+        world.insert_resource(crate::cycle::recorded::RecordedHistory::new(recorded.clone()));
+    }
     let reverse = spawn_order == SpawnOrder::Reverse;
     let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
     for i in ordered(scenario.indices.len()) {
