@@ -180,9 +180,10 @@ enum Command {
         /// Ignore every G6_* environment variable.
         #[arg(long)]
         no_env: bool,
-        /// Starting strikes per side of indices whose history records no depth [default: 10].
-        #[arg(long, value_name = "N")]
-        depth: Option<u32>,
+        /// Starting strikes per side of indices whose history records no depth (repeatable): N for every
+        /// index, SYMBOL=N for one [default: 10].
+        #[arg(long, value_name = "N|SYMBOL=N", value_parser = parse_depth)]
+        depth: Vec<String>,
         /// Print only the summary and the comparison, not the per-cycle table.
         #[arg(long, short)]
         quiet: bool,
@@ -269,9 +270,10 @@ struct SweepArgs {
     /// history 1: a replay draws no random numbers].
     #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
     seeds: Option<SeedList>,
-    /// On a history: starting strikes per side of indices whose history records no depth [default: 10].
-    #[arg(long, value_name = "N")]
-    depth: Option<u32>,
+    /// On a history: starting strikes per side of indices whose history records no depth (repeatable): N
+    /// for every index, SYMBOL=N for one [default: 10].
+    #[arg(long, value_name = "N|SYMBOL=N", value_parser = parse_depth)]
+    depth: Vec<String>,
     /// Output directory [default: out/sweep-<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -347,7 +349,7 @@ fn main() -> ExitCode {
                 &history,
                 out,
                 &options,
-                &HistoryOptions { depth },
+                &history_options(&depth),
                 RunFlags { quiet, plots, force, serve_metrics: None, hold: false },
             )
         }
@@ -522,6 +524,20 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         }
     }
     if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Checks one `--depth` argument (`N` or `SYMBOL=N`).
+fn parse_depth(arg: &str) -> Result<String, String> {
+    HistoryOptions::default().add_depth(arg).map(|()| arg.to_string())
+}
+
+/// The history options of checked `--depth` arguments.
+fn history_options(depths: &[String]) -> HistoryOptions {
+    let mut options = HistoryOptions::default();
+    for d in depths {
+        let _ = options.add_depth(d);
+    }
+    options
 }
 
 /// `g6sim replay`: loads the history, replays it, prints and writes the run's outputs and the comparison.
@@ -961,10 +977,12 @@ fn sweep(args: SweepArgs) -> ExitCode {
         }
     };
     let history = replay_mod::is_history(&path);
-    let loaded: Result<LoadedScenario, String> = match (history, args.depth) {
-        (true, depth) => replay_mod::load(&path, &HistoryOptions { depth }).map(|h| h.loaded).map_err(|e| e.to_string()),
-        (false, Some(_)) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of B7 artifacts), not to a scenario: set the scenario's `depth`".into()),
-        (false, None) => load_file(&path).map_err(|e| e.to_string()),
+    let loaded: Result<LoadedScenario, String> = match (history, args.depth.is_empty()) {
+        (true, _) => {
+            replay_mod::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string())
+        }
+        (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of B7 artifacts), not to a scenario: set the scenario's `depth`".into()),
+        (false, true) => load_file(&path).map_err(|e| e.to_string()),
     };
     let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
     let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {

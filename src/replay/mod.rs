@@ -14,7 +14,8 @@
 //! order of their first row, each index's expiry rules too.
 //!
 //! The replay starts each index at its first recorded depth (also its baseline); an index without one
-//! starts at [`HistoryOptions::depth`], else 10 strikes per side (a scenario's default).
+//! starts at its [`HistoryOptions::index_depths`] entry, else [`HistoryOptions::depth`], else 10 strikes per
+//! side (a scenario's default).
 
 pub mod b7;
 pub mod compare;
@@ -39,6 +40,37 @@ pub use compare::{Comparison, Difference, compare};
 pub struct HistoryOptions {
     /// Starting strikes per side of indices whose history records no depth (default 10).
     pub depth: Option<u32>,
+    /// The same for one index (by registry symbol, upper case); wins over `depth`.
+    pub index_depths: BTreeMap<String, u32>,
+}
+
+impl HistoryOptions {
+    /// Applies one `--depth` argument: `N` (every index) or `SYMBOL=N` (one index).
+    pub fn add_depth(&mut self, arg: &str) -> Result<(), String> {
+        let bad = || format!("--depth {arg}: expected a whole number of strikes per side (N) or SYMBOL=N");
+        let (symbol, n) = match arg.split_once('=') {
+            Some((s, n)) => (Some(s.trim().to_uppercase()), n),
+            None => (None, arg),
+        };
+        let n: u32 = n.trim().parse().map_err(|_| bad())?;
+        if n > crate::scenario::MAX_STRIKES_PER_SIDE {
+            return Err(format!("--depth {arg}: at most {} strikes per side", crate::scenario::MAX_STRIKES_PER_SIDE));
+        }
+        match symbol {
+            Some(s) if crate::registry::known(&s).is_none() => Err(format!(
+                "--depth {arg}: unknown index `{s}`{}",
+                crate::suggest::did_you_mean(&s, crate::registry::known_symbols())
+            )),
+            Some(s) => {
+                self.index_depths.insert(s, n);
+                Ok(())
+            }
+            None => {
+                self.depth = Some(n);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// A decision the collector recorded for one expiry.
@@ -294,7 +326,7 @@ pub fn assemble(
         .iter()
         .enumerate()
         .map(|(i, (symbol, rules))| {
-            let d = first_depth.get(&(i as u16)).copied().unwrap_or(fallback);
+            let d = first_depth.get(&(i as u16)).or(options.index_depths.get(symbol)).copied().unwrap_or(fallback);
             IndexSpec {
                 symbol: symbol.clone(),
                 registry: None,

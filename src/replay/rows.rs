@@ -256,24 +256,19 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
             let path = if path == "." { String::new() } else { path };
             let inner = e.into_inner();
             let message = inner.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            let hint = if let Some(unknown) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next())
-            {
-                format!("the fields are {}{}", FIELDS.join(", "), did_you_mean(unknown, FIELDS))
+            let mut message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            let mut col = inner.column().max(1);
+            let unknown = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()).map(str::to_string);
+            let hint = if let Some(unknown) = unknown {
+                message = format!("unknown field `{unknown}`{}", did_you_mean(&unknown, FIELDS));
+                col = line.find(&format!("\"{unknown}\"")).map_or(col, |i| char_col(line, i));
+                format!("the fields are {}", FIELDS.join(", "))
             } else if message.starts_with("missing field") {
                 "every row needs `index`, `rule` and `options`, and a `cycle` or a `timestamp`".to_string()
             } else {
                 "one JSON object per line; see the README's history format".to_string()
             };
-            ScenarioError {
-                file: file.to_string(),
-                line: n + 1,
-                col: inner.column().max(1),
-                path,
-                message,
-                hint,
-                more: Vec::new(),
-            }
+            ScenarioError { file: file.to_string(), line: n + 1, col, path, message, hint, more: Vec::new() }
         })?;
         de.end().map_err(|e| at.error("", format!("text after the row's object ({e})"), "one JSON object per line"))?;
         rows.push(check(raw, at)?);
