@@ -13,6 +13,9 @@
 //! assert!(run.passed());
 //! ```
 //!
+//! A recorded history (JSONL, CSV, or a directory of B7 artifacts) replays through the same status and
+//! adaptive systems instead of the simulated provider: [`replay`].
+//!
 //! The same scenario, seed and configuration always give the same bytes: no wall clock, no hash-order
 //! iteration, a single-threaded schedule, and random streams derived from (seed, index, expiry, cycle).
 

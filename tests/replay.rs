@@ -387,3 +387,21 @@ fn a_sweep_runs_on_a_history() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--depth applies to a history"), "{}", text(&out.stderr));
 }
+
+/// Every shipped history loads, replays and is described in the README.
+#[test]
+fn every_shipped_history_replays_and_is_documented() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(root().join("scenarios/history")).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 2, "a JSONL and a CSV example");
+    for path in &files {
+        assert!(replay::is_history(path), "{}", path.display());
+        let history = load(path);
+        let run = replay_with(&history, &[]);
+        assert_eq!(run.result.cycles.len() as u64, history.loaded.scenario.cycles.get());
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(readme.contains(&*name), "the README describes {name}");
+    }
+}

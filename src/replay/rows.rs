@@ -431,6 +431,6 @@ mod tests {
         let e = parse_jsonl("h.jsonl", "\n{\"cycle\":1,\"index\":\"NIFTY\",\"rule\":\"this_week\",\"option\":4}")
             .unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(e.hint.contains("did you mean `options`"), "{e}");
+        assert!(e.message.contains("did you mean `options`"), "{e}");
     }
 }
