@@ -13,6 +13,9 @@
 //! assert!(run.passed());
 //! ```
 //!
+//! A recorded history (JSONL, CSV, or a directory of B7 artifacts) replays through the same status and
+//! adaptive systems instead of the simulated provider: [`replay`].
+//!
 //! The same scenario, seed and configuration always give the same bytes: no wall clock, no hash-order
 //! iteration, a single-threaded schedule, and random streams derived from (seed, index, expiry, cycle).
 
@@ -33,6 +36,7 @@ pub mod output;
 pub mod plot;
 pub mod pricing;
 pub mod registry;
+pub mod replay;
 pub mod report;
 pub mod rng;
 pub mod scenario;
@@ -111,10 +115,14 @@ impl Simulation {
         Self::from_seed(world::WorldSeed { scenario, config, seed, spawn_order, universe: None })
     }
 
-    /// Builds the world a [`world::WorldSeed`] describes (with an instruments dump, its universe).
+    /// Builds the world a [`world::WorldSeed`] describes (with an instruments dump, its universe; with a
+    /// recorded history, the replay schedule).
     pub fn from_seed(seed: world::WorldSeed<'_>) -> Result<Self, Error> {
+        let replay = seed.scenario.recorded.is_some();
         let mut world = world::build_world(seed);
-        let schedule = cycle::schedule::build(&mut world).map_err(|e| Error::Schedule(format!("{e:?}")))?;
+        let schedule =
+            if replay { cycle::schedule::build_replay(&mut world) } else { cycle::schedule::build(&mut world) };
+        let schedule = schedule.map_err(|e| Error::Schedule(format!("{e:?}")))?;
         Ok(Self { world, schedule })
     }
 
@@ -209,6 +217,12 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
         return Err(Error::Input("--cycles 0: a run has at least one cycle".into()));
     }
     let cycles = options.cycles.unwrap_or(scenario.cycles.get());
+    if let Some(recorded) = scenario.recorded.as_ref().filter(|r| cycles > r.len() as u64) {
+        return Err(Error::Input(format!(
+            "--cycles {cycles}: the history records {} cycles; a replay runs at most those",
+            recorded.len()
+        )));
+    }
     // Every cycle needs a date, with a century to spare for the expiries listed after it.
     let clock = world::SimClock::new(scenario.start, scenario.interval_s.get());
     let spare = chrono::TimeDelta::days(100 * 366);
@@ -217,6 +231,11 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
             "{} cycles of {} s from {} run past the end of the calendar: use fewer cycles or a shorter interval",
             cycles, scenario.interval_s, scenario.start
         )));
+    }
+    if scenario.recorded.is_some() && options.universe.is_some() {
+        return Err(Error::Input(
+            "--universe applies to a scenario: a history replays recorded coverage, not a universe".into(),
+        ));
     }
     let source = options.universe.clone().or_else(|| loaded.universe.clone());
     if let (None, Some(name)) = (&source, &scenario.universe) {

@@ -9,8 +9,9 @@ use g6sim::events::Event;
 use g6sim::output::metrics::MetricsState;
 use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotData;
+use g6sim::replay::{self as replay_mod, HistoryOptions};
 use g6sim::report::StatusTotals;
-use g6sim::scenario::load_file;
+use g6sim::scenario::{LoadedScenario, load_file};
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
 use g6sim::{Error, Prepared, Run, RunOptions, prepare};
@@ -181,6 +182,40 @@ enum Command {
         #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "serve_metrics"])]
         canary: bool,
     },
+    /// Replay a recorded history (JSONL, CSV, or a directory of B7 benchmark artifacts) through the status,
+    /// partial-reason and adaptive steps; compare the replay with the history's recorded statuses and depths.
+    ///
+    /// Exit code: 0 when the replay reproduces every recorded status and depth (or none is recorded), 1 when
+    /// one differs, 2 for bad input.
+    Replay {
+        /// The history: a .jsonl or .csv file, or a directory of benchmark_cycle_*.json[.gz] artifacts.
+        history: PathBuf,
+        /// Output directory [default: out/replay-<history name>].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override a configuration key (repeatable): strike_coverage_ok=0.8, contract_ok_cycles=3, ...
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Behaviour mode: `g6` reproduces the reference's quirks, `off` (default) fixes them.
+        #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
+        parity: Option<Parity>,
+        /// Ignore every G6_* environment variable.
+        #[arg(long)]
+        no_env: bool,
+        /// Starting strikes per side of indices whose history records no depth (repeatable): N for every
+        /// index, SYMBOL=N for one [default: 10].
+        #[arg(long, value_name = "N|SYMBOL=N", value_parser = parse_depth)]
+        depth: Vec<String>,
+        /// Print only the summary and the comparison, not the per-cycle table.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Also draw the replay's charts into OUT/plots/ (PNG and SVG).
+        #[arg(long)]
+        plots: bool,
+        /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
+        #[arg(long)]
+        force: bool,
+    },
     /// Draw the charts of an existing run directory into RUN_DIR/plots/ (PNG and SVG).
     Plot {
         /// A directory `g6sim run` wrote (cycles.jsonl, events.jsonl, manifest.json).
@@ -246,16 +281,21 @@ enum Command {
 struct SweepArgs {
     #[command(subcommand)]
     tool: Option<SweepTool>,
-    /// The scenario file (RON).
+    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, or a directory of B7 artifacts).
     #[arg(required = true)]
     scenario: Option<PathBuf>,
     /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,
     /// strike_coverage_ok=0.6..0.9:0.05 (ranges inclusive).
     #[arg(long = "param", value_name = "KEY=VALUES", required = true, value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
     params: Vec<Param>,
-    /// Seeds of every setting: a count N (seeds 1..N), a range a..b or a list a,b,c.
-    #[arg(long, value_name = "SPEC", default_value = "8", value_parser = SeedList::parse)]
-    seeds: SeedList,
+    /// Seeds of every setting: a count N (seeds 1..N), a range a..b or a list a,b,c [default: 8; on a
+    /// history 1: a replay draws no random numbers].
+    #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
+    seeds: Option<SeedList>,
+    /// On a history: starting strikes per side of indices whose history records no depth (repeatable): N
+    /// for every index, SYMBOL=N for one [default: 10].
+    #[arg(long, value_name = "N|SYMBOL=N", value_parser = parse_depth)]
+    depth: Vec<String>,
     /// Output directory [default: out/sweep-<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -324,6 +364,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
+        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force } => {
+            let env = if no_env { BTreeMap::new() } else { g6_env() };
+            let options = RunOptions { parity, sets, env, ..RunOptions::default() };
+            replay(
+                &history,
+                out,
+                &options,
+                &history_options(&depth),
+                RunFlags { quiet, plots, force, serve_metrics: None, hold: false },
+            )
+        }
         Command::Run {
             scenario,
             out,
@@ -495,6 +546,93 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         }
     }
     if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// Checks one `--depth` argument (`N` or `SYMBOL=N`).
+fn parse_depth(arg: &str) -> Result<String, String> {
+    HistoryOptions::default().add_depth(arg).map(|()| arg.to_string())
+}
+
+/// The history options of checked `--depth` arguments.
+fn history_options(depths: &[String]) -> HistoryOptions {
+    let mut options = HistoryOptions::default();
+    for d in depths {
+        let _ = options.add_depth(d);
+    }
+    options
+}
+
+/// `g6sim replay`: loads the history, replays it, prints and writes the run's outputs and the comparison.
+fn replay(
+    path: &Path,
+    out: Option<PathBuf>,
+    options: &RunOptions,
+    history: &HistoryOptions,
+    flags: RunFlags,
+) -> ExitCode {
+    print_env_overrides(&options.env);
+    let history = match replay_mod::load(path, history) {
+        Ok(h) => h,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let prepared = match prepare(&history.loaded, options) {
+        Ok(p) => p,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &prepared.warnings {
+        errln!("warning: {w}");
+    }
+    let dir =
+        out.unwrap_or_else(|| Path::new("out").join(format!("replay-{}", dir_name(&prepared.scenario.scenario.name))));
+    if let Err(e) = g6sim::output::claim_dir(&dir, flags.force) {
+        errln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    if let Some(dump) = &prepared.config.benchmark_dump {
+        errln!("note: a replay writes no benchmark artifacts (benchmark_dump {dump} is ignored)");
+    }
+    let run = match prepared.run(|_| {}) {
+        Ok(run) => run,
+        Err(e) => {
+            errln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !flags.quiet {
+        print_table(&run);
+    }
+    print_summary(&run);
+    let comparison = replay_mod::compare(&history, &run.result.cycles);
+    out!("{}", comparison.text(20));
+    let written = g6sim::output::write_run(&run, &dir).and_then(|mut files| {
+        let path = dir.join(g6sim::output::COMPARISON_FILE);
+        g6sim::output::write_atomic(&path, &replay_mod::compare::comparison_json(&comparison))?;
+        files.push(path);
+        Ok(files)
+    });
+    match written {
+        Ok(files) => outln!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
+        Err(e) => {
+            errln!("error: {}: {}", dir.display(), Error::Output(e));
+            return ExitCode::from(2);
+        }
+    }
+    if flags.plots {
+        match PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
+            Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
+            Err(e) => {
+                errln!("error: cannot draw the charts: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if comparison.agrees() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 /// A seed sweep's seeds, and the overrides its reproduction commands repeat.
@@ -735,13 +873,23 @@ fn print_summary(run: &Run) {
     }
     let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
     outln!();
-    outln!(
-        "scenario {} ({} cycles, seed {}, parity {:?})",
-        s.name,
-        run.prepared.cycles,
-        run.prepared.seed,
-        run.prepared.config.parity
-    );
+    if s.recorded.is_some() {
+        outln!(
+            "replay {} ({} cycles of {}, parity {:?})",
+            s.name,
+            run.prepared.cycles,
+            run.prepared.scenario.file,
+            run.prepared.config.parity
+        );
+    } else {
+        outln!(
+            "scenario {} ({} cycles, seed {}, parity {:?})",
+            s.name,
+            run.prepared.cycles,
+            run.prepared.seed,
+            run.prepared.config.parity
+        );
+    }
     outln!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", totals.ok, totals.partial, totals.empty, totals.synth);
     outln!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
     outln!(
@@ -752,6 +900,9 @@ fn print_summary(run: &Run) {
     );
     if let Some(u) = &run.prepared.universe {
         print_universe(u, run.result.cycles.last().and_then(|c| c.universe_skipped));
+    }
+    if s.recorded.is_some() {
+        return;
     }
     let passed = run.outcomes.iter().filter(|o| o.passed).count();
     outln!("  expectations: {passed}/{} passed", run.outcomes.len());
@@ -890,10 +1041,16 @@ fn sweep(args: SweepArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let plan = match load_file(&path)
-        .map_err(|e| e.to_string())
-        .and_then(|l| Plan::new(l, options, args.params, args.seeds.0).map_err(|e| e.to_string()))
-    {
+    let history = replay_mod::is_history(&path);
+    let loaded: Result<LoadedScenario, String> = match (history, args.depth.is_empty()) {
+        (true, _) => {
+            replay_mod::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string())
+        }
+        (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of B7 artifacts), not to a scenario: set the scenario's `depth`".into()),
+        (false, true) => load_file(&path).map_err(|e| e.to_string()),
+    };
+    let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
+    let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {
         Ok(p) => p,
         Err(e) => {
             errln!("error: {e}");

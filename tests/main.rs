@@ -19,6 +19,7 @@ mod metrics;
 mod parity;
 mod plots;
 mod properties;
+mod replay;
 mod scenarios;
 mod sweep;
 mod universe;

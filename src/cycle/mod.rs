@@ -1,4 +1,5 @@
-//! One collection cycle, one module per phase. [`schedule`] lists them in order.
+//! One collection cycle, one module per phase. [`schedule`] lists them in order; a replay's schedule
+//! ([`schedule::build_replay`]) takes its front phases from [`recorded`] instead of the simulated provider.
 //!
 //! Each phase module holds its rules as pure functions (tested without a World) and the thin systems that
 //! apply them. Phases talk only through components, resources and the event log.
@@ -13,6 +14,7 @@ pub mod ladder;
 pub mod prefilter;
 pub mod provider;
 pub mod quotes;
+pub mod recorded;
 pub mod schedule;
 pub mod status;
 pub mod summary;

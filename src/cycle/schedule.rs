@@ -15,11 +15,16 @@ use bevy_ecs::schedule::{LogLevel, ScheduleBuildError, ScheduleBuildSettings, Sc
 #[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CollectionCycle;
 
-/// Builds the cycle schedule and checks it against the world.
-pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
+fn new_schedule() -> Schedule {
     let mut schedule = Schedule::new(CollectionCycle);
     schedule.set_executor(SingleThreadedExecutor::default());
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
+    schedule
+}
+
+/// Builds the cycle schedule and checks it against the world.
+pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
+    let mut schedule = new_schedule();
     schedule.add_systems(
         (
             timing::start_cycle_clock,
@@ -40,6 +45,35 @@ pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
             (greeks::estimate_iv_and_greeks, timing::phase_done("greeks_compute")).chain(),
             // 8. status, partial reason, finalize
             (status::classify_expiries, summary::finalize_expiries, timing::phase_done("status_finalize")).chain(),
+            // 9. adaptive depth (expansion, then contraction)
+            (adaptive::adapt_strike_depth, timing::phase_done("adaptive_adjust")).chain(),
+            // 10. the cycle's summary and rollup
+            (summary::summarize_cycle, timing::phase_done("cycle_summary")).chain(),
+        )
+            .chain(),
+    );
+    schedule.initialize(world)?;
+    Ok(schedule)
+}
+
+/// Builds a replay's cycle schedule: the recorded front phases ([`recorded`]) in place of the director,
+/// provider, fetch, quote and coverage phases, then the same ladder, status, adaptive and summary systems as
+/// [`build`]. `finalize_expiries` is left out: its `option_match_stats` count matched instrument legs, which
+/// a history does not record. The world must hold a [`recorded::RecordedHistory`].
+pub fn build_replay(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
+    let mut schedule = new_schedule();
+    schedule.add_systems(
+        (
+            timing::start_cycle_clock,
+            // 1-2. the recorded cycle and index prices
+            (recorded::begin_recorded_cycle, recorded::report_recorded_index, timing::phase_done("index_get_data"))
+                .chain(),
+            // 4. strike ladders from the depth the replay has reached
+            (ladder::build_ladders, timing::phase_done("resolve_expiry")).chain(),
+            // 5-7. what the collector fetched and measured, as recorded
+            (recorded::apply_recorded_rows, timing::phase_done("coverage_metrics")).chain(),
+            // 8. status, partial reason
+            (status::classify_expiries, timing::phase_done("status_finalize")).chain(),
             // 9. adaptive depth (expansion, then contraction)
             (adaptive::adapt_strike_depth, timing::phase_done("adaptive_adjust")).chain(),
             // 10. the cycle's summary and rollup

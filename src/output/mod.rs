@@ -128,6 +128,8 @@ pub fn metrics_prom(run: &Run) -> Vec<u8> {
 
 /// The files a run writes into its directory, in writing order (the manifest last: it marks a whole run).
 pub const RUN_FILES: [&str; 4] = ["events.jsonl", "cycles.jsonl", "metrics.prom", "manifest.json"];
+/// The file a replay writes besides [`RUN_FILES`] (after them): its comparison with the history.
+pub const COMPARISON_FILE: &str = "comparison.json";
 /// The folder of a run's charts.
 pub const PLOTS_DIR: &str = "plots";
 
@@ -149,9 +151,10 @@ pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// Whether a directory entry's name is one g6sim writes into a run directory: the run files, the charts'
 /// folder, or the hidden temporary of an interrupted atomic write of a run file.
 fn is_run_entry(name: &str) -> bool {
-    RUN_FILES.contains(&name)
+    let own = |f: &str| RUN_FILES.contains(&f) || f == COMPARISON_FILE;
+    own(name)
         || name == PLOTS_DIR
-        || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| RUN_FILES.contains(&f))
+        || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| own(f))
 }
 
 /// Whether `dir` holds a g6sim run: its `manifest.json` names a g6sim version, or every entry is one g6sim
@@ -270,8 +273,13 @@ pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<(), Dir
 }
 
 /// Removes what an earlier run wrote into `dir` that this run may not replace: the charts in `plots/` (and
-/// the folder, when that leaves it empty), and temporaries an interrupted write left. Other files stay.
+/// the folder, when that leaves it empty), an earlier replay's `comparison.json` (a replay writes its own
+/// after the run files), and temporaries an interrupted write left. Other files stay.
 pub fn remove_stale(dir: &Path) -> io::Result<()> {
+    match std::fs::remove_file(dir.join(COMPARISON_FILE)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let plots = dir.join(PLOTS_DIR);
     if plots.is_dir() {
         for entry in std::fs::read_dir(&plots)?.filter_map(Result::ok) {

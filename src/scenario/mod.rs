@@ -57,6 +57,10 @@ pub struct Scenario {
     pub phases: Vec<Phase>,
     #[serde(default)]
     pub expectations: Vec<Expectation>,
+    /// A replay's recorded cycles (never in a scenario file: [`crate::replay`] builds such a scenario from a
+    /// history). When set, the run replays them instead of simulating the provider.
+    #[serde(skip)]
+    pub recorded: Option<std::sync::Arc<[crate::cycle::recorded::RecordedCycle]>>,
 }
 
 fn default_interval() -> NonZeroU64 {

@@ -46,6 +46,9 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
         let rows = u.source.dump.universe_rows(&positions);
         world.insert_resource(DumpUniverse::new(rows, scenario.indices.len()));
     }
+    if let Some(recorded) = &scenario.recorded {
+        world.insert_resource(crate::cycle::recorded::RecordedHistory::new(recorded.clone()));
+    }
     let reverse = spawn_order == SpawnOrder::Reverse;
     let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
     for i in ordered(scenario.indices.len()) {

@@ -1,0 +1,429 @@
+//! Replay of recorded production history (`g6sim replay`, and `g6sim sweep` on a history): the status,
+//! partial-reason and adaptive steps driven by what a collector recorded, cycle by cycle, instead of the
+//! simulated provider.
+//!
+//! A history is JSONL or CSV rows ([`rows`]), or a directory of B7 benchmark artifacts ([`b7`]). [`load`]
+//! turns it into a scenario whose `recorded` cycles replace the provider (the replay schedule,
+//! [`crate::cycle::recorded`]), so a replay is prepared, run, written and swept as a scenario is. What the
+//! history recorded of the collector's own decisions (status, partial reason, depth) is kept aside and
+//! compared with the replay's ([`compare`]).
+//!
+//! Grouping: rows with a `cycle` are grouped by it (the cycle numbers are kept; gaps are allowed); rows with
+//! only a `timestamp` are grouped by the instant and numbered 1, 2, ... in time order. Each cycle's time is
+//! its timestamp, or without timestamps `1970-01-01T00:00:00Z + (cycle - 1) x 60 s`. Indices come in the
+//! order of their first row, each index's expiry rules too.
+//!
+//! The replay starts each index at its first recorded depth (also its baseline); an index without one
+//! starts at its [`HistoryOptions::index_depths`] entry, else [`HistoryOptions::depth`], else 10 strikes per
+//! side (a scenario's default).
+
+pub mod b7;
+pub mod compare;
+pub mod rows;
+
+use crate::calendar::ExpiryRule;
+use crate::cycle::recorded::RecordedCycle;
+use crate::cycle::status::{ExpiryStatus, PartialReason};
+use crate::scenario::{DepthSpec, IndexSpec, LoadedScenario, Phase, Scenario, ScenarioError, Window};
+use chrono::{DateTime, FixedOffset, TimeDelta};
+use rows::Row;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::num::NonZeroU64;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use compare::{Comparison, Difference, compare};
+
+/// How a history is read.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryOptions {
+    /// Starting strikes per side of indices whose history records no depth (default 10).
+    pub depth: Option<u32>,
+    /// The same for one index (by registry symbol, upper case); wins over `depth`.
+    pub index_depths: BTreeMap<String, u32>,
+}
+
+impl HistoryOptions {
+    /// Applies one `--depth` argument: `N` (every index) or `SYMBOL=N` (one index).
+    pub fn add_depth(&mut self, arg: &str) -> Result<(), String> {
+        let bad = || format!("--depth {arg}: expected a whole number of strikes per side (N) or SYMBOL=N");
+        let (symbol, n) = match arg.split_once('=') {
+            Some((s, n)) => (Some(s.trim().to_uppercase()), n),
+            None => (None, arg),
+        };
+        let n: u32 = n.trim().parse().map_err(|_| bad())?;
+        if n > crate::scenario::MAX_STRIKES_PER_SIDE {
+            return Err(format!("--depth {arg}: at most {} strikes per side", crate::scenario::MAX_STRIKES_PER_SIDE));
+        }
+        match symbol {
+            Some(s) if crate::registry::known(&s).is_none() => Err(format!(
+                "--depth {arg}: unknown index `{s}`{}",
+                crate::suggest::did_you_mean(&s, crate::registry::known_symbols())
+            )),
+            Some(s) => {
+                self.index_depths.insert(s, n);
+                Ok(())
+            }
+            None => {
+                self.depth = Some(n);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A decision the collector recorded for one expiry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedStatus {
+    pub cycle: u64,
+    pub index: String,
+    pub rule: String,
+    pub status: ExpiryStatus,
+    pub partial_reason: Option<PartialReason>,
+}
+
+/// The depth (strikes per side) the collector used for one index in one cycle.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedDepth {
+    pub cycle: u64,
+    pub index: String,
+    pub depth: u32,
+}
+
+/// A loaded history: the scenario that replays it, and the decisions it recorded.
+#[derive(Clone, Debug)]
+pub struct History {
+    pub loaded: LoadedScenario,
+    pub rows: usize,
+    pub statuses: Vec<RecordedStatus>,
+    pub depths: Vec<RecordedDepth>,
+}
+
+/// Strike coverage below which a recorded cycle is part of a dip: the default expansion trigger,
+/// `0.9 x 0.75`. Dips are the fault windows of a replay (sweep recovery scores, chart shading).
+pub const DIP_BELOW: f64 = 0.675;
+
+/// The default starting depth of an index whose history records none.
+pub const DEFAULT_DEPTH: u32 = 10;
+
+/// Whether a path names a history rather than a scenario: a directory (B7 artifacts), or a `.jsonl` or
+/// `.csv` file.
+pub fn is_history(path: &Path) -> bool {
+    path.is_dir() || path.extension().is_some_and(|x| x.eq_ignore_ascii_case("jsonl") || x.eq_ignore_ascii_case("csv"))
+}
+
+/// Reads a history: a directory of B7 artifacts, a `.csv` file, or JSONL (any other file).
+pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioError> {
+    let file = path.display().to_string();
+    let (rows, sha) = if path.is_dir() {
+        b7::read_dir(path)?
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            line: 0,
+            col: 0,
+            path: String::new(),
+            message: format!("cannot read the history: {e}"),
+            hint: "pass a .jsonl or .csv history, or a directory of B7 benchmark artifacts".into(),
+            more: Vec::new(),
+        })?;
+        let text = String::from_utf8(bytes.clone()).map_err(|e| ScenarioError {
+            file: file.clone(),
+            line: 0,
+            col: 0,
+            path: String::new(),
+            message: format!("the file is not valid UTF-8 ({e})"),
+            hint: "save the history as UTF-8 text".into(),
+            more: Vec::new(),
+        })?;
+        let csv = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+        let rows = if csv { rows::parse_csv(&file, &text)? } else { rows::parse_jsonl(&file, &text)? };
+        (rows, Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    };
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().trim_end_matches(".json").to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "history".into());
+    assemble(&file, &name, rows, sha, options)
+}
+
+/// The error of a history as a whole (no row to point at).
+fn whole(file: &str, message: &str, hint: &str) -> ScenarioError {
+    ScenarioError {
+        file: file.to_string(),
+        line: 0,
+        col: 0,
+        path: String::new(),
+        message: message.to_string(),
+        hint: hint.to_string(),
+        more: Vec::new(),
+    }
+}
+
+/// Groups checked rows into cycles and builds the scenario that replays them.
+pub fn assemble(
+    file: &str,
+    name: &str,
+    rows: Vec<Row>,
+    content_sha256: String,
+    options: &HistoryOptions,
+) -> Result<History, ScenarioError> {
+    let Some(first) = rows.first() else {
+        return Err(whole(file, "the history holds no rows", "a history needs at least one row"));
+    };
+    let by_cycle = first.cycle.is_some();
+    let timed = first.timestamp.is_some();
+    for row in &rows {
+        if row.cycle.is_some() != by_cycle {
+            let (has, field) = if by_cycle { ("has", "cycle") } else { ("has no", "cycle") };
+            return Err(row.at.error(
+                "",
+                format!(
+                    "the row {} `{field}`, unlike the first row (line {})",
+                    if by_cycle { "lacks" } else { "has" },
+                    first.at.line
+                ),
+                format!("the first row {has} `{field}`: key every row by `cycle`, or every row by `timestamp` alone"),
+            ));
+        }
+        if by_cycle && row.timestamp.is_some() != timed {
+            return Err(row.at.error(
+                "timestamp",
+                format!(
+                    "the row {} a `timestamp`, unlike the first row (line {})",
+                    if timed { "lacks" } else { "has" },
+                    first.at.line
+                ),
+                "give every row a timestamp, or none",
+            ));
+        }
+    }
+    // Group into cycles, in cycle (or time) order.
+    let mut groups: BTreeMap<(u64, Option<DateTime<FixedOffset>>), Vec<&Row>> = BTreeMap::new();
+    for row in &rows {
+        let key = if by_cycle { (row.cycle.unwrap_or(0), None) } else { (0, row.timestamp) };
+        groups.entry(key).or_default().push(row);
+    }
+    let epoch = DateTime::parse_from_rfc3339("1970-01-01T00:00:00+00:00").expect("the epoch is RFC 3339");
+    // Indices and their rules, in order of first appearance.
+    let mut indices: Vec<(String, Vec<ExpiryRule>)> = Vec::new();
+    for row in &rows {
+        let pos = match indices.iter().position(|(s, _)| *s == row.index) {
+            Some(p) => p,
+            None => {
+                indices.push((row.index.clone(), Vec::new()));
+                indices.len() - 1
+            }
+        };
+        if !indices[pos].1.contains(&row.rule) {
+            indices[pos].1.push(row.rule);
+        }
+    }
+    if indices.len() > usize::from(u16::MAX) || indices.iter().any(|(_, r)| r.len() > usize::from(u16::MAX)) {
+        return Err(whole(file, "too many indices or expiry rules", "at most 65535 of each"));
+    }
+    let position = |row: &Row| -> (u16, u16) {
+        let i = indices.iter().position(|(s, _)| *s == row.index).unwrap_or(0);
+        let j = indices[i].1.iter().position(|r| *r == row.rule).unwrap_or(0);
+        (i as u16, j as u16)
+    };
+    let mut cycles: Vec<RecordedCycle> = Vec::new();
+    let mut statuses = Vec::new();
+    let mut depths: Vec<RecordedDepth> = Vec::new();
+    let mut first_depth: BTreeMap<u16, u32> = BTreeMap::new();
+    let mut dips: Vec<(u16, u64)> = Vec::new();
+    for (n, ((cycle, stamp), group)) in groups.into_iter().enumerate() {
+        let cycle = if by_cycle { cycle } else { n as u64 + 1 };
+        let time = match (stamp, group[0].timestamp) {
+            (Some(t), _) | (None, Some(t)) => t,
+            (None, None) => (cycle - 1)
+                .checked_mul(60)
+                .and_then(|s| i64::try_from(s).ok())
+                .and_then(TimeDelta::try_seconds)
+                .and_then(|d| epoch.checked_add_signed(d))
+                .ok_or_else(|| {
+                    group[0].at.error("cycle", format!("cycle {cycle} is too large"), "number cycles from 1")
+                })?,
+        };
+        if let Some(row) = group.iter().find(|r| r.timestamp.is_some_and(|t| t != time)) {
+            return Err(row.at.error(
+                "timestamp",
+                format!(
+                    "cycle {cycle} has two timestamps: {} and {}",
+                    time.to_rfc3339(),
+                    row.timestamp.map(|t| t.to_rfc3339()).unwrap_or_default()
+                ),
+                "every row of a cycle carries the cycle's time",
+            ));
+        }
+        if let Some(prev) = cycles.last().filter(|c| c.time > time) {
+            return Err(group[0].at.error(
+                "timestamp",
+                format!(
+                    "cycle {cycle} is timed {}, before cycle {} ({})",
+                    time.to_rfc3339(),
+                    prev.cycle,
+                    prev.time.to_rfc3339()
+                ),
+                "cycles run forward in time: check the cycle numbers and timestamps",
+            ));
+        }
+        let mut recorded = RecordedCycle { cycle, time, prices: BTreeMap::new(), expiries: BTreeMap::new() };
+        let mut seen: BTreeMap<(u16, u16), &Row> = BTreeMap::new();
+        let mut depth_row: BTreeMap<u16, &Row> = BTreeMap::new();
+        let mut price_row: BTreeMap<u16, &Row> = BTreeMap::new();
+        for row in &group {
+            let (i, j) = position(row);
+            if let Some(other) = seen.insert((i, j), row) {
+                return Err(row.at.error(
+                    "rule",
+                    format!("cycle {cycle} has two rows for {} {}{}", row.index, row.rule, line_ref(other)),
+                    "one row per index, expiry rule and cycle",
+                ));
+            }
+            recorded.expiries.insert((i, j), row.recorded);
+            agree(&mut depth_row, i, row, cycle, "depth", |r| r.depth.map(f64::from))?;
+            agree(&mut price_row, i, row, cycle, "price", |r| r.price)?;
+            if let Some(status) = row.status {
+                statuses.push(RecordedStatus {
+                    cycle,
+                    index: row.index.clone(),
+                    rule: row.rule.to_string(),
+                    status,
+                    partial_reason: row.partial_reason,
+                });
+            }
+            if row.recorded.strike_coverage.is_some_and(|s| s < DIP_BELOW) && dips.last() != Some(&(i, cycle)) {
+                dips.push((i, cycle));
+            }
+        }
+        for (i, row) in &price_row {
+            recorded.prices.extend(row.price.map(|p| (*i, p)));
+        }
+        for (i, row) in &depth_row {
+            if let Some(d) = row.depth {
+                first_depth.entry(*i).or_insert(d);
+                depths.push(RecordedDepth { cycle, index: row.index.clone(), depth: d });
+            }
+        }
+        cycles.push(recorded);
+    }
+    statuses.sort_by_key(|s| {
+        let i = indices.iter().position(|(x, _)| *x == s.index).unwrap_or(0);
+        let j = indices[i].1.iter().position(|r| r.to_string() == s.rule).unwrap_or(0);
+        (s.cycle, i, j)
+    });
+    let start = cycles[0].time;
+    let interval = cycles
+        .windows(2)
+        .filter_map(|w| u64::try_from((w[1].time - w[0].time).num_seconds()).ok().filter(|s| *s > 0))
+        .min()
+        .unwrap_or(60);
+    let fallback = options.depth.unwrap_or(DEFAULT_DEPTH);
+    let specs = indices
+        .iter()
+        .enumerate()
+        .map(|(i, (symbol, rules))| {
+            let d = first_depth.get(&(i as u16)).or(options.index_depths.get(symbol)).copied().unwrap_or(fallback);
+            IndexSpec {
+                symbol: symbol.clone(),
+                registry: None,
+                expiries: rules.clone(),
+                depth: DepthSpec { itm: d, otm: d },
+                baseline: None,
+                spot: None,
+                lot_size: None,
+                tick_size: None,
+            }
+        })
+        .collect();
+    let phases = dip_windows(&dips, &cycles, &indices);
+    let count = cycles.len() as u64;
+    let scenario = Scenario {
+        name: name.to_string(),
+        description: format!("replay of {file}: {} rows in {count} cycles", rows.len()),
+        seed: 0,
+        start,
+        interval_s: NonZeroU64::new(interval).unwrap_or(NonZeroU64::MIN),
+        cycles: NonZeroU64::new(count).unwrap_or(NonZeroU64::MIN),
+        parity: Default::default(),
+        indices: specs,
+        config: Default::default(),
+        market: Default::default(),
+        provider: Default::default(),
+        phases,
+        expectations: Vec::new(),
+        recorded: Some(Arc::from(cycles)),
+        universe: None,
+    };
+    Ok(History {
+        loaded: LoadedScenario { scenario, file: file.to_string(), content_sha256, universe: None },
+        rows: rows.len(),
+        statuses,
+        depths,
+    })
+}
+
+/// Keeps the first row of index `i` that records `field`, and refuses a row of the same cycle recording
+/// another value: the depth and the price belong to the index, not to an expiry.
+fn agree<'a>(
+    kept: &mut BTreeMap<u16, &'a Row>,
+    i: u16,
+    row: &'a Row,
+    cycle: u64,
+    field: &str,
+    value: impl Fn(&Row) -> Option<f64>,
+) -> Result<(), ScenarioError> {
+    let Some(v) = value(row) else { return Ok(()) };
+    match kept.get(&i) {
+        Some(other) if value(other) != Some(v) => Err(row.at.error(
+            field,
+            format!(
+                "{} has {field} {v} here and {}{} in cycle {cycle}",
+                row.index,
+                value(other).unwrap_or_default(),
+                line_ref(other)
+            ),
+            format!("the {field} belongs to the index: every row of {} in a cycle records the same", row.index),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            kept.insert(i, row);
+            Ok(())
+        }
+    }
+}
+
+fn line_ref(row: &Row) -> String {
+    if row.at.line > 0 { format!(" (line {})", row.at.line) } else { format!(" ({})", row.at.path("")) }
+}
+
+/// Each index's dips: maximal runs of consecutive replayed cycles in which a strike coverage of the index
+/// was below [`DIP_BELOW`], as fault windows named `recorded dip`.
+fn dip_windows(dips: &[(u16, u64)], cycles: &[RecordedCycle], indices: &[(String, Vec<ExpiryRule>)]) -> Vec<Phase> {
+    let order: BTreeMap<u64, usize> = cycles.iter().enumerate().map(|(k, c)| (c.cycle, k)).collect();
+    let mut windows: Vec<(u16, u64, u64)> = Vec::new();
+    let mut sorted = dips.to_vec();
+    sorted.sort();
+    for (i, cycle) in sorted {
+        match windows.last_mut() {
+            Some((wi, _, last)) if *wi == i && order.get(last).map(|k| k + 1) == order.get(&cycle).copied() => {
+                *last = cycle;
+            }
+            _ => windows.push((i, cycle, cycle)),
+        }
+    }
+    windows.sort_by_key(|(i, first, _)| (*first, *i));
+    windows
+        .into_iter()
+        .map(|(i, first, last)| Phase {
+            name: "recorded dip".into(),
+            cycles: Window { first, last },
+            index: Some(indices[usize::from(i)].0.clone()),
+            rule: None,
+            faults: Vec::new(),
+        })
+        .collect()
+}
