@@ -112,7 +112,7 @@ pub fn measure_coverage(
         distinct_strikes_into(&mut strikes, set.0.iter().map(|m| m.strike));
         let realized = strikes.as_slice();
         let fields = FieldStats::measure(set.0.iter().filter(|m| !validation.dropped(m.token)).map(|m| &m.quote));
-        let s = strike_coverage(&ladder.strikes, &realized, parity);
+        let s = strike_coverage(&ladder.strikes, realized, parity);
         strike_cov.0 = Some(s);
         field_cov.0 = Some(fields.coverage(parity));
         if config.trace {
