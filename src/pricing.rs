@@ -78,6 +78,40 @@ pub fn price(c: &Contract, sigma: f64) -> f64 {
     })
 }
 
+/// What every strike of one expiry shares when it is priced: `sqrt(T)` and the discount `exp(-rT)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExpiryTerms {
+    pub spot: f64,
+    pub t_years: f64,
+    pub rate: f64,
+    sqrt_t: f64,
+    discount: f64,
+}
+
+impl ExpiryTerms {
+    pub fn new(spot: f64, t_years: f64, rate: f64) -> Self {
+        Self { spot, t_years, rate, sqrt_t: libm::sqrt(t_years), discount: libm::exp(-rate * t_years) }
+    }
+
+    /// The call's and the put's price at `strike` and `sigma`, `[CE, PE]`: the same bits as two calls of
+    /// [`price`], computing `d1`, `d2`, `sqrt(T)` and the discount once instead of twice.
+    pub fn price_pair(&self, strike: f64, sigma: f64) -> [f64; 2] {
+        let c = Contract { kind: OptionKind::CE, spot: self.spot, strike, t_years: self.t_years, rate: self.rate };
+        if !c.valid() || !sigma.is_finite() {
+            return [0.0, 0.0];
+        }
+        if c.t_years <= 0.0 || sigma <= 0.0 {
+            return [c.intrinsic(), Contract { kind: OptionKind::PE, ..c }.intrinsic()];
+        }
+        let d1 = (libm::log(c.spot / c.strike) + (c.rate + 0.5 * sigma * sigma) * c.t_years) / (sigma * self.sqrt_t);
+        let d2 = d1 - sigma * self.sqrt_t;
+        [
+            finite_or_zero(c.spot * norm_cdf(d1) - c.strike * self.discount * norm_cdf(d2)),
+            finite_or_zero(c.strike * self.discount * norm_cdf(-d2) - c.spot * norm_cdf(-d1)),
+        ]
+    }
+}
+
 /// Which Greeks conventions to follow.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Model {
@@ -367,6 +401,27 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_pair_is_two_prices_to_the_bit() {
+        let mut stream = crate::rng::Stream::new(9, "pricing", "", 0, "");
+        for case in 0..2000 {
+            let spot = 100.0 + stream.unit() * 50_000.0;
+            let strike = if case % 97 == 0 { -1.0 } else { spot * (0.5 + stream.unit()) };
+            let t_years = [0.0, 1.0 / 365.0, 0.25, stream.unit() * 2.0][case % 4];
+            let rate = [0.05, 0.0, 0.1][case % 3];
+            let sigma = match case % 11 {
+                0 => 0.0,
+                1 => f64::NAN,
+                _ => 0.01 + stream.unit(),
+            };
+            let pair = ExpiryTerms::new(spot, t_years, rate).price_pair(strike, sigma);
+            for (i, kind) in [OptionKind::CE, OptionKind::PE].into_iter().enumerate() {
+                let one = price(&Contract { kind, spot, strike, t_years, rate }, sigma);
+                assert_eq!(pair[i].to_bits(), one.to_bits(), "case {case} {kind:?}");
             }
         }
     }

@@ -148,6 +148,9 @@ pub fn py_round(x: f64, ndigits: i32) -> f64 {
     if ndigits < -308 {
         return 0.0 * x;
     }
+    if ndigits >= 0 && x.fract() == 0.0 {
+        return x; // a whole number is exact at any number of places (coverage 1.0: the common case)
+    }
     let (digits, frac) = exact_decimal(x.abs());
     let drop = i64::from(frac) - i64::from(ndigits);
     if drop <= 0 {

@@ -11,7 +11,9 @@
 use super::director::{ActiveFaults, Script};
 use super::greeks::OptionAnalytics;
 use crate::config::Config;
+use crate::events::round_to;
 use crate::events::{Event, SyntheticQuotesFallback};
+use crate::pricing::{ExpiryTerms, bs_price};
 use crate::rng::Stream;
 use crate::scenario::Market;
 use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, distinct_keys, tradingsymbol};
@@ -19,7 +21,6 @@ use crate::world::{
     Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
     InstrumentSet, Member, OptionKind, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
 };
-use crate::{events::round_to, pricing::bs_price};
 use bevy_ecs::prelude::*;
 
 /// Market inputs of one expiry's quotes.
@@ -52,31 +53,55 @@ impl Pricing {
     pub fn of(kind: OptionKind, strike: f64, p: PricingInputs) -> Self {
         let sigma = p.market.vol_at(p.spot, strike, p.t_years);
         let price = bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
-        let last_price = round_to_tick(price, p.tick).max(p.tick);
+        Self::from_price(price, strike, p)
+    }
+
+    /// The call's and the put's pricing at one strike, `[CE, PE]` (equal to [`Pricing::of`] for each, with
+    /// the volatility, `d1`, `d2` and liquidity computed once).
+    pub fn pair(strike: f64, terms: &ExpiryTerms, p: PricingInputs) -> [Self; 2] {
+        let sigma = p.market.vol_at(p.spot, strike, p.t_years);
+        let [call, put] = terms.price_pair(strike, sigma);
+        let liquidity = Self::liquidity(strike, p);
+        [Self::with_liquidity(call, liquidity, p), Self::with_liquidity(put, liquidity, p)]
+    }
+
+    fn from_price(price: f64, strike: f64, p: PricingInputs) -> Self {
+        Self::with_liquidity(price, Self::liquidity(strike, p), p)
+    }
+
+    fn with_liquidity(price: f64, liquidity: f64, p: PricingInputs) -> Self {
+        Pricing { last_price: round_to_tick(price, p.tick).max(p.tick), liquidity }
+    }
+
+    fn liquidity(strike: f64, p: PricingInputs) -> f64 {
         let moneyness = ((strike - p.spot) / p.spot).abs();
-        let liquidity = 0.05 + libm::exp(-moneyness / 0.02);
-        Pricing { last_price, liquidity }
+        0.05 + libm::exp(-moneyness / 0.02)
     }
 }
 
-/// Prices an expiry's rows, computing [`Pricing::of`] once per run of equal (strike, kind) per kind: rows
-/// arrive in provider order (ascending strike, duplicates next to their instrument).
-#[derive(Default)]
+/// Prices an expiry's rows, computing the call and the put of a strike together ([`Pricing::pair`]) once
+/// per run of equal strikes: rows arrive in provider order (ascending strike, duplicates next to their
+/// instrument).
 pub struct PricingCache {
-    last: [Option<(u64, Pricing)>; 2],
+    terms: ExpiryTerms,
+    last: Option<(u64, [Pricing; 2])>,
 }
 
 impl PricingCache {
+    pub fn new(p: PricingInputs) -> Self {
+        Self { terms: ExpiryTerms::new(p.spot, p.t_years, p.rate), last: None }
+    }
+
     pub fn get(&mut self, kind: OptionKind, strike: f64, p: PricingInputs) -> Pricing {
-        let slot = &mut self.last[usize::from(kind == OptionKind::PE)];
-        match *slot {
-            Some((bits, pricing)) if bits == strike.to_bits() => pricing,
+        let pair = match self.last {
+            Some((bits, pair)) if bits == strike.to_bits() => pair,
             _ => {
-                let pricing = Pricing::of(kind, strike, p);
-                *slot = Some((strike.to_bits(), pricing));
-                pricing
+                let pair = Pricing::pair(strike, &self.terms, p);
+                self.last = Some((strike.to_bits(), pair));
+                pair
             }
-        }
+        };
+        pair[usize::from(kind == OptionKind::PE)]
     }
 }
 
@@ -179,7 +204,7 @@ pub fn fetch_quotes(
             instruments = candidates.0.len();
             // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
             let mut collapsed: Option<Vec<u32>> = None;
-            let mut cache = PricingCache::default();
+            let mut cache = PricingCache::new(inputs);
             fresh.clear();
             fresh.extend(candidates.0.iter().map(|&r| {
                 let row = &universe.rows[r as usize];
@@ -328,14 +353,16 @@ mod tests {
 
     #[test]
     fn the_pricing_cache_matches_pricing_each_row() {
-        let mut cache = PricingCache::default();
-        for strike in [24700.0, 24700.0, 24750.0, 24750.0, 24700.0, f64::NAN, f64::NAN, -0.0, 0.0] {
-            for kind in [OptionKind::CE, OptionKind::PE, OptionKind::CE] {
-                let (a, b) = (cache.get(kind, strike, P), Pricing::of(kind, strike, P));
-                assert_eq!(
-                    (a.last_price.to_bits(), a.liquidity.to_bits()),
-                    (b.last_price.to_bits(), b.liquidity.to_bits())
-                );
+        for p in [P, PricingInputs { t_years: 0.0, ..P }, PricingInputs { spot: 31_337.5, ..P }] {
+            let mut cache = PricingCache::new(p);
+            for strike in [24700.0, 24700.0, 24750.0, 24750.0, 24700.0, f64::NAN, f64::NAN, -0.0, 0.0, 1e9] {
+                for kind in [OptionKind::CE, OptionKind::PE, OptionKind::CE] {
+                    let (a, b) = (cache.get(kind, strike, p), Pricing::of(kind, strike, p));
+                    assert_eq!(
+                        (a.last_price.to_bits(), a.liquidity.to_bits()),
+                        (b.last_price.to_bits(), b.liquidity.to_bits())
+                    );
+                }
             }
         }
     }

@@ -17,7 +17,9 @@ use std::collections::BTreeMap;
 
 /// The reference's strike sample: all when at most 6, else first 2, middle `n / 2`, last 2.
 pub fn strike_sample(strikes: &[f64]) -> Vec<String> {
-    let fmt = |s: &f64| format!("{s:.0}");
+    // A whole strike prints as its integer (the same text as `{:.0}`, without float formatting).
+    let fmt =
+        |s: &f64| if *s > 0.0 && s.fract() == 0.0 && *s < 1e15 { (*s as u64).to_string() } else { format!("{s:.0}") };
     if strikes.len() <= 6 {
         return strikes.iter().map(fmt).collect();
     }
@@ -242,6 +244,9 @@ mod tests {
     #[test]
     fn sample_and_step() {
         assert_eq!(strike_sample(&[100.0, 150.0]), vec!["100", "150"]);
+        for s in [0.5, 1.5, 2.5, 24800.0, 24825.5, 123_456_789.0, 1e15, 1e16, 9_007_199_254_740_993.0, -0.0, -50.0] {
+            assert_eq!(strike_sample(&[s]), vec![format!("{s:.0}")], "{s}");
+        }
         let ladder: Vec<f64> = (0..9).map(|i| 24600.0 + f64::from(i) * 50.0).collect();
         assert_eq!(strike_sample(&ladder), vec!["24600", "24650", "24800", "24950", "25000"]);
         assert_eq!(min_step(&ladder), 50);
