@@ -144,10 +144,15 @@ pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream
 /// Buffers [`fetch_quotes`] reuses from cycle to cycle.
 #[derive(Default)]
 pub struct QuoteBuffers {
-    /// Last cycle's table of the expiry being quoted.
-    old: Vec<Member>,
-    /// Which of `old` came back.
+    /// Which members of the expiry's table came back this cycle.
     used: Vec<bool>,
+    /// This cycle's new members (and repeats) of the expiry being quoted.
+    extra: Vec<Member>,
+    /// Per expiry (in expiry order), the table position of each quoted row last cycle, when the table kept its
+    /// layout: the same rows in the same order find their member without a search.
+    hints: Vec<Vec<u32>>,
+    /// This cycle's positions, becoming the expiry's hints.
+    positions: Vec<u32>,
     /// This cycle's quotes, one per quoted row.
     fresh: Vec<Quote>,
     /// New instrument entities, spawned once every expiry is matched.
@@ -178,15 +183,18 @@ pub fn fetch_quotes(
     mut buffers: Local<QuoteBuffers>,
 ) {
     let today = clock.today();
-    let QuoteBuffers { old, used, fresh, pending } = &mut *buffers;
+    let QuoteBuffers { used, extra, hints, positions, fresh, pending } = &mut *buffers;
     pending.clear();
-    for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
+    for (pos, (expiry_entity, _, expiry, date, candidates, mut set, mut outcome)) in
+        expiries.iter_mut().sort::<&ExpiryOrder>().enumerate()
     {
-        // Last cycle's table moves to `old`; `set.0` takes `old`'s allocation for this cycle's.
-        std::mem::swap(old, &mut set.0);
-        set.0.clear();
+        if hints.len() <= pos {
+            hints.resize_with(pos + 1, Vec::new);
+        }
         used.clear();
-        used.resize(old.len(), false);
+        used.resize(set.0.len(), false);
+        extra.clear();
+        positions.clear();
         let mut instruments = 0;
         if let (Some(date), Ok((info, spot))) = (date.0, indices.get(expiry.index)) {
             let symbol = info.meta.symbol.as_str();
@@ -248,20 +256,24 @@ pub fn fetch_quotes(
                 log.push(counter.0, Event::SyntheticQuotesFallback(event));
             }
             let quoted = collapsed.as_deref().unwrap_or(&candidates.0);
-            // Instruments that come back keep their place (last cycle's table is in token order); only new
-            // ones, repeats and departures make the table need re-sorting.
-            set.0.extend_from_slice(old);
-            let mut reorder = false;
-            for (&r, &quote) in quoted.iter().zip(fresh.iter()) {
+            // Instruments that come back keep their member (the table is in token order) and get their quote
+            // in place; only new ones, repeats and departures change the table.
+            let hint = &hints[pos];
+            for (j, (&r, &quote)) in quoted.iter().zip(fresh.iter()).enumerate() {
                 let row = &universe.rows[r as usize];
-                match old.binary_search_by_key(&row.token, |m| m.token) {
+                let found = match hint.get(j) {
+                    Some(&h) if set.0.get(h as usize).is_some_and(|m| m.token == row.token) => Ok(h as usize),
+                    _ => set.0.binary_search_by_key(&row.token, |m| m.token),
+                };
+                match found {
                     Ok(i) if !used[i] => {
                         used[i] = true;
                         set.0[i].quote = quote;
+                        positions.push(i as u32);
                     }
                     found => {
                         let entity = match found {
-                            Ok(i) => old[i].entity,
+                            Ok(i) => set.0[i].entity,
                             Err(_) => {
                                 let instrument = Instrument {
                                     expiry: expiry_entity,
@@ -274,24 +286,30 @@ pub fn fetch_quotes(
                                 Entity::PLACEHOLDER
                             }
                         };
-                        set.0.push(Member { token: row.token, entity, strike: row.strike, kind: row.kind, quote });
-                        reorder = true;
+                        extra.push(Member { token: row.token, entity, strike: row.strike, kind: row.kind, quote });
+                        positions.push(u32::MAX);
                     }
                 }
             }
-            if reorder || used.iter().any(|u| !u) {
-                let mut position = 0;
-                set.0.retain(|_| {
-                    position += 1;
-                    used.get(position - 1).is_none_or(|u| *u)
-                });
-                set.0.sort_by_key(|m| m.token);
-            }
         }
-        for (member, used) in old.iter().zip(used.iter()) {
-            if !used {
-                commands.entity(member.entity).despawn();
+        if extra.is_empty() && used.iter().all(|u| *u) {
+            // The same instruments, one row each: the table keeps its layout, and this cycle's positions are
+            // next cycle's hints.
+            std::mem::swap(&mut hints[pos], positions);
+        } else {
+            for (member, used) in set.0.iter().zip(used.iter()) {
+                if !used {
+                    commands.entity(member.entity).despawn();
+                }
             }
+            let mut position = 0;
+            set.0.retain(|_| {
+                position += 1;
+                used[position - 1]
+            });
+            set.0.append(extra);
+            set.0.sort_by_key(|m| m.token);
+            hints[pos].clear();
         }
         outcome.instruments = instruments as u32;
         outcome.options = set.0.len() as u32;
