@@ -6,9 +6,8 @@ use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, env_overrides, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
-use g6sim::output::metrics::MetricsState;
 use g6sim::output::serve::MetricsServer;
-use g6sim::plot::PlotData;
+use g6sim::plot::{PlotData, PlotSeries};
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
@@ -419,14 +418,31 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
     if let Some(s) = &server {
         outln!("serving metrics at http://{}/metrics", s.addr());
     }
-    let mut metrics = MetricsState::new(prepared.config.parity.is_g6());
+    // Each cycle goes to the files as it ends (temporaries renamed at the end): memory stays flat however
+    // many cycles run. The charts keep their compact series only when asked for.
+    let mut writer = match g6sim::output::RunWriter::create(&dir, &prepared.config) {
+        Ok(writer) => writer,
+        Err(e) => {
+            errln!("error: {}: {}", dir.display(), Error::Output(e));
+            return ExitCode::from(2);
+        }
+    };
+    let mut series = flags.plots.then(PlotSeries::new);
+    let mut totals = RunTotals::new(prepared.config.parity.is_g6());
     let mut artifacts = ArtifactWriter::from_config(&prepared.config);
     let mut written = 0usize;
-    let run = prepared.run(|view| {
+    let run = prepared.stream(|view| {
+        writer.cycle(view.summary, view.events);
         if let Some(s) = &server {
-            metrics.observe(view.summary, view.events);
-            s.publish(metrics.render());
+            s.publish(writer.metrics().render());
         }
+        if let Some(series) = series.as_mut() {
+            series.observe(view.summary, view.events);
+        }
+        if !flags.quiet {
+            print_cycle(view.summary, view.events);
+        }
+        totals.observe(view.summary, view.events);
         if let Some(writer) = artifacts.as_mut() {
             // As in the reference, a failed artifact never stops the collector: warn and go on.
             match writer.write_cycle(view) {
@@ -442,19 +458,17 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             return ExitCode::from(2);
         }
     };
-    if !flags.quiet {
-        print_table(&run);
-    }
-    print_summary(&run);
-    match g6sim::output::write_run(&run, &dir) {
+    print_summary(&run.prepared, &totals, &run.outcomes);
+    match writer.finish(&run.prepared, run.events, &run.outcomes) {
         Ok(files) => outln!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
         Err(e) => {
             errln!("error: {}: {}", dir.display(), Error::Output(e));
             return ExitCode::from(2);
         }
     }
-    if flags.plots {
-        match PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
+    if let Some(series) = series {
+        let manifest = g6sim::plot::manifest_value(&g6sim::output::manifest(&run.prepared, run.events, &run.outcomes));
+        match manifest.and_then(|m| series.finish(&m)).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
             Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
             Err(e) => {
                 errln!("error: cannot draw the charts: {e}");
@@ -602,93 +616,107 @@ fn dir_name(name: &str) -> String {
     if safe.trim_matches('.').is_empty() { "scenario".to_string() } else { safe }
 }
 
-fn print_table(run: &Run) {
-    outln!(
-        "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
-        "cycle",
-        "time",
-        "index",
-        "status",
-        "depth"
-    );
-    for c in &run.result.cycles {
-        let time = c.time.get(11..19).unwrap_or(&c.time);
-        for (k, i) in c.indices.iter().enumerate() {
-            let expiries: Vec<String> = i
-                .expiries
-                .iter()
-                .map(|e| {
-                    let cov = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
-                    let status = e.status.map_or("-", |s| s.as_str());
-                    let reason = e.partial_reason.map(|r| format!("({})", r.as_str())).unwrap_or_default();
-                    format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
-                })
-                .collect();
-            let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
-            let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
-            outln!(
-                "{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}",
-                i.index,
-                i.status.as_str(),
-                expiries.join("  ")
-            );
-        }
-        for e in run.result.events.iter().filter(|e| e.cycle == c.cycle) {
-            match &e.event {
-                Event::StrikeDepthAdjustment(a) => outln!(
-                    "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
-                    "",
-                    a.index,
-                    a.reason.as_str(),
-                    a.prev_itm,
-                    a.prev_otm,
-                    a.new_itm,
-                    a.new_otm,
-                    a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
-                ),
-                Event::PrefilterClamp(p) => outln!(
-                    "{:>17}-> {} {} clamp kept {} of {} ({})",
-                    "",
-                    p.index,
-                    p.rule,
-                    p.kept,
-                    p.original,
-                    p.strategy
-                ),
-                _ => {}
+/// One cycle's rows of `run`'s table (the header before the first cycle's).
+fn print_cycle(c: &g6sim::report::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
+    if c.cycle == 1 {
+        outln!(
+            "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
+            "cycle",
+            "time",
+            "index",
+            "status",
+            "depth"
+        );
+    }
+    let time = c.time.get(11..19).unwrap_or(&c.time);
+    for (k, i) in c.indices.iter().enumerate() {
+        let expiries: Vec<String> = i
+            .expiries
+            .iter()
+            .map(|e| {
+                let cov = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+                let status = e.status.map_or("-", |s| s.as_str());
+                let reason = e.partial_reason.map(|r| format!("({})", r.as_str())).unwrap_or_default();
+                format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
+            })
+            .collect();
+        let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
+        let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
+        outln!("{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}", i.index, i.status.as_str(), expiries.join("  "));
+    }
+    for e in events.iter().filter(|e| e.cycle == c.cycle) {
+        match &e.event {
+            Event::StrikeDepthAdjustment(a) => outln!(
+                "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
+                "",
+                a.index,
+                a.reason.as_str(),
+                a.prev_itm,
+                a.prev_otm,
+                a.new_itm,
+                a.new_otm,
+                a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
+            ),
+            Event::PrefilterClamp(p) => {
+                outln!("{:>17}-> {} {} clamp kept {} of {} ({})", "", p.index, p.rule, p.kept, p.original, p.strategy)
             }
+            _ => {}
         }
     }
 }
 
-fn print_summary(run: &Run) {
-    let s = &run.prepared.scenario.scenario;
-    let mut totals = StatusTotals::default();
-    let mut reasons = ReasonTotals::new(run.prepared.config.parity.is_g6());
-    for c in &run.result.cycles {
-        totals.merge(&c.expiry_status_totals);
-        reasons.merge(&c.partial_reason_totals);
+/// What `run`'s closing summary counts, folded in cycle by cycle.
+struct RunTotals {
+    statuses: StatusTotals,
+    reasons: ReasonTotals,
+    adjustments: usize,
+    clamps: usize,
+    zero_data: usize,
+}
+
+impl RunTotals {
+    fn new(parity_g6: bool) -> Self {
+        Self {
+            statuses: StatusTotals::default(),
+            reasons: ReasonTotals::new(parity_g6),
+            adjustments: 0,
+            clamps: 0,
+            zero_data: 0,
+        }
     }
-    let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
+
+    fn observe(&mut self, c: &g6sim::report::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
+        self.statuses.merge(&c.expiry_status_totals);
+        self.reasons.merge(&c.partial_reason_totals);
+        let count = |name: &str| events.iter().filter(|e| e.event.name() == name).count();
+        self.adjustments += count("strike_depth_adjustment");
+        self.clamps += count("prefilter_clamp");
+        self.zero_data += count("zero_data");
+    }
+}
+
+fn print_summary(prepared: &Prepared, totals: &RunTotals, outcomes: &[g6sim::scenario::ExpectationOutcome]) {
+    let s = &prepared.scenario.scenario;
+    let t = &totals.statuses;
     outln!();
     outln!(
         "scenario {} ({} cycles, seed {}, parity {:?})",
         s.name,
-        run.prepared.cycles,
-        run.prepared.seed,
-        run.prepared.config.parity
+        prepared.cycles,
+        prepared.seed,
+        prepared.config.parity
     );
-    outln!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", totals.ok, totals.partial, totals.empty, totals.synth);
-    outln!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
+    outln!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", t.ok, t.partial, t.empty, t.synth);
+    outln!("  partial reasons: {}", serde_json::to_string(&totals.reasons).unwrap_or_default());
     outln!(
         "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",
-        count("strike_depth_adjustment"),
-        count("prefilter_clamp"),
-        count("zero_data")
+        totals.adjustments,
+        totals.clamps,
+        totals.zero_data
     );
-    let passed = run.outcomes.iter().filter(|o| o.passed).count();
-    outln!("  expectations: {passed}/{} passed", run.outcomes.len());
-    for o in run.outcomes.iter().filter(|o| !o.passed) {
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    outln!("  expectations: {passed}/{} passed", outcomes.len());
+    for o in outcomes.iter().filter(|o| !o.passed) {
         let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
         outln!("  FAIL{at} expected {}; {}", o.expectation, o.detail);
     }
@@ -748,7 +776,17 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
             (failed, broken) = (failed + usize::from(f), broken + usize::from(b));
             continue;
         }
-        match load(file, options).and_then(|p| p.run(|_| {}).map_err(|e| e.to_string())) {
+        // Verdicts come from the streamed run; the charts' series are kept only when asked for.
+        let mut series = plots.is_some().then(PlotSeries::new);
+        let streamed = load(file, options).and_then(|p| {
+            p.stream(|view| {
+                if let Some(series) = series.as_mut() {
+                    series.observe(view.summary, view.events);
+                }
+            })
+            .map_err(|e| e.to_string())
+        });
+        match streamed {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
                 // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
@@ -774,9 +812,11 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
                     outln!("         no expectations: nothing was checked (add `expectations` to the scenario)");
                 }
                 failed += usize::from(vacuous || !run.passed());
-                if let Some(dir) = &plots {
+                if let (Some(dir), Some(series)) = (&plots, series) {
                     let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
-                    if let Err(e) = PlotData::from_run(&run).and_then(|d| g6sim::plot::render(&d, &target)) {
+                    let manifest = g6sim::output::manifest(&run.prepared, run.events, &run.outcomes);
+                    let data = g6sim::plot::manifest_value(&manifest).and_then(|m| series.finish(&m));
+                    if let Err(e) = data.and_then(|d| g6sim::plot::render(&d, &target)) {
                         errln!("error: {}: cannot draw the charts: {e}", target.display());
                         broken += 1;
                     }

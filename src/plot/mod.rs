@@ -24,7 +24,7 @@
 mod data;
 mod heatmap;
 
-pub use data::{PlotData, load_dir};
+pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
 pub use heatmap::{HEATMAPS, render_sweep};
 
 use crate::output::write_atomic;
