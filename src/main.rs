@@ -6,15 +6,15 @@ use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, env_overrides, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
+use g6sim::output::RunWriter;
 use g6sim::output::serve::MetricsServer;
-use g6sim::plot::{PlotData, PlotSeries};
+use g6sim::plot::PlotSeries;
 use g6sim::report::StatusTotals;
 use g6sim::scenario::load_file;
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
-use g6sim::{Error, Prepared, Run, RunOptions, prepare};
+use g6sim::{Error, Prepared, RunOptions, Streamed, prepare};
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -467,8 +467,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         }
     }
     if let Some(series) = series {
-        let manifest = g6sim::plot::manifest_value(&g6sim::output::manifest(&run.prepared, run.events, &run.outcomes));
-        match manifest.and_then(|m| series.finish(&m)).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
+        match draw(series, &run, &dir.join("plots")) {
             Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
             Err(e) => {
                 errln!("error: cannot draw the charts: {e}");
@@ -496,14 +495,21 @@ struct SeedSweep<'a> {
     args: &'a [String],
 }
 
-/// Writes one seed's run into `dir` (and its charts into `dir/plots/`).
-fn write_seed_run(run: &Run, dir: &Path, plots: bool) -> Result<(), String> {
-    g6sim::output::write_run(run, dir).map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
-    if plots {
+/// Draws a streamed run's charts into `target` from the series kept while it ran.
+fn draw(series: PlotSeries, run: &Streamed, target: &Path) -> Result<Vec<PathBuf>, String> {
+    let manifest = g6sim::output::manifest(&run.prepared, run.events, &run.outcomes);
+    let data = g6sim::plot::manifest_value(&manifest).and_then(|m| series.finish(&m))?;
+    g6sim::plot::render(&data, target)
+}
+
+/// Renames one seed's streamed run into `dir` (and draws its charts into `dir/plots/`).
+fn finish_seed_run(writer: RunWriter, series: Option<PlotSeries>, run: &Streamed, dir: &Path) -> Result<(), String> {
+    writer
+        .finish(&run.prepared, run.events, &run.outcomes)
+        .map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
+    if let Some(series) = series {
         let target = dir.join("plots");
-        PlotData::from_run(run)
-            .and_then(|data| g6sim::plot::render(&data, &target).map_err(|e| e.to_string()))
-            .map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
+        draw(series, run, &target).map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
     }
     Ok(())
 }
@@ -524,29 +530,39 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
         errln!("note: --seeds writes no benchmark artifacts (benchmark_dump {dump} is ignored): run one seed for them");
     }
     let width = sweep.seeds.iter().map(|s| s.to_string().len()).max().unwrap_or(1);
-    let mut failure = None;
-    let outcomes = seed_sweep::run_prepared(&prepared, sweep.seeds, |run, o| {
+    let mut outcomes = Vec::with_capacity(sweep.seeds.len());
+    for &seed in sweep.seeds {
+        // Each seed's files are streamed into its directory as the run goes, as a single run's are.
+        let seed_dir = g6sim::output::seed_dir(&dir, seed);
+        let mut writer = match RunWriter::create(&seed_dir, &prepared.config) {
+            Ok(writer) => writer,
+            Err(e) => {
+                errln!("error: {}: {}", seed_dir.display(), Error::Output(e));
+                return ExitCode::from(2);
+            }
+        };
+        let mut series = flags.plots.then(PlotSeries::new);
+        let ran = seed_sweep::run_seed(&prepared, seed, |view| {
+            writer.cycle(view.summary, view.events);
+            if let Some(series) = series.as_mut() {
+                series.observe(view.summary, view.events);
+            }
+        });
+        let (run, o) = match ran {
+            Ok(ran) => ran,
+            Err(e) => {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let verdict = if o.passed() { "PASS" } else { "FAIL" };
         outln!("seed {:<width$}  {verdict}  {}", o.seed, o.describe());
-        match write_seed_run(run, &g6sim::output::seed_dir(&dir, o.seed), flags.plots) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failure = Some(e);
-                ControlFlow::Break(())
-            }
-        }
-    });
-    let outcomes = match (outcomes, failure) {
-        (Ok(outcomes), None) => outcomes,
-        (Err(e), _) => {
+        if let Err(e) = finish_seed_run(writer, series, &run, &seed_dir) {
             errln!("error: {e}");
             return ExitCode::from(2);
         }
-        (_, Some(e)) => {
-            errln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+        outcomes.push(o);
+    }
     outln!();
     outln!(
         "scenario {name} ({} cycles, parity {:?}): {}",
@@ -574,26 +590,31 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
     };
     let target = plots.map(|dir| dir.join(dir_name(&prepared.scenario.scenario.name)));
     let mut broken = false;
-    let outcomes = seed_sweep::run_prepared(&prepared, sweep.seeds, |run, o| {
-        if let Some(target) = &target {
-            let target = g6sim::output::seed_dir(target, o.seed);
-            if let Err(e) =
-                PlotData::from_run(run).and_then(|d| g6sim::plot::render(&d, &target).map_err(|e| e.to_string()))
-            {
+    let mut outcomes = Vec::with_capacity(sweep.seeds.len());
+    for &seed in sweep.seeds {
+        let mut series = target.is_some().then(PlotSeries::new);
+        let ran = seed_sweep::run_seed(&prepared, seed, |view| {
+            if let Some(series) = series.as_mut() {
+                series.observe(view.summary, view.events);
+            }
+        });
+        let (run, o) = match ran {
+            Ok(ran) => ran,
+            Err(e) => {
+                outln!("{:<6} {:<40}", "ERROR", file.display());
+                errln!("error: {e}");
+                return (false, true);
+            }
+        };
+        if let (Some(target), Some(series)) = (&target, series) {
+            let target = g6sim::output::seed_dir(target, seed);
+            if let Err(e) = draw(series, &run, &target) {
                 errln!("error: {}: cannot draw the charts: {e}", target.display());
                 broken = true;
             }
         }
-        ControlFlow::Continue(())
-    });
-    let outcomes = match outcomes {
-        Ok(outcomes) => outcomes,
-        Err(e) => {
-            outln!("{:<6} {:<40}", "ERROR", file.display());
-            errln!("error: {e}");
-            return (false, true);
-        }
-    };
+        outcomes.push(o);
+    }
     // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
     if prepared.scenario.scenario.expectations.is_empty() {
         outln!("{:<6} {:<40} {:>6}  no expectations", "EMPTY", file.display(), prepared.cycles);
@@ -814,9 +835,7 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
                 failed += usize::from(vacuous || !run.passed());
                 if let (Some(dir), Some(series)) = (&plots, series) {
                     let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
-                    let manifest = g6sim::output::manifest(&run.prepared, run.events, &run.outcomes);
-                    let data = g6sim::plot::manifest_value(&manifest).and_then(|m| series.finish(&m));
-                    if let Err(e) = data.and_then(|d| g6sim::plot::render(&d, &target)) {
+                    if let Err(e) = draw(series, &run, &target) {
                         errln!("error: {}: cannot draw the charts: {e}", target.display());
                         broken += 1;
                     }
