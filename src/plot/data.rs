@@ -258,3 +258,64 @@ pub fn load_dir(dir: &Path) -> Result<PlotData, String> {
         .map_err(|e| format!("{}: {e}", dir.join("manifest.json").display()))?;
     PlotData::from_json(&lines("cycles.jsonl")?, &lines("events.jsonl")?, &manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cycle(n: u64, indices: Value) -> Value {
+        json!({"cycle": n, "indices": indices, "expiry_status_totals": {"ok": n, "partial": 0, "empty": 0, "synth": 0},
+               "partial_reason_totals": {"low_strike": 0, "low_field": n}})
+    }
+
+    fn index(name: &str, itm: u32, coverage: f64) -> Value {
+        json!({"index": name, "depth": {"itm": itm, "otm": itm}, "baseline": {"itm": 10},
+               "expiries": [{"rule": "this_week", "strike_coverage": coverage, "field_coverage": null}]})
+    }
+
+    fn adjustment(cycle: u64, index: &str) -> Value {
+        json!({"cycle": cycle, "event": "strike_depth_adjustment",
+               "data": {"index": index, "reason": "low_strike_cov", "new_itm": 12}})
+    }
+
+    /// Series grow one cycle at a time: an index seen late is NaN / None before it appears and after it is
+    /// gone, events find their cycle (the first of equal numbers when the numbers are not increasing), and
+    /// events of a cycle not pushed are left out.
+    #[test]
+    fn series_are_built_cycle_by_cycle() {
+        let cycles = [
+            cycle(1, json!([index("NIFTY", 10, 0.5)])),
+            cycle(2, json!([index("NIFTY", 12, 0.9), index("SENSEX", 8, 1.0)])),
+            cycle(3, json!([index("SENSEX", 8, 1.0)])),
+        ];
+        let events = [adjustment(2, "NIFTY"), adjustment(9, "NIFTY"), adjustment(3, "SENSEX")];
+        let manifest = json!({"scenario": {"name": "t"}, "config": {"strike_coverage_ok": 0.8}});
+        let data = PlotData::from_json(&cycles, &events, &manifest).unwrap();
+        assert_eq!(data.cycles, [1, 2, 3]);
+        let (nifty, sensex) = (&data.indices[0], &data.indices[1]);
+        assert_eq!(nifty.itm[..2], [10.0, 12.0]);
+        assert!(nifty.itm[2].is_nan() && sensex.itm[0].is_nan());
+        assert_eq!(sensex.itm[1..], [8.0, 8.0]);
+        assert_eq!(nifty.expiries[0].strike, [Some(0.5), Some(0.9), None]);
+        assert_eq!(nifty.expiries[0].field, [None, None, None]);
+        assert_eq!(nifty.adjustments.iter().map(|a| a.cycle).collect::<Vec<_>>(), [2]);
+        assert_eq!(sensex.adjustments.iter().map(|a| a.cycle).collect::<Vec<_>>(), [3]);
+        assert_eq!(data.statuses[0], ("OK".to_string(), vec![1.0, 2.0, 3.0]));
+        assert_eq!(data.reasons[0].0, "low_field");
+        assert_eq!((data.strike_ok, data.field_ok), (0.8, 0.55));
+        // Streaming (each cycle, then its events) gives the same series.
+        let mut series = PlotSeries::new();
+        for (k, c) in cycles.iter().enumerate() {
+            series.push_cycle(c);
+            events.iter().filter(|e| e["cycle"] == k as u64 + 1).for_each(|e| series.push_event(e));
+        }
+        assert_eq!(format!("{:?}", series.finish(&manifest).unwrap()), format!("{data:?}"));
+        // Repeated cycle numbers: an event goes to the first cycle of its number.
+        let repeated = [cycle(1, json!([index("NIFTY", 10, 0.5)])), cycle(1, json!([index("NIFTY", 14, 0.5)]))];
+        let clamp = json!({"cycle": 1, "event": "prefilter_clamp", "data": {"original": 50, "kept": 20}});
+        let data = PlotData::from_json(&repeated, &[clamp], &manifest).unwrap();
+        assert_eq!((data.clamp_original, data.clamp_kept), (vec![50.0, 0.0], vec![20.0, 0.0]));
+        assert!(PlotData::from_json(&[], &[], &manifest).is_err());
+    }
+}
