@@ -265,11 +265,16 @@ pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
     writer.finish(&run.prepared, run.result.events.len(), &run.outcomes)
 }
 
+/// The name, before the process id, of the empty file [`claim_dir`] writes and removes to check that a
+/// directory is writable (a run killed in between leaves it: it is one of g6sim's temporaries).
+const PROBE: &str = ".g6sim-probe.tmp-";
+
 /// Whether a directory entry's name is one g6sim writes into a run directory: the run files, the charts'
-/// folder, or the hidden temporary of an interrupted atomic write of a run file.
+/// folder, the hidden temporary of an interrupted atomic write of a run file, or a writability probe.
 fn is_run_entry(name: &str) -> bool {
     RUN_FILES.contains(&name)
         || name == PLOTS_DIR
+        || name.starts_with(PROBE)
         || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| RUN_FILES.contains(&f))
 }
 
@@ -320,7 +325,7 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
             "choose an empty or new --out, or pass --force to write g6sim's files into it anyway",
         ));
     }
-    let probe = dir.join(format!(".g6sim-probe-{}", std::process::id()));
+    let probe = dir.join(format!("{PROBE}{}", std::process::id()));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .map_err(|e| fail(format!("cannot write into the output directory: {e}"), "check its permissions"))
@@ -433,6 +438,23 @@ mod tests {
         std::fs::create_dir_all(dir.join("d")).unwrap();
         assert!(write_atomic(&dir.join("d"), b"x").is_err());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A run killed between writing and removing its writability probe leaves a directory the next run still
+    /// owns, and that run removes the probe.
+    #[test]
+    fn a_left_probe_is_one_of_g6sims_temporaries() {
+        let dir = std::env::temp_dir().join(format!("g6sim-probe-left-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let probe = dir.join(format!("{PROBE}12345"));
+        std::fs::write(&probe, b"").unwrap();
+        assert!(is_run_dir(&dir));
+        claim_dir(&dir, false).unwrap();
+        remove_stale(&dir).unwrap();
+        assert!(!probe.exists());
+        std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        assert!(!is_run_dir(&dir), "a file g6sim does not write makes it someone else's directory");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
