@@ -297,7 +297,8 @@ fn check_overrides(
 }
 
 impl Prepared {
-    /// Runs every cycle, calling `observe` after each, then checks the expectations.
+    /// Runs every cycle, calling `observe` after each, then checks the expectations. The run's cycles and
+    /// events are kept in memory (the [`Run`]'s result): [`Prepared::stream`] runs without keeping them.
     pub fn run(self, observe: impl FnMut(&CycleView)) -> Result<Run, Error> {
         self.run_in_order(world::SpawnOrder::Forward, observe)
     }
@@ -308,6 +309,32 @@ impl Prepared {
         spawn_order: world::SpawnOrder,
         mut observe: impl FnMut(&CycleView),
     ) -> Result<Run, Error> {
+        let mut result = RunResult::default();
+        let streamed = self.drive(spawn_order, |summary, mut events, phase_times| {
+            observe(&CycleView { summary: &summary, events: &events, phase_times });
+            result.cycles.push(summary);
+            result.events.append(&mut events);
+        })?;
+        Ok(Run { prepared: streamed.prepared, result, outcomes: streamed.outcomes })
+    }
+
+    /// Runs every cycle, handing each cycle's summary and events to `observe` and then dropping them, and
+    /// checks the expectations as the cycles go ([`scenario::Evaluator`]): memory does not grow with the
+    /// number of cycles. `g6sim run` writes its files from here ([`output::RunWriter`]).
+    pub fn stream(self, observe: impl FnMut(&CycleView)) -> Result<Streamed, Error> {
+        let mut observe = observe;
+        self.drive(world::SpawnOrder::Forward, |summary, events, phase_times| {
+            observe(&CycleView { summary: &summary, events: &events, phase_times })
+        })
+    }
+
+    /// The one cycle loop: ticks, takes the cycle's summary and events out of the world (its logs stay
+    /// empty between cycles), folds them into the expectations and hands them to `take`.
+    fn drive(
+        self,
+        spawn_order: world::SpawnOrder,
+        mut take: impl FnMut(CycleSummary, Vec<LoggedEvent>, &cycle::timing::PhaseTimes),
+    ) -> Result<Streamed, Error> {
         let mut sim = Simulation::from_seed(world::WorldSeed {
             scenario: &self.scenario.scenario,
             config: self.config.clone(),
@@ -315,19 +342,37 @@ impl Prepared {
             spawn_order,
             universe: self.universe.as_ref(),
         })?;
+        let mut evaluator = scenario::Evaluator::new(&self.scenario.scenario.expectations);
+        let mut logged = 0;
         for _ in 0..self.cycles {
-            let seen = sim.world().resource::<world::EventLog>().events.len();
             sim.tick();
-            let world = sim.world();
-            if let Some(summary) = world.resource::<world::CycleLog>().cycles.last() {
-                let events = &world.resource::<world::EventLog>().events[seen..];
-                let phase_times = world.resource::<cycle::timing::PhaseTimes>();
-                observe(&CycleView { summary, events, phase_times });
-            }
+            let world = sim.world_mut();
+            let events = std::mem::take(&mut world.resource_mut::<world::EventLog>().events);
+            let summary = world.resource_mut::<world::CycleLog>().cycles.pop();
+            let Some(summary) = summary else { continue };
+            evaluator.observe(&summary, &events);
+            logged += events.len();
+            take(summary, events, world.resource::<cycle::timing::PhaseTimes>());
         }
-        let result = sim.finish();
-        let outcomes = scenario::evaluate(&self.scenario.scenario.expectations, &result.cycles, &result.events);
-        Ok(Run { prepared: self, result, outcomes })
+        let outcomes = evaluator.finish();
+        Ok(Streamed { prepared: self, events: logged, outcomes })
+    }
+}
+
+/// A run streamed to its observer: what was run, how many events it logged, and the expectation verdicts
+/// (the cycles and events themselves went to the observer).
+#[derive(Clone, Debug)]
+pub struct Streamed {
+    pub prepared: Prepared,
+    /// Events logged, of every kind (before the `struct_events` and `trace` filters of `events.jsonl`).
+    pub events: usize,
+    pub outcomes: Vec<ExpectationOutcome>,
+}
+
+impl Streamed {
+    /// Every expectation held.
+    pub fn passed(&self) -> bool {
+        self.outcomes.iter().all(|o| o.passed)
     }
 }
 

@@ -6,17 +6,16 @@ use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, env_overrides, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
-use g6sim::output::metrics::MetricsState;
+use g6sim::output::RunWriter;
 use g6sim::output::serve::MetricsServer;
-use g6sim::plot::PlotData;
+use g6sim::plot::PlotSeries;
 use g6sim::replay::{self as replay_mod, HistoryOptions};
 use g6sim::report::StatusTotals;
 use g6sim::scenario::{LoadedScenario, load_file};
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
-use g6sim::{Error, Prepared, Run, RunOptions, prepare};
+use g6sim::{Error, Prepared, RunOptions, Streamed, prepare};
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -492,14 +491,31 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
     if let Some(s) = &server {
         outln!("serving metrics at http://{}/metrics", s.addr());
     }
-    let mut metrics = MetricsState::new(prepared.config.parity.is_g6());
+    // Each cycle goes to the files as it ends (temporaries renamed at the end): memory stays flat however
+    // many cycles run. The charts keep their compact series only when asked for.
+    let mut writer = match g6sim::output::RunWriter::create(&dir, &prepared.config) {
+        Ok(writer) => writer,
+        Err(e) => {
+            errln!("error: {}: {}", dir.display(), Error::Output(e));
+            return ExitCode::from(2);
+        }
+    };
+    let mut series = flags.plots.then(PlotSeries::new);
+    let mut totals = RunTotals::new(prepared.config.parity.is_g6());
     let mut artifacts = ArtifactWriter::from_config(&prepared.config);
     let mut written = 0usize;
-    let run = prepared.run(|view| {
+    let run = prepared.stream(|view| {
+        writer.cycle(view.summary, view.events);
         if let Some(s) = &server {
-            metrics.observe(view.summary, view.events);
-            s.publish(metrics.render());
+            s.publish(writer.metrics().render());
         }
+        if let Some(series) = series.as_mut() {
+            series.observe(view.summary, view.events);
+        }
+        if !flags.quiet {
+            print_cycle(view.summary, view.events);
+        }
+        totals.observe(view.summary, view.events);
         if let Some(writer) = artifacts.as_mut() {
             // As in the reference, a failed artifact never stops the collector: warn and go on.
             match writer.write_cycle(view) {
@@ -515,19 +531,16 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             return ExitCode::from(2);
         }
     };
-    if !flags.quiet {
-        print_table(&run);
-    }
-    print_summary(&run);
-    match g6sim::output::write_run(&run, &dir) {
+    print_summary(&run.prepared, &totals, &run.outcomes);
+    match writer.finish(&run.prepared, run.events, &run.outcomes) {
         Ok(files) => outln!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
         Err(e) => {
             errln!("error: {}: {}", dir.display(), Error::Output(e));
             return ExitCode::from(2);
         }
     }
-    if flags.plots {
-        match PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
+    if let Some(series) = series {
+        match draw(series, &run, &dir.join("plots")) {
             Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
             Err(e) => {
                 errln!("error: cannot draw the charts: {e}");
@@ -604,10 +617,15 @@ fn replay(
             return ExitCode::from(2);
         }
     };
-    if !flags.quiet {
-        print_table(&run);
+    // A history is as long as it is: the replay keeps its cycles for the comparison.
+    let mut totals = RunTotals::new(run.prepared.config.parity.is_g6());
+    for (c, events) in g6sim::report::by_cycle(&run.result.cycles, &run.result.events) {
+        if !flags.quiet {
+            print_cycle(c, events);
+        }
+        totals.observe(c, events);
     }
-    print_summary(&run);
+    print_summary(&run.prepared, &totals, &run.outcomes);
     let comparison = replay_mod::compare(&history, &run.result.cycles);
     out!("{}", comparison.text(20));
     let written = g6sim::output::write_run(&run, &dir).and_then(|mut files| {
@@ -624,7 +642,7 @@ fn replay(
         }
     }
     if flags.plots {
-        match PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
+        match g6sim::plot::PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
             Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
             Err(e) => {
                 errln!("error: cannot draw the charts: {e}");
@@ -642,14 +660,21 @@ struct SeedSweep<'a> {
     args: &'a [String],
 }
 
-/// Writes one seed's run into `dir` (and its charts into `dir/plots/`).
-fn write_seed_run(run: &Run, dir: &Path, plots: bool) -> Result<(), String> {
-    g6sim::output::write_run(run, dir).map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
-    if plots {
+/// Draws a streamed run's charts into `target` from the series kept while it ran.
+fn draw(series: PlotSeries, run: &Streamed, target: &Path) -> Result<Vec<PathBuf>, String> {
+    let manifest = g6sim::output::manifest(&run.prepared, run.events, &run.outcomes);
+    let data = g6sim::plot::manifest_value(&manifest).and_then(|m| series.finish(&m))?;
+    g6sim::plot::render(&data, target)
+}
+
+/// Renames one seed's streamed run into `dir` (and draws its charts into `dir/plots/`).
+fn finish_seed_run(writer: RunWriter, series: Option<PlotSeries>, run: &Streamed, dir: &Path) -> Result<(), String> {
+    writer
+        .finish(&run.prepared, run.events, &run.outcomes)
+        .map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
+    if let Some(series) = series {
         let target = dir.join("plots");
-        PlotData::from_run(run)
-            .and_then(|data| g6sim::plot::render(&data, &target).map_err(|e| e.to_string()))
-            .map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
+        draw(series, run, &target).map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
     }
     Ok(())
 }
@@ -670,29 +695,39 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
         errln!("note: --seeds writes no benchmark artifacts (benchmark_dump {dump} is ignored): run one seed for them");
     }
     let width = sweep.seeds.iter().map(|s| s.to_string().len()).max().unwrap_or(1);
-    let mut failure = None;
-    let outcomes = seed_sweep::run_prepared(&prepared, sweep.seeds, |run, o| {
+    let mut outcomes = Vec::with_capacity(sweep.seeds.len());
+    for &seed in sweep.seeds {
+        // Each seed's files are streamed into its directory as the run goes, as a single run's are.
+        let seed_dir = g6sim::output::seed_dir(&dir, seed);
+        let mut writer = match RunWriter::create(&seed_dir, &prepared.config) {
+            Ok(writer) => writer,
+            Err(e) => {
+                errln!("error: {}: {}", seed_dir.display(), Error::Output(e));
+                return ExitCode::from(2);
+            }
+        };
+        let mut series = flags.plots.then(PlotSeries::new);
+        let ran = seed_sweep::run_seed(&prepared, seed, |view| {
+            writer.cycle(view.summary, view.events);
+            if let Some(series) = series.as_mut() {
+                series.observe(view.summary, view.events);
+            }
+        });
+        let (run, o) = match ran {
+            Ok(ran) => ran,
+            Err(e) => {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
         let verdict = if o.passed() { "PASS" } else { "FAIL" };
         outln!("seed {:<width$}  {verdict}  {}", o.seed, o.describe());
-        match write_seed_run(run, &g6sim::output::seed_dir(&dir, o.seed), flags.plots) {
-            Ok(()) => ControlFlow::Continue(()),
-            Err(e) => {
-                failure = Some(e);
-                ControlFlow::Break(())
-            }
-        }
-    });
-    let outcomes = match (outcomes, failure) {
-        (Ok(outcomes), None) => outcomes,
-        (Err(e), _) => {
+        if let Err(e) = finish_seed_run(writer, series, &run, &seed_dir) {
             errln!("error: {e}");
             return ExitCode::from(2);
         }
-        (_, Some(e)) => {
-            errln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
+        outcomes.push(o);
+    }
     outln!();
     outln!(
         "scenario {name} ({} cycles, parity {:?}): {}",
@@ -720,26 +755,31 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
     };
     let target = plots.map(|dir| dir.join(dir_name(&prepared.scenario.scenario.name)));
     let mut broken = false;
-    let outcomes = seed_sweep::run_prepared(&prepared, sweep.seeds, |run, o| {
-        if let Some(target) = &target {
-            let target = g6sim::output::seed_dir(target, o.seed);
-            if let Err(e) =
-                PlotData::from_run(run).and_then(|d| g6sim::plot::render(&d, &target).map_err(|e| e.to_string()))
-            {
+    let mut outcomes = Vec::with_capacity(sweep.seeds.len());
+    for &seed in sweep.seeds {
+        let mut series = target.is_some().then(PlotSeries::new);
+        let ran = seed_sweep::run_seed(&prepared, seed, |view| {
+            if let Some(series) = series.as_mut() {
+                series.observe(view.summary, view.events);
+            }
+        });
+        let (run, o) = match ran {
+            Ok(ran) => ran,
+            Err(e) => {
+                outln!("{:<6} {:<40}", "ERROR", file.display());
+                errln!("error: {e}");
+                return (false, true);
+            }
+        };
+        if let (Some(target), Some(series)) = (&target, series) {
+            let target = g6sim::output::seed_dir(target, seed);
+            if let Err(e) = draw(series, &run, &target) {
                 errln!("error: {}: cannot draw the charts: {e}", target.display());
                 broken = true;
             }
         }
-        ControlFlow::Continue(())
-    });
-    let outcomes = match outcomes {
-        Ok(outcomes) => outcomes,
-        Err(e) => {
-            outln!("{:<6} {:<40}", "ERROR", file.display());
-            errln!("error: {e}");
-            return (false, true);
-        }
-    };
+        outcomes.push(o);
+    }
     // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
     if prepared.scenario.scenario.expectations.is_empty() {
         outln!("{:<6} {:<40} {:>6}  no expectations", "EMPTY", file.display(), prepared.cycles);
@@ -762,61 +802,51 @@ fn dir_name(name: &str) -> String {
     if safe.trim_matches('.').is_empty() { "scenario".to_string() } else { safe }
 }
 
-fn print_table(run: &Run) {
-    outln!(
-        "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
-        "cycle",
-        "time",
-        "index",
-        "status",
-        "depth"
-    );
-    for c in &run.result.cycles {
-        let time = c.time.get(11..19).unwrap_or(&c.time);
-        for (k, i) in c.indices.iter().enumerate() {
-            let expiries: Vec<String> = i
-                .expiries
-                .iter()
-                .map(|e| {
-                    let cov = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
-                    let status = e.status.map_or("-", |s| s.as_str());
-                    let reason = e.partial_reason.map(|r| format!("({})", r.as_str())).unwrap_or_default();
-                    format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
-                })
-                .collect();
-            let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
-            let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
-            outln!(
-                "{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}",
-                i.index,
-                i.status.as_str(),
-                expiries.join("  ")
-            );
-        }
-        for e in run.result.events.iter().filter(|e| e.cycle == c.cycle) {
-            match &e.event {
-                Event::StrikeDepthAdjustment(a) => outln!(
-                    "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
-                    "",
-                    a.index,
-                    a.reason.as_str(),
-                    a.prev_itm,
-                    a.prev_otm,
-                    a.new_itm,
-                    a.new_otm,
-                    a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
-                ),
-                Event::PrefilterClamp(p) => outln!(
-                    "{:>17}-> {} {} clamp kept {} of {} ({})",
-                    "",
-                    p.index,
-                    p.rule,
-                    p.kept,
-                    p.original,
-                    p.strategy
-                ),
-                _ => {}
+/// One cycle's rows of `run`'s table (the header before the first cycle's).
+fn print_cycle(c: &g6sim::report::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
+    if c.cycle == 1 {
+        outln!(
+            "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
+            "cycle",
+            "time",
+            "index",
+            "status",
+            "depth"
+        );
+    }
+    let time = c.time.get(11..19).unwrap_or(&c.time);
+    for (k, i) in c.indices.iter().enumerate() {
+        let expiries: Vec<String> = i
+            .expiries
+            .iter()
+            .map(|e| {
+                let cov = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+                let status = e.status.map_or("-", |s| s.as_str());
+                let reason = e.partial_reason.map(|r| format!("({})", r.as_str())).unwrap_or_default();
+                format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
+            })
+            .collect();
+        let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
+        let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
+        outln!("{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}", i.index, i.status.as_str(), expiries.join("  "));
+    }
+    for e in events.iter().filter(|e| e.cycle == c.cycle) {
+        match &e.event {
+            Event::StrikeDepthAdjustment(a) => outln!(
+                "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
+                "",
+                a.index,
+                a.reason.as_str(),
+                a.prev_itm,
+                a.prev_otm,
+                a.new_itm,
+                a.new_otm,
+                a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
+            ),
+            Event::PrefilterClamp(p) => {
+                outln!("{:>17}-> {} {} clamp kept {} of {} ({})", "", p.index, p.rule, p.kept, p.original, p.strategy)
             }
+            _ => {}
         }
     }
 }
@@ -863,50 +893,78 @@ fn print_universe(u: &g6sim::universe::UniverseUse, map_skipped: Option<g6sim::u
     }
 }
 
-fn print_summary(run: &Run) {
-    let s = &run.prepared.scenario.scenario;
-    let mut totals = StatusTotals::default();
-    let mut reasons = ReasonTotals::new(run.prepared.config.parity.is_g6());
-    for c in &run.result.cycles {
-        totals.merge(&c.expiry_status_totals);
-        reasons.merge(&c.partial_reason_totals);
+/// What `run`'s closing summary counts, folded in cycle by cycle.
+struct RunTotals {
+    statuses: StatusTotals,
+    reasons: ReasonTotals,
+    adjustments: usize,
+    clamps: usize,
+    zero_data: usize,
+    /// What the expiry map skipped of an instruments dump, last cycle.
+    universe_skipped: Option<g6sim::universe::SkipCounts>,
+}
+
+impl RunTotals {
+    fn new(parity_g6: bool) -> Self {
+        Self {
+            statuses: StatusTotals::default(),
+            reasons: ReasonTotals::new(parity_g6),
+            adjustments: 0,
+            clamps: 0,
+            zero_data: 0,
+            universe_skipped: None,
+        }
     }
-    let count = |name: &str| run.result.events.iter().filter(|e| e.event.name() == name).count();
+
+    fn observe(&mut self, c: &g6sim::report::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
+        self.statuses.merge(&c.expiry_status_totals);
+        self.reasons.merge(&c.partial_reason_totals);
+        let count = |name: &str| events.iter().filter(|e| e.event.name() == name).count();
+        self.adjustments += count("strike_depth_adjustment");
+        self.clamps += count("prefilter_clamp");
+        self.zero_data += count("zero_data");
+        self.universe_skipped = c.universe_skipped;
+    }
+}
+
+fn print_summary(prepared: &Prepared, totals: &RunTotals, outcomes: &[g6sim::scenario::ExpectationOutcome]) {
+    let s = &prepared.scenario.scenario;
+    let t = &totals.statuses;
     outln!();
     if s.recorded.is_some() {
         outln!(
             "replay {} ({} cycles of {}, parity {:?})",
             s.name,
-            run.prepared.cycles,
-            run.prepared.scenario.file,
-            run.prepared.config.parity
+            prepared.cycles,
+            prepared.scenario.file,
+            prepared.config.parity
         );
     } else {
         outln!(
             "scenario {} ({} cycles, seed {}, parity {:?})",
             s.name,
-            run.prepared.cycles,
-            run.prepared.seed,
-            run.prepared.config.parity
+            prepared.cycles,
+            prepared.seed,
+            prepared.config.parity
         );
     }
-    outln!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", totals.ok, totals.partial, totals.empty, totals.synth);
-    outln!("  partial reasons: {}", serde_json::to_string(&reasons).unwrap_or_default());
+    outln!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", t.ok, t.partial, t.empty, t.synth);
+    outln!("  partial reasons: {}", serde_json::to_string(&totals.reasons).unwrap_or_default());
     outln!(
         "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",
-        count("strike_depth_adjustment"),
-        count("prefilter_clamp"),
-        count("zero_data")
+        totals.adjustments,
+        totals.clamps,
+        totals.zero_data
     );
-    if let Some(u) = &run.prepared.universe {
-        print_universe(u, run.result.cycles.last().and_then(|c| c.universe_skipped));
+    if let Some(u) = &prepared.universe {
+        print_universe(u, totals.universe_skipped);
     }
     if s.recorded.is_some() {
         return;
     }
-    let passed = run.outcomes.iter().filter(|o| o.passed).count();
-    outln!("  expectations: {passed}/{} passed", run.outcomes.len());
-    for o in run.outcomes.iter().filter(|o| !o.passed) {
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    outln!("  expectations: {passed}/{} passed", outcomes.len());
+    for o in outcomes.iter().filter(|o| !o.passed) {
         let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
         outln!("  FAIL{at} expected {}; {}", o.expectation, o.detail);
     }
@@ -966,7 +1024,17 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
             (failed, broken) = (failed + usize::from(f), broken + usize::from(b));
             continue;
         }
-        match load(file, options).and_then(|p| p.run(|_| {}).map_err(|e| e.to_string())) {
+        // Verdicts come from the streamed run; the charts' series are kept only when asked for.
+        let mut series = plots.is_some().then(PlotSeries::new);
+        let streamed = load(file, options).and_then(|p| {
+            p.stream(|view| {
+                if let Some(series) = series.as_mut() {
+                    series.observe(view.summary, view.events);
+                }
+            })
+            .map_err(|e| e.to_string())
+        });
+        match streamed {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
                 // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
@@ -992,9 +1060,9 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
                     outln!("         no expectations: nothing was checked (add `expectations` to the scenario)");
                 }
                 failed += usize::from(vacuous || !run.passed());
-                if let Some(dir) = &plots {
+                if let (Some(dir), Some(series)) = (&plots, series) {
                     let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
-                    if let Err(e) = PlotData::from_run(&run).and_then(|d| g6sim::plot::render(&d, &target)) {
+                    if let Err(e) = draw(series, &run, &target) {
                         errln!("error: {}: cannot draw the charts: {e}", target.display());
                         broken += 1;
                     }

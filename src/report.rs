@@ -5,6 +5,7 @@ use crate::cycle::greeks::AnalyticsSummary;
 use crate::cycle::prefilter::Clamp;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::cycle::validation::ValidationReport;
+use crate::events::LoggedEvent;
 use crate::universe::SkipCounts;
 use crate::world::Failure;
 use serde::Serialize;
@@ -146,4 +147,19 @@ impl<V> FromIterator<(String, V)> for OrderedMap<V> {
     fn from_iter<I: IntoIterator<Item = (String, V)>>(iter: I) -> Self {
         Self(iter.into_iter().collect())
     }
+}
+
+/// A finished run's cycles, each with the events of its cycle number, as a streamed run hands them out
+/// (events in run order; any numbered after the last cycle go with the last cycle).
+pub fn by_cycle<'a>(
+    cycles: &'a [CycleSummary],
+    events: &'a [LoggedEvent],
+) -> impl Iterator<Item = (&'a CycleSummary, &'a [LoggedEvent])> + 'a {
+    let mut rest = events;
+    cycles.iter().enumerate().map(move |(k, c)| {
+        let take = if k + 1 == cycles.len() { rest.len() } else { rest.partition_point(|e| e.cycle <= c.cycle) };
+        let (mine, after) = rest.split_at(take);
+        rest = after;
+        (c, mine)
+    })
 }

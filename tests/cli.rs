@@ -72,6 +72,43 @@ fn two_cli_runs_are_byte_identical() {
     }
 }
 
+/// `g6sim run` streams its files cycle by cycle; they are the bytes the library writes from a whole run kept
+/// in memory (`write_run`, `PlotData::from_run`), charts included, with TRACE events on and failing
+/// expectations (their details name cycles), and no temporary is left behind.
+#[test]
+fn a_streamed_run_writes_the_bytes_of_the_in_memory_run() {
+    let (streamed, kept) = (temp_dir("cli-streamed"), temp_dir("cli-kept"));
+    let sets = ["trace=true", "expansion_step=4"];
+    let mut args = vec!["run", "scenarios/strike_dropout_recovery.ron", "-q", "--plots", "--out"];
+    args.push(streamed.to_str().unwrap());
+    args.extend(sets.iter().flat_map(|s| ["--set", s]));
+    let out = g6sim(&args, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", text(&out.stdout), text(&out.stderr));
+    let loaded = g6sim::scenario::load_file(&root().join("scenarios/strike_dropout_recovery.ron")).unwrap();
+    let options = g6sim::RunOptions { sets: sets.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+    let run = run_scenario(&loaded, &options).unwrap();
+    assert!(!run.passed());
+    g6sim::output::write_run(&run, &kept).unwrap();
+    g6sim::plot::render(&g6sim::plot::PlotData::from_run(&run).unwrap(), &kept.join("plots")).unwrap();
+    let listing = |dir: &Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .chain(std::fs::read_dir(dir.join("plots")).unwrap())
+            .map(|e| e.unwrap().path().strip_prefix(dir).unwrap().display().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(listing(&streamed), listing(&kept));
+    assert_eq!(listing(&streamed).len(), 4 + 1 + 8, "{:?}", listing(&streamed));
+    for name in listing(&kept).iter().filter(|n| n.as_str() != "plots") {
+        let (a, b) = (std::fs::read(streamed.join(name)).unwrap(), std::fs::read(kept.join(name)).unwrap());
+        assert!(a == b, "{name}: the streamed run's {} bytes differ from the in-memory run's {}", a.len(), b.len());
+    }
+    let events = std::fs::read_to_string(streamed.join("events.jsonl")).unwrap();
+    assert!(events.contains("\"instrument_coverage\""), "TRACE events are on");
+}
+
 #[test]
 fn a_failed_expectation_exits_one_and_says_what_and_where() {
     let dir = temp_dir("cli-fail");

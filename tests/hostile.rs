@@ -5,9 +5,10 @@
 use crate::common::{run_text, scenario};
 use crate::fuzz::{guarded, peak_so_far};
 use g6sim::cycle::status::ExpiryStatus;
+use g6sim::output::{RunWriter, cycles_jsonl, events_jsonl, manifest_json, metrics_prom};
 use g6sim::report::CycleSummary;
 use g6sim::scenario::{LoadedScenario, ScenarioError, parse, rows_per_cycle};
-use g6sim::{RunOptions, RunResult, Simulation, prepare, run_scenario};
+use g6sim::{RunOptions, RunResult, prepare, run_scenario};
 use std::time::Instant;
 
 const MIB: usize = 1 << 20;
@@ -171,44 +172,71 @@ fn long_run(cycles: u64) -> LoadedScenario {
     scenario(&text(cycles, NIFTY, &format!("market: (volatility_per_cycle: 0.002), phases: [{}],", phases.join(", "))))
 }
 
-/// The world itself does not grow with the run: with the cycle and event logs drained after every cycle,
-/// the peak after 4,000 cycles is the peak after 1,000 (4,000 rather than 10,000 to keep the debug suite
-/// lean: before the fix, bevy's removed-component buffers, never cleared, grew by about 200 bytes per cycle
-/// here: 576 KiB over the 3,000 cycles compared).
+/// A streamed run (what `g6sim run` does: `Prepared::stream` into a `RunWriter`, expectations checked as the
+/// cycles go) does not grow with its length: the peak after 2,000 cycles is the peak after 500. That covers
+/// the world (before its trackers were cleared every cycle, bevy's removed-component buffers grew by about
+/// 200 bytes per cycle here: 300 KiB over the 1,500 cycles compared), the drained logs, the writer and the
+/// expectations (a `MaxFlips` keeps its flips' cycle numbers, 8 bytes each); keeping the cycles' summaries
+/// would add about 1 KiB a cycle. 2,000 rather than 10,000 cycles keeps the debug suite lean; the files are
+/// checked against the in-memory run of the same scenario.
 #[test]
-fn the_world_does_not_grow_with_the_run() {
-    let loaded = long_run(4_000);
+fn a_streamed_run_does_not_grow_with_its_length() {
+    let expectations = r#"expectations: [
+        MaxFlips(index: "NIFTY", flips: 2, window: 20),
+        Always(Status(index: "NIFTY", rule: "this_week", is: OK)),
+        Total(of: Events(event: "strike_depth_adjustment"), is: Ge(80)),
+    ],"#;
+    let phases: Vec<String> = (0..2_000 / 50)
+        .map(|k| format!("(name: \"dip\", cycles: ({}, {}), faults: [StrikeDropout(0.4)])", k * 50 + 10, k * 50 + 12))
+        .collect();
+    let rest = format!("market: (volatility_per_cycle: 0.002), phases: [{}], {expectations}", phases.join(", "));
+    let loaded = scenario(&text(2_000, NIFTY, &rest));
+    let dir = crate::common::temp_dir("hostile-stream");
     let started = Instant::now();
-    let ((at_1k, at_4k, adjustments), _) = measured(move || {
+    let out = dir.join("out");
+    let ((at_500, at_2k, streamed), _) = measured(move || {
         let prepared = prepare(&loaded, &RunOptions::default()).unwrap();
-        let mut sim = Simulation::new(&loaded.scenario, prepared.config, prepared.seed).unwrap();
-        let (mut at_1k, mut adjustments) = (0, 0);
-        for cycle in 1..=4_000u64 {
-            sim.tick();
-            let world = sim.world_mut();
-            let events = std::mem::take(&mut world.resource_mut::<g6sim::world::EventLog>().events);
-            adjustments += events.iter().filter(|e| e.event.name() == "strike_depth_adjustment").count();
-            let cycles = std::mem::take(&mut world.resource_mut::<g6sim::world::CycleLog>().cycles);
-            assert_eq!(cycles.iter().map(|c| c.cycle).collect::<Vec<_>>(), [cycle]);
-            if cycle == 1_000 {
-                at_1k = peak_so_far();
-            }
-        }
-        (at_1k, peak_so_far(), adjustments)
+        let mut writer = RunWriter::create(&out, &prepared.config).unwrap();
+        let mut at_500 = 0;
+        let streamed = prepared
+            .stream(|view| {
+                writer.cycle(view.summary, view.events);
+                if view.summary.cycle == 500 {
+                    at_500 = peak_so_far();
+                }
+            })
+            .unwrap();
+        let at_2k = peak_so_far();
+        writer.finish(&streamed.prepared, streamed.events, &streamed.outcomes).unwrap();
+        (at_500, at_2k, streamed)
     });
     eprintln!(
-        "hostile: 4,000 cycles, logs drained: peak {} KiB at 1,000 cycles, {} KiB at 4,000, {:.1} s",
-        at_1k >> 10,
-        at_4k >> 10,
+        "hostile: 2,000 cycles streamed: peak {} KiB at 500 cycles, {} KiB at 2,000, {:.1} s",
+        at_500 >> 10,
+        at_2k >> 10,
         started.elapsed().as_secs_f64()
     );
-    // Each of the 80 dips expands, and the healthy stretch after it contracts back.
-    assert!(adjustments >= 2 * 80, "{adjustments} depth adjustments");
-    assert!(at_4k - at_1k <= 64 << 10, "the world grew by {} KiB from 1,000 to 4,000 cycles", (at_4k - at_1k) >> 10);
+    // Each of the 40 dips expands, and the healthy stretch after it contracts back; the verdicts are the
+    // in-memory run's, and so are the files.
+    let outcomes: Vec<_> = streamed.outcomes.iter().map(|o| (o.passed, o.detail.as_str())).collect();
+    assert!(outcomes[2].0, "{outcomes:?}");
+    let run = streamed.prepared.clone().run(|_| {}).unwrap();
+    assert_eq!(run.outcomes, streamed.outcomes);
+    assert_eq!(run.result.events.len(), streamed.events);
+    for (name, bytes) in [
+        ("events.jsonl", events_jsonl(&run)),
+        ("cycles.jsonl", cycles_jsonl(&run)),
+        ("metrics.prom", metrics_prom(&run)),
+        ("manifest.json", manifest_json(&run)),
+    ] {
+        assert!(std::fs::read(dir.join("out").join(name)).unwrap() == bytes, "{name} differs from the in-memory run's");
+    }
+    assert!(at_2k - at_500 <= 64 << 10, "the run grew by {} KiB from 500 to 2,000 cycles", (at_2k - at_500) >> 10);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Through the library, the logs are kept in memory (they are the run's result): over 10,000 cycles memory
-/// grows by the logs only, a bounded amount per cycle.
+/// Through the library's `run`, the logs are kept in memory (they are the run's result; `g6sim run` streams
+/// instead, see above): over 10,000 cycles memory grows by the logs only, a bounded amount per cycle.
 #[test]
 fn ten_thousand_cycles_grow_by_their_logs_only() {
     let loaded = long_run(10_000);

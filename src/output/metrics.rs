@@ -274,7 +274,7 @@ const ZERO_DATA_HELP: &str = "Expiries that got no instruments";
 /// The metrics of a whole run.
 pub fn render_run(cycles: &[CycleSummary], events: &[LoggedEvent], parity_g6: bool) -> String {
     let mut state = MetricsState::new(parity_g6);
-    for c in cycles {
+    for (c, events) in crate::report::by_cycle(cycles, events) {
         state.observe(c, events);
     }
     state.render()

@@ -1,46 +1,98 @@
-//! Writers for a run's output files. The cycle never touches the file system; these read a finished
-//! [`Run`]. Every file is written atomically (a temporary file in the same directory, then a rename), so
-//! an interrupted run never leaves a half-written output.
+//! Writers for a run's output files. The cycle never touches the file system: [`RunWriter`] takes each
+//! finished cycle from [`crate::Prepared::stream`] and appends it to `events.jsonl` and `cycles.jsonl` as it
+//! ends, so nothing of a cycle stays in memory; the byte builders below ([`events_jsonl`], ...) read a
+//! finished in-memory [`Run`] and give the same bytes. Every file is written atomically (a temporary file in
+//! the same directory, streamed into, then a rename), so an interrupted run never leaves a half-written
+//! output.
 
 pub mod metrics;
 pub mod serve;
 
-use crate::Run;
+use crate::config::Config;
+use crate::events::LoggedEvent;
+use crate::report::CycleSummary;
+use crate::scenario::ExpectationOutcome;
+use crate::{Prepared, Run};
+use metrics::MetricsState;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+/// A file being written through a temporary sibling `.NAME.tmp-PID`: [`AtomicFile::commit`] renames it into
+/// place; dropped uncommitted (an error on the way), the temporary is removed. A killed process leaves the
+/// temporary, which the next run into the directory removes ([`remove_stale`]).
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let file = BufWriter::with_capacity(1 << 16, File::create(&tmp)?);
+        Ok(Self { path: path.to_path_buf(), tmp, file: Some(file) })
+    }
+
+    /// Flushes, syncs and renames the temporary into place; on failure the temporary is removed.
+    pub fn commit(mut self) -> io::Result<PathBuf> {
+        let Some(file) = self.file.take() else { return Ok(self.path.clone()) };
+        let done = file
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&self.tmp, &self.path));
+        if done.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        done.map(|()| self.path.clone())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.as_mut().map_or(Ok(0), |f| f.write(buf))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.as_mut().map_or(Ok(()), |f| f.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
 
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(bytes)?;
+    file.commit().map(drop)
 }
 
-fn json_line<T: Serialize>(out: &mut Vec<u8>, value: &T) {
-    serde_json::to_writer(&mut *out, value).expect("run outputs serialize to JSON");
-    out.push(b'\n');
+fn json_line<T: Serialize>(out: &mut impl Write, value: &T) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// Whether an event goes to `events.jsonl`: STRUCT events unless `struct_events` is off; TRACE events when
+/// `trace` is on.
+fn keeps(config: &Config, e: &LoggedEvent) -> bool {
+    if e.event.is_trace() { config.trace } else { config.struct_events }
 }
 
 /// `events.jsonl`: one event per line. STRUCT events unless `struct_events` is off; TRACE events when
 /// `trace` is on.
 pub fn events_jsonl(run: &Run) -> Vec<u8> {
     let mut out = Vec::new();
-    for e in &run.result.events {
-        let keep = if e.event.is_trace() { run.prepared.config.trace } else { run.prepared.config.struct_events };
-        if keep {
-            json_line(&mut out, e);
-        }
+    for e in run.result.events.iter().filter(|e| keeps(&run.prepared.config, e)) {
+        json_line(&mut out, e).expect("run outputs serialize to JSON");
     }
     out
 }
@@ -49,9 +101,81 @@ pub fn events_jsonl(run: &Run) -> Vec<u8> {
 pub fn cycles_jsonl(run: &Run) -> Vec<u8> {
     let mut out = Vec::new();
     for c in &run.result.cycles {
-        json_line(&mut out, c);
+        json_line(&mut out, c).expect("run outputs serialize to JSON");
     }
     out
+}
+
+/// Writes a run's files as its cycles end: each cycle's events and summary are appended to the temporaries
+/// of `events.jsonl` and `cycles.jsonl` and folded into the metrics; [`RunWriter::finish`] writes
+/// `metrics.prom` and `manifest.json` and renames all four into place, in [`RUN_FILES`] order. What it keeps
+/// between cycles is the metrics' series (a few per index and expiry) and two 64 KiB write buffers.
+pub struct RunWriter {
+    dir: PathBuf,
+    config: Config,
+    events: AtomicFile,
+    cycles: AtomicFile,
+    metrics: MetricsState,
+    /// The first write error: the run goes on, [`RunWriter::finish`] reports it and renames nothing.
+    error: Option<io::Error>,
+}
+
+impl RunWriter {
+    /// Starts a run's files in `dir` (created if needed), after removing what an earlier run left there that
+    /// this one does not replace ([`remove_stale`]).
+    pub fn create(dir: &Path, config: &Config) -> io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        remove_stale(dir)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            config: config.clone(),
+            events: AtomicFile::create(&dir.join(RUN_FILES[0]))?,
+            cycles: AtomicFile::create(&dir.join(RUN_FILES[1]))?,
+            metrics: MetricsState::new(config.parity.is_g6()),
+            error: None,
+        })
+    }
+
+    /// Appends one finished cycle: its events (those `events.jsonl` keeps), then its summary.
+    pub fn cycle(&mut self, summary: &CycleSummary, events: &[LoggedEvent]) {
+        self.metrics.observe(summary, events);
+        if self.error.is_some() {
+            return;
+        }
+        let written = (|| {
+            for e in events.iter().filter(|e| keeps(&self.config, e)) {
+                json_line(&mut self.events, e)?;
+            }
+            json_line(&mut self.cycles, summary)
+        })();
+        self.error = written.err();
+    }
+
+    /// The metrics so far (what `--serve-metrics` publishes).
+    pub fn metrics(&self) -> &MetricsState {
+        &self.metrics
+    }
+
+    /// Writes `metrics.prom` and `manifest.json` and renames every file into place; the paths written.
+    pub fn finish(
+        self,
+        prepared: &Prepared,
+        events: usize,
+        outcomes: &[ExpectationOutcome],
+    ) -> io::Result<Vec<PathBuf>> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut written = vec![self.events.commit()?, self.cycles.commit()?];
+        for (name, bytes) in
+            RUN_FILES[2..].iter().zip([self.metrics.render().into_bytes(), manifest(prepared, events, outcomes)])
+        {
+            let path = self.dir.join(name);
+            write_atomic(&path, &bytes)?;
+            written.push(path);
+        }
+        Ok(written)
+    }
 }
 
 #[derive(Serialize)]
@@ -92,29 +216,34 @@ struct Manifest<'a> {
 /// overrode it, crate version, the instruments dump with its hash and what the run took from it) and the
 /// expectation verdicts.
 pub fn manifest_json(run: &Run) -> Vec<u8> {
-    let s = &run.prepared.scenario.scenario;
-    let passed = run.outcomes.iter().filter(|o| o.passed).count();
+    manifest(&run.prepared, run.result.events.len(), &run.outcomes)
+}
+
+/// `manifest.json` of a run of `prepared` that logged `events` events and gave `outcomes`.
+pub fn manifest(prepared: &Prepared, events: usize, outcomes: &[ExpectationOutcome]) -> Vec<u8> {
+    let s = &prepared.scenario.scenario;
+    let passed = outcomes.iter().filter(|o| o.passed).count();
     let manifest = Manifest {
         g6sim_version: env!("CARGO_PKG_VERSION"),
         scenario: ManifestScenario {
             name: &s.name,
             description: &s.description,
-            file: Path::new(&run.prepared.scenario.file)
+            file: Path::new(&prepared.scenario.file)
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            content_sha256: &run.prepared.scenario.content_sha256,
+            content_sha256: &prepared.scenario.content_sha256,
         },
-        seed: run.prepared.seed,
-        cycles: run.prepared.cycles,
+        seed: prepared.seed,
+        cycles: prepared.cycles,
         start: s.start.to_rfc3339(),
         interval_s: s.interval_s.get(),
-        config: &run.prepared.config,
+        config: &prepared.config,
         phases: &s.phases,
-        universe: run.prepared.universe.as_ref(),
-        applied: &run.prepared.applied,
-        events: run.result.events.len(),
-        expectations: ManifestExpectations { passed, failed: run.outcomes.len() - passed, results: &run.outcomes },
+        universe: prepared.universe.as_ref(),
+        applied: &prepared.applied,
+        events,
+        expectations: ManifestExpectations { passed, failed: outcomes.len() - passed, results: outcomes },
     };
     let mut out = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes to JSON");
     out.push(b'\n');
@@ -133,27 +262,27 @@ pub const COMPARISON_FILE: &str = "comparison.json";
 /// The folder of a run's charts.
 pub const PLOTS_DIR: &str = "plots";
 
-/// Writes `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into `dir` (created if needed),
-/// after removing what an earlier run left there that this one does not replace ([`remove_stale`]).
+/// Writes a finished in-memory run's `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into
+/// `dir` (created if needed) through a [`RunWriter`], cycle by cycle as a streamed run writes them.
 pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir)?;
-    remove_stale(dir)?;
-    let files = [events_jsonl(run), cycles_jsonl(run), metrics_prom(run), manifest_json(run)];
-    let mut written = Vec::new();
-    for (name, bytes) in RUN_FILES.into_iter().zip(files) {
-        let path = dir.join(name);
-        write_atomic(&path, &bytes)?;
-        written.push(path);
+    let mut writer = RunWriter::create(dir, &run.prepared.config)?;
+    for (c, events) in crate::report::by_cycle(&run.result.cycles, &run.result.events) {
+        writer.cycle(c, events);
     }
-    Ok(written)
+    writer.finish(&run.prepared, run.result.events.len(), &run.outcomes)
 }
 
+/// The name, before the process id, of the empty file [`claim_dir`] writes and removes to check that a
+/// directory is writable (a run killed in between leaves it: it is one of g6sim's temporaries).
+const PROBE: &str = ".g6sim-probe.tmp-";
+
 /// Whether a directory entry's name is one g6sim writes into a run directory: the run files, the charts'
-/// folder, or the hidden temporary of an interrupted atomic write of a run file.
+/// folder, the hidden temporary of an interrupted atomic write of a run file, or a writability probe.
 fn is_run_entry(name: &str) -> bool {
     let own = |f: &str| RUN_FILES.contains(&f) || f == COMPARISON_FILE;
     own(name)
         || name == PLOTS_DIR
+        || name.starts_with(PROBE)
         || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| own(f))
 }
 
@@ -204,7 +333,7 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
             "choose an empty or new --out, or pass --force to write g6sim's files into it anyway",
         ));
     }
-    let probe = dir.join(format!(".g6sim-probe-{}", std::process::id()));
+    let probe = dir.join(format!("{PROBE}{}", std::process::id()));
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
         .map_err(|e| fail(format!("cannot write into the output directory: {e}"), "check its permissions"))
@@ -322,6 +451,23 @@ mod tests {
         std::fs::create_dir_all(dir.join("d")).unwrap();
         assert!(write_atomic(&dir.join("d"), b"x").is_err());
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A run killed between writing and removing its writability probe leaves a directory the next run still
+    /// owns, and that run removes the probe.
+    #[test]
+    fn a_left_probe_is_one_of_g6sims_temporaries() {
+        let dir = std::env::temp_dir().join(format!("g6sim-probe-left-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let probe = dir.join(format!("{PROBE}12345"));
+        std::fs::write(&probe, b"").unwrap();
+        assert!(is_run_dir(&dir));
+        claim_dir(&dir, false).unwrap();
+        remove_stale(&dir).unwrap();
+        assert!(!probe.exists());
+        std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        assert!(!is_run_dir(&dir), "a file g6sim does not write makes it someone else's directory");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -2,7 +2,8 @@
 //! clamp, each as PNG and SVG.
 //!
 //! Charts are built from the run's own outputs (`cycles.jsonl`, `events.jsonl`, `manifest.json`), so
-//! `g6sim plot RUN_DIR` redraws any finished run. Text uses DejaVu Sans embedded in the binary (the
+//! `g6sim plot RUN_DIR` redraws any finished run; a streamed run folds the same JSON into [`PlotSeries`] one
+//! cycle at a time and keeps only the charts' numbers. Text uses DejaVu Sans embedded in the binary (the
 //! `dejavu` crate) and registered with plotters' `ab_glyph` backend: no system font, no fontconfig, and
 //! the same SVG bytes on every machine.
 //!
@@ -24,7 +25,7 @@
 mod data;
 mod heatmap;
 
-pub use data::{PlotData, load_dir};
+pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
 pub use heatmap::{HEATMAPS, render_sweep};
 
 use crate::output::write_atomic;

@@ -1,4 +1,5 @@
-//! Expectations: what a scenario asserts about its run, checked after the last cycle.
+//! Expectations: what a scenario asserts about its run, checked cycle by cycle as the run goes
+//! ([`Evaluator`]) and decided after the last cycle.
 //!
 //! Temporal forms: `At(cycle, check)`, `By(cycle, check)` (eventually, at or before the cycle),
 //! `Always(check)`, `Never(check)`, `AtLeastOnce(check)`; run-wide forms: `MaxFlips(index, flips, window)`
@@ -395,105 +396,174 @@ pub fn direction_flips(events: &[LoggedEvent], index: &str) -> Vec<u64> {
     flips
 }
 
+/// One expectation's verdict so far.
+#[derive(Clone, Debug)]
+enum Progress {
+    /// `At`, `By`, `Always`, `Never`, `AtLeastOnce`: the (passed, detail, cycle) once decided.
+    Decided(Option<(bool, String, Option<u64>)>),
+    /// `MaxFlips`: the depth direction of the last adjustment and the cycles of every flip.
+    Flips { last: Option<AdjustReason>, at: Vec<u64> },
+    /// `Total`: the count so far.
+    Count(u64),
+}
+
+/// Checks expectations one cycle at a time, keeping a few numbers per expectation (a `MaxFlips` keeps the
+/// cycles of its index's direction flips, which its verdict lists), never the cycles or events themselves:
+/// a run streams its cycles to disk and still gets its verdicts. [`evaluate`] is the same over a finished run.
+#[derive(Clone, Debug)]
+pub struct Evaluator<'a> {
+    expectations: &'a [Expectation],
+    progress: Vec<Progress>,
+    cycles: usize,
+    last: u64,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(expectations: &'a [Expectation]) -> Self {
+        let progress = expectations
+            .iter()
+            .map(|e| match e {
+                Expectation::MaxFlips { .. } => Progress::Flips { last: None, at: Vec::new() },
+                Expectation::Total { .. } => Progress::Count(0),
+                _ => Progress::Decided(None),
+            })
+            .collect();
+        Self { expectations, progress, cycles: 0, last: 0 }
+    }
+
+    /// Folds in one finished cycle and the events it emitted (cycles in run order).
+    pub fn observe(&mut self, cycle: &CycleSummary, events: &[LoggedEvent]) {
+        self.cycles += 1;
+        self.last = cycle.cycle;
+        let n = cycle.cycle;
+        for (e, progress) in self.expectations.iter().zip(&mut self.progress) {
+            match (e, progress) {
+                (_, Progress::Decided(Some(_))) => {}
+                (Expectation::At { cycle: at, check }, Progress::Decided(decided)) if n == *at => {
+                    let (holds, seen) = check.observe(cycle, events);
+                    *decided = Some((holds, seen, Some(n)));
+                }
+                (Expectation::By { cycle: by, check }, Progress::Decided(decided)) if n <= *by => {
+                    let (holds, seen) = check.observe(cycle, events);
+                    if holds {
+                        *decided = Some((true, format!("held at cycle {n}"), Some(n)));
+                    } else if n == *by {
+                        *decided = Some((false, format!("never held; at cycle {by}: {seen}"), Some(n)));
+                    }
+                }
+                (Expectation::Always(check), Progress::Decided(decided)) => {
+                    let (holds, seen) = check.observe(cycle, events);
+                    if !holds {
+                        *decided = Some((false, format!("did not hold at cycle {n}: {seen}"), Some(n)));
+                    }
+                }
+                (Expectation::Never(check), Progress::Decided(decided)) => {
+                    let (holds, seen) = check.observe(cycle, events);
+                    if holds {
+                        *decided = Some((false, format!("held at cycle {n}: {seen}"), Some(n)));
+                    }
+                }
+                (Expectation::AtLeastOnce(check), Progress::Decided(decided)) if check.observe(cycle, events).0 => {
+                    *decided = Some((true, format!("held at cycle {n}"), Some(n)));
+                }
+                (Expectation::MaxFlips { index, .. }, Progress::Flips { last, at }) => {
+                    for e in events {
+                        if let Event::StrikeDepthAdjustment(a) = &e.event
+                            && a.index.eq_ignore_ascii_case(index)
+                        {
+                            if last.is_some_and(|l| l != a.reason) {
+                                at.push(e.cycle);
+                            }
+                            *last = Some(a.reason);
+                        }
+                    }
+                }
+                (Expectation::Total { of, .. }, Progress::Count(count)) => *count += tally(of, cycle, events),
+                _ => {}
+            }
+        }
+    }
+
+    /// The verdicts, in the expectations' order.
+    pub fn finish(self) -> Vec<ExpectationOutcome> {
+        let (last, cycles) = (self.last, self.cycles);
+        self.expectations
+            .iter()
+            .zip(self.progress)
+            .map(|(e, progress)| {
+                let verdict = |passed: bool, detail: String, cycle: Option<u64>| ExpectationOutcome {
+                    expectation: e.to_string(),
+                    passed,
+                    detail,
+                    cycle,
+                };
+                let not_reached =
+                    |cycle: u64| verdict(false, format!("the run ended at cycle {last}, before cycle {cycle}"), None);
+                match (e, progress) {
+                    (_, Progress::Decided(Some((passed, detail, cycle)))) => verdict(passed, detail, cycle),
+                    (Expectation::At { cycle, .. } | Expectation::By { cycle, .. }, _) => not_reached(*cycle),
+                    (Expectation::Always(_), _) => verdict(true, format!("held in all {cycles} cycles"), None),
+                    (Expectation::Never(_), _) => verdict(true, format!("never held in {cycles} cycles"), None),
+                    (Expectation::AtLeastOnce(_), _) => verdict(false, format!("never held in {cycles} cycles"), None),
+                    (Expectation::MaxFlips { flips, window, .. }, Progress::Flips { at, .. }) => {
+                        let window = (*window).max(1);
+                        let worst = (1..=last.max(1))
+                            .map(|start| (start, at.iter().filter(|c| (start..start + window).contains(c)).count()))
+                            .max_by_key(|(start, n)| (*n, std::cmp::Reverse(*start)))
+                            .unwrap_or((1, 0));
+                        let (start, n) = worst;
+                        let detail =
+                            format!("{n} flip(s) in cycles {start}..={} (flips at {:?})", start + window - 1, at);
+                        verdict(n as u32 <= *flips, detail, (n > 0).then_some(start))
+                    }
+                    (Expectation::Total { of, is }, Progress::Count(n)) => {
+                        verdict(is.holds(n as f64), format!("{} = {n}", tally_label(of)), None)
+                    }
+                    (e, progress) => unreachable!("{e}: progress {progress:?} is made for another expectation"),
+                }
+            })
+            .collect()
+    }
+}
+
 fn scoped_expiries<'a>(
-    cycles: &'a [CycleSummary],
+    cycle: &'a CycleSummary,
     index: &'a Option<String>,
     rule: &Option<ExpiryRule>,
 ) -> impl Iterator<Item = &'a crate::report::ExpirySummary> + 'a {
     let rule = rule.map(|r| r.to_string());
-    cycles
+    cycle
+        .indices
         .iter()
-        .flat_map(|c| c.indices.iter())
         .filter(move |i| index.as_ref().is_none_or(|n| i.index.eq_ignore_ascii_case(n)))
         .flat_map(|i| i.expiries.iter())
         .filter(move |e| rule.as_ref().is_none_or(|r| &e.rule == r))
 }
 
-fn tally(t: &Tally, cycles: &[CycleSummary], events: &[LoggedEvent]) -> u64 {
+/// What one cycle adds to a run-wide count.
+fn tally(t: &Tally, cycle: &CycleSummary, events: &[LoggedEvent]) -> u64 {
     match t {
         Tally::Events { event, index, reason } => {
             events.iter().filter(|e| event_matches(&e.event, event, index.as_deref(), reason.as_deref())).count() as u64
         }
         Tally::Status { status, index, rule } => {
-            scoped_expiries(cycles, index, rule).filter(|e| e.status == Some(*status)).count() as u64
+            scoped_expiries(cycle, index, rule).filter(|e| e.status == Some(*status)).count() as u64
         }
-        Tally::Reason { reason, index, rule } => scoped_expiries(cycles, index, rule)
+        Tally::Reason { reason, index, rule } => scoped_expiries(cycle, index, rule)
             .filter(|e| e.status == Some(ExpiryStatus::Partial) && e.partial_reason == Some(*reason))
             .count() as u64,
     }
 }
 
-/// Checks every expectation against a finished run.
+/// Checks every expectation against a finished run, cycle by cycle ([`crate::report::by_cycle`]).
 pub fn evaluate(
     expectations: &[Expectation],
     cycles: &[CycleSummary],
     events: &[LoggedEvent],
 ) -> Vec<ExpectationOutcome> {
-    expectations.iter().map(|e| evaluate_one(e, cycles, events)).collect()
-}
-
-fn evaluate_one(e: &Expectation, cycles: &[CycleSummary], events: &[LoggedEvent]) -> ExpectationOutcome {
-    let last = cycles.last().map_or(0, |c| c.cycle);
-    let verdict = |passed: bool, detail: String, cycle: Option<u64>| ExpectationOutcome {
-        expectation: e.to_string(),
-        passed,
-        detail,
-        cycle,
-    };
-    let not_reached = |cycle: u64| verdict(false, format!("the run ended at cycle {last}, before cycle {cycle}"), None);
-    match e {
-        Expectation::At { cycle, check } => match cycles.iter().find(|c| c.cycle == *cycle) {
-            Some(c) => {
-                let (holds, seen) = check.observe(c, events);
-                verdict(holds, seen, Some(*cycle))
-            }
-            None => not_reached(*cycle),
-        },
-        Expectation::By { cycle, check } => {
-            if let Some(c) = cycles.iter().take_while(|c| c.cycle <= *cycle).find(|c| check.observe(c, events).0) {
-                return verdict(true, format!("held at cycle {}", c.cycle), Some(c.cycle));
-            }
-            match cycles.iter().take_while(|c| c.cycle <= *cycle).last() {
-                Some(c) if c.cycle == *cycle => verdict(
-                    false,
-                    format!("never held; at cycle {cycle}: {}", check.observe(c, events).1),
-                    Some(*cycle),
-                ),
-                _ => not_reached(*cycle),
-            }
-        }
-        Expectation::Always(check) => match cycles.iter().find(|c| !check.observe(c, events).0) {
-            Some(c) => verdict(
-                false,
-                format!("did not hold at cycle {}: {}", c.cycle, check.observe(c, events).1),
-                Some(c.cycle),
-            ),
-            None => verdict(true, format!("held in all {} cycles", cycles.len()), None),
-        },
-        Expectation::Never(check) => match cycles.iter().find(|c| check.observe(c, events).0) {
-            Some(c) => {
-                verdict(false, format!("held at cycle {}: {}", c.cycle, check.observe(c, events).1), Some(c.cycle))
-            }
-            None => verdict(true, format!("never held in {} cycles", cycles.len()), None),
-        },
-        Expectation::AtLeastOnce(check) => match cycles.iter().find(|c| check.observe(c, events).0) {
-            Some(c) => verdict(true, format!("held at cycle {}", c.cycle), Some(c.cycle)),
-            None => verdict(false, format!("never held in {} cycles", cycles.len()), None),
-        },
-        Expectation::MaxFlips { index, flips, window } => {
-            let at = direction_flips(events, index);
-            let window = (*window).max(1);
-            let worst = (1..=last.max(1))
-                .map(|start| (start, at.iter().filter(|c| (start..start + window).contains(c)).count()))
-                .max_by_key(|(start, n)| (*n, std::cmp::Reverse(*start)))
-                .unwrap_or((1, 0));
-            let (start, n) = worst;
-            let detail = format!("{n} flip(s) in cycles {start}..={} (flips at {:?})", start + window - 1, at);
-            verdict(n as u32 <= *flips, detail, (n > 0).then_some(start))
-        }
-        Expectation::Total { of, is } => {
-            let n = tally(of, cycles, events);
-            verdict(is.holds(n as f64), format!("{} = {n}", tally_label(of)), None)
-        }
+    let mut evaluator = Evaluator::new(expectations);
+    for (c, events) in crate::report::by_cycle(cycles, events) {
+        evaluator.observe(c, events);
     }
+    evaluator.finish()
 }

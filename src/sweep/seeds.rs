@@ -6,8 +6,7 @@
 use super::spec::{SpecError, parse_seeds};
 use crate::report::StatusTotals;
 use crate::scenario::{ExpectationOutcome, LoadedScenario};
-use crate::{Error, Prepared, Run, RunOptions, prepare};
-use std::ops::ControlFlow;
+use crate::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
 
 /// Failing seeds listed in a summary before `... and K more`.
 pub const LISTED_SEEDS: usize = 20;
@@ -45,22 +44,6 @@ pub struct SeedOutcome {
 }
 
 impl SeedOutcome {
-    /// Reduces a finished run.
-    pub fn from_run(run: &Run) -> Self {
-        let mut totals = StatusTotals::default();
-        for c in &run.result.cycles {
-            totals.merge(&c.expiry_status_totals);
-        }
-        SeedOutcome {
-            seed: run.prepared.seed,
-            cycles: run.prepared.cycles,
-            totals,
-            depth_adjustments: run.result.events.iter().filter(|e| e.event.name() == "strike_depth_adjustment").count(),
-            expectations: run.outcomes.len(),
-            failures: run.outcomes.iter().filter(|o| !o.passed).cloned().collect(),
-        }
-    }
-
     /// Every expectation held (vacuously so when there is none).
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
@@ -90,28 +73,31 @@ impl SeedOutcome {
 /// Prepares `loaded` with `options` (its seed ignored) and runs it once per seed, in the order given.
 pub fn run_seeds(loaded: &LoadedScenario, options: &RunOptions, seeds: &[u64]) -> Result<Vec<SeedOutcome>, Error> {
     let prepared = prepare(loaded, &RunOptions { seed: None, ..options.clone() })?;
-    run_prepared(&prepared, seeds, |_, _| ControlFlow::Continue(()))
+    seeds.iter().map(|&seed| run_seed(&prepared, seed, |_| {}).map(|(_, outcome)| outcome)).collect()
 }
 
-/// Runs a prepared scenario once per seed (its own seed replaced), in the order given, handing each finished
-/// run and its outcome to `each` (to print, write or draw it); `each` breaking stops the sweep there (the
-/// outcomes so far are returned).
-pub fn run_prepared(
+/// Runs a prepared scenario under `seed` (its own seed replaced), streamed: `observe` sees every cycle (to
+/// write or draw it) and nothing of a cycle is kept; the run comes back with its outcome.
+pub fn run_seed(
     prepared: &Prepared,
-    seeds: &[u64],
-    mut each: impl FnMut(&Run, &SeedOutcome) -> ControlFlow<()>,
-) -> Result<Vec<SeedOutcome>, Error> {
-    let mut outcomes = Vec::with_capacity(seeds.len());
-    for &seed in seeds {
-        let run = Prepared { seed, ..prepared.clone() }.run(|_| {})?;
-        let outcome = SeedOutcome::from_run(&run);
-        let flow = each(&run, &outcome);
-        outcomes.push(outcome);
-        if flow.is_break() {
-            break;
-        }
-    }
-    Ok(outcomes)
+    seed: u64,
+    mut observe: impl FnMut(&CycleView),
+) -> Result<(Streamed, SeedOutcome), Error> {
+    let (mut totals, mut depth_adjustments) = (StatusTotals::default(), 0);
+    let streamed = Prepared { seed, ..prepared.clone() }.stream(|view| {
+        totals.merge(&view.summary.expiry_status_totals);
+        depth_adjustments += view.events.iter().filter(|e| e.event.name() == "strike_depth_adjustment").count();
+        observe(view);
+    })?;
+    let outcome = SeedOutcome {
+        seed,
+        cycles: streamed.prepared.cycles,
+        totals,
+        depth_adjustments,
+        expectations: streamed.outcomes.len(),
+        failures: streamed.outcomes.iter().filter(|o| !o.passed).cloned().collect(),
+    };
+    Ok((streamed, outcome))
 }
 
 /// `seeds P/N passed`, then `; failing seeds: 3, 17, 40` (at most [`LISTED_SEEDS`], then `... and K more`).
