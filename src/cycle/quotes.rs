@@ -144,18 +144,15 @@ pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream
 /// Buffers [`fetch_quotes`] reuses from cycle to cycle.
 #[derive(Default)]
 pub struct QuoteBuffers {
-    /// Which members of the expiry's table came back this cycle.
+    /// Last cycle's table of the expiry being quoted, when its instruments changed.
+    old: Vec<Member>,
+    /// `old`'s (token, position) pairs in token order, to find a returning instrument.
+    by_token: Vec<(u64, u32)>,
+    /// Which members of `old` came back.
     used: Vec<bool>,
-    /// This cycle's new members (and repeats) of the expiry being quoted.
-    extra: Vec<Member>,
-    /// Per expiry (in expiry order), the table position of each quoted row last cycle, when the table kept its
-    /// layout: the same rows in the same order find their member without a search.
-    hints: Vec<Vec<u32>>,
-    /// This cycle's positions, becoming the expiry's hints.
-    positions: Vec<u32>,
     /// This cycle's quotes, one per quoted row.
     fresh: Vec<Quote>,
-    /// New instrument entities, spawned once every expiry is matched.
+    /// New instrument entities (with their expiry's table position), spawned once every expiry is matched.
     pending: Vec<NewInstrument>,
 }
 
@@ -183,19 +180,13 @@ pub fn fetch_quotes(
     mut buffers: Local<QuoteBuffers>,
 ) {
     let today = clock.today();
-    let QuoteBuffers { used, extra, hints, positions, fresh, pending } = &mut *buffers;
+    let QuoteBuffers { old, by_token, used, fresh, pending } = &mut *buffers;
     pending.clear();
-    for (pos, (expiry_entity, _, expiry, date, candidates, mut set, mut outcome)) in
-        expiries.iter_mut().sort::<&ExpiryOrder>().enumerate()
+    for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
     {
-        if hints.len() <= pos {
-            hints.resize_with(pos + 1, Vec::new);
-        }
-        used.clear();
-        used.resize(set.0.len(), false);
-        extra.clear();
-        positions.clear();
         let mut instruments = 0;
+        let mut quoted_rows: &[u32] = &[];
+        let mut collapsed: Option<Vec<u32>> = None;
         if let (Some(date), Ok((info, spot))) = (date.0, indices.get(expiry.index)) {
             let symbol = info.meta.symbol.as_str();
             let rule_token = expiry.rule.token();
@@ -211,7 +202,6 @@ pub fn fetch_quotes(
             let mut stream = random.stream(symbol, rule, counter.0, "quotes");
             instruments = candidates.0.len();
             // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
-            let mut collapsed: Option<Vec<u32>> = None;
             let mut cache = PricingCache::new(inputs);
             fresh.clear();
             fresh.extend(candidates.0.iter().map(|&r| {
@@ -255,61 +245,53 @@ pub fn fetch_quotes(
                 };
                 log.push(counter.0, Event::SyntheticQuotesFallback(event));
             }
-            let quoted = collapsed.as_deref().unwrap_or(&candidates.0);
-            // Instruments that come back keep their member (the table is in token order) and get their quote
-            // in place; only new ones, repeats and departures change the table.
-            let hint = &hints[pos];
-            for (j, (&r, &quote)) in quoted.iter().zip(fresh.iter()).enumerate() {
-                let row = &universe.rows[r as usize];
-                let found = match hint.get(j) {
-                    Some(&h) if set.0.get(h as usize).is_some_and(|m| m.token == row.token) => Ok(h as usize),
-                    _ => set.0.binary_search_by_key(&row.token, |m| m.token),
-                };
-                match found {
-                    Ok(i) if !used[i] => {
-                        used[i] = true;
-                        set.0[i].quote = quote;
-                        positions.push(i as u32);
-                    }
-                    found => {
-                        let entity = match found {
-                            Ok(i) => set.0[i].entity,
-                            Err(_) => {
-                                let instrument = Instrument {
-                                    expiry: expiry_entity,
-                                    token: row.token,
-                                    strike: row.strike,
-                                    kind: row.kind,
-                                    expiry_date: date,
-                                };
-                                pending.push(NewInstrument { instrument });
-                                Entity::PLACEHOLDER
-                            }
-                        };
-                        extra.push(Member { token: row.token, entity, strike: row.strike, kind: row.kind, quote });
-                        positions.push(u32::MAX);
-                    }
-                }
-            }
+            quoted_rows = collapsed.as_deref().unwrap_or(&candidates.0);
         }
-        if extra.is_empty() && used.iter().all(|u| *u) {
-            // The same instruments, one row each: the table keeps its layout, and this cycle's positions are
-            // next cycle's hints.
-            std::mem::swap(&mut hints[pos], positions);
+        let rows = &universe.rows;
+        let same = set.0.len() == quoted_rows.len()
+            && set.0.iter().zip(quoted_rows).all(|(m, &r)| m.token == rows[r as usize].token);
+        if same {
+            // The same instruments in the same order (the steady state): only the quotes change.
+            for (member, quote) in set.0.iter_mut().zip(fresh.iter()) {
+                member.quote = *quote;
+            }
         } else {
-            for (member, used) in set.0.iter().zip(used.iter()) {
+            // Rebuild the table in provider order, reusing the entity of each instrument that came back.
+            std::mem::swap(old, &mut set.0);
+            set.0.clear();
+            by_token.clear();
+            by_token.extend(old.iter().enumerate().map(|(i, m)| (m.token, i as u32)));
+            by_token.sort_unstable();
+            used.clear();
+            used.resize(old.len(), false);
+            for (&r, &quote) in quoted_rows.iter().zip(fresh.iter()) {
+                let row = &rows[r as usize];
+                let start = by_token.partition_point(|(t, _)| *t < row.token);
+                let back = by_token[start..].iter().take_while(|(t, _)| *t == row.token).map(|(_, i)| *i as usize);
+                let entity = match back.clone().find(|&i| !used[i]).or_else(|| back.clone().next()) {
+                    Some(i) => {
+                        used[i] = true;
+                        old[i].entity
+                    }
+                    None => {
+                        let instrument = Instrument {
+                            expiry: expiry_entity,
+                            token: row.token,
+                            strike: row.strike,
+                            kind: row.kind,
+                            expiry_date: date.0.unwrap_or_default(),
+                        };
+                        pending.push(NewInstrument { instrument, slot: set.0.len() });
+                        Entity::PLACEHOLDER
+                    }
+                };
+                set.0.push(Member { token: row.token, entity, strike: row.strike, kind: row.kind, quote });
+            }
+            for (member, used) in old.iter().zip(used.iter()) {
                 if !used {
                     commands.entity(member.entity).despawn();
                 }
             }
-            let mut position = 0;
-            set.0.retain(|_| {
-                position += 1;
-                used[position - 1]
-            });
-            set.0.append(extra);
-            set.0.sort_by_key(|m| m.token);
-            hints[pos].clear();
         }
         outcome.instruments = instruments as u32;
         outcome.options = set.0.len() as u32;
@@ -322,11 +304,8 @@ pub fn fetch_quotes(
     for new in pending.drain(..) {
         let entity = commands.spawn((new.instrument, OptionAnalytics::default())).id();
         if let Ok((.., mut set, _)) = expiries.get_mut(new.instrument.expiry) {
-            let token = new.instrument.token;
-            let start = set.0.partition_point(|m| m.token < token);
-            if let Some(slot) = set.0[start..].iter_mut().find(|m| m.token == token && m.entity == Entity::PLACEHOLDER)
-            {
-                slot.entity = entity;
+            if let Some(member) = set.0.get_mut(new.slot) {
+                member.entity = entity;
             }
         }
     }
@@ -335,6 +314,8 @@ pub fn fetch_quotes(
 /// An instrument entity to spawn at the end of [`fetch_quotes`].
 pub struct NewInstrument {
     instrument: Instrument,
+    /// Its position in its expiry's table.
+    slot: usize,
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ pub fn bad_row(k: u32, atm: f64, resolved: NaiveDate) -> QuoteRow {
 #[derive(Component, Debug, Clone, Default, PartialEq)]
 pub struct ExpiryValidation {
     pub report: Option<ValidationReport>,
-    /// Ascending (the instrument set's token order).
+    /// Ascending.
     pub dropped_tokens: Vec<u64>,
 }
 
@@ -289,6 +289,7 @@ pub fn validate_quotes(
         rows.extend((0..injected).map(|k| bad_row(k, ladder.atm, resolved)));
         let (keep, report) = validate(&rows, ladder.price, resolved, config.parity.is_g6());
         validation.dropped_tokens.extend(set.0.iter().zip(&keep).filter(|(_, k)| !**k).map(|(m, _)| m.token));
+        validation.dropped_tokens.sort_unstable();
         outcome.options = outcome.options.saturating_sub(validation.dropped_tokens.len() as u32);
         if report.dropped_total() > 0 {
             log.push(

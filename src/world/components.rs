@@ -108,12 +108,14 @@ pub struct Member {
     pub quote: Quote,
 }
 
-/// The expiry's instruments this cycle, sorted by token: the expiry's flat instrument table (see [`Member`]).
+/// The expiry's instruments this cycle, in provider order (the order the fetch returned their rows): the
+/// expiry's flat instrument table (see [`Member`]). When the same rows come back, the table keeps its
+/// layout and only the quotes change.
 #[derive(Component, Debug, Clone, Default)]
 pub struct InstrumentSet(pub Vec<Member>);
 
 impl InstrumentSet {
-    /// The instrument entities, in token order.
+    /// The instrument entities, in table order.
     pub fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
         self.0.iter().map(|m| m.entity)
     }

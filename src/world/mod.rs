@@ -9,7 +9,7 @@
 //!   [`Status`], [`Reason`];
 //! - an **instrument** per option matched to a ladder: [`Instrument`] (and its Greeks). Instruments persist
 //!   across cycles while they stay matched (keyed by token) and are despawned when they drop out. Their
-//!   quotes live in the expiry's [`InstrumentSet`], a flat table in token order that the later phases walk
+//!   quotes live in the expiry's [`InstrumentSet`], a flat table in provider order that the later phases walk
 //!   without an entity lookup per instrument.
 
 mod components;
