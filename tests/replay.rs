@@ -339,6 +339,66 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
     assert!(e.contains("benchmark_cycle_20251006T034700000000Z.json: at `indices[0].expiries[0].options`: -3 is not a count of options"), "{e}");
 }
 
+/// A B7 directory's errors name the artifact once, with the line:column of bad JSON and the field path of a
+/// bad field (an index's symbol is `indices[i].index`, the time the artifact's `timestamp`); the same
+/// artifact kept plain and gzipped is refused rather than replayed as two cycles.
+#[test]
+fn b7_directory_errors_name_the_artifact_once_and_the_field_path() {
+    let artifact = |stamp: &str, index: &str| {
+        format!(
+            r#"{{"timestamp": "{stamp}", "indices": [{{"index": "{index}", "expiries": [{{"rule": "this_week", "options": 3, "strike_coverage": 1.0}}]}}]}}"#
+        )
+    };
+    let name = |stamp: &str| format!("benchmark_cycle_{stamp}.json");
+    let (t1, t2) = ("20251006T034700000000Z", "20251006T034800000000Z");
+    type Files = Vec<(String, Vec<u8>)>;
+    let error = |files: &Files| {
+        let dir = temp_dir("replay-b7-errors");
+        for (file, bytes) in files {
+            std::fs::write(dir.join(file), bytes).unwrap();
+        }
+        let e = replay::load(&dir, &HistoryOptions::default()).expect_err("the directory must not load");
+        e.to_string().replace(&dir.display().to_string(), "DIR")
+    };
+    let gz = |text: &str| {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    let good = (name(t1), artifact(t1, "NIFTY").into_bytes());
+    let cases: Vec<(Files, &str)> = vec![
+        (
+            vec![good.clone(), (name(t2), b"{\n  \"timestamp\": oops\n}".to_vec())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json:2:16: not JSON: expected value\n  hint: ",
+        ),
+        (
+            vec![good.clone(), (format!("{}.gz", name(t2)), gz(&artifact(t2, "NIFTY"))[..20].to_vec())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json.gz: not gzip: ",
+        ),
+        (
+            vec![good.clone(), (name(t2), artifact(t2, "NIFTI").into_bytes())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json: at `indices[0].index`: unknown index `NIFTI`",
+        ),
+        (
+            vec![good.clone(), (name(t2), artifact(t1, "NIFTY").replace("034700", "034600").into_bytes())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json: at `timestamp`: cycle 2 is timed 2025-10-06T03:46:00+00:00, before cycle 1",
+        ),
+        (
+            vec![good.clone(), (format!("{}.gz", name(t1)), gz(&artifact(t1, "NIFTY")))],
+            "DIR/benchmark_cycle_20251006T034700000000Z.json.gz: the artifact DIR/benchmark_cycle_20251006T034700000000Z.json again, gzipped",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (files, expected) in cases {
+        let e = error(&files);
+        if !e.starts_with(expected) || !e.contains("\n  hint: ") || e.contains(": DIR/benchmark_cycle_20251006T0348") {
+            wrong.push(format!("expected {expected}\n     got {e}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 /// `g6sim sweep` on a history scores settings exactly as on a scenario: the recorded dips are the fault
 /// windows, one seed by default (a replay draws no random numbers), the same files.
 #[test]

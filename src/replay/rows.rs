@@ -71,12 +71,15 @@ impl At {
         self.cols.iter().find(|(f, _)| f == field).map_or(first, |(_, c)| *c)
     }
 
-    /// The field's path.
+    /// The field's path. In a B7 artifact (a prefix `indices[i].expiries[j]`) the index's symbol is
+    /// `indices[i].index` and the time the artifact's own `timestamp`.
     pub fn path(&self, field: &str) -> String {
-        match (self.prefix.is_empty(), field.is_empty()) {
+        match (self.prefix.is_empty(), field) {
             (true, _) => field.to_string(),
-            (false, true) => self.prefix.clone(),
-            (false, false) => format!("{}.{field}", self.prefix),
+            (false, "") => self.prefix.clone(),
+            (false, "timestamp") => field.to_string(),
+            (false, "index") => format!("{}.index", self.prefix.split(".expiries").next().unwrap_or_default()),
+            (false, _) => format!("{}.{field}", self.prefix),
         }
     }
 
