@@ -285,6 +285,17 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
         ("h.jsonl", "{\"cycle\": 1, \"index\": \"NIFTY\"}\n".into(), "DIR/h.jsonl:1:30: missing field `rule`"),
         ("h.jsonl", "".into(), "DIR/h.jsonl: the history holds no rows"),
         (
+            "h.jsonl",
+            format!("{}  [1, 2]\n", row("")),
+            "DIR/h.jsonl:2:3: expected a JSON object `{...}`, found `[1, 2]`",
+        ),
+        (
+            "h.txt",
+            "cycle,index,rule,options\n".into(),
+            "DIR/h.txt:1:1: expected a JSON object `{...}`, found `cycle,index,rule,opti...`",
+        ),
+        ("h.jsonl", "{\"cycle\": 1,}\n".into(), "DIR/h.jsonl:1:13: not JSON: trailing comma"),
+        (
             "h.csv",
             "cycle,index,rule,strike_coverage,options,depht\n".into(),
             "DIR/h.csv:1:42: at `depht`: unknown column `depht` (did you mean `depth`?)",
