@@ -188,7 +188,7 @@ enum Command {
     /// Exit code: 0 when the replay reproduces every recorded status and depth (or none is recorded), 1 when
     /// one differs, 2 for bad input.
     Replay {
-        /// The history: a .jsonl or .csv file, or a directory of benchmark_cycle_*.json[.gz] artifacts.
+        /// The history: a .jsonl or .csv file (plain or gzipped), or a directory of benchmark_cycle_*.json[.gz] artifacts.
         history: PathBuf,
         /// Output directory [default: out/replay-<history name>].
         #[arg(long)]
@@ -281,7 +281,7 @@ enum Command {
 struct SweepArgs {
     #[command(subcommand)]
     tool: Option<SweepTool>,
-    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, or a directory of B7 artifacts).
+    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, plain or gzipped, or a directory of B7 artifacts).
     #[arg(required = true)]
     scenario: Option<PathBuf>,
     /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,

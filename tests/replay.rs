@@ -350,6 +350,36 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
     assert!(e.contains("benchmark_cycle_20251006T034700000000Z.json: at `indices[0].expiries[0].options`: -3 is not a count of options"), "{e}");
 }
 
+/// A gzipped history (`.jsonl.gz`, `.csv.gz`) replays as the plain file does, and is a history to `sweep`;
+/// a truncated one is refused as such, not as text that is no UTF-8.
+#[test]
+fn gzipped_histories_replay_as_the_plain_files() {
+    use std::io::Write;
+    let dir = temp_dir("replay-gzip");
+    for example in [JSONL, CSV] {
+        let plain = root().join(example);
+        let name = plain.file_name().unwrap().to_string_lossy().into_owned();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&std::fs::read(&plain).unwrap()).unwrap();
+        let bytes = enc.finish().unwrap();
+        let gz = dir.join(format!("{name}.gz"));
+        std::fs::write(&gz, &bytes).unwrap();
+        assert!(replay::is_history(&gz), "{}", gz.display());
+        let (a, b) = (load(&plain), load(&gz));
+        assert_eq!(a.loaded.scenario.name, b.loaded.scenario.name);
+        assert_eq!(a.loaded.scenario.recorded, b.loaded.scenario.recorded, "{name}");
+        assert_eq!((a.statuses, a.depths), (b.statuses, b.depths), "{name}");
+        let cut = dir.join(format!("cut-{name}.gz"));
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let e = replay::load(&cut, &HistoryOptions::default()).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: expected a complete gzip stream", cut.display())) && e.contains("\n  hint: "),
+            "{e}"
+        );
+    }
+    assert!(!replay::is_history(Path::new("scenarios/healthy_baseline.ron")));
+}
+
 /// A B7 directory's errors name the artifact once, with the line:column of bad JSON and the field path of a
 /// bad field (an index's symbol is `indices[i].index`, the time the artifact's `timestamp`); the same
 /// artifact kept plain and gzipped is refused rather than replayed as two cycles.
