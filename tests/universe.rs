@@ -244,6 +244,13 @@ fn a_file_that_is_no_dump_gets_a_clear_error() {
 
     assert_eq!(err("empty.csv", "").kind, DumpErrorKind::Empty);
     assert_eq!(err("blank.csv", "\u{feff}\r\n\n").kind, DumpErrorKind::Empty);
+    // Only the header (a cut download, an export of nothing): no universe to run over.
+    let e = err("header.csv", &format!("\u{feff}{HEADER}\r\n\r\n"));
+    assert_eq!((e.kind, e.line), (DumpErrorKind::NoRows, Some(1)));
+    assert_eq!(
+        e.to_string(),
+        "header.csv:1: expected instrument rows after the header; the file holds only the header"
+    );
     let e = parse("broken.csv.gz", b"\x1f\x8bnot gzip").unwrap_err();
     assert_eq!(e.kind, DumpErrorKind::Gzip);
     let e = read_file(&root().join("tests/data/no-such-dump.csv")).unwrap_err();
