@@ -1274,7 +1274,10 @@ fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> Ex
     let dump = universe::parse(&out.display().to_string(), &csv);
     let bytes = if gzip { write::gzip(&csv) } else { csv };
     if let Err(e) = g6sim::output::write_atomic(out, &bytes) {
-        errln!("error: cannot write {}: {e}", out.display());
+        errln!(
+            "error: cannot write {}: {e}\n  hint: --out names the dump file to write, in a directory that exists",
+            out.display()
+        );
         return ExitCode::from(2);
     }
     let Ok(dump) = dump else { return ExitCode::SUCCESS };

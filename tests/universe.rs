@@ -337,6 +337,15 @@ fn gzip_round_trip_and_the_command() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown index `NIFTYIT`"));
     assert!(!dir.join("x.csv").exists());
+    // `--out` a directory, or in a directory that does not exist: exit 2 with a hint, nothing written.
+    for out in [dir.clone(), dir.join("no-such-dir/x.csv")] {
+        let said = Command::new(bin()).args(["universe", "--out"]).arg(&out).output().unwrap();
+        let stderr = String::from_utf8_lossy(&said.stderr);
+        assert_eq!(said.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with(&format!("error: cannot write {}: ", out.display())), "{stderr}");
+        assert!(stderr.contains("\n  hint: --out names the dump file to write"), "{stderr}");
+    }
+    assert!(!dir.join("no-such-dir").exists());
 }
 
 #[test]
