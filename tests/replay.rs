@@ -483,6 +483,11 @@ fn a_sweep_runs_on_a_history() {
     for f in ["sweep.json", "runs.jsonl", "results.csv", "results.json", "pareto.txt"] {
         assert!(dir.join(f).is_file(), "{f}");
     }
+    // 24 cycles: the recommendation's worst flips per 10 cycles (10 / 24) reads as the table does, 3 decimals.
+    let jsonl_dir = dir.join("jsonl").display().to_string();
+    let out = g6sim(&["sweep", JSONL, "--param", "contract_ok_cycles=2,3", "--out", &jsonl_dir, "--no-env"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("; worst 0.417 flips per 10 cycles (meets"), "{}", text(&out.stdout));
     let out =
         g6sim(&["sweep", "scenarios/low_both.ron", "--param", "contract_ok_cycles=3,5", "--depth", "4", "--no-env"]);
     assert_eq!(out.status.code(), Some(2));
