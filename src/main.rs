@@ -215,6 +215,9 @@ enum Command {
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
+        /// `run`'s options that a replay has no use for: accepted only to be refused with why.
+        #[command(flatten)]
+        refused: ReplayRefused,
     },
     /// Draw the charts of an existing run directory into RUN_DIR/plots/ (PNG and SVG).
     Plot {
@@ -364,7 +367,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force } => {
+        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, refused } => {
+            if let Some(e) = refused.error() {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
             let env = if no_env { BTreeMap::new() } else { g6_env() };
             let options = RunOptions { parity, sets, env, ..RunOptions::default() };
             replay(
@@ -432,6 +439,45 @@ fn main() -> ExitCode {
             }
             universe(&spec, &out, gzip)
         }
+    }
+}
+
+/// `run`'s options that mean nothing to a replay (hidden): refused with why rather than as unknown flags.
+#[derive(clap::Args, Clone, Default)]
+struct ReplayRefused {
+    #[arg(long, hide = true, value_name = "N")]
+    seed: Option<String>,
+    #[arg(long, hide = true, value_name = "SPEC")]
+    seeds: Option<String>,
+    #[arg(long, hide = true, value_name = "N")]
+    cycles: Option<String>,
+    #[arg(long, hide = true, value_name = "FILE")]
+    universe: Option<String>,
+}
+
+impl ReplayRefused {
+    /// The first refused option given, as an error and a hint.
+    fn error(&self) -> Option<String> {
+        let seeds = "a replay draws no random numbers: every seed replays the same\n  hint: to compare \
+                     settings on the history, `g6sim sweep HISTORY --param KEY=VALUES`";
+        [
+            (self.seed.is_some(), "--seed", seeds),
+            (self.seeds.is_some(), "--seeds", seeds),
+            (
+                self.cycles.is_some(),
+                "--cycles",
+                "a replay runs every cycle the history recorded\n  hint: cut the history to the cycles to replay",
+            ),
+            (
+                self.universe.is_some(),
+                "--universe",
+                "a replay takes no universe: the history records coverages, not instruments\n  hint: run a \
+                 scenario over a dump with `g6sim run SCENARIO --universe FILE`",
+            ),
+        ]
+        .into_iter()
+        .find(|(given, ..)| *given)
+        .map(|(_, flag, why)| format!("{flag}: {why}"))
     }
 }
 

@@ -350,6 +350,26 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
     assert!(e.contains("benchmark_cycle_20251006T034700000000Z.json: at `indices[0].expiries[0].options`: -3 is not a count of options"), "{e}");
 }
 
+/// `run`'s options a replay has no use for are refused with why (not as unknown flags), before anything is
+/// written.
+#[test]
+fn run_options_a_replay_cannot_use_are_refused_with_why() {
+    let dir = temp_dir("replay-refused");
+    let out = dir.join("out").display().to_string();
+    for (flag, value, why) in [
+        ("--seeds", "3", "a replay draws no random numbers"),
+        ("--seed", "7", "a replay draws no random numbers"),
+        ("--cycles", "5", "a replay runs every cycle the history recorded"),
+        ("--universe", "dump.csv", "a replay takes no universe"),
+    ] {
+        let said = g6sim(&["replay", JSONL, flag, value, "--out", &out, "--no-env"]);
+        let stderr = text(&said.stderr);
+        assert_eq!(said.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with(&format!("error: {flag}: {why}")) && stderr.contains("\n  hint: "), "{stderr}");
+        assert!(!dir.join("out").exists(), "{flag}: nothing written");
+    }
+}
+
 /// A gzipped history (`.jsonl.gz`, `.csv.gz`) replays as the plain file does, and is a history to `sweep`;
 /// a truncated one is refused as such, not as text that is no UTF-8.
 #[test]
