@@ -341,6 +341,11 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
     let empty = temp_dir("replay-b7-empty");
     let e = replay::load(&empty, &HistoryOptions::default()).unwrap_err().to_string();
     assert!(e.contains("holds no benchmark_cycle_*.json or .json.gz artifact"), "{e}");
+    assert!(e.contains("hint: pass the directory the collector's G6_BENCHMARK_DUMP"), "{e}");
+    // A directory of history files is no B7 directory: the hint names one of them.
+    let e = replay::load(&root().join("scenarios/history"), &HistoryOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("hint: the directory holds 2 history files: pass one, for example "), "{e}");
+    assert!(e.ends_with("scenarios/history/banknifty_low_both.csv"), "{e}");
     std::fs::write(
         empty.join("benchmark_cycle_20251006T034700000000Z.json"),
         r#"{"timestamp": "20251006T034700000000Z", "indices": [{"index": "NIFTY", "expiries": [{"rule": "this_week", "options": -3}]}]}"#,

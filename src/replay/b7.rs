@@ -43,12 +43,22 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
         fail(&name, "", format!("cannot read the directory: {e}"), "pass a directory of benchmark_cycle_*.json[.gz]")
     })?;
     if files.is_empty() {
-        return Err(fail(
-            &name,
-            "",
-            "holds no benchmark_cycle_*.json or .json.gz artifact".into(),
-            "pass the directory the collector's G6_BENCHMARK_DUMP (g6sim: benchmark_dump) names",
-        ));
+        // A directory of history files: name one (the first by name) rather than only the B7 layout.
+        let mut histories: Vec<_> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        histories.retain(|p| p.is_file() && super::is_history(p));
+        histories.sort();
+        let hint = match histories.first() {
+            Some(h) => format!(
+                "the directory holds {} history file{}: pass one, for example {}",
+                histories.len(),
+                if histories.len() == 1 { "" } else { "s" },
+                h.display()
+            ),
+            None => "pass the directory the collector's G6_BENCHMARK_DUMP (g6sim: benchmark_dump) names".into(),
+        };
+        return Err(fail(&name, "", "holds no benchmark_cycle_*.json or .json.gz artifact".into(), &hint));
     }
     let mut hash = Sha256::new();
     let mut rows = Vec::new();
