@@ -187,7 +187,7 @@ enum Command {
     /// Exit code: 0 when the replay reproduces every recorded status and depth (or none is recorded), 1 when
     /// one differs, 2 for bad input.
     Replay {
-        /// The history: a .jsonl or .csv file, or a directory of benchmark_cycle_*.json[.gz] artifacts.
+        /// The history: a .jsonl or .csv file (plain or gzipped), or a directory of benchmark_cycle_*.json[.gz] artifacts.
         history: PathBuf,
         /// Output directory [default: out/replay-<history name>].
         #[arg(long)]
@@ -214,6 +214,9 @@ enum Command {
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
+        /// `run`'s options that a replay has no use for: accepted only to be refused with why.
+        #[command(flatten)]
+        refused: ReplayRefused,
     },
     /// Draw the charts of an existing run directory into RUN_DIR/plots/ (PNG and SVG).
     Plot {
@@ -280,7 +283,7 @@ enum Command {
 struct SweepArgs {
     #[command(subcommand)]
     tool: Option<SweepTool>,
-    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, or a directory of B7 artifacts).
+    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, plain or gzipped, or a directory of B7 artifacts).
     #[arg(required = true)]
     scenario: Option<PathBuf>,
     /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,
@@ -363,7 +366,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force } => {
+        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, refused } => {
+            if let Some(e) = refused.error() {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
             let env = if no_env { BTreeMap::new() } else { g6_env() };
             let options = RunOptions { parity, sets, env, ..RunOptions::default() };
             replay(
@@ -431,6 +438,45 @@ fn main() -> ExitCode {
             }
             universe(&spec, &out, gzip)
         }
+    }
+}
+
+/// `run`'s options that mean nothing to a replay (hidden): refused with why rather than as unknown flags.
+#[derive(clap::Args, Clone, Default)]
+struct ReplayRefused {
+    #[arg(long, hide = true, value_name = "N")]
+    seed: Option<String>,
+    #[arg(long, hide = true, value_name = "SPEC")]
+    seeds: Option<String>,
+    #[arg(long, hide = true, value_name = "N")]
+    cycles: Option<String>,
+    #[arg(long, hide = true, value_name = "FILE")]
+    universe: Option<String>,
+}
+
+impl ReplayRefused {
+    /// The first refused option given, as an error and a hint.
+    fn error(&self) -> Option<String> {
+        let seeds = "a replay draws no random numbers: every seed replays the same\n  hint: to compare \
+                     settings on the history, `g6sim sweep HISTORY --param KEY=VALUES`";
+        [
+            (self.seed.is_some(), "--seed", seeds),
+            (self.seeds.is_some(), "--seeds", seeds),
+            (
+                self.cycles.is_some(),
+                "--cycles",
+                "a replay runs every cycle the history recorded\n  hint: cut the history to the cycles to replay",
+            ),
+            (
+                self.universe.is_some(),
+                "--universe",
+                "a replay takes no universe: the history records coverages, not instruments\n  hint: run a \
+                 scenario over a dump with `g6sim run SCENARIO --universe FILE`",
+            ),
+        ]
+        .into_iter()
+        .find(|(given, ..)| *given)
+        .map(|(_, flag, why)| format!("{flag}: {why}"))
     }
 }
 
@@ -1342,7 +1388,10 @@ fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> Ex
     let dump = universe::parse(&out.display().to_string(), &csv);
     let bytes = if gzip { write::gzip(&csv) } else { csv };
     if let Err(e) = g6sim::output::write_atomic(out, &bytes) {
-        errln!("error: cannot write {}: {e}", out.display());
+        errln!(
+            "error: cannot write {}: {e}\n  hint: --out names the dump file to write, in a directory that exists",
+            out.display()
+        );
         return ExitCode::from(2);
     }
     let Ok(dump) = dump else { return ExitCode::SUCCESS };

@@ -285,6 +285,17 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
         ("h.jsonl", "{\"cycle\": 1, \"index\": \"NIFTY\"}\n".into(), "DIR/h.jsonl:1:30: missing field `rule`"),
         ("h.jsonl", "".into(), "DIR/h.jsonl: the history holds no rows"),
         (
+            "h.jsonl",
+            format!("{}  [1, 2]\n", row("")),
+            "DIR/h.jsonl:2:3: expected a JSON object `{...}`, found `[1, 2]`",
+        ),
+        (
+            "h.txt",
+            "cycle,index,rule,options\n".into(),
+            "DIR/h.txt:1:1: expected a JSON object `{...}`, found `cycle,index,rule,opti...`",
+        ),
+        ("h.jsonl", "{\"cycle\": 1,}\n".into(), "DIR/h.jsonl:1:13: not JSON: trailing comma"),
+        (
             "h.csv",
             "cycle,index,rule,strike_coverage,options,depht\n".into(),
             "DIR/h.csv:1:42: at `depht`: unknown column `depht` (did you mean `depth`?)",
@@ -330,6 +341,11 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
     let empty = temp_dir("replay-b7-empty");
     let e = replay::load(&empty, &HistoryOptions::default()).unwrap_err().to_string();
     assert!(e.contains("holds no benchmark_cycle_*.json or .json.gz artifact"), "{e}");
+    assert!(e.contains("hint: pass the directory the collector's G6_BENCHMARK_DUMP"), "{e}");
+    // A directory of history files is no B7 directory: the hint names one of them.
+    let e = replay::load(&root().join("scenarios/history"), &HistoryOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("hint: the directory holds 2 history files: pass one, for example "), "{e}");
+    assert!(e.ends_with("scenarios/history/banknifty_low_both.csv"), "{e}");
     std::fs::write(
         empty.join("benchmark_cycle_20251006T034700000000Z.json"),
         r#"{"timestamp": "20251006T034700000000Z", "indices": [{"index": "NIFTY", "expiries": [{"rule": "this_week", "options": -3}]}]}"#,
@@ -337,6 +353,116 @@ fn bad_histories_are_refused_with_file_line_column_field_and_hint() {
     .unwrap();
     let e = replay::load(&empty, &HistoryOptions::default()).unwrap_err().to_string();
     assert!(e.contains("benchmark_cycle_20251006T034700000000Z.json: at `indices[0].expiries[0].options`: -3 is not a count of options"), "{e}");
+}
+
+/// `run`'s options a replay has no use for are refused with why (not as unknown flags), before anything is
+/// written.
+#[test]
+fn run_options_a_replay_cannot_use_are_refused_with_why() {
+    let dir = temp_dir("replay-refused");
+    let out = dir.join("out").display().to_string();
+    for (flag, value, why) in [
+        ("--seeds", "3", "a replay draws no random numbers"),
+        ("--seed", "7", "a replay draws no random numbers"),
+        ("--cycles", "5", "a replay runs every cycle the history recorded"),
+        ("--universe", "dump.csv", "a replay takes no universe"),
+    ] {
+        let said = g6sim(&["replay", JSONL, flag, value, "--out", &out, "--no-env"]);
+        let stderr = text(&said.stderr);
+        assert_eq!(said.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with(&format!("error: {flag}: {why}")) && stderr.contains("\n  hint: "), "{stderr}");
+        assert!(!dir.join("out").exists(), "{flag}: nothing written");
+    }
+}
+
+/// A gzipped history (`.jsonl.gz`, `.csv.gz`) replays as the plain file does, and is a history to `sweep`;
+/// a truncated one is refused as such, not as text that is no UTF-8.
+#[test]
+fn gzipped_histories_replay_as_the_plain_files() {
+    use std::io::Write;
+    let dir = temp_dir("replay-gzip");
+    for example in [JSONL, CSV] {
+        let plain = root().join(example);
+        let name = plain.file_name().unwrap().to_string_lossy().into_owned();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&std::fs::read(&plain).unwrap()).unwrap();
+        let bytes = enc.finish().unwrap();
+        let gz = dir.join(format!("{name}.gz"));
+        std::fs::write(&gz, &bytes).unwrap();
+        assert!(replay::is_history(&gz), "{}", gz.display());
+        let (a, b) = (load(&plain), load(&gz));
+        assert_eq!(a.loaded.scenario.name, b.loaded.scenario.name);
+        assert_eq!(a.loaded.scenario.recorded, b.loaded.scenario.recorded, "{name}");
+        assert_eq!((a.statuses, a.depths), (b.statuses, b.depths), "{name}");
+        let cut = dir.join(format!("cut-{name}.gz"));
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let e = replay::load(&cut, &HistoryOptions::default()).unwrap_err().to_string();
+        assert!(
+            e.starts_with(&format!("{}: expected a complete gzip stream", cut.display())) && e.contains("\n  hint: "),
+            "{e}"
+        );
+    }
+    assert!(!replay::is_history(Path::new("scenarios/healthy_baseline.ron")));
+}
+
+/// A B7 directory's errors name the artifact once, with the line:column of bad JSON and the field path of a
+/// bad field (an index's symbol is `indices[i].index`, the time the artifact's `timestamp`); the same
+/// artifact kept plain and gzipped is refused rather than replayed as two cycles.
+#[test]
+fn b7_directory_errors_name_the_artifact_once_and_the_field_path() {
+    let artifact = |stamp: &str, index: &str| {
+        format!(
+            r#"{{"timestamp": "{stamp}", "indices": [{{"index": "{index}", "expiries": [{{"rule": "this_week", "options": 3, "strike_coverage": 1.0}}]}}]}}"#
+        )
+    };
+    let name = |stamp: &str| format!("benchmark_cycle_{stamp}.json");
+    let (t1, t2) = ("20251006T034700000000Z", "20251006T034800000000Z");
+    type Files = Vec<(String, Vec<u8>)>;
+    let error = |files: &Files| {
+        let dir = temp_dir("replay-b7-errors");
+        for (file, bytes) in files {
+            std::fs::write(dir.join(file), bytes).unwrap();
+        }
+        let e = replay::load(&dir, &HistoryOptions::default()).expect_err("the directory must not load");
+        e.to_string().replace(&dir.display().to_string(), "DIR")
+    };
+    let gz = |text: &str| {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(text.as_bytes()).unwrap();
+        enc.finish().unwrap()
+    };
+    let good = (name(t1), artifact(t1, "NIFTY").into_bytes());
+    let cases: Vec<(Files, &str)> = vec![
+        (
+            vec![good.clone(), (name(t2), b"{\n  \"timestamp\": oops\n}".to_vec())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json:2:16: not JSON: expected value\n  hint: ",
+        ),
+        (
+            vec![good.clone(), (format!("{}.gz", name(t2)), gz(&artifact(t2, "NIFTY"))[..20].to_vec())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json.gz: not gzip: ",
+        ),
+        (
+            vec![good.clone(), (name(t2), artifact(t2, "NIFTI").into_bytes())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json: at `indices[0].index`: unknown index `NIFTI`",
+        ),
+        (
+            vec![good.clone(), (name(t2), artifact(t1, "NIFTY").replace("034700", "034600").into_bytes())],
+            "DIR/benchmark_cycle_20251006T034800000000Z.json: at `timestamp`: cycle 2 is timed 2025-10-06T03:46:00+00:00, before cycle 1",
+        ),
+        (
+            vec![good.clone(), (format!("{}.gz", name(t1)), gz(&artifact(t1, "NIFTY")))],
+            "DIR/benchmark_cycle_20251006T034700000000Z.json.gz: the artifact DIR/benchmark_cycle_20251006T034700000000Z.json again, gzipped",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (files, expected) in cases {
+        let e = error(&files);
+        if !e.starts_with(expected) || !e.contains("\n  hint: ") || e.contains(": DIR/benchmark_cycle_20251006T0348") {
+            wrong.push(format!("expected {expected}\n     got {e}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 /// `g6sim sweep` on a history scores settings exactly as on a scenario: the recorded dips are the fault
@@ -382,6 +508,11 @@ fn a_sweep_runs_on_a_history() {
     for f in ["sweep.json", "runs.jsonl", "results.csv", "results.json", "pareto.txt"] {
         assert!(dir.join(f).is_file(), "{f}");
     }
+    // 24 cycles: the recommendation's worst flips per 10 cycles (10 / 24) reads as the table does, 3 decimals.
+    let jsonl_dir = dir.join("jsonl").display().to_string();
+    let out = g6sim(&["sweep", JSONL, "--param", "contract_ok_cycles=2,3", "--out", &jsonl_dir, "--no-env"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("; worst 0.417 flips per 10 cycles (meets"), "{}", text(&out.stdout));
     let out =
         g6sim(&["sweep", "scenarios/low_both.ron", "--param", "contract_ok_cycles=3,5", "--depth", "4", "--no-env"]);
     assert_eq!(out.status.code(), Some(2));

@@ -244,6 +244,13 @@ fn a_file_that_is_no_dump_gets_a_clear_error() {
 
     assert_eq!(err("empty.csv", "").kind, DumpErrorKind::Empty);
     assert_eq!(err("blank.csv", "\u{feff}\r\n\n").kind, DumpErrorKind::Empty);
+    // Only the header (a cut download, an export of nothing): no universe to run over.
+    let e = err("header.csv", &format!("\u{feff}{HEADER}\r\n\r\n"));
+    assert_eq!((e.kind, e.line), (DumpErrorKind::NoRows, Some(1)));
+    assert_eq!(
+        e.to_string(),
+        "header.csv:1: expected instrument rows after the header; the file holds only the header"
+    );
     let e = parse("broken.csv.gz", b"\x1f\x8bnot gzip").unwrap_err();
     assert_eq!(e.kind, DumpErrorKind::Gzip);
     let e = read_file(&root().join("tests/data/no-such-dump.csv")).unwrap_err();
@@ -330,6 +337,15 @@ fn gzip_round_trip_and_the_command() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown index `NIFTYIT`"));
     assert!(!dir.join("x.csv").exists());
+    // `--out` a directory, or in a directory that does not exist: exit 2 with a hint, nothing written.
+    for out in [dir.clone(), dir.join("no-such-dir/x.csv")] {
+        let said = Command::new(bin()).args(["universe", "--out"]).arg(&out).output().unwrap();
+        let stderr = String::from_utf8_lossy(&said.stderr);
+        assert_eq!(said.status.code(), Some(2), "{stderr}");
+        assert!(stderr.starts_with(&format!("error: cannot write {}: ", out.display())), "{stderr}");
+        assert!(stderr.contains("\n  hint: --out names the dump file to write"), "{stderr}");
+    }
+    assert!(!dir.join("no-such-dir").exists());
 }
 
 #[test]

@@ -294,18 +294,22 @@ pub fn prune(dir: &Path, keep: usize, keep_this: &Path) -> io::Result<Vec<PathBu
     Ok(removed)
 }
 
+/// An artifact's JSON text from its bytes: gunzipped when `path` ends in `.gz`. The error does not name the
+/// file (the caller does).
+pub fn text(path: &Path, bytes: Vec<u8>) -> Result<String, String> {
+    if path.extension().is_some_and(|x| x == "gz") {
+        let mut s = String::new();
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut s).map_err(|e| format!("not gzip: {e}"))?;
+        Ok(s)
+    } else {
+        String::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))
+    }
+}
+
 /// Reads an artifact (plain or gzipped, by suffix) as JSON.
 pub fn read(path: &Path) -> Result<Value, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = if path.extension().is_some_and(|x| x == "gz") {
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&bytes[..])
-            .read_to_string(&mut s)
-            .map_err(|e| format!("{}: not gzip: {e}", path.display()))?;
-        s
-    } else {
-        String::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8: {e}", path.display()))?
-    };
+    let text = text(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 

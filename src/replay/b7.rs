@@ -43,24 +43,52 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
         fail(&name, "", format!("cannot read the directory: {e}"), "pass a directory of benchmark_cycle_*.json[.gz]")
     })?;
     if files.is_empty() {
-        return Err(fail(
-            &name,
-            "",
-            "holds no benchmark_cycle_*.json or .json.gz artifact".into(),
-            "pass the directory the collector's G6_BENCHMARK_DUMP (g6sim: benchmark_dump) names",
-        ));
+        // A directory of history files: name one (the first by name) rather than only the B7 layout.
+        let mut histories: Vec<_> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        histories.retain(|p| p.is_file() && super::is_history(p));
+        histories.sort();
+        let hint = match histories.first() {
+            Some(h) => format!(
+                "the directory holds {} history file{}: pass one, for example {}",
+                histories.len(),
+                if histories.len() == 1 { "" } else { "s" },
+                h.display()
+            ),
+            None => "pass the directory the collector's G6_BENCHMARK_DUMP (g6sim: benchmark_dump) names".into(),
+        };
+        return Err(fail(&name, "", "holds no benchmark_cycle_*.json or .json.gz artifact".into(), &hint));
     }
     let mut hash = Sha256::new();
     let mut rows = Vec::new();
     for (k, path) in files.iter().enumerate() {
         let file = path.display().to_string();
+        // Names sort `X.json` right before `X.json.gz`: the same cycle's artifact twice, not two cycles.
+        if let Some(plain) = file.strip_suffix(".gz").filter(|p| k > 0 && files[k - 1] == Path::new(p)) {
+            return Err(fail(
+                &file,
+                "",
+                format!("the artifact {plain} again, gzipped: one cycle must not replay twice"),
+                "keep one of the two files (the collector writes each cycle once)",
+            ));
+        }
         let bytes =
             std::fs::read(path).map_err(|e| fail(&file, "", format!("cannot read: {e}"), "check its permissions"))?;
         hash.update(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
         hash.update([0]);
         hash.update(&bytes);
-        let value =
-            artifact::read(path).map_err(|e| fail(&file, "", e, "a B7 artifact is JSON, gzipped when named .gz"))?;
+        const JSON_HINT: &str = "a B7 artifact is JSON, gzipped when named .gz";
+        let text = artifact::text(path, bytes).map_err(|e| fail(&file, "", e, JSON_HINT))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            ScenarioError {
+                line: e.line().max(1),
+                col: e.column().max(1),
+                ..fail(&file, "", format!("not JSON: {message}"), JSON_HINT)
+            }
+        })?;
         let stamp = value.get("timestamp").and_then(Value::as_str).unwrap_or_default();
         let timestamp = parse_timestamp(stamp).ok_or_else(|| {
             fail(
@@ -108,10 +136,6 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
                     status,
                     partial_reason: text(expiry.get("partial_reason")),
                 };
-                let mut at = at.clone();
-                if raw.index.is_empty() {
-                    at.prefix = format!("indices[{i}]");
-                }
                 rows.push(check(raw, at)?);
             }
         }

@@ -107,13 +107,21 @@ pub const DIP_BELOW: f64 = 0.675;
 /// The default starting depth of an index whose history records none.
 pub const DEFAULT_DEPTH: u32 = 10;
 
-/// Whether a path names a history rather than a scenario: a directory (B7 artifacts), or a `.jsonl` or
-/// `.csv` file.
-pub fn is_history(path: &Path) -> bool {
-    path.is_dir() || path.extension().is_some_and(|x| x.eq_ignore_ascii_case("jsonl") || x.eq_ignore_ascii_case("csv"))
+/// A history file's name in lower case without a `.gz` suffix (`Day.CSV.gz` -> `day.csv`).
+fn plain_name(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    name.strip_suffix(".gz").map(str::to_string).unwrap_or(name)
 }
 
-/// Reads a history: a directory of B7 artifacts, a `.csv` file, or JSONL (any other file).
+/// Whether a path names a history rather than a scenario: a directory (B7 artifacts), or a `.jsonl` or
+/// `.csv` file, gzipped too (`.jsonl.gz`, `.csv.gz`).
+pub fn is_history(path: &Path) -> bool {
+    let name = plain_name(path);
+    path.is_dir() || name.ends_with(".jsonl") || name.ends_with(".csv")
+}
+
+/// Reads a history: a directory of B7 artifacts, a `.csv` file, or JSONL (any other file); a file that
+/// starts with the gzip magic bytes is gunzipped first (its format is named by the name without `.gz`).
 pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioError> {
     let file = path.display().to_string();
     let (rows, sha) = if path.is_dir() {
@@ -128,7 +136,25 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
             hint: "pass a .jsonl or .csv history, or a directory of B7 benchmark artifacts".into(),
             more: Vec::new(),
         })?;
-        let text = String::from_utf8(bytes.clone()).map_err(|e| ScenarioError {
+        let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let bytes = if crate::universe::is_gzip(&bytes) {
+            let mut plain = Vec::new();
+            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain).map_err(
+                |e| ScenarioError {
+                    file: file.clone(),
+                    line: 0,
+                    col: 0,
+                    path: String::new(),
+                    message: format!("expected a complete gzip stream (it starts with the gzip magic bytes): {e}"),
+                    hint: "copy or compress the history again (`gzip -t FILE` tests a gzip file)".into(),
+                    more: Vec::new(),
+                },
+            )?;
+            plain
+        } else {
+            bytes
+        };
+        let text = String::from_utf8(bytes).map_err(|e| ScenarioError {
             file: file.clone(),
             line: 0,
             col: 0,
@@ -137,13 +163,15 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
             hint: "save the history as UTF-8 text".into(),
             more: Vec::new(),
         })?;
-        let csv = path.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+        let csv = plain_name(path).ends_with(".csv");
         let rows = if csv { rows::parse_csv(&file, &text)? } else { rows::parse_jsonl(&file, &text)? };
-        (rows, Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+        (rows, sha)
     };
     let name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().trim_end_matches(".json").to_string())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| n.strip_suffix(".gz").or(n.strip_suffix(".GZ")).unwrap_or(&n).to_string())
+        .map(|n| Path::new(&n).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "history".into());
     assemble(&file, &name, rows, sha, options)

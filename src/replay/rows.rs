@@ -71,12 +71,15 @@ impl At {
         self.cols.iter().find(|(f, _)| f == field).map_or(first, |(_, c)| *c)
     }
 
-    /// The field's path.
+    /// The field's path. In a B7 artifact (a prefix `indices[i].expiries[j]`) the index's symbol is
+    /// `indices[i].index` and the time the artifact's own `timestamp`.
     pub fn path(&self, field: &str) -> String {
-        match (self.prefix.is_empty(), field.is_empty()) {
+        match (self.prefix.is_empty(), field) {
             (true, _) => field.to_string(),
-            (false, true) => self.prefix.clone(),
-            (false, false) => format!("{}.{field}", self.prefix),
+            (false, "") => self.prefix.clone(),
+            (false, "timestamp") => field.to_string(),
+            (false, "index") => format!("{}.index", self.prefix.split(".expiries").next().unwrap_or_default()),
+            (false, _) => format!("{}.{field}", self.prefix),
         }
     }
 
@@ -250,13 +253,35 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
             .filter_map(|f| line.find(&format!("\"{f}\"")).map(|i| (f.to_string(), char_col(line, i))))
             .collect();
         let at = At { file: file.to_string(), line: n + 1, cols, prefix: String::new() };
+        let jsonl_hint = if file.to_ascii_lowercase().ends_with(".jsonl") {
+            "one JSON object per line; see the README's history format"
+        } else {
+            "one JSON object per line (a history not named .csv is read as JSONL); see the README's history format"
+        };
+        let start = line.len() - line.trim_start().len();
+        if !line[start..].starts_with('{') {
+            let found: String = line[start..].chars().take(21).collect();
+            let more = if line[start..].chars().count() > 21 { "..." } else { "" };
+            return Err(ScenarioError {
+                file: file.to_string(),
+                line: n + 1,
+                col: char_col(line, start),
+                path: String::new(),
+                message: format!("expected a JSON object `{{...}}`, found `{}{more}`", found.trim_end()),
+                hint: jsonl_hint.into(),
+                more: Vec::new(),
+            });
+        }
         let mut de = serde_json::Deserializer::from_str(line);
         let raw: RawRow = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
+            let path = if path == "." || path == "?" { String::new() } else { path };
             let inner = e.into_inner();
             let message = inner.to_string();
             let mut message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            if inner.is_syntax() || inner.is_eof() {
+                message = format!("not JSON: {message}");
+            }
             let mut col = inner.column().max(1);
             let unknown = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()).map(str::to_string);
             let hint = if let Some(unknown) = unknown {
@@ -266,7 +291,7 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
             } else if message.starts_with("missing field") {
                 "every row needs `index`, `rule` and `options`, and a `cycle` or a `timestamp`".to_string()
             } else {
-                "one JSON object per line; see the README's history format".to_string()
+                jsonl_hint.to_string()
             };
             ScenarioError { file: file.to_string(), line: n + 1, col, path, message, hint, more: Vec::new() }
         })?;

@@ -173,13 +173,19 @@ pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
         "{:.0}% of seeds pass; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; {:.2} PARTIAL \
          expiry-cycles and {:.2} cycles back to baseline per run (means over seeds)",
         best.pass_share * 100.0,
-        best.flips_per_10.worst,
+        short(best.flips_per_10.worst),
         if meets_target { "meets the target of at most 1" } else { "no setting meets the target of at most 1" },
         best.mean_depth.mean,
         best.partial_expiry_cycles.mean,
         best.recovery_cycles.mean,
     );
     Some(Recommendation { setting: best.setting, values: best.values.clone(), why })
+}
+
+/// A score for a sentence: at most 3 decimals, no trailing zeros (`0.417`, `0.25`, `2`).
+fn short(x: f64) -> String {
+    let s = format!("{x:.3}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 /// `results.csv`: one row per setting, columns in a fixed order.

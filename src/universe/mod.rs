@@ -289,6 +289,8 @@ pub enum DumpErrorKind {
     /// A row with fewer or more fields than the header.
     FieldCount,
     UnterminatedQuote,
+    /// A header and no row.
+    NoRows,
     /// Over 4 GiB of text.
     TooLarge,
 }
@@ -582,6 +584,15 @@ fn parse_plain(source: &str, bytes: &[u8]) -> Result<Dump, DumpError> {
             underlying,
             class,
         });
+    }
+    if rows.is_empty() {
+        return Err(err(
+            DumpErrorKind::NoRows,
+            Some(header_line),
+            None,
+            None,
+            "instrument rows after the header; the file holds only the header".into(),
+        ));
     }
     let mut dump = Dump {
         source: source.to_string(),
