@@ -13,6 +13,7 @@ use crate::world::{
     RandomSource, SimClock, StrikeLadder, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
+use chrono::NaiveDate;
 
 /// Rows whose strike is on the ladder, in provider order.
 /// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of
@@ -50,6 +51,14 @@ pub fn stray_rows(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder,
     rows.iter().copied().filter(|&r| (top + 1e-9..=limit + 1e-9).contains(&universe[r as usize].strike)).collect()
 }
 
+/// Last cycle's ladder match of one expiry: kept while the index's rows, the ladder and the date stay the
+/// same (the match is a pure function of them), so an unchanged expiry skips the walk of its bucket.
+#[derive(Default)]
+pub struct MatchMemo {
+    key: Option<(NaiveDate, Vec<f64>)>,
+    matched: Vec<u32>,
+}
+
 pub fn fetch_instruments(
     config: Res<Config>,
     clock: Res<SimClock>,
@@ -61,11 +70,20 @@ pub fn fetch_instruments(
     indices: Query<(&IndexOrder, &IndexInfo, &StrikeLadder)>,
     mut expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryDate, &mut Candidates, &mut ExpiryOutcome)>,
     mut log: ResMut<EventLog>,
+    mut memos: Local<Vec<MatchMemo>>,
 ) {
     let rows = universe.rows.as_slice();
-    for (_, expiry, date, mut candidates, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+    for (pos, (_, expiry, date, mut candidates, mut outcome)) in expiries.iter_mut().sort::<&ExpiryOrder>().enumerate()
+    {
         candidates.0.clear();
+        if memos.len() <= pos {
+            memos.resize_with(pos + 1, MatchMemo::default);
+        }
+        let memo = &mut memos[pos];
         let Ok((order, info, ladder)) = indices.get(expiry.index) else { continue };
+        if !universe.unchanged_for(order.0) {
+            memo.key = None;
+        }
         let symbol = info.meta.symbol.as_str();
         *outcome = ExpiryOutcome { strikes_requested: ladder.strikes.len() as u32, ..ExpiryOutcome::default() };
         let Some(date) = date.0 else {
@@ -81,7 +99,11 @@ pub fn fetch_instruments(
                 scanned = scan_universe(rows, order.0, date);
                 &scanned
             };
-            let mut fetched = match_ladder(bucket, rows, ladder);
+            if memo.key.as_ref().is_none_or(|(d, strikes)| *d != date || *strikes != ladder.strikes) {
+                memo.matched = match_ladder(bucket, rows, ladder);
+                memo.key = Some((date, ladder.strikes.clone()));
+            }
+            let mut fetched = memo.matched.clone();
             let dropout = faults.strike_dropout(symbol, expiry.rule);
             if dropout > 0.0 {
                 let mut stream = random.stream(symbol, &rule, counter.0, "strike_dropout");

@@ -12,8 +12,8 @@
 use crate::config::Config;
 use crate::events::{Event, PrefilterClamp};
 use crate::world::{
-    Candidates, ClampMeta, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, IndexInfo, OptionKind, SimClock,
-    StrikeLadder, Universe, UniverseRow,
+    Candidates, ClampMeta, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, IndexInfo, IndexOrder, OptionKind,
+    SimClock, StrikeLadder, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
 use serde::Serialize;
@@ -93,23 +93,46 @@ fn total_order(x: f64) -> u64 {
     if bits >> 63 == 1 { !bits } else { bits | 1 << 63 }
 }
 
+/// Last cycle's clamp of one expiry: its input rows and survivors, kept while the index's rows are
+/// unchanged ([`select`] is a pure function of the rows, the ATM, the maximum and the strategy).
+#[derive(Default)]
+pub struct ClampMemo {
+    key: Option<(u64, usize, ClampStrategy)>,
+    input: Vec<u32>,
+    kept: Vec<u32>,
+}
+
 /// Clamps each expiry's instruments and reports it.
 pub fn apply_prefilter_clamp(
     config: Res<Config>,
     clock: Res<SimClock>,
     counter: Res<CycleCounter>,
     universe: Res<Universe>,
-    indices: Query<(&IndexInfo, &StrikeLadder)>,
+    indices: Query<(&IndexOrder, &IndexInfo, &StrikeLadder)>,
     mut expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryDate, &mut Candidates, &mut ClampMeta)>,
     mut log: ResMut<EventLog>,
+    mut memos: Local<Vec<ClampMemo>>,
 ) {
     let strategy = if config.parity.is_g6() { ClampStrategy::Head } else { ClampStrategy::LadderSpread };
-    for (_, expiry, date, mut candidates, mut meta) in expiries.iter_mut().sort::<&ExpiryOrder>() {
+    for (pos, (_, expiry, date, mut candidates, mut meta)) in expiries.iter_mut().sort::<&ExpiryOrder>().enumerate() {
         meta.0 = None;
+        if memos.len() <= pos {
+            memos.resize_with(pos + 1, ClampMemo::default);
+        }
+        let memo = &mut memos[pos];
+        let Ok((order, info, ladder)) = indices.get(expiry.index) else { continue };
+        if !universe.unchanged_for(order.0) {
+            memo.key = None;
+        }
         let original = candidates.0.len();
         let Some(max) = clamp_limit(original, &config) else { continue };
-        let Ok((info, ladder)) = indices.get(expiry.index) else { continue };
-        candidates.0 = select(&candidates.0, &universe.rows, ladder.atm, max, strategy);
+        let key = Some((ladder.atm.to_bits(), max, strategy));
+        if memo.key != key || memo.input != candidates.0 {
+            memo.kept = select(&candidates.0, &universe.rows, ladder.atm, max, strategy);
+            memo.input.clone_from(&candidates.0);
+            memo.key = key;
+        }
+        candidates.0.clone_from(&memo.kept);
         let clamp = Clamp {
             original: original as u32,
             kept: candidates.0.len() as u32,

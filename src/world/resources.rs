@@ -143,6 +143,18 @@ pub struct Universe {
     pub change: UniverseChange,
 }
 
+impl Universe {
+    /// Whether the rows of the index at position `index` are exactly last cycle's (state derived from them,
+    /// such as an expiry's ladder match or clamp, still holds).
+    pub fn unchanged_for(&self, index: u16) -> bool {
+        match &self.change {
+            UniverseChange::All => false,
+            UniverseChange::Unchanged => true,
+            UniverseChange::Indices(changed) => changed.iter().all(|(i, _)| *i != index),
+        }
+    }
+}
+
 /// How this cycle's universe differs from the last one's.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum UniverseChange {
@@ -193,5 +205,19 @@ impl SpawnOrder {
             SpawnOrder::Forward => "forward",
             SpawnOrder::Reverse => "reverse",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_is_unchanged_unless_the_change_names_it() {
+        let with = |change| Universe { rows: Vec::new(), change };
+        assert!(!with(UniverseChange::All).unchanged_for(0));
+        assert!(with(UniverseChange::Unchanged).unchanged_for(0));
+        let one = with(UniverseChange::Indices(vec![(1, 10..20)]));
+        assert!(one.unchanged_for(0) && !one.unchanged_for(1) && one.unchanged_for(2));
     }
 }
