@@ -28,14 +28,30 @@ impl Stream {
         Self(ChaCha8Rng::from_seed(key))
     }
 
+    /// The next 64-bit word.
+    pub fn word(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
     /// A uniform number in `[0, 1)` with 53 random bits.
     pub fn unit(&mut self) -> f64 {
-        (self.0.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit_of(self.0.next_u64())
     }
 
     /// A uniform integer in `[0, n)` (`n > 0`), by multiply-shift (no modulo bias worth measuring here).
     pub fn below(&mut self, n: u64) -> u64 {
-        ((u128::from(self.0.next_u64()) * u128::from(n)) >> 64) as u64
+        below_of(self.0.next_u64(), n)
+    }
+
+    /// The next `n` 64-bit words at once into `out` (replacing its contents): the words `n` single draws
+    /// ([`Stream::unit`], [`Stream::below`], ...) would use, since the stream is one sequence of 32-bit
+    /// words either way. `bytes` is scratch space.
+    pub fn words(&mut self, n: usize, bytes: &mut Vec<u8>, out: &mut Vec<u64>) {
+        bytes.clear();
+        bytes.resize(8 * n, 0);
+        self.0.fill_bytes(bytes);
+        out.clear();
+        out.extend(bytes.chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes"))));
     }
 
     /// A standard normal variate (Box–Muller, using `libm` so every machine gets the same bits).
@@ -57,6 +73,16 @@ impl Stream {
         pool.sort_unstable();
         pool
     }
+}
+
+/// [`Stream::unit`] of a drawn word.
+pub fn unit_of(word: u64) -> f64 {
+    (word >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// [`Stream::below`] of a drawn word.
+pub fn below_of(word: u64, n: u64) -> u64 {
+    ((u128::from(word) * u128::from(n)) >> 64) as u64
 }
 
 struct Fnv(u64);
@@ -133,5 +159,23 @@ mod tests {
         let z: Vec<f64> = (0..2000).map(|_| s.normal()).collect();
         let mean = z.iter().sum::<f64>() / z.len() as f64;
         assert!(mean.abs() < 0.1, "{mean}");
+    }
+
+    #[test]
+    fn words_at_once_are_the_words_of_single_draws() {
+        let (mut bytes, mut words) = (Vec::new(), Vec::new());
+        for n in [0, 1, 3, 31, 32, 33, 100, 257] {
+            for skip in [0, 1, 5, 31] {
+                let mut one = Stream::new(4, "NIFTY", "this_week", 2, "quotes");
+                let mut bulk = Stream::new(4, "NIFTY", "this_week", 2, "quotes");
+                for _ in 0..skip {
+                    assert_eq!(one.unit().to_bits(), bulk.unit().to_bits());
+                }
+                let single: Vec<u64> = (0..n).map(|_| one.0.next_u64()).collect();
+                bulk.words(n, &mut bytes, &mut words);
+                assert_eq!(words, single, "n {n}, skip {skip}");
+                assert_eq!(one.below(1000), bulk.below(1000), "in step after");
+            }
+        }
     }
 }

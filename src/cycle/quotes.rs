@@ -14,7 +14,7 @@ use crate::config::Config;
 use crate::events::round_to;
 use crate::events::{Event, SyntheticQuotesFallback};
 use crate::pricing::{ExpiryTerms, bs_price};
-use crate::rng::Stream;
+use crate::rng::{Stream, below_of, unit_of};
 use crate::scenario::Market;
 use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, distinct_keys, tradingsymbol};
 use crate::world::{
@@ -107,11 +107,20 @@ impl PricingCache {
 
 /// A quote from its [`Pricing`]: the seeded volume, open interest and `avg_price` (see [`quote_for`]).
 pub fn quote_at(pricing: Pricing, p: PricingInputs, stream: &mut Stream) -> Quote {
+    let words = [(); QUOTE_WORDS].map(|_| stream.word());
+    quote_of(pricing, p, words)
+}
+
+/// The random words one quote draws: volume, open interest, `avg_price`.
+pub const QUOTE_WORDS: usize = 3;
+
+/// [`quote_at`] from its drawn words (an expiry draws all its quotes' words at once: [`Stream::words`]).
+pub fn quote_of(pricing: Pricing, p: PricingInputs, [volume, oi, avg]: [u64; QUOTE_WORDS]) -> Quote {
     let Pricing { last_price, liquidity } = pricing;
     let lot = u64::from(p.lot.max(1));
-    let volume = lot * (1 + (stream.below(400) as f64 * liquidity) as u64);
-    let oi = lot * (10 + (stream.below(4000) as f64 * liquidity) as u64);
-    let avg_price = round_to(last_price * (1.0 + (stream.unit() - 0.5) * 0.01), 2).max(p.tick);
+    let volume = lot * (1 + (below_of(volume, 400) as f64 * liquidity) as u64);
+    let oi = lot * (10 + (below_of(oi, 4000) as f64 * liquidity) as u64);
+    let avg_price = round_to(last_price * (1.0 + (unit_of(avg) - 0.5) * 0.01), 2).max(p.tick);
     Quote { last_price: round_to(last_price, 2), volume, oi, avg_price, synthetic: false }
 }
 
@@ -152,6 +161,9 @@ pub struct QuoteBuffers {
     used: Vec<bool>,
     /// This cycle's quotes, one per quoted row.
     fresh: Vec<Quote>,
+    /// The random words of an expiry's quotes, and scratch bytes for them.
+    words: Vec<u64>,
+    bytes: Vec<u8>,
     /// New instrument entities (with their expiry's table position), spawned once every expiry is matched.
     pending: Vec<NewInstrument>,
 }
@@ -180,7 +192,7 @@ pub fn fetch_quotes(
     mut buffers: Local<QuoteBuffers>,
 ) {
     let today = clock.today();
-    let QuoteBuffers { old, by_token, used, fresh, pending } = &mut *buffers;
+    let QuoteBuffers { old, by_token, used, fresh, words, bytes, pending } = &mut *buffers;
     pending.clear();
     for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
     {
@@ -199,14 +211,14 @@ pub fn fetch_quotes(
                 tick: info.meta.tick_size,
                 lot: info.meta.lot_size,
             };
-            let mut stream = random.stream(symbol, rule, counter.0, "quotes");
+            random.stream(symbol, rule, counter.0, "quotes").words(QUOTE_WORDS * candidates.0.len(), bytes, words);
             instruments = candidates.0.len();
             // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
             let mut cache = PricingCache::new(inputs);
             fresh.clear();
-            fresh.extend(candidates.0.iter().map(|&r| {
+            fresh.extend(candidates.0.iter().zip(words.chunks_exact(QUOTE_WORDS)).map(|(&r, w)| {
                 let row = &universe.rows[r as usize];
-                quote_at(cache.get(row.kind, row.strike, inputs), inputs, &mut stream)
+                quote_of(cache.get(row.kind, row.strike, inputs), inputs, [w[0], w[1], w[2]])
             }));
             let dropout = faults.field_dropout(symbol, expiry.rule);
             if dropout > 0.0 {
@@ -363,6 +375,19 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn quotes_from_words_drawn_at_once_equal_quotes_drawn_one_by_one() {
+        let strikes: Vec<f64> = (0..50).map(|i| 23_800.0 + 50.0 * f64::from(i / 2)).collect();
+        let mut one = Stream::new(8, "NIFTY", "this_week", 4, "quotes");
+        let (mut bytes, mut words) = (Vec::new(), Vec::new());
+        Stream::new(8, "NIFTY", "this_week", 4, "quotes").words(QUOTE_WORDS * strikes.len(), &mut bytes, &mut words);
+        for (i, (&strike, w)) in strikes.iter().zip(words.chunks_exact(QUOTE_WORDS)).enumerate() {
+            let kind = if i % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
+            let pricing = Pricing::of(kind, strike, P);
+            assert_eq!(quote_at(pricing, P, &mut one), quote_of(pricing, P, [w[0], w[1], w[2]]), "row {i}");
         }
     }
 
