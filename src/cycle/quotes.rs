@@ -315,10 +315,10 @@ pub fn fetch_quotes(
     }
     for new in pending.drain(..) {
         let entity = commands.spawn((new.instrument, OptionAnalytics::default())).id();
-        if let Ok((.., mut set, _)) = expiries.get_mut(new.instrument.expiry) {
-            if let Some(member) = set.0.get_mut(new.slot) {
-                member.entity = entity;
-            }
+        if let Ok((.., mut set, _)) = expiries.get_mut(new.instrument.expiry)
+            && let Some(member) = set.0.get_mut(new.slot)
+        {
+            member.entity = entity;
         }
     }
 }
