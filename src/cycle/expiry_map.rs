@@ -49,20 +49,24 @@ impl IndexBuckets {
 
     /// Adds the rows of `index` among `rows[range]`, in order.
     fn add_rows(&mut self, rows: &[UniverseRow], range: std::ops::Range<usize>, index: u16) {
-        let mut last: Option<(NaiveDate, usize)> = None;
-        for (pos, row) in rows[range.clone()].iter().enumerate().filter(|(_, r)| r.skip.is_none() && r.index == index) {
-            self.stats.total += 1;
-            let Some(date) = normalize_expiry(&row.expiry) else {
-                self.stats.invalid_expiry += 1;
-                continue;
-            };
-            let slot = match last {
-                Some((d, slot)) if d == date => slot,
-                _ => self.slot(date),
-            };
-            self.buckets[slot].1.push((range.start + pos) as u32);
-            last = Some((date, slot));
+        for run in runs(rows, range) {
+            let row = &rows[run.start];
+            if row.skip.is_none() && row.index == index {
+                self.add_run(&row.expiry, run);
+            }
         }
+    }
+
+    /// Adds a run of rows of this index that share one raw expiry: normalized once, bucketed at once.
+    fn add_run(&mut self, expiry: &RawExpiry, run: std::ops::Range<usize>) {
+        let n = run.len() as u32;
+        self.stats.total += n;
+        let Some(date) = normalize_expiry(expiry) else {
+            self.stats.invalid_expiry += n;
+            return;
+        };
+        let slot = self.slot(date);
+        self.buckets[slot].1.extend(run.start as u32..run.end as u32);
     }
 
     /// The bucket of `date`, added last when new.
@@ -133,25 +137,15 @@ impl ExpiryMap {
             ix.clear();
         }
         self.skipped = SkipCounts::default();
-        // Rows arrive grouped, so remember the last bucket hit.
-        let mut last: Option<(u16, NaiveDate, usize)> = None;
-        for (pos, row) in rows.iter().enumerate() {
+        for run in runs(rows, 0..rows.len()) {
+            let row = &rows[run.start];
             if let Some(reason) = row.skip {
-                self.skipped.add(reason);
+                self.skipped.add_n(reason, run.len() as u64);
                 continue;
             }
-            let Some(ix) = self.indices.get_mut(usize::from(row.index)) else { continue };
-            ix.stats.total += 1;
-            let Some(date) = normalize_expiry(&row.expiry) else {
-                ix.stats.invalid_expiry += 1;
-                continue;
-            };
-            let slot = match last {
-                Some((i, d, slot)) if i == row.index && d == date => slot,
-                _ => ix.slot(date),
-            };
-            ix.buckets[slot].1.push(pos as u32);
-            last = Some((row.index, date, slot));
+            if let Some(ix) = self.indices.get_mut(usize::from(row.index)) {
+                ix.add_run(&row.expiry, run);
+            }
         }
         for ix in &mut self.indices {
             ix.finish();
@@ -167,6 +161,24 @@ impl ExpiryMap {
     pub fn stats(&self, index: u16) -> MapStats {
         self.indices.get(usize::from(index)).map(|i| i.stats).unwrap_or_default()
     }
+}
+
+/// The runs of consecutive rows in `range` that share their index, raw expiry and skip reason: a provider
+/// sends an expiry's rows together, so the map handles each run once instead of each row.
+fn runs(rows: &[UniverseRow], range: std::ops::Range<usize>) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let end = range.end;
+    let mut start = range.start;
+    std::iter::from_fn(move || {
+        if start >= end {
+            return None;
+        }
+        let head = &rows[start];
+        let same = |r: &UniverseRow| r.index == head.index && r.skip == head.skip && r.expiry == head.expiry;
+        let len = 1 + rows[start + 1..end].iter().take_while(|r| same(r)).count();
+        let run = start..start + len;
+        start += len;
+        Some(run)
+    })
 }
 
 /// The path without the map (`expiry_map = false`): scan the whole universe for one expiry.

@@ -145,7 +145,11 @@ pub struct SkipCounts(pub [u64; SkipReason::ALL.len()]);
 
 impl SkipCounts {
     pub fn add(&mut self, reason: SkipReason) {
-        self.0[reason as usize] += 1;
+        self.add_n(reason, 1);
+    }
+
+    pub fn add_n(&mut self, reason: SkipReason, n: u64) {
+        self.0[reason as usize] += n;
     }
 
     pub fn get(&self, reason: SkipReason) -> u64 {
