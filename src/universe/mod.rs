@@ -331,16 +331,24 @@ impl std::error::Error for DumpError {}
 
 /// Reads a dump file, plain or gzipped.
 pub fn read_file(path: &Path) -> Result<Dump, DumpError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DumpError {
-        kind: DumpErrorKind::Io,
-        file: file.clone(),
-        line: None,
-        column: None,
-        value: None,
-        expected: format!("a readable file ({e})"),
-    })?;
+    let (file, bytes) = read_bytes(path)?;
     parse(&file, &bytes)
+}
+
+/// A dump file's name as errors show it, and its bytes.
+pub fn read_bytes(path: &Path) -> Result<(String, Vec<u8>), DumpError> {
+    let file = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((file, bytes)),
+        Err(e) => Err(DumpError {
+            kind: DumpErrorKind::Io,
+            file,
+            line: None,
+            column: None,
+            value: None,
+            expected: format!("a readable file ({e})"),
+        }),
+    }
 }
 
 /// Whether bytes start with the gzip magic.

@@ -11,7 +11,7 @@
 //! - the initial index price: the index's `spot` when given, else the dump's ATM region (the median option
 //!   strike of the nearest expiry on or after the first day).
 
-use super::{Dump, DumpError, DumpErrorKind, IndexSummary, SkipReason};
+use super::{Dump, DumpError, IndexSummary, SkipReason};
 use crate::registry::{self, IndexMeta};
 use crate::scenario::Scenario;
 use chrono::NaiveDate;
@@ -55,15 +55,7 @@ impl DumpFile {
 
 /// Reads a dump file once, to be shared by the runs that use it.
 pub fn load(path: &Path) -> Result<Arc<DumpFile>, DumpError> {
-    let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| DumpError {
-        kind: DumpErrorKind::Io,
-        file: file.clone(),
-        line: None,
-        column: None,
-        value: None,
-        expected: format!("a readable file ({e})"),
-    })?;
+    let (file, bytes) = super::read_bytes(path)?;
     DumpFile::from_bytes(&file, &bytes).map(Arc::new)
 }
 
