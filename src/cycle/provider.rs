@@ -112,7 +112,7 @@ use chrono::Datelike;
 /// Appends one index's rows for one listed expiry: `2 x strikes_per_side + 1` strikes around the
 /// provider's ATM, CE then PE, each strike followed by its share of `padding` duplicate rows.
 pub fn push_expiry_rows(
-    rows: &mut Vec<UniverseRow>,
+    rows: &mut impl Extend<UniverseRow>,
     index: u16,
     expiry: NaiveDate,
     atm: f64,
@@ -127,15 +127,9 @@ pub fn push_expiry_rows(
         if strike <= 0.0 {
             continue;
         }
-        for kind in [OptionKind::CE, OptionKind::PE] {
-            rows.push(UniverseRow::option(
-                token(series, strike, kind, 0),
-                strike,
-                RawExpiry::Date(expiry),
-                index,
-                kind,
-            ));
-        }
+        rows.extend([OptionKind::CE, OptionKind::PE].map(|kind| {
+            UniverseRow::option(token(series, strike, kind, 0), strike, RawExpiry::Date(expiry), index, kind)
+        }));
         push_padding(rows, series, index, expiry, strike, padding_share(padding, n, i));
     }
 }
@@ -146,17 +140,30 @@ fn padding_share(padding: u32, n: u32, i: u32) -> u32 {
 }
 
 /// `share` duplicate rows of one strike, alternately CE and PE.
-fn push_padding(rows: &mut Vec<UniverseRow>, series: u64, index: u16, expiry: NaiveDate, strike: f64, share: u32) {
-    for dup in 0..share {
+fn push_padding(
+    rows: &mut impl Extend<UniverseRow>,
+    series: u64,
+    index: u16,
+    expiry: NaiveDate,
+    strike: f64,
+    share: u32,
+) {
+    rows.extend((0..share).map(|dup| {
         let kind = if dup % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
         let token = token(series, strike, kind, dup / 2 + 1);
-        rows.push(UniverseRow::option(token, strike, RawExpiry::Date(expiry), index, kind));
-    }
+        UniverseRow::option(token, strike, RawExpiry::Date(expiry), index, kind)
+    }));
 }
 
 /// Appends `padding` duplicate rows for one series of a dump, spread over its `strikes` as over a synthetic
 /// series' strikes.
-pub fn push_dump_padding(rows: &mut Vec<UniverseRow>, index: u16, expiry: NaiveDate, strikes: &[f64], padding: u32) {
+pub fn push_dump_padding(
+    rows: &mut impl Extend<UniverseRow>,
+    index: u16,
+    expiry: NaiveDate,
+    strikes: &[f64],
+    padding: u32,
+) {
     let Ok(n) = u32::try_from(strikes.len()) else { return };
     if n == 0 || padding == 0 {
         return;
@@ -168,22 +175,49 @@ pub fn push_dump_padding(rows: &mut Vec<UniverseRow>, index: u16, expiry: NaiveD
 }
 
 /// Appends `count` rows with a missing or malformed expiry, at strikes around the ATM.
-pub fn push_invalid_rows(rows: &mut Vec<UniverseRow>, index: u16, atm: f64, step: f64, count: u32) {
-    for k in 0..count {
+pub fn push_invalid_rows(rows: &mut impl Extend<UniverseRow>, index: u16, atm: f64, step: f64, count: u32) {
+    rows.extend((0..count).map(|k| {
         let strike = atm + f64::from(k % 5) * step;
         let kind = if k % 2 == 0 { OptionKind::CE } else { OptionKind::PE };
         let expiry = INVALID_EXPIRY_SAMPLES[k as usize % INVALID_EXPIRY_SAMPLES.len()];
-        rows.push(UniverseRow::option(token(series_key(index, None), strike, kind, k), strike, expiry, index, kind));
+        UniverseRow::option(token(series_key(index, None), strike, kind, k), strike, expiry, index, kind)
+    }));
+}
+
+/// Writes rows over a slice in order (an index's rows rewritten in place), noting whether they fit exactly.
+struct Overwrite<'a> {
+    slice: &'a mut [UniverseRow],
+    written: usize,
+    overflow: bool,
+}
+
+impl Extend<UniverseRow> for Overwrite<'_> {
+    fn extend<I: IntoIterator<Item = UniverseRow>>(&mut self, rows: I) {
+        for row in rows {
+            match self.slice.get_mut(self.written) {
+                Some(slot) => {
+                    *slot = row;
+                    self.written += 1;
+                }
+                None => self.overflow = true,
+            }
+        }
     }
 }
 
-/// One index's share of the universe as last published, and what it was generated from: when none of
-/// the inputs changed (the ATM moves only when the price crosses a strike step) the rows are copied
-/// rather than regenerated (every row's token is a hash).
+impl Overwrite<'_> {
+    fn exact(&self) -> bool {
+        !self.overflow && self.written == self.slice.len()
+    }
+}
+
+/// What one index's share of the universe was generated from, and how many rows it has: when none of the
+/// inputs changed (the ATM moves only when the price crosses a strike step) its rows stand, and when they
+/// did, rows as many as before are written over the old ones in place.
 #[derive(Default)]
 pub struct UniverseSegment {
     key: Option<SegmentKey>,
-    rows: Vec<UniverseRow>,
+    len: usize,
 }
 
 #[derive(Clone, PartialEq)]
@@ -197,10 +231,22 @@ struct SegmentKey {
     listed: Vec<NaiveDate>,
 }
 
+/// Generates one index's rows from its key into `rows`.
+fn generate(rows: &mut impl Extend<UniverseRow>, key: &SegmentKey, dump: Option<&DumpUniverse>) {
+    let (atm, step) = (f64::from_bits(key.atm), f64::from_bits(key.step));
+    for &expiry in &key.listed {
+        match dump {
+            Some(dump) => push_dump_padding(rows, key.index, expiry, dump.strikes(key.index, expiry), key.padding),
+            None => push_expiry_rows(rows, key.index, expiry, atm, step, key.per_side, key.padding),
+        }
+    }
+    push_invalid_rows(rows, key.index, atm, step, key.invalid);
+}
+
 /// Publishes this cycle's raw universe (the allocation is reused across cycles, and each index's rows
 /// are regenerated only when their inputs changed). Over a dump, an index's own rows are only the scripted
-/// ones, after the dump's. Without one, an index whose regenerated rows are as many as before is rewritten
-/// in place, and [`Universe::change`] names it, so the expiry map rebuilds only that index.
+/// ones, after the dump's. Without one, an index whose regenerated rows are as many as before is written
+/// over its old rows in place, and [`Universe::change`] names it, so the expiry map rebuilds only that index.
 pub fn publish_universe(
     script: Res<Script>,
     faults: Res<ActiveFaults>,
@@ -210,43 +256,19 @@ pub fn publish_universe(
     mut segments: Local<Vec<UniverseSegment>>,
 ) {
     let per_side = script.provider.strikes_per_side;
-    let mut regenerated = Vec::new();
-    let mut count = 0;
-    for (pos, (order, info, spot, listed)) in indices.iter().sort::<&IndexOrder>().enumerate() {
-        count = pos + 1;
-        let padding = faults.oversize(&info.meta.symbol);
-        let invalid = faults.invalid_expiries(&info.meta.symbol);
-        // Over a dump the price reaches the rows only through the invalid ones.
-        let (atm, step) = match (&dump, invalid) {
-            (Some(_), 0) => (0.0, 0.0),
-            _ => (atm_strike(spot.0, info.meta.step), info.meta.step),
-        };
-        if segments.len() <= pos {
-            segments.resize_with(pos + 1, UniverseSegment::default);
-        }
-        let segment = &mut segments[pos];
-        let fresh = segment.key.as_ref().is_some_and(|k| {
-            k.index == order.0
-                && k.atm == atm.to_bits()
-                && k.step == step.to_bits()
-                && k.per_side == per_side
-                && k.padding == padding
-                && k.invalid == invalid
-                && k.listed == listed.0
-        });
-        if !fresh {
-            let before = segment.key.is_some().then_some(segment.rows.len());
-            segment.rows.clear();
-            for &expiry in &listed.0 {
-                match &dump {
-                    Some(dump) => {
-                        push_dump_padding(&mut segment.rows, order.0, expiry, dump.strikes(order.0, expiry), padding)
-                    }
-                    None => push_expiry_rows(&mut segment.rows, order.0, expiry, atm, step, per_side, padding),
-                }
-            }
-            push_invalid_rows(&mut segment.rows, order.0, atm, step, invalid);
-            segment.key = Some(SegmentKey {
+    let dump = dump.as_deref();
+    let keys: Vec<SegmentKey> = indices
+        .iter()
+        .sort::<&IndexOrder>()
+        .map(|(order, info, spot, listed)| {
+            let padding = faults.oversize(&info.meta.symbol);
+            let invalid = faults.invalid_expiries(&info.meta.symbol);
+            // Over a dump the price reaches the rows only through the invalid ones.
+            let (atm, step) = match (dump, invalid) {
+                (Some(_), 0) => (0.0, 0.0),
+                _ => (atm_strike(spot.0, info.meta.step), info.meta.step),
+            };
+            SegmentKey {
                 index: order.0,
                 atm: atm.to_bits(),
                 step: step.to_bits(),
@@ -254,40 +276,53 @@ pub fn publish_universe(
                 padding,
                 invalid,
                 listed: listed.0.clone(),
-            });
-            regenerated.push((pos, before == Some(segment.rows.len())));
-        }
-    }
+            }
+        })
+        .collect();
     let universe = &mut *universe;
-    // Over a dump an index's rows are not one range (its options are among the dump's rows): any change there
-    // rebuilds the whole universe.
-    let in_place = segments.len() == count
-        && (regenerated.is_empty() || dump.is_none())
-        && regenerated.iter().all(|(_, same_len)| *same_len);
-    if in_place && regenerated.is_empty() {
+    let dump_rows = dump.map_or(0, |d| d.rows.len());
+    // The universe holds exactly what the segments describe (not so in a new world, or after a failed rewrite).
+    let laid_out = segments.len() == keys.len()
+        && universe.rows.len() == dump_rows + segments.iter().map(|s| s.len).sum::<usize>();
+    let dirty: Vec<usize> =
+        (0..keys.len()).filter(|&p| segments.get(p).and_then(|s| s.key.as_ref()) != Some(&keys[p])).collect();
+    if laid_out && dirty.is_empty() {
         // Unchanged inputs: last cycle's universe stands.
         universe.change = UniverseChange::Unchanged;
-    } else if in_place {
-        let mut changed = Vec::with_capacity(regenerated.len());
-        for (pos, _) in regenerated {
-            let start: usize = segments[..pos].iter().map(|s| s.rows.len()).sum();
-            let rows = &segments[pos].rows;
-            universe.rows[start..start + rows.len()].copy_from_slice(rows);
-            let index = segments[pos].key.as_ref().map_or(0, |k| k.index);
-            changed.push((index, start as u32..(start + rows.len()) as u32));
-        }
-        universe.change = UniverseChange::Indices(changed);
-    } else {
-        segments.truncate(count);
-        universe.rows.clear();
-        if let Some(dump) = &dump {
-            universe.rows.extend_from_slice(&dump.rows);
-        }
-        for segment in segments.iter() {
-            universe.rows.extend_from_slice(&segment.rows);
-        }
-        universe.change = UniverseChange::All;
+        return;
     }
+    // Over a dump an index's rows are not one range (its options are among the dump's rows): any change there
+    // rebuilds the whole universe.
+    if laid_out && dump.is_none() {
+        let mut changed = Vec::with_capacity(dirty.len());
+        for &pos in &dirty {
+            let start: usize = segments[..pos].iter().map(|s| s.len).sum();
+            let end = start + segments[pos].len;
+            let mut rows = Overwrite { slice: &mut universe.rows[start..end], written: 0, overflow: false };
+            generate(&mut rows, &keys[pos], None);
+            if !rows.exact() {
+                changed.clear();
+                break;
+            }
+            segments[pos].key = Some(keys[pos].clone());
+            changed.push((keys[pos].index, start as u32..end as u32));
+        }
+        if changed.len() == dirty.len() {
+            universe.change = UniverseChange::Indices(changed);
+            return;
+        }
+    }
+    universe.rows.clear();
+    if let Some(dump) = dump {
+        universe.rows.extend_from_slice(&dump.rows);
+    }
+    segments.clear();
+    for key in keys {
+        let start = universe.rows.len();
+        generate(&mut universe.rows, &key, dump);
+        segments.push(UniverseSegment { len: universe.rows.len() - start, key: Some(key) });
+    }
+    universe.change = UniverseChange::All;
 }
 
 #[cfg(test)]
