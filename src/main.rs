@@ -262,14 +262,14 @@ enum Command {
         /// Registry indices, comma-separated [default: all five].
         #[arg(long, value_delimiter = ',', value_name = "SYM,...")]
         indices: Vec<String>,
-        /// Strikes on each side of the synthetic ATM, per expiry.
-        #[arg(long, value_name = "N", default_value_t = 40)]
+        /// Strikes on each side of the synthetic ATM, per expiry (at most 5,000, a scenario's limit).
+        #[arg(long, value_name = "N", default_value_t = 40, value_parser = clap::value_parser!(u32).range(..=i64::from(g6sim::scenario::MAX_STRIKES_PER_SIDE)))]
         strikes_per_side: u32,
-        /// Weekly expiries listed.
-        #[arg(long, value_name = "N", default_value_t = 6)]
+        /// Weekly expiries listed (at most 1,000, a scenario's limit).
+        #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(..=i64::from(g6sim::scenario::MAX_LISTED)))]
         weeks: u32,
-        /// Monthly expiries listed.
-        #[arg(long, value_name = "N", default_value_t = 3)]
+        /// Monthly expiries listed (at most 1,000).
+        #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(..=i64::from(g6sim::scenario::MAX_LISTED)))]
         months: u32,
         /// Gzip the file.
         #[arg(long)]
@@ -1403,7 +1403,8 @@ fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> Ex
         bytes.len()
     );
     for s in &dump.indices {
-        let step = s.strike_step.unwrap_or_default();
+        // One strike per expiry has no step between strikes.
+        let step = s.strike_step.map_or("-".to_string(), |step| step.to_string());
         outln!(
             "  {:<10} {:>7} options  {} expiries  step {step}  lot {}",
             s.symbol,

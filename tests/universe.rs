@@ -346,6 +346,21 @@ fn gzip_round_trip_and_the_command() {
         assert!(stderr.contains("\n  hint: --out names the dump file to write"), "{stderr}");
     }
     assert!(!dir.join("no-such-dir").exists());
+    // Sizes beyond a scenario's limits are refused before anything is written; one strike has no step.
+    for (flag, value, range) in [("--strikes-per-side", "100000", "0..=5000"), ("--weeks", "5000", "0..=1000")] {
+        let said = Command::new(bin()).args(["universe", "--out"]).arg(dir.join("y.csv")).args([flag, value]).output();
+        let stderr = String::from_utf8_lossy(&said.as_ref().unwrap().stderr).into_owned();
+        assert_eq!(said.unwrap().status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(range), "{stderr}");
+    }
+    assert!(!dir.join("y.csv").exists());
+    let said = Command::new(bin())
+        .args(["universe", "--out"])
+        .arg(dir.join("one.csv"))
+        .args(["--strikes-per-side", "0"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&said.stdout).contains(" step -  lot "), "no step between one strike");
 }
 
 #[test]
