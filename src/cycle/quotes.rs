@@ -79,52 +79,29 @@ impl Pricing {
     }
 }
 
-/// An expiry's pricings: the call and the put of each strike computed together ([`Pricing::pair`]) once,
-/// and kept from cycle to cycle while the pricing inputs (spot, time to expiry, rate, tick, lot) stay the
-/// same bits (a scenario without a random walk prices its ladder once). Rows arrive in provider order
-/// (ascending strike, duplicates next to their instrument), so the last strike looked up is tried first.
-#[derive(Default)]
+/// Prices an expiry's rows, computing the call and the put of a strike together ([`Pricing::pair`]) once
+/// per run of equal strikes: rows arrive in provider order (ascending strike, duplicates next to their
+/// instrument).
 pub struct PricingCache {
-    key: Option<[u64; 5]>,
-    terms: Option<ExpiryTerms>,
-    /// (strike bits, [CE, PE]), by strike bits.
-    pairs: Vec<(u64, [Pricing; 2])>,
-    last: usize,
+    terms: ExpiryTerms,
+    last: Option<(u64, [Pricing; 2])>,
 }
 
 impl PricingCache {
     pub fn new(p: PricingInputs) -> Self {
-        let mut cache = Self::default();
-        cache.prepare(p);
-        cache
-    }
-
-    /// Makes the cache price with `p`, keeping what it holds when `p` prices the same.
-    pub fn prepare(&mut self, p: PricingInputs) {
-        let key = Some([p.spot, p.t_years, p.rate, p.tick, f64::from(p.lot)].map(f64::to_bits));
-        if self.key != key {
-            self.key = key;
-            self.terms = Some(ExpiryTerms::new(p.spot, p.t_years, p.rate));
-            self.pairs.clear();
-            self.last = 0;
-        }
+        Self { terms: ExpiryTerms::new(p.spot, p.t_years, p.rate), last: None }
     }
 
     pub fn get(&mut self, kind: OptionKind, strike: f64, p: PricingInputs) -> Pricing {
-        let bits = strike.to_bits();
-        let i = match self.pairs.get(self.last) {
-            Some((b, _)) if *b == bits => self.last,
-            _ => match self.pairs.binary_search_by_key(&bits, |(b, _)| *b) {
-                Ok(i) => i,
-                Err(i) => {
-                    let terms = self.terms.get_or_insert_with(|| ExpiryTerms::new(p.spot, p.t_years, p.rate));
-                    self.pairs.insert(i, (bits, Pricing::pair(strike, terms, p)));
-                    i
-                }
-            },
+        let pair = match self.last {
+            Some((bits, pair)) if bits == strike.to_bits() => pair,
+            _ => {
+                let pair = Pricing::pair(strike, &self.terms, p);
+                self.last = Some((strike.to_bits(), pair));
+                pair
+            }
         };
-        self.last = i;
-        self.pairs[i].1[usize::from(kind == OptionKind::PE)]
+        pair[usize::from(kind == OptionKind::PE)]
     }
 }
 
@@ -184,8 +161,6 @@ pub struct QuoteBuffers {
     used: Vec<bool>,
     /// This cycle's quotes, one per quoted row.
     fresh: Vec<Quote>,
-    /// Each expiry's pricings (in expiry order), kept while its pricing inputs stay the same.
-    pricing: Vec<PricingCache>,
     /// The random words of an expiry's quotes, and scratch bytes for them.
     words: Vec<u64>,
     bytes: Vec<u8>,
@@ -217,14 +192,10 @@ pub fn fetch_quotes(
     mut buffers: Local<QuoteBuffers>,
 ) {
     let today = clock.today();
-    let QuoteBuffers { old, by_token, used, fresh, pricing, words, bytes, pending } = &mut *buffers;
+    let QuoteBuffers { old, by_token, used, fresh, words, bytes, pending } = &mut *buffers;
     pending.clear();
-    for (pos, (expiry_entity, _, expiry, date, candidates, mut set, mut outcome)) in
-        expiries.iter_mut().sort::<&ExpiryOrder>().enumerate()
+    for (expiry_entity, _, expiry, date, candidates, mut set, mut outcome) in expiries.iter_mut().sort::<&ExpiryOrder>()
     {
-        if pricing.len() <= pos {
-            pricing.resize_with(pos + 1, PricingCache::default);
-        }
         let mut instruments = 0;
         let mut quoted_rows: &[u32] = &[];
         let mut collapsed: Option<Vec<u32>> = None;
@@ -243,8 +214,7 @@ pub fn fetch_quotes(
             random.stream(symbol, rule, counter.0, "quotes").words(QUOTE_WORDS * candidates.0.len(), bytes, words);
             instruments = candidates.0.len();
             // The rows that get a quote (and an entity): every candidate, unless placeholders collapse.
-            let cache = &mut pricing[pos];
-            cache.prepare(inputs);
+            let mut cache = PricingCache::new(inputs);
             fresh.clear();
             fresh.extend(candidates.0.iter().zip(words.chunks_exact(QUOTE_WORDS)).map(|(&r, w)| {
                 let row = &universe.rows[r as usize];
@@ -394,11 +364,8 @@ mod tests {
 
     #[test]
     fn the_pricing_cache_matches_pricing_each_row() {
-        // One cache across cycles whose inputs change and come back: nothing stale is served.
-        let mut cache = PricingCache::default();
-        let inputs = [P, PricingInputs { t_years: 0.0, ..P }, PricingInputs { spot: 31_337.5, ..P }];
-        for p in inputs.into_iter().chain(inputs).chain([PricingInputs { lot: 1, tick: 0.5, ..P }]) {
-            cache.prepare(p);
+        for p in [P, PricingInputs { t_years: 0.0, ..P }, PricingInputs { spot: 31_337.5, ..P }] {
+            let mut cache = PricingCache::new(p);
             for strike in [24700.0, 24700.0, 24750.0, 24750.0, 24700.0, f64::NAN, f64::NAN, -0.0, 0.0, 1e9] {
                 for kind in [OptionKind::CE, OptionKind::PE, OptionKind::CE] {
                     let (a, b) = (cache.get(kind, strike, p), Pricing::of(kind, strike, p));
