@@ -127,6 +127,10 @@ impl IndexSummary {
     pub fn expiry(&self, rule: &str) -> Option<&ExpirySummary> {
         self.expiries.iter().find(|e| e.rule == rule)
     }
+    /// The expiry of one rule (named by its token, as summaries name them).
+    pub fn expiry_of(&self, rule: crate::calendar::ExpiryRule) -> Option<&ExpirySummary> {
+        self.expiry(&rule.token())
+    }
 }
 
 /// A map that keeps insertion order when serialized (Python dicts do).

@@ -10,6 +10,7 @@
 //! item 2): `decide` returns both changes, and the generators include `contract_ok_cycles: 0`.
 
 use crate::common::proptest_config;
+use g6sim::calendar::ExpiryRule;
 use g6sim::config::{Config, Parity, Ratio};
 use g6sim::cycle::adaptive::{AdaptiveRules, DepthChange, Observation, decide, expansion_cap, worst_pass};
 use g6sim::cycle::prefilter::{ClampStrategy, clamp_limit, select};
@@ -64,13 +65,12 @@ fn coverage() -> impl Strategy<Value = Option<f64>> {
 }
 
 fn observation() -> impl Strategy<Value = Observation> {
-    (coverage(), prop_oneof![1 => Just(0u32), 9 => 1u32..200], prop::sample::select(vec!["this_week", "next_week"]))
-        .prop_map(|(strike_cov, options, rule)| Observation {
-            strike_cov,
-            field_cov: Some(1.0),
-            options,
-            rule: rule.into(),
-        })
+    (
+        coverage(),
+        prop_oneof![1 => Just(0u32), 9 => 1u32..200],
+        prop::sample::select(vec![ExpiryRule::ThisWeek, ExpiryRule::NextWeek]),
+    )
+        .prop_map(|(strike_cov, options, rule)| Observation { strike_cov, field_cov: Some(1.0), options, rule })
 }
 
 /// One cycle: its successful passes (none: every expiry failed) and how far the parity cooldown clock
@@ -348,7 +348,7 @@ proptest! {
         let excess = (depth.itm - depth.baseline_itm).max(depth.otm - depth.baseline_otm);
         let per_contraction = (r.ok_cycles + r.cooldown + 1) as usize;
         let n = (excess / r.contract_step + 1) as usize * per_contraction + r.ok_cycles as usize;
-        let healthy = Observation { strike_cov: Some(1.0), field_cov: Some(1.0), options: 10, rule: "this_week".into() };
+        let healthy = Observation { strike_cov: Some(1.0), field_cov: Some(1.0), options: 10, rule: ExpiryRule::ThisWeek };
         let stretch = vec![(vec![healthy], 1); n];
         let decisions = simulate(&r, &mut depth, &mut state, next, &stretch);
         for d in &decisions {

@@ -4,19 +4,9 @@ use crate::common::*;
 use g6sim::scenario::load_file;
 use g6sim::{RunOptions, run_scenario};
 
-fn shipped() -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn every_shipped_scenario_passes_its_expectations() {
-    let files = shipped();
+    let files = scenario_files();
     assert!(files.len() >= 8, "at least eight shipped scenarios, found {}", files.len());
     let mut failures = Vec::new();
     for file in &files {
@@ -33,7 +23,7 @@ fn every_shipped_scenario_passes_its_expectations() {
 #[test]
 fn shipped_scenarios_cover_every_fault_and_status() {
     let mut text = String::new();
-    for file in shipped() {
+    for file in scenario_files() {
         text += &std::fs::read_to_string(file).unwrap();
     }
     for needle in [

@@ -374,3 +374,129 @@ fn the_shard_comes_from_the_flag_or_the_batch_engine() {
     sorted.sort();
     assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "the shards cover every job exactly once");
 }
+
+/// Two indices on a random walk, three expiry rules and a dated one, and every fault the lean path models,
+/// scoped to an index, a rule or neither, overlapping; its expectations are ones the lean path evaluates.
+const LEAN_STRESS: &str = r#"Scenario(
+    name: "lean_stress",
+    seed: 5,
+    start: "2025-10-06T15:20:00+05:30",
+    interval_s: 300,
+    cycles: 30,
+    market: (volatility_per_cycle: 0.004, drift_per_cycle: 0.0005),
+    indices: [
+        (symbol: "NIFTY", expiries: ["this_week", "next_week", "this_month"], depth: (itm: 6, otm: 8)),
+        (symbol: "BANKNIFTY", expiries: ["this_month", "2025-10-28"], depth: (itm: 4, otm: 4), baseline: (itm: 3, otm: 4)),
+        (symbol: "FINNIFTY", expiries: ["this_week"], spot: 1000.0, depth: (itm: 8, otm: 9)),
+    ],
+    phases: [
+        (name: "dip", cycles: (3, 6), index: "NIFTY", rule: "this_week", faults: [StrikeDropout(0.4)]),
+        (name: "fields", cycles: (5, 9), faults: [FieldDropout(0.5)]),
+        (name: "stray", cycles: (8, 10), index: "BANKNIFTY", faults: [StrayStrikes(3), Oversize(300)]),
+        (name: "dark", cycles: (11, 12), index: "NIFTY", rule: "next_week", faults: [Outage]),
+        (name: "no price", cycles: (12, 14), index: "BANKNIFTY", faults: [IndexPriceMissing, InvalidExpiries(9)]),
+        (name: "wide", cycles: (15, 18), faults: [Oversize(120), StrikeDropout(0.2)]),
+    ],
+    expectations: [
+        MaxFlips(index: "NIFTY", flips: 2, window: 10),
+        Always(Depth(index: "BANKNIFTY", side: Itm, is: Le(30))),
+        AtLeastOnce(Status(index: "NIFTY", rule: "this_week", is: PARTIAL)),
+        By(cycle: 28, check: AtBaseline(index: "NIFTY")),
+        Never(FieldCoverage(index: "NIFTY", rule: "this_month", is: Lt(0.3))),
+        At(cycle: 11, check: Events(event: "zero_data", index: "NIFTY", is: Eq(1))),
+        Total(of: Events(event: "prefilter_clamp"), is: Ge(0)),
+        Total(of: Reason(reason: low_field, index: "NIFTY"), is: Ge(1)),
+        Total(of: Status(status: EMPTY), is: Eq(2)),
+        Always(StatusTotal(status: SYNTH, is: Eq(0))),
+        AtLeastOnce(ReasonTotal(reason: low_both, is: Ge(1))),
+        AtLeastOnce(StrikeCoverage(index: "BANKNIFTY", rule: "this_month", is: Lt(1.0))),
+        At(cycle: 12, check: Reason(index: "NIFTY", rule: "this_week", is: low_field)),
+        Always(Status(index: "FINNIFTY", rule: "this_week", is: OK)),
+    ],
+)"#;
+
+/// What a cycle summary says that the lean path fills (its module doc lists what it leaves out).
+fn lean_view(c: &g6sim::report::CycleSummary) -> String {
+    let mut out =
+        format!("cycle {} ts {} totals {:?} {:?}\n", c.cycle, c.ts, c.expiry_status_totals, c.partial_reason_totals);
+    for i in &c.indices {
+        out += &format!(
+            "  {} {:?} price {} synth {} atm {} step {} ladder {:?} depth {:?} baseline {:?} streak {}\n",
+            i.index,
+            i.status,
+            i.price,
+            i.synthetic_price,
+            i.atm,
+            i.step,
+            i.ladder_depth,
+            i.depth,
+            i.baseline,
+            i.healthy_streak
+        );
+        for e in &i.expiries {
+            out += &format!(
+                "    {} {:?} {:?} {:?} strike {:?} field {:?} req {} inst {} opt {} {:?} {:?} {}\n",
+                e.rule,
+                e.expiry_date,
+                e.status,
+                e.partial_reason,
+                e.strike_coverage,
+                e.field_coverage,
+                e.strikes_requested,
+                e.instruments,
+                e.options,
+                e.failure,
+                e.clamp,
+                e.synthetic
+            );
+        }
+    }
+    out
+}
+
+/// The lean path against full runs, cycle by cycle and score by score: every shipped scenario it models,
+/// in both modes, under several seeds and settings of the keys a sweep tunes (the oversized scenarios with a
+/// clamp maximum that fires and one that does not).
+#[test]
+fn the_lean_path_gives_what_full_runs_give() {
+    use g6sim::config::Parity;
+    use g6sim::events::Event;
+    let mut modelled = Vec::new();
+    let mut scenarios: Vec<(String, g6sim::scenario::LoadedScenario)> =
+        scenario_files().into_iter().map(|p| (p.display().to_string(), load_file(&p).unwrap())).collect();
+    scenarios.push(("inline: every fault the lean path models".into(), scenario(LEAN_STRESS)));
+    for (path, loaded) in scenarios {
+        for parity in [Parity::Off, Parity::G6] {
+            let base = RunOptions { parity: Some(parity), ..RunOptions::default() };
+            let params = ["contract_ok_cycles=0,5", "contract_cooldown=0,3", "prefilter_max_instruments=60,2500"];
+            let params = params.iter().map(|p| parse_param(p).unwrap()).collect();
+            let p = Plan::new(loaded.clone(), base, params, vec![1, 2]).unwrap();
+            let Ok(lean) = p.lean() else { continue };
+            modelled.push(format!("{path} {parity:?}"));
+            for job in 0..p.jobs() {
+                let (setting, seed) = (&p.settings[job / 2], p.seeds[job % 2]);
+                let what = format!("{path} {parity:?} {} seed {seed}", setting.label());
+                let full = p.run_job_full(job).unwrap();
+                assert_eq!(p.run_job_lean(&lean, job), full, "{what}");
+                if job % 5 != 0 {
+                    continue;
+                }
+                let run = run_scenario(&p.scenario, &p.options(setting, seed)).unwrap();
+                let mut n = 0;
+                lean.run(p.config(setting.index), seed, |summary, events| {
+                    let c = &run.result.cycles[n];
+                    assert_eq!(lean_view(summary), lean_view(c), "{what}");
+                    let kept = |e: &&g6sim::events::LoggedEvent| {
+                        e.cycle == c.cycle && g6sim::sweep::lean::EVENTS.contains(&e.event.name())
+                    };
+                    let full: Vec<&Event> = run.result.events.iter().filter(kept).map(|e| &e.event).collect();
+                    let lean: Vec<&Event> = events.iter().map(|e| &e.event).collect();
+                    assert_eq!(lean, full, "{what} cycle {}", c.cycle);
+                    n += 1;
+                });
+                assert_eq!(n, run.result.cycles.len());
+            }
+        }
+    }
+    assert!(modelled.len() >= 18, "the lean path models most shipped scenarios: {modelled:?}");
+}

@@ -18,6 +18,7 @@
 //! every cycle is a defect, not a behaviour).
 
 use crate::bench::pyjson::py_round;
+use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{AdjustReason, Event, StrikeDepthAdjustment};
 use crate::world::{
@@ -58,12 +59,12 @@ impl AdaptiveRules {
 }
 
 /// What one decision looks at: an expiry pass (parity g6) or a cycle's worst pass (default).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Observation {
     pub strike_cov: Option<f64>,
     pub field_cov: Option<f64>,
     pub options: u32,
-    pub rule: String,
+    pub rule: ExpiryRule,
 }
 
 /// One depth change.
@@ -184,7 +185,50 @@ pub fn worst_pass(passes: &[Observation]) -> Option<Observation> {
     let worst = passes
         .iter()
         .min_by(|a, b| a.strike_cov.unwrap_or(f64::INFINITY).total_cmp(&b.strike_cov.unwrap_or(f64::INFINITY)))?;
-    Some(Observation { options: passes.iter().map(|p| p.options).sum(), ..worst.clone() })
+    Some(Observation { options: passes.iter().map(|p| p.options).sum(), ..*worst })
+}
+
+/// One index's decisions this cycle, from its successful passes in expiry order: each pass (parity g6) or
+/// the worst one ([`worst_pass`], default mode), nothing without a pass. Calls `changed` with every change
+/// applied and the observation it was decided on.
+pub fn adapt_index(
+    depth: &mut StrikeDepth,
+    state: &mut AdaptiveState,
+    passes: &[Observation],
+    cycle_num: i64,
+    rules: &AdaptiveRules,
+    mut changed: impl FnMut(&Observation, DepthChange),
+) {
+    let worst;
+    let decisions: &[Observation] = if rules.parity_g6 {
+        passes
+    } else {
+        worst = worst_pass(passes);
+        worst.as_slice()
+    };
+    for obs in decisions {
+        for change in decide(depth, state, obs, cycle_num, rules) {
+            changed(obs, change);
+        }
+    }
+}
+
+/// The `strike_depth_adjustment` event of one change.
+pub fn depth_event(symbol: &str, change: DepthChange, obs: &Observation, ts: i64, rules: &AdaptiveRules) -> Event {
+    let expansion = change.reason == AdjustReason::Expansion;
+    Event::StrikeDepthAdjustment(StrikeDepthAdjustment {
+        index: symbol.to_string(),
+        reason: change.reason,
+        prev_itm: change.prev.0,
+        prev_otm: change.prev.1,
+        new_itm: change.new.0,
+        new_otm: change.new.1,
+        ts,
+        strike_cov: obs.strike_cov.map(|x| py_round(x, 3)),
+        field_cov: obs.field_cov.map(|x| py_round(x, 3)),
+        rule: Some(obs.rule.to_string()),
+        threshold: expansion.then_some(rules.trigger),
+    })
 }
 
 pub fn adapt_strike_depth(
@@ -199,12 +243,8 @@ pub fn adapt_strike_depth(
     let mut passes: BTreeMap<Entity, Vec<Observation>> = BTreeMap::new();
     for (_, expiry, outcome, strike, field) in expiries.iter().sort::<&ExpiryOrder>() {
         if outcome.failure.is_none() {
-            let obs = Observation {
-                strike_cov: strike.0,
-                field_cov: field.0,
-                options: outcome.options,
-                rule: expiry.rule.to_string(),
-            };
+            let obs =
+                Observation { strike_cov: strike.0, field_cov: field.0, options: outcome.options, rule: expiry.rule };
             passes.entry(expiry.index).or_default().push(obs);
         }
     }
@@ -212,28 +252,9 @@ pub fn adapt_strike_depth(
         if rules.parity_g6 { clock.unix().div_euclid(config.cooldown_clock_s.max(1) as i64) } else { counter.0 as i64 };
     for (entity, _, info, mut depth, mut state) in indices.iter_mut().sort::<&IndexOrder>() {
         let list = passes.remove(&entity).unwrap_or_default();
-        let decisions: Vec<Observation> = if rules.parity_g6 { list } else { worst_pass(&list).into_iter().collect() };
-        for obs in decisions {
-            for change in decide(&mut depth, &mut state, &obs, cycle_num, &rules) {
-                let expansion = change.reason == AdjustReason::Expansion;
-                log.push(
-                    counter.0,
-                    Event::StrikeDepthAdjustment(StrikeDepthAdjustment {
-                        index: info.meta.symbol.clone(),
-                        reason: change.reason,
-                        prev_itm: change.prev.0,
-                        prev_otm: change.prev.1,
-                        new_itm: change.new.0,
-                        new_otm: change.new.1,
-                        ts: clock.unix(),
-                        strike_cov: obs.strike_cov.map(|x| py_round(x, 3)),
-                        field_cov: obs.field_cov.map(|x| py_round(x, 3)),
-                        rule: Some(obs.rule.clone()),
-                        threshold: expansion.then_some(rules.trigger),
-                    }),
-                );
-            }
-        }
+        adapt_index(&mut depth, &mut state, &list, cycle_num, &rules, |obs, change| {
+            log.push(counter.0, depth_event(&info.meta.symbol, change, obs, clock.unix(), &rules));
+        });
     }
 }
 
@@ -248,7 +269,7 @@ mod tests {
         })
     }
     fn obs(cov: f64) -> Observation {
-        Observation { strike_cov: Some(cov), field_cov: Some(1.0), options: 10, rule: "this_week".into() }
+        Observation { strike_cov: Some(cov), field_cov: Some(1.0), options: 10, rule: ExpiryRule::ThisWeek }
     }
     fn depth(itm: u32, baseline: u32) -> StrikeDepth {
         StrikeDepth { itm, otm: itm, baseline_itm: baseline, baseline_otm: baseline }

@@ -28,7 +28,7 @@ pub fn realized_strikes(strikes: impl IntoIterator<Item = f64>) -> Vec<f64> {
     v
 }
 
-/// Strike coverage of a ladder by the realized strikes.
+/// Strike coverage of a ladder by the realized strikes (both ascending: a ladder, and [`realized_strikes`]).
 pub fn strike_coverage(ladder: &[f64], realized: &[f64], parity_g6: bool) -> f64 {
     if ladder.is_empty() {
         return 0.0;
@@ -36,7 +36,16 @@ pub fn strike_coverage(ladder: &[f64], realized: &[f64], parity_g6: bool) -> f64
     let counted = if parity_g6 {
         realized.len()
     } else {
-        realized.iter().filter(|s| ladder.binary_search_by(|l| l.total_cmp(s)).is_ok()).count()
+        // Both ascending: one walk down the ladder finds each realized strike (as a binary search would).
+        let mut rest = ladder;
+        realized
+            .iter()
+            .filter(|s| {
+                let below = rest.iter().take_while(|l| l.total_cmp(s).is_lt()).count();
+                rest = &rest[below..];
+                rest.first().is_some_and(|l| l.total_cmp(s).is_eq())
+            })
+            .count()
     };
     counted as f64 / ladder.len() as f64
 }
@@ -160,6 +169,27 @@ pub fn measure_coverage(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk down the ladder counts what a binary search per realized strike counts.
+    #[test]
+    fn the_ladder_walk_counts_what_binary_searches_count() {
+        let mut stream = crate::rng::Stream::new(9, "coverage", "", 0, "");
+        let mut realized = Vec::new();
+        for _ in 0..500 {
+            let step = [25.0, 50.0, 100.0, 0.5][stream.below(4) as usize];
+            let atm = step * (stream.below(40) as f64 + 1.0);
+            let ladder =
+                super::super::ladder::build_ladder(atm, step, stream.below(30) as u32, stream.below(30) as u32);
+            let strikes: Vec<f64> = (0..stream.below(90))
+                .map(|_| atm + step * (stream.below(80) as f64 - 40.0) + [0.0, 0.25][stream.below(2) as usize])
+                .collect();
+            distinct_strikes_into(&mut realized, strikes);
+            let searched =
+                realized.iter().filter(|s| ladder.binary_search_by(|l| l.total_cmp(s)).is_ok()).count() as f64;
+            let expected = if ladder.is_empty() { 0.0 } else { searched / ladder.len() as f64 };
+            assert_eq!(strike_coverage(&ladder, &realized, false), expected, "{ladder:?} {realized:?}");
+        }
+    }
 
     #[test]
     fn strike_coverage_in_both_modes() {

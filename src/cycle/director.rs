@@ -29,6 +29,19 @@ pub struct ActiveFault {
 pub struct ActiveFaults(pub Vec<ActiveFault>);
 
 impl ActiveFaults {
+    /// The faults of every phase whose window covers cycle `cycle`.
+    pub fn at(phases: &[Phase], cycle: u64) -> Self {
+        Self(
+            phases
+                .iter()
+                .filter(|p| p.cycles.contains(cycle))
+                .flat_map(|p| {
+                    p.faults.iter().map(|f| ActiveFault { index: p.index.clone(), rule: p.rule, fault: f.clone() })
+                })
+                .collect(),
+        )
+    }
+
     fn matching<'a>(&'a self, index: &'a str, rule: Option<ExpiryRule>) -> impl Iterator<Item = &'a Fault> + 'a {
         self.0
             .iter()
@@ -96,12 +109,7 @@ pub fn begin_cycle(mut counter: ResMut<CycleCounter>, mut clock: ResMut<SimClock
 
 /// Activates the faults of every phase whose window covers this cycle.
 pub fn activate_faults(script: Res<Script>, counter: Res<CycleCounter>, mut active: ResMut<ActiveFaults>) {
-    active.0 = script
-        .phases
-        .iter()
-        .filter(|p| p.cycles.contains(counter.0))
-        .flat_map(|p| p.faults.iter().map(|f| ActiveFault { index: p.index.clone(), rule: p.rule, fault: f.clone() }))
-        .collect();
+    *active = ActiveFaults::at(&script.phases, counter.0);
 }
 
 #[cfg(test)]

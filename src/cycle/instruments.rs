@@ -5,6 +5,7 @@
 
 use super::director::ActiveFaults;
 use super::expiry_map::{ExpiryMap, scan_universe};
+use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, ZeroData};
 use crate::rng::Stream;
@@ -49,6 +50,52 @@ pub fn stray_rows(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder,
     let Some(&top) = ladder.strikes.last() else { return Vec::new() };
     let limit = top + f64::from(n) * ladder.step;
     rows.iter().copied().filter(|&r| (top + 1e-9..=limit + 1e-9).contains(&universe[r as usize].strike)).collect()
+}
+
+/// The faults in force on one expiry this cycle, and where their random draws come from.
+pub struct ExpiryFault<'a> {
+    pub faults: &'a ActiveFaults,
+    pub symbol: &'a str,
+    pub rule: ExpiryRule,
+    pub random: &'a RandomSource,
+    pub cycle: u64,
+}
+
+/// What the provider returns for one expiry, into `out`: its ladder-matched rows (`matched`, from
+/// [`match_ladder`] over `bucket`) less the strikes a strike dropout loses, plus any stray strikes.
+pub fn fetch_into(
+    out: &mut Vec<u32>,
+    matched: &[u32],
+    bucket: &[u32],
+    rows: &[UniverseRow],
+    ladder: &StrikeLadder,
+    at: &ExpiryFault,
+) {
+    out.clear();
+    out.extend_from_slice(matched);
+    let dropout = at.faults.strike_dropout(at.symbol, at.rule);
+    if dropout > 0.0 {
+        let mut stream = at.random.stream(at.symbol, &at.rule.token(), at.cycle, "strike_dropout");
+        let lost = dropped_strikes(&ladder.strikes, dropout, &mut stream);
+        out.retain(|&r| !lost.contains(&rows[r as usize].strike));
+    }
+    let stray = at.faults.stray_strikes(at.symbol, at.rule);
+    if stray > 0 {
+        out.extend(stray_rows(bucket, rows, ladder, stray));
+    }
+}
+
+/// The `zero_data_expiry` event of an expiry left with nothing.
+pub fn zero_data_event(symbol: &str, date: NaiveDate, rule: String, ladder: &StrikeLadder, ts: i64) -> Event {
+    Event::ZeroData(ZeroData {
+        index: symbol.to_string(),
+        expiry: Some(date.to_string()),
+        rule,
+        atm: ladder.atm,
+        strike_count: ladder.strikes.len() as u32,
+        ts,
+        event: "zero_data_expiry",
+    })
 }
 
 /// Last cycle's ladder match of one expiry: kept while the index's rows, the ladder and the date stay the
@@ -103,33 +150,12 @@ pub fn fetch_instruments(
                 memo.matched = match_ladder(bucket, rows, ladder);
                 memo.key = Some((date, ladder.strikes.clone()));
             }
-            let mut fetched = memo.matched.clone();
-            let dropout = faults.strike_dropout(symbol, expiry.rule);
-            if dropout > 0.0 {
-                let mut stream = random.stream(symbol, &rule, counter.0, "strike_dropout");
-                let lost = dropped_strikes(&ladder.strikes, dropout, &mut stream);
-                fetched.retain(|&r| !lost.contains(&rows[r as usize].strike));
-            }
-            let stray = faults.stray_strikes(symbol, expiry.rule);
-            if stray > 0 {
-                fetched.extend(stray_rows(bucket, rows, ladder, stray));
-            }
-            candidates.0 = fetched;
+            let fault = ExpiryFault { faults: &faults, symbol, rule: expiry.rule, random: &random, cycle: counter.0 };
+            fetch_into(&mut candidates.0, &memo.matched, bucket, rows, ladder, &fault);
         }
         if candidates.0.is_empty() {
             outcome.failure = Some(Failure::NoInstruments);
-            log.push(
-                counter.0,
-                Event::ZeroData(ZeroData {
-                    index: symbol.to_string(),
-                    expiry: Some(date.to_string()),
-                    rule,
-                    atm: ladder.atm,
-                    strike_count: ladder.strikes.len() as u32,
-                    ts: clock.unix(),
-                    event: "zero_data_expiry",
-                }),
-            );
+            log.push(counter.0, zero_data_event(symbol, date, rule, ladder, clock.unix()));
         }
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use crate::events::{AdaptiveSummary, Event, SyntheticIndexPrice};
+use crate::registry::IndexMeta;
 use crate::scenario::MAX_STRIKES_PER_SIDE;
 use crate::synthetic::synthesize_index_price;
 use crate::world::{
@@ -22,17 +23,25 @@ pub fn atm_strike(price: f64, step: f64) -> f64 {
 
 /// The requested strikes, ascending; empty when the ATM is not positive.
 pub fn build_ladder(atm: f64, step: f64, itm: u32, otm: u32) -> Vec<f64> {
-    if atm <= 0.0 || step <= 0.0 {
-        return Vec::new();
-    }
-    let mut strikes: Vec<f64> = (1..=itm)
-        .rev()
-        .map(|i| atm - f64::from(i) * step)
-        .chain(std::iter::once(atm))
-        .chain((1..=otm).map(|i| atm + f64::from(i) * step))
-        .collect();
-    strikes.dedup();
+    let mut strikes = Vec::new();
+    build_ladder_into(&mut strikes, atm, step, itm, otm);
     strikes
+}
+
+/// [`build_ladder`] into a reused buffer.
+pub fn build_ladder_into(strikes: &mut Vec<f64>, atm: f64, step: f64, itm: u32, otm: u32) {
+    strikes.clear();
+    if atm <= 0.0 || step <= 0.0 {
+        return;
+    }
+    strikes.extend(
+        (1..=itm)
+            .rev()
+            .map(|i| atm - f64::from(i) * step)
+            .chain(std::iter::once(atm))
+            .chain((1..=otm).map(|i| atm + f64::from(i) * step)),
+    );
+    strikes.dedup();
 }
 
 /// The distinct positive strikes among `strikes`, ascending, into a reused buffer (equal to collecting,
@@ -46,7 +55,10 @@ pub fn distinct_strikes_into(v: &mut Vec<f64>, strikes: impl IntoIterator<Item =
             continue;
         }
         last = s;
-        if let Err(at) = v.binary_search_by(|x| x.total_cmp(&s)) {
+        // Rows mostly arrive in ascending strike order: a strike above every one so far is appended.
+        if v.last().is_none_or(|l| l.total_cmp(&s).is_lt()) {
+            v.push(s);
+        } else if let Err(at) = v.binary_search_by(|x| x.total_cmp(&s)) {
             v.insert(at, s);
         }
     }
@@ -58,6 +70,26 @@ pub fn distinct_strikes_into(v: &mut Vec<f64>, strikes: impl IntoIterator<Item =
 pub fn ladder_depth(depth: u32, parity_g6: bool) -> u32 {
     let depth = depth.min(MAX_STRIKES_PER_SIDE);
     if parity_g6 { depth.max(2) } else { depth }
+}
+
+/// One index's ladder for this cycle: the provider's ATM, else one from its price, then the synthetic
+/// strategy (the reference's order); the strikes from the depth ([`ladder_depth`], [`build_ladder`]).
+pub fn fill_ladder(
+    ladder: &mut StrikeLadder,
+    meta: &IndexMeta,
+    reported: &ReportedIndex,
+    depth: &StrikeDepth,
+    parity_g6: bool,
+) {
+    let step = meta.step;
+    let atm = if reported.atm > 0.0 { reported.atm } else { atm_strike(reported.price, step) };
+    let (price, atm, synthetic) = synthesize_index_price(meta, reported.price, atm);
+    ladder.price = price;
+    ladder.synthetic = synthetic;
+    ladder.atm = atm;
+    ladder.step = step;
+    let (itm, otm) = (ladder_depth(depth.itm, parity_g6), ladder_depth(depth.otm, parity_g6));
+    build_ladder_into(&mut ladder.strikes, atm, step, itm, otm);
 }
 
 /// Resolves every expiry rule against its index's listed expiries.
@@ -83,20 +115,13 @@ pub fn build_ladders(
 ) {
     let parity = config.parity.is_g6();
     for (_, info, reported, depth, state, mut ladder) in indices.iter_mut().sort::<&IndexOrder>() {
-        let step = info.meta.step;
-        // The reference's order: the provider's ATM, else one from its price, then the synthetic strategy.
-        let atm = if reported.atm > 0.0 { reported.atm } else { atm_strike(reported.price, step) };
-        let (price, atm, synthetic) = synthesize_index_price(&info.meta, reported.price, atm);
-        if synthetic {
+        fill_ladder(&mut ladder, &info.meta, reported, depth, parity);
+        if ladder.synthetic {
+            let (atm, price) = (ladder.atm, ladder.price);
             let event =
                 SyntheticIndexPrice { atm, index: info.meta.symbol.clone(), price, strategy: true, ts: clock.unix() };
             log.push(counter.0, Event::SyntheticIndexPrice(event));
         }
-        ladder.price = price;
-        ladder.synthetic = synthetic;
-        ladder.atm = atm;
-        ladder.step = step;
-        ladder.strikes = build_ladder(atm, step, ladder_depth(depth.itm, parity), ladder_depth(depth.otm, parity));
         log.push(
             counter.0,
             Event::AdaptiveSummary(AdaptiveSummary {

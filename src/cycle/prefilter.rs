@@ -9,6 +9,7 @@
 //!   the ATM first; ties by strike, type, token. Independent of provider order, and strike coverage is
 //!   kept whenever `max` allows one call and one put per ladder strike.
 
+use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, PrefilterClamp};
 use crate::world::{
@@ -16,6 +17,7 @@ use crate::world::{
     SimClock, StrikeLadder, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
+use chrono::NaiveDate;
 use serde::Serialize;
 
 /// How a clamp picks the survivors.
@@ -27,6 +29,10 @@ pub enum ClampStrategy {
 }
 
 impl ClampStrategy {
+    /// The mode's strategy: `head` in parity g6, else `ladder_spread`.
+    pub fn of(config: &Config) -> Self {
+        if config.parity.is_g6() { Self::Head } else { Self::LadderSpread }
+    }
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Head => "head",
@@ -44,6 +50,36 @@ pub struct Clamp {
     pub max_allowed: u32,
     pub strategy: ClampStrategy,
     pub strict: bool,
+}
+
+impl Clamp {
+    pub fn new(original: usize, kept: usize, max: usize, strategy: ClampStrategy, strict: bool) -> Self {
+        Self {
+            original: original as u32,
+            kept: kept as u32,
+            dropped: (original - kept) as u32,
+            max_allowed: max as u32,
+            strategy,
+            strict,
+        }
+    }
+
+    /// Its `prefilter_clamp` event.
+    pub fn event(&self, symbol: &str, date: Option<NaiveDate>, rule: ExpiryRule, ts: i64) -> Event {
+        Event::PrefilterClamp(PrefilterClamp {
+            index: symbol.to_string(),
+            expiry: date.map(|d| d.to_string()).unwrap_or_default(),
+            rule: rule.to_string(),
+            original: self.original,
+            kept: self.kept,
+            dropped: self.dropped,
+            max_allowed: self.max_allowed,
+            strategy: self.strategy.as_str(),
+            ts,
+            disabled: false,
+            strict: self.strict,
+        })
+    }
 }
 
 /// Whether a clamp fires: `Some(max_allowed)` when enabled and `n > max_allowed`.
@@ -113,7 +149,7 @@ pub fn apply_prefilter_clamp(
     mut log: ResMut<EventLog>,
     mut memos: Local<Vec<ClampMemo>>,
 ) {
-    let strategy = if config.parity.is_g6() { ClampStrategy::Head } else { ClampStrategy::LadderSpread };
+    let strategy = ClampStrategy::of(&config);
     for (pos, (_, expiry, date, mut candidates, mut meta)) in expiries.iter_mut().sort::<&ExpiryOrder>().enumerate() {
         meta.0 = None;
         if memos.len() <= pos {
@@ -133,30 +169,8 @@ pub fn apply_prefilter_clamp(
             memo.key = key;
         }
         candidates.0.clone_from(&memo.kept);
-        let clamp = Clamp {
-            original: original as u32,
-            kept: candidates.0.len() as u32,
-            dropped: (original - candidates.0.len()) as u32,
-            max_allowed: max as u32,
-            strategy,
-            strict: config.prefilter_clamp_strict,
-        };
-        log.push(
-            counter.0,
-            Event::PrefilterClamp(PrefilterClamp {
-                index: info.meta.symbol.clone(),
-                expiry: date.0.map(|d| d.to_string()).unwrap_or_default(),
-                rule: expiry.rule.to_string(),
-                original: clamp.original,
-                kept: clamp.kept,
-                dropped: clamp.dropped,
-                max_allowed: clamp.max_allowed,
-                strategy: strategy.as_str(),
-                ts: clock.unix(),
-                disabled: false,
-                strict: clamp.strict,
-            }),
-        );
+        let clamp = Clamp::new(original, candidates.0.len(), max, strategy, config.prefilter_clamp_strict);
+        log.push(counter.0, clamp.event(&info.meta.symbol, date.0, expiry.rule, clock.unix()));
         meta.0 = Some(clamp);
     }
 }

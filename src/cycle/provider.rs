@@ -10,7 +10,9 @@
 use super::director::{ActiveFaults, Script};
 use super::ladder::atm_strike;
 use crate::calendar::listed_expiries;
+use crate::registry::IndexMeta;
 use crate::rng::mix_words;
+use crate::scenario::Market;
 use crate::world::{
     CycleCounter, DumpUniverse, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry,
     ReportedIndex, SimClock, Spot, Universe, UniverseChange, UniverseRow,
@@ -43,6 +45,15 @@ pub fn next_spot(spot: f64, level: Option<f64>, cycle: u64, drift: f64, vol: f64
     }
 }
 
+/// One index's price after cycle `cycle`'s move along the scripted path ([`next_spot`], its normal draw from
+/// the (index, cycle) `spot` stream).
+pub fn spot_after(market: &Market, random: &RandomSource, symbol: &str, cycle: u64, spot: f64) -> f64 {
+    let level =
+        market.levels.iter().rev().find(|l| l.cycle == cycle && l.index.eq_ignore_ascii_case(symbol)).map(|l| l.price);
+    let z = if market.volatility_per_cycle != 0.0 { random.stream(symbol, "", cycle, "spot").normal() } else { 0.0 };
+    next_spot(spot, level, cycle, market.drift_per_cycle, market.volatility_per_cycle, z)
+}
+
 /// Moves each index price one cycle along its path.
 pub fn move_market(
     script: Res<Script>,
@@ -50,28 +61,24 @@ pub fn move_market(
     random: Res<RandomSource>,
     mut indices: Query<(&IndexInfo, &mut Spot)>,
 ) {
-    let m = &script.market;
     for (info, mut spot) in &mut indices {
-        let symbol = &info.meta.symbol;
-        let level = m
-            .levels
-            .iter()
-            .rev()
-            .find(|l| l.cycle == counter.0 && l.index.eq_ignore_ascii_case(symbol))
-            .map(|l| l.price);
-        let z = if m.volatility_per_cycle != 0.0 { random.stream(symbol, "", counter.0, "spot").normal() } else { 0.0 };
-        spot.0 = next_spot(spot.0, level, counter.0, m.drift_per_cycle, m.volatility_per_cycle, z);
+        spot.0 = spot_after(&script.market, &random, &info.meta.symbol, counter.0, spot.0);
     }
 }
 
-/// What the provider reports for each index: its price and ATM, or nothing under `IndexPriceMissing`.
+/// What the provider reports for one index: its price and ATM, or nothing under `IndexPriceMissing`.
+pub fn reported_index(faults: &ActiveFaults, meta: &IndexMeta, spot: f64) -> ReportedIndex {
+    if faults.index_price_missing(&meta.symbol) {
+        ReportedIndex::default()
+    } else {
+        ReportedIndex { price: spot, atm: atm_strike(spot, meta.step) }
+    }
+}
+
+/// What the provider reports for each index.
 pub fn report_index(faults: Res<ActiveFaults>, mut indices: Query<(&IndexInfo, &Spot, &mut ReportedIndex)>) {
     for (info, spot, mut reported) in &mut indices {
-        *reported = if faults.index_price_missing(&info.meta.symbol) {
-            ReportedIndex::default()
-        } else {
-            ReportedIndex { price: spot.0, atm: atm_strike(spot.0, info.meta.step) }
-        };
+        *reported = reported_index(&faults, &info.meta, spot.0);
     }
 }
 

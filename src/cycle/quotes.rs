@@ -138,10 +138,15 @@ impl From<&SyntheticQuote> for Quote {
     }
 }
 
-/// Zeroes one field in exactly `round(ratio x n)` quotes chosen by the stream.
+/// The quotes a field dropout of `ratio` hits among `n`: exactly `round(ratio x n)`, chosen by the stream.
+pub fn field_dropout_picks(n: usize, ratio: f64, stream: &mut Stream) -> Vec<usize> {
+    let k = (ratio * n as f64).round() as usize;
+    stream.choose(n, k)
+}
+
+/// Zeroes one field in each quote [`field_dropout_picks`] chooses (which field: the stream's next draw).
 pub fn apply_field_dropout(quotes: &mut [Quote], ratio: f64, stream: &mut Stream) {
-    let k = (ratio * quotes.len() as f64).round() as usize;
-    for i in stream.choose(quotes.len(), k) {
+    for i in field_dropout_picks(quotes.len(), ratio, stream) {
         match stream.below(3) {
             0 => quotes[i].volume = 0,
             1 => quotes[i].oi = 0,

@@ -160,6 +160,37 @@ impl ValidationReport {
     }
 }
 
+/// The price the strike band is measured from: the index price, else the median positive numeric strike
+/// of the rows (0 without one).
+pub fn reference_price(index_price: f64, rows: &[QuoteRow]) -> f64 {
+    if index_price > 0.0 {
+        return index_price;
+    }
+    let mut strikes: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| if let RawStrike::Number(k) = r.strike { Some(k) } else { None })
+        .filter(|k| *k > 0.0)
+        .collect();
+    strikes.sort_by(f64::total_cmp);
+    match strikes.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => strikes[n / 2],
+        n => (strikes[n / 2 - 1] + strikes[n / 2]) / 2.0,
+    }
+}
+
+/// An instrument's quote row: its expiry is the one it was fetched for (its token carries the series).
+pub fn instrument_row(strike: f64, kind: OptionKind, resolved: NaiveDate, quote: &Quote) -> QuoteRow {
+    QuoteRow {
+        strike: RawStrike::Number(strike),
+        expiry: RowExpiry::Date(resolved),
+        instrument_type: if kind == OptionKind::CE { "CE" } else { "PE" },
+        last_price: Some(quote.last_price),
+        oi: Some(quote.oi),
+        volume: Some(quote.volume),
+    }
+}
+
 /// Validates rows: which to keep, and the report.
 pub fn validate(
     rows: &[QuoteRow],
@@ -167,21 +198,7 @@ pub fn validate(
     resolved: NaiveDate,
     reference_order: bool,
 ) -> (Vec<bool>, ValidationReport) {
-    let reference_price = if index_price > 0.0 {
-        index_price
-    } else {
-        let mut strikes: Vec<f64> = rows
-            .iter()
-            .filter_map(|r| if let RawStrike::Number(k) = r.strike { Some(k) } else { None })
-            .filter(|k| *k > 0.0)
-            .collect();
-        strikes.sort_by(f64::total_cmp);
-        match strikes.len() {
-            0 => 0.0,
-            n if n % 2 == 1 => strikes[n / 2],
-            n => (strikes[n / 2 - 1] + strikes[n / 2]) / 2.0,
-        }
-    };
+    let reference_price = reference_price(index_price, rows);
     let verdicts: Vec<Result<(), DropReason>> =
         rows.iter().map(|r| check_row(r, reference_price, resolved, reference_order)).collect();
     let mut counts = [0u32; DropReason::ALL.len()];
@@ -275,16 +292,8 @@ pub fn validate_quotes(
         if !config.validation {
             continue;
         }
-        // An instrument's expiry is the one it was fetched for (its token carries the series).
         rows.clear();
-        rows.extend(set.0.iter().map(|m| QuoteRow {
-            strike: RawStrike::Number(m.strike),
-            expiry: RowExpiry::Date(resolved),
-            instrument_type: if m.kind == OptionKind::CE { "CE" } else { "PE" },
-            last_price: Some(m.quote.last_price),
-            oi: Some(m.quote.oi),
-            volume: Some(m.quote.volume),
-        }));
+        rows.extend(set.0.iter().map(|m| instrument_row(m.strike, m.kind, resolved, &m.quote)));
         let injected = faults.bad_rows(&info.meta.symbol, expiry.rule);
         rows.extend((0..injected).map(|k| bad_row(k, ladder.atm, resolved)));
         let (keep, report) = validate(&rows, ladder.price, resolved, config.parity.is_g6());

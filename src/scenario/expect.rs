@@ -216,11 +216,23 @@ impl Check {
 
     /// Whether the check holds at this cycle, and what was seen.
     pub fn observe(&self, cycle: &CycleSummary, events: &[LoggedEvent]) -> (bool, String) {
+        self.judge(cycle, events, true)
+    }
+
+    /// Whether the check holds at this cycle ([`Check::observe`] without writing what was seen).
+    pub fn holds(&self, cycle: &CycleSummary, events: &[LoggedEvent]) -> bool {
+        self.judge(cycle, events, false).0
+    }
+
+    /// The verdict, and what was seen when `detail` (else an empty string: the verdict of every cycle is
+    /// needed, what was seen only at the cycle that decides).
+    fn judge(&self, cycle: &CycleSummary, events: &[LoggedEvent], detail: bool) -> (bool, String) {
+        let note = |text: fmt::Arguments| if detail { text.to_string() } else { String::new() };
         let index = |name: &str| cycle.index(name).ok_or_else(|| format!("index {name} absent"));
         let expiry = |name: &str, rule: &ExpiryRule| {
-            index(name).and_then(|i| i.expiry(&rule.to_string()).ok_or_else(|| format!("{name} has no expiry {rule}")))
+            index(name).and_then(|i| i.expiry_of(*rule).ok_or_else(|| format!("{name} has no expiry {rule}")))
         };
-        let cmp = |x: f64, is: &Cmp, what: String| (is.holds(x), format!("{what} = {x}"));
+        let cmp = |x: f64, is: &Cmp, what: fmt::Arguments| (is.holds(x), note(format_args!("{what} = {x}")));
         let result: Result<(bool, String), String> = (|| {
             Ok(match self {
                 Check::Depth { index: name, side, is } => {
@@ -231,53 +243,57 @@ impl Check {
                         Side::Otm => is.holds(otm),
                         Side::Both => is.holds(itm) && is.holds(otm),
                     };
-                    (holds, format!("{name} depth itm {itm} otm {otm}"))
+                    (holds, note(format_args!("{name} depth itm {itm} otm {otm}")))
                 }
                 Check::AtBaseline { index: name } => {
                     let i = index(name)?;
                     (
                         i.depth == i.baseline,
-                        format!(
+                        note(format_args!(
                             "{name} depth {}/{} baseline {}/{}",
                             i.depth.itm, i.depth.otm, i.baseline.itm, i.baseline.otm
-                        ),
+                        )),
                     )
                 }
                 Check::Status { index: name, rule: None, is } => {
                     let i = index(name)?;
-                    (i.status == *is, format!("{name} status {}", i.status.as_str()))
+                    (i.status == *is, note(format_args!("{name} status {}", i.status.as_str())))
                 }
                 Check::Status { index: name, rule: Some(rule), is } => {
                     let e = expiry(name, rule)?;
                     (
                         e.status == Some(*is),
-                        format!("{name} {rule} status {}", e.status.map_or("none", ExpiryStatus::as_str)),
+                        note(format_args!("{name} {rule} status {}", e.status.map_or("none", ExpiryStatus::as_str))),
                     )
                 }
                 Check::Reason { index: name, rule, is } => {
                     let e = expiry(name, rule)?;
                     (
                         e.partial_reason == Some(*is),
-                        format!(
+                        note(format_args!(
                             "{name} {rule} partial_reason {}",
                             e.partial_reason.map_or("none", PartialReason::as_str)
-                        ),
+                        )),
                     )
                 }
                 Check::StrikeCoverage { index: name, rule, is } => match expiry(name, rule)?.strike_coverage {
-                    Some(x) => cmp(x, is, format!("{name} {rule} strike coverage")),
-                    None => (false, format!("{name} {rule} strike coverage not measured")),
+                    Some(x) => cmp(x, is, format_args!("{name} {rule} strike coverage")),
+                    None => (false, note(format_args!("{name} {rule} strike coverage not measured"))),
                 },
                 Check::FieldCoverage { index: name, rule, is } => match expiry(name, rule)?.field_coverage {
-                    Some(x) => cmp(x, is, format!("{name} {rule} field coverage")),
-                    None => (false, format!("{name} {rule} field coverage not measured")),
+                    Some(x) => cmp(x, is, format_args!("{name} {rule} field coverage")),
+                    None => (false, note(format_args!("{name} {rule} field coverage not measured"))),
                 },
-                Check::StatusTotal { status, is } => {
-                    cmp(f64::from(cycle.expiry_status_totals.get(*status)), is, format!("{} expiries", status.as_str()))
-                }
-                Check::ReasonTotal { reason, is } => {
-                    cmp(f64::from(cycle.partial_reason_totals.get(*reason)), is, format!("{} total", reason.as_str()))
-                }
+                Check::StatusTotal { status, is } => cmp(
+                    f64::from(cycle.expiry_status_totals.get(*status)),
+                    is,
+                    format_args!("{} expiries", status.as_str()),
+                ),
+                Check::ReasonTotal { reason, is } => cmp(
+                    f64::from(cycle.partial_reason_totals.get(*reason)),
+                    is,
+                    format_args!("{} total", reason.as_str()),
+                ),
                 Check::Events { event, index, reason, is } => {
                     let n = events
                         .iter()
@@ -286,19 +302,19 @@ impl Check {
                                 && event_matches(&e.event, event, index.as_deref(), reason.as_deref())
                         })
                         .count();
-                    cmp(n as f64, is, format!("{event} events"))
+                    cmp(n as f64, is, format_args!("{event} events"))
                 }
                 Check::InvalidExpiries { index: name, is } => {
-                    cmp(f64::from(index(name)?.expiry_map.invalid_expiry), is, format!("{name} invalid expiries"))
+                    cmp(f64::from(index(name)?.expiry_map.invalid_expiry), is, format_args!("{name} invalid expiries"))
                 }
                 Check::ValidationDrops { reason, is } => {
                     let drops = cycle.validation_drops.as_ref();
                     let n = drops.and_then(|d| d.0.iter().find(|(r, _)| r == reason.as_str())).map_or(0, |(_, n)| *n);
-                    cmp(f64::from(n), is, format!("{} drops", reason.as_str()))
+                    cmp(f64::from(n), is, format_args!("{} drops", reason.as_str()))
                 }
                 Check::UniverseSkipped { reason, is } => {
                     let n = cycle.universe_skipped.map_or(0, |s| s.get(*reason));
-                    cmp(n as f64, is, format!("{reason} rows skipped"))
+                    cmp(n as f64, is, format_args!("{reason} rows skipped"))
                 }
             })
         })();
@@ -444,26 +460,22 @@ impl<'a> Evaluator<'a> {
                     *decided = Some((holds, seen, Some(n)));
                 }
                 (Expectation::By { cycle: by, check }, Progress::Decided(decided)) if n <= *by => {
-                    let (holds, seen) = check.observe(cycle, events);
-                    if holds {
+                    if check.holds(cycle, events) {
                         *decided = Some((true, format!("held at cycle {n}"), Some(n)));
                     } else if n == *by {
+                        let (_, seen) = check.observe(cycle, events);
                         *decided = Some((false, format!("never held; at cycle {by}: {seen}"), Some(n)));
                     }
                 }
-                (Expectation::Always(check), Progress::Decided(decided)) => {
-                    let (holds, seen) = check.observe(cycle, events);
-                    if !holds {
-                        *decided = Some((false, format!("did not hold at cycle {n}: {seen}"), Some(n)));
-                    }
+                (Expectation::Always(check), Progress::Decided(decided)) if !check.holds(cycle, events) => {
+                    let (_, seen) = check.observe(cycle, events);
+                    *decided = Some((false, format!("did not hold at cycle {n}: {seen}"), Some(n)));
                 }
-                (Expectation::Never(check), Progress::Decided(decided)) => {
-                    let (holds, seen) = check.observe(cycle, events);
-                    if holds {
-                        *decided = Some((false, format!("held at cycle {n}: {seen}"), Some(n)));
-                    }
+                (Expectation::Never(check), Progress::Decided(decided)) if check.holds(cycle, events) => {
+                    let (_, seen) = check.observe(cycle, events);
+                    *decided = Some((false, format!("held at cycle {n}: {seen}"), Some(n)));
                 }
-                (Expectation::AtLeastOnce(check), Progress::Decided(decided)) if check.observe(cycle, events).0 => {
+                (Expectation::AtLeastOnce(check), Progress::Decided(decided)) if check.holds(cycle, events) => {
                     *decided = Some((true, format!("held at cycle {n}"), Some(n)));
                 }
                 (Expectation::MaxFlips { index, .. }, Progress::Flips { last, at }) => {
@@ -486,43 +498,49 @@ impl<'a> Evaluator<'a> {
 
     /// The verdicts, in the expectations' order.
     pub fn finish(self) -> Vec<ExpectationOutcome> {
-        let (last, cycles) = (self.last, self.cycles);
-        self.expectations
-            .iter()
-            .zip(self.progress)
-            .map(|(e, progress)| {
-                let verdict = |passed: bool, detail: String, cycle: Option<u64>| ExpectationOutcome {
-                    expectation: e.to_string(),
-                    passed,
-                    detail,
-                    cycle,
-                };
-                let not_reached =
-                    |cycle: u64| verdict(false, format!("the run ended at cycle {last}, before cycle {cycle}"), None);
-                match (e, progress) {
-                    (_, Progress::Decided(Some((passed, detail, cycle)))) => verdict(passed, detail, cycle),
-                    (Expectation::At { cycle, .. } | Expectation::By { cycle, .. }, _) => not_reached(*cycle),
-                    (Expectation::Always(_), _) => verdict(true, format!("held in all {cycles} cycles"), None),
-                    (Expectation::Never(_), _) => verdict(true, format!("never held in {cycles} cycles"), None),
-                    (Expectation::AtLeastOnce(_), _) => verdict(false, format!("never held in {cycles} cycles"), None),
-                    (Expectation::MaxFlips { flips, window, .. }, Progress::Flips { at, .. }) => {
-                        let window = (*window).max(1);
-                        let worst = (1..=last.max(1))
-                            .map(|start| (start, at.iter().filter(|c| (start..start + window).contains(c)).count()))
-                            .max_by_key(|(start, n)| (*n, std::cmp::Reverse(*start)))
-                            .unwrap_or((1, 0));
-                        let (start, n) = worst;
-                        let detail =
-                            format!("{n} flip(s) in cycles {start}..={} (flips at {:?})", start + window - 1, at);
-                        verdict(n as u32 <= *flips, detail, (n > 0).then_some(start))
-                    }
-                    (Expectation::Total { of, is }, Progress::Count(n)) => {
-                        verdict(is.holds(n as f64), format!("{} = {n}", tally_label(of)), None)
-                    }
-                    (e, progress) => unreachable!("{e}: progress {progress:?} is made for another expectation"),
-                }
+        (0..self.expectations.len())
+            .map(|k| {
+                let (passed, detail, cycle) = self.verdict(k, true);
+                ExpectationOutcome { expectation: self.expectations[k].to_string(), passed, detail, cycle }
             })
             .collect()
+    }
+
+    /// Whether every expectation held ([`Evaluator::finish`] without writing the verdicts).
+    pub fn passed(&self) -> bool {
+        (0..self.expectations.len()).all(|k| self.verdict(k, false).0)
+    }
+
+    /// Expectation `k`'s verdict: passed, what happened (when `detail`, else an empty string) and the cycle.
+    fn verdict(&self, k: usize, detail: bool) -> (bool, String, Option<u64>) {
+        let (last, cycles) = (self.last, self.cycles);
+        let note = |text: fmt::Arguments| if detail { text.to_string() } else { String::new() };
+        let not_reached =
+            |cycle: u64| (false, note(format_args!("the run ended at cycle {last}, before cycle {cycle}")), None);
+        match (&self.expectations[k], &self.progress[k]) {
+            (_, Progress::Decided(Some((passed, seen, cycle)))) => {
+                (*passed, if detail { seen.clone() } else { String::new() }, *cycle)
+            }
+            (Expectation::At { cycle, .. } | Expectation::By { cycle, .. }, _) => not_reached(*cycle),
+            (Expectation::Always(_), _) => (true, note(format_args!("held in all {cycles} cycles")), None),
+            (Expectation::Never(_), _) => (true, note(format_args!("never held in {cycles} cycles")), None),
+            (Expectation::AtLeastOnce(_), _) => (false, note(format_args!("never held in {cycles} cycles")), None),
+            (Expectation::MaxFlips { flips, window, .. }, Progress::Flips { at, .. }) => {
+                let window = (*window).max(1);
+                let worst = (1..=last.max(1))
+                    .map(|start| (start, at.iter().filter(|c| (start..start + window).contains(c)).count()))
+                    .max_by_key(|(start, n)| (*n, std::cmp::Reverse(*start)))
+                    .unwrap_or((1, 0));
+                let (start, n) = worst;
+                let detail =
+                    note(format_args!("{n} flip(s) in cycles {start}..={} (flips at {:?})", start + window - 1, at));
+                (n as u32 <= *flips, detail, (n > 0).then_some(start))
+            }
+            (Expectation::Total { of, is }, Progress::Count(n)) => {
+                (is.holds(*n as f64), note(format_args!("{} = {n}", tally_label(of))), None)
+            }
+            (e, progress) => unreachable!("{e}: progress {progress:?} is made for another expectation"),
+        }
     }
 }
 
@@ -531,13 +549,13 @@ fn scoped_expiries<'a>(
     index: &'a Option<String>,
     rule: &Option<ExpiryRule>,
 ) -> impl Iterator<Item = &'a crate::report::ExpirySummary> + 'a {
-    let rule = rule.map(|r| r.to_string());
+    let rule = rule.map(|r| r.token());
     cycle
         .indices
         .iter()
         .filter(move |i| index.as_ref().is_none_or(|n| i.index.eq_ignore_ascii_case(n)))
         .flat_map(|i| i.expiries.iter())
-        .filter(move |e| rule.as_ref().is_none_or(|r| &e.rule == r))
+        .filter(move |e| rule.as_ref().is_none_or(|r| e.rule == *r))
 }
 
 /// What one cycle adds to a run-wide count.

@@ -7,6 +7,7 @@
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
 //! files of the whole sweep, byte for byte.
 
+pub mod lean;
 pub mod plan;
 pub mod results;
 pub mod score;

@@ -6,8 +6,10 @@
 //! from 0, as Kubernetes' `JOB_COMPLETION_INDEX` and a Slurm array `--array=0-(N-1)` count) runs the jobs
 //! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
 
-use super::score::{RunScore, score};
+use super::lean::Lean;
+use super::score::{RunScore, Scorer};
 use super::spec::Param;
+use crate::config::Config;
 use crate::scenario::LoadedScenario;
 use crate::{Error, RunOptions, prepare};
 use serde::{Deserialize, Serialize};
@@ -115,6 +117,11 @@ pub struct Plan {
     pub params: Vec<Param>,
     pub seeds: Vec<u64>,
     pub settings: Vec<Setting>,
+    /// Each setting's resolved configuration (the seed changes nothing in it).
+    configs: Vec<Config>,
+    /// Cycles per run, and whether a run's universe is an instruments dump (the same for every setting).
+    cycles: u64,
+    dump: bool,
 }
 
 /// One finished job: which setting and seed, and the run's scores.
@@ -166,15 +173,23 @@ impl Plan {
         }
         let settings: Vec<Setting> =
             settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect();
-        let plan = Self { scenario, base, params, seeds, settings };
+        let mut plan = Self { scenario, base, params, seeds, settings, configs: Vec::new(), cycles: 0, dump: false };
         for s in &plan.settings {
-            prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
+            let prepared = prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
                 Error::Set(e) => Error::Input(format!("setting {}: {e}", s.label())),
                 Error::Input(e) => Error::Input(format!("setting {}: {e}", s.label())),
                 other => other,
             })?;
+            (plan.cycles, plan.dump) = (prepared.cycles, prepared.universe.is_some());
+            plan.configs.push(prepared.config);
         }
         Ok(plan)
+    }
+
+    /// The lean scoring path for this sweep's runs ([`super::lean`]), or why it does not model them.
+    pub fn lean(&self) -> Result<Lean<'_>, String> {
+        let configs: Vec<&Config> = self.configs.iter().collect();
+        Lean::new(&self.scenario.scenario, &configs, self.cycles, self.dump)
     }
 
     /// The number of (setting, seed) jobs.
@@ -190,19 +205,38 @@ impl Plan {
         options
     }
 
-    /// Runs job `j` and scores it (no file is written).
-    pub fn run_job(&self, job: usize) -> Result<JobScore, Error> {
-        let setting = &self.settings[job / self.seeds.len()];
-        let seed = self.seeds[job % self.seeds.len()];
-        let run = prepare(&self.scenario, &self.options(setting, seed))?.run(|_| {})?;
-        let score = score(&run.result.cycles, &run.result.events, &run.outcomes, &self.scenario.scenario.phases);
+    /// Job `j`'s setting and seed.
+    fn job(&self, job: usize) -> (&Setting, u64) {
+        (&self.settings[job / self.seeds.len()], self.seeds[job % self.seeds.len()])
+    }
+
+    /// Runs job `j` in full (a World and its schedule, no file written) and scores it.
+    pub fn run_job_full(&self, job: usize) -> Result<JobScore, Error> {
+        let (setting, seed) = self.job(job);
+        let mut scorer = Scorer::new(&self.scenario.scenario.phases);
+        let streamed =
+            prepare(&self.scenario, &self.options(setting, seed))?.stream(|v| scorer.observe(v.summary, v.events))?;
+        let score = scorer.finish(streamed.outcomes.iter().all(|o| o.passed));
         Ok(JobScore { job, setting: setting.index, seed, score })
     }
 
-    /// Runs the jobs of `shard` on `threads` threads (0: one per core); results in job order whatever the
-    /// thread count, so the outputs are the same bytes.
+    /// Setting `s`'s resolved configuration.
+    pub fn config(&self, setting: usize) -> &Config {
+        &self.configs[setting]
+    }
+
+    /// Scores job `j` on the lean path ([`super::lean`]).
+    pub fn run_job_lean(&self, lean: &Lean, job: usize) -> JobScore {
+        let (setting, seed) = self.job(job);
+        JobScore { job, setting: setting.index, seed, score: lean.score(&self.configs[setting.index], seed) }
+    }
+
+    /// Runs the jobs of `shard` on `threads` threads (0: one per core), on the lean path when it models the
+    /// sweep's runs (its scores are a full run's), else in full; results in job order whatever the thread
+    /// count, so the outputs are the same bytes.
     pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {
         use rayon::prelude::*;
+        let lean = self.lean().ok();
         let jobs: Vec<usize> = (0..self.jobs()).filter(|j| shard.owns(*j)).collect();
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -212,7 +246,10 @@ impl Plan {
         pool.install(|| {
             jobs.par_iter()
                 .map(|&j| {
-                    let r = self.run_job(j);
+                    let r = match &lean {
+                        Some(lean) => Ok(self.run_job_lean(lean, j)),
+                        None => self.run_job_full(j),
+                    };
                     progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
                     r
                 })

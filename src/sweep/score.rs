@@ -15,9 +15,9 @@
 //! - `passed`: every expectation of the scenario held.
 
 use crate::cycle::status::ExpiryStatus;
-use crate::events::{Event, LoggedEvent};
+use crate::events::{AdjustReason, Event, LoggedEvent};
 use crate::report::CycleSummary;
-use crate::scenario::{ExpectationOutcome, Phase, direction_flips};
+use crate::scenario::{ExpectationOutcome, Phase};
 use serde::{Deserialize, Serialize};
 
 /// The scores of one run.
@@ -34,70 +34,136 @@ pub struct RunScore {
     pub passed: bool,
 }
 
-/// Scores a finished run.
+/// Scores a finished run (a [`Scorer`] fed every cycle).
 pub fn score(
     cycles: &[CycleSummary],
     events: &[LoggedEvent],
     outcomes: &[ExpectationOutcome],
     phases: &[Phase],
 ) -> RunScore {
-    let n = cycles.len().max(1) as f64;
-    let indices: Vec<&str> =
-        cycles.first().map(|c| c.indices.iter().map(|i| i.index.as_str()).collect()).unwrap_or_default();
-    let flips: usize = indices.iter().map(|i| direction_flips(events, i).len()).sum();
-    let (mut depth_sum, mut index_cycles, mut strikes, mut instruments, mut partial) = (0.0, 0u64, 0u64, 0u64, 0u64);
-    for c in cycles {
-        for i in &c.indices {
-            depth_sum += f64::from(i.depth.itm + i.depth.otm) / 2.0;
-            index_cycles += 1;
+    let mut scorer = Scorer::new(phases);
+    for (cycle, events) in crate::report::by_cycle(cycles, events) {
+        scorer.observe(cycle, events);
+    }
+    scorer.finish(outcomes.iter().all(|o| o.passed))
+}
+
+/// Scores a run one cycle at a time, keeping a few numbers per index and per fault window (module doc),
+/// never the cycles: full runs and the lean path ([`super::lean`]) feed it the same way.
+#[derive(Clone, Debug)]
+pub struct Scorer<'a> {
+    phases: &'a [Phase],
+    /// The run's indices (from its first cycle), with the direction of each one's last depth change.
+    indices: Vec<(String, Option<AdjustReason>)>,
+    /// Per fault window, per index: the first cycle at or after the window's end with the depth at baseline.
+    back: Vec<Vec<Option<u64>>>,
+    cycles: u64,
+    last: u64,
+    flips: u64,
+    depth_sum: f64,
+    index_cycles: u64,
+    strikes: u64,
+    instruments: u64,
+    partial: u64,
+    clamps: u64,
+}
+
+impl<'a> Scorer<'a> {
+    pub fn new(phases: &'a [Phase]) -> Self {
+        Self {
+            phases,
+            indices: Vec::new(),
+            back: Vec::new(),
+            cycles: 0,
+            last: 0,
+            flips: 0,
+            depth_sum: 0.0,
+            index_cycles: 0,
+            strikes: 0,
+            instruments: 0,
+            partial: 0,
+            clamps: 0,
+        }
+    }
+
+    /// Folds in one cycle and its events (cycles in run order).
+    pub fn observe(&mut self, cycle: &CycleSummary, events: &[LoggedEvent]) {
+        if self.cycles == 0 {
+            self.indices = cycle.indices.iter().map(|i| (i.index.clone(), None)).collect();
+            self.back = vec![vec![None; self.indices.len()]; self.phases.len()];
+        }
+        self.cycles += 1;
+        self.last = cycle.cycle;
+        for e in events {
+            match &e.event {
+                Event::StrikeDepthAdjustment(a) => {
+                    for (name, last) in &mut self.indices {
+                        if a.index.eq_ignore_ascii_case(name) {
+                            self.flips += u64::from(last.is_some_and(|l| l != a.reason));
+                            *last = Some(a.reason);
+                        }
+                    }
+                }
+                Event::PrefilterClamp(_) => self.clamps += 1,
+                _ => {}
+            }
+        }
+        for i in &cycle.indices {
+            self.depth_sum += f64::from(i.depth.itm + i.depth.otm) / 2.0;
+            self.index_cycles += 1;
             for e in &i.expiries {
-                strikes += u64::from(e.strikes_requested);
-                instruments += u64::from(e.instruments);
-                partial += u64::from(e.status == Some(ExpiryStatus::Partial));
+                self.strikes += u64::from(e.strikes_requested);
+                self.instruments += u64::from(e.instruments);
+                self.partial += u64::from(e.status == Some(ExpiryStatus::Partial));
+            }
+        }
+        for (phase, back) in self.phases.iter().zip(&mut self.back) {
+            if cycle.cycle < phase.cycles.last {
+                continue;
+            }
+            for ((name, _), back) in self.indices.iter().zip(back.iter_mut()) {
+                if back.is_none() && cycle.index(name).is_some_and(|i| i.depth == i.baseline) {
+                    *back = Some(cycle.cycle);
+                }
             }
         }
     }
-    let (recovery_cycles, unrecovered) = recovery(cycles, phases);
-    RunScore {
-        flips_per_10: flips as f64 * 10.0 / n,
-        recovery_cycles,
-        unrecovered,
-        mean_depth: if index_cycles == 0 { 0.0 } else { depth_sum / index_cycles as f64 },
-        strikes_per_cycle: strikes as f64 / n,
-        instruments_per_cycle: instruments as f64 / n,
-        partial_expiry_cycles: partial,
-        clamp_events: events.iter().filter(|e| matches!(e.event, Event::PrefilterClamp(_))).count() as u64,
-        passed: outcomes.iter().all(|o| o.passed),
-    }
-}
 
-/// Mean cycles from each fault window's end back to baseline, over (window, scoped index) pairs, and how many
-/// pairs never came back (module doc).
-pub fn recovery(cycles: &[CycleSummary], phases: &[Phase]) -> (f64, u32) {
-    let last = cycles.last().map_or(0, |c| c.cycle);
-    let (mut total, mut pairs, mut unrecovered) = (0u64, 0u64, 0u32);
-    for phase in phases.iter().filter(|p| p.cycles.last <= last) {
-        let end = phase.cycles.last;
-        let scoped = cycles
-            .first()
-            .into_iter()
-            .flat_map(|c| &c.indices)
-            .filter(|i| phase.index.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(&i.index)));
-        for index in scoped.map(|i| i.index.as_str()) {
-            let back = cycles
+    /// The scores, given whether every expectation held.
+    pub fn finish(self, passed: bool) -> RunScore {
+        let n = self.cycles.max(1) as f64;
+        let (mut total, mut pairs, mut unrecovered) = (0u64, 0u64, 0u32);
+        for (phase, back) in self.phases.iter().zip(&self.back) {
+            let end = phase.cycles.last;
+            if end > self.last {
+                continue;
+            }
+            let scoped = self
+                .indices
                 .iter()
-                .filter(|c| c.cycle >= end)
-                .find(|c| c.index(index).is_some_and(|i| i.depth == i.baseline));
-            let cycles_back = match back {
-                Some(c) => c.cycle - end,
-                None => {
-                    unrecovered += 1;
-                    last - end + 1
-                }
-            };
-            total += cycles_back;
-            pairs += 1;
+                .zip(back)
+                .filter(|((name, _), _)| phase.index.as_ref().is_none_or(|p| p.eq_ignore_ascii_case(name)));
+            for (_, back) in scoped {
+                total += match back {
+                    Some(cycle) => cycle - end,
+                    None => {
+                        unrecovered += 1;
+                        self.last - end + 1
+                    }
+                };
+                pairs += 1;
+            }
+        }
+        RunScore {
+            flips_per_10: self.flips as f64 * 10.0 / n,
+            recovery_cycles: if pairs == 0 { 0.0 } else { total as f64 / pairs as f64 },
+            unrecovered,
+            mean_depth: if self.index_cycles == 0 { 0.0 } else { self.depth_sum / self.index_cycles as f64 },
+            strikes_per_cycle: self.strikes as f64 / n,
+            instruments_per_cycle: self.instruments as f64 / n,
+            partial_expiry_cycles: self.partial,
+            clamp_events: self.clamps,
+            passed,
         }
     }
-    (if pairs == 0 { 0.0 } else { total as f64 / pairs as f64 }, unrecovered)
 }

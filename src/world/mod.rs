@@ -18,4 +18,4 @@ mod spawn;
 
 pub use components::*;
 pub use resources::*;
-pub use spawn::{WorldSeed, build_world};
+pub use spawn::{WorldSeed, build_world, run_meta};

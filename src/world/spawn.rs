@@ -20,6 +20,31 @@ pub struct WorldSeed<'a> {
     pub universe: Option<&'a UniverseUse>,
 }
 
+/// Index `i`'s numbers as the run uses them: the registry's (or the scenario's declared entry), the
+/// dump's in their place, then the run's own overrides (strike step, lot, tick).
+pub fn run_meta(scenario: &Scenario, i: usize, config: &Config, universe: Option<&UniverseUse>) -> registry::IndexMeta {
+    let spec = &scenario.indices[i];
+    let mut meta = match &spec.registry {
+        Some(entry) => registry::declared(&spec.symbol, entry),
+        None => index_meta(&spec.symbol, None),
+    };
+    if let Some(summary) = universe.and_then(|u| u.summary(i)) {
+        summary.apply_to(&mut meta);
+    }
+    meta.apply_step_override(config.step_override(&spec.symbol));
+    meta.lot_size = spec.lot_size.unwrap_or(meta.lot_size);
+    meta.tick_size = spec.tick_size.unwrap_or(meta.tick_size);
+    meta
+}
+
+impl StrikeDepth {
+    /// An index's depth at the start of a run: the scenario's, with its baseline (the depth when unset).
+    pub fn start(spec: &crate::scenario::IndexSpec) -> Self {
+        let baseline = spec.baseline.unwrap_or(spec.depth);
+        Self { itm: spec.depth.itm, otm: spec.depth.otm, baseline_itm: baseline.itm, baseline_otm: baseline.otm }
+    }
+}
+
 /// Creates the world: every resource, and the index and expiry entities in scenario order (with
 /// [`SpawnOrder::Reverse`], the last index first, each followed by its expiries last-first).
 pub fn build_world(seed: WorldSeed<'_>) -> World {
@@ -53,19 +78,7 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
     for i in ordered(scenario.indices.len()) {
         let spec = &scenario.indices[i];
-        let mut meta = match &spec.registry {
-            Some(entry) => registry::declared(&spec.symbol, entry),
-            None => index_meta(&spec.symbol, None),
-        };
-        // The dump's numbers replace the registry's; the run's own overrides win over both.
-        let summary = universe.and_then(|u| u.summary(i));
-        if let Some(summary) = summary {
-            summary.apply_to(&mut meta);
-        }
-        meta.apply_step_override(config.step_override(&spec.symbol));
-        meta.lot_size = spec.lot_size.unwrap_or(meta.lot_size);
-        meta.tick_size = spec.tick_size.unwrap_or(meta.tick_size);
-        let baseline = spec.baseline.unwrap_or(spec.depth);
+        let meta = run_meta(scenario, i, &config, universe);
         // With a dump, `synthetic_atm` is its ATM region: the median strike of the nearest expiry.
         let spot = spec.spot.unwrap_or(meta.synthetic_atm);
         let index = world
@@ -75,12 +88,7 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
                 Spot(spot),
                 ReportedIndex::default(),
                 ListedExpiries::default(),
-                StrikeDepth {
-                    itm: spec.depth.itm,
-                    otm: spec.depth.otm,
-                    baseline_itm: baseline.itm,
-                    baseline_otm: baseline.otm,
-                },
+                StrikeDepth::start(spec),
                 AdaptiveState::default(),
                 StrikeLadder::default(),
             ))

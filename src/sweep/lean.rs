@@ -1,0 +1,516 @@
+//! The lean scoring path: one sweep job run without a World, calling the cycle's own pure rules in the
+//! schedule's order over flat per-index and per-expiry state, and scored by the same [`Scorer`] and
+//! [`Evaluator`] a full run feeds. A sweep takes it whenever it models everything the sweep's runs do
+//! ([`Lean::new`] says what it does not), and its scores equal a full run's (`tests/sweep.rs` compares
+//! them job by job over every shipped scenario).
+//!
+//! What it leaves out, because no score and no expectation it accepts reads it:
+//! - quote values: a fetched instrument's quote always has volume, oi and `avg_price` (each at least a lot
+//!   or a tick), so only a field dropout's picks decide field coverage, and validation drops a real
+//!   instrument only for its strike ([`check_row`] never reads a quote's values);
+//! - the universe beyond the run's expiries: each expiry's rows are generated as the provider generates
+//!   them ([`push_expiry_rows`]), when their inputs change;
+//! - the events no score or accepted expectation reads (`option_match_stats`, `adaptive_summary`, ...), and
+//!   the summary fields no score reads (`time`, `universe_rows`, `expiry_map`, `validation`, `analytics`).
+//!
+//! It does not model instruments dumps, recorded histories, Greeks, the `QuotesMissing` and `BadRows`
+//! faults, or expectations on events or fields it leaves out; a sweep with any of those runs in full.
+
+use super::score::{RunScore, Scorer};
+use crate::calendar::{ExpiryRule, listed_expiries};
+use crate::config::Config;
+use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, depth_event};
+use crate::cycle::coverage::{FieldStats, strike_coverage};
+use crate::cycle::director::ActiveFaults;
+use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, zero_data_event};
+use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder};
+use crate::cycle::prefilter::{Clamp, ClampStrategy, clamp_limit, select};
+use crate::cycle::provider::{push_expiry_rows, reported_index, spot_after};
+use crate::cycle::quotes::field_dropout_picks;
+use crate::cycle::status::{Classification, ExpiryStatus, Thresholds, aggregate_cycle_status, classify, reason_totals};
+use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price};
+use crate::events::{LoggedEvent, round_to};
+use crate::registry::IndexMeta;
+use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
+use crate::scenario::{Check, Evaluator, Expectation, Fault, Scenario, Tally};
+use crate::world::{
+    AdaptiveState, ExpiryOutcome, Failure, Quote, RandomSource, ReportedIndex, SimClock, StrikeDepth, StrikeLadder,
+    UniverseRow,
+};
+use chrono::NaiveDate;
+
+/// The events the lean path emits, with every field a full run gives them: the only ones expectations may
+/// name for a sweep to take it.
+pub const EVENTS: [&str; 3] = ["strike_depth_adjustment", "prefilter_clamp", "zero_data"];
+
+/// What every job of a sweep shares: the scenario, and per cycle its time and the faults in force.
+pub struct Lean<'a> {
+    scenario: &'a Scenario,
+    cycles: Vec<CycleInputs>,
+}
+
+/// One cycle's time and faults (the same in every job: they depend on the scenario only).
+struct CycleInputs {
+    today: NaiveDate,
+    unix: i64,
+    faults: ActiveFaults,
+}
+
+impl<'a> Lean<'a> {
+    /// The lean path for runs of `scenario` over `cycles` cycles under each of `configs`, or why it does not
+    /// model them (the sweep then runs in full).
+    pub fn new(scenario: &'a Scenario, configs: &[&Config], cycles: u64, dump: bool) -> Result<Self, String> {
+        if scenario.recorded.is_some() {
+            return Err("a recorded history".into());
+        }
+        if dump || scenario.universe.is_some() {
+            return Err("an instruments dump".into());
+        }
+        if configs.iter().any(|c| c.compute_greeks) {
+            return Err("Greeks (compute_greeks)".into());
+        }
+        for phase in &scenario.phases {
+            if let Some(f) = phase.faults.iter().find(|f| matches!(f, Fault::QuotesMissing | Fault::BadRows(_))) {
+                return Err(format!("the fault {f:?} (phase {:?})", phase.name));
+            }
+        }
+        if let Some(e) = scenario.expectations.iter().find(|e| !reads_what_lean_gives(e)) {
+            return Err(format!("the expectation `{e}`"));
+        }
+        let mut clock = SimClock::new(scenario.start, scenario.interval_s.get());
+        let cycles = (1..=cycles)
+            .map(|n| {
+                clock.set_cycle(n);
+                CycleInputs { today: clock.today(), unix: clock.unix(), faults: ActiveFaults::at(&scenario.phases, n) }
+            })
+            .collect();
+        Ok(Self { scenario, cycles })
+    }
+
+    /// Runs and scores one job: the scenario under `config` and `seed`.
+    pub fn score(&self, config: &Config, seed: u64) -> RunScore {
+        let mut evaluator = Evaluator::new(&self.scenario.expectations);
+        let mut scorer = Scorer::new(&self.scenario.phases);
+        self.run(config, seed, |summary, events| {
+            evaluator.observe(summary, events);
+            scorer.observe(summary, events);
+        });
+        scorer.finish(evaluator.passed())
+    }
+
+    /// Runs one job, handing each cycle's summary and the events it emitted to `observe` (the summary's
+    /// fields and the events the module doc lists are left out).
+    pub fn run(&self, config: &Config, seed: u64, mut observe: impl FnMut(&CycleSummary, &[LoggedEvent])) {
+        let mut run = LeanRun::new(self.scenario, config, seed);
+        for (n, inputs) in (1..).zip(&self.cycles) {
+            run.cycle(n, inputs);
+            observe(&run.summary, &run.events);
+        }
+    }
+}
+
+/// Whether an expectation reads only what the lean path gives.
+fn reads_what_lean_gives(e: &Expectation) -> bool {
+    let check = |c: &Check| match c {
+        Check::Events { event, .. } => EVENTS.contains(&event.as_str()),
+        Check::InvalidExpiries { .. } | Check::ValidationDrops { .. } | Check::UniverseSkipped { .. } => false,
+        _ => true,
+    };
+    match e {
+        Expectation::At { check: c, .. }
+        | Expectation::By { check: c, .. }
+        | Expectation::Always(c)
+        | Expectation::Never(c)
+        | Expectation::AtLeastOnce(c) => check(c),
+        Expectation::MaxFlips { .. } => true,
+        Expectation::Total { of: Tally::Events { event, .. }, .. } => EVENTS.contains(&event.as_str()),
+        Expectation::Total { .. } => true,
+    }
+}
+
+/// One index of a lean run.
+struct IndexState {
+    meta: IndexMeta,
+    order: u16,
+    spot: f64,
+    depth: StrikeDepth,
+    state: AdaptiveState,
+    ladder: StrikeLadder,
+    /// The listed expiries, and the day they were listed for.
+    listed: Option<(NaiveDate, Vec<NaiveDate>)>,
+}
+
+/// One expiry of a lean run: its rows as the provider generates them, and this cycle's fetch.
+struct ExpiryState {
+    index: usize,
+    rule: ExpiryRule,
+    /// The (expiry, provider ATM, padding, listed) its rows were generated from.
+    rows_key: Option<(NaiveDate, u64, u32, bool)>,
+    rows: Vec<UniverseRow>,
+    bucket: Vec<u32>,
+    /// The ladder strikes `matched` was matched to (cleared when the rows change).
+    matched_for: Option<Vec<f64>>,
+    matched: Vec<u32>,
+    candidates: Vec<u32>,
+    strikes: Vec<f64>,
+    quote_rows: Vec<QuoteRow>,
+    dropped: Vec<bool>,
+    /// The date its summary's `expiry_date` was written for.
+    summary_date: Option<Option<NaiveDate>>,
+}
+
+/// A lean run's state between cycles, and the last cycle's summary and events.
+struct LeanRun<'a> {
+    scenario: &'a Scenario,
+    config: &'a Config,
+    random: RandomSource,
+    rules: AdaptiveRules,
+    thresholds: Thresholds,
+    indices: Vec<IndexState>,
+    expiries: Vec<ExpiryState>,
+    summary: CycleSummary,
+    events: Vec<LoggedEvent>,
+    passes: Vec<Observation>,
+    classifications: Vec<Classification>,
+}
+
+impl<'a> LeanRun<'a> {
+    fn new(scenario: &'a Scenario, config: &'a Config, seed: u64) -> Self {
+        let mut indices = Vec::new();
+        let mut expiries = Vec::new();
+        let mut summaries = Vec::new();
+        for (i, spec) in scenario.indices.iter().enumerate() {
+            let meta = crate::world::run_meta(scenario, i, config, None);
+            let depth = StrikeDepth::start(spec);
+            summaries.push(IndexSummary {
+                index: meta.symbol.clone(),
+                status: ExpiryStatus::Empty,
+                price: 0.0,
+                synthetic_price: false,
+                atm: 0.0,
+                step: 0.0,
+                ladder_depth: Depth { itm: 0, otm: 0 },
+                depth: Depth { itm: depth.itm, otm: depth.otm },
+                baseline: Depth { itm: depth.baseline_itm, otm: depth.baseline_otm },
+                healthy_streak: 0,
+                expiry_map: Default::default(),
+                expiries: spec.expiries.iter().map(|r| empty_expiry(*r)).collect(),
+            });
+            for &rule in &spec.expiries {
+                expiries.push(ExpiryState {
+                    index: i,
+                    rule,
+                    rows_key: None,
+                    rows: Vec::new(),
+                    bucket: Vec::new(),
+                    matched_for: None,
+                    matched: Vec::new(),
+                    candidates: Vec::new(),
+                    strikes: Vec::new(),
+                    quote_rows: Vec::new(),
+                    dropped: Vec::new(),
+                    summary_date: None,
+                });
+            }
+            indices.push(IndexState {
+                spot: spec.spot.unwrap_or(meta.synthetic_atm),
+                meta,
+                order: i as u16,
+                depth,
+                state: AdaptiveState::default(),
+                ladder: StrikeLadder::default(),
+                listed: None,
+            });
+        }
+        let summary = CycleSummary {
+            cycle: 0,
+            time: String::new(),
+            ts: 0,
+            universe_rows: 0,
+            universe_skipped: None,
+            indices: summaries,
+            expiry_status_totals: StatusTotals::default(),
+            partial_reason_totals: Default::default(),
+            validation_drops: None,
+        };
+        Self {
+            scenario,
+            config,
+            random: RandomSource { seed },
+            rules: AdaptiveRules::from_config(config),
+            thresholds: Thresholds::from_config(config),
+            indices,
+            expiries,
+            summary,
+            events: Vec::new(),
+            passes: Vec::new(),
+            classifications: Vec::new(),
+        }
+    }
+
+    /// Runs cycle `n`: the phases of the schedule, in its order.
+    fn cycle(&mut self, n: u64, inputs: &CycleInputs) {
+        let parity = self.config.parity.is_g6();
+        self.events.clear();
+        // 1-4. the market, what the provider reports and lists, the ladders
+        let provider = &self.scenario.provider;
+        for ix in &mut self.indices {
+            ix.spot = spot_after(&self.scenario.market, &self.random, &ix.meta.symbol, n, ix.spot);
+            let reported: ReportedIndex = reported_index(&inputs.faults, &ix.meta, ix.spot);
+            if ix.listed.as_ref().is_none_or(|(day, _)| *day != inputs.today) {
+                let listed =
+                    listed_expiries(inputs.today, ix.meta.weekly_dow, provider.weeks_listed, provider.months_listed);
+                ix.listed = Some((inputs.today, listed));
+            }
+            fill_ladder(&mut ix.ladder, &ix.meta, &reported, &ix.depth, parity);
+        }
+        // 5-8. per expiry: fetch, clamp, validation, coverage, status
+        let mut at = 0;
+        for (i, ix) in self.indices.iter().enumerate() {
+            let summary = &mut self.summary.indices[i];
+            for (e, out) in self.expiries[at..].iter_mut().take_while(|e| e.index == i).zip(&mut summary.expiries) {
+                let listed = ix.listed.as_ref().map_or(&[][..], |(_, l)| l.as_slice());
+                let date = e.rule.resolve(inputs.today, listed);
+                let per_side = self.scenario.provider.strikes_per_side;
+                let (outcome, clamp) =
+                    fetch(e, ix, date, n, inputs, per_side, self.config, &self.random, &mut self.events);
+                let at = At { n, inputs, random: &self.random };
+                let c = measure(e, ix, date, outcome, clamp, &at, self.config, self.thresholds, out);
+                self.classifications.push(c);
+            }
+            at += summary.expiries.len();
+        }
+        // The clamp phase runs after every expiry's fetch: its events follow the fetch's.
+        let outs = self.summary.indices.iter().flat_map(|i| &i.expiries);
+        for (e, out) in self.expiries.iter().zip(outs) {
+            if let Some(clamp) = &out.clamp {
+                let (symbol, date) = (&self.indices[e.index].meta.symbol, e.summary_date.flatten());
+                self.events.push(LoggedEvent { cycle: n, event: clamp.event(symbol, date, e.rule, inputs.unix) });
+            }
+        }
+        // 9. adaptive depth
+        let cycle_num =
+            if parity { inputs.unix.div_euclid(self.config.cooldown_clock_s.max(1) as i64) } else { n as i64 };
+        for (ix, summary) in self.indices.iter_mut().zip(&self.summary.indices) {
+            self.passes.clear();
+            self.passes.extend(
+                summary.expiries.iter().zip(&self.scenario.indices[ix.order as usize].expiries).filter_map(
+                    |(e, rule)| {
+                        e.failure.is_none().then_some(Observation {
+                            strike_cov: e.strike_coverage,
+                            field_cov: e.field_coverage,
+                            options: e.options,
+                            rule: *rule,
+                        })
+                    },
+                ),
+            );
+            let events = &mut self.events;
+            adapt_index(&mut ix.depth, &mut ix.state, &self.passes, cycle_num, &self.rules, |obs, change| {
+                let event = depth_event(&ix.meta.symbol, change, obs, inputs.unix, &self.rules);
+                events.push(LoggedEvent { cycle: n, event });
+            });
+        }
+        // 10. the cycle's summary
+        let mut totals = StatusTotals::default();
+        for (ix, summary) in self.indices.iter().zip(&mut self.summary.indices) {
+            let statuses = summary.expiries.iter().map(|e| e.status);
+            for s in statuses.clone().flatten() {
+                totals.add(s);
+            }
+            summary.status = aggregate_cycle_status(&statuses.collect::<Vec<_>>());
+            let ladder = &ix.ladder;
+            let side = |below: bool| {
+                ladder.strikes.iter().filter(|s| if below { **s < ladder.atm } else { **s > ladder.atm }).count() as u32
+            };
+            summary.price = round_to(ladder.price, 2);
+            summary.synthetic_price = ladder.synthetic;
+            summary.atm = ladder.atm;
+            summary.step = ladder.step;
+            summary.ladder_depth = Depth { itm: side(true), otm: side(false) };
+            summary.depth = Depth { itm: ix.depth.itm, otm: ix.depth.otm };
+            summary.baseline = Depth { itm: ix.depth.baseline_itm, otm: ix.depth.baseline_otm };
+            summary.healthy_streak = ix.state.healthy_streak;
+        }
+        self.summary.cycle = n;
+        self.summary.ts = inputs.unix;
+        self.summary.expiry_status_totals = totals;
+        self.summary.partial_reason_totals = reason_totals(&self.classifications, parity);
+        self.classifications.clear();
+    }
+}
+
+fn empty_expiry(rule: ExpiryRule) -> ExpirySummary {
+    ExpirySummary {
+        rule: rule.to_string(),
+        expiry_date: None,
+        status: None,
+        partial_reason: None,
+        strike_coverage: None,
+        field_coverage: None,
+        strikes_requested: 0,
+        instruments: 0,
+        options: 0,
+        failure: None,
+        clamp: None,
+        synthetic: false,
+        validation: None,
+        analytics: None,
+    }
+}
+
+/// Phases 5-6 of one expiry: the provider's rows for its date (regenerated when their inputs change), the
+/// ladder match, the fetch with its faults, and the clamp. Leaves the fetched rows in `e.candidates`.
+#[allow(clippy::too_many_arguments)]
+fn fetch(
+    e: &mut ExpiryState,
+    ix: &IndexState,
+    date: Option<NaiveDate>,
+    n: u64,
+    inputs: &CycleInputs,
+    per_side: u32,
+    config: &Config,
+    random: &RandomSource,
+    events: &mut Vec<LoggedEvent>,
+) -> (ExpiryOutcome, Option<Clamp>) {
+    let ladder = &ix.ladder;
+    let symbol = ix.meta.symbol.as_str();
+    let mut outcome = ExpiryOutcome { strikes_requested: ladder.strikes.len() as u32, ..ExpiryOutcome::default() };
+    e.candidates.clear();
+    let Some(date) = date else {
+        outcome.failure = Some(Failure::Unresolved);
+        return (outcome, None);
+    };
+    let mut clamp = None;
+    if !inputs.faults.outage(symbol, e.rule) && !ladder.strikes.is_empty() {
+        let provider_atm = atm_strike(ix.spot, ix.meta.step);
+        let padding = inputs.faults.oversize(symbol);
+        let listed = ix.listed.as_ref().map_or(&[][..], |(_, l)| l.as_slice());
+        let key = Some((date, provider_atm.to_bits(), padding, listed.contains(&date)));
+        if e.rows_key != key {
+            // The provider lists rows for the expiries it lists only (a dated rule may name another day).
+            e.rows.clear();
+            if listed.contains(&date) {
+                push_expiry_rows(&mut e.rows, ix.order, date, provider_atm, ix.meta.step, per_side, padding);
+            }
+            e.bucket.clear();
+            e.bucket.extend(0..e.rows.len() as u32);
+            e.rows_key = key;
+            e.matched_for = None;
+        }
+        if e.matched_for.as_deref() != Some(ladder.strikes.as_slice()) {
+            e.matched = match_ladder(&e.bucket, &e.rows, ladder);
+            e.matched_for.get_or_insert_default().clone_from(&ladder.strikes);
+        }
+        let fault = ExpiryFault { faults: &inputs.faults, symbol, rule: e.rule, random, cycle: n };
+        fetch_into(&mut e.candidates, &e.matched, &e.bucket, &e.rows, ladder, &fault);
+        let original = e.candidates.len();
+        if let Some(max) = clamp_limit(original, config) {
+            let strategy = ClampStrategy::of(config);
+            e.candidates = select(&e.candidates, &e.rows, ladder.atm, max, strategy);
+            let c = Clamp::new(original, e.candidates.len(), max, strategy, config.prefilter_clamp_strict);
+            clamp = Some(c);
+        }
+    }
+    if e.candidates.is_empty() {
+        outcome.failure = Some(Failure::NoInstruments);
+        let event = zero_data_event(symbol, date, e.rule.to_string(), ladder, inputs.unix);
+        events.push(LoggedEvent { cycle: n, event });
+    }
+    (outcome, clamp)
+}
+
+/// Validation of an expiry's fetched rows, into `e.dropped`. An instrument's row is judged on its strike
+/// alone (its expiry is the resolved one, its type CE or PE, its quote has a last price and oi), and the
+/// strikes [`check_row`] accepts form an interval (positive, within the band around the reference price):
+/// when the rows of the lowest and the highest fetched strike pass, every row does, and only otherwise is
+/// each row checked.
+fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity: bool) {
+    let quote = Quote::default();
+    let row_of = |r: u32| {
+        let row = &e.rows[r as usize];
+        instrument_row(row.strike, row.kind, date, &quote)
+    };
+    let strike = |r: &u32| e.rows[*r as usize].strike;
+    let (Some(low), Some(high)) = (
+        e.candidates.iter().min_by(|a, b| strike(a).total_cmp(&strike(b))),
+        e.candidates.iter().max_by(|a, b| strike(a).total_cmp(&strike(b))),
+    ) else {
+        return;
+    };
+    // The index price, when there is one (else the reference is the rows' median strike).
+    let reference = reference_price(index_price, &[]);
+    if reference > 0.0 && [*low, *high].iter().all(|&r| check_row(&row_of(r), reference, date, parity).is_ok()) {
+        return;
+    }
+    e.quote_rows.clear();
+    e.quote_rows.extend(e.candidates.iter().map(|&r| row_of(r)));
+    let reference = reference_price(index_price, &e.quote_rows);
+    for (dropped, row) in e.dropped.iter_mut().zip(&e.quote_rows) {
+        *dropped = check_row(row, reference, date, parity).is_err();
+    }
+}
+
+/// Where a lean cycle is: its number, inputs and random source.
+struct At<'a> {
+    n: u64,
+    inputs: &'a CycleInputs,
+    random: &'a RandomSource,
+}
+
+/// Phases 6-8 of one expiry: validation's drops, strike and field coverage, status and partial reason,
+/// written into its summary.
+#[allow(clippy::too_many_arguments)]
+fn measure(
+    e: &mut ExpiryState,
+    ix: &IndexState,
+    date: Option<NaiveDate>,
+    mut outcome: ExpiryOutcome,
+    clamp: Option<Clamp>,
+    at: &At,
+    config: &Config,
+    th: Thresholds,
+    out: &mut ExpirySummary,
+) -> Classification {
+    let parity = config.parity.is_g6();
+    let (mut strike, mut field) = (None, None);
+    if let (None, Some(date)) = (outcome.failure, date) {
+        let n = e.candidates.len();
+        outcome.instruments = n as u32;
+        e.dropped.clear();
+        e.dropped.resize(n, false);
+        if config.validation {
+            validate_rows(e, ix.ladder.price, date, parity);
+        }
+        let kept = e.dropped.iter().filter(|d| !**d).count();
+        outcome.options = kept as u32;
+        distinct_strikes_into(&mut e.strikes, e.candidates.iter().map(|&r| e.rows[r as usize].strike));
+        strike = Some(strike_coverage(&ix.ladder.strikes, &e.strikes, parity));
+        // Field coverage: every kept quote is full but those a field dropout hits.
+        let symbol = ix.meta.symbol.as_str();
+        let ratio = at.inputs.faults.field_dropout(symbol, e.rule);
+        let mut full = kept;
+        if ratio > 0.0 {
+            let mut stream = at.random.stream(symbol, &e.rule.token(), at.n, "field_dropout");
+            full -= field_dropout_picks(n, ratio, &mut stream).into_iter().filter(|&i| !e.dropped[i]).count();
+        }
+        let stats = FieldStats { total: kept as u32, full: full as u32, ..FieldStats::default() };
+        field = Some(stats.coverage(parity));
+    }
+    let strict = clamp.as_ref().is_some_and(|c| c.strict);
+    let c = classify(&outcome, strike, field, strict, th, parity);
+    if e.summary_date != Some(date) {
+        out.expiry_date = date.map(|d| d.to_string());
+        e.summary_date = Some(date);
+    }
+    out.status = c.status;
+    out.partial_reason = c.reason;
+    out.strike_coverage = strike;
+    out.field_coverage = field;
+    out.strikes_requested = outcome.strikes_requested;
+    out.instruments = outcome.instruments;
+    out.options = outcome.options;
+    out.failure = outcome.failure;
+    out.clamp = clamp;
+    c
+}
