@@ -18,17 +18,27 @@ use chrono::NaiveDate;
 
 /// Rows whose strike is on the ladder, in provider order.
 /// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of
-/// the previous row's strike is reused.
+/// the previous row's strike is reused; and in ascending strike order, so the lookup of a higher strike
+/// walks on from where the last one stopped (a lower one searches the whole ladder again). Either way the
+/// lookup is [`StrikeLadder::contains`]: the first ladder strike not below the row's, equal to it.
 pub fn match_ladder(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder) -> Vec<u32> {
-    let mut last: Option<(u64, bool)> = None;
-    let mut matched = Vec::with_capacity(rows.len().min(2 * ladder.strikes.len() + 16));
+    let strikes = ladder.strikes.as_slice();
+    let mut last: Option<(f64, bool)> = None;
+    // Ladder strikes before `cursor` are below the last strike looked up.
+    let mut cursor = 0;
+    let mut matched = Vec::with_capacity(rows.len().min(2 * strikes.len() + 16));
     for &r in rows {
         let strike = universe[r as usize].strike;
         let hit = match last {
-            Some((bits, hit)) if bits == strike.to_bits() => hit,
+            Some((prev, hit)) if prev.to_bits() == strike.to_bits() => hit,
             _ => {
-                let hit = ladder.contains(strike);
-                last = Some((strike.to_bits(), hit));
+                if last.is_some_and(|(prev, _)| prev.total_cmp(&strike).is_lt()) {
+                    cursor += strikes[cursor..].iter().take_while(|l| l.total_cmp(&strike).is_lt()).count();
+                } else {
+                    cursor = strikes.partition_point(|l| l.total_cmp(&strike).is_lt());
+                }
+                let hit = strikes.get(cursor).is_some_and(|l| l.total_cmp(&strike).is_eq());
+                last = Some((strike, hit));
                 hit
             }
         };
@@ -179,6 +189,36 @@ mod tests {
         assert_eq!(match_ladder(&all, &u, &ladder()), vec![1, 3, 4, 5]);
         assert_eq!(stray_rows(&all, &u, &ladder(), 1), vec![6]);
         assert_eq!(stray_rows(&all, &u, &ladder(), 2), vec![6, 7]);
+    }
+
+    /// The walking match finds what a lookup per row finds, whatever the rows' order (ascending runs, jumps
+    /// down, duplicates, strikes off the ladder, below and above it, zero, negative and NaN).
+    #[test]
+    fn the_walking_match_equals_a_lookup_per_row() {
+        let mut stream = Stream::new(4, "match", "", 0, "");
+        for _ in 0..400 {
+            let step = [50.0, 100.0, 0.5][stream.below(3) as usize];
+            let atm = step * (stream.below(30) as f64 + 1.0);
+            let strikes =
+                super::super::ladder::build_ladder(atm, step, stream.below(25) as u32, stream.below(25) as u32);
+            let ladder = StrikeLadder { price: atm, synthetic: false, atm, step, strikes };
+            let mut strike = atm - 40.0 * step;
+            let u: Vec<UniverseRow> = (0..stream.below(200))
+                .map(|_| {
+                    strike = match stream.below(10) {
+                        0 => atm + step * (stream.below(80) as f64 - 40.0),
+                        1 => [f64::NAN, 0.0, -0.0, -step][stream.below(4) as usize],
+                        2 => strike,
+                        3 => strike + step / 2.0,
+                        _ => strike + step,
+                    };
+                    UniverseRow::option(0, strike, RawExpiry::Missing, 0, OptionKind::CE)
+                })
+                .collect();
+            let all: Vec<u32> = (0..u.len() as u32).collect();
+            let expected: Vec<u32> = all.iter().copied().filter(|&r| ladder.contains(u[r as usize].strike)).collect();
+            assert_eq!(match_ladder(&all, &u, &ladder), expected);
+        }
     }
 
     #[test]

@@ -432,6 +432,8 @@ pub struct Evaluator<'a> {
     progress: Vec<Progress>,
     cycles: usize,
     last: u64,
+    /// Whether verdicts say what happened (not for [`Evaluator::verdicts_only`]).
+    detail: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -444,7 +446,13 @@ impl<'a> Evaluator<'a> {
                 _ => Progress::Decided(None),
             })
             .collect();
-        Self { expectations, progress, cycles: 0, last: 0 }
+        Self { expectations, progress, cycles: 0, last: 0, detail: true }
+    }
+
+    /// An evaluator that decides the same verdicts without saying what happened (every `detail` empty): a
+    /// sweep needs only whether each expectation held.
+    pub fn verdicts_only(expectations: &'a [Expectation]) -> Self {
+        Self { detail: false, ..Self::new(expectations) }
     }
 
     /// Folds in one finished cycle and the events it emitted (cycles in run order).
@@ -452,31 +460,34 @@ impl<'a> Evaluator<'a> {
         self.cycles += 1;
         self.last = cycle.cycle;
         let n = cycle.cycle;
+        let detail = self.detail;
+        let note = |text: fmt::Arguments| if detail { text.to_string() } else { String::new() };
+        let seen = |check: &Check| check.judge(cycle, events, detail).1;
         for (e, progress) in self.expectations.iter().zip(&mut self.progress) {
             match (e, progress) {
                 (_, Progress::Decided(Some(_))) => {}
                 (Expectation::At { cycle: at, check }, Progress::Decided(decided)) if n == *at => {
-                    let (holds, seen) = check.observe(cycle, events);
+                    let (holds, seen) = check.judge(cycle, events, detail);
                     *decided = Some((holds, seen, Some(n)));
                 }
                 (Expectation::By { cycle: by, check }, Progress::Decided(decided)) if n <= *by => {
                     if check.holds(cycle, events) {
-                        *decided = Some((true, format!("held at cycle {n}"), Some(n)));
+                        *decided = Some((true, note(format_args!("held at cycle {n}")), Some(n)));
                     } else if n == *by {
-                        let (_, seen) = check.observe(cycle, events);
-                        *decided = Some((false, format!("never held; at cycle {by}: {seen}"), Some(n)));
+                        let seen = seen(check);
+                        *decided = Some((false, note(format_args!("never held; at cycle {by}: {seen}")), Some(n)));
                     }
                 }
                 (Expectation::Always(check), Progress::Decided(decided)) if !check.holds(cycle, events) => {
-                    let (_, seen) = check.observe(cycle, events);
-                    *decided = Some((false, format!("did not hold at cycle {n}: {seen}"), Some(n)));
+                    let seen = seen(check);
+                    *decided = Some((false, note(format_args!("did not hold at cycle {n}: {seen}")), Some(n)));
                 }
                 (Expectation::Never(check), Progress::Decided(decided)) if check.holds(cycle, events) => {
-                    let (_, seen) = check.observe(cycle, events);
-                    *decided = Some((false, format!("held at cycle {n}: {seen}"), Some(n)));
+                    let seen = seen(check);
+                    *decided = Some((false, note(format_args!("held at cycle {n}: {seen}")), Some(n)));
                 }
                 (Expectation::AtLeastOnce(check), Progress::Decided(decided)) if check.holds(cycle, events) => {
-                    *decided = Some((true, format!("held at cycle {n}"), Some(n)));
+                    *decided = Some((true, note(format_args!("held at cycle {n}")), Some(n)));
                 }
                 (Expectation::MaxFlips { index, .. }, Progress::Flips { last, at }) => {
                     for e in events {
@@ -514,6 +525,7 @@ impl<'a> Evaluator<'a> {
     /// Expectation `k`'s verdict: passed, what happened (when `detail`, else an empty string) and the cycle.
     fn verdict(&self, k: usize, detail: bool) -> (bool, String, Option<u64>) {
         let (last, cycles) = (self.last, self.cycles);
+        let detail = detail && self.detail;
         let note = |text: fmt::Arguments| if detail { text.to_string() } else { String::new() };
         let not_reached =
             |cycle: u64| (false, note(format_args!("the run ended at cycle {last}, before cycle {cycle}")), None);

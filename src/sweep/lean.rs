@@ -34,8 +34,8 @@ use crate::registry::IndexMeta;
 use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
 use crate::scenario::{Check, Evaluator, Expectation, Fault, Scenario, Tally};
 use crate::world::{
-    AdaptiveState, ExpiryOutcome, Failure, Quote, RandomSource, ReportedIndex, SimClock, StrikeDepth, StrikeLadder,
-    UniverseRow,
+    AdaptiveState, ExpiryOutcome, Failure, OptionKind, Quote, RandomSource, ReportedIndex, SimClock, StrikeDepth,
+    StrikeLadder, UniverseRow,
 };
 use chrono::NaiveDate;
 
@@ -89,7 +89,7 @@ impl<'a> Lean<'a> {
 
     /// Runs and scores one job: the scenario under `config` and `seed`.
     pub fn score(&self, config: &Config, seed: u64) -> RunScore {
-        let mut evaluator = Evaluator::new(&self.scenario.expectations);
+        let mut evaluator = Evaluator::verdicts_only(&self.scenario.expectations);
         let mut scorer = Scorer::new(&self.scenario.phases);
         self.run(config, seed, |summary, events| {
             evaluator.observe(summary, events);
@@ -157,6 +157,19 @@ struct ExpiryState {
     dropped: Vec<bool>,
     /// The date its summary's `expiry_date` was written for.
     summary_date: Option<Option<NaiveDate>>,
+    /// The day its rule was last resolved on, and to what (listed expiries change only with the day).
+    resolved: Option<(NaiveDate, Option<NaiveDate>)>,
+    /// What the fetched rows measured, and for which rows and ladder.
+    measured: Option<Measured>,
+}
+
+/// The fetched strikes' coverage of the ladder, and whether any is not a positive finite number.
+#[derive(Default)]
+struct Measured {
+    candidates: Vec<u32>,
+    ladder: Vec<f64>,
+    unusual: bool,
+    coverage: f64,
 }
 
 /// A lean run's state between cycles, and the last cycle's summary and events.
@@ -172,6 +185,7 @@ struct LeanRun<'a> {
     events: Vec<LoggedEvent>,
     passes: Vec<Observation>,
     classifications: Vec<Classification>,
+    statuses: Vec<Option<ExpiryStatus>>,
 }
 
 impl<'a> LeanRun<'a> {
@@ -210,6 +224,8 @@ impl<'a> LeanRun<'a> {
                     quote_rows: Vec::new(),
                     dropped: Vec::new(),
                     summary_date: None,
+                    resolved: None,
+                    measured: None,
                 });
             }
             indices.push(IndexState {
@@ -245,6 +261,7 @@ impl<'a> LeanRun<'a> {
             events: Vec::new(),
             passes: Vec::new(),
             classifications: Vec::new(),
+            statuses: Vec::new(),
         }
     }
 
@@ -270,7 +287,14 @@ impl<'a> LeanRun<'a> {
             let summary = &mut self.summary.indices[i];
             for (e, out) in self.expiries[at..].iter_mut().take_while(|e| e.index == i).zip(&mut summary.expiries) {
                 let listed = ix.listed.as_ref().map_or(&[][..], |(_, l)| l.as_slice());
-                let date = e.rule.resolve(inputs.today, listed);
+                let date = match e.resolved {
+                    Some((day, date)) if day == inputs.today => date,
+                    _ => {
+                        let date = e.rule.resolve(inputs.today, listed);
+                        e.resolved = Some((inputs.today, date));
+                        date
+                    }
+                };
                 let per_side = self.scenario.provider.strikes_per_side;
                 let (outcome, clamp) =
                     fetch(e, ix, date, n, inputs, per_side, self.config, &self.random, &mut self.events);
@@ -314,11 +338,12 @@ impl<'a> LeanRun<'a> {
         // 10. the cycle's summary
         let mut totals = StatusTotals::default();
         for (ix, summary) in self.indices.iter().zip(&mut self.summary.indices) {
-            let statuses = summary.expiries.iter().map(|e| e.status);
-            for s in statuses.clone().flatten() {
-                totals.add(s);
+            self.statuses.clear();
+            self.statuses.extend(summary.expiries.iter().map(|e| e.status));
+            for s in self.statuses.iter().flatten() {
+                totals.add(*s);
             }
-            summary.status = aggregate_cycle_status(&statuses.collect::<Vec<_>>());
+            summary.status = aggregate_cycle_status(&self.statuses);
             let ladder = &ix.ladder;
             let side = |below: bool| {
                 ladder.strikes.iter().filter(|s| if below { **s < ladder.atm } else { **s > ladder.atm }).count() as u32
@@ -422,27 +447,23 @@ fn fetch(
 
 /// Validation of an expiry's fetched rows, into `e.dropped`. An instrument's row is judged on its strike
 /// alone (its expiry is the resolved one, its type CE or PE, its quote has a last price and oi), and the
-/// strikes [`check_row`] accepts form an interval (positive, within the band around the reference price):
-/// when the rows of the lowest and the highest fetched strike pass, every row does, and only otherwise is
-/// each row checked.
-fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity: bool) {
+/// positive finite strikes [`check_row`] accepts form an interval (within the band around the reference
+/// price): when every fetched strike is positive and finite (not `unusual`) and the lowest and the highest
+/// (`e.strikes`' ends) pass, every row does; only otherwise is each row checked.
+fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity: bool, unusual: bool) {
     let quote = Quote::default();
+    // The index price, when there is one (else the reference is the rows' median strike).
+    let reference = reference_price(index_price, &[]);
+    let passes = |strike: &f64| {
+        check_row(&instrument_row(*strike, OptionKind::CE, date, &quote), reference, date, parity).is_ok()
+    };
+    if !unusual && reference > 0.0 && e.strikes.first().is_none_or(passes) && e.strikes.last().is_none_or(passes) {
+        return;
+    }
     let row_of = |r: u32| {
         let row = &e.rows[r as usize];
         instrument_row(row.strike, row.kind, date, &quote)
     };
-    let strike = |r: &u32| e.rows[*r as usize].strike;
-    let (Some(low), Some(high)) = (
-        e.candidates.iter().min_by(|a, b| strike(a).total_cmp(&strike(b))),
-        e.candidates.iter().max_by(|a, b| strike(a).total_cmp(&strike(b))),
-    ) else {
-        return;
-    };
-    // The index price, when there is one (else the reference is the rows' median strike).
-    let reference = reference_price(index_price, &[]);
-    if reference > 0.0 && [*low, *high].iter().all(|&r| check_row(&row_of(r), reference, date, parity).is_ok()) {
-        return;
-    }
     e.quote_rows.clear();
     e.quote_rows.extend(e.candidates.iter().map(|&r| row_of(r)));
     let reference = reference_price(index_price, &e.quote_rows);
@@ -477,15 +498,27 @@ fn measure(
     if let (None, Some(date)) = (outcome.failure, date) {
         let n = e.candidates.len();
         outcome.instruments = n as u32;
+        // The fetched strikes and their coverage of the ladder, kept while both are the same as last cycle's.
+        let same = e.measured.as_ref().is_some_and(|m| m.candidates == e.candidates && m.ladder == ix.ladder.strikes);
+        if !same {
+            let mut unusual = false;
+            let strikes = e.candidates.iter().map(|&r| e.rows[r as usize].strike);
+            distinct_strikes_into(&mut e.strikes, strikes.inspect(|s| unusual |= !(*s > 0.0 && s.is_finite())));
+            let coverage = strike_coverage(&ix.ladder.strikes, &e.strikes, parity);
+            let m = e.measured.get_or_insert_with(Measured::default);
+            m.candidates.clone_from(&e.candidates);
+            m.ladder.clone_from(&ix.ladder.strikes);
+            (m.unusual, m.coverage) = (unusual, coverage);
+        }
+        let Some(Measured { unusual, coverage, .. }) = e.measured else { unreachable!("measured above") };
         e.dropped.clear();
         e.dropped.resize(n, false);
         if config.validation {
-            validate_rows(e, ix.ladder.price, date, parity);
+            validate_rows(e, ix.ladder.price, date, parity, unusual);
         }
         let kept = e.dropped.iter().filter(|d| !**d).count();
         outcome.options = kept as u32;
-        distinct_strikes_into(&mut e.strikes, e.candidates.iter().map(|&r| e.rows[r as usize].strike));
-        strike = Some(strike_coverage(&ix.ladder.strikes, &e.strikes, parity));
+        strike = Some(coverage);
         // Field coverage: every kept quote is full but those a field dropout hits.
         let symbol = ix.meta.symbol.as_str();
         let ratio = at.inputs.faults.field_dropout(symbol, e.rule);

@@ -238,22 +238,26 @@ impl Plan {
         use rayon::prelude::*;
         let lean = self.lean().ok();
         let jobs: Vec<usize> = (0..self.jobs()).filter(|j| shard.owns(*j)).collect();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let run = |j: &usize| {
+            let r = match &lean {
+                Some(lean) => Ok(self.run_job_lean(lean, *j)),
+                None => self.run_job_full(*j),
+            };
+            progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            r
+        };
+        // One thread runs the jobs itself; rayon's global pool serves its own size (one thread per core).
+        if threads == 1 {
+            return jobs.iter().map(run).collect();
+        }
+        if threads == 0 || threads == rayon::current_num_threads() {
+            return jobs.par_iter().map(run).collect();
+        }
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .map_err(|e| Error::Input(format!("cannot start {threads} worker threads: {e}")))?;
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        pool.install(|| {
-            jobs.par_iter()
-                .map(|&j| {
-                    let r = match &lean {
-                        Some(lean) => Ok(self.run_job_lean(lean, j)),
-                        None => self.run_job_full(j),
-                    };
-                    progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                    r
-                })
-                .collect()
-        })
+        pool.install(|| jobs.par_iter().map(run).collect())
     }
 }
