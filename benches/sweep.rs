@@ -1,6 +1,7 @@
 //! Criterion benchmark of `g6sim sweep`: throughput in simulated expiry-cycles per second with 1 and 2
-//! worker threads, on the hysteresis scenario the README's "Tuning hysteresis" walks through. Figures are in
-//! the README's performance table.
+//! worker threads, on the hysteresis scenario the README's "Tuning hysteresis" walks through, on the lean
+//! scoring path a sweep takes, and with every run in full (`--full`) for comparison. Figures are in the
+//! README's performance table.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use g6sim::RunOptions;
@@ -30,6 +31,13 @@ fn sweep(c: &mut Criterion) {
     for threads in [1, 2] {
         group.bench_function(format!("coverage_flapping_32_runs_{threads}_threads"), |b| {
             b.iter(|| plan.run(Shard::ALL, threads, |_| {}).expect("the sweep runs"))
+        });
+    }
+    let mut full = plan.clone();
+    full.full_runs = true;
+    for threads in [1, 2] {
+        group.bench_function(format!("coverage_flapping_32_full_runs_{threads}_threads"), |b| {
+            b.iter(|| full.run(Shard::ALL, threads, |_| {}).expect("the sweep runs"))
         });
     }
     group.finish();

@@ -310,6 +310,10 @@ struct SweepArgs {
     /// The number of shards, the index taken from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
     #[arg(long, value_name = "N")]
     shards: Option<usize>,
+    /// Run every job in full (a World and its schedule) instead of on the lean scoring path: slower, the
+    /// same scores and files.
+    #[arg(long)]
+    full: bool,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -1165,7 +1169,10 @@ fn sweep(args: SweepArgs) -> ExitCode {
     };
     let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
     let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {
-        Ok(p) => p,
+        Ok(mut p) => {
+            p.full_runs = args.full;
+            p
+        }
         Err(e) => {
             errln!("error: {e}");
             return ExitCode::from(2);
@@ -1191,6 +1198,11 @@ fn sweep(args: SweepArgs) -> ExitCode {
         plan.jobs(),
         if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") }
     );
+    match plan.lean() {
+        Ok(_) => outln!("scoring on the lean path (no World, the same scores as full runs; --full runs them in full)"),
+        Err(_) if plan.full_runs => outln!("scoring full runs (--full)"),
+        Err(why) => outln!("scoring full runs: the lean path does not model {why}"),
+    }
     let progress = Progress::new(mine);
     let jobs = match plan.run(shard, args.jobs, |done| progress.show(done)) {
         Ok(j) => j,

@@ -500,3 +500,43 @@ fn the_lean_path_gives_what_full_runs_give() {
     }
     assert!(modelled.len() >= 18, "the lean path models most shipped scenarios: {modelled:?}");
 }
+
+/// `--full` runs every job in a World: the same files as the lean path, and each run says which it took.
+#[test]
+fn full_runs_write_the_same_files_as_the_lean_path() {
+    let dir = temp_dir("sweep-full");
+    let run = |extra: &[&str], out: &Path| {
+        let mut args = vec!["sweep", SCENARIO, "--param", "contract_step=1..3", "--seeds", "3", "--no-env"];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let out = g6sim(&args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let (lean, full) = (dir.join("lean"), dir.join("full"));
+    assert!(run(&[], &lean).contains("scoring on the lean path"));
+    assert!(run(&["--full"], &full).contains("scoring full runs (--full)"));
+    assert_eq!(tree_bytes(&lean), tree_bytes(&full));
+    // A sweep the lean path does not model says why and runs in full.
+    let other = dir.join("other");
+    let out = g6sim(
+        &[
+            "sweep",
+            "scenarios/synthetic_fallback.ron",
+            "--param",
+            "contract_step=1,2",
+            "--seeds",
+            "1",
+            "--no-env",
+            "--out",
+            other.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("scoring full runs: the lean path does not model the fault QuotesMissing"),
+        "{}",
+        text(&out.stdout)
+    );
+}

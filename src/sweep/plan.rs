@@ -117,6 +117,9 @@ pub struct Plan {
     pub params: Vec<Param>,
     pub seeds: Vec<u64>,
     pub settings: Vec<Setting>,
+    /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
+    /// same scores (`g6sim sweep --full`).
+    pub full_runs: bool,
     /// Each setting's resolved configuration (the seed changes nothing in it).
     configs: Vec<Config>,
     /// Cycles per run, and whether a run's universe is an instruments dump (the same for every setting).
@@ -173,7 +176,17 @@ impl Plan {
         }
         let settings: Vec<Setting> =
             settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect();
-        let mut plan = Self { scenario, base, params, seeds, settings, configs: Vec::new(), cycles: 0, dump: false };
+        let mut plan = Self {
+            scenario,
+            base,
+            params,
+            seeds,
+            settings,
+            full_runs: false,
+            configs: Vec::new(),
+            cycles: 0,
+            dump: false,
+        };
         for s in &plan.settings {
             let prepared = prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
                 Error::Set(e) => Error::Input(format!("setting {}: {e}", s.label())),
@@ -186,8 +199,11 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The lean scoring path for this sweep's runs ([`super::lean`]), or why it does not model them.
+    /// The lean scoring path for this sweep's runs ([`super::lean`]), or why they run in full.
     pub fn lean(&self) -> Result<Lean<'_>, String> {
+        if self.full_runs {
+            return Err("--full".into());
+        }
         let configs: Vec<&Config> = self.configs.iter().collect();
         Lean::new(&self.scenario.scenario, &configs, self.cycles, self.dump)
     }
@@ -232,7 +248,7 @@ impl Plan {
     }
 
     /// Runs the jobs of `shard` on `threads` threads (0: one per core), on the lean path when it models the
-    /// sweep's runs (its scores are a full run's), else in full; results in job order whatever the thread
+    /// sweep's runs (its scores are a full run's) and `full_runs` is off, else in full; results in job order whatever the thread
     /// count, so the outputs are the same bytes.
     pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {
         use rayon::prelude::*;
