@@ -314,6 +314,9 @@ struct SweepArgs {
     /// same scores and files.
     #[arg(long)]
     full: bool,
+    /// Write into --out even if it is a non-empty directory that holds no g6sim sweep.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     overrides: Overrides,
 }
@@ -328,6 +331,9 @@ enum SweepTool {
         /// Where to write the merged sweep.
         #[arg(long)]
         out: PathBuf,
+        /// Write into --out even if it is a non-empty directory that holds no g6sim sweep.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -1143,8 +1149,8 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
 }
 
 fn sweep(args: SweepArgs) -> ExitCode {
-    if let Some(SweepTool::Merge { dirs, out }) = args.tool {
-        return sweep_merge(&dirs, &out);
+    if let Some(SweepTool::Merge { dirs, out, force }) = args.tool {
+        return sweep_merge(&dirs, &out, force);
     }
     let Some(path) = args.scenario else { return ExitCode::from(2) };
     let options = match args.overrides.options() {
@@ -1180,13 +1186,8 @@ fn sweep(args: SweepArgs) -> ExitCode {
     };
     let dir =
         args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
-    let made = if dir.exists() && !dir.is_dir() {
-        Err("is a file, not a directory".to_string())
-    } else {
-        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create the output directory: {e}"))
-    };
-    if let Err(e) = made {
-        errln!("error: {}: {e}\n  hint: choose another --out", dir.display());
+    if let Err(e) = sweep::claim_dir(&dir, args.force) {
+        errln!("error: {e}");
         return ExitCode::from(2);
     }
     let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();
@@ -1249,9 +1250,13 @@ fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobS
     }
 }
 
-fn sweep_merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
+fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
     match sweep::merge(dirs) {
         Ok((manifest, jobs)) => {
+            if let Err(e) = sweep::claim_dir(out, force) {
+                errln!("error: {e}");
+                return ExitCode::from(2);
+            }
             outln!("merged {} runs of sweep {} from {} directories", jobs.len(), manifest.scenario, dirs.len());
             write_sweep_outcome(out, &manifest, &jobs)
         }

@@ -540,3 +540,45 @@ fn full_runs_write_the_same_files_as_the_lean_path() {
         text(&out.stdout)
     );
 }
+
+/// A sweep (or a merge) refuses an --out that holds something else, before anything runs; `--force` writes
+/// into it, leaving what was there; a sweep's own directory (shards included) is reused.
+#[test]
+fn a_sweep_owns_its_directory() {
+    let dir = temp_dir("sweep-owns");
+    let foreign = dir.join("foreign");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("results.csv"), "mine\n").unwrap();
+    std::fs::write(foreign.join("notes.txt"), "mine\n").unwrap();
+    let sweep = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["sweep", SCENARIO, "--param", "contract_step=1,2", "--seeds", "1", "--no-env"];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        g6sim(&args, &[])
+    };
+    let out = sweep(&foreign, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("holds no g6sim sweep (no sweep.json)"), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--force"), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty(), "refused before anything runs: {}", text(&out.stdout));
+    assert_eq!(std::fs::read_to_string(foreign.join("results.csv")).unwrap(), "mine\n");
+    assert!(!foreign.join("sweep.json").exists());
+    // Shards share a directory, and the merge writes the whole sweep into it.
+    let shared = dir.join("shared");
+    for shard in ["0/2", "1/2"] {
+        assert_eq!(sweep(&shared, &["--shard", shard]).status.code(), Some(0));
+    }
+    let merged = g6sim(&["sweep", "merge", shared.to_str().unwrap(), "--out", shared.to_str().unwrap()], &[]);
+    assert_eq!(merged.status.code(), Some(0), "{}", text(&merged.stderr));
+    assert_eq!(sweep(&shared, &[]).status.code(), Some(0), "a sweep's directory is reused");
+    let into_foreign = g6sim(&["sweep", "merge", shared.to_str().unwrap(), "--out", foreign.to_str().unwrap()], &[]);
+    assert_eq!(into_foreign.status.code(), Some(2), "{}", text(&into_foreign.stderr));
+    assert_eq!(sweep(&foreign, &["--force"]).status.code(), Some(0));
+    assert!(foreign.join("sweep.json").exists());
+    assert_ne!(
+        std::fs::read_to_string(foreign.join("results.csv")).unwrap(),
+        "mine\n",
+        "--force replaces g6sim's files"
+    );
+    assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "mine\n", "and leaves the others");
+}

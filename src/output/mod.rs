@@ -279,9 +279,13 @@ const PROBE: &str = ".g6sim-probe.tmp-";
 /// Whether a directory entry's name is one g6sim writes into a run directory: the run files, the charts'
 /// folder, the hidden temporary of an interrupted atomic write of a run file, or a writability probe.
 fn is_run_entry(name: &str) -> bool {
-    let own = |f: &str| RUN_FILES.contains(&f) || f == COMPARISON_FILE;
+    is_own_entry(name, |f| RUN_FILES.contains(&f) || f == COMPARISON_FILE || f == PLOTS_DIR)
+}
+
+/// Whether a directory entry's name is `own` (a file or folder g6sim writes there), the hidden temporary of
+/// an interrupted atomic write of an `own` file, or a writability probe.
+pub fn is_own_entry(name: &str, own: impl Fn(&str) -> bool) -> bool {
     own(name)
-        || name == PLOTS_DIR
         || name.starts_with(PROBE)
         || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| own(f))
 }
@@ -319,6 +323,12 @@ impl std::error::Error for DirError {}
 /// refuses a path that is a file, a directory it cannot write, and a non-empty directory that holds no g6sim
 /// run (unless `force`: then g6sim's own files are replaced and nothing else is touched).
 pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
+    claim_dir_for(dir, force, is_run_dir, "no g6sim run (no g6sim manifest.json)")
+}
+
+/// [`claim_dir`] for outputs that `owns` recognises (a directory they were written to before), `what` naming
+/// what a refused directory lacks.
+pub fn claim_dir_for(dir: &Path, force: bool, owns: impl Fn(&Path) -> bool, what: &str) -> Result<(), DirError> {
     let fail = |message: String, hint: &str| DirError { dir: dir.to_path_buf(), message, hint: hint.to_string() };
     if dir.exists() && !dir.is_dir() {
         return Err(fail("is a file, not a directory".into(), "choose another --out, or remove the file"));
@@ -326,10 +336,9 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| fail(format!("cannot create the output directory: {e}"), "choose another --out"))?;
     let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
-    if !empty && !force && !is_run_dir(dir) {
+    if !empty && !force && !owns(dir) {
         return Err(fail(
-            "is not empty and holds no g6sim run (no g6sim manifest.json): g6sim would mix its files with others"
-                .into(),
+            format!("is not empty and holds {what}: g6sim would mix its files with others"),
             "choose an empty or new --out, or pass --force to write g6sim's files into it anyway",
         ));
     }

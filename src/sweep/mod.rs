@@ -20,11 +20,35 @@ pub use score::{RunScore, score};
 pub use seeds::{SeedList, SeedOutcome, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 
-use crate::output::write_atomic;
+use crate::output::{DirError, is_own_entry, write_atomic};
 use std::path::{Path, PathBuf};
 
 /// The sweep's own description, in every sweep and shard directory.
 pub const MANIFEST: &str = "sweep.json";
+
+/// The files of a whole sweep besides its heat maps.
+pub const FILES: [&str; 5] = [MANIFEST, "runs.jsonl", "results.csv", "results.json", "pareto.txt"];
+
+/// Whether `dir` holds a sweep or shards of one: its `sweep.json` is a sweep manifest, or every entry is one
+/// a sweep writes (a sweep killed before its manifest).
+pub fn is_sweep_dir(dir: &Path) -> bool {
+    let manifest = std::fs::read(dir.join(MANIFEST)).ok();
+    let own = |name: &str| {
+        FILES.contains(&name)
+            || name == crate::plot::HEATMAPS
+            || name.strip_prefix("runs-shard-").is_some_and(|n| n.ends_with(".jsonl"))
+    };
+    manifest.is_some_and(|b| serde_json::from_slice::<SweepManifest>(&b).is_ok())
+        || std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.filter_map(Result::ok).all(|e| e.file_name().to_str().is_some_and(|n| is_own_entry(n, own)))
+        })
+}
+
+/// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files: missing, empty, or a
+/// sweep's directory ([`is_sweep_dir`]: shards may share one); anything else is refused unless `force`.
+pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
+    crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
+}
 
 /// The file of one shard's run scores.
 pub fn shard_file(shard: Shard) -> String {
