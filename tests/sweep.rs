@@ -415,6 +415,28 @@ const LEAN_STRESS: &str = r#"Scenario(
     ],
 )"#;
 
+/// The provider's rows move while the ladder stands: the index price is missing (the ladder sits on the
+/// registry's synthetic ATM, at its cap, so it never changes), the provider lists a few strikes around the
+/// moving market inside that wide ladder, so the same row positions are fetched every cycle, at other
+/// strikes. At cycle 4 they leave validation's band (every row dropped: EMPTY), at cycle 8 they come back.
+const LEAN_MOVING_ROWS: &str = r#"Scenario(
+    name: "lean_moving_rows",
+    seed: 9,
+    start: "2025-10-06T10:00:00+05:30",
+    interval_s: 60,
+    cycles: 10,
+    config: (depth_max_itm: 250, depth_max_otm: 250),
+    provider: (strikes_per_side: 2, weeks_listed: 2, months_listed: 1),
+    market: (levels: [(cycle: 4, index: "NIFTY", price: 35050.0), (cycle: 8, index: "NIFTY", price: 24900.0)]),
+    indices: [(symbol: "NIFTY", expiries: ["this_week", "next_week"], depth: (itm: 250, otm: 250))],
+    phases: [(name: "no price", cycles: (1, 10), faults: [IndexPriceMissing])],
+    expectations: [
+        Total(of: Status(status: EMPTY, index: "NIFTY"), is: Eq(8)),
+        At(cycle: 5, check: Status(index: "NIFTY", is: EMPTY)),
+        At(cycle: 8, check: Status(index: "NIFTY", rule: "next_week", is: PARTIAL)),
+    ],
+)"#;
+
 /// What a cycle summary says that the lean path fills (its module doc lists what it leaves out).
 fn lean_view(c: &g6sim::report::CycleSummary) -> String {
     let mut out =
@@ -465,6 +487,7 @@ fn the_lean_path_gives_what_full_runs_give() {
     let mut scenarios: Vec<(String, g6sim::scenario::LoadedScenario)> =
         scenario_files().into_iter().map(|p| (p.display().to_string(), load_file(&p).unwrap())).collect();
     scenarios.push(("inline: every fault the lean path models".into(), scenario(LEAN_STRESS)));
+    scenarios.push(("inline: rows that move under a standing ladder".into(), scenario(LEAN_MOVING_ROWS)));
     for (path, loaded) in scenarios {
         for parity in [Parity::Off, Parity::G6] {
             let base = RunOptions { parity: Some(parity), ..RunOptions::default() };

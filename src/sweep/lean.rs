@@ -421,7 +421,9 @@ fn fetch(
             e.bucket.clear();
             e.bucket.extend(0..e.rows.len() as u32);
             e.rows_key = key;
+            // What was matched and measured on the old rows: their positions may now hold other strikes.
             e.matched_for = None;
+            e.measured = None;
         }
         if e.matched_for.as_deref() != Some(ladder.strikes.as_slice()) {
             e.matched = match_ladder(&e.bucket, &e.rows, ladder);
