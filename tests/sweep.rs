@@ -415,6 +415,61 @@ const LEAN_STRESS: &str = r#"Scenario(
     ],
 )"#;
 
+/// The provider's rows move while the ladder stands: the index price is missing (the ladder sits on the
+/// registry's synthetic ATM, at its cap, so it never changes), the provider lists a few strikes around the
+/// moving market inside that wide ladder, so the same row positions are fetched every cycle, at other
+/// strikes. At cycle 4 they leave validation's band (every row dropped: EMPTY), at cycle 8 they come back.
+const LEAN_MOVING_ROWS: &str = r#"Scenario(
+    name: "lean_moving_rows",
+    seed: 9,
+    start: "2025-10-06T10:00:00+05:30",
+    interval_s: 60,
+    cycles: 10,
+    config: (depth_max_itm: 250, depth_max_otm: 250),
+    provider: (strikes_per_side: 2, weeks_listed: 2, months_listed: 1),
+    market: (levels: [(cycle: 4, index: "NIFTY", price: 35050.0), (cycle: 8, index: "NIFTY", price: 24900.0)]),
+    indices: [(symbol: "NIFTY", expiries: ["this_week", "next_week"], depth: (itm: 250, otm: 250))],
+    phases: [(name: "no price", cycles: (1, 10), faults: [IndexPriceMissing])],
+    expectations: [
+        Total(of: Status(status: EMPTY, index: "NIFTY"), is: Eq(8)),
+        At(cycle: 5, check: Status(index: "NIFTY", is: EMPTY)),
+        At(cycle: 8, check: Status(index: "NIFTY", rule: "next_week", is: PARTIAL)),
+    ],
+)"#;
+
+/// The calendar's and the numbers' edges: half-day cycles across nights, a weekend, expiry days and the
+/// new year into 2050 (whose expiries validation drops as dummy far-future ones: EMPTY with instruments),
+/// a dated rule never listed, a declared index with Saturday expiries and a 0.5 step, an index at 9e7
+/// (where the stray strikes' window takes in the ladder's top strike again), a depth of 0 below its
+/// baseline, and faults scoped by index and rule.
+const LEAN_EDGES: &str = r#"Scenario(
+    name: "lean_edges",
+    seed: 3,
+    start: "2049-12-24T15:25:00+05:30",
+    interval_s: 43201,
+    cycles: 16,
+    provider: (strikes_per_side: 3, weeks_listed: 1, months_listed: 1),
+    market: (volatility_per_cycle: 0.02, drift_per_cycle: 0.001),
+    indices: [
+        (symbol: "NIFTY", expiries: ["this_week", "next_week", "next_month", "2049-12-28"], depth: (itm: 0, otm: 3), baseline: (itm: 0, otm: 2)),
+        (symbol: "FOO", registry: (step: 0.5, lot_size: 1, synthetic_atm: 3.0, weekly_dow: 5), expiries: ["this_week", "this_month"], spot: 2.0, depth: (itm: 9, otm: 1)),
+        (symbol: "SENSEX", expiries: ["this_month"], spot: 90000000.0, depth: (itm: 2, otm: 2)),
+    ],
+    phases: [
+        (name: "stray", cycles: (2, 9), faults: [StrayStrikes(4)]),
+        (name: "pad", cycles: (4, 7), index: "SENSEX", faults: [Oversize(90), FieldDropout(0.34)]),
+        (name: "no price", cycles: (6, 11), index: "FOO", faults: [IndexPriceMissing, StrikeDropout(0.5)]),
+        (name: "dark", cycles: (10, 10), index: "NIFTY", rule: "this_week", faults: [Outage]),
+    ],
+    expectations: [
+        Total(of: Events(event: "zero_data", index: "nifty"), is: Ge(16)),
+        AtLeastOnce(Events(event: "prefilter_clamp", index: "SENSEX", is: Ge(1))),
+        At(cycle: 4, check: Status(index: "FOO", is: EMPTY)),
+        MaxFlips(index: "FOO", flips: 1, window: 5),
+        Total(of: Status(status: EMPTY, index: "NIFTY", rule: "next_month"), is: Ge(3)),
+    ],
+)"#;
+
 /// What a cycle summary says that the lean path fills (its module doc lists what it leaves out).
 fn lean_view(c: &g6sim::report::CycleSummary) -> String {
     let mut out =
@@ -465,6 +520,8 @@ fn the_lean_path_gives_what_full_runs_give() {
     let mut scenarios: Vec<(String, g6sim::scenario::LoadedScenario)> =
         scenario_files().into_iter().map(|p| (p.display().to_string(), load_file(&p).unwrap())).collect();
     scenarios.push(("inline: every fault the lean path models".into(), scenario(LEAN_STRESS)));
+    scenarios.push(("inline: rows that move under a standing ladder".into(), scenario(LEAN_MOVING_ROWS)));
+    scenarios.push(("inline: the calendar's and the numbers' edges".into(), scenario(LEAN_EDGES)));
     for (path, loaded) in scenarios {
         for parity in [Parity::Off, Parity::G6] {
             let base = RunOptions { parity: Some(parity), ..RunOptions::default() };

@@ -43,17 +43,20 @@ use chrono::NaiveDate;
 /// name for a sweep to take it.
 pub const EVENTS: [&str; 3] = ["strike_depth_adjustment", "prefilter_clamp", "zero_data"];
 
-/// What every job of a sweep shares: the scenario, and per cycle its time and the faults in force.
+/// What every job of a sweep shares: the scenario, its cycle count, and the faults in force.
 pub struct Lean<'a> {
     scenario: &'a Scenario,
-    cycles: Vec<CycleInputs>,
+    cycles: u64,
+    /// The faults in force from each cycle at which they change (cycle 1, and where a phase starts or
+    /// ends), ascending: a few entries however long the run (they depend on the scenario only).
+    faults: Vec<(u64, ActiveFaults)>,
 }
 
-/// One cycle's time and faults (the same in every job: they depend on the scenario only).
-struct CycleInputs {
+/// One cycle's time and faults.
+struct CycleInputs<'f> {
     today: NaiveDate,
     unix: i64,
-    faults: ActiveFaults,
+    faults: &'f ActiveFaults,
 }
 
 impl<'a> Lean<'a> {
@@ -77,14 +80,14 @@ impl<'a> Lean<'a> {
         if let Some(e) = scenario.expectations.iter().find(|e| !reads_what_lean_gives(e)) {
             return Err(format!("the expectation `{e}`"));
         }
-        let mut clock = SimClock::new(scenario.start, scenario.interval_s.get());
-        let cycles = (1..=cycles)
-            .map(|n| {
-                clock.set_cycle(n);
-                CycleInputs { today: clock.today(), unix: clock.unix(), faults: ActiveFaults::at(&scenario.phases, n) }
-            })
+        let mut changes: Vec<u64> = std::iter::once(1)
+            .chain(scenario.phases.iter().flat_map(|p| [p.cycles.first, p.cycles.last.saturating_add(1)]))
+            .filter(|n| (1..=cycles).contains(n))
             .collect();
-        Ok(Self { scenario, cycles })
+        changes.sort_unstable();
+        changes.dedup();
+        let faults = changes.into_iter().map(|n| (n, ActiveFaults::at(&scenario.phases, n))).collect();
+        Ok(Self { scenario, cycles, faults })
     }
 
     /// Runs and scores one job: the scenario under `config` and `seed`.
@@ -102,9 +105,57 @@ impl<'a> Lean<'a> {
     /// fields and the events the module doc lists are left out).
     pub fn run(&self, config: &Config, seed: u64, mut observe: impl FnMut(&CycleSummary, &[LoggedEvent])) {
         let mut run = LeanRun::new(self.scenario, config, seed);
-        for (n, inputs) in (1..).zip(&self.cycles) {
-            run.cycle(n, inputs);
+        for (n, inputs) in (1..).zip(self.inputs()) {
+            run.cycle(n, &inputs);
             observe(&run.summary, &run.events);
+        }
+    }
+
+    /// Each cycle's time and faults, from cycle 1: what a World's clock and director give it.
+    fn inputs(&self) -> impl Iterator<Item = CycleInputs<'_>> + '_ {
+        let mut clock = CycleClock::new(SimClock::new(self.scenario.start, self.scenario.interval_s.get()));
+        let mut at = 0;
+        (1..=self.cycles).map(move |n| {
+            while self.faults.get(at + 1).is_some_and(|(from, _)| *from <= n) {
+                at += 1;
+            }
+            let (unix, today) = clock.at(n);
+            CycleInputs { today, unix, faults: &self.faults[at].1 }
+        })
+    }
+}
+
+/// Each cycle's unix seconds and date as [`SimClock`] gives them, cycle after cycle, at the cost of a
+/// multiplication: the date is asked of the clock again only when the day (in the start's UTC offset)
+/// changes.
+struct CycleClock {
+    clock: SimClock,
+    /// Cycle 1's unix seconds, and the start's offset from UTC in seconds.
+    start: i64,
+    offset: i64,
+    /// The local day (days since 1970-01-01) `today` falls on.
+    day: i64,
+    today: NaiveDate,
+}
+
+impl CycleClock {
+    fn new(clock: SimClock) -> Self {
+        let (start, offset) = (clock.start.timestamp(), i64::from(clock.start.offset().local_minus_utc()));
+        Self { clock, start, offset, day: (start + offset).div_euclid(86_400), today: clock.start.date_naive() }
+    }
+
+    /// Cycle `n`'s unix seconds and date (cycles asked in increasing order).
+    fn at(&mut self, n: u64) -> (i64, NaiveDate) {
+        let secs = n.saturating_sub(1).checked_mul(self.clock.interval_s).and_then(|s| i64::try_from(s).ok());
+        match secs.and_then(|s| self.start.checked_add(s)) {
+            Some(unix) if (unix + self.offset).div_euclid(86_400) == self.day => (unix, self.today),
+            _ => {
+                // A new day (or past the calendar, where the clock stays): the clock's own arithmetic.
+                self.clock.set_cycle(n);
+                let unix = self.clock.unix();
+                (self.day, self.today) = ((unix + self.offset).div_euclid(86_400), self.clock.today());
+                (unix, self.today)
+            }
         }
     }
 }
@@ -273,7 +324,7 @@ impl<'a> LeanRun<'a> {
         let provider = &self.scenario.provider;
         for ix in &mut self.indices {
             ix.spot = spot_after(&self.scenario.market, &self.random, &ix.meta.symbol, n, ix.spot);
-            let reported: ReportedIndex = reported_index(&inputs.faults, &ix.meta, ix.spot);
+            let reported: ReportedIndex = reported_index(inputs.faults, &ix.meta, ix.spot);
             if ix.listed.as_ref().is_none_or(|(day, _)| *day != inputs.today) {
                 let listed =
                     listed_expiries(inputs.today, ix.meta.weekly_dow, provider.weeks_listed, provider.months_listed);
@@ -421,13 +472,15 @@ fn fetch(
             e.bucket.clear();
             e.bucket.extend(0..e.rows.len() as u32);
             e.rows_key = key;
+            // What was matched and measured on the old rows: their positions may now hold other strikes.
             e.matched_for = None;
+            e.measured = None;
         }
         if e.matched_for.as_deref() != Some(ladder.strikes.as_slice()) {
             e.matched = match_ladder(&e.bucket, &e.rows, ladder);
             e.matched_for.get_or_insert_default().clone_from(&ladder.strikes);
         }
-        let fault = ExpiryFault { faults: &inputs.faults, symbol, rule: e.rule, random, cycle: n };
+        let fault = ExpiryFault { faults: inputs.faults, symbol, rule: e.rule, random, cycle: n };
         fetch_into(&mut e.candidates, &e.matched, &e.bucket, &e.rows, ladder, &fault);
         let original = e.candidates.len();
         if let Some(max) = clamp_limit(original, config) {
@@ -475,7 +528,7 @@ fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity:
 /// Where a lean cycle is: its number, inputs and random source.
 struct At<'a> {
     n: u64,
-    inputs: &'a CycleInputs,
+    inputs: &'a CycleInputs<'a>,
     random: &'a RandomSource,
 }
 
@@ -546,4 +599,56 @@ fn measure(
     out.failure = outcome.failure;
     out.clamp = clamp;
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cycle's inputs are the clock's time and the director's faults at that cycle, whatever the
+    /// offset, the interval (days crossed or not) and the phases (overlapping, adjacent, at the run's ends).
+    #[test]
+    fn cycle_inputs_are_the_clocks_and_the_directors() {
+        let phases = r#"phases: [
+            (name: "a", cycles: (1, 3), faults: [Outage]),
+            (name: "b", cycles: (3, 9), index: "NIFTY", faults: [StrikeDropout(0.5)]),
+            (name: "c", cycles: (10, 10), faults: [FieldDropout(0.2)]),
+            (name: "d", cycles: (6, 40), rule: "this_week", faults: [StrayStrikes(2)]),
+        ]"#;
+        for start in ["2025-10-06T09:15:00+05:30", "2025-12-31T23:59:59-09:30", "2024-02-28T00:00:00+14:00"] {
+            for interval in [1, 59, 3600, 43_201, 86_399, 86_400, 172_813, 604_800] {
+                let text = format!(
+                    r#"Scenario(name: "t", start: "{start}", interval_s: {interval}, cycles: 40,
+                        indices: [(symbol: "NIFTY")], {phases})"#
+                );
+                let scenario = crate::scenario::parse("t.ron", &text).unwrap();
+                let lean = Lean::new(&scenario, &[&Config::default()], 40, false).unwrap();
+                let mut clock = SimClock::new(scenario.start, scenario.interval_s.get());
+                let mut n = 0;
+                for inputs in lean.inputs() {
+                    n += 1;
+                    clock.set_cycle(n);
+                    let what = format!("{start} every {interval} s, cycle {n}");
+                    assert_eq!((inputs.unix, inputs.today), (clock.unix(), clock.today()), "{what}");
+                    assert_eq!(inputs.faults.0, ActiveFaults::at(&scenario.phases, n).0, "{what}");
+                }
+                assert_eq!(n, 40);
+                assert!(lean.faults.len() <= 6, "one entry per change, not per cycle");
+            }
+        }
+    }
+
+    /// Past the calendar the clock stays where it was, as a World's does.
+    #[test]
+    fn past_the_calendar_the_clock_stays() {
+        let start = chrono::DateTime::parse_from_rfc3339("2025-10-06T09:15:00+05:30").unwrap();
+        for interval in [u64::MAX / 2, 1 << 62, 1 << 40] {
+            let mut ours = CycleClock::new(SimClock::new(start, interval));
+            let mut theirs = SimClock::new(start, interval);
+            for n in 1..=5 {
+                theirs.set_cycle(n);
+                assert_eq!(ours.at(n), (theirs.unix(), theirs.today()), "every {interval} s, cycle {n}");
+            }
+        }
+    }
 }
