@@ -113,50 +113,16 @@ impl<'a> Lean<'a> {
 
     /// Each cycle's time and faults, from cycle 1: what a World's clock and director give it.
     fn inputs(&self) -> impl Iterator<Item = CycleInputs<'_>> + '_ {
-        let mut clock = CycleClock::new(SimClock::new(self.scenario.start, self.scenario.interval_s.get()));
+        let mut clock = SimClock::new(self.scenario.start, self.scenario.interval_s.get());
         let mut at = 0;
         (1..=self.cycles).map(move |n| {
             while self.faults.get(at + 1).is_some_and(|(from, _)| *from <= n) {
                 at += 1;
             }
-            let (unix, today) = clock.at(n);
+            clock.set_cycle(n);
+            let (unix, today) = (clock.unix(), clock.today());
             CycleInputs { today, unix, faults: &self.faults[at].1 }
         })
-    }
-}
-
-/// Each cycle's unix seconds and date as [`SimClock`] gives them, cycle after cycle, at the cost of a
-/// multiplication: the date is asked of the clock again only when the day (in the start's UTC offset)
-/// changes.
-struct CycleClock {
-    clock: SimClock,
-    /// Cycle 1's unix seconds, and the start's offset from UTC in seconds.
-    start: i64,
-    offset: i64,
-    /// The local day (days since 1970-01-01) `today` falls on.
-    day: i64,
-    today: NaiveDate,
-}
-
-impl CycleClock {
-    fn new(clock: SimClock) -> Self {
-        let (start, offset) = (clock.start.timestamp(), i64::from(clock.start.offset().local_minus_utc()));
-        Self { clock, start, offset, day: (start + offset).div_euclid(86_400), today: clock.start.date_naive() }
-    }
-
-    /// Cycle `n`'s unix seconds and date (cycles asked in increasing order).
-    fn at(&mut self, n: u64) -> (i64, NaiveDate) {
-        let secs = n.saturating_sub(1).checked_mul(self.clock.interval_s).and_then(|s| i64::try_from(s).ok());
-        match secs.and_then(|s| self.start.checked_add(s)) {
-            Some(unix) if (unix + self.offset).div_euclid(86_400) == self.day => (unix, self.today),
-            _ => {
-                // A new day (or past the calendar, where the clock stays): the clock's own arithmetic.
-                self.clock.set_cycle(n);
-                let unix = self.clock.unix();
-                (self.day, self.today) = ((unix + self.offset).div_euclid(86_400), self.clock.today());
-                (unix, self.today)
-            }
-        }
     }
 }
 
@@ -634,20 +600,6 @@ mod tests {
                 }
                 assert_eq!(n, 40);
                 assert!(lean.faults.len() <= 6, "one entry per change, not per cycle");
-            }
-        }
-    }
-
-    /// Past the calendar the clock stays where it was, as a World's does.
-    #[test]
-    fn past_the_calendar_the_clock_stays() {
-        let start = chrono::DateTime::parse_from_rfc3339("2025-10-06T09:15:00+05:30").unwrap();
-        for interval in [u64::MAX / 2, 1 << 62, 1 << 40] {
-            let mut ours = CycleClock::new(SimClock::new(start, interval));
-            let mut theirs = SimClock::new(start, interval);
-            for n in 1..=5 {
-                theirs.set_cycle(n);
-                assert_eq!(ours.at(n), (theirs.unix(), theirs.today()), "every {interval} s, cycle {n}");
             }
         }
     }
