@@ -55,11 +55,20 @@ pub fn dropped_strikes(ladder: &[f64], ratio: f64, stream: &mut Stream) -> Vec<f
     stream.choose(ladder.len(), k).into_iter().map(|i| ladder[i]).collect()
 }
 
-/// Rows of the bucket at the `n` strikes just above the ladder (a provider that does not filter exactly).
+/// Rows of the bucket at the `n` strikes just above the ladder (a provider that does not filter exactly):
+/// strikes above the ladder's top, up to `n` steps above it (with a tolerance for the steps' rounding that
+/// grows with the price, so it never reaches back to the top strike or misses the last step at any price).
 pub fn stray_rows(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder, n: u32) -> Vec<u32> {
     let Some(&top) = ladder.strikes.last() else { return Vec::new() };
     let limit = top + f64::from(n) * ladder.step;
-    rows.iter().copied().filter(|&r| (top + 1e-9..=limit + 1e-9).contains(&universe[r as usize].strike)).collect()
+    let limit = limit + 1e-9_f64.max(limit.abs() * 1e-12);
+    rows.iter()
+        .copied()
+        .filter(|&r| {
+            let strike = universe[r as usize].strike;
+            strike > top && strike <= limit
+        })
+        .collect()
 }
 
 /// The faults in force on one expiry this cycle, and where their random draws come from.
@@ -189,6 +198,22 @@ mod tests {
         assert_eq!(match_ladder(&all, &u, &ladder()), vec![1, 3, 4, 5]);
         assert_eq!(stray_rows(&all, &u, &ladder(), 1), vec![6]);
         assert_eq!(stray_rows(&all, &u, &ladder(), 2), vec![6, 7]);
+    }
+
+    /// At any price the stray strikes are the ones above the top, never the top again (at 9e7 `top + 1e-9`
+    /// is `top`), and the last step is kept however the steps round.
+    #[test]
+    fn stray_strikes_stay_above_the_ladder_at_any_price() {
+        for (atm, step) in [(100.0, 10.0), (24_800.0, 50.0), (9e7, 0.5), (1.7e7, 50.0), (1e9, 100.0), (0.3, 0.1)] {
+            let strikes = crate::cycle::ladder::build_ladder(atm, step, 2, 2);
+            let top = *strikes.last().unwrap();
+            let ladder = StrikeLadder { price: atm, synthetic: false, atm, step, strikes };
+            let u = rows(&(-4..8).map(|i| atm + f64::from(i) * step).collect::<Vec<_>>());
+            let all: Vec<u32> = (0..u.len() as u32).collect();
+            let stray: Vec<f64> = stray_rows(&all, &u, &ladder, 3).iter().map(|&r| u[r as usize].strike).collect();
+            assert_eq!(stray.len(), 3, "{atm}/{step}: {stray:?}");
+            assert!(stray.iter().all(|s| *s > top), "{atm}/{step}: {stray:?} above {top}");
+        }
     }
 
     /// The walking match finds what a lookup per row finds, whatever the rows' order (ascending runs, jumps
