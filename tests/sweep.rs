@@ -334,6 +334,11 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
         (vec!["--param", "contract_step=0..2"], "setting contract_step=0: --set contract_step=0: 0 is out of range"),
         (vec!["--param", "depth_max_itm=4,20"], "setting depth_max_itm=4: --set depth_max_itm=4: the expansion cap"),
         (vec!["--param", "contract_step=5..1"], "the range is empty"),
+        // A bad --set is every setting's, not the first one's.
+        (
+            vec!["--param", "contract_step=1,2", "--set", "contract_cooldown=abc"],
+            "error: --set contract_cooldown=abc: ",
+        ),
         (vec!["--param", "contract_step=1,2", "--param", "contract_step=3"], "the key is swept twice"),
         (vec!["--param", "contract_step=1", "--seeds", "0"], "expected a count from 1"),
         (vec!["--param", "contract_step=1", "--shard", "3/3"], "0 <= I < N"),

@@ -187,6 +187,8 @@ impl Plan {
             cycles: 0,
             dump: false,
         };
+        // What every setting shares first (a bad --set is not one setting's fault), then each setting.
+        prepare(&plan.scenario, &RunOptions { seed: Some(plan.seeds[0]), ..plan.base.clone() })?;
         for s in &plan.settings {
             let prepared = prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
                 Error::Set(e) => Error::Input(format!("setting {}: {e}", s.label())),
