@@ -37,7 +37,6 @@ pub mod plot;
 pub mod pricing;
 pub mod registry;
 pub mod replay;
-pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod suggest;
@@ -48,8 +47,8 @@ pub mod world;
 
 use bevy_ecs::prelude::*;
 use config::{Applied, Config, Parity};
+use events::CycleSummary;
 use events::LoggedEvent;
-use report::CycleSummary;
 use scenario::{ExpectationOutcome, LoadedScenario, Scenario};
 use std::collections::BTreeMap;
 use std::fmt;

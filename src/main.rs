@@ -6,11 +6,11 @@ use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, env_overrides, g6_env};
 use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
+use g6sim::events::StatusTotals;
 use g6sim::output::RunWriter;
 use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotSeries;
 use g6sim::replay::{self as replay_mod, HistoryOptions};
-use g6sim::report::StatusTotals;
 use g6sim::scenario::{LoadedScenario, load_file};
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
@@ -675,7 +675,7 @@ fn replay(
     };
     // A history is as long as it is: the replay keeps its cycles for the comparison.
     let mut totals = RunTotals::new(run.prepared.config.parity.is_g6());
-    for (c, events) in g6sim::report::by_cycle(&run.result.cycles, &run.result.events) {
+    for (c, events) in g6sim::events::by_cycle(&run.result.cycles, &run.result.events) {
         if !flags.quiet {
             print_cycle(c, events);
         }
@@ -859,7 +859,7 @@ fn dir_name(name: &str) -> String {
 }
 
 /// One cycle's rows of `run`'s table (the header before the first cycle's).
-fn print_cycle(c: &g6sim::report::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
+fn print_cycle(c: &g6sim::events::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
     if c.cycle == 1 {
         outln!(
             "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
@@ -972,7 +972,7 @@ impl RunTotals {
         }
     }
 
-    fn observe(&mut self, c: &g6sim::report::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
+    fn observe(&mut self, c: &g6sim::events::CycleSummary, events: &[g6sim::events::LoggedEvent]) {
         self.statuses.merge(&c.expiry_status_totals);
         self.reasons.merge(&c.partial_reason_totals);
         let count = |name: &str| events.iter().filter(|e| e.event.name() == name).count();

@@ -476,7 +476,7 @@ const LEAN_EDGES: &str = r#"Scenario(
 )"#;
 
 /// What a cycle summary says that the lean path fills (its module doc lists what it leaves out).
-fn lean_view(c: &g6sim::report::CycleSummary) -> String {
+fn lean_view(c: &g6sim::events::CycleSummary) -> String {
     let mut out =
         format!("cycle {} ts {} totals {:?} {:?}\n", c.cycle, c.ts, c.expiry_status_totals, c.partial_reason_totals);
     for i in &c.indices {

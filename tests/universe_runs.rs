@@ -141,7 +141,7 @@ fn a_60k_row_nfo_bfo_dump_runs_and_counts_like_its_csv_rows() {
     let sensex_listed = sensex_listed.collect::<BTreeSet<_>>().len() as u32;
     assert_eq!(c2.universe_rows, c1.universe_rows + 3000 * sensex_listed);
     assert_eq!(c2.indices[1].expiry_map.total, c1.indices[1].expiry_map.total + 3000 * sensex_listed);
-    let sensex_week = |c: &g6sim::report::CycleSummary| c.indices[1].expiry("this_week").unwrap().options;
+    let sensex_week = |c: &g6sim::events::CycleSummary| c.indices[1].expiry("this_week").unwrap().options;
     assert_eq!(sensex_week(c2), sensex_week(c1) + 3 * 13);
     assert_eq!(c2.universe_skipped, c1.universe_skipped, "padding is the run's own rows");
 }

@@ -9,8 +9,10 @@ use super::status::{Classification, ExpiryStatus, PartialReason, aggregate_cycle
 use super::validation::{DropReason, ExpiryValidation};
 use crate::bench::pyjson::py_round;
 use crate::config::Config;
-use crate::events::{CycleStatusSummary, Event, OptionMatchStats, SummaryExpiry, SummaryIndex, round_to};
-use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
+use crate::events::{
+    CycleStatusSummary, CycleSummary, Depth, Event, ExpirySummary, IndexSummary, OptionMatchStats, StatusTotals,
+    SummaryExpiry, SummaryIndex, round_to,
+};
 use crate::world::*;
 use bevy_ecs::prelude::*;
 use std::collections::BTreeMap;
@@ -180,7 +182,7 @@ pub fn summarize_cycle(
         });
     }
     let totals = reason_totals(&all, parity);
-    let drops: crate::report::OrderedMap<u32> = DropReason::ALL
+    let drops: crate::events::OrderedMap<u32> = DropReason::ALL
         .iter()
         .map(|r| {
             let n: u32 = index_summaries

@@ -148,7 +148,7 @@ pub struct ValidationReport {
 }
 
 fn reason_map<S: serde::Serializer>(dropped: &[(DropReason, u32)], s: S) -> Result<S::Ok, S::Error> {
-    dropped.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect::<crate::report::OrderedMap<u32>>().serialize(s)
+    dropped.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect::<crate::events::OrderedMap<u32>>().serialize(s)
 }
 
 impl ValidationReport {

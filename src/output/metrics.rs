@@ -9,8 +9,7 @@
 //! renders the same text at any point; the run's `metrics.prom` is its rendering after the last cycle.
 
 use crate::cycle::status::{ExpiryStatus, PartialReason};
-use crate::events::{AdjustReason, Event, LoggedEvent};
-use crate::report::CycleSummary;
+use crate::events::{AdjustReason, CycleSummary, Event, LoggedEvent};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -274,7 +273,7 @@ const ZERO_DATA_HELP: &str = "Expiries that got no instruments";
 /// The metrics of a whole run.
 pub fn render_run(cycles: &[CycleSummary], events: &[LoggedEvent], parity_g6: bool) -> String {
     let mut state = MetricsState::new(parity_g6);
-    for (c, events) in crate::report::by_cycle(cycles, events) {
+    for (c, events) in crate::events::by_cycle(cycles, events) {
         state.observe(c, events);
     }
     state.render()

@@ -9,8 +9,7 @@ pub mod metrics;
 pub mod serve;
 
 use crate::config::Config;
-use crate::events::LoggedEvent;
-use crate::report::CycleSummary;
+use crate::events::{CycleSummary, LoggedEvent};
 use crate::scenario::ExpectationOutcome;
 use crate::{Prepared, Run};
 use metrics::MetricsState;
@@ -266,7 +265,7 @@ pub const PLOTS_DIR: &str = "plots";
 /// `dir` (created if needed) through a [`RunWriter`], cycle by cycle as a streamed run writes them.
 pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
     let mut writer = RunWriter::create(dir, &run.prepared.config)?;
-    for (c, events) in crate::report::by_cycle(&run.result.cycles, &run.result.events) {
+    for (c, events) in crate::events::by_cycle(&run.result.cycles, &run.result.events) {
         writer.cycle(c, events);
     }
     writer.finish(&run.prepared, run.result.events.len(), &run.outcomes)

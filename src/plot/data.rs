@@ -170,7 +170,7 @@ impl PlotSeries {
     }
 
     /// Folds in one finished cycle of a run: its summary, then the events it emitted.
-    pub fn observe(&mut self, summary: &crate::report::CycleSummary, events: &[crate::events::LoggedEvent]) {
+    pub fn observe(&mut self, summary: &crate::events::CycleSummary, events: &[crate::events::LoggedEvent]) {
         if let Ok(c) = serde_json::to_value(summary) {
             self.push_cycle(&c);
         }
@@ -231,7 +231,7 @@ impl PlotData {
     /// The series of a finished in-memory run (every event, whichever `events.jsonl` keeps).
     pub fn from_run(run: &crate::Run) -> Result<Self, String> {
         let mut series = PlotSeries::new();
-        for (c, events) in crate::report::by_cycle(&run.result.cycles, &run.result.events) {
+        for (c, events) in crate::events::by_cycle(&run.result.cycles, &run.result.events) {
             series.observe(c, events);
         }
         series.finish(&manifest_value(&crate::output::manifest_json(run))?)

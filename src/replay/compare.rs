@@ -10,7 +10,7 @@
 //!   back), over the recorded depths and over the replay's ladder depths.
 
 use super::History;
-use crate::report::CycleSummary;
+use crate::events::CycleSummary;
 use serde::Serialize;
 use std::collections::BTreeMap;
 

@@ -9,8 +9,7 @@
 use crate::calendar::ExpiryRule;
 use crate::cycle::status::{ExpiryStatus, PartialReason};
 use crate::cycle::validation::DropReason;
-use crate::events::{AdjustReason, Event, LoggedEvent};
-use crate::report::CycleSummary;
+use crate::events::{AdjustReason, CycleSummary, Event, LoggedEvent};
 use crate::universe::SkipReason;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -560,7 +559,7 @@ fn scoped_expiries<'a>(
     cycle: &'a CycleSummary,
     index: &'a Option<String>,
     rule: &Option<ExpiryRule>,
-) -> impl Iterator<Item = &'a crate::report::ExpirySummary> + 'a {
+) -> impl Iterator<Item = &'a crate::events::ExpirySummary> + 'a {
     let rule = rule.map(|r| r.token());
     cycle
         .indices
@@ -585,14 +584,14 @@ fn tally(t: &Tally, cycle: &CycleSummary, events: &[LoggedEvent]) -> u64 {
     }
 }
 
-/// Checks every expectation against a finished run, cycle by cycle ([`crate::report::by_cycle`]).
+/// Checks every expectation against a finished run, cycle by cycle ([`crate::events::by_cycle`]).
 pub fn evaluate(
     expectations: &[Expectation],
     cycles: &[CycleSummary],
     events: &[LoggedEvent],
 ) -> Vec<ExpectationOutcome> {
     let mut evaluator = Evaluator::new(expectations);
-    for (c, events) in crate::report::by_cycle(cycles, events) {
+    for (c, events) in crate::events::by_cycle(cycles, events) {
         evaluator.observe(c, events);
     }
     evaluator.finish()

@@ -29,9 +29,8 @@ use crate::cycle::provider::{push_expiry_rows, reported_index, spot_after};
 use crate::cycle::quotes::field_dropout_picks;
 use crate::cycle::status::{Classification, ExpiryStatus, Thresholds, aggregate_cycle_status, classify, reason_totals};
 use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price};
-use crate::events::{LoggedEvent, round_to};
+use crate::events::{CycleSummary, Depth, ExpirySummary, IndexSummary, LoggedEvent, StatusTotals, round_to};
 use crate::registry::IndexMeta;
-use crate::report::{CycleSummary, Depth, ExpirySummary, IndexSummary, StatusTotals};
 use crate::scenario::{Check, Evaluator, Expectation, Fault, Scenario, Tally};
 use crate::world::{
     AdaptiveState, ExpiryOutcome, Failure, OptionKind, Quote, RandomSource, ReportedIndex, SimClock, StrikeDepth,

@@ -4,7 +4,7 @@
 use super::plan::{JobScore, Plan, Setting};
 use super::score::RunScore;
 use crate::bench::aggregate::quantile;
-use crate::report::OrderedMap;
+use crate::events::OrderedMap;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 

@@ -15,8 +15,7 @@
 //! - `passed`: every expectation of the scenario held.
 
 use crate::cycle::status::ExpiryStatus;
-use crate::events::{AdjustReason, Event, LoggedEvent};
-use crate::report::CycleSummary;
+use crate::events::{AdjustReason, CycleSummary, Event, LoggedEvent};
 use crate::scenario::{ExpectationOutcome, Phase};
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +41,7 @@ pub fn score(
     phases: &[Phase],
 ) -> RunScore {
     let mut scorer = Scorer::new(phases);
-    for (cycle, events) in crate::report::by_cycle(cycles, events) {
+    for (cycle, events) in crate::events::by_cycle(cycles, events) {
         scorer.observe(cycle, events);
     }
     scorer.finish(outcomes.iter().all(|o| o.passed))

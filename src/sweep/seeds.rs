@@ -4,7 +4,7 @@
 //! the same way.
 
 use super::spec::{SpecError, parse_seeds};
-use crate::report::StatusTotals;
+use crate::events::StatusTotals;
 use crate::scenario::{ExpectationOutcome, LoadedScenario};
 use crate::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
 

@@ -1,6 +1,5 @@
 use super::components::OptionKind;
-use crate::events::{Event, LoggedEvent};
-use crate::report::CycleSummary;
+use crate::events::{CycleSummary, Event, LoggedEvent};
 use crate::rng::Stream;
 use crate::universe::SkipReason;
 use bevy_ecs::prelude::*;

@@ -1,11 +1,12 @@
-//! The run's per-cycle summaries: one line of `cycles.jsonl` each, and what expectations read.
+//! The run's per-cycle summaries: one line of `cycles.jsonl` each, emitted by the summary phase, and what
+//! expectations, metrics and sweeps read.
 
+use super::LoggedEvent;
 use crate::cycle::expiry_map::MapStats;
 use crate::cycle::greeks::AnalyticsSummary;
 use crate::cycle::prefilter::Clamp;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::cycle::validation::ValidationReport;
-use crate::events::LoggedEvent;
 use crate::universe::SkipCounts;
 use crate::world::Failure;
 use serde::Serialize;

@@ -3,11 +3,17 @@
 //! Each line of `events.jsonl` is `{"cycle":N,"event":"<name>","data":{...}}`: the reference's STRUCT line
 //! `STRUCT <name> | <json>` with the cycle added. Every `ts` is simulated unix seconds. The payload keys
 //! keep the order listed in the reference (`struct_events.py`); TRACE events appear only with `trace` on.
+//!
+//! The cycle's summary rows (a line of `cycles.jsonl` each, [`CycleSummary`]) are payloads too: the summary
+//! phase emits one per cycle, and outputs, expectations, metrics and sweeps read them.
 
 use crate::cycle::expiry_map::MapStats;
 use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
-use crate::report::StatusTotals;
 use serde::Serialize;
+
+mod summary;
+
+pub use summary::{CycleSummary, Depth, ExpirySummary, IndexSummary, OrderedMap, StatusTotals, by_cycle};
 
 /// One entry of the event log.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -135,7 +141,7 @@ pub struct ValidationDrops {
     pub expiry: String,
     pub dropped: u32,
     /// Drop reason -> rows, in the validator's order.
-    pub reasons: crate::report::OrderedMap<u32>,
+    pub reasons: crate::events::OrderedMap<u32>,
 }
 
 /// The reference's fields in its (sorted, TRACE) order, plus the simulated `ts`.
