@@ -298,6 +298,9 @@ struct SweepArgs {
     /// for every index, SYMBOL=N for one [default: 10].
     #[arg(long, value_name = "N|SYMBOL=N", value_parser = parse_depth)]
     depth: Vec<String>,
+    /// Cycles of every run (overrides the scenario's; on a history, at most the recorded ones).
+    #[arg(long)]
+    cycles: Option<u64>,
     /// Output directory [default: out/sweep-<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -1154,7 +1157,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
     }
     let Some(path) = args.scenario else { return ExitCode::from(2) };
     let options = match args.overrides.options() {
-        Ok(options) => options,
+        Ok(options) => RunOptions { cycles: args.cycles, ..options },
         Err(code) => return code,
     };
     print_env_overrides(&options.env);

@@ -644,3 +644,39 @@ fn a_sweep_owns_its_directory() {
     );
     assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "mine\n", "and leaves the others");
 }
+
+/// `--cycles` sets every run's length, is recorded in `sweep.json`, and shards of different lengths do not
+/// merge.
+#[test]
+fn cycles_set_every_runs_length_and_shards_must_agree() {
+    let dir = temp_dir("sweep-cycles");
+    let sweep = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["sweep", SCENARIO, "--param", "contract_step=1,2", "--seeds", "1", "--no-env"];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let out = g6sim(&args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    };
+    let (short, long) = (dir.join("short"), dir.join("long"));
+    sweep(&short, &["--cycles", "12", "--shard", "0/2"]);
+    sweep(&long, &["--cycles", "80", "--shard", "1/2"]);
+    let manifest = std::fs::read_to_string(long.join("sweep.json")).unwrap();
+    assert!(manifest.contains("\"cycles\": 80"), "{manifest}");
+    let merged = g6sim(
+        &["sweep", "merge", short.to_str().unwrap(), long.to_str().unwrap(), "--out", dir.join("m").to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(text(&merged.stderr).contains("describe different sweeps"), "{}", text(&merged.stderr));
+    // Every run is 12 cycles long and scores as a full 12-cycle run does.
+    let p = {
+        let loaded = load_file(&root().join(SCENARIO)).unwrap();
+        let params = vec![parse_param("contract_step=1,2").unwrap()];
+        Plan::new(loaded, RunOptions { cycles: Some(12), ..RunOptions::default() }, params, vec![1]).unwrap()
+    };
+    let jobs = p.run(Shard::ALL, 1, |_| {}).unwrap();
+    let run = run_scenario(&p.scenario, &p.options(&p.settings[0], 1)).unwrap();
+    assert_eq!(run.result.cycles.len(), 12);
+    let full = score(&run.result.cycles, &run.result.events, &run.outcomes, &p.scenario.scenario.phases);
+    assert_eq!(jobs[0].score, full);
+}

@@ -67,6 +67,12 @@ pub struct SweepManifest {
     pub seeds: Vec<u64>,
     pub settings: usize,
     pub jobs: usize,
+    /// `--cycles`, when given (absent otherwise, as in sweeps written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cycles: Option<u64>,
+    /// The sha256 of the `--universe` dump, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub universe_sha256: Option<String>,
 }
 
 impl SweepManifest {
@@ -82,6 +88,8 @@ impl SweepManifest {
             seeds: plan.seeds.clone(),
             settings: plan.settings.len(),
             jobs: plan.jobs(),
+            cycles: plan.base.cycles,
+            universe_sha256: plan.base.universe.as_ref().map(|u| u.sha256.clone()),
         }
     }
 
