@@ -633,6 +633,29 @@ fn a_sweep_owns_its_directory() {
     let merged = g6sim(&["sweep", "merge", shared.to_str().unwrap(), "--out", shared.to_str().unwrap()], &[]);
     assert_eq!(merged.status.code(), Some(0), "{}", text(&merged.stderr));
     assert_eq!(sweep(&shared, &[]).status.code(), Some(0), "a sweep's directory is reused");
+    // Another sweep there replaces the heat maps of keys it no longer sweeps, and nothing else of heatmaps/.
+    std::fs::write(shared.join("heatmaps/mine.png"), "mine").unwrap();
+    let other = g6sim(
+        &[
+            "sweep",
+            SCENARIO,
+            "--param",
+            "contract_ok_cycles=3,5",
+            "--seeds",
+            "1",
+            "--no-env",
+            "--out",
+            shared.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(other.status.code(), Some(0), "{}", text(&other.stderr));
+    let mut maps: Vec<String> = std::fs::read_dir(shared.join("heatmaps"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    maps.sort();
+    assert_eq!(maps, ["contract_ok_cycles.png", "contract_ok_cycles.svg", "mine.png"]);
     let into_foreign = g6sim(&["sweep", "merge", shared.to_str().unwrap(), "--out", foreign.to_str().unwrap()], &[]);
     assert_eq!(into_foreign.status.code(), Some(2), "{}", text(&into_foreign.stderr));
     assert_eq!(sweep(&foreign, &["--force"]).status.code(), Some(0));

@@ -192,14 +192,19 @@ pub fn render_sweep(
     Ok(written)
 }
 
-/// Removes the `.svg` and `.png` files of `DIR/heatmaps/` not written by this sweep (nothing else).
+/// Removes the heat maps of `DIR/heatmaps/` not written by this sweep: `.svg` and `.png` files named as a
+/// sweep names them (configuration keys joined by `__`). Nothing else.
 fn remove_stale(out: &Path, written: &[PathBuf]) -> DrawResult<()> {
     let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
-    let mut stale: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "svg" || x == "png"))
-        .filter(|p| !written.contains(p))
-        .collect();
+    let keys = crate::config::key_names();
+    let is_key = |k: &str| keys.contains(&k) || k.strip_prefix("strike_step.").is_some_and(|s| !s.is_empty());
+    let is_heatmap = |p: &Path| {
+        p.is_file()
+            && p.extension().is_some_and(|x| x == "svg" || x == "png")
+            && p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.split("__").all(is_key))
+    };
+    let mut stale: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_heatmap(p) && !written.contains(p)).collect();
     stale.sort();
     for p in stale {
         std::fs::remove_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
