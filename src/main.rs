@@ -11,7 +11,7 @@ use g6sim::output::RunWriter;
 use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotSeries;
 use g6sim::replay::{self as replay_mod, HistoryOptions};
-use g6sim::scenario::{LoadedScenario, load_file};
+use g6sim::scenario::{LoadedScenario, load_file, load_file_without_universe};
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
 use g6sim::{Error, Prepared, RunOptions, Streamed, prepare};
@@ -502,9 +502,15 @@ struct RunFlags {
     hold: bool,
 }
 
+/// Loads a scenario, its `universe` file too unless the run brings its own (`--universe`); the error as text.
+fn load_scenario(path: &Path, options: &RunOptions) -> Result<LoadedScenario, String> {
+    let loaded = if options.universe.is_some() { load_file_without_universe(path) } else { load_file(path) };
+    loaded.map_err(|e| e.to_string())
+}
+
 /// Loads and prepares a scenario; the error as text.
 fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
-    let loaded = load_file(path).map_err(|e| e.to_string())?;
+    let loaded = load_scenario(path, options)?;
     prepare(&loaded, options).map_err(|e| e.to_string())
 }
 
@@ -1174,7 +1180,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
             replay_mod::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string())
         }
         (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of B7 artifacts), not to a scenario: set the scenario's `depth`".into()),
-        (false, true) => load_file(&path).map_err(|e| e.to_string()),
+        (false, true) => load_scenario(&path, &options),
     };
     let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
     let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {

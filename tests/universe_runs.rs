@@ -280,3 +280,28 @@ fn the_universe_flag_runs_checks_and_sweeps_deterministically() {
     assert!(!std::fs::read_to_string(dir.join("c/cycles.jsonl")).unwrap().contains("universe_skipped"));
     assert!(!std::fs::read_to_string(dir.join("c/manifest.json")).unwrap().contains("\"universe\""));
 }
+
+/// `--universe` replaces the scenario's own `universe` file, so that file is not read: a scenario whose dump
+/// is missing runs over the one given (run, check and sweep), and fails at its field without it.
+#[test]
+fn the_universe_flag_does_not_read_the_scenarios_own_dump() {
+    let dir = temp_dir("dump-replaced");
+    let dump = healthy_dump(&dir);
+    let text = std::fs::read_to_string(root().join("scenarios/kite_sample.ron")).unwrap();
+    let scenario = dir.join("moved.ron");
+    std::fs::write(&scenario, text.replace("universe: \"data/", "universe: \"gone/")).unwrap();
+    let (scenario, dump) = (scenario.to_str().unwrap(), dump.to_str().unwrap());
+    let (code, _, stderr) = g6sim(&["run", scenario, "-q", "--out", dir.join("a").to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("at `universe`") && stderr.contains("gone/"), "{stderr}");
+    let given = ["--universe", dump];
+    let (code, stdout, stderr) =
+        g6sim(&[&["run", scenario, "-q", "--out", dir.join("b").to_str().unwrap()][..], &given].concat());
+    assert!(code == Some(0) || code == Some(1), "runs over the dump given: {stdout}{stderr}");
+    assert!(stdout.contains("  universe: "), "{stdout}");
+    let (code, stdout, stderr) = g6sim(&[&["check", scenario][..], &given].concat());
+    assert!(code == Some(0) || code == Some(1), "{stdout}{stderr}");
+    let sweep = ["sweep", scenario, "--param", "contract_step=1,2", "--seeds", "1", "--out"];
+    let (code, stdout, stderr) = g6sim(&[&sweep[..], &[dir.join("s").to_str().unwrap()], &given].concat());
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+}

@@ -85,8 +85,26 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Reads and parses a scenario file.
+/// Reads and parses a scenario file, and the dump its `universe` names.
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let text = read_file(path)?;
+    load_text(&path.display().to_string(), &text, path.parent().unwrap_or(Path::new("")))
+}
+
+/// [`load_file`] for a run that brings its own universe (`--universe`): the scenario's `universe` file is
+/// not read, so a missing or broken one is no error.
+pub fn load_file_without_universe(path: &Path) -> Result<LoadedScenario, ScenarioError> {
+    let (file, text) = (path.display().to_string(), read_file(path)?);
+    let scenario = parse(&file, &text)?;
+    Ok(LoadedScenario { content_sha256: sha256_hex(&text), scenario, file, universe: None })
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A scenario file's text.
+fn read_file(path: &Path) -> Result<String, ScenarioError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         file: file.clone(),
@@ -97,7 +115,7 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
         hint: "check the path; `g6sim check` with no argument runs every file in scenarios/".into(),
         more: Vec::new(),
     })?;
-    let text = String::from_utf8(bytes.clone()).map_err(|e| {
+    String::from_utf8(bytes.clone()).map_err(|e| {
         let (line, col) =
             line_col(&String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()]), e.utf8_error().valid_up_to());
         ScenarioError {
@@ -109,15 +127,14 @@ pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
             hint: "save the scenario as UTF-8 text".into(),
             more: Vec::new(),
         }
-    })?;
-    load_text(&file, &text, path.parent().unwrap_or(Path::new("")))
+    })
 }
 
 /// Parses and checks scenario text as if read from a file in `dir`: its `universe` file is read relative to
 /// `dir`. `file` labels errors.
 pub fn load_text(file: &str, text: &str, dir: &Path) -> Result<LoadedScenario, ScenarioError> {
     let scenario = parse(file, text)?;
-    let content_sha256 = Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let content_sha256 = sha256_hex(text);
     let universe = load_universe(file, text, &scenario, dir)?;
     Ok(LoadedScenario { scenario, file: file.to_string(), content_sha256, universe })
 }
