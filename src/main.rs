@@ -692,7 +692,7 @@ fn replay(
     }
     print_summary(&run.prepared, &totals, &run.outcomes);
     let comparison = replay_mod::compare(&history, &run.result.cycles);
-    out!("{}", comparison.text(20));
+    out!("{}", comparison.text(20, "all in comparison.json"));
     let written = g6sim::output::write_run(&run, &dir).and_then(|mut files| {
         let path = dir.join(g6sim::output::COMPARISON_FILE);
         g6sim::output::write_atomic(&path, &replay_mod::compare::comparison_json(&comparison))?;
@@ -858,6 +858,52 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
         outln!("         {line}");
     }
     (!passed, broken)
+}
+
+/// `check` on a recorded history (a `.jsonl` or `.csv` file, plain or gzipped): replays it and passes when the
+/// replay reproduces every recorded status and depth, as `g6sim replay` exits 0. Returns (failed, broken).
+fn check_history(file: &Path, plots: Option<&Path>, options: &RunOptions, seeds: bool) -> (bool, bool) {
+    let error = |e: String| {
+        outln!("{:<6} {:<40}", "ERROR", file.display());
+        errln!("error: {e}");
+        (false, true)
+    };
+    if seeds {
+        return error(format!("{}: --seeds applies to scenarios: a replay draws no random numbers", file.display()));
+    }
+    let history = match replay_mod::load(file, &HistoryOptions::default()) {
+        Ok(h) => h,
+        Err(e) => return error(e.to_string()),
+    };
+    let run = match prepare(&history.loaded, options).and_then(|p| p.run(|_| {})) {
+        Ok(run) => run,
+        Err(e) => return error(e.to_string()),
+    };
+    let comparison = replay_mod::compare(&history, &run.result.cycles);
+    let verdict = if comparison.agrees() { "PASS" } else { "FAIL" };
+    let what = format!(
+        "replay: {} statuses, {} depths compared, {} differ",
+        comparison.statuses_compared,
+        comparison.depths_compared,
+        comparison.differences.len()
+    );
+    outln!("{verdict:<6} {:<40} {:>6}  {what}", file.display(), run.prepared.cycles);
+    if !comparison.agrees() {
+        let rest = format!("`g6sim replay {}` lists them all", file.display());
+        for line in comparison.text(3, &rest).lines() {
+            outln!("         {line}");
+        }
+    }
+    let mut broken = false;
+    if let Some(dir) = plots {
+        let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
+        let drawn = g6sim::plot::PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &target));
+        if let Err(e) = drawn {
+            errln!("error: {}: cannot draw the charts: {e}", target.display());
+            broken = true;
+        }
+    }
+    (!comparison.agrees(), broken)
 }
 
 /// A scenario name as a directory name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
@@ -1084,6 +1130,11 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
     let column = if sweep.is_some() { "seeds" } else { "expectations" };
     outln!("{:<6} {:<40} {:>6}  {column}", "result", "scenario", "cycles");
     for file in &files {
+        if file.is_file() && replay_mod::is_history(file) {
+            let (f, b) = check_history(file, plots.as_deref(), options, sweep.is_some());
+            (failed, broken) = (failed + usize::from(f), broken + usize::from(b));
+            continue;
+        }
         if let Some(sweep) = sweep {
             let (f, b) = check_seeds(file, plots.as_deref(), options, sweep);
             (failed, broken) = (failed + usize::from(f), broken + usize::from(b));

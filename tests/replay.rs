@@ -53,7 +53,7 @@ fn the_jsonl_example_replays_to_its_own_record() {
     let run = replay_with(&history, &[]);
     assert_eq!(run.result.cycles.len(), 24);
     let c = replay::compare(&history, &run.result.cycles);
-    assert!(c.agrees(), "{}", c.text(50));
+    assert!(c.agrees(), "{}", c.text(50, ""));
     assert_eq!((c.statuses_compared, c.depths_compared), (48, 24));
     assert_eq!((c.flips[0].recorded, c.flips[0].replayed), (Some(1), 1));
     // The dip: three expansions 10 -> 16, then three contractions back to 10, at the recorded times.
@@ -76,11 +76,11 @@ fn the_csv_example_shows_where_the_settings_differ_from_production() {
     // Production ran with contract_ok_cycles=3: the defaults (5) contract later.
     let c = replay::compare(&history, &replay_with(&history, &[]).result.cycles);
     assert_eq!(c.differing_cycles, vec![10, 11, 14, 15, 16, 17, 18, 19, 20]);
-    assert!(c.differences.iter().all(|d| d.field == "depth"), "{}", c.text(50));
+    assert!(c.differences.iter().all(|d| d.field == "depth"), "{}", c.text(50, ""));
     let d = &c.differences[0];
     assert_eq!((d.cycle, d.recorded.as_str(), d.replayed.as_str()), (10, "12", "14"));
     let c = replay::compare(&history, &replay_with(&history, &["contract_ok_cycles=3"]).result.cycles);
-    assert!(c.agrees(), "{}", c.text(50));
+    assert!(c.agrees(), "{}", c.text(50, ""));
     // The outage row (no coverage) is a failed expiry: EMPTY, and no evidence for the adaptive step.
     let run = replay_with(&history, &["contract_ok_cycles=3"]);
     let e = &run.result.cycles[11].indices[0].expiries[0];
@@ -131,7 +131,7 @@ fn a_runs_b7_artifacts_replay_to_the_runs_statuses_and_depths() {
         history.loaded.scenario.parity = parity;
         let replayed = replay_with(&history, &[]);
         let c = replay::compare(&history, &replayed.result.cycles);
-        assert!(c.agrees(), "{name} {parity:?}: {}", c.text(50));
+        assert!(c.agrees(), "{name} {parity:?}: {}", c.text(50, ""));
         // Every status the run gave (parity g6 gives a failed expiry none) is compared.
         let given = run.result.cycles.iter().flat_map(|c| &c.indices).flat_map(|i| &i.expiries);
         assert_eq!(c.statuses_compared, given.filter(|e| e.status.is_some()).count(), "{name} {parity:?}");
@@ -535,4 +535,33 @@ fn every_shipped_history_replays_and_is_documented() {
         let name = path.file_name().unwrap().to_string_lossy();
         assert!(readme.contains(&*name), "the README describes {name}");
     }
+}
+
+/// `g6sim check` takes history files beside scenarios: a history passes when its replay reproduces every
+/// recorded status and depth (as `replay` exits 0), fails with the first differences otherwise; `--seeds`
+/// does not apply to one.
+#[test]
+fn check_replays_history_files_beside_scenarios() {
+    let out = g6sim(&[
+        "check",
+        "scenarios/history/nifty_strike_dip.jsonl",
+        "scenarios/history/banknifty_low_both.csv",
+        "scenarios/healthy_baseline.ron",
+        "--no-env",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("PASS   scenarios/history/nifty_strike_dip.jsonl"), "{stdout}");
+    assert!(stdout.contains("FAIL   scenarios/history/banknifty_low_both.csv"), "{stdout}");
+    assert!(stdout.contains("9 differ"), "{stdout}");
+    assert!(stdout.contains("`g6sim replay scenarios/history/banknifty_low_both.csv` lists them all"), "{stdout}");
+    assert!(stdout.contains("PASS   scenarios/healthy_baseline.ron"), "{stdout}");
+    assert!(stdout.contains("3 scenarios: 2 passed, 1 failed, 0 could not be loaded"), "{stdout}");
+    // With the setting that reproduces it, the failing history passes.
+    let out =
+        g6sim(&["check", "scenarios/history/banknifty_low_both.csv", "--set", "contract_ok_cycles=3", "--no-env"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = g6sim(&["check", "scenarios/history/nifty_strike_dip.jsonl", "--seeds", "2", "--no-env"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a replay draws no random numbers"));
 }

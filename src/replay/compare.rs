@@ -55,8 +55,9 @@ impl Comparison {
         self.differences.is_empty()
     }
 
-    /// The comparison as printed: a headline, the first `limit` differences, the flips.
-    pub fn text(&self, limit: usize) -> String {
+    /// The comparison as printed: a headline, the first `limit` differences (`rest` says where the others
+    /// are), the flips.
+    pub fn text(&self, limit: usize, rest: &str) -> String {
         let mut out = format!(
             "comparison with the history: {} statuses and {} depths compared; ",
             self.statuses_compared, self.depths_compared
@@ -82,7 +83,7 @@ impl Comparison {
             ));
         }
         if self.differences.len() > limit {
-            out.push_str(&format!("  ... and {} more (all in comparison.json)\n", self.differences.len() - limit));
+            out.push_str(&format!("  ... and {} more ({rest})\n", self.differences.len() - limit));
         }
         for f in &self.flips {
             let recorded = f.recorded.map_or("- (no depth recorded)".to_string(), |n| n.to_string());
