@@ -875,7 +875,11 @@ fn check_history(file: &Path, plots: Option<&Path>, options: &RunOptions, seeds:
         Ok(h) => h,
         Err(e) => return error(e.to_string()),
     };
-    let run = match prepare(&history.loaded, options).and_then(|p| p.run(|_| {})) {
+    let prepared = match prepare(&history.loaded, options) {
+        Ok(p) => p,
+        Err(e) => return error(e.to_string()),
+    };
+    let run = match prepared.run(|_| {}) {
         Ok(run) => run,
         Err(e) => return error(e.to_string()),
     };
