@@ -349,7 +349,7 @@ pub fn check(prepared: &Prepared) -> Result<Report, Error> {
 
 /// Loads, prepares and checks a scenario file: what `g6sim run SCENARIO --check-determinism` does.
 pub fn check_file(path: &std::path::Path, options: &crate::RunOptions) -> Result<Report, Error> {
-    let loaded = crate::scenario::load_file(path).map_err(Error::Scenario)?;
+    let loaded = crate::load_scenario(path, options).map_err(Error::Scenario)?;
     check(&crate::prepare(&loaded, options)?)
 }
 

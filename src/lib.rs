@@ -204,6 +204,12 @@ pub struct CycleView<'a> {
     pub phase_times: &'a cycle::timing::PhaseTimes,
 }
 
+/// Loads a scenario file for a run with `options`: its `universe` file too, unless the run brings its own
+/// (`--universe`), which replaces it unread.
+pub fn load_scenario(path: &std::path::Path, options: &RunOptions) -> Result<LoadedScenario, scenario::ScenarioError> {
+    if options.universe.is_some() { scenario::load_file_without_universe(path) } else { scenario::load_file(path) }
+}
+
 /// Resolves everything a run needs before it starts.
 pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared, Error> {
     let scenario = &loaded.scenario;

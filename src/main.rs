@@ -11,10 +11,10 @@ use g6sim::output::RunWriter;
 use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotSeries;
 use g6sim::replay::{self as replay_mod, HistoryOptions};
-use g6sim::scenario::{LoadedScenario, load_file, load_file_without_universe};
+use g6sim::scenario::LoadedScenario;
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
-use g6sim::{Error, Prepared, RunOptions, Streamed, prepare};
+use g6sim::{Error, Prepared, RunOptions, Streamed, load_scenario, prepare};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -214,6 +214,10 @@ enum Command {
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
+        /// Instead: replay twice (entities spawned forward, then reversed), report the first difference,
+        /// write nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
+        #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "force"])]
+        canary: bool,
         /// `run`'s options that a replay has no use for: accepted only to be refused with why.
         #[command(flatten)]
         refused: ReplayRefused,
@@ -379,13 +383,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, refused } => {
+        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, canary, refused } => {
             if let Some(e) = refused.error() {
                 errln!("error: {e}");
                 return ExitCode::from(2);
             }
             let env = if no_env { BTreeMap::new() } else { g6_env() };
             let options = RunOptions { parity, sets, env, ..RunOptions::default() };
+            if canary {
+                return replay_canary(&history, &options, &history_options(&depth));
+            }
             replay(
                 &history,
                 out,
@@ -502,15 +509,9 @@ struct RunFlags {
     hold: bool,
 }
 
-/// Loads a scenario, its `universe` file too unless the run brings its own (`--universe`); the error as text.
-fn load_scenario(path: &Path, options: &RunOptions) -> Result<LoadedScenario, String> {
-    let loaded = if options.universe.is_some() { load_file_without_universe(path) } else { load_file(path) };
-    loaded.map_err(|e| e.to_string())
-}
-
 /// Loads and prepares a scenario; the error as text.
 fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
-    let loaded = load_scenario(path, options)?;
+    let loaded = load_scenario(path, options).map_err(|e| e.to_string())?;
     prepare(&loaded, options).map_err(|e| e.to_string())
 }
 
@@ -638,6 +639,25 @@ fn history_options(depths: &[String]) -> HistoryOptions {
         let _ = options.add_depth(d);
     }
     options
+}
+
+/// `g6sim replay --check-determinism`: the determinism canary on a replay.
+fn replay_canary(path: &Path, options: &RunOptions, history: &HistoryOptions) -> ExitCode {
+    print_env_overrides(&options.env);
+    let checked = replay_mod::load(path, history)
+        .map_err(|e| e.to_string())
+        .and_then(|h| prepare(&h.loaded, options).map_err(|e| e.to_string()))
+        .and_then(|p| g6sim::canary::check(&p).map_err(|e| e.to_string()));
+    match checked {
+        Ok(report) => {
+            outln!("determinism: {report}");
+            ExitCode::from(u8::from(!report.verdict.identical()))
+        }
+        Err(e) => {
+            errln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// `g6sim replay`: loads the history, replays it, prints and writes the run's outputs and the comparison.
@@ -1235,7 +1255,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
             replay_mod::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string())
         }
         (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of B7 artifacts), not to a scenario: set the scenario's `depth`".into()),
-        (false, true) => load_scenario(&path, &options),
+        (false, true) => load_scenario(&path, &options).map_err(|e| e.to_string()),
     };
     let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
     let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {

@@ -565,3 +565,17 @@ fn check_replays_history_files_beside_scenarios() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a replay draws no random numbers"));
 }
+
+/// `replay --check-determinism` runs the canary on a replay: twice, entities spawned forward then reversed,
+/// writing nothing.
+#[test]
+fn the_determinism_canary_runs_on_a_replay() {
+    for history in ["scenarios/history/nifty_strike_dip.jsonl", "scenarios/history/banknifty_low_both.csv"] {
+        let out = g6sim(&["replay", history, "--check-determinism", "--no-env"]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+        assert!(stdout.starts_with("determinism: identical (") && stdout.contains("forward vs reverse"), "{stdout}");
+    }
+    let out = g6sim(&["replay", "scenarios/history/nifty_strike_dip.jsonl", "--check-determinism", "--plots"]);
+    assert_eq!(out.status.code(), Some(2), "writes nothing, so --plots is refused");
+}
