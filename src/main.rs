@@ -426,16 +426,7 @@ fn main() -> ExitCode {
                 return run_seeds(&scenario, out, &options, SeedSweep { seeds: &seeds, args: &args }, flags);
             }
             if canary {
-                return match g6sim::canary::check_file(&scenario, &options) {
-                    Ok(report) => {
-                        outln!("determinism: {report}");
-                        ExitCode::from(u8::from(!report.verdict.identical()))
-                    }
-                    Err(e) => {
-                        errln!("error: {e}");
-                        ExitCode::from(2)
-                    }
-                };
+                return canary_verdict(g6sim::canary::check_file(&scenario, &options).map_err(|e| e.to_string()));
             }
             run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots, force })
         }
@@ -648,6 +639,11 @@ fn replay_canary(path: &Path, options: &RunOptions, history: &HistoryOptions) ->
         .map_err(|e| e.to_string())
         .and_then(|h| prepare(&h.loaded, options).map_err(|e| e.to_string()))
         .and_then(|p| g6sim::canary::check(&p).map_err(|e| e.to_string()));
+    canary_verdict(checked)
+}
+
+/// Prints the canary's verdict: exit 0 identical, 1 they differ, 2 bad input.
+fn canary_verdict(checked: Result<g6sim::canary::Report, String>) -> ExitCode {
     match checked {
         Ok(report) => {
             outln!("determinism: {report}");

@@ -29,6 +29,12 @@ fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().unwrap()
 }
 
+/// `g6sim sweep` of the hysteresis scenario with `args`, without the environment, into `out`.
+fn sweep_into(out: &Path, args: &[&str]) -> Output {
+    let all = [&["sweep", SCENARIO, "--no-env"][..], args, &["--out", out.to_str().unwrap()]].concat();
+    g6sim(&all, &[])
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -568,10 +574,7 @@ fn the_lean_path_gives_what_full_runs_give() {
 fn full_runs_write_the_same_files_as_the_lean_path() {
     let dir = temp_dir("sweep-full");
     let run = |extra: &[&str], out: &Path| {
-        let mut args = vec!["sweep", SCENARIO, "--param", "contract_step=1..3", "--seeds", "3", "--no-env"];
-        args.extend(extra);
-        args.extend(["--out", out.to_str().unwrap()]);
-        let out = g6sim(&args, &[]);
+        let out = sweep_into(out, &[&["--param", "contract_step=1..3", "--seeds", "3"], extra].concat());
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         text(&out.stdout)
     };
@@ -613,10 +616,7 @@ fn a_sweep_owns_its_directory() {
     std::fs::write(foreign.join("results.csv"), "mine\n").unwrap();
     std::fs::write(foreign.join("notes.txt"), "mine\n").unwrap();
     let sweep = |out: &Path, extra: &[&str]| {
-        let mut args = vec!["sweep", SCENARIO, "--param", "contract_step=1,2", "--seeds", "1", "--no-env"];
-        args.extend(extra);
-        args.extend(["--out", out.to_str().unwrap()]);
-        g6sim(&args, &[])
+        sweep_into(out, &[&["--param", "contract_step=1,2", "--seeds", "1"], extra].concat())
     };
     let out = sweep(&foreign, &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -674,10 +674,7 @@ fn a_sweep_owns_its_directory() {
 fn cycles_set_every_runs_length_and_shards_must_agree() {
     let dir = temp_dir("sweep-cycles");
     let sweep = |out: &Path, extra: &[&str]| {
-        let mut args = vec!["sweep", SCENARIO, "--param", "contract_step=1,2", "--seeds", "1", "--no-env"];
-        args.extend(extra);
-        args.extend(["--out", out.to_str().unwrap()]);
-        let out = g6sim(&args, &[]);
+        let out = sweep_into(out, &[&["--param", "contract_step=1,2", "--seeds", "1"], extra].concat());
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     };
     let (short, long) = (dir.join("short"), dir.join("long"));
