@@ -35,70 +35,136 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_g6sim"))
 }
 
-/// The environment variable naming the Python interpreter to use instead of the searched ones.
+/// The environment variable naming the Python interpreter to use instead of the tests' own environment.
 pub const PYTHON_VAR: &str = "G6SIM_PYTHON";
 
-/// A `Command` for the Python interpreter the tests use (Python with `prometheus_client`; the benchmark tests
-/// need only the standard library). `G6SIM_PYTHON` when set (and then only it), else the virtual environment
-/// `.ci/run` creates under the target directory, else `python3` on the PATH. Fails the test with what to install
-/// when none of them runs.
+/// The Python packages the tests need, pinned (`prometheus_client`: the official Prometheus text parser, the
+/// oracle of the metrics test; the benchmark tests need only the standard library).
+pub const PYTHON_REQUIREMENTS: &str = "tests/python-requirements.txt";
+
+/// A `Command` for the Python interpreter the tests use: `G6SIM_PYTHON` when set, else the tests' own virtual
+/// environment `<target>/pyenv`, created and filled from [`PYTHON_REQUIREMENTS`] on first use (see
+/// [`ensure_venv`]). Fails the test with what to install when it cannot be made.
 pub fn python() -> Command {
     static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match FOUND.get_or_init(|| find_python(&python_candidates())) {
+    let found = FOUND.get_or_init(|| match std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty()) {
+        Some(explicit) => Ok(PathBuf::from(explicit)),
+        None => ensure_venv(Path::new("python3"), &venv_dir(), &root().join(PYTHON_REQUIREMENTS)),
+    });
+    match found {
         Ok(path) => Command::new(path),
         Err(message) => panic!("{message}"),
     }
 }
 
-/// The interpreters `python()` tries, in order.
-fn python_candidates() -> Vec<PathBuf> {
-    if let Some(explicit) = std::env::var_os(PYTHON_VAR).filter(|v| !v.is_empty()) {
-        return vec![PathBuf::from(explicit)];
+/// The tests' virtual environment: `<target>/pyenv` (`CARGO_TARGET_TMPDIR` is `<target>/tmp`, so this follows
+/// `CARGO_TARGET_DIR`).
+pub fn venv_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("CARGO_TARGET_TMPDIR has a parent").join("pyenv")
+}
+
+/// The interpreter of the virtual environment at `dir`.
+fn venv_python(dir: &Path) -> PathBuf {
+    if cfg!(windows) { dir.join("Scripts/python.exe") } else { dir.join("bin/python") }
+}
+
+/// Makes `dir` a virtual environment of `base` holding the pinned `requirements`, once: the file
+/// `dir/requirements.txt` records what was installed, so a second call (or a second test process) finds it and
+/// returns at once, and a changed pin rebuilds it. An exclusive lock on `dir.lock` keeps concurrent test
+/// processes from building it twice. Returns the environment's interpreter, or what failed and how to fix it.
+pub fn ensure_venv(base: &Path, dir: &Path, requirements: &Path) -> Result<PathBuf, String> {
+    let fail = |what: String| {
+        Err(format!(
+            "the tests' Python environment {} cannot be made: {what}\n\
+             fix: install python3 with its venv module (Debian/Ubuntu: `apt-get install python3-venv`), or set \
+             {PYTHON_VAR} to a Python 3 that has the packages of {}",
+            dir.display(),
+            requirements.display()
+        ))
+    };
+    let wanted = match std::fs::read_to_string(requirements) {
+        Ok(text) => text,
+        Err(e) => return fail(format!("{}: {e}", requirements.display())),
+    };
+    let parent = dir.parent().expect("the environment's directory has a parent");
+    if let Err(e) = std::fs::create_dir_all(parent) {
+        return fail(format!("{}: {e}", parent.display()));
     }
-    vec![venv_python(), PathBuf::from("python3")]
-}
-
-/// The interpreter of the virtual environment `.ci/run` creates: `<target>/pyenv` (`CARGO_TARGET_TMPDIR` is
-/// `<target>/tmp`, so this follows `CARGO_TARGET_DIR`).
-pub fn venv_python() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().expect("CARGO_TARGET_TMPDIR has a parent");
-    if cfg!(windows) { target.join("pyenv/Scripts/python.exe") } else { target.join("pyenv/bin/python") }
-}
-
-/// The first candidate that starts and runs Python 3, or a message saying what was tried and how to fix it.
-pub fn find_python(candidates: &[PathBuf]) -> Result<PathBuf, String> {
-    let mut tried = vec![];
-    for candidate in candidates {
-        match Command::new(candidate).args(["-c", "import sys; assert sys.version_info[0] == 3"]).output() {
-            Ok(out) if out.status.success() => return Ok(candidate.clone()),
-            Ok(out) => tried.push(format!("  {}: exited with {}", candidate.display(), out.status)),
-            Err(e) => tried.push(format!("  {}: {e}", candidate.display())),
+    let lock_path = dir.with_extension("lock");
+    let lock = match std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path) {
+        Ok(file) => file,
+        Err(e) => return fail(format!("{}: {e}", lock_path.display())),
+    };
+    if let Err(e) = lock.lock() {
+        return fail(format!("locking {}: {e}", lock_path.display()));
+    }
+    let stamp = dir.join("requirements.txt");
+    let python = venv_python(dir);
+    if std::fs::read_to_string(&stamp).is_ok_and(|installed| installed == wanted) && python.exists() {
+        return Ok(python);
+    }
+    let steps: [(&Path, Vec<&std::ffi::OsStr>); 2] = [
+        (base, vec!["-m".as_ref(), "venv".as_ref(), "--clear".as_ref(), dir.as_os_str()]),
+        (
+            &python,
+            vec![
+                "-m".as_ref(),
+                "pip".as_ref(),
+                "install".as_ref(),
+                "--quiet".as_ref(),
+                "--disable-pip-version-check".as_ref(),
+                "-r".as_ref(),
+                requirements.as_os_str(),
+            ],
+        ),
+    ];
+    for (program, args) in steps {
+        let shown = format!(
+            "`{} {}`",
+            program.display(),
+            args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+        );
+        match Command::new(program).args(&args).output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => {
+                return fail(format!(
+                    "{shown} exited with {}:\n{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim_end()
+                ));
+            }
+            Err(e) => return fail(format!("{shown}: {e}")),
         }
     }
-    Err(format!(
-        "this test needs Python 3 with prometheus_client, and no interpreter runs:\n{}\n\
-         fix: run `bash .ci/run` (it creates a virtual environment with prometheus_client==0.26.0, whose interpreter is {}; \
-         it needs python3 with its venv module: on Debian/Ubuntu `apt-get install python3-venv`), \
-         or set {PYTHON_VAR} to a Python 3 that has prometheus_client",
-        tried.join("\n"),
-        venv_python().display()
-    ))
+    match std::fs::write(&stamp, &wanted) {
+        Ok(()) => Ok(python),
+        Err(e) => fail(format!("{}: {e}", stamp.display())),
+    }
 }
 
 #[test]
 fn a_missing_python_fails_with_what_to_install() {
-    let missing = [PathBuf::from("/nonexistent/python3"), PathBuf::from("g6sim-no-such-python")];
-    let message = find_python(&missing).unwrap_err();
-    for needle in ["/nonexistent/python3", "g6sim-no-such-python", "bash .ci/run", "python3-venv", PYTHON_VAR] {
+    let dir = temp_dir("no-python").join("pyenv");
+    let requirements = root().join(PYTHON_REQUIREMENTS);
+    let message = ensure_venv(Path::new("/nonexistent/python3"), &dir, &requirements).unwrap_err();
+    for needle in ["/nonexistent/python3", "python3-venv", PYTHON_VAR, PYTHON_REQUIREMENTS] {
         assert!(message.contains(needle), "{needle} missing from:\n{message}");
     }
 }
 
 #[test]
-fn the_first_python_that_runs_wins() {
-    let python = find_python(&python_candidates()).unwrap_or_else(|m| panic!("{m}"));
-    let candidates = [PathBuf::from("/nonexistent/python3"), python.clone()];
-    assert_eq!(find_python(&candidates), Ok(python));
+fn the_tests_environment_holds_the_pinned_packages() {
+    let wanted = std::fs::read_to_string(root().join(PYTHON_REQUIREMENTS)).unwrap();
+    let pins: Vec<&str> = wanted.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    assert!(!pins.is_empty(), "{PYTHON_REQUIREMENTS} pins nothing");
+    let out = python().args(["-m", "pip", "freeze", "--disable-pip-version-check"]).output().unwrap();
+    let frozen = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    for pin in pins {
+        assert!(
+            frozen.lines().any(|l| l.replace('_', "-") == pin.to_lowercase().replace('_', "-")),
+            "{pin} not installed:\n{frozen}"
+        );
+    }
 }
 
 /// A reproducible proptest configuration: `cases` cases from a fixed seed (unless `PROPTEST_RNG_SEED`

@@ -1,6 +1,6 @@
 //! `metrics.prom`, parsed by the official Prometheus text-format parser (Python's `prometheus_client`, which
-//! `.ci/run` installs in a virtual environment under the target directory; see `common::python`), agrees with
-//! `cycles.jsonl` and `events.jsonl`.
+//! the tests install into their own virtual environment under the target directory; see `common::python`),
+//! agrees with `cycles.jsonl` and `events.jsonl`.
 
 use crate::common::*;
 use serde_json::Value;
@@ -27,9 +27,9 @@ fn parse_with_prometheus_client(file: &Path) -> (BTreeMap<SampleKey, f64>, Vec<V
     let out = python().args(["-c", PARSE, file.to_str().unwrap()]).output().expect("python runs");
     assert!(
         out.status.success(),
-        "the official parser rejected the file or is missing (`bash .ci/run` installs prometheus_client in {}; \
+        "the official parser rejected the file or is missing (the tests' environment {} should hold it; \
          or set {PYTHON_VAR} to a Python that has it):\n{}",
-        venv_python().display(),
+        venv_dir().display(),
         String::from_utf8_lossy(&out.stderr)
     );
     let samples: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
