@@ -175,9 +175,14 @@ pub struct Run {
 }
 
 impl Run {
-    /// Every expectation held.
+    /// Every expectation held (vacuously so when there is none: see [`Self::verdict`]).
     pub fn passed(&self) -> bool {
         self.outcomes.iter().all(|o| o.passed)
+    }
+
+    /// The verdict of the run's expectations (`EMPTY` when there is none).
+    pub fn verdict(&self) -> scenario::Verdict {
+        scenario::Verdict::of(&self.outcomes)
     }
 }
 
@@ -375,9 +380,14 @@ pub struct Streamed {
 }
 
 impl Streamed {
-    /// Every expectation held.
+    /// Every expectation held (vacuously so when there is none: see [`Self::verdict`]).
     pub fn passed(&self) -> bool {
         self.outcomes.iter().all(|o| o.passed)
+    }
+
+    /// The verdict of the run's expectations (`EMPTY` when there is none).
+    pub fn verdict(&self) -> scenario::Verdict {
+        scenario::Verdict::of(&self.outcomes)
     }
 }
 

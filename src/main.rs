@@ -11,7 +11,7 @@ use g6sim::output::RunWriter;
 use g6sim::output::serve::MetricsServer;
 use g6sim::plot::PlotSeries;
 use g6sim::replay::{self as replay_mod, HistoryOptions};
-use g6sim::scenario::LoadedScenario;
+use g6sim::scenario::{LoadedScenario, Verdict};
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
 use g6sim::{Error, Prepared, RunOptions, Streamed, load_scenario, prepare};
@@ -615,7 +615,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             std::thread::sleep(std::time::Duration::from_secs(3600));
         }
     }
-    if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    ExitCode::from(run.verdict().exit_code())
 }
 
 /// Checks one `--depth` argument (`N` or `SYMBOL=N`).
@@ -801,8 +801,7 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
                 return ExitCode::from(2);
             }
         };
-        let verdict = if o.passed() { "PASS" } else { "FAIL" };
-        outln!("seed {:<width$}  {verdict}  {}", o.seed, o.describe());
+        outln!("seed {:<width$}  {:<5}  {}", o.seed, o.verdict().label(), o.describe());
         if let Err(e) = finish_seed_run(writer, series, &run, &seed_dir) {
             errln!("error: {e}");
             return ExitCode::from(2);
@@ -819,9 +818,13 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
     for line in seed_sweep::reproductions(&path.display().to_string(), &outcomes, sweep.args) {
         outln!("  {line}");
     }
+    let verdict = Verdict::all(outcomes.iter().map(SeedOutcome::verdict));
+    if verdict == Verdict::Empty {
+        outln!("  {}", Verdict::EMPTY_HINT);
+    }
     let plots = if flags.plots { " (charts in seed-N/plots/)" } else { "" };
     outln!("wrote {} run directories: {}{plots}", outcomes.len(), dir.join("seed-N").display());
-    if outcomes.iter().all(SeedOutcome::passed) { ExitCode::SUCCESS } else { ExitCode::from(1) }
+    ExitCode::from(verdict.exit_code())
 }
 
 /// One scenario of `check --seeds`: its row and reproduction lines. Returns (failed, broken).
@@ -861,19 +864,16 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
         }
         outcomes.push(o);
     }
-    // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
-    if prepared.scenario.scenario.expectations.is_empty() {
-        outln!("{:<6} {:<40} {:>6}  no expectations", "EMPTY", file.display(), prepared.cycles);
-        outln!("         no expectations: nothing was checked (add `expectations` to the scenario)");
-        return (true, broken);
-    }
-    let passed = outcomes.iter().all(SeedOutcome::passed);
-    let verdict = if passed { "PASS" } else { "FAIL" };
-    outln!("{verdict:<6} {:<40} {:>6}  {}", file.display(), prepared.cycles, seed_sweep::summary(&outcomes));
+    let verdict = Verdict::all(outcomes.iter().map(SeedOutcome::verdict));
+    let (label, file_name) = (verdict.label(), file.display());
+    outln!("{label:<6} {file_name:<40} {:>6}  {}", prepared.cycles, seed_sweep::summary(&outcomes));
     for line in seed_sweep::reproductions(&file.display().to_string(), &outcomes, sweep.args) {
         outln!("         {line}");
     }
-    (!passed, broken)
+    if verdict == Verdict::Empty {
+        outln!("         {}", Verdict::EMPTY_HINT);
+    }
+    (verdict != Verdict::Pass, broken)
 }
 
 /// `check` on a recorded history (a `.jsonl` or `.csv` file, plain or gzipped): replays it and passes when the
@@ -1094,7 +1094,10 @@ fn print_summary(prepared: &Prepared, totals: &RunTotals, outcomes: &[g6sim::sce
         return;
     }
     let passed = outcomes.iter().filter(|o| o.passed).count();
-    outln!("  expectations: {passed}/{} passed", outcomes.len());
+    match Verdict::of(outcomes) {
+        Verdict::Empty => outln!("  expectations: EMPTY, {}", Verdict::EMPTY_HINT),
+        _ => outln!("  expectations: {passed}/{} passed", outcomes.len()),
+    }
     for o in outcomes.iter().filter(|o| !o.passed) {
         let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
         outln!("  FAIL{at} expected {}; {}", o.expectation, o.detail);
@@ -1173,17 +1176,10 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
         match streamed {
             Ok(run) => {
                 let passed = run.outcomes.iter().filter(|o| o.passed).count();
-                // A scenario that asserts nothing cannot pass a CI check: it is reported and fails.
-                let vacuous = run.outcomes.is_empty();
-                let verdict = if vacuous {
-                    "EMPTY"
-                } else if run.passed() {
-                    "PASS"
-                } else {
-                    "FAIL"
-                };
+                let verdict = run.verdict();
                 outln!(
-                    "{verdict:<6} {:<40} {:>6}  {passed}/{}",
+                    "{:<6} {:<40} {:>6}  {passed}/{}",
+                    verdict.label(),
                     file.display(),
                     run.prepared.cycles,
                     run.outcomes.len()
@@ -1192,10 +1188,10 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
                     let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
                     outln!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
                 }
-                if vacuous {
-                    outln!("         no expectations: nothing was checked (add `expectations` to the scenario)");
+                if verdict == Verdict::Empty {
+                    outln!("         {}", Verdict::EMPTY_HINT);
                 }
-                failed += usize::from(vacuous || !run.passed());
+                failed += usize::from(verdict != Verdict::Pass);
                 if let (Some(dir), Some(series)) = (&plots, series) {
                     let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
                     if let Err(e) = draw(series, &run, &target) {

@@ -341,18 +341,33 @@ fn empty_phases_faults_levels_and_expectations_change_nothing() {
     assert_eq!(run.result, plain.result, "levels: []");
 }
 
-/// `g6sim check` on a scenario with no expectation: it checks nothing, so it does not pass (exit 1).
+/// A scenario with no expectation checks nothing: `check`, `check --seeds`, `run` and `run --seeds` all call
+/// it EMPTY and exit 1 (one rule, `Verdict`).
 #[test]
-fn check_fails_a_scenario_without_expectations() {
+fn every_command_fails_a_scenario_without_expectations() {
     let dir = crate::common::temp_dir("hostile-check");
     let file = dir.join("vacuous.ron");
     std::fs::write(&file, text(3, NIFTY, "expectations: [],")).unwrap();
-    let out = std::process::Command::new(crate::common::bin()).arg("check").arg(&file).output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stdout.contains("EMPTY") && stdout.contains("0/0"), "{stdout}");
-    assert!(stdout.contains("no expectations: nothing was checked"), "{stdout}");
-    assert!(stdout.contains("1 scenarios: 0 passed, 1 failed"), "{stdout}");
+    let g6sim = |args: &[&str]| {
+        let out =
+            std::process::Command::new(crate::common::bin()).args(args).arg(&file).arg("--no-env").output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+        assert!(text.contains("no expectations: nothing was checked"), "{args:?}: {text}");
+        assert!(!text.contains("PASS"), "{args:?}: {text}");
+        text
+    };
+    let check = g6sim(&["check"]);
+    assert!(check.contains("EMPTY") && check.contains("0/0"), "{check}");
+    assert!(check.contains("1 scenarios: 0 passed, 1 failed"), "{check}");
+    let seeds = g6sim(&["check", "--seeds", "2"]);
+    assert!(seeds.contains("EMPTY") && seeds.contains("seeds 2 run, no expectations"), "{seeds}");
+    let out = dir.join("out");
+    let run = g6sim(&["run", "-q", "--out", out.to_str().unwrap()]);
+    assert!(run.contains("expectations: EMPTY"), "{run}");
+    let seeds_out = dir.join("seeds");
+    let run_seeds = g6sim(&["run", "--seeds", "1..2", "--out", seeds_out.to_str().unwrap()]);
+    assert!(run_seeds.contains("seed 1  EMPTY") && run_seeds.contains("seeds 2 run, no expectations"), "{run_seeds}");
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -194,6 +194,66 @@ pub struct ExpectationOutcome {
     pub cycle: Option<u64>,
 }
 
+/// What a run's expectations come to: the one rule every command applies (`run`, `run --seeds`, `check`,
+/// `check --seeds`). A run that checks nothing is [`Verdict::Empty`] and fails like a failed expectation
+/// (exit code 1): a CI check that asserts nothing must not pass. Sweep scores count runs whose expectations
+/// all held (`pass_share`), vacuously so for a scenario without expectations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every expectation held, and there is at least one.
+    Pass,
+    /// An expectation failed.
+    Fail,
+    /// The scenario has no expectations: nothing was checked.
+    Empty,
+}
+
+impl Verdict {
+    /// The verdict of these outcomes (one per expectation of the scenario).
+    pub fn of(outcomes: &[ExpectationOutcome]) -> Self {
+        Self::of_counts(outcomes.len(), outcomes.iter().filter(|o| !o.passed).count())
+    }
+
+    /// The verdict of `expectations` expectations of which `failed` failed.
+    pub fn of_counts(expectations: usize, failed: usize) -> Self {
+        match (expectations, failed) {
+            (0, _) => Verdict::Empty,
+            (_, 0) => Verdict::Pass,
+            _ => Verdict::Fail,
+        }
+    }
+
+    /// The verdict of several runs of one scenario (seeds): `Empty` when the scenario checks nothing, else
+    /// `Pass` only when every run passed.
+    pub fn all(verdicts: impl IntoIterator<Item = Verdict>) -> Self {
+        verdicts.into_iter().fold(Verdict::Pass, |acc, v| match (acc, v) {
+            (Verdict::Empty, _) | (_, Verdict::Empty) => Verdict::Empty,
+            (Verdict::Fail, _) | (_, Verdict::Fail) => Verdict::Fail,
+            _ => Verdict::Pass,
+        })
+    }
+
+    /// `PASS`, `FAIL` or `EMPTY`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::Empty => "EMPTY",
+        }
+    }
+
+    /// The process exit code of a command with this verdict: 0 pass, 1 fail or empty.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Fail | Verdict::Empty => 1,
+        }
+    }
+
+    /// The line that explains an empty verdict.
+    pub const EMPTY_HINT: &str = "no expectations: nothing was checked (add `expectations` to the scenario)";
+}
+
 impl Check {
     /// The index the check is about, if any.
     pub fn index(&self) -> Option<&str> {

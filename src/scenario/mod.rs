@@ -8,7 +8,9 @@ mod expect;
 mod load;
 mod validate;
 
-pub use expect::{Check, Cmp, Evaluator, Expectation, ExpectationOutcome, Side, Tally, direction_flips, evaluate};
+pub use expect::{
+    Check, Cmp, Evaluator, Expectation, ExpectationOutcome, Side, Tally, Verdict, direction_flips, evaluate,
+};
 pub use load::{LoadedScenario, ScenarioError, load_file, load_file_without_universe, load_text, parse};
 pub use validate::{
     MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_ROWS_PER_CYCLE, MAX_STRIKES_PER_SIDE,

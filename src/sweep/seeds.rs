@@ -5,7 +5,7 @@
 
 use super::spec::{SpecError, parse_seeds};
 use crate::events::StatusTotals;
-use crate::scenario::{ExpectationOutcome, LoadedScenario};
+use crate::scenario::{ExpectationOutcome, LoadedScenario, Verdict};
 use crate::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
 
 /// Failing seeds listed in a summary before `... and K more`.
@@ -47,6 +47,11 @@ impl SeedOutcome {
     /// Every expectation held (vacuously so when there is none).
     pub fn passed(&self) -> bool {
         self.failures.is_empty()
+    }
+
+    /// The verdict of this seed's run (`EMPTY` when the scenario has no expectations).
+    pub fn verdict(&self) -> Verdict {
+        Verdict::of_counts(self.expectations, self.failures.len())
     }
 
     /// `expiries 10 OK, 0 PARTIAL, 0 EMPTY, 0 SYNTH; depth adjustments 0; expectations 1/1 passed`.
@@ -101,7 +106,11 @@ pub fn run_seed(
 }
 
 /// `seeds P/N passed`, then `; failing seeds: 3, 17, 40` (at most [`LISTED_SEEDS`], then `... and K more`).
+/// A scenario without expectations says so instead: `seeds 8 run, no expectations`.
 pub fn summary(outcomes: &[SeedOutcome]) -> String {
+    if Verdict::all(outcomes.iter().map(SeedOutcome::verdict)) == Verdict::Empty {
+        return format!("seeds {} run, no expectations", outcomes.len());
+    }
     let failing = failing_seeds(outcomes);
     let mut text = format!("seeds {}/{} passed", outcomes.len() - failing.len(), outcomes.len());
     if !failing.is_empty() {
