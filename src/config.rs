@@ -291,7 +291,7 @@ fn parse_bool_strict(value: &str) -> Result<bool, String> {
 }
 
 fn parse_int<T: std::str::FromStr>(value: &str) -> Result<T, String> {
-    value.trim().parse::<T>().map_err(|_| format!("`{}` is not a whole number >= 0", value.trim()))
+    value.trim().parse::<T>().map_err(|_| format!("`{}` is not a whole number", value.trim()))
 }
 
 fn parse_step(value: &str) -> Result<f64, String> {
@@ -402,15 +402,15 @@ pub fn key_names() -> Vec<&'static str> {
 
 /// Applies environment variables and `--set` pairs on top of a scenario's configuration.
 ///
-/// Environment values follow the reference: an empty or unparsable value keeps the value below it
-/// (reported in the returned warnings, never fatal). A bad `--set` is an error.
+/// An empty environment value keeps the value below it, as in the reference. An unparsable or out-of-range
+/// one is an error, as a bad `--set` is (the reference keeps its default without a word: a variable meant to
+/// change a verdict that silently changes nothing is the worse failure).
 pub fn resolve(
     mut config: Config,
     env: &BTreeMap<String, String>,
     sets: &[String],
-) -> Result<(Config, Vec<Applied>, Vec<String>), SetError> {
+) -> Result<(Config, Vec<Applied>), SetError> {
     let mut applied = Vec::new();
-    let mut warnings = Vec::new();
     for key in KEYS {
         let Some(value) = env.get(key.env) else { continue };
         if value.trim().is_empty() {
@@ -427,7 +427,7 @@ pub fn resolve(
                     env: Some(key.env.into()),
                 })
             }
-            Err(e) => warnings.push(format!("ignoring {}={value:?}: {e}; keeping the default", key.env)),
+            Err(e) => return Err(env_error(key.env, value, &e, Some(key))),
         }
     }
     for (var, value) in env.range(STRIKE_STEP_ENV_PREFIX.to_string()..) {
@@ -442,7 +442,7 @@ pub fn resolve(
                     env: Some(var.clone()),
                 });
             }
-            Err(e) => warnings.push(format!("ignoring {var}={value:?}: {e}")),
+            Err(e) => return Err(env_error(var, value, &e, None)),
         }
     }
     for pair in sets {
@@ -462,18 +462,32 @@ pub fn resolve(
                     names.join(", ")
                 ))
             })?;
-            key.slot.apply(&mut config, value, false).map_err(|e| {
-                let takes = if e.contains("expected") {
-                    String::new()
-                } else {
-                    format!(" ({name} takes {})", key.slot.expected())
-                };
-                SetError(format!("--set {name}={value}: {e}{takes}"))
-            })?;
+            key.slot
+                .apply(&mut config, value, false)
+                .map_err(|e| SetError(format!("--set {name}={value}: {e}{}", takes(key, &e))))?;
         }
         applied.push(Applied { key: name.to_string(), value: value.to_string(), source: Source::Set, env: None });
     }
-    Ok((config, applied, warnings))
+    Ok((config, applied))
+}
+
+/// ` (KEY takes WHAT)` after an error that does not already say what is expected.
+fn takes(key: &Key, error: &str) -> String {
+    if error.contains("expected") { String::new() } else { format!(" ({} takes {})", key.name, key.slot.expected()) }
+}
+
+/// An environment variable g6sim cannot apply, with how to get past it.
+fn env_error(var: &str, value: &str, error: &str, key: Option<&Key>) -> SetError {
+    let takes = key.map(|k| takes(k, error)).unwrap_or_default();
+    SetError(format!(
+        "environment {var}={value:?}: {error}{takes}\n  hint: fix or unset {var}, or pass --no-env to ignore every G6_* variable"
+    ))
+}
+
+/// Checks the honoured `G6_*` variables of `env` on their own, before anything is loaded: the first one that
+/// does not parse or is out of range, as [`resolve`] would report it.
+pub fn check_env(env: &BTreeMap<String, String>) -> Result<(), SetError> {
+    resolve(Config::default(), env, &[]).map(|_| ())
 }
 
 impl Config {
@@ -512,46 +526,67 @@ mod tests {
     #[test]
     fn precedence_scenario_then_env_then_set() {
         let scenario = Config { contract_ok_cycles: 4, ..Config::default() };
-        let (c, applied, warnings) = resolve(
+        let (c, applied) = resolve(
             scenario.clone(),
             &env(&[("G6_CONTRACT_OK_CYCLES", "6"), ("G6_CONTRACT_STEP", "1")]),
             &["contract_ok_cycles=7".into()],
         )
         .unwrap();
         assert_eq!((c.contract_ok_cycles, c.contract_step), (7, 1));
-        assert!(warnings.is_empty());
         assert_eq!(applied.len(), 3);
         assert_eq!(applied[2].source, Source::Set);
-        let (c, _, _) = resolve(scenario, &env(&[]), &[]).unwrap();
+        let (c, _) = resolve(scenario, &env(&[]), &[]).unwrap();
         assert_eq!(c.contract_ok_cycles, 4);
     }
 
     #[test]
     fn env_follows_the_references_parsing() {
-        let (c, _, warnings) = resolve(
+        let (c, _) = resolve(
             Config::default(),
             &env(&[
-                ("G6_STRIKE_COVERAGE_OK", "1.5"),
-                ("G6_FIELD_COVERAGE_OK", "abc"),
+                ("G6_STRIKE_COVERAGE_OK", " "),
                 ("G6_DISABLE_ADAPTIVE_STRIKE_RETRY", "yes"),
                 ("G6_PREFILTER_CLAMP_STRICT", "On"),
                 ("G6_DISABLE_EXPIRY_MAP", "0"),
                 ("G6_ADAPTIVE_STRIKE_MAX_ITM", "0"),
                 ("G6_STRIKE_STEP_nifty", "75"),
-                ("G6_STRIKE_STEP_BANKNIFTY", "-1"),
             ]),
             &[],
         )
         .unwrap();
-        assert_eq!(c.strike_coverage_ok.get(), 0.75, "out of range keeps default");
-        assert_eq!(c.field_coverage_ok.get(), 0.55, "unparsable keeps default");
-        assert_eq!(warnings.len(), 3);
+        assert_eq!(c.strike_coverage_ok.get(), 0.75, "an empty value keeps the default");
         assert!(!c.adaptive_expansion);
         assert!(c.prefilter_clamp_strict);
         assert!(c.expiry_map, "a falsy DISABLE leaves the map on");
         assert_eq!(c.depth_max_itm, Some(0), "explicit 0 is honoured");
         assert_eq!(c.step_override("NIFTY"), Some(75.0));
         assert_eq!(c.step_override("BANKNIFTY"), None);
+    }
+
+    #[test]
+    fn a_bad_environment_value_is_an_error_naming_the_variable() {
+        for (var, value, says) in [
+            ("G6_STRIKE_COVERAGE_OK", "1.5", "ratio"),
+            ("G6_FIELD_COVERAGE_OK", "abc", "not a number"),
+            ("G6_CONTRACT_OK_CYCLES", "abc", "(contract_ok_cycles takes a whole number >= 0)"),
+            ("G6_CONTRACT_STEP", "0", "expected a whole number >= 1"),
+            ("G6_STRIKE_STEP_BANKNIFTY", "-1", "not a strike step"),
+        ] {
+            let err = check_env(&env(&[(var, value)])).unwrap_err().0;
+            for needle in [var, value, says, "--no-env"] {
+                assert!(err.contains(needle), "{var}={value}: {needle} missing from {err}");
+            }
+        }
+        assert_eq!(check_env(&env(&[("G6_CONTRACT_STEP", "1"), ("G6_UNKNOWN", "x")])), Ok(()));
+    }
+
+    #[test]
+    fn a_step_set_as_a_fraction_says_what_the_key_takes() {
+        let err = resolve(Config::default(), &env(&[]), &["contract_step=2.0".into()]).unwrap_err().0;
+        assert_eq!(
+            err,
+            "--set contract_step=2.0: `2.0` is not a whole number (contract_step takes a whole number >= 1)"
+        );
     }
 
     #[test]
@@ -562,7 +597,7 @@ mod tests {
         assert!(err.0.contains("unknown key") && err.0.contains("contract_step"), "{err}");
         let err = resolve(Config::default(), &env(&[]), &["contract_step".into()]).unwrap_err();
         assert!(err.0.contains("key=value"), "{err}");
-        let (c, _, _) =
+        let (c, _) =
             resolve(Config::default(), &env(&[]), &["strike_step.finnifty=25".into(), "expiry_map=false".into()])
                 .unwrap();
         assert_eq!(c.step_override("FINNIFTY"), Some(25.0));

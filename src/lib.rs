@@ -220,7 +220,8 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
     let scenario = &loaded.scenario;
     let mut base = scenario.config.clone();
     base.parity = options.parity.unwrap_or(scenario.parity);
-    let (config, applied, mut warnings) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+    let (config, applied) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+    let mut warnings = Vec::new();
     check_overrides(scenario, &config, &applied, &mut warnings)?;
     let seed = options.seed.unwrap_or(scenario.seed);
     if options.cycles == Some(0) {

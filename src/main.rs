@@ -509,7 +509,7 @@ fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
 /// Announces the environment's overrides, loads and prepares a scenario, and prints its warnings; bad input
 /// is reported and becomes exit code 2.
 fn load_announced(path: &Path, options: &RunOptions) -> Result<Prepared, ExitCode> {
-    print_env_overrides(&options.env);
+    announce_env(&options.env)?;
     let prepared = load(path, options).map_err(|e| {
         errln!("error: {e}");
         ExitCode::from(2)
@@ -520,11 +520,17 @@ fn load_announced(path: &Path, options: &RunOptions) -> Result<Prepared, ExitCod
     Ok(prepared)
 }
 
-/// Says, before anything runs, which `G6_*` variables change the configuration (they can change verdicts).
-fn print_env_overrides(env: &BTreeMap<String, String>) {
+/// Says, before anything runs, which `G6_*` variables change the configuration (they can change verdicts);
+/// a variable that cannot be applied is bad input (exit code 2), and nothing is announced.
+fn announce_env(env: &BTreeMap<String, String>) -> Result<(), ExitCode> {
+    if let Err(e) = g6sim::config::check_env(env) {
+        errln!("error: {e}");
+        return Err(ExitCode::from(2));
+    }
     for (var, value, key) in env_overrides(env) {
         errln!("note: environment {var}={value} sets {key} (--no-env ignores G6_* variables)");
     }
+    Ok(())
 }
 
 fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags) -> ExitCode {
@@ -634,7 +640,9 @@ fn history_options(depths: &[String]) -> HistoryOptions {
 
 /// `g6sim replay --check-determinism`: the determinism canary on a replay.
 fn replay_canary(path: &Path, options: &RunOptions, history: &HistoryOptions) -> ExitCode {
-    print_env_overrides(&options.env);
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
     let checked = replay_mod::load(path, history)
         .map_err(|e| e.to_string())
         .and_then(|h| prepare(&h.loaded, options).map_err(|e| e.to_string()))
@@ -664,7 +672,9 @@ fn replay(
     history: &HistoryOptions,
     flags: RunFlags,
 ) -> ExitCode {
-    print_env_overrides(&options.env);
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
     let history = match replay_mod::load(path, history) {
         Ok(h) => h,
         Err(e) => {
@@ -801,7 +811,7 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
                 return ExitCode::from(2);
             }
         };
-        outln!("seed {:<width$}  {:<5}  {}", o.seed, o.verdict().label(), o.describe());
+        outln!("seed {:<width$}  {}  {}", o.seed, o.verdict().label(), o.describe());
         if let Err(e) = finish_seed_run(writer, series, &run, &seed_dir) {
             errln!("error: {e}");
             return ExitCode::from(2);
@@ -1143,7 +1153,9 @@ fn plot(run_dir: &Path) -> ExitCode {
 }
 
 fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, sweep: Option<SeedSweep>) -> ExitCode {
-    print_env_overrides(&options.env);
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
     let files = scenario_files(paths);
     if files.is_empty() {
         errln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
@@ -1233,7 +1245,9 @@ fn sweep(args: SweepArgs) -> ExitCode {
         Ok(options) => RunOptions { cycles: args.cycles, ..options },
         Err(code) => return code,
     };
-    print_env_overrides(&options.env);
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
     let shard = match sweep::plan::shard_from(args.shard, args.shards, &g6_env_all()) {
         Ok(s) => s,
         Err(e) => {

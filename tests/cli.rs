@@ -25,7 +25,8 @@ fn plain_scenario(dir: &Path) -> String {
     std::fs::write(
         &path,
         r#"Scenario(name: "plain", seed: 1, start: "2025-10-06T09:15:00+05:30", cycles: 6,
-            indices: [(symbol: "NIFTY", expiries: ["this_week"])], config: (contract_cooldown: 2))"#,
+            indices: [(symbol: "NIFTY", expiries: ["this_week"])], config: (contract_cooldown: 2),
+            expectations: [Total(of: Events(event: "zero_data"), is: Eq(0))])"#,
     )
     .unwrap();
     path.display().to_string()
@@ -172,15 +173,37 @@ fn overrides_reach_the_run_with_scenario_env_set_precedence() {
     assert!(cycles.contains(r#""step":100.0"#), "the step override reaches the ladder");
 }
 
+/// A `G6_*` value g6sim cannot apply is bad input, said once (no "sets" note before it), as a bad `--set` is;
+/// `--no-env` gets past it.
 #[test]
-fn an_unparsable_environment_value_warns_and_keeps_the_default() {
-    let dir = temp_dir("cli-env-warn");
+fn an_unparsable_environment_value_is_bad_input() {
+    let dir = temp_dir("cli-env-bad");
     let scenario = plain_scenario(&dir);
-    let dir = dir.join("out");
-    let out = g6sim(&["run", &scenario, "-q", "--out", dir.to_str().unwrap()], &[("G6_STRIKE_COVERAGE_OK", "1.5")]);
-    assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stderr).contains("warning: ignoring G6_STRIKE_COVERAGE_OK=\"1.5\""), "{}", text(&out.stderr));
-    assert_eq!(manifest(&dir)["config"]["strike_coverage_ok"], 0.75);
+    let out_dir = dir.join("out");
+    for command in [vec!["run", &scenario, "-q"], vec!["check", &scenario]] {
+        let mut args = command.clone();
+        args.extend(["--out", out_dir.to_str().unwrap()].iter().filter(|_| command[0] == "run"));
+        let out = g6sim(&args, &[("G6_CONTRACT_OK_CYCLES", "abc")]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}");
+        assert!(
+            stderr.starts_with("error: environment G6_CONTRACT_OK_CYCLES=\"abc\": `abc` is not a whole number"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--no-env") && !stderr.contains("note:") && !stderr.contains("warning"), "{stderr}");
+        assert!(!out_dir.exists(), "{command:?}: nothing runs");
+    }
+    let mut args = vec!["run", &scenario, "-q", "--no-env", "--out", out_dir.to_str().unwrap()];
+    let out = g6sim(&args, &[("G6_CONTRACT_OK_CYCLES", "abc")]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    args.retain(|a| *a != "--no-env");
+    let out = g6sim(&args, &[("G6_STRIKE_COVERAGE_OK", "1.5")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("strike_coverage_ok takes a ratio") || text(&out.stderr).contains("ratio"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
