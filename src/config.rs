@@ -15,7 +15,7 @@ pub enum Parity {
     /// The reference's rules as designed, with the quirks of its spec section 17 fixed.
     #[default]
     Off,
-    /// Reproduce the reference's deterministic quirks (see the README's list of differences).
+    /// Reproduce the reference's deterministic quirks (see docs/differences.md).
     G6,
 }
 
@@ -266,7 +266,7 @@ const KEYS: &[Key] = &[
 /// Prefix of the per-index step variables (`G6_STRIKE_STEP_NIFTY`).
 pub const STRIKE_STEP_ENV_PREFIX: &str = "G6_STRIKE_STEP_";
 
-/// The `(key, variable)` pairs honoured, for the README and `--help`.
+/// The `(key, variable)` pairs honoured, for the docs and `--help`.
 pub fn honoured_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
     KEYS.iter().map(|k| (k.name, k.env))
 }

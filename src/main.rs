@@ -99,9 +99,7 @@ impl Overrides {
     fn options(&self) -> Result<RunOptions, ExitCode> {
         let universe = match &self.universe {
             Some(path) => Some(g6sim::universe::load(path).map_err(|e| {
-                errln!(
-                    "error: --universe: {e}\n  hint: a Kite Connect instruments dump (see the README's Real inputs)"
-                );
+                errln!("error: --universe: {e}\n  hint: a Kite Connect instruments dump (see docs/dumps.md)");
                 ExitCode::from(2)
             })?),
             None => None,
@@ -380,7 +378,17 @@ enum BenchTool {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            if let Some(hint) = misspelt_sweep_merge(&args) {
+                errln!("{hint}");
+                return ExitCode::from(2);
+            }
+            e.exit()
+        }
+    };
     match cli.command {
         Command::Plot { run_dir } => plot(&run_dir),
         Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, canary, refused } => {
@@ -450,6 +458,19 @@ fn main() -> ExitCode {
             universe(&spec, &out, gzip)
         }
     }
+}
+
+/// `g6sim sweep merg ...`: clap takes `merg` for the scenario and reports something else; when the word is
+/// no file and close to `merge`, say so instead.
+fn misspelt_sweep_merge(args: &[String]) -> Option<String> {
+    let [command, word, ..] = args else { return None };
+    let close = g6sim::suggest::did_you_mean(word, ["merge"]);
+    (command == "sweep" && word != "merge" && !Path::new(word).exists() && !close.is_empty()).then(|| {
+        format!(
+            "error: `{word}` is no scenario file and no subcommand of `g6sim sweep`{close}\n  \
+             hint: `g6sim sweep merge DIR... --out DIR` combines shard directories; `g6sim sweep SCENARIO --param ...` sweeps"
+        )
+    })
 }
 
 /// `run`'s options that mean nothing to a replay (hidden): refused with why rather than as unknown flags.
@@ -1153,6 +1174,13 @@ fn plot(run_dir: &Path) -> ExitCode {
 }
 
 fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, sweep: Option<SeedSweep>) -> ExitCode {
+    if paths.is_empty() && !Path::new("scenarios").is_dir() {
+        errln!(
+            "error: no scenarios/ directory here: `g6sim check` with no argument checks the *.ron files of ./scenarios\n  \
+             hint: name scenario files or directories, for example `g6sim check my-scenarios/`"
+        );
+        return ExitCode::from(2);
+    }
     if let Err(code) = announce_env(&options.env) {
         return code;
     }

@@ -558,7 +558,7 @@ fn comparisons_and_market_values_in_range() {
 #[test]
 fn configuration_values_in_range() {
     let config = |c: &str| broken("    cycles: 5,", &format!("    cycles: 5,\n    config: ({c}),"));
-    let hint = "README's configuration table";
+    let hint = "docs/configuration.md";
     let whole = "0 is out of range: expected a whole number >= 1";
     expect(&config("expansion_step: 0"), 5, 30, "config.expansion_step", whole, hint);
     expect(&config("cooldown_clock_s: 0"), 5, 32, "config.cooldown_clock_s", whole, hint);

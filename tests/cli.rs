@@ -603,3 +603,30 @@ fn a_bad_seeds_spec_or_seeds_with_seed_is_a_usage_error() {
         text(&out.stderr)
     );
 }
+
+/// Messages that said something other than the problem: each now names it.
+#[test]
+fn careless_commands_get_the_message_of_their_mistake() {
+    let dir = temp_dir("cli-careless");
+    for args in [&["sweep", "merg", "a", "b", "--out", "c"][..], &["sweep", "merg", "--out", "c"]] {
+        let out = g6sim(args, &[]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("(did you mean `merge`?)") && !stderr.contains("cannot be used with"), "{stderr}");
+    }
+    let empty = dir.join("empty.ron");
+    std::fs::write(&empty, "// nothing yet\n\n").unwrap();
+    let out = g6sim(&["run", empty.to_str().unwrap()], &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("empty.ron:1:1: the file is empty") && !stderr.contains("struct's name"), "{stderr}");
+    let json = dir.join("json.ron");
+    std::fs::write(&json, "{\"name\": \"x\"}").unwrap();
+    let stderr = text(&g6sim(&["run", json.to_str().unwrap()], &[]).stderr);
+    assert!(stderr.contains("one `Scenario(...)`") && !stderr.contains("struct's name"), "{stderr}");
+    // `check` with no argument, where there is no scenarios/ directory.
+    let out = Command::new(bin()).arg("check").current_dir(&dir).env_clear().output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no scenarios/ directory here") && !stderr.contains("with no argument runs"), "{stderr}");
+}

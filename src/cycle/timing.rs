@@ -2,7 +2,7 @@
 //!
 //! This is the one place g6sim reads a clock other than the simulated one. The timings never reach a
 //! deterministic output (events, cycles, metrics, manifest): they feed `duration_s` and `phase_times` of
-//! the benchmark artifacts, which the README lists as the fields that vary between runs.
+//! the benchmark artifacts, the only fields that vary between runs (docs/outputs.md).
 
 use bevy_ecs::prelude::*;
 use std::time::Instant;

@@ -254,9 +254,9 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
             .collect();
         let at = At { file: file.to_string(), line: n + 1, cols, prefix: String::new() };
         let jsonl_hint = if file.to_ascii_lowercase().ends_with(".jsonl") {
-            "one JSON object per line; see the README's history format"
+            "one JSON object per line; see docs/replay.md for the history format"
         } else {
-            "one JSON object per line (a history not named .csv is read as JSONL); see the README's history format"
+            "one JSON object per line (a history not named .csv is read as JSONL); see docs/replay.md for the history format"
         };
         let start = line.len() - line.trim_start().len();
         if !line[start..].starts_with('{') {

@@ -112,7 +112,7 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
         col: 0,
         path: String::new(),
         message: format!("cannot read the scenario: {e}"),
-        hint: "check the path; `g6sim check` with no argument runs every file in scenarios/".into(),
+        hint: "check the path (a scenario is a .ron file; see the scenario format in docs/scenarios.md)".into(),
         more: Vec::new(),
     })?;
     String::from_utf8(bytes.clone()).map_err(|e| {
@@ -154,8 +154,7 @@ fn load_universe(
             let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
             format!("the path is relative to the scenario file's directory ({})", dir.display())
         } else {
-            "a Kite Connect instruments dump: see the README's Real inputs; `g6sim universe --out FILE` writes one"
-                .to_string()
+            "a Kite Connect instruments dump: see docs/dumps.md; `g6sim universe --out FILE` writes one".to_string()
         };
         ScenarioError {
             file: file.to_string(),
@@ -171,6 +170,17 @@ fn load_universe(
 
 /// Parses and checks scenario text; `file` only labels errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    if tokens(text).is_empty() {
+        return Err(ScenarioError {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            path: String::new(),
+            message: "the file is empty: expected a scenario, `Scenario(name: \"...\", indices: [...], ...)`".into(),
+            hint: "start from the annotated example in docs/scenarios.md, or copy a file of scenarios/".into(),
+            more: Vec::new(),
+        });
+    }
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| from_ron(file, text, "", e))?;
     let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
@@ -261,7 +271,7 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
     }
     let hint = match &e.code {
         E::NoSuchStructField { .. } => {
-            "remove or rename the field; unknown fields are rejected (see the README's scenario format)"
+            "remove or rename the field; unknown fields are rejected (see docs/scenarios.md)"
         }
         E::MissingStructField { .. } => "add the field; it has no default",
         E::NoSuchEnumVariant { .. } => "use one of the variants listed",
@@ -277,15 +287,18 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         E::ExpectedString | E::ExpectedStringEnd => "write text in double quotes, for example \"NIFTY\"",
         E::ExpectedBoolean => "write true or false",
         E::InvalidValueForType { expected, .. } if expected.contains("nonzero") => "this count starts at 1",
-        E::InvalidValueForType { .. } => "check the value's type against the README's scenario format",
+        E::InvalidValueForType { .. } => "check the value's type against docs/scenarios.md",
         E::DuplicateStructField { .. } => "write each field once",
+        E::ExpectedDifferentStructName { .. } | E::ExpectedNamedStructLike(_) if path.is_empty() => {
+            "a scenario file holds one `Scenario(...)`: see the annotated example in docs/scenarios.md"
+        }
         E::ExpectedDifferentStructName { .. } | E::ExpectedNamedStructLike(_) => "check the struct's name or drop it",
         E::Eof => "the file ends early: check for a missing closing bracket or parenthesis",
         E::ExpectedComma | E::ExpectedArrayEnd | E::ExpectedStructLikeEnd | E::ExpectedMapEnd => {
             "check the brackets and commas just before this point"
         }
         E::TrailingCharacters => "there is text after the scenario's closing parenthesis",
-        _ => "compare with the annotated example in the README or a file in scenarios/",
+        _ => "compare with the annotated example in docs/scenarios.md or a file in scenarios/",
     };
     let message = match &e.code {
         E::NoSuchEnumVariant { expected, found, .. } | E::NoSuchStructField { expected, found, .. } => {

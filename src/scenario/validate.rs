@@ -380,7 +380,7 @@ impl<'a> Validator<'a> {
     fn config(&mut self) {
         for bad in self.s.config.out_of_range() {
             let key = bad.key.rsplit('.').next().unwrap_or(&bad.key).to_string();
-            let hint = "see the README's configuration table for each key's range";
+            let hint = "see docs/configuration.md for each key's range";
             self.bad(format!("config.{}", bad.key), &key, String::new(), bad.message, hint);
         }
         for symbol in self.s.config.strike_step.keys() {
