@@ -527,6 +527,16 @@ fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
     prepare(&loaded, options).map_err(|e| e.to_string())
 }
 
+/// Loads and prepares one scenario of `check`, printing its warnings (a dump without one of its indices, ...)
+/// under its file name.
+fn load_warned(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
+    let prepared = load(path, options)?;
+    for w in &prepared.warnings {
+        errln!("warning: {}: {w}", path.display());
+    }
+    Ok(prepared)
+}
+
 /// Announces the environment's overrides, loads and prepares a scenario, and prints its warnings; bad input
 /// is reported and becomes exit code 2.
 fn load_announced(path: &Path, options: &RunOptions) -> Result<Prepared, ExitCode> {
@@ -860,7 +870,7 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
 
 /// One scenario of `check --seeds`: its row and reproduction lines. Returns (failed, broken).
 fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: SeedSweep) -> (bool, bool) {
-    let prepared = match load(file, options) {
+    let prepared = match load_warned(file, options) {
         Ok(p) => p,
         Err(e) => {
             outln!("{:<6} {:<40}", "ERROR", file.display());
@@ -1205,7 +1215,7 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
         }
         // Verdicts come from the streamed run; the charts' series are kept only when asked for.
         let mut series = plots.is_some().then(PlotSeries::new);
-        let streamed = load(file, options).and_then(|p| {
+        let streamed = load_warned(file, options).and_then(|p| {
             p.stream(|view| {
                 if let Some(series) = series.as_mut() {
                     series.observe(view.summary, view.events);
@@ -1515,7 +1525,7 @@ fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> Ex
     let rows = match write::synthetic_rows(spec) {
         Ok(rows) => rows,
         Err(e) => {
-            errln!("error: --indices: {e}");
+            errln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -1529,7 +1539,13 @@ fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> Ex
         );
         return ExitCode::from(2);
     }
-    let Ok(dump) = dump else { return ExitCode::SUCCESS };
+    let dump = match dump {
+        Ok(dump) => dump,
+        Err(e) => {
+            errln!("error: {} was written but does not read back as a dump: {e}", out.display());
+            return ExitCode::from(2);
+        }
+    };
     outln!(
         "wrote {}: {} rows, {} index options, {} bytes",
         out.display(),

@@ -337,6 +337,32 @@ fn gzip_round_trip_and_the_command() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown index `NIFTYIT`"));
     assert!(!dir.join("x.csv").exists());
+    // A dump with no expiry would hold no index option: refused, nothing written.
+    let out = Command::new(bin())
+        .args(["universe", "--out"])
+        .arg(dir.join("x.csv"))
+        .args(["--weeks", "0", "--months", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lists no expiry"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.join("x.csv").exists());
+    // `check` over a dump that lacks one of a scenario's indices warns, as `run` does.
+    let out = Command::new(bin())
+        .args(["check", "scenarios/healthy_baseline.ron", "--no-env", "--universe"])
+        .arg(dir.join("u.csv.gz"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: scenarios/healthy_baseline.ron: universe ")
+            && stderr.contains("no valid BANKNIFTY option"),
+        "{stderr}"
+    );
     // `--out` a directory, or in a directory that does not exist: exit 2 with a hint, nothing written.
     for out in [dir.clone(), dir.join("no-such-dir/x.csv")] {
         let said = Command::new(bin()).args(["universe", "--out"]).arg(&out).output().unwrap();

@@ -167,20 +167,26 @@ fn row(
     }
 }
 
-/// The synthetic universe's rows. An unknown index symbol is an error naming the known ones.
+/// The synthetic universe's rows. An unknown index symbol is an error naming the known ones (prefixed
+/// `--indices: `), and so is a spec that lists no expiry (no index option would be written).
 pub fn synthetic_rows(spec: &SyntheticSpec) -> Result<Vec<KiteRow>, String> {
+    if spec.weeks == 0 && spec.months == 0 {
+        return Err("--weeks 0 --months 0 lists no expiry: the dump would hold no index option\n  \
+                    hint: list at least one weekly or monthly expiry"
+            .into());
+    }
     let mut metas = Vec::new();
     for symbol in &spec.indices {
         let meta = registry::known(symbol).ok_or_else(|| {
             let known: Vec<&str> = registry::known_symbols().collect();
             format!(
-                "unknown index `{symbol}`{}: expected one of {}",
+                "--indices: unknown index `{symbol}`{}: expected one of {}",
                 crate::suggest::did_you_mean(&symbol.to_uppercase(), known.iter().copied()),
                 known.join(", ")
             )
         })?;
         if metas.iter().any(|m: &registry::IndexMeta| m.symbol == meta.symbol) {
-            return Err(format!("index `{}` named twice", meta.symbol));
+            return Err(format!("--indices: index `{}` named twice", meta.symbol));
         }
         metas.push(meta);
     }
