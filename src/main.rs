@@ -1362,8 +1362,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
 fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobScore]) -> ExitCode {
     match sweep::write_sweep(dir, manifest, jobs) {
         Ok(outcome) => {
-            outln!("Pareto front (flips per 10 cycles vs mean depth vs PARTIAL expiry-cycles, means over seeds):");
-            out!("{}", sweep::results::pareto_text(&outcome.results));
+            out!("{}", sweep::results::pareto_text(&outcome.results, outcome.recommended.as_ref()));
             if let Some(r) = &outcome.recommended {
                 let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 outln!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why);

@@ -80,7 +80,7 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         ("runs.jsonl", results::runs_jsonl(jobs)),
         ("results.csv", results::results_csv(&params, &results).into_bytes()),
         ("results.json", results::results_json(manifest, &results, &recommended)),
-        ("pareto.txt", results::pareto_text(&results).into_bytes()),
+        ("pareto.txt", results::pareto_text(&results, recommended.as_ref()).into_bytes()),
     ];
     let mut written = Vec::new();
     for (name, bytes) in files {

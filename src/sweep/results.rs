@@ -42,7 +42,8 @@ pub struct SettingResult {
     pub instruments_per_cycle: Stat,
     pub partial_expiry_cycles: Stat,
     pub clamp_events: Stat,
-    /// Not dominated on (flips, mean depth, PARTIAL expiry-cycles), means over seeds.
+    /// On the front the recommendation is chosen from: one of the [`eligible`] settings, and not dominated by
+    /// another of them on (flips, mean depth, PARTIAL expiry-cycles), means over seeds.
     pub pareto: bool,
 }
 
@@ -137,49 +138,103 @@ pub fn summarize(settings: &[Setting], seeds: usize, jobs: &[JobScore]) -> Vec<S
             }
         })
         .collect();
-    let objectives = |r: &SettingResult| [r.flips_per_10.mean, r.mean_depth.mean, r.partial_expiry_cycles.mean];
-    let dominated: Vec<bool> = results
-        .iter()
-        .map(|r| {
-            let a = objectives(r);
-            results.iter().any(|o| {
-                let b = objectives(o);
-                b.iter().zip(&a).all(|(b, a)| b <= a) && b.iter().zip(&a).any(|(b, a)| b < a)
-            })
-        })
-        .collect();
-    for (r, d) in results.iter_mut().zip(dominated) {
-        r.pareto = !d;
-    }
+    mark_front(&mut results);
     results
 }
 
-/// The recommended setting: among those with the best pass share, the ones meeting the backlog's hysteresis
-/// target (at most 1 flip per 10 cycles in every seed) if any, on the Pareto front if any; then the cheapest
-/// (mean depth), then the fewest PARTIAL expiry-cycles, the quickest recovery, the lowest setting number.
+/// Sets [`SettingResult::pareto`]: the [`eligible`] settings no other eligible one dominates.
+fn mark_front(results: &mut [SettingResult]) {
+    let pool = eligible(results);
+    let objectives = |r: &SettingResult| [r.flips_per_10.mean, r.mean_depth.mean, r.partial_expiry_cycles.mean];
+    let front: Vec<bool> = (0..results.len())
+        .map(|i| {
+            let a = objectives(&results[i]);
+            pool.admits(&results[i])
+                && !results.iter().filter(|o| pool.admits(o)).any(|o| {
+                    let b = objectives(o);
+                    b.iter().zip(&a).all(|(b, a)| b <= a) && b.iter().zip(&a).any(|(b, a)| b < a)
+                })
+        })
+        .collect();
+    for (r, on_front) in results.iter_mut().zip(front) {
+        r.pareto = on_front;
+    }
+}
+
+/// The hysteresis target of the collector's backlog: at most this many depth direction flips per 10 cycles.
+pub const FLIPS_PER_10_TARGET: f64 = 1.0;
+
+/// The settings a recommendation may come from: those with the best pass share and, when any of them meets
+/// the hysteresis target in every seed (worst flips per 10 cycles at most [`FLIPS_PER_10_TARGET`]), only
+/// those.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Eligible {
+    pub pass_share: f64,
+    /// Whether some setting of the best pass share meets the target (then only those are eligible).
+    pub meets_target: bool,
+}
+
+impl Eligible {
+    pub fn admits(&self, r: &SettingResult) -> bool {
+        r.pass_share == self.pass_share && (!self.meets_target || r.flips_per_10.worst <= FLIPS_PER_10_TARGET)
+    }
+
+    /// `the 16 settings with the best pass share (100%) that meet the hysteresis target (worst flips/10 <= 1)`.
+    pub fn describe(&self, results: &[SettingResult]) -> String {
+        let count = results.iter().filter(|r| self.admits(r)).count();
+        let (settings, meet) = if count == 1 { ("setting", "meets") } else { ("settings", "meet") };
+        let target = if self.meets_target {
+            format!("that {meet} the hysteresis target (worst flips/10 <= 1)")
+        } else {
+            "(none meets the hysteresis target of worst flips/10 <= 1)".to_string()
+        };
+        format!("the {count} {settings} with the best pass share ({:.0}%) {target}", self.pass_share * 100.0)
+    }
+}
+
+/// Which settings are [`Eligible`].
+pub fn eligible(results: &[SettingResult]) -> Eligible {
+    let pass_share = results.iter().map(|r| r.pass_share).fold(f64::NEG_INFINITY, f64::max);
+    let meets_target =
+        results.iter().any(|r| r.pass_share == pass_share && r.flips_per_10.worst <= FLIPS_PER_10_TARGET);
+    Eligible { pass_share, meets_target }
+}
+
+/// The recommended setting: on the front of the [`eligible`] settings (see [`SettingResult::pareto`]), the
+/// cheapest (mean depth), then the fewest PARTIAL expiry-cycles, the quickest recovery, the lowest setting
+/// number.
 pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
-    let best_pass = results.iter().map(|r| r.pass_share).fold(f64::NEG_INFINITY, f64::max);
-    let mut pool: Vec<&SettingResult> = results.iter().filter(|r| r.pass_share == best_pass).collect();
-    let calm: Vec<&SettingResult> = pool.iter().copied().filter(|r| r.flips_per_10.worst <= 1.0).collect();
-    let meets_target = !calm.is_empty();
-    if meets_target {
-        pool = calm;
-    }
-    let front: Vec<&SettingResult> = pool.iter().copied().filter(|r| r.pareto).collect();
-    if !front.is_empty() {
-        pool = front;
-    }
-    let best = pool.into_iter().min_by(|a, b| {
-        a.mean_depth
-            .mean
-            .total_cmp(&b.mean_depth.mean)
-            .then(a.partial_expiry_cycles.mean.total_cmp(&b.partial_expiry_cycles.mean))
-            .then(a.recovery_cycles.mean.total_cmp(&b.recovery_cycles.mean))
+    let meets_target = eligible(results).meets_target;
+    let front: Vec<&SettingResult> = results.iter().filter(|r| r.pareto).collect();
+    // The order of preference, each criterion with the words that say it decided.
+    let criteria: [(&str, fn(&SettingResult) -> f64); 3] = [
+        ("the cheapest (mean depth)", |r| r.mean_depth.mean),
+        ("the fewest PARTIAL expiry-cycles of the cheapest", |r| r.partial_expiry_cycles.mean),
+        ("the quickest recovery of the cheapest", |r| r.recovery_cycles.mean),
+    ];
+    let key = |r: &SettingResult| criteria.map(|(_, f)| f(r));
+    let best = *front.iter().min_by(|a, b| {
+        let (ka, kb) = (key(a), key(b));
+        ka.iter()
+            .zip(&kb)
+            .fold(std::cmp::Ordering::Equal, |o, (x, y)| o.then(x.total_cmp(y)))
             .then(a.setting.cmp(&b.setting))
     })?;
+    // What set it apart from the rest of the front: the first criterion on which every other point is worse.
+    let mut rivals: Vec<&SettingResult> = front.iter().copied().filter(|r| r.setting != best.setting).collect();
+    let mut decided = if rivals.is_empty() { "the only setting on the front".to_string() } else { String::new() };
+    for (words, f) in criteria {
+        if decided.is_empty() && rivals.iter().all(|r| f(r) > f(best)) {
+            decided = format!("{words} of the {} on the front", front.len());
+        }
+        rivals.retain(|r| f(r) == f(best));
+    }
+    if decided.is_empty() {
+        decided = format!("ties with {} others on the front on every score: the lowest setting number", rivals.len());
+    }
     let why = format!(
-        "{:.0}% of seeds pass; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; {:.2} PARTIAL \
-         expiry-cycles and {:.2} cycles back to baseline per run (means over seeds)",
+        "{decided}; {:.0}% of seeds pass; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; \
+         {:.2} PARTIAL expiry-cycles and {:.2} cycles back to baseline per run (means over seeds)",
         best.pass_share * 100.0,
         short(best.flips_per_10.worst),
         if meets_target { "meets the target of at most 1" } else { "no setting meets the target of at most 1" },
@@ -252,14 +307,21 @@ pub fn results_json(manifest: &SweepManifest, results: &[SettingResult], rec: &O
     out
 }
 
-/// The Pareto front as a table: setting, values, and the three objectives (means over seeds).
-pub fn pareto_text(results: &[SettingResult]) -> String {
-    let mut out = String::from("setting  flips/10  mean depth  PARTIAL/run  pass  values\n");
+/// The front the recommendation is chosen from, as a table: a heading naming the eligible settings, then
+/// setting, the three objectives (means over seeds), pass share and values; the recommended row marked `*`.
+pub fn pareto_text(results: &[SettingResult], recommended: Option<&Recommendation>) -> String {
+    let mut out = format!(
+        "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; means over seeds) of\n\
+         {}; * recommended:\n",
+        eligible(results).describe(results)
+    );
+    out.push_str(" setting  flips/10  mean depth  PARTIAL/run  pass  values\n");
     for r in results.iter().filter(|r| r.pareto) {
         let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let mark = if recommended.is_some_and(|rec| rec.setting == r.setting) { '*' } else { ' ' };
         let _ = writeln!(
             out,
-            "{:>7}  {:>8.3}  {:>10.3}  {:>11.3}  {:>3.0}%  {}",
+            "{mark}{:>7}  {:>8.3}  {:>10.3}  {:>11.3}  {:>3.0}%  {}",
             r.setting,
             r.flips_per_10.mean,
             r.mean_depth.mean,
@@ -279,4 +341,82 @@ pub fn runs_jsonl(jobs: &[JobScore]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A setting with these means (every seed alike) and pass share.
+    fn setting(n: usize, pass_share: f64, flips: f64, depth: f64, partial: f64) -> SettingResult {
+        let stat = |x: f64| Stat { mean: x, p95: x, worst: x };
+        SettingResult {
+            setting: n,
+            values: [("k".to_string(), n.to_string())].into_iter().collect(),
+            seeds: 4,
+            pass_share,
+            flips_per_10: stat(flips),
+            recovery_cycles: stat(0.0),
+            unrecovered: 0,
+            mean_depth: stat(depth),
+            strikes_per_cycle: stat(0.0),
+            instruments_per_cycle: stat(0.0),
+            partial_expiry_cycles: stat(partial),
+            clamp_events: stat(0.0),
+            pareto: false,
+        }
+    }
+
+    fn with_front(mut results: Vec<SettingResult>) -> Vec<SettingResult> {
+        mark_front(&mut results);
+        results
+    }
+
+    /// Cheap settings that fail every seed would form the front over all settings; the printed front is the
+    /// one the recommendation comes from, and the recommendation is on it, marked.
+    #[test]
+    fn the_front_is_the_one_the_recommendation_is_chosen_from() {
+        let results = with_front(vec![
+            setting(0, 0.0, 2.0, 10.0, 10.0),  // cheap, flaps, fails
+            setting(1, 0.0, 0.5, 12.0, 10.0),  // cheap, calm, fails
+            setting(2, 1.0, 0.5, 18.0, 10.0),  // passes, calm
+            setting(3, 1.0, 0.25, 20.0, 10.0), // passes, calmer, dearer
+            setting(4, 1.0, 0.5, 19.0, 12.0),  // passes, dominated by 2
+            setting(5, 1.0, 3.0, 15.0, 10.0),  // passes, flaps: not eligible while calm ones pass
+        ]);
+        let front: Vec<usize> = results.iter().filter(|r| r.pareto).map(|r| r.setting).collect();
+        assert_eq!(front, [2, 3]);
+        let rec = recommend(&results).unwrap();
+        assert_eq!(rec.setting, 2);
+        assert!(
+            rec.why.starts_with("the cheapest (mean depth) of the 2 on the front; 100% of seeds pass"),
+            "{}",
+            rec.why
+        );
+        let text = pareto_text(&results, Some(&rec));
+        assert!(
+            text.contains("the 3 settings with the best pass share (100%) that meet the hysteresis target"),
+            "{text}"
+        );
+        let rows: Vec<&str> = text.lines().skip(3).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert!(rows[0].starts_with("*      2") && rows[1].starts_with("       3"), "{text}");
+    }
+
+    #[test]
+    fn the_reason_names_what_set_the_recommendation_apart() {
+        let tie = with_front(vec![setting(0, 1.0, 0.5, 10.0, 4.0), setting(1, 1.0, 0.5, 10.0, 4.0)]);
+        let why = recommend(&tie).unwrap().why;
+        assert!(why.starts_with("ties with 1 others on the front on every score: the lowest setting number"), "{why}");
+        let partial = with_front(vec![setting(0, 1.0, 0.25, 10.0, 6.0), setting(1, 1.0, 0.5, 10.0, 4.0)]);
+        let rec = recommend(&partial).unwrap();
+        assert_eq!(rec.setting, 1);
+        assert!(rec.why.starts_with("the fewest PARTIAL expiry-cycles of the cheapest"), "{}", rec.why);
+        let alone = with_front(vec![setting(0, 0.5, 3.0, 10.0, 6.0), setting(1, 0.25, 0.5, 8.0, 4.0)]);
+        let rec = recommend(&alone).unwrap();
+        assert_eq!(rec.setting, 0, "the best pass share first, though it flaps");
+        assert!(rec.why.starts_with("the only setting on the front; 50% of seeds pass"), "{}", rec.why);
+        assert!(rec.why.contains("no setting meets the target"), "{}", rec.why);
+        assert!(pareto_text(&alone, Some(&rec)).contains("(none meets the hysteresis target"));
+    }
 }
