@@ -131,15 +131,36 @@ impl Table {
 }
 
 /// The statistics as an aligned text table.
+/// Times (`duration_s`, `phase_*`) print in a unit that shows them, as `bench diff` prints them (`412.0µs`,
+/// `2.801ms`, `1.234s`); counts print whole when they are, else with three decimals. The CSV and the JSON
+/// statistics keep the raw values.
 pub fn stats_text(stats: &[Stats]) -> String {
+    let width = stats.iter().map(|s| s.column.len()).max().unwrap_or(0).max("column".len());
     let mut out = format!(
-        "{:<40} {:>6} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+        "{:<width$} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
         "column", "count", "min", "max", "mean", "p50", "p95", "p99"
     );
     for s in stats {
+        let time = s.column == "duration_s" || s.column.starts_with("phase_");
+        let show = |x: f64| {
+            if time {
+                super::diff::duration(x)
+            } else if x.fract() == 0.0 && x.abs() < 1e15 {
+                format!("{}", x as i64)
+            } else {
+                format!("{x:.3}")
+            }
+        };
         out += &format!(
-            "{:<40} {:>6} {:>12.6} {:>12.6} {:>12.6} {:>12.6} {:>12.6} {:>12.6}\n",
-            s.column, s.count, s.min, s.max, s.mean, s.p50, s.p95, s.p99
+            "{:<width$} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            s.column,
+            s.count,
+            show(s.min),
+            show(s.max),
+            show(s.mean),
+            show(s.p50),
+            show(s.p95),
+            show(s.p99)
         );
     }
     out
@@ -148,6 +169,32 @@ pub fn stats_text(stats: &[Stats]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_print_in_a_unit_that_shows_them_and_counts_whole() {
+        let stat = |column: &str, x: f64| Stats {
+            column: column.into(),
+            count: 3,
+            min: x,
+            max: x,
+            mean: x / 3.0,
+            p50: x,
+            p95: x,
+            p99: x,
+        };
+        let text =
+            stats_text(&[stat("duration_s", 0.000123), stat("phase_expiry_map", 1.5), stat("options_total", 1042.0)]);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[1].starts_with("duration_s ") && lines[1].contains("123.0µs") && lines[1].contains("41.0µs"),
+            "{text}"
+        );
+        assert!(lines[2].contains("1.500s") && lines[2].contains("500.000ms"), "{text}");
+        assert!(lines[3].contains(" 1042 ") && lines[3].contains("347.333"), "{text}");
+        assert!(!text.contains(" 0.0"), "no seconds with six decimals: {text}");
+        let widths: Vec<usize> = lines.iter().map(|l| l.chars().count()).collect();
+        assert!(widths.windows(2).all(|w| w[0] == w[1]), "aligned: {text}");
+    }
 
     #[test]
     fn linear_quantiles() {

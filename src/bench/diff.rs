@@ -168,6 +168,15 @@ pub fn duration(s: f64) -> String {
     }
 }
 
+/// `text` padded with spaces to `width` characters, on the right or on the left.
+fn pad_right(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.chars().count())))
+}
+
+fn pad_left(text: &str, width: usize) -> String {
+    format!("{}{text}", " ".repeat(width.saturating_sub(text.chars().count())))
+}
+
 fn count(v: Option<f64>) -> String {
     v.map_or("n/a".into(), |n| if n.fract() == 0.0 { format!("{}", n as i64) } else { format!("{n}") })
 }
@@ -194,9 +203,11 @@ impl Report {
         if self.partial_reason_totals.is_empty() {
             out.push_str("  (none)\n");
         }
+        // The reference pads reason names to 12, which `prefilter_clamp` overruns: the column grows to fit.
+        let width = self.partial_reason_totals.iter().map(|r| r.name.len()).max().unwrap_or(0).max(12);
         for r in &self.partial_reason_totals {
             let (o, n) = (r.delta.old, r.delta.new);
-            let _ = writeln!(out, "  {:<12} {} -> {} ({})", r.name, count(o), count(n), pct(o, n));
+            let _ = writeln!(out, "  {:<width$} {} -> {} ({})", r.name, count(o), count(n), pct(o, n));
         }
         out.push_str("\nPer-Index:\n");
         for i in &self.indices {
@@ -222,6 +233,19 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reason_names_longer_than_the_references_column_stay_aligned() {
+        let artifact = |clamp: u64| {
+            serde_json::json!({"duration_s": 0.01, "options_total": 10, "phase_times": {},
+                "partial_reason_totals": {"low_strike": 1, "prefilter_clamp": clamp}, "indices": []})
+        };
+        let text = compare("a", &artifact(2), "b", &artifact(3)).text();
+        let rows: Vec<&str> =
+            text.lines().filter(|l| l.contains(" -> ") && l.contains("  low") || l.contains("prefilter")).collect();
+        assert_eq!(rows.len(), 2, "{text}");
+        assert_eq!(rows[0].find(" 1 ->"), rows[1].find(" 2 ->"), "{text}");
+    }
 
     #[test]
     fn percent_format() {
@@ -377,23 +401,49 @@ impl SetComparison {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "Benchmark Diff: {} ({} artifacts) -> {} ({} artifacts), medians [p95]",
+            "Benchmark Diff: {} ({} artifacts) -> {} ({} artifacts), medians and 95th percentiles",
             self.old, self.old_artifacts, self.new, self.new_artifacts
         );
+        let header = ["field", "old median", "old p95", "new median", "new p95", "change", "verdict"];
+        let mut rows = vec![header.map(str::to_string)];
         for f in &self.fields {
-            let show = |s: &Option<Spread>| match s {
-                Some(s) if f.field == "options_total" => format!("{} [{}]", count(Some(s.median)), count(Some(s.p95))),
-                Some(s) => format!("{} [{}]", duration(s.median), duration(s.p95)),
+            let show = |s: &Option<Spread>, p95: bool| match s {
+                Some(s) => {
+                    let x = if p95 { s.p95 } else { s.median };
+                    if f.field == "options_total" { count(Some(x)) } else { duration(x) }
+                }
                 None => "n/a".to_string(),
             };
             let verdict = match (f.pct, f.worse_by()) {
                 (None, _) => String::new(),
-                (Some(_), Some(_)) => "  worse".to_string(),
-                (Some(p), None) if p.abs() <= f.noise_pct => format!("  within noise (±{:.1}%)", f.noise_pct),
-                (Some(_), None) => "  better".to_string(),
+                (Some(_), Some(_)) => "worse".to_string(),
+                (Some(p), None) if p.abs() <= f.noise_pct => format!("within noise (±{:.1}%)", f.noise_pct),
+                (Some(_), None) => "better".to_string(),
             };
             let change = f.pct.map_or("n/a".into(), |p| format!("{p:+.1}%"));
-            let _ = writeln!(out, "  {:<28} {} -> {} ({change}){verdict}", f.field, show(&f.old), show(&f.new));
+            let (old, new) = (&f.old, &f.new);
+            rows.push([
+                f.field.clone(),
+                show(old, false),
+                show(old, true),
+                show(new, false),
+                show(new, true),
+                change,
+                verdict,
+            ]);
+        }
+        // Column widths in characters (`µ` is one character, two bytes).
+        let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..header.len()).map(width).collect();
+        for row in &rows {
+            let mut line = format!("  {}", pad_right(&row[0], widths[0]));
+            for (cell, w) in row.iter().zip(&widths).skip(1).take(5) {
+                line.push_str("  ");
+                line.push_str(&pad_left(cell, *w));
+            }
+            line.push_str("  ");
+            line.push_str(&row[6]);
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         out
     }
