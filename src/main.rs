@@ -625,7 +625,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
             return ExitCode::from(2);
         }
     };
-    print_summary(&run.prepared, &totals, &run.outcomes);
+    print_summary(&run.prepared, &totals, &run.outcomes, !flags.quiet);
     match writer.finish(&run.prepared, run.events, &run.outcomes) {
         Ok(files) => outln!("wrote {}", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")),
         Err(e) => {
@@ -747,7 +747,7 @@ fn replay(
         }
         totals.observe(c, events);
     }
-    print_summary(&run.prepared, &totals, &run.outcomes);
+    print_summary(&run.prepared, &totals, &run.outcomes, !flags.quiet);
     let comparison = replay_mod::compare(&history, &run.result.cycles);
     out!("{}", comparison.text(20, "all in comparison.json"));
     let written = g6sim::output::write_run(&run, &dir).and_then(|mut files| {
@@ -1074,6 +1074,12 @@ struct RunTotals {
     zero_data: usize,
     /// What the expiry map skipped of an instruments dump, last cycle.
     universe_skipped: Option<g6sim::universe::SkipCounts>,
+    /// With Greeks on: implied volatilities solved and not solved, and the solver's iterations over the solved.
+    iv_solved: u64,
+    iv_failed: u64,
+    iv_iterations: f64,
+    /// Whether any expiry carried analytics (Greeks on).
+    analytics: bool,
 }
 
 impl RunTotals {
@@ -1085,6 +1091,10 @@ impl RunTotals {
             clamps: 0,
             zero_data: 0,
             universe_skipped: None,
+            iv_solved: 0,
+            iv_failed: 0,
+            iv_iterations: 0.0,
+            analytics: false,
         }
     }
 
@@ -1096,13 +1106,27 @@ impl RunTotals {
         self.clamps += count("prefilter_clamp");
         self.zero_data += count("zero_data");
         self.universe_skipped = c.universe_skipped;
+        for a in c.indices.iter().flat_map(|i| &i.expiries).filter_map(|e| e.analytics.as_ref()) {
+            self.analytics = true;
+            self.iv_solved += u64::from(a.iv_success);
+            self.iv_failed += u64::from(a.iv_fail);
+            self.iv_iterations += a.iv_iterations_avg * f64::from(a.iv_success);
+        }
     }
 }
 
-fn print_summary(prepared: &Prepared, totals: &RunTotals, outcomes: &[g6sim::scenario::ExpectationOutcome]) {
+/// The run's closing summary; `after_table`: a blank line first, to part it from the per-cycle table.
+fn print_summary(
+    prepared: &Prepared,
+    totals: &RunTotals,
+    outcomes: &[g6sim::scenario::ExpectationOutcome],
+    after_table: bool,
+) {
     let s = &prepared.scenario.scenario;
     let t = &totals.statuses;
-    outln!();
+    if after_table {
+        outln!();
+    }
     if s.recorded.is_some() {
         outln!(
             "replay {} ({} cycles of {}, parity {:?})",
@@ -1128,6 +1152,15 @@ fn print_summary(prepared: &Prepared, totals: &RunTotals, outcomes: &[g6sim::sce
         totals.clamps,
         totals.zero_data
     );
+    if totals.analytics {
+        let mean = if totals.iv_solved == 0 { 0.0 } else { totals.iv_iterations / totals.iv_solved as f64 };
+        outln!(
+            "  implied volatilities: {} solved, {} not solved, {mean:.1} solver iterations on average \
+             (IV and Greeks per expiry in cycles.jsonl)",
+            totals.iv_solved,
+            totals.iv_failed
+        );
+    }
     if let Some(u) = &prepared.universe {
         print_universe(u, totals.universe_skipped);
     }

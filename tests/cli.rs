@@ -280,6 +280,12 @@ fn greeks_flag_adds_iv_and_greeks_to_the_per_expiry_output() {
     assert_eq!(a["iv_success"], 42);
     assert!(a["atm_call"]["greeks"]["vega"].as_f64().unwrap() > 0.0, "{a}");
     assert_eq!(manifest(&dir)["config"]["compute_greeks"], true);
+    // The console says so too (one expiry, 42 quotes, one cycle); -q starts with the summary, not a blank line.
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with("scenario plain (1 cycles"), "{stdout}");
+    assert!(stdout.contains("  implied volatilities: 42 solved, 0 not solved"), "{stdout}");
+    let plain = g6sim(&["run", &scenario, "-q", "--cycles", "1", "--out", dir.to_str().unwrap()], &[]);
+    assert!(!text(&plain.stdout).contains("implied volatilities"), "{}", text(&plain.stdout));
 }
 
 #[test]
