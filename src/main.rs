@@ -179,13 +179,15 @@ enum Command {
         #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "serve_metrics"])]
         canary: bool,
     },
-    /// Replay a recorded history (JSONL, CSV, or a directory of B7 benchmark artifacts) through the status,
-    /// partial-reason and adaptive steps; compare the replay with the history's recorded statuses and depths.
+    /// Replay a recorded history (JSONL, CSV, or a directory of the collector's per-cycle benchmark artifacts)
+    /// through the status, partial-reason and adaptive steps; compare the replay with the history's recorded
+    /// statuses and depths.
     ///
     /// Exit code: 0 when the replay reproduces every recorded status and depth (or none is recorded), 1 when
     /// one differs, 2 for bad input.
     Replay {
-        /// The history: a .jsonl or .csv file (plain or gzipped), or a directory of benchmark_cycle_*.json[.gz] artifacts.
+        /// The history: a .jsonl or .csv file (plain or gzipped), or a directory of benchmark artifacts
+        /// (benchmark_cycle_*.json[.gz]).
         history: PathBuf,
         /// Output directory [default: out/replay-<history name>].
         #[arg(long)]
@@ -225,7 +227,8 @@ enum Command {
         /// A directory `g6sim run` wrote (cycles.jsonl, events.jsonl, manifest.json).
         run_dir: PathBuf,
     },
-    /// Benchmark artifact tools: diff, verify, aggregate.
+    /// Tools for benchmark artifacts, the per-cycle JSON files a run writes with --set benchmark_dump=DIR (as
+    /// the collector does with G6_BENCHMARK_DUMP): diff, verify, aggregate.
     Bench {
         #[command(subcommand)]
         tool: BenchTool,
@@ -236,9 +239,14 @@ enum Command {
     Sweep(Box<SweepArgs>),
     /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
     ///
-    /// Exit code: 0 when all pass, 1 when an expectation fails, 2 when a scenario cannot be loaded.
+    /// Each scenario is PASS (every expectation holds), FAIL (one fails), EMPTY (it has no expectations:
+    /// nothing was checked) or ERROR (it cannot be loaded). A recorded history named here (a .jsonl or .csv
+    /// file, plain or gzipped) is replayed instead and passes when the replay reproduces every recorded status
+    /// and depth.
+    ///
+    /// Exit code: 0 when all pass, 1 when one fails or is EMPTY, 2 when one cannot be loaded.
     Check {
-        /// Scenario files or directories (their *.ron files) [default: scenarios/].
+        /// Scenario files, directories (their *.ron files) and history files [default: scenarios/].
         paths: Vec<PathBuf>,
         /// Also draw each scenario's charts into DIR/<scenario name>/ (with --seeds, DIR/<scenario name>/seed-N/).
         #[arg(long, value_name = "DIR")]
@@ -285,7 +293,8 @@ enum Command {
 struct SweepArgs {
     #[command(subcommand)]
     tool: Option<SweepTool>,
-    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, plain or gzipped, or a directory of B7 artifacts).
+    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, plain or gzipped, or a directory of
+    /// benchmark artifacts).
     #[arg(required = true)]
     scenario: Option<PathBuf>,
     /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,
@@ -344,11 +353,14 @@ enum SweepTool {
 
 #[derive(Subcommand)]
 enum BenchTool {
-    /// Compare two artifacts (plain or .gz), or two directories of artifacts matched by cycle order.
+    /// Compare two artifacts (plain or .gz) field by field, or two directories of artifacts by each field's
+    /// median and 95th percentile over all their artifacts.
     ///
     /// Exit code: 0, or 1 when --fail-over finds a regression, 2 for bad input.
     Diff {
+        /// The baseline: an artifact file, or a directory of artifacts.
         old: PathBuf,
+        /// The candidate: the same kind as OLD.
         new: PathBuf,
         /// Print the comparison as JSON.
         #[arg(long)]
@@ -361,9 +373,13 @@ enum BenchTool {
         field: String,
     },
     /// Recompute every artifact's digest. Exit code: 0 ok, 2 mismatch or missing digest, 3 unreadable.
-    Verify { dir: PathBuf },
+    Verify {
+        /// A directory of artifacts (benchmark_cycle_*.json and .json.gz).
+        dir: PathBuf,
+    },
     /// Write the per-artifact table as CSV and print count/min/max/mean/p50/p95/p99 of every column.
     Aggregate {
+        /// A directory of artifacts (benchmark_cycle_*.json and .json.gz).
         dir: PathBuf,
         /// The CSV file to write.
         #[arg(long)]
@@ -1331,7 +1347,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         (true, _) => {
             replay_mod::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string())
         }
-        (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of B7 artifacts), not to a scenario: set the scenario's `depth`".into()),
+        (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a scenario: set the scenario's `depth`".into()),
         (false, true) => load_scenario(&path, &options).map_err(|e| e.to_string()),
     };
     let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);

@@ -636,3 +636,44 @@ fn careless_commands_get_the_message_of_their_mistake() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no scenarios/ directory here") && !stderr.contains("with no argument runs"), "{stderr}");
 }
+
+/// Every command's `--help` stands alone: every argument and option described, no backlog labels (B1..B8)
+/// that only the glossary explains.
+#[test]
+fn every_help_page_describes_every_argument() {
+    let commands: [&[&str]; 12] = [
+        &[],
+        &["run"],
+        &["replay"],
+        &["plot"],
+        &["check"],
+        &["universe"],
+        &["sweep"],
+        &["sweep", "merge"],
+        &["bench"],
+        &["bench", "diff"],
+        &["bench", "verify"],
+        &["bench", "aggregate"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let out = g6sim(&args, &[]);
+        let help = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{command:?}");
+        // An argument or option line is indented two spaces; its description follows on the same line or the
+        // next, more indented.
+        let lines: Vec<&str> = help.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let item = line.starts_with("  ") && !line.starts_with("   ") && line.trim_start().starts_with(['-', '<']);
+            if !item {
+                continue;
+            }
+            let described = line.trim().contains("  ") || lines.get(i + 1).is_some_and(|n| n.starts_with("          "));
+            assert!(described, "{command:?}: `{}` has no description:\n{help}", line.trim());
+        }
+        for label in ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "section 17", "matched by cycle order"] {
+            assert!(!help.contains(label), "{command:?}: `{label}` in:\n{help}");
+        }
+    }
+}
