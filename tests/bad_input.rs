@@ -639,6 +639,53 @@ fn all_problems_at_once_in_text_order() {
     assert!(!one.to_string().contains("problems in"), "{one}");
 }
 
+/// Problems the parser stops at (unknown fields and variants, a fraction in a whole number, a repeated field)
+/// come all at once with the checks after parsing, in file order: one run shows a file's every problem.
+#[test]
+fn parse_problems_come_all_at_once_with_the_checks() {
+    let text = edited(&[
+        ("    cycles: 5,", "    cycles: 5.0,\n    seeed: 7,"),
+        (r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFY", dept: (itm: 1, otm: 1))"#),
+        ("StrikeDropout", "StrikeDropot"),
+        (
+            EXPECTATION,
+            r#"Always(Status(index: "NIFTY", is: PARTAIL)),
+        Total(of: Events(event: "strike_depth_adjustment", reason: "contractoin"), is: Eq(0))"#,
+        ),
+    ]);
+    let e = parse("six.ron", &text).unwrap_err();
+    let found: Vec<_> = e.all().map(|e| (e.line, e.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (4, "cycles"),
+            (5, "seeed"),
+            (8, "indices[1].symbol"),
+            (8, "indices[1].dept"),
+            (11, "phases[0].faults[0]"),
+            (14, "expectations[0].Always.Status.is"),
+            (15, "expectations[1].of.reason"),
+        ],
+        "{e}"
+    );
+    let text_of = e.to_string();
+    for said in ["not a whole number", "did you mean `seed`", "did you mean `BANKNIFTY`", "did you mean `depth`"] {
+        assert!(text_of.contains(said), "{said}: {text_of}");
+    }
+    assert!(text_of.ends_with("7 problems in six.ron"), "{text_of}");
+    // Columns stay the original text's, after a repair that changed a line's length.
+    let dropot = e.all().find(|p| p.path == "phases[0].faults[0]").unwrap();
+    let line = text.lines().nth(dropot.line - 1).unwrap();
+    assert_eq!(line.chars().skip(dropot.col - 1).take(12).collect::<String>(), "StrikeDropot", "{line}");
+    let partail = e.all().find(|p| p.path.ends_with(".is")).unwrap();
+    let line = text.lines().nth(partail.line - 1).unwrap();
+    assert_eq!(line.chars().skip(partail.col - 1).take(7).collect::<String>(), "PARTAIL", "{line}");
+    // Nothing close to repair with: the problems up to it.
+    let e = parse("x.ron", &edited(&[("    cycles: 5,", "    cycles: 5,\n    seeed: 7,"), ("StrikeDropout", "Zzz")]))
+        .unwrap_err();
+    assert_eq!(e.all().count(), 2, "{e}");
+}
+
 #[test]
 fn the_binary_reports_every_problem_and_exits_two() {
     let dir = temp_dir("bad-input-all");

@@ -181,23 +181,35 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             more: Vec::new(),
         });
     }
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| from_ron(file, text, "", e))?;
-    let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
-        Ok(s) => s,
-        Err(e) => {
-            let path = e.path().to_string();
-            // serde_path_to_error writes `.` for the top level and `?` where it lost the path (syntax errors).
-            let path = if path == "." { String::new() } else { path };
-            return Err(from_ron(file, text, &path, de.span_error(e.into_inner())));
+    // Every problem at once: after a problem the parser cannot go past, the text is repaired where the repair
+    // is certain not to invent problems (an unknown or repeated field blanked out, a misspelt variant replaced
+    // by the one it is closest to, a whole number written with a fraction cut to its whole part) and parsed
+    // again; the repairs keep the text's layout, so later problems keep their own line and column.
+    let mut repaired = Repaired::new(text);
+    let mut found = Vec::new();
+    let scenario = loop {
+        match parse_strict(&repaired.text) {
+            Ok(scenario) => break Some(scenario),
+            Err((path, e)) => {
+                let repair =
+                    repair(&repaired.text, &e.code, byte_of(&repaired.text, e.span.start.line, e.span.start.col));
+                let problem = repaired.original(from_ron(file, &repaired.text, &path, e));
+                // A repair that did not get past the problem would find it again: stop there.
+                let again = found.last() == Some(&problem);
+                if !again {
+                    found.push(problem);
+                }
+                match repair {
+                    Some(edit) if !again && found.len() < MAX_REPAIRS => repaired.apply(edit),
+                    _ => break None,
+                }
+            }
         }
     };
-    de.end().map_err(|e| from_ron(file, text, "", de.span_error(e)))?;
-    let mut found: Vec<ScenarioError> = problems(&scenario)
-        .into_iter()
-        .map(|bad| {
-            let (line, col) = locate(text, &bad.path, &bad.key, &bad.literal);
-            ScenarioError {
+    if let Some(scenario) = &scenario {
+        found.extend(problems(scenario).into_iter().map(|bad| {
+            let (line, col) = locate(&repaired.text, &bad.path, &bad.key, &bad.literal);
+            repaired.original(ScenarioError {
                 file: file.to_string(),
                 line,
                 col,
@@ -205,16 +217,130 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 message: bad.message,
                 hint: bad.hint,
                 more: Vec::new(),
-            }
-        })
-        .collect();
-    if found.is_empty() {
-        return Ok(scenario);
+            })
+        }));
     }
-    found.sort_by_key(|e| (e.line, e.col));
-    let mut first = found.remove(0);
-    first.more = found;
-    Err(first)
+    match (scenario, found.is_empty()) {
+        (Some(scenario), true) => Ok(scenario),
+        _ => {
+            found.sort_by_key(|e| (e.line, e.col));
+            let mut first = found.remove(0);
+            first.more = found;
+            Err(first)
+        }
+    }
+}
+
+/// Repairs tried on one file before the rest is left unread.
+const MAX_REPAIRS: usize = 100;
+
+/// One strict parse of the text: the scenario, or the first problem with the field path where it stands.
+fn parse_strict(text: &str) -> Result<Scenario, (String, ron::error::SpannedError)> {
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| (String::new(), e))?;
+    let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
+        Ok(s) => s,
+        Err(e) => {
+            let path = e.path().to_string();
+            // serde_path_to_error writes `.` for the top level and `?` where it lost the path (syntax errors).
+            let path = if path == "." { String::new() } else { path };
+            return Err((path, de.span_error(e.into_inner())));
+        }
+    };
+    de.end().map_err(|e| (String::new(), de.span_error(e)))?;
+    Ok(scenario)
+}
+
+/// A replacement of `range` of the text by `with`.
+struct Edit {
+    range: Range<usize>,
+    with: String,
+}
+
+/// The text as repaired so far, and the repairs, to map a position in it back to the original text.
+struct Repaired<'a> {
+    original: &'a str,
+    text: String,
+    /// Each repair: where it starts in the text as it was then, the length it replaced, the length written.
+    edits: Vec<(usize, usize, usize)>,
+}
+
+impl<'a> Repaired<'a> {
+    fn new(original: &'a str) -> Self {
+        Self { original, text: original.to_string(), edits: Vec::new() }
+    }
+
+    fn apply(&mut self, edit: Edit) {
+        self.edits.push((edit.range.start, edit.range.len(), edit.with.len()));
+        self.text.replace_range(edit.range, &edit.with);
+    }
+
+    /// The error with its line and column in the original text.
+    fn original(&self, mut e: ScenarioError) -> ScenarioError {
+        if self.edits.is_empty() || e.line == 0 {
+            return e;
+        }
+        let mut at = byte_of(&self.text, e.line, e.col);
+        for &(start, old, new) in self.edits.iter().rev() {
+            if at >= start + new {
+                at = at - new + old;
+            } else if at > start {
+                at = start;
+            }
+        }
+        (e.line, e.col) = line_col(self.original, at);
+        e
+    }
+}
+
+/// The repair that lets parsing go past the problem `code` at byte `at`, when there is one that cannot
+/// invent a problem.
+fn repair(text: &str, code: &ron::Error, at: usize) -> Option<Edit> {
+    use ron::Error as E;
+    let tokens = tokens(text);
+    let token = tokens.iter().position(|t| t.start >= at)?;
+    match code {
+        // An unknown or repeated field: blank out `name: value,` (line ends kept).
+        E::NoSuchStructField { .. } | E::DuplicateStructField { .. } => {
+            let found: &str = match code {
+                E::NoSuchStructField { found, .. } => found,
+                E::DuplicateStructField { field, .. } => field,
+                _ => return None,
+            };
+            let key = tokens[token..].iter().position(|t| t.kind == Kind::Word && &text[t.start..t.end] == found)?;
+            let key = token + key;
+            if tokens.get(key + 1)?.kind != Kind::Colon {
+                return None;
+            }
+            let end = value_end(&tokens, key + 2, tokens.len());
+            let stop = if tokens.get(end).is_some_and(|t| t.kind == Kind::Comma) {
+                tokens[end].end
+            } else {
+                tokens[end - 1].end
+            };
+            let range = tokens[key].start..stop;
+            let with = text[range.clone()].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+            Some(Edit { range, with })
+        }
+        // A misspelt variant: the variant it is closest to, when one is close.
+        E::NoSuchEnumVariant { expected, found, .. } => {
+            let closest = crate::suggest::closest(found, expected.iter().copied())?;
+            let word = tokens[token..].iter().find(|t| t.kind == Kind::Word && text[t.start..t.end] == *found)?;
+            Some(Edit { range: word.start..word.end, with: closest.to_string() })
+        }
+        // A whole number written with a fraction: its whole part, padded to the same width.
+        E::ExpectedComma
+        | E::ExpectedInteger
+        | E::InvalidIntegerDigit { .. }
+        | E::TrailingCharacters
+        | E::ExpectedStructLikeEnd => {
+            let (start, literal) = fractional_literal(text, at)?;
+            let whole = format!("{}", literal.parse::<f64>().ok()?.trunc());
+            let whole = format!("{whole:<width$}", width = literal.len());
+            (whole.len() == literal.len()).then(|| Edit { range: start..start + literal.len(), with: whole })
+        }
+        _ => None,
+    }
 }
 
 /// The number literal around byte `at`, when it is written with a fraction or exponent (`10.0`, `1e3`), and
