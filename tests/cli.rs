@@ -442,19 +442,12 @@ fn a_closed_pipe_stops_the_printing_not_the_run() {
     assert!(dir.join("manifest.json").is_file(), "the run still wrote its outputs");
 }
 
-/// A low-priced index with a deep ladder on a random walk: its ladder (strikes > 0 only) grows with the price,
-/// so whether it ever outgrows a 90-instrument prefilter clamp depends on the seed's walk. With
-/// `--set prefilter_max_instruments=90` seeds 4 and 7 of 1..8 clamp; without it no seed does.
+/// The shipped `scenarios/walk.ron` (a low-priced index with a deep ladder on a random walk: with
+/// `--set prefilter_max_instruments=90` seeds 4 and 7 of 1..8 clamp; without it no seed does), copied under a
+/// name with a space, which reproduction commands must quote.
 fn walk_scenario(dir: &Path) -> String {
     let path = dir.join("walk seeds.ron");
-    std::fs::write(
-        &path,
-        r#"Scenario(name: "walk", seed: 1, start: "2025-10-06T09:15:00+05:30", cycles: 10,
-            indices: [(symbol: "NIFTY", expiries: ["this_week"], spot: 600.0, depth: (itm: 30, otm: 30))],
-            market: (volatility_per_cycle: 0.02),
-            expectations: [Never(Events(event: "prefilter_clamp", is: Ge(1)))])"#,
-    )
-    .unwrap();
+    std::fs::copy(root().join("scenarios/walk.ron"), &path).unwrap();
     path.display().to_string()
 }
 

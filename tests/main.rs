@@ -10,6 +10,7 @@ mod bad_input;
 mod benchmark;
 mod cli;
 mod determinism;
+mod docs;
 mod entities;
 mod examples;
 mod fuzz;

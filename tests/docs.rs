@@ -1,0 +1,164 @@
+//! The README and the pages of `docs/` are tested: every `g6sim` command they show runs, with the exit code
+//! and the output the page shows.
+//!
+//! Commands stand in ```` ```console ```` blocks in trycmd's format: `$ g6sim ...` starts a command (`> `
+//! continues it), `? 1` after it is the exit code when not 0, and the lines after are its standard output and
+//! error as they interleave; `...` on a line of its own stands for any lines, `[..]` for any part of a line.
+//! Each page runs in a scratch directory of its own, in page order, that sees the repository's `scenarios/`,
+//! `benches/`, `tests/` and `examples/` (so a page's `out/` never lands in the checkout), with every `G6_*`
+//! variable of the test's environment emptied (an empty variable is ignored, as if unset).
+//!
+//! `TRYCMD=overwrite cargo test --test suite docs::` writes what the commands printed back into the pages.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+
+/// The pages: the README and every Markdown file of `docs/`, in name order.
+fn pages() -> Vec<PathBuf> {
+    let mut pages: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .map(|dir| dir.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "md")).collect())
+        .unwrap_or_default();
+    pages.sort();
+    pages.insert(0, root().join("README.md"));
+    pages
+}
+
+/// A page's name in the scratch directory: `README.md`, `docs--cli.md`.
+fn scratch_name(page: &Path) -> String {
+    let relative = page.strip_prefix(root()).unwrap();
+    relative.to_string_lossy().replace(['/', '\\'], "--")
+}
+
+/// What a page's commands see of the repository, linked into its working directory.
+const SHARED: [&str; 4] = ["scenarios", "benches", "tests", "examples"];
+
+#[test]
+fn every_command_of_the_pages_gives_what_the_page_shows() {
+    let scratch = temp_dir("docs");
+    let cases = trycmd::TestCases::new();
+    cases.register_bin("g6sim", bin());
+    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
+        cases.env(var, "");
+    }
+    let mut copies = Vec::new();
+    for page in pages() {
+        let copy = scratch.join(scratch_name(&page));
+        std::fs::copy(&page, &copy).unwrap();
+        // trycmd runs a page's commands in `<page>.in/` beside it.
+        let work = copy.with_extension("in");
+        std::fs::create_dir_all(&work).unwrap();
+        for shared in SHARED {
+            link(&root().join(shared), &work.join(shared));
+        }
+        cases.case(&copy);
+        copies.push((page, copy));
+    }
+    cases.run();
+    if std::env::var_os("TRYCMD").is_some_and(|mode| mode == "overwrite") {
+        for (page, copy) in copies {
+            std::fs::copy(copy, page).unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+fn link(target: &Path, at: &Path) {
+    std::os::unix::fs::symlink(target, at).unwrap();
+}
+
+#[cfg(windows)]
+fn link(target: &Path, at: &Path) {
+    std::os::windows::fs::symlink_dir(target, at).unwrap();
+}
+
+/// Fenced blocks of a page: (info string, first line number, lines).
+fn blocks(text: &str) -> Vec<(String, usize, Vec<&str>)> {
+    let mut out = Vec::new();
+    let mut open: Option<(String, usize, Vec<&str>)> = None;
+    for (n, line) in text.lines().enumerate() {
+        let fence = line.trim_start().strip_prefix("```");
+        match (&mut open, fence) {
+            (None, Some(info)) => open = Some((info.trim().to_string(), n + 1, Vec::new())),
+            (Some(_), Some(_)) => out.extend(open.take()),
+            (Some((_, _, lines)), None) => lines.push(line),
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// A `g6sim` command shown anywhere but in a tested ```` ```console ```` block is a command nobody runs: the
+/// pages show every command that way (the two commands that start and test the project, `cargo ...`, stand
+/// in ```` ```sh ```` blocks).
+#[test]
+fn the_pages_show_g6sim_commands_only_where_they_are_tested() {
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        for (info, first, lines) in blocks(&text) {
+            let tested = info == "console";
+            for (k, line) in lines.iter().enumerate() {
+                let command = line.trim_start().trim_start_matches("$ ");
+                let shown = command.starts_with("g6sim ") || command.contains("cargo run --release -- ");
+                assert!(
+                    tested || !shown,
+                    "{}:{}: `{}` stands in a ```{info} block: show it in a ```console block (`$ g6sim ...` and its \
+                     output), where tests/docs.rs runs it",
+                    page.display(),
+                    first + k + 1,
+                    line.trim()
+                );
+            }
+        }
+    }
+}
+
+/// Every page of `docs/` is linked from the README or from another page, and every relative link of every page
+/// leads to a file of the repository.
+#[test]
+fn every_page_is_linked_and_every_link_leads_somewhere() {
+    let pages = pages();
+    let mut linked = std::collections::BTreeSet::new();
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let dir = page.parent().unwrap();
+        for target in links(&text) {
+            if target.starts_with("http") || target.starts_with('#') || target.starts_with("mailto:") {
+                continue;
+            }
+            let file = target.split('#').next().unwrap();
+            let path = dir.join(file);
+            assert!(path.exists(), "{}: the link `{target}` leads nowhere", page.display());
+            if let Ok(path) = path.canonicalize() {
+                linked.insert(path);
+            }
+        }
+    }
+    for page in pages.iter().skip(1) {
+        assert!(linked.contains(&page.canonicalize().unwrap()), "{} is linked from no page", page.display());
+    }
+}
+
+/// The targets of a page's Markdown links `[text](target)` and images, outside code blocks and code spans.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        if in_block {
+            continue;
+        }
+        let outside_code: String = line.split('`').step_by(2).collect::<Vec<_>>().join(" ");
+        let mut rest = outside_code.as_str();
+        while let Some(at) = rest.find("](") {
+            rest = &rest[at + 2..];
+            if let Some(end) = rest.find(')') {
+                out.push(rest[..end].to_string());
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
