@@ -425,19 +425,19 @@ fn the_scripts_parse_and_submit_the_merge_after_the_shards() {
 }
 
 #[test]
-fn the_readmes_link_the_examples_and_name_only_files_that_exist() {
-    let main = read("README.md");
+fn the_docs_link_the_examples_and_name_only_files_that_exist() {
+    let main = read("docs/tuning.md");
     let examples = read("examples/README.md");
-    assert!(main.contains("](examples/README.md)"), "the README links examples/README.md");
+    assert!(main.contains("](../examples/README.md)"), "docs/tuning.md links examples/README.md");
     let mut named = 0;
-    for (name, dir, text) in [("README.md", "", &main), ("examples/README.md", "examples/", &examples)] {
+    for (name, dir, text) in [("docs/tuning.md", "docs/", &main), ("examples/README.md", "examples/", &examples)] {
         // Markdown links, relative to the README's directory.
         for target in text.split("](").skip(1).filter_map(|t| t.split(')').next()) {
             let target = target.split('#').next().unwrap();
             if !target.is_empty() && !target.contains("://") {
-                let path = format!("{dir}{target}");
-                assert!(root().join(&path).exists(), "{name} links {target}, which does not exist");
-                named += usize::from(path.starts_with("examples/"));
+                let path = root().join(dir).join(target);
+                assert!(path.exists(), "{name} links {target}, which does not exist");
+                named += usize::from(path.canonicalize().unwrap().starts_with(root().join("examples")));
             }
         }
         // Paths written out, such as examples/slurm/submit.sh in a command.

@@ -519,10 +519,10 @@ fn a_sweep_runs_on_a_history() {
     assert!(text(&out.stderr).contains("--depth applies to a history"), "{}", text(&out.stderr));
 }
 
-/// Every shipped history loads, replays and is described in the README.
+/// Every shipped history loads, replays and is described in docs/replay.md.
 #[test]
 fn every_shipped_history_replays_and_is_documented() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root().join("docs/replay.md")).unwrap();
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(root().join("scenarios/history")).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
@@ -533,7 +533,7 @@ fn every_shipped_history_replays_and_is_documented() {
         let run = replay_with(&history, &[]);
         assert_eq!(run.result.cycles.len() as u64, history.loaded.scenario.cycles.get());
         let name = path.file_name().unwrap().to_string_lossy();
-        assert!(readme.contains(&*name), "the README describes {name}");
+        assert!(readme.contains(&*name), "docs/replay.md describes {name}");
     }
 }
 
