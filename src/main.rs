@@ -308,9 +308,10 @@ struct SweepArgs {
     /// Output directory [default: out/sweep-<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Worker threads (0: one per core). The results are the same bytes whatever the count.
-    #[arg(long, default_value_t = 0)]
-    jobs: usize,
+    /// Worker threads, 1 to 1024 [default: one per core]. A sweep starts at most one per run and 2 per
+    /// core, whatever is asked. The results are the same bytes whatever the count.
+    #[arg(long, value_name = "N", value_parser = sweep::plan::parse_threads)]
+    jobs: Option<usize>,
     /// Run only shard I of N (counted from 0) of the (setting, seed) grid; merge the shards with `sweep merge`.
     #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
     shard: Option<Shard>,
@@ -1284,8 +1285,11 @@ fn sweep(args: SweepArgs) -> ExitCode {
         Err(_) if plan.full_runs => outln!("scoring full runs (--full)"),
         Err(why) => outln!("scoring full runs: the lean path does not model {why}"),
     }
+    if let Some(note) = sweep::plan::threads_note(args.jobs.unwrap_or(0), mine) {
+        errln!("note: {note}");
+    }
     let progress = Progress::new(mine);
-    let jobs = match plan.run(shard, args.jobs, |done| progress.show(done)) {
+    let jobs = match plan.run(shard, args.jobs.unwrap_or(0), |done| progress.show(done)) {
         Ok(j) => j,
         Err(e) => {
             errln!("error: {e}");
