@@ -61,8 +61,9 @@ fn killed(case: &Path, extra: &[&str], delay: Duration) {
     child.wait().unwrap();
 }
 
+/// Whether a file is one a killed run leaves for the next to remove: a temporary, or its lock file.
 fn is_temporary(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".tmp-")
+    (name.starts_with('.') && name.contains(".tmp-")) || name == g6sim::output::LOCK_FILE
 }
 
 /// Every final file under `dir` (relative path -> bytes), temporaries left out; how many temporaries.

@@ -4,10 +4,13 @@
 
 use crate::common::*;
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::fs::File;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+const HEALTHY: &str = "scenarios/healthy_baseline.ron";
 const FLAPPING: &str = "scenarios/coverage_flapping.ron";
+const HISTORY: &str = "scenarios/history/nifty_strike_dip.jsonl";
 
 /// A `g6sim` command in the repository, without the environment's `G6_*` and batch-engine variables.
 fn command(args: &[&str]) -> Command {
@@ -38,6 +41,17 @@ fn exits(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr));
 }
 
+/// The files of `dir` as [`tree_bytes`] sees them, less the temporaries a killed run leaves (hidden
+/// `.NAME.tmp-PID` files, which the next run into the directory removes) and the lock file.
+fn whole_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = tree_bytes(dir);
+    files.retain(|name, _| {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        !(base.starts_with('.') && base.contains(".tmp-")) && base != g6sim::output::LOCK_FILE
+    });
+    files
+}
+
 /// Asserts two trees hold the same files with the same bytes, naming the first difference (not dumping bytes).
 fn same_files(now: &BTreeMap<String, Vec<u8>>, then: &BTreeMap<String, Vec<u8>>, context: &str) {
     let (names_now, names_then): (Vec<&String>, Vec<&String>) = (now.keys().collect(), then.keys().collect());
@@ -45,6 +59,99 @@ fn same_files(now: &BTreeMap<String, Vec<u8>>, then: &BTreeMap<String, Vec<u8>>,
     if let Some(name) = now.keys().find(|k| now[*k] != then[*k]) {
         panic!("{context}: {name} differs ({} bytes now, {} before)", now[name].len(), then[name].len());
     }
+}
+
+/// Holds `dir`'s lock as a g6sim command does (the same file, locked from this process).
+fn hold_lock(dir: &Path) -> File {
+    std::fs::create_dir_all(dir).unwrap();
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(dir.join(g6sim::output::LOCK_FILE))
+        .unwrap();
+    file.try_lock().unwrap();
+    file
+}
+
+/// Asserts a command was refused at once because `dir` is locked: exit 2, the directory and the reason
+/// named, nothing run.
+fn refused_as_locked(out: &Output, dir: &Path) {
+    exits(out, 2);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(path(dir)), "the directory is named: {stderr}");
+    assert!(stderr.contains("another g6sim command is writing"), "{stderr}");
+    let stdout = text(&out.stdout);
+    for ran in ["expectations", "PASS", "seed ", "scoring", "merged", "comparison"] {
+        assert!(!stdout.contains(ran), "refused before anything runs, yet printed {ran:?}:\n{stdout}");
+    }
+}
+
+/// Every command that writes a directory refuses one that another command holds, before it runs anything,
+/// and leaves what is there as it was; once the lock is released the same command writes there, and leaves
+/// no lock file behind.
+#[test]
+fn every_command_refuses_a_directory_another_command_is_writing() {
+    let dir = temp_dir("safety-locked");
+    let run = dir.join("run");
+    exits(&g6sim(&["run", HEALTHY, "-q", "--plots", "--out", path(&run)]), 0);
+    let before = tree_bytes(&run);
+    assert!(!before.contains_key(g6sim::output::LOCK_FILE), "a finished command removes its lock file");
+    {
+        let _held = hold_lock(&run);
+        refused_as_locked(&g6sim(&["run", HEALTHY, "-q", "--out", path(&run)]), &run);
+        refused_as_locked(&g6sim(&["run", HEALTHY, "-q", "--force", "--out", path(&run)]), &run);
+        refused_as_locked(&g6sim(&["replay", HISTORY, "-q", "--no-env", "--out", path(&run)]), &run);
+        refused_as_locked(&g6sim(&["plot", path(&run)]), &run);
+        same_files(&whole_files(&run), &before, "the locked directory is as it was");
+    }
+    exits(&g6sim(&["run", HEALTHY, "-q", "--plots", "--out", path(&run)]), 0);
+    same_files(&tree_bytes(&run), &before, "unlocked, the same run writes the same bytes and no lock file");
+
+    // A seed sweep locks its directory and each seed's.
+    let seeds = dir.join("seeds");
+    {
+        let _held = hold_lock(&seeds);
+        refused_as_locked(&g6sim(&["run", HEALTHY, "-q", "--seeds", "2", "--out", path(&seeds)]), &seeds);
+    }
+    let seed_2 = seeds.join("seed-2");
+    {
+        let _held = hold_lock(&seed_2);
+        refused_as_locked(&g6sim(&["run", HEALTHY, "-q", "--seeds", "2", "--out", path(&seeds)]), &seed_2);
+        assert!(!seeds.join("seed-1").join("manifest.json").exists(), "no seed ran");
+    }
+    exits(&g6sim(&["run", HEALTHY, "-q", "--seeds", "2", "--out", path(&seeds)]), 0);
+    let seeds_tree = tree_bytes(&seeds);
+    assert!(seeds_tree.keys().all(|k| !k.ends_with(g6sim::output::LOCK_FILE)), "{:?}", seeds_tree.keys());
+
+    // Sweeps, shards and merges.
+    let sweep_args = ["sweep", FLAPPING, "--no-env", "--param", "contract_step=1,2", "--seeds", "1"];
+    let (sweep, shard, merged) = (dir.join("sweep"), dir.join("shard"), dir.join("merged"));
+    {
+        let _held = hold_lock(&sweep);
+        refused_as_locked(&g6sim(&[&sweep_args[..], &["--out", path(&sweep)]].concat()), &sweep);
+        refused_as_locked(&g6sim(&[&sweep_args[..], &["--shard", "0/2", "--out", path(&sweep)]].concat()), &sweep);
+    }
+    for i in ["0/2", "1/2"] {
+        exits(&g6sim(&[&sweep_args[..], &["--shard", i, "--out", path(&shard)]].concat()), 0);
+    }
+    {
+        let _held = hold_lock(&merged);
+        refused_as_locked(&g6sim(&["sweep", "merge", path(&shard), "--out", path(&merged)]), &merged);
+    }
+    exits(&g6sim(&["sweep", "merge", path(&shard), "--out", path(&merged)]), 0);
+    assert!(!merged.join(g6sim::output::LOCK_FILE).exists());
+
+    // check --plots DIR.
+    let plots = dir.join("plots");
+    {
+        let _held = hold_lock(&plots);
+        refused_as_locked(&g6sim(&["check", HEALTHY, "--plots", path(&plots)]), &plots);
+    }
+    exits(&g6sim(&["check", HEALTHY, "--plots", path(&plots)]), 0);
+    assert!(!plots.join(g6sim::output::LOCK_FILE).exists());
+    assert!(plots.join("healthy_baseline/depth.svg").exists());
 }
 
 /// `--jobs` takes 1 to 1024 (refused at argument parsing otherwise, exit 2); a sweep never starts more
@@ -74,6 +181,69 @@ fn absurd_job_counts_are_refused_and_thread_counts_capped() {
     let note = format!("note: --jobs 1024: {threads} worker threads");
     assert!(text(&out.stderr).contains(&note), "{note} in:\n{}", text(&out.stderr));
     same_files(&tree_bytes(&wide), &tree_bytes(&reference), "the same bytes whatever the thread count");
+}
+
+/// Writes a scenario named `name` to `dir/file`.
+fn named_scenario(dir: &Path, file: &str, name: &str) -> PathBuf {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(root().join(HEALTHY)).unwrap();
+    std::fs::write(&path, text.replacen("name: \"healthy_baseline\"", &format!("name: {name:?}"), 1)).unwrap();
+    path
+}
+
+/// `check --plots DIR` draws each scenario into `DIR/<scenario name>/`: two scenarios whose names give one
+/// directory are refused before anything runs, naming both files (the same file given twice is not).
+#[test]
+fn check_plots_refuses_two_scenarios_drawing_into_one_directory() {
+    let dir = temp_dir("safety-check-names");
+    let a = named_scenario(&dir, "a.ron", "twin");
+    let b = named_scenario(&dir, "b.ron", "twin");
+    let c = named_scenario(&dir, "c.ron", "twin?");
+    let d = named_scenario(&dir, "d.ron", "twin_");
+    let plots = dir.join("plots");
+    let out = g6sim(&["check", path(&a), path(&b), "--plots", path(&plots)]);
+    exits(&out, 2);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(path(&a)) && stderr.contains(path(&b)) && stderr.contains("twin"), "{stderr}");
+    assert!(!text(&out.stdout).contains("PASS"), "refused before anything runs: {}", text(&out.stdout));
+    assert!(!plots.join("twin").exists());
+    // Names that differ only in what a directory name cannot hold give one directory too.
+    let out = g6sim(&["check", path(&c), path(&d), "--plots", path(&plots)]);
+    exits(&out, 2);
+    assert!(text(&out.stderr).contains(path(&c)) && text(&out.stderr).contains(path(&d)), "{}", text(&out.stderr));
+    // With --seeds too; without --plots nothing is drawn and the names may repeat.
+    exits(&g6sim(&["check", path(&a), path(&b), "--seeds", "2", "--plots", path(&plots)]), 2);
+    exits(&g6sim(&["check", path(&a), path(&b)]), 0);
+    // The same file twice draws the same charts: allowed.
+    exits(&g6sim(&["check", path(&a), path(&a), "--plots", path(&plots)]), 0);
+    assert!(plots.join("twin/depth.svg").exists());
+}
+
+/// `check --plots FILE` where FILE is a file: refused before anything runs, in words (exit 2, counted once);
+/// chart errors are words, never debug text.
+#[test]
+fn check_plots_into_a_file_is_refused_in_words() {
+    let dir = temp_dir("safety-check-file");
+    let file = dir.join("FILE");
+    std::fs::write(&file, "mine").unwrap();
+    let out = g6sim(&["check", HEALTHY, "--plots", path(&file)]);
+    exits(&out, 2);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(stderr.contains(path(&file)) && stderr.contains("is a file, not a directory"), "{stderr}");
+    assert!(stderr.contains("--plots"), "the hint names the flag: {stderr}");
+    assert!(!stderr.contains("Os {") && !stderr.contains("kind:"), "{stderr}");
+    assert!(!stdout.contains("PASS") && !stdout.contains("could not be loaded"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    // The library's chart errors are words too.
+    let run = run_scenario_file(HEALTHY);
+    let data = g6sim::plot::PlotData::from_run(&run).unwrap();
+    let e = g6sim::plot::render(&data, &file.join("plots")).unwrap_err();
+    assert!(!e.contains("Os {") && e.contains("Not a directory"), "{e}");
+}
+
+fn run_scenario_file(file: &str) -> g6sim::Run {
+    let loaded = g6sim::scenario::load_file(&root().join(file)).unwrap();
+    g6sim::run_scenario(&loaded, &g6sim::RunOptions::default()).unwrap()
 }
 
 /// A grid of more settings than a sweep can prepare (each is resolved and kept before anything runs) is

@@ -20,7 +20,7 @@ pub use score::{RunScore, score};
 pub use seeds::{SeedList, SeedOutcome, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 
-use crate::output::{DirError, is_own_entry, write_atomic};
+use crate::output::{DirError, DirLock, is_own_entry, write_atomic};
 use std::path::{Path, PathBuf};
 
 /// The sweep's own description, in every sweep and shard directory.
@@ -44,9 +44,11 @@ pub fn is_sweep_dir(dir: &Path) -> bool {
         })
 }
 
-/// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files: missing, empty, or a
-/// sweep's directory ([`is_sweep_dir`]: shards may share one); anything else is refused unless `force`.
-pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
+/// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files, and locks it until the
+/// returned lock is dropped ([`crate::output::lock`]): missing, empty, or a sweep's directory
+/// ([`is_sweep_dir`]: shards may share one, one after another); anything else is refused unless `force`, and
+/// so is a directory another g6sim command is writing.
+pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
 }
 
