@@ -6,11 +6,16 @@ use crate::common::*;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const HEALTHY: &str = "scenarios/healthy_baseline.ron";
 const FLAPPING: &str = "scenarios/coverage_flapping.ron";
 const HISTORY: &str = "scenarios/history/nifty_strike_dip.jsonl";
+/// Longer than any test waits: a run of this many cycles is killed long before it ends.
+const FOREVER: &str = "1000000";
+/// How long a test waits for a spawned command to reach a state or end (generous: the machine is shared).
+const PATIENCE: Duration = Duration::from_secs(300);
 
 /// A `g6sim` command in the repository, without the environment's `G6_*` and batch-engine variables.
 fn command(args: &[&str]) -> Command {
@@ -39,6 +44,38 @@ fn path(p: &Path) -> &str {
 /// Asserts a command exited with `code`, showing its output otherwise.
 fn exits(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr));
+}
+
+/// A spawned `g6sim`, SIGKILLed and reaped when dropped: a failing test leaves no process behind.
+struct Spawned(Child);
+
+impl Spawned {
+    fn start(args: &[&str]) -> Self {
+        Self(command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits (at most [`PATIENCE`]) until `ready` holds.
+fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < PATIENCE, "{what} did not happen within {PATIENCE:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Whether `dir` holds the temporary of a run file being written (a run has started writing).
+fn writing(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries.filter_map(Result::ok).any(|e| e.file_name().to_string_lossy().starts_with(".events.jsonl.tmp-"))
+    })
 }
 
 /// The files of `dir` as [`tree_bytes`] sees them, less the temporaries a killed run leaves (hidden
@@ -152,6 +189,56 @@ fn every_command_refuses_a_directory_another_command_is_writing() {
     exits(&g6sim(&["check", HEALTHY, "--plots", path(&plots)]), 0);
     assert!(!plots.join(g6sim::output::LOCK_FILE).exists());
     assert!(plots.join("healthy_baseline/depth.svg").exists());
+}
+
+/// Two runs into one directory at once: the second is refused at once (exit 2, saying why) while the first
+/// goes on, and what the directory held before (a finished run) stays whole until the first commits.
+#[test]
+fn a_second_run_into_a_directory_being_written_is_refused() {
+    let dir = temp_dir("safety-two-runs");
+    let out = dir.join("out");
+    exits(&g6sim(&["run", HEALTHY, "-q", "--plots", "--out", path(&out)]), 0);
+    let before = tree_bytes(&out);
+    let mut first = Spawned::start(&["run", HEALTHY, "-q", "--cycles", FOREVER, "--out", path(&out)]);
+    wait_until("the first run writing", || writing(&out));
+    let second = g6sim(&["run", HEALTHY, "-q", "--plots", "--out", path(&out)]);
+    refused_as_locked(&second, &out);
+    assert_eq!(first.0.try_wait().unwrap(), None, "the first run goes on");
+    drop(first);
+    same_files(&whole_files(&out), &before, "the earlier run's files, charts included, are whole");
+    // Killed, the first left its temporaries and lock file; the next run owns the directory and removes both.
+    exits(&g6sim(&["run", HEALTHY, "-q", "--plots", "--out", path(&out)]), 0);
+    same_files(&tree_bytes(&out), &before, "the next run");
+}
+
+/// A rerun into a finished run's directory, killed while it runs, leaves the previous run whole: its run
+/// files and charts, consistent with its manifest. The same for a seed sweep rerun with fewer seeds: the
+/// earlier seeds' directories stay until the rerun has written all of its own.
+#[test]
+fn an_interrupted_rerun_leaves_the_previous_run_whole() {
+    let dir = temp_dir("safety-rerun");
+    let out = dir.join("out");
+    exits(&g6sim(&["run", HEALTHY, "-q", "--plots", "--out", path(&out)]), 0);
+    let before = tree_bytes(&out);
+    assert_eq!(before.keys().filter(|k| k.starts_with("plots/")).count(), 8, "{:?}", before.keys());
+    let rerun =
+        Spawned::start(&["run", HEALTHY, "-q", "--cycles", FOREVER, "--set", "expansion_step=4", "--out", path(&out)]);
+    wait_until("the rerun writing", || writing(&out));
+    drop(rerun);
+    same_files(&whole_files(&out), &before, "the killed rerun left the previous run as it was");
+
+    let seeds = dir.join("seeds");
+    exits(&g6sim(&["run", HEALTHY, "-q", "--seeds", "3", "--out", path(&seeds)]), 0);
+    let before = tree_bytes(&seeds);
+    let rerun = Spawned::start(&["run", HEALTHY, "-q", "--seeds", "1", "--cycles", FOREVER, "--out", path(&seeds)]);
+    let seed_1 = seeds.join("seed-1");
+    wait_until("the seed rerun writing", || writing(&seed_1));
+    drop(rerun);
+    same_files(&whole_files(&seeds), &before, "the earlier seeds' directories are all there");
+    // A whole rerun with fewer seeds removes the others once its own are written.
+    exits(&g6sim(&["run", HEALTHY, "-q", "--seeds", "1", "--out", path(&seeds)]), 0);
+    let after: Vec<String> = tree_bytes(&seeds).into_keys().collect();
+    assert!(after.iter().all(|k| k.starts_with("seed-1/")), "{after:?}");
 }
 
 /// `--jobs` takes 1 to 1024 (refused at argument parsing otherwise, exit 2); a sweep never starts more

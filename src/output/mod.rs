@@ -123,11 +123,10 @@ pub struct RunWriter {
 }
 
 impl RunWriter {
-    /// Starts a run's files in `dir` (created if needed), after removing what an earlier run left there that
-    /// this one does not replace ([`remove_stale`]).
+    /// Starts a run's files in `dir` (created if needed). What an earlier run wrote there stays whole until
+    /// [`RunWriter::finish`] has renamed this run's files into place.
     pub fn create(dir: &Path, config: &Config) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        remove_stale(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             config: config.clone(),
@@ -158,7 +157,10 @@ impl RunWriter {
         &self.metrics
     }
 
-    /// Writes `metrics.prom` and `manifest.json` and renames every file into place; the paths written.
+    /// Writes `metrics.prom` and `manifest.json` and renames every file into place (the manifest last), then
+    /// removes what an earlier run left that this one does not replace ([`remove_stale`]: its charts, its
+    /// comparison, temporaries); the paths written. Until then an earlier run's files are all there: a run
+    /// interrupted or failing before this leaves the earlier run whole.
     pub fn finish(
         self,
         prepared: &Prepared,
@@ -176,6 +178,7 @@ impl RunWriter {
             write_atomic(&path, &bytes)?;
             written.push(path);
         }
+        remove_stale(&self.dir)?;
         Ok(written)
     }
 }
