@@ -167,7 +167,8 @@ enum Command {
         /// picks a free one, printed at start).
         #[arg(long, value_name = "ADDR")]
         serve_metrics: Option<String>,
-        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C).
+        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C, or SIGTERM), then print
+        /// the verdict again and exit with the run's exit code.
         #[arg(long, requires = "serve_metrics")]
         hold: bool,
         /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
@@ -617,11 +618,20 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
     // Holding serves the finished run's metrics and writes nothing more: the directory is free again.
     drop(lock);
     if let (Some(server), true) = (&server, flags.hold) {
+        // Interrupted while holding, the run ends as it would have without --hold: its verdict, its exit code.
+        let interrupts = g6sim::output::serve::Interrupts::catch();
         outln!("holding: serving http://{}/metrics until interrupted (Ctrl-C)", server.addr());
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
+        match interrupts {
+            Ok(interrupts) => interrupts.wait(),
+            Err(e) => {
+                errln!("warning: {e}: an interrupt ends g6sim without the verdict");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
+            }
         }
+        outln!("interrupted: stopped serving http://{}/metrics", server.addr());
+        print_expectations(&run.outcomes);
     }
     if run.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
@@ -1099,6 +1109,11 @@ fn print_summary(prepared: &Prepared, totals: &RunTotals, outcomes: &[g6sim::sce
     if s.recorded.is_some() {
         return;
     }
+    print_expectations(outcomes);
+}
+
+/// The summary's verdict: how many expectations passed, and each that failed.
+fn print_expectations(outcomes: &[g6sim::scenario::ExpectationOutcome]) {
     let passed = outcomes.iter().filter(|o| o.passed).count();
     outln!("  expectations: {passed}/{} passed", outcomes.len());
     for o in outcomes.iter().filter(|o| !o.passed) {

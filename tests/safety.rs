@@ -5,8 +5,10 @@
 use crate::common::*;
 use std::collections::BTreeMap;
 use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const HEALTHY: &str = "scenarios/healthy_baseline.ron";
@@ -52,6 +54,18 @@ struct Spawned(Child);
 impl Spawned {
     fn start(args: &[&str]) -> Self {
         Self(command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+    }
+
+    /// Waits (at most [`PATIENCE`]) for the process to end; its exit code.
+    fn wait(&mut self) -> Option<i32> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(start.elapsed() < PATIENCE, "the command did not end within {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -268,6 +282,58 @@ fn absurd_job_counts_are_refused_and_thread_counts_capped() {
     let note = format!("note: --jobs 1024: {threads} worker threads");
     assert!(text(&out.stderr).contains(&note), "{note} in:\n{}", text(&out.stderr));
     same_files(&tree_bytes(&wide), &tree_bytes(&reference), "the same bytes whatever the thread count");
+}
+
+/// Reads a child's standard output on a thread, line by line, into a channel.
+fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `run --serve-metrics ADDR --hold`, interrupted while holding (SIGINT, as Ctrl-C sends), prints the run's
+/// verdict and exits with it: 0 when the expectations hold, 1 when one fails.
+#[test]
+fn an_interrupted_hold_prints_the_verdict_and_exits_with_it() {
+    let dir = temp_dir("safety-hold");
+    for (name, extra, code, verdict) in [
+        ("pass", &[][..], 0, "  expectations: 6/6 passed"),
+        ("fail", &["--cycles", "3"][..], 1, "  expectations: 5/6 passed"),
+    ] {
+        let out = dir.join(name);
+        let args =
+            [&["run", HEALTHY, "-q", "--out", path(&out), "--serve-metrics", "127.0.0.1:0", "--hold"][..], extra];
+        let mut child = Spawned::start(&args.concat());
+        let lines = lines_of(&mut child.0);
+        let mut seen = Vec::new();
+        while !seen.last().is_some_and(|l: &String| l.starts_with("holding: ")) {
+            match lines.recv_timeout(PATIENCE) {
+                Ok(line) => seen.push(line),
+                Err(e) => panic!("no `holding:` line ({e}) after:\n{}", seen.join("\n")),
+            }
+        }
+        assert!(seen.contains(&verdict.to_string()), "{name}: {seen:?}");
+        let pid = child.0.id().to_string();
+        assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+        let exit = child.wait();
+        let after: Vec<String> = lines.try_iter().collect();
+        let stderr = text(&{
+            let mut e = Vec::new();
+            std::io::Read::read_to_end(&mut child.0.stderr.take().unwrap(), &mut e).unwrap();
+            e
+        });
+        assert_eq!(exit, Some(code), "{name}: stdout after holding: {after:?}\nstderr: {stderr}");
+        assert!(after.iter().any(|l| l.starts_with("interrupted")), "{name}: {after:?}");
+        assert!(after.contains(&verdict.to_string()), "{name}: the verdict again after the interrupt: {after:?}");
+        assert!(out.join("manifest.json").exists() && !out.join(g6sim::output::LOCK_FILE).exists());
+    }
 }
 
 /// Writes a scenario named `name` to `dir/file`.
