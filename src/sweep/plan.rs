@@ -324,17 +324,31 @@ impl Plan {
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
             r
         };
-        // One thread runs the jobs itself; more get a pool of their own, sized to the work and the machine.
+        // One thread runs the jobs itself; more get a pool sized to the work and the machine.
         let threads = worker_threads(threads, jobs.len());
         if threads == 1 {
             return jobs.iter().map(run).collect();
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::Input(format!("cannot start {threads} worker threads: {e}")))?;
-        pool.install(|| jobs.par_iter().map(run).collect())
+        pool(threads)?.install(|| jobs.par_iter().map(run).collect())
     }
+}
+
+/// A pool of `threads` worker threads, started the first time a sweep asks for that many and kept for the
+/// process (a command runs one sweep; a benchmark runs many, and starting threads for each would be
+/// measured). At most `2 x cores` sizes exist ([`worker_threads`]).
+fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, Error> {
+    use std::sync::{Arc, Mutex, PoisonError};
+    static POOLS: Mutex<std::collections::BTreeMap<usize, Arc<rayon::ThreadPool>>> =
+        Mutex::new(std::collections::BTreeMap::new());
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(pool) = pools.get(&threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads} worker threads: {e}")))?;
+    Ok(Arc::clone(pools.entry(threads).or_insert(Arc::new(pool))))
 }
 
 #[cfg(test)]
