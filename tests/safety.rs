@@ -421,3 +421,29 @@ fn a_grid_of_too_many_settings_is_refused_at_once() {
     assert!(text(&out.stderr).contains("1001000 settings, at most 1000000"), "{}", text(&out.stderr));
     assert!(!dir.join("sweep").exists());
 }
+
+/// A shard count is at most the most runs a sweep has, and a merge missing shards names the first few of
+/// them and counts the rest (it listed every missing one: a million shards, a million names).
+#[test]
+fn shard_counts_are_bounded_and_a_merge_names_a_few_missing_shards() {
+    let dir = temp_dir("safety-shards");
+    let args = ["sweep", FLAPPING, "--no-env", "--param", "contract_step=1,2", "--seeds", "1"];
+    let out = g6sim(&[&args[..], &["--shard", "0/10000001", "--out", path(&dir.join("refused"))]].concat());
+    exits(&out, 2);
+    assert!(text(&out.stderr).contains("at most 10000000 shards"), "{}", text(&out.stderr));
+    let out = command(&[&args[..], &["--shards", "10000001", "--out", path(&dir.join("refused"))]].concat())
+        .env("JOB_COMPLETION_INDEX", "3")
+        .output()
+        .unwrap();
+    exits(&out, 2);
+    assert!(text(&out.stderr).contains("at most 10000000 shards"), "{}", text(&out.stderr));
+    assert!(!dir.join("refused").exists());
+    let shard = dir.join("shard");
+    exits(&g6sim(&[&args[..], &["--shard", "1/1000000", "--out", path(&shard)]].concat()), 0);
+    let merged = g6sim(&["sweep", "merge", path(&shard), "--out", path(&dir.join("merged"))]);
+    exits(&merged, 2);
+    let stderr = text(&merged.stderr);
+    assert!(stderr.contains("shard(s) 0/1000000, 2/1000000, 3/1000000,"), "{stderr}");
+    assert!(stderr.contains(", 20/1000000 and 999979 more missing: merge needs all 1000000 shards"), "{stderr}");
+    assert!(stderr.len() < 2000, "{} bytes of error", stderr.len());
+}

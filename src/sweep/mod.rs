@@ -52,6 +52,9 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
 }
 
+/// Missing shards named in a merge's error before `and K more`.
+const LISTED_SHARDS: usize = 20;
+
 /// The file of one shard's run scores.
 pub fn shard_file(shard: Shard) -> String {
     format!("runs-shard-{}-of-{}.jsonl", shard.index, shard.count)
@@ -163,10 +166,20 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), String>
     if let Some(pair) = found.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(format!("shard {} is given twice: {} and {}", pair[0].0, pair[0].1.display(), pair[1].1.display()));
     }
-    let missing: Vec<String> =
-        (0..count).filter(|i| !found.iter().any(|(s, _)| s.index == *i)).map(|i| format!("{i}/{count}")).collect();
-    if !missing.is_empty() {
-        return Err(format!("shard(s) {} missing: merge needs all {count} shards", missing.join(", ")));
+    if found.len() < count {
+        // The first few missing shards are named (a count as large as a sweep's runs is no list to print).
+        let mut at = found.iter().map(|(s, _)| s.index).peekable();
+        let missing: Vec<String> = (0..count)
+            .filter(|i| {
+                while at.next_if(|a| a < i).is_some() {}
+                at.peek() != Some(i)
+            })
+            .take(LISTED_SHARDS)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let more = count - found.len() - missing.len();
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        return Err(format!("shard(s) {}{more} missing: merge needs all {count} shards", missing.join(", ")));
     }
     let mut jobs: Vec<Option<JobScore>> = vec![None; manifest.jobs];
     for (shard, path) in &found {

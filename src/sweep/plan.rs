@@ -100,7 +100,7 @@ impl Shard {
     /// The whole grid.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `I/N` (0 <= I < N).
+    /// Parses `I/N` (0 <= I < N <= [`MAX_JOBS`]: more shards than a sweep can have runs would be empty).
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("--shard {text}: expected I/N with 0 <= I < N, for example 0/4 (shards count from 0)");
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
@@ -108,6 +108,9 @@ impl Shard {
             (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
         if count == 0 || index >= count {
             return Err(bad());
+        }
+        if count > MAX_JOBS {
+            return Err(format!("--shard {text}: at most {MAX_JOBS} shards (the most runs a sweep has)"));
         }
         Ok(Self { index, count })
     }
@@ -138,6 +141,9 @@ pub fn shard_from(
             .transpose()
     };
     let checked = |index: usize, count: usize, from: &str| {
+        if count > MAX_JOBS {
+            return Err(format!("{from} {count}: at most {MAX_JOBS} shards (the most runs a sweep has)"));
+        }
         Shard::parse(&format!("{index}/{count}"))
             .map_err(|_| format!("{from}: shard {index} of {count} does not exist"))
     };
