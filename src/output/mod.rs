@@ -123,10 +123,12 @@ pub struct RunWriter {
 }
 
 impl RunWriter {
-    /// Starts a run's files in `dir` (created if needed). What an earlier run wrote there stays whole until
-    /// [`RunWriter::finish`] has renamed this run's files into place.
+    /// Starts a run's files in `dir` (created if needed), after removing the temporaries a killed run left
+    /// ([`remove_temporaries`]). What an earlier run wrote there stays whole until [`RunWriter::finish`] has
+    /// renamed this run's files into place.
     pub fn create(dir: &Path, config: &Config) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
+        remove_temporaries(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             config: config.clone(),
@@ -527,30 +529,43 @@ pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<SeedDir
 
 /// Removes what an earlier run wrote into `dir` that this run may not replace: the charts in `plots/` (and
 /// the folder, when that leaves it empty), an earlier replay's `comparison.json` (a replay writes its own
-/// after the run files), and temporaries an interrupted write left. Other files stay, the lock file too.
+/// after the run files), and temporaries an interrupted write left ([`remove_temporaries`]). Other files
+/// stay, the lock file too.
 pub fn remove_stale(dir: &Path) -> io::Result<()> {
     match std::fs::remove_file(dir.join(COMPARISON_FILE)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
+    remove_temporaries(dir)?;
     let plots = dir.join(PLOTS_DIR);
     if plots.is_dir() {
         for entry in std::fs::read_dir(&plots)?.filter_map(Result::ok) {
             let name = entry.file_name();
-            let name = name.to_str().unwrap_or_default();
-            let chart = name
-                .rsplit_once('.')
-                .is_some_and(|(stem, ext)| crate::plot::CHARTS.contains(&stem) && (ext == "png" || ext == "svg"));
-            if chart {
+            if name.to_str().is_some_and(is_chart) {
                 std::fs::remove_file(entry.path())?;
             }
         }
         let _ = std::fs::remove_dir(&plots);
     }
-    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
-        let name = entry.file_name();
-        if name.to_str().is_some_and(|n| is_temporary(n, is_run_output)) {
-            std::fs::remove_file(entry.path())?;
+    Ok(())
+}
+
+/// Whether a file name is one of a run's charts (`plots/depth.svg`, ...).
+fn is_chart(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(stem, ext)| crate::plot::CHARTS.contains(&stem) && (ext == "png" || ext == "svg"))
+}
+
+/// Removes the temporaries that interrupted writes left in a run directory `dir` and its `plots/` (what a
+/// killed command leaves: a command holding the directory's lock is the only one writing there). A run
+/// removes them as it starts, unlike the earlier run's files, which stay until it has written its own.
+pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
+    for (dir, own) in [(dir.to_path_buf(), is_run_output as fn(&str) -> bool), (dir.join(PLOTS_DIR), is_chart)] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_name().to_str().is_some_and(|n| is_temporary(n, own)) {
+                std::fs::remove_file(entry.path())?;
+            }
         }
     }
     Ok(())
@@ -591,6 +606,26 @@ mod tests {
         assert!(!probe.exists());
         std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
         assert!(!is_run_dir(&dir), "a file g6sim does not write makes it someone else's directory");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A run starting in a directory removes the temporaries a killed run left (its charts' too) and keeps
+    /// the earlier run's files, charts included, until it finishes.
+    #[test]
+    fn a_run_removes_temporaries_as_it_starts_and_stale_files_as_it_ends() {
+        let dir = std::env::temp_dir().join(format!("g6sim-temporaries-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(PLOTS_DIR)).unwrap();
+        let (temporary, chart_temporary) = (dir.join(".events.jsonl.tmp-1"), dir.join("plots/.depth.svg.tmp-1"));
+        let (chart, comparison) = (dir.join("plots/depth.svg"), dir.join(COMPARISON_FILE));
+        for file in [&temporary, &chart_temporary, &chart, &comparison] {
+            std::fs::write(file, b"old").unwrap();
+        }
+        remove_temporaries(&dir).unwrap();
+        assert!(!temporary.exists() && !chart_temporary.exists());
+        assert!(chart.exists() && comparison.exists(), "the earlier run's files stay");
+        remove_stale(&dir).unwrap();
+        assert!(!chart.exists() && !comparison.exists() && !dir.join(PLOTS_DIR).exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
