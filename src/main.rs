@@ -165,7 +165,8 @@ enum Command {
         /// picks a free one, printed at start).
         #[arg(long, value_name = "ADDR")]
         serve_metrics: Option<String>,
-        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C).
+        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C, or SIGTERM), then print
+        /// the verdict again and exit with the run's exit code.
         #[arg(long, requires = "serve_metrics")]
         hold: bool,
         /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
@@ -249,6 +250,9 @@ enum Command {
         /// Scenario files, directories (their *.ron files) and history files [default: scenarios/].
         paths: Vec<PathBuf>,
         /// Also draw each scenario's charts into DIR/<scenario name>/ (with --seeds, DIR/<scenario name>/seed-N/).
+        /// Two scenarios whose names give one directory (the same name, or names differing only in
+        /// characters other than letters, digits, `-`, `_` and `.`, which become `_`) are refused before
+        /// anything runs.
         #[arg(long, value_name = "DIR")]
         plots: Option<PathBuf>,
         #[command(flatten)]
@@ -315,9 +319,10 @@ struct SweepArgs {
     /// Output directory [default: out/sweep-<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Worker threads (0: one per core). The results are the same bytes whatever the count.
-    #[arg(long, default_value_t = 0)]
-    jobs: usize,
+    /// Worker threads, 1 to 1024 [default: one per core]. A sweep starts at most one per run and 2 per
+    /// core, whatever is asked. The results are the same bytes whatever the count.
+    #[arg(long, value_name = "N", value_parser = sweep::plan::parse_threads)]
+    jobs: Option<usize>,
     /// Run only shard I of N (counted from 0) of the (setting, seed) grid; merge the shards with `sweep merge`.
     #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
     shard: Option<Shard>,
@@ -537,6 +542,11 @@ struct RunFlags {
     hold: bool,
 }
 
+/// Reports an error that becomes exit code 2.
+fn report(e: impl std::fmt::Display) {
+    errln!("error: {e}");
+}
+
 /// Loads and prepares a scenario; the error as text.
 fn load(path: &Path, options: &RunOptions) -> Result<Prepared, String> {
     let loaded = load_scenario(path, options).map_err(|e| e.to_string())?;
@@ -587,10 +597,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
     };
     // The destination is checked before anything is simulated.
     let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
-    if let Err(e) = g6sim::output::claim_dir(&dir, flags.force) {
-        errln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    let Ok(lock) = g6sim::output::claim_dir(&dir, flags.force).map_err(report) else { return ExitCode::from(2) };
     let server = match flags.serve_metrics.as_deref().map(MetricsServer::start).transpose() {
         Ok(server) => server,
         Err(e) => {
@@ -661,12 +668,23 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
     if let Some(dir) = &run.prepared.config.benchmark_dump {
         outln!("wrote {written} benchmark artifact(s) to {dir}");
     }
+    // Holding serves the finished run's metrics and writes nothing more: the directory is free again.
+    drop(lock);
     if let (Some(server), true) = (&server, flags.hold) {
+        // Interrupted while holding, the run ends as it would have without --hold: its verdict, its exit code.
+        let interrupts = g6sim::output::serve::Interrupts::catch();
         outln!("holding: serving http://{}/metrics until interrupted (Ctrl-C)", server.addr());
-        let _ = std::io::Write::flush(&mut std::io::stdout());
-        loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
+        match interrupts {
+            Ok(interrupts) => interrupts.wait(),
+            Err(e) => {
+                errln!("warning: {e}: an interrupt ends g6sim without the verdict");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
+            }
         }
+        outln!("interrupted: stopped serving http://{}/metrics", server.addr());
+        print_expectations(&run.outcomes);
     }
     ExitCode::from(run.verdict().exit_code())
 }
@@ -741,10 +759,7 @@ fn replay(
     }
     let dir =
         out.unwrap_or_else(|| Path::new("out").join(format!("replay-{}", dir_name(&prepared.scenario.scenario.name))));
-    if let Err(e) = g6sim::output::claim_dir(&dir, flags.force) {
-        errln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    let Ok(_lock) = g6sim::output::claim_dir(&dir, flags.force).map_err(report) else { return ExitCode::from(2) };
     if let Some(dump) = &prepared.config.benchmark_dump {
         errln!("note: a replay writes no benchmark artifacts (benchmark_dump {dump} is ignored)");
     }
@@ -825,10 +840,9 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
     };
     let name = &prepared.scenario.scenario.name;
     let dir = out.unwrap_or_else(|| Path::new("out").join(format!("{}-seeds", dir_name(name))));
-    if let Err(e) = g6sim::output::claim_seed_dirs(&dir, sweep.seeds, flags.force) {
-        errln!("error: {e}");
+    let Ok(claimed) = g6sim::output::claim_seed_dirs(&dir, sweep.seeds, flags.force).map_err(report) else {
         return ExitCode::from(2);
-    }
+    };
     if let Some(dump) = &prepared.config.benchmark_dump {
         errln!("note: --seeds writes no benchmark artifacts (benchmark_dump {dump} is ignored): run one seed for them");
     }
@@ -837,6 +851,7 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
     for &seed in sweep.seeds {
         // Each seed's files are streamed into its directory as the run goes, as a single run's are.
         let seed_dir = g6sim::output::seed_dir(&dir, seed);
+        let Ok(_seed_lock) = g6sim::output::lock_dir(&seed_dir).map_err(report) else { return ExitCode::from(2) };
         let mut writer = match RunWriter::create(&seed_dir, &prepared.config) {
             Ok(writer) => writer,
             Err(e) => {
@@ -864,6 +879,9 @@ fn run_seeds(path: &Path, out: Option<PathBuf>, options: &RunOptions, sweep: See
             return ExitCode::from(2);
         }
         outcomes.push(o);
+    }
+    if claimed.remove_earlier().map_err(report).is_err() {
+        return ExitCode::from(2);
     }
     outln!();
     outln!(
@@ -983,11 +1001,9 @@ fn check_history(file: &Path, plots: Option<&Path>, options: &RunOptions, seeds:
     (!comparison.agrees(), broken)
 }
 
-/// A scenario name as a directory name: anything but letters, digits, `-`, `_` and `.` becomes `_`.
+/// A scenario name as a directory name ([`g6sim::output::dir_name`]).
 fn dir_name(name: &str) -> String {
-    let safe: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
-    if safe.trim_matches('.').is_empty() { "scenario".to_string() } else { safe }
+    g6sim::output::dir_name(name)
 }
 
 /// One cycle's rows of `run`'s table (the header before the first cycle's).
@@ -1183,6 +1199,11 @@ fn print_summary(
     if s.recorded.is_some() {
         return;
     }
+    print_expectations(outcomes);
+}
+
+/// The summary's verdict: how many expectations passed, and each that failed.
+fn print_expectations(outcomes: &[g6sim::scenario::ExpectationOutcome]) {
     let passed = outcomes.iter().filter(|o| o.passed).count();
     match Verdict::of(outcomes) {
         Verdict::Empty => outln!("  expectations: EMPTY, {}", Verdict::EMPTY_HINT),
@@ -1217,6 +1238,8 @@ fn scenario_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 fn plot(run_dir: &Path) -> ExitCode {
+    let lock = run_dir.is_dir().then(|| g6sim::output::lock_dir(run_dir)).transpose();
+    let Ok(_lock) = lock.map_err(report) else { return ExitCode::from(2) };
     let out = run_dir.join("plots");
     match g6sim::plot::load_dir(run_dir).and_then(|data| g6sim::plot::render(&data, &out)) {
         Ok(files) => {
@@ -1248,6 +1271,8 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
         errln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
         return ExitCode::from(2);
     }
+    let lock = plots.as_deref().map(|dir| g6sim::output::claim_check_plots(dir, &files)).transpose();
+    let Ok(_lock) = lock.map_err(report) else { return ExitCode::from(2) };
     let (mut failed, mut broken) = (0, 0);
     let column = if sweep.is_some() { "seeds" } else { "expectations" };
     outln!("{:<6} {:<40} {:>6}  {column}", "result", "scenario", "cycles");
@@ -1363,10 +1388,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
     };
     let dir =
         args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
-    if let Err(e) = sweep::claim_dir(&dir, args.force) {
-        errln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    let Ok(_lock) = sweep::claim_dir(&dir, args.force).map_err(report) else { return ExitCode::from(2) };
     let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();
     outln!(
         "sweep {}: {} settings x {} seeds = {} runs{}",
@@ -1381,8 +1403,11 @@ fn sweep(args: SweepArgs) -> ExitCode {
         Err(_) if plan.full_runs => outln!("scoring full runs (--full)"),
         Err(why) => outln!("scoring full runs: the lean path does not model {why}"),
     }
+    if let Some(note) = sweep::plan::threads_note(args.jobs.unwrap_or(0), mine) {
+        errln!("note: {note}");
+    }
     let progress = Progress::new(mine);
-    let jobs = match plan.run(shard, args.jobs, |done| progress.show(done)) {
+    let jobs = match plan.run(shard, args.jobs.unwrap_or(0), |done| progress.show(done)) {
         Ok(j) => j,
         Err(e) => {
             errln!("error: {e}");
@@ -1429,10 +1454,7 @@ fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobS
 fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
     match sweep::merge(dirs) {
         Ok((manifest, jobs)) => {
-            if let Err(e) = sweep::claim_dir(out, force) {
-                errln!("error: {e}");
-                return ExitCode::from(2);
-            }
+            let Ok(_lock) = sweep::claim_dir(out, force).map_err(report) else { return ExitCode::from(2) };
             outln!("merged {} runs of sweep {} from {} directories", jobs.len(), manifest.scenario, dirs.len());
             write_sweep_outcome(out, &manifest, &jobs)
         }

@@ -185,6 +185,8 @@ pub fn proptest_config(cases: u32) -> proptest::test_runner::Config {
 }
 
 /// Every file below `dir` (recursively), by its path relative to `dir` (`heatmaps/a.svg`), with its bytes.
+/// Hidden files count too: a finished command removes its lock file (`g6sim::output::LOCK_FILE`), so a
+/// directory it wrote holds only its outputs.
 pub fn tree_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     for e in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).map(|e| e.unwrap()) {

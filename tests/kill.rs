@@ -61,8 +61,9 @@ fn killed(case: &Path, extra: &[&str], delay: Duration) {
     child.wait().unwrap();
 }
 
+/// Whether a file is one a killed run leaves for the next to remove: a temporary, or its lock file.
 fn is_temporary(name: &str) -> bool {
-    name.starts_with('.') && name.contains(".tmp-")
+    (name.starts_with('.') && name.contains(".tmp-")) || name == g6sim::output::LOCK_FILE
 }
 
 /// Every final file under `dir` (relative path -> bytes), temporaries left out; how many temporaries.
@@ -173,12 +174,17 @@ fn a_killed_run_leaves_only_complete_files() {
         let context = format!("second run killed after {delay:?}");
         let (_, temps) = check(&[&out, &artifacts], &context);
         let (now, _) = files(&out);
-        // The run files are always there; a second run owns the directory and removes the first run's
-        // charts before drawing its own, so a chart may be missing (never half-written).
+        // The run files are always there. Until the second run's manifest is in place the first run is whole,
+        // charts included; after it, the second run removes the first's charts and draws its own, so a chart
+        // may be missing then (never half-written).
         let is_chart = |p: &Path| p.starts_with("plots");
         let run_files = |m: &BTreeMap<PathBuf, Vec<u8>>| m.keys().filter(|p| !is_chart(p)).cloned().collect::<Vec<_>>();
         assert_eq!(run_files(&now), run_files(&first), "{context}");
         assert!(now.keys().all(|p| first.contains_key(p)), "{context}: {:?}", now.keys());
+        let manifest = Path::new("manifest.json");
+        if now[manifest] == first[manifest] {
+            assert_eq!(now.len(), first.len(), "{context}: the first run's manifest without all its charts");
+        }
         let mut replaced = 0;
         for (path, bytes) in &now {
             let (old, new) = (&first[path], &second[path]);

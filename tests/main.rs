@@ -21,6 +21,7 @@ mod parity;
 mod plots;
 mod properties;
 mod replay;
+mod safety;
 mod scenarios;
 mod sweep;
 mod universe;

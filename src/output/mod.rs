@@ -5,8 +5,11 @@
 //! the same directory, streamed into, then a rename), so an interrupted run never leaves a half-written
 //! output.
 
+pub mod lock;
 pub mod metrics;
 pub mod serve;
+
+pub use lock::{DirLock, LOCK_FILE, lock_dir};
 
 use crate::config::Config;
 use crate::events::{CycleSummary, LoggedEvent};
@@ -120,11 +123,12 @@ pub struct RunWriter {
 }
 
 impl RunWriter {
-    /// Starts a run's files in `dir` (created if needed), after removing what an earlier run left there that
-    /// this one does not replace ([`remove_stale`]).
+    /// Starts a run's files in `dir` (created if needed), after removing the temporaries a killed run left
+    /// ([`remove_temporaries`]). What an earlier run wrote there stays whole until [`RunWriter::finish`] has
+    /// renamed this run's files into place.
     pub fn create(dir: &Path, config: &Config) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        remove_stale(dir)?;
+        remove_temporaries(dir)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             config: config.clone(),
@@ -155,7 +159,10 @@ impl RunWriter {
         &self.metrics
     }
 
-    /// Writes `metrics.prom` and `manifest.json` and renames every file into place; the paths written.
+    /// Writes `metrics.prom` and `manifest.json` and renames every file into place (the manifest last), then
+    /// removes what an earlier run left that this one does not replace ([`remove_stale`]: its charts, its
+    /// comparison, temporaries); the paths written. Until then an earlier run's files are all there: a run
+    /// interrupted or failing before this leaves the earlier run whole.
     pub fn finish(
         self,
         prepared: &Prepared,
@@ -173,6 +180,7 @@ impl RunWriter {
             write_atomic(&path, &bytes)?;
             written.push(path);
         }
+        remove_stale(&self.dir)?;
         Ok(written)
     }
 }
@@ -276,17 +284,27 @@ pub fn write_run(run: &Run, dir: &Path) -> io::Result<Vec<PathBuf>> {
 const PROBE: &str = ".g6sim-probe.tmp-";
 
 /// Whether a directory entry's name is one g6sim writes into a run directory: the run files, the charts'
-/// folder, the hidden temporary of an interrupted atomic write of a run file, or a writability probe.
+/// folder, the hidden temporary of an interrupted atomic write of a run file, a writability probe, or the
+/// lock file.
 fn is_run_entry(name: &str) -> bool {
-    is_own_entry(name, |f| RUN_FILES.contains(&f) || f == COMPARISON_FILE || f == PLOTS_DIR)
+    is_own_entry(name, is_run_output)
+}
+
+/// Whether a name is one of a run directory's outputs.
+fn is_run_output(name: &str) -> bool {
+    RUN_FILES.contains(&name) || name == COMPARISON_FILE || name == PLOTS_DIR
 }
 
 /// Whether a directory entry's name is `own` (a file or folder g6sim writes there), the hidden temporary of
-/// an interrupted atomic write of an `own` file, or a writability probe.
+/// an interrupted atomic write of an `own` file, a writability probe, or the lock file ([`LOCK_FILE`]).
 pub fn is_own_entry(name: &str, own: impl Fn(&str) -> bool) -> bool {
-    own(name)
-        || name.starts_with(PROBE)
-        || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| own(f))
+    own(name) || name == LOCK_FILE || is_temporary(name, own)
+}
+
+/// Whether a directory entry's name is a temporary that g6sim writes and renames or removes (what a killed
+/// command leaves): the hidden `.NAME.tmp-PID` of an atomic write of an `own` file, or a writability probe.
+fn is_temporary(name: &str, own: impl Fn(&str) -> bool) -> bool {
+    name.starts_with(PROBE) || name.strip_prefix('.').and_then(|n| n.split_once(".tmp-")).is_some_and(|(f, _)| own(f))
 }
 
 /// Whether `dir` holds a g6sim run: its `manifest.json` names a g6sim version, or every entry is one g6sim
@@ -318,33 +336,115 @@ impl std::fmt::Display for DirError {
 
 impl std::error::Error for DirError {}
 
-/// Checks, before anything is simulated, that `dir` can take a run's outputs: creates it when missing, and
-/// refuses a path that is a file, a directory it cannot write, and a non-empty directory that holds no g6sim
-/// run (unless `force`: then g6sim's own files are replaced and nothing else is touched).
-pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
+/// Checks, before anything is simulated, that `dir` can take a run's outputs and locks it ([`lock`]):
+/// creates it when missing, and refuses a path that is a file, a directory it cannot write, a directory
+/// another g6sim command is writing, and a non-empty directory that holds no g6sim run (unless `force`: then
+/// g6sim's own files are replaced and nothing else is touched). The directory stays locked until the
+/// returned lock is dropped.
+pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     claim_dir_for(dir, force, is_run_dir, "no g6sim run (no g6sim manifest.json)")
 }
 
 /// [`claim_dir`] for outputs that `owns` recognises (a directory they were written to before), `what` naming
 /// what a refused directory lacks.
-pub fn claim_dir_for(dir: &Path, force: bool, owns: impl Fn(&Path) -> bool, what: &str) -> Result<(), DirError> {
-    let fail = |message: String, hint: &str| DirError { dir: dir.to_path_buf(), message, hint: hint.to_string() };
-    if dir.exists() && !dir.is_dir() {
-        return Err(fail("is a file, not a directory".into(), "choose another --out, or remove the file"));
-    }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| fail(format!("cannot create the output directory: {e}"), "choose another --out"))?;
+pub fn claim_dir_for(dir: &Path, force: bool, owns: impl Fn(&Path) -> bool, what: &str) -> Result<DirLock, DirError> {
+    make_dir(dir, "--out")?;
     let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
     if !empty && !force && !owns(dir) {
-        return Err(fail(
-            format!("is not empty and holds {what}: g6sim would mix its files with others"),
-            "choose an empty or new --out, or pass --force to write g6sim's files into it anyway",
-        ));
+        return Err(DirError {
+            dir: dir.to_path_buf(),
+            message: format!("is not empty and holds {what}: g6sim would mix its files with others"),
+            hint: "choose an empty or new --out, or pass --force to write g6sim's files into it anyway".into(),
+        });
     }
+    let lock = lock_dir(dir)?;
+    probe(dir)?;
+    Ok(lock)
+}
+
+/// Checks, before anything is drawn, that `dir` can take charts (the `--plots DIR` of `check`) and locks it:
+/// creates it when missing, and refuses a path that is a file, a directory it cannot write and a directory
+/// another g6sim command is writing. Other files in it stay: charts go to its subdirectories.
+pub fn claim_plots_dir(dir: &Path) -> Result<DirLock, DirError> {
+    make_dir(dir, "--plots")?;
+    let lock = lock_dir(dir)?;
+    probe(dir)?;
+    Ok(lock)
+}
+
+/// Checks, before anything runs, that `check --plots DIR` can draw every scenario of `files` into
+/// `DIR/<scenario name>/` ([`dir_name`]) and locks `DIR` ([`claim_plots_dir`]). Two files whose scenario
+/// names give one directory (the same name, or names that differ only in characters a directory name
+/// replaces) are refused, naming both: one's charts would overwrite the other's. A file given twice is one
+/// scenario. A file that does not load is left to the run that reports it.
+pub fn claim_check_plots(dir: &Path, files: &[PathBuf]) -> Result<DirLock, DirError> {
+    let mut seen: std::collections::BTreeMap<String, (PathBuf, String)> = std::collections::BTreeMap::new();
+    for file in files {
+        let name = if file.is_file() && crate::replay::is_history(file) {
+            crate::replay::history_name(file)
+        } else {
+            match crate::scenario::load_file_without_universe(file) {
+                Ok(loaded) => loaded.scenario.name,
+                Err(_) => continue,
+            }
+        };
+        let sub = dir_name(&name);
+        match seen.get(&sub) {
+            Some((other, _)) if same_file(other, file) => {}
+            Some((other, other_name)) => {
+                return Err(DirError {
+                    dir: dir.to_path_buf(),
+                    message: format!(
+                        "{} (scenario {other_name:?}) and {} (scenario {name:?}) would both draw their charts into {}",
+                        other.display(),
+                        file.display(),
+                        dir.join(&sub).display()
+                    ),
+                    hint: "give the scenarios different names, or check them with separate --plots directories".into(),
+                });
+            }
+            None => {
+                seen.insert(sub, (file.clone(), name));
+            }
+        }
+    }
+    claim_plots_dir(dir)
+}
+
+/// Whether two paths name one file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Creates `dir` when missing; refuses a file. `flag` names the option that gave it, for the hints.
+fn make_dir(dir: &Path, flag: &str) -> Result<(), DirError> {
+    let fail = |message: String, hint: String| DirError { dir: dir.to_path_buf(), message, hint };
+    if dir.exists() && !dir.is_dir() {
+        return Err(fail("is a file, not a directory".into(), format!("choose another {flag}, or remove the file")));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| fail(format!("cannot create the directory: {e}"), format!("choose another {flag}")))
+}
+
+/// Checks that `dir` can be written, with an empty file written and removed.
+fn probe(dir: &Path) -> Result<(), DirError> {
     let probe = dir.join(format!("{PROBE}{}", std::process::id()));
-    std::fs::write(&probe, b"")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| fail(format!("cannot write into the output directory: {e}"), "check its permissions"))
+    std::fs::write(&probe, b"").and_then(|()| std::fs::remove_file(&probe)).map_err(|e| DirError {
+        dir: dir.to_path_buf(),
+        message: format!("cannot write into the output directory: {e}"),
+        hint: "check its permissions".into(),
+    })
+}
+
+/// A scenario name as a directory name: anything but letters, digits, `-`, `_` and `.` becomes `_` (a name
+/// of dots only, or empty, becomes `scenario`).
+pub fn dir_name(name: &str) -> String {
+    let safe: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+    if safe.trim_matches('.').is_empty() { "scenario".to_string() } else { safe }
 }
 
 /// The run directory of one seed of a seed sweep: `DIR/seed-N`.
@@ -352,19 +452,49 @@ pub fn seed_dir(dir: &Path, seed: u64) -> PathBuf {
     dir.join(format!("seed-{seed}"))
 }
 
-/// Checks, before anything is simulated, that `dir` can take a seed sweep's runs (`run --seeds`): `dir` may be
-/// missing, empty, or hold `seed-N` directories only (an earlier sweep); each `seed-N` of `seeds` is then
-/// claimed as a run directory ([`claim_dir`]). The `seed-N` run directories of an earlier sweep's other seeds
-/// are removed (g6sim's files only: a directory holding anything else stays), so `dir` shows this sweep alone.
-/// With `force`, other entries of `dir` are left alone instead of refused.
-pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<(), DirError> {
-    let fail = |message: String, hint: &str| DirError { dir: dir.to_path_buf(), message, hint: hint.to_string() };
-    if dir.exists() && !dir.is_dir() {
-        return Err(fail("is a file, not a directory".into(), "choose another --out, or remove the file"));
+/// A seed sweep's directory, claimed ([`claim_seed_dirs`]): locked until dropped, and the run directories of
+/// an earlier sweep's other seeds, which [`SeedDirs::remove_earlier`] removes once this sweep's are written.
+#[derive(Debug)]
+pub struct SeedDirs {
+    _lock: DirLock,
+    earlier: Vec<PathBuf>,
+}
+
+impl SeedDirs {
+    /// Removes the `seed-N` run directories of an earlier sweep's other seeds (g6sim's files only: a
+    /// directory holding anything else stays), so the directory shows this sweep alone. Called once every
+    /// seed of this sweep is written: until then the earlier sweep is whole.
+    pub fn remove_earlier(self) -> Result<(), DirError> {
+        for old in &self.earlier {
+            let fail = |e: String| DirError {
+                dir: old.clone(),
+                message: format!("cannot remove this earlier seed's run: {e}"),
+                hint: "check its permissions, or remove it by hand".into(),
+            };
+            let lock = lock_dir(old)?;
+            remove_stale(old).map_err(|e| fail(e.to_string()))?;
+            for name in RUN_FILES {
+                match std::fs::remove_file(old.join(name)) {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(fail(e.to_string())),
+                    _ => {}
+                }
+            }
+            drop(lock);
+            let _ = std::fs::remove_dir(old);
+        }
+        Ok(())
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| fail(format!("cannot create the output directory: {e}"), "choose another --out"))?;
-    let mut stale = Vec::new();
+}
+
+/// Checks, before anything is simulated, that `dir` can take a seed sweep's runs (`run --seeds`) and locks it:
+/// `dir` may be missing, empty, or hold `seed-N` directories only (an earlier sweep); each `seed-N` of
+/// `seeds` is then claimed as a run directory ([`claim_dir`]: one another command is writing is refused).
+/// The `seed-N` run directories of an earlier sweep's other seeds are listed for
+/// [`SeedDirs::remove_earlier`]. With `force`, other entries of `dir` are left alone instead of refused.
+pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<SeedDirs, DirError> {
+    let fail = |message: String, hint: &str| DirError { dir: dir.to_path_buf(), message, hint: hint.to_string() };
+    make_dir(dir, "--out")?;
+    let mut earlier = Vec::new();
     let entries =
         std::fs::read_dir(dir).map_err(|e| fail(format!("cannot read the directory: {e}"), "check its permissions"))?;
     for entry in entries.filter_map(Result::ok) {
@@ -373,10 +503,10 @@ pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<(), Dir
         match seed {
             Some(seed) if entry.path().is_dir() => {
                 if !seeds.contains(&seed) && is_run_dir(&entry.path()) {
-                    stale.push(entry.path());
+                    earlier.push(entry.path());
                 }
             }
-            _ if force => {}
+            _ if force || name == LOCK_FILE => {}
             _ => {
                 return Err(fail(
                     format!(
@@ -388,54 +518,54 @@ pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<(), Dir
             }
         }
     }
+    earlier.sort();
+    let lock = lock_dir(dir)?;
     for &seed in seeds {
-        claim_dir(&seed_dir(dir, seed), force)?;
+        // Each seed's directory is locked again while its run writes it.
+        drop(claim_dir(&seed_dir(dir, seed), force)?);
     }
-    for old in stale {
-        let removed = remove_stale(&old).and_then(|()| {
-            for name in RUN_FILES {
-                match std::fs::remove_file(old.join(name)) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                    _ => {}
-                }
-            }
-            Ok(())
-        });
-        removed.map_err(|e| {
-            fail(format!("cannot remove the earlier sweep's {}: {e}", old.display()), "check its permissions")
-        })?;
-        let _ = std::fs::remove_dir(&old);
-    }
-    Ok(())
+    Ok(SeedDirs { _lock: lock, earlier })
 }
 
 /// Removes what an earlier run wrote into `dir` that this run may not replace: the charts in `plots/` (and
 /// the folder, when that leaves it empty), an earlier replay's `comparison.json` (a replay writes its own
-/// after the run files), and temporaries an interrupted write left. Other files stay.
+/// after the run files), and temporaries an interrupted write left ([`remove_temporaries`]). Other files
+/// stay, the lock file too.
 pub fn remove_stale(dir: &Path) -> io::Result<()> {
     match std::fs::remove_file(dir.join(COMPARISON_FILE)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
     }
+    remove_temporaries(dir)?;
     let plots = dir.join(PLOTS_DIR);
     if plots.is_dir() {
         for entry in std::fs::read_dir(&plots)?.filter_map(Result::ok) {
             let name = entry.file_name();
-            let name = name.to_str().unwrap_or_default();
-            let chart = name
-                .rsplit_once('.')
-                .is_some_and(|(stem, ext)| crate::plot::CHARTS.contains(&stem) && (ext == "png" || ext == "svg"));
-            if chart {
+            if name.to_str().is_some_and(is_chart) {
                 std::fs::remove_file(entry.path())?;
             }
         }
         let _ = std::fs::remove_dir(&plots);
     }
-    for entry in std::fs::read_dir(dir)?.filter_map(Result::ok) {
-        let name = entry.file_name();
-        let name = name.to_str().unwrap_or_default();
-        if name.starts_with('.') && is_run_entry(name) {
-            std::fs::remove_file(entry.path())?;
+    Ok(())
+}
+
+/// Whether a file name is one of a run's charts (`plots/depth.svg`, ...).
+fn is_chart(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(stem, ext)| crate::plot::CHARTS.contains(&stem) && (ext == "png" || ext == "svg"))
+}
+
+/// Removes the temporaries that interrupted writes left in a run directory `dir` and its `plots/` (what a
+/// killed command leaves: a command holding the directory's lock is the only one writing there). A run
+/// removes them as it starts, unlike the earlier run's files, which stay until it has written its own.
+pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
+    for (dir, own) in [(dir.to_path_buf(), is_run_output as fn(&str) -> bool), (dir.join(PLOTS_DIR), is_chart)] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            if entry.file_name().to_str().is_some_and(|n| is_temporary(n, own)) {
+                std::fs::remove_file(entry.path())?;
+            }
         }
     }
     Ok(())
@@ -476,6 +606,26 @@ mod tests {
         assert!(!probe.exists());
         std::fs::write(dir.join("notes.txt"), b"mine").unwrap();
         assert!(!is_run_dir(&dir), "a file g6sim does not write makes it someone else's directory");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A run starting in a directory removes the temporaries a killed run left (its charts' too) and keeps
+    /// the earlier run's files, charts included, until it finishes.
+    #[test]
+    fn a_run_removes_temporaries_as_it_starts_and_stale_files_as_it_ends() {
+        let dir = std::env::temp_dir().join(format!("g6sim-temporaries-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(PLOTS_DIR)).unwrap();
+        let (temporary, chart_temporary) = (dir.join(".events.jsonl.tmp-1"), dir.join("plots/.depth.svg.tmp-1"));
+        let (chart, comparison) = (dir.join("plots/depth.svg"), dir.join(COMPARISON_FILE));
+        for file in [&temporary, &chart_temporary, &chart, &comparison] {
+            std::fs::write(file, b"old").unwrap();
+        }
+        remove_temporaries(&dir).unwrap();
+        assert!(!temporary.exists() && !chart_temporary.exists());
+        assert!(chart.exists() && comparison.exists(), "the earlier run's files stay");
+        remove_stale(&dir).unwrap();
+        assert!(!chart.exists() && !comparison.exists() && !dir.join(PLOTS_DIR).exists());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -135,6 +135,29 @@ impl Drop for MetricsServer {
     }
 }
 
+/// Catches the requests to stop the process (Ctrl-C, which sends SIGINT; on Unix also SIGTERM and SIGHUP) so
+/// that the process ends its own way: `run --serve-metrics ADDR --hold` waits here, then prints the run's
+/// verdict and exits with it.
+pub struct Interrupts(std::sync::mpsc::Receiver<()>);
+
+impl Interrupts {
+    /// From now on, a request to stop no longer ends the process: [`Interrupts::wait`] returns instead. Once per
+    /// process (a second call is an error).
+    pub fn catch() -> Result<Self, String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        ctrlc::set_handler(move || {
+            let _ = tx.send(());
+        })
+        .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
+        Ok(Self(rx))
+    }
+
+    /// Waits for a request to stop.
+    pub fn wait(&self) {
+        let _ = self.0.recv();
+    }
+}
+
 /// Counts the connections in flight, up to a maximum.
 struct Slots {
     max: usize,

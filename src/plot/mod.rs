@@ -53,8 +53,9 @@ type DrawResult<T> = Result<T, String>;
 
 type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-fn err<E: std::fmt::Debug>(e: E) -> String {
-    format!("{e:?}")
+/// An error in words (what the user reads), never its debug form.
+fn err<E: std::fmt::Display>(e: E) -> String {
+    e.to_string()
 }
 
 const PALETTE: [RGBColor; 8] = [

@@ -167,14 +167,18 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
         let rows = if csv { rows::parse_csv(&file, &text)? } else { rows::parse_jsonl(&file, &text)? };
         (rows, sha)
     };
-    let name = path
-        .file_name()
+    assemble(&file, &history_name(path), rows, sha, options)
+}
+
+/// The scenario name a history replays under: its file name without `.gz` and the extension (`day.csv.gz`
+/// -> `day`), or `history`.
+pub fn history_name(path: &Path) -> String {
+    path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .map(|n| n.strip_suffix(".gz").or(n.strip_suffix(".GZ")).unwrap_or(&n).to_string())
         .map(|n| Path::new(&n).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default())
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "history".into());
-    assemble(&file, &name, rows, sha, options)
+        .unwrap_or_else(|| "history".into())
 }
 
 /// The error of a history as a whole (no row to point at).

@@ -20,7 +20,7 @@ pub use score::{RunScore, score};
 pub use seeds::{SeedList, SeedOutcome, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 
-use crate::output::{DirError, is_own_entry, write_atomic};
+use crate::output::{DirError, DirLock, is_own_entry, write_atomic};
 use std::path::{Path, PathBuf};
 
 /// The sweep's own description, in every sweep and shard directory.
@@ -44,11 +44,16 @@ pub fn is_sweep_dir(dir: &Path) -> bool {
         })
 }
 
-/// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files: missing, empty, or a
-/// sweep's directory ([`is_sweep_dir`]: shards may share one); anything else is refused unless `force`.
-pub fn claim_dir(dir: &Path, force: bool) -> Result<(), DirError> {
+/// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files, and locks it until the
+/// returned lock is dropped ([`crate::output::lock`]): missing, empty, or a sweep's directory
+/// ([`is_sweep_dir`]: shards may share one, one after another); anything else is refused unless `force`, and
+/// so is a directory another g6sim command is writing.
+pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
 }
+
+/// Missing shards named in a merge's error before `and K more`.
+const LISTED_SHARDS: usize = 20;
 
 /// The file of one shard's run scores.
 pub fn shard_file(shard: Shard) -> String {
@@ -161,10 +166,20 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), String>
     if let Some(pair) = found.windows(2).find(|w| w[0].0 == w[1].0) {
         return Err(format!("shard {} is given twice: {} and {}", pair[0].0, pair[0].1.display(), pair[1].1.display()));
     }
-    let missing: Vec<String> =
-        (0..count).filter(|i| !found.iter().any(|(s, _)| s.index == *i)).map(|i| format!("{i}/{count}")).collect();
-    if !missing.is_empty() {
-        return Err(format!("shard(s) {} missing: merge needs all {count} shards", missing.join(", ")));
+    if found.len() < count {
+        // The first few missing shards are named (a count as large as a sweep's runs is no list to print).
+        let mut at = found.iter().map(|(s, _)| s.index).peekable();
+        let missing: Vec<String> = (0..count)
+            .filter(|i| {
+                while at.next_if(|a| a < i).is_some() {}
+                at.peek() != Some(i)
+            })
+            .take(LISTED_SHARDS)
+            .map(|i| format!("{i}/{count}"))
+            .collect();
+        let more = count - found.len() - missing.len();
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        return Err(format!("shard(s) {}{more} missing: merge needs all {count} shards", missing.join(", ")));
     }
     let mut jobs: Vec<Option<JobScore>> = vec![None; manifest.jobs];
     for (shard, path) in &found {

@@ -18,6 +18,59 @@ use std::fmt;
 /// At most this many (setting, seed) jobs in one sweep.
 pub const MAX_JOBS: usize = 10_000_000;
 
+/// At most this many settings in one sweep: each is prepared (its configuration resolved and kept) before
+/// anything runs, and each is a row of every results file and a cell of every heat map (a million settings
+/// take half a gigabyte and a minute of a debug build before the first run).
+pub const MAX_SETTINGS: usize = 1_000_000;
+
+/// The most worker threads `--jobs` asks for.
+pub const MAX_THREADS: usize = 1024;
+
+/// The most worker threads a sweep starts per core (`std::thread::available_parallelism`): its runs only
+/// compute, so more threads than cores gain nothing.
+pub const THREADS_PER_CORE: usize = 2;
+
+/// Parses `--jobs N`: a whole number from 1 to [`MAX_THREADS`].
+pub fn parse_threads(text: &str) -> Result<usize, String> {
+    let bad =
+        || format!("expected a number of worker threads from 1 to {MAX_THREADS} (leave --jobs out for one per core)");
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(bad()),
+    }
+}
+
+/// The worker threads a sweep of `runs` runs starts when `requested` are asked for (0: one per core): at
+/// most one per run and [`THREADS_PER_CORE`] per core, at least one.
+pub fn worker_threads(requested: usize, runs: usize) -> usize {
+    worker_threads_for(requested, runs, cores())
+}
+
+/// [`worker_threads`] on a machine of `cores` cores.
+pub fn worker_threads_for(requested: usize, runs: usize, cores: usize) -> usize {
+    let cores = cores.max(1);
+    let wanted = if requested == 0 { cores } else { requested.min(MAX_THREADS) };
+    wanted.min(cores.saturating_mul(THREADS_PER_CORE)).min(runs).max(1)
+}
+
+/// The cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// What to tell a user who asked for `requested` worker threads (0: one per core) for `runs` runs, when the
+/// sweep starts fewer.
+pub fn threads_note(requested: usize, runs: usize) -> Option<String> {
+    let threads = worker_threads(requested, runs);
+    (requested > threads).then(|| {
+        format!(
+            "--jobs {requested}: {threads} worker threads (at most one per run, {runs} runs here, and {THREADS_PER_CORE} \
+             per core, {} cores here)",
+            cores()
+        )
+    })
+}
+
 /// One point of the grid: the value of each swept key, as `--set` takes it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Setting {
@@ -47,7 +100,7 @@ impl Shard {
     /// The whole grid.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `I/N` (0 <= I < N).
+    /// Parses `I/N` (0 <= I < N <= [`MAX_JOBS`]: more shards than a sweep can have runs would be empty).
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("--shard {text}: expected I/N with 0 <= I < N, for example 0/4 (shards count from 0)");
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
@@ -55,6 +108,9 @@ impl Shard {
             (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
         if count == 0 || index >= count {
             return Err(bad());
+        }
+        if count > MAX_JOBS {
+            return Err(format!("--shard {text}: at most {MAX_JOBS} shards (the most runs a sweep has)"));
         }
         Ok(Self { index, count })
     }
@@ -85,6 +141,9 @@ pub fn shard_from(
             .transpose()
     };
     let checked = |index: usize, count: usize, from: &str| {
+        if count > MAX_JOBS {
+            return Err(format!("{from} {count}: at most {MAX_JOBS} shards (the most runs a sweep has)"));
+        }
         Shard::parse(&format!("{index}/{count}"))
             .map_err(|_| format!("{from}: shard {index} of {count} does not exist"))
     };
@@ -160,6 +219,11 @@ impl Plan {
                     "the grid is too large: at most {MAX_JOBS} (setting, seed) runs; sweep fewer values or seeds"
                 )));
             }
+        }
+        if let Some(settings) = count.filter(|n| *n > MAX_SETTINGS) {
+            return Err(Error::Input(format!(
+                "the grid is too large: {settings} settings, at most {MAX_SETTINGS}; sweep fewer values"
+            )));
         }
         let mut settings = vec![Vec::new()];
         for p in &params {
@@ -249,9 +313,10 @@ impl Plan {
         JobScore { job, setting: setting.index, seed, score: lean.score(&self.configs[setting.index], seed) }
     }
 
-    /// Runs the jobs of `shard` on `threads` threads (0: one per core), on the lean path when it models the
-    /// sweep's runs (its scores are a full run's) and `full_runs` is off, else in full; results in job order whatever the thread
-    /// count, so the outputs are the same bytes.
+    /// Runs the jobs of `shard` on `threads` threads (0: one per core; fewer when there are fewer jobs or
+    /// cores: [`worker_threads`]), on the lean path when it models the sweep's runs (its scores are a full
+    /// run's) and `full_runs` is off, else in full; results in job order whatever the thread count, so the
+    /// outputs are the same bytes.
     pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {
         use rayon::prelude::*;
         let lean = self.lean().ok();
@@ -265,17 +330,62 @@ impl Plan {
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
             r
         };
-        // One thread runs the jobs itself; rayon's global pool serves its own size (one thread per core).
+        // One thread runs the jobs itself; more get a pool sized to the work and the machine.
+        let threads = worker_threads(threads, jobs.len());
         if threads == 1 {
             return jobs.iter().map(run).collect();
         }
-        if threads == 0 || threads == rayon::current_num_threads() {
-            return jobs.par_iter().map(run).collect();
+        pool(threads)?.install(|| jobs.par_iter().map(run).collect())
+    }
+}
+
+/// A pool of `threads` worker threads, started the first time a sweep asks for that many and kept for the
+/// process (a command runs one sweep; a benchmark runs many, and starting threads for each would be
+/// measured). At most `2 x cores` sizes exist ([`worker_threads`]).
+fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, Error> {
+    use std::sync::{Arc, Mutex, PoisonError};
+    static POOLS: Mutex<std::collections::BTreeMap<usize, Arc<rayon::ThreadPool>>> =
+        Mutex::new(std::collections::BTreeMap::new());
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(pool) = pools.get(&threads) {
+        return Ok(Arc::clone(pool));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Input(format!("cannot start {threads} worker threads: {e}")))?;
+    Ok(Arc::clone(pools.entry(threads).or_insert(Arc::new(pool))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Never more threads than runs, nor than [`THREADS_PER_CORE`] per core; 0 asks for one per core.
+    #[test]
+    fn worker_threads_are_capped_by_runs_and_cores() {
+        for (requested, runs, cores, threads) in [
+            (0, 6, 2, 2),
+            (0, 1, 8, 1),
+            (1, 6, 2, 1),
+            (1024, 6, 2, 4),
+            (3, 100, 16, 3),
+            (64, 1000, 1, 2),
+            (100_000, 1000, 64, 128),
+            (4, 0, 2, 1),
+            (0, 10, 0, 1),
+        ] {
+            assert_eq!(worker_threads_for(requested, runs, cores), threads, "{requested} of {runs} on {cores}");
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|e| Error::Input(format!("cannot start {threads} worker threads: {e}")))?;
-        pool.install(|| jobs.par_iter().map(run).collect())
+    }
+
+    #[test]
+    fn jobs_take_one_to_the_maximum() {
+        assert_eq!(parse_threads("1"), Ok(1));
+        assert_eq!(parse_threads(&MAX_THREADS.to_string()), Ok(MAX_THREADS));
+        for bad in ["0", "1025", "100000", "-1", "two", ""] {
+            let e = parse_threads(bad).unwrap_err();
+            assert!(e.contains("from 1 to 1024"), "{bad}: {e}");
+        }
     }
 }
