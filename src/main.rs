@@ -1277,58 +1277,18 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
     let column = if sweep.is_some() { "seeds" } else { "expectations" };
     outln!("{:<6} {:<40} {:>6}  {column}", "result", "scenario", "cycles");
     for file in &files {
-        if file.is_file() && replay_mod::is_history(file) {
-            let (f, b) = check_history(file, plots.as_deref(), options, sweep.is_some());
-            (failed, broken) = (failed + usize::from(f), broken + usize::from(b));
-            continue;
-        }
-        if let Some(sweep) = sweep {
-            let (f, b) = check_seeds(file, plots.as_deref(), options, sweep);
-            (failed, broken) = (failed + usize::from(f), broken + usize::from(b));
-            continue;
-        }
-        // Verdicts come from the streamed run; the charts' series are kept only when asked for.
-        let mut series = plots.is_some().then(PlotSeries::new);
-        let streamed = load_warned(file, options).and_then(|p| {
-            p.stream(|view| {
-                if let Some(series) = series.as_mut() {
-                    series.observe(view.summary, view.events);
-                }
-            })
-            .map_err(|e| e.to_string())
-        });
-        match streamed {
-            Ok(run) => {
-                let passed = run.outcomes.iter().filter(|o| o.passed).count();
-                let verdict = run.verdict();
-                outln!(
-                    "{:<6} {:<40} {:>6}  {passed}/{}",
-                    verdict.label(),
-                    file.display(),
-                    run.prepared.cycles,
-                    run.outcomes.len()
-                );
-                for o in run.outcomes.iter().filter(|o| !o.passed) {
-                    let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
-                    outln!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
-                }
-                if verdict == Verdict::Empty {
-                    outln!("         {}", Verdict::EMPTY_HINT);
-                }
-                failed += usize::from(verdict != Verdict::Pass);
-                if let (Some(dir), Some(series)) = (&plots, series) {
-                    let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
-                    if let Err(e) = draw(series, &run, &target) {
-                        errln!("error: {}: cannot draw the charts: {e}", target.display());
-                        broken += 1;
-                    }
-                }
-            }
-            Err(e) => {
-                outln!("{:<6} {:<40}", "ERROR", file.display());
-                errln!("error: {e}");
-                broken += 1;
-            }
+        // Each scenario counts once: an error (it could not be loaded, run or drawn) over a failure.
+        let (f, b) = if file.is_file() && replay_mod::is_history(file) {
+            check_history(file, plots.as_deref(), options, sweep.is_some())
+        } else if let Some(sweep) = sweep {
+            check_seeds(file, plots.as_deref(), options, sweep)
+        } else {
+            check_one(file, plots.as_deref(), options)
+        };
+        if b {
+            broken += 1;
+        } else if f {
+            failed += 1;
         }
     }
     let under = sweep.map(|s| format!(" x {} seeds", s.seeds.len())).unwrap_or_default();
@@ -1345,6 +1305,53 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// One scenario of `check` (without `--seeds`): its row, its failures, its charts. Returns (failed, broken).
+fn check_one(file: &Path, plots: Option<&Path>, options: &RunOptions) -> (bool, bool) {
+    // Verdicts come from the streamed run; the charts' series are kept only when asked for.
+    let mut series = plots.is_some().then(PlotSeries::new);
+    let streamed = load_warned(file, options).and_then(|p| {
+        p.stream(|view| {
+            if let Some(series) = series.as_mut() {
+                series.observe(view.summary, view.events);
+            }
+        })
+        .map_err(|e| e.to_string())
+    });
+    match streamed {
+        Ok(run) => {
+            let passed = run.outcomes.iter().filter(|o| o.passed).count();
+            let verdict = run.verdict();
+            outln!(
+                "{:<6} {:<40} {:>6}  {passed}/{}",
+                verdict.label(),
+                file.display(),
+                run.prepared.cycles,
+                run.outcomes.len()
+            );
+            for o in run.outcomes.iter().filter(|o| !o.passed) {
+                let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
+                outln!("         FAIL{at} expected {}; {}", o.expectation, o.detail);
+            }
+            if verdict == Verdict::Empty {
+                outln!("         {}", Verdict::EMPTY_HINT);
+            }
+            if let (Some(dir), Some(series)) = (plots, series) {
+                let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
+                if let Err(e) = draw(series, &run, &target) {
+                    errln!("error: {}: cannot draw the charts: {e}", target.display());
+                    return (true, true);
+                }
+            }
+            (verdict != Verdict::Pass, false)
+        }
+        Err(e) => {
+            outln!("{:<6} {:<40}", "ERROR", file.display());
+            errln!("error: {e}");
+            (false, true)
+        }
     }
 }
 

@@ -670,3 +670,21 @@ fn every_help_page_describes_every_argument() {
         }
     }
 }
+
+/// A scenario that fails and whose charts cannot be drawn counts once, as an error (exit 2).
+#[test]
+fn check_counts_a_scenario_once() {
+    let dir = temp_dir("cli-check-once");
+    let plots = dir.join("plots");
+    std::fs::create_dir_all(&plots).unwrap();
+    std::fs::write(plots.join("walk"), "a file where the charts' directory would go").unwrap();
+    for seeds in [&["--seeds", "4"][..], &[]] {
+        let mut args = vec!["check", "scenarios/walk.ron", "--set", "prefilter_max_instruments=90", "--no-env"];
+        args.extend(["--plots", plots.to_str().unwrap()]);
+        args.extend(seeds);
+        let out = g6sim(&args, &[]);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{seeds:?}: {stdout}{}", text(&out.stderr));
+        assert!(stdout.contains(": 0 passed, 0 failed, 1 could not be loaded"), "{seeds:?}: {stdout}");
+    }
+}
