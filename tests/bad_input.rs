@@ -680,6 +680,32 @@ fn parse_problems_come_all_at_once_with_the_checks() {
     let partail = e.all().find(|p| p.path.ends_with(".is")).unwrap();
     let line = text.lines().nth(partail.line - 1).unwrap();
     assert_eq!(line.chars().skip(partail.col - 1).take(7).collect::<String>(), "PARTAIL", "{line}");
+    // Values their own type refuses while parsing (a time, an expiry rule, ratios, a window) do not stop it.
+    let refused = r#"Scenario(
+    name: "r",
+    seeed: 1,
+    start: "2025-10-06 09:15",
+    cycles: 5,
+    indices: [(symbol: "NIFTY", expiries: ["this_wek"])],
+    config: (strike_coverage_ok: 1.5),
+    phases: [(name: "x", cycles: (4, 2), faults: [StrikeDropout(1.5)])],
+    expectations: [Always(Status(index: "NIFTY", is: OKK))],
+)"#;
+    let e = parse("r.ron", refused).unwrap_err();
+    let found: Vec<_> = e.all().map(|e| (e.line, e.path.as_str())).collect();
+    assert_eq!(
+        found,
+        [
+            (3, "seeed"),
+            (4, "start"),
+            (6, "indices[0].expiries[0]"),
+            (7, "config.strike_coverage_ok"),
+            (8, "phases[0].cycles"),
+            (8, "phases[0].faults[0].StrikeDropout"),
+            (9, "expectations[0].Always.Status.is"),
+        ],
+        "{e}"
+    );
     // Nothing close to repair with: the problems up to it.
     let e = parse("x.ron", &edited(&[("    cycles: 5,", "    cycles: 5,\n    seeed: 7,"), ("StrikeDropout", "Zzz")]))
         .unwrap_err();

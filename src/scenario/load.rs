@@ -298,7 +298,8 @@ impl<'a> Repaired<'a> {
 fn repair(text: &str, code: &ron::Error, at: usize) -> Option<Edit> {
     use ron::Error as E;
     let tokens = tokens(text);
-    let token = tokens.iter().position(|t| t.start >= at)?;
+    // The token at `at`, or the first after it (a position can fall inside a string).
+    let token = tokens.iter().position(|t| t.end > at)?;
     match code {
         // An unknown or repeated field: blank out `name: value,` (line ends kept).
         E::NoSuchStructField { .. } | E::DuplicateStructField { .. } => {
@@ -327,6 +328,27 @@ fn repair(text: &str, code: &ron::Error, at: usize) -> Option<Edit> {
             let closest = crate::suggest::closest(found, expected.iter().copied())?;
             let word = tokens[token..].iter().find(|t| t.kind == Kind::Word && text[t.start..t.end] == *found)?;
             Some(Edit { range: word.start..word.end, with: closest.to_string() })
+        }
+        // A value its own type refuses (a ratio above 1, a time that is not RFC 3339, a window that ends before
+        // it starts, an unknown expiry rule): a valid one of the same type in its place.
+        E::Message(m) => {
+            let valid = if m.contains("RFC 3339") {
+                "\"2025-10-06T09:15:00+05:30\""
+            } else if m.contains("not a cycle window") {
+                "(1, 1)"
+            } else if m.contains("not a ratio") {
+                "0"
+            } else if m.contains("expiry rule") {
+                "\"this_week\""
+            } else {
+                return None;
+            };
+            // The value at `at`: RON reports a refused tuple at its closing bracket.
+            let (first, last) = match tokens[token].kind {
+                Kind::Close => (opening(&tokens, token)?, token),
+                _ => (token, value_end(&tokens, token, tokens.len()).checked_sub(1)?),
+            };
+            (last >= first).then(|| Edit { range: tokens[first].start..tokens[last].end, with: valid.to_string() })
         }
         // A whole number written with a fraction: its whole part, padded to the same width.
         E::ExpectedComma
@@ -629,6 +651,20 @@ fn element(tokens: &[Token], range: Range<usize>, i: usize) -> Option<Range<usiz
     }
     let end = value_end(tokens, start, range.end);
     (start < end).then_some(start..end)
+}
+
+/// The opening bracket that the closing bracket at token `close` matches.
+fn opening(tokens: &[Token], close: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    for i in (0..=close).rev() {
+        match tokens[i].kind {
+            Kind::Close => depth += 1,
+            Kind::Open if depth == 1 => return Some(i),
+            Kind::Open => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Where the value starting at token `from` ends: the first comma or unmatched closing bracket after it.
