@@ -276,3 +276,141 @@ fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
     assert!(markers.len() >= 3, "three distinct field markers: {markers:?}");
     assert!(svg.contains("(coinciding series overlap)"), "the legend notes the overlap");
 }
+
+/// A text element of an SVG: position, vertical anchor, font size (as the SVG writes it) and content.
+#[derive(Debug)]
+struct SvgText {
+    x: f64,
+    y: f64,
+    dy: String,
+    size: f64,
+    text: String,
+}
+
+fn attr<'a>(element: &'a str, name: &str) -> &'a str {
+    element.split(&format!(" {name}=\"")).nth(1).and_then(|a| a.split('"').next()).unwrap_or("")
+}
+
+fn texts(svg: &str) -> Vec<SvgText> {
+    svg.split("<text ")
+        .skip(1)
+        .map(|t| {
+            let (attrs, rest) = t.split_once('>').unwrap();
+            let attrs = format!(" {attrs}");
+            SvgText {
+                x: attr(&attrs, "x").parse().unwrap(),
+                y: attr(&attrs, "y").parse().unwrap(),
+                dy: attr(&attrs, "dy").to_string(),
+                size: attr(&attrs, "font-size").parse().unwrap(),
+                text: rest.split("</text>").next().unwrap().trim().to_string(),
+            }
+        })
+        .collect()
+}
+
+/// The vertical centre of a text (the SVG writes the top, centre or bottom anchor as `dy`).
+fn text_centre(t: &SvgText) -> f64 {
+    match t.dy.as_str() {
+        "0.76em" => t.y + 0.5 * t.size,
+        "-0.5ex" => t.y - 0.5 * t.size,
+        _ => t.y,
+    }
+}
+
+/// A filled rectangle of an SVG: x, y, width, height, fill and opacity.
+#[derive(Debug)]
+struct SvgRect {
+    x: f64,
+    y: f64,
+    w: f64,
+    h: f64,
+    fill: String,
+    opacity: f64,
+}
+
+fn rects(svg: &str) -> Vec<SvgRect> {
+    svg.split("<rect")
+        .skip(1)
+        .map(|r| {
+            let r = r.split("/>").next().unwrap();
+            SvgRect {
+                x: attr(r, "x").parse().unwrap(),
+                y: attr(r, "y").parse().unwrap(),
+                w: attr(r, "width").parse().unwrap(),
+                h: attr(r, "height").parse().unwrap(),
+                fill: attr(r, "fill").to_string(),
+                opacity: attr(r, "opacity").parse().unwrap_or(1.0),
+            }
+        })
+        .collect()
+}
+
+/// The colour swatch beside each of `labels` in a legend: the small opaque filled rectangle left of the label
+/// (within 40 px) whose centre is nearest the label's centre.
+fn legend_fills(svg: &str, labels: &[&str]) -> std::collections::BTreeMap<String, String> {
+    let swatches: Vec<SvgRect> = rects(svg)
+        .into_iter()
+        .filter(|r| r.opacity == 1.0 && r.w <= 30.0 && r.h <= 20.0 && r.fill.starts_with('#'))
+        .collect();
+    texts(svg)
+        .iter()
+        .filter(|t| labels.contains(&t.text.as_str()))
+        .map(|t| {
+            let centre = text_centre(t);
+            let swatch = swatches
+                .iter()
+                .filter(|r| r.x + r.w <= t.x && r.x + r.w >= t.x - 40.0)
+                .min_by(|a, b| {
+                    let d = |r: &SvgRect| (r.y + r.h / 2.0 - centre).abs();
+                    d(a).total_cmp(&d(b))
+                })
+                .unwrap_or_else(|| panic!("no swatch beside {:?}", t.text));
+            (t.text.clone(), swatch.fill.clone())
+        })
+        .collect()
+}
+
+fn rgb(hex: &str) -> (i32, i32, i32) {
+    let c = |k: usize| i32::from_str_radix(&hex[1 + 2 * k..3 + 2 * k], 16).unwrap();
+    (c(0), c(1), c(2))
+}
+
+const STATUSES: [&str; 4] = ["OK", "PARTIAL", "EMPTY", "SYNTH"];
+const REASONS: [&str; 5] = ["low_strike", "low_field", "low_both", "unknown", "prefilter_clamp"];
+
+#[test]
+fn statuses_are_green_amber_red_grey_and_reasons_take_other_colours() {
+    let svg = std::fs::read_to_string(charts_of(&shipped("low_both"), "plots-palette").join("status.svg")).unwrap();
+    let fills = legend_fills(&svg, &[&STATUSES[..], &REASONS[..]].concat());
+    assert_eq!(fills.len(), 9, "{fills:?}");
+    let (ok, partial, empty, synth) =
+        (rgb(&fills["OK"]), rgb(&fills["PARTIAL"]), rgb(&fills["EMPTY"]), rgb(&fills["SYNTH"]));
+    assert!(ok.1 > ok.0 + 60 && ok.1 > ok.2, "OK is green: {ok:?}");
+    assert!(
+        partial.0 > 180 && partial.1 > 110 && partial.1 < partial.0 && partial.2 < 60,
+        "PARTIAL is amber: {partial:?}"
+    );
+    assert!(empty.0 > 150 && empty.1 < empty.0 / 2 + 10 && empty.2 < 60, "EMPTY is red: {empty:?}");
+    assert!(synth.0 == synth.1 && synth.1 == synth.2, "SYNTH is grey: {synth:?}");
+    let mut all: Vec<&String> = fills.values().collect();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 9, "statuses and reasons each have a colour of their own: {fills:?}");
+    // The bars take their legend's colours: the statuses panel draws OK and PARTIAL, the reasons panel low_both.
+    let bar_fills = |top: f64, bottom: f64| -> Vec<String> {
+        let mut f: Vec<String> = rects(&svg)
+            .into_iter()
+            .filter(|r| r.opacity == 1.0 && r.w > 30.0 && r.y >= top && r.y + r.h <= bottom && r.fill.starts_with('#'))
+            .filter(|r| r.fill != "#FFFFFF")
+            .map(|r| r.fill)
+            .collect();
+        f.sort();
+        f.dedup();
+        f
+    };
+    let height: f64 = attr(&svg, "height").parse().unwrap();
+    let mut statuses = vec![fills["OK"].clone(), fills["PARTIAL"].clone()];
+    statuses.sort();
+    assert_eq!(bar_fills(0.0, height / 2.0), statuses);
+    assert_eq!(bar_fills(height / 2.0, height), [fills["low_both"].clone()]);
+}

@@ -7,6 +7,9 @@
 //! `dejavu` crate) and registered with plotters' `ab_glyph` backend: no system font, no fontconfig, and
 //! the same SVG bytes on every machine.
 //!
+//! Every colour comes from [`palette`]: statuses are OK green, PARTIAL amber, EMPTY red and SYNTH grey in
+//! every chart, and no other series takes their colours; fault windows are shaded faint grey.
+//!
 //! Overlapping series stay readable:
 //! - **depth**: when an index's ITM and OTM depths are equal in every cycle, one line labelled "ITM = OTM"
 //!   replaces the two; otherwise ITM is drawn wide underneath and OTM narrow on top.
@@ -24,6 +27,7 @@
 
 mod data;
 mod heatmap;
+pub mod palette;
 
 pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
 pub use heatmap::{HEATMAPS, render_sweep};
@@ -56,18 +60,6 @@ type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCo
 fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
-
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-];
-const FAULT_FILL: RGBAColor = RGBAColor(214, 39, 40, 0.10);
 
 /// A chart: its file stem and how to draw it on an area.
 struct Chart {
@@ -165,8 +157,10 @@ fn shade_faults<'a, DB: DrawingBackend + 'a>(
         .filter(|p| index.is_none_or(|i| p.index.as_deref().is_none_or(|pi| pi.eq_ignore_ascii_case(i))))
     {
         let (a, b) = (phase.first as f64 - 0.5, phase.last as f64 + 0.5);
-        chart.draw_series(std::iter::once(Rectangle::new([(a, y.0), (b, y.1)], FAULT_FILL.filled()))).map_err(err)?;
-        let label = Text::new(phase.name.clone(), (a, y.1), (FONT, 13).into_font().color(&RGBColor(160, 30, 30)));
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(a, y.0), (b, y.1)], palette::FAULT_FILL.filled())))
+            .map_err(err)?;
+        let label = Text::new(phase.name.clone(), (a, y.1), (FONT, 13).into_font().color(&palette::NOTE_TEXT));
         chart.draw_series(std::iter::once(label)).map_err(err)?;
     }
     Ok(())
@@ -236,7 +230,7 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
         let mut chart = axes(panel, data, &caption, "strikes per side", top, Some(&ix.name), true)?;
         let series =
             |v: &[f64]| -> Vec<(f64, f64)> { data.cycles.iter().map(|c| *c as f64).zip(v.iter().copied()).collect() };
-        let baseline = RGBColor(90, 90, 90).stroke_width(2);
+        let baseline = palette::REFERENCE.stroke_width(2);
         chart
             .draw_series(DashedLineSeries::new(series(&ix.baseline_itm), 8, 6, baseline))
             .map_err(err)?
@@ -244,7 +238,7 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
             .legend(move |(x, y)| dashed_swatch((x, y), 8, 6, baseline));
         if same_series(&ix.itm, &ix.otm) {
             // One line for both sides: two identical lines would hide one of them.
-            let both = PALETTE[0].stroke_width(4);
+            let both = palette::DEPTH_BOTH.stroke_width(4);
             chart
                 .draw_series(LineSeries::new(series(&ix.itm), both))
                 .map_err(err)?
@@ -252,7 +246,7 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], both));
         } else {
             // ITM is drawn wider underneath, so it stays visible where OTM runs on top of it.
-            let (itm, otm) = (RGBColor(120, 170, 220).stroke_width(6), PALETTE[1].stroke_width(2));
+            let (itm, otm) = (palette::DEPTH_ITM.stroke_width(6), palette::DEPTH_OTM.stroke_width(2));
             chart
                 .draw_series(LineSeries::new(series(&ix.itm), itm))
                 .map_err(err)?
@@ -268,22 +262,20 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
             ix.adjustments.iter().filter(|a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm)).collect()
         };
         chart
-            .draw_series(marks(true).into_iter().map(|p| TriangleMarker::new(p, 7, PALETTE[3].filled())))
+            .draw_series(marks(true).into_iter().map(|p| TriangleMarker::new(p, 7, palette::EXPANSION.filled())))
             .map_err(err)?
             .label("expansion")
-            .legend(|(x, y)| TriangleMarker::new((x + 9, y), 6, PALETTE[3].filled()));
+            .legend(|(x, y)| TriangleMarker::new((x + 9, y), 6, palette::EXPANSION.filled()));
         chart
-            .draw_series(marks(false).into_iter().map(|p| Cross::new(p, 6, PALETTE[2].stroke_width(3))))
+            .draw_series(marks(false).into_iter().map(|p| Cross::new(p, 6, palette::CONTRACTION.stroke_width(3))))
             .map_err(err)?
             .label("contraction")
-            .legend(|(x, y)| Cross::new((x + 9, y), 5, PALETTE[2].stroke_width(3)));
+            .legend(|(x, y)| Cross::new((x + 9, y), 5, palette::CONTRACTION.stroke_width(3)));
         legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     }
     Ok(())
 }
 
-/// The expiry colours of the coverage chart, by the expiry's position in its index.
-const EXPIRY_COLORS: [RGBColor; 6] = [PALETTE[0], PALETTE[2], PALETTE[4], PALETTE[6], PALETTE[5], PALETTE[7]];
 /// Dash and gap of the field line, by the expiry's position: distinct, so coinciding field lines interleave.
 const FIELD_DASHES: [(i32, i32); 4] = [(8, 4), (3, 3), (12, 5), (5, 2)];
 /// Dash and gap of the threshold and trigger lines (and of their legend swatches).
@@ -337,7 +329,7 @@ struct ExpiryStyle {
 
 impl ExpiryStyle {
     fn of(position: usize, count: usize) -> Self {
-        let color = EXPIRY_COLORS[position % EXPIRY_COLORS.len()];
+        let color = palette::EXPIRIES[position % palette::EXPIRIES.len()];
         let dark = |c: u8| (u16::from(c) * 3 / 5) as u8;
         // 0 for the last expiry (drawn last, on top), up to count - 1 for the first.
         let rank = (count.saturating_sub(1).saturating_sub(position)).min(4) as u32;
@@ -373,9 +365,9 @@ fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shi
         let (x0, x1) = (x_range(data).start, x_range(data).end);
         let (dash, gap) = THRESHOLD_DASH;
         for (value, label, color) in [
-            (data.strike_ok, "strike OK threshold", RGBColor(60, 60, 60)),
-            (data.field_ok, "field OK threshold", RGBColor(150, 150, 150)),
-            (data.trigger, "expansion trigger", PALETTE[3]),
+            (data.strike_ok, "strike OK threshold", palette::REFERENCE),
+            (data.field_ok, "field OK threshold", palette::REFERENCE_LIGHT),
+            (data.trigger, "expansion trigger", palette::EXPANSION),
         ] {
             let style = color.stroke_width(2);
             chart
@@ -469,21 +461,25 @@ fn stacked<DB: DrawingBackend>(
     panel: &DrawingArea<DB, Shift>,
     caption: &str,
     y_desc: &str,
-    layers: &[(&str, Vec<f64>)],
+    layers: &[(&str, Vec<f64>, RGBColor)],
     empty: &str,
 ) -> DrawResult<()> {
-    let top =
-        data.cycles.iter().enumerate().map(|(i, _)| layers.iter().map(|(_, v)| v[i]).sum::<f64>()).fold(1.0, f64::max)
-            * 1.7;
+    let top = data
+        .cycles
+        .iter()
+        .enumerate()
+        .map(|(i, _)| layers.iter().map(|(_, v, _)| v[i]).sum::<f64>())
+        .fold(1.0, f64::max)
+        * 1.7;
     let mut chart = axes(panel, data, caption, y_desc, top, None, true)?;
-    if layers.iter().all(|(_, v)| v.iter().all(|x| *x == 0.0)) {
+    if layers.iter().all(|(_, v, _)| v.iter().all(|x| *x == 0.0)) {
         let x = (x_range(data).start + x_range(data).end) / 2.0;
-        let style = (FONT, 20).into_font().color(&RGBColor(90, 90, 90)).pos(Pos::new(HPos::Center, VPos::Center));
+        let style = (FONT, 20).into_font().color(&palette::NOTE_TEXT).pos(Pos::new(HPos::Center, VPos::Center));
         chart.draw_series(std::iter::once(Text::new(empty.to_string(), (x, top / 2.0), style))).map_err(err)?;
     }
     let mut base = vec![0.0; data.cycles.len()];
-    for (k, (name, values)) in layers.iter().enumerate() {
-        let color = PALETTE[k % PALETTE.len()];
+    for (name, values, color) in layers {
+        let color = *color;
         let bars: Vec<Rectangle<(f64, f64)>> = data
             .cycles
             .iter()
@@ -508,9 +504,19 @@ fn stacked<DB: DrawingBackend>(
 fn draw_status<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let area = title(area, &format!("{}: expiry statuses and partial reasons per cycle", data.scenario))?;
     let panels = area.split_evenly((2, 1));
-    let statuses: Vec<(&str, Vec<f64>)> = data.statuses.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    let statuses: Vec<(&str, Vec<f64>, RGBColor)> =
+        data.statuses.iter().map(|(n, v)| (n.as_str(), v.clone(), palette::status(n))).collect();
     stacked(data, &panels[0], "statuses", "expiries", &statuses, "no statuses")?;
-    let reasons: Vec<(&str, Vec<f64>)> = data.reasons.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+    let mut unnamed = 0;
+    let reasons: Vec<(&str, Vec<f64>, RGBColor)> = data
+        .reasons
+        .iter()
+        .map(|(n, v)| {
+            let color = palette::reason(n, unnamed);
+            unnamed += usize::from(!palette::REASONS.iter().any(|(r, _)| r == n));
+            (n.as_str(), v.clone(), color)
+        })
+        .collect();
     stacked(data, &panels[1], "partial reasons", "PARTIAL expiries", &reasons, "no partial reasons")
 }
 
@@ -520,9 +526,10 @@ fn draw_clamp<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
     let fired = data.clamp_original.iter().any(|v| *v > 0.0);
     let caption = if fired { "cycles where a clamp fired" } else { "no clamp fired in this run" };
     let mut chart = axes(&area, data, caption, "instruments", top, None, true)?;
-    for (name, values, color, offset) in
-        [("original", &data.clamp_original, PALETTE[7], -0.4), ("kept", &data.clamp_kept, PALETTE[0], 0.0)]
-    {
+    for (name, values, color, offset) in [
+        ("original", &data.clamp_original, palette::CLAMP_ORIGINAL, -0.4),
+        ("kept", &data.clamp_kept, palette::CLAMP_KEPT, 0.0),
+    ] {
         let bars: Vec<Rectangle<(f64, f64)>> = data
             .cycles
             .iter()
