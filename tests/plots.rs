@@ -159,7 +159,7 @@ fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel()
     assert_distinct_integer_labels(&partial, "low_both");
     assert!(!partial.contains("no partial reasons"), "a run with PARTIAL expiries draws them");
     assert!(partial.contains("low_both"));
-    // Counts whose 1.7x headroom used to give fractional ticks printed as repeated integers.
+    // Counts whose headroom gives a fractional top: the ticks are still whole numbers, each printed once.
     for max in [1.0, 2.0, 3.0, 4.0, 7.0, 13.0, 29.0, 64.0] {
         let data = g6sim::plot::PlotData {
             scenario: "counts".into(),
@@ -241,7 +241,9 @@ fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
     // The y pixel of 1.0 in the first (NIFTY) panel, from its axis label.
     let svg_head = &svg[..svg.find(">\n1.0\n</text>").expect("a 1.0 y label")];
     let one: i32 = svg_head.rsplit(" y=\"").next().unwrap().split('"').next().unwrap().parse().unwrap();
-    let near = |l: &Polyline| l.points.iter().all(|(x, y)| *x > 70 && (y - one).abs() <= 12);
+    // Lines of the plot area (not of the legend beside it) near 1.0.
+    let right = plot_right(&svg) as i32;
+    let near = |l: &Polyline| l.points.iter().all(|(x, y)| *x > 70 && *x <= right && (y - one).abs() <= 12);
     let lines: Vec<Polyline> = polylines(&svg).into_iter().filter(near).collect();
     // Strike lines: one polyline through every cycle per expiry, each at its own width.
     let mut strike: Vec<(String, u32)> =
@@ -413,4 +415,58 @@ fn statuses_are_green_amber_red_grey_and_reasons_take_other_colours() {
     statuses.sort();
     assert_eq!(bar_fills(0.0, height / 2.0), statuses);
     assert_eq!(bar_fills(height / 2.0, height), [fills["low_both"].clone()]);
+}
+
+/// The right end of the plot areas: the x axes (black horizontal lines 200 px or longer).
+fn plot_right(svg: &str) -> f64 {
+    polylines(svg)
+        .into_iter()
+        .filter(|l| l.stroke == "#000000" && l.points.len() == 2 && l.points[0].1 == l.points[1].1)
+        .filter(|l| (l.points[1].0 - l.points[0].0).abs() >= 200)
+        .map(|l| f64::from(l.points[0].0.max(l.points[1].0)))
+        .fold(f64::NAN, f64::max)
+}
+
+#[test]
+fn legends_stand_beside_the_plot_areas() {
+    for (scenario, charts) in [
+        (
+            "strike_dropout_recovery",
+            [
+                ("depth", vec!["baseline", "ITM = OTM", "expansion", "contraction", "fault window"]),
+                ("coverage", vec!["strike OK threshold 0.75", "this_week strike", "this_week field", "fault window"]),
+                ("status", [&STATUSES[..], &REASONS[..], &["fault window"]].concat()),
+                ("clamp", vec!["original", "kept", "fault window"]),
+            ],
+        ),
+        (
+            "healthy_baseline",
+            [
+                ("depth", vec!["baseline", "ITM = OTM", "expansion", "contraction"]),
+                ("coverage", vec!["expansion trigger 0.675", "next_month strike", "next_month field"]),
+                ("status", [&STATUSES[..], &REASONS[..]].concat()),
+                ("clamp", vec!["original", "kept"]),
+            ],
+        ),
+    ] {
+        let dir = charts_of(&shipped(scenario), &format!("plots-legend-{scenario}"));
+        for (chart, labels) in charts {
+            let svg = &std::fs::read_to_string(dir.join(format!("{chart}.svg"))).unwrap();
+            let right = plot_right(svg);
+            assert!(right > 500.0, "{scenario} {chart}: the x axis ends at {right}");
+            for label in &labels {
+                let found: Vec<SvgText> = texts(svg).into_iter().filter(|t| t.text == *label).collect();
+                assert!(!found.is_empty(), "{scenario} {chart}: no legend label {label:?}");
+                for t in found {
+                    assert!(
+                        t.x > right,
+                        "{scenario} {chart}: {label:?} at x {} is over the plot area (to {right})",
+                        t.x
+                    );
+                }
+            }
+            let fault = texts(svg).iter().any(|t| t.text == "fault window");
+            assert_eq!(fault, scenario != "healthy_baseline", "{scenario} {chart}: a fault window entry where shaded");
+        }
+    }
 }

@@ -8,7 +8,9 @@
 //! the same SVG bytes on every machine.
 //!
 //! Every colour comes from [`palette`]: statuses are OK green, PARTIAL amber, EMPTY red and SYNTH grey in
-//! every chart, and no other series takes their colours; fault windows are shaded faint grey.
+//! every chart, and no other series takes their colours. Each panel's legend stands in a strip to the right of
+//! its plot area (the `legend` module), so it hides no data; fault windows are shaded faint grey, named at
+//! their top, and listed in the legend as "fault window".
 //!
 //! Overlapping series stay readable:
 //! - **depth**: when an index's ITM and OTM depths are equal in every cycle, one line labelled "ITM = OTM"
@@ -27,15 +29,16 @@
 
 mod data;
 mod heatmap;
+mod legend;
 pub mod palette;
 
 pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
 pub use heatmap::{HEATMAPS, render_sweep};
 
 use crate::output::write_atomic;
+use legend::{Entry, Swatch};
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
@@ -44,6 +47,14 @@ use std::sync::Once;
 const FONT: &str = "sans-serif";
 const WIDTH: u32 = 1200;
 const PANEL_HEIGHT: u32 = 300;
+/// The font size of tick labels.
+const TICK_SIZE: u32 = 13;
+/// Space around a chart's panel.
+const MARGIN: u32 = 8;
+/// How far below a panel's top its plot area starts (the caption and the margin), at most.
+const PLOT_TOP: u32 = 40;
+/// The room above the largest bar of a count chart, for the fault windows' names.
+const HEADROOM: f64 = 1.15;
 
 fn register_font() {
     static ONCE: Once = Once::new();
@@ -61,7 +72,7 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
-/// A chart: its file stem and how to draw it on an area.
+/// A chart: its file stem, its height and how to draw it on an area.
 struct Chart {
     stem: &'static str,
     height: u32,
@@ -78,20 +89,32 @@ macro_rules! chart {
 /// The charts of a run, by file stem (each written as `.svg` and `.png`).
 pub const CHARTS: [&str; 4] = ["depth", "coverage", "status", "clamp"];
 
+/// The height of a panel whose legend has `rows` entries: [`PANEL_HEIGHT`], or more when the legend needs it.
+fn panel_height(rows: usize) -> u32 {
+    PANEL_HEIGHT.max(PLOT_TOP + legend::height(rows) + MARGIN)
+}
+
+/// The charts of `data`, each with its height.
+fn charts(data: &PlotData) -> [Chart; 4] {
+    let panels = data.indices.len().max(1) as u32;
+    let expiries = data.indices.iter().map(|ix| ix.expiries.len()).max().unwrap_or(0);
+    let reasons = data.reasons.len().max(data.statuses.len());
+    let charts = [
+        chart!("depth", panel_height(6) * panels + 40, draw_depth),
+        chart!("coverage", panel_height(3 + 2 * expiries + 2) * panels + 40, draw_coverage),
+        chart!("status", 2 * panel_height(reasons + 1) + 40, draw_status),
+        chart!("clamp", panel_height(3) + 60, draw_clamp),
+    ];
+    debug_assert_eq!(charts.each_ref().map(|c| c.stem), CHARTS, "CHARTS lists the charts drawn");
+    charts
+}
+
 /// Writes every chart as `DIR/<name>.svg` and `DIR/<name>.png`; returns the files written.
 pub fn render(data: &PlotData, dir: &Path) -> DrawResult<Vec<PathBuf>> {
     register_font();
     std::fs::create_dir_all(dir).map_err(err)?;
-    let panels = data.indices.len().max(1) as u32;
-    let charts = [
-        chart!("depth", PANEL_HEIGHT * panels + 40, draw_depth),
-        chart!("coverage", PANEL_HEIGHT * panels + 40, draw_coverage),
-        chart!("status", 2 * PANEL_HEIGHT + 40, draw_status),
-        chart!("clamp", PANEL_HEIGHT + 60, draw_clamp),
-    ];
-    debug_assert_eq!(charts.each_ref().map(|c| c.stem), CHARTS, "CHARTS lists the charts drawn");
     let mut written = Vec::new();
-    for c in charts {
+    for c in charts(data) {
         let files = write_svg_png(dir, c.stem, (WIDTH, c.height), |a| (c.draw)(data, a), |a| (c.draw_png)(data, a))?;
         written.extend(files);
     }
@@ -144,6 +167,13 @@ fn x_range(data: &PlotData) -> std::ops::Range<f64> {
     0.5..last + 0.5
 }
 
+/// The fault phases that touch `index` (every phase for `None`).
+fn faults_of<'d>(data: &'d PlotData, index: Option<&'d str>) -> impl Iterator<Item = &'d data::PhaseWindow> + 'd {
+    data.phases
+        .iter()
+        .filter(move |p| index.is_none_or(|i| p.index.as_deref().is_none_or(|pi| pi.eq_ignore_ascii_case(i))))
+}
+
 /// Shades the cycle windows of the faults that touch `index` (or every index), labelled with the phase.
 fn shade_faults<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart2d<'a, DB>,
@@ -151,11 +181,7 @@ fn shade_faults<'a, DB: DrawingBackend + 'a>(
     index: Option<&str>,
     y: (f64, f64),
 ) -> DrawResult<()> {
-    for phase in data
-        .phases
-        .iter()
-        .filter(|p| index.is_none_or(|i| p.index.as_deref().is_none_or(|pi| pi.eq_ignore_ascii_case(i))))
-    {
+    for phase in faults_of(data, index) {
         let (a, b) = (phase.first as f64 - 0.5, phase.last as f64 + 0.5);
         chart
             .draw_series(std::iter::once(Rectangle::new([(a, y.0), (b, y.1)], palette::FAULT_FILL.filled())))
@@ -166,15 +192,28 @@ fn shade_faults<'a, DB: DrawingBackend + 'a>(
     Ok(())
 }
 
-fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut Chart2d<'a, DB>, position: SeriesLabelPosition) -> DrawResult<()> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .draw()
-        .map_err(err)
+/// A panel split into the chart's area (left) and the strip for its legend (right, `legend_width` pixels).
+fn beside_legend<DB: DrawingBackend>(
+    panel: &DrawingArea<DB, Shift>,
+    legend_width: u32,
+) -> (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>) {
+    let width = panel.dim_in_pixel().0;
+    panel.split_horizontally(width.saturating_sub(legend_width))
+}
+
+/// Draws `entries` as the legend of `chart` in `strip`, its top level with the plot area's.
+fn legend_beside<'a, DB: DrawingBackend + 'a>(
+    chart: &Chart2d<'a, DB>,
+    strip: &DrawingArea<DB, Shift>,
+    entries: &[Entry],
+) -> DrawResult<()> {
+    let top = chart.plotting_area().get_pixel_range().1.start - strip.get_base_pixel().1;
+    legend::draw(strip, entries, top)
+}
+
+/// The legend entry of the fault windows, when the panel shades any.
+fn fault_entry(data: &PlotData, index: Option<&str>) -> Option<Entry> {
+    faults_of(data, index).next().map(|_| Entry::new("fault window", Swatch::Shade))
 }
 
 /// Plotters' default number of y labels.
@@ -201,7 +240,7 @@ fn axes<'a, DB: DrawingBackend + 'a>(
     let (top, y_labels) = if whole_y { whole_ticks(top) } else { (top, DEFAULT_Y_LABELS) };
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 16))
-        .margin(8)
+        .margin(MARGIN)
         .x_label_area_size(34)
         .y_label_area_size(60)
         .build_cartesian_2d(x_range(data), 0.0..top)
@@ -214,64 +253,61 @@ fn axes<'a, DB: DrawingBackend + 'a>(
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_labels(y_labels)
         .y_label_formatter(&y_format)
-        .label_style((FONT, 13))
+        .label_style((FONT, TICK_SIZE))
         .draw()
         .map_err(err)?;
     shade_faults(&mut chart, data, faults_of, (0.0, top))?;
     Ok(chart)
 }
 
+/// The dash and gap of the baseline.
+const BASELINE_DASH: (i32, i32) = (8, 6);
+
+/// The legend of an index's depth panel.
+fn depth_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
+    let mut entries = vec![Entry::new("baseline", Swatch::Dashed(palette::REFERENCE, 2, BASELINE_DASH))];
+    if same_series(&ix.itm, &ix.otm) {
+        entries.push(Entry::new("ITM = OTM", Swatch::Line(palette::DEPTH_BOTH, 4)));
+    } else {
+        entries.push(Entry::new("itm", Swatch::Line(palette::DEPTH_ITM, 6)));
+        entries.push(Entry::new("otm", Swatch::Line(palette::DEPTH_OTM, 2)));
+    }
+    entries.push(Entry::new("expansion", Swatch::Triangle(palette::EXPANSION)));
+    entries.push(Entry::new("contraction", Swatch::Cross(palette::CONTRACTION)));
+    entries.extend(fault_entry(data, Some(&ix.name)));
+    entries
+}
+
 fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let area = title(area, &format!("{}: strike depth per side (shaded: fault windows)", data.scenario))?;
+    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| depth_entries(data, ix)).collect();
+    let legend_width = legend::width(&area, &all)?;
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
+        let (plot, strip) = beside_legend(panel, legend_width);
         let top = ix.itm.iter().chain(&ix.otm).chain(&ix.baseline_itm).copied().fold(2.0, f64::max) + 4.0;
-        let caption = format!("{} (triangles: expansions, crosses: contractions)", ix.name);
-        let mut chart = axes(panel, data, &caption, "strikes per side", top, Some(&ix.name), true)?;
+        let mut chart = axes(&plot, data, &ix.name, "strikes per side", top, Some(&ix.name), true)?;
         let series =
             |v: &[f64]| -> Vec<(f64, f64)> { data.cycles.iter().map(|c| *c as f64).zip(v.iter().copied()).collect() };
+        let (dash, gap) = BASELINE_DASH;
         let baseline = palette::REFERENCE.stroke_width(2);
-        chart
-            .draw_series(DashedLineSeries::new(series(&ix.baseline_itm), 8, 6, baseline))
-            .map_err(err)?
-            .label("baseline")
-            .legend(move |(x, y)| dashed_swatch((x, y), 8, 6, baseline));
+        chart.draw_series(DashedLineSeries::new(series(&ix.baseline_itm), dash, gap, baseline)).map_err(err)?;
         if same_series(&ix.itm, &ix.otm) {
             // One line for both sides: two identical lines would hide one of them.
-            let both = palette::DEPTH_BOTH.stroke_width(4);
-            chart
-                .draw_series(LineSeries::new(series(&ix.itm), both))
-                .map_err(err)?
-                .label("ITM = OTM")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], both));
+            chart.draw_series(LineSeries::new(series(&ix.itm), palette::DEPTH_BOTH.stroke_width(4))).map_err(err)?;
         } else {
             // ITM is drawn wider underneath, so it stays visible where OTM runs on top of it.
-            let (itm, otm) = (palette::DEPTH_ITM.stroke_width(6), palette::DEPTH_OTM.stroke_width(2));
-            chart
-                .draw_series(LineSeries::new(series(&ix.itm), itm))
-                .map_err(err)?
-                .label("itm")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], itm));
-            chart
-                .draw_series(LineSeries::new(series(&ix.otm), otm))
-                .map_err(err)?
-                .label("otm")
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], otm));
+            chart.draw_series(LineSeries::new(series(&ix.itm), palette::DEPTH_ITM.stroke_width(6))).map_err(err)?;
+            chart.draw_series(LineSeries::new(series(&ix.otm), palette::DEPTH_OTM.stroke_width(2))).map_err(err)?;
         }
-        let marks = |expansion: bool| -> Vec<(f64, f64)> {
-            ix.adjustments.iter().filter(|a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm)).collect()
+        let points = |expansion: bool| {
+            ix.adjustments.iter().filter(move |a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm))
         };
-        chart
-            .draw_series(marks(true).into_iter().map(|p| TriangleMarker::new(p, 7, palette::EXPANSION.filled())))
-            .map_err(err)?
-            .label("expansion")
-            .legend(|(x, y)| TriangleMarker::new((x + 9, y), 6, palette::EXPANSION.filled()));
-        chart
-            .draw_series(marks(false).into_iter().map(|p| Cross::new(p, 6, palette::CONTRACTION.stroke_width(3))))
-            .map_err(err)?
-            .label("contraction")
-            .legend(|(x, y)| Cross::new((x + 9, y), 5, palette::CONTRACTION.stroke_width(3)));
-        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        let expansion = palette::EXPANSION.filled();
+        chart.draw_series(points(true).map(|p| TriangleMarker::new(p, 7, expansion))).map_err(err)?;
+        let contraction = palette::CONTRACTION.stroke_width(3);
+        chart.draw_series(points(false).map(|p| Cross::new(p, 6, contraction))).map_err(err)?;
+        legend_beside(&chart, &strip, &depth_entries(data, ix))?;
     }
     Ok(())
 }
@@ -353,72 +389,78 @@ fn some_coincide(series: &[&[Option<f64>]]) -> bool {
     })
 }
 
+/// The thresholds of the coverage chart: value, label and colour.
+fn thresholds(data: &PlotData) -> [(f64, &'static str, RGBColor); 3] {
+    [
+        (data.strike_ok, "strike OK threshold", palette::REFERENCE),
+        (data.field_ok, "field OK threshold", palette::REFERENCE_LIGHT),
+        (data.trigger, "expansion trigger", palette::EXPANSION),
+    ]
+}
+
+/// The legend of an index's coverage panel.
+fn coverage_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = thresholds(data)
+        .iter()
+        .map(|(value, label, color)| Entry::new(format!("{label} {value}"), Swatch::Dashed(*color, 2, THRESHOLD_DASH)))
+        .collect();
+    let styles: Vec<ExpiryStyle> = (0..ix.expiries.len()).map(|k| ExpiryStyle::of(k, ix.expiries.len())).collect();
+    for (e, st) in ix.expiries.iter().zip(&styles).filter(|(e, _)| e.strike.iter().any(Option::is_some)) {
+        entries.push(Entry::new(format!("{} strike", e.rule), Swatch::Line(st.color, st.strike_width)));
+    }
+    for (e, st) in ix.expiries.iter().zip(&styles).filter(|(e, _)| e.field.iter().any(Option::is_some)) {
+        let swatch = Swatch::Marked(st.field_color, st.field_dash, st.marker, st.marker_size);
+        entries.push(Entry::new(format!("{} field", e.rule), swatch));
+    }
+    let all: Vec<&[Option<f64>]> = ix.expiries.iter().flat_map(|e| [e.strike.as_slice(), e.field.as_slice()]).collect();
+    if some_coincide(&all) {
+        entries.push(Entry::new(COINCIDE_NOTE, Swatch::Note));
+    }
+    entries.extend(fault_entry(data, Some(&ix.name)));
+    entries
+}
+
 fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let area =
         title(area, &format!("{}: strike (solid) and field (dashed, marked) coverage per expiry", data.scenario))?;
+    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| coverage_entries(data, ix)).collect();
+    let legend_width = legend::width(&area, &all)?;
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
+        let (plot, strip) = beside_legend(panel, legend_width);
         let top =
             ix.expiries.iter().flat_map(|e| e.strike.iter().chain(&e.field)).flatten().copied().fold(1.0, f64::max)
                 + 0.1;
-        let mut chart = axes(panel, data, &ix.name, "coverage (ratio)", top, Some(&ix.name), false)?;
+        let mut chart = axes(&plot, data, &ix.name, "coverage (ratio)", top, Some(&ix.name), false)?;
         let (x0, x1) = (x_range(data).start, x_range(data).end);
         let (dash, gap) = THRESHOLD_DASH;
-        for (value, label, color) in [
-            (data.strike_ok, "strike OK threshold", palette::REFERENCE),
-            (data.field_ok, "field OK threshold", palette::REFERENCE_LIGHT),
-            (data.trigger, "expansion trigger", palette::EXPANSION),
-        ] {
+        for (value, _, color) in thresholds(data) {
             let style = color.stroke_width(2);
-            chart
-                .draw_series(DashedLineSeries::new(vec![(x0, value), (x1, value)], dash, gap, style))
-                .map_err(err)?
-                .label(format!("{label} {value}"))
-                .legend(move |(x, y)| dashed_swatch((x, y), dash, gap, style));
+            chart.draw_series(DashedLineSeries::new(vec![(x0, value), (x1, value)], dash, gap, style)).map_err(err)?;
         }
         let styles: Vec<ExpiryStyle> = (0..ix.expiries.len()).map(|k| ExpiryStyle::of(k, ix.expiries.len())).collect();
         let pts = |v: &[Option<f64>]| -> Vec<Vec<(f64, f64)>> { segments(&data.cycles, v) };
         // Strike lines first, widest first, so every coinciding strike line shows as a band of its own.
         for (e, st) in ix.expiries.iter().zip(&styles) {
             let style = st.color.stroke_width(st.strike_width);
-            for (n, seg) in pts(&e.strike).into_iter().enumerate() {
-                let s = chart.draw_series(LineSeries::new(seg, style)).map_err(err)?;
-                if n == 0 {
-                    s.label(format!("{} strike", e.rule))
-                        .legend(move |(x, y)| PathElement::new(vec![(x - 2, y), (x + 20, y)], style));
-                }
+            for seg in pts(&e.strike) {
+                chart.draw_series(LineSeries::new(seg, style)).map_err(err)?;
             }
         }
         // Field lines on top: a dash pattern and a hollow marker per expiry, in a darker shade.
         for (e, st) in ix.expiries.iter().zip(&styles) {
             let style = st.field_color.stroke_width(2);
             let ((dash, gap), marker, size) = (st.field_dash, st.marker, st.marker_size);
-            for (n, seg) in pts(&e.field).into_iter().enumerate() {
+            for seg in pts(&e.field) {
                 let marks: Vec<_> = seg
                     .iter()
                     .map(|p| EmptyElement::at(*p) + PathElement::new(marker.outline(size, (0, 0)), style))
                     .collect();
-                let s = chart.draw_series(DashedLineSeries::new(seg, dash, gap, style)).map_err(err)?;
-                if n == 0 {
-                    s.label(format!("{} field", e.rule)).legend(move |(x, y)| {
-                        EmptyElement::at((x, y))
-                            + dashed_swatch((0, 0), dash, gap, style)
-                            + PathElement::new(marker.outline(size.min(6.0), (9, 0)), style)
-                    });
-                }
+                chart.draw_series(DashedLineSeries::new(seg, dash, gap, style)).map_err(err)?;
                 chart.draw_series(marks).map_err(err)?;
             }
         }
-        let all: Vec<&[Option<f64>]> =
-            ix.expiries.iter().flat_map(|e| [e.strike.as_slice(), e.field.as_slice()]).collect();
-        if some_coincide(&all) {
-            chart
-                .draw_series(std::iter::empty::<EmptyElement<(f64, f64), DB>>())
-                .map_err(err)?
-                .label(COINCIDE_NOTE)
-                .legend(EmptyElement::at);
-        }
-        legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        legend_beside(&chart, &strip, &coverage_entries(data, ix))?;
     }
     Ok(())
 }
@@ -426,17 +468,6 @@ fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shi
 /// Whether two per-cycle series are equal at every cycle (an unmeasured cycle, NaN, equals only NaN).
 fn same_series(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
-}
-
-/// A legend swatch of a dashed line: the line's own dash, gap and stroke width.
-fn dashed_swatch(
-    at: (i32, i32),
-    dash: i32,
-    gap: i32,
-    style: ShapeStyle,
-) -> DashedPathElement<std::vec::IntoIter<(i32, i32)>, i32> {
-    let (x, y) = at;
-    DashedPathElement::new(vec![(x - 2, y), (x + 20, y)], dash, gap, style)
 }
 
 /// Runs of consecutive measured values (an unmeasured cycle breaks the line).
@@ -456,49 +487,50 @@ fn segments(cycles: &[u64], values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
+/// The rectangles of a layer of bars: one per `(cycle, bottom, top)` with `top > bottom`, `(offset, width)` of
+/// its cycle (in cycles, from the cycle's number).
+fn bars(points: &[(u64, f64, f64)], (offset, width): (f64, f64)) -> Vec<[(f64, f64); 2]> {
+    let bar = |&(c, bottom, top): &(u64, f64, f64)| [(c as f64 + offset, bottom), (c as f64 + offset + width, top)];
+    points.iter().filter(|(_, b, t)| t > b).map(bar).collect()
+}
+
 fn stacked<DB: DrawingBackend>(
     data: &PlotData,
     panel: &DrawingArea<DB, Shift>,
+    legend_width: u32,
     caption: &str,
     y_desc: &str,
     layers: &[(&str, Vec<f64>, RGBColor)],
     empty: &str,
 ) -> DrawResult<()> {
+    let (plot, strip) = beside_legend(panel, legend_width);
     let top = data
         .cycles
         .iter()
         .enumerate()
         .map(|(i, _)| layers.iter().map(|(_, v, _)| v[i]).sum::<f64>())
         .fold(1.0, f64::max)
-        * 1.7;
-    let mut chart = axes(panel, data, caption, y_desc, top, None, true)?;
+        * HEADROOM;
+    let mut chart = axes(&plot, data, caption, y_desc, top, None, true)?;
     if layers.iter().all(|(_, v, _)| v.iter().all(|x| *x == 0.0)) {
         let x = (x_range(data).start + x_range(data).end) / 2.0;
         let style = (FONT, 20).into_font().color(&palette::NOTE_TEXT).pos(Pos::new(HPos::Center, VPos::Center));
         chart.draw_series(std::iter::once(Text::new(empty.to_string(), (x, top / 2.0), style))).map_err(err)?;
     }
     let mut base = vec![0.0; data.cycles.len()];
-    for (name, values, color) in layers {
-        let color = *color;
-        let bars: Vec<Rectangle<(f64, f64)>> = data
-            .cycles
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| values[*i] > 0.0)
-            .map(|(i, c)| {
-                Rectangle::new([(*c as f64 - 0.4, base[i]), (*c as f64 + 0.4, base[i] + values[i])], color.filled())
-            })
-            .collect();
-        chart
-            .draw_series(bars)
-            .map_err(err)?
-            .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    for (_, values, color) in layers {
+        let points: Vec<(u64, f64, f64)> =
+            data.cycles.iter().zip(base.iter().zip(values)).map(|(c, (b, v))| (*c, *b, b + v)).collect();
+        let rects = bars(&points, (-0.4, 0.8));
+        chart.draw_series(rects.into_iter().map(|r| Rectangle::new(r, color.filled()))).map_err(err)?;
         for (b, v) in base.iter_mut().zip(values) {
             *b += v;
         }
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)
+    let mut entries: Vec<Entry> =
+        layers.iter().map(|(name, _, color)| Entry::new(*name, Swatch::Bar(*color))).collect();
+    entries.extend(fault_entry(data, None));
+    legend_beside(&chart, &strip, &entries)
 }
 
 fn draw_status<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
@@ -506,7 +538,6 @@ fn draw_status<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift
     let panels = area.split_evenly((2, 1));
     let statuses: Vec<(&str, Vec<f64>, RGBColor)> =
         data.statuses.iter().map(|(n, v)| (n.as_str(), v.clone(), palette::status(n))).collect();
-    stacked(data, &panels[0], "statuses", "expiries", &statuses, "no statuses")?;
     let mut unnamed = 0;
     let reasons: Vec<(&str, Vec<f64>, RGBColor)> = data
         .reasons
@@ -517,33 +548,34 @@ fn draw_status<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift
             (n.as_str(), v.clone(), color)
         })
         .collect();
-    stacked(data, &panels[1], "partial reasons", "PARTIAL expiries", &reasons, "no partial reasons")
+    let names = statuses.iter().chain(&reasons).map(|(n, _, _)| Entry::new(*n, Swatch::Note));
+    let all: Vec<Entry> = names.chain(fault_entry(data, None)).collect();
+    let legend_width = legend::width(&area, &all)?;
+    stacked(data, &panels[0], legend_width, "statuses", "expiries", &statuses, "no statuses")?;
+    stacked(data, &panels[1], legend_width, "partial reasons", "PARTIAL expiries", &reasons, "no partial reasons")
 }
 
 fn draw_clamp<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let area = title(area, &format!("{}: prefilter clamp, instruments before and after", data.scenario))?;
-    let top = data.clamp_original.iter().copied().fold(1.0, f64::max) * 1.5;
+    let mut entries = vec![
+        Entry::new("original", Swatch::Bar(palette::CLAMP_ORIGINAL)),
+        Entry::new("kept", Swatch::Bar(palette::CLAMP_KEPT)),
+    ];
+    entries.extend(fault_entry(data, None));
+    let (plot, strip) = beside_legend(&area, legend::width(&area, &entries)?);
+    let top = data.clamp_original.iter().copied().fold(1.0, f64::max) * HEADROOM;
     let fired = data.clamp_original.iter().any(|v| *v > 0.0);
     let caption = if fired { "cycles where a clamp fired" } else { "no clamp fired in this run" };
-    let mut chart = axes(&area, data, caption, "instruments", top, None, true)?;
-    for (name, values, color, offset) in [
-        ("original", &data.clamp_original, palette::CLAMP_ORIGINAL, -0.4),
-        ("kept", &data.clamp_kept, palette::CLAMP_KEPT, 0.0),
-    ] {
-        let bars: Vec<Rectangle<(f64, f64)>> = data
-            .cycles
-            .iter()
-            .zip(values.iter())
-            .filter(|(_, v)| **v > 0.0)
-            .map(|(c, v)| Rectangle::new([(*c as f64 + offset, 0.0), (*c as f64 + offset + 0.4, *v)], color.filled()))
-            .collect();
-        chart
-            .draw_series(bars)
-            .map_err(err)?
-            .label(name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    let mut chart = axes(&plot, data, caption, "instruments", top, None, true)?;
+    // The two bars of a cycle stand side by side.
+    for (values, color, offset) in
+        [(&data.clamp_original, palette::CLAMP_ORIGINAL, -0.4), (&data.clamp_kept, palette::CLAMP_KEPT, 0.0)]
+    {
+        let points: Vec<(u64, f64, f64)> = data.cycles.iter().zip(values.iter()).map(|(c, v)| (*c, 0.0, *v)).collect();
+        let rects = bars(&points, (offset, 0.4));
+        chart.draw_series(rects.into_iter().map(|r| Rectangle::new(r, color.filled()))).map_err(err)?;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperRight)
+    legend_beside(&chart, &strip, &entries)
 }
 
 #[cfg(test)]
@@ -554,7 +586,7 @@ mod tests {
     #[test]
     fn whole_ticks_are_distinct_whole_numbers() {
         for max in 0..300 {
-            let (top, labels) = whole_ticks(f64::from(max) * 1.7);
+            let (top, labels) = whole_ticks(f64::from(max) * HEADROOM);
             let points = RangedCoordf64::from(0.0..top).key_points(labels);
             assert!(points.len() >= 2, "top {top}: {points:?}");
             assert!(points.iter().all(|p| p.fract() == 0.0), "top {top}: {points:?}");
