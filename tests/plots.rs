@@ -245,9 +245,9 @@ fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
     let right = plot_right(&svg) as i32;
     let near = |l: &Polyline| l.points.iter().all(|(x, y)| *x > 70 && *x <= right && (y - one).abs() <= 12);
     let lines: Vec<Polyline> = polylines(&svg).into_iter().filter(near).collect();
-    // Strike lines: one polyline through every cycle per expiry, each at its own width.
-    let mut strike: Vec<(String, u32)> =
-        lines.iter().filter(|l| l.points.len() >= 20).map(|l| (l.stroke.clone(), l.width)).collect();
+    // Strike lines: one polyline across every cycle (the whole plot width) per expiry, each at its own width.
+    let across = |l: &&Polyline| l.points.last().unwrap().0 - l.points[0].0 >= 500;
+    let mut strike: Vec<(String, u32)> = lines.iter().filter(across).map(|l| (l.stroke.clone(), l.width)).collect();
     strike.sort();
     let mut widths: Vec<u32> = strike.iter().map(|s| s.1).collect();
     widths.sort_unstable();
@@ -255,7 +255,8 @@ fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
     assert_eq!((strike.len(), widths.len()), (3, 3), "three strike lines at distinct widths: {strike:?}");
     // Field lines: dashes (straight two-point pieces) of a length of their own per expiry.
     let mut dashes: std::collections::BTreeMap<&str, std::collections::BTreeMap<i32, usize>> = Default::default();
-    for l in lines.iter().filter(|l| l.points.len() == 2 && l.points[0].1 == l.points[1].1) {
+    let dash = |l: &&Polyline| l.points.len() == 2 && l.points[0].1 == l.points[1].1 && !across(l);
+    for l in lines.iter().filter(dash) {
         *dashes.entry(l.stroke.as_str()).or_default().entry((l.points[1].0 - l.points[0].0).abs()).or_default() += 1;
     }
     let modal: Vec<i32> =
@@ -279,11 +280,12 @@ fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
     assert!(svg.contains("(coinciding series overlap)"), "the legend notes the overlap");
 }
 
-/// A text element of an SVG: position, vertical anchor, font size (as the SVG writes it) and content.
+/// A text element of an SVG: position, anchor, font size (as the SVG writes it) and content.
 #[derive(Debug)]
 struct SvgText {
     x: f64,
     y: f64,
+    anchor: String,
     dy: String,
     size: f64,
     text: String,
@@ -302,12 +304,29 @@ fn texts(svg: &str) -> Vec<SvgText> {
             SvgText {
                 x: attr(&attrs, "x").parse().unwrap(),
                 y: attr(&attrs, "y").parse().unwrap(),
+                anchor: attr(&attrs, "text-anchor").to_string(),
                 dy: attr(&attrs, "dy").to_string(),
                 size: attr(&attrs, "font-size").parse().unwrap(),
                 text: rest.split("</text>").next().unwrap().trim().to_string(),
             }
         })
         .collect()
+}
+
+/// The canvas width of an SVG.
+fn svg_width(svg: &str) -> f64 {
+    attr(svg, "width").parse().unwrap()
+}
+
+/// The horizontal extent of a number's text in pixels of the PNG. plotters writes an SVG font size of the
+/// drawn size / 1.24, and a DejaVu Sans digit is 0.636 em wide (a sign or point narrower).
+fn number_extent(t: &SvgText) -> (f64, f64) {
+    let width = t.text.chars().count() as f64 * 0.636 * t.size * 1.24;
+    match t.anchor.as_str() {
+        "middle" => (t.x - width / 2.0, t.x + width / 2.0),
+        "end" => (t.x - width, t.x),
+        _ => (t.x, t.x + width),
+    }
 }
 
 /// The vertical centre of a text (the SVG writes the top, centre or bottom anchor as `dy`).
@@ -319,7 +338,7 @@ fn text_centre(t: &SvgText) -> f64 {
     }
 }
 
-/// A filled rectangle of an SVG: x, y, width, height, fill and opacity.
+/// A rectangle of an SVG: x, y, width, height, fill, stroke and opacity.
 #[derive(Debug)]
 struct SvgRect {
     x: f64,
@@ -327,6 +346,7 @@ struct SvgRect {
     w: f64,
     h: f64,
     fill: String,
+    stroke: String,
     opacity: f64,
 }
 
@@ -341,6 +361,7 @@ fn rects(svg: &str) -> Vec<SvgRect> {
                 w: attr(r, "width").parse().unwrap(),
                 h: attr(r, "height").parse().unwrap(),
                 fill: attr(r, "fill").to_string(),
+                stroke: attr(r, "stroke").to_string(),
                 opacity: attr(r, "opacity").parse().unwrap_or(1.0),
             }
         })
@@ -469,4 +490,71 @@ fn legends_stand_beside_the_plot_areas() {
             assert_eq!(fault, scenario != "healthy_baseline", "{scenario} {chart}: a fault window entry where shaded");
         }
     }
+}
+
+#[test]
+fn titles_mention_fault_windows_only_when_there_are_some() {
+    let depth = |scenario: &str| {
+        let dir = charts_of(&shipped(scenario), &format!("plots-shaded-{scenario}"));
+        std::fs::read_to_string(dir.join("depth.svg")).unwrap()
+    };
+    assert!(!depth("healthy_baseline").contains("(shaded"), "healthy_baseline has no fault windows");
+    assert!(depth("strike_dropout_recovery").contains("(shaded: fault windows)"));
+}
+
+/// A steady run of `n` cycles: one index, four expiries covered in full, every expiry OK, no fault.
+fn steady_run(n: u64) -> g6sim::plot::PlotData {
+    let expiries: Vec<serde_json::Value> = ["this_week", "next_week", "this_month", "next_month"]
+        .iter()
+        .map(|r| serde_json::json!({"rule": r, "strike_coverage": 1.0, "field_coverage": 1.0}))
+        .collect();
+    let cycles: Vec<serde_json::Value> = (1..=n)
+        .map(|c| {
+            serde_json::json!({"cycle": c,
+                "indices": [{"index": "NIFTY", "depth": {"itm": 10, "otm": 10}, "baseline": {"itm": 10},
+                             "expiries": expiries}],
+                "expiry_status_totals": {"ok": 4, "partial": 0, "empty": 0, "synth": 0},
+                "partial_reason_totals":
+                    {"low_both": 0, "low_field": 0, "low_strike": 0, "prefilter_clamp": 0, "unknown": 0}})
+        })
+        .collect();
+    let manifest = serde_json::json!({"scenario": {"name": "steady"}, "config": {}});
+    g6sim::plot::PlotData::from_json(&cycles, &[], &manifest).unwrap()
+}
+
+#[test]
+fn a_long_run_draws_no_per_cycle_marks_and_its_last_tick_label_fits() {
+    let dir = temp_dir("plots-long");
+    g6sim::plot::render(&steady_run(10_000), &dir).unwrap();
+    let svgs: std::collections::BTreeMap<&str, String> =
+        CHARTS.iter().map(|c| (*c, std::fs::read_to_string(dir.join(format!("{c}.svg"))).unwrap())).collect();
+    for chart in CHARTS {
+        let svg = &svgs[chart];
+        let width = svg_width(svg);
+        let numbers: Vec<SvgText> = texts(svg).into_iter().filter(|t| t.text.parse::<f64>().is_ok()).collect();
+        // The tick labels end left of the legend boxes (and of the canvas's right edge).
+        let border = g6sim::plot::palette::LEGEND_BORDER;
+        let border = format!("#{:02X}{:02X}{:02X}", border.0, border.1, border.2);
+        let legend =
+            rects(svg).into_iter().filter(|r| r.stroke == border && r.w > 60.0).map(|r| r.x).fold(width, f64::min);
+        assert!(legend < width, "{chart}: a legend box");
+        assert!(numbers.iter().any(|t| t.text == "10000"), "{chart}: the last cycle is labelled");
+        for t in &numbers {
+            let (left, right) = number_extent(t);
+            assert!(
+                left >= 0.0 && right <= legend,
+                "{chart}: label {:?} spans {left}..{right}, the legend starts at {legend}",
+                t.text
+            );
+        }
+        assert!(!svg.contains("(shaded"), "{chart}: no fault windows to shade");
+    }
+    let coverage = &svgs["coverage"];
+    let markers =
+        polylines(coverage).iter().filter(|l| l.points.len() >= 4 && l.points.first() == l.points.last()).count();
+    assert_eq!(markers, 0, "0.09 px per cycle: field markers would merge into a band");
+    let status = &svgs["status"];
+    let bars =
+        rects(status).iter().filter(|r| r.opacity == 1.0 && r.fill.starts_with('#') && r.fill != "#FFFFFF").count();
+    assert!(bars < 50, "steady counts are drawn as one band per layer, not a bar per cycle: {bars} rectangles");
 }

@@ -24,6 +24,11 @@
 //! - **status**: count axes have ticks at whole numbers only, each labelled once; a panel with nothing to
 //!   stack says so ("no partial reasons").
 //!
+//! Long runs stay readable: marks (field markers, depth adjustments) are drawn only where neighbouring ones
+//! stand [`MIN_MARK_SPACING_PX`] apart, bars stand apart only while a cycle has [`MIN_BAR_SPACING_PX`] (else
+//! they touch, and runs of equal bars become one rectangle), and the right margin holds the last cycle's tick
+//! label.
+//!
 //! Threshold, trigger and baseline lines are dashed at 2 px, and their legend swatches are the same dashes at
 //! the same width.
 
@@ -53,8 +58,22 @@ const TICK_SIZE: u32 = 13;
 const MARGIN: u32 = 8;
 /// How far below a panel's top its plot area starts (the caption and the margin), at most.
 const PLOT_TOP: u32 = 40;
+/// The width of the y label area, left of the plot area.
+const Y_LABEL_AREA: u32 = 60;
 /// The room above the largest bar of a count chart, for the fault windows' names.
 const HEADROOM: f64 = 1.15;
+
+/// Marks (a field marker per measured cycle, a depth adjustment's triangle or cross) are drawn only when
+/// neighbouring ones stand at least this many pixels apart. The smallest mark is 8 px across: closer than
+/// 10 px they touch and merge into a band that hides the line under it. On a 1200 px chart a 40-cycle run
+/// has about 22 px per cycle; a 10,000-cycle run 0.09.
+pub const MIN_MARK_SPACING_PX: f64 = 10.0;
+
+/// Bars stand apart (0.8 of a cycle wide) while a cycle has at least this many pixels; below it the gap
+/// between neighbours is under a pixel, so the bars are drawn touching, a cycle wide, and a run of cycles
+/// with the same bar becomes one rectangle (a steady 10,000-cycle run draws one band per layer, not 10,000
+/// slivers).
+pub const MIN_BAR_SPACING_PX: f64 = 5.0;
 
 fn register_font() {
     static ONCE: Once = Once::new();
@@ -174,20 +193,53 @@ fn faults_of<'d>(data: &'d PlotData, index: Option<&'d str>) -> impl Iterator<It
         .filter(move |p| index.is_none_or(|i| p.index.as_deref().is_none_or(|pi| pi.eq_ignore_ascii_case(i))))
 }
 
-/// Shades the cycle windows of the faults that touch `index` (or every index), labelled with the phase.
+/// The font size of a fault window's name.
+const FAULT_NAME_SIZE: u32 = 13;
+/// The rows of fault window names at the top of a plot area: a name that would overlap one already drawn
+/// goes to the next row, and is left out when no row has room (the legend still lists the shading).
+const FAULT_NAME_ROWS: i32 = 2;
+/// Space between a fault window's name and the window's left edge (or the plot area's edges).
+const FAULT_NAME_INSET: i32 = 3;
+/// The narrowest a fault window is shaded, in pixels, so a one-cycle fault of a long run still shows.
+const MIN_FAULT_PX: f64 = 2.0;
+
+/// Shades the cycle windows of the faults that touch `index` (or every index), each named at its top left
+/// where the name fits.
 fn shade_faults<'a, DB: DrawingBackend + 'a>(
     chart: &mut Chart2d<'a, DB>,
     data: &PlotData,
     index: Option<&str>,
     y: (f64, f64),
 ) -> DrawResult<()> {
+    let plot = chart.plotting_area().get_pixel_range().0;
+    let px = f64::from(plot.end - plot.start) / (x_range(data).end - x_range(data).start);
+    let font = (FONT, FAULT_NAME_SIZE).into_font();
+    let mut taken: Vec<(i32, std::ops::Range<i32>)> = Vec::new();
     for phase in faults_of(data, index) {
-        let (a, b) = (phase.first as f64 - 0.5, phase.last as f64 + 0.5);
+        let (mut a, mut b) = (phase.first as f64 - 0.5, phase.last as f64 + 0.5);
+        if (b - a) * px < MIN_FAULT_PX {
+            let middle = (a + b) / 2.0;
+            (a, b) = (middle - MIN_FAULT_PX / px / 2.0, middle + MIN_FAULT_PX / px / 2.0);
+        }
         chart
             .draw_series(std::iter::once(Rectangle::new([(a, y.0), (b, y.1)], palette::FAULT_FILL.filled())))
             .map_err(err)?;
-        let label = Text::new(phase.name.clone(), (a, y.1), (FONT, 13).into_font().color(&palette::NOTE_TEXT));
-        chart.draw_series(std::iter::once(label)).map_err(err)?;
+        // The name starts just right of the window's left edge, moved left as far as needed to end inside the
+        // plot area.
+        let width =
+            chart.plotting_area().estimate_text_size(&phase.name, &TextStyle::from(font.clone())).map_err(err)?.0
+                as i32;
+        let at = chart.backend_coord(&(a, y.1)).0;
+        let left = (at + FAULT_NAME_INSET).min(plot.end - width - FAULT_NAME_INSET).max(plot.start + FAULT_NAME_INSET);
+        let span = left..left + width + 4;
+        let overlaps =
+            |(row, r): &(i32, std::ops::Range<i32>), k: i32| *row == k && r.start < span.end && span.start < r.end;
+        let Some(row) = (0..FAULT_NAME_ROWS).find(|k| !taken.iter().any(|t| overlaps(t, *k))) else { continue };
+        taken.push((row, span));
+        let style = font.clone().color(&palette::NOTE_TEXT);
+        let name = EmptyElement::at((a, y.1))
+            + Text::new(phase.name.clone(), (left - at, row * FAULT_NAME_SIZE as i32), style);
+        chart.draw_series(std::iter::once(name)).map_err(err)?;
     }
     Ok(())
 }
@@ -227,6 +279,33 @@ fn whole_ticks(top: f64) -> (f64, usize) {
     (top, (top as usize + 1).min(DEFAULT_Y_LABELS))
 }
 
+/// The right margin of a chart: half the widest x tick label (the last cycle's number) and a little, so a
+/// label at the right end of the axis is not cut off.
+fn right_margin<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData) -> DrawResult<u32> {
+    let last = format!("{}", data.cycles.last().copied().unwrap_or(1));
+    let (width, _) = area.estimate_text_size(&last, &TextStyle::from((FONT, TICK_SIZE).into_font())).map_err(err)?;
+    Ok((width / 2 + 4).max(MARGIN))
+}
+
+/// The width of the plot area [`axes`] lays out on `area`.
+fn plot_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData) -> DrawResult<u32> {
+    Ok(area.dim_in_pixel().0.saturating_sub(MARGIN + Y_LABEL_AREA + right_margin(area, data)?))
+}
+
+/// How many pixels one cycle has along the x axis of a chart [`axes`] lays out on `area`.
+fn px_per_cycle<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &PlotData) -> DrawResult<f64> {
+    let range = x_range(data);
+    Ok(f64::from(plot_width(area, data)?) / (range.end - range.start))
+}
+
+/// Whether marks at these cycles stand [`MIN_MARK_SPACING_PX`] apart at `px_per_cycle`.
+fn marks_fit(cycles: impl IntoIterator<Item = u64>, px_per_cycle: f64) -> bool {
+    let mut cycles: Vec<u64> = cycles.into_iter().collect();
+    cycles.sort_unstable();
+    cycles.dedup();
+    cycles.windows(2).all(|w| (w[1] - w[0]) as f64 * px_per_cycle >= MIN_MARK_SPACING_PX)
+}
+
 /// A cycle-by-value chart on `area`: caption, axes with labels, and the fault windows shaded.
 fn axes<'a, DB: DrawingBackend + 'a>(
     area: &'a DrawingArea<DB, Shift>,
@@ -241,10 +320,12 @@ fn axes<'a, DB: DrawingBackend + 'a>(
     let mut chart = ChartBuilder::on(area)
         .caption(caption, (FONT, 16))
         .margin(MARGIN)
+        .margin_right(right_margin(area, data)?)
         .x_label_area_size(34)
-        .y_label_area_size(60)
+        .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(x_range(data), 0.0..top)
         .map_err(err)?;
+    debug_assert_eq!(chart.plotting_area().dim_in_pixel().0, plot_width(area, data)?, "plot_width lays out as axes");
     let y_format = |y: &f64| if whole_y { format!("{y:.0}") } else { format!("{y:.1}") };
     chart
         .configure_mesh()
@@ -263,8 +344,8 @@ fn axes<'a, DB: DrawingBackend + 'a>(
 /// The dash and gap of the baseline.
 const BASELINE_DASH: (i32, i32) = (8, 6);
 
-/// The legend of an index's depth panel.
-fn depth_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
+/// The legend of an index's depth panel (with the adjustment marks when they are drawn).
+fn depth_entries(data: &PlotData, ix: &data::IndexSeries, marks: bool) -> Vec<Entry> {
     let mut entries = vec![Entry::new("baseline", Swatch::Dashed(palette::REFERENCE, 2, BASELINE_DASH))];
     if same_series(&ix.itm, &ix.otm) {
         entries.push(Entry::new("ITM = OTM", Swatch::Line(palette::DEPTH_BOTH, 4)));
@@ -272,23 +353,36 @@ fn depth_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
         entries.push(Entry::new("itm", Swatch::Line(palette::DEPTH_ITM, 6)));
         entries.push(Entry::new("otm", Swatch::Line(palette::DEPTH_OTM, 2)));
     }
-    entries.push(Entry::new("expansion", Swatch::Triangle(palette::EXPANSION)));
-    entries.push(Entry::new("contraction", Swatch::Cross(palette::CONTRACTION)));
+    if marks {
+        entries.push(Entry::new("expansion", Swatch::Triangle(palette::EXPANSION)));
+        entries.push(Entry::new("contraction", Swatch::Cross(palette::CONTRACTION)));
+    }
     entries.extend(fault_entry(data, Some(&ix.name)));
     entries
 }
 
 fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
-    let area = title(area, &format!("{}: strike depth per side (shaded: fault windows)", data.scenario))?;
-    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| depth_entries(data, ix)).collect();
+    let shaded = data.indices.iter().any(|ix| faults_of(data, Some(&ix.name)).next().is_some());
+    let note = if shaded { " (shaded: fault windows)" } else { "" };
+    let area = title(area, &format!("{}: strike depth per side{note}", data.scenario))?;
+    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| depth_entries(data, ix, true)).collect();
     let legend_width = legend::width(&area, &all)?;
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
         let (plot, strip) = beside_legend(panel, legend_width);
         let top = ix.itm.iter().chain(&ix.otm).chain(&ix.baseline_itm).copied().fold(2.0, f64::max) + 4.0;
-        let mut chart = axes(&plot, data, &ix.name, "strikes per side", top, Some(&ix.name), true)?;
-        let series =
-            |v: &[f64]| -> Vec<(f64, f64)> { data.cycles.iter().map(|c| *c as f64).zip(v.iter().copied()).collect() };
+        let marks = marks_fit(ix.adjustments.iter().map(|a| a.cycle), px_per_cycle(&plot, data)?);
+        let caption = if marks {
+            ix.name.clone()
+        } else {
+            let expansions = ix.adjustments.iter().filter(|a| a.expansion).count();
+            let contractions = ix.adjustments.len() - expansions;
+            format!("{} ({expansions} expansions, {contractions} contractions: too close together to mark)", ix.name)
+        };
+        let mut chart = axes(&plot, data, &caption, "strikes per side", top, Some(&ix.name), true)?;
+        let series = |v: &[f64]| -> Vec<(f64, f64)> {
+            level_runs(data.cycles.iter().map(|c| *c as f64).zip(v.iter().copied()).collect())
+        };
         let (dash, gap) = BASELINE_DASH;
         let baseline = palette::REFERENCE.stroke_width(2);
         chart.draw_series(DashedLineSeries::new(series(&ix.baseline_itm), dash, gap, baseline)).map_err(err)?;
@@ -300,14 +394,16 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
             chart.draw_series(LineSeries::new(series(&ix.itm), palette::DEPTH_ITM.stroke_width(6))).map_err(err)?;
             chart.draw_series(LineSeries::new(series(&ix.otm), palette::DEPTH_OTM.stroke_width(2))).map_err(err)?;
         }
-        let points = |expansion: bool| {
-            ix.adjustments.iter().filter(move |a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm))
-        };
-        let expansion = palette::EXPANSION.filled();
-        chart.draw_series(points(true).map(|p| TriangleMarker::new(p, 7, expansion))).map_err(err)?;
-        let contraction = palette::CONTRACTION.stroke_width(3);
-        chart.draw_series(points(false).map(|p| Cross::new(p, 6, contraction))).map_err(err)?;
-        legend_beside(&chart, &strip, &depth_entries(data, ix))?;
+        if marks {
+            let points = |expansion: bool| {
+                ix.adjustments.iter().filter(move |a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm))
+            };
+            let expansion = palette::EXPANSION.filled();
+            chart.draw_series(points(true).map(|p| TriangleMarker::new(p, 7, expansion))).map_err(err)?;
+            let contraction = palette::CONTRACTION.stroke_width(3);
+            chart.draw_series(points(false).map(|p| Cross::new(p, 6, contraction))).map_err(err)?;
+        }
+        legend_beside(&chart, &strip, &depth_entries(data, ix, marks))?;
     }
     Ok(())
 }
@@ -398,8 +494,8 @@ fn thresholds(data: &PlotData) -> [(f64, &'static str, RGBColor); 3] {
     ]
 }
 
-/// The legend of an index's coverage panel.
-fn coverage_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
+/// The legend of an index's coverage panel (the field swatches with their markers when those are drawn).
+fn coverage_entries(data: &PlotData, ix: &data::IndexSeries, markers: bool) -> Vec<Entry> {
     let mut entries: Vec<Entry> = thresholds(data)
         .iter()
         .map(|(value, label, color)| Entry::new(format!("{label} {value}"), Swatch::Dashed(*color, 2, THRESHOLD_DASH)))
@@ -409,7 +505,11 @@ fn coverage_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
         entries.push(Entry::new(format!("{} strike", e.rule), Swatch::Line(st.color, st.strike_width)));
     }
     for (e, st) in ix.expiries.iter().zip(&styles).filter(|(e, _)| e.field.iter().any(Option::is_some)) {
-        let swatch = Swatch::Marked(st.field_color, st.field_dash, st.marker, st.marker_size);
+        let swatch = if markers {
+            Swatch::Marked(st.field_color, st.field_dash, st.marker, st.marker_size)
+        } else {
+            Swatch::Dashed(st.field_color, 2, st.field_dash)
+        };
         entries.push(Entry::new(format!("{} field", e.rule), swatch));
     }
     let all: Vec<&[Option<f64>]> = ix.expiries.iter().flat_map(|e| [e.strike.as_slice(), e.field.as_slice()]).collect();
@@ -421,10 +521,12 @@ fn coverage_entries(data: &PlotData, ix: &data::IndexSeries) -> Vec<Entry> {
 }
 
 fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
-    let area =
-        title(area, &format!("{}: strike (solid) and field (dashed, marked) coverage per expiry", data.scenario))?;
-    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| coverage_entries(data, ix)).collect();
-    let legend_width = legend::width(&area, &all)?;
+    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| coverage_entries(data, ix, true)).collect();
+    let legend_width = legend::width(area, &all)?;
+    // A marker at every measured cycle, cycles one apart; every panel is as wide as the whole chart.
+    let markers = px_per_cycle(&beside_legend(area, legend_width).0, data)? >= MIN_MARK_SPACING_PX;
+    let field = if markers { "dashed, marked" } else { "dashed" };
+    let area = title(area, &format!("{}: strike (solid) and field ({field}) coverage per expiry", data.scenario))?;
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
         let (plot, strip) = beside_legend(panel, legend_width);
@@ -444,23 +546,26 @@ fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shi
         for (e, st) in ix.expiries.iter().zip(&styles) {
             let style = st.color.stroke_width(st.strike_width);
             for seg in pts(&e.strike) {
-                chart.draw_series(LineSeries::new(seg, style)).map_err(err)?;
+                chart.draw_series(LineSeries::new(level_runs(seg), style)).map_err(err)?;
             }
         }
-        // Field lines on top: a dash pattern and a hollow marker per expiry, in a darker shade.
+        // Field lines on top: a dash pattern and (where they fit) a hollow marker per expiry, in a darker shade.
         for (e, st) in ix.expiries.iter().zip(&styles) {
             let style = st.field_color.stroke_width(2);
             let ((dash, gap), marker, size) = (st.field_dash, st.marker, st.marker_size);
             for seg in pts(&e.field) {
-                let marks: Vec<_> = seg
-                    .iter()
-                    .map(|p| EmptyElement::at(*p) + PathElement::new(marker.outline(size, (0, 0)), style))
-                    .collect();
-                chart.draw_series(DashedLineSeries::new(seg, dash, gap, style)).map_err(err)?;
+                let marks: Vec<_> = if markers {
+                    seg.iter()
+                        .map(|p| EmptyElement::at(*p) + PathElement::new(marker.outline(size, (0, 0)), style))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                chart.draw_series(DashedLineSeries::new(level_runs(seg), dash, gap, style)).map_err(err)?;
                 chart.draw_series(marks).map_err(err)?;
             }
         }
-        legend_beside(&chart, &strip, &coverage_entries(data, ix))?;
+        legend_beside(&chart, &strip, &coverage_entries(data, ix, markers))?;
     }
     Ok(())
 }
@@ -468,6 +573,14 @@ fn draw_coverage<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shi
 /// Whether two per-cycle series are equal at every cycle (an unmeasured cycle, NaN, equals only NaN).
 fn same_series(a: &[f64], b: &[f64]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+}
+
+/// The points of a line without the inner points of its level runs: the same line through fewer points (a
+/// steady 10,000-cycle series is two points, not 10,000).
+fn level_runs(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let inner =
+        |k: usize| k > 0 && k + 1 < points.len() && points[k - 1].1 == points[k].1 && points[k + 1].1 == points[k].1;
+    (0..points.len()).filter(|k| !inner(*k)).map(|k| points[k]).collect()
 }
 
 /// Runs of consecutive measured values (an unmeasured cycle breaks the line).
@@ -487,11 +600,25 @@ fn segments(cycles: &[u64], values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     out
 }
 
-/// The rectangles of a layer of bars: one per `(cycle, bottom, top)` with `top > bottom`, `(offset, width)` of
-/// its cycle (in cycles, from the cycle's number).
-fn bars(points: &[(u64, f64, f64)], (offset, width): (f64, f64)) -> Vec<[(f64, f64); 2]> {
-    let bar = |&(c, bottom, top): &(u64, f64, f64)| [(c as f64 + offset, bottom), (c as f64 + offset + width, top)];
-    points.iter().filter(|(_, b, t)| t > b).map(bar).collect()
+/// The rectangles of a layer of bars, one per `(cycle, bottom, top)` with `top > bottom`. Apart, each bar is
+/// `(offset, width)` of its cycle (in cycles, from the cycle's number); touching, each bar fills its cycle and
+/// a run of consecutive cycles with the same bottom and top is one rectangle.
+fn bars(points: &[(u64, f64, f64)], apart: bool, (offset, width): (f64, f64)) -> Vec<[(f64, f64); 2]> {
+    let mut out: Vec<[(f64, f64); 2]> = Vec::new();
+    let mut last: Option<(u64, f64, f64)> = None;
+    for &(c, bottom, top) in points.iter().filter(|(_, b, t)| t > b) {
+        let x = c as f64;
+        if apart {
+            out.push([(x + offset, bottom), (x + offset + width, top)]);
+        } else {
+            match (last, out.last_mut()) {
+                (Some((lc, lb, lt)), Some(rect)) if lc + 1 == c && lb == bottom && lt == top => rect[1].0 = x + 0.5,
+                _ => out.push([(x - 0.5, bottom), (x + 0.5, top)]),
+            }
+        }
+        last = Some((c, bottom, top));
+    }
+    out
 }
 
 fn stacked<DB: DrawingBackend>(
@@ -517,11 +644,12 @@ fn stacked<DB: DrawingBackend>(
         let style = (FONT, 20).into_font().color(&palette::NOTE_TEXT).pos(Pos::new(HPos::Center, VPos::Center));
         chart.draw_series(std::iter::once(Text::new(empty.to_string(), (x, top / 2.0), style))).map_err(err)?;
     }
+    let apart = px_per_cycle(&plot, data)? >= MIN_BAR_SPACING_PX;
     let mut base = vec![0.0; data.cycles.len()];
     for (_, values, color) in layers {
         let points: Vec<(u64, f64, f64)> =
             data.cycles.iter().zip(base.iter().zip(values)).map(|(c, (b, v))| (*c, *b, b + v)).collect();
-        let rects = bars(&points, (-0.4, 0.8));
+        let rects = bars(&points, apart, (-0.4, 0.8));
         chart.draw_series(rects.into_iter().map(|r| Rectangle::new(r, color.filled()))).map_err(err)?;
         for (b, v) in base.iter_mut().zip(values) {
             *b += v;
@@ -567,12 +695,14 @@ fn draw_clamp<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
     let fired = data.clamp_original.iter().any(|v| *v > 0.0);
     let caption = if fired { "cycles where a clamp fired" } else { "no clamp fired in this run" };
     let mut chart = axes(&plot, data, caption, "instruments", top, None, true)?;
-    // The two bars of a cycle stand side by side.
+    // Apart, the two bars of a cycle stand side by side; touching, the kept ones (never more) are drawn over
+    // the original ones.
+    let apart = px_per_cycle(&plot, data)? >= MIN_BAR_SPACING_PX;
     for (values, color, offset) in
         [(&data.clamp_original, palette::CLAMP_ORIGINAL, -0.4), (&data.clamp_kept, palette::CLAMP_KEPT, 0.0)]
     {
         let points: Vec<(u64, f64, f64)> = data.cycles.iter().zip(values.iter()).map(|(c, v)| (*c, 0.0, *v)).collect();
-        let rects = bars(&points, (offset, 0.4));
+        let rects = bars(&points, apart, (offset, 0.4));
         chart.draw_series(rects.into_iter().map(|r| Rectangle::new(r, color.filled()))).map_err(err)?;
     }
     legend_beside(&chart, &strip, &entries)
@@ -593,6 +723,24 @@ mod tests {
             let printed: Vec<String> = points.iter().map(|p| format!("{p:.0}")).collect();
             assert!(printed.windows(2).all(|w| w[0] != w[1]), "top {top}: {printed:?}");
         }
+    }
+
+    #[test]
+    fn long_runs_merge_bars_and_leave_out_marks_that_would_touch() {
+        let points = [(1, 0.0, 2.0), (2, 0.0, 2.0), (3, 1.0, 1.0), (4, 0.0, 2.0), (5, 0.0, 3.0), (7, 0.0, 3.0)];
+        let apart = bars(&points, true, (-0.4, 0.8));
+        assert_eq!(apart.len(), 5, "a bar per cycle with a value: {apart:?}");
+        assert_eq!(apart[0], [(0.6, 0.0), (1.4, 2.0)]);
+        let touching = bars(&points, false, (-0.4, 0.8));
+        let expected =
+            [[(0.5, 0.0), (2.5, 2.0)], [(3.5, 0.0), (4.5, 2.0)], [(4.5, 0.0), (5.5, 3.0)], [(6.5, 0.0), (7.5, 3.0)]];
+        assert_eq!(touching, expected, "runs of consecutive equal bars are one rectangle");
+        assert!(marks_fit([1, 3, 2], MIN_MARK_SPACING_PX), "one cycle apart at the threshold");
+        assert!(!marks_fit([1, 3, 2], MIN_MARK_SPACING_PX - 0.1));
+        assert!(marks_fit([1, 101], MIN_MARK_SPACING_PX / 100.0) && marks_fit([], 0.0) && marks_fit([5, 5], 0.0));
+        let line = vec![(1.0, 1.0), (2.0, 1.0), (3.0, 1.0), (4.0, 2.0), (5.0, f64::NAN), (6.0, f64::NAN)];
+        let kept: Vec<f64> = level_runs(line).iter().map(|p| p.0).collect();
+        assert_eq!(kept, [1.0, 3.0, 4.0, 5.0, 6.0], "level runs keep their ends; NaN is never level");
     }
 
     #[test]
