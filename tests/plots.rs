@@ -75,34 +75,81 @@ fn pngs_have_their_size_and_real_content() {
     }
 }
 
+const STALE: &str = "run `cargo run --release -- check --plots plots`";
+
+/// The scenario whose charts `committed_plots_match_what_the_code_draws` draws through `g6sim check --plots`:
+/// fault windows, depth adjustments and PARTIAL reasons, so the streamed series carry events of each kind.
+const DRAWN_BY_CHECK: &str = "coverage_flapping";
+
+/// The directory `check --plots` draws a scenario's charts into: its name, other characters than letters,
+/// digits, `-`, `_` and `.` replaced by `_`.
+fn plots_dir(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect()
+}
+
+/// The committed `plots/` are what `check --plots plots` draws today. One scenario goes through the command
+/// (streamed series, SVG and PNG files); every shipped scenario's SVGs are drawn through the library, which
+/// skips the PNGs (drawn by the same code, and nearly all of the time).
 #[test]
 fn committed_plots_match_what_the_code_draws() {
-    let dir = temp_dir("plots-committed");
-    let out = g6sim(&["check", "--plots", dir.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let committed = root().join("plots");
-    let mut compared = 0;
-    for scenario in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()) {
-        for chart in CHARTS {
-            let rel = Path::new(&scenario).join(format!("{chart}.svg"));
-            let fresh = std::fs::read(dir.join(&rel)).unwrap();
-            let old = std::fs::read(committed.join(&rel)).unwrap_or_else(|_| {
-                panic!("plots/{} is missing: run `cargo run --release -- check --plots plots`", rel.display())
-            });
-            assert!(fresh == old, "plots/{} is stale: run `cargo run --release -- check --plots plots`", rel.display());
-            compared += 1;
+    let dir = temp_dir("plots-committed");
+    let scenario = format!("scenarios/{DRAWN_BY_CHECK}.ron");
+    let out = g6sim(&["check", &scenario, "--plots", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let mut files = 0;
+    for chart in CHARTS {
+        for ext in ["svg", "png"] {
+            let rel = Path::new(DRAWN_BY_CHECK).join(format!("{chart}.{ext}"));
+            let old = std::fs::read(committed.join(&rel))
+                .unwrap_or_else(|_| panic!("plots/{} is missing: {STALE}", rel.display()));
+            assert!(std::fs::read(dir.join(&rel)).unwrap() == old, "plots/{} is stale: {STALE}", rel.display());
+            files += 1;
         }
     }
-    assert!(compared >= 32, "{compared}");
+    assert_eq!(files, 8);
+    let mut scenarios: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    scenarios.sort();
+    let mut drawn = Vec::new();
+    for path in &scenarios {
+        let options = g6sim::RunOptions::default();
+        let loaded = g6sim::load_scenario(path, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let run = g6sim::run_scenario(&loaded, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let data = g6sim::plot::PlotData::from_run(&run).unwrap();
+        let name = plots_dir(&data.scenario);
+        for (chart, svg) in g6sim::plot::svgs(&data).unwrap() {
+            let rel = Path::new(&name).join(format!("{chart}.svg"));
+            let old = std::fs::read(committed.join(&rel))
+                .unwrap_or_else(|_| panic!("plots/{} is missing: {STALE}", rel.display()));
+            assert!(svg.as_bytes() == old, "plots/{} is stale: {STALE}", rel.display());
+        }
+        drawn.push(name);
+    }
+    assert!(drawn.len() >= 12 && drawn.contains(&DRAWN_BY_CHECK.to_string()), "{drawn:?}");
+    // No committed charts of a scenario that is gone.
+    for entry in std::fs::read_dir(&committed).unwrap().map(|e| e.unwrap()) {
+        let name = entry.file_name().into_string().unwrap();
+        if entry.path().join("depth.svg").exists() {
+            assert!(drawn.contains(&name), "plots/{name} has no scenario in scenarios/: remove it");
+        }
+    }
+}
+
+/// The charts' SVG text by chart name.
+type Svgs = std::collections::BTreeMap<&'static str, String>;
+
+fn svgs_of(data: &g6sim::plot::PlotData) -> Svgs {
+    g6sim::plot::svgs(data).unwrap().into_iter().collect()
 }
 
 /// The charts of a run of inline scenario text (or of a shipped scenario's file), drawn through the library.
-fn charts_of(text: &str, name: &str) -> std::path::PathBuf {
+fn charts_of(text: &str) -> Svgs {
     let run = run_text(text, &g6sim::RunOptions::default());
-    let data = g6sim::plot::PlotData::from_run(&run).unwrap();
-    let dir = temp_dir(name);
-    g6sim::plot::render(&data, &dir).unwrap();
-    dir
+    svgs_of(&g6sim::plot::PlotData::from_run(&run).unwrap())
 }
 
 fn shipped(scenario: &str) -> String {
@@ -150,12 +197,10 @@ fn assert_distinct_integer_labels(svg: &str, what: &str) {
 
 #[test]
 fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel() {
-    let healthy =
-        std::fs::read_to_string(charts_of(&shipped("healthy_baseline"), "plots-status-a").join("status.svg")).unwrap();
+    let healthy = charts_of(&shipped("healthy_baseline"))["status"].clone();
     assert_distinct_integer_labels(&healthy, "healthy_baseline");
     assert!(healthy.contains("no partial reasons"), "a run without PARTIAL says so");
-    let partial =
-        std::fs::read_to_string(charts_of(&shipped("low_both"), "plots-status-b").join("status.svg")).unwrap();
+    let partial = charts_of(&shipped("low_both"))["status"].clone();
     assert_distinct_integer_labels(&partial, "low_both");
     assert!(!partial.contains("no partial reasons"), "a run with PARTIAL expiries draws them");
     assert!(partial.contains("low_both"));
@@ -174,12 +219,11 @@ fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel()
             field_ok: 0.55,
             trigger: 0.675,
         };
-        let dir = temp_dir(&format!("plots-status-{max}"));
-        g6sim::plot::render(&data, &dir).unwrap();
-        let svg = std::fs::read_to_string(dir.join("status.svg")).unwrap();
-        assert_distinct_integer_labels(&svg, &format!("max {max}"));
-        let clamp = std::fs::read_to_string(dir.join("clamp.svg")).unwrap();
-        let labels: Vec<String> = svg_texts(&clamp).into_iter().filter(|(a, _)| a == "end").map(|(_, l)| l).collect();
+        let svgs = svgs_of(&data);
+        let svg = &svgs["status"];
+        assert_distinct_integer_labels(svg, &format!("max {max}"));
+        let clamp = &svgs["clamp"];
+        let labels: Vec<String> = svg_texts(clamp).into_iter().filter(|(a, _)| a == "end").map(|(_, l)| l).collect();
         assert!(labels.windows(2).all(|w| w[0] != w[1]), "clamp chart: {labels:?}");
     }
 }
@@ -195,12 +239,11 @@ const ASYMMETRIC: &str = r#"Scenario(
 
 #[test]
 fn depth_chart_draws_one_line_when_itm_equals_otm() {
-    let symmetric =
-        std::fs::read_to_string(charts_of(&shipped("healthy_baseline"), "plots-depth-a").join("depth.svg")).unwrap();
+    let symmetric = charts_of(&shipped("healthy_baseline"))["depth"].clone();
     let texts: Vec<String> = svg_texts(&symmetric).into_iter().map(|(_, t)| t).collect();
     assert_eq!(texts.iter().filter(|t| *t == "ITM = OTM").count(), 2, "one per index: {texts:?}");
     assert!(!texts.iter().any(|t| t == "itm" || t == "otm"), "{texts:?}");
-    let asymmetric = std::fs::read_to_string(charts_of(ASYMMETRIC, "plots-depth-b").join("depth.svg")).unwrap();
+    let asymmetric = charts_of(ASYMMETRIC)["depth"].clone();
     let texts: Vec<String> = svg_texts(&asymmetric).into_iter().map(|(_, t)| t).collect();
     assert!(!texts.iter().any(|t| t == "ITM = OTM"), "{texts:?}");
     assert!(texts.iter().any(|t| t == "itm") && texts.iter().any(|t| t == "otm"), "{texts:?}");
@@ -236,8 +279,7 @@ fn polylines(svg: &str) -> Vec<Polyline> {
 #[test]
 fn coinciding_coverage_series_are_drawn_with_distinct_styles() {
     // healthy_baseline: NIFTY's three expiries have strike and field coverage 1.0 in every cycle.
-    let svg = std::fs::read_to_string(charts_of(&shipped("healthy_baseline"), "plots-coverage").join("coverage.svg"))
-        .unwrap();
+    let svg = charts_of(&shipped("healthy_baseline"))["coverage"].clone();
     // The y pixel of 1.0 in the first (NIFTY) panel, from its axis label.
     let svg_head = &svg[..svg.find(">\n1.0\n</text>").expect("a 1.0 y label")];
     let one: i32 = svg_head.rsplit(" y=\"").next().unwrap().split('"').next().unwrap().parse().unwrap();
@@ -403,7 +445,7 @@ const REASONS: [&str; 5] = ["low_strike", "low_field", "low_both", "unknown", "p
 
 #[test]
 fn statuses_are_green_amber_red_grey_and_reasons_take_other_colours() {
-    let svg = std::fs::read_to_string(charts_of(&shipped("low_both"), "plots-palette").join("status.svg")).unwrap();
+    let svg = charts_of(&shipped("low_both"))["status"].clone();
     let fills = legend_fills(&svg, &[&STATUSES[..], &REASONS[..]].concat());
     assert_eq!(fills.len(), 9, "{fills:?}");
     let (ok, partial, empty, synth) =
@@ -470,9 +512,9 @@ fn legends_stand_beside_the_plot_areas() {
             ],
         ),
     ] {
-        let dir = charts_of(&shipped(scenario), &format!("plots-legend-{scenario}"));
+        let svgs = charts_of(&shipped(scenario));
         for (chart, labels) in charts {
-            let svg = &std::fs::read_to_string(dir.join(format!("{chart}.svg"))).unwrap();
+            let svg = &svgs[chart];
             let right = plot_right(svg);
             assert!(right > 500.0, "{scenario} {chart}: the x axis ends at {right}");
             for label in &labels {
@@ -494,10 +536,7 @@ fn legends_stand_beside_the_plot_areas() {
 
 #[test]
 fn titles_mention_fault_windows_only_when_there_are_some() {
-    let depth = |scenario: &str| {
-        let dir = charts_of(&shipped(scenario), &format!("plots-shaded-{scenario}"));
-        std::fs::read_to_string(dir.join("depth.svg")).unwrap()
-    };
+    let depth = |scenario: &str| charts_of(&shipped(scenario))["depth"].clone();
     assert!(!depth("healthy_baseline").contains("(shaded"), "healthy_baseline has no fault windows");
     assert!(depth("strike_dropout_recovery").contains("(shaded: fault windows)"));
 }
@@ -524,10 +563,7 @@ fn steady_run(n: u64) -> g6sim::plot::PlotData {
 
 #[test]
 fn a_long_run_draws_no_per_cycle_marks_and_its_last_tick_label_fits() {
-    let dir = temp_dir("plots-long");
-    g6sim::plot::render(&steady_run(10_000), &dir).unwrap();
-    let svgs: std::collections::BTreeMap<&str, String> =
-        CHARTS.iter().map(|c| (*c, std::fs::read_to_string(dir.join(format!("{c}.svg"))).unwrap())).collect();
+    let svgs = svgs_of(&steady_run(10_000));
     for chart in CHARTS {
         let svg = &svgs[chart];
         let width = svg_width(svg);

@@ -140,6 +140,28 @@ pub fn render(data: &PlotData, dir: &Path) -> DrawResult<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// Every chart's SVG text, by file stem: the bytes [`render`] writes as `<stem>.svg`, without drawing the
+/// PNGs (which take nearly all of its time).
+pub fn svgs(data: &PlotData) -> DrawResult<Vec<(&'static str, String)>> {
+    register_font();
+    charts(data).into_iter().map(|c| Ok((c.stem, svg_text((WIDTH, c.height), |a| (c.draw)(data, a))?))).collect()
+}
+
+/// Draws a chart into SVG text (white background, `size` pixels).
+fn svg_text(
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<()>,
+) -> DrawResult<String> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        area.fill(&WHITE).map_err(err)?;
+        draw(&area)?;
+        area.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
 /// Draws one chart twice, into `DIR/<stem>.svg` and `DIR/<stem>.png` (white background, `size` pixels),
 /// each written atomically; returns the two paths.
 fn write_svg_png(
@@ -149,13 +171,7 @@ fn write_svg_png(
     draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> DrawResult<()>,
     draw_png: impl FnOnce(&DrawingArea<BitMapBackend, Shift>) -> DrawResult<()>,
 ) -> DrawResult<[PathBuf; 2]> {
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        area.fill(&WHITE).map_err(err)?;
-        draw(&area)?;
-        area.present().map_err(err)?;
-    }
+    let svg = svg_text((width, height), draw)?;
     let svg_path = dir.join(format!("{stem}.svg"));
     write_atomic(&svg_path, svg.as_bytes()).map_err(err)?;
     let mut rgb = vec![0u8; (width * height * 3) as usize];
