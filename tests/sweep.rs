@@ -57,8 +57,9 @@ fn attr(tag: &str, name: &str) -> i64 {
 /// The (column, row) of the cell outlined in blue in a heat map's first panel, counted from the first value
 /// of each key (rows from the bottom), and how many panels outline a cell.
 fn outlined_cell(svg: &str) -> ((usize, usize), usize) {
-    let outlines: Vec<&str> =
-        svg.split('<').filter(|t| t.starts_with("polyline") && t.contains("stroke=\"#1F77B4\"")).collect();
+    let blue = g6sim::plot::palette::RECOMMENDED;
+    let stroke = format!("stroke=\"#{:02X}{:02X}{:02X}\"", blue.0, blue.1, blue.2);
+    let outlines: Vec<&str> = svg.split('<').filter(|t| t.starts_with("polyline") && t.contains(&stroke)).collect();
     let points: Vec<(i64, i64)> = outlines[0]
         .split("points=\"")
         .nth(1)

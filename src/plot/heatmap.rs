@@ -14,7 +14,7 @@
 //! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same three scores as bars over
 //! the key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
 
-use super::{DrawResult, FONT, err, register_font, title, write_svg_png};
+use super::{DrawResult, FONT, err, palette, register_font, title, write_svg_png};
 use crate::sweep::{Recommendation, SettingResult, SweepManifest};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
@@ -28,8 +28,6 @@ pub const HEATMAPS: &str = "heatmaps";
 
 const WIDTH: u32 = 1500;
 const HEIGHT: u32 = 600;
-/// The outline of the recommended setting's cell or bar.
-const RECOMMENDED: RGBColor = RGBColor(31, 119, 180);
 /// Width of the colour scale at the right of each heat map panel.
 const SCALE_WIDTH: u32 = 95;
 
@@ -47,27 +45,15 @@ fn scores() -> [Score; 3] {
     ]
 }
 
-/// Light yellow to dark red (ColorBrewer YlOrRd): smaller, better scores light.
-const SCALE: [(u8, u8, u8); 9] = [
-    (255, 255, 204),
-    (255, 237, 160),
-    (254, 217, 118),
-    (254, 178, 76),
-    (253, 141, 60),
-    (252, 78, 42),
-    (227, 26, 28),
-    (189, 0, 38),
-    (128, 0, 38),
-];
-
 /// The colour of `t` in 0..=1 on the scale (linear between its stops).
 fn color_at(t: f64) -> RGBColor {
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
-    let x = t * (SCALE.len() - 1) as f64;
-    let k = (x.floor() as usize).min(SCALE.len() - 2);
+    let scale = palette::SEQUENTIAL;
+    let x = t * (scale.len() - 1) as f64;
+    let k = (x.floor() as usize).min(scale.len() - 2);
     let f = x - k as f64;
     let mix = |a: u8, b: u8| (f64::from(a) + (f64::from(b) - f64::from(a)) * f).round() as u8;
-    let (a, b) = (SCALE[k], SCALE[k + 1]);
+    let (a, b) = (scale[k], scale[k + 1]);
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
@@ -321,7 +307,7 @@ fn heat_panel<DB: DrawingBackend>(
     let plot = chart.plotting_area().dim_in_pixel();
     let cell_px = (f64::from(plot.0) / x_values.len().max(1) as f64, f64::from(plot.1) / y_values.len().max(1) as f64);
     let fill = |c: &Cell| {
-        if c.value.is_finite() { color_at(scale_position(c.value, range)) } else { RGBColor(200, 200, 200) }
+        if c.value.is_finite() { color_at(scale_position(c.value, range)) } else { palette::MISSING }
     };
     chart
         .draw_series(cells.iter().map(|c| {
@@ -359,7 +345,7 @@ fn heat_panel<DB: DrawingBackend>(
 /// would lose the stroke width). No edge is drawn twice: the bitmap backend fills a wide path as one polygon,
 /// and an edge drawn twice cancels out.
 fn outline((x0, y0): (f64, f64), (x1, y1): (f64, f64)) -> PathElement<(f64, f64)> {
-    PathElement::new(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], RECOMMENDED.stroke_width(4))
+    PathElement::new(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], palette::RECOMMENDED.stroke_width(4))
 }
 
 /// The colour scale of a panel: the gradient from its smallest to its largest value, with value ticks.
