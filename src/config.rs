@@ -294,10 +294,12 @@ fn parse_int<T: std::str::FromStr>(value: &str) -> Result<T, String> {
     value.trim().parse::<T>().map_err(|_| format!("`{}` is not a whole number", value.trim()))
 }
 
+/// A strike step override: within the steps a scenario may declare ([`crate::scenario::STEP_RANGE`]).
 fn parse_step(value: &str) -> Result<f64, String> {
+    let (low, high) = crate::scenario::STEP_RANGE;
     match value.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("`{}` is not a strike step: expected a number > 0", value.trim())),
+        Ok(v) if v.is_finite() && (low..=high).contains(&v) => Ok(v),
+        _ => Err(format!("`{}` is not a strike step: expected a number from {low} to {high}", value.trim())),
     }
 }
 
@@ -578,6 +580,16 @@ mod tests {
             }
         }
         assert_eq!(check_env(&env(&[("G6_CONTRACT_STEP", "1"), ("G6_UNKNOWN", "x")])), Ok(()));
+    }
+
+    #[test]
+    fn a_strike_step_override_stays_within_a_scenarios_steps() {
+        for bad in ["0.001", "2e6", "0", "-1", "nan"] {
+            let err = resolve(Config::default(), &env(&[]), &[format!("strike_step.NIFTY={bad}")]).unwrap_err().0;
+            assert!(err.contains("expected a number from 0.01 to 1000000"), "{bad}: {err}");
+        }
+        let (c, _) = resolve(Config::default(), &env(&[]), &["strike_step.NIFTY=0.01".into()]).unwrap();
+        assert_eq!(c.step_override("NIFTY"), Some(0.01));
     }
 
     #[test]

@@ -505,6 +505,8 @@ struct ReplayRefused {
     cycles: Option<String>,
     #[arg(long, hide = true, value_name = "FILE")]
     universe: Option<String>,
+    #[arg(long, hide = true)]
+    greeks: bool,
 }
 
 impl ReplayRefused {
@@ -525,6 +527,12 @@ impl ReplayRefused {
                 "--universe",
                 "a replay takes no universe: the history records coverages, not instruments\n  hint: run a \
                  scenario over a dump with `g6sim run SCENARIO --universe FILE`",
+            ),
+            (
+                self.greeks,
+                "--greeks",
+                "a replay prices no quotes: the history records coverages, not prices\n  hint: `g6sim run \
+                 SCENARIO --greeks` computes implied volatilities and Greeks",
             ),
         ]
         .into_iter()
@@ -907,7 +915,7 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
     let prepared = match load_warned(file, options) {
         Ok(p) => p,
         Err(e) => {
-            outln!("{:<6} {:<40}", "ERROR", file.display());
+            outln!("{:<6} {}", "ERROR", file.display());
             errln!("error: {e}");
             return (false, true);
         }
@@ -925,7 +933,7 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
         let (run, o) = match ran {
             Ok(ran) => ran,
             Err(e) => {
-                outln!("{:<6} {:<40}", "ERROR", file.display());
+                outln!("{:<6} {}", "ERROR", file.display());
                 errln!("error: {e}");
                 return (false, true);
             }
@@ -955,7 +963,7 @@ fn check_seeds(file: &Path, plots: Option<&Path>, options: &RunOptions, sweep: S
 /// replay reproduces every recorded status and depth, as `g6sim replay` exits 0. Returns (failed, broken).
 fn check_history(file: &Path, plots: Option<&Path>, options: &RunOptions, seeds: bool) -> (bool, bool) {
     let error = |e: String| {
-        outln!("{:<6} {:<40}", "ERROR", file.display());
+        outln!("{:<6} {}", "ERROR", file.display());
         errln!("error: {e}");
         (false, true)
     };
@@ -1348,7 +1356,7 @@ fn check_one(file: &Path, plots: Option<&Path>, options: &RunOptions) -> (bool, 
             (verdict != Verdict::Pass, false)
         }
         Err(e) => {
-            outln!("{:<6} {:<40}", "ERROR", file.display());
+            outln!("{:<6} {}", "ERROR", file.display());
             errln!("error: {e}");
             (false, true)
         }

@@ -366,8 +366,11 @@ fn run_options_a_replay_cannot_use_are_refused_with_why() {
         ("--seed", "7", "a replay draws no random numbers"),
         ("--cycles", "5", "a replay runs every cycle the history recorded"),
         ("--universe", "dump.csv", "a replay takes no universe"),
+        ("--greeks", "", "a replay prices no quotes"),
     ] {
-        let said = g6sim(&["replay", JSONL, flag, value, "--out", &out, "--no-env"]);
+        let mut args = vec!["replay", JSONL, flag, value, "--out", &out, "--no-env"];
+        args.retain(|a| !a.is_empty());
+        let said = g6sim(&args);
         let stderr = text(&said.stderr);
         assert_eq!(said.status.code(), Some(2), "{stderr}");
         assert!(stderr.starts_with(&format!("error: {flag}: {why}")) && stderr.contains("\n  hint: "), "{stderr}");
