@@ -565,7 +565,14 @@ fn configuration_values_in_range() {
     let e = config("benchmark_anomaly_threshold: 0.0");
     expect(&e, 5, 43, "config.benchmark_anomaly_threshold", "0 is out of range: expected a number > 0", hint);
     let e = config("strike_step: {\"NIFTY\": -5.0}");
-    expect(&e, 5, 28, "config.strike_step.NIFTY", "`-5` is not a strike step: expected a number from 0.01 to 1000000", hint);
+    expect(
+        &e,
+        5,
+        28,
+        "config.strike_step.NIFTY",
+        "`-5` is not a strike step: expected a number from 0.01 to 1000000",
+        hint,
+    );
     // All at once, in text order.
     let e = config("cooldown_clock_s: 0, contract_step: 0, expansion_step: 0");
     let found: Vec<_> = e.all().map(|e| (e.line, e.col, e.path.as_str())).collect();
