@@ -417,7 +417,7 @@ impl SetComparison {
             let verdict = match (f.pct, f.worse_by()) {
                 (None, _) => String::new(),
                 (Some(_), Some(_)) => "worse".to_string(),
-                (Some(p), None) if p == 0.0 => "same".to_string(),
+                (Some(0.0), None) => "same".to_string(),
                 (Some(p), None) if p.abs() <= f.noise_pct => format!("within noise (±{:.1}%)", f.noise_pct),
                 (Some(_), None) => "better".to_string(),
             };
