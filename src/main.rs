@@ -666,7 +666,7 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
     }
     if let Some(series) = series {
         match draw(series, &run, &dir.join("plots")) {
-            Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
+            Ok(files) => outln!("{}", drew(&files, &dir.join("plots"))),
             Err(e) => {
                 errln!("error: cannot draw the charts: {e}");
                 return ExitCode::from(2);
@@ -804,7 +804,7 @@ fn replay(
     }
     if flags.plots {
         match g6sim::plot::PlotData::from_run(&run).and_then(|data| g6sim::plot::render(&data, &dir.join("plots"))) {
-            Ok(files) => outln!("drew {} charts in {}", files.len(), dir.join("plots").display()),
+            Ok(files) => outln!("{}", drew(&files, &dir.join("plots"))),
             Err(e) => {
                 errln!("error: cannot draw the charts: {e}");
                 return ExitCode::from(2);
@@ -819,6 +819,11 @@ fn replay(
 struct SeedSweep<'a> {
     seeds: &'a [u64],
     args: &'a [String],
+}
+
+/// `drew 4 charts (8 files, PNG and SVG) in DIR`: each chart is drawn twice.
+fn drew(files: &[PathBuf], dir: &Path) -> String {
+    format!("drew {} charts ({} files, PNG and SVG) in {}", files.len() / 2, files.len(), dir.display())
 }
 
 /// Draws a streamed run's charts into `target` from the series kept while it ran.
@@ -1251,7 +1256,7 @@ fn plot(run_dir: &Path) -> ExitCode {
     let out = run_dir.join("plots");
     match g6sim::plot::load_dir(run_dir).and_then(|data| g6sim::plot::render(&data, &out)) {
         Ok(files) => {
-            outln!("drew {} charts in {}", files.len(), out.display());
+            outln!("{}", drew(&files, &out));
             ExitCode::SUCCESS
         }
         Err(e) => {
