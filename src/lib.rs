@@ -228,6 +228,12 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
         return Err(Error::Input("--cycles 0: a run has at least one cycle".into()));
     }
     let cycles = options.cycles.unwrap_or(scenario.cycles.get());
+    if cycles > MAX_CYCLES {
+        return Err(Error::Input(format!(
+            "{cycles} cycles: at most {MAX_CYCLES} in one run (a year of one-minute cycles is about 525,600; a run \
+             writes some kilobytes a cycle)\n  hint: a shorter run, or several runs"
+        )));
+    }
     if let Some(recorded) = scenario.recorded.as_ref().filter(|r| cycles > r.len() as u64) {
         return Err(Error::Input(format!(
             "--cycles {cycles}: the history records {} cycles; a replay runs at most those",
@@ -391,6 +397,9 @@ impl Streamed {
         scenario::Verdict::of(&self.outcomes)
     }
 }
+
+/// The most cycles one run may have (`cycles` or `--cycles`): a run's files grow by some kilobytes a cycle.
+pub const MAX_CYCLES: u64 = 1_000_000;
 
 /// Prepares and runs a scenario and checks its expectations.
 pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run, Error> {

@@ -603,7 +603,11 @@ fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags)
         Ok(p) => p,
         Err(code) => return code,
     };
-    // The destination is checked before anything is simulated.
+    // The destinations are checked before anything is simulated.
+    if let Some(Err(e)) = ArtifactWriter::from_config(&prepared.config).map(|w| w.check()) {
+        errln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
     let Ok(lock) = g6sim::output::claim_dir(&dir, flags.force).map_err(report) else { return ExitCode::from(2) };
     let server = match flags.serve_metrics.as_deref().map(MetricsServer::start).transpose() {

@@ -237,10 +237,21 @@ fn sizes_beyond_memory_are_refused_with_their_limit() {
 
 #[test]
 fn a_run_past_the_calendar_is_bad_input_not_a_panic() {
-    let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--cycles", "18446744073709551615"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("run past the end of the calendar"), "{stderr}");
+    // More cycles than a run may have (its files would fill a disk) are refused before anything runs.
+    for (cycles, says) in [("18446744073709551615", "at most 1000000 in one run"), ("1000001", "at most 1000000")] {
+        let out = g6sim(&["run", "scenarios/healthy_baseline.ron", "--cycles", cycles]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(says) && stderr.contains("hint:"), "{stderr}");
+    }
+    let past = GOOD.replace("    cycles: 5,", "    cycles: 5,\n    interval_s: 9000000000000,");
+    let run =
+        g6sim::run_scenario(&scenario(&past), &g6sim::RunOptions { cycles: Some(1_000_000), ..Default::default() });
+    assert!(
+        matches!(&run, Err(g6sim::Error::Input(e)) if e.contains("run past the end of the calendar")),
+        "{:?}",
+        run.err()
+    );
     let huge = GOOD.replace("    cycles: 5,", "    cycles: 5,\n    interval_s: 9000000000000000,");
     let run = g6sim::run_scenario(&scenario(&huge), &g6sim::RunOptions::default());
     assert!(matches!(run, Err(g6sim::Error::Input(_))));

@@ -688,3 +688,36 @@ fn check_counts_a_scenario_once() {
         assert!(stdout.contains(": 0 passed, 0 failed, 1 could not be loaded"), "{seeds:?}: {stdout}");
     }
 }
+
+/// What could only fail or exhaust the machine later is refused before anything runs: a benchmark artifact
+/// directory that is a file, a synthetic dump larger than a scenario can run.
+#[test]
+fn destinations_and_sizes_are_checked_before_anything_runs() {
+    let dir = temp_dir("cli-before");
+    let out = dir.join("out");
+    let args = ["run", "scenarios/walk.ron", "-q", "--set", "benchmark_dump=scenarios/walk.ron", "--out"];
+    let said = g6sim(&[&args[..], &[out.to_str().unwrap()]].concat(), &[]);
+    let stderr = text(&said.stderr);
+    assert_eq!(said.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("benchmark_dump scenarios/walk.ron: is a file, not a directory"), "{stderr}");
+    assert!(!out.join("manifest.json").exists() && !stderr.contains("warning: cycle"), "{stderr}");
+    let dump = dir.join("huge.csv");
+    let said = g6sim(
+        &[
+            "universe",
+            "--out",
+            dump.to_str().unwrap(),
+            "--weeks",
+            "1000",
+            "--months",
+            "1000",
+            "--strikes-per-side",
+            "5000",
+        ],
+        &[],
+    );
+    let stderr = text(&said.stderr);
+    assert_eq!(said.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at most 2000000") && stderr.contains("hint:"), "{stderr}");
+    assert!(!dump.exists());
+}

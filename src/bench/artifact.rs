@@ -193,6 +193,18 @@ impl ArtifactWriter {
         })
     }
 
+    /// Checks, before the first cycle, that the artifacts' directory can be one: a path that is not a directory
+    /// would fail every cycle's write (each only warned about, as in the reference).
+    pub fn check(&self) -> Result<(), String> {
+        match std::fs::metadata(&self.dir) {
+            Ok(meta) if !meta.is_dir() => Err(format!(
+                "benchmark_dump {}: is a file, not a directory\n  hint: name a directory for the benchmark artifacts",
+                self.dir.display()
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// Writes the artifact of a finished cycle; returns its path.
     pub fn write_cycle(&mut self, view: &CycleView) -> io::Result<PathBuf> {
         let mut artifact = build(view.summary, &view.phase_times.phases, view.phase_times.total_s);

@@ -175,6 +175,22 @@ pub fn synthetic_rows(spec: &SyntheticSpec) -> Result<Vec<KiteRow>, String> {
                     hint: list at least one weekly or monthly expiry"
             .into());
     }
+    // At most the rows a scenario may run in one cycle: a larger dump could not be run, and it is built in
+    // memory before it is written.
+    let options = (spec.indices.len() as u64)
+        .saturating_mul(u64::from(spec.weeks) + u64::from(spec.months))
+        .saturating_mul(2 * u64::from(spec.strikes_per_side) + 1)
+        .saturating_mul(2);
+    let most = crate::scenario::MAX_ROWS_PER_CYCLE as u64;
+    if options > most {
+        return Err(format!(
+            "{} indices x {} expiries x {} strikes x CE/PE = {options} options: at most {most}, the rows a scenario may \
+             run in a cycle\n  hint: fewer --indices, --weeks, --months or --strikes-per-side",
+            spec.indices.len(),
+            u64::from(spec.weeks) + u64::from(spec.months),
+            2 * u64::from(spec.strikes_per_side) + 1
+        ));
+    }
     let mut metas = Vec::new();
     for symbol in &spec.indices {
         let meta = registry::known(symbol).ok_or_else(|| {
