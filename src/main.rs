@@ -72,7 +72,8 @@ struct Overrides {
     /// Override a configuration key (repeatable): strike_coverage_ok=0.8, strike_step.NIFTY=75, ...
     #[arg(long = "set", value_name = "KEY=VALUE")]
     sets: Vec<String>,
-    /// Behaviour mode: `g6` reproduces the reference's quirks, `off` (default) fixes them.
+    /// Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: the scenario's
+    /// `parity`, else off].
     #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
     parity: Option<Parity>,
     /// Solve implied volatilities and compute Greeks (same as --set compute_greeks=true).
@@ -138,7 +139,8 @@ impl Overrides {
 enum Command {
     /// Run one scenario, print a per-cycle table and a summary, write the run's outputs.
     ///
-    /// Exit code: 0 when every expectation holds, 1 when one fails, 2 for bad input.
+    /// Exit code: 0 when every expectation holds, 1 when one fails or the scenario has none (EMPTY), 2 for bad
+    /// input.
     Run {
         /// The scenario file (RON).
         scenario: PathBuf,
@@ -165,7 +167,7 @@ enum Command {
         /// picks a free one, printed at start).
         #[arg(long, value_name = "ADDR")]
         serve_metrics: Option<String>,
-        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C, or SIGTERM), then print
+        /// With --serve-metrics: keep serving after the run until interrupted (Ctrl-C, SIGTERM or SIGHUP), then print
         /// the verdict again and exit with the run's exit code.
         #[arg(long, requires = "serve_metrics")]
         hold: bool,
@@ -175,7 +177,7 @@ enum Command {
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
-        /// Instead: run twice (entities spawned forward, then reversed), report the first difference, write
+        /// Instead: run twice (the simulation's entities created in opposite orders), report the first difference, write
         /// nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
         #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "serve_metrics"])]
         canary: bool,
@@ -196,7 +198,7 @@ enum Command {
         /// Override a configuration key (repeatable): strike_coverage_ok=0.8, contract_ok_cycles=3, ...
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
-        /// Behaviour mode: `g6` reproduces the reference's quirks, `off` (default) fixes them.
+        /// Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: off].
         #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
         parity: Option<Parity>,
         /// Ignore every G6_* environment variable.
@@ -215,7 +217,7 @@ enum Command {
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
-        /// Instead: replay twice (entities spawned forward, then reversed), report the first difference,
+        /// Instead: replay twice (the simulation's entities created in opposite orders), report the first difference,
         /// write nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
         #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "force"])]
         canary: bool,
@@ -224,6 +226,8 @@ enum Command {
         refused: ReplayRefused,
     },
     /// Draw the charts of an existing run directory into RUN_DIR/plots/ (PNG and SVG).
+    ///
+    /// Exit code: 0, 2 for bad input.
     Plot {
         /// A directory `g6sim run` wrote (cycles.jsonl, events.jsonl, manifest.json).
         run_dir: PathBuf,
@@ -263,7 +267,8 @@ enum Command {
         #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
         seeds: Option<SeedList>,
     },
-    /// Write a synthetic universe as a Kite instruments dump (the format `universe` inputs read).
+    /// Write a synthetic universe as a Kite instruments dump, the file `--universe FILE` and a scenario's
+    /// `universe` read.
     ///
     /// Exit code: 0, 2 for bad input or an unwritable file.
     Universe {
@@ -305,7 +310,7 @@ struct SweepArgs {
     /// strike_coverage_ok=0.6..0.9:0.05 (ranges inclusive).
     #[arg(long = "param", value_name = "KEY=VALUES", required = true, value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
     params: Vec<Param>,
-    /// Seeds of every setting: a count N (seeds 1..N), a range a..b or a list a,b,c [default: 8; on a
+    /// Seeds of every setting: a count N (seeds 1..N), a range a..b[:step] or a list a,b,c [default: 8; on a
     /// history 1: a replay draws no random numbers].
     #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
     seeds: Option<SeedList>,
@@ -329,8 +334,8 @@ struct SweepArgs {
     /// The number of shards, the index taken from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
     #[arg(long, value_name = "N")]
     shards: Option<usize>,
-    /// Run every job in full (a World and its schedule) instead of on the lean scoring path: slower, the
-    /// same scores and files.
+    /// Run every job as a full simulation instead of on the lean scoring path (which runs only what the scores
+    /// read): slower, the same scores and files.
     #[arg(long)]
     full: bool,
     /// Write into --out even if it is a non-empty directory that holds no g6sim sweep.
@@ -343,6 +348,8 @@ struct SweepArgs {
 #[derive(Subcommand)]
 enum SweepTool {
     /// Combine shard directories into exactly the files a single-machine sweep writes.
+    ///
+    /// Exit code: 0, 2 when a shard is missing, given twice, of another sweep, or unreadable.
     Merge {
         /// Shard output directories (each with sweep.json and runs-shard-I-of-N.jsonl).
         #[arg(required = true)]
@@ -1283,9 +1290,14 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
     if let Err(code) = announce_env(&options.env) {
         return code;
     }
+    let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     let files = scenario_files(paths);
     if files.is_empty() {
-        errln!("error: no scenario files found\n  hint: pass files or directories holding *.ron scenarios");
+        errln!(
+            "error: no scenario files found in {}\n  hint: a directory contributes its *.ron scenarios; name history \
+             files (.jsonl, .csv) one by one",
+            if named.is_empty() { "scenarios/".to_string() } else { named.join(", ") }
+        );
         return ExitCode::from(2);
     }
     let lock = plots.as_deref().map(|dir| g6sim::output::claim_check_plots(dir, &files)).transpose();
@@ -1310,8 +1322,9 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
     }
     let under = sweep.map(|s| format!(" x {} seeds", s.seeds.len())).unwrap_or_default();
     outln!(
-        "{} scenarios{under}: {} passed, {} failed, {} could not be loaded",
+        "{} {}{under}: {} passed, {} failed, {} could not be loaded",
         files.len(),
+        if files.len() == 1 { "scenario" } else { "scenarios" },
         files.len().saturating_sub(failed + broken),
         failed,
         broken
@@ -1399,6 +1412,14 @@ fn sweep(args: SweepArgs) -> ExitCode {
         (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a scenario: set the scenario's `depth`".into()),
         (false, true) => load_scenario(&path, &options).map_err(|e| e.to_string()),
     };
+    if let Some(SeedList(seeds)) = args.seeds.as_ref().filter(|s| history && s.0.len() > 1) {
+        errln!(
+            "error: --seeds: {} seeds of a history: a replay draws no random numbers, so every seed replays the same\n  \
+             hint: leave --seeds out on a history (one replay per setting)",
+            seeds.len()
+        );
+        return ExitCode::from(2);
+    }
     let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
     let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {
         Ok(mut p) => {
@@ -1423,7 +1444,7 @@ fn sweep(args: SweepArgs) -> ExitCode {
         if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") }
     );
     match plan.lean() {
-        Ok(_) => outln!("scoring on the lean path (no World, the same scores as full runs; --full runs them in full)"),
+        Ok(_) => outln!("scoring on the lean path (the same scores as full runs, faster; --full runs them in full)"),
         Err(_) if plan.full_runs => outln!("scoring full runs (--full)"),
         Err(why) => outln!("scoring full runs: the lean path does not model {why}"),
     }
@@ -1460,7 +1481,8 @@ fn sweep(args: SweepArgs) -> ExitCode {
 fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobScore]) -> ExitCode {
     match sweep::write_sweep(dir, manifest, jobs) {
         Ok(outcome) => {
-            out!("{}", sweep::results::pareto_text(&outcome.results, outcome.recommended.as_ref()));
+            let most = sweep::results::PRINTED_FRONT;
+            out!("{}", sweep::results::pareto_text_at_most(&outcome.results, outcome.recommended.as_ref(), most));
             if let Some(r) = &outcome.recommended {
                 let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 outln!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why);

@@ -86,9 +86,9 @@ fn wrong_types_and_counts() {
     let e = broken("    cycles: 5,", "    cycles: 5,\n    seed: \"abc\",");
     expect(&e, 5, 11, "seed", "Expected integer", "whole number");
     let e = broken("    cycles: 5,", "    cycles: -3,");
-    expect(&e, 4, 14, "cycles", "out of bounds", ">= 0");
+    expect(&e, 4, 14, "cycles", "`-3` is out of range for a whole number >= 0", ">= 0");
     let e = broken("    cycles: 5,", "    cycles: 0,");
-    expect(&e, 4, 13, "cycles", "nonzero", "starts at 1");
+    expect(&e, 4, 13, "cycles", "`0` is out of range", "starts at 1");
 }
 
 #[test]
@@ -496,7 +496,7 @@ fn cycles_and_windows_lie_inside_the_run() {
         "{e}"
     );
     let e = broken("    cycles: 5,", "    cycles: 5,\n    interval_s: 0,");
-    expect(&e, 5, 17, "interval_s", "nonzero", "starts at 1");
+    expect(&e, 5, 17, "interval_s", "`0` is out of range", "starts at 1");
 }
 
 #[test]
@@ -724,6 +724,13 @@ fn parse_problems_come_all_at_once_with_the_checks() {
         ],
         "{e}"
     );
+    // Counts out of their type's range do not stop it either.
+    let counts = GOOD.replace("    cycles: 5,", "    cycles: 0,\n    interval_s: 0,\n    seed: -1,");
+    let e = parse("c.ron", &counts).unwrap_err();
+    let paths: Vec<&str> = e.all().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["cycles", "interval_s", "seed"], "{e}");
+    assert!(e.all().all(|p| !p.message.contains("u64") && !p.message.contains("nonzero")), "{e}");
+    assert!(e.more[1].message.contains("`-1` is out of range"), "{e}");
     // Nothing close to repair with: the problems up to it.
     let e = parse("x.ron", &edited(&[("    cycles: 5,", "    cycles: 5,\n    seeed: 7,"), ("StrikeDropout", "Zzz")]))
         .unwrap_err();

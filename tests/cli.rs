@@ -458,7 +458,7 @@ fn check_seeds_passes_a_scenario_that_holds_under_every_seed() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
     let expected = format!(
         "result {:<40} cycles  seeds\nPASS   {:<40}     20  seeds 4/4 passed\n\
-         1 scenarios x 4 seeds: 1 passed, 0 failed, 0 could not be loaded\n",
+         1 scenario x 4 seeds: 1 passed, 0 failed, 0 could not be loaded\n",
         "scenario", "scenarios/healthy_baseline.ron"
     );
     assert_eq!(stdout, expected);
@@ -481,7 +481,7 @@ fn check_seeds_lists_the_failing_seeds_with_commands_that_reproduce_them() {
     };
     let expected = format!(
         "result {:<40} cycles  seeds\nFAIL   {scenario:<40}     10  seeds 6/8 passed; failing seeds: 4, 7\n{}{}\
-         1 scenarios x 8 seeds: 0 passed, 1 failed, 0 could not be loaded\n",
+         1 scenario x 8 seeds: 0 passed, 1 failed, 0 could not be loaded\n",
         "scenario",
         repro(4, 10),
         repro(7, 7)
@@ -720,4 +720,24 @@ fn destinations_and_sizes_are_checked_before_anything_runs() {
     assert_eq!(said.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("at most 2000000") && stderr.contains("hint:"), "{stderr}");
     assert!(!dump.exists());
+}
+
+/// Mistakes that point at the right command or the flag the user wrote.
+#[test]
+fn mistakes_point_at_the_right_command() {
+    let say = |args: &[&str]| {
+        let out = g6sim(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        text(&out.stderr)
+    };
+    let e = say(&["run", "scenarios/history/banknifty_low_both.csv"]);
+    assert!(e.contains("replay it with `g6sim replay FILE`"), "{e}");
+    let e = say(&["replay", "scenarios/walk.ron"]);
+    assert!(e.contains("run it with `g6sim run FILE`"), "{e}");
+    let e = say(&["sweep", "scenarios/walk.ron", "--param", "contract_stpe=1..2", "--out", "/nonexistent/x"]);
+    assert!(e.contains("--param contract_stpe: unknown key") && !e.contains("--set"), "{e}");
+    let e = say(&["sweep", "scenarios/history/banknifty_low_both.csv", "--param", "contract_step=1,2", "--seeds", "4"]);
+    assert!(e.contains("a replay draws no random numbers"), "{e}");
+    let e = say(&["check", "scenarios/history"]);
+    assert!(e.contains("no scenario files found in scenarios/history") && e.contains("name history"), "{e}");
 }

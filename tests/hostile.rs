@@ -359,15 +359,15 @@ fn every_command_fails_a_scenario_without_expectations() {
     };
     let check = g6sim(&["check"]);
     assert!(check.contains("EMPTY") && check.contains("0/0"), "{check}");
-    assert!(check.contains("1 scenarios: 0 passed, 1 failed"), "{check}");
+    assert!(check.contains("1 scenario: 0 passed, 1 failed"), "{check}");
     let seeds = g6sim(&["check", "--seeds", "2"]);
-    assert!(seeds.contains("EMPTY") && seeds.contains("seeds 2 run, no expectations"), "{seeds}");
+    assert!(seeds.contains("EMPTY") && seeds.contains("2 seeds run, no expectations"), "{seeds}");
     let out = dir.join("out");
     let run = g6sim(&["run", "-q", "--out", out.to_str().unwrap()]);
     assert!(run.contains("expectations: EMPTY"), "{run}");
     let seeds_out = dir.join("seeds");
     let run_seeds = g6sim(&["run", "--seeds", "1..2", "--out", seeds_out.to_str().unwrap()]);
-    assert!(run_seeds.contains("seed 1  EMPTY") && run_seeds.contains("seeds 2 run, no expectations"), "{run_seeds}");
+    assert!(run_seeds.contains("seed 1  EMPTY") && run_seeds.contains("2 seeds run, no expectations"), "{run_seeds}");
 }
 
 // ---------------------------------------------------------------------------------------------------

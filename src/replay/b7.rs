@@ -78,7 +78,7 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
         hash.update(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default().as_bytes());
         hash.update([0]);
         hash.update(&bytes);
-        const JSON_HINT: &str = "a B7 artifact is JSON, gzipped when named .gz";
+        const JSON_HINT: &str = "a benchmark artifact is JSON, gzipped when named .gz";
         let text = artifact::text(path, bytes).map_err(|e| fail(&file, "", e, JSON_HINT))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| {
             let message = e.to_string();
@@ -94,7 +94,7 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
             fail(
                 &file,
                 "timestamp",
-                format!("`{stamp}` is not a B7 timestamp"),
+                format!("`{stamp}` is not a benchmark artifact timestamp"),
                 "expected %Y%m%dT%H%M%S%fZ, for example \"20251006T034700000000Z\"",
             )
         })?;

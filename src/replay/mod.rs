@@ -133,7 +133,8 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
             col: 0,
             path: String::new(),
             message: format!("cannot read the history: {e}"),
-            hint: "pass a .jsonl or .csv history, or a directory of B7 benchmark artifacts".into(),
+            hint: "pass a .jsonl or .csv history, or a directory of benchmark artifacts (benchmark_cycle_*.json)"
+                .into(),
             more: Vec::new(),
         })?;
         let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();

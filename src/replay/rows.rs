@@ -253,7 +253,9 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
             .filter_map(|f| line.find(&format!("\"{f}\"")).map(|i| (f.to_string(), char_col(line, i))))
             .collect();
         let at = At { file: file.to_string(), line: n + 1, cols, prefix: String::new() };
-        let jsonl_hint = if file.to_ascii_lowercase().ends_with(".jsonl") {
+        let jsonl_hint = if file.to_ascii_lowercase().ends_with(".ron") {
+            "this is a scenario, not a recorded history: run it with `g6sim run FILE`"
+        } else if file.to_ascii_lowercase().ends_with(".jsonl") {
             "one JSON object per line; see docs/replay.md for the history format"
         } else {
             "one JSON object per line (a history not named .csv is read as JSONL); see docs/replay.md for the history format"

@@ -89,6 +89,17 @@ impl std::error::Error for ScenarioError {}
 pub fn load_file(path: &Path) -> Result<LoadedScenario, ScenarioError> {
     let text = read_file(path)?;
     load_text(&path.display().to_string(), &text, path.parent().unwrap_or(Path::new("")))
+        .map_err(|e| history_hint(path, e))
+}
+
+/// A recorded history given where a scenario belongs fails to parse as one: say what it is.
+fn history_hint(path: &Path, mut e: ScenarioError) -> ScenarioError {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if e.line > 0 && e.path.is_empty() && (name.ends_with(".jsonl") || name.ends_with(".csv")) {
+        e.hint = "this looks like a recorded history, not a scenario: replay it with `g6sim replay FILE`".into();
+    }
+    e
 }
 
 /// [`load_file`] for a run that brings its own universe (`--universe`): the scenario's `universe` file is
@@ -115,6 +126,8 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
         hint: "check the path (a scenario is a .ron file; see the scenario format in docs/scenarios.md)".into(),
         more: Vec::new(),
     })?;
+    // A byte order mark (editors on Windows write one) is no part of the text.
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).map(<[u8]>::to_vec).unwrap_or(bytes);
     String::from_utf8(bytes.clone()).map_err(|e| {
         let (line, col) =
             line_col(&String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()]), e.utf8_error().valid_up_to());
@@ -191,8 +204,12 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
         match parse_strict(&repaired.text) {
             Ok(scenario) => break Some(scenario),
             Err((path, e)) => {
-                let repair =
-                    repair(&repaired.text, &e.code, byte_of(&repaired.text, e.span.start.line, e.span.start.col));
+                let repair = repair(
+                    &repaired.text,
+                    &e.code,
+                    byte_of(&repaired.text, e.span.start.line, e.span.start.col),
+                    &path,
+                );
                 let problem = repaired.original(from_ron(file, &repaired.text, &path, e));
                 // A repair that did not get past the problem would find it again: stop there.
                 let again = found.last() == Some(&problem);
@@ -295,7 +312,7 @@ impl<'a> Repaired<'a> {
 
 /// The repair that lets parsing go past the problem `code` at byte `at`, when there is one that cannot
 /// invent a problem.
-fn repair(text: &str, code: &ron::Error, at: usize) -> Option<Edit> {
+fn repair(text: &str, code: &ron::Error, at: usize, path: &str) -> Option<Edit> {
     use ron::Error as E;
     let tokens = tokens(text);
     // The token at `at`, or the first after it (a position can fall inside a string).
@@ -349,6 +366,15 @@ fn repair(text: &str, code: &ron::Error, at: usize) -> Option<Edit> {
                 _ => (token, value_end(&tokens, token, tokens.len()).checked_sub(1)?),
             };
             (last >= first).then(|| Edit { range: tokens[first].start..tokens[last].end, with: valid.to_string() })
+        }
+        // A count out of its type's range (0 where counting starts at 1, a negative number): 1 in its place, or
+        // for the run's `cycles` the most a run may have (every window and cycle of the file then fits).
+        E::InvalidValueForType { .. } | E::IntegerOutOfBounds => {
+            let word = tokens[token];
+            let literal = &text[word.start..word.end];
+            let valid = if path == "cycles" { crate::MAX_CYCLES } else { 1 };
+            (word.kind == Kind::Word && literal.parse::<f64>().is_ok())
+                .then(|| Edit { range: word.start..word.end, with: format!("{valid:<width$}", width = literal.len()) })
         }
         // A whole number written with a fraction: its whole part, padded to the same width.
         E::ExpectedComma
@@ -449,6 +475,17 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         _ => "compare with the annotated example in docs/scenarios.md or a file in scenarios/",
     };
     let message = match &e.code {
+        E::InvalidValueForType { expected, found } if expected.contains("nonzero") => {
+            format!("{found} is out of range")
+        }
+        E::IntegerOutOfBounds => {
+            // RON reports a negative number after its sign.
+            let from = if text.get(..byte).is_some_and(|t| t.ends_with('-')) { byte - 1 } else { byte };
+            let rest = text.get(from..).unwrap_or_default().trim_start();
+            let literal: String =
+                rest.chars().take_while(|c| c.is_ascii_alphanumeric() || "-+._".contains(*c)).collect();
+            format!("`{literal}` is out of range for a whole number >= 0")
+        }
         E::NoSuchEnumVariant { expected, found, .. } | E::NoSuchStructField { expected, found, .. } => {
             format!("{}{}", e.code, did_you_mean(found, expected.iter().copied()))
         }

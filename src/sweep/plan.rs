@@ -254,8 +254,13 @@ impl Plan {
         // What every setting shares first (a bad --set is not one setting's fault), then each setting.
         prepare(&plan.scenario, &RunOptions { seed: Some(plan.seeds[0]), ..plan.base.clone() })?;
         for s in &plan.settings {
+            // A swept key's value is applied as `--set` applies one; the error names the flag the user wrote.
+            let swept = |e: &str| {
+                let named = plan.params.iter().any(|p| e.starts_with(&format!("--set {}", p.key)));
+                if named { e.replacen("--set ", "--param ", 1) } else { e.to_string() }
+            };
             let prepared = prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
-                Error::Set(e) => Error::Input(format!("setting {}: {e}", s.label())),
+                Error::Set(e) => Error::Input(format!("setting {}: {}", s.label(), swept(&e.0))),
                 Error::Input(e) => Error::Input(format!("setting {}: {e}", s.label())),
                 other => other,
             })?;

@@ -230,7 +230,8 @@ pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
         rivals.retain(|r| f(r) == f(best));
     }
     if decided.is_empty() {
-        decided = format!("ties with {} others on the front on every score: the lowest setting number", rivals.len());
+        let others = if rivals.len() == 1 { "other" } else { "others" };
+        decided = format!("ties with {} {others} on the front on every score: the lowest setting number", rivals.len());
     }
     let why = format!(
         "{decided}; {:.0}% of seeds pass; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; \
@@ -310,15 +311,32 @@ pub fn results_json(manifest: &SweepManifest, results: &[SettingResult], rec: &O
 /// The front the recommendation is chosen from, as a table: a heading naming the eligible settings, then
 /// setting, the three objectives (means over seeds), pass share and values; the recommended row marked `*`.
 pub fn pareto_text(results: &[SettingResult], recommended: Option<&Recommendation>) -> String {
+    pareto_text_at_most(results, recommended, usize::MAX)
+}
+
+/// Rows of the front a sweep prints; `pareto.txt` holds them all.
+pub const PRINTED_FRONT: usize = 20;
+
+/// [`pareto_text`] with at most `most` rows (the recommended one among them), then how many more there are.
+pub fn pareto_text_at_most(results: &[SettingResult], recommended: Option<&Recommendation>, most: usize) -> String {
     let mut out = format!(
         "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; means over seeds) of\n\
          {}; * recommended:\n",
         eligible(results).describe(results)
     );
     out.push_str(" setting  flips/10  mean depth  PARTIAL/run  pass  values\n");
-    for r in results.iter().filter(|r| r.pareto) {
+    let is_recommended = |r: &SettingResult| recommended.is_some_and(|rec| rec.setting == r.setting);
+    let front: Vec<&SettingResult> = results.iter().filter(|r| r.pareto).collect();
+    // The first rows, and the recommended one wherever it stands.
+    let shown: Vec<&SettingResult> = front
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i < most.saturating_sub(1) || is_recommended(r) || front.len() <= most)
+        .map(|(_, r)| *r)
+        .collect();
+    for r in &shown {
         let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mark = if recommended.is_some_and(|rec| rec.setting == r.setting) { '*' } else { ' ' };
+        let mark = if is_recommended(r) { '*' } else { ' ' };
         let _ = writeln!(
             out,
             "{mark}{:>7}  {:>8.3}  {:>10.3}  {:>11.3}  {:>3.0}%  {}",
@@ -329,6 +347,9 @@ pub fn pareto_text(results: &[SettingResult], recommended: Option<&Recommendatio
             r.pass_share * 100.0,
             values.join(" ")
         );
+    }
+    if shown.len() < front.len() {
+        let _ = writeln!(out, "... and {} more settings on the front (all in pareto.txt)", front.len() - shown.len());
     }
     out
 }
@@ -404,10 +425,25 @@ mod tests {
     }
 
     #[test]
+    fn a_long_front_prints_its_first_rows_and_the_recommendation() {
+        // Each setting calmer and dearer than the next: all 30 on the front, the cheapest last.
+        let many = (0..30).map(|n| setting(n, 1.0, 0.01 * n as f64, 30.0 - n as f64, 4.0)).collect();
+        let results = with_front(many);
+        let rec = recommend(&results).unwrap();
+        assert_eq!(rec.setting, 29, "the cheapest");
+        let text = pareto_text_at_most(&results, Some(&rec), 5);
+        let rows: Vec<&str> = text.lines().skip(3).collect();
+        assert_eq!(rows.len(), 6, "{text}");
+        assert!(rows[3].starts_with("       3") && rows[4].starts_with("*     29"), "{text}");
+        assert_eq!(rows[5], "... and 25 more settings on the front (all in pareto.txt)", "{text}");
+        assert_eq!(pareto_text(&results, Some(&rec)).lines().count(), 3 + 30);
+    }
+
+    #[test]
     fn the_reason_names_what_set_the_recommendation_apart() {
         let tie = with_front(vec![setting(0, 1.0, 0.5, 10.0, 4.0), setting(1, 1.0, 0.5, 10.0, 4.0)]);
         let why = recommend(&tie).unwrap().why;
-        assert!(why.starts_with("ties with 1 others on the front on every score: the lowest setting number"), "{why}");
+        assert!(why.starts_with("ties with 1 other on the front on every score: the lowest setting number"), "{why}");
         let partial = with_front(vec![setting(0, 1.0, 0.25, 10.0, 6.0), setting(1, 1.0, 0.5, 10.0, 4.0)]);
         let rec = recommend(&partial).unwrap();
         assert_eq!(rec.setting, 1);

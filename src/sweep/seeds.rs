@@ -106,10 +106,11 @@ pub fn run_seed(
 }
 
 /// `seeds P/N passed`, then `; failing seeds: 3, 17, 40` (at most [`LISTED_SEEDS`], then `... and K more`).
-/// A scenario without expectations says so instead: `seeds 8 run, no expectations`.
+/// A scenario without expectations says so instead: `8 seeds run, no expectations`.
 pub fn summary(outcomes: &[SeedOutcome]) -> String {
     if Verdict::all(outcomes.iter().map(SeedOutcome::verdict)) == Verdict::Empty {
-        return format!("seeds {} run, no expectations", outcomes.len());
+        let seeds = if outcomes.len() == 1 { "seed" } else { "seeds" };
+        return format!("{} {seeds} run, no expectations", outcomes.len());
     }
     let failing = failing_seeds(outcomes);
     let mut text = format!("seeds {}/{} passed", outcomes.len() - failing.len(), outcomes.len());
