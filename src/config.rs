@@ -486,10 +486,17 @@ fn env_error(var: &str, value: &str, error: &str, key: Option<&Key>) -> SetError
     ))
 }
 
-/// Checks the honoured `G6_*` variables of `env` on their own, before anything is loaded: the first one that
-/// does not parse or is out of range, as [`resolve`] would report it.
-pub fn check_env(env: &BTreeMap<String, String>) -> Result<(), SetError> {
-    resolve(Config::default(), env, &[]).map(|_| ())
+/// Checks the honoured `G6_*` variables of `env` on their own, before anything is loaded: every one that does
+/// not parse or is out of range, in variable order, each as [`resolve`] would report it.
+pub fn check_env(env: &BTreeMap<String, String>) -> Result<(), Vec<SetError>> {
+    let bad: Vec<SetError> = env
+        .iter()
+        .filter_map(|(var, value)| {
+            let one = BTreeMap::from([(var.clone(), value.clone())]);
+            resolve(Config::default(), &one, &[]).err()
+        })
+        .collect();
+    if bad.is_empty() { Ok(()) } else { Err(bad) }
 }
 
 impl Config {
@@ -574,12 +581,15 @@ mod tests {
             ("G6_CONTRACT_STEP", "0", "expected a whole number >= 1"),
             ("G6_STRIKE_STEP_BANKNIFTY", "-1", "not a strike step"),
         ] {
-            let err = check_env(&env(&[(var, value)])).unwrap_err().0;
+            let err = check_env(&env(&[(var, value)])).unwrap_err().remove(0).0;
             for needle in [var, value, says, "--no-env"] {
                 assert!(err.contains(needle), "{var}={value}: {needle} missing from {err}");
             }
         }
         assert_eq!(check_env(&env(&[("G6_CONTRACT_STEP", "1"), ("G6_UNKNOWN", "x")])), Ok(()));
+        let all = check_env(&env(&[("G6_CONTRACT_STEP", "0"), ("G6_CONTRACT_OK_CYCLES", "abc"), ("G6_TRACE", "1")]));
+        let vars: Vec<bool> = all.unwrap_err().iter().map(|e| e.0.contains("G6_CONTRACT_OK_CYCLES")).collect();
+        assert_eq!(vars, [true, false], "every bad variable, in variable order");
     }
 
     #[test]

@@ -595,8 +595,10 @@ fn load_announced(path: &Path, options: &RunOptions) -> Result<Prepared, ExitCod
 /// Says, before anything runs, which `G6_*` variables change the configuration (they can change verdicts);
 /// a variable that cannot be applied is bad input (exit code 2), and nothing is announced.
 fn announce_env(env: &BTreeMap<String, String>) -> Result<(), ExitCode> {
-    if let Err(e) = g6sim::config::check_env(env) {
-        errln!("error: {e}");
+    if let Err(bad) = g6sim::config::check_env(env) {
+        for e in bad {
+            errln!("error: {e}");
+        }
         return Err(ExitCode::from(2));
     }
     for (var, value, key) in env_overrides(env) {
