@@ -338,8 +338,8 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
     let out = dir.join("out");
     for (args, message) in [
         (vec!["--param", "contract_ok_cycle=2..4"], "unknown key (did you mean `contract_ok_cycles`?)"),
-        (vec!["--param", "contract_step=0..2"], "setting contract_step=0: --set contract_step=0: 0 is out of range"),
-        (vec!["--param", "depth_max_itm=4,20"], "setting depth_max_itm=4: --set depth_max_itm=4: the expansion cap"),
+        (vec!["--param", "contract_step=0..2"], "setting contract_step=0: --param contract_step=0: 0 is out of range"),
+        (vec!["--param", "depth_max_itm=4,20"], "setting depth_max_itm=4: --param depth_max_itm=4: the expansion cap"),
         (vec!["--param", "contract_step=5..1"], "the range is empty"),
         // A bad --set is every setting's, not the first one's.
         (

@@ -261,7 +261,7 @@ impl Plan {
             };
             let prepared = prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
                 Error::Set(e) => Error::Input(format!("setting {}: {}", s.label(), swept(&e.0))),
-                Error::Input(e) => Error::Input(format!("setting {}: {e}", s.label())),
+                Error::Input(e) => Error::Input(format!("setting {}: {}", s.label(), swept(&e))),
                 other => other,
             })?;
             (plan.cycles, plan.dump) = (prepared.cycles, prepared.universe.is_some());
