@@ -395,6 +395,19 @@ pub fn env_overrides(env: &BTreeMap<String, String>) -> Vec<(String, String, Str
         .collect()
 }
 
+/// The `G6_*` variables of `env` that g6sim does not read but that are one slip away from one it does, with
+/// the one meant: `G6_CONTRACT_OK_CYCLE` -> `G6_CONTRACT_OK_CYCLES` (a misspelt variable otherwise changes
+/// nothing without a word). Variables of the reference's other settings are left alone.
+pub fn env_near_misses(env: &BTreeMap<String, String>) -> Vec<(String, &'static str)> {
+    env.keys()
+        .filter(|var| !KEYS.iter().any(|k| k.env == var.as_str()) && !var.starts_with(STRIKE_STEP_ENV_PREFIX))
+        .filter_map(|var| {
+            let meant = crate::suggest::closest(var, KEYS.iter().map(|k| k.env))?;
+            Some((var.clone(), meant))
+        })
+        .collect()
+}
+
 /// The names `--set` takes, for messages.
 pub fn key_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
@@ -449,16 +462,16 @@ pub fn resolve(
     }
     for pair in sets {
         let (name, value) = pair.split_once('=').ok_or_else(|| {
-            SetError(format!("--set {pair:?}: expected key=value (for example strike_coverage_ok=0.8)"))
+            set_error(format!("--set {pair:?}: expected key=value (for example strike_coverage_ok=0.8)"))
         })?;
         let name = name.trim();
         if let Some(symbol) = name.strip_prefix("strike_step.") {
-            let step = parse_step(value).map_err(|e| SetError(format!("--set {name}: {e}")))?;
+            let step = parse_step(value).map_err(|e| set_error(format!("--set {name}: {e}")))?;
             config.strike_step.insert(symbol.to_uppercase(), step);
         } else {
             let key = KEYS.iter().find(|k| k.name == name).ok_or_else(|| {
                 let names = key_names();
-                SetError(format!(
+                set_error(format!(
                     "--set {name}: unknown key{}; known keys: {}, strike_step.<INDEX>",
                     crate::suggest::did_you_mean(name, names.iter().copied()),
                     names.join(", ")
@@ -466,11 +479,16 @@ pub fn resolve(
             })?;
             key.slot
                 .apply(&mut config, value, false)
-                .map_err(|e| SetError(format!("--set {name}={value}: {e}{}", takes(key, &e))))?;
+                .map_err(|e| set_error(format!("--set {name}={value}: {e}{}", takes(key, &e))))?;
         }
         applied.push(Applied { key: name.to_string(), value: value.to_string(), source: Source::Set, env: None });
     }
     Ok((config, applied))
+}
+
+/// A `--set` that cannot be applied, with where every key is described.
+fn set_error(message: String) -> SetError {
+    SetError(format!("{message}\n  hint: docs/configuration.md lists every key with its default and its range"))
 }
 
 /// ` (KEY takes WHAT)` after an error that does not already say what is expected.
@@ -593,6 +611,13 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_one_slip_from_a_known_one_is_named() {
+        let misses =
+            env_near_misses(&env(&[("G6_CONTRACT_OK_CYCLE", "3"), ("G6_CONTRACT_STEP", "1"), ("G6_HOME", "/x")]));
+        assert_eq!(misses, [("G6_CONTRACT_OK_CYCLE".to_string(), "G6_CONTRACT_OK_CYCLES")]);
+    }
+
+    #[test]
     fn a_strike_step_override_stays_within_a_scenarios_steps() {
         for bad in ["0.001", "2e6", "0", "-1", "nan"] {
             let err = resolve(Config::default(), &env(&[]), &[format!("strike_step.NIFTY={bad}")]).unwrap_err().0;
@@ -605,9 +630,11 @@ mod tests {
     #[test]
     fn a_step_set_as_a_fraction_says_what_the_key_takes() {
         let err = resolve(Config::default(), &env(&[]), &["contract_step=2.0".into()]).unwrap_err().0;
-        assert_eq!(
-            err,
-            "--set contract_step=2.0: `2.0` is not a whole number (contract_step takes a whole number >= 1)"
+        assert!(
+            err.starts_with(
+                "--set contract_step=2.0: `2.0` is not a whole number (contract_step takes a whole number >= 1)\n  hint: "
+            ),
+            "{err}"
         );
     }
 

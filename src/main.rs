@@ -276,7 +276,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// The day whose listed expiries are written [default: 2025-09-29].
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = |t: &str| g6sim::calendar::parse_iso_date(t).ok_or("expected YYYY-MM-DD"))]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = |t: &str| g6sim::calendar::parse_iso_date(t).ok_or("expected a calendar date, YYYY-MM-DD"))]
         date: Option<chrono::NaiveDate>,
         /// Registry indices, comma-separated [default: all five].
         #[arg(long, value_delimiter = ',', value_name = "SYM,...")]
@@ -603,6 +603,9 @@ fn announce_env(env: &BTreeMap<String, String>) -> Result<(), ExitCode> {
     }
     for (var, value, key) in env_overrides(env) {
         errln!("note: environment {var}={value} sets {key} (--no-env ignores G6_* variables)");
+    }
+    for (var, meant) in g6sim::config::env_near_misses(env) {
+        errln!("warning: environment {var} is no variable g6sim reads (did you mean {meant}?): it changes nothing");
     }
     Ok(())
 }

@@ -741,3 +741,17 @@ fn mistakes_point_at_the_right_command() {
     let e = say(&["check", "scenarios/history"]);
     assert!(e.contains("no scenario files found in scenarios/history") && e.contains("name history"), "{e}");
 }
+
+/// A `G6_*` variable one slip away from one g6sim reads is named, since it changes nothing.
+#[test]
+fn a_misspelt_environment_variable_is_named() {
+    let dir = temp_dir("cli-env-miss");
+    let out = dir.join("out");
+    let said =
+        g6sim(&["run", "scenarios/walk.ron", "-q", "--out", out.to_str().unwrap()], &[("G6_CONTRACT_OK_CYCLE", "3")]);
+    assert_eq!(said.status.code(), Some(0));
+    assert!(
+        text(&said.stderr)
+            .contains("G6_CONTRACT_OK_CYCLE is no variable g6sim reads (did you mean G6_CONTRACT_OK_CYCLES?)")
+    );
+}
