@@ -141,6 +141,7 @@ enum Command {
     ///
     /// Exit code: 0 when every expectation holds, 1 when one fails or the scenario has none (EMPTY), 2 for bad
     /// input.
+    #[command(allow_negative_numbers = true)]
     Run {
         /// The scenario file (RON).
         scenario: PathBuf,
@@ -188,6 +189,7 @@ enum Command {
     ///
     /// Exit code: 0 when the replay reproduces every recorded status and depth (or none is recorded), 1 when
     /// one differs, 2 for bad input.
+    #[command(allow_negative_numbers = true)]
     Replay {
         /// The history: a .jsonl or .csv file (plain or gzipped), or a directory of benchmark artifacts
         /// (benchmark_cycle_*.json[.gz]).
@@ -250,6 +252,7 @@ enum Command {
     /// and depth.
     ///
     /// Exit code: 0 when all pass, 1 when one fails or is EMPTY, 2 when one cannot be loaded.
+    #[command(allow_negative_numbers = true)]
     Check {
         /// Scenario files, directories (their *.ron files) and history files [default: scenarios/].
         paths: Vec<PathBuf>,
@@ -271,6 +274,7 @@ enum Command {
     /// `universe` read.
     ///
     /// Exit code: 0, 2 for bad input or an unwritable file.
+    #[command(allow_negative_numbers = true)]
     Universe {
         /// The CSV file to write.
         #[arg(long)]
@@ -298,7 +302,7 @@ enum Command {
 
 /// `g6sim sweep`: the grid, where it runs, and the shared options; or `sweep merge`.
 #[derive(clap::Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, allow_negative_numbers = true)]
 struct SweepArgs {
     #[command(subcommand)]
     tool: Option<SweepTool>,
@@ -350,6 +354,7 @@ enum SweepTool {
     /// Combine shard directories into exactly the files a single-machine sweep writes.
     ///
     /// Exit code: 0, 2 when a shard is missing, given twice, of another sweep, or unreadable.
+    #[command(allow_negative_numbers = true)]
     Merge {
         /// Shard output directories (each with sweep.json and runs-shard-I-of-N.jsonl).
         #[arg(required = true)]
@@ -369,6 +374,7 @@ enum BenchTool {
     /// median and 95th percentile over all their artifacts.
     ///
     /// Exit code: 0, or 1 when --fail-over finds a regression, 2 for bad input.
+    #[command(allow_negative_numbers = true)]
     Diff {
         /// The baseline: an artifact file, or a directory of artifacts.
         old: PathBuf,

@@ -623,6 +623,9 @@ fn careless_commands_get_the_message_of_their_mistake() {
     std::fs::write(&json, "{\"name\": \"x\"}").unwrap();
     let stderr = text(&g6sim(&["run", json.to_str().unwrap()], &[]).stderr);
     assert!(stderr.contains("one `Scenario(...)`") && !stderr.contains("struct's name"), "{stderr}");
+    // A negative count is a bad value of its flag, not an unknown argument.
+    let stderr = text(&g6sim(&["run", "scenarios/walk.ron", "--cycles", "-5"], &[]).stderr);
+    assert!(stderr.contains("invalid value '-5' for '--cycles") && !stderr.contains("tip:"), "{stderr}");
     // `check` with no argument, where there is no scenarios/ directory.
     let out = Command::new(bin()).arg("check").current_dir(&dir).env_clear().output().unwrap();
     let stderr = text(&out.stderr);
