@@ -1250,7 +1250,7 @@ fn print_expectations(outcomes: &[g6sim::scenario::ExpectationOutcome]) {
     }
 }
 
-/// Scenario files named by the arguments: files as given, directories' `*.ron` files sorted by name.
+/// Scenario files named by the arguments: files as given, directories' `*.ron` files sorted by name, each once.
 fn scenario_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
     let paths = if paths.is_empty() { vec![PathBuf::from("scenarios")] } else { paths };
     let mut files = Vec::new();
@@ -1269,6 +1269,9 @@ fn scenario_files(paths: Vec<PathBuf>) -> Vec<PathBuf> {
             files.push(p);
         }
     }
+    // A file named twice (or as part of its directory too) is checked once.
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(f.canonicalize().unwrap_or_else(|_| f.clone())));
     files
 }
 

@@ -623,6 +623,9 @@ fn careless_commands_get_the_message_of_their_mistake() {
     std::fs::write(&json, "{\"name\": \"x\"}").unwrap();
     let stderr = text(&g6sim(&["run", json.to_str().unwrap()], &[]).stderr);
     assert!(stderr.contains("one `Scenario(...)`") && !stderr.contains("struct's name"), "{stderr}");
+    // A scenario named twice is checked once.
+    let stdout = text(&g6sim(&["check", "scenarios/walk.ron", "./scenarios/walk.ron", "--no-env"], &[]).stdout);
+    assert!(stdout.ends_with("1 scenario: 1 passed, 0 failed, 0 could not be loaded\n"), "{stdout}");
     // A negative count is a bad value of its flag, not an unknown argument.
     let stderr = text(&g6sim(&["run", "scenarios/walk.ron", "--cycles", "-5"], &[]).stderr);
     assert!(stderr.contains("invalid value '-5' for '--cycles") && !stderr.contains("tip:"), "{stderr}");

@@ -39,6 +39,12 @@ pub fn parse_param(text: &str) -> Result<Param, SpecError> {
         return Err(SpecError(format!("--param {text:?}: the key is empty")));
     }
     let values = parse_values(values).map_err(|e| SpecError(format!("--param {key}: {e}")))?;
+    // Two equal settings would be run and scored twice, and tie in every ranking.
+    let mut sorted = values.clone();
+    sorted.sort_unstable();
+    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+        return Err(SpecError(format!("--param {key}: the value {} is listed twice", w[0])));
+    }
     Ok(Param { key: key.to_string(), values })
 }
 
@@ -158,6 +164,10 @@ mod tests {
         assert_eq!((p.key.as_str(), p.values.len()), ("contract_step", 4));
         assert!(parse_param("contract_step").unwrap_err().0.contains("KEY=VALUES"));
         assert!(parse_param("=1..2").unwrap_err().0.contains("key is empty"));
+        assert_eq!(
+            parse_param("contract_step=1,1,2").unwrap_err().0,
+            "--param contract_step: the value 1 is listed twice"
+        );
         assert_eq!(parse_seeds("3").unwrap(), [1, 2, 3]);
         assert_eq!(parse_seeds("5..7").unwrap(), [5, 6, 7]);
         assert_eq!(parse_seeds("9,4").unwrap(), [9, 4]);
