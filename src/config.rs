@@ -294,9 +294,13 @@ fn parse_int<T: std::str::FromStr>(value: &str) -> Result<T, String> {
     value.trim().parse::<T>().map_err(|_| format!("`{}` is not a whole number", value.trim()))
 }
 
-/// A strike step override: within the steps a scenario may declare ([`crate::scenario::STEP_RANGE`]).
+/// Strike steps and option ticks that quote and ladder arithmetic handles (a step of 1e-300 collapses the
+/// ladder onto the ATM, a tick of 1e-320 overflows the rounding): a scenario's, and a step override's.
+pub const STEP_RANGE: (f64, f64) = (0.01, 1e6);
+
+/// A strike step override: within [`STEP_RANGE`], the steps a scenario may declare.
 fn parse_step(value: &str) -> Result<f64, String> {
-    let (low, high) = crate::scenario::STEP_RANGE;
+    let (low, high) = STEP_RANGE;
     match value.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && (low..=high).contains(&v) => Ok(v),
         _ => Err(format!("`{}` is not a strike step: expected a number from {low} to {high}", value.trim())),

@@ -398,8 +398,7 @@ impl Streamed {
     }
 }
 
-/// The most cycles one run may have (`cycles` or `--cycles`): a run's files grow by some kilobytes a cycle.
-pub const MAX_CYCLES: u64 = 1_000_000;
+pub use scenario::MAX_CYCLES;
 
 /// Prepares and runs a scenario and checks its expectations.
 pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run, Error> {

@@ -8,7 +8,9 @@ use std::process::{Command, Output};
 fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin());
     cmd.args(args).current_dir(root());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
+    // Every variable g6sim reads: the settings, and a sweep's shard.
+    let shard = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT"];
+    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_") || shard.contains(&k.as_str())) {
         cmd.env_remove(k);
     }
     cmd.envs(env.iter().copied());

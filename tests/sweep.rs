@@ -369,6 +369,8 @@ fn the_shard_comes_from_the_flag_or_the_batch_engine() {
         |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
     let shard = |index, count| Shard { index, count };
     assert_eq!(shard_from(None, None, &env(&[])), Ok(Shard::ALL));
+    let empty = env(&[("SLURM_ARRAY_TASK_ID", ""), ("SLURM_ARRAY_TASK_COUNT", " "), ("JOB_COMPLETION_INDEX", "")]);
+    assert_eq!(shard_from(None, None, &empty), Ok(Shard::ALL), "empty variables are unset");
     assert_eq!(shard_from(Some(shard(1, 4)), None, &env(&[("JOB_COMPLETION_INDEX", "3")])), Ok(shard(1, 4)));
     assert_eq!(shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "3")])), Ok(shard(3, 4)));
     assert!(shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "4")])).unwrap_err().contains("does not exist"));

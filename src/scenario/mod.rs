@@ -13,8 +13,8 @@ pub use expect::{
 };
 pub use load::{LoadedScenario, ScenarioError, load_file, load_file_without_universe, load_text, parse};
 pub use validate::{
-    MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_ROWS_PER_CYCLE, MAX_STRIKES_PER_SIDE,
-    MAX_VOLATILITY_PER_CYCLE, STEP_RANGE, rows_per_cycle,
+    MAX_CYCLES, MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_ROWS_PER_CYCLE,
+    MAX_STRIKES_PER_SIDE, MAX_VOLATILITY_PER_CYCLE, STEP_RANGE, rows_per_cycle,
 };
 
 use crate::calendar::ExpiryRule;

@@ -23,9 +23,10 @@ pub const MAX_DRIFT_PER_CYCLE: f64 = 0.1;
 pub const MAX_VOLATILITY_PER_CYCLE: f64 = 0.5;
 /// Below the implied-volatility solver's upper bound (5.0), so quotes priced on the smile can be solved back.
 pub const MAX_IMPLIED_VOL: f64 = 3.0;
-/// Strike steps and option ticks that quote and ladder arithmetic handles (a step of 1e-300 collapses the
-/// ladder onto the ATM, a tick of 1e-320 overflows the rounding).
-pub const STEP_RANGE: (f64, f64) = (0.01, 1e6);
+pub use crate::config::STEP_RANGE;
+
+/// The most cycles one run may have (`cycles` or `--cycles`): a run's files grow by some kilobytes a cycle.
+pub const MAX_CYCLES: u64 = 1_000_000;
 pub const TICK_RANGE: (f64, f64) = (1e-4, 1e4);
 
 /// A problem found after parsing, with what to look for in the text to point at it.

@@ -129,7 +129,7 @@ impl fmt::Display for Shard {
 
 /// The shard this process runs: `--shard I/N` when given; else, with `--shards N`, Kubernetes' Indexed Job
 /// index `JOB_COMPLETION_INDEX`; else a Slurm job array (`SLURM_ARRAY_TASK_ID` less `SLURM_ARRAY_TASK_MIN`, of
-/// `SLURM_ARRAY_TASK_COUNT`); else the whole grid.
+/// `SLURM_ARRAY_TASK_COUNT`); else the whole grid. An empty variable counts as unset, as a `G6_*` one does.
 pub fn shard_from(
     shard: Option<Shard>,
     shards: Option<usize>,
@@ -137,6 +137,7 @@ pub fn shard_from(
 ) -> Result<Shard, String> {
     let number = |var: &str| -> Result<Option<usize>, String> {
         env.get(var)
+            .filter(|v| !v.trim().is_empty())
             .map(|v| v.trim().parse::<usize>().map_err(|_| format!("{var}={v:?} is not a whole number")))
             .transpose()
     };
