@@ -2,7 +2,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use g6sim::pricing::{Contract, IvParams, Model, greeks, implied_volatility, price};
-use g6sim::world::OptionKind;
+use g6sim::vocab::OptionKind;
 use std::hint::black_box;
 use std::time::Duration;
 

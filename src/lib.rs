@@ -32,17 +32,21 @@ pub mod canary;
 pub mod config;
 pub mod cycle;
 pub mod events;
+pub mod fault;
 pub mod output;
 pub mod plot;
 pub mod pricing;
+pub mod pyjson;
 pub mod registry;
 pub mod replay;
 pub mod rng;
 pub mod scenario;
+pub mod schema;
 pub mod suggest;
 pub mod sweep;
 pub mod synthetic;
 pub mod universe;
+pub mod vocab;
 pub mod world;
 
 use bevy_ecs::prelude::*;
@@ -111,14 +115,14 @@ impl Simulation {
         seed: u64,
         spawn_order: world::SpawnOrder,
     ) -> Result<Self, Error> {
-        Self::from_seed(world::WorldSeed { scenario, config, seed, spawn_order, universe: None })
+        Self::from_seed(cycle::spawn::WorldSeed { scenario, config, seed, spawn_order, universe: None })
     }
 
-    /// Builds the world a [`world::WorldSeed`] describes (with an instruments dump, its universe; with a
+    /// Builds the world a [`cycle::spawn::WorldSeed`] describes (with an instruments dump, its universe; with a
     /// recorded history, the replay schedule).
-    pub fn from_seed(seed: world::WorldSeed<'_>) -> Result<Self, Error> {
+    pub fn from_seed(seed: cycle::spawn::WorldSeed<'_>) -> Result<Self, Error> {
         let replay = seed.scenario.recorded.is_some();
-        let mut world = world::build_world(seed);
+        let mut world = cycle::spawn::build_world(seed);
         let schedule =
             if replay { cycle::schedule::build_replay(&mut world) } else { cycle::schedule::build(&mut world) };
         let schedule = schedule.map_err(|e| Error::Schedule(format!("{e:?}")))?;
@@ -352,12 +356,12 @@ impl Prepared {
         spawn_order: world::SpawnOrder,
         mut take: impl FnMut(CycleSummary, Vec<LoggedEvent>, &cycle::timing::PhaseTimes),
     ) -> Result<Streamed, Error> {
-        let mut sim = Simulation::from_seed(world::WorldSeed {
+        let mut sim = Simulation::from_seed(cycle::spawn::WorldSeed {
             scenario: &self.scenario.scenario,
             config: self.config.clone(),
             seed: self.seed,
             spawn_order,
-            universe: self.universe.as_ref(),
+            universe: self.universe.as_ref().map(|u| u as &dyn cycle::spawn::DumpSource),
         })?;
         let mut evaluator = scenario::Evaluator::new(&self.scenario.scenario.expectations);
         let mut logged = 0;

@@ -4,7 +4,6 @@ use clap::{Parser, Subcommand};
 use g6sim::bench::artifact::{self, ArtifactWriter};
 use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, env_overrides, g6_env};
-use g6sim::cycle::status::ReasonTotals;
 use g6sim::events::Event;
 use g6sim::events::StatusTotals;
 use g6sim::output::RunWriter;
@@ -14,6 +13,7 @@ use g6sim::replay::{self as replay_mod, HistoryOptions};
 use g6sim::scenario::{LoadedScenario, Verdict};
 use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
 use g6sim::sweep::{self, Param, Plan, Shard, SweepManifest, parse_param};
+use g6sim::vocab::ReasonTotals;
 use g6sim::{Error, Prepared, RunOptions, Streamed, load_scenario, prepare};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -1092,7 +1092,7 @@ fn print_cycle(c: &g6sim::events::CycleSummary, events: &[g6sim::events::LoggedE
 
 /// The run summary's universe lines: the dump, what its reader and the expiry map skipped, per index what
 /// the run took from it and any weekday mismatch.
-fn print_universe(u: &g6sim::universe::UniverseUse, map_skipped: Option<g6sim::universe::SkipCounts>) {
+fn print_universe(u: &g6sim::universe::UniverseUse, map_skipped: Option<g6sim::vocab::SkipCounts>) {
     let reader: Vec<String> = u.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
     outln!(
         "  universe: {} ({} rows, {} index options; the reader skipped {})",
@@ -1140,7 +1140,7 @@ struct RunTotals {
     clamps: usize,
     zero_data: usize,
     /// What the expiry map skipped of an instruments dump, last cycle.
-    universe_skipped: Option<g6sim::universe::SkipCounts>,
+    universe_skipped: Option<g6sim::vocab::SkipCounts>,
     /// With Greeks on: implied volatilities solved and not solved, and the solver's iterations over the solved.
     iv_solved: u64,
     iv_failed: u64,

@@ -10,7 +10,7 @@
 //! brackets Newton's method with bisection, so it converges inside [0.01, 5.0] whenever a solution exists
 //! and reports failure instead of returning its last iterate.
 
-use crate::world::OptionKind;
+use crate::vocab::OptionKind;
 
 /// The standard normal CDF.
 pub fn norm_cdf(x: f64) -> f64 {

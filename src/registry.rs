@@ -5,7 +5,7 @@
 //! step override (`G6_STRIKE_STEP_<SYM>`, through [`crate::config::Config::strike_step`]) and a fallback
 //! for unknown symbols.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Metadata of one index, as the reference's frozen `IndexMeta` dataclass carries it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -107,7 +107,7 @@ pub fn known(symbol: &str) -> Option<IndexMeta> {
 }
 
 /// An entry a scenario declares for `symbol`.
-pub fn declared(symbol: &str, entry: &crate::scenario::RegistryEntry) -> IndexMeta {
+pub fn declared(symbol: &str, entry: &RegistryEntry) -> IndexMeta {
     let upper = symbol.trim().to_uppercase();
     IndexMeta {
         display: entry.display.clone().unwrap_or_else(|| title_case(&upper)),
@@ -156,6 +156,35 @@ fn title_case(upper: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
         None => String::new(),
     }
+}
+
+/// A registry entry written in the scenario (the numbers [`crate::registry::IndexMeta`] carries).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryEntry {
+    /// Strike step in index points (> 0).
+    pub step: f64,
+    /// Contract lot size (>= 1).
+    pub lot_size: u32,
+    /// The ATM the synthetic strategy uses when the provider gives neither price nor ATM (> 0).
+    pub synthetic_atm: f64,
+    /// Human name (defaults to the symbol in title case).
+    #[serde(default)]
+    pub display: Option<String>,
+    /// Exchange pool (default `NFO`).
+    #[serde(default = "default_pool")]
+    pub exchange_pool: String,
+    /// Weekly expiry weekday, 0 = Monday .. 6 = Sunday (default 3, Thursday).
+    #[serde(default = "default_weekly_dow")]
+    pub weekly_dow: u32,
+}
+
+fn default_pool() -> String {
+    "NFO".into()
+}
+
+fn default_weekly_dow() -> u32 {
+    3
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 //!   every instrument row, as its real quotes do (options = instruments).
 
 use crate::registry::IndexMeta;
-use crate::world::OptionKind;
+use crate::vocab::OptionKind;
 use serde::Serialize;
 
 /// The reference's `SyntheticIndexContext`.

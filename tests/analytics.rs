@@ -1,7 +1,7 @@
 //! Property tests of the pricing analytics: no NaN and no panic on any input, and IV round trips.
 
 use g6sim::pricing::{Contract, IvParams, Model, greeks, implied_volatility, price};
-use g6sim::world::OptionKind;
+use g6sim::vocab::OptionKind;
 use proptest::prelude::*;
 
 fn any_f64() -> impl Strategy<Value = f64> {
@@ -53,7 +53,8 @@ mod pipeline {
     use crate::common::*;
     use g6sim::config::Parity;
     use g6sim::cycle::greeks::OptionAnalytics;
-    use g6sim::world::{Instrument, OptionKind};
+    use g6sim::vocab::OptionKind;
+    use g6sim::world::Instrument;
     use g6sim::{RunOptions, Simulation};
     use std::collections::BTreeMap;
 

@@ -4,10 +4,10 @@
 
 use crate::common::{run_text, scenario};
 use crate::fuzz::{guarded, peak_so_far};
-use g6sim::cycle::status::ExpiryStatus;
 use g6sim::events::CycleSummary;
 use g6sim::output::{RunWriter, cycles_jsonl, events_jsonl, manifest_json, metrics_prom};
 use g6sim::scenario::{LoadedScenario, ScenarioError, parse, rows_per_cycle};
+use g6sim::vocab::ExpiryStatus;
 use g6sim::{RunOptions, RunResult, prepare, run_scenario};
 use std::time::Instant;
 

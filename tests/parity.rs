@@ -3,9 +3,9 @@
 
 use crate::common::*;
 use g6sim::config::Parity;
-use g6sim::cycle::status::{ExpiryStatus, PartialReason};
 use g6sim::events::Event;
 use g6sim::scenario::load_file;
+use g6sim::vocab::{ExpiryStatus, PartialReason};
 use g6sim::{Run, RunOptions, run_scenario};
 
 fn both(text: &str) -> (Run, Run) {
@@ -360,7 +360,7 @@ fn py_round_matches_python_on_a_grid_of_fractions() {
         let (n, d): (i64, i64) = (fields[0].parse().unwrap(), fields[1].parse().unwrap());
         let x = n as f64 / d as f64;
         for (k, want) in fields[2..].iter().enumerate() {
-            let got = g6sim::bench::pyjson::py_float(g6sim::bench::pyjson::py_round(x, k as i32));
+            let got = g6sim::pyjson::py_float(g6sim::pyjson::py_round(x, k as i32));
             assert_eq!(got, *want, "round({n} / {d}, {k})");
             checked += 1;
         }
@@ -384,7 +384,7 @@ fn depth_adjustment_coverages_are_rounded_to_three_places_in_both_modes() {
         let (_, a) = adjustment_events(run).into_iter().next().unwrap();
         assert_eq!(a.strike_cov, Some(0.619));
         let field = e.field_coverage.unwrap();
-        assert_eq!(a.field_cov, Some(g6sim::bench::pyjson::py_round(field, 3)));
+        assert_eq!(a.field_cov, Some(g6sim::pyjson::py_round(field, 3)));
         assert_ne!(a.field_cov, Some(field), "{field} has more than 3 places");
     }
 }

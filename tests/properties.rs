@@ -13,13 +13,15 @@ use crate::common::proptest_config;
 use g6sim::calendar::ExpiryRule;
 use g6sim::config::{Config, Parity, Ratio};
 use g6sim::cycle::adaptive::{AdaptiveRules, DepthChange, Observation, decide, expansion_cap, worst_pass};
-use g6sim::cycle::prefilter::{ClampStrategy, clamp_limit, select};
+use g6sim::cycle::prefilter::{clamp_limit, select};
 use g6sim::cycle::status::{
-    Classification, ExpiryStatus, PartialReason, Thresholds, aggregate_cycle_status, classify, expiry_status,
-    partial_reason, reason_totals,
+    Classification, Thresholds, aggregate_cycle_status, classify, expiry_status, partial_reason, reason_totals,
 };
-use g6sim::events::AdjustReason;
-use g6sim::world::{AdaptiveState, ExpiryOutcome, Failure, OptionKind, RawExpiry, StrikeDepth, UniverseRow};
+use g6sim::events::ClampStrategy;
+use g6sim::vocab::AdjustReason;
+use g6sim::vocab::{ExpiryStatus, PartialReason};
+use g6sim::vocab::{Failure, OptionKind};
+use g6sim::world::{AdaptiveState, ExpiryOutcome, RawExpiry, StrikeDepth, UniverseRow};
 use proptest::prelude::*;
 use std::collections::BTreeSet;
 

@@ -4,8 +4,9 @@
 
 use crate::common::{bin, root, temp_dir, tree_bytes};
 use g6sim::scenario::load_file;
+use g6sim::universe::SyntheticSpec;
 use g6sim::universe::write::{gzip, synthetic_rows, to_csv};
-use g6sim::universe::{SkipReason, SyntheticSpec};
+use g6sim::vocab::SkipReason;
 use g6sim::{RunOptions, run_scenario};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -10,13 +10,13 @@
 //! `duration_s` and `phase_times` are wall-clock measurements and vary run to run (so does the digest and,
 //! with annotations on, the `duration_s` anomaly); every other field is deterministic.
 
-use super::pyjson::{canonical, to_pretty};
 use crate::CycleView;
 use crate::config::Config;
-use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::events::{CycleSummary, OrderedMap};
 use crate::output::write_atomic;
-use crate::world::Failure;
+use crate::pyjson::{canonical, to_pretty};
+use crate::vocab::Failure;
+use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io::{self, Read, Write};
@@ -227,7 +227,7 @@ impl ArtifactWriter {
                     active.push(name.to_string());
                 }
                 max_severity = max_severity.max(score.abs());
-                let score = crate::bench::pyjson::py_round(score, 3);
+                let score = crate::pyjson::py_round(score, 3);
                 let anomaly = Anomaly {
                     is_anomaly,
                     score,
@@ -238,10 +238,8 @@ impl ArtifactWriter {
                 anomalies.push((name.to_string(), anomaly));
             }
             artifact.anomalies = Some(OrderedMap(anomalies));
-            artifact.anomaly_summary = Some(AnomalySummary {
-                active_flags: active,
-                max_severity: crate::bench::pyjson::py_round(max_severity, 3),
-            });
+            artifact.anomaly_summary =
+                Some(AnomalySummary { active_flags: active, max_severity: crate::pyjson::py_round(max_severity, 3) });
             artifact.digest_sha256 = digest(&serde_json::to_value(&artifact).expect("artifacts are JSON"));
         }
         self.history.push((options, duration, flags.0, flags.1));

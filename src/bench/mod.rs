@@ -3,5 +3,4 @@
 pub mod aggregate;
 pub mod artifact;
 pub mod diff;
-pub mod pyjson;
 pub mod verify;

@@ -17,10 +17,11 @@
 //! the first adaptive call (`depth or 2`). Both modes keep the state across cycles (the reference losing it
 //! every cycle is a defect, not a behaviour).
 
-use crate::bench::pyjson::py_round;
 use crate::calendar::ExpiryRule;
 use crate::config::Config;
-use crate::events::{AdjustReason, Event, StrikeDepthAdjustment};
+use crate::events::{Event, StrikeDepthAdjustment};
+use crate::pyjson::py_round;
+use crate::vocab::AdjustReason;
 use crate::world::{
     AdaptiveState, CycleCounter, EventLog, Expiry, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, IndexOrder,
     SimClock, StrikeCoverage, StrikeDepth,

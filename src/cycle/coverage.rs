@@ -12,9 +12,9 @@
 
 use super::ladder::distinct_strikes_into;
 use super::validation::ExpiryValidation;
-use crate::bench::pyjson::py_round;
 use crate::config::Config;
 use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts};
+use crate::pyjson::py_round;
 use crate::world::{
     CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, InstrumentSet,
     Quote, StrikeCoverage, StrikeLadder,

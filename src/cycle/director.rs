@@ -2,7 +2,8 @@
 //! faults whose phase window covers this cycle.
 
 use crate::calendar::ExpiryRule;
-use crate::scenario::{Fault, Market, Phase, ProviderSpec};
+use crate::fault::Fault;
+use crate::schema::{Market, Phase, ProviderSpec};
 use crate::world::{CycleCounter, SimClock};
 use bevy_ecs::prelude::*;
 

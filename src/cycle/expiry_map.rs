@@ -14,22 +14,12 @@
 
 use crate::calendar::parse_iso_date;
 use crate::config::Config;
+use crate::events::MapStats;
 use crate::events::{Event, ExpiryMapBuild};
-use crate::universe::SkipCounts;
+use crate::vocab::SkipCounts;
 use crate::world::{CycleCounter, EventLog, IndexInfo, IndexOrder, RawExpiry, Universe, UniverseChange, UniverseRow};
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
-use serde::Serialize;
-
-/// The reference's map statistics for one index.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct MapStats {
-    pub total: u32,
-    pub unique_expiries: u32,
-    pub invalid_expiry: u32,
-    pub valid: u32,
-    pub avg_per_expiry: f64,
-}
 
 /// One index's buckets, in first-seen order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -221,7 +211,7 @@ pub fn build_expiry_map(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::OptionKind;
+    use crate::vocab::OptionKind;
 
     fn row(index: u16, expiry: RawExpiry, strike: f64) -> UniverseRow {
         UniverseRow::option(strike as u64, strike, expiry, index, OptionKind::CE)
@@ -276,13 +266,13 @@ mod tests {
         }
         // Rows of no index of the run are counted per reason, never bucketed.
         let mut skipped = row(0, RawExpiry::Date(d("2025-10-09")), 9.0);
-        skipped.skip = Some(crate::universe::SkipReason::NotAnOption);
+        skipped.skip = Some(crate::vocab::SkipReason::NotAnOption);
         skipped.index = UniverseRow::NO_INDEX;
         let with_skipped = [rows[0], skipped, skipped];
         let map2 = ExpiryMap::build(&with_skipped, 2);
         assert_eq!(map2.bucket(0, d("2025-10-09")), Some(&[0u32][..]));
         assert_eq!((map2.stats(0).total, map2.skipped.total()), (1, 2));
-        assert_eq!(map2.skipped.get(crate::universe::SkipReason::NotAnOption), 2);
+        assert_eq!(map2.skipped.get(crate::vocab::SkipReason::NotAnOption), 2);
         assert_eq!(scan_universe(&with_skipped, 0, d("2025-10-09")), vec![0]);
         // Rebuilding over a different universe drops stale buckets.
         let mut map = map;

@@ -7,8 +7,10 @@
 //! failure counts, mean iterations, and the ATM call's and put's figures for the run's output.
 
 use crate::config::Config;
+use crate::events::{AnalyticsSummary, InstrumentFigures};
 use crate::pricing::{Contract, Greeks, IvParams, Model, greeks, implied_volatility};
-use crate::scenario::Market;
+use crate::schema::Market;
+use crate::vocab::OptionKind;
 use crate::world::*;
 use bevy_ecs::prelude::*;
 use serde::Serialize;
@@ -20,28 +22,9 @@ pub struct OptionAnalytics {
     pub greeks: Option<Greeks>,
 }
 
-/// One instrument's figures in the expiry summary.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct InstrumentFigures {
-    pub strike: f64,
-    pub last_price: f64,
-    pub iv: Option<f64>,
-    pub greeks: Option<Greeks>,
-}
-
 /// The expiry's IV and Greeks summary this cycle (`None` when the step is off).
 #[derive(Component, Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExpiryAnalytics(pub Option<AnalyticsSummary>);
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AnalyticsSummary {
-    pub iv_success: u32,
-    pub iv_fail: u32,
-    /// Mean solver iterations over the successes.
-    pub iv_iterations_avg: f64,
-    pub atm_call: Option<InstrumentFigures>,
-    pub atm_put: Option<InstrumentFigures>,
-}
 
 /// Solves IVs and computes Greeks for every quoted instrument of every successful expiry.
 pub fn estimate_iv_and_greeks(

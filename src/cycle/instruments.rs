@@ -9,8 +9,9 @@ use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, ZeroData};
 use crate::rng::Stream;
+use crate::vocab::Failure;
 use crate::world::{
-    Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, Failure, IndexInfo, IndexOrder,
+    Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, IndexOrder,
     RandomSource, SimClock, StrikeLadder, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
@@ -182,7 +183,8 @@ pub fn fetch_instruments(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::{OptionKind, RawExpiry};
+    use crate::vocab::OptionKind;
+    use crate::world::RawExpiry;
 
     fn rows(strikes: &[f64]) -> Vec<UniverseRow> {
         strikes.iter().map(|&s| UniverseRow::option(s as u64, s, RawExpiry::Missing, 0, OptionKind::CE)).collect()

@@ -8,7 +8,7 @@
 use crate::config::Config;
 use crate::events::{AdaptiveSummary, Event, SyntheticIndexPrice};
 use crate::registry::IndexMeta;
-use crate::scenario::MAX_STRIKES_PER_SIDE;
+use crate::schema::MAX_STRIKES_PER_SIDE;
 use crate::synthetic::synthesize_index_price;
 use crate::world::{
     AdaptiveState, CycleCounter, EventLog, Expiry, ExpiryDate, IndexInfo, IndexOrder, ListedExpiries, ReportedIndex,

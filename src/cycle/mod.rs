@@ -16,6 +16,7 @@ pub mod provider;
 pub mod quotes;
 pub mod recorded;
 pub mod schedule;
+pub mod spawn;
 pub mod status;
 pub mod summary;
 pub mod timing;

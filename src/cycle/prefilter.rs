@@ -9,78 +9,14 @@
 //!   the ATM first; ties by strike, type, token. Independent of provider order, and strike coverage is
 //!   kept whenever `max` allows one call and one put per ladder strike.
 
-use crate::calendar::ExpiryRule;
 use crate::config::Config;
-use crate::events::{Event, PrefilterClamp};
+use crate::events::{Clamp, ClampStrategy};
+use crate::vocab::OptionKind;
 use crate::world::{
-    Candidates, ClampMeta, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, IndexInfo, IndexOrder, OptionKind,
-    SimClock, StrikeLadder, Universe, UniverseRow,
+    Candidates, ClampMeta, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, IndexInfo, IndexOrder, SimClock,
+    StrikeLadder, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
-use chrono::NaiveDate;
-use serde::Serialize;
-
-/// How a clamp picks the survivors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClampStrategy {
-    Head,
-    LadderSpread,
-}
-
-impl ClampStrategy {
-    /// The mode's strategy: `head` in parity g6, else `ladder_spread`.
-    pub fn of(config: &Config) -> Self {
-        if config.parity.is_g6() { Self::Head } else { Self::LadderSpread }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Head => "head",
-            Self::LadderSpread => "ladder_spread",
-        }
-    }
-}
-
-/// Clamp metadata kept on the expiry (the reference's `prefilter_*` record fields).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Clamp {
-    pub original: u32,
-    pub kept: u32,
-    pub dropped: u32,
-    pub max_allowed: u32,
-    pub strategy: ClampStrategy,
-    pub strict: bool,
-}
-
-impl Clamp {
-    pub fn new(original: usize, kept: usize, max: usize, strategy: ClampStrategy, strict: bool) -> Self {
-        Self {
-            original: original as u32,
-            kept: kept as u32,
-            dropped: (original - kept) as u32,
-            max_allowed: max as u32,
-            strategy,
-            strict,
-        }
-    }
-
-    /// Its `prefilter_clamp` event.
-    pub fn event(&self, symbol: &str, date: Option<NaiveDate>, rule: ExpiryRule, ts: i64) -> Event {
-        Event::PrefilterClamp(PrefilterClamp {
-            index: symbol.to_string(),
-            expiry: date.map(|d| d.to_string()).unwrap_or_default(),
-            rule: rule.to_string(),
-            original: self.original,
-            kept: self.kept,
-            dropped: self.dropped,
-            max_allowed: self.max_allowed,
-            strategy: self.strategy.as_str(),
-            ts,
-            disabled: false,
-            strict: self.strict,
-        })
-    }
-}
 
 /// Whether a clamp fires: `Some(max_allowed)` when enabled and `n > max_allowed`.
 pub fn clamp_limit(n: usize, config: &Config) -> Option<usize> {

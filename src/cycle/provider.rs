@@ -12,10 +12,11 @@ use super::ladder::atm_strike;
 use crate::calendar::listed_expiries;
 use crate::registry::IndexMeta;
 use crate::rng::mix_words;
-use crate::scenario::Market;
+use crate::schema::Market;
+use crate::vocab::OptionKind;
 use crate::world::{
-    CycleCounter, DumpUniverse, IndexInfo, IndexOrder, ListedExpiries, OptionKind, RandomSource, RawExpiry,
-    ReportedIndex, SimClock, Spot, Universe, UniverseChange, UniverseRow,
+    CycleCounter, DumpUniverse, IndexInfo, IndexOrder, ListedExpiries, RandomSource, RawExpiry, ReportedIndex,
+    SimClock, Spot, Universe, UniverseChange, UniverseRow,
 };
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;

@@ -11,15 +11,16 @@
 use super::director::{ActiveFaults, Script};
 use super::greeks::OptionAnalytics;
 use crate::config::Config;
-use crate::events::round_to;
 use crate::events::{Event, SyntheticQuotesFallback};
 use crate::pricing::{ExpiryTerms, bs_price};
+use crate::pyjson::round_to;
 use crate::rng::{Stream, below_of, unit_of};
-use crate::scenario::Market;
+use crate::schema::Market;
 use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, distinct_keys, tradingsymbol};
+use crate::vocab::OptionKind;
 use crate::world::{
     Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
-    InstrumentSet, Member, OptionKind, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
+    InstrumentSet, Member, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
 };
 use bevy_ecs::prelude::*;
 

@@ -1,5 +1,5 @@
 //! The replay's front phases: instead of the simulated provider, each cycle takes what a recorded history
-//! says the collector saw (`g6sim replay`, [`crate::replay`]). They set the same components the provider,
+//! says the collector saw (`g6sim replay`). They set the same components the provider,
 //! fetch, quote and coverage phases set (the cycle number and time, the reported index price, each expiry's
 //! outcome and coverages), so the back phases run unchanged: ladder, status and partial reason, adaptive
 //! depth, summary.
@@ -12,36 +12,15 @@
 //!   requested the ladder's strikes. An expiry without a recorded strike coverage, or without a row this
 //!   cycle, failed (no instruments): EMPTY, and no evidence for the adaptive step.
 
+use crate::schema::{RecordedCycle, RecordedExpiry};
+use crate::vocab::Failure;
 use crate::world::{
-    CycleCounter, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, Failure, FieldCoverage, IndexOrder, ReportedIndex,
-    SimClock, StrikeCoverage, StrikeLadder,
+    CycleCounter, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexOrder, ReportedIndex, SimClock,
+    StrikeCoverage, StrikeLadder,
 };
 use crate::{calendar::ExpiryRule, cycle::ladder::atm_strike, world::IndexInfo};
 use bevy_ecs::prelude::*;
-use chrono::{DateTime, FixedOffset};
-use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// What the collector saw for one expiry in one cycle.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RecordedExpiry {
-    /// `None`: not measured, the expiry failed.
-    pub strike_coverage: Option<f64>,
-    pub field_coverage: Option<f64>,
-    pub options: u32,
-    /// Served by synthetic placeholder quotes (B4).
-    pub synthetic: bool,
-}
-
-/// One recorded cycle: its number, its time, each index's price (by index position) and each expiry's
-/// row (by (index position, expiry position)).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RecordedCycle {
-    pub cycle: u64,
-    pub time: DateTime<FixedOffset>,
-    pub prices: BTreeMap<u16, f64>,
-    pub expiries: BTreeMap<(u16, u16), RecordedExpiry>,
-}
 
 /// The history a replay world runs, and how far it got.
 #[derive(Resource, Clone, Debug, Default)]

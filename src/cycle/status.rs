@@ -10,63 +10,9 @@
 //! tags it and never counts it: parity g6 keeps that).
 
 use crate::config::Config;
+use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::world::{ClampMeta, ExpiryOutcome, FieldCoverage, Reason, Status, StrikeCoverage};
 use bevy_ecs::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// Status of one expiry (or, aggregated, one index).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ExpiryStatus {
-    #[serde(rename = "OK", alias = "Ok")]
-    Ok,
-    #[serde(rename = "PARTIAL", alias = "Partial")]
-    Partial,
-    #[serde(rename = "EMPTY", alias = "Empty")]
-    Empty,
-    #[serde(rename = "SYNTH", alias = "Synth")]
-    Synth,
-}
-
-impl ExpiryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "OK",
-            Self::Partial => "PARTIAL",
-            Self::Empty => "EMPTY",
-            Self::Synth => "SYNTH",
-        }
-    }
-}
-
-/// Why an expiry is PARTIAL. The label set is fixed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PartialReason {
-    #[serde(alias = "LowStrike")]
-    LowStrike,
-    #[serde(alias = "LowField")]
-    LowField,
-    #[serde(alias = "LowBoth")]
-    LowBoth,
-    #[serde(alias = "Unknown")]
-    Unknown,
-    #[serde(alias = "PrefilterClamp")]
-    PrefilterClamp,
-}
-
-impl PartialReason {
-    pub const ALL: [PartialReason; 5] =
-        [Self::LowStrike, Self::LowField, Self::LowBoth, Self::Unknown, Self::PrefilterClamp];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::LowStrike => "low_strike",
-            Self::LowField => "low_field",
-            Self::LowBoth => "low_both",
-            Self::Unknown => "unknown",
-            Self::PrefilterClamp => "prefilter_clamp",
-        }
-    }
-}
 
 /// The two status thresholds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -208,49 +154,6 @@ pub fn reason_totals<'a>(expiries: impl IntoIterator<Item = &'a Classification>,
 }
 
 /// `partial_reason_totals`: always every label of the mode, in a fixed order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ReasonTotals {
-    pub low_strike: u32,
-    pub low_field: u32,
-    pub low_both: u32,
-    pub unknown: u32,
-    /// Absent in parity g6 (the reference's label set has four tokens).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub prefilter_clamp: Option<u32>,
-}
-
-impl ReasonTotals {
-    pub fn new(parity_g6: bool) -> Self {
-        Self { prefilter_clamp: (!parity_g6).then_some(0), ..Self::default() }
-    }
-    pub fn add(&mut self, reason: PartialReason, n: u32) {
-        match reason {
-            PartialReason::LowStrike => self.low_strike += n,
-            PartialReason::LowField => self.low_field += n,
-            PartialReason::LowBoth => self.low_both += n,
-            PartialReason::Unknown => self.unknown += n,
-            PartialReason::PrefilterClamp => *self.prefilter_clamp.get_or_insert(0) += n,
-        }
-    }
-    pub fn merge(&mut self, other: &ReasonTotals) {
-        for reason in PartialReason::ALL {
-            let n = other.get(reason);
-            if n > 0 {
-                self.add(reason, n);
-            }
-        }
-    }
-    pub fn get(&self, reason: PartialReason) -> u32 {
-        match reason {
-            PartialReason::LowStrike => self.low_strike,
-            PartialReason::LowField => self.low_field,
-            PartialReason::LowBoth => self.low_both,
-            PartialReason::Unknown => self.unknown,
-            PartialReason::PrefilterClamp => self.prefilter_clamp.unwrap_or(0),
-        }
-    }
-}
-
 /// The system: classifies every expiry of this cycle.
 pub fn classify_expiries(
     config: Res<Config>,
@@ -341,7 +244,7 @@ mod tests {
 
     #[test]
     fn failed_expiries_in_both_modes() {
-        let failed = ExpiryOutcome { failure: Some(crate::world::Failure::NoInstruments), ..Default::default() };
+        let failed = ExpiryOutcome { failure: Some(crate::vocab::Failure::NoInstruments), ..Default::default() };
         assert_eq!(classify(&failed, None, None, false, TH, false).status, Some(Empty));
         assert_eq!(classify(&failed, None, None, false, TH, true).status, None);
     }

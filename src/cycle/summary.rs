@@ -5,14 +5,15 @@
 
 use super::expiry_map::ExpiryMap;
 use super::greeks::ExpiryAnalytics;
-use super::status::{Classification, ExpiryStatus, PartialReason, aggregate_cycle_status, reason_totals};
-use super::validation::{DropReason, ExpiryValidation};
-use crate::bench::pyjson::py_round;
+use super::status::{Classification, aggregate_cycle_status, reason_totals};
+use super::validation::ExpiryValidation;
 use crate::config::Config;
 use crate::events::{
     CycleStatusSummary, CycleSummary, Depth, Event, ExpirySummary, IndexSummary, OptionMatchStats, StatusTotals,
-    SummaryExpiry, SummaryIndex, round_to,
+    SummaryExpiry, SummaryIndex,
 };
+use crate::pyjson::{py_round, round_to};
+use crate::vocab::{DropReason, ExpiryStatus, OptionKind, PartialReason};
 use crate::world::*;
 use bevy_ecs::prelude::*;
 use std::collections::BTreeMap;

@@ -16,50 +16,12 @@
 use super::director::ActiveFaults;
 use super::ladder::distinct_strikes_into;
 use crate::config::Config;
+use crate::events::ValidationReport;
 use crate::events::{Event, ValidationDrops};
+use crate::vocab::{DropReason, OptionKind};
 use crate::world::*;
 use bevy_ecs::prelude::*;
 use chrono::{Datelike, NaiveDate};
-use serde::Serialize;
-
-/// Why a row was dropped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DropReason {
-    NonNumericStrike,
-    NonPositiveStrike,
-    StrikeOutOfBand,
-    UnparseableExpiry,
-    DummyFarFutureExpiry,
-    ForeignExpiry,
-    BadInstrumentType,
-    EmptyQuote,
-}
-
-impl DropReason {
-    pub const ALL: [DropReason; 8] = [
-        Self::NonNumericStrike,
-        Self::NonPositiveStrike,
-        Self::StrikeOutOfBand,
-        Self::UnparseableExpiry,
-        Self::DummyFarFutureExpiry,
-        Self::ForeignExpiry,
-        Self::BadInstrumentType,
-        Self::EmptyQuote,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NonNumericStrike => "non_numeric_strike",
-            Self::NonPositiveStrike => "non_positive_strike",
-            Self::StrikeOutOfBand => "strike_out_of_band",
-            Self::UnparseableExpiry => "unparseable_expiry",
-            Self::DummyFarFutureExpiry => "dummy_far_future_expiry",
-            Self::ForeignExpiry => "foreign_expiry",
-            Self::BadInstrumentType => "bad_instrument_type",
-            Self::EmptyQuote => "empty_quote",
-        }
-    }
-}
 
 /// A strike as a row may carry it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -136,28 +98,6 @@ pub fn check_row(
         return Err(DropReason::EmptyQuote);
     }
     Ok(())
-}
-
-/// Counts per drop reason (fixed order, zeros omitted) and the report-only findings.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ValidationReport {
-    #[serde(serialize_with = "reason_map")]
-    pub dropped: Vec<(DropReason, u32)>,
-    pub issues: Vec<&'static str>,
-    pub ok: bool,
-}
-
-fn reason_map<S: serde::Serializer>(dropped: &[(DropReason, u32)], s: S) -> Result<S::Ok, S::Error> {
-    dropped.iter().map(|(r, n)| (r.as_str().to_string(), *n)).collect::<crate::events::OrderedMap<u32>>().serialize(s)
-}
-
-impl ValidationReport {
-    pub fn dropped_total(&self) -> u32 {
-        self.dropped.iter().map(|(_, n)| n).sum()
-    }
-    pub fn count(&self, reason: DropReason) -> u32 {
-        self.dropped.iter().find(|(r, _)| *r == reason).map_or(0, |(_, n)| *n)
-    }
 }
 
 /// The price the strike band is measured from: the index price, else the median positive numeric strike

@@ -7,11 +7,14 @@
 //! The cycle's summary rows (a line of `cycles.jsonl` each, [`CycleSummary`]) are payloads too: the summary
 //! phase emits one per cycle, and outputs, expectations, metrics and sweeps read them.
 
-use crate::cycle::expiry_map::MapStats;
-use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
+use crate::vocab::AdjustReason;
+use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use serde::Serialize;
 
+mod reports;
 mod summary;
+
+pub use reports::{AnalyticsSummary, Clamp, ClampStrategy, InstrumentFigures, MapStats, ValidationReport};
 
 pub use summary::{CycleSummary, Depth, ExpirySummary, IndexSummary, OrderedMap, StatusTotals, by_cycle};
 
@@ -251,24 +254,6 @@ pub struct OptionMatchStats {
     pub partial_reason: Option<PartialReason>,
 }
 
-/// Direction of a depth adjustment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum AdjustReason {
-    #[serde(rename = "low_strike_cov")]
-    Expansion,
-    #[serde(rename = "contraction")]
-    Contraction,
-}
-
-impl AdjustReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expansion => "low_strike_cov",
-            Self::Contraction => "contraction",
-        }
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StrikeDepthAdjustment {
     pub index: String,
@@ -318,13 +303,4 @@ pub struct CycleStatusSummary {
     pub expiry_status_totals: StatusTotals,
     pub indices: Vec<SummaryIndex>,
     pub partial_reason_totals: ReasonTotals,
-}
-
-/// Rounds `x x 10^digits` half to even, then scales back: g6sim's own model numbers (quote prices, the
-/// index price in `cycles.jsonl`). **Not** Python's `round` (it rounds the scaled product, so 3/80 gives
-/// 0.038 where Python gives 0.037): every field the reference writes with `round(x, n)` uses
-/// [`crate::bench::pyjson::py_round`].
-pub fn round_to(x: f64, digits: i32) -> f64 {
-    let scale = 10f64.powi(digits);
-    (x * scale).round_ties_even() / scale
 }

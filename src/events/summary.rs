@@ -2,13 +2,13 @@
 //! expectations, metrics and sweeps read.
 
 use super::LoggedEvent;
-use crate::cycle::expiry_map::MapStats;
-use crate::cycle::greeks::AnalyticsSummary;
-use crate::cycle::prefilter::Clamp;
-use crate::cycle::status::{ExpiryStatus, PartialReason, ReasonTotals};
-use crate::cycle::validation::ValidationReport;
-use crate::universe::SkipCounts;
-use crate::world::Failure;
+use crate::events::AnalyticsSummary;
+use crate::events::Clamp;
+use crate::events::MapStats;
+use crate::events::ValidationReport;
+use crate::vocab::Failure;
+use crate::vocab::SkipCounts;
+use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 

@@ -8,8 +8,9 @@
 //! [`MetricsState`] accumulates one cycle at a time (so a live `/metrics` endpoint can follow a run) and
 //! renders the same text at any point; the run's `metrics.prom` is its rendering after the last cycle.
 
-use crate::cycle::status::{ExpiryStatus, PartialReason};
-use crate::events::{AdjustReason, CycleSummary, Event, LoggedEvent};
+use crate::events::{CycleSummary, Event, LoggedEvent};
+use crate::vocab::AdjustReason;
+use crate::vocab::{ExpiryStatus, PartialReason};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

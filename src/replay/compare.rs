@@ -135,8 +135,7 @@ pub fn compare(history: &History, cycles: &[CycleSummary]) -> Comparison {
         };
         if e.status != Some(r.status) {
             differences.push(diff("status", r.status.as_str(), replayed));
-        } else if let Some(reason) =
-            r.partial_reason.filter(|_| e.status == Some(crate::cycle::status::ExpiryStatus::Partial))
+        } else if let Some(reason) = r.partial_reason.filter(|_| e.status == Some(crate::vocab::ExpiryStatus::Partial))
             && e.partial_reason != Some(reason)
         {
             differences.push(diff("partial_reason", reason.as_str(), e.partial_reason.map_or("-", |p| p.as_str())));

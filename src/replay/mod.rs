@@ -22,9 +22,10 @@ pub mod compare;
 pub mod rows;
 
 use crate::calendar::ExpiryRule;
-use crate::cycle::recorded::RecordedCycle;
-use crate::cycle::status::{ExpiryStatus, PartialReason};
-use crate::scenario::{DepthSpec, IndexSpec, LoadedScenario, Phase, Scenario, ScenarioError, Window};
+use crate::scenario::{LoadedScenario, ScenarioError};
+use crate::schema::RecordedCycle;
+use crate::schema::{DepthSpec, IndexSpec, Phase, Scenario, Window};
+use crate::vocab::{ExpiryStatus, PartialReason};
 use chrono::{DateTime, FixedOffset, TimeDelta};
 use rows::Row;
 use sha2::{Digest, Sha256};
@@ -53,8 +54,8 @@ impl HistoryOptions {
             None => (None, arg),
         };
         let n: u32 = n.trim().parse().map_err(|_| bad())?;
-        if n > crate::scenario::MAX_STRIKES_PER_SIDE {
-            return Err(format!("--depth {arg}: at most {} strikes per side", crate::scenario::MAX_STRIKES_PER_SIDE));
+        if n > crate::schema::MAX_STRIKES_PER_SIDE {
+            return Err(format!("--depth {arg}: at most {} strikes per side", crate::schema::MAX_STRIKES_PER_SIDE));
         }
         match symbol {
             Some(s) if crate::registry::known(&s).is_none() => Err(format!(

@@ -3,11 +3,12 @@
 //! what was expected, with a hint.
 
 use crate::calendar::ExpiryRule;
-use crate::cycle::recorded::RecordedExpiry;
-use crate::cycle::status::{ExpiryStatus, PartialReason};
 use crate::registry;
-use crate::scenario::{MAX_STRIKES_PER_SIDE, ScenarioError};
+use crate::scenario::ScenarioError;
+use crate::schema::MAX_STRIKES_PER_SIDE;
+use crate::schema::RecordedExpiry;
 use crate::suggest::did_you_mean;
+use crate::vocab::{ExpiryStatus, PartialReason};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 

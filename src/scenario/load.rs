@@ -372,7 +372,7 @@ fn repair(text: &str, code: &ron::Error, at: usize, path: &str) -> Option<Edit> 
         E::InvalidValueForType { .. } | E::IntegerOutOfBounds => {
             let word = tokens[token];
             let literal = &text[word.start..word.end];
-            let valid = if path == "cycles" { super::validate::MAX_CYCLES } else { 1 };
+            let valid = if path == "cycles" { crate::schema::MAX_CYCLES } else { 1 };
             (word.kind == Kind::Word && literal.parse::<f64>().is_ok())
                 .then(|| Edit { range: word.start..word.end, with: format!("{valid:<width$}", width = literal.len()) })
         }

@@ -7,27 +7,11 @@ use crate::calendar::ExpiryRule;
 use crate::events::{EVENT_NAMES, event_reasons};
 use crate::registry;
 use crate::scenario::Cmp;
+use crate::schema::{
+    MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_ROWS_PER_CYCLE, MAX_STRIKES_PER_SIDE,
+    MAX_VOLATILITY_PER_CYCLE, STEP_RANGE, TICK_RANGE,
+};
 use crate::suggest::did_you_mean;
-
-/// Bounds that keep a scenario's world in memory: strikes per side (depth, baseline, provider), rows
-/// added by one fault, listed expiries, and a simulated calendar that stays within chrono's range.
-pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
-pub const MAX_FAULT_ROWS: u32 = 10_000_000;
-pub const MAX_LISTED: u32 = 1_000;
-/// Universe rows (plus injected quote rows) one cycle may hold: each value above has its own bound, this
-/// bounds their product (a 1M-row universe runs; tens of millions would take gigabytes).
-pub const MAX_ROWS_PER_CYCLE: u128 = 2_000_000;
-/// Bounds of the market path's per-cycle log drift and volatility (a per-cycle move beyond these is not a
-/// market, and the walk would leave the floating-point range within a run).
-pub const MAX_DRIFT_PER_CYCLE: f64 = 0.1;
-pub const MAX_VOLATILITY_PER_CYCLE: f64 = 0.5;
-/// Below the implied-volatility solver's upper bound (5.0), so quotes priced on the smile can be solved back.
-pub const MAX_IMPLIED_VOL: f64 = 3.0;
-pub use crate::config::STEP_RANGE;
-
-/// The most cycles one run may have (`cycles` or `--cycles`): a run's files grow by some kilobytes a cycle.
-pub const MAX_CYCLES: u64 = 1_000_000;
-pub const TICK_RANGE: (f64, f64) = (1e-4, 1e4);
 
 /// A problem found after parsing, with what to look for in the text to point at it.
 pub(super) struct Problem {

@@ -24,17 +24,20 @@ use crate::cycle::coverage::{FieldStats, strike_coverage};
 use crate::cycle::director::ActiveFaults;
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, zero_data_event};
 use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder};
-use crate::cycle::prefilter::{Clamp, ClampStrategy, clamp_limit, select};
+use crate::cycle::prefilter::{clamp_limit, select};
 use crate::cycle::provider::{push_expiry_rows, reported_index, spot_after};
 use crate::cycle::quotes::field_dropout_picks;
-use crate::cycle::status::{Classification, ExpiryStatus, Thresholds, aggregate_cycle_status, classify, reason_totals};
+use crate::cycle::status::{Classification, Thresholds, aggregate_cycle_status, classify, reason_totals};
 use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price};
-use crate::events::{CycleSummary, Depth, ExpirySummary, IndexSummary, LoggedEvent, StatusTotals, round_to};
+use crate::events::{Clamp, ClampStrategy};
+use crate::events::{CycleSummary, Depth, ExpirySummary, IndexSummary, LoggedEvent, StatusTotals};
+use crate::pyjson::round_to;
 use crate::registry::IndexMeta;
 use crate::scenario::{Check, Evaluator, Expectation, Fault, Scenario, Tally};
+use crate::vocab::ExpiryStatus;
+use crate::vocab::{Failure, OptionKind};
 use crate::world::{
-    AdaptiveState, ExpiryOutcome, Failure, OptionKind, Quote, RandomSource, ReportedIndex, SimClock, StrikeDepth,
-    StrikeLadder, UniverseRow,
+    AdaptiveState, ExpiryOutcome, Quote, RandomSource, ReportedIndex, SimClock, StrikeDepth, StrikeLadder, UniverseRow,
 };
 use chrono::NaiveDate;
 
@@ -210,7 +213,7 @@ impl<'a> LeanRun<'a> {
         let mut expiries = Vec::new();
         let mut summaries = Vec::new();
         for (i, spec) in scenario.indices.iter().enumerate() {
-            let meta = crate::world::run_meta(scenario, i, config, None);
+            let meta = crate::cycle::spawn::run_meta(scenario, i, config, None);
             let depth = StrikeDepth::start(spec);
             summaries.push(IndexSummary {
                 index: meta.symbol.clone(),

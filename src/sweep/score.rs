@@ -14,9 +14,10 @@
 //! - `clamp_events`: `prefilter_clamp` events.
 //! - `passed`: every expectation of the scenario held.
 
-use crate::cycle::status::ExpiryStatus;
-use crate::events::{AdjustReason, CycleSummary, Event, LoggedEvent};
+use crate::events::{CycleSummary, Event, LoggedEvent};
 use crate::scenario::{ExpectationOutcome, Phase};
+use crate::vocab::AdjustReason;
+use crate::vocab::ExpiryStatus;
 use serde::{Deserialize, Serialize};
 
 /// The scores of one run.

@@ -3,7 +3,7 @@
 
 use crate::calendar::parse_iso_date;
 use crate::registry;
-use crate::world::OptionKind;
+use crate::vocab::OptionKind;
 use chrono::{Datelike, Duration, NaiveDate};
 
 /// Trims ASCII whitespace.

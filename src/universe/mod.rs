@@ -44,7 +44,9 @@ pub mod run;
 pub mod write;
 
 use crate::registry;
-use crate::world::{OptionKind, RawExpiry, UniverseRow};
+use crate::vocab::OptionKind;
+use crate::vocab::SkipReason;
+use crate::world::{RawExpiry, UniverseRow};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -84,104 +86,6 @@ const LOT: usize = 8;
 const TYPE: usize = 9;
 const SEGMENT: usize = 10;
 const EXCHANGE: usize = 11;
-
-/// Why a row is not an index option. The order is the order of the checks and of every report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SkipReason {
-    BadToken,
-    NotAnOption,
-    UnknownUnderlying,
-    WrongSegment,
-    BadExpiry,
-    BadStrike,
-    BadLotSize,
-    BadTickSize,
-    DuplicateToken,
-    /// A valid option of a registry index the run does not declare (counted by a run, never by the reader).
-    OtherIndex,
-}
-
-impl SkipReason {
-    pub const ALL: [SkipReason; 10] = [
-        SkipReason::BadToken,
-        SkipReason::NotAnOption,
-        SkipReason::UnknownUnderlying,
-        SkipReason::WrongSegment,
-        SkipReason::BadExpiry,
-        SkipReason::BadStrike,
-        SkipReason::BadLotSize,
-        SkipReason::BadTickSize,
-        SkipReason::DuplicateToken,
-        SkipReason::OtherIndex,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SkipReason::BadToken => "bad_token",
-            SkipReason::NotAnOption => "not_an_option",
-            SkipReason::UnknownUnderlying => "unknown_underlying",
-            SkipReason::WrongSegment => "wrong_segment",
-            SkipReason::BadExpiry => "bad_expiry",
-            SkipReason::BadStrike => "bad_strike",
-            SkipReason::BadLotSize => "bad_lot_size",
-            SkipReason::BadTickSize => "bad_tick_size",
-            SkipReason::DuplicateToken => "duplicate_token",
-            SkipReason::OtherIndex => "other_index",
-        }
-    }
-}
-
-impl fmt::Display for SkipReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Rows skipped per reason, in [`SkipReason`] order: a fixed array (no allocation in the cycle), serialised
-/// as a map of the reasons that have rows, in that order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct SkipCounts(pub [u64; SkipReason::ALL.len()]);
-
-impl SkipCounts {
-    pub fn add(&mut self, reason: SkipReason) {
-        self.add_n(reason, 1);
-    }
-
-    pub fn add_n(&mut self, reason: SkipReason, n: u64) {
-        self.0[reason as usize] += n;
-    }
-
-    pub fn get(&self, reason: SkipReason) -> u64 {
-        self.0[reason as usize]
-    }
-
-    pub fn total(&self) -> u64 {
-        self.0.iter().sum()
-    }
-
-    /// The reasons with rows and their counts, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (SkipReason, u64)> + '_ {
-        SkipReason::ALL.into_iter().map(|r| (r, self.get(r))).filter(|(_, n)| *n > 0)
-    }
-
-    /// `reason n, reason n` (`none` when no row is skipped).
-    pub fn text(&self) -> String {
-        let parts: Vec<String> = self.iter().map(|(r, n)| format!("{r} {n}")).collect();
-        if parts.is_empty() { "none".into() } else { parts.join(", ") }
-    }
-}
-
-impl Serialize for SkipCounts {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        for (reason, n) in self.iter() {
-            map.serialize_entry(reason.as_str(), &n)?;
-        }
-        map.end()
-    }
-}
 
 /// What a row is to the collector.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,9 +11,10 @@
 //! - the initial index price: the index's `spot` when given, else the dump's ATM region (the median option
 //!   strike of the nearest expiry on or after the first day).
 
-use super::{Dump, DumpError, IndexSummary, SkipReason};
+use super::{Dump, DumpError, IndexSummary};
 use crate::registry::{self, IndexMeta};
-use crate::scenario::Scenario;
+use crate::schema::Scenario;
+use crate::vocab::SkipReason;
 use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -206,5 +207,16 @@ mod tests {
         meta.apply_step_override(Some(25.0));
         assert_eq!(meta.step, 25.0);
         assert_eq!(weekday_name(3), "Thursday");
+    }
+}
+
+impl crate::cycle::spawn::DumpSource for UniverseUse {
+    fn apply_to(&self, i: usize, meta: &mut IndexMeta) {
+        if let Some(summary) = self.summary(i) {
+            summary.apply_to(meta);
+        }
+    }
+    fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<crate::world::UniverseRow> {
+        self.source.dump.universe_rows(positions)
     }
 }

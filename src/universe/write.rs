@@ -18,7 +18,7 @@
 use super::{COLUMNS, fields};
 use crate::calendar::listed_expiries;
 use crate::registry;
-use crate::world::OptionKind;
+use crate::vocab::OptionKind;
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -181,7 +181,7 @@ pub fn synthetic_rows(spec: &SyntheticSpec) -> Result<Vec<KiteRow>, String> {
         .saturating_mul(u64::from(spec.weeks) + u64::from(spec.months))
         .saturating_mul(2 * u64::from(spec.strikes_per_side) + 1)
         .saturating_mul(2);
-    let most = crate::scenario::MAX_ROWS_PER_CYCLE as u64;
+    let most = crate::schema::MAX_ROWS_PER_CYCLE as u64;
     if options > most {
         return Err(format!(
             "{} indices x {} expiries x {} strikes x CE/PE = {options} options: at most {most}, the rows a scenario may \

@@ -1,7 +1,8 @@
 use crate::calendar::ExpiryRule;
-use crate::cycle::prefilter::Clamp;
-use crate::cycle::status::{ExpiryStatus, PartialReason};
+use crate::events::Clamp;
 use crate::registry::IndexMeta;
+use crate::vocab::{ExpiryStatus, PartialReason};
+use crate::vocab::{Failure, OptionKind};
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -129,16 +130,6 @@ pub struct StrikeCoverage(pub Option<f64>);
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
 pub struct FieldCoverage(pub Option<f64>);
 
-/// Why an expiry failed this cycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Failure {
-    /// The rule matched no listed expiry.
-    Unresolved,
-    /// The provider returned no instruments (zero data).
-    NoInstruments,
-}
-
 /// Counts of this cycle's pass over the expiry.
 #[derive(Component, Debug, Clone, Copy, Default, PartialEq)]
 pub struct ExpiryOutcome {
@@ -159,12 +150,6 @@ pub struct Status(pub Option<ExpiryStatus>);
 pub struct Reason(pub Option<PartialReason>);
 
 /// Call or put.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub enum OptionKind {
-    CE,
-    PE,
-}
-
 /// An option instrument matched to a ladder.
 #[derive(Component, Debug, Clone, Copy, PartialEq)]
 pub struct Instrument {

@@ -1,5 +1,5 @@
-//! The ECS vocabulary: components on index, expiry and instrument entities, the run's resources, and the
-//! spawning of a scenario's entities.
+//! The ECS vocabulary: components on index, expiry and instrument entities, and the run's resources
+//! (`cycle::spawn` builds a scenario's world from them).
 //!
 //! Entities:
 //! - an **index** per scenario index: [`IndexInfo`], [`Spot`], [`ListedExpiries`], [`StrikeDepth`],
@@ -14,8 +14,6 @@
 
 mod components;
 mod resources;
-mod spawn;
 
 pub use components::*;
 pub use resources::*;
-pub use spawn::{WorldSeed, build_world, run_meta};

@@ -1,7 +1,7 @@
-use super::components::OptionKind;
 use crate::events::{CycleSummary, Event, LoggedEvent};
 use crate::rng::Stream;
-use crate::universe::SkipReason;
+use crate::vocab::OptionKind;
+use crate::vocab::SkipReason;
 use bevy_ecs::prelude::*;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 
@@ -187,7 +187,7 @@ pub struct CycleLog {
 
 /// The order a world's entities are spawned in. Outputs must not depend on it: every system whose
 /// iteration order reaches an output sorts by a stable key. [`SpawnOrder::Reverse`] exists to prove that
-/// (the determinism canary, [`crate::canary`]): index and expiry entities are spawned last-first, and each
+/// (the determinism canary): index and expiry entities are spawned last-first, and each
 /// cycle's new instrument entities too.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum SpawnOrder {

@@ -1,12 +1,11 @@
 //! Builds a scenario's world: resources, then an entity per index and per expiry rule.
 
-use super::*;
+use super::director::{ActiveFaults, Script};
+use super::expiry_map::ExpiryMap;
 use crate::config::Config;
-use crate::cycle::director::{ActiveFaults, Script};
-use crate::cycle::expiry_map::ExpiryMap;
 use crate::registry::{self, index_meta};
-use crate::scenario::Scenario;
-use crate::universe::UniverseUse;
+use crate::schema::Scenario;
+use crate::world::*;
 use bevy_ecs::prelude::*;
 
 /// What a world is built from: the scenario, its resolved configuration, the seed to use, the order to
@@ -17,19 +16,35 @@ pub struct WorldSeed<'a> {
     pub config: Config,
     pub seed: u64,
     pub spawn_order: SpawnOrder,
-    pub universe: Option<&'a UniverseUse>,
+    pub universe: Option<&'a dyn DumpSource>,
+}
+
+/// What an instruments dump gives a world: per scenario index, the dump's numbers in place of the
+/// registry's, and every row of the dump as a universe row.
+pub trait DumpSource {
+    /// Replaces the registry's numbers of the index at scenario position `i` with the dump's, where it has
+    /// them.
+    fn apply_to(&self, i: usize, meta: &mut registry::IndexMeta);
+    /// Every row of the dump, with the scenario position of each index's rows (`positions`: symbol and
+    /// position).
+    fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<UniverseRow>;
 }
 
 /// Index `i`'s numbers as the run uses them: the registry's (or the scenario's declared entry), the
 /// dump's in their place, then the run's own overrides (strike step, lot, tick).
-pub fn run_meta(scenario: &Scenario, i: usize, config: &Config, universe: Option<&UniverseUse>) -> registry::IndexMeta {
+pub fn run_meta(
+    scenario: &Scenario,
+    i: usize,
+    config: &Config,
+    universe: Option<&dyn DumpSource>,
+) -> registry::IndexMeta {
     let spec = &scenario.indices[i];
     let mut meta = match &spec.registry {
         Some(entry) => registry::declared(&spec.symbol, entry),
         None => index_meta(&spec.symbol, None),
     };
-    if let Some(summary) = universe.and_then(|u| u.summary(i)) {
-        summary.apply_to(&mut meta);
+    if let Some(u) = universe {
+        u.apply_to(i, &mut meta);
     }
     meta.apply_step_override(config.step_override(&spec.symbol));
     meta.lot_size = spec.lot_size.unwrap_or(meta.lot_size);
@@ -39,7 +54,7 @@ pub fn run_meta(scenario: &Scenario, i: usize, config: &Config, universe: Option
 
 impl StrikeDepth {
     /// An index's depth at the start of a run: the scenario's, with its baseline (the depth when unset).
-    pub fn start(spec: &crate::scenario::IndexSpec) -> Self {
+    pub fn start(spec: &crate::schema::IndexSpec) -> Self {
         let baseline = spec.baseline.unwrap_or(spec.depth);
         Self { itm: spec.depth.itm, otm: spec.depth.otm, baseline_itm: baseline.itm, baseline_otm: baseline.otm }
     }
@@ -63,16 +78,16 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
     world.insert_resource(ExpiryMap::default());
     world.insert_resource(EventLog::default());
     world.insert_resource(CycleLog::default());
-    world.insert_resource(crate::cycle::timing::PhaseTimes::default());
+    world.insert_resource(super::timing::PhaseTimes::default());
     world.insert_resource(spawn_order);
     if let Some(u) = universe {
         let positions: Vec<(&str, u16)> =
             scenario.indices.iter().enumerate().map(|(i, spec)| (spec.symbol.trim(), i as u16)).collect();
-        let rows = u.source.dump.universe_rows(&positions);
+        let rows = u.universe_rows(&positions);
         world.insert_resource(DumpUniverse::new(rows, scenario.indices.len()));
     }
     if let Some(recorded) = &scenario.recorded {
-        world.insert_resource(crate::cycle::recorded::RecordedHistory::new(recorded.clone()));
+        world.insert_resource(super::recorded::RecordedHistory::new(recorded.clone()));
     }
     let reverse = spawn_order == SpawnOrder::Reverse;
     let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
@@ -107,8 +122,8 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
                     ExpiryOutcome::default(),
                     Status::default(),
                     Reason::default(),
-                    crate::cycle::greeks::ExpiryAnalytics::default(),
-                    crate::cycle::validation::ExpiryValidation::default(),
+                    super::greeks::ExpiryAnalytics::default(),
+                    super::validation::ExpiryValidation::default(),
                 ),
             ));
         }

@@ -266,6 +266,15 @@ impl std::fmt::Display for BigDecimal {
     }
 }
 
+/// Rounds `x x 10^digits` half to even, then scales back: g6sim's own model numbers (quote prices, the
+/// index price in `cycles.jsonl`). **Not** Python's `round` (it rounds the scaled product, so 3/80 gives
+/// 0.038 where Python gives 0.037): every field the reference writes with `round(x, n)` uses
+/// [`py_round`].
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    let scale = 10f64.powi(digits);
+    (x * scale).round_ties_even() / scale
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,7 +343,7 @@ mod tests {
         for (x, n, want) in cases {
             assert_eq!(py_round(x, n), want, "round({x:e}, {n})");
         }
-        assert_eq!(crate::events::round_to(3.0 / 80.0, 3), 0.038, "scaling first rounds the wrong way");
+        assert_eq!(round_to(3.0 / 80.0, 3), 0.038, "scaling first rounds the wrong way");
         assert_eq!(py_float(py_round(-0.0001, 3)), "-0.0", "the sign of a zero result is kept");
         assert!(py_round(f64::NAN, 2).is_nan());
         assert_eq!(py_round(f64::INFINITY, 2), f64::INFINITY);

@@ -1,0 +1,498 @@
+//! The scenario schema: what a RON scenario file holds, as plain data (the indices, the configuration, the
+//! market path, fault phases and expectations), and the bounds every scenario respects. The simulation is
+//! built from these types; the `scenario` module loads and validates them and judges the expectations.
+
+use crate::calendar::ExpiryRule;
+use crate::config::{Config, Parity};
+use crate::fault::Fault;
+use crate::registry::RegistryEntry;
+use crate::vocab::{DropReason, ExpiryStatus, PartialReason, SkipReason};
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroU64;
+
+/// Bounds that keep a scenario's world in memory: strikes per side (depth, baseline, provider), rows
+/// added by one fault, listed expiries, and a simulated calendar that stays within chrono's range.
+pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
+pub const MAX_FAULT_ROWS: u32 = 10_000_000;
+pub const MAX_LISTED: u32 = 1_000;
+/// Universe rows (plus injected quote rows) one cycle may hold: each value above has its own bound, this
+/// bounds their product (a 1M-row universe runs; tens of millions would take gigabytes).
+pub const MAX_ROWS_PER_CYCLE: u128 = 2_000_000;
+/// Bounds of the market path's per-cycle log drift and volatility (a per-cycle move beyond these is not a
+/// market, and the walk would leave the floating-point range within a run).
+pub const MAX_DRIFT_PER_CYCLE: f64 = 0.1;
+pub const MAX_VOLATILITY_PER_CYCLE: f64 = 0.5;
+/// Below the implied-volatility solver's upper bound (5.0), so quotes priced on the smile can be solved back.
+pub const MAX_IMPLIED_VOL: f64 = 3.0;
+pub use crate::config::STEP_RANGE;
+
+/// The most cycles one run may have (`cycles` or `--cycles`): a run's files grow by some kilobytes a cycle.
+pub const MAX_CYCLES: u64 = 1_000_000;
+pub const TICK_RANGE: (f64, f64) = (1e-4, 1e4);
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub seed: u64,
+    /// Simulated start, RFC 3339 (`"2025-10-06T09:15:00+05:30"`).
+    #[serde(deserialize_with = "rfc3339")]
+    pub start: DateTime<FixedOffset>,
+    /// Seconds between cycles.
+    #[serde(default = "default_interval")]
+    pub interval_s: NonZeroU64,
+    /// Number of cycles to run.
+    pub cycles: NonZeroU64,
+    /// `Off` (default) or `G6`.
+    #[serde(default)]
+    pub parity: Parity,
+    pub indices: Vec<IndexSpec>,
+    /// Overrides of [`Config`]'s defaults.
+    #[serde(default)]
+    pub config: Config,
+    #[serde(default)]
+    pub market: Market,
+    #[serde(default)]
+    pub provider: ProviderSpec,
+    /// A Kite instruments dump (CSV, plain or gzipped) the universe comes from instead of the synthetic
+    /// provider, relative to the scenario file. `--universe FILE` replaces it.
+    #[serde(default)]
+    pub universe: Option<String>,
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+    #[serde(default)]
+    pub expectations: Vec<Expectation>,
+    /// A replay's recorded cycles (never in a scenario file: `g6sim replay` builds such a scenario from a
+    /// history). When set, the run replays them instead of simulating the provider.
+    #[serde(skip)]
+    pub recorded: Option<std::sync::Arc<[RecordedCycle]>>,
+}
+
+fn default_interval() -> NonZeroU64 {
+    NonZeroU64::new(60).expect("60 is not zero")
+}
+
+fn rfc3339<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+    let text = String::deserialize(d)?;
+    DateTime::parse_from_rfc3339(&text).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "`{text}` is not an RFC 3339 time ({e}); expected for example \"2025-10-06T09:15:00+05:30\""
+        ))
+    })
+}
+
+/// One index of the scenario.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    /// Registry symbol (`NIFTY`). A symbol the registry does not know needs `registry`.
+    pub symbol: String,
+    /// The index's registry entry, declared by the scenario: required for a symbol the registry does not
+    /// know (so a misspelt `"BANKNIFY"` is an error, not a silent fallback), and replacing the registry's
+    /// entry for a known one.
+    #[serde(default)]
+    pub registry: Option<RegistryEntry>,
+    /// Expiry rules, processed in order (`["this_week", "next_week"]`).
+    #[serde(default = "default_expiries")]
+    pub expiries: Vec<ExpiryRule>,
+    /// Initial strikes per side.
+    #[serde(default)]
+    pub depth: DepthSpec,
+    /// Where contraction returns to (defaults to `depth`).
+    #[serde(default)]
+    pub baseline: Option<DepthSpec>,
+    /// Initial index price (defaults to the registry's synthetic ATM).
+    #[serde(default)]
+    pub spot: Option<f64>,
+    /// Contract lot size (defaults to the registry's).
+    #[serde(default)]
+    pub lot_size: Option<u32>,
+    /// Option price tick (defaults to the registry's 0.05).
+    #[serde(default)]
+    pub tick_size: Option<f64>,
+}
+
+fn default_expiries() -> Vec<ExpiryRule> {
+    vec![ExpiryRule::ThisWeek]
+}
+
+/// Strikes per side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepthSpec {
+    pub itm: u32,
+    pub otm: u32,
+}
+
+impl Default for DepthSpec {
+    fn default() -> Self {
+        Self { itm: 10, otm: 10 }
+    }
+}
+
+/// The index price path: a seeded random walk per index, with scripted levels that override it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Market {
+    /// Log drift per cycle.
+    pub drift_per_cycle: f64,
+    /// Log volatility per cycle (standard deviation of the per-cycle log return).
+    pub volatility_per_cycle: f64,
+    /// Annualised at-the-money implied volatility used to price quotes (0.15 when 0).
+    pub implied_vol: f64,
+    /// Smile slope: volatility added per unit of log-moneyness `ln(K / S)` (negative: puts richer).
+    pub skew: f64,
+    /// Smile curvature: volatility added per unit of squared log-moneyness.
+    pub smile: f64,
+    /// Term structure: relative change of the ATM volatility per year of expiry beyond 30 days.
+    pub term_slope: f64,
+    /// Risk-free rate used to price quotes (the reference's default 0.05 when 0).
+    pub risk_free_rate: f64,
+    /// Scripted index prices at given cycles.
+    pub levels: Vec<Level>,
+}
+
+impl Market {
+    pub fn implied_vol(&self) -> f64 {
+        if self.implied_vol > 0.0 { self.implied_vol } else { 0.15 }
+    }
+    pub fn risk_free_rate(&self) -> f64 {
+        if self.risk_free_rate > 0.0 { self.risk_free_rate } else { 0.05 }
+    }
+    /// The volatility surface quotes are priced on: `atm x (1 + term_slope x (T - 30/365)) + skew x m +
+    /// smile x m^2` with `m = ln(K / S)`, floored at 0.01.
+    pub fn vol_at(&self, spot: f64, strike: f64, t_years: f64) -> f64 {
+        let m = if spot > 0.0 && strike > 0.0 { libm::log(strike / spot) } else { 0.0 };
+        let atm = self.implied_vol() * (1.0 + self.term_slope * (t_years - 30.0 / 365.0));
+        (atm + self.skew * m + self.smile * m * m).max(0.01)
+    }
+}
+
+/// The index price of `index` at `cycle` (the walk continues from there).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub cycle: u64,
+    pub index: String,
+    pub price: f64,
+}
+
+/// The simulated provider's universe shape.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderSpec {
+    /// Strikes listed on each side of the provider's own ATM, per expiry.
+    pub strikes_per_side: u32,
+    /// Weekly expiries listed.
+    pub weeks_listed: u32,
+    /// Monthly expiries listed (current month first).
+    pub months_listed: u32,
+}
+
+impl Default for ProviderSpec {
+    fn default() -> Self {
+        Self { strikes_per_side: 40, weeks_listed: 6, months_listed: 3 }
+    }
+}
+
+/// A window of cycles, inclusive on both ends: `(3, 8)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl Window {
+    pub fn contains(&self, cycle: u64) -> bool {
+        (self.first..=self.last).contains(&cycle)
+    }
+}
+
+impl<'de> Deserialize<'de> for Window {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (first, last) = <(u64, u64)>::deserialize(d)?;
+        if first == 0 || last < first {
+            return Err(serde::de::Error::custom(format!(
+                "({first}, {last}) is not a cycle window: expected (first, last) with 1 <= first <= last"
+            )));
+        }
+        Ok(Self { first, last })
+    }
+}
+
+/// A scripted stretch of cycles with faults, scoped to one index (or all) and one expiry rule (or all).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub name: String,
+    pub cycles: Window,
+    #[serde(default)]
+    pub index: Option<String>,
+    #[serde(default)]
+    pub rule: Option<ExpiryRule>,
+    pub faults: Vec<Fault>,
+}
+
+/// A comparison against a number.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+pub enum Cmp {
+    Eq(f64),
+    Ne(f64),
+    Lt(f64),
+    Le(f64),
+    Gt(f64),
+    Ge(f64),
+    /// Inclusive on both ends.
+    Between(f64, f64),
+}
+
+impl Cmp {
+    pub fn holds(&self, x: f64) -> bool {
+        const EPS: f64 = 1e-9;
+        match *self {
+            Cmp::Eq(v) => (x - v).abs() <= EPS,
+            Cmp::Ne(v) => (x - v).abs() > EPS,
+            Cmp::Lt(v) => x < v,
+            Cmp::Le(v) => x <= v + EPS,
+            Cmp::Gt(v) => x > v,
+            Cmp::Ge(v) => x >= v - EPS,
+            Cmp::Between(a, b) => x >= a - EPS && x <= b + EPS,
+        }
+    }
+}
+
+impl fmt::Display for Cmp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cmp::Eq(v) => write!(f, "== {v}"),
+            Cmp::Ne(v) => write!(f, "!= {v}"),
+            Cmp::Lt(v) => write!(f, "< {v}"),
+            Cmp::Le(v) => write!(f, "<= {v}"),
+            Cmp::Gt(v) => write!(f, "> {v}"),
+            Cmp::Ge(v) => write!(f, ">= {v}"),
+            Cmp::Between(a, b) => write!(f, "in [{a}, {b}]"),
+        }
+    }
+}
+
+/// Which side of the ladder a depth check reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Side {
+    Itm,
+    Otm,
+    /// Both sides must satisfy the comparison.
+    #[default]
+    Both,
+}
+
+/// A fact about one cycle.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Check {
+    /// Depth after the cycle's adaptive step.
+    Depth {
+        index: String,
+        #[serde(default)]
+        side: Side,
+        is: Cmp,
+    },
+    /// Depth equals the baseline on both sides.
+    AtBaseline {
+        index: String,
+    },
+    /// An expiry's status, or the index's aggregated status when `rule` is left out.
+    Status {
+        index: String,
+        #[serde(default)]
+        rule: Option<ExpiryRule>,
+        is: ExpiryStatus,
+    },
+    /// An expiry's partial reason.
+    Reason {
+        index: String,
+        rule: ExpiryRule,
+        is: PartialReason,
+    },
+    StrikeCoverage {
+        index: String,
+        rule: ExpiryRule,
+        is: Cmp,
+    },
+    FieldCoverage {
+        index: String,
+        rule: ExpiryRule,
+        is: Cmp,
+    },
+    /// This cycle's `expiry_status_totals` entry.
+    StatusTotal {
+        status: ExpiryStatus,
+        is: Cmp,
+    },
+    /// This cycle's `partial_reason_totals` entry.
+    ReasonTotal {
+        reason: PartialReason,
+        is: Cmp,
+    },
+    /// How many events of a kind this cycle emitted (optionally for one index and one `reason`).
+    Events {
+        event: String,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+        is: Cmp,
+    },
+    /// Invalid expiries the expiry map skipped for an index this cycle.
+    InvalidExpiries {
+        index: String,
+        is: Cmp,
+    },
+    /// Quote rows preventive validation dropped this cycle for one reason (all indices).
+    ValidationDrops {
+        reason: DropReason,
+        is: Cmp,
+    },
+    /// Universe rows of no index of the run the expiry map skipped this cycle for one reason (over an
+    /// instruments dump; 0 for the synthetic provider).
+    UniverseSkipped {
+        reason: SkipReason,
+        is: Cmp,
+    },
+}
+
+/// A count summed over the whole run.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Tally {
+    Events {
+        event: String,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// Expiries that ended in `status` (optionally one index, one rule).
+    Status {
+        status: ExpiryStatus,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        rule: Option<ExpiryRule>,
+    },
+    /// PARTIAL expiries with `reason`.
+    Reason {
+        reason: PartialReason,
+        #[serde(default)]
+        index: Option<String>,
+        #[serde(default)]
+        rule: Option<ExpiryRule>,
+    },
+}
+
+/// One expectation of a scenario.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Expectation {
+    At { cycle: u64, check: Check },
+    By { cycle: u64, check: Check },
+    Always(Check),
+    Never(Check),
+    AtLeastOnce(Check),
+    MaxFlips { index: String, flips: u32, window: u64 },
+    Total { of: Tally, is: Cmp },
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Check::Depth { index, side, is } => write!(f, "{index} depth ({side:?}) {is}"),
+            Check::AtBaseline { index } => write!(f, "{index} depth at baseline"),
+            Check::Status { index, rule: None, is } => write!(f, "{index} status {}", is.as_str()),
+            Check::Status { index, rule: Some(r), is } => write!(f, "{index} {r} status {}", is.as_str()),
+            Check::Reason { index, rule, is } => write!(f, "{index} {rule} partial_reason {}", is.as_str()),
+            Check::StrikeCoverage { index, rule, is } => write!(f, "{index} {rule} strike coverage {is}"),
+            Check::FieldCoverage { index, rule, is } => write!(f, "{index} {rule} field coverage {is}"),
+            Check::StatusTotal { status, is } => write!(f, "{} expiries {is}", status.as_str()),
+            Check::ReasonTotal { reason, is } => write!(f, "{} total {is}", reason.as_str()),
+            Check::Events { event, index, reason, is } => {
+                write!(f, "{event} events")?;
+                if let Some(i) = index {
+                    write!(f, " for {i}")?;
+                }
+                if let Some(r) = reason {
+                    write!(f, " with reason {r}")?;
+                }
+                write!(f, " {is}")
+            }
+            Check::InvalidExpiries { index, is } => write!(f, "{index} invalid expiries {is}"),
+            Check::ValidationDrops { reason, is } => write!(f, "{} drops {is}", reason.as_str()),
+            Check::UniverseSkipped { reason, is } => write!(f, "{reason} rows skipped {is}"),
+        }
+    }
+}
+
+impl fmt::Display for Expectation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Expectation::At { cycle, check } => write!(f, "at cycle {cycle}: {check}"),
+            Expectation::By { cycle, check } => write!(f, "by cycle {cycle}: {check}"),
+            Expectation::Always(c) => write!(f, "always: {c}"),
+            Expectation::Never(c) => write!(f, "never: {c}"),
+            Expectation::AtLeastOnce(c) => write!(f, "at least once: {c}"),
+            Expectation::MaxFlips { index, flips, window } => {
+                write!(f, "{index}: at most {flips} depth direction flip(s) in any {window} cycles")
+            }
+            Expectation::Total { of, is } => write!(f, "total {} {is}", tally_label(of)),
+        }
+    }
+}
+
+pub(crate) fn tally_label(t: &Tally) -> String {
+    let scope = |index: &Option<String>, rule: &Option<ExpiryRule>| {
+        let mut s = String::new();
+        if let Some(i) = index {
+            s += &format!(" for {i}");
+        }
+        if let Some(r) = rule {
+            s += &format!(" {r}");
+        }
+        s
+    };
+    match t {
+        Tally::Events { event, index, reason } => format!(
+            "{event} events{}{}",
+            scope(index, &None),
+            reason.as_ref().map(|r| format!(" with reason {r}")).unwrap_or_default()
+        ),
+        Tally::Status { status, index, rule } => format!("{} expiries{}", status.as_str(), scope(index, rule)),
+        Tally::Reason { reason, index, rule } => format!("{} expiries{}", reason.as_str(), scope(index, rule)),
+    }
+}
+
+/// What the collector saw for one expiry in one cycle.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RecordedExpiry {
+    /// `None`: not measured, the expiry failed.
+    pub strike_coverage: Option<f64>,
+    pub field_coverage: Option<f64>,
+    pub options: u32,
+    /// Served by synthetic placeholder quotes (B4).
+    pub synthetic: bool,
+}
+
+/// One recorded cycle: its number, its time, each index's price (by index position) and each expiry's
+/// row (by (index position, expiry position)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordedCycle {
+    pub cycle: u64,
+    pub time: DateTime<FixedOffset>,
+    pub prices: BTreeMap<u16, f64>,
+    pub expiries: BTreeMap<(u16, u16), RecordedExpiry>,
+}
