@@ -6,8 +6,9 @@
 //! serialized to JSON and walked in its serialized key order (the order of `cycles.jsonl` and
 //! `events.jsonl`), so the first difference reported is the first one a reader of the files would meet.
 
+use crate::cycle::RunResult;
+use crate::run::{Error, Prepared};
 use crate::world::SpawnOrder;
-use crate::{Error, Prepared, RunResult};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::collections::BTreeMap;
@@ -348,9 +349,9 @@ pub fn check(prepared: &Prepared) -> Result<Report, Error> {
 }
 
 /// Loads, prepares and checks a scenario file: what `g6sim run SCENARIO --check-determinism` does.
-pub fn check_file(path: &std::path::Path, options: &crate::RunOptions) -> Result<Report, Error> {
-    let loaded = crate::load_scenario(path, options).map_err(Error::Scenario)?;
-    check(&crate::prepare(&loaded, options)?)
+pub fn check_file(path: &std::path::Path, options: &crate::run::RunOptions) -> Result<Report, Error> {
+    let loaded = crate::run::load_scenario(path, options).map_err(Error::Scenario)?;
+    check(&crate::run::prepare(&loaded, options)?)
 }
 
 #[cfg(test)]
@@ -368,7 +369,7 @@ mod tests {
     fn prepared() -> Prepared {
         let scenario = crate::scenario::parse("canary.ron", TWO).unwrap_or_else(|e| panic!("{e}"));
         let loaded = crate::scenario::LoadedScenario::inline(scenario, "canary.ron");
-        crate::prepare(&loaded, &crate::RunOptions::default()).unwrap()
+        crate::run::prepare(&loaded, &crate::run::RunOptions::default()).unwrap()
     }
 
     fn result() -> RunResult {

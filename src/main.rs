@@ -1,7 +1,7 @@
 //! The `g6sim` command line: a thin layer over the library.
 
 use clap::{Parser, Subcommand};
-use g6sim::bench::artifact::{self, ArtifactWriter};
+use g6sim::artifact::{self, ArtifactWriter};
 use g6sim::bench::{aggregate, diff, verify};
 use g6sim::config::{Parity, env_overrides, g6_env};
 use g6sim::events::Event;
@@ -1314,7 +1314,14 @@ fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, options: &RunOptions, swee
         );
         return ExitCode::from(2);
     }
-    let lock = plots.as_deref().map(|dir| g6sim::output::claim_check_plots(dir, &files)).transpose();
+    let name_of = |file: &Path| {
+        if file.is_file() && g6sim::replay::is_history(file) {
+            Some(g6sim::replay::history_name(file))
+        } else {
+            g6sim::scenario::load_file_without_universe(file).ok().map(|loaded| loaded.scenario.name)
+        }
+    };
+    let lock = plots.as_deref().map(|dir| g6sim::output::claim_check_plots(dir, &files, name_of)).transpose();
     let Ok(_lock) = lock.map_err(report) else { return ExitCode::from(2) };
     let (mut failed, mut broken) = (0, 0);
     let column = if sweep.is_some() { "seeds" } else { "expectations" };

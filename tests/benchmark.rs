@@ -28,7 +28,7 @@ fn dump(dir: &Path, scenario: &str, sets: &[&str]) -> PathBuf {
 }
 
 fn artifacts(dir: &Path) -> Vec<PathBuf> {
-    g6sim::bench::artifact::list(dir).unwrap()
+    g6sim::artifact::list(dir).unwrap()
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn a_killed_run_leaves_only_whole_artifacts() {
     // the process mid-write.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     // Count artifacts only: a hidden temporary of the write in progress is not one.
-    let whole = || g6sim::bench::artifact::list(&artifacts_dir).map_or(0, |f| f.len());
+    let whole = || g6sim::artifact::list(&artifacts_dir).map_or(0, |f| f.len());
     while whole() < 20 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -238,7 +238,7 @@ fn known_pair(dir: &Path) -> (PathBuf, PathBuf) {
         "partial_reason_totals": {"low_strike": 1, "low_field": 1},
     });
     let write = |name: &str, mut v: Value| {
-        let digest = g6sim::bench::artifact::digest(&v);
+        let digest = g6sim::artifact::digest(&v);
         v.as_object_mut().unwrap().insert("digest_sha256".into(), Value::String(digest));
         let path = dir.join(name);
         std::fs::write(&path, g6sim::pyjson::to_pretty(&v)).unwrap();
@@ -331,7 +331,7 @@ fn artifact_set(dir: &Path, n: usize, base: f64, shift: f64) -> PathBuf {
             "phase_times": {"fetch_instruments": base * factor / 2.0}, "phase_failures": {}, "options_total": 28,
             "indices": [], "partial_reason_totals": {},
         });
-        let digest = g6sim::bench::artifact::digest(&v);
+        let digest = g6sim::artifact::digest(&v);
         v.as_object_mut().unwrap().insert("digest_sha256".into(), Value::String(digest));
         let name = format!("benchmark_cycle_20251006T0345{i:02}000000Z.json");
         std::fs::write(dir.join(name), g6sim::pyjson::to_pretty(&v)).unwrap();

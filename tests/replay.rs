@@ -3,7 +3,7 @@
 //! comparison; determinism; precise errors; sweeps on a history.
 
 use crate::common::*;
-use g6sim::bench::artifact::ArtifactWriter;
+use g6sim::artifact::ArtifactWriter;
 use g6sim::config::Parity;
 use g6sim::replay::{self, History, HistoryOptions};
 use g6sim::scenario::load_file;

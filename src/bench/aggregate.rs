@@ -2,7 +2,7 @@
 //! indices_count, phase_*, partial_reason_*`, optionally `per_index_*_options`) and count / min / max /
 //! mean / p50 / p95 / p99 (linear interpolation) of every numeric column.
 
-use super::artifact::{list, read};
+use crate::artifact::{list, read};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;

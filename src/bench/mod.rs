@@ -1,6 +1,5 @@
 //! Benchmark artifacts (B7/B8) and the `g6sim bench` tools: `diff`, `verify`, `aggregate`.
 
 pub mod aggregate;
-pub mod artifact;
 pub mod diff;
 pub mod verify;

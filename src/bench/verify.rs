@@ -1,7 +1,7 @@
 //! `g6sim bench verify DIR`: recompute every artifact's digest. Exit 0 all match, 2 a mismatch or a missing
 //! digest, 3 an unreadable artifact (or none at all).
 
-use super::artifact::{digest, list, read};
+use crate::artifact::{digest, list, read};
 use std::path::Path;
 
 /// The verdict on one artifact.

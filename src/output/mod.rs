@@ -1,5 +1,5 @@
 //! Writers for a run's output files. The cycle never touches the file system: [`RunWriter`] takes each
-//! finished cycle from [`crate::Prepared::stream`] and appends it to `events.jsonl` and `cycles.jsonl` as it
+//! finished cycle from [`crate::run::Prepared::stream`] and appends it to `events.jsonl` and `cycles.jsonl` as it
 //! ends, so nothing of a cycle stays in memory; the byte builders below ([`events_jsonl`], ...) read a
 //! finished in-memory [`Run`] and give the same bytes. Every file is written atomically (a temporary file in
 //! the same directory, streamed into, then a rename), so an interrupted run never leaves a half-written
@@ -13,8 +13,8 @@ pub use lock::{DirLock, LOCK_FILE, lock_dir};
 
 use crate::config::Config;
 use crate::events::{CycleSummary, LoggedEvent};
+use crate::run::{Prepared, Run};
 use crate::scenario::ExpectationOutcome;
-use crate::{Prepared, Run};
 use metrics::MetricsState;
 use serde::Serialize;
 use std::fs::File;
@@ -70,6 +70,9 @@ impl Drop for AtomicFile {
         }
     }
 }
+
+/// The charts of a run, by file stem (each written as `.svg` and `.png`; `plot` draws them).
+pub const CHARTS: [&str; 4] = ["depth", "coverage", "status", "clamp"];
 
 /// Writes `bytes` to `path` through a temporary sibling and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -376,18 +379,16 @@ pub fn claim_plots_dir(dir: &Path) -> Result<DirLock, DirError> {
 /// `DIR/<scenario name>/` ([`dir_name`]) and locks `DIR` ([`claim_plots_dir`]). Two files whose scenario
 /// names give one directory (the same name, or names that differ only in characters a directory name
 /// replaces) are refused, naming both: one's charts would overwrite the other's. A file given twice is one
-/// scenario. A file that does not load is left to the run that reports it.
-pub fn claim_check_plots(dir: &Path, files: &[PathBuf]) -> Result<DirLock, DirError> {
+/// scenario. `name_of` gives a file's scenario name; a file without one (it does not load) is left to the
+/// run that reports it.
+pub fn claim_check_plots(
+    dir: &Path,
+    files: &[PathBuf],
+    name_of: impl Fn(&Path) -> Option<String>,
+) -> Result<DirLock, DirError> {
     let mut seen: std::collections::BTreeMap<String, (PathBuf, String)> = std::collections::BTreeMap::new();
     for file in files {
-        let name = if file.is_file() && crate::replay::is_history(file) {
-            crate::replay::history_name(file)
-        } else {
-            match crate::scenario::load_file_without_universe(file) {
-                Ok(loaded) => loaded.scenario.name,
-                Err(_) => continue,
-            }
-        };
+        let Some(name) = name_of(file) else { continue };
         let sub = dir_name(&name);
         match seen.get(&sub) {
             Some((other, _)) if same_file(other, file) => {}
@@ -552,8 +553,7 @@ pub fn remove_stale(dir: &Path) -> io::Result<()> {
 
 /// Whether a file name is one of a run's charts (`plots/depth.svg`, ...).
 fn is_chart(name: &str) -> bool {
-    name.rsplit_once('.')
-        .is_some_and(|(stem, ext)| crate::plot::CHARTS.contains(&stem) && (ext == "png" || ext == "svg"))
+    name.rsplit_once('.').is_some_and(|(stem, ext)| CHARTS.contains(&stem) && (ext == "png" || ext == "svg"))
 }
 
 /// Removes the temporaries that interrupted writes left in a run directory `dir` and its `plots/` (what a

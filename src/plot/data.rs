@@ -229,7 +229,7 @@ impl PlotData {
     }
 
     /// The series of a finished in-memory run (every event, whichever `events.jsonl` keeps).
-    pub fn from_run(run: &crate::Run) -> Result<Self, String> {
+    pub fn from_run(run: &crate::run::Run) -> Result<Self, String> {
         let mut series = PlotSeries::new();
         for (c, events) in crate::events::by_cycle(&run.result.cycles, &run.result.events) {
             series.observe(c, events);

@@ -33,12 +33,10 @@
 //! the same width.
 
 mod data;
-mod heatmap;
 mod legend;
 pub mod palette;
 
 pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
-pub use heatmap::{HEATMAPS, render_sweep};
 
 use crate::output::write_atomic;
 use legend::{Entry, Swatch};
@@ -49,7 +47,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 const WIDTH: u32 = 1200;
 const PANEL_HEIGHT: u32 = 300;
 /// The font size of tick labels.
@@ -75,7 +73,7 @@ pub const MIN_MARK_SPACING_PX: f64 = 10.0;
 /// slivers).
 pub const MIN_BAR_SPACING_PX: f64 = 5.0;
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font shipped by the dejavu crate.
@@ -83,12 +81,12 @@ fn register_font() {
     });
 }
 
-type DrawResult<T> = Result<T, String>;
+pub(crate) type DrawResult<T> = Result<T, String>;
 
 type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// An error in words (what the user reads), never its debug form.
-fn err<E: std::fmt::Display>(e: E) -> String {
+pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
     e.to_string()
 }
 
@@ -106,8 +104,7 @@ macro_rules! chart {
     };
 }
 
-/// The charts of a run, by file stem (each written as `.svg` and `.png`).
-pub const CHARTS: [&str; 4] = ["depth", "coverage", "status", "clamp"];
+pub use crate::output::CHARTS;
 
 /// The height of a panel whose legend has `rows` entries: [`PANEL_HEIGHT`], or more when the legend needs it.
 fn panel_height(rows: usize) -> u32 {
@@ -165,7 +162,7 @@ fn svg_text(
 
 /// Draws one chart twice, into `DIR/<stem>.svg` and `DIR/<stem>.png` (white background, `size` pixels),
 /// each written atomically; returns the two paths.
-fn write_svg_png(
+pub(crate) fn write_svg_png(
     dir: &Path,
     stem: &str,
     (width, height): (u32, u32),
@@ -193,7 +190,10 @@ fn write_svg_png(
 
 use image::ImageEncoder;
 
-fn title<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> DrawResult<DrawingArea<DB, Shift>> {
+pub(crate) fn title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+) -> DrawResult<DrawingArea<DB, Shift>> {
     let titled = area.titled(text, (FONT, 22)).map_err(err)?;
     Ok(titled)
 }

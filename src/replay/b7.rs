@@ -7,7 +7,7 @@
 //! status as input: placeholder quotes served the expiry (`synthetic`).
 
 use super::rows::{At, RawRow, Row, check};
-use crate::bench::artifact;
+use crate::artifact;
 use crate::scenario::ScenarioError;
 use chrono::{NaiveDateTime, TimeDelta};
 use serde_json::Value;

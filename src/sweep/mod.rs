@@ -3,10 +3,11 @@
 //!
 //! Files of a sweep directory: `sweep.json` (what was swept), `runs.jsonl` (every run's scores, in job
 //! order), `results.csv` and `results.json` (one row per setting), `pareto.txt` (the Pareto front) and
-//! `heatmaps/` (the scores of every pair of swept keys, SVG and PNG: [`crate::plot::render_sweep`]). A shard
+//! `heatmaps/` (the scores of every pair of swept keys, SVG and PNG: [`heatmap::render_sweep`]). A shard
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
 //! files of the whole sweep, byte for byte.
 
+pub mod heatmap;
 pub mod lean;
 pub mod plan;
 pub mod results;
@@ -35,7 +36,7 @@ pub fn is_sweep_dir(dir: &Path) -> bool {
     let manifest = std::fs::read(dir.join(MANIFEST)).ok();
     let own = |name: &str| {
         FILES.contains(&name)
-            || name == crate::plot::HEATMAPS
+            || name == heatmap::HEATMAPS
             || name.strip_prefix("runs-shard-").is_some_and(|n| n.ends_with(".jsonl"))
     };
     manifest.is_some_and(|b| serde_json::from_slice::<SweepManifest>(&b).is_ok())
@@ -92,8 +93,7 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         write_atomic(&dir.join(name), &bytes)?;
         written.push(dir.join(name));
     }
-    let charts =
-        crate::plot::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
+    let charts = heatmap::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
     written.extend(charts);
     Ok(Outcome { files: written, results, recommended })
 }

@@ -10,8 +10,8 @@ use super::lean::Lean;
 use super::score::{RunScore, Scorer};
 use super::spec::Param;
 use crate::config::Config;
+use crate::run::{Error, RunOptions, prepare};
 use crate::scenario::LoadedScenario;
-use crate::{Error, RunOptions, prepare};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

@@ -5,8 +5,8 @@
 
 use super::spec::{SpecError, parse_seeds};
 use crate::events::StatusTotals;
+use crate::run::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
 use crate::scenario::{ExpectationOutcome, LoadedScenario, Verdict};
-use crate::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
 
 /// Failing seeds listed in a summary before `... and K more`.
 pub const LISTED_SEEDS: usize = 20;

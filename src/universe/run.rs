@@ -181,6 +181,17 @@ fn listed_indices(dump: &Dump) -> String {
     if names.is_empty() { "none".into() } else { names.join(", ") }
 }
 
+impl crate::cycle::spawn::DumpSource for UniverseUse {
+    fn apply_to(&self, i: usize, meta: &mut IndexMeta) {
+        if let Some(summary) = self.summary(i) {
+            summary.apply_to(meta);
+        }
+    }
+    fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<crate::world::UniverseRow> {
+        self.source.dump.universe_rows(positions)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,16 +218,5 @@ mod tests {
         meta.apply_step_override(Some(25.0));
         assert_eq!(meta.step, 25.0);
         assert_eq!(weekday_name(3), "Thursday");
-    }
-}
-
-impl crate::cycle::spawn::DumpSource for UniverseUse {
-    fn apply_to(&self, i: usize, meta: &mut IndexMeta) {
-        if let Some(summary) = self.summary(i) {
-            summary.apply_to(meta);
-        }
-    }
-    fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<crate::world::UniverseRow> {
-        self.source.dump.universe_rows(positions)
     }
 }

@@ -14,8 +14,8 @@
 //! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same three scores as bars over
 //! the key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
 
-use super::{DrawResult, FONT, err, palette, register_font, title, write_svg_png};
-use crate::sweep::{Recommendation, SettingResult, SweepManifest};
+use super::{Recommendation, SettingResult, SweepManifest};
+use crate::plot::{DrawResult, FONT, err, palette, register_font, title, write_svg_png};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;

@@ -10,11 +10,11 @@
 //! `duration_s` and `phase_times` are wall-clock measurements and vary run to run (so does the digest and,
 //! with annotations on, the `duration_s` anomaly); every other field is deterministic.
 
-use crate::CycleView;
 use crate::config::Config;
 use crate::events::{CycleSummary, OrderedMap};
 use crate::output::write_atomic;
 use crate::pyjson::{canonical, to_pretty};
+use crate::run::CycleView;
 use crate::vocab::Failure;
 use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use serde_json::Value;
