@@ -6,6 +6,7 @@
 mod common;
 
 mod analytics;
+mod architecture;
 mod bad_input;
 mod benchmark;
 mod cli;
