@@ -184,11 +184,11 @@ fn mentions(text: &str, module_path: &[String]) -> Vec<(String, usize)> {
         }
         if boundary(i) && rest.starts_with("mod ") {
             let after = rest["mod ".len()..].trim_start();
-            if let Some(name) = ident_at(after) {
-                if after[name.len()..].trim_start().starts_with('{') {
-                    path.push(name.to_string());
-                    inline.push(depth + 1);
-                }
+            if let Some(name) = ident_at(after)
+                && after[name.len()..].trim_start().starts_with('{')
+            {
+                path.push(name.to_string());
+                inline.push(depth + 1);
             }
         }
         let after_root = if boundary(i) && rest.starts_with("crate::") {
@@ -345,10 +345,10 @@ fn circle(edges: &[Edge]) -> Option<Vec<String>> {
     let mut colour = BTreeMap::new();
     let starts: Vec<&str> = next.keys().copied().collect();
     for m in starts {
-        if !colour.contains_key(m) {
-            if let Some(found) = visit(m, &next, &mut colour, &mut Vec::new()) {
-                return Some(found);
-            }
+        if !colour.contains_key(m)
+            && let Some(found) = visit(m, &next, &mut colour, &mut Vec::new())
+        {
+            return Some(found);
         }
     }
     None
