@@ -12,7 +12,7 @@ use std::fmt;
 /// Which behaviour the pipeline follows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Parity {
-    /// The reference's rules as designed, with the quirks of its spec section 17 fixed.
+    /// The reference's rules as designed, with the quirks docs/differences.md lists fixed.
     #[default]
     Off,
     /// Reproduce the reference's deterministic quirks (see docs/differences.md).

@@ -4,7 +4,7 @@
 //! with `contract_ok_cycles: 0`, are two events), its coverages rounded to 3 places as the reference's
 //! `round(x, 3)` writes them, in both modes; the new depth applies from the next cycle's ladder.
 //!
-//! Default mode (the backlog's design, spec section 17 fixed):
+//! Default mode (the backlog's design, with the quirks docs/differences.md lists fixed):
 //! - one decision per index per cycle, on the cycle's worst strike coverage among its successful expiries;
 //!   a cycle with no successful expiry leaves the state alone;
 //! - the healthy streak counts cycles, the cooldown counts simulated cycles;
@@ -365,7 +365,7 @@ mod tests {
         assert_eq!(d.itm, 10);
     }
 
-    /// Issue 12 item 2: no streak and no cooldown required, so a low pass expands and the same decision
+    /// No streak and no cooldown required, so a low pass expands and the same decision
     /// contracts; both changes are returned, each with what it applied.
     #[test]
     fn one_decision_can_expand_and_contract_and_returns_both() {

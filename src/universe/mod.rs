@@ -1,4 +1,4 @@
-//! Real inputs (issue 10, first part): Kite Connect instrument dumps.
+//! Real inputs: Kite Connect instrument dumps.
 //!
 //! [`read_file`] / [`parse`] read a dump, the CSV Kite Connect serves at `/instruments`, with the 12 columns
 //! of [`COLUMNS`], plain or gzipped (detected by the gzip magic bytes), columns found by header name in any
