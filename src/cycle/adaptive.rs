@@ -17,6 +17,7 @@
 //! the first adaptive call (`depth or 2`). Both modes keep the state across cycles (the reference losing it
 //! every cycle is a defect, not a behaviour).
 
+use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, StrikeDepthAdjustment};
@@ -257,6 +258,11 @@ pub fn adapt_strike_depth(
             log.push(counter.0, depth_event(&info.meta.symbol, change, obs, clock.unix(), &rules));
         });
     }
+}
+
+/// Registers adaptive depth (B5).
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Adaptive, adapt_strike_depth);
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //!   0.6666666666666666: default OK, parity PARTIAL `low_field`).
 
 use super::ladder::distinct_strikes_into;
+use super::schedule::{CycleBuilder, Step};
 use super::validation::ExpiryValidation;
 use crate::config::Config;
 use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts};
@@ -164,6 +165,11 @@ pub fn measure_coverage(
             );
         }
     }
+}
+
+/// Registers the coverage phase.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Coverage, measure_coverage);
 }
 
 #[cfg(test)]

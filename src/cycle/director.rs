@@ -1,6 +1,7 @@
 //! Phase 1: the scenario director. Advances the simulated clock and the cycle counter, and activates the
 //! faults whose phase window covers this cycle.
 
+use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
 use crate::fault::Fault;
 use crate::schema::{Market, Phase, ProviderSpec};
@@ -111,6 +112,18 @@ pub fn begin_cycle(mut counter: ResMut<CycleCounter>, mut clock: ResMut<SimClock
 /// Activates the faults of every phase whose window covers this cycle.
 pub fn activate_faults(script: Res<Script>, counter: Res<CycleCounter>, mut active: ResMut<ActiveFaults>) {
     *active = ActiveFaults::at(&script.phases, counter.0);
+}
+
+/// Registers the director: the scenario's script and the active faults, then advancing the cycle.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    let scenario = cycle.seed.scenario;
+    cycle.world.insert_resource(Script {
+        market: scenario.market.clone(),
+        provider: scenario.provider.clone(),
+        phases: scenario.phases.clone(),
+    });
+    cycle.world.insert_resource(ActiveFaults::default());
+    cycle.add(Step::Director, (begin_cycle, activate_faults).chain());
 }
 
 #[cfg(test)]

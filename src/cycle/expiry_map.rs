@@ -12,6 +12,7 @@
 //! rows: [`UniverseRow::skip`]) are skipped first, at the cost of one branch, and counted per reason in
 //! [`ExpiryMap::skipped`]; a `bad_expiry` row of a run's index is an invalid expiry of that index.
 
+use super::schedule::{CycleBuilder, Step};
 use crate::calendar::parse_iso_date;
 use crate::config::Config;
 use crate::events::MapStats;
@@ -206,6 +207,12 @@ pub fn build_expiry_map(
             log.push(counter.0, Event::ExpiryMapBuild(event));
         }
     }
+}
+
+/// Registers the expiry map (B1).
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.world.insert_resource(ExpiryMap::default());
+    cycle.add(Step::ExpiryMap, build_expiry_map);
 }
 
 #[cfg(test)]

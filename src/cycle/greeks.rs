@@ -6,6 +6,7 @@
 //! only the IV: the reference's Greeks block is dead code (a broken import). The expiry keeps success and
 //! failure counts, mean iterations, and the ATM call's and put's figures for the run's output.
 
+use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::{AnalyticsSummary, InstrumentFigures};
 use crate::pricing::{Contract, Greeks, IvParams, Model, greeks, implied_volatility};
@@ -87,4 +88,9 @@ pub fn estimate_iv_and_greeks(
         s.iv_iterations_avg = if s.iv_success == 0 { 0.0 } else { iterations as f64 / f64::from(s.iv_success) };
         summary.0 = Some(s);
     }
+}
+
+/// Registers implied volatilities and Greeks.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Greeks, estimate_iv_and_greeks);
 }

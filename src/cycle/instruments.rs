@@ -5,6 +5,7 @@
 
 use super::director::ActiveFaults;
 use super::expiry_map::{ExpiryMap, scan_universe};
+use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, ZeroData};
@@ -178,6 +179,11 @@ pub fn fetch_instruments(
             log.push(counter.0, zero_data_event(symbol, date, rule, ladder, clock.unix()));
         }
     }
+}
+
+/// Registers the fetch of instruments.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Fetch, fetch_instruments);
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! `round(price / step) x step` with half-to-even rounding (24825 / 50 = 496.5 -> 24800). Parity g6 keeps
 //! the reference's floor of 2 strikes per side whatever the configured depth.
 
+use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::{AdaptiveSummary, Event, SyntheticIndexPrice};
 use crate::registry::IndexMeta;
@@ -133,6 +134,15 @@ pub fn build_ladders(
                 healthy_streak: state.healthy_streak,
             }),
         );
+    }
+}
+
+/// Registers the ladder phase: expiry rules to dates (a replay's dates are recorded), then the ladders.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    if cycle.has(Step::RecordedCycle) {
+        cycle.add(Step::Ladder, build_ladders);
+    } else {
+        cycle.add(Step::Ladder, (resolve_expiries, build_ladders).chain());
     }
 }
 

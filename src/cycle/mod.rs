@@ -1,8 +1,9 @@
-//! One collection cycle, one module per phase. [`schedule`] lists them in order; a replay's schedule
-//! ([`schedule::build_replay`]) takes its front phases from [`recorded`] instead of the simulated provider.
+//! One collection cycle, one module per phase. [`schedule`] lists the phases and the order of their steps; a
+//! replay's cycle takes its front phases from [`recorded`] instead of the simulated provider.
 //!
-//! Each phase module holds its rules as pure functions (tested without a World) and the thin systems that
-//! apply them. Phases talk only through components, resources and the event log.
+//! Each phase module holds its rules as pure functions (tested without a World), the thin systems that apply
+//! them, and a `plugin` function that registers its resources and puts its systems into its step. Phases talk
+//! only through components, resources and the event log.
 
 pub mod adaptive;
 pub mod coverage;

@@ -9,6 +9,7 @@
 //!   the ATM first; ties by strike, type, token. Independent of provider order, and strike coverage is
 //!   kept whenever `max` allows one call and one put per ladder strike.
 
+use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::{Clamp, ClampStrategy};
 use crate::vocab::OptionKind;
@@ -109,6 +110,11 @@ pub fn apply_prefilter_clamp(
         log.push(counter.0, clamp.event(&info.meta.symbol, date.0, expiry.rule, clock.unix()));
         meta.0 = Some(clamp);
     }
+}
+
+/// Registers the prefilter clamp (B6).
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Clamp, apply_prefilter_clamp);
 }
 
 #[cfg(test)]

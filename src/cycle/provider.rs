@@ -9,6 +9,7 @@
 
 use super::director::{ActiveFaults, Script};
 use super::ladder::atm_strike;
+use super::schedule::{CycleBuilder, Step};
 use crate::calendar::listed_expiries;
 use crate::registry::IndexMeta;
 use crate::rng::mix_words;
@@ -331,6 +332,20 @@ pub fn publish_universe(
         segments.push(UniverseSegment { len: universe.rows.len() - start, key: Some(key) });
     }
     universe.change = UniverseChange::All;
+}
+
+/// Registers the simulated provider: the universe it publishes (and, over an instruments dump, the dump's
+/// rows), then moving and reporting prices, listing expiries and publishing the universe.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.world.insert_resource(Universe::default());
+    if let Some(dump) = cycle.seed.universe {
+        let indices = &cycle.seed.scenario.indices;
+        let positions: Vec<(&str, u16)> =
+            indices.iter().enumerate().map(|(i, spec)| (spec.symbol.trim(), i as u16)).collect();
+        let rows = dump.universe_rows(&positions);
+        cycle.world.insert_resource(DumpUniverse::new(rows, indices.len()));
+    }
+    cycle.add(Step::Provider, (move_market, report_index, list_expiries, publish_universe).chain());
 }
 
 #[cfg(test)]

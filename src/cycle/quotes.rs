@@ -10,6 +10,7 @@
 
 use super::director::{ActiveFaults, Script};
 use super::greeks::OptionAnalytics;
+use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::{Event, SyntheticQuotesFallback};
 use crate::pricing::{ExpiryTerms, bs_price};
@@ -334,6 +335,11 @@ pub struct NewInstrument {
     instrument: Instrument,
     /// Its position in its expiry's table.
     slot: usize,
+}
+
+/// Registers the quotes phase.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Quotes, fetch_quotes);
 }
 
 #[cfg(test)]

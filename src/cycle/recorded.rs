@@ -12,6 +12,7 @@
 //!   requested the ladder's strikes. An expiry without a recorded strike coverage, or without a row this
 //!   cycle, failed (no instruments): EMPTY, and no evidence for the adaptive step.
 
+use super::schedule::{CycleBuilder, Step};
 use crate::schema::{RecordedCycle, RecordedExpiry};
 use crate::vocab::Failure;
 use crate::world::{
@@ -111,6 +112,15 @@ pub fn apply_recorded_rows(
         (*outcome, strike.0, field.0) = outcome_of(row, strikes);
         date.0 = if let ExpiryRule::Date(d) = expiry.rule { Some(d) } else { None };
     }
+}
+
+/// Registers a replay's front phases: the recorded history, then each cycle's number, time and prices,
+/// and after the ladders the recorded outcomes and coverages.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    let cycles = cycle.seed.scenario.recorded.clone().unwrap_or_default();
+    cycle.world.insert_resource(RecordedHistory::new(cycles));
+    cycle.add(Step::RecordedCycle, (begin_recorded_cycle, report_recorded_index).chain());
+    cycle.add(Step::RecordedRows, apply_recorded_rows);
 }
 
 #[cfg(test)]

@@ -1,86 +1,187 @@
-//! The schedule: one tick is one collection cycle, its phases in order, on a single thread, with
-//! ambiguity detection set to error (two systems touching the same data unordered is a build error).
+//! The schedule: one tick is one collection cycle, its steps in order, on a single thread, with ambiguity
+//! detection set to error (two systems touching the same data unordered is a build error).
 //!
-//! `timing::phase_done` marks close each phase for the benchmark artifacts' `phase_times` (names follow the
-//! reference's phase timers where one exists).
+//! Each phase module registers itself (the plugin idiom): its `plugin` function inserts the phase's resources
+//! and puts its systems, in order, into its [`Step`]. This module only says which phases a cycle has
+//! ([`PHASES`], [`REPLAY_PHASES`]) and the order of the steps ([`CYCLE`], [`REPLAY_CYCLE`]), which read top
+//! to bottom like the cycle itself. A [`Step::Mark`] closes a phase timer of the benchmark artifacts'
+//! `phase_times` (names follow the reference's phase timers).
 //!
 //! The order follows the reference's per-expiry pipeline: instruments are fetched and matched to the
 //! ladder first, then clamped (the clamp caps the matched list, as `prefilter.py` does), then quoted.
 
+use super::spawn::WorldSeed;
 use super::*;
 use bevy_ecs::prelude::*;
-use bevy_ecs::schedule::{LogLevel, ScheduleBuildError, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor};
+use bevy_ecs::schedule::{
+    LogLevel, ScheduleBuildError, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
+};
 
 /// The label of the collection-cycle schedule.
 #[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CollectionCycle;
 
-fn new_schedule() -> Schedule {
+/// Where a phase's systems run in the cycle.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// The phase clock starts.
+    Clock,
+    /// The cycle number, the simulated time and the active faults.
+    Director,
+    /// The simulated provider: index prices, listed expiries, the raw universe.
+    Provider,
+    /// A replay's recorded cycle number, time and index prices.
+    RecordedCycle,
+    /// B1: the universe grouped by (index, expiry).
+    ExpiryMap,
+    /// Expiry rules to dates, the ATM, the strike ladders.
+    Ladder,
+    /// Instruments matched to the ladders.
+    Fetch,
+    /// B6: the prefilter clamp.
+    Clamp,
+    /// Quotes.
+    Quotes,
+    /// Preventive validation of the quote rows.
+    Validation,
+    /// Strike and field coverage.
+    Coverage,
+    /// A replay's recorded outcomes and coverages.
+    RecordedRows,
+    /// Implied volatilities and Greeks (when on).
+    Greeks,
+    /// Status and partial reason.
+    Status,
+    /// Per-expiry finalisation (`option_match_stats`).
+    Finalize,
+    /// B5: adaptive depth.
+    Adaptive,
+    /// B2: the cycle summary and its roll-up.
+    Summary,
+    /// The phase timer named here closes.
+    Mark(&'static str),
+}
+
+/// The steps of a simulated cycle, in order.
+pub const CYCLE: &[Step] = &[
+    Step::Clock,
+    Step::Director,
+    Step::Provider,
+    Step::Mark("index_get_data"),
+    Step::ExpiryMap,
+    Step::Mark("expiry_map"),
+    Step::Ladder,
+    Step::Mark("resolve_expiry"),
+    Step::Fetch,
+    Step::Clamp,
+    Step::Mark("fetch_instruments"),
+    Step::Quotes,
+    Step::Mark("enrich_quotes"),
+    Step::Validation,
+    Step::Mark("preventive_validate"),
+    Step::Coverage,
+    Step::Mark("coverage_metrics"),
+    Step::Greeks,
+    Step::Mark("greeks_compute"),
+    Step::Status,
+    Step::Finalize,
+    Step::Mark("status_finalize"),
+    Step::Adaptive,
+    Step::Mark("adaptive_adjust"),
+    Step::Summary,
+    Step::Mark("cycle_summary"),
+];
+
+/// The steps of a replayed cycle: the recorded front steps in place of the director, provider, expiry map,
+/// fetch, clamp, quote, validation and coverage steps; no Greeks and no per-expiry finalisation (its
+/// `option_match_stats` count matched instrument legs, which a history does not record).
+pub const REPLAY_CYCLE: &[Step] = &[
+    Step::Clock,
+    Step::RecordedCycle,
+    Step::Mark("index_get_data"),
+    Step::Ladder,
+    Step::Mark("resolve_expiry"),
+    Step::RecordedRows,
+    Step::Mark("coverage_metrics"),
+    Step::Status,
+    Step::Mark("status_finalize"),
+    Step::Adaptive,
+    Step::Mark("adaptive_adjust"),
+    Step::Summary,
+    Step::Mark("cycle_summary"),
+];
+
+/// A phase registering itself: its resources into the world, its systems into their steps.
+pub type Plugin = fn(&mut CycleBuilder<'_, '_>);
+
+/// The phases of a simulated cycle.
+pub const PHASES: &[Plugin] = &[
+    timing::plugin,
+    director::plugin,
+    provider::plugin,
+    expiry_map::plugin,
+    ladder::plugin,
+    instruments::plugin,
+    prefilter::plugin,
+    quotes::plugin,
+    validation::plugin,
+    coverage::plugin,
+    greeks::plugin,
+    status::plugin,
+    summary::plugin,
+    adaptive::plugin,
+];
+
+/// The phases of a replayed cycle (the world holds a recorded history).
+pub const REPLAY_PHASES: &[Plugin] =
+    &[timing::plugin, recorded::plugin, ladder::plugin, status::plugin, summary::plugin, adaptive::plugin];
+
+/// What a phase registers itself with: the world, the schedule, what the world is built from, and the steps
+/// this cycle has (a phase adds systems only to those).
+pub struct CycleBuilder<'w, 's> {
+    pub world: &'w mut World,
+    pub seed: &'w WorldSeed<'s>,
+    schedule: Schedule,
+    steps: &'static [Step],
+}
+
+impl CycleBuilder<'_, '_> {
+    /// Whether this cycle has `step`.
+    pub fn has(&self, step: Step) -> bool {
+        self.steps.contains(&step)
+    }
+
+    /// Adds `systems` to `step` (which this cycle must have).
+    pub fn add<M>(&mut self, step: Step, systems: impl IntoScheduleConfigs<bevy_ecs::system::ScheduleSystem, M>) {
+        debug_assert!(self.has(step), "{step:?} is no step of this cycle");
+        self.schedule.add_systems(systems.in_set(step));
+    }
+
+    /// The step marks of this cycle, in order.
+    pub fn marks(&self) -> impl Iterator<Item = &'static str> + use<> {
+        self.steps.iter().filter_map(|s| match s {
+            Step::Mark(name) => Some(*name),
+            _ => None,
+        })
+    }
+}
+
+/// Builds the cycle schedule of the world `seed` describes (a replay's when it holds a recorded history):
+/// every phase registers itself, the steps are chained, and the schedule is checked against the world.
+pub fn build(world: &mut World, seed: &WorldSeed<'_>) -> Result<Schedule, ScheduleBuildError> {
+    let replay = seed.scenario.recorded.is_some();
+    let (phases, steps) = if replay { (REPLAY_PHASES, REPLAY_CYCLE) } else { (PHASES, CYCLE) };
     let mut schedule = Schedule::new(CollectionCycle);
     schedule.set_executor(SingleThreadedExecutor::default());
     schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
-    schedule
-}
-
-/// Builds the cycle schedule and checks it against the world.
-pub fn build(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
-    let mut schedule = new_schedule();
-    schedule.add_systems(
-        (
-            timing::start_cycle_clock,
-            // 1-2. the scenario director, then the simulated provider
-            (director::begin_cycle, director::activate_faults, provider::move_market, provider::report_index).chain(),
-            (provider::list_expiries, provider::publish_universe, timing::phase_done("index_get_data")).chain(),
-            // 3. B1 expiry map
-            (expiry_map::build_expiry_map, timing::phase_done("expiry_map")).chain(),
-            // 4. expiry rules and strike ladders
-            (ladder::resolve_expiries, ladder::build_ladders, timing::phase_done("resolve_expiry")).chain(),
-            // 5-6. fetch and B6 clamp, then quotes
-            (instruments::fetch_instruments, prefilter::apply_prefilter_clamp, timing::phase_done("fetch_instruments"))
-                .chain(),
-            (quotes::fetch_quotes, timing::phase_done("enrich_quotes")).chain(),
-            (validation::validate_quotes, timing::phase_done("preventive_validate")).chain(),
-            // 7. coverage, then implied volatility and Greeks (when on)
-            (coverage::measure_coverage, timing::phase_done("coverage_metrics")).chain(),
-            (greeks::estimate_iv_and_greeks, timing::phase_done("greeks_compute")).chain(),
-            // 8. status, partial reason, finalize
-            (status::classify_expiries, summary::finalize_expiries, timing::phase_done("status_finalize")).chain(),
-            // 9. adaptive depth (expansion, then contraction)
-            (adaptive::adapt_strike_depth, timing::phase_done("adaptive_adjust")).chain(),
-            // 10. the cycle's summary and rollup
-            (summary::summarize_cycle, timing::phase_done("cycle_summary")).chain(),
-        )
-            .chain(),
-    );
-    schedule.initialize(world)?;
-    Ok(schedule)
-}
-
-/// Builds a replay's cycle schedule: the recorded front phases ([`recorded`]) in place of the director,
-/// provider, fetch, quote and coverage phases, then the same ladder, status, adaptive and summary systems as
-/// [`build`]. `finalize_expiries` is left out: its `option_match_stats` count matched instrument legs, which
-/// a history does not record. The world must hold a [`recorded::RecordedHistory`].
-pub fn build_replay(world: &mut World) -> Result<Schedule, ScheduleBuildError> {
-    let mut schedule = new_schedule();
-    schedule.add_systems(
-        (
-            timing::start_cycle_clock,
-            // 1-2. the recorded cycle and index prices
-            (recorded::begin_recorded_cycle, recorded::report_recorded_index, timing::phase_done("index_get_data"))
-                .chain(),
-            // 4. strike ladders from the depth the replay has reached
-            (ladder::build_ladders, timing::phase_done("resolve_expiry")).chain(),
-            // 5-7. what the collector fetched and measured, as recorded
-            (recorded::apply_recorded_rows, timing::phase_done("coverage_metrics")).chain(),
-            // 8. status, partial reason
-            (status::classify_expiries, timing::phase_done("status_finalize")).chain(),
-            // 9. adaptive depth (expansion, then contraction)
-            (adaptive::adapt_strike_depth, timing::phase_done("adaptive_adjust")).chain(),
-            // 10. the cycle's summary and rollup
-            (summary::summarize_cycle, timing::phase_done("cycle_summary")).chain(),
-        )
-            .chain(),
-    );
+    for pair in steps.windows(2) {
+        schedule.configure_sets(pair[0].before(pair[1]));
+    }
+    let mut builder = CycleBuilder { world, seed, schedule, steps };
+    for plugin in phases {
+        plugin(&mut builder);
+    }
+    let CycleBuilder { world, mut schedule, .. } = builder;
     schedule.initialize(world)?;
     Ok(schedule)
 }

@@ -35,9 +35,8 @@ impl Simulation {
     /// Builds the world a [`WorldSeed`] describes (with an instruments dump, its universe; with a
     /// recorded history, the replay schedule).
     pub fn from_seed(seed: WorldSeed<'_>) -> Result<Self, ScheduleBuildError> {
-        let replay = seed.scenario.recorded.is_some();
-        let mut world = build_world(seed);
-        let schedule = if replay { schedule::build_replay(&mut world)? } else { schedule::build(&mut world)? };
+        let mut world = build_world(&seed);
+        let schedule = schedule::build(&mut world, &seed)?;
         Ok(Self { world, schedule })
     }
 

@@ -1,7 +1,5 @@
 //! Builds a scenario's world: resources, then an entity per index and per expiry rule.
 
-use super::director::{ActiveFaults, Script};
-use super::expiry_map::ExpiryMap;
 use crate::config::Config;
 use crate::registry::{self, index_meta};
 use crate::schema::Scenario;
@@ -60,40 +58,23 @@ impl StrikeDepth {
     }
 }
 
-/// Creates the world: every resource, and the index and expiry entities in scenario order (with
-/// [`SpawnOrder::Reverse`], the last index first, each followed by its expiries last-first).
-pub fn build_world(seed: WorldSeed<'_>) -> World {
-    let WorldSeed { scenario, config, seed, spawn_order, universe } = seed;
+/// Creates the world: the run's own resources (clock, cycle counter, seed, logs, spawn order, configuration;
+/// each phase registers its own, see [`super::schedule`]), and the index and expiry entities in scenario
+/// order (with [`SpawnOrder::Reverse`], the last index first, each followed by its expiries last-first).
+pub fn build_world(seed: &WorldSeed<'_>) -> World {
+    let WorldSeed { scenario, ref config, seed, spawn_order, universe } = *seed;
     let mut world = World::new();
     world.insert_resource(SimClock::new(scenario.start, scenario.interval_s.get()));
     world.insert_resource(CycleCounter::default());
     world.insert_resource(RandomSource { seed });
-    world.insert_resource(Script {
-        market: scenario.market.clone(),
-        provider: scenario.provider.clone(),
-        phases: scenario.phases.clone(),
-    });
-    world.insert_resource(ActiveFaults::default());
-    world.insert_resource(Universe::default());
-    world.insert_resource(ExpiryMap::default());
     world.insert_resource(EventLog::default());
     world.insert_resource(CycleLog::default());
-    world.insert_resource(super::timing::PhaseTimes::default());
     world.insert_resource(spawn_order);
-    if let Some(u) = universe {
-        let positions: Vec<(&str, u16)> =
-            scenario.indices.iter().enumerate().map(|(i, spec)| (spec.symbol.trim(), i as u16)).collect();
-        let rows = u.universe_rows(&positions);
-        world.insert_resource(DumpUniverse::new(rows, scenario.indices.len()));
-    }
-    if let Some(recorded) = &scenario.recorded {
-        world.insert_resource(super::recorded::RecordedHistory::new(recorded.clone()));
-    }
     let reverse = spawn_order == SpawnOrder::Reverse;
     let ordered = |n: usize| -> Vec<usize> { if reverse { (0..n).rev().collect() } else { (0..n).collect() } };
     for i in ordered(scenario.indices.len()) {
         let spec = &scenario.indices[i];
-        let meta = run_meta(scenario, i, &config, universe);
+        let meta = run_meta(scenario, i, config, universe);
         // With a dump, `synthetic_atm` is its ATM region: the median strike of the nearest expiry.
         let spot = spec.spot.unwrap_or(meta.synthetic_atm);
         let index = world
@@ -128,6 +109,6 @@ pub fn build_world(seed: WorldSeed<'_>) -> World {
             ));
         }
     }
-    world.insert_resource(config);
+    world.insert_resource(config.clone());
     world
 }

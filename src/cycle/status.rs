@@ -9,6 +9,7 @@
 //! Default mode, a strict clamp makes the expiry PARTIAL with reason `prefilter_clamp` (the reference only
 //! tags it and never counts it: parity g6 keeps that).
 
+use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use crate::world::{ClampMeta, ExpiryOutcome, FieldCoverage, Reason, Status, StrikeCoverage};
@@ -166,6 +167,11 @@ pub fn classify_expiries(
         status.0 = c.status;
         reason.0 = c.reason;
     }
+}
+
+/// Registers the status reducer.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Status, classify_expiries);
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 
 use super::expiry_map::ExpiryMap;
 use super::greeks::ExpiryAnalytics;
+use super::schedule::{CycleBuilder, Step};
 use super::status::{Classification, aggregate_cycle_status, reason_totals};
 use super::validation::ExpiryValidation;
 use crate::config::Config;
@@ -238,6 +239,17 @@ pub fn summarize_cycle(
         }),
     );
     cycles.cycles.push(summary);
+}
+
+/// Registers the summary phase: per-expiry finalisation where the cycle has it, then the cycle's summary. The
+/// summary reads the universe and the expiry map, empty in a replay (which has neither phase).
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.world.init_resource::<Universe>();
+    cycle.world.init_resource::<ExpiryMap>();
+    if cycle.has(Step::Finalize) {
+        cycle.add(Step::Finalize, finalize_expiries);
+    }
+    cycle.add(Step::Summary, summarize_cycle);
 }
 
 #[cfg(test)]

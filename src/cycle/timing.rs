@@ -4,6 +4,7 @@
 //! deterministic output (events, cycles, metrics, manifest): they feed `duration_s` and `phase_times` of
 //! the benchmark artifacts, the only fields that vary between runs (docs/outputs.md).
 
+use super::schedule::{CycleBuilder, Step};
 use bevy_ecs::prelude::*;
 use std::time::Instant;
 
@@ -42,4 +43,13 @@ pub fn start_cycle_clock(mut times: ResMut<PhaseTimes>) {
 /// A system that closes the phase `name` (the time since the previous mark).
 pub fn phase_done(name: &'static str) -> impl FnMut(ResMut<PhaseTimes>) {
     move |mut times: ResMut<PhaseTimes>| times.mark(name)
+}
+
+/// Registers the phase clock: it starts in [`Step::Clock`] and each [`Step::Mark`] of the cycle closes a phase.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.world.insert_resource(PhaseTimes::default());
+    cycle.add(Step::Clock, start_cycle_clock);
+    for name in cycle.marks() {
+        cycle.add(Step::Mark(name), phase_done(name));
+    }
 }

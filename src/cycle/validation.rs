@@ -15,6 +15,7 @@
 
 use super::director::ActiveFaults;
 use super::ladder::distinct_strikes_into;
+use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::ValidationReport;
 use crate::events::{Event, ValidationDrops};
@@ -256,6 +257,11 @@ pub fn validate_quotes(
             validation.report = Some(report);
         }
     }
+}
+
+/// Registers preventive validation.
+pub fn plugin(cycle: &mut CycleBuilder) {
+    cycle.add(Step::Validation, validate_quotes);
 }
 
 #[cfg(test)]
