@@ -8,7 +8,8 @@
 //! - `GET` or `HEAD` `/metrics` (any query string ignored): `200` with the latest text handed to
 //!   [`MetricsServer::publish`];
 //! - `GET`/`HEAD` of any other path: `404`; any other method: `405`; a malformed request: `400`;
-//! - a request head over [`MAX_HEAD_BYTES`], or with more than [`MAX_HEADERS`] header fields: `431`;
+//! - a request head over [`MAX_HEAD_BYTES`], or with more than [`MAX_HEADERS`] header fields: `431`; a
+//!   head cut short by the client closing: no answer;
 //! - beyond [`MAX_CONNECTIONS`] connections in flight: `503`, answered without reading the request;
 //! - a client that has not sent its whole request head within [`HEADER_READ_TIMEOUT`], or is not done
 //!   within [`CONNECTION_DEADLINE`] (reading the answer included), is disconnected.
