@@ -24,6 +24,7 @@ mod properties;
 mod replay;
 mod safety;
 mod scenarios;
+mod serve;
 mod sweep;
 mod universe;
 mod universe_runs;

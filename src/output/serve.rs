@@ -1,55 +1,83 @@
 //! A minimal HTTP endpoint serving the live metrics text at `/metrics`, for a real Prometheus scrape.
 //!
-//! One background thread accepts connections on a loopback (or any given) address and hands each to a
-//! thread of its own, so a slow or silent client ties up only its own thread, never other scrapers or
-//! the run. Each connection reads one request head, answers it and closes (`Connection: close`):
+//! One background thread runs a single-threaded tokio runtime in which hyper serves every connection as
+//! a task of its own: a connection waiting for its client costs a socket and a little memory, never a
+//! thread, so silent or slow clients hold up neither other scrapers nor the run. Each connection reads
+//! one request head, answers it and closes (`Connection: close`):
 //!
 //! - `GET` or `HEAD` `/metrics` (any query string ignored): `200` with the latest text handed to
 //!   [`MetricsServer::publish`];
-//! - `GET`/`HEAD` of any other path: `404`; any other method: `405`; a malformed request line: `400`;
-//! - a request head over [`MAX_HEAD_BYTES`]: `431`;
-//! - beyond [`MAX_CONNECTIONS`] connections in flight: `503`, answered by the accept thread without
-//!   reading the request;
-//! - a client silent for [`IO_TIMEOUT`] (reading or writing), or not done within
-//!   [`CONNECTION_DEADLINE`], is disconnected without an answer.
+//! - `GET`/`HEAD` of any other path: `404`; any other method: `405`; a malformed request: `400`;
+//! - a request head over [`MAX_HEAD_BYTES`], or with more than [`MAX_HEADERS`] header fields: `431`; a
+//!   head cut short by the client closing: no answer;
+//! - beyond [`MAX_CONNECTIONS`] connections in flight: `503`, answered without reading the request;
+//! - a client that has not sent its whole request head within [`HEADER_READ_TIMEOUT`], or is not done
+//!   within [`CONNECTION_DEADLINE`] (reading the answer included), is disconnected.
 //!
-//! [`MetricsServer::publish`] swaps an [`Arc<str>`] under a lock held only for the swap; connections
-//! clone the `Arc`, so publishing never waits for a client. Dropping the server stops the accept loop
-//! (within about 10 ms) without waiting for connection threads: those end on their own timeouts.
+//! [`MetricsServer::publish`] swaps an [`Arc<str>`] under a lock held only for the swap; a request
+//! clones the `Arc` and its answer's body shares the text, so publishing never waits for a client and a
+//! scrape copies nothing. Dropping the server signals its thread, which closes the listener and every
+//! connection before the drop returns.
 
-use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::convert::Infallible;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::Bytes;
+use hyper::header::{ALLOW, CONTENT_TYPE as CONTENT_TYPE_HEADER, HeaderValue};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::AsyncWrite;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// The content type of the Prometheus text format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Most connections served at once; one more is answered `503 Service Unavailable` and closed.
-pub const MAX_CONNECTIONS: usize = 64;
+/// Most connections served at once; one more is answered `503 Service Unavailable` and closed. A waiting
+/// connection costs only a socket, so the cap is far above any number of scrapers: it bounds the file
+/// descriptors and memory a flood of clients can take.
+pub const MAX_CONNECTIONS: usize = 4096;
 
-/// Most bytes of a request head (request line and all headers, up to and including the blank line);
-/// a longer head is answered `431 Request Header Fields Too Large`. Also the only buffer a connection
-/// allocates from client input.
+/// Most bytes of a request head (request line and all headers, up to and including the blank line); a
+/// longer head is answered `431 Request Header Fields Too Large`. Also the most a connection buffers of
+/// its client's input.
 pub const MAX_HEAD_BYTES: usize = 8 * 1024;
 
-/// Longest a connection waits on any one read or write before the client is disconnected.
-pub const IO_TIMEOUT: Duration = Duration::from_secs(2);
+/// Most header fields in a request head; more are answered `431 Request Header Fields Too Large`.
+pub const MAX_HEADERS: usize = 100;
 
-/// Longest a connection lives in all (reading the head, answering), however the client trickles.
+/// Longest a connection waits for the whole request head, counted from its acceptance; then the client is
+/// disconnected without an answer.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Longest a connection lives in all (reading the head, answering, closing), however the client trickles
+/// or however slowly it reads the answer.
 pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
 
-/// After an error answer, how long (at most) the rest of the request is read and discarded, so that
-/// the client sees the answer rather than a connection reset.
+/// After answering, how long (at most) what the client still sends is read and discarded, so that closing
+/// with unread input does not reset the connection under the answer.
 const LINGER: Duration = Duration::from_secs(1);
 
 /// Most bytes discarded while lingering.
 const LINGER_BYTES: usize = 64 * 1024;
 
-/// How long the accept loop sleeps when no connection is waiting (so a drop stops it this quickly).
-const ACCEPT_POLL: Duration = Duration::from_millis(10);
+/// How long accepting pauses after a failure (for example out of file descriptors), rather than retrying
+/// at once in a busy loop.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
+
+/// Connections the kernel queues for the listener before they are accepted.
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// The smallest read buffer hyper accepts (its `max_buf_size` panics below this).
+const MIN_READ_BUFFER_BYTES: usize = 8192;
 
 /// The limits a server applies; [`Limits::default`] is the documented constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,8 +86,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// See [`MAX_HEAD_BYTES`].
     pub max_head_bytes: usize,
-    /// See [`IO_TIMEOUT`].
-    pub io_timeout: Duration,
+    /// See [`HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
     /// See [`CONNECTION_DEADLINE`].
     pub connection_deadline: Duration,
 }
@@ -69,7 +97,7 @@ impl Default for Limits {
         Self {
             max_connections: MAX_CONNECTIONS,
             max_head_bytes: MAX_HEAD_BYTES,
-            io_timeout: IO_TIMEOUT,
+            header_read_timeout: HEADER_READ_TIMEOUT,
             connection_deadline: CONNECTION_DEADLINE,
         }
     }
@@ -78,10 +106,19 @@ impl Default for Limits {
 /// A running metrics endpoint.
 pub struct MetricsServer {
     addr: SocketAddr,
-    text: Arc<Mutex<Arc<str>>>,
-    slots: Arc<Slots>,
-    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    /// Dropped to stop the server.
+    stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// What the server's thread and the [`MetricsServer`] handle share.
+struct Shared {
+    text: Mutex<Arc<str>>,
+    /// One permit per connection in flight.
+    slots: Arc<Semaphore>,
+    limits: Limits,
+    http: http1::Builder,
 }
 
 impl MetricsServer {
@@ -93,17 +130,38 @@ impl MetricsServer {
 
     /// As [`MetricsServer::start`], with the given limits.
     pub fn start_with(addr: &str, limits: Limits) -> io::Result<Self> {
-        let listener = TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build()?;
+        let listener = {
+            // The listener registers with this runtime's reactor.
+            let _context = runtime.enter();
+            bind(addr)?
+        };
         let addr = listener.local_addr()?;
-        let text: Arc<Mutex<Arc<str>>> = Arc::new(Mutex::new(Arc::from("")));
-        let slots = Arc::new(Slots::new(limits.max_connections));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (t, sl, s) = (Arc::clone(&text), Arc::clone(&slots), Arc::clone(&stop));
-        let thread = std::thread::Builder::new()
-            .name("metrics-accept".into())
-            .spawn(move || accept_loop(&listener, &t, &sl, &s, limits))?;
-        Ok(Self { addr, text, slots, stop, thread: Some(thread) })
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout)
+            .keep_alive(false)
+            .max_header_size(limits.max_head_bytes)
+            .max_buf_size(limits.max_head_bytes.max(MIN_READ_BUFFER_BYTES))
+            .max_headers(MAX_HEADERS)
+            .title_case_headers(true);
+        let shared = Arc::new(Shared {
+            text: Mutex::new(Arc::from("")),
+            slots: Arc::new(Semaphore::new(limits.max_connections)),
+            limits,
+            http,
+        });
+        let (stop, stopped) = oneshot::channel();
+        let serving = Arc::clone(&shared);
+        let thread = std::thread::Builder::new().name("metrics-serve".into()).spawn(move || {
+            runtime.block_on(async move {
+                tokio::spawn(accept_loop(listener, serving));
+                let _ = stopped.await;
+            });
+            // Dropping the runtime drops the accept loop and every connection: their sockets close.
+            drop(runtime);
+        })?;
+        Ok(Self { addr, shared, stop: Some(stop), thread: Some(thread) })
     }
 
     /// The bound address.
@@ -114,21 +172,21 @@ impl MetricsServer {
     /// Replaces the text served from now on. Never waits for a client.
     pub fn publish(&self, text: String) {
         let new: Arc<str> = Arc::from(text);
-        let old = std::mem::replace(&mut *self.text.lock().unwrap_or_else(PoisonError::into_inner), new);
+        let old = std::mem::replace(&mut *self.shared.text.lock().unwrap_or_else(PoisonError::into_inner), new);
         // The old text (possibly the last reference) is freed outside the lock.
         drop(old);
     }
 
     /// How many connections are being served right now.
     pub fn connections(&self) -> usize {
-        self.slots.in_use()
+        self.shared.limits.max_connections - self.shared.slots.available_permits()
     }
 }
 
 impl Drop for MetricsServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        // Only the accept loop is joined: it polls `stop`. Connection threads end on their timeouts.
+        // Closing the channel ends the thread's wait; it then drops the runtime with every connection.
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -158,301 +216,132 @@ impl Interrupts {
     }
 }
 
-/// Counts the connections in flight, up to a maximum.
-struct Slots {
-    max: usize,
-    in_use: AtomicUsize,
+/// Binds the first of `addr`'s resolutions that can be bound, as [`std::net::TcpListener::bind`] does,
+/// with a backlog of [`LISTEN_BACKLOG`] and the address reusable at once after a previous server.
+fn bind(addr: &str) -> io::Result<TcpListener> {
+    let mut last = None;
+    for addr in addr.to_socket_addrs()? {
+        let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+        match socket.set_reuseaddr(true).and_then(|()| socket.bind(addr)) {
+            Ok(()) => return socket.listen(LISTEN_BACKLOG),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the address resolves to nothing")))
 }
 
-/// One connection's place among the [`Slots`], given back when dropped.
-struct Slot(Arc<Slots>);
-
-impl Slots {
-    fn new(max: usize) -> Self {
-        Self { max, in_use: AtomicUsize::new(0) }
-    }
-
-    /// A slot if fewer than the maximum are in use, else `None` (answer 503).
-    fn try_acquire(self: &Arc<Self>) -> Option<Slot> {
-        self.in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.max).then_some(n + 1))
-            .ok()
-            .map(|_| Slot(Arc::clone(self)))
-    }
-
-    fn in_use(&self) -> usize {
-        self.in_use.load(Ordering::Acquire)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.0.in_use.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-fn accept_loop(
-    listener: &TcpListener,
-    text: &Arc<Mutex<Arc<str>>>,
-    slots: &Arc<Slots>,
-    stop: &AtomicBool,
-    limits: Limits,
-) {
-    while !stop.load(Ordering::Relaxed) {
-        let stream = match listener.accept() {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            // WouldBlock: nobody waiting. Anything else (for example out of file descriptors): back off.
             Err(_) => {
-                std::thread::sleep(ACCEPT_POLL);
+                tokio::time::sleep(ACCEPT_RETRY).await;
                 continue;
             }
         };
-        let Some(slot) = slots.try_acquire() else {
-            refuse(&stream);
-            continue;
-        };
-        let text = Arc::clone(text);
-        let spawned = std::thread::Builder::new().name("metrics-conn".into()).spawn(move || {
-            let _slot = slot;
-            let _ = serve_connection(&stream, &text, limits);
-        });
-        if let Err(e) = spawned {
-            eprintln!("warning: metrics endpoint: cannot start a connection thread: {e}");
+        match Arc::clone(&shared.slots).try_acquire_owned() {
+            Ok(slot) => {
+                tokio::spawn(serve_connection(stream, slot, Arc::clone(&shared)));
+            }
+            Err(_) => refuse(&stream),
         }
     }
 }
 
-/// Answers 503 from the accept thread: nonblocking, without reading the request.
+/// Answers 503 without reading the request, in one nonblocking write, then closes.
 fn refuse(stream: &TcpStream) {
-    if stream.set_nonblocking(true).is_ok() {
-        let response = Response::error(Status::Unavailable);
-        let _ = (&*stream).write(&response.to_bytes());
-        let _ = stream.shutdown(Shutdown::Write);
-    }
+    let body = "too many connections: try again\n";
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.try_write(response.as_bytes());
 }
 
-/// Reads one request head, answers it and closes; every wait bounded by the limits.
-fn serve_connection(stream: &TcpStream, text: &Mutex<Arc<str>>, limits: Limits) -> io::Result<()> {
-    let deadline = Instant::now() + limits.connection_deadline;
-    // Accepted sockets inherit nonblocking mode from the listener on some platforms.
-    stream.set_nonblocking(false)?;
-    let mut buf = vec![0; limits.max_head_bytes];
-    let response = match read_head(stream, &mut buf, limits.io_timeout, deadline)? {
-        Head::Complete(len) => match route(&buf[..len]) {
-            Route::Metrics { head_only } => {
-                let body = Arc::clone(&text.lock().unwrap_or_else(PoisonError::into_inner));
-                Response { status: Status::Ok, body: Body::Metrics(body), head_only }
-            }
-            Route::Error(status) => Response::error(status),
-        },
-        Head::TooLarge => Response::error(Status::HeaderTooLarge),
-        Head::Gone => return Ok(()),
-    };
-    write_by(stream, &response.to_bytes(), limits.io_timeout, deadline)?;
-    if response.status != Status::Ok {
-        linger(stream, limits.io_timeout, deadline);
-    }
-    Ok(())
-}
-
-/// What reading a request head came to.
-#[derive(Debug, PartialEq, Eq)]
-enum Head {
-    /// The head is `buf[..len]`: up to its blank line, or all the client sent before closing.
-    Complete(usize),
-    /// The buffer filled without a blank line.
-    TooLarge,
-    /// The client closed without sending anything, or timed out: no answer.
-    Gone,
-}
-
-/// The time left before `deadline`, capped at `timeout`; `None` once it has passed.
-fn wait_for(timeout: Duration, deadline: Instant) -> Option<Duration> {
-    let left = deadline.saturating_duration_since(Instant::now()).min(timeout);
-    (!left.is_zero()).then_some(left)
-}
-
-fn read_head(stream: &TcpStream, buf: &mut [u8], timeout: Duration, deadline: Instant) -> io::Result<Head> {
-    let mut len = 0;
-    loop {
-        if len == buf.len() {
-            return Ok(Head::TooLarge);
-        }
-        let Some(wait) = wait_for(timeout, deadline) else { return Ok(Head::Gone) };
-        stream.set_read_timeout(Some(wait))?;
-        match (&*stream).read(&mut buf[len..]) {
-            Ok(0) if len == 0 => return Ok(Head::Gone),
-            Ok(0) => return Ok(Head::Complete(len)),
-            Ok(n) => {
-                let from = len.saturating_sub(2);
-                len += n;
-                if let Some(end) = head_end(&buf[..len], from) {
-                    return Ok(Head::Complete(end));
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                return Ok(Head::Gone);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// The end of the head (just past its blank line: `\r\n\r\n`, or a bare `\n\n`), looking for a line
-/// end at or after `from`.
-fn head_end(buf: &[u8], from: usize) -> Option<usize> {
-    (from..buf.len()).find_map(|i| match (buf[i], buf.get(i + 1), buf.get(i + 2)) {
-        (b'\n', Some(b'\n'), _) => Some(i + 2),
-        (b'\n', Some(b'\r'), Some(b'\n')) => Some(i + 3),
-        _ => None,
+/// Serves one request on `stream`, then lingers; all within the connection deadline, holding `_slot`.
+async fn serve_connection(mut stream: TcpStream, _slot: OwnedSemaphorePermit, shared: Arc<Shared>) {
+    let _ = tokio::time::timeout(shared.limits.connection_deadline, async {
+        let service = service_fn(|request| {
+            let response = respond(&request, &shared.text);
+            async move { Ok::<_, Infallible>(response) }
+        });
+        // An error here is the client's (a malformed head, answered by hyper, a timeout, a reset): nothing
+        // to report.
+        let _ = shared.http.serve_connection(TokioIo::new(&mut stream), service).await;
+        linger(&mut stream).await;
     })
-}
-
-/// Writes everything, each write waiting at most `timeout` and all done by `deadline`.
-fn write_by(stream: &TcpStream, mut bytes: &[u8], timeout: Duration, deadline: Instant) -> io::Result<()> {
-    while !bytes.is_empty() {
-        let wait = wait_for(timeout, deadline).ok_or(io::ErrorKind::TimedOut)?;
-        stream.set_write_timeout(Some(wait))?;
-        match (&*stream).write(bytes) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => bytes = &bytes[n..],
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+    .await;
 }
 
 /// Half-closes, then reads and discards what the client still sends (bounded by [`LINGER`] and
 /// [`LINGER_BYTES`]), so that closing with unread input does not reset the connection under the answer.
-fn linger(stream: &TcpStream, timeout: Duration, deadline: Instant) {
-    let _ = stream.shutdown(Shutdown::Write);
-    let deadline = deadline.min(Instant::now() + LINGER);
-    let mut sink = [0; 1024];
-    let mut discarded = 0;
-    while discarded < LINGER_BYTES {
-        let Some(wait) = wait_for(timeout, deadline) else { return };
-        if stream.set_read_timeout(Some(wait)).is_err() {
-            return;
+async fn linger(stream: &mut TcpStream) {
+    let _ = std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_shutdown(cx)).await;
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = [0; 1024];
+        let mut discarded = 0;
+        while discarded < LINGER_BYTES {
+            if stream.readable().await.is_err() {
+                return;
+            }
+            match stream.try_read(&mut sink) {
+                Ok(0) => return,
+                Ok(n) => discarded += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(_) => return,
+            }
         }
-        match (&*stream).read(&mut sink) {
-            Ok(0) => return,
-            Ok(n) => discarded += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return,
-        }
+    })
+    .await;
+}
+
+/// The answer to a request whose head hyper has parsed.
+fn respond<B>(request: &Request<B>, text: &Mutex<Arc<str>>) -> Response<Full<Bytes>> {
+    let uri = request.uri();
+    // A target without a path (authority form, `host:port`) is for CONNECT only.
+    if uri.path_and_query().is_none() {
+        return error(StatusCode::BAD_REQUEST, "bad request: expected GET /metrics HTTP/1.1\n");
     }
-}
-
-/// What a request head asks for.
-#[derive(Debug, PartialEq, Eq)]
-enum Route {
-    /// The metrics text (`HEAD`: only its headers).
-    Metrics { head_only: bool },
-    /// An error answer.
-    Error(Status),
-}
-
-/// Routes a request head by its request line (`METHOD TARGET HTTP/x.y`).
-fn route(head: &[u8]) -> Route {
-    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Ok(line) = std::str::from_utf8(line) else { return Route::Error(Status::BadRequest) };
-    let parts: Vec<&str> = line.split(' ').collect();
-    let [method, target, version] = parts[..] else { return Route::Error(Status::BadRequest) };
-    let is_token =
-        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if !is_token(method)
-        || !target.starts_with('/')
-        || target.bytes().any(|b| b.is_ascii_control())
-        || version.strip_prefix("HTTP/").is_none_or(|v| v.is_empty())
-    {
-        return Route::Error(Status::BadRequest);
+    let method = request.method();
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = error(StatusCode::METHOD_NOT_ALLOWED, "use GET /metrics\n");
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
     }
-    let path = target.split_once('?').map_or(target, |(path, _)| path);
-    match (method, path) {
-        ("GET" | "HEAD", "/metrics") => Route::Metrics { head_only: method == "HEAD" },
-        ("GET" | "HEAD", _) => Route::Error(Status::NotFound),
-        _ => Route::Error(Status::MethodNotAllowed),
+    if uri.path() != "/metrics" {
+        return error(StatusCode::NOT_FOUND, "not found: metrics are at /metrics\n");
     }
+    let text = Arc::clone(&text.lock().unwrap_or_else(PoisonError::into_inner));
+    // hyper sends the headers only (with the body's length) to a HEAD request.
+    let mut response = Response::new(Full::new(Bytes::from_owner(Text(text))));
+    response.headers_mut().insert(CONTENT_TYPE_HEADER, HeaderValue::from_static(CONTENT_TYPE));
+    response
 }
 
-/// The statuses the endpoint answers with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Status {
-    Ok,
-    BadRequest,
-    NotFound,
-    MethodNotAllowed,
-    HeaderTooLarge,
-    Unavailable,
+fn error(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(message.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE_HEADER, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
 }
 
-impl Status {
-    fn line(self) -> &'static str {
-        match self {
-            Status::Ok => "200 OK",
-            Status::BadRequest => "400 Bad Request",
-            Status::NotFound => "404 Not Found",
-            Status::MethodNotAllowed => "405 Method Not Allowed",
-            Status::HeaderTooLarge => "431 Request Header Fields Too Large",
-            Status::Unavailable => "503 Service Unavailable",
-        }
-    }
+/// A published text as the bytes of an answer's body, sharing it rather than copying it.
+struct Text(Arc<str>);
 
-    fn message(self) -> &'static str {
-        match self {
-            Status::Ok => "",
-            Status::BadRequest => "bad request: expected GET /metrics HTTP/1.1\n",
-            Status::NotFound => "not found: metrics are at /metrics\n",
-            Status::MethodNotAllowed => "use GET /metrics\n",
-            Status::HeaderTooLarge => "request head too large\n",
-            Status::Unavailable => "too many connections: try again\n",
-        }
-    }
-}
-
-enum Body {
-    Metrics(Arc<str>),
-    Message(&'static str),
-}
-
-struct Response {
-    status: Status,
-    body: Body,
-    head_only: bool,
-}
-
-impl Response {
-    fn error(status: Status) -> Self {
-        Self { status, body: Body::Message(status.message()), head_only: false }
-    }
-
-    /// Head and body, to be sent in one write.
-    fn to_bytes(&self) -> Vec<u8> {
-        let (content_type, body) = match &self.body {
-            Body::Metrics(text) => (CONTENT_TYPE, text.as_bytes()),
-            Body::Message(text) => ("text/plain; charset=utf-8", text.as_bytes()),
-        };
-        let allow = if self.status == Status::MethodNotAllowed { "Allow: GET, HEAD\r\n" } else { "" };
-        let mut out = format!(
-            "HTTP/1.1 {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{allow}Connection: close\r\n\r\n",
-            self.status.line(),
-            body.len()
-        )
-        .into_bytes();
-        if !self.head_only {
-            out.extend_from_slice(body);
-        }
-        out
+impl AsRef<[u8]> for Text {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpStream};
     use std::sync::mpsc;
+    use std::time::Instant;
 
     /// Generous bounds: a test fails on them only when something is stuck.
     const PATIENCE: Duration = Duration::from_secs(10);
@@ -484,7 +373,7 @@ mod tests {
     fn patient(max_connections: usize) -> Limits {
         Limits {
             max_connections,
-            io_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(60),
             connection_deadline: Duration::from_secs(60),
             ..Limits::default()
         }
@@ -496,62 +385,41 @@ mod tests {
         server.publish("a_total 1\n".into());
         let r = get(server.addr(), "/metrics");
         assert!(r.starts_with("HTTP/1.1 200 OK\r\n") && r.ends_with("\r\n\r\na_total 1\n"), "{r}");
-        assert!(r.contains("Content-Type: text/plain; version=0.0.4"));
+        assert!(r.contains("\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), "{r}");
+        assert!(r.contains("\r\nConnection: close\r\n"), "{r}");
         server.publish("a_total 2\n".into());
-        assert!(get(server.addr(), "/metrics?x=1").ends_with("a_total 2\n"));
-        assert!(get(server.addr(), "/").starts_with("HTTP/1.1 404"));
+        assert!(get(server.addr(), "/metrics?x=1").ends_with("\r\n\r\na_total 2\n"));
+        assert!(get(server.addr(), "/").starts_with("HTTP/1.1 404 Not Found\r\n"));
         let r = exchange(server.addr(), b"HEAD /metrics HTTP/1.0\r\n\r\n");
-        assert!(
-            r.starts_with("HTTP/1.1 200 OK\r\n") && r.ends_with("Content-Length: 10\r\nConnection: close\r\n\r\n"),
-            "{r}"
-        );
+        assert!(r.starts_with("HTTP/1.") && r.contains(" 200 OK\r\n"), "{r}");
+        assert!(r.contains("\r\nContent-Length: 10\r\n") && r.ends_with("\r\n\r\n"), "headers only: {r}");
     }
 
     #[test]
-    fn routes_by_the_request_line() {
-        let cases: [(&[u8], Route); 14] = [
-            (b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", Route::Metrics { head_only: false }),
-            (b"GET /metrics?name[]=up HTTP/1.0\n\n", Route::Metrics { head_only: false }),
-            (b"HEAD /metrics HTTP/1.1\r\n\r\n", Route::Metrics { head_only: true }),
-            (b"GET /other HTTP/1.1\r\n\r\n", Route::Error(Status::NotFound)),
-            (b"GET /metrics/ HTTP/1.1\r\n\r\n", Route::Error(Status::NotFound)),
-            (b"HEAD / HTTP/1.1\r\n\r\n", Route::Error(Status::NotFound)),
-            (b"POST /metrics HTTP/1.1\r\n\r\n", Route::Error(Status::MethodNotAllowed)),
-            (b"get /metrics HTTP/1.1\r\n\r\n", Route::Error(Status::MethodNotAllowed)),
-            (b"garbage\r\n\r\n", Route::Error(Status::BadRequest)),
-            (b"GET /metrics\r\n\r\n", Route::Error(Status::BadRequest)),
-            (b"GET  /metrics HTTP/1.1\r\n\r\n", Route::Error(Status::BadRequest)),
-            (b"GET metrics HTTP/1.1\r\n\r\n", Route::Error(Status::BadRequest)),
-            (b"GET /metrics FTP/1\r\n\r\n", Route::Error(Status::BadRequest)),
-            (b"G\xffT /metrics HTTP/1.1\r\n\r\n", Route::Error(Status::BadRequest)),
+    fn routes_by_method_and_path() {
+        let text = Mutex::new(Arc::from("a_total 1\n"));
+        let cases = [
+            ("GET", "/metrics", StatusCode::OK),
+            ("GET", "/metrics?name[]=up", StatusCode::OK),
+            ("HEAD", "/metrics", StatusCode::OK),
+            ("GET", "http://localhost:9108/metrics", StatusCode::OK),
+            ("GET", "/other", StatusCode::NOT_FOUND),
+            ("GET", "/metrics/", StatusCode::NOT_FOUND),
+            ("HEAD", "/", StatusCode::NOT_FOUND),
+            ("POST", "/metrics", StatusCode::METHOD_NOT_ALLOWED),
+            ("get", "/metrics", StatusCode::METHOD_NOT_ALLOWED),
+            ("OPTIONS", "*", StatusCode::METHOD_NOT_ALLOWED),
+            ("GET", "localhost:9108", StatusCode::BAD_REQUEST),
         ];
-        for (head, expected) in cases {
-            assert_eq!(route(head), expected, "{}", String::from_utf8_lossy(head));
+        for (method, target, status) in cases {
+            let request = Request::builder().method(method).uri(target).body(()).unwrap();
+            let response = respond(&request, &text);
+            assert_eq!(response.status(), status, "{method} {target}");
+            let allow = response.headers().get(ALLOW).map(|v| v.to_str().unwrap());
+            assert_eq!(allow, (status == StatusCode::METHOD_NOT_ALLOWED).then_some("GET, HEAD"), "{method} {target}");
+            let content_type = response.headers()[CONTENT_TYPE_HEADER].to_str().unwrap();
+            assert_eq!(content_type == CONTENT_TYPE, status == StatusCode::OK, "{method} {target}: {content_type}");
         }
-    }
-
-    #[test]
-    fn finds_the_end_of_the_head() {
-        assert_eq!(head_end(b"GET / HTTP/1.1\r\nA: b\r\n\r\nbody", 0), Some(24));
-        assert_eq!(head_end(b"GET / HTTP/1.1\n\n", 0), Some(16));
-        assert_eq!(head_end(b"GET / HTTP/1.1\r\nA: b\r\n", 0), None);
-        // Resuming the scan two bytes back still finds a terminator split across reads.
-        let head = b"GET / HTTP/1.1\r\n\r\n";
-        for split in 1..head.len() {
-            assert_eq!(head_end(head, split.saturating_sub(2)), Some(head.len()), "split at {split}");
-        }
-    }
-
-    #[test]
-    fn slots_admit_up_to_the_maximum_and_free_on_drop() {
-        let slots = Arc::new(Slots::new(2));
-        let (a, b) = (slots.try_acquire(), slots.try_acquire());
-        assert!(a.is_some() && b.is_some());
-        assert!(slots.try_acquire().is_none(), "a third is refused");
-        drop(a);
-        assert_eq!(slots.in_use(), 1);
-        assert!(slots.try_acquire().is_some(), "a freed slot is reusable");
-        assert_eq!(slots.in_use(), 1, "and freed again when dropped");
     }
 
     #[test]
@@ -565,28 +433,36 @@ mod tests {
         }
         big.extend_from_slice(b"\r\n");
         assert!(exchange(addr, &big).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
-        // Just under the cap is fine.
+        // A head that never ends is cut at the cap and answered the same.
+        let endless = [b"GET /metrics HTTP/1.1\r\nX-Filler: ".as_slice(), &[b'a'; 3 * MAX_HEAD_BYTES]].concat();
+        assert!(exchange(addr, &endless).starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+        // Just at the cap is fine.
         let mut fits = b"GET /metrics HTTP/1.1\r\nX-Filler: ".to_vec();
         fits.resize(MAX_HEAD_BYTES - 4, b'a');
         fits.extend_from_slice(b"\r\n\r\n");
         assert!(exchange(addr, &fits).starts_with("HTTP/1.1 200 OK\r\n"));
+        // Too many header fields, though short.
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: a\r\n")).collect();
+        let r = exchange(addr, format!("GET /metrics HTTP/1.1\r\n{many}\r\n").as_bytes());
+        assert!(r.starts_with("HTTP/1.1 431 "), "{r}");
         assert!(get(addr, "/other").starts_with("HTTP/1.1 404 Not Found\r\n"));
         let r = exchange(addr, b"POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\na=1");
-        assert!(r.starts_with("HTTP/1.1 405 Method Not Allowed\r\n") && r.contains("Allow: GET, HEAD\r\n"), "{r}");
+        assert!(r.starts_with("HTTP/1.1 405 Method Not Allowed\r\n") && r.contains("\r\nAllow: GET, HEAD\r\n"), "{r}");
         assert!(exchange(addr, b"garbage\r\n\r\n").starts_with("HTTP/1.1 400 Bad Request\r\n"));
+        assert!(exchange(addr, b"GET /metrics FTP/1\r\n\r\n").starts_with("HTTP/1.1 400 Bad Request\r\n"));
         assert!(exchange(addr, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n\n").starts_with("HTTP/1.1 400 "));
-        // A request line then end of input (no blank line) is still answered.
+        // A request head cut short by the client closing gets no answer.
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(PATIENCE)).unwrap();
         s.write_all(b"GET /metrics HTTP/1.0\r\n").unwrap();
         s.shutdown(Shutdown::Write).unwrap();
         let mut r = String::new();
         s.read_to_string(&mut r).unwrap();
-        assert!(r.starts_with("HTTP/1.1 200 OK\r\n"), "{r}");
+        assert_eq!(r, "");
     }
 
     #[test]
-    fn silent_and_slow_clients_stall_neither_scrapers_nor_publish_nor_drop() {
+    fn silent_and_slow_clients_stall_neither_scrapers_nor_publish_and_drop_closes_them() {
         // The server never disconnects a client during this test: the scrapers are served while the
         // silent and slow clients are still connected, or not at all (a serving loop that waits on the
         // silent client would leave them without an answer past their PATIENCE).
@@ -627,7 +503,7 @@ mod tests {
             drop(s);
             done.send(()).unwrap();
         });
-        published.recv_timeout(Duration::from_secs(5)).expect("publish returns while a client is silent");
+        published.recv_timeout(PATIENCE).expect("publish returns while a client is silent");
 
         // 16 concurrent scrapers each get the full text.
         let (tx, rx) = mpsc::channel();
@@ -639,7 +515,7 @@ mod tests {
             let r = rx.recv_timeout(PATIENCE).expect("every scraper is answered");
             let (head, body) = r.split_once("\r\n\r\n").unwrap();
             assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-            assert!(head.contains(&format!("Content-Length: {}\r\n", text.len())), "{head}");
+            assert!(head.contains(&format!("\r\nContent-Length: {}\r\n", text.len())), "{head}");
             assert!(body == text, "a scraper got {} of {} bytes", body.len(), text.len());
         }
 
@@ -653,40 +529,62 @@ mod tests {
         let r = slow.join().unwrap();
         assert!(r.starts_with("HTTP/1.1 200 OK\r\n") && r.ends_with(&text), "{}", &r[..r.len().min(200)]);
 
-        // Dropping the server with the silent client still connected does not wait for it.
+        // Dropping the server with the silent client still connected returns, closing the listener and
+        // the silent client's connection.
         let (done, dropped) = mpsc::channel();
         std::thread::spawn(move || {
             drop(Arc::into_inner(server).expect("the only reference"));
             done.send(()).unwrap();
         });
-        dropped.recv_timeout(Duration::from_secs(5)).expect("drop returns while a client is silent");
+        dropped.recv_timeout(PATIENCE).expect("drop returns while a client is silent");
         assert!(TcpStream::connect(addr).is_err(), "the listener is closed");
-        drop(silent);
+        silent.set_nonblocking(false).unwrap();
+        silent.set_read_timeout(Some(PATIENCE)).unwrap();
+        let mut out = Vec::new();
+        silent.read_to_end(&mut out).expect("the silent client's connection is closed");
+        assert!(out.is_empty());
     }
 
     #[test]
-    fn silent_and_trickling_clients_are_disconnected_on_their_timeouts() {
-        let limits = Limits {
-            io_timeout: Duration::from_millis(200),
-            connection_deadline: Duration::from_millis(600),
-            ..Limits::default()
-        };
+    fn silent_and_trickling_clients_are_disconnected_on_the_header_timeout() {
+        let limits = Limits { header_read_timeout: Duration::from_millis(200), ..patient(MAX_CONNECTIONS) };
         let server = MetricsServer::start_with("127.0.0.1:0", limits).unwrap();
-        // Silent: closed without an answer after io_timeout (a read with PATIENCE sees the end).
+        // Silent: closed without an answer (a read with PATIENCE sees the end).
         let mut silent = TcpStream::connect(server.addr()).unwrap();
         silent.set_read_timeout(Some(PATIENCE)).unwrap();
         let mut out = Vec::new();
         silent.read_to_end(&mut out).expect("the server closes a silent client");
         assert!(out.is_empty());
-        // Trickling a byte every 50 ms (never silent for io_timeout): cut off at the deadline, so a
-        // write eventually fails, long before the 200 bytes (10 s) run out.
+        // Trickling a byte every 50 ms (never silent for long, never done): cut off, so a write eventually
+        // fails, long before the 200 bytes (10 s) run out.
         let mut trickle = TcpStream::connect(server.addr()).unwrap();
         let cut = (b"GET /metrics HTTP/1.1\r\nX: ".iter().chain([b'a'; 174].iter())).any(|b| {
             std::thread::sleep(Duration::from_millis(50));
             trickle.write_all(&[*b]).is_err()
         });
-        assert!(cut, "a trickling client is disconnected at the connection deadline");
+        assert!(cut, "a trickling client is disconnected on the header timeout");
         wait_until("no connection is left", || server.connections() == 0);
+    }
+
+    #[test]
+    fn a_client_reading_the_answer_too_slowly_is_cut_off_at_the_deadline() {
+        let limits = Limits { connection_deadline: Duration::from_millis(500), ..patient(MAX_CONNECTIONS) };
+        let server = MetricsServer::start_with("127.0.0.1:0", limits).unwrap();
+        // Far more than the socket buffers of both ends hold, so the answer waits on the client.
+        let text = "a".repeat(64 << 20);
+        server.publish(text.clone());
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        s.set_read_timeout(Some(PATIENCE)).unwrap();
+        s.write_all(b"GET /metrics HTTP/1.1\r\n\r\n").unwrap();
+        // The answer has begun (so the connection was accepted), and the client reads no more of it until
+        // the server has let the connection go.
+        let mut status = [0; 17];
+        s.read_exact(&mut status).unwrap();
+        assert_eq!(&status, b"HTTP/1.1 200 OK\r\n");
+        wait_until("the connection is cut off", || server.connections() == 0);
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        assert!(out.len() < text.len(), "the answer is cut short: {} of {} bytes", out.len(), text.len());
     }
 
     #[test]
@@ -700,7 +598,7 @@ mod tests {
         extra.set_read_timeout(Some(PATIENCE)).unwrap();
         let mut r = String::new();
         extra.read_to_string(&mut r).unwrap();
-        assert!(r.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{r}");
+        assert!(r.starts_with("HTTP/1.1 503 Service Unavailable\r\n") && r.ends_with("try again\n"), "{r}");
         assert_eq!(server.connections(), 4);
         // Closing a client frees its slot.
         drop(silent);
