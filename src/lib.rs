@@ -32,6 +32,7 @@ pub mod canary;
 pub mod config;
 pub mod cycle;
 pub mod events;
+pub mod gzip;
 pub mod output;
 pub mod plot;
 pub mod pricing;
