@@ -19,7 +19,7 @@ use crate::vocab::Failure;
 use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::io::{self, Read, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -246,7 +246,7 @@ impl ArtifactWriter {
         std::fs::create_dir_all(&self.dir)?;
         let path = self.free_name(&artifact.timestamp);
         let text = to_pretty(&artifact);
-        let bytes = if self.compress { gzip(&text)? } else { text };
+        let bytes = if self.compress { crate::gzip::encode(&text) } else { text };
         write_atomic(&path, &bytes)?;
         if self.keep_n > 0 {
             prune(&self.dir, self.keep_n, &path)?;
@@ -266,12 +266,6 @@ impl ArtifactWriter {
             .find(|p| !p.exists())
             .unwrap_or(first)
     }
-}
-
-fn gzip(bytes: &[u8]) -> io::Result<Vec<u8>> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(bytes)?;
-    enc.finish()
 }
 
 /// Whether a file name is a benchmark artifact's.
@@ -304,22 +298,17 @@ pub fn prune(dir: &Path, keep: usize, keep_this: &Path) -> io::Result<Vec<PathBu
     Ok(removed)
 }
 
-/// An artifact's JSON text from its bytes: gunzipped when `path` ends in `.gz`. The error does not name the
-/// file (the caller does).
-pub fn text(path: &Path, bytes: Vec<u8>) -> Result<String, String> {
-    if path.extension().is_some_and(|x| x == "gz") {
-        let mut s = String::new();
-        flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut s).map_err(|e| format!("not gzip: {e}"))?;
-        Ok(s)
-    } else {
-        String::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))
-    }
+/// An artifact's JSON text from its bytes: gunzipped when they start with the gzip magic bytes (as a `.gz`
+/// artifact does). The error does not name the file (the caller does).
+pub fn text(bytes: Vec<u8>) -> Result<String, String> {
+    let bytes = crate::gzip::decode(bytes).map_err(|e| format!("not gzip: {e}"))?.into_owned();
+    String::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))
 }
 
-/// Reads an artifact (plain or gzipped, by suffix) as JSON.
+/// Reads an artifact (plain or gzipped) as JSON.
 pub fn read(path: &Path) -> Result<Value, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = text(path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = text(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
 }
 

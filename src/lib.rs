@@ -34,6 +34,7 @@ pub mod config;
 pub mod cycle;
 pub mod events;
 pub mod fault;
+pub mod gzip;
 pub mod output;
 pub mod plot;
 pub mod pricing;

@@ -138,9 +138,11 @@ fn write_canonical(out: &mut Vec<u8>, value: &Value) {
 /// Python's `round(x, ndigits)` for a float, bit for bit (CPython's `double_round`): the double's **exact**
 /// decimal value rounded half to even at `ndigits` places (negative: tens, hundreds, ...), then read back
 /// as the nearest double. So `round(3/80, 3)` is 0.037 (3/80 is stored as 0.037499999999999998612...),
-/// where scaling first, `(x * 1000).round_ties_even() / 1000`, gives 0.038. As in CPython, a non-finite or
-/// zero `x` and `ndigits > 323` return `x`, and `ndigits < -308` returns a zero of `x`'s sign; where
-/// Python raises `OverflowError` (a result beyond `f64::MAX`), this returns an infinity.
+/// where scaling first, `(x * 1000).round_ties_even() / 1000`, gives 0.038. std's `{:.N}` formatting rounds
+/// the exact value half to even too; a negative `ndigits`, which `{:.N}` does not take, rounds the digits
+/// of the exact integer part (the fraction only breaks a tie). As in CPython, a non-finite or zero `x` and
+/// `ndigits > 323` return `x`, and `ndigits < -308` returns a zero of `x`'s sign; where Python raises
+/// `OverflowError` (a result beyond `f64::MAX`), this returns an infinity.
 pub fn py_round(x: f64, ndigits: i32) -> f64 {
     if !x.is_finite() || x == 0.0 || ndigits > 323 {
         return x;
@@ -148,57 +150,36 @@ pub fn py_round(x: f64, ndigits: i32) -> f64 {
     if ndigits < -308 {
         return 0.0 * x;
     }
-    if ndigits >= 0 && x.fract() == 0.0 {
+    if x.fract() == 0.0 && ndigits >= 0 {
         return x; // a whole number is exact at any number of places (coverage 1.0: the common case)
     }
-    let (digits, frac) = exact_decimal(x.abs());
-    let drop = i64::from(frac) - i64::from(ndigits);
-    if drop <= 0 {
-        return x; // exact at that precision already
+    if let Ok(places) = usize::try_from(ndigits) {
+        return format!("{x:.places$}").parse().expect("a formatted float parses");
     }
-    let drop = drop as usize;
-    let digits = digits.as_bytes();
-    let (kept, up) = if drop > digits.len() {
-        // Every kept digit is 0 and the dropped part starts with a 0: under half.
-        (String::from("0"), false)
-    } else {
-        let (kept, rest) = digits.split_at(digits.len() - drop);
-        let kept = if kept.is_empty() { String::from("0") } else { String::from_utf8(kept.to_vec()).expect("digits") };
-        let up = match rest[0].cmp(&b'5') {
-            std::cmp::Ordering::Greater => true,
-            std::cmp::Ordering::Less => false,
-            // Exactly half only when nothing follows the 5: then to even.
-            std::cmp::Ordering::Equal => {
-                rest[1..].iter().any(|&d| d != b'0') || (kept.as_bytes()[kept.len() - 1] - b'0') % 2 == 1
-            }
-        };
-        (kept, up)
+    let drop = ndigits.unsigned_abs() as usize;
+    let digits = format!("{:.0}", x.abs().trunc());
+    let (kept, up) = match digits.len().checked_sub(drop) {
+        // Fewer digits than dropped: under half a unit of the place kept.
+        None => (String::from("0"), false),
+        Some(at) => {
+            let (kept, rest) = digits.split_at(at);
+            let kept = if kept.is_empty() { "0" } else { kept };
+            let up = match rest.as_bytes()[0].cmp(&b'5') {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                // Exactly half only when nothing follows the 5, no digit and no fraction: then to even.
+                std::cmp::Ordering::Equal => {
+                    x.fract() != 0.0
+                        || rest[1..].bytes().any(|d| d != b'0')
+                        || (kept.as_bytes()[kept.len() - 1] - b'0') % 2 == 1
+                }
+            };
+            (kept.to_string(), up)
+        }
     };
     let kept = if up { increment_decimal(&kept) } else { kept };
     let sign = if x < 0.0 { "-" } else { "" };
-    format!("{sign}{kept}e{}", -i64::from(ndigits)).parse().expect("a decimal literal parses")
-}
-
-/// The exact decimal value of a finite, non-negative double: (digits, places after the point), so that
-/// `v = digits x 10^-places` (no rounding: every double is a finite decimal).
-fn exact_decimal(v: f64) -> (String, u32) {
-    let bits = v.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = bits & ((1u64 << 52) - 1);
-    let (mut m, mut e) = if biased == 0 { (fraction, -1074) } else { (fraction | 1u64 << 52, biased - 1075) };
-    while m != 0 && m % 2 == 0 && e < 0 {
-        m /= 2;
-        e += 1;
-    }
-    // v = m x 2^e; for e < 0, m x 2^e = m x 5^-e / 10^-e.
-    let mut n = BigDecimal::from(m);
-    if e >= 0 {
-        n.mul_pow(2, e as u32, 29);
-        (n.to_string(), 0)
-    } else {
-        n.mul_pow(5, (-e) as u32, 13);
-        (n.to_string(), (-e) as u32)
-    }
+    format!("{sign}{kept}e{drop}").parse().expect("a decimal literal parses")
 }
 
 /// Adds one to a decimal digit string.
@@ -217,55 +198,6 @@ fn increment_decimal(digits: &str) -> String {
     out
 }
 
-/// A non-negative integer in base 10^9 limbs, least significant first: just enough arithmetic for
-/// [`exact_decimal`].
-struct BigDecimal(Vec<u32>);
-
-const LIMB: u64 = 1_000_000_000;
-
-impl From<u64> for BigDecimal {
-    fn from(mut v: u64) -> Self {
-        let mut limbs = vec![];
-        while v > 0 {
-            limbs.push((v % LIMB) as u32);
-            v /= LIMB;
-        }
-        Self(limbs)
-    }
-}
-
-impl BigDecimal {
-    /// Multiplies by `f` (at most about 2^31, so a limb times `f` plus a carry fits in a u64).
-    fn mul_small(&mut self, f: u64) {
-        let mut carry = 0u64;
-        for limb in &mut self.0 {
-            let v = u64::from(*limb) * f + carry;
-            *limb = (v % LIMB) as u32;
-            carry = v / LIMB;
-        }
-        while carry > 0 {
-            self.0.push((carry % LIMB) as u32);
-            carry /= LIMB;
-        }
-    }
-    /// Multiplies by `base^exp`, `chunk` powers at a time.
-    fn mul_pow(&mut self, base: u64, mut exp: u32, chunk: u32) {
-        while exp > 0 {
-            let k = exp.min(chunk);
-            self.mul_small(base.pow(k));
-            exp -= k;
-        }
-    }
-}
-
-impl std::fmt::Display for BigDecimal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let Some((top, rest)) = self.0.split_last() else { return f.write_str("0") };
-        write!(f, "{top}")?;
-        rest.iter().rev().try_for_each(|limb| write!(f, "{limb:09}"))
-    }
-}
-
 /// Rounds `x x 10^digits` half to even, then scales back: g6sim's own model numbers (quote prices, the
 /// index price in `cycles.jsonl`). **Not** Python's `round` (it rounds the scaled product, so 3/80 gives
 /// 0.038 where Python gives 0.037): every field the reference writes with `round(x, n)` uses
@@ -278,6 +210,118 @@ pub fn round_to(x: f64, digits: i32) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The oracle of [`py_round`]: CPython's algorithm itself, on the double's exact decimal value from a
+    /// small big-integer ([`BigDecimal`]).
+    fn py_round_exact(x: f64, ndigits: i32) -> f64 {
+        if !x.is_finite() || x == 0.0 || ndigits > 323 {
+            return x;
+        }
+        if ndigits < -308 {
+            return 0.0 * x;
+        }
+        if ndigits >= 0 && x.fract() == 0.0 {
+            return x; // a whole number is exact at any number of places (coverage 1.0: the common case)
+        }
+        let (digits, frac) = exact_decimal(x.abs());
+        let drop = i64::from(frac) - i64::from(ndigits);
+        if drop <= 0 {
+            return x; // exact at that precision already
+        }
+        let drop = drop as usize;
+        let digits = digits.as_bytes();
+        let (kept, up) = if drop > digits.len() {
+            // Every kept digit is 0 and the dropped part starts with a 0: under half.
+            (String::from("0"), false)
+        } else {
+            let (kept, rest) = digits.split_at(digits.len() - drop);
+            let kept =
+                if kept.is_empty() { String::from("0") } else { String::from_utf8(kept.to_vec()).expect("digits") };
+            let up = match rest[0].cmp(&b'5') {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Less => false,
+                // Exactly half only when nothing follows the 5: then to even.
+                std::cmp::Ordering::Equal => {
+                    rest[1..].iter().any(|&d| d != b'0') || (kept.as_bytes()[kept.len() - 1] - b'0') % 2 == 1
+                }
+            };
+            (kept, up)
+        };
+        let kept = if up { increment_decimal(&kept) } else { kept };
+        let sign = if x < 0.0 { "-" } else { "" };
+        format!("{sign}{kept}e{}", -i64::from(ndigits)).parse().expect("a decimal literal parses")
+    }
+
+    /// The exact decimal value of a finite, non-negative double: (digits, places after the point), so that
+    /// `v = digits x 10^-places` (no rounding: every double is a finite decimal).
+    fn exact_decimal(v: f64) -> (String, u32) {
+        let bits = v.to_bits();
+        let biased = ((bits >> 52) & 0x7ff) as i32;
+        let fraction = bits & ((1u64 << 52) - 1);
+        let (mut m, mut e) = if biased == 0 { (fraction, -1074) } else { (fraction | 1u64 << 52, biased - 1075) };
+        while m != 0 && m % 2 == 0 && e < 0 {
+            m /= 2;
+            e += 1;
+        }
+        // v = m x 2^e; for e < 0, m x 2^e = m x 5^-e / 10^-e.
+        let mut n = BigDecimal::from(m);
+        if e >= 0 {
+            n.mul_pow(2, e as u32, 29);
+            (n.to_string(), 0)
+        } else {
+            n.mul_pow(5, (-e) as u32, 13);
+            (n.to_string(), (-e) as u32)
+        }
+    }
+
+    /// A non-negative integer in base 10^9 limbs, least significant first: just enough arithmetic for
+    /// [`exact_decimal`].
+    struct BigDecimal(Vec<u32>);
+
+    const LIMB: u64 = 1_000_000_000;
+
+    impl From<u64> for BigDecimal {
+        fn from(mut v: u64) -> Self {
+            let mut limbs = vec![];
+            while v > 0 {
+                limbs.push((v % LIMB) as u32);
+                v /= LIMB;
+            }
+            Self(limbs)
+        }
+    }
+
+    impl BigDecimal {
+        /// Multiplies by `f` (at most about 2^31, so a limb times `f` plus a carry fits in a u64).
+        fn mul_small(&mut self, f: u64) {
+            let mut carry = 0u64;
+            for limb in &mut self.0 {
+                let v = u64::from(*limb) * f + carry;
+                *limb = (v % LIMB) as u32;
+                carry = v / LIMB;
+            }
+            while carry > 0 {
+                self.0.push((carry % LIMB) as u32);
+                carry /= LIMB;
+            }
+        }
+        /// Multiplies by `base^exp`, `chunk` powers at a time.
+        fn mul_pow(&mut self, base: u64, mut exp: u32, chunk: u32) {
+            while exp > 0 {
+                let k = exp.min(chunk);
+                self.mul_small(base.pow(k));
+                exp -= k;
+            }
+        }
+    }
+
+    impl std::fmt::Display for BigDecimal {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let Some((top, rest)) = self.0.split_last() else { return f.write_str("0") };
+            write!(f, "{top}")?;
+            rest.iter().rev().try_for_each(|limb| write!(f, "{limb:09}"))
+        }
+    }
 
     #[test]
     fn floats_print_as_python_repr() {
@@ -354,5 +398,56 @@ mod tests {
         assert_eq!(exact_decimal(2f64.powi(70)), ("1180591620717411303424".to_string(), 0));
         assert_eq!(increment_decimal("1999"), "2000");
         assert_eq!(increment_decimal("99"), "100");
+    }
+
+    /// A fixed seed, no failure files: the same cases on every run.
+    fn config(cases: u32) -> proptest::test_runner::Config {
+        use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+        Config {
+            cases,
+            failure_persistence: None,
+            rng_algorithm: RngAlgorithm::ChaCha,
+            rng_seed: RngSeed::Fixed(0x0006_5117),
+            ..Config::default()
+        }
+    }
+
+    /// Values a few ulps from a tie at `n` places (`k + 1/2` units of the last place kept; negative `n`:
+    /// tens, hundreds, ...), and dyadic fractions, which are exact ties when they end in 5 at place `n + 1`
+    /// (0.125 at 2 places).
+    fn near_ties() -> impl Strategy<Value = (f64, i32)> {
+        prop_oneof![
+            (any::<i32>(), -6i32..=6, -4i64..=4).prop_map(|(k, n, ulps)| {
+                let half = f64::from(k) + 0.5;
+                let tie = if n >= 0 { half / 10f64.powi(n) } else { half * 10f64.powi(-n) };
+                (f64::from_bits(tie.to_bits().wrapping_add_signed(ulps)), n)
+            }),
+            (-(1i64 << 40)..(1i64 << 40), 1i32..=12, -6i32..=6, -1i64..=1).prop_map(|(a, j, n, ulps)| {
+                let dyadic = a as f64 / 2f64.powi(j);
+                (f64::from_bits(dyadic.to_bits().wrapping_add_signed(ulps)), n)
+            }),
+        ]
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(config(20_000))]
+
+        #[test]
+        fn round_agrees_with_the_exact_oracle_on_any_double(bits in any::<u64>(), n in -6i32..=6) {
+            let x = f64::from_bits(bits);
+            prop_assert_eq!(py_round(x, n).to_bits(), py_round_exact(x, n).to_bits(), "round({:e}, {})", x, n);
+        }
+
+        #[test]
+        fn round_agrees_with_the_exact_oracle_on_coverages_and_prices(x in -1e6f64..1e6, n in 0i32..=6) {
+            prop_assert_eq!(py_round(x, n).to_bits(), py_round_exact(x, n).to_bits(), "round({:e}, {})", x, n);
+        }
+
+        #[test]
+        fn round_agrees_with_the_exact_oracle_near_ties((x, n) in near_ties()) {
+            prop_assert_eq!(py_round(x, n).to_bits(), py_round_exact(x, n).to_bits(), "round({:e}, {})", x, n);
+        }
     }
 }

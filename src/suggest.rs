@@ -1,22 +1,9 @@
 //! "Did you mean": the closest known name to a misspelt one, for error messages.
 
 /// Edit distance (insertions, deletions, substitutions, and swaps of two neighbouring letters: `SYNHT` is one
-/// edit from `SYNTH`), case-insensitive.
+/// edit from `SYNTH`), case-insensitive: strsim's optimal string alignment distance of the lower-cased words.
 pub fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.to_lowercase().chars().collect(), b.to_lowercase().chars().collect());
-    // d[i][j]: the distance between the first i letters of a and the first j of b.
-    let mut d: Vec<Vec<usize>> =
-        (0..=a.len()).map(|i| (0..=b.len()).map(|j| if i == 0 { j } else { i }).collect()).collect();
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let substitution = d[i - 1][j - 1] + usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = substitution.min(d[i - 1][j] + 1).min(d[i][j - 1] + 1);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
+    strsim::osa_distance(&a.to_lowercase(), &b.to_lowercase())
 }
 
 /// The candidate closest to `word`, when it is close enough to be a likely typo (at most a third of the

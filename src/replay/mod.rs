@@ -139,23 +139,17 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
             more: Vec::new(),
         })?;
         let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        let bytes = if crate::universe::is_gzip(&bytes) {
-            let mut plain = Vec::new();
-            std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut plain).map_err(
-                |e| ScenarioError {
-                    file: file.clone(),
-                    line: 0,
-                    col: 0,
-                    path: String::new(),
-                    message: format!("expected a complete gzip stream (it starts with the gzip magic bytes): {e}"),
-                    hint: "copy or compress the history again (`gzip -t FILE` tests a gzip file)".into(),
-                    more: Vec::new(),
-                },
-            )?;
-            plain
-        } else {
-            bytes
-        };
+        let bytes = crate::gzip::decode(bytes)
+            .map_err(|e| ScenarioError {
+                file: file.clone(),
+                line: 0,
+                col: 0,
+                path: String::new(),
+                message: format!("expected a complete gzip stream (it starts with the gzip magic bytes): {e}"),
+                hint: "copy or compress the history again (`gzip -t FILE` tests a gzip file)".into(),
+                more: Vec::new(),
+            })?
+            .into_owned();
         let text = String::from_utf8(bytes).map_err(|e| ScenarioError {
             file: file.clone(),
             line: 0,

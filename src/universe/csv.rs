@@ -1,22 +1,25 @@
-//! A small CSV record reader: RFC 4180 plus what spreadsheets and scripts write when they re-save a file.
+//! CSV records, read with the `csv` crate: RFC 4180 plus what spreadsheets and scripts write when they
+//! re-save a file.
 //!
 //! - Fields are separated by `,`; records end at `\n`, `\r\n` or a lone `\r`; a last record without a line
 //!   end is a record.
 //! - A field that starts with `"` is quoted: it runs to the next `"` that is not doubled (`""` is one `"`)
 //!   and may hold `,` and line ends. Text after the closing quote, up to the next separator, is appended
 //!   (Python's `csv` does the same); a `"` inside an unquoted field is an ordinary character.
-//! - A UTF-8 byte order mark at the start is dropped; empty lines are skipped.
+//! - A UTF-8 byte order mark at the start is dropped; empty lines are skipped; records may differ in length.
 //! - The only error is a quoted field still open at the end of the input.
 //!
-//! Records are read into one reusable buffer (no allocation per field), as bytes: the caller decides what
-//! each field means. No dependency: the `csv` crate would do, but this is all the dump needs, and owning
-//! it keeps line numbers exact (a record's first line, counting line ends inside quoted fields).
+//! Records are read into one reusable `csv::ByteRecord`, as bytes: the caller decides what each field
+//! means. A record's line is its first line, counting line ends inside quoted fields. Two things the crate
+//! does its own way are kept as above: it closes a quoted field still open at the end of the input without
+//! an error (the last record is checked for one here), and its line count (`csv::Position::line`) counts
+//! `\n` only and is taken where a read starts, before the empty lines it skips (a lone `\r` line end and the
+//! skipped lines are added here).
 
 /// One record: its fields' bytes, unescaped, and the line it starts on.
 #[derive(Clone, Debug, Default)]
 pub struct Record {
-    buf: Vec<u8>,
-    ends: Vec<usize>,
+    fields: ::csv::ByteRecord,
     /// The 1-based line the record starts on.
     pub line: u64,
 }
@@ -24,29 +27,22 @@ pub struct Record {
 impl Record {
     /// The number of fields.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.fields.len()
     }
 
     /// No fields (never the case for a record [`Reader::read`] returned).
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.fields.is_empty()
     }
 
     /// Field `i`'s bytes.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
-        let end = *self.ends.get(i)?;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        Some(&self.buf[start..end])
+        self.fields.get(i)
     }
 
     /// The fields, in order.
     pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).filter_map(|i| self.get(i))
-    }
-
-    fn clear(&mut self) {
-        self.buf.clear();
-        self.ends.clear();
+        self.fields.iter()
     }
 }
 
@@ -58,82 +54,76 @@ pub struct UnterminatedQuote {
 }
 
 /// Reads records from a byte slice.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Reader<'a> {
     data: &'a [u8],
-    pos: usize,
-    line: u64,
+    csv: ::csv::Reader<&'a [u8]>,
+    /// Lone `\r` line ends before the current record (the crate's line count has only `\n`).
+    lone_cr: u64,
 }
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 impl<'a> Reader<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        let data = data.strip_prefix(BOM).unwrap_or(data);
-        Self { data, pos: 0, line: 1 }
+        let csv = ::csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(data);
+        Self { data, csv, lone_cr: 0 }
     }
 
     /// Reads the next record into `rec`: `Ok(false)` at the end of the input.
     pub fn read(&mut self, rec: &mut Record) -> Result<bool, UnterminatedQuote> {
+        // Reading a byte slice has no I/O error, and flexible byte records no length or UTF-8 error.
+        if !self.csv.read_byte_record(&mut rec.fields).unwrap_or(false) {
+            return Ok(false);
+        }
         let data = self.data;
-        // Empty lines are no records.
-        loop {
-            match data.get(self.pos) {
-                None => return Ok(false),
-                Some(b'\n') => {
-                    self.pos += 1;
-                    self.line += 1;
-                }
-                Some(b'\r') => {
-                    self.pos += 1 + usize::from(data.get(self.pos + 1) == Some(&b'\n'));
-                    self.line += 1;
-                }
-                Some(_) => break,
+        // The read starts after the previous record's line end (whose `\r` the crate has just consumed,
+        // before a `\n` it has not) and runs over the BOM and empty lines to the record's first byte.
+        let from = rec.fields.position().map_or(0, |p| p.byte() as usize);
+        let mut start = from;
+        if start == 0 && data.starts_with(BOM) {
+            start = BOM.len();
+        }
+        while matches!(data.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        self.lone_cr += (from.saturating_sub(1)..start)
+            .filter(|&i| data[i] == b'\r' && data.get(i + 1) != Some(&b'\n'))
+            .count() as u64;
+        let newlines = data[from..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        rec.line = rec.fields.position().map_or(1, |p| p.line()) + newlines + self.lone_cr;
+        if self.csv.position().byte() as usize == data.len() {
+            let raw = &data[start..];
+            if let Some(quote) = open_quote(raw) {
+                let line = rec.line + raw[..quote].iter().filter(|&&b| b == b'\n').count() as u64;
+                return Err(UnterminatedQuote { line });
             }
         }
-        rec.clear();
-        rec.line = self.line;
-        loop {
-            if data.get(self.pos) == Some(&b'"') {
-                let start_line = self.line;
-                self.pos += 1;
-                loop {
-                    let rest = &data[self.pos..];
-                    let Some(q) = rest.iter().position(|&b| b == b'"') else {
-                        return Err(UnterminatedQuote { line: start_line });
-                    };
-                    let chunk = &rest[..q];
-                    self.line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
-                    rec.buf.extend_from_slice(chunk);
-                    self.pos += q + 1;
-                    if data.get(self.pos) == Some(&b'"') {
-                        rec.buf.push(b'"');
-                        self.pos += 1;
-                    } else {
-                        break;
-                    }
+        Ok(true)
+    }
+}
+
+/// Where the quoted field left open at the end of `raw` (the last record's bytes, to the end of the input)
+/// starts, if one is.
+fn open_quote(raw: &[u8]) -> Option<usize> {
+    let mut field = 0;
+    loop {
+        let mut i = field;
+        if raw.get(field) == Some(&b'"') {
+            i += 1;
+            // To the closing `"`: the first one not doubled.
+            loop {
+                let Some(q) = raw[i..].iter().position(|&b| b == b'"') else { return Some(field) };
+                i += q + 1;
+                if raw.get(i) != Some(&b'"') {
+                    break;
                 }
+                i += 1;
             }
-            // An unquoted field, or what follows a closing quote.
-            let rest = &data[self.pos..];
-            let n = rest.iter().position(|&b| matches!(b, b',' | b'\n' | b'\r')).unwrap_or(rest.len());
-            rec.buf.extend_from_slice(&rest[..n]);
-            rec.ends.push(rec.buf.len());
-            self.pos += n;
-            match data.get(self.pos) {
-                Some(b',') => self.pos += 1,
-                Some(b'\r') => {
-                    self.pos += 1 + usize::from(data.get(self.pos + 1) == Some(&b'\n'));
-                    self.line += 1;
-                    return Ok(true);
-                }
-                Some(_) => {
-                    self.pos += 1;
-                    self.line += 1;
-                    return Ok(true);
-                }
-                None => return Ok(true),
-            }
+        }
+        match raw[i..].iter().position(|&b| matches!(b, b',' | b'\n' | b'\r')) {
+            Some(n) if raw[i + n] == b',' => field = i + n + 1,
+            _ => return None,
         }
     }
 }
@@ -175,5 +165,29 @@ mod tests {
         assert_eq!(got[1], (3, fields(&["next", ""])));
         assert_eq!(got[2], (4, fields(&["xy", "z\"q\""])));
         assert_eq!(records(b"a\n\"open,\nstill").unwrap_err(), UnterminatedQuote { line: 2 });
+    }
+
+    #[test]
+    fn lines_count_every_line_end_outside_quotes_and_newlines_inside() {
+        // Lone CRs end lines; a CR inside quotes does not, a LF does.
+        let text = b"a\r\r\nb,\"x\ry\"\n\r\"c\nd\"\re,\"open\n";
+        let mut reader = Reader::new(text);
+        let mut rec = Record::default();
+        let mut got = Vec::new();
+        let end = loop {
+            match reader.read(&mut rec) {
+                Ok(true) => got.push((rec.line, rec.fields().map(|f| f.to_vec()).collect::<Vec<_>>())),
+                Ok(false) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        let want: Vec<(u64, Vec<Vec<u8>>)> =
+            vec![(1, vec![b"a".to_vec()]), (3, vec![b"b".to_vec(), b"x\ry".to_vec()]), (5, vec![b"c\nd".to_vec()])];
+        assert_eq!(got, want);
+        assert_eq!(end, Some(UnterminatedQuote { line: 7 }));
+        // The open field's own line, not its record's.
+        assert_eq!(records(b"k,\"two\nlines\",\"open").unwrap_err(), UnterminatedQuote { line: 2 });
+        // Only the first BOM is dropped.
+        assert_eq!(records(b"\xEF\xBB\xBF\xEF\xBB\xBFa").unwrap(), vec![(1, vec!["\u{feff}a".to_string()])]);
     }
 }

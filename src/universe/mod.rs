@@ -43,6 +43,7 @@ pub mod fields;
 pub mod run;
 pub mod write;
 
+use crate::gzip;
 use crate::registry;
 use crate::vocab::OptionKind;
 use crate::vocab::SkipReason;
@@ -52,7 +53,6 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::io::Read;
 use std::path::Path;
 
 pub use run::{DumpFile, IndexUse, UniverseUse, load};
@@ -255,29 +255,19 @@ pub fn read_bytes(path: &Path) -> Result<(String, Vec<u8>), DumpError> {
     }
 }
 
-/// Whether bytes start with the gzip magic.
-pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x1f, 0x8b])
-}
-
 /// Reads a dump from bytes, plain or gzipped; `source` names it in errors.
 pub fn parse(source: &str, bytes: &[u8]) -> Result<Dump, DumpError> {
-    if is_gzip(bytes) {
-        let mut plain = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes).read_to_end(&mut plain).map_err(|e| DumpError {
-            kind: DumpErrorKind::Gzip,
-            file: source.to_string(),
-            line: None,
-            column: None,
-            value: None,
-            expected: format!("a complete gzip stream (it starts with the gzip magic bytes): {e}"),
-        })?;
-        let mut dump = parse_plain(source, &plain)?;
-        dump.gzipped = true;
-        Ok(dump)
-    } else {
-        parse_plain(source, bytes)
-    }
+    let plain = gzip::decode(bytes).map_err(|e| DumpError {
+        kind: DumpErrorKind::Gzip,
+        file: source.to_string(),
+        line: None,
+        column: None,
+        value: None,
+        expected: format!("a complete gzip stream (it starts with the gzip magic bytes): {e}"),
+    })?;
+    let mut dump = parse_plain(source, &plain)?;
+    dump.gzipped = gzip::is_gzip(bytes);
+    Ok(dump)
 }
 
 fn lossy(b: &[u8]) -> Cow<'_, str> {

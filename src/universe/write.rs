@@ -21,7 +21,6 @@ use crate::registry;
 use crate::vocab::OptionKind;
 use chrono::NaiveDate;
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 /// One row of the format, as owned values.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,12 +85,7 @@ pub fn to_csv(rows: &[KiteRow]) -> Vec<u8> {
 }
 
 /// Gzips bytes (deterministic: no file name, no time in the header).
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing to a Vec cannot fail.
-    let _ = enc.write_all(bytes);
-    enc.finish().unwrap_or_default()
-}
+pub use crate::gzip::encode as gzip;
 
 /// What `g6sim universe` writes.
 #[derive(Clone, Debug, PartialEq)]
