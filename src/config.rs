@@ -7,7 +7,6 @@
 use bevy_ecs::prelude::Resource;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// Which behaviour the pipeline follows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,14 +170,9 @@ pub struct Applied {
 }
 
 /// A `--set` that could not be applied.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
 pub struct SetError(pub String);
-
-impl fmt::Display for SetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 enum Slot {
     Ratio(fn(&mut Config) -> &mut Ratio),

@@ -9,7 +9,6 @@ use crate::scenario::{ExpectationOutcome, LoadedScenario, Scenario};
 use crate::schema::MAX_CYCLES;
 use crate::{config, scenario, suggest, universe, world};
 use std::collections::BTreeMap;
-use std::fmt;
 
 /// How to run a scenario: command-line overrides and the environment read at start-up.
 #[derive(Clone, Debug, Default)]
@@ -26,29 +25,20 @@ pub struct RunOptions {
 }
 
 /// Why a run could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error("{0}")]
     Scenario(scenario::ScenarioError),
+    #[error("{0}")]
     Set(config::SetError),
     /// Options that cannot run (for example cycles beyond the calendar).
+    #[error("{0}")]
     Input(String),
+    #[error("the cycle schedule does not build: {0}")]
     Schedule(String),
+    #[error("cannot write the outputs: {0}")]
     Output(std::io::Error),
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Scenario(e) => write!(f, "{e}"),
-            Error::Set(e) => write!(f, "{e}"),
-            Error::Input(e) => write!(f, "{e}"),
-            Error::Schedule(e) => write!(f, "the cycle schedule does not build: {e}"),
-            Error::Output(e) => write!(f, "cannot write the outputs: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for Error {}
 
 impl From<bevy_ecs::schedule::ScheduleBuildError> for Error {
     fn from(e: bevy_ecs::schedule::ScheduleBuildError) -> Self {

@@ -324,20 +324,13 @@ pub fn is_run_dir(dir: &Path) -> bool {
 }
 
 /// Why a run cannot write into its output directory.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {message}\n  hint: {hint}", dir.display())]
 pub struct DirError {
     pub dir: PathBuf,
     pub message: String,
     pub hint: String,
 }
-
-impl std::fmt::Display for DirError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}\n  hint: {}", self.dir.display(), self.message, self.hint)
-    }
-}
-
-impl std::error::Error for DirError {}
 
 /// Checks, before anything is simulated, that `dir` can take a run's outputs and locks it ([`lock`]):
 /// creates it when missing, and refuses a path that is a file, a directory it cannot write, a directory

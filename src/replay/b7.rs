@@ -30,15 +30,8 @@ pub fn parse_timestamp(text: &str) -> Option<String> {
 /// Reads every artifact of `dir`: the rows, and a sha256 over the artifacts' names and bytes.
 pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
     let name = dir.display().to_string();
-    let fail = |file: &str, path: &str, message: String, hint: &str| ScenarioError {
-        file: file.to_string(),
-        line: 0,
-        col: 0,
-        path: path.to_string(),
-        message,
-        hint: hint.to_string(),
-        more: Vec::new(),
-    };
+    let fail =
+        |file: &str, path: &str, message: String, hint: &str| ScenarioError::at(file, (0, 0), path, message, hint);
     let files = artifact::list(dir).map_err(|e| {
         fail(&name, "", format!("cannot read the directory: {e}"), "pass a directory of benchmark_cycle_*.json[.gz]")
     })?;

@@ -128,36 +128,29 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
     let (rows, sha) = if path.is_dir() {
         b7::read_dir(path)?
     } else {
-        let bytes = std::fs::read(path).map_err(|e| ScenarioError {
-            file: file.clone(),
-            line: 0,
-            col: 0,
-            path: String::new(),
-            message: format!("cannot read the history: {e}"),
-            hint: "pass a .jsonl or .csv history, or a directory of benchmark artifacts (benchmark_cycle_*.json)"
-                .into(),
-            more: Vec::new(),
+        let bytes = std::fs::read(path).map_err(|e| {
+            ScenarioError::whole(
+                file.clone(),
+                format!("cannot read the history: {e}"),
+                "pass a .jsonl or .csv history, or a directory of benchmark artifacts (benchmark_cycle_*.json)",
+            )
         })?;
         let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
         let bytes = crate::gzip::decode(bytes)
-            .map_err(|e| ScenarioError {
-                file: file.clone(),
-                line: 0,
-                col: 0,
-                path: String::new(),
-                message: format!("expected a complete gzip stream (it starts with the gzip magic bytes): {e}"),
-                hint: "copy or compress the history again (`gzip -t FILE` tests a gzip file)".into(),
-                more: Vec::new(),
+            .map_err(|e| {
+                ScenarioError::whole(
+                    file.clone(),
+                    format!("expected a complete gzip stream (it starts with the gzip magic bytes): {e}"),
+                    "copy or compress the history again (`gzip -t FILE` tests a gzip file)",
+                )
             })?
             .into_owned();
-        let text = String::from_utf8(bytes).map_err(|e| ScenarioError {
-            file: file.clone(),
-            line: 0,
-            col: 0,
-            path: String::new(),
-            message: format!("the file is not valid UTF-8 ({e})"),
-            hint: "save the history as UTF-8 text".into(),
-            more: Vec::new(),
+        let text = String::from_utf8(bytes).map_err(|e| {
+            ScenarioError::whole(
+                file.clone(),
+                format!("the file is not valid UTF-8 ({e})"),
+                "save the history as UTF-8 text",
+            )
         })?;
         let csv = plain_name(path).ends_with(".csv");
         let rows = if csv { rows::parse_csv(&file, &text)? } else { rows::parse_jsonl(&file, &text)? };
@@ -179,15 +172,7 @@ pub fn history_name(path: &Path) -> String {
 
 /// The error of a history as a whole (no row to point at).
 fn whole(file: &str, message: &str, hint: &str) -> ScenarioError {
-    ScenarioError {
-        file: file.to_string(),
-        line: 0,
-        col: 0,
-        path: String::new(),
-        message: message.to_string(),
-        hint: hint.to_string(),
-        more: Vec::new(),
-    }
+    ScenarioError::whole(file, message, hint)
 }
 
 /// Groups checked rows into cycles and builds the scenario that replays them.

@@ -86,15 +86,13 @@ impl At {
 
     /// An error at `field` of this row.
     pub fn error(&self, field: &str, message: impl Into<String>, hint: impl Into<String>) -> ScenarioError {
-        ScenarioError {
-            file: self.file.clone(),
-            line: self.line,
-            col: if self.line > 0 { self.col(field) } else { 0 },
-            path: self.path(field),
-            message: message.into(),
-            hint: hint.into(),
-            more: Vec::new(),
-        }
+        ScenarioError::at(
+            self.file.clone(),
+            (self.line, if self.line > 0 { self.col(field) } else { 0 }),
+            self.path(field),
+            message,
+            hint,
+        )
     }
 }
 
@@ -265,15 +263,13 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
         if !line[start..].starts_with('{') {
             let found: String = line[start..].chars().take(21).collect();
             let more = if line[start..].chars().count() > 21 { "..." } else { "" };
-            return Err(ScenarioError {
-                file: file.to_string(),
-                line: n + 1,
-                col: char_col(line, start),
-                path: String::new(),
-                message: format!("expected a JSON object `{{...}}`, found `{}{more}`", found.trim_end()),
-                hint: jsonl_hint.into(),
-                more: Vec::new(),
-            });
+            return Err(ScenarioError::at(
+                file,
+                (n + 1, char_col(line, start)),
+                "",
+                format!("expected a JSON object `{{...}}`, found `{}{more}`", found.trim_end()),
+                jsonl_hint,
+            ));
         }
         let mut de = serde_json::Deserializer::from_str(line);
         let raw: RawRow = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -296,7 +292,7 @@ pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
             } else {
                 jsonl_hint.to_string()
             };
-            ScenarioError { file: file.to_string(), line: n + 1, col, path, message, hint, more: Vec::new() }
+            ScenarioError::at(file, (n + 1, col), path, message, hint)
         })?;
         de.end().map_err(|e| at.error("", format!("text after the row's object ({e})"), "one JSON object per line"))?;
         rows.push(check(raw, at)?);
@@ -325,14 +321,14 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
     let lines: Vec<&str> = text.lines().collect();
     let mut reader = Reader::new(text.as_bytes());
     let mut record = Record::default();
-    let unterminated = |q: crate::universe::csv::UnterminatedQuote| ScenarioError {
-        file: file.to_string(),
-        line: q.line as usize,
-        col: 1,
-        path: String::new(),
-        message: "a quoted field is still open at the end of the file".into(),
-        hint: "close the quote (\"\") or remove it".into(),
-        more: Vec::new(),
+    let unterminated = |q: crate::universe::csv::UnterminatedQuote| {
+        ScenarioError::at(
+            file,
+            (q.line as usize, 1),
+            "",
+            "a quoted field is still open at the end of the file",
+            "close the quote (\"\") or remove it",
+        )
     };
     if !reader.read(&mut record).map_err(unterminated)? {
         return Ok(Vec::new());
@@ -342,15 +338,8 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
     let header_starts = field_starts(lines.get(header_line - 1).copied().unwrap_or_default());
     for (i, name) in header.iter().enumerate() {
         let col = header_starts.get(i).map_or(1, |b| b + 1);
-        let fail = |message: String, hint: String| ScenarioError {
-            file: file.to_string(),
-            line: header_line,
-            col,
-            path: name.clone(),
-            message,
-            hint,
-            more: Vec::new(),
-        };
+        let fail =
+            |message: String, hint: String| ScenarioError::at(file, (header_line, col), name.clone(), message, hint);
         if !FIELDS.contains(&name.as_str()) {
             return Err(fail(
                 format!("unknown column `{name}`{}", did_you_mean(name, FIELDS)),
@@ -363,15 +352,13 @@ pub fn parse_csv(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
     }
     for required in ["index", "rule", "options"] {
         if !header.iter().any(|h| h == required) {
-            return Err(ScenarioError {
-                file: file.to_string(),
-                line: header_line,
-                col: 1,
-                path: required.to_string(),
-                message: format!("the header has no `{required}` column"),
-                hint: "the header needs index, rule and options, and cycle or timestamp".into(),
-                more: Vec::new(),
-            });
+            return Err(ScenarioError::at(
+                file,
+                (header_line, 1),
+                required,
+                format!("the header has no `{required}` column"),
+                "the header needs index, rule and options, and cycle or timestamp",
+            ));
         }
     }
     let mut rows = Vec::new();

@@ -46,6 +46,23 @@ pub struct ScenarioError {
 }
 
 impl ScenarioError {
+    /// A problem of the whole file, with no position (it cannot be read, for example).
+    pub fn whole(file: impl Into<String>, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self::at(file, (0, 0), "", message, hint)
+    }
+
+    /// A problem at `line:col` (1-based) of `file`, in the field at `path` (empty at the top level).
+    pub fn at(
+        file: impl Into<String>,
+        (line, col): (usize, usize),
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        let (file, path, message, hint) = (file.into(), path.into(), message.into(), hint.into());
+        Self { file, line, col, path, message, hint, more: Vec::new() }
+    }
+
     /// This problem and the further ones.
     pub fn all(&self) -> impl Iterator<Item = &ScenarioError> {
         std::iter::once(self).chain(&self.more)
@@ -117,29 +134,25 @@ fn sha256_hex(text: &str) -> String {
 /// A scenario file's text.
 fn read_file(path: &Path) -> Result<String, ScenarioError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
-        file: file.clone(),
-        line: 0,
-        col: 0,
-        path: String::new(),
-        message: format!("cannot read the scenario: {e}"),
-        hint: "check the path (a scenario is a .ron file; see the scenario format in docs/scenarios.md)".into(),
-        more: Vec::new(),
+    let bytes = std::fs::read(path).map_err(|e| {
+        ScenarioError::whole(
+            file.clone(),
+            format!("cannot read the scenario: {e}"),
+            "check the path (a scenario is a .ron file; see the scenario format in docs/scenarios.md)",
+        )
     })?;
     // A byte order mark (editors on Windows write one) is no part of the text.
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).map(<[u8]>::to_vec).unwrap_or(bytes);
     String::from_utf8(bytes.clone()).map_err(|e| {
         let (line, col) =
             line_col(&String::from_utf8_lossy(&bytes[..e.utf8_error().valid_up_to()]), e.utf8_error().valid_up_to());
-        ScenarioError {
-            file: file.clone(),
-            line,
-            col,
-            path: String::new(),
-            message: "the file is not valid UTF-8".into(),
-            hint: "save the scenario as UTF-8 text".into(),
-            more: Vec::new(),
-        }
+        ScenarioError::at(
+            file.clone(),
+            (line, col),
+            "",
+            "the file is not valid UTF-8",
+            "save the scenario as UTF-8 text",
+        )
     })
 }
 
@@ -169,30 +182,26 @@ fn load_universe(
         } else {
             "a Kite Connect instruments dump: see docs/dumps.md; `g6sim universe --out FILE` writes one".to_string()
         };
-        ScenarioError {
-            file: file.to_string(),
-            line,
-            col,
-            path: "universe".into(),
-            message: format!("the universe is not a usable instruments dump: {e}"),
+        ScenarioError::at(
+            file,
+            (line, col),
+            "universe",
+            format!("the universe is not a usable instruments dump: {e}"),
             hint,
-            more: Vec::new(),
-        }
+        )
     })
 }
 
 /// Parses and checks scenario text; `file` only labels errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     if tokens(text).is_empty() {
-        return Err(ScenarioError {
-            file: file.to_string(),
-            line: 1,
-            col: 1,
-            path: String::new(),
-            message: "the file is empty: expected a scenario, `Scenario(name: \"...\", indices: [...], ...)`".into(),
-            hint: "start from the annotated example in docs/scenarios.md, or copy a file of scenarios/".into(),
-            more: Vec::new(),
-        });
+        return Err(ScenarioError::at(
+            file,
+            (1, 1),
+            "",
+            "the file is empty: expected a scenario, `Scenario(name: \"...\", indices: [...], ...)`",
+            "start from the annotated example in docs/scenarios.md, or copy a file of scenarios/",
+        ));
     }
     // Every problem at once: after a problem the parser cannot go past, the text is repaired where the repair
     // is certain not to invent problems (an unknown or repeated field blanked out, a misspelt variant replaced
@@ -226,15 +235,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
     if let Some(scenario) = &scenario {
         found.extend(problems(scenario).into_iter().map(|bad| {
             let (line, col) = locate(&repaired.text, &bad.path, &bad.key, &bad.literal);
-            repaired.original(ScenarioError {
-                file: file.to_string(),
-                line,
-                col,
-                path: bad.path,
-                message: bad.message,
-                hint: bad.hint,
-                more: Vec::new(),
-            })
+            repaired.original(ScenarioError::at(file, (line, col), bad.path, bad.message, bad.hint))
         }));
     }
     match (scenario, found.is_empty()) {
@@ -433,15 +434,13 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
             }
             _ => path.to_string(),
         };
-        return ScenarioError {
-            file: file.to_string(),
-            line,
-            col,
+        return ScenarioError::at(
+            file,
+            (line, col),
             path,
-            message: format!("`{literal}` is not a whole number: this field takes an integer"),
-            hint: format!("write it without a fraction, for example {}", literal.parse::<f64>().unwrap_or(0.0).trunc()),
-            more: Vec::new(),
-        };
+            format!("`{literal}` is not a whole number: this field takes an integer"),
+            format!("write it without a fraction, for example {}", literal.parse::<f64>().unwrap_or(0.0).trunc()),
+        );
     }
     let hint = match &e.code {
         E::NoSuchStructField { .. } => {
@@ -497,15 +496,7 @@ fn from_ron(file: &str, text: &str, path: &str, e: ron::error::SpannedError) -> 
         Some(n) if n > 0 => line_col(text, byte + n),
         _ => (e.span.start.line, e.span.start.col),
     };
-    ScenarioError {
-        file: file.to_string(),
-        line,
-        col,
-        path: path.to_string(),
-        message,
-        hint: hint.to_string(),
-        more: Vec::new(),
-    }
+    ScenarioError::at(file, (line, col), path, message, hint)
 }
 
 /// The byte offset of a 1-based line and column (columns count characters).

@@ -5,22 +5,13 @@
 //! values are the same on every machine); a list is comma-separated (`0,1,3,5`). A single value is a list of
 //! one. For seeds, a bare count `N` means the seeds 1..N.
 
-use std::fmt;
-
 /// At most this many values in one range (a typo such as `0..1e9` is an error, not an hour of work).
 pub const MAX_VALUES: usize = 100_000;
 
 /// A bad range or list: the text and what was expected.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
 pub struct SpecError(pub String);
-
-impl fmt::Display for SpecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SpecError {}
 
 /// One configuration key and the values a sweep gives it, as `--set` would take them.
 #[derive(Clone, Debug, PartialEq)]

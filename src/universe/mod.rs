@@ -52,7 +52,6 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
-use std::fmt;
 use std::path::Path;
 
 pub use run::{DumpFile, IndexUse, UniverseUse, load};
@@ -204,7 +203,10 @@ pub enum DumpErrorKind {
 }
 
 /// A file that is not a Kite instruments dump: where, which column, what was found and what was expected.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{file}{}{}{}: expected {expected}", line.map(|l| format!(":{l}")).unwrap_or_default(),
+    column.as_ref().map(|c| format!(": column `{c}`")).unwrap_or_default(),
+    value.as_ref().map(|v| format!(": found `{v}`")).unwrap_or_default())]
 pub struct DumpError {
     pub kind: DumpErrorKind,
     pub file: String,
@@ -214,24 +216,6 @@ pub struct DumpError {
     pub value: Option<String>,
     pub expected: String,
 }
-
-impl fmt::Display for DumpError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ": column `{column}`")?;
-        }
-        if let Some(value) = &self.value {
-            write!(f, ": found `{value}`")?;
-        }
-        write!(f, ": expected {}", self.expected)
-    }
-}
-
-impl std::error::Error for DumpError {}
 
 /// Reads a dump file, plain or gzipped.
 pub fn read_file(path: &Path) -> Result<Dump, DumpError> {
