@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use g6sim::scenario::{ScenarioError, parse};
-use std::process::Command;
 
 const GOOD: &str = r#"Scenario(
     name: "b",
@@ -145,10 +144,6 @@ fn missing_required_fields() {
     expect(&e, 14, 1, "", "missing field named `cycles`", "no default");
     let e = broken("    start: \"2025-10-06T09:15:00+05:30\",\n", "");
     expect(&e, 14, 1, "", "missing field named `start`", "no default");
-}
-
-fn g6sim(args: &[&str]) -> std::process::Output {
-    Command::new(bin()).args(args).current_dir(root()).output().unwrap()
 }
 
 #[test]

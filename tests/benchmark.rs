@@ -3,11 +3,7 @@
 use crate::common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn g6sim(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).current_dir(root()).output().unwrap()
-}
+use std::process::Command;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -183,7 +179,7 @@ fn a_killed_run_leaves_only_whole_artifacts() {
     let dir = temp_dir("bench-kill");
     let artifacts_dir = dir.join("artifacts");
     let dump = format!("benchmark_dump={}", artifacts_dir.display());
-    let mut child = Command::new(bin())
+    let mut child = g6sim_cmd()
         .args([
             "run",
             "scenarios/healthy_baseline.ron",
@@ -195,7 +191,6 @@ fn a_killed_run_leaves_only_whole_artifacts() {
             "--set",
             &dump,
         ])
-        .current_dir(root())
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();

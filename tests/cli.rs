@@ -1,21 +1,11 @@
 //! The command line end to end: exit codes, outputs, overrides and their precedence.
 
 use crate::common::*;
+// `g6sim(ARGS, ENV)` here: the shared helper with the variables a test sets.
+use crate::common::g6sim_with as g6sim;
 use g6sim::run_scenario;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    // Every variable g6sim reads: the settings, and a sweep's shard.
-    let shard = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT"];
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_") || shard.contains(&k.as_str())) {
-        cmd.env_remove(k);
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().unwrap()
-}
+use std::process::Command;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -294,7 +284,7 @@ fn greeks_flag_adds_iv_and_greeks_to_the_per_expiry_output() {
 fn check_determinism_runs_twice_prints_one_line_and_writes_nothing() {
     let dir = temp_dir("cli-canary");
     let scenario = root().join("scenarios/healthy_baseline.ron");
-    let out = Command::new(bin())
+    let out = g6sim_cmd()
         .args(["run", scenario.to_str().unwrap(), "--check-determinism", "--cycles", "5", "--greeks"])
         .current_dir(&dir)
         .output()
@@ -426,9 +416,8 @@ fn the_output_directory_is_checked_before_simulating_and_owned_by_the_run() {
 fn a_closed_pipe_stops_the_printing_not_the_run() {
     use std::io::{BufRead, BufReader};
     let dir = temp_dir("cli-pipe");
-    let mut child = Command::new(bin())
+    let mut child = g6sim_cmd()
         .args(["run", "scenarios/strike_dropout_recovery.ron", "--out", dir.to_str().unwrap()])
-        .current_dir(root())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -499,10 +488,7 @@ fn check_seeds_lists_the_failing_seeds_with_commands_that_reproduce_them() {
         let work = dir.join(format!("repro-{}", line.len()));
         std::fs::create_dir_all(&work).unwrap();
         let mut sh = Command::new("sh");
-        sh.arg("-c").arg(format!("'{}' {line}", bin().display())).current_dir(&work);
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
-            sh.env_remove(k);
-        }
+        without_g6sim_env(&mut sh).arg("-c").arg(format!("'{}' {line}", bin().display())).current_dir(&work);
         let rerun = sh.output().unwrap();
         let rerun_out = text(&rerun.stdout);
         assert_eq!(rerun.status.code(), Some(1), "{line}\n{rerun_out}{}", text(&rerun.stderr));
@@ -632,7 +618,7 @@ fn careless_commands_get_the_message_of_their_mistake() {
     let stderr = text(&g6sim(&["run", "scenarios/walk.ron", "--cycles", "-5"], &[]).stderr);
     assert!(stderr.contains("invalid value '-5' for '--cycles") && !stderr.contains("tip:"), "{stderr}");
     // `check` with no argument, where there is no scenarios/ directory.
-    let out = Command::new(bin()).arg("check").current_dir(&dir).env_clear().output().unwrap();
+    let out = g6sim_cmd().arg("check").current_dir(&dir).env_clear().output().unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no scenarios/ directory here") && !stderr.contains("with no argument runs"), "{stderr}");

@@ -11,7 +11,7 @@
 //! tests at the end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
 //! in a debug build (a 1M-row universe runs in `tests/hostile.rs`).
 
-use crate::common::{bin, proptest_config, temp_dir};
+use crate::common::{proptest_config, temp_dir};
 use g6sim::scenario::{Scenario, load_text, parse};
 use g6sim::{RunOptions, prepare};
 use proptest::prelude::*;
@@ -20,7 +20,7 @@ use proptest::test_runner::TestRunner;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::LazyLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -420,9 +420,8 @@ fn every_shipped_scenario_runs_under_the_fuzz_harness() {
 /// Runs the binary with a hang guard: its exit code (`None`: killed by a signal), stderr. Stderr goes to a
 /// file, so a long message cannot fill a pipe nobody reads while the guard waits.
 fn run_bin(args: &[&str], stderr_file: &std::path::Path) -> (Option<i32>, String) {
-    let mut child = Command::new(bin())
+    let mut child = crate::common::g6sim_cmd()
         .args(args)
-        .current_dir(crate::common::root())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(stderr_file).unwrap())
         .spawn()

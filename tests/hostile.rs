@@ -349,8 +349,7 @@ fn every_command_fails_a_scenario_without_expectations() {
     let file = dir.join("vacuous.ron");
     std::fs::write(&file, text(3, NIFTY, "expectations: [],")).unwrap();
     let g6sim = |args: &[&str]| {
-        let out =
-            std::process::Command::new(crate::common::bin()).args(args).arg(&file).arg("--no-env").output().unwrap();
+        let out = crate::common::g6sim_cmd().args(args).arg(&file).arg("--no-env").output().unwrap();
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
         assert!(text.contains("no expectations: nothing was checked"), "{args:?}: {text}");

@@ -33,7 +33,7 @@ fn moments(n: u32, mut seed: u64) -> Vec<Duration> {
 /// manifest is the same whichever case directory the run is in).
 fn command(case: &Path, cycles: &str, extra: &[&str]) -> Command {
     std::fs::create_dir_all(case).unwrap();
-    let mut cmd = Command::new(bin());
+    let mut cmd = g6sim_cmd();
     cmd.arg("run")
         .arg(root().join(SCENARIO))
         .args(["-q", "--cycles", cycles, "--plots", "--out", "out", "--set", "benchmark_dump=artifacts"])
@@ -41,9 +41,6 @@ fn command(case: &Path, cycles: &str, extra: &[&str]) -> Command {
         .current_dir(case)
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
-        cmd.env_remove(k);
-    }
     cmd
 }
 

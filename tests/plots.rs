@@ -3,13 +3,8 @@
 
 use crate::common::*;
 use std::path::Path;
-use std::process::Command;
 
 const CHARTS: [&str; 4] = ["depth", "coverage", "status", "clamp"];
-
-fn g6sim(args: &[&str]) -> std::process::Output {
-    Command::new(bin()).args(args).current_dir(root()).output().unwrap()
-}
 
 fn run_with_plots(dir: &Path, scenario: &str) {
     let out = g6sim(&["run", scenario, "-q", "--plots", "--out", dir.to_str().unwrap()]);

@@ -10,7 +10,6 @@ use g6sim::scenario::load_file;
 use g6sim::sweep::{Plan, parse_param};
 use g6sim::{Run, RunOptions, prepare};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const JSONL: &str = "scenarios/history/nifty_strike_dip.jsonl";
 const CSV: &str = "scenarios/history/banknifty_low_both.csv";
@@ -22,15 +21,6 @@ fn load(path: &Path) -> History {
 fn replay_with(history: &History, sets: &[&str]) -> Run {
     let options = RunOptions { sets: sets.iter().map(|s| s.to_string()).collect(), ..RunOptions::default() };
     prepare(&history.loaded, &options).unwrap_or_else(|e| panic!("{e}")).run(|_| {}).unwrap()
-}
-
-fn g6sim(args: &[&str]) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
-        cmd.env_remove(k);
-    }
-    cmd.output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -19,22 +19,6 @@ const FOREVER: &str = "1000000";
 /// How long a test waits for a spawned command to reach a state or end (generous: the machine is shared).
 const PATIENCE: Duration = Duration::from_secs(300);
 
-/// A `g6sim` command in the repository, without the environment's `G6_*` and batch-engine variables.
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    for (k, _) in
-        std::env::vars().filter(|(k, _)| k.starts_with("G6_") || k.starts_with("SLURM_") || k == "JOB_COMPLETION_INDEX")
-    {
-        cmd.env_remove(k);
-    }
-    cmd
-}
-
-fn g6sim(args: &[&str]) -> Output {
-    command(args).output().unwrap()
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -53,7 +37,7 @@ struct Spawned(Child);
 
 impl Spawned {
     fn start(args: &[&str]) -> Self {
-        Self(command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
+        Self(g6sim_cmd().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
     }
 
     /// Waits (at most [`PATIENCE`]) for the process to end; its exit code.
@@ -431,10 +415,10 @@ fn shard_counts_are_bounded_and_a_merge_names_a_few_missing_shards() {
     let out = g6sim(&[&args[..], &["--shard", "0/10000001", "--out", path(&dir.join("refused"))]].concat());
     exits(&out, 2);
     assert!(text(&out.stderr).contains("at most 10000000 shards"), "{}", text(&out.stderr));
-    let out = command(&[&args[..], &["--shards", "10000001", "--out", path(&dir.join("refused"))]].concat())
-        .env("JOB_COMPLETION_INDEX", "3")
-        .output()
-        .unwrap();
+    let out = g6sim_with(
+        &[&args[..], &["--shards", "10000001", "--out", path(&dir.join("refused"))]].concat(),
+        &[("JOB_COMPLETION_INDEX", "3")],
+    );
     exits(&out, 2);
     assert!(text(&out.stderr).contains("at most 10000000 shards"), "{}", text(&out.stderr));
     assert!(!dir.join("refused").exists());

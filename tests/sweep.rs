@@ -2,12 +2,14 @@
 //! and bad keys, values and shards refused before anything runs.
 
 use crate::common::*;
+// `g6sim(ARGS, ENV)` here: the shared helper with the variables a test sets.
+use crate::common::g6sim_with as g6sim;
 use g6sim::scenario::load_file;
 use g6sim::sweep::{Plan, Shard, parse_param, parse_seeds, score};
 use g6sim::{RunOptions, run_scenario};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SCENARIO: &str = "scenarios/coverage_flapping.ron";
 
@@ -15,18 +17,6 @@ fn plan(params: &[&str], seeds: &str) -> Plan {
     let loaded = load_file(&root().join(SCENARIO)).unwrap();
     let params = params.iter().map(|p| parse_param(p).unwrap()).collect();
     Plan::new(loaded, RunOptions::default(), params, parse_seeds(seeds).unwrap()).unwrap()
-}
-
-fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    for (k, _) in
-        std::env::vars().filter(|(k, _)| k.starts_with("G6_") || k.starts_with("SLURM_") || k == "JOB_COMPLETION_INDEX")
-    {
-        cmd.env_remove(k);
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().unwrap()
 }
 
 /// `g6sim sweep` of the hysteresis scenario with `args`, without the environment, into `out`.
