@@ -179,21 +179,21 @@ fn a_killed_run_leaves_only_whole_artifacts() {
     let dir = temp_dir("bench-kill");
     let artifacts_dir = dir.join("artifacts");
     let dump = format!("benchmark_dump={}", artifacts_dir.display());
-    let mut child = g6sim_cmd()
-        .args([
-            "run",
-            "scenarios/healthy_baseline.ron",
-            "-q",
-            "--cycles",
-            "100000",
-            "--out",
-            dir.to_str().unwrap(),
-            "--set",
-            &dump,
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Spawned::spawn(
+        g6sim_cmd()
+            .args([
+                "run",
+                "scenarios/healthy_baseline.ron",
+                "-q",
+                "--cycles",
+                "100000",
+                "--out",
+                dir.to_str().unwrap(),
+                "--set",
+                &dump,
+            ])
+            .stdout(std::process::Stdio::null()),
+    );
     // Wait until some whole artifacts exist (not counting the temporary file of a write in flight), then kill
     // the process mid-write.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
@@ -202,8 +202,8 @@ fn a_killed_run_leaves_only_whole_artifacts() {
     while whole() < 20 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.0.kill().unwrap();
+    child.wait_status();
     let files = artifacts(&artifacts_dir);
     assert!(files.len() >= 20, "{}", files.len());
     let out = g6sim(&["bench", "verify", artifacts_dir.to_str().unwrap()]);

@@ -416,17 +416,12 @@ fn the_output_directory_is_checked_before_simulating_and_owned_by_the_run() {
 fn a_closed_pipe_stops_the_printing_not_the_run() {
     use std::io::{BufRead, BufReader};
     let dir = temp_dir("cli-pipe");
-    let mut child = g6sim_cmd()
-        .args(["run", "scenarios/strike_dropout_recovery.ron", "--out", dir.to_str().unwrap()])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Spawned::start(&["run", "scenarios/strike_dropout_recovery.ron", "--out", dir.to_str().unwrap()]);
     // Read one line, as `| head -1` does, then close the pipe.
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut first).unwrap();
     assert!(first.starts_with("cycle"), "{first}");
-    let out = child.wait_with_output().unwrap();
+    let out = child.output();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");

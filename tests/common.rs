@@ -3,8 +3,9 @@
 use g6sim::scenario::{LoadedScenario, parse};
 use g6sim::{Run, RunOptions, run_scenario};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// The repository root (tests run with the package directory as working directory).
 pub fn root() -> PathBuf {
@@ -77,6 +78,68 @@ pub fn g6sim_with(args: &[&str], env: &[(&str, &str)]) -> Output {
 /// Runs `g6sim ARGS` ([`g6sim_cmd`]) to the end; its output.
 pub fn g6sim(args: &[&str]) -> Output {
     g6sim_with(args, &[])
+}
+
+/// How long a test waits for a spawned command to reach a state or end (generous: the machine is shared).
+pub const PATIENCE: Duration = Duration::from_secs(300);
+
+/// A spawned child process, SIGKILLed and reaped when dropped: a test that fails (panics) while the child
+/// runs, or holds (`--hold`), leaves no process behind.
+pub struct Spawned(pub Child);
+
+impl Spawned {
+    /// Starts `g6sim ARGS` ([`g6sim_cmd`]) with its standard output and error piped.
+    pub fn start(args: &[&str]) -> Self {
+        Self::spawn(g6sim_cmd().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()))
+    }
+
+    /// Starts `cmd` as it is set up.
+    pub fn spawn(cmd: &mut Command) -> Self {
+        Self(cmd.spawn().unwrap_or_else(|e| panic!("{cmd:?}: {e}")))
+    }
+
+    /// Waits (at most [`PATIENCE`]) for the process to end; how it ended.
+    pub fn wait_status(&mut self) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < PATIENCE, "the command did not end within {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits (at most [`PATIENCE`]) for the process to end; its exit code (`None`: ended by a signal).
+    pub fn wait(&mut self) -> Option<i32> {
+        self.wait_status().code()
+    }
+
+    /// Reads the piped standard output and error to their end, then waits (at most [`PATIENCE`]) for the
+    /// process to end: what `Child::wait_with_output` gives, under the guard.
+    pub fn output(&mut self) -> Output {
+        use std::io::Read;
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    pipe.read_to_end(&mut bytes).unwrap();
+                }
+                bytes
+            })
+        };
+        let stdout = drain(self.0.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+        let stderr = drain(self.0.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+        let status = self.wait_status();
+        Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The environment variable naming the Python interpreter to use instead of the tests' own environment.

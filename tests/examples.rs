@@ -9,7 +9,7 @@
 
 use crate::common::*;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 /// The seeds the examples sweep, and the seeds this test runs instead (see the module comment).
 const SEEDS: &str = "32";
@@ -45,10 +45,11 @@ fn succeeded(what: &str, out: &Output) {
     );
 }
 
-/// Waits for processes started together (the shards of one sweep run at once, as on a cluster).
-fn wait_all(children: Vec<(String, Child)>) {
-    for (what, child) in children {
-        let out = child.wait_with_output().unwrap();
+/// Waits for processes started together (the shards of one sweep run at once, as on a cluster); a failure
+/// kills the others ([`Spawned`]).
+fn wait_all(children: Vec<(String, Spawned)>) {
+    for (what, mut child) in children {
+        let out = child.output();
         succeeded(&what, &out);
     }
 }
@@ -215,7 +216,7 @@ fn the_kubernetes_indexed_job_shards_the_sweep_and_its_merge_equals_one_machine(
         .map(|i| {
             let mut cmd = piped(g6sim_cmd());
             cmd.args(args.iter().map(|a| local(a, i))).env("JOB_COMPLETION_INDEX", i.to_string());
-            (format!("pod {i}"), cmd.spawn().unwrap())
+            (format!("pod {i}"), Spawned::spawn(&mut cmd))
         })
         .collect();
     wait_all(pods);
@@ -301,7 +302,7 @@ fn the_slurm_array_runs_one_shard_per_task_and_its_merge_equals_one_machine() {
                 .env("SLURM_ARRAY_TASK_COUNT", tasks.to_string())
                 .env("SLURM_CPUS_PER_TASK", "1");
             env(&mut cmd);
-            (format!("array task {i}"), cmd.spawn().unwrap())
+            (format!("array task {i}"), Spawned::spawn(&mut cmd))
         })
         .collect();
     wait_all(array);

@@ -11,7 +11,7 @@
 //! tests at the end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
 //! in a debug build (a 1M-row universe runs in `tests/hostile.rs`).
 
-use crate::common::{proptest_config, temp_dir};
+use crate::common::{Spawned, proptest_config, temp_dir};
 use g6sim::scenario::{Scenario, load_text, parse};
 use g6sim::{RunOptions, prepare};
 use proptest::prelude::*;
@@ -420,19 +420,15 @@ fn every_shipped_scenario_runs_under_the_fuzz_harness() {
 /// Runs the binary with a hang guard: its exit code (`None`: killed by a signal), stderr. Stderr goes to a
 /// file, so a long message cannot fill a pipe nobody reads while the guard waits.
 fn run_bin(args: &[&str], stderr_file: &std::path::Path) -> (Option<i32>, String) {
-    let mut child = crate::common::g6sim_cmd()
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(stderr_file).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = Spawned::spawn(
+        crate::common::g6sim_cmd().args(args).stdout(Stdio::null()).stderr(std::fs::File::create(stderr_file).unwrap()),
+    );
     let started = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             return (status.code(), String::from_utf8_lossy(&std::fs::read(stderr_file).unwrap()).into_owned());
         }
         if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
             panic!("g6sim {args:?} did not finish within 60 s");
         }
         std::thread::sleep(Duration::from_millis(5));

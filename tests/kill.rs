@@ -52,10 +52,10 @@ fn complete(case: &Path, cycles: &str, extra: &[&str]) {
 
 /// Starts a run and SIGKILLs it after `delay` (it may have finished by then).
 fn killed(case: &Path, extra: &[&str], delay: Duration) {
-    let mut child = command(case, CYCLES, extra).spawn().unwrap();
+    let mut child = Spawned::spawn(&mut command(case, CYCLES, extra));
     std::thread::sleep(delay);
-    let _ = child.kill(); // SIGKILL on unix; an error only means it already exited
-    child.wait().unwrap();
+    let _ = child.0.kill(); // SIGKILL on unix; an error only means it already exited
+    child.wait_status();
 }
 
 /// Whether a file is one a killed run leaves for the next to remove: a temporary, or its lock file.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,8 +16,6 @@ const FLAPPING: &str = "scenarios/coverage_flapping.ron";
 const HISTORY: &str = "scenarios/history/nifty_strike_dip.jsonl";
 /// Longer than any test waits: a run of this many cycles is killed long before it ends.
 const FOREVER: &str = "1000000";
-/// How long a test waits for a spawned command to reach a state or end (generous: the machine is shared).
-const PATIENCE: Duration = Duration::from_secs(300);
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -30,34 +28,6 @@ fn path(p: &Path) -> &str {
 /// Asserts a command exited with `code`, showing its output otherwise.
 fn exits(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr));
-}
-
-/// A spawned `g6sim`, SIGKILLed and reaped when dropped: a failing test leaves no process behind.
-struct Spawned(Child);
-
-impl Spawned {
-    fn start(args: &[&str]) -> Self {
-        Self(g6sim_cmd().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
-    }
-
-    /// Waits (at most [`PATIENCE`]) for the process to end; its exit code.
-    fn wait(&mut self) -> Option<i32> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(start.elapsed() < PATIENCE, "the command did not end within {PATIENCE:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Waits (at most [`PATIENCE`]) until `ready` holds.
