@@ -393,13 +393,19 @@ fn depth_adjustment_coverages_are_rounded_to_three_places_in_both_modes() {
 fn field_coverage_is_the_exact_ratio_by_default_and_the_percent_round_trip_in_parity() {
     // Issue 12 item 6. 12 of 18 quotes full: the reference's `(12 / 18 * 100) / 100` is one ulp under
     // 2/3, so a threshold of exactly 2/3 makes it PARTIAL `low_field`; the default's `12 / 18` is OK.
-    let text = r#"Scenario(
+    // The threshold and the dropout written as the nearest doubles to 2/3 and 1/3 (4 + 4 strikes and the ATM,
+    // a call and a put each: 18 quotes; round(18 / 3) = 6 lose a field, 12 stay full).
+    let text = format!(
+        r#"Scenario(
         name: "ulp", start: "2025-10-06T09:15:00+05:30", cycles: 1,
         indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
-        config: (field_coverage_ok: 0.6666666666666666),
-        phases: [(name: "thin", cycles: (1, 1), faults: [FieldDropout(0.3333333333333333)])],
-    )"#;
-    let (default, parity) = both(text);
+        config: (field_coverage_ok: {:?}),
+        phases: [(name: "thin", cycles: (1, 1), faults: [FieldDropout({:?})])],
+    )"#,
+        2.0 / 3.0,
+        1.0 / 3.0
+    );
+    let (default, parity) = both(&text);
     let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
     let (d, p) = (at(&default), at(&parity));
     assert_eq!(d.field_coverage, Some(12.0 / 18.0));

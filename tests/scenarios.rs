@@ -122,10 +122,34 @@ fn verdict(expect: &str) -> g6sim::scenario::ExpectationOutcome {
     run.outcomes.into_iter().next().unwrap()
 }
 
+/// What BASE's dip does at cycle 2, from its definition and the defaults: the ladder of the default depth
+/// (10 + 10 strikes and the ATM: 21) loses `round(0.5 x 21)` = 11 strikes (half away from zero), so the
+/// strike coverage is 10/21, under the expansion trigger; the depth grows by the default step, 10 + 2 = 12.
+/// Returns (coverage, depth after the cycle).
+fn dip_at_cycle_2() -> (f64, u32) {
+    let loaded = scenario(&BASE.replace("EXPECT", r#"Never(Status(index: "NIFTY", is: EMPTY))"#));
+    let s = &loaded.scenario;
+    let depth = s.indices[0].depth;
+    let Fault::StrikeDropout(ratio) = &s.phases[0].faults[0] else { panic!("{:?}", s.phases[0]) };
+    assert_eq!((depth.itm, depth.otm, ratio.get(), s.phases[0].cycles.first), (10, 10, 0.5, 2));
+    let ladder = depth.itm + depth.otm + 1;
+    let dropped = (ratio.get() * f64::from(ladder)).round() as u32;
+    let coverage = f64::from(ladder - dropped) / f64::from(ladder);
+    assert_eq!((ladder, dropped, coverage), (21, 11, 10.0 / 21.0));
+    let rules = g6sim::cycle::adaptive::AdaptiveRules::from_config(&g6sim::config::Config::default());
+    assert!(coverage < rules.trigger, "the dip triggers an expansion");
+    (coverage, depth.itm + rules.expansion_step)
+}
+
 #[test]
 fn each_expectation_form_passes_and_fails_with_a_cycle_and_what_happened() {
+    let (coverage, depth) = dip_at_cycle_2();
+    assert_eq!(depth, 12);
+    let at_2 = format!(r#"At(cycle: 2, check: Depth(index: "NIFTY", is: Eq({depth})))"#);
+    let coverage_at_2 =
+        format!(r#"At(cycle: 2, check: StrikeCoverage(index: "NIFTY", rule: "this_week", is: Eq({coverage:?})))"#);
     let pass = [
-        r#"At(cycle: 2, check: Depth(index: "NIFTY", is: Eq(12)))"#,
+        at_2.as_str(),
         r#"By(cycle: 3, check: Depth(index: "NIFTY", side: Itm, is: Gt(10)))"#,
         r#"Always(Depth(index: "NIFTY", side: Otm, is: Ge(10)))"#,
         r#"Never(Status(index: "NIFTY", is: EMPTY))"#,
@@ -133,7 +157,7 @@ fn each_expectation_form_passes_and_fails_with_a_cycle_and_what_happened() {
         r#"MaxFlips(index: "NIFTY", flips: 0, window: 6)"#,
         r#"Total(of: Events(event: "strike_depth_adjustment", index: "NIFTY", reason: "low_strike_cov"), is: Eq(1))"#,
         r#"Total(of: Status(status: PARTIAL, index: "NIFTY", rule: "this_week"), is: Eq(1))"#,
-        r#"At(cycle: 2, check: StrikeCoverage(index: "NIFTY", rule: "this_week", is: Eq(0.47619047619047616)))"#,
+        coverage_at_2.as_str(),
     ];
     for e in pass {
         let v = verdict(e);
@@ -142,7 +166,7 @@ fn each_expectation_form_passes_and_fails_with_a_cycle_and_what_happened() {
     let v = verdict(r#"At(cycle: 2, check: Depth(index: "NIFTY", is: Eq(10)))"#);
     assert!(!v.passed);
     assert_eq!(v.cycle, Some(2));
-    assert_eq!(v.detail, "NIFTY depth itm 12 otm 12");
+    assert_eq!(v.detail, format!("NIFTY depth itm {depth} otm {depth}"));
     let v = verdict(r#"Always(Status(index: "NIFTY", is: OK))"#);
     assert_eq!((v.passed, v.cycle), (false, Some(2)));
     assert!(v.detail.contains("PARTIAL"), "{}", v.detail);
