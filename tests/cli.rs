@@ -631,7 +631,7 @@ fn a_bad_seeds_spec_or_seeds_with_seed_is_a_usage_error() {
     );
 }
 
-/// Messages that said something other than the problem: each now names it.
+/// Careless commands, each told its own mistake (not a message about something else).
 #[test]
 fn careless_commands_get_the_message_of_their_mistake() {
     let dir = temp_dir("cli-careless");

@@ -1,4 +1,4 @@
-//! Fuzzing the scenario loader and the CLI (issue 8), as proptest generators run for a bounded time with a
+//! Fuzzing the scenario loader and the CLI, as proptest generators run for a bounded time with a
 //! fixed seed: (a) arbitrary text, (b) mutations of every shipped `scenarios/*.ron` (byte flips, deletions,
 //! duplications, spliced tokens such as `-1`, `1e308`, `NaN`, `inf`, `18446744073709551615`, huge counts,
 //! deeply nested brackets, truncation). No input may panic or hang: `parse` returns Ok or Err, a parsed
@@ -7,8 +7,8 @@
 //!
 //! Memory: a counting allocator measures each case's peak on its own thread and refuses (the process
 //! aborts) past a hard cap, so an input that would allocate without bound fails loudly instead of taking
-//! the machine down. The loader refuses universes over `MAX_ROWS_PER_CYCLE` (pinned by the regression
-//! tests at the end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
+//! the machine down. The loader refuses universes over `MAX_ROWS_PER_CYCLE` (pinned by the tests at the
+//! end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
 //! in a debug build (a 1M-row universe runs in `tests/hostile.rs`).
 
 use crate::common::{Spawned, proptest_config, temp_dir};
@@ -475,12 +475,12 @@ fn the_binary_exits_0_1_or_2_on_mutated_files() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Findings left for the loader (`src/scenario/load.rs`, range validation, issue 8)
+// The loader's bound on the rows per cycle (`src/scenario/load.rs`, range validation)
 // ---------------------------------------------------------------------------------------------------
 //
-// Each value is within its limit (`MAX_STRIKES_PER_SIDE`, `MAX_FAULT_ROWS`, `MAX_LISTED`); the fuzz found
-// that their product was not bounded (universes of gigabytes and seconds per cycle). The loader now bounds
-// the rows per cycle (`MAX_ROWS_PER_CYCLE`).
+// Each value within its own limit (`MAX_STRIKES_PER_SIDE`, `MAX_FAULT_ROWS`, `MAX_LISTED`) does not bound
+// their product (universes of gigabytes and seconds per cycle): the loader bounds the rows per cycle
+// (`MAX_ROWS_PER_CYCLE`).
 
 /// One NIFTY expiry, with `top` spliced into the scenario and `faults` in a phase covering every cycle.
 fn oversized(top: &str, faults: &str) -> String {

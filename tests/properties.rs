@@ -1,4 +1,4 @@
-//! Property tests of the pure rules (issue 8): the adaptive controller over arbitrary coverage sequences
+//! Property tests of the pure rules: the adaptive controller over arbitrary coverage sequences
 //! and settings, the prefilter clamp, and the status reducer. Each property runs in both modes where it
 //! holds in both; a property that holds only in the default mode says which g6 quirk breaks it.
 //!
@@ -6,8 +6,8 @@
 //! `decide` per cycle on `worst_pass` of the cycle's successful passes (none: the state is left alone);
 //! parity g6, one `decide` per pass, on a cooldown clock that may stand still or jump between cycles.
 //!
-//! With `contract_ok_cycles: 0` and no cooldown pending, one decision can expand and then contract (issue 12
-//! item 2): `decide` returns both changes, and the generators include `contract_ok_cycles: 0`.
+//! With `contract_ok_cycles: 0` and no cooldown pending, one decision can expand and then contract: `decide`
+//! returns both changes, and the generators include `contract_ok_cycles: 0`.
 
 use crate::common::proptest_config;
 use g6sim::calendar::ExpiryRule;
@@ -212,7 +212,7 @@ proptest! {
         }
     }
 
-    /// Both modes (issue 12 item 2): replaying the changes `decide` returns, from the starting depth,
+    /// Both modes: replaying the changes `decide` returns, from the starting depth,
     /// reproduces the depth after every decision; each change starts where the previous one left it.
     #[test]
     fn replaying_the_changes_reproduces_every_depth(
@@ -414,7 +414,7 @@ fn adjustment_scenario() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(proptest_config(48))]
 
-    /// Both modes, whole runs (issue 12 item 2): replaying the emitted `strike_depth_adjustment` events
+    /// Both modes, whole runs: replaying the emitted `strike_depth_adjustment` events
     /// from the starting depth reproduces every cycle's depth, and each event's `prev` is the depth it
     /// changed. An expansion and a contraction in one decision are two events.
     #[test]
@@ -663,7 +663,7 @@ proptest! {
         if outcome.options == 0 {
             prop_assert_eq!(status, ExpiryStatus::Empty, "no options is EMPTY, strict clamp or not: {:?}", c);
         } else if outcome.synthetic {
-            // Parity g6 keeps a strict clamp's tag, set before the synthetic fallback (issue 12 item 3).
+            // Parity g6 keeps a strict clamp's tag, set before the synthetic fallback.
             let reason = (strict && parity_g6).then_some(PartialReason::PrefilterClamp);
             prop_assert_eq!(c, Classification { status: Some(ExpiryStatus::Synth), reason });
         } else if strict && !parity_g6 {
@@ -719,9 +719,9 @@ proptest! {
     }
 }
 
-/// Regression (found by `classify_gives_one_status_and_reason`): a strict clamp on an expiry whose quotes
-/// validation all dropped (a calendar in 2050: every row is a `dummy_far_future_expiry`) made it PARTIAL
-/// `prefilter_clamp` with 0 options; it is EMPTY, and nothing is counted under `prefilter_clamp`.
+/// A strict clamp on an expiry whose quotes validation all dropped (a calendar in 2050: every row is a
+/// `dummy_far_future_expiry`) leaves it with 0 options: it is EMPTY, not PARTIAL `prefilter_clamp`, and
+/// nothing is counted under `prefilter_clamp` (a case `classify_gives_one_status_and_reason` reaches).
 #[test]
 fn strict_clamp_on_an_expiry_without_options_is_empty() {
     let text = r#"Scenario(

@@ -377,7 +377,7 @@ fn a_grid_of_too_many_settings_is_refused_at_once() {
 }
 
 /// A shard count is at most the most runs a sweep has, and a merge missing shards names the first few of
-/// them and counts the rest (it listed every missing one: a million shards, a million names).
+/// them and counts the rest (a million missing shards is not a million names).
 #[test]
 fn shard_counts_are_bounded_and_a_merge_names_a_few_missing_shards() {
     let dir = temp_dir("safety-shards");

@@ -676,7 +676,8 @@ fn a_sweep_owns_its_directory() {
     let merged = g6sim(&["sweep", "merge", shared.to_str().unwrap(), "--out", shared.to_str().unwrap()], &[]);
     assert_eq!(merged.status.code(), Some(0), "{}", text(&merged.stderr));
     assert_eq!(sweep(&shared, &[]).status.code(), Some(0), "a sweep's directory is reused");
-    // Another sweep there replaces the heat maps of keys it no longer sweeps, and nothing else of heatmaps/.
+    // Another sweep there replaces the heat maps of the keys the sweep before swept, and nothing else of
+    // heatmaps/.
     std::fs::write(shared.join("heatmaps/mine.png"), "mine").unwrap();
     let other = g6sim(
         &[

@@ -1,4 +1,4 @@
-//! Kite instrument dumps (issue 10, first part): the sample dump, every tolerance, every error with its line
+//! Kite instrument dumps: the sample dump, every tolerance, every error with its line
 //! and column, the synthetic writer's round trip (plain and gzipped), a 60k-row NFO+BFO dump counted against
 //! an independent count of its CSV rows, and arbitrary bytes that must never panic.
 

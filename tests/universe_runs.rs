@@ -1,4 +1,4 @@
-//! Runs over Kite instrument dumps (issue 10): a 60k-row NFO+BFO dump run for two cycles and counted against
+//! Runs over Kite instrument dumps: a 60k-row NFO+BFO dump run for two cycles and counted against
 //! an independent count of its CSV rows, faults on top, what wins over the dump, weekday mismatches, the
 //! `--universe` flag on run, check and sweep, errors pointing at the `universe` field, determinism.
 
