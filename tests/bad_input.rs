@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use g6sim::scenario::{ScenarioError, parse};
-use std::process::Command;
 
 const GOOD: &str = r#"Scenario(
     name: "b",
@@ -147,10 +146,6 @@ fn missing_required_fields() {
     expect(&e, 14, 1, "", "missing field named `start`", "no default");
 }
 
-fn g6sim(args: &[&str]) -> std::process::Output {
-    Command::new(bin()).args(args).current_dir(root()).output().unwrap()
-}
-
 #[test]
 fn the_binary_exits_two_with_the_position_and_never_panics() {
     let dir = temp_dir("bad-input-bin");
@@ -259,7 +254,7 @@ fn a_run_past_the_calendar_is_bad_input_not_a_panic() {
 
 #[test]
 fn event_reasons_and_names_are_checked_with_did_you_mean() {
-    // Issue 8's silent pass: a misspelt reason no longer counts zero events and passes.
+    // A misspelt reason is an error: as a filter it would match no event, count 0 and pass `Eq(0)`.
     let e = expecting(r#"Total(of: Events(event: "strike_depth_adjustment", reason: "contractoin"), is: Eq(0))"#);
     expect(
         &e,
@@ -611,7 +606,7 @@ fn misspelt_statuses_variants_and_fields_get_a_suggestion() {
 }
 
 /// GOOD with five problems, written out of the validator's order: an expectation (line 13), a phase (10), an
-/// index (7), the market (5) and the issue's misspelt reason (14).
+/// index (7), the market (5) and a misspelt event reason (14).
 fn five_problems() -> String {
     edited(&[
         ("    cycles: 5,", "    cycles: 5,\n    market: (implied_vol: -1.0),"),
@@ -762,7 +757,7 @@ fn the_binary_reports_every_problem_and_exits_two() {
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(!dir.join("out").exists(), "nothing is written");
     }
-    // The issue's scenario alone: it used to exit 0.
+    // The misspelt reason alone, under an `Eq(0)` it would pass vacuously: still bad input, exit 2.
     std::fs::write(
         &file,
         edited(&[(

@@ -1,21 +1,11 @@
 //! The command line end to end: exit codes, outputs, overrides and their precedence.
 
 use crate::common::*;
+// `g6sim(ARGS, ENV)` here: the shared helper with the variables a test sets.
+use crate::common::g6sim_with as g6sim;
 use g6sim::run_scenario;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    // Every variable g6sim reads: the settings, and a sweep's shard.
-    let shard = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT"];
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_") || shard.contains(&k.as_str())) {
-        cmd.env_remove(k);
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().unwrap()
-}
+use std::process::Command;
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -294,7 +284,7 @@ fn greeks_flag_adds_iv_and_greeks_to_the_per_expiry_output() {
 fn check_determinism_runs_twice_prints_one_line_and_writes_nothing() {
     let dir = temp_dir("cli-canary");
     let scenario = root().join("scenarios/healthy_baseline.ron");
-    let out = Command::new(bin())
+    let out = g6sim_cmd()
         .args(["run", scenario.to_str().unwrap(), "--check-determinism", "--cycles", "5", "--greeks"])
         .current_dir(&dir)
         .output()
@@ -426,18 +416,12 @@ fn the_output_directory_is_checked_before_simulating_and_owned_by_the_run() {
 fn a_closed_pipe_stops_the_printing_not_the_run() {
     use std::io::{BufRead, BufReader};
     let dir = temp_dir("cli-pipe");
-    let mut child = Command::new(bin())
-        .args(["run", "scenarios/strike_dropout_recovery.ron", "--out", dir.to_str().unwrap()])
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Spawned::start(&["run", "scenarios/strike_dropout_recovery.ron", "--out", dir.to_str().unwrap()]);
     // Read one line, as `| head -1` does, then close the pipe.
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut first).unwrap();
     assert!(first.starts_with("cycle"), "{first}");
-    let out = child.wait_with_output().unwrap();
+    let out = child.output();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
@@ -445,12 +429,51 @@ fn a_closed_pipe_stops_the_printing_not_the_run() {
 }
 
 /// The shipped `scenarios/walk.ron` (a low-priced index with a deep ladder on a random walk: with
-/// `--set prefilter_max_instruments=90` seeds 4 and 7 of 1..8 clamp; without it no seed does), copied under a
-/// name with a space, which reproduction commands must quote.
+/// `--set prefilter_max_instruments=90` some seeds clamp, [`walk_failures`]), copied under a name with a
+/// space, which reproduction commands must quote.
 fn walk_scenario(dir: &Path) -> String {
     let path = dir.join("walk seeds.ron");
     std::fs::copy(root().join("scenarios/walk.ron"), &path).unwrap();
     path.display().to_string()
+}
+
+/// The seeds of `seeds` under which `scenarios/walk.ron` with `prefilter_max_instruments=90` fails, computed
+/// through the library: each with its first failure as the seed commands print it (`<expectation>;
+/// <detail>`) and what its run came to (`expiries N OK, N PARTIAL, N EMPTY, N SYNTH; depth adjustments N;
+/// expectations N/N passed`). Asserts that some seeds fail and some pass, and that none fails without the
+/// override.
+fn walk_failures(seeds: std::ops::RangeInclusive<u64>) -> Vec<(u64, String, String)> {
+    use g6sim::events::Event;
+    let loaded = g6sim::scenario::load_file(&root().join("scenarios/walk.ron")).unwrap();
+    let run = |seed: u64, sets: &[&str]| {
+        let sets = sets.iter().map(|s| s.to_string()).collect();
+        run_scenario(&loaded, &g6sim::RunOptions { seed: Some(seed), sets, ..Default::default() }).unwrap()
+    };
+    let mut failures = Vec::new();
+    for seed in seeds.clone() {
+        assert!(run(seed, &[]).passed(), "seed {seed} fails without the override");
+        let r = run(seed, &["prefilter_max_instruments=90"]);
+        let Some(first) = r.outcomes.iter().find(|o| !o.passed) else { continue };
+        let mut t = [0u32; 4];
+        for c in &r.result.cycles {
+            let s = &c.expiry_status_totals;
+            t = [t[0] + s.ok, t[1] + s.partial, t[2] + s.empty, t[3] + s.synth];
+        }
+        let adjustments = r.result.events.iter().filter(|e| matches!(e.event, Event::StrikeDepthAdjustment(_))).count();
+        let passed = r.outcomes.iter().filter(|o| o.passed).count();
+        let described = format!(
+            "expiries {} OK, {} PARTIAL, {} EMPTY, {} SYNTH; depth adjustments {adjustments}; expectations {passed}/{} passed",
+            t[0],
+            t[1],
+            t[2],
+            t[3],
+            r.outcomes.len()
+        );
+        failures.push((seed, format!("{}; {}", first.expectation, first.detail), described));
+    }
+    let n = seeds.count();
+    assert!(!failures.is_empty() && failures.len() < n, "some seeds of the {n} fail, not all: {failures:?}");
+    failures
 }
 
 #[test]
@@ -475,34 +498,36 @@ fn check_seeds_lists_the_failing_seeds_with_commands_that_reproduce_them() {
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     let quoted = format!("'{scenario}'");
-    let repro = |seed: u64, cycle: u64| {
-        format!(
-            "         g6sim run {quoted} --seed {seed} --set prefilter_max_instruments=90 --no-env  \
-             # first failure: never: prefilter_clamp events >= 1; held at cycle {cycle}: prefilter_clamp events = 1\n"
-        )
-    };
+    let failures = walk_failures(1..=8);
+    let failing: Vec<String> = failures.iter().map(|(seed, _, _)| seed.to_string()).collect();
+    let repro: String = failures
+        .iter()
+        .map(|(seed, first, _)| {
+            format!(
+                "         g6sim run {quoted} --seed {seed} --set prefilter_max_instruments=90 --no-env  \
+                 # first failure: {first}\n"
+            )
+        })
+        .collect();
     let expected = format!(
-        "result {:<40} cycles  seeds\nFAIL   {scenario:<40}     10  seeds 6/8 passed; failing seeds: 4, 7\n{}{}\
+        "result {:<40} cycles  seeds\nFAIL   {scenario:<40}     10  seeds {}/8 passed; failing seeds: {}\n{repro}\
          1 scenario x 8 seeds: 0 passed, 1 failed, 0 could not be loaded\n",
         "scenario",
-        repro(4, 10),
-        repro(7, 7)
+        8 - failures.len(),
+        failing.join(", ")
     );
     assert_eq!(stdout, expected);
 
     // Pasted into a shell (with the binary's path for `g6sim`), each line reruns the seed: exit 1 and the same
     // first failure. The run writes its default out/walk/ under the working directory.
     let lines: Vec<&str> = stdout.lines().filter_map(|l| l.trim_start().strip_prefix("g6sim ")).collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), failures.len());
     for line in lines {
         let first = line.split_once("# first failure: ").unwrap().1;
         let work = dir.join(format!("repro-{}", line.len()));
         std::fs::create_dir_all(&work).unwrap();
         let mut sh = Command::new("sh");
-        sh.arg("-c").arg(format!("'{}' {line}", bin().display())).current_dir(&work);
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
-            sh.env_remove(k);
-        }
+        without_g6sim_env(&mut sh).arg("-c").arg(format!("'{}' {line}", bin().display())).current_dir(&work);
         let rerun = sh.output().unwrap();
         let rerun_out = text(&rerun.stdout);
         assert_eq!(rerun.status.code(), Some(1), "{line}\n{rerun_out}{}", text(&rerun.stderr));
@@ -538,28 +563,29 @@ fn run_seeds_prints_a_line_per_seed_and_writes_each_seeds_run() {
     let out = run("3..8");
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let failures = walk_failures(3..=8);
+    let fails = |seed: u64| failures.iter().any(|(s, _, _)| *s == seed);
     let verdicts: Vec<&str> = stdout.lines().filter(|l| l.starts_with("seed ")).map(|l| &l[..12]).collect();
-    assert_eq!(
-        verdicts,
-        ["seed 3  PASS", "seed 4  FAIL", "seed 5  PASS", "seed 6  PASS", "seed 7  FAIL", "seed 8  PASS"],
-        "{stdout}"
+    let expected: Vec<String> =
+        (3..=8).map(|seed| format!("seed {seed}  {}", if fails(seed) { "FAIL" } else { "PASS" })).collect();
+    assert_eq!(verdicts, expected, "{stdout}");
+    for (seed, first, described) in &failures {
+        assert!(stdout.contains(&format!("seed {seed}  FAIL  {described}\n")), "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "\n  g6sim run '{scenario}' --seed {seed} --set prefilter_max_instruments=90 --no-env  \
+                 # first failure: {first}\n"
+            )),
+            "{stdout}"
+        );
+    }
+    let failing: Vec<String> = failures.iter().map(|(seed, _, _)| seed.to_string()).collect();
+    let summary = format!(
+        "\nscenario walk (10 cycles, parity Off): seeds {}/6 passed; failing seeds: {}\n",
+        6 - failures.len(),
+        failing.join(", ")
     );
-    assert!(
-        stdout.contains(
-            "seed 4  FAIL  expiries 0 OK, 10 PARTIAL, 0 EMPTY, 0 SYNTH; depth adjustments 4; expectations 0/1 passed\n"
-        ),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("\nscenario walk (10 cycles, parity Off): seeds 4/6 passed; failing seeds: 4, 7\n"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(&format!(
-            "\n  g6sim run '{scenario}' --seed 7 --set prefilter_max_instruments=90 --no-env  # first failure: "
-        )),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&summary), "{summary}\n{stdout}");
     let listing = |dir: &Path| {
         let mut names: Vec<String> =
             std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
@@ -570,7 +596,7 @@ fn run_seeds_prints_a_line_per_seed_and_writes_each_seeds_run() {
     for seed in 3..=8 {
         let m = manifest(&out_dir.join(format!("seed-{seed}")));
         assert_eq!(m["seed"], seed);
-        assert_eq!(m["expectations"]["failed"], u64::from(seed == 4 || seed == 7), "seed {seed}");
+        assert_eq!(m["expectations"]["failed"], u64::from(fails(seed)), "seed {seed}");
     }
     // A second sweep replaces the first: the other seeds' runs go, anything else is refused.
     assert_eq!(run("5,6").status.code(), Some(0));
@@ -605,7 +631,7 @@ fn a_bad_seeds_spec_or_seeds_with_seed_is_a_usage_error() {
     );
 }
 
-/// Messages that said something other than the problem: each now names it.
+/// Careless commands, each told its own mistake (not a message about something else).
 #[test]
 fn careless_commands_get_the_message_of_their_mistake() {
     let dir = temp_dir("cli-careless");
@@ -632,7 +658,7 @@ fn careless_commands_get_the_message_of_their_mistake() {
     let stderr = text(&g6sim(&["run", "scenarios/walk.ron", "--cycles", "-5"], &[]).stderr);
     assert!(stderr.contains("invalid value '-5' for '--cycles") && !stderr.contains("tip:"), "{stderr}");
     // `check` with no argument, where there is no scenarios/ directory.
-    let out = Command::new(bin()).arg("check").current_dir(&dir).env_clear().output().unwrap();
+    let out = g6sim_cmd().arg("check").current_dir(&dir).env_clear().output().unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("no scenarios/ directory here") && !stderr.contains("with no argument runs"), "{stderr}");

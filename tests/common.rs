@@ -3,8 +3,9 @@
 use g6sim::scenario::{LoadedScenario, parse};
 use g6sim::{Run, RunOptions, run_scenario};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// The repository root (tests run with the package directory as working directory).
 pub fn root() -> PathBuf {
@@ -33,6 +34,112 @@ pub fn temp_dir(name: &str) -> PathBuf {
 /// The path of the built `g6sim` binary.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_g6sim"))
+}
+
+/// The variables besides the `G6_*`, `G6SIM*` and `SLURM_*` families that change what g6sim does or prints:
+/// Kubernetes' Indexed Job index (a sweep's shard, as `SLURM_ARRAY_TASK_*` are), and clap's colour switches
+/// (`CLICOLOR_FORCE` colours the messages even on a pipe; `NO_COLOR` and `CLICOLOR` turn colour off).
+pub const G6SIM_READS: [&str; 4] = ["JOB_COMPLETION_INDEX", "CLICOLOR_FORCE", "CLICOLOR", "NO_COLOR"];
+
+/// Whether a test's child must not inherit the variable `name`: g6sim reads it (the settings `G6_*`, a
+/// sweep's shard `SLURM_ARRAY_TASK_*` and `JOB_COMPLETION_INDEX`, clap's colour switches), or a script of
+/// `examples/` that runs g6sim does (`G6SIM`, `G6SIM_*`, the rest of `SLURM_*`).
+pub fn read_by_g6sim(name: &str) -> bool {
+    name.starts_with("G6_") || name.starts_with("G6SIM") || name.starts_with("SLURM_") || G6SIM_READS.contains(&name)
+}
+
+/// The names of this process's variables that a child must not inherit ([`read_by_g6sim`]; a name that is
+/// not UTF-8 is none of them).
+pub fn inherited_g6sim_vars() -> Vec<String> {
+    std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).filter(|k| read_by_g6sim(k)).collect()
+}
+
+/// `cmd` without any inherited variable [`read_by_g6sim`]: a test sets the ones it needs explicitly.
+pub fn without_g6sim_env(cmd: &mut Command) -> &mut Command {
+    for var in inherited_g6sim_vars() {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// The `g6sim` binary as a command, run in the repository root, without an inherited variable it reads
+/// ([`without_g6sim_env`]). Every test that starts the binary starts it from here.
+pub fn g6sim_cmd() -> Command {
+    let mut cmd = Command::new(bin());
+    without_g6sim_env(&mut cmd).current_dir(root());
+    cmd
+}
+
+/// Runs `g6sim ARGS` ([`g6sim_cmd`]) with `env` set, to the end; its output.
+pub fn g6sim_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    g6sim_cmd().args(args).envs(env.iter().copied()).output().unwrap_or_else(|e| panic!("g6sim {args:?}: {e}"))
+}
+
+/// Runs `g6sim ARGS` ([`g6sim_cmd`]) to the end; its output.
+pub fn g6sim(args: &[&str]) -> Output {
+    g6sim_with(args, &[])
+}
+
+/// How long a test waits for a spawned command to reach a state or end (generous: the machine is shared).
+pub const PATIENCE: Duration = Duration::from_secs(300);
+
+/// A spawned child process, SIGKILLed and reaped when dropped: a test that fails (panics) while the child
+/// runs, or holds (`--hold`), leaves no process behind.
+pub struct Spawned(pub Child);
+
+impl Spawned {
+    /// Starts `g6sim ARGS` ([`g6sim_cmd`]) with its standard output and error piped.
+    pub fn start(args: &[&str]) -> Self {
+        Self::spawn(g6sim_cmd().args(args).stdout(Stdio::piped()).stderr(Stdio::piped()))
+    }
+
+    /// Starts `cmd` as it is set up.
+    pub fn spawn(cmd: &mut Command) -> Self {
+        Self(cmd.spawn().unwrap_or_else(|e| panic!("{cmd:?}: {e}")))
+    }
+
+    /// Waits (at most [`PATIENCE`]) for the process to end; how it ended.
+    pub fn wait_status(&mut self) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return status;
+            }
+            assert!(start.elapsed() < PATIENCE, "the command did not end within {PATIENCE:?}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits (at most [`PATIENCE`]) for the process to end; its exit code (`None`: ended by a signal).
+    pub fn wait(&mut self) -> Option<i32> {
+        self.wait_status().code()
+    }
+
+    /// Reads the piped standard output and error to their end, then waits (at most [`PATIENCE`]) for the
+    /// process to end: what `Child::wait_with_output` gives, under the guard.
+    pub fn output(&mut self) -> Output {
+        use std::io::Read;
+        let drain = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    pipe.read_to_end(&mut bytes).unwrap();
+                }
+                bytes
+            })
+        };
+        let stdout = drain(self.0.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+        let stderr = drain(self.0.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+        let status = self.wait_status();
+        Output { status, stdout: stdout.join().unwrap(), stderr: stderr.join().unwrap() }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// The environment variable naming the Python interpreter to use instead of the tests' own environment.

@@ -6,7 +6,8 @@
 //! error as they interleave; `...` on a line of its own stands for any lines, `[..]` for any part of a line.
 //! Each page runs in a scratch directory of its own, in page order, that sees the repository's `scenarios/`,
 //! `benches/`, `tests/` and `examples/` (so a page's `out/` never lands in the checkout), with every variable
-//! g6sim reads (`G6_*`, a sweep's shard variables) emptied: an empty variable is ignored, as if unset.
+//! g6sim reads (`G6_*`, a sweep's shard variables, clap's colour switches: the list `g6sim_cmd` clears)
+//! emptied: g6sim ignores an empty variable, as if unset, and an empty colour switch colours no pipe.
 //!
 //! `TRYCMD=overwrite cargo test --test suite docs::` writes what the commands printed back into the pages.
 
@@ -37,9 +38,8 @@ fn every_command_of_the_pages_gives_what_the_page_shows() {
     let scratch = temp_dir("docs");
     let cases = trycmd::TestCases::new();
     cases.register_bin("g6sim", bin());
-    // Every variable g6sim reads, emptied (it takes an empty one as unset): the settings, and a sweep's shard.
-    let shard = ["JOB_COMPLETION_INDEX", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT"];
-    for (var, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_") || shard.contains(&k.as_str())) {
+    // Every variable g6sim reads, emptied (trycmd sets variables; it cannot remove one).
+    for var in inherited_g6sim_vars() {
         cases.env(var, "");
     }
     let mut copies = Vec::new();

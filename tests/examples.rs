@@ -9,7 +9,7 @@
 
 use crate::common::*;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 /// The seeds the examples sweep, and the seeds this test runs instead (see the module comment).
 const SEEDS: &str = "32";
@@ -23,16 +23,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// A command that inherits no batch-engine or g6sim variable from the test's own environment.
-fn clean(program: impl AsRef<std::ffi::OsStr>) -> Command {
-    let mut cmd = Command::new(program);
-    for (k, _) in std::env::vars().filter(|(k, _)| {
-        k.starts_with("G6_") || k.starts_with("G6SIM") || k.starts_with("SLURM_") || k == "JOB_COMPLETION_INDEX"
-    }) {
-        cmd.env_remove(k);
-    }
-    cmd.current_dir(root()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+/// `cmd` in the repository root, inheriting no variable that g6sim or the example scripts read from the
+/// test's own environment ([`without_g6sim_env`]), with no input and its output piped.
+fn piped(mut cmd: Command) -> Command {
+    without_g6sim_env(&mut cmd).current_dir(root()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd
+}
+
+/// A program (a shell, a script) set up as [`piped`]: the scripts run g6sim with that environment.
+fn clean(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    piped(Command::new(program))
 }
 
 fn succeeded(what: &str, out: &Output) {
@@ -45,10 +45,11 @@ fn succeeded(what: &str, out: &Output) {
     );
 }
 
-/// Waits for processes started together (the shards of one sweep run at once, as on a cluster).
-fn wait_all(children: Vec<(String, Child)>) {
-    for (what, child) in children {
-        let out = child.wait_with_output().unwrap();
+/// Waits for processes started together (the shards of one sweep run at once, as on a cluster); a failure
+/// kills the others ([`Spawned`]).
+fn wait_all(children: Vec<(String, Spawned)>) {
+    for (what, mut child) in children {
+        let out = child.output();
         succeeded(&what, &out);
     }
 }
@@ -137,7 +138,7 @@ fn scenario_exists(words: &[String]) {
 fn whole_sweep(words: &[String], out: &Path) {
     let mut whole = sweep_words(words);
     whole.extend(["--jobs".into(), "2".into(), "--out".into(), out.display().to_string()]);
-    let o = clean(bin()).args(&whole).output().unwrap();
+    let o = piped(g6sim_cmd()).args(&whole).output().unwrap();
     succeeded("the unsharded sweep", &o);
 }
 
@@ -213,9 +214,9 @@ fn the_kubernetes_indexed_job_shards_the_sweep_and_its_merge_equals_one_machine(
     let args = fewer_seeds(&args);
     let pods = (0..completions)
         .map(|i| {
-            let mut cmd = clean(bin());
+            let mut cmd = piped(g6sim_cmd());
             cmd.args(args.iter().map(|a| local(a, i))).env("JOB_COMPLETION_INDEX", i.to_string());
-            (format!("pod {i}"), cmd.spawn().unwrap())
+            (format!("pod {i}"), Spawned::spawn(&mut cmd))
         })
         .collect();
     wait_all(pods);
@@ -301,7 +302,7 @@ fn the_slurm_array_runs_one_shard_per_task_and_its_merge_equals_one_machine() {
                 .env("SLURM_ARRAY_TASK_COUNT", tasks.to_string())
                 .env("SLURM_CPUS_PER_TASK", "1");
             env(&mut cmd);
-            (format!("array task {i}"), cmd.spawn().unwrap())
+            (format!("array task {i}"), Spawned::spawn(&mut cmd))
         })
         .collect();
     wait_all(array);

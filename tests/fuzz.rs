@@ -1,4 +1,4 @@
-//! Fuzzing the scenario loader and the CLI (issue 8), as proptest generators run for a bounded time with a
+//! Fuzzing the scenario loader and the CLI, as proptest generators run for a bounded time with a
 //! fixed seed: (a) arbitrary text, (b) mutations of every shipped `scenarios/*.ron` (byte flips, deletions,
 //! duplications, spliced tokens such as `-1`, `1e308`, `NaN`, `inf`, `18446744073709551615`, huge counts,
 //! deeply nested brackets, truncation). No input may panic or hang: `parse` returns Ok or Err, a parsed
@@ -7,11 +7,11 @@
 //!
 //! Memory: a counting allocator measures each case's peak on its own thread and refuses (the process
 //! aborts) past a hard cap, so an input that would allocate without bound fails loudly instead of taking
-//! the machine down. The loader refuses universes over `MAX_ROWS_PER_CYCLE` (pinned by the regression
-//! tests at the end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
+//! the machine down. The loader refuses universes over `MAX_ROWS_PER_CYCLE` (pinned by the tests at the
+//! end); accepted inputs over `ROW_BUDGET` rows are only parsed, to keep the fuzz time bounded
 //! in a debug build (a 1M-row universe runs in `tests/hostile.rs`).
 
-use crate::common::{bin, proptest_config, temp_dir};
+use crate::common::{Spawned, proptest_config, temp_dir};
 use g6sim::scenario::{Scenario, load_text, parse};
 use g6sim::{RunOptions, prepare};
 use proptest::prelude::*;
@@ -20,7 +20,7 @@ use proptest::test_runner::TestRunner;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::LazyLock;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -420,20 +420,15 @@ fn every_shipped_scenario_runs_under_the_fuzz_harness() {
 /// Runs the binary with a hang guard: its exit code (`None`: killed by a signal), stderr. Stderr goes to a
 /// file, so a long message cannot fill a pipe nobody reads while the guard waits.
 fn run_bin(args: &[&str], stderr_file: &std::path::Path) -> (Option<i32>, String) {
-    let mut child = Command::new(bin())
-        .args(args)
-        .current_dir(crate::common::root())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(stderr_file).unwrap())
-        .spawn()
-        .unwrap();
+    let mut child = Spawned::spawn(
+        crate::common::g6sim_cmd().args(args).stdout(Stdio::null()).stderr(std::fs::File::create(stderr_file).unwrap()),
+    );
     let started = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             return (status.code(), String::from_utf8_lossy(&std::fs::read(stderr_file).unwrap()).into_owned());
         }
         if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
             panic!("g6sim {args:?} did not finish within 60 s");
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -480,12 +475,12 @@ fn the_binary_exits_0_1_or_2_on_mutated_files() {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Findings left for the loader (`src/scenario/load.rs`, range validation, issue 8)
+// The loader's bound on the rows per cycle (`src/scenario/load.rs`, range validation)
 // ---------------------------------------------------------------------------------------------------
 //
-// Each value is within its limit (`MAX_STRIKES_PER_SIDE`, `MAX_FAULT_ROWS`, `MAX_LISTED`); the fuzz found
-// that their product was not bounded (universes of gigabytes and seconds per cycle). The loader now bounds
-// the rows per cycle (`MAX_ROWS_PER_CYCLE`).
+// Each value within its own limit (`MAX_STRIKES_PER_SIDE`, `MAX_FAULT_ROWS`, `MAX_LISTED`) does not bound
+// their product (universes of gigabytes and seconds per cycle): the loader bounds the rows per cycle
+// (`MAX_ROWS_PER_CYCLE`).
 
 /// One NIFTY expiry, with `top` spliced into the scenario and `faults` in a phase covering every cycle.
 fn oversized(top: &str, faults: &str) -> String {

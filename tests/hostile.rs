@@ -1,4 +1,4 @@
-//! Huge and degenerate inputs (issue 8): a 1M-row universe, 10,000 cycles, 100 indices, empty lists, and
+//! Huge and degenerate inputs: a 1M-row universe, 10,000 cycles, 100 indices, empty lists, and
 //! NaN / inf / negative / zero values in the market path. Each gets a clear load error naming the field, or a
 //! correct run within bounded memory (measured with the counting allocator of `tests/fuzz.rs`).
 
@@ -174,8 +174,8 @@ fn long_run(cycles: u64) -> LoadedScenario {
 
 /// A streamed run (what `g6sim run` does: `Prepared::stream` into a `RunWriter`, expectations checked as the
 /// cycles go) does not grow with its length: the peak after 2,000 cycles is the peak after 500. That covers
-/// the world (before its trackers were cleared every cycle, bevy's removed-component buffers grew by about
-/// 200 bytes per cycle here: 300 KiB over the 1,500 cycles compared), the drained logs, the writer and the
+/// the world (its change trackers are cleared every cycle: left alone, bevy's removed-component buffers would
+/// grow by about 200 bytes per cycle here, 300 KiB over the 1,500 cycles compared), the drained logs, the writer and the
 /// expectations (a `MaxFlips` keeps its flips' cycle numbers, 8 bytes each); keeping the cycles' summaries
 /// would add about 1 KiB a cycle. 2,000 rather than 10,000 cycles keeps the debug suite lean; the files are
 /// checked against the in-memory run of the same scenario.
@@ -349,8 +349,7 @@ fn every_command_fails_a_scenario_without_expectations() {
     let file = dir.join("vacuous.ron");
     std::fs::write(&file, text(3, NIFTY, "expectations: [],")).unwrap();
     let g6sim = |args: &[&str]| {
-        let out =
-            std::process::Command::new(crate::common::bin()).args(args).arg(&file).arg("--no-env").output().unwrap();
+        let out = crate::common::g6sim_cmd().args(args).arg(&file).arg("--no-env").output().unwrap();
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
         assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
         assert!(text.contains("no expectations: nothing was checked"), "{args:?}: {text}");
@@ -458,7 +457,7 @@ fn negative_and_zero_market_values_are_refused_or_run_finite() {
 
 /// The extremes each field's range allows run with only finite numbers in the outputs; just past them the
 /// loader refuses (a price below one strike step has an ATM of 0 and no ladder; a step of 1e-300 collapses
-/// the ladder onto the ATM; a tick of 1e-320 overflows the rounding: all refused now).
+/// the ladder onto the ATM; a tick of 1e-320 overflows the rounding: all refused).
 #[test]
 fn extreme_allowed_market_values_run_finite() {
     use ExpiryStatus::Ok;

@@ -6,7 +6,6 @@ use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 
 const PARSE: &str = r#"
 import json, sys
@@ -62,11 +61,7 @@ fn metrics_parse_and_agree_with_the_cycle_log() {
     for scenario in ["strike_dropout_recovery.ron", "oversized_clamp_strict.ron", "provider_outage.ron", "low_both.ron"]
     {
         let dir = temp_dir(&format!("metrics-{scenario}"));
-        let out = Command::new(bin())
-            .args(["run", &format!("scenarios/{scenario}"), "-q", "--out", dir.to_str().unwrap()])
-            .current_dir(root())
-            .output()
-            .unwrap();
+        let out = g6sim(&["run", &format!("scenarios/{scenario}"), "-q", "--out", dir.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{scenario}");
         let (m, samples) = parse_with_prometheus_client(&dir.join("metrics.prom"));
         let cycles = lines(&dir.join("cycles.jsonl"));
@@ -130,11 +125,7 @@ fn metrics_parse_and_agree_with_the_cycle_log() {
 fn metrics_are_byte_identical_across_runs() {
     let (a, b) = (temp_dir("metrics-bytes-a"), temp_dir("metrics-bytes-b"));
     for dir in [&a, &b] {
-        let out = Command::new(bin())
-            .args(["run", "scenarios/coverage_flapping.ron", "-q", "--out", dir.to_str().unwrap()])
-            .current_dir(root())
-            .output()
-            .unwrap();
+        let out = g6sim(&["run", "scenarios/coverage_flapping.ron", "-q", "--out", dir.to_str().unwrap()]);
         assert!(out.status.success());
     }
     let text = std::fs::read(a.join("metrics.prom")).unwrap();

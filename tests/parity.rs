@@ -261,8 +261,8 @@ fn adjustment_events(run: &Run) -> Vec<(u64, g6sim::events::StrikeDepthAdjustmen
 
 #[test]
 fn ce_and_pe_per_strike_divide_each_side_by_the_ladder() {
-    // Issue 12 item 1 (a defect in both modes). One duplicate call per listed strike: 9 ladder strikes carry
-    // 18 CE and 9 PE legs.
+    // Both modes divide each side by the ladder. One duplicate call per listed strike: 9 ladder strikes
+    // carry 18 CE and 9 PE legs.
     let text = r#"Scenario(
         name: "legs", start: "2025-10-06T09:15:00+05:30", cycles: 1,
         indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
@@ -281,8 +281,8 @@ fn ce_and_pe_per_strike_divide_each_side_by_the_ladder() {
 
 #[test]
 fn an_expansion_and_a_contraction_in_one_decision_are_both_reported() {
-    // Issue 12 item 2 (a defect in both modes). With no streak and no cooldown required, the dip's decision
-    // expands 10 -> 12 and contracts 12 -> 10 at once: two events, two counts, each with what it applied.
+    // Both modes. With no streak and no cooldown required, the dip's decision expands 10 -> 12 and contracts
+    // 12 -> 10 at once: two events, two counts, each with what it applied.
     let text = r#"Scenario(
         name: "both", start: "2025-10-06T09:15:00+05:30", cycles: 3,
         indices: [(symbol: "NIFTY", expiries: ["this_week"])],
@@ -316,7 +316,7 @@ fn an_expansion_and_a_contraction_in_one_decision_are_both_reported() {
 
 #[test]
 fn strict_clamp_tag_survives_on_a_synth_expiry_in_parity() {
-    // Issue 12 item 3. The reference sets `prefilter_clamp` before the synthetic fallback, so a SYNTH expiry
+    // The reference sets `prefilter_clamp` before the synthetic fallback, so a SYNTH expiry
     // keeps it (uncounted: it is not PARTIAL). Default: SYNTH, no reason.
     let text = r#"Scenario(
         name: "strict synth", start: "2025-10-06T09:15:00+05:30", cycles: 1,
@@ -335,7 +335,7 @@ fn strict_clamp_tag_survives_on_a_synth_expiry_in_parity() {
 
 #[test]
 fn option_match_stats_names_a_reason_only_for_partial_expiries() {
-    // Issue 12 item 4. Parity's strict clamp leaves an OK expiry tagged `prefilter_clamp` (in the cycle
+    // Parity's strict clamp leaves an OK expiry tagged `prefilter_clamp` (in the cycle
     // summary); the reference's `option_match_stats` carries the reason only for PARTIAL expiries.
     let text = r#"Scenario(
         name: "strict", start: "2025-10-06T09:15:00+05:30", cycles: 1,
@@ -352,7 +352,7 @@ fn option_match_stats_names_a_reason_only_for_partial_expiries() {
 
 #[test]
 fn py_round_matches_python_on_a_grid_of_fractions() {
-    // Issue 12 item 5. `tests/fixtures/py_round.txt` holds CPython's `repr(round(n / d, k))`, k = 0..4.
+    // `tests/fixtures/py_round.txt` holds CPython's `repr(round(n / d, k))`, k = 0..4.
     let text = std::fs::read_to_string(root().join("tests/fixtures/py_round.txt")).unwrap();
     let mut checked = 0;
     for line in text.lines().filter(|l| !l.starts_with('#')) {
@@ -370,7 +370,7 @@ fn py_round_matches_python_on_a_grid_of_fractions() {
 
 #[test]
 fn depth_adjustment_coverages_are_rounded_to_three_places_in_both_modes() {
-    // Issue 12 item 5. The reference writes `strike_cov`/`field_cov` of `strike_depth_adjustment` with
+    // The reference writes `strike_cov`/`field_cov` of `strike_depth_adjustment` with
     // `round(x, 3)`; the default writes them the same way (the raw values are in cycles.jsonl).
     let text = r#"Scenario(
         name: "rounded", start: "2025-10-06T09:15:00+05:30", cycles: 2,
@@ -391,15 +391,21 @@ fn depth_adjustment_coverages_are_rounded_to_three_places_in_both_modes() {
 
 #[test]
 fn field_coverage_is_the_exact_ratio_by_default_and_the_percent_round_trip_in_parity() {
-    // Issue 12 item 6. 12 of 18 quotes full: the reference's `(12 / 18 * 100) / 100` is one ulp under
+    // 12 of 18 quotes full: the reference's `(12 / 18 * 100) / 100` is one ulp under
     // 2/3, so a threshold of exactly 2/3 makes it PARTIAL `low_field`; the default's `12 / 18` is OK.
-    let text = r#"Scenario(
+    // The threshold and the dropout written as the nearest doubles to 2/3 and 1/3 (4 + 4 strikes and the ATM,
+    // a call and a put each: 18 quotes; round(18 / 3) = 6 lose a field, 12 stay full).
+    let text = format!(
+        r#"Scenario(
         name: "ulp", start: "2025-10-06T09:15:00+05:30", cycles: 1,
         indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
-        config: (field_coverage_ok: 0.6666666666666666),
-        phases: [(name: "thin", cycles: (1, 1), faults: [FieldDropout(0.3333333333333333)])],
-    )"#;
-    let (default, parity) = both(text);
+        config: (field_coverage_ok: {:?}),
+        phases: [(name: "thin", cycles: (1, 1), faults: [FieldDropout({:?})])],
+    )"#,
+        2.0 / 3.0,
+        1.0 / 3.0
+    );
+    let (default, parity) = both(&text);
     let at = |run: &Run| run.result.cycles[0].index("NIFTY").unwrap().expiries[0].clone();
     let (d, p) = (at(&default), at(&parity));
     assert_eq!(d.field_coverage, Some(12.0 / 18.0));
@@ -411,7 +417,7 @@ fn field_coverage_is_the_exact_ratio_by_default_and_the_percent_round_trip_in_pa
 
 #[test]
 fn synthetic_quotes_collapse_duplicate_rows_in_parity_only() {
-    // Issue 12 item 7. 15 instrument rows (5 strikes x CE/PE, plus one duplicate call each) and no quotes:
+    // 15 instrument rows (5 strikes x CE/PE, plus one duplicate call each) and no quotes:
     // the reference keys its placeholders by `exchange:tradingsymbol`, so the duplicates collapse (10
     // options); the default serves every row, as its real quotes do (15).
     let text = r#"Scenario(

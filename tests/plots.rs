@@ -3,13 +3,8 @@
 
 use crate::common::*;
 use std::path::Path;
-use std::process::Command;
 
 const CHARTS: [&str; 4] = ["depth", "coverage", "status", "clamp"];
-
-fn g6sim(args: &[&str]) -> std::process::Output {
-    Command::new(bin()).args(args).current_dir(root()).output().unwrap()
-}
 
 fn run_with_plots(dir: &Path, scenario: &str) {
     let out = g6sim(&["run", scenario, "-q", "--plots", "--out", dir.to_str().unwrap()]);
@@ -19,8 +14,11 @@ fn run_with_plots(dir: &Path, scenario: &str) {
 #[test]
 fn svg_is_byte_identical_across_runs_and_plot_redraws_a_run_dir() {
     let (a, b) = (temp_dir("plots-a"), temp_dir("plots-b"));
-    run_with_plots(&a, "scenarios/strike_dropout_recovery.ron");
-    run_with_plots(&b, "scenarios/strike_dropout_recovery.ron");
+    // Two processes at once (the PNGs take most of a debug build's run).
+    std::thread::scope(|s| {
+        s.spawn(|| run_with_plots(&a, "scenarios/strike_dropout_recovery.ron"));
+        run_with_plots(&b, "scenarios/strike_dropout_recovery.ron");
+    });
     for chart in CHARTS {
         let name = format!("plots/{chart}.svg");
         let svg = std::fs::read(a.join(&name)).unwrap();

@@ -1,4 +1,4 @@
-//! Property tests of the pure rules (issue 8): the adaptive controller over arbitrary coverage sequences
+//! Property tests of the pure rules: the adaptive controller over arbitrary coverage sequences
 //! and settings, the prefilter clamp, and the status reducer. Each property runs in both modes where it
 //! holds in both; a property that holds only in the default mode says which g6 quirk breaks it.
 //!
@@ -6,8 +6,8 @@
 //! `decide` per cycle on `worst_pass` of the cycle's successful passes (none: the state is left alone);
 //! parity g6, one `decide` per pass, on a cooldown clock that may stand still or jump between cycles.
 //!
-//! With `contract_ok_cycles: 0` and no cooldown pending, one decision can expand and then contract (issue 12
-//! item 2): `decide` returns both changes, and the generators include `contract_ok_cycles: 0`.
+//! With `contract_ok_cycles: 0` and no cooldown pending, one decision can expand and then contract: `decide`
+//! returns both changes, and the generators include `contract_ok_cycles: 0`.
 
 use crate::common::proptest_config;
 use g6sim::calendar::ExpiryRule;
@@ -66,13 +66,15 @@ fn coverage() -> impl Strategy<Value = Option<f64>> {
     ]
 }
 
+/// One pass: strike and field coverage each unmeasured, anywhere in [0, 1], or at either end.
 fn observation() -> impl Strategy<Value = Observation> {
     (
+        coverage(),
         coverage(),
         prop_oneof![1 => Just(0u32), 9 => 1u32..200],
         prop::sample::select(vec![ExpiryRule::ThisWeek, ExpiryRule::NextWeek]),
     )
-        .prop_map(|(strike_cov, options, rule)| Observation { strike_cov, field_cov: Some(1.0), options, rule })
+        .prop_map(|(strike_cov, field_cov, options, rule)| Observation { strike_cov, field_cov, options, rule })
 }
 
 /// One cycle: its successful passes (none: every expiry failed) and how far the parity cooldown clock
@@ -212,7 +214,7 @@ proptest! {
         }
     }
 
-    /// Both modes (issue 12 item 2): replaying the changes `decide` returns, from the starting depth,
+    /// Both modes: replaying the changes `decide` returns, from the starting depth,
     /// reproduces the depth after every decision; each change starts where the previous one left it.
     #[test]
     fn replaying_the_changes_reproduces_every_depth(
@@ -342,6 +344,7 @@ proptest! {
     fn a_healthy_stretch_returns_to_the_baseline_and_stays(
         (r, start) in any_mode().prop_flat_map(rules).prop_flat_map(bounded_start),
         cycles in cycles(30),
+        field_cov in coverage(),
     ) {
         let r = AdaptiveRules { contract_step: r.contract_step.max(1), ..r };
         let (mut depth, mut state) = (start, AdaptiveState::default());
@@ -350,7 +353,7 @@ proptest! {
         let excess = (depth.itm - depth.baseline_itm).max(depth.otm - depth.baseline_otm);
         let per_contraction = (r.ok_cycles + r.cooldown + 1) as usize;
         let n = (excess / r.contract_step + 1) as usize * per_contraction + r.ok_cycles as usize;
-        let healthy = Observation { strike_cov: Some(1.0), field_cov: Some(1.0), options: 10, rule: ExpiryRule::ThisWeek };
+        let healthy = Observation { strike_cov: Some(1.0), field_cov, options: 10, rule: ExpiryRule::ThisWeek };
         let stretch = vec![(vec![healthy], 1); n];
         let decisions = simulate(&r, &mut depth, &mut state, next, &stretch);
         for d in &decisions {
@@ -361,16 +364,41 @@ proptest! {
         let settled = decisions.iter().rposition(|d| !d.changes.is_empty()).map_or(0, |k| k + 1);
         prop_assert!(decisions[settled..].iter().all(|d| d.after.0 == depth));
     }
+
+    /// Both modes: the controller judges strike coverage only, so field coverage (unmeasured or any value)
+    /// changes no decision: the same cycles with every pass's field coverage replaced give the same
+    /// changes, depths and states.
+    #[test]
+    fn field_coverage_changes_no_decision(
+        (r, start) in any_mode().prop_flat_map(rules).prop_flat_map(bounded_start),
+        cycles in cycles(40),
+        replacement in coverage(),
+    ) {
+        let replaced: Vec<(Vec<Observation>, i64)> = cycles
+            .iter()
+            .map(|(passes, clock)| (passes.iter().map(|o| Observation { field_cov: replacement, ..*o }).collect(), *clock))
+            .collect();
+        let (mut a_depth, mut a_state) = (start, AdaptiveState::default());
+        let (mut b_depth, mut b_state) = (start, AdaptiveState::default());
+        let a = simulate(&r, &mut a_depth, &mut a_state, 1, &cycles);
+        let b = simulate(&r, &mut b_depth, &mut b_state, 1, &replaced);
+        prop_assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            prop_assert_eq!((x.after, &x.changes), (y.after, &y.changes), "{:?}\n{:?}", x, y);
+        }
+    }
 }
 
-/// A whole run's scenario text: one index with up to three expiries, a dip (strike dropout) at random
-/// cycles, and contraction settings that include no streak and no cooldown.
+/// A whole run's scenario text: one index with up to three expiries, a dip (strike dropout, and a field
+/// dropout from none to every quote) at random cycles, and contraction settings that include no streak and
+/// no cooldown.
 fn adjustment_scenario() -> impl Strategy<Value = String> {
     (
         (1usize..=3, 6u32..=14, 0u32..=3, 0u32..=3),
         (1u32..=3, 1u32..=3, 1u32..=14, 0u32..=4, prop::sample::select(vec![0.2, 0.4, 0.6])),
+        prop::sample::select(vec![0.0, 0.3, 0.7, 1.0]),
     )
-        .prop_map(|((expiries, depth, ok, cooldown), (step, contract_step, from, len, dropout))| {
+        .prop_map(|((expiries, depth, ok, cooldown), (step, contract_step, from, len, dropout), fields)| {
             let rules = ["\"this_week\"", "\"next_week\"", "\"this_month\""][..expiries].join(", ");
             format!(
                 r#"Scenario(
@@ -378,7 +406,7 @@ fn adjustment_scenario() -> impl Strategy<Value = String> {
                     indices: [(symbol: "NIFTY", expiries: [{rules}], depth: (itm: {depth}, otm: {depth}))],
                     config: (contract_ok_cycles: {ok}, contract_cooldown: {cooldown}, expansion_step: {step},
                              contract_step: {contract_step}),
-                    phases: [(name: "dip", cycles: ({from}, {to}), faults: [StrikeDropout({dropout})])],
+                    phases: [(name: "dip", cycles: ({from}, {to}), faults: [StrikeDropout({dropout}), FieldDropout({fields:?})])],
                 )"#,
                 to = (from + len).min(14)
             )
@@ -388,7 +416,7 @@ fn adjustment_scenario() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(proptest_config(48))]
 
-    /// Both modes, whole runs (issue 12 item 2): replaying the emitted `strike_depth_adjustment` events
+    /// Both modes, whole runs: replaying the emitted `strike_depth_adjustment` events
     /// from the starting depth reproduces every cycle's depth, and each event's `prev` is the depth it
     /// changed. An expansion and a contraction in one decision are two events.
     #[test]
@@ -637,7 +665,7 @@ proptest! {
         if outcome.options == 0 {
             prop_assert_eq!(status, ExpiryStatus::Empty, "no options is EMPTY, strict clamp or not: {:?}", c);
         } else if outcome.synthetic {
-            // Parity g6 keeps a strict clamp's tag, set before the synthetic fallback (issue 12 item 3).
+            // Parity g6 keeps a strict clamp's tag, set before the synthetic fallback.
             let reason = (strict && parity_g6).then_some(PartialReason::PrefilterClamp);
             prop_assert_eq!(c, Classification { status: Some(ExpiryStatus::Synth), reason });
         } else if strict && !parity_g6 {
@@ -693,9 +721,9 @@ proptest! {
     }
 }
 
-/// Regression (found by `classify_gives_one_status_and_reason`): a strict clamp on an expiry whose quotes
-/// validation all dropped (a calendar in 2050: every row is a `dummy_far_future_expiry`) made it PARTIAL
-/// `prefilter_clamp` with 0 options; it is EMPTY, and nothing is counted under `prefilter_clamp`.
+/// A strict clamp on an expiry whose quotes validation all dropped (a calendar in 2050: every row is a
+/// `dummy_far_future_expiry`) leaves it with 0 options: it is EMPTY, not PARTIAL `prefilter_clamp`, and
+/// nothing is counted under `prefilter_clamp` (a case `classify_gives_one_status_and_reason` reaches).
 #[test]
 fn strict_clamp_on_an_expiry_without_options_is_empty() {
     let text = r#"Scenario(

@@ -10,7 +10,6 @@ use g6sim::scenario::load_file;
 use g6sim::sweep::{Plan, parse_param};
 use g6sim::{Run, RunOptions, prepare};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const JSONL: &str = "scenarios/history/nifty_strike_dip.jsonl";
 const CSV: &str = "scenarios/history/banknifty_low_both.csv";
@@ -22,15 +21,6 @@ fn load(path: &Path) -> History {
 fn replay_with(history: &History, sets: &[&str]) -> Run {
     let options = RunOptions { sets: sets.iter().map(|s| s.to_string()).collect(), ..RunOptions::default() };
     prepare(&history.loaded, &options).unwrap_or_else(|e| panic!("{e}")).run(|_| {}).unwrap()
-}
-
-fn g6sim(args: &[&str]) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("G6_")) {
-        cmd.env_remove(k);
-    }
-    cmd.output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -69,16 +59,108 @@ fn the_jsonl_example_replays_to_its_own_record() {
     assert_eq!((phases[0].cycles.first, phases[0].cycles.last), (5, 7));
 }
 
+/// The CSV example's rows: (cycle, strike coverage, recorded depth), by plain splitting (no field is quoted).
+fn csv_rows() -> Vec<(u64, Option<f64>, u32)> {
+    let text = std::fs::read_to_string(root().join(CSV)).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (cycle, coverage, depth) = (col("cycle"), col("strike_coverage"), col("depth"));
+    lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[cycle].parse().unwrap(), f[coverage].parse().ok(), f[depth].parse().unwrap())
+        })
+        .collect()
+}
+
+/// The depth (strikes per side of the ladder) of each cycle of the CSV example under `contract_ok_cycles`
+/// and the other defaults, worked out by hand from the default mode's rules rather than by the replay: the
+/// first recorded depth is the baseline and the start; a cycle whose strike coverage is under the trigger
+/// widens the ladder by the expansion step (up to `max(10, baseline + 10)`) and breaks the healthy streak; a
+/// covered cycle extends it, and once it is `contract_ok_cycles` long and `contract_cooldown` cycles have
+/// passed since the last contraction, the ladder narrows by the contraction step (not below the baseline)
+/// and the streak starts again; a failed expiry (no coverage) decides nothing. Each decision sets the next
+/// cycle's ladder. Returns (cycle, depth) per row.
+fn csv_depths_by_hand(contract_ok_cycles: u32) -> Vec<(u64, u32)> {
+    let c = g6sim::config::Config { contract_ok_cycles, ..Default::default() };
+    let trigger = c.expansion_trigger();
+    let rows = csv_rows();
+    let baseline = rows[0].2;
+    let cap = (baseline + 10).max(10);
+    let (mut depth, mut streak, mut last) = (baseline, 0, None::<u64>);
+    let mut out = Vec::new();
+    for (cycle, coverage, _) in rows {
+        out.push((cycle, depth));
+        let Some(coverage) = coverage else { continue };
+        if coverage < trigger {
+            depth = (depth + c.expansion_step).min(cap);
+            streak = 0;
+            continue;
+        }
+        streak += 1;
+        let cooled = last.is_none_or(|l| cycle - l >= u64::from(c.contract_cooldown));
+        if streak >= contract_ok_cycles && depth > baseline && cooled {
+            depth = depth.saturating_sub(c.contract_step).max(baseline);
+            (streak, last) = (0, Some(cycle));
+        }
+    }
+    out
+}
+
+/// The cycles whose depth by hand under `contract_ok_cycles` differs from the record, with both depths.
+fn csv_differences(contract_ok_cycles: u32) -> Vec<(u64, u32, u32)> {
+    let recorded = csv_rows();
+    csv_depths_by_hand(contract_ok_cycles)
+        .into_iter()
+        .zip(recorded)
+        .filter(|((_, mine), (_, _, theirs))| mine != theirs)
+        .map(|((cycle, mine), (_, _, theirs))| (cycle, theirs, mine))
+        .collect()
+}
+
+/// Depth direction changes (a rise after a fall or back) over a sequence of depths.
+fn flips(depths: impl IntoIterator<Item = u32>) -> usize {
+    let mut last = None;
+    let mut previous: Option<u32> = None;
+    let mut n = 0;
+    for d in depths {
+        if let Some(p) = previous
+            && d != p
+        {
+            let up = d > p;
+            n += usize::from(last.is_some_and(|l| l != up));
+            last = Some(up);
+        }
+        previous = Some(d);
+    }
+    n
+}
+
+#[test]
+fn the_hand_worked_depths_reproduce_production_and_differ_under_the_defaults() {
+    // Production ran with contract_ok_cycles=3: the model gives its record exactly.
+    assert_eq!(csv_differences(3), [], "{:?}", csv_depths_by_hand(3));
+    let default = g6sim::config::Config::default().contract_ok_cycles;
+    assert_ne!(default, 3);
+    assert!(!csv_differences(default).is_empty(), "the defaults contract later");
+}
+
 #[test]
 fn the_csv_example_shows_where_the_settings_differ_from_production() {
     let history = load(&root().join(CSV));
     assert_eq!(history.loaded.scenario.indices[0].depth.itm, 8, "the first recorded depth");
-    // Production ran with contract_ok_cycles=3: the defaults (5) contract later.
+    // Production ran with contract_ok_cycles=3: the defaults contract later, where the hand-worked depths
+    // say.
+    let by_hand = csv_differences(g6sim::config::Config::default().contract_ok_cycles);
     let c = replay::compare(&history, &replay_with(&history, &[]).result.cycles);
-    assert_eq!(c.differing_cycles, vec![10, 11, 14, 15, 16, 17, 18, 19, 20]);
+    assert_eq!(c.differing_cycles, by_hand.iter().map(|d| d.0).collect::<Vec<_>>());
     assert!(c.differences.iter().all(|d| d.field == "depth"), "{}", c.text(50, ""));
-    let d = &c.differences[0];
-    assert_eq!((d.cycle, d.recorded.as_str(), d.replayed.as_str()), (10, "12", "14"));
+    let found: Vec<(u64, String, String)> =
+        c.differences.iter().map(|d| (d.cycle, d.recorded.clone(), d.replayed.clone())).collect();
+    let expected: Vec<(u64, String, String)> =
+        by_hand.iter().map(|(cycle, recorded, mine)| (*cycle, recorded.to_string(), mine.to_string())).collect();
+    assert_eq!(found, expected);
     let c = replay::compare(&history, &replay_with(&history, &["contract_ok_cycles=3"]).result.cycles);
     assert!(c.agrees(), "{}", c.text(50, ""));
     // The outage row (no coverage) is a failed expiry: EMPTY, and no evidence for the adaptive step.
@@ -189,15 +271,24 @@ fn the_cli_prints_the_comparison_writes_it_and_exits_by_it() {
     let out = g6sim(&["replay", CSV, "--out", &out_dir.display().to_string(), "--no-env"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "a difference exits 1: {stdout}{}", text(&out.stderr));
-    assert!(
-        stdout.contains("comparison with the history: 20 statuses and 20 depths compared; 9 differ, in 9 of 20 cycles"),
-        "{stdout}"
+    let rows = csv_rows().len();
+    let by_hand = csv_differences(g6sim::config::Config::default().contract_ok_cycles);
+    let n = by_hand.len();
+    let head = format!(
+        "comparison with the history: {rows} statuses and {rows} depths compared; {n} differ, in {n} of {rows} cycles"
     );
-    assert!(stdout.contains("cycle    10  BANKNIFTY              depth: recorded 12, replayed 14"), "{stdout}");
-    assert!(stdout.contains("depth direction flips BANKNIFTY: recorded 1, replayed 1"), "{stdout}");
+    assert!(stdout.contains(&head), "{head}\n{stdout}");
+    let (cycle, recorded, replayed) = by_hand[0];
+    let first = format!("cycle {cycle:>5}  BANKNIFTY              depth: recorded {recorded}, replayed {replayed}");
+    assert!(stdout.contains(&first), "{first}\n{stdout}");
+    let recorded_flips = flips(csv_rows().into_iter().map(|r| r.2));
+    let default = g6sim::config::Config::default().contract_ok_cycles;
+    let replayed_flips = flips(csv_depths_by_hand(default).into_iter().map(|d| d.1));
+    let flips_line = format!("depth direction flips BANKNIFTY: recorded {recorded_flips}, replayed {replayed_flips}");
+    assert!(stdout.contains(&flips_line), "{flips_line}\n{stdout}");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("comparison.json")).unwrap()).unwrap();
-    assert_eq!(json["differing_cycles"], serde_json::json!([10, 11, 14, 15, 16, 17, 18, 19, 20]));
+    assert_eq!(json["differing_cycles"], serde_json::json!(by_hand.iter().map(|d| d.0).collect::<Vec<_>>()));
     assert_eq!(json["differences"][0]["field"], "depth");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).unwrap()).unwrap();
@@ -486,10 +577,13 @@ fn a_sweep_runs_on_a_history() {
     // Quicker contraction is cheaper on this day, and recovers from the dip (cycles 4-6) sooner.
     assert!(jobs[0].score.mean_depth < jobs[1].score.mean_depth);
     assert!(jobs[0].score.recovery_cycles < jobs[1].score.recovery_cycles);
-    assert_eq!(
-        jobs[0].score.recovery_cycles, 10.0,
-        "the dip ends in cycle 6; cycle 16's step is back at the baseline 8"
-    );
+    // With contract_ok_cycles=3 the hand-worked ladder is back at the baseline in cycle B + 1: cycle B's step
+    // brought it back, B - (the dip's last cycle) cycles after the dip.
+    let dip_end = history.loaded.scenario.phases[0].cycles.last;
+    let depths = csv_depths_by_hand(3);
+    let baseline = depths[0].1;
+    let back = depths.iter().find(|(cycle, depth)| *cycle > dip_end && *depth == baseline).unwrap().0 - 1;
+    assert_eq!(jobs[0].score.recovery_cycles, (back - dip_end) as f64, "{depths:?}, the dip ends in cycle {dip_end}");
     let dir = temp_dir("replay-sweep");
     let out = g6sim(&[
         "sweep",

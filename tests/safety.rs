@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -16,24 +16,6 @@ const FLAPPING: &str = "scenarios/coverage_flapping.ron";
 const HISTORY: &str = "scenarios/history/nifty_strike_dip.jsonl";
 /// Longer than any test waits: a run of this many cycles is killed long before it ends.
 const FOREVER: &str = "1000000";
-/// How long a test waits for a spawned command to reach a state or end (generous: the machine is shared).
-const PATIENCE: Duration = Duration::from_secs(300);
-
-/// A `g6sim` command in the repository, without the environment's `G6_*` and batch-engine variables.
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    for (k, _) in
-        std::env::vars().filter(|(k, _)| k.starts_with("G6_") || k.starts_with("SLURM_") || k == "JOB_COMPLETION_INDEX")
-    {
-        cmd.env_remove(k);
-    }
-    cmd
-}
-
-fn g6sim(args: &[&str]) -> Output {
-    command(args).output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -46,34 +28,6 @@ fn path(p: &Path) -> &str {
 /// Asserts a command exited with `code`, showing its output otherwise.
 fn exits(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "stdout:\n{}\nstderr:\n{}", text(&out.stdout), text(&out.stderr));
-}
-
-/// A spawned `g6sim`, SIGKILLed and reaped when dropped: a failing test leaves no process behind.
-struct Spawned(Child);
-
-impl Spawned {
-    fn start(args: &[&str]) -> Self {
-        Self(command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap())
-    }
-
-    /// Waits (at most [`PATIENCE`]) for the process to end; its exit code.
-    fn wait(&mut self) -> Option<i32> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(start.elapsed() < PATIENCE, "the command did not end within {PATIENCE:?}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Waits (at most [`PATIENCE`]) until `ready` holds.
@@ -423,7 +377,7 @@ fn a_grid_of_too_many_settings_is_refused_at_once() {
 }
 
 /// A shard count is at most the most runs a sweep has, and a merge missing shards names the first few of
-/// them and counts the rest (it listed every missing one: a million shards, a million names).
+/// them and counts the rest (a million missing shards is not a million names).
 #[test]
 fn shard_counts_are_bounded_and_a_merge_names_a_few_missing_shards() {
     let dir = temp_dir("safety-shards");
@@ -431,10 +385,10 @@ fn shard_counts_are_bounded_and_a_merge_names_a_few_missing_shards() {
     let out = g6sim(&[&args[..], &["--shard", "0/10000001", "--out", path(&dir.join("refused"))]].concat());
     exits(&out, 2);
     assert!(text(&out.stderr).contains("at most 10000000 shards"), "{}", text(&out.stderr));
-    let out = command(&[&args[..], &["--shards", "10000001", "--out", path(&dir.join("refused"))]].concat())
-        .env("JOB_COMPLETION_INDEX", "3")
-        .output()
-        .unwrap();
+    let out = g6sim_with(
+        &[&args[..], &["--shards", "10000001", "--out", path(&dir.join("refused"))]].concat(),
+        &[("JOB_COMPLETION_INDEX", "3")],
+    );
     exits(&out, 2);
     assert!(text(&out.stderr).contains("at most 10000000 shards"), "{}", text(&out.stderr));
     assert!(!dir.join("refused").exists());

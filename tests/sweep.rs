@@ -2,12 +2,14 @@
 //! and bad keys, values and shards refused before anything runs.
 
 use crate::common::*;
-use g6sim::scenario::load_file;
+// `g6sim(ARGS, ENV)` here: the shared helper with the variables a test sets.
+use crate::common::g6sim_with as g6sim;
+use g6sim::scenario::{Evaluator, ExpectationOutcome, load_file};
 use g6sim::sweep::{Plan, Shard, parse_param, parse_seeds, score};
 use g6sim::{RunOptions, run_scenario};
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SCENARIO: &str = "scenarios/coverage_flapping.ron";
 
@@ -15,18 +17,6 @@ fn plan(params: &[&str], seeds: &str) -> Plan {
     let loaded = load_file(&root().join(SCENARIO)).unwrap();
     let params = params.iter().map(|p| parse_param(p).unwrap()).collect();
     Plan::new(loaded, RunOptions::default(), params, parse_seeds(seeds).unwrap()).unwrap()
-}
-
-fn g6sim(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(bin());
-    cmd.args(args).current_dir(root());
-    for (k, _) in
-        std::env::vars().filter(|(k, _)| k.starts_with("G6_") || k.starts_with("SLURM_") || k == "JOB_COMPLETION_INDEX")
-    {
-        cmd.env_remove(k);
-    }
-    cmd.envs(env.iter().copied());
-    cmd.output().unwrap()
 }
 
 /// `g6sim sweep` of the hysteresis scenario with `args`, without the environment, into `out`.
@@ -390,7 +380,10 @@ fn the_shard_comes_from_the_flag_or_the_batch_engine() {
 }
 
 /// Two indices on a random walk, three expiry rules and a dated one, and every fault the lean path models,
-/// scoped to an index, a rule or neither, overlapping; its expectations are ones the lean path evaluates.
+/// scoped to an index, a rule or neither, overlapping; its expectations are ones the lean path evaluates,
+/// some holding and some failing. `Total(of: Events(event: "prefilter_clamp"), is: Eq(0))` holds under the
+/// default maximum of 2500 instruments and fails under the sweep's 60
+/// (`lean_stress_clamps_only_under_a_low_maximum`).
 const LEAN_STRESS: &str = r#"Scenario(
     name: "lean_stress",
     seed: 5,
@@ -418,7 +411,7 @@ const LEAN_STRESS: &str = r#"Scenario(
         By(cycle: 28, check: AtBaseline(index: "NIFTY")),
         Never(FieldCoverage(index: "NIFTY", rule: "this_month", is: Lt(0.3))),
         At(cycle: 11, check: Events(event: "zero_data", index: "NIFTY", is: Eq(1))),
-        Total(of: Events(event: "prefilter_clamp"), is: Ge(0)),
+        Total(of: Events(event: "prefilter_clamp"), is: Eq(0)),
         Total(of: Reason(reason: low_field, index: "NIFTY"), is: Ge(1)),
         Total(of: Status(status: EMPTY), is: Eq(2)),
         Always(StatusTotal(status: SYNTH, is: Eq(0))),
@@ -428,6 +421,45 @@ const LEAN_STRESS: &str = r#"Scenario(
         Always(Status(index: "FINNIFTY", rule: "this_week", is: OK)),
     ],
 )"#;
+
+/// LEAN_STRESS's clamp expectation can fail. Derived from the scenario: an expiry's instruments are at most
+/// the provider's listing (2 x 40 strikes per side + the ATM, a call and a put each: 162) plus every
+/// `Oversize` row and two per stray strike of all its phases together (300 + 120 + 2 x 3 = 426), 588 in all,
+/// under the default maximum of 2500: no clamp, the expectation holds. Under the maximum of 60 that
+/// `the_lean_path_gives_what_full_runs_give` sweeps, clamps fire and it fails, in both modes.
+#[test]
+fn lean_stress_clamps_only_under_a_low_maximum() {
+    use g6sim::config::{Config, Parity};
+    use g6sim::scenario::Fault;
+    let loaded = scenario(LEAN_STRESS);
+    let s = &loaded.scenario;
+    let listed = 2 * (2 * s.provider.strikes_per_side + 1);
+    let extra: u32 = s
+        .phases
+        .iter()
+        .flat_map(|p| &p.faults)
+        .map(|f| match f {
+            Fault::Oversize(n) => *n,
+            Fault::StrayStrikes(n) => 2 * n,
+            _ => 0,
+        })
+        .sum();
+    assert_eq!((listed, extra), (162, 426));
+    assert!(listed + extra < Config::default().prefilter_max_instruments);
+    let clamp = s.expectations.iter().position(|e| e.to_string().contains("prefilter_clamp")).unwrap();
+    for parity in [Parity::Off, Parity::G6] {
+        for (max, holds) in [(2500, true), (60, false)] {
+            let options = RunOptions {
+                parity: Some(parity),
+                sets: vec![format!("prefilter_max_instruments={max}")],
+                ..RunOptions::default()
+            };
+            let run = run_scenario(&loaded, &options).unwrap();
+            let o = &run.outcomes[clamp];
+            assert_eq!(o.passed, holds, "{parity:?} max {max}: {} {}", o.expectation, o.detail);
+        }
+    }
+}
 
 /// The provider's rows move while the ladder stands: the index price is missing (the ladder sits on the
 /// registry's synthetic ATM, at its cap, so it never changes), the provider lists a few strikes around the
@@ -553,8 +585,10 @@ fn the_lean_path_gives_what_full_runs_give() {
                     continue;
                 }
                 let run = run_scenario(&p.scenario, &p.options(setting, seed)).unwrap();
+                let mut evaluator = Evaluator::new(&p.scenario.scenario.expectations);
                 let mut n = 0;
                 lean.run(p.config(setting.index), seed, |summary, events| {
+                    evaluator.observe(summary, events);
                     let c = &run.result.cycles[n];
                     assert_eq!(lean_view(summary), lean_view(c), "{what}");
                     let kept = |e: &&g6sim::events::LoggedEvent| {
@@ -566,6 +600,12 @@ fn the_lean_path_gives_what_full_runs_give() {
                     n += 1;
                 });
                 assert_eq!(n, run.result.cycles.len());
+                // Each expectation's verdict and cycle, not only whether all held (a scenario failing one
+                // expectation in every job would hide the verdicts of the others).
+                let verdicts = |o: &[ExpectationOutcome]| {
+                    o.iter().map(|o| (o.expectation.clone(), o.passed, o.cycle)).collect::<Vec<_>>()
+                };
+                assert_eq!(verdicts(&evaluator.finish()), verdicts(&run.outcomes), "{what}");
             }
         }
     }
@@ -636,7 +676,8 @@ fn a_sweep_owns_its_directory() {
     let merged = g6sim(&["sweep", "merge", shared.to_str().unwrap(), "--out", shared.to_str().unwrap()], &[]);
     assert_eq!(merged.status.code(), Some(0), "{}", text(&merged.stderr));
     assert_eq!(sweep(&shared, &[]).status.code(), Some(0), "a sweep's directory is reused");
-    // Another sweep there replaces the heat maps of keys it no longer sweeps, and nothing else of heatmaps/.
+    // Another sweep there replaces the heat maps of the keys the sweep before swept, and nothing else of
+    // heatmaps/.
     std::fs::write(shared.join("heatmaps/mine.png"), "mine").unwrap();
     let other = g6sim(
         &[

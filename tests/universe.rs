@@ -1,8 +1,8 @@
-//! Kite instrument dumps (issue 10, first part): the sample dump, every tolerance, every error with its line
+//! Kite instrument dumps: the sample dump, every tolerance, every error with its line
 //! and column, the synthetic writer's round trip (plain and gzipped), a 60k-row NFO+BFO dump counted against
 //! an independent count of its CSV rows, and arbitrary bytes that must never panic.
 
-use crate::common::{bin, proptest_config, root, temp_dir};
+use crate::common::{g6sim_cmd, proptest_config, root, temp_dir};
 use chrono::NaiveDate;
 use g6sim::calendar::listed_expiries;
 use g6sim::registry;
@@ -11,7 +11,6 @@ use g6sim::universe::{DumpErrorKind, RowClass, SyntheticSpec, parse, read_file};
 use g6sim::vocab::SkipReason;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
-use std::process::Command;
 
 const HEADER: &str = "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange";
 
@@ -303,7 +302,7 @@ fn gzip_round_trip_and_the_command() {
 
     let dir = temp_dir("universe-cmd");
     let run = |file: &str, extra: &[&str]| {
-        let out = Command::new(bin())
+        let out = g6sim_cmd()
             .args(["universe", "--out"])
             .arg(dir.join(file))
             .args(["--date", "2025-10-06", "--indices", "nifty,SENSEX", "--strikes-per-side", "5"])
@@ -329,17 +328,13 @@ fn gzip_round_trip_and_the_command() {
     run("u.csv.gz", &["--gzip", "--weeks", "2", "--months", "1"]);
     assert_eq!(std::fs::read(dir.join("u.csv.gz")).unwrap(), first, "the same bytes every time");
 
-    let out = Command::new(bin())
-        .args(["universe", "--out"])
-        .arg(dir.join("x.csv"))
-        .args(["--indices", "NIFTYIT"])
-        .output()
-        .unwrap();
+    let out =
+        g6sim_cmd().args(["universe", "--out"]).arg(dir.join("x.csv")).args(["--indices", "NIFTYIT"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown index `NIFTYIT`"));
     assert!(!dir.join("x.csv").exists());
     // A dump with no expiry would hold no index option: refused, nothing written.
-    let out = Command::new(bin())
+    let out = g6sim_cmd()
         .args(["universe", "--out"])
         .arg(dir.join("x.csv"))
         .args(["--weeks", "0", "--months", "0"])
@@ -353,7 +348,7 @@ fn gzip_round_trip_and_the_command() {
     );
     assert!(!dir.join("x.csv").exists());
     // `check` over a dump that lacks one of a scenario's indices warns, as `run` does.
-    let out = Command::new(bin())
+    let out = g6sim_cmd()
         .args(["check", "scenarios/healthy_baseline.ron", "--no-env", "--universe"])
         .arg(dir.join("u.csv.gz"))
         .output()
@@ -366,7 +361,7 @@ fn gzip_round_trip_and_the_command() {
     );
     // `--out` a directory, or in a directory that does not exist: exit 2 with a hint, nothing written.
     for out in [dir.clone(), dir.join("no-such-dir/x.csv")] {
-        let said = Command::new(bin()).args(["universe", "--out"]).arg(&out).output().unwrap();
+        let said = g6sim_cmd().args(["universe", "--out"]).arg(&out).output().unwrap();
         let stderr = String::from_utf8_lossy(&said.stderr);
         assert_eq!(said.status.code(), Some(2), "{stderr}");
         assert!(stderr.starts_with(&format!("error: cannot write {}: ", out.display())), "{stderr}");
@@ -375,13 +370,13 @@ fn gzip_round_trip_and_the_command() {
     assert!(!dir.join("no-such-dir").exists());
     // Sizes beyond a scenario's limits are refused before anything is written; one strike has no step.
     for (flag, value, range) in [("--strikes-per-side", "100000", "0..=5000"), ("--weeks", "5000", "0..=1000")] {
-        let said = Command::new(bin()).args(["universe", "--out"]).arg(dir.join("y.csv")).args([flag, value]).output();
+        let said = g6sim_cmd().args(["universe", "--out"]).arg(dir.join("y.csv")).args([flag, value]).output();
         let stderr = String::from_utf8_lossy(&said.as_ref().unwrap().stderr).into_owned();
         assert_eq!(said.unwrap().status.code(), Some(2), "{stderr}");
         assert!(stderr.contains(range), "{stderr}");
     }
     assert!(!dir.join("y.csv").exists());
-    let said = Command::new(bin())
+    let said = g6sim_cmd()
         .args(["universe", "--out"])
         .arg(dir.join("one.csv"))
         .args(["--strikes-per-side", "0"])

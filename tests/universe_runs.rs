@@ -1,8 +1,8 @@
-//! Runs over Kite instrument dumps (issue 10): a 60k-row NFO+BFO dump run for two cycles and counted against
+//! Runs over Kite instrument dumps: a 60k-row NFO+BFO dump run for two cycles and counted against
 //! an independent count of its CSV rows, faults on top, what wins over the dump, weekday mismatches, the
 //! `--universe` flag on run, check and sweep, errors pointing at the `universe` field, determinism.
 
-use crate::common::{bin, root, temp_dir, tree_bytes};
+use crate::common::{g6sim_cmd, root, temp_dir, tree_bytes};
 use g6sim::scenario::load_file;
 use g6sim::universe::SyntheticSpec;
 use g6sim::universe::write::{gzip, synthetic_rows, to_csv};
@@ -10,7 +10,6 @@ use g6sim::vocab::SkipReason;
 use g6sim::{RunOptions, run_scenario};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 /// A scenario over `universe` (relative to the scenario file) starting Monday 2025-09-29, the synthetic
 /// writer's default date.
@@ -212,7 +211,7 @@ fn a_bad_universe_is_an_error_at_the_field() {
     assert!(load_file(&path).unwrap_err().to_string().contains("an empty universe path"));
 
     // --universe: the same reader's error, exit 2, before anything runs.
-    let out = Command::new(bin())
+    let out = g6sim_cmd()
         .args(["run", "scenarios/kite_sample.ron", "--universe"])
         .arg(dir.join("bad.csv"))
         .arg("--out")
@@ -237,7 +236,7 @@ fn healthy_dump(dir: &Path) -> std::path::PathBuf {
 
 /// Runs the binary from the repository root: exit code, stdout, stderr.
 fn g6sim(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::new(bin()).args(args).arg("--no-env").current_dir(root()).output().unwrap();
+    let out = g6sim_cmd().args(args).arg("--no-env").output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
