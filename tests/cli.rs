@@ -211,14 +211,13 @@ fn check_runs_the_shipped_scenarios_and_passes() {
 fn serve_metrics_answers_a_real_http_scrape_with_the_runs_metrics() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = temp_dir("cli-serve");
-    let mut child = Command::new(bin())
-        .args(["run", "scenarios/strike_dropout_recovery.ron", "-q", "--out", dir.to_str().unwrap()])
-        .args(["--serve-metrics", "127.0.0.1:0", "--hold"])
-        .current_dir(root())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = Spawned::spawn(
+        g6sim_cmd()
+            .args(["run", "scenarios/strike_dropout_recovery.ron", "-q", "--out", dir.to_str().unwrap()])
+            .args(["--serve-metrics", "127.0.0.1:0", "--hold"])
+            .stdout(std::process::Stdio::piped()),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let addr =
         first.strip_prefix("serving metrics at http://").and_then(|r| r.strip_suffix("/metrics")).unwrap().to_string();
@@ -235,8 +234,7 @@ fn serve_metrics_answers_a_real_http_scrape_with_the_runs_metrics() {
         response
     };
     let response = scrape("/metrics");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200 OK") && head.contains("text/plain; version=0.0.4"), "{head}");
     assert_eq!(body, std::fs::read_to_string(dir.join("metrics.prom")).unwrap(), "the endpoint serves the file's text");
