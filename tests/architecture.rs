@@ -502,3 +502,38 @@ fn a_module_without_a_layer_and_a_root_item_fail() {
         ["src/lib.rs:7: `pub fn run() {}`: the crate root only declares modules and re-exports"]
     );
 }
+
+/// Every source file the documentation names (`src/cycle/ladder.rs`, or `cycle/ladder.rs` under src/) exists,
+/// so a moved or renamed module cannot leave the map pointing nowhere.
+#[test]
+fn every_source_file_the_docs_name_exists() {
+    let root = crate::common::root();
+    let mut pages = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
+    pages.extend(
+        std::fs::read_dir(root.join("docs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md")),
+    );
+    let mut missing = Vec::new();
+    let mut named = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for quoted in text.split('`').skip(1).step_by(2) {
+            let path = quoted.strip_prefix("src/").unwrap_or(quoted);
+            let is_source = path.ends_with(".rs")
+                && path
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '/' || c == '.');
+            if !is_source || path.starts_with("tests/") || path.starts_with("benches/") {
+                continue;
+            }
+            named += 1;
+            if !root.join("src").join(path).is_file() {
+                missing.push(format!("{}: `{quoted}`", page.strip_prefix(&root).unwrap().display()));
+            }
+        }
+    }
+    assert!(named > 20, "the docs name source files: {named} found");
+    assert!(missing.is_empty(), "the docs name source files that do not exist:\n{}", missing.join("\n"));
+}

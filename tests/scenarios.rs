@@ -1,8 +1,8 @@
 //! Every shipped scenario passes, and expectations really can fail.
 
 use crate::common::*;
-use g6sim::vocab::{ExpiryStatus, PartialReason};
 use g6sim::scenario::{Check, Expectation, Fault, Tally, load_file};
+use g6sim::vocab::{ExpiryStatus, PartialReason};
 use g6sim::{RunOptions, run_scenario};
 use std::collections::BTreeSet;
 
