@@ -52,5 +52,9 @@ pub mod vocab;
 pub mod world;
 
 pub use cycle::{RunResult, Simulation};
-pub use run::{CycleView, Error, Prepared, Run, RunOptions, Streamed, load_scenario, prepare, run_scenario};
+pub use run::{
+    CycleView, EnvNote, Error, Prepared, Run, RunOptions, RunTotals, Streamed, env_notes, load_scenario, load_universe,
+    prepare, prepare_file, run_scenario,
+};
+pub use scenario::Verdict;
 pub use schema::MAX_CYCLES;
