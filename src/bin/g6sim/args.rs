@@ -8,7 +8,6 @@ use g6sim::sweep::seeds::SeedList;
 use g6sim::sweep::{self, Param, Shard, parse_param};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// Deterministic simulation of the G6 options-chain collector pipeline.
 #[derive(Parser)]
@@ -18,6 +17,7 @@ pub struct Cli {
     pub command: Command,
 }
 
+// What every command that runs takes: `run`, `check` and `sweep`.
 #[derive(clap::Args, Clone, Default)]
 pub struct Overrides {
     /// Override a configuration key (repeatable): strike_coverage_ok=0.8, strike_step.NIFTY=75, ...
@@ -46,16 +46,9 @@ impl Overrides {
         if self.no_env { BTreeMap::new() } else { g6_env() }
     }
 
-    /// The run options these overrides give, the `--universe` dump read here (once); bad input is reported
-    /// and becomes exit code 2.
-    pub fn options(&self) -> Result<RunOptions, ExitCode> {
-        let universe = match &self.universe {
-            Some(path) => Some(g6sim::universe::load(path).map_err(|e| {
-                errln!("error: --universe: {e}\n  hint: a Kite Connect instruments dump (see docs/dumps.md)");
-                ExitCode::from(2)
-            })?),
-            None => None,
-        };
+    /// The run options these overrides give, the `--universe` dump read here (once); the error is bad input.
+    pub fn options(&self) -> Result<RunOptions, String> {
+        let universe = self.universe.as_deref().map(g6sim::load_universe).transpose()?;
         Ok(RunOptions { parity: self.parity, sets: self.sets(), env: self.env(), universe, ..RunOptions::default() })
     }
 

@@ -1,13 +1,14 @@
-//! The `g6sim` command line: a thin layer over the library.
+//! The `g6sim` command line: the words it takes (`args`), one function per subcommand over the library
+//! (`commands`), and printing that never panics (`say`).
 
 #[macro_use]
 mod say;
 mod args;
 mod commands;
 
-use args::*;
+use args::{Cli, Command, history_options, misspelt_sweep_merge};
 use clap::Parser;
-use commands::*;
+use commands::{RunFlags, SeedSweep};
 use g6sim::RunOptions;
 use g6sim::config::g6_env;
 use g6sim::sweep::seeds::SeedList;
@@ -21,31 +22,12 @@ fn main() -> ExitCode {
             let args: Vec<String> = std::env::args().skip(1).collect();
             if let Some(hint) = misspelt_sweep_merge(&args) {
                 errln!("{hint}");
-                return ExitCode::from(2);
+                return commands::bad_input();
             }
             e.exit()
         }
     };
     match cli.command {
-        Command::Plot { run_dir } => plot(&run_dir),
-        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, canary, refused } => {
-            if let Some(e) = refused.error() {
-                errln!("error: {e}");
-                return ExitCode::from(2);
-            }
-            let env = if no_env { BTreeMap::new() } else { g6_env() };
-            let options = RunOptions { parity, sets, env, ..RunOptions::default() };
-            if canary {
-                return replay_canary(&history, &options, &history_options(&depth));
-            }
-            replay(
-                &history,
-                out,
-                &options,
-                &history_options(&depth),
-                RunFlags { quiet, plots, force, serve_metrics: None, hold: false },
-            )
-        }
         Command::Run {
             scenario,
             out,
@@ -62,37 +44,43 @@ fn main() -> ExitCode {
         } => {
             let options = match overrides.options() {
                 Ok(options) => RunOptions { seed, cycles, ..options },
-                Err(code) => return code,
+                Err(e) => return commands::fail(e),
             };
+            let flags = RunFlags { quiet, serve_metrics, hold, plots, force };
             if let Some(SeedList(seeds)) = seeds {
                 let mut args = cycles.map(|c| vec!["--cycles".to_string(), c.to_string()]).unwrap_or_default();
                 args.extend(overrides.args());
-                let flags = RunFlags { quiet, serve_metrics, hold, plots, force };
-                return run_seeds(&scenario, out, &options, SeedSweep { seeds: &seeds, args: &args }, flags);
+                return commands::run_seeds(&scenario, out, &options, SeedSweep { seeds: &seeds, args: &args }, flags);
             }
             if canary {
-                return canary_verdict(g6sim::canary::check_file(&scenario, &options).map_err(|e| e.to_string()));
+                let checked = g6sim::canary::check_file(&scenario, &options).map_err(|e| e.to_string());
+                return commands::canary_verdict(checked);
             }
-            run(&scenario, out, &options, RunFlags { quiet, serve_metrics, hold, plots, force })
+            commands::run(&scenario, out, &options, flags)
         }
-        Command::Bench { tool } => bench(tool),
-        Command::Sweep(args) => sweep(*args),
-        Command::Check { paths, overrides, plots, seeds } => {
-            let options = match overrides.options() {
-                Ok(options) => options,
-                Err(code) => return code,
-            };
-            let args = overrides.args();
-            let sweep = seeds.as_ref().map(|SeedList(seeds)| SeedSweep { seeds, args: &args });
-            check(paths, plots, &options, sweep)
+        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, canary, refused } => {
+            if let Some(e) = refused.error() {
+                return commands::fail(e);
+            }
+            let env = if no_env { BTreeMap::new() } else { g6_env() };
+            let options = RunOptions { parity, sets, env, ..RunOptions::default() };
+            if canary {
+                return commands::replay_canary(&history, &options, &history_options(&depth));
+            }
+            let flags = RunFlags { quiet, plots, force, serve_metrics: None, hold: false };
+            commands::replay(&history, out, &options, &history_options(&depth), flags)
         }
+        Command::Check { paths, overrides, plots, seeds } => commands::check(paths, plots, &overrides, seeds),
+        Command::Sweep(args) => commands::sweep(*args),
+        Command::Plot { run_dir } => commands::plot(&run_dir),
+        Command::Bench { tool } => commands::bench(tool),
         Command::Universe { out, date, indices, strikes_per_side, weeks, months, gzip } => {
             let mut spec = g6sim::universe::SyntheticSpec { strikes_per_side, weeks, months, ..Default::default() };
             spec.date = date.unwrap_or(spec.date);
             if !indices.is_empty() {
                 spec.indices = indices;
             }
-            universe(&spec, &out, gzip)
+            commands::universe(&spec, &out, gzip)
         }
     }
 }

@@ -32,6 +32,11 @@ macro_rules! outln {
     ($($arg:tt)*) => { $crate::say::out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
+/// `eprint!`, quietly dropped once standard error is gone.
+macro_rules! err {
+    ($($arg:tt)*) => { $crate::say::err(format_args!($($arg)*)) };
+}
+
 /// `eprintln!`, quietly dropped once standard error is gone.
 macro_rules! errln {
     ($($arg:tt)*) => { $crate::say::err(format_args!("{}\n", format_args!($($arg)*))) };
