@@ -17,7 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
-// What every command that runs takes: `run`, `check` and `sweep`.
+// What every command that runs takes: `run`, `check`, `sweep`, and `replay` (which words `--set`, `--parity`
+// and `--no-env` its own way and hides `--greeks` and `--universe`, to refuse them with why).
 #[derive(clap::Args, Clone, Default)]
 pub struct Overrides {
     /// Override a configuration key (repeatable): strike_coverage_ok=0.8, strike_step.NIFTY=75, ...
@@ -134,6 +135,15 @@ pub enum Command {
     /// Exit code: 0 when the replay reproduces every recorded status and depth (or none is recorded), 1 when
     /// one differs, 2 for bad input.
     #[command(allow_negative_numbers = true)]
+    // `run`'s overrides, worded for a replay; `--greeks` and `--universe` hidden, to be refused with why.
+    #[command(mut_arg("sets", |a| a.help(
+        "Override a configuration key (repeatable): strike_coverage_ok=0.8, contract_ok_cycles=3, ..."
+    )))]
+    #[command(mut_arg("parity", |a| a.help(
+        "Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: off]"
+    )))]
+    #[command(mut_arg("no_env", |a| a.help("Ignore every G6_* environment variable")))]
+    #[command(mut_arg("greeks", |a| a.hide(true)), mut_arg("universe", |a| a.hide(true)))]
     Replay {
         /// The history: a .jsonl or .csv file (plain or gzipped), or a directory of benchmark artifacts
         /// (benchmark_cycle_*.json[.gz]).
@@ -141,15 +151,8 @@ pub enum Command {
         /// Output directory [default: out/replay-<history name>].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override a configuration key (repeatable): strike_coverage_ok=0.8, contract_ok_cycles=3, ...
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        sets: Vec<String>,
-        /// Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: off].
-        #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
-        parity: Option<Parity>,
-        /// Ignore every G6_* environment variable.
-        #[arg(long)]
-        no_env: bool,
+        #[command(flatten)]
+        overrides: Overrides,
         /// Starting strikes per side of indices whose history records no depth (repeatable): N for every
         /// index, SYMBOL=N for one [default: 10].
         #[arg(long, value_name = "N|SYMBOL=N", value_parser = parse_depth)]
@@ -377,15 +380,12 @@ pub struct ReplayRefused {
     pub seeds: Option<String>,
     #[arg(long, hide = true, value_name = "N")]
     pub cycles: Option<String>,
-    #[arg(long, hide = true, value_name = "FILE")]
-    pub universe: Option<String>,
-    #[arg(long, hide = true)]
-    pub greeks: bool,
 }
 
 impl ReplayRefused {
-    /// The first refused option given, as an error and a hint.
-    pub fn error(&self) -> Option<String> {
+    /// The first refused option given (these, or the hidden `--universe` and `--greeks` of the replay's
+    /// `overrides`), as an error and a hint.
+    pub fn error(&self, overrides: &Overrides) -> Option<String> {
         let seeds = "a replay draws no random numbers: every seed replays the same\n  hint: to compare \
                      settings on the history, `g6sim sweep HISTORY --param KEY=VALUES`";
         [
@@ -397,13 +397,13 @@ impl ReplayRefused {
                 "a replay runs every cycle the history recorded\n  hint: cut the history to the cycles to replay",
             ),
             (
-                self.universe.is_some(),
+                overrides.universe.is_some(),
                 "--universe",
                 "a replay takes no universe: the history records coverages, not instruments\n  hint: run a \
                  scenario over a dump with `g6sim run SCENARIO --universe FILE`",
             ),
             (
-                self.greeks,
+                overrides.greeks,
                 "--greeks",
                 "a replay prices no quotes: the history records coverages, not prices\n  hint: `g6sim run \
                  SCENARIO --greeks` computes implied volatilities and Greeks",

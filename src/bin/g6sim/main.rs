@@ -10,9 +10,7 @@ use args::{Cli, Command, history_options, misspelt_sweep_merge};
 use clap::Parser;
 use commands::{RunFlags, SeedSweep};
 use g6sim::RunOptions;
-use g6sim::config::g6_env;
 use g6sim::sweep::seeds::SeedList;
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -58,12 +56,14 @@ fn main() -> ExitCode {
             }
             commands::run(&scenario, out, &options, flags)
         }
-        Command::Replay { history, out, sets, parity, no_env, depth, quiet, plots, force, canary, refused } => {
-            if let Some(e) = refused.error() {
+        Command::Replay { history, out, overrides, depth, quiet, plots, force, canary, refused } => {
+            if let Some(e) = refused.error(&overrides) {
                 return commands::fail(e);
             }
-            let env = if no_env { BTreeMap::new() } else { g6_env() };
-            let options = RunOptions { parity, sets, env, ..RunOptions::default() };
+            let options = match overrides.options() {
+                Ok(options) => options,
+                Err(e) => return commands::fail(e),
+            };
             if canary {
                 return commands::replay_canary(&history, &options, &history_options(&depth));
             }
