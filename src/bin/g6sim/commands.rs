@@ -569,7 +569,7 @@ fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field:
     }
 }
 
-/// `g6sim universe`: writes a synthetic universe in the Kite dump format, then reads it back for the summary.
+/// `g6sim universe`: a synthetic universe in the Kite dump format, written only once it reads back as a dump.
 pub fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> ExitCode {
     use g6sim::universe::{self, write};
     let rows = match write::synthetic_rows(spec) {
@@ -577,7 +577,12 @@ pub fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -
         Err(e) => return fail(e),
     };
     let csv = write::to_csv(&rows);
-    let dump = universe::parse(&out.display().to_string(), &csv);
+    let dump = match universe::parse(&out.display().to_string(), &csv) {
+        Ok(dump) => dump,
+        Err(e) => {
+            return fail(format_args!("{}: the dump does not read back, so it was not written: {e}", out.display()));
+        }
+    };
     let bytes = if gzip { write::gzip(&csv) } else { csv };
     if let Err(e) = output::write_atomic(out, &bytes) {
         return fail(format_args!(
@@ -585,10 +590,6 @@ pub fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -
             out.display()
         ));
     }
-    let dump = match dump {
-        Ok(dump) => dump,
-        Err(e) => return fail(format_args!("{} was written but does not read back as a dump: {e}", out.display())),
-    };
     out!("{}", render::universe_dump(out, &dump, bytes.len()));
     ExitCode::SUCCESS
 }
