@@ -30,6 +30,7 @@ pub mod artifact;
 pub mod bench;
 pub mod calendar;
 pub mod canary;
+pub mod check;
 pub mod config;
 pub mod cycle;
 pub mod events;
@@ -40,6 +41,7 @@ pub mod plot;
 pub mod pricing;
 pub mod pyjson;
 pub mod registry;
+pub mod render;
 pub mod replay;
 pub mod rng;
 pub mod run;
@@ -53,5 +55,9 @@ pub mod vocab;
 pub mod world;
 
 pub use cycle::{RunResult, Simulation};
-pub use run::{CycleView, Error, Prepared, Run, RunOptions, Streamed, load_scenario, prepare, run_scenario};
+pub use run::{
+    CycleView, EnvNote, Error, Prepared, Run, RunOptions, RunTotals, Streamed, env_notes, load_scenario, load_universe,
+    prepare, prepare_file, run_scenario,
+};
+pub use scenario::Verdict;
 pub use schema::MAX_CYCLES;

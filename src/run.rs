@@ -4,11 +4,14 @@
 
 use crate::config::{Applied, Config, Parity};
 use crate::cycle::{self, RunResult, Simulation};
-use crate::events::{CycleSummary, LoggedEvent};
+use crate::events::{CycleSummary, LoggedEvent, StatusTotals};
 use crate::scenario::{ExpectationOutcome, LoadedScenario, Scenario};
 use crate::schema::MAX_CYCLES;
+use crate::vocab::{ReasonTotals, SkipCounts};
 use crate::{config, scenario, suggest, universe, world};
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
 
 /// How to run a scenario: command-line overrides and the environment read at start-up.
 #[derive(Clone, Debug, Default)]
@@ -93,6 +96,36 @@ pub struct CycleView<'a> {
 /// (`--universe`), which replaces it unread.
 pub fn load_scenario(path: &std::path::Path, options: &RunOptions) -> Result<LoadedScenario, scenario::ScenarioError> {
     if options.universe.is_some() { scenario::load_file_without_universe(path) } else { scenario::load_file(path) }
+}
+
+/// Loads a scenario file ([`load_scenario`]) and resolves what its run needs ([`prepare`]).
+pub fn prepare_file(path: &Path, options: &RunOptions) -> Result<Prepared, Error> {
+    prepare(&load_scenario(path, options).map_err(Error::Scenario)?, options)
+}
+
+/// Reads the instruments dump a run takes its universe from (`--universe FILE`); the error names the flag and
+/// says what the file should be.
+pub fn load_universe(path: &Path) -> Result<Arc<universe::DumpFile>, String> {
+    universe::load(path)
+        .map_err(|e| format!("--universe: {e}\n  hint: a Kite Connect instruments dump (see docs/dumps.md)"))
+}
+
+/// What one `G6_*` variable does to a run, said before anything runs (a variable can change a verdict).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EnvNote {
+    /// The variable sets a configuration key.
+    Sets { var: String, value: String, key: String },
+    /// The variable is no name g6sim reads, but close to one: it changes nothing.
+    NearMiss { var: String, meant: &'static str },
+}
+
+/// The notes on the environment's `G6_*` variables, in order: those that set a key, then the near misses of a
+/// name g6sim reads. A variable whose value cannot apply is bad input: every such error, and no note.
+pub fn env_notes(env: &BTreeMap<String, String>) -> Result<Vec<EnvNote>, Vec<config::SetError>> {
+    config::check_env(env)?;
+    let sets = config::env_overrides(env).into_iter().map(|(var, value, key)| EnvNote::Sets { var, value, key });
+    let misses = config::env_near_misses(env).into_iter().map(|(var, meant)| EnvNote::NearMiss { var, meant });
+    Ok(sets.chain(misses).collect())
 }
 
 /// Resolves everything a run needs before it starts.
@@ -275,6 +308,69 @@ impl Streamed {
     /// The verdict of the run's expectations (`EMPTY` when there is none).
     pub fn verdict(&self) -> scenario::Verdict {
         scenario::Verdict::of(&self.outcomes)
+    }
+}
+
+/// What a run's closing summary counts, folded in cycle by cycle ([`RunTotals::observe`]).
+#[derive(Clone, Debug)]
+pub struct RunTotals {
+    /// Expiry statuses, summed over the cycles.
+    pub statuses: StatusTotals,
+    /// Partial reasons, summed over the cycles.
+    pub reasons: ReasonTotals,
+    /// `strike_depth_adjustment` events.
+    pub adjustments: usize,
+    /// `prefilter_clamp` events.
+    pub clamps: usize,
+    /// `zero_data` events.
+    pub zero_data: usize,
+    /// What the expiry map skipped of an instruments dump, last cycle.
+    pub universe_skipped: Option<SkipCounts>,
+    /// With Greeks on: implied volatilities solved and not solved, and the solver's iterations over the solved.
+    pub iv_solved: u64,
+    pub iv_failed: u64,
+    pub iv_iterations: f64,
+    /// Whether any expiry carried analytics (Greeks on).
+    pub analytics: bool,
+}
+
+impl RunTotals {
+    /// Nothing counted yet; the partial reasons counted as `parity` names them.
+    pub fn new(parity: Parity) -> Self {
+        Self {
+            statuses: StatusTotals::default(),
+            reasons: ReasonTotals::new(parity.is_g6()),
+            adjustments: 0,
+            clamps: 0,
+            zero_data: 0,
+            universe_skipped: None,
+            iv_solved: 0,
+            iv_failed: 0,
+            iv_iterations: 0.0,
+            analytics: false,
+        }
+    }
+
+    /// Folds in one cycle: its summary and the events it emitted.
+    pub fn observe(&mut self, c: &CycleSummary, events: &[LoggedEvent]) {
+        self.statuses.merge(&c.expiry_status_totals);
+        self.reasons.merge(&c.partial_reason_totals);
+        let count = |name: &str| events.iter().filter(|e| e.event.name() == name).count();
+        self.adjustments += count("strike_depth_adjustment");
+        self.clamps += count("prefilter_clamp");
+        self.zero_data += count("zero_data");
+        self.universe_skipped = c.universe_skipped;
+        for a in c.indices.iter().flat_map(|i| &i.expiries).filter_map(|e| e.analytics.as_ref()) {
+            self.analytics = true;
+            self.iv_solved += u64::from(a.iv_success);
+            self.iv_failed += u64::from(a.iv_fail);
+            self.iv_iterations += a.iv_iterations_avg * f64::from(a.iv_success);
+        }
+    }
+
+    /// The solver's mean iterations over the solved implied volatilities (0 when none was solved).
+    pub fn iv_iterations_mean(&self) -> f64 {
+        if self.iv_solved == 0 { 0.0 } else { self.iv_iterations / self.iv_solved as f64 }
     }
 }
 

@@ -374,6 +374,8 @@ fn root_items(lib: &str) -> Vec<String> {
     out
 }
 
+/// The library's files under `src/` (the crate root aside), each with its text, and the top-level module names.
+/// The binary (`src/bin/`) sits on top of every layer and is not read.
 fn library_files(src: &Path) -> (Vec<(String, String)>, BTreeSet<String>) {
     let files: Vec<(String, String)> = rust_files(src)
         .into_iter()
@@ -381,7 +383,7 @@ fn library_files(src: &Path) -> (Vec<(String, String)>, BTreeSet<String>) {
             let rel = p.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
             (rel, std::fs::read_to_string(&p).unwrap())
         })
-        .filter(|(rel, _)| rel != "lib.rs" && rel != "main.rs")
+        .filter(|(rel, _)| rel != "lib.rs" && !rel.starts_with("bin/"))
         .collect();
     let modules =
         files.iter().map(|(rel, _)| rel.split('/').next().unwrap().trim_end_matches(".rs").to_string()).collect();

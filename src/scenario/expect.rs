@@ -28,7 +28,8 @@ pub struct ExpectationOutcome {
 /// What a run's expectations come to: the one rule every command applies (`run`, `run --seeds`, `check`,
 /// `check --seeds`). A run that checks nothing is [`Verdict::Empty`] and fails like a failed expectation
 /// (exit code 1): a CI check that asserts nothing must not pass. Sweep scores count runs whose expectations
-/// all held (`pass_share`), vacuously so for a scenario without expectations.
+/// all held (`pass_share`), vacuously so for a scenario without expectations. Bad input has no verdict: it
+/// exits with [`Verdict::BAD_INPUT`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Every expectation held, and there is at least one.
@@ -80,6 +81,11 @@ impl Verdict {
             Verdict::Fail | Verdict::Empty => 1,
         }
     }
+
+    /// The process exit code of bad input, where no verdict is reached: a file that cannot be loaded, run or
+    /// written, a flag or a value that cannot apply. It outranks every verdict: `g6sim check` exits with it
+    /// when one file is an ERROR, whatever the others' verdicts.
+    pub const BAD_INPUT: u8 = 2;
 
     /// The line that explains an empty verdict.
     pub const EMPTY_HINT: &str = "no expectations: nothing was checked (add `expectations` to the scenario)";

@@ -1,0 +1,614 @@
+//! One function per subcommand, between the parsed command line and the library: each calls the library,
+//! prints what `g6sim::render` words (or the library's errors, as `error: ...`) and returns the exit code the
+//! library decides. Bad input exits with `Verdict::BAD_INPUT`.
+
+use crate::args::{BenchTool, Overrides, SweepArgs, SweepTool, history_options};
+use g6sim::artifact::{self, ArtifactWriter};
+use g6sim::bench::{aggregate, diff, verify};
+use g6sim::check::{self, Event};
+use g6sim::output::{self, RunWriter, dir_name, serve::MetricsServer};
+use g6sim::plot::{self, PlotSeries};
+use g6sim::replay::{self, HistoryOptions};
+use g6sim::scenario::LoadedScenario;
+use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
+use g6sim::sweep::{self, Plan, Shard, SweepManifest};
+use g6sim::{Error, Prepared, RunOptions, RunTotals, Streamed, Verdict, canary, render};
+use std::collections::BTreeMap;
+use std::fmt::Display;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// How `run` and `replay` present themselves.
+pub struct RunFlags {
+    pub quiet: bool,
+    pub plots: bool,
+    pub force: bool,
+    pub serve_metrics: Option<String>,
+    pub hold: bool,
+}
+
+/// A seed sweep's seeds, and the overrides its reproduction commands repeat.
+#[derive(Clone, Copy)]
+pub struct SeedSweep<'a> {
+    pub seeds: &'a [u64],
+    pub args: &'a [String],
+}
+
+/// The exit code of bad input.
+pub fn bad_input() -> ExitCode {
+    ExitCode::from(Verdict::BAD_INPUT)
+}
+
+/// Prints bad input (`error: ...`) and gives its exit code.
+pub fn fail(e: impl Display) -> ExitCode {
+    errln!("error: {e}");
+    bad_input()
+}
+
+/// Says, before anything runs, what the `G6_*` variables change (they can change verdicts); a variable that
+/// cannot apply is bad input, and nothing is announced.
+fn announce_env(env: &BTreeMap<String, String>) -> Result<(), ExitCode> {
+    match g6sim::env_notes(env) {
+        Ok(notes) => {
+            for note in &notes {
+                err!("{}", render::env_note(note));
+            }
+            Ok(())
+        }
+        Err(bad) => {
+            bad.iter().for_each(|e| errln!("error: {e}"));
+            Err(bad_input())
+        }
+    }
+}
+
+/// Announces the environment, loads and prepares a scenario, and prints its warnings.
+fn load_announced(path: &Path, options: &RunOptions) -> Result<Prepared, ExitCode> {
+    announce_env(&options.env)?;
+    let prepared = g6sim::prepare_file(path, options).map_err(fail)?;
+    for w in &prepared.warnings {
+        errln!("warning: {w}");
+    }
+    Ok(prepared)
+}
+
+/// `g6sim run`: streams the run into its directory (and the live metrics), prints the table and summary.
+pub fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFlags) -> ExitCode {
+    let prepared = match load_announced(path, options) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    // The destinations are checked before anything is simulated.
+    if let Some(Err(e)) = ArtifactWriter::from_config(&prepared.config).map(|w| w.check()) {
+        return fail(e);
+    }
+    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
+    let lock = match output::claim_dir(&dir, flags.force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let server = match flags.serve_metrics.as_deref().map(MetricsServer::start).transpose() {
+        Ok(server) => server,
+        Err(e) => {
+            return fail(format_args!("cannot serve metrics on {}: {e}", flags.serve_metrics.unwrap_or_default()));
+        }
+    };
+    if let Some(s) = &server {
+        out!("{}", render::serving(s.addr()));
+    }
+    // Each cycle goes to the files as it ends (temporaries renamed at the end): memory stays flat however
+    // many cycles run. The charts keep their compact series only when asked for.
+    let mut writer = match RunWriter::create(&dir, &prepared.config) {
+        Ok(writer) => writer,
+        Err(e) => return fail(format_args!("{}: {}", dir.display(), Error::Output(e))),
+    };
+    let mut series = flags.plots.then(PlotSeries::new);
+    let mut totals = RunTotals::new(prepared.config.parity);
+    let mut artifacts = ArtifactWriter::from_config(&prepared.config);
+    let mut written = 0usize;
+    let run = prepared.stream(|view| {
+        writer.cycle(view.summary, view.events);
+        if let Some(s) = &server {
+            s.publish(writer.metrics().render());
+        }
+        if let Some(series) = series.as_mut() {
+            series.observe(view.summary, view.events);
+        }
+        if !flags.quiet {
+            out!("{}", render::cycle_rows(view.summary, view.events));
+        }
+        totals.observe(view.summary, view.events);
+        if let Some(writer) = artifacts.as_mut() {
+            // As in the reference, a failed artifact never stops the collector: warn and go on.
+            match writer.write_cycle(view) {
+                Ok(_) => written += 1,
+                Err(e) => errln!("warning: cycle {}: benchmark artifact not written: {e}", view.summary.cycle),
+            }
+        }
+    });
+    let run = match run {
+        Ok(run) => run,
+        Err(e) => return fail(e),
+    };
+    out!("{}", render::run_summary(&run.prepared, &totals, &run.outcomes, !flags.quiet));
+    match writer.finish(&run.prepared, run.events, &run.outcomes) {
+        Ok(files) => out!("{}", render::wrote(&files)),
+        Err(e) => return fail(format_args!("{}: {}", dir.display(), Error::Output(e))),
+    }
+    if let Some(series) = series {
+        let plots = dir.join("plots");
+        match check::draw(series, &run, &plots) {
+            Ok(files) => out!("{}", render::drew(&files, &plots)),
+            Err(e) => return fail(format_args!("cannot draw the charts: {e}")),
+        }
+    }
+    if let Some(dump) = &run.prepared.config.benchmark_dump {
+        out!("{}", render::artifacts_written(written, dump));
+    }
+    // Holding serves the finished run's metrics and writes nothing more: the directory is free again.
+    drop(lock);
+    if let (Some(server), true) = (&server, flags.hold) {
+        // Interrupted while holding, the run ends as it would have without --hold: its verdict, its exit code.
+        let interrupts = output::serve::Interrupts::catch();
+        out!("{}", render::holding(server.addr()));
+        match interrupts {
+            Ok(interrupts) => interrupts.wait(),
+            Err(e) => {
+                errln!("warning: {e}: an interrupt ends g6sim without the verdict");
+                loop {
+                    std::thread::sleep(std::time::Duration::from_secs(3600));
+                }
+            }
+        }
+        out!("{}", render::interrupted(server.addr()));
+        out!("{}", render::expectations(&run.outcomes));
+    }
+    ExitCode::from(run.verdict().exit_code())
+}
+
+/// `g6sim run --check-determinism` and `replay --check-determinism`: the canary's verdict, 0 identical,
+/// 1 they differ.
+pub fn canary_verdict(checked: Result<canary::Report, String>) -> ExitCode {
+    match checked {
+        Ok(report) => {
+            out!("{}", render::canary(&report));
+            ExitCode::from(u8::from(!report.verdict.identical()))
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `g6sim replay --check-determinism`: the determinism canary on a replay.
+pub fn replay_canary(path: &Path, options: &RunOptions, history: &HistoryOptions) -> ExitCode {
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
+    let checked = replay::load(path, history)
+        .map_err(|e| e.to_string())
+        .and_then(|h| g6sim::prepare(&h.loaded, options).map_err(|e| e.to_string()))
+        .and_then(|p| canary::check(&p).map_err(|e| e.to_string()));
+    canary_verdict(checked)
+}
+
+/// `g6sim replay`: replays the history, prints the table, summary and comparison, writes the run's outputs.
+pub fn replay(
+    path: &Path,
+    out: Option<PathBuf>,
+    options: &RunOptions,
+    history: &HistoryOptions,
+    flags: RunFlags,
+) -> ExitCode {
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
+    let history = match replay::load(path, history) {
+        Ok(h) => h,
+        Err(e) => return fail(e),
+    };
+    let prepared = match g6sim::prepare(&history.loaded, options) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    for w in &prepared.warnings {
+        errln!("warning: {w}");
+    }
+    let dir =
+        out.unwrap_or_else(|| Path::new("out").join(format!("replay-{}", dir_name(&prepared.scenario.scenario.name))));
+    let _lock = match output::claim_dir(&dir, flags.force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    if let Some(dump) = &prepared.config.benchmark_dump {
+        errln!("note: a replay writes no benchmark artifacts (benchmark_dump {dump} is ignored)");
+    }
+    let run = match prepared.run(|_| {}) {
+        Ok(run) => run,
+        Err(e) => return fail(e),
+    };
+    // A history is as long as it is: the replay keeps its cycles for the comparison.
+    let mut totals = RunTotals::new(run.prepared.config.parity);
+    for (c, events) in g6sim::events::by_cycle(&run.result.cycles, &run.result.events) {
+        if !flags.quiet {
+            out!("{}", render::cycle_rows(c, events));
+        }
+        totals.observe(c, events);
+    }
+    out!("{}", render::run_summary(&run.prepared, &totals, &run.outcomes, !flags.quiet));
+    let comparison = replay::compare(&history, &run.result.cycles);
+    out!("{}", comparison.text(20, "all in comparison.json"));
+    let written = output::write_run(&run, &dir).and_then(|mut files| {
+        let path = dir.join(output::COMPARISON_FILE);
+        output::write_atomic(&path, &replay::compare::comparison_json(&comparison))?;
+        files.push(path);
+        Ok(files)
+    });
+    match written {
+        Ok(files) => out!("{}", render::wrote(&files)),
+        Err(e) => return fail(format_args!("{}: {}", dir.display(), Error::Output(e))),
+    }
+    if flags.plots {
+        let plots = dir.join("plots");
+        match plot::PlotData::from_run(&run).and_then(|data| plot::render(&data, &plots)) {
+            Ok(files) => out!("{}", render::drew(&files, &plots)),
+            Err(e) => return fail(format_args!("cannot draw the charts: {e}")),
+        }
+    }
+    ExitCode::from(check::replay_verdict(&comparison).exit_code())
+}
+
+/// Renames one seed's streamed run into `dir` (and draws its charts into `dir/plots/`).
+fn finish_seed_run(writer: RunWriter, series: Option<PlotSeries>, run: &Streamed, dir: &Path) -> Result<(), String> {
+    writer
+        .finish(&run.prepared, run.events, &run.outcomes)
+        .map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
+    if let Some(series) = series {
+        let target = dir.join("plots");
+        check::draw(series, run, &target).map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// `run --seeds`: the scenario once per seed, a line each, each seed's run written into OUT/seed-N/.
+pub fn run_seeds(
+    path: &Path,
+    out: Option<PathBuf>,
+    options: &RunOptions,
+    sweep: SeedSweep,
+    flags: RunFlags,
+) -> ExitCode {
+    let prepared = match load_announced(path, options) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let dir =
+        out.unwrap_or_else(|| Path::new("out").join(format!("{}-seeds", dir_name(&prepared.scenario.scenario.name))));
+    let claimed = match output::claim_seed_dirs(&dir, sweep.seeds, flags.force) {
+        Ok(claimed) => claimed,
+        Err(e) => return fail(e),
+    };
+    if let Some(dump) = &prepared.config.benchmark_dump {
+        errln!("note: --seeds writes no benchmark artifacts (benchmark_dump {dump} is ignored): run one seed for them");
+    }
+    let width = render::seed_width(sweep.seeds);
+    let mut outcomes = Vec::with_capacity(sweep.seeds.len());
+    for &seed in sweep.seeds {
+        // Each seed's files are streamed into its directory as the run goes, as a single run's are.
+        let seed_dir = output::seed_dir(&dir, seed);
+        let _seed_lock = match output::lock_dir(&seed_dir) {
+            Ok(lock) => lock,
+            Err(e) => return fail(e),
+        };
+        let mut writer = match RunWriter::create(&seed_dir, &prepared.config) {
+            Ok(writer) => writer,
+            Err(e) => return fail(format_args!("{}: {}", seed_dir.display(), Error::Output(e))),
+        };
+        let mut series = flags.plots.then(PlotSeries::new);
+        let ran = seed_sweep::run_seed(&prepared, seed, |view| {
+            writer.cycle(view.summary, view.events);
+            if let Some(series) = series.as_mut() {
+                series.observe(view.summary, view.events);
+            }
+        });
+        let (run, outcome) = match ran {
+            Ok(ran) => ran,
+            Err(e) => return fail(e),
+        };
+        out!("{}", render::seed_line(&outcome, width));
+        if let Err(e) = finish_seed_run(writer, series, &run, &seed_dir) {
+            return fail(e);
+        }
+        outcomes.push(outcome);
+    }
+    if let Err(e) = claimed.remove_earlier() {
+        return fail(e);
+    }
+    let reproductions = seed_sweep::reproductions(&path.display().to_string(), &outcomes, sweep.args);
+    out!("{}", render::seeds_summary(&prepared, &outcomes, &reproductions));
+    out!("{}", render::seed_dirs(outcomes.len(), &dir, flags.plots));
+    ExitCode::from(Verdict::all(outcomes.iter().map(SeedOutcome::verdict)).exit_code())
+}
+
+/// `g6sim check`: prints each row as the library decides it, then the tally.
+pub fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, overrides: &Overrides, seeds: Option<SeedList>) -> ExitCode {
+    let options = match overrides.options() {
+        Ok(options) => options,
+        Err(e) => return fail(e),
+    };
+    let request = check::Request { paths, plots, options, seeds: seeds.map(|s| s.0), args: overrides.args() };
+    let checked = check::check(&request, |event| match event {
+        Event::Env(note) => err!("{}", render::env_note(&note)),
+        Event::Warning(w) => errln!("warning: {w}"),
+        Event::Header { seeds } => out!("{}", render::check_header(seeds)),
+        Event::Row(row) => {
+            out!("{}", render::check_row(row));
+            if let Err(e) = row.verdict() {
+                errln!("error: {e}");
+            }
+        }
+        Event::ChartError(e) => errln!("error: {e}"),
+    });
+    match checked {
+        Ok(tally) => {
+            out!("{}", render::check_tally(&tally));
+            ExitCode::from(tally.exit_code())
+        }
+        Err(errors) => {
+            errors.iter().for_each(|e| errln!("error: {e}"));
+            bad_input()
+        }
+    }
+}
+
+/// `g6sim sweep` (or `sweep merge`): plans the grid, runs this shard's share, writes the shard or the sweep.
+pub fn sweep(args: SweepArgs) -> ExitCode {
+    if let Some(SweepTool::Merge { dirs, out, force }) = args.tool {
+        return sweep_merge(&dirs, &out, force);
+    }
+    let Some(path) = args.scenario else { return bad_input() };
+    let options = match args.overrides.options() {
+        Ok(options) => RunOptions { cycles: args.cycles, ..options },
+        Err(e) => return fail(e),
+    };
+    if let Err(code) = announce_env(&options.env) {
+        return code;
+    }
+    let shard = match sweep::plan::shard_from(args.shard, args.shards, &shard_env()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let history = replay::is_history(&path);
+    let loaded: Result<LoadedScenario, String> = match (history, args.depth.is_empty()) {
+        (true, _) => replay::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string()),
+        (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a scenario: set the scenario's `depth`".into()),
+        (false, true) => g6sim::load_scenario(&path, &options).map_err(|e| e.to_string()),
+    };
+    if let Some(SeedList(seeds)) = args.seeds.as_ref().filter(|s| history && s.0.len() > 1) {
+        return fail(format_args!(
+            "--seeds: {} seeds of a history: a replay draws no random numbers, so every seed replays the same\n  \
+             hint: leave --seeds out on a history (one replay per setting)",
+            seeds.len()
+        ));
+    }
+    let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
+    let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {
+        Ok(mut p) => {
+            p.full_runs = args.full;
+            p
+        }
+        Err(e) => return fail(e),
+    };
+    let dir =
+        args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
+    let _lock = match sweep::claim_dir(&dir, args.force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();
+    out!("{}", render::sweep_start(&plan, shard, mine));
+    if let Some(note) = sweep::plan::threads_note(args.jobs.unwrap_or(0), mine) {
+        errln!("note: {note}");
+    }
+    let progress = Progress::new(mine);
+    let jobs = match plan.run(shard, args.jobs.unwrap_or(0), |done| progress.show(done)) {
+        Ok(j) => j,
+        Err(e) => return fail(e),
+    };
+    progress.finish();
+    let manifest = SweepManifest::of(&plan);
+    if shard != Shard::ALL {
+        return match sweep::write_shard(&dir, &manifest, shard, &jobs) {
+            Ok(files) => {
+                out!("{}", render::shard_written(&files, shard));
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(format_args!("{}: {e}", dir.display())),
+        };
+    }
+    write_sweep_outcome(&dir, &manifest, &jobs)
+}
+
+/// Writes a whole sweep and prints its Pareto front and recommendation.
+fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobScore]) -> ExitCode {
+    match sweep::write_sweep(dir, manifest, jobs) {
+        Ok(outcome) => {
+            out!("{}", render::sweep_outcome(&outcome));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format_args!("{}: {e}", dir.display())),
+    }
+}
+
+/// `g6sim sweep merge`: the shards' runs, written as the whole sweep.
+fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
+    match sweep::merge(dirs) {
+        Ok((manifest, jobs)) => {
+            let _lock = match sweep::claim_dir(out, force) {
+                Ok(lock) => lock,
+                Err(e) => return fail(e),
+            };
+            out!("{}", render::merged(jobs.len(), &manifest.scenario, dirs.len()));
+            write_sweep_outcome(out, &manifest, &jobs)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// The environment variables a sweep reads its shard from (not only `G6_*`).
+fn shard_env() -> BTreeMap<String, String> {
+    std::env::vars().filter(|(k, _)| k.starts_with("SLURM_ARRAY_TASK_") || k == "JOB_COMPLETION_INDEX").collect()
+}
+
+/// A progress bar (indicatif) on standard error when it is a terminal; nothing on a pipe or file.
+struct Progress(indicatif::ProgressBar);
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return Self(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} runs, {elapsed} elapsed, ~{eta} left")
+        {
+            bar.set_style(style);
+        }
+        Self(bar)
+    }
+    fn show(&self, done: usize) {
+        self.0.set_position(done as u64);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// `g6sim bench diff|verify|aggregate`.
+pub fn bench(tool: BenchTool) -> ExitCode {
+    match tool {
+        BenchTool::Diff { old, new, json, fail_over, field } => bench_diff(&old, &new, json, fail_over, &field),
+        BenchTool::Verify { dir } => {
+            let (lines, code) = verify::verify_dir(&dir);
+            for line in lines {
+                outln!("{line}");
+            }
+            ExitCode::from(code)
+        }
+        BenchTool::Aggregate { dir, out, include_index_breakdown, stats_out } => {
+            let table = match aggregate::table(&dir, include_index_breakdown) {
+                Ok(t) => t,
+                Err(e) => return fail(e),
+            };
+            let stats = table.stats();
+            let mut writes = vec![(out.clone(), table.csv().into_bytes())];
+            if let Some(path) = stats_out {
+                let mut json = serde_json::to_vec_pretty(&stats).unwrap_or_default();
+                json.push(b'\n');
+                writes.push((path, json));
+            }
+            for (path, bytes) in writes {
+                if let Err(e) = output::write_atomic(&path, &bytes) {
+                    return fail(format_args!("cannot write {}: {e}", path.display()));
+                }
+            }
+            out!("{}", aggregate::stats_text(&stats));
+            outln!("wrote {} ({} artifacts)", out.display(), table.rows.len());
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The artifacts of one side of a diff: a file, or every artifact of a directory in name order.
+fn diff_side(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let files = if path.is_dir() {
+        let list = artifact::list(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        if list.is_empty() {
+            return Err(format!("{}: holds no benchmark_cycle_*.json[.gz] artifacts", path.display()));
+        }
+        list
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files.iter().map(|f| artifact::read(f).map_err(|e| e.to_string())).collect()
+}
+
+/// `g6sim bench diff`: the comparison, and with `--fail-over` exit 1 on a regression of the watched field.
+fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field: &str) -> ExitCode {
+    if let Some(pct) = fail_over.filter(|p| !(p.is_finite() && *p >= 0.0)) {
+        return fail(format_args!("--fail-over {pct}: expected a percentage >= 0 (5 means 5%)"));
+    }
+    if old.is_dir() != new.is_dir() {
+        return fail("compare two files or two directories");
+    }
+    let (a, b) = match (diff_side(old), diff_side(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let comparison = diff::compare_sets(&old.display().to_string(), &a, &new.display().to_string(), &b);
+    if fail_over.is_some()
+        && let Err(e) = comparison.check_field(field)
+    {
+        return fail(e);
+    }
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&comparison).unwrap_or_default());
+    } else {
+        out!("{}", comparison.text());
+    }
+    let Some(limit) = fail_over else { return ExitCode::SUCCESS };
+    let watched = comparison.fields.iter().find(|f| f.field == field);
+    match watched.and_then(|f| f.worse_by().filter(|w| *w > limit).map(|w| (w, f.noise_pct))) {
+        Some((worse, noise)) => {
+            errln!(
+                "REGRESSION: {field} median worse by {worse:.1}% (> {limit}%, beyond the noise of {noise:.1}%): {} -> {}",
+                comparison.old,
+                comparison.new
+            );
+            ExitCode::from(Verdict::Fail.exit_code())
+        }
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// `g6sim universe`: a synthetic universe in the Kite dump format, written only once it reads back as a dump.
+pub fn universe(spec: &g6sim::universe::SyntheticSpec, out: &Path, gzip: bool) -> ExitCode {
+    use g6sim::universe::{self, write};
+    let rows = match write::synthetic_rows(spec) {
+        Ok(rows) => rows,
+        Err(e) => return fail(e),
+    };
+    let csv = write::to_csv(&rows);
+    let dump = match universe::parse(&out.display().to_string(), &csv) {
+        Ok(dump) => dump,
+        Err(e) => {
+            return fail(format_args!("{}: the dump does not read back, so it was not written: {e}", out.display()));
+        }
+    };
+    let bytes = if gzip { write::gzip(&csv) } else { csv };
+    if let Err(e) = output::write_atomic(out, &bytes) {
+        return fail(format_args!(
+            "cannot write {}: {e}\n  hint: --out names the dump file to write, in a directory that exists",
+            out.display()
+        ));
+    }
+    out!("{}", render::universe_dump(out, &dump, bytes.len()));
+    ExitCode::SUCCESS
+}
+
+/// `g6sim plot`: draws an existing run directory's charts into RUN_DIR/plots/.
+pub fn plot(run_dir: &Path) -> ExitCode {
+    let lock = run_dir.is_dir().then(|| output::lock_dir(run_dir)).transpose();
+    let _lock = match lock {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let out = run_dir.join("plots");
+    match plot::load_dir(run_dir).and_then(|data| plot::render(&data, &out)) {
+        Ok(files) => {
+            out!("{}", render::drew(&files, &out));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format_args!(
+            "{e}\n  hint: pass a directory written by `g6sim run` (cycles.jsonl, events.jsonl, manifest.json)"
+        )),
+    }
+}

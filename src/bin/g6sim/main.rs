@@ -1,0 +1,86 @@
+//! The `g6sim` command line: the words it takes (`args`), one function per subcommand over the library
+//! (`commands`), and printing that never panics (`say`).
+
+#[macro_use]
+mod say;
+mod args;
+mod commands;
+
+use args::{Cli, Command, history_options, misspelt_sweep_merge};
+use clap::Parser;
+use commands::{RunFlags, SeedSweep};
+use g6sim::RunOptions;
+use g6sim::sweep::seeds::SeedList;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            if let Some(hint) = misspelt_sweep_merge(&args) {
+                errln!("{hint}");
+                return commands::bad_input();
+            }
+            e.exit()
+        }
+    };
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            seeds,
+            cycles,
+            overrides,
+            quiet,
+            serve_metrics,
+            hold,
+            plots,
+            force,
+            canary,
+        } => {
+            let options = match overrides.options() {
+                Ok(options) => RunOptions { seed, cycles, ..options },
+                Err(e) => return commands::fail(e),
+            };
+            let flags = RunFlags { quiet, serve_metrics, hold, plots, force };
+            if let Some(SeedList(seeds)) = seeds {
+                let mut args = cycles.map(|c| vec!["--cycles".to_string(), c.to_string()]).unwrap_or_default();
+                args.extend(overrides.args());
+                return commands::run_seeds(&scenario, out, &options, SeedSweep { seeds: &seeds, args: &args }, flags);
+            }
+            if canary {
+                let checked = g6sim::canary::check_file(&scenario, &options).map_err(|e| e.to_string());
+                return commands::canary_verdict(checked);
+            }
+            commands::run(&scenario, out, &options, flags)
+        }
+        Command::Replay { history, out, overrides, depth, quiet, plots, force, canary, refused } => {
+            if let Some(e) = refused.error(&overrides) {
+                return commands::fail(e);
+            }
+            let options = match overrides.options() {
+                Ok(options) => options,
+                Err(e) => return commands::fail(e),
+            };
+            if canary {
+                return commands::replay_canary(&history, &options, &history_options(&depth));
+            }
+            let flags = RunFlags { quiet, plots, force, serve_metrics: None, hold: false };
+            commands::replay(&history, out, &options, &history_options(&depth), flags)
+        }
+        Command::Check { paths, overrides, plots, seeds } => commands::check(paths, plots, &overrides, seeds),
+        Command::Sweep(args) => commands::sweep(*args),
+        Command::Plot { run_dir } => commands::plot(&run_dir),
+        Command::Bench { tool } => commands::bench(tool),
+        Command::Universe { out, date, indices, strikes_per_side, weeks, months, gzip } => {
+            let mut spec = g6sim::universe::SyntheticSpec { strikes_per_side, weeks, months, ..Default::default() };
+            spec.date = date.unwrap_or(spec.date);
+            if !indices.is_empty() {
+                spec.indices = indices;
+            }
+            commands::universe(&spec, &out, gzip)
+        }
+    }
+}

@@ -1,0 +1,732 @@
+//! What the command line prints, as text: pure functions from the library's data to strings, so that every
+//! command words a run, a check, a seed sweep or a sweep the same way, and each wording is tested here.
+//!
+//! Every function returns whole lines, each ending in a newline; the caller only prints them (`g6sim` on
+//! standard output unless a function says otherwise).
+
+use crate::canary;
+use crate::check::{Checked, Row, Tally};
+use crate::events::{CycleSummary, Event, LoggedEvent};
+use crate::run::{EnvNote, Prepared, RunTotals};
+use crate::scenario::{ExpectationOutcome, Verdict};
+use crate::sweep::results::{PRINTED_FRONT, pareto_text_at_most};
+use crate::sweep::seeds::{self as seed_sweep, SeedOutcome};
+use crate::sweep::{Plan, Shard};
+use crate::universe::{self, UniverseUse};
+use crate::vocab::SkipCounts;
+use std::fmt::Display;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Appends one line (and its newline) to `out`.
+fn push(out: &mut String, line: impl Display) {
+    out.push_str(&line.to_string());
+    out.push('\n');
+}
+
+/// The indentation of the lines under a row of `g6sim check`'s table.
+const ROW_INDENT: &str = "         ";
+
+/// One cycle's rows of `run`'s per-cycle table, the header first when it is the run's first cycle: a row per
+/// index (status, depth, and each expiry's status, partial reason and coverages), then a line per depth
+/// adjustment and per prefilter clamp of the cycle.
+pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
+    let mut out = String::new();
+    if c.cycle == 1 {
+        push(
+            &mut out,
+            format_args!(
+                "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
+                "cycle", "time", "index", "status", "depth"
+            ),
+        );
+    }
+    let time = c.time.get(11..19).unwrap_or(&c.time);
+    for (k, i) in c.indices.iter().enumerate() {
+        let expiries: Vec<String> = i
+            .expiries
+            .iter()
+            .map(|e| {
+                let cov = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+                let status = e.status.map_or("-", |s| s.as_str());
+                let reason = e.partial_reason.map(|r| format!("({})", r.as_str())).unwrap_or_default();
+                format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
+            })
+            .collect();
+        let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
+        let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
+        push(
+            &mut out,
+            format_args!(
+                "{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}",
+                i.index,
+                i.status.as_str(),
+                expiries.join("  ")
+            ),
+        );
+    }
+    for e in events.iter().filter(|e| e.cycle == c.cycle) {
+        match &e.event {
+            Event::StrikeDepthAdjustment(a) => push(
+                &mut out,
+                format_args!(
+                    "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
+                    "",
+                    a.index,
+                    a.reason.as_str(),
+                    a.prev_itm,
+                    a.prev_otm,
+                    a.new_itm,
+                    a.new_otm,
+                    a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
+                ),
+            ),
+            Event::PrefilterClamp(p) => push(
+                &mut out,
+                format_args!(
+                    "{:>17}-> {} {} clamp kept {} of {} ({})",
+                    "", p.index, p.rule, p.kept, p.original, p.strategy
+                ),
+            ),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The run summary's universe lines: the dump, what its reader and the expiry map skipped, per index what
+/// the run took from it and any weekday mismatch.
+pub fn universe_lines(u: &UniverseUse, map_skipped: Option<SkipCounts>) -> String {
+    let mut out = String::new();
+    let reader: Vec<String> = u.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    push(
+        &mut out,
+        format_args!(
+            "  universe: {} ({} rows, {} index options; the reader skipped {})",
+            u.source.path,
+            u.rows,
+            u.index_options,
+            if reader.is_empty() { "none".to_string() } else { reader.join(", ") }
+        ),
+    );
+    if let Some(skipped) = map_skipped {
+        push(&mut out, format_args!("  expiry map skipped (last cycle): {}", skipped.text()));
+    }
+    for ix in &u.indices {
+        let Some(s) = &ix.summary else {
+            push(&mut out, format_args!("    {}: no valid option in the dump", ix.index));
+            continue;
+        };
+        let num = |x: Option<f64>| x.map_or("-".to_string(), |v| v.to_string());
+        let weekday = s.expiry_weekday.map_or("-", universe::run::weekday_name);
+        let mismatch = if ix.weekday_mismatch {
+            format!(
+                " (MISMATCH: the registry says {}; the dump's expiries are used)",
+                universe::run::weekday_name(ix.registry_weekday)
+            )
+        } else {
+            String::new()
+        };
+        push(
+            &mut out,
+            format_args!(
+                "    {}: {} options, {} expiries, step {}, lot {}, tick {}, ATM region {}, weekly on {weekday}{mismatch}",
+                ix.index,
+                s.options,
+                s.expiries.len(),
+                num(s.strike_step),
+                s.lot_size.map_or("-".to_string(), |l| l.to_string()),
+                num(s.tick_size),
+                num(s.atm)
+            ),
+        );
+    }
+    out
+}
+
+/// The closing summary of `run` and `replay`: what ran, the expiry statuses, partial reasons, depth
+/// adjustments, clamps and zero-data expiries, the implied volatilities (Greeks on), the universe (a dump),
+/// and a scenario's expectations ([`expectations`]; a replay is judged by its comparison instead).
+/// `after_table`: a blank line first, to part it from the per-cycle table.
+pub fn run_summary(
+    prepared: &Prepared,
+    totals: &RunTotals,
+    outcomes: &[ExpectationOutcome],
+    after_table: bool,
+) -> String {
+    let mut out = String::new();
+    let s = &prepared.scenario.scenario;
+    let t = &totals.statuses;
+    if after_table {
+        out.push('\n');
+    }
+    if s.recorded.is_some() {
+        push(
+            &mut out,
+            format_args!(
+                "replay {} ({} cycles of {}, parity {:?})",
+                s.name, prepared.cycles, prepared.scenario.file, prepared.config.parity
+            ),
+        );
+    } else {
+        push(
+            &mut out,
+            format_args!(
+                "scenario {} ({} cycles, seed {}, parity {:?})",
+                s.name, prepared.cycles, prepared.seed, prepared.config.parity
+            ),
+        );
+    }
+    push(
+        &mut out,
+        format_args!("  expiries: {} OK, {} PARTIAL, {} EMPTY, {} SYNTH", t.ok, t.partial, t.empty, t.synth),
+    );
+    push(&mut out, format_args!("  partial reasons: {}", serde_json::to_string(&totals.reasons).unwrap_or_default()));
+    push(
+        &mut out,
+        format_args!(
+            "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",
+            totals.adjustments, totals.clamps, totals.zero_data
+        ),
+    );
+    if totals.analytics {
+        push(
+            &mut out,
+            format_args!(
+                "  implied volatilities: {} solved, {} not solved, {:.1} solver iterations on average \
+                 (IV and Greeks per expiry in cycles.jsonl)",
+                totals.iv_solved,
+                totals.iv_failed,
+                totals.iv_iterations_mean()
+            ),
+        );
+    }
+    if let Some(u) = &prepared.universe {
+        out.push_str(&universe_lines(u, totals.universe_skipped));
+    }
+    if s.recorded.is_none() {
+        out.push_str(&expectations(outcomes));
+    }
+    out
+}
+
+/// A run's verdict in its summary: how many expectations passed (or EMPTY, with its hint, when there are
+/// none), then each that failed.
+pub fn expectations(outcomes: &[ExpectationOutcome]) -> String {
+    let verdict = Verdict::of(outcomes);
+    if verdict == Verdict::Empty {
+        return format!("  expectations: EMPTY, {}\n", Verdict::EMPTY_HINT);
+    }
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    format!("  expectations: {passed}/{} passed\n{}", outcomes.len(), verdict_lines(verdict, outcomes, "  "))
+}
+
+/// The lines under a verdict, each after `indent`: every failed expectation of `outcomes`
+/// (`FAIL [cycle N] expected ...; what happened`), then, for an EMPTY verdict, why nothing was checked.
+pub fn verdict_lines(verdict: Verdict, outcomes: &[ExpectationOutcome], indent: &str) -> String {
+    let mut out = String::new();
+    for o in outcomes.iter().filter(|o| !o.passed) {
+        let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
+        push(&mut out, format_args!("{indent}FAIL{at} expected {}; {}", o.expectation, o.detail));
+    }
+    if verdict == Verdict::Empty {
+        push(&mut out, format_args!("{indent}{}", Verdict::EMPTY_HINT));
+    }
+    out
+}
+
+/// The header of `g6sim check`'s table; its last column counts seeds with `--seeds`.
+pub fn check_header(seeds: bool) -> String {
+    let column = if seeds { "seeds" } else { "expectations" };
+    format!("{:<6} {:<40} {:>6}  {column}\n", "result", "scenario", "cycles")
+}
+
+/// One file's row of `g6sim check`'s table, whatever its verdict, and the lines under it: the failed
+/// expectations, the reproduction commands of failing seeds, the replay's first differences, the EMPTY hint.
+/// An ERROR row names only the file (why goes to standard error).
+pub fn check_row(row: &Row) -> String {
+    let (label, file) = (row.label(), row.file.display());
+    let (cycles, column, mut lines) = match &row.checked {
+        Checked::Error(_) => return format!("{label:<6} {file}\n"),
+        Checked::Run { cycles, outcomes } => {
+            let passed = outcomes.iter().filter(|o| o.passed).count();
+            (cycles, format!("{passed}/{}", outcomes.len()), String::new())
+        }
+        Checked::Seeds { cycles, outcomes, reproductions } => {
+            let mut lines = String::new();
+            for line in reproductions {
+                push(&mut lines, format_args!("{ROW_INDENT}{line}"));
+            }
+            (cycles, seed_sweep::summary(outcomes), lines)
+        }
+        Checked::Replay { cycles, comparison } => {
+            let column = format!(
+                "replay: {} statuses, {} depths compared, {} differ",
+                comparison.statuses_compared,
+                comparison.depths_compared,
+                comparison.differences.len()
+            );
+            let mut lines = String::new();
+            if !comparison.agrees() {
+                let rest = format!("`g6sim replay {file}` lists them all");
+                for line in comparison.text(3, &rest).lines() {
+                    push(&mut lines, format_args!("{ROW_INDENT}{line}"));
+                }
+            }
+            (cycles, column, lines)
+        }
+    };
+    let failed: &[ExpectationOutcome] = match &row.checked {
+        Checked::Run { outcomes, .. } => outcomes,
+        _ => &[],
+    };
+    if let Ok(verdict) = row.verdict() {
+        lines.push_str(&verdict_lines(verdict, failed, ROW_INDENT));
+    }
+    format!("{label:<6} {file:<40} {cycles:>6}  {column}\n{lines}")
+}
+
+/// `g6sim check`'s closing line: how many files passed, failed (or were EMPTY) and could not be loaded.
+pub fn check_tally(t: &Tally) -> String {
+    let under = t.seeds.map(|s| format!(" x {s} seeds")).unwrap_or_default();
+    format!(
+        "{} {}{under}: {} passed, {} failed, {} could not be loaded\n",
+        t.files,
+        if t.files == 1 { "scenario" } else { "scenarios" },
+        t.passed(),
+        t.failed,
+        t.errors
+    )
+}
+
+/// `wrote a, b, c`: the files a command wrote.
+pub fn wrote(files: &[PathBuf]) -> String {
+    format!("wrote {}\n", files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", "))
+}
+
+/// `drew 4 charts (8 files, PNG and SVG) in DIR`: each chart is drawn twice.
+pub fn drew(files: &[PathBuf], dir: &Path) -> String {
+    format!("drew {} charts ({} files, PNG and SVG) in {}\n", files.len() / 2, files.len(), dir.display())
+}
+
+/// The note on one `G6_*` variable (standard error).
+pub fn env_note(note: &EnvNote) -> String {
+    match note {
+        EnvNote::Sets { var, value, key } => {
+            format!("note: environment {var}={value} sets {key} (--no-env ignores G6_* variables)\n")
+        }
+        EnvNote::NearMiss { var, meant } => format!(
+            "warning: environment {var} is no variable g6sim reads (did you mean {meant}?): it changes nothing\n"
+        ),
+    }
+}
+
+/// `serving metrics at http://ADDR/metrics`: where a run serves its live metrics.
+pub fn serving(addr: SocketAddr) -> String {
+    format!("serving metrics at http://{addr}/metrics\n")
+}
+
+/// The line a held run prints once its files are written: it serves until interrupted.
+pub fn holding(addr: SocketAddr) -> String {
+    format!("holding: serving http://{addr}/metrics until interrupted (Ctrl-C)\n")
+}
+
+/// The line a held run prints once interrupted, before its verdict again.
+pub fn interrupted(addr: SocketAddr) -> String {
+    format!("interrupted: stopped serving http://{addr}/metrics\n")
+}
+
+/// How many benchmark artifacts a run wrote, and where.
+pub fn artifacts_written(written: usize, dir: &str) -> String {
+    format!("wrote {written} benchmark artifact(s) to {dir}\n")
+}
+
+/// The determinism canary's verdict: `determinism: IDENTICAL ...` or `determinism: DIFFER at ...`.
+pub fn canary(report: &canary::Report) -> String {
+    format!("determinism: {report}\n")
+}
+
+/// One seed's line of `run --seeds`: its verdict and what its run came to, the seed padded to `width`.
+pub fn seed_line(o: &SeedOutcome, width: usize) -> String {
+    format!("seed {:<width$}  {}  {}\n", o.seed, o.verdict().label(), o.describe())
+}
+
+/// The width of the widest of `seeds`, to align the seed lines of `run --seeds`.
+pub fn seed_width(seeds: &[u64]) -> usize {
+    seeds.iter().map(|s| s.to_string().len()).max().unwrap_or(1)
+}
+
+/// The closing summary of `run --seeds`, after a blank line: the scenario and how many seeds passed, the
+/// reproduction command of each failing seed, the EMPTY hint.
+pub fn seeds_summary(prepared: &Prepared, outcomes: &[SeedOutcome], reproductions: &[String]) -> String {
+    let mut out = String::new();
+    let name = &prepared.scenario.scenario.name;
+    let (cycles, parity) = (prepared.cycles, prepared.config.parity);
+    push(
+        &mut out,
+        format_args!("\nscenario {name} ({cycles} cycles, parity {parity:?}): {}", seed_sweep::summary(outcomes)),
+    );
+    for line in reproductions {
+        push(&mut out, format_args!("  {line}"));
+    }
+    out.push_str(&verdict_lines(Verdict::all(outcomes.iter().map(SeedOutcome::verdict)), &[], "  "));
+    out
+}
+
+/// Where `run --seeds` wrote its runs (`DIR/seed-N`), and their charts with `--plots`.
+pub fn seed_dirs(runs: usize, dir: &Path, plots: bool) -> String {
+    let plots = if plots { " (charts in seed-N/plots/)" } else { "" };
+    format!("wrote {runs} run directories: {}{plots}\n", dir.join("seed-N").display())
+}
+
+/// What `g6sim universe` wrote: the file, its rows, index options and bytes, a line per index, and what a
+/// reader skips.
+pub fn universe_dump(out: &Path, dump: &universe::Dump, bytes: usize) -> String {
+    let mut text = String::new();
+    push(
+        &mut text,
+        format_args!(
+            "wrote {}: {} rows, {} index options, {} bytes",
+            out.display(),
+            dump.counts.rows,
+            dump.counts.index_options,
+            bytes
+        ),
+    );
+    for s in &dump.indices {
+        // One strike per expiry has no step between strikes.
+        let step = s.strike_step.map_or("-".to_string(), |step| step.to_string());
+        push(
+            &mut text,
+            format_args!(
+                "  {:<10} {:>7} options  {} expiries  step {step}  lot {}",
+                s.symbol,
+                s.options,
+                s.expiries.len(),
+                s.lot_size.unwrap_or(0)
+            ),
+        );
+    }
+    let skipped: Vec<String> = dump.counts.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
+    push(&mut text, format_args!("  skipped by a reader: {}", skipped.join(", ")));
+    text
+}
+
+/// A sweep's opening lines: what it runs (this shard's share too), and on which path its runs are scored.
+pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
+    let mut out = String::new();
+    push(
+        &mut out,
+        format_args!(
+            "sweep {}: {} settings x {} seeds = {} runs{}",
+            plan.scenario.scenario.name,
+            plan.settings.len(),
+            plan.seeds.len(),
+            plan.jobs(),
+            if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") }
+        ),
+    );
+    match plan.lean() {
+        Ok(_) => {
+            push(&mut out, "scoring on the lean path (the same scores as full runs, faster; --full runs them in full)")
+        }
+        Err(_) if plan.full_runs => push(&mut out, "scoring full runs (--full)"),
+        Err(why) => push(&mut out, format_args!("scoring full runs: the lean path does not model {why}")),
+    }
+    out
+}
+
+/// A whole sweep's closing lines: its Pareto front (at most [`PRINTED_FRONT`] settings), the recommended
+/// setting and why, the files written.
+pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
+    let mut out = pareto_text_at_most(&outcome.results, outcome.recommended.as_ref(), PRINTED_FRONT);
+    if let Some(r) = &outcome.recommended {
+        let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        push(&mut out, format_args!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why));
+    }
+    out.push_str(&wrote(&outcome.files));
+    out
+}
+
+/// A shard's closing lines: its files, and how to merge the shards.
+pub fn shard_written(files: &[PathBuf], shard: Shard) -> String {
+    format!("{}merge all {} shards with: g6sim sweep merge DIR... --out DIR\n", wrote(files), shard.count)
+}
+
+/// `sweep merge`'s opening line: how many runs of which sweep from how many shard directories.
+pub fn merged(runs: usize, sweep: &str, dirs: usize) -> String {
+    format!("merged {runs} runs of sweep {sweep} from {dirs} directories\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Tally;
+    use crate::replay::Comparison;
+    use crate::run::{RunOptions, prepare};
+    use crate::scenario::{LoadedScenario, parse};
+    use crate::sweep::parse_param;
+    use crate::universe::{DumpFile, SyntheticSpec, write};
+    use std::sync::Arc;
+
+    /// Two cycles of NIFTY; of its two expectations, the depth fails. The expected texts below are what
+    /// `g6sim run`, `run --seeds`, `universe` and `sweep` print for it.
+    fn loaded() -> LoadedScenario {
+        let text = r#"Scenario(name: "t", seed: 9, start: "2025-10-06T09:15:00+05:30", cycles: 2,
+            indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+            expectations: [Always(Status(index: "NIFTY", is: OK)), Always(Depth(index: "NIFTY", is: Eq(3)))])"#;
+        LoadedScenario::inline(parse("t.ron", text).unwrap(), "t.ron")
+    }
+
+    /// The per-cycle table and the summary of a run of [`loaded`].
+    fn table_and_summary(options: &RunOptions, after_table: bool) -> String {
+        let run = prepare(&loaded(), options).unwrap().run(|_| {}).unwrap();
+        let mut totals = RunTotals::new(run.prepared.config.parity);
+        let mut out = String::new();
+        for (c, events) in crate::events::by_cycle(&run.result.cycles, &run.result.events) {
+            if after_table {
+                out.push_str(&cycle_rows(c, events));
+            }
+            totals.observe(c, events);
+        }
+        out + &run_summary(&run.prepared, &totals, &run.outcomes, after_table)
+    }
+
+    /// A 28-row dump of NIFTY (2 strikes a side, a weekly and a monthly expiry): `g6sim universe --indices
+    /// NIFTY --strikes-per-side 2 --weeks 1 --months 1`.
+    fn dump_csv() -> Vec<u8> {
+        let spec = SyntheticSpec {
+            indices: vec!["NIFTY".into()],
+            strikes_per_side: 2,
+            weeks: 1,
+            months: 1,
+            ..Default::default()
+        };
+        write::to_csv(&write::synthetic_rows(&spec).unwrap())
+    }
+
+    fn outcome(expectation: &str, passed: bool, detail: &str, cycle: Option<u64>) -> ExpectationOutcome {
+        ExpectationOutcome { expectation: expectation.into(), passed, detail: detail.into(), cycle }
+    }
+
+    fn row(file: &str, checked: Checked) -> Row {
+        Row { file: file.into(), checked }
+    }
+
+    fn seed(seed: u64, expectations: usize, failures: Vec<ExpectationOutcome>) -> SeedOutcome {
+        SeedOutcome { seed, cycles: 2, totals: Default::default(), depth_adjustments: 0, expectations, failures }
+    }
+
+    #[test]
+    fn a_run_prints_its_table_then_its_summary_and_failures() {
+        assert_eq!(
+            table_and_summary(&RunOptions::default(), true),
+            "cycle  time      index      status  depth  expiries (status strike/field coverage)\n\
+             \x20   1  09:15:00  NIFTY      OK      10/10  this_week OK 1.00/1.00\n\
+             \x20   2  09:16:00  NIFTY      OK      10/10  this_week OK 1.00/1.00\n\
+             \n\
+             scenario t (2 cycles, seed 9, parity Off)\n\
+             \x20 expiries: 2 OK, 0 PARTIAL, 0 EMPTY, 0 SYNTH\n\
+             \x20 partial reasons: {\"low_strike\":0,\"low_field\":0,\"low_both\":0,\"unknown\":0,\"prefilter_clamp\":0}\n\
+             \x20 depth adjustments: 0, prefilter clamps: 0, zero-data expiries: 0\n\
+             \x20 expectations: 1/2 passed\n\
+             \x20 FAIL [cycle 1] expected always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 10 otm 10\n"
+        );
+    }
+
+    #[test]
+    fn a_run_over_a_dump_prints_its_adjustments_and_universe() {
+        let dump = DumpFile::from_bytes("u.csv", &dump_csv()).unwrap();
+        let options = RunOptions { universe: Some(Arc::new(dump)), ..RunOptions::default() };
+        let text = table_and_summary(&options, true);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[..5],
+            [
+                "cycle  time      index      status  depth  expiries (status strike/field coverage)",
+                "    1  09:15:00  NIFTY      PARTIAL 10/10  this_week PARTIAL(low_strike) 0.24/1.00",
+                "                 -> NIFTY low_strike_cov 10/10 -> 12/12 (strike coverage 0.238)",
+                "    2  09:16:00  NIFTY      PARTIAL 12/12  this_week PARTIAL(low_strike) 0.20/1.00",
+                "                 -> NIFTY low_strike_cov 12/12 -> 14/14 (strike coverage 0.200)",
+            ]
+        );
+        assert_eq!(
+            table_and_summary(&options, false),
+            "scenario t (2 cycles, seed 9, parity Off)\n\
+             \x20 expiries: 0 OK, 2 PARTIAL, 0 EMPTY, 0 SYNTH\n\
+             \x20 partial reasons: {\"low_strike\":2,\"low_field\":0,\"low_both\":0,\"unknown\":0,\"prefilter_clamp\":0}\n\
+             \x20 depth adjustments: 2, prefilter clamps: 0, zero-data expiries: 0\n\
+             \x20 universe: u.csv (28 rows, 20 index options; the reader skipped not_an_option 6, unknown_underlying 2)\n\
+             \x20 expiry map skipped (last cycle): not_an_option 6, unknown_underlying 2\n\
+             \x20   NIFTY: 20 options, 2 expiries, step 50, lot 75, tick 0.05, ATM region 24800, weekly on Thursday\n\
+             \x20 expectations: 0/2 passed\n\
+             \x20 FAIL [cycle 1] expected always: NIFTY status OK; did not hold at cycle 1: NIFTY status PARTIAL\n\
+             \x20 FAIL [cycle 1] expected always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 12 otm 12\n"
+        );
+    }
+
+    #[test]
+    fn greeks_add_the_implied_volatilities_line() {
+        let options = RunOptions { sets: vec!["compute_greeks=true".into()], ..RunOptions::default() };
+        let text = table_and_summary(&options, false);
+        assert!(
+            text.contains(
+                "\n  implied volatilities: 84 solved, 0 not solved, 4.6 solver iterations on average (IV and Greeks per \
+                 expiry in cycles.jsonl)\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_empty_verdict_says_nothing_was_checked() {
+        let hint = "no expectations: nothing was checked (add `expectations` to the scenario)";
+        assert_eq!(expectations(&[]), format!("  expectations: EMPTY, {hint}\n"));
+        assert_eq!(verdict_lines(Verdict::Empty, &[], "  "), format!("  {hint}\n"));
+        assert_eq!(verdict_lines(Verdict::Pass, &[outcome("a", true, "ok", None)], "  "), "");
+        let failed = [outcome("a", true, "ok", None), outcome("at cycle 4: b", false, "saw c", Some(4))];
+        assert_eq!(verdict_lines(Verdict::Fail, &failed, "> "), "> FAIL [cycle 4] expected at cycle 4: b; saw c\n");
+        assert_eq!(
+            expectations(&failed),
+            "  expectations: 1/2 passed\n  FAIL [cycle 4] expected at cycle 4: b; saw c\n"
+        );
+    }
+
+    #[test]
+    fn check_rows_of_every_verdict() {
+        assert_eq!(check_header(false), "result scenario                                 cycles  expectations\n");
+        assert_eq!(check_header(true), "result scenario                                 cycles  seeds\n");
+        let mut outcomes = vec![outcome("a", true, "ok", None); 6];
+        outcomes.push(outcome(
+            "total expiry_map_build events for NIFTY == 6",
+            false,
+            "expiry_map_build events for NIFTY = 0",
+            None,
+        ));
+        assert_eq!(
+            check_row(&row("scenarios/invalid_expiries.ron", Checked::Run { cycles: 6, outcomes })),
+            "FAIL   scenarios/invalid_expiries.ron                6  6/7\n\
+             \x20        FAIL expected total expiry_map_build events for NIFTY == 6; expiry_map_build events for NIFTY = 0\n"
+        );
+        assert_eq!(
+            check_row(&row("tests/fixtures/docs/empty.ron", Checked::Run { cycles: 5, outcomes: vec![] })),
+            "EMPTY  tests/fixtures/docs/empty.ron                 5  0/0\n\
+             \x20        no expectations: nothing was checked (add `expectations` to the scenario)\n"
+        );
+        let broken = row("tests/fixtures/docs/broken.ron", Checked::Error("7 problems".into()));
+        assert_eq!(
+            (check_row(&broken), broken.verdict()),
+            ("ERROR  tests/fixtures/docs/broken.ron\n".into(), Err("7 problems"))
+        );
+        let outcomes = vec![seed(1, 0, vec![]), seed(2, 0, vec![])];
+        assert_eq!(
+            check_row(&row("e.ron", Checked::Seeds { cycles: 5, outcomes, reproductions: vec![] })),
+            "EMPTY  e.ron                                         5  2 seeds run, no expectations\n\
+             \x20        no expectations: nothing was checked (add `expectations` to the scenario)\n"
+        );
+        let failing = vec![seed(1, 2, vec![]), seed(2, 2, vec![outcome("b", false, "saw c", Some(1))])];
+        let reproductions = vec!["g6sim run t.ron --seed 2  # first failure: b; saw c".to_string()];
+        assert_eq!(
+            check_row(&row("t.ron", Checked::Seeds { cycles: 2, outcomes: failing, reproductions })),
+            "FAIL   t.ron                                         2  seeds 1/2 passed; failing seeds: 2\n\
+             \x20        g6sim run t.ron --seed 2  # first failure: b; saw c\n"
+        );
+        let comparison = Comparison {
+            history: "h".into(),
+            cycles: 24,
+            statuses_compared: 48,
+            depths_compared: 24,
+            differing_cycles: vec![],
+            differences: vec![],
+            flips: vec![],
+        };
+        let replayed = Checked::Replay { cycles: 24, comparison: Box::new(comparison) };
+        assert_eq!(
+            check_row(&row("scenarios/history/nifty_strike_dip.jsonl", replayed)),
+            "PASS   scenarios/history/nifty_strike_dip.jsonl     24  replay: 48 statuses, 24 depths compared, 0 differ\n"
+        );
+    }
+
+    #[test]
+    fn the_tally_counts_files_and_seeds() {
+        let tally = Tally { files: 4, failed: 1, errors: 1, seeds: None };
+        assert_eq!(check_tally(&tally), "4 scenarios: 2 passed, 1 failed, 1 could not be loaded\n");
+        let tally = Tally { files: 1, failed: 0, errors: 0, seeds: Some(8) };
+        assert_eq!(check_tally(&tally), "1 scenario x 8 seeds: 1 passed, 0 failed, 0 could not be loaded\n");
+    }
+
+    #[test]
+    fn seed_sweeps_print_a_line_a_seed_then_the_scenario() {
+        let prepared = prepare(&loaded(), &RunOptions::default()).unwrap();
+        let outcomes: Vec<SeedOutcome> =
+            [1, 2].iter().map(|&s| seed_sweep::run_seed(&prepared, s, |_| {}).unwrap().1).collect();
+        let width = seed_width(&[1, 2]);
+        let lines: String = outcomes.iter().map(|o| seed_line(o, width)).collect();
+        assert_eq!(
+            lines,
+            "seed 1  FAIL  expiries 2 OK, 0 PARTIAL, 0 EMPTY, 0 SYNTH; depth adjustments 0; expectations 1/2 passed\n\
+             seed 2  FAIL  expiries 2 OK, 0 PARTIAL, 0 EMPTY, 0 SYNTH; depth adjustments 0; expectations 1/2 passed\n"
+        );
+        assert_eq!(seed_width(&[3, 10, 200]), 3);
+        let reproductions = seed_sweep::reproductions("t.ron", &outcomes, &[]);
+        assert_eq!(
+            seeds_summary(&prepared, &outcomes, &reproductions),
+            "\nscenario t (2 cycles, parity Off): seeds 0/2 passed; failing seeds: 1, 2\n\
+             \x20 g6sim run t.ron --seed 1  # first failure: always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 10 otm 10\n\
+             \x20 g6sim run t.ron --seed 2  # first failure: always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 10 otm 10\n"
+        );
+        assert_eq!(seed_dirs(2, Path::new("o3"), false), "wrote 2 run directories: o3/seed-N\n");
+        assert_eq!(
+            seed_dirs(2, Path::new("o3"), true),
+            "wrote 2 run directories: o3/seed-N (charts in seed-N/plots/)\n"
+        );
+    }
+
+    #[test]
+    fn files_written_and_charts_drawn() {
+        let files: Vec<PathBuf> = ["o/a.png", "o/a.svg", "o/b.png", "o/b.svg"].iter().map(PathBuf::from).collect();
+        assert_eq!(wrote(&files[..2]), "wrote o/a.png, o/a.svg\n");
+        assert_eq!(drew(&files, Path::new("o")), "drew 2 charts (4 files, PNG and SVG) in o\n");
+        let csv = dump_csv();
+        let dump = universe::parse("u.csv", &csv).unwrap();
+        assert_eq!(
+            universe_dump(Path::new("u.csv"), &dump, csv.len()),
+            "wrote u.csv: 28 rows, 20 index options, 2407 bytes\n\
+             \x20 NIFTY           20 options  2 expiries  step 50  lot 75\n\
+             \x20 skipped by a reader: not_an_option 6, unknown_underlying 2\n"
+        );
+    }
+
+    #[test]
+    fn environment_notes() {
+        let sets = EnvNote::Sets { var: "G6_X".into(), value: "4".into(), key: "x".into() };
+        assert_eq!(env_note(&sets), "note: environment G6_X=4 sets x (--no-env ignores G6_* variables)\n");
+        let miss = EnvNote::NearMiss { var: "G6_XX".into(), meant: "G6_X" };
+        assert_eq!(
+            env_note(&miss),
+            "warning: environment G6_XX is no variable g6sim reads (did you mean G6_X?): it changes nothing\n"
+        );
+    }
+
+    #[test]
+    fn a_sweep_says_what_it_runs_and_how() {
+        let params = vec![parse_param("contract_ok_cycles=2,3").unwrap()];
+        let mut plan = Plan::new(loaded(), RunOptions::default(), params, vec![1, 2]).unwrap();
+        assert_eq!(
+            sweep_start(&plan, Shard::ALL, 4),
+            "sweep t: 2 settings x 2 seeds = 4 runs\n\
+             scoring on the lean path (the same scores as full runs, faster; --full runs them in full)\n"
+        );
+        plan.full_runs = true;
+        assert_eq!(
+            sweep_start(&plan, Shard::parse("1/2").unwrap(), 2),
+            "sweep t: 2 settings x 2 seeds = 4 runs; shard 1/2: 2 runs\nscoring full runs (--full)\n"
+        );
+        let files = vec![PathBuf::from("s/sweep.json"), PathBuf::from("s/runs-shard-1-of-2.jsonl")];
+        assert_eq!(
+            shard_written(&files, Shard::parse("1/2").unwrap()),
+            "wrote s/sweep.json, s/runs-shard-1-of-2.jsonl\nmerge all 2 shards with: g6sim sweep merge DIR... --out DIR\n"
+        );
+        assert_eq!(merged(4, "t", 2), "merged 4 runs of sweep t from 2 directories\n");
+    }
+}
