@@ -14,9 +14,10 @@ use std::fmt;
 use std::num::NonZeroU64;
 
 /// Bounds that keep a scenario's world in memory: strikes per side (depth, baseline, provider), rows
-/// added by one fault, listed expiries, and a simulated calendar that stays within chrono's range.
+/// added by one fault (the fault catalogue's), listed expiries, and a simulated calendar that stays within
+/// chrono's range.
 pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
-pub const MAX_FAULT_ROWS: u32 = 10_000_000;
+pub use crate::fault::MAX_FAULT_ROWS;
 pub const MAX_LISTED: u32 = 1_000;
 /// Universe rows (plus injected quote rows) one cycle may hold: each value above has its own bound, this
 /// bounds their product (a 1M-row universe runs; tens of millions would take gigabytes).

@@ -8,6 +8,7 @@ use super::expiry_map::{ExpiryMap, scan_universe};
 use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, ZeroData};
+use crate::fault::Fault;
 use crate::rng::Stream;
 use crate::vocab::Failure;
 use crate::world::{
@@ -16,6 +17,28 @@ use crate::world::{
 };
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
+
+/// The fetch's faults: they act on one expiry.
+impl ActiveFaults {
+    /// The provider returns nothing for this expiry (`Outage`).
+    pub fn outage(&self, index: &str, rule: ExpiryRule) -> bool {
+        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::Outage))
+    }
+    /// Fraction of ladder strikes the provider drops for this expiry (`StrikeDropout`, the largest active one).
+    pub fn strike_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::StrikeDropout(r) = f { Some(r.get()) } else { None })
+            .fold(0.0, f64::max)
+    }
+    /// Off-ladder strikes (each CE and PE) the provider adds to this expiry's instruments (`StrayStrikes`, the
+    /// largest active count).
+    pub fn stray_strikes(&self, index: &str, rule: ExpiryRule) -> u32 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::StrayStrikes(n) = f { Some(*n) } else { None })
+            .max()
+            .unwrap_or(0)
+    }
+}
 
 /// Rows whose strike is on the ladder, in provider order.
 /// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of

@@ -15,13 +15,26 @@
 
 use super::director::ActiveFaults;
 use super::ladder::distinct_strikes_into;
+use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::ValidationReport;
 use crate::events::{Event, ValidationDrops};
+use crate::fault::Fault;
 use crate::vocab::{DropReason, OptionKind};
 use crate::world::*;
 use bevy_ecs::prelude::*;
 use chrono::{Datelike, NaiveDate};
+
+/// Validation's fault: it acts on one expiry.
+impl ActiveFaults {
+    /// Malformed quote rows injected into this expiry (`BadRows`, the largest active count).
+    pub fn bad_rows(&self, index: &str, rule: ExpiryRule) -> u32 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::BadRows(n) = f { Some(*n) } else { None })
+            .max()
+            .unwrap_or(0)
+    }
+}
 
 /// A strike as a row may carry it.
 #[derive(Clone, Copy, Debug, PartialEq)]
