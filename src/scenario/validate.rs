@@ -576,7 +576,14 @@ impl<'a> Validator<'a> {
             Check::Reason { rule, .. } | Check::StrikeCoverage { rule, .. } | Check::FieldCoverage { rule, .. } => {
                 Some(rule)
             }
-            _ => None,
+            Check::Depth { .. }
+            | Check::AtBaseline { .. }
+            | Check::StatusTotal { .. }
+            | Check::ReasonTotal { .. }
+            | Check::Events { .. }
+            | Check::InvalidExpiries { .. }
+            | Check::ValidationDrops { .. }
+            | Check::UniverseSkipped { .. } => None,
         };
         if let (Some(rule), Some(Some(spec))) = (rule, spec) {
             self.rule_ref(format!("{path}.rule"), Some(spec), rule);
