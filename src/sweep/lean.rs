@@ -13,8 +13,9 @@
 //! - the events no score or accepted expectation reads (`option_match_stats`, `adaptive_summary`, ...), and
 //!   the summary fields no score reads (`time`, `universe_rows`, `expiry_map`, `validation`, `analytics`).
 //!
-//! It does not model instruments dumps, recorded histories, Greeks, the `QuotesMissing` and `BadRows`
-//! faults, or expectations on events or fields it leaves out; a sweep with any of those runs in full.
+//! It does not model instruments dumps, recorded histories, Greeks, the faults the fault catalogue marks
+//! refused ([`crate::fault::FaultKind::lean`]), or expectations that read what it leaves out ([`gives`]); a
+//! sweep with any of those runs in full.
 
 use super::score::{RunScore, Scorer};
 use crate::calendar::{ExpiryRule, listed_expiries};
@@ -31,9 +32,11 @@ use crate::cycle::status::{Classification, Thresholds, aggregate_cycle_status, c
 use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price};
 use crate::events::{Clamp, ClampStrategy};
 use crate::events::{CycleSummary, Depth, ExpirySummary, IndexSummary, LoggedEvent, StatusTotals};
+use crate::fault::LeanSupport;
 use crate::pyjson::round_to;
 use crate::registry::IndexMeta;
-use crate::scenario::{Check, Evaluator, Expectation, Fault, Scenario, Tally};
+use crate::scenario::{Evaluator, Scenario};
+use crate::schema::Reads;
 use crate::vocab::ExpiryStatus;
 use crate::vocab::{Failure, OptionKind};
 use crate::world::{
@@ -75,12 +78,18 @@ impl<'a> Lean<'a> {
             return Err("Greeks (compute_greeks)".into());
         }
         for phase in &scenario.phases {
-            if let Some(f) = phase.faults.iter().find(|f| matches!(f, Fault::QuotesMissing | Fault::BadRows(_))) {
-                return Err(format!("the fault {f:?} (phase {:?})", phase.name));
+            for f in &phase.faults {
+                match f.kind().lean() {
+                    LeanSupport::Modelled => {}
+                    LeanSupport::Refused(_) => return Err(format!("the fault {f:?} (phase {:?})", phase.name)),
+                }
             }
         }
-        if let Some(e) = scenario.expectations.iter().find(|e| !reads_what_lean_gives(e)) {
-            return Err(format!("the expectation `{e}`"));
+        for e in &scenario.expectations {
+            match gives(e.reads()) {
+                LeanSupport::Modelled => {}
+                LeanSupport::Refused(_) => return Err(format!("the expectation `{e}`")),
+            }
         }
         let mut changes: Vec<u64> = std::iter::once(1)
             .chain(scenario.phases.iter().flat_map(|p| [p.cycles.first, p.cycles.last.saturating_add(1)]))
@@ -128,22 +137,17 @@ impl<'a> Lean<'a> {
     }
 }
 
-/// Whether an expectation reads only what the lean path gives.
-fn reads_what_lean_gives(e: &Expectation) -> bool {
-    let check = |c: &Check| match c {
-        Check::Events { event, .. } => EVENTS.contains(&event.as_str()),
-        Check::InvalidExpiries { .. } | Check::ValidationDrops { .. } | Check::UniverseSkipped { .. } => false,
-        _ => true,
-    };
-    match e {
-        Expectation::At { check: c, .. }
-        | Expectation::By { check: c, .. }
-        | Expectation::Always(c)
-        | Expectation::Never(c)
-        | Expectation::AtLeastOnce(c) => check(c),
-        Expectation::MaxFlips { .. } => true,
-        Expectation::Total { of: Tally::Events { event, .. }, .. } => EVENTS.contains(&event.as_str()),
-        Expectation::Total { .. } => true,
+/// Whether the lean path gives what an expectation reads ([`Expectation::reads`]): the summary's depths,
+/// expiries and totals, and the [`EVENTS`] it emits; not the expiry map's counts, validation's drops or the
+/// skipped universe rows, which it does not build.
+pub fn gives(reads: Reads) -> LeanSupport {
+    match reads {
+        Reads::Depth | Reads::Expiry | Reads::Totals => LeanSupport::Modelled,
+        Reads::Events(event) if EVENTS.contains(&event) => LeanSupport::Modelled,
+        Reads::Events(_) => LeanSupport::Refused("events the lean path does not emit"),
+        Reads::ExpiryMap => LeanSupport::Refused("the expiry map's counts, which the lean path does not build"),
+        Reads::ValidationDrops => LeanSupport::Refused("validation's drops, which the lean path does not count"),
+        Reads::UniverseSkipped => LeanSupport::Refused("skipped universe rows, which the lean path does not read"),
     }
 }
 
@@ -572,6 +576,15 @@ fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The events the lean path emits are events of the run, and among them the one `MaxFlips` reads.
+    #[test]
+    fn the_events_it_gives_are_the_runs() {
+        for event in EVENTS {
+            assert!(crate::events::EVENT_NAMES.contains(&event), "{event}");
+        }
+        assert_eq!(gives(Reads::Events(crate::schema::DEPTH_EVENT)), LeanSupport::Modelled);
+    }
 
     /// Each cycle's inputs are the clock's time and the director's faults at that cycle, whatever the
     /// offset, the interval (days crossed or not) and the phases (overlapping, adjacent, at the run's ends).
