@@ -40,6 +40,11 @@ impl ActiveFaults {
     }
 }
 
+/// Whether the provider answers an expiry's fetch: no `Outage` on it, and a ladder to match its rows to.
+pub fn provider_answers(faults: &ActiveFaults, symbol: &str, rule: ExpiryRule, ladder: &StrikeLadder) -> bool {
+    !faults.outage(symbol, rule) && !ladder.strikes.is_empty()
+}
+
 /// Rows whose strike is on the ladder, in provider order.
 /// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of
 /// the previous row's strike is reused; and in ascending strike order, so the lookup of a higher strike
@@ -181,7 +186,7 @@ pub fn fetch_instruments(
             continue;
         };
         let rule = expiry.rule.to_string();
-        if !faults.outage(symbol, expiry.rule) && !ladder.strikes.is_empty() {
+        if provider_answers(&faults, symbol, expiry.rule, ladder) {
             let scanned;
             let bucket: &[u32] = if config.expiry_map {
                 map.bucket(order.0, date).unwrap_or_default()

@@ -144,6 +144,18 @@ pub fn instrument_row(strike: f64, kind: OptionKind, resolved: NaiveDate, quote:
     }
 }
 
+/// Each row's verdict ([`check_row`]), the strike band measured from the index price, else from the rows'
+/// median strike ([`reference_price`]).
+pub fn verdicts(
+    rows: &[QuoteRow],
+    index_price: f64,
+    resolved: NaiveDate,
+    reference_order: bool,
+) -> impl Iterator<Item = Result<(), DropReason>> + '_ {
+    let reference_price = reference_price(index_price, rows);
+    rows.iter().map(move |r| check_row(r, reference_price, resolved, reference_order))
+}
+
 /// Validates rows: which to keep, and the report.
 pub fn validate(
     rows: &[QuoteRow],
@@ -151,9 +163,7 @@ pub fn validate(
     resolved: NaiveDate,
     reference_order: bool,
 ) -> (Vec<bool>, ValidationReport) {
-    let reference_price = reference_price(index_price, rows);
-    let verdicts: Vec<Result<(), DropReason>> =
-        rows.iter().map(|r| check_row(r, reference_price, resolved, reference_order)).collect();
+    let verdicts: Vec<Result<(), DropReason>> = verdicts(rows, index_price, resolved, reference_order).collect();
     let mut counts = [0u32; DropReason::ALL.len()];
     for reason in verdicts.iter().filter_map(|v| v.err()) {
         counts[reason as usize] += 1;
