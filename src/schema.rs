@@ -6,7 +6,7 @@ use crate::calendar::ExpiryRule;
 use crate::config::{Config, Parity};
 use crate::fault::Fault;
 use crate::registry::RegistryEntry;
-use crate::vocab::{DropReason, ExpiryStatus, PartialReason, SkipReason};
+use crate::vocab::{DropReason, ExpiryStatus, PartialReason, SkipReason, closed_set};
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -14,9 +14,10 @@ use std::fmt;
 use std::num::NonZeroU64;
 
 /// Bounds that keep a scenario's world in memory: strikes per side (depth, baseline, provider), rows
-/// added by one fault, listed expiries, and a simulated calendar that stays within chrono's range.
+/// added by one fault (the fault catalogue's), listed expiries, and a simulated calendar that stays within
+/// chrono's range.
 pub const MAX_STRIKES_PER_SIDE: u32 = 5_000;
-pub const MAX_FAULT_ROWS: u32 = 10_000_000;
+pub use crate::fault::MAX_FAULT_ROWS;
 pub const MAX_LISTED: u32 = 1_000;
 /// Universe rows (plus injected quote rows) one cycle may hold: each value above has its own bound, this
 /// bounds their product (a 1M-row universe runs; tens of millions would take gigabytes).
@@ -241,7 +242,7 @@ pub struct Phase {
 }
 
 /// A comparison against a number.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
 pub enum Cmp {
     Eq(f64),
     Ne(f64),
@@ -293,7 +294,7 @@ pub enum Side {
 }
 
 /// A fact about one cycle.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum Check {
     /// Depth after the cycle's adaptive step.
@@ -368,7 +369,7 @@ pub enum Check {
 }
 
 /// A count summed over the whole run.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum Tally {
     Events {
@@ -397,7 +398,7 @@ pub enum Tally {
 }
 
 /// One expectation of a scenario.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum Expectation {
     At { cycle: u64, check: Check },
@@ -407,6 +408,218 @@ pub enum Expectation {
     AtLeastOnce(Check),
     MaxFlips { index: String, flips: u32, window: u64 },
     Total { of: Tally, is: Cmp },
+}
+
+closed_set! {
+    /// A check without its fields: the check catalogue's key ([`Check::kind`]).
+    pub enum CheckKind {
+        Depth,
+        AtBaseline,
+        Status,
+        Reason,
+        StrikeCoverage,
+        FieldCoverage,
+        StatusTotal,
+        ReasonTotal,
+        Events,
+        InvalidExpiries,
+        ValidationDrops,
+        UniverseSkipped,
+    }
+}
+
+closed_set! {
+    /// A tally without its fields ([`Tally::kind`]).
+    pub enum TallyKind {
+        Events,
+        Status,
+        Reason,
+    }
+}
+
+closed_set! {
+    /// An expectation's form ([`Expectation::kind`]).
+    pub enum ExpectationKind {
+        At,
+        By,
+        Always,
+        Never,
+        AtLeastOnce,
+        MaxFlips,
+        Total,
+    }
+}
+
+/// What a check, a tally or an expectation reads of a cycle: what a path that computes less than a full run
+/// (the lean scoring path) must give for it to be judged alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads<'a> {
+    /// An index's depth and baseline after the adaptive step.
+    Depth,
+    /// An expiry's status, partial reason, strike or field coverage, or an index's aggregated status.
+    Expiry,
+    /// The cycle's status and partial reason totals.
+    Totals,
+    /// The events of this name.
+    Events(&'a str),
+    /// The expiry map's counts of an index (its invalid expiries).
+    ExpiryMap,
+    /// Validation's drops.
+    ValidationDrops,
+    /// The universe rows of no index of the run the expiry map skipped.
+    UniverseSkipped,
+}
+
+/// The event whose reasons `MaxFlips` counts the direction changes of.
+pub const DEPTH_EVENT: &str = "strike_depth_adjustment";
+
+impl Check {
+    /// The check's kind.
+    pub fn kind(&self) -> CheckKind {
+        match self {
+            Check::Depth { .. } => CheckKind::Depth,
+            Check::AtBaseline { .. } => CheckKind::AtBaseline,
+            Check::Status { .. } => CheckKind::Status,
+            Check::Reason { .. } => CheckKind::Reason,
+            Check::StrikeCoverage { .. } => CheckKind::StrikeCoverage,
+            Check::FieldCoverage { .. } => CheckKind::FieldCoverage,
+            Check::StatusTotal { .. } => CheckKind::StatusTotal,
+            Check::ReasonTotal { .. } => CheckKind::ReasonTotal,
+            Check::Events { .. } => CheckKind::Events,
+            Check::InvalidExpiries { .. } => CheckKind::InvalidExpiries,
+            Check::ValidationDrops { .. } => CheckKind::ValidationDrops,
+            Check::UniverseSkipped { .. } => CheckKind::UniverseSkipped,
+        }
+    }
+
+    /// What the check reads of a cycle.
+    pub fn reads(&self) -> Reads<'_> {
+        match self {
+            Check::Depth { .. } | Check::AtBaseline { .. } => Reads::Depth,
+            Check::Status { .. }
+            | Check::Reason { .. }
+            | Check::StrikeCoverage { .. }
+            | Check::FieldCoverage { .. } => Reads::Expiry,
+            Check::StatusTotal { .. } | Check::ReasonTotal { .. } => Reads::Totals,
+            Check::Events { event, .. } => Reads::Events(event),
+            Check::InvalidExpiries { .. } => Reads::ExpiryMap,
+            Check::ValidationDrops { .. } => Reads::ValidationDrops,
+            Check::UniverseSkipped { .. } => Reads::UniverseSkipped,
+        }
+    }
+
+    /// One check of every kind ([`CheckKind::example`]) about `index` and its expiry `rule`, in the kinds'
+    /// order: what the tests generate expectations and fuzz tokens from.
+    pub fn examples(index: &str, rule: ExpiryRule) -> Vec<Check> {
+        CheckKind::ALL.iter().map(|k| k.example(index, rule)).collect()
+    }
+}
+
+impl CheckKind {
+    /// A check of this kind about `index` and its expiry `rule`, one a run may pass or fail.
+    pub fn example(self, index: &str, rule: ExpiryRule) -> Check {
+        let index = index.to_string();
+        match self {
+            CheckKind::Depth => Check::Depth { index, side: Side::Both, is: Cmp::Ge(10.0) },
+            CheckKind::AtBaseline => Check::AtBaseline { index },
+            CheckKind::Status => Check::Status { index, rule: Some(rule), is: ExpiryStatus::Partial },
+            CheckKind::Reason => Check::Reason { index, rule, is: PartialReason::LowStrike },
+            CheckKind::StrikeCoverage => Check::StrikeCoverage { index, rule, is: Cmp::Lt(1.0) },
+            CheckKind::FieldCoverage => Check::FieldCoverage { index, rule, is: Cmp::Lt(1.0) },
+            CheckKind::StatusTotal => Check::StatusTotal { status: ExpiryStatus::Ok, is: Cmp::Ge(2.0) },
+            CheckKind::ReasonTotal => Check::ReasonTotal { reason: PartialReason::LowStrike, is: Cmp::Ge(1.0) },
+            CheckKind::Events => {
+                Check::Events { event: "zero_data".into(), index: Some(index), reason: None, is: Cmp::Ge(1.0) }
+            }
+            CheckKind::InvalidExpiries => Check::InvalidExpiries { index, is: Cmp::Ge(1.0) },
+            CheckKind::ValidationDrops => {
+                Check::ValidationDrops { reason: DropReason::StrikeOutOfBand, is: Cmp::Ge(1.0) }
+            }
+            CheckKind::UniverseSkipped => Check::UniverseSkipped { reason: SkipReason::OtherIndex, is: Cmp::Eq(0.0) },
+        }
+    }
+}
+
+impl Tally {
+    /// The tally's kind.
+    pub fn kind(&self) -> TallyKind {
+        match self {
+            Tally::Events { .. } => TallyKind::Events,
+            Tally::Status { .. } => TallyKind::Status,
+            Tally::Reason { .. } => TallyKind::Reason,
+        }
+    }
+
+    /// What the tally reads of each cycle.
+    pub fn reads(&self) -> Reads<'_> {
+        match self {
+            Tally::Events { event, .. } => Reads::Events(event),
+            Tally::Status { .. } | Tally::Reason { .. } => Reads::Expiry,
+        }
+    }
+
+    /// One tally of every kind ([`TallyKind::example`]) about `index` and its expiry `rule`.
+    pub fn examples(index: &str, rule: ExpiryRule) -> Vec<Tally> {
+        TallyKind::ALL.iter().map(|k| k.example(index, rule)).collect()
+    }
+}
+
+impl TallyKind {
+    /// A tally of this kind about `index` and its expiry `rule`.
+    pub fn example(self, index: &str, rule: ExpiryRule) -> Tally {
+        let index = Some(index.to_string());
+        match self {
+            TallyKind::Events => Tally::Events { event: DEPTH_EVENT.into(), index, reason: None },
+            TallyKind::Status => Tally::Status { status: ExpiryStatus::Partial, index, rule: Some(rule) },
+            TallyKind::Reason => Tally::Reason { reason: PartialReason::LowStrike, index, rule: Some(rule) },
+        }
+    }
+}
+
+impl Expectation {
+    /// The expectation's form.
+    pub fn kind(&self) -> ExpectationKind {
+        match self {
+            Expectation::At { .. } => ExpectationKind::At,
+            Expectation::By { .. } => ExpectationKind::By,
+            Expectation::Always(_) => ExpectationKind::Always,
+            Expectation::Never(_) => ExpectationKind::Never,
+            Expectation::AtLeastOnce(_) => ExpectationKind::AtLeastOnce,
+            Expectation::MaxFlips { .. } => ExpectationKind::MaxFlips,
+            Expectation::Total { .. } => ExpectationKind::Total,
+        }
+    }
+
+    /// What the expectation reads of each cycle: its check's, its tally's, or the depth events `MaxFlips`
+    /// counts.
+    pub fn reads(&self) -> Reads<'_> {
+        match self {
+            Expectation::At { check, .. }
+            | Expectation::By { check, .. }
+            | Expectation::Always(check)
+            | Expectation::Never(check)
+            | Expectation::AtLeastOnce(check) => check.reads(),
+            Expectation::MaxFlips { .. } => Reads::Events(DEPTH_EVENT),
+            Expectation::Total { of, .. } => of.reads(),
+        }
+    }
+}
+
+impl ExpectationKind {
+    /// An expectation of this form about `index`: a temporal form around `check` (at or by `cycle`), a
+    /// `Total` of `tally`, or at most one depth flip in any 5 cycles.
+    pub fn example(self, check: &Check, tally: &Tally, index: &str, cycle: u64) -> Expectation {
+        let check = check.clone();
+        match self {
+            ExpectationKind::At => Expectation::At { cycle, check },
+            ExpectationKind::By => Expectation::By { cycle, check },
+            ExpectationKind::Always => Expectation::Always(check),
+            ExpectationKind::Never => Expectation::Never(check),
+            ExpectationKind::AtLeastOnce => Expectation::AtLeastOnce(check),
+            ExpectationKind::MaxFlips => Expectation::MaxFlips { index: index.to_string(), flips: 1, window: 5 },
+            ExpectationKind::Total => Expectation::Total { of: tally.clone(), is: Cmp::Ge(1.0) },
+        }
+    }
 }
 
 impl fmt::Display for Check {

@@ -5,6 +5,25 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Declares a closed set of kinds, a fieldless enum, and its `ALL` list from one list, so `ALL` cannot miss a
+/// kind: the catalogues (faults, checks, scores) enumerate their kinds through it, and a `match` over a kind
+/// without a wildcard makes every new kind a decision. A kind's `Debug` is its variant's name.
+macro_rules! closed_set {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$kind_meta:meta])* $kind:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        $vis enum $name {
+            $($(#[$kind_meta])* $kind),+
+        }
+
+        impl $name {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$kind),+];
+        }
+    };
+}
+pub(crate) use closed_set;
+
 /// Status of one expiry (or, aggregated, one index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ExpiryStatus {

@@ -10,6 +10,11 @@
 //! emptied: g6sim ignores an empty variable, as if unset, and an empty colour switch colours no pipe.
 //!
 //! `TRYCMD=overwrite cargo test --test suite docs::` writes what the commands printed back into the pages.
+//!
+//! Some tables are generated from the catalogues in the code: the fault table of `docs/scenarios.md` (from
+//! `src/fault.rs`) and the score table of `docs/tuning.md` (from `src/sweep/score.rs`), each between a
+//! `<!-- generated: NAME -->` line and an `<!-- end: NAME -->` line. The pages must hold what the code gives;
+//! `TRYCMD=overwrite` writes it.
 
 use crate::common::*;
 use std::path::{Path, PathBuf};
@@ -56,9 +61,97 @@ fn every_command_of_the_pages_gives_what_the_page_shows() {
         copies.push((page, copy));
     }
     cases.run();
-    if std::env::var_os("TRYCMD").is_some_and(|mode| mode == "overwrite") {
+    if overwrite() {
         for (page, copy) in copies {
-            std::fs::copy(copy, page).unwrap();
+            std::fs::write(&page, with_generated(&std::fs::read_to_string(copy).unwrap())).unwrap();
+        }
+    }
+}
+
+fn overwrite() -> bool {
+    std::env::var_os("TRYCMD").is_some_and(|mode| mode == "overwrite")
+}
+
+/// The generated tables: each one's name and text.
+fn generated_tables() -> Vec<(&'static str, String)> {
+    vec![("faults", fault_table()), ("scores", score_table())]
+}
+
+/// The fault table: each kind as a scenario writes it, what it does, what it acts on, the phase that
+/// applies it, and whether the lean scoring path models it.
+fn fault_table() -> String {
+    use g6sim::fault::{FaultKind, LeanSupport, Scope};
+    let mut out = String::from("| fault | what it does | acts on | applied by | lean path |\n|---|---|---|---|---|\n");
+    for &kind in FaultKind::ALL {
+        let scope = match kind.scope() {
+            Scope::Expiry => "an expiry",
+            Scope::Index => "the index",
+        };
+        let lean = match kind.lean() {
+            LeanSupport::Modelled => "modelled".to_string(),
+            LeanSupport::Refused(why) => format!("runs in full: {why}"),
+        };
+        let (syntax, what, phase) = (kind.syntax(), kind.describe(), kind.phase().module());
+        out += &format!("| `{syntax}` | {what} | {scope} | `{phase}` | {lean} |\n");
+    }
+    out
+}
+
+/// The score table: each score's name, caption, unit, direction, figures over seeds and definition.
+fn score_table() -> String {
+    use g6sim::sweep::score::{Better, OverSeeds, Score};
+    let mut out =
+        String::from("| score | caption | unit | better | over seeds | definition |\n|---|---|---|---|---|---|\n");
+    for &score in Score::ALL {
+        let s = score.info();
+        let better = match s.better {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+        };
+        let over = match s.over_seeds {
+            OverSeeds::Share => "share",
+            OverSeeds::Stat => "mean, p95, worst",
+            OverSeeds::Sum => "sum",
+        };
+        out += &format!("| `{}` | {} | {} | {better} | {over} | {} |\n", s.name, s.caption, s.unit, s.definition);
+    }
+    out
+}
+
+/// A page's text with each generated table as the code gives it.
+fn with_generated(text: &str) -> String {
+    let mut text = text.to_string();
+    for (name, table) in generated_tables() {
+        let (open, close) = (format!("<!-- generated: {name} -->\n"), format!("<!-- end: {name} -->"));
+        if let (Some(a), Some(b)) = (text.find(&open), text.find(&close)) {
+            text.replace_range(a + open.len()..b, &table);
+        }
+    }
+    text
+}
+
+/// Each generated table stands in exactly one page, as the catalogue in the code gives it: a new fault kind
+/// or score is documented by its entry in the code.
+#[test]
+fn the_generated_tables_are_the_codes() {
+    for (name, _) in generated_tables() {
+        let open = format!("<!-- generated: {name} -->");
+        let holding: Vec<PathBuf> =
+            pages().into_iter().filter(|p| std::fs::read_to_string(p).unwrap().contains(&open)).collect();
+        assert_eq!(holding.len(), 1, "`{open}` is in one page: {holding:?}");
+    }
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        let expected = with_generated(&text);
+        if overwrite() {
+            std::fs::write(&page, expected).unwrap();
+        } else {
+            assert!(
+                text == expected,
+                "{}: a generated table is not what the code gives; run `TRYCMD=overwrite cargo test --test suite \
+                 docs::` and check the diff",
+                page.display()
+            );
         }
     }
 }

@@ -173,6 +173,8 @@ static SEEDS: LazyLock<Vec<(String, Vec<u8>)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Tokens spliced into scenarios: numbers, strings and brackets at their edges, and settings at their bounds
+/// ([`CATALOGUE_TOKENS`] adds every fault and check kind).
 const TOKENS: &[&str] = &[
     "-1",
     "0",
@@ -218,14 +220,6 @@ const TOKENS: &[&str] = &[
     "r#\"",
     "'",
     "\\",
-    "Outage",
-    "Oversize(10000000)",
-    "BadRows(10000000)",
-    "StrayStrikes(10000000)",
-    "InvalidExpiries(10000000)",
-    "StrikeDropout(1.0)",
-    "QuotesMissing",
-    "IndexPriceMissing",
     "parity: G6,",
     "config: (prefilter_disable: true),",
     "config: (depth_max_itm: 4294967295, expansion_step: 4294967295),",
@@ -237,6 +231,38 @@ const TOKENS: &[&str] = &[
     "\u{feff}",
     "é",
 ];
+
+/// Every fault kind of the fault catalogue, at a moderate and at its largest parameter, and every check, tally
+/// and expectation form of the check catalogue, as a scenario writes them: a new kind is fuzzed as it is added.
+static CATALOGUE_TOKENS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    use g6sim::calendar::ExpiryRule;
+    use g6sim::fault::FaultKind;
+    use g6sim::scenario::{Check, ExpectationKind, Tally};
+    fn ron(value: &impl serde::Serialize) -> &'static str {
+        Box::leak(ron::to_string(value).expect("a catalogue value writes as RON").into_boxed_str())
+    }
+    let mut tokens = Vec::new();
+    for &kind in FaultKind::ALL {
+        tokens.push(ron(&kind.example()));
+        tokens.push(ron(&kind.largest()));
+    }
+    let (checks, tallies) =
+        (Check::examples("NIFTY", ExpiryRule::ThisWeek), Tally::examples("NIFTY", ExpiryRule::ThisWeek));
+    let mut expectations = Vec::new();
+    for &form in ExpectationKind::ALL {
+        for check in &checks {
+            for tally in &tallies {
+                let e = form.example(check, tally, "NIFTY", 3);
+                if !expectations.contains(&e) {
+                    expectations.push(e);
+                }
+            }
+        }
+    }
+    tokens.extend(checks.iter().map(ron));
+    tokens.extend(expectations.iter().map(ron));
+    tokens
+});
 
 /// One edit; positions are taken modulo the text's length.
 #[derive(Clone, Debug)]
@@ -251,7 +277,7 @@ enum Mutation {
 }
 
 fn mutation() -> impl Strategy<Value = Mutation> {
-    let token = prop::sample::select(TOKENS);
+    let token = prop_oneof![3 => prop::sample::select(TOKENS), 1 => prop::sample::select(CATALOGUE_TOKENS.clone())];
     prop_oneof![
         1 => (any::<usize>(), 1u8..=255).prop_map(|(at, xor)| Mutation::Flip { at, xor }),
         1 => (any::<usize>(), 1usize..=40).prop_map(|(at, len)| Mutation::Delete { at, len }),

@@ -516,6 +516,153 @@ const LEAN_EDGES: &str = r#"Scenario(
     ],
 )"#;
 
+/// Every expectation the check catalogue generates about NIFTY's `this_week` expiry: each form
+/// (`ExpectationKind`) around each check kind, over each tally kind, repeats dropped.
+fn catalogue_expectations() -> Vec<g6sim::scenario::Expectation> {
+    use g6sim::calendar::ExpiryRule;
+    use g6sim::scenario::{Check, ExpectationKind, Tally};
+    let (checks, tallies) =
+        (Check::examples("NIFTY", ExpiryRule::ThisWeek), Tally::examples("NIFTY", ExpiryRule::ThisWeek));
+    let mut out = Vec::new();
+    for &form in ExpectationKind::ALL {
+        for check in &checks {
+            for tally in &tallies {
+                let e = form.example(check, tally, "NIFTY", 6);
+                if !out.contains(&e) {
+                    out.push(e);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Two indices on a random walk, three expiries, `fault` in two overlapping phases (one narrowed to NIFTY, and
+/// to its `this_week` expiry when the fault acts on an expiry; one on every index) and `expectations`.
+fn catalogue_scenario(
+    name: &str,
+    fault: Option<&g6sim::fault::Fault>,
+    expectations: &[g6sim::scenario::Expectation],
+) -> g6sim::scenario::LoadedScenario {
+    use g6sim::fault::Scope;
+    let phases = match fault {
+        Some(f) => {
+            let rule = if f.scope() == Scope::Expiry { r#"rule: "this_week", "# } else { "" };
+            let f = ron::to_string(f).unwrap();
+            format!(
+                r#"(name: "narrow", cycles: (3, 6), index: "NIFTY", {rule}faults: [{f}]),
+                   (name: "wide", cycles: (5, 9), faults: [{f}]),"#
+            )
+        }
+        None => String::new(),
+    };
+    let expectations: Vec<String> = expectations.iter().map(|e| ron::to_string(e).unwrap()).collect();
+    scenario(&format!(
+        r#"Scenario(
+            name: "{name}",
+            seed: 11,
+            start: "2025-10-06T14:30:00+05:30",
+            interval_s: 900,
+            cycles: 14,
+            market: (volatility_per_cycle: 0.003),
+            indices: [
+                (symbol: "NIFTY", expiries: ["this_week", "next_week"], depth: (itm: 6, otm: 6)),
+                (symbol: "BANKNIFTY", expiries: ["this_month"], depth: (itm: 4, otm: 4)),
+            ],
+            phases: [{phases}],
+            expectations: [{}],
+        )"#,
+        expectations.join(",\n")
+    ))
+}
+
+/// The catalogue's expectations the lean path evaluates, and those it refuses.
+fn catalogue_expectations_by_lean() -> (Vec<g6sim::scenario::Expectation>, Vec<g6sim::scenario::Expectation>) {
+    use g6sim::fault::LeanSupport;
+    catalogue_expectations().into_iter().partition(|e| g6sim::sweep::lean::gives(e.reads()) == LeanSupport::Modelled)
+}
+
+/// A scenario per fault kind the lean path models ([`catalogue_scenario`]), with every expectation it
+/// evaluates.
+fn catalogue_scenarios() -> Vec<(String, g6sim::scenario::LoadedScenario)> {
+    use g6sim::fault::{FaultKind, LeanSupport};
+    let (modelled, _) = catalogue_expectations_by_lean();
+    FaultKind::ALL
+        .iter()
+        .filter(|k| k.lean() == LeanSupport::Modelled)
+        .map(|k| (format!("generated: {k:?}"), catalogue_scenario(&format!("{k:?}"), Some(&k.example()), &modelled)))
+        .collect()
+}
+
+/// Every fault kind of the catalogue gets a scenario, and every check, tally and expectation form an
+/// expectation: under a kind the lean path models, each expectation's verdict and what it saw equal a full
+/// run's, in both modes; a kind it refuses, and an expectation reading what it leaves out, make the sweep run
+/// in full, saying why. A new kind is compared or refused here as the catalogue says, without a test edit.
+#[test]
+fn every_fault_and_check_kind_is_compared_or_refused() {
+    use g6sim::config::Parity;
+    use g6sim::fault::{FaultKind, LeanSupport};
+    use g6sim::scenario::{CheckKind, Evaluator, Expectation, ExpectationKind, TallyKind};
+    let (modelled, refused) = catalogue_expectations_by_lean();
+    // The generator reaches every kind.
+    let all = catalogue_expectations();
+    let checks = |e: &Expectation| match e {
+        Expectation::At { check, .. }
+        | Expectation::By { check, .. }
+        | Expectation::Always(check)
+        | Expectation::Never(check)
+        | Expectation::AtLeastOnce(check) => Some(check.kind()),
+        Expectation::MaxFlips { .. } | Expectation::Total { .. } => None,
+    };
+    for kind in CheckKind::ALL {
+        assert!(all.iter().any(|e| checks(e) == Some(*kind)), "{kind:?}");
+    }
+    for kind in TallyKind::ALL {
+        assert!(all.iter().any(|e| matches!(e, Expectation::Total { of, .. } if of.kind() == *kind)), "{kind:?}");
+    }
+    for kind in ExpectationKind::ALL {
+        assert!(all.iter().any(|e| e.kind() == *kind), "{kind:?}");
+    }
+    let (mut held, mut failed) = (0, 0);
+    for &kind in FaultKind::ALL {
+        let loaded = catalogue_scenario(&format!("{kind:?}"), Some(&kind.example()), &modelled);
+        for parity in [Parity::Off, Parity::G6] {
+            let what = format!("{kind:?} {parity:?}");
+            let base = RunOptions { parity: Some(parity), ..RunOptions::default() };
+            let p = Plan::new(loaded.clone(), base, Vec::new(), vec![1]).unwrap();
+            match (kind.lean(), p.lean()) {
+                (LeanSupport::Modelled, Ok(lean)) => {
+                    let run = run_scenario(&p.scenario, &p.options(&p.settings[0], 1)).unwrap();
+                    let mut evaluator = Evaluator::new(&p.scenario.scenario.expectations);
+                    lean.run(p.config(0), 1, |summary, events| evaluator.observe(summary, events));
+                    let lean = evaluator.finish();
+                    for (lean, full) in lean.iter().zip(&run.outcomes) {
+                        assert_eq!(lean, full, "{what}");
+                    }
+                    assert_eq!(lean.len(), run.outcomes.len(), "{what}");
+                    held += run.outcomes.iter().filter(|o| o.passed).count();
+                    failed += run.outcomes.iter().filter(|o| !o.passed).count();
+                }
+                (LeanSupport::Refused(_), Err(why)) => {
+                    assert!(why.starts_with(&format!("the fault {kind:?}")), "{what}: {why}");
+                }
+                (expected, got) => panic!("{what}: the catalogue says {expected:?}, the lean path {:?}", got.err()),
+            }
+        }
+    }
+    assert!(held > 0 && failed > 0, "the verdicts compared go both ways: {held} held, {failed} failed");
+    for e in &refused {
+        let p = Plan::new(
+            catalogue_scenario("refused", None, std::slice::from_ref(e)),
+            RunOptions::default(),
+            Vec::new(),
+            vec![1],
+        )
+        .unwrap();
+        assert_eq!(p.lean().err(), Some(format!("the expectation `{e}`")));
+    }
+}
+
 /// What a cycle summary says that the lean path fills (its module doc lists what it leaves out).
 fn lean_view(c: &g6sim::events::CycleSummary) -> String {
     let mut out =
@@ -568,6 +715,7 @@ fn the_lean_path_gives_what_full_runs_give() {
     scenarios.push(("inline: every fault the lean path models".into(), scenario(LEAN_STRESS)));
     scenarios.push(("inline: rows that move under a standing ladder".into(), scenario(LEAN_MOVING_ROWS)));
     scenarios.push(("inline: the calendar's and the numbers' edges".into(), scenario(LEAN_EDGES)));
+    scenarios.extend(catalogue_scenarios());
     for (path, loaded) in scenarios {
         for parity in [Parity::Off, Parity::G6] {
             let base = RunOptions { parity: Some(parity), ..RunOptions::default() };

@@ -22,7 +22,7 @@ use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, StrikeDepthAdjustment};
 use crate::pyjson::py_round;
-use crate::vocab::AdjustReason;
+use crate::vocab::{AdjustReason, Failure};
 use crate::world::{
     AdaptiveState, CycleCounter, EventLog, Expiry, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, IndexOrder,
     SimClock, StrikeCoverage, StrikeDepth,
@@ -67,6 +67,26 @@ pub struct Observation {
     pub field_cov: Option<f64>,
     pub options: u32,
     pub rule: ExpiryRule,
+}
+
+impl Observation {
+    /// What the adaptive step observes of one expiry this cycle: its coverages and options, or nothing when
+    /// it failed (a failed expiry is no pass).
+    pub fn of_expiry(
+        failure: Option<Failure>,
+        strike_cov: Option<f64>,
+        field_cov: Option<f64>,
+        options: u32,
+        rule: ExpiryRule,
+    ) -> Option<Self> {
+        failure.is_none().then_some(Observation { strike_cov, field_cov, options, rule })
+    }
+}
+
+/// The clock the contraction cooldown counts on: the cycle number, or in parity g6 the simulated time in
+/// `cooldown_clock_s` units, as the reference counts it.
+pub fn decision_clock(config: &Config, unix: i64, cycle: u64) -> i64 {
+    if config.parity.is_g6() { unix.div_euclid(config.cooldown_clock_s.max(1) as i64) } else { cycle as i64 }
 }
 
 /// One depth change.
@@ -244,14 +264,11 @@ pub fn adapt_strike_depth(
     let rules = AdaptiveRules::from_config(&config);
     let mut passes: BTreeMap<Entity, Vec<Observation>> = BTreeMap::new();
     for (_, expiry, outcome, strike, field) in expiries.iter().sort::<&ExpiryOrder>() {
-        if outcome.failure.is_none() {
-            let obs =
-                Observation { strike_cov: strike.0, field_cov: field.0, options: outcome.options, rule: expiry.rule };
+        if let Some(obs) = Observation::of_expiry(outcome.failure, strike.0, field.0, outcome.options, expiry.rule) {
             passes.entry(expiry.index).or_default().push(obs);
         }
     }
-    let cycle_num =
-        if rules.parity_g6 { clock.unix().div_euclid(config.cooldown_clock_s.max(1) as i64) } else { counter.0 as i64 };
+    let cycle_num = decision_clock(&config, clock.unix(), counter.0);
     for (entity, _, info, mut depth, mut state) in indices.iter_mut().sort::<&IndexOrder>() {
         let list = passes.remove(&entity).unwrap_or_default();
         adapt_index(&mut depth, &mut state, &list, cycle_num, &rules, |obs, change| {

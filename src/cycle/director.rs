@@ -1,5 +1,6 @@
 //! Phase 1: the scenario director. Advances the simulated clock and the cycle counter, and activates the
-//! faults whose phase window covers this cycle.
+//! faults whose phase window covers this cycle. The phase that applies a fault kind (`fault::FaultKind::phase`)
+//! reads it from [`ActiveFaults`].
 
 use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
@@ -44,7 +45,11 @@ impl ActiveFaults {
         )
     }
 
-    fn matching<'a>(&'a self, index: &'a str, rule: Option<ExpiryRule>) -> impl Iterator<Item = &'a Fault> + 'a {
+    /// The faults in force on `index` (case-insensitive) from phases of every index or of that one and, with
+    /// `rule`, on that expiry rule (phases of every rule or of that one); without `rule`, the faults of phases
+    /// that name no rule (the index-wide ones). Each phase that applies a fault reads it through this, in its
+    /// own `impl ActiveFaults` (how overlapping phases combine is the phase's rule).
+    pub fn matching<'a>(&'a self, index: &'a str, rule: Option<ExpiryRule>) -> impl Iterator<Item = &'a Fault> + 'a {
         self.0
             .iter()
             .filter(move |a| a.index.as_deref().is_none_or(|i| i.eq_ignore_ascii_case(index)))
@@ -54,52 +59,6 @@ impl ActiveFaults {
                 (Some(_), None) => false,
             })
             .map(|a| &a.fault)
-    }
-    /// Fraction of ladder strikes the provider drops for this expiry (the largest active one).
-    pub fn strike_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
-        self.matching(index, Some(rule))
-            .filter_map(|f| if let Fault::StrikeDropout(r) = f { Some(r.get()) } else { None })
-            .fold(0.0, f64::max)
-    }
-    /// Fraction of quotes missing one of volume / oi / avg_price (the largest active one).
-    pub fn field_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
-        self.matching(index, Some(rule))
-            .filter_map(|f| if let Fault::FieldDropout(r) = f { Some(r.get()) } else { None })
-            .fold(0.0, f64::max)
-    }
-    /// The provider returns nothing for this expiry.
-    pub fn outage(&self, index: &str, rule: ExpiryRule) -> bool {
-        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::Outage))
-    }
-    /// Off-ladder strikes (each CE and PE) the provider adds to this expiry's instruments.
-    pub fn stray_strikes(&self, index: &str, rule: ExpiryRule) -> u32 {
-        self.matching(index, Some(rule))
-            .filter_map(|f| if let Fault::StrayStrikes(n) = f { Some(*n) } else { None })
-            .max()
-            .unwrap_or(0)
-    }
-    /// The provider reports no index price or ATM for the index.
-    pub fn index_price_missing(&self, index: &str) -> bool {
-        self.matching(index, None).any(|f| matches!(f, Fault::IndexPriceMissing))
-    }
-    /// Quote enrichment returns nothing for this expiry.
-    pub fn quotes_missing(&self, index: &str, rule: ExpiryRule) -> bool {
-        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::QuotesMissing))
-    }
-    /// Malformed quote rows injected into this expiry (the largest active count).
-    pub fn bad_rows(&self, index: &str, rule: ExpiryRule) -> u32 {
-        self.matching(index, Some(rule))
-            .filter_map(|f| if let Fault::BadRows(n) = f { Some(*n) } else { None })
-            .max()
-            .unwrap_or(0)
-    }
-    /// Padding rows per listed expiry of the index (summed over active phases).
-    pub fn oversize(&self, index: &str) -> u32 {
-        self.matching(index, None).filter_map(|f| if let Fault::Oversize(n) = f { Some(*n) } else { None }).sum()
-    }
-    /// Rows with an invalid expiry added to the index's universe (summed over active phases).
-    pub fn invalid_expiries(&self, index: &str) -> u32 {
-        self.matching(index, None).filter_map(|f| if let Fault::InvalidExpiries(n) = f { Some(*n) } else { None }).sum()
     }
 }
 

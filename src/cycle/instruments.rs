@@ -9,6 +9,7 @@ use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, ZeroData};
+use crate::fault::Fault;
 use crate::rng::Stream;
 use crate::vocab::Failure;
 use crate::world::{
@@ -17,6 +18,33 @@ use crate::world::{
 };
 use bevy_ecs::prelude::*;
 use chrono::NaiveDate;
+
+/// The fetch's faults: they act on one expiry.
+impl ActiveFaults {
+    /// The provider returns nothing for this expiry (`Outage`).
+    pub fn outage(&self, index: &str, rule: ExpiryRule) -> bool {
+        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::Outage))
+    }
+    /// Fraction of ladder strikes the provider drops for this expiry (`StrikeDropout`, the largest active one).
+    pub fn strike_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::StrikeDropout(r) = f { Some(r.get()) } else { None })
+            .fold(0.0, f64::max)
+    }
+    /// Off-ladder strikes (each CE and PE) the provider adds to this expiry's instruments (`StrayStrikes`, the
+    /// largest active count).
+    pub fn stray_strikes(&self, index: &str, rule: ExpiryRule) -> u32 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::StrayStrikes(n) = f { Some(*n) } else { None })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Whether the provider answers an expiry's fetch: no `Outage` on it, and a ladder to match its rows to.
+pub fn provider_answers(faults: &ActiveFaults, symbol: &str, rule: ExpiryRule, ladder: &StrikeLadder) -> bool {
+    !faults.outage(symbol, rule) && !ladder.strikes.is_empty()
+}
 
 /// Rows whose strike is on the ladder, in provider order.
 /// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of
@@ -159,7 +187,7 @@ pub fn fetch_instruments(
             continue;
         };
         let rule = expiry.rule.to_string();
-        if !faults.outage(symbol, expiry.rule) && !ladder.strikes.is_empty() {
+        if provider_answers(&faults, symbol, expiry.rule, ladder) {
             let scanned;
             let bucket: &[u32] = if config.expiry_map {
                 map.bucket(order.0, date).unwrap_or_default()

@@ -25,6 +25,12 @@ pub fn clamp_limit(n: usize, config: &Config) -> Option<usize> {
     (!config.prefilter_disable && n > max).then_some(max)
 }
 
+/// The clamp that kept `kept` of `original` instruments, its limit `max`, as the configuration reports it
+/// (its strategy, and whether a strict clamp marks the expiry).
+pub fn clamp_of(original: usize, kept: usize, max: usize, config: &Config) -> Clamp {
+    Clamp::new(original, kept, max, ClampStrategy::of(config), config.prefilter_clamp_strict)
+}
+
 /// The survivors of a clamp to `max`, returned in provider order.
 pub fn select(rows: &[u32], universe: &[UniverseRow], atm: f64, max: usize, strategy: ClampStrategy) -> Vec<u32> {
     match strategy {
@@ -106,7 +112,7 @@ pub fn apply_prefilter_clamp(
             memo.key = key;
         }
         candidates.0.clone_from(&memo.kept);
-        let clamp = Clamp::new(original, candidates.0.len(), max, strategy, config.prefilter_clamp_strict);
+        let clamp = clamp_of(original, candidates.0.len(), max, &config);
         log.push(counter.0, clamp.event(&info.meta.symbol, date.0, expiry.rule, clock.unix()));
         meta.0 = Some(clamp);
     }

@@ -11,6 +11,7 @@ use super::director::{ActiveFaults, Script};
 use super::ladder::atm_strike;
 use super::schedule::{CycleBuilder, Step};
 use crate::calendar::listed_expiries;
+use crate::fault::Fault;
 use crate::registry::IndexMeta;
 use crate::rng::mix_words;
 use crate::schema::Market;
@@ -65,6 +66,23 @@ pub fn move_market(
 ) {
     for (info, mut spot) in &mut indices {
         spot.0 = spot_after(&script.market, &random, &info.meta.symbol, counter.0, spot.0);
+    }
+}
+
+/// The provider's faults: they act on an index's whole universe.
+impl ActiveFaults {
+    /// The provider reports no index price or ATM for the index (`IndexPriceMissing`).
+    pub fn index_price_missing(&self, index: &str) -> bool {
+        self.matching(index, None).any(|f| matches!(f, Fault::IndexPriceMissing))
+    }
+    /// Padding rows per listed expiry of the index (`Oversize`, summed over active phases).
+    pub fn oversize(&self, index: &str) -> u32 {
+        self.matching(index, None).filter_map(|f| if let Fault::Oversize(n) = f { Some(*n) } else { None }).sum()
+    }
+    /// Rows with an invalid expiry added to the index's universe (`InvalidExpiries`, summed over active
+    /// phases).
+    pub fn invalid_expiries(&self, index: &str) -> u32 {
+        self.matching(index, None).filter_map(|f| if let Fault::InvalidExpiries(n) = f { Some(*n) } else { None }).sum()
     }
 }
 

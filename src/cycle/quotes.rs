@@ -11,8 +11,10 @@
 use super::director::{ActiveFaults, Script};
 use super::greeks::OptionAnalytics;
 use super::schedule::{CycleBuilder, Step};
+use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, SyntheticQuotesFallback};
+use crate::fault::Fault;
 use crate::pricing::{ExpiryTerms, bs_price};
 use crate::pyjson::round_to;
 use crate::rng::{Stream, below_of, unit_of};
@@ -24,6 +26,20 @@ use crate::world::{
     InstrumentSet, Member, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
 };
 use bevy_ecs::prelude::*;
+
+/// Quote enrichment's faults: they act on one expiry.
+impl ActiveFaults {
+    /// Fraction of quotes missing one of volume / oi / avg_price (`FieldDropout`, the largest active one).
+    pub fn field_dropout(&self, index: &str, rule: ExpiryRule) -> f64 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::FieldDropout(r) = f { Some(r.get()) } else { None })
+            .fold(0.0, f64::max)
+    }
+    /// Quote enrichment returns nothing for this expiry (`QuotesMissing`).
+    pub fn quotes_missing(&self, index: &str, rule: ExpiryRule) -> bool {
+        self.matching(index, Some(rule)).any(|f| matches!(f, Fault::QuotesMissing))
+    }
+}
 
 /// Market inputs of one expiry's quotes.
 #[derive(Clone, Copy, Debug)]

@@ -53,6 +53,53 @@ pub fn match_stats_reason(status: Option<ExpiryStatus>, reason: Option<PartialRe
     reason.filter(|_| status == Some(ExpiryStatus::Partial))
 }
 
+/// An index's summary before its figures ([`index_figures`]): its name and its expiries' summaries.
+pub fn index_summary(symbol: &str, expiries: Vec<ExpirySummary>) -> IndexSummary {
+    let zero = Depth { itm: 0, otm: 0 };
+    IndexSummary {
+        index: symbol.to_string(),
+        status: ExpiryStatus::Empty,
+        price: 0.0,
+        synthetic_price: false,
+        atm: 0.0,
+        step: 0.0,
+        ladder_depth: zero,
+        depth: zero,
+        baseline: zero,
+        healthy_streak: 0,
+        expiry_map: Default::default(),
+        expiries,
+    }
+}
+
+/// Writes an index's figures into its summary: the status its expiries' `statuses` aggregate to (each
+/// added to the cycle's `totals`), the price (to the cent), ATM, step and strikes per side of its ladder, and
+/// its depth, baseline and healthy streak after the adaptive step.
+pub fn index_figures(
+    summary: &mut IndexSummary,
+    statuses: &[Option<ExpiryStatus>],
+    totals: &mut StatusTotals,
+    ladder: &StrikeLadder,
+    depth: &StrikeDepth,
+    state: &AdaptiveState,
+) {
+    for s in statuses.iter().flatten() {
+        totals.add(*s);
+    }
+    let side = |below: bool| {
+        ladder.strikes.iter().filter(|s| if below { **s < ladder.atm } else { **s > ladder.atm }).count() as u32
+    };
+    summary.status = aggregate_cycle_status(statuses);
+    summary.price = round_to(ladder.price, 2);
+    summary.synthetic_price = ladder.synthetic;
+    summary.atm = ladder.atm;
+    summary.step = ladder.step;
+    summary.ladder_depth = Depth { itm: side(true), otm: side(false) };
+    summary.depth = Depth { itm: depth.itm, otm: depth.otm };
+    summary.baseline = Depth { itm: depth.baseline_itm, otm: depth.baseline_otm };
+    summary.healthy_streak = state.healthy_streak;
+}
+
 /// Emits `option_match_stats` for each successful expiry.
 pub fn finalize_expiries(
     counter: Res<CycleCounter>,
@@ -159,29 +206,11 @@ pub fn summarize_cycle(
     for (entity, order, info, ladder, depth, state) in indices.iter().sort::<&IndexOrder>() {
         let list = per_index.remove(&entity).unwrap_or_default();
         let statuses: Vec<_> = list.iter().map(|(_, c)| c.status).collect();
-        for (_, c) in &list {
-            if let Some(s) = c.status {
-                status_totals.add(s);
-            }
-            all.push(*c);
-        }
-        let ladder_side = |below: bool| {
-            ladder.strikes.iter().filter(|s| if below { **s < ladder.atm } else { **s > ladder.atm }).count() as u32
-        };
-        index_summaries.push(IndexSummary {
-            index: info.meta.symbol.clone(),
-            status: aggregate_cycle_status(&statuses),
-            price: round_to(ladder.price, 2),
-            synthetic_price: ladder.synthetic,
-            atm: ladder.atm,
-            step: ladder.step,
-            ladder_depth: Depth { itm: ladder_side(true), otm: ladder_side(false) },
-            depth: Depth { itm: depth.itm, otm: depth.otm },
-            baseline: Depth { itm: depth.baseline_itm, otm: depth.baseline_otm },
-            healthy_streak: state.healthy_streak,
-            expiry_map: map.stats(order.0),
-            expiries: list.into_iter().map(|(s, _)| s).collect(),
-        });
+        all.extend(list.iter().map(|(_, c)| *c));
+        let mut summary = index_summary(&info.meta.symbol, list.into_iter().map(|(s, _)| s).collect());
+        summary.expiry_map = map.stats(order.0);
+        index_figures(&mut summary, &statuses, &mut status_totals, ladder, depth, state);
+        index_summaries.push(summary);
     }
     let totals = reason_totals(&all, parity);
     let drops: crate::events::OrderedMap<u32> = DropReason::ALL

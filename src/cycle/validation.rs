@@ -16,13 +16,26 @@
 use super::director::ActiveFaults;
 use super::ladder::distinct_strikes_into;
 use super::schedule::{CycleBuilder, Step};
+use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::ValidationReport;
 use crate::events::{Event, ValidationDrops};
+use crate::fault::Fault;
 use crate::vocab::{DropReason, OptionKind};
 use crate::world::*;
 use bevy_ecs::prelude::*;
 use chrono::{Datelike, NaiveDate};
+
+/// Validation's fault: it acts on one expiry.
+impl ActiveFaults {
+    /// Malformed quote rows injected into this expiry (`BadRows`, the largest active count).
+    pub fn bad_rows(&self, index: &str, rule: ExpiryRule) -> u32 {
+        self.matching(index, Some(rule))
+            .filter_map(|f| if let Fault::BadRows(n) = f { Some(*n) } else { None })
+            .max()
+            .unwrap_or(0)
+    }
+}
 
 /// A strike as a row may carry it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -132,6 +145,18 @@ pub fn instrument_row(strike: f64, kind: OptionKind, resolved: NaiveDate, quote:
     }
 }
 
+/// Each row's verdict ([`check_row`]), the strike band measured from the index price, else from the rows'
+/// median strike ([`reference_price`]).
+pub fn verdicts(
+    rows: &[QuoteRow],
+    index_price: f64,
+    resolved: NaiveDate,
+    reference_order: bool,
+) -> impl Iterator<Item = Result<(), DropReason>> + '_ {
+    let reference_price = reference_price(index_price, rows);
+    rows.iter().map(move |r| check_row(r, reference_price, resolved, reference_order))
+}
+
 /// Validates rows: which to keep, and the report.
 pub fn validate(
     rows: &[QuoteRow],
@@ -139,9 +164,7 @@ pub fn validate(
     resolved: NaiveDate,
     reference_order: bool,
 ) -> (Vec<bool>, ValidationReport) {
-    let reference_price = reference_price(index_price, rows);
-    let verdicts: Vec<Result<(), DropReason>> =
-        rows.iter().map(|r| check_row(r, reference_price, resolved, reference_order)).collect();
+    let verdicts: Vec<Result<(), DropReason>> = verdicts(rows, index_price, resolved, reference_order).collect();
     let mut counts = [0u32; DropReason::ALL.len()];
     for reason in verdicts.iter().filter_map(|v| v.err()) {
         counts[reason as usize] += 1;

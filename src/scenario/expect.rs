@@ -272,7 +272,11 @@ impl<'a> Evaluator<'a> {
             .map(|e| match e {
                 Expectation::MaxFlips { .. } => Progress::Flips { last: None, at: Vec::new() },
                 Expectation::Total { .. } => Progress::Count(0),
-                _ => Progress::Decided(None),
+                Expectation::At { .. }
+                | Expectation::By { .. }
+                | Expectation::Always(_)
+                | Expectation::Never(_)
+                | Expectation::AtLeastOnce(_) => Progress::Decided(None),
             })
             .collect();
         Self { expectations, progress, cycles: 0, last: 0, detail: true }
@@ -331,7 +335,18 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 (Expectation::Total { of, .. }, Progress::Count(count)) => *count += tally(of, cycle, events),
-                _ => {}
+                // Nothing decided this cycle: not the form's cycle, or its check held where it must (failed where
+                // it must fail).
+                (
+                    Expectation::At { .. }
+                    | Expectation::By { .. }
+                    | Expectation::Always(_)
+                    | Expectation::Never(_)
+                    | Expectation::AtLeastOnce(_)
+                    | Expectation::MaxFlips { .. }
+                    | Expectation::Total { .. },
+                    _,
+                ) => {}
             }
         }
     }

@@ -2,9 +2,10 @@
 //! known, and every value is inside its range. All problems are collected, so one run of `g6sim check`
 //! reports every mistake of a file at once.
 
-use super::{Check, Expectation, Fault, IndexSpec, Scenario, Tally};
+use super::{Check, Expectation, IndexSpec, Scenario, Tally};
 use crate::calendar::ExpiryRule;
 use crate::events::{EVENT_NAMES, event_reasons};
+use crate::fault::{FaultKind, Parameter, RowShape, RowUnit, Scope};
 use crate::registry;
 use crate::scenario::Cmp;
 use crate::schema::{
@@ -37,10 +38,10 @@ pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
     v.out
 }
 
-/// The most rows any cycle of the scenario can hold, and the first cycle reaching it: the provider's listed
-/// expiries times the ladder rows plus `Oversize` padding, `InvalidExpiries` rows, and `BadRows` and
-/// `StrayStrikes` rows per expiry, with every phase active at that cycle counted in full (an upper bound:
-/// a phase scoped to one expiry rule is counted for every expiry of its index).
+/// The most rows any cycle of the scenario can hold, and the first cycle reaching it: per index, the
+/// provider's listed expiries times the ladder rows, plus the rows of every fault active at that cycle
+/// ([`crate::fault::Fault::rows`]), each counted in full (an upper bound: a phase scoped to one expiry rule
+/// is counted for every expiry of its index).
 pub fn rows_per_cycle(s: &Scenario) -> (u128, u64) {
     let p = &s.provider;
     let listed = u128::from(p.weeks_listed) + u128::from(p.months_listed);
@@ -53,26 +54,32 @@ pub fn rows_per_cycle(s: &Scenario) -> (u128, u64) {
                 .indices
                 .iter()
                 .map(|index| {
-                    let (mut padding, mut invalid, mut per_expiry) = (0u128, 0u128, 0u128);
+                    let shape = RowShape { listed, expiries: index.expiries.len() as u128 };
                     let active = s.phases.iter().filter(|ph| {
                         ph.cycles.contains(cycle)
                             && ph.index.as_ref().is_none_or(|n| n.eq_ignore_ascii_case(&index.symbol))
                     });
-                    for fault in active.flat_map(|ph| &ph.faults) {
-                        match fault {
-                            Fault::Oversize(n) => padding += u128::from(*n),
-                            Fault::InvalidExpiries(n) => invalid += u128::from(*n),
-                            Fault::BadRows(n) | Fault::StrayStrikes(n) => per_expiry += 2 * u128::from(*n),
-                            _ => {}
-                        }
-                    }
-                    listed * (ladder + padding) + invalid + index.expiries.len() as u128 * per_expiry
+                    listed * ladder + active.flat_map(|ph| &ph.faults).map(|f| f.rows(shape)).sum::<u128>()
                 })
                 .sum::<u128>();
             (rows, cycle)
         })
         .max_by_key(|&(rows, cycle)| (rows, std::cmp::Reverse(cycle)))
         .unwrap_or((0, 1))
+}
+
+/// The kinds that inject rows, in the order the rows bound adds them up (then by name): `Oversize,
+/// InvalidExpiries, BadRows, StrayStrikes`.
+fn injecting_kinds() -> String {
+    let mut kinds: Vec<(RowUnit, String)> = FaultKind::ALL
+        .iter()
+        .filter_map(|k| match k.example().parameter() {
+            Parameter::Rows(_, unit) => Some((unit, format!("{k:?}"))),
+            Parameter::Switch | Parameter::Ratio(_) => None,
+        })
+        .collect();
+    kinds.sort();
+    kinds.into_iter().map(|(_, name)| name).collect::<Vec<_>>().join(", ")
 }
 
 struct Validator<'a> {
@@ -461,7 +468,7 @@ impl<'a> Validator<'a> {
                 if phase.index.is_none() || index.is_some() {
                     self.rule_ref(format!("{path}.rule"), index, &rule);
                 }
-                if let Some((j, fault)) = phase.faults.iter().enumerate().find(|(_, f)| f.is_index_wide()) {
+                if let Some((j, fault)) = phase.faults.iter().enumerate().find(|(_, f)| f.scope() == Scope::Index) {
                     self.bad(
                         format!("{path}.faults[{j}]"),
                         "faults",
@@ -474,9 +481,8 @@ impl<'a> Validator<'a> {
                 }
             }
             for (j, fault) in phase.faults.iter().enumerate() {
-                if let Fault::Oversize(n) | Fault::InvalidExpiries(n) | Fault::StrayStrikes(n) | Fault::BadRows(n) =
-                    fault
-                    && *n > MAX_FAULT_ROWS
+                if let Some(n) = fault.injected_rows()
+                    && n > MAX_FAULT_ROWS
                 {
                     self.too_large = true;
                     self.bad(
@@ -495,15 +501,11 @@ impl<'a> Validator<'a> {
         let (rows, cycle) = rows_per_cycle(self.s);
         if rows > MAX_ROWS_PER_CYCLE && !self.too_large {
             // Point at the first phase that injects rows in that cycle, else at the provider's shape.
-            let injecting = self.s.phases.iter().position(|ph| {
-                ph.cycles.contains(cycle)
-                    && ph.faults.iter().any(|f| {
-                        matches!(
-                            f,
-                            Fault::Oversize(_) | Fault::InvalidExpiries(_) | Fault::BadRows(_) | Fault::StrayStrikes(_)
-                        )
-                    })
-            });
+            let injecting = self
+                .s
+                .phases
+                .iter()
+                .position(|ph| ph.cycles.contains(cycle) && ph.faults.iter().any(|f| f.injected_rows().is_some()));
             let (path, key) = match injecting {
                 Some(i) => (format!("phases[{i}].faults"), "faults"),
                 None => ("provider".to_string(), "provider"),
@@ -516,8 +518,11 @@ impl<'a> Validator<'a> {
                     "the universe is too large: about {rows} rows in cycle {cycle}, at most {MAX_ROWS_PER_CYCLE} rows \
                      per cycle"
                 ),
-                "list fewer expiries or strikes (provider.weeks_listed, months_listed, strikes_per_side) or inject \
-                 fewer rows (Oversize, InvalidExpiries, BadRows, StrayStrikes)",
+                format!(
+                    "list fewer expiries or strikes (provider.weeks_listed, months_listed, strikes_per_side) or inject \
+                     fewer rows ({})",
+                    injecting_kinds()
+                ),
             );
         }
     }
@@ -571,7 +576,14 @@ impl<'a> Validator<'a> {
             Check::Reason { rule, .. } | Check::StrikeCoverage { rule, .. } | Check::FieldCoverage { rule, .. } => {
                 Some(rule)
             }
-            _ => None,
+            Check::Depth { .. }
+            | Check::AtBaseline { .. }
+            | Check::StatusTotal { .. }
+            | Check::ReasonTotal { .. }
+            | Check::Events { .. }
+            | Check::InvalidExpiries { .. }
+            | Check::ValidationDrops { .. }
+            | Check::UniverseSkipped { .. } => None,
         };
         if let (Some(rule), Some(Some(spec))) = (rule, spec) {
             self.rule_ref(format!("{path}.rule"), Some(spec), rule);

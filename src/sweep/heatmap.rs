@@ -2,18 +2,20 @@
 //! the recommended setting's values.
 //!
 //! One chart per pair of swept keys (`i < j`, in `--param` order), `DIR/heatmaps/<key_i>__<key_j>.svg` and
-//! `.png`, with three panels side by side, one per objective of the Pareto front and the recommendation:
-//! **flips per 10 cycles** (the hysteresis question), **mean depth** (strikes per side: the cost) and
-//! **PARTIAL expiry-cycles per run** (the coverage lost), each a mean over the seeds. In every panel the
+//! `.png`, with a panel per objective of the Pareto front and the recommendation ([`OBJECTIVES`]), side by
+//! side, each titled with its score's caption: **flips per 10 cycles** (the hysteresis question), **mean
+//! depth** (strikes per side: the cost) and **PARTIAL expiry-cycles per run** (the coverage lost), each a mean
+//! over the seeds. In every panel the
 //! first key runs along x and the second along y, the tick labels are the swept values in sweep order
 //! (categorical), each cell is coloured on the panel's own scale (light yellow = the panel's smallest value,
 //! dark red = its largest: lighter is better, every score being better smaller) and shows its value, the
 //! colour scale is drawn to the right, and the recommended setting's cell is outlined in blue. The title names
 //! the pair and the fixed keys' values.
 //!
-//! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same three scores as bars over
-//! the key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
+//! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same scores as bars over the
+//! key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
 
+use super::score::{OBJECTIVES, Score};
 use super::{Recommendation, SettingResult, SweepManifest};
 use crate::plot::{DrawResult, FONT, err, palette, register_font, title, write_svg_png};
 use plotters::coord::Shift;
@@ -31,18 +33,9 @@ const HEIGHT: u32 = 600;
 /// Width of the colour scale at the right of each heat map panel.
 const SCALE_WIDTH: u32 = 95;
 
-/// One panel: what it shows and how a setting scores on it.
-struct Score {
-    caption: &'static str,
-    value: fn(&SettingResult) -> f64,
-}
-
-fn scores() -> [Score; 3] {
-    [
-        Score { caption: "flips per 10 cycles", value: |r| r.flips_per_10.mean },
-        Score { caption: "mean depth (strikes per side)", value: |r| r.mean_depth.mean },
-        Score { caption: "PARTIAL expiry-cycles per run", value: |r| r.partial_expiry_cycles.mean },
-    ]
+/// A panel's title.
+fn caption(score: Score) -> &'static str {
+    score.info().caption
 }
 
 /// The colour of `t` in 0..=1 on the scale (linear between its stops).
@@ -245,23 +238,18 @@ fn draw_pair<DB: DrawingBackend>(grid: &Grid, i: usize, j: usize, area: &Drawing
     };
     let area = title(area, &format!("{}: {x_key} x {y_key}{held}", grid.manifest.scenario))?;
     let area = area.titled(&grid.subtitle("colour: light = smaller = better"), (FONT, 14)).map_err(err)?;
-    let panels = area.split_evenly((1, 3));
-    for (score, panel) in scores().iter().zip(&panels) {
+    let panels = area.split_evenly((1, OBJECTIVES.len()));
+    for (&score, panel) in OBJECTIVES.iter().zip(&panels) {
         let mut cells = Vec::new();
         for a in 0..x_values.len() {
             for b in 0..y_values.len() {
                 let mut digits = grid.anchor.clone();
                 (digits[i], digits[j]) = (a, b);
                 let Some(r) = grid.result(&digits) else { continue };
-                cells.push(Cell {
-                    x: a,
-                    y: b,
-                    value: (score.value)(r),
-                    recommended: grid.recommended == Some(r.setting),
-                });
+                cells.push(Cell { x: a, y: b, value: r.mean(score), recommended: grid.recommended == Some(r.setting) });
             }
         }
-        heat_panel(panel, score.caption, (x_key, x_values), (y_key, y_values), &cells)?;
+        heat_panel(panel, caption(score), (x_key, x_values), (y_key, y_values), &cells)?;
     }
     Ok(())
 }
@@ -396,15 +384,15 @@ fn draw_single<DB: DrawingBackend>(grid: &Grid, area: &DrawingArea<DB, Shift>) -
     let (key, values) = &grid.manifest.params[0];
     let area = title(area, &format!("{}: scores over {key} (heat maps need two swept keys)", grid.manifest.scenario))?;
     let area = area.titled(&grid.subtitle("smaller is better"), (FONT, 14)).map_err(err)?;
-    let panels = area.split_evenly((1, 3));
-    for (score, panel) in scores().iter().zip(&panels) {
+    let panels = area.split_evenly((1, OBJECTIVES.len()));
+    for (&score, panel) in OBJECTIVES.iter().zip(&panels) {
         let bars: Vec<(usize, f64, bool)> = (0..values.len())
-            .filter_map(|k| grid.result(&[k]).map(|r| (k, (score.value)(r), grid.recommended == Some(r.setting))))
+            .filter_map(|k| grid.result(&[k]).map(|r| (k, r.mean(score), grid.recommended == Some(r.setting))))
             .collect();
         let top = bars.iter().map(|b| b.1).filter(|v| v.is_finite()).fold(0.0, f64::max);
         let top = if top > 0.0 { top * 1.15 } else { 1.0 };
         let mut chart = ChartBuilder::on(panel)
-            .caption(score.caption, (FONT, 16))
+            .caption(caption(score), (FONT, 16))
             .margin(8)
             .x_label_area_size(46)
             .y_label_area_size(60)
@@ -415,7 +403,7 @@ fn draw_single<DB: DrawingBackend>(grid: &Grid, area: &DrawingArea<DB, Shift>) -
             .disable_x_mesh()
             .y_max_light_lines(1)
             .x_desc(key.as_str())
-            .y_desc(score.caption)
+            .y_desc(caption(score))
             .x_label_formatter(&|x| category(values, *x))
             .y_label_formatter(&|y| number(*y))
             .label_style((FONT, 13))
@@ -456,6 +444,15 @@ mod tests {
         assert_eq!([number(0.4), number(12.0), number(1.256), number(f64::NAN)], ["0.4", "12", "1.26", "n/a"]);
         assert_eq!(bounds([3.0, f64::NAN, 1.0].into_iter()), (1.0, 3.0));
         assert_eq!(scale_position(2.0, (2.0, 2.0)), 0.0);
+    }
+
+    /// The panels colour light = smaller = better and the bars read "smaller is better": every objective is
+    /// better lower.
+    #[test]
+    fn every_objective_is_better_lower() {
+        for score in OBJECTIVES {
+            assert_eq!(score.info().better, super::super::score::Better::Lower, "{score:?}");
+        }
     }
 
     #[test]

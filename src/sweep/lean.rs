@@ -13,27 +13,30 @@
 //! - the events no score or accepted expectation reads (`option_match_stats`, `adaptive_summary`, ...), and
 //!   the summary fields no score reads (`time`, `universe_rows`, `expiry_map`, `validation`, `analytics`).
 //!
-//! It does not model instruments dumps, recorded histories, Greeks, the `QuotesMissing` and `BadRows`
-//! faults, or expectations on events or fields it leaves out; a sweep with any of those runs in full.
+//! It does not model instruments dumps, recorded histories, Greeks, the faults the fault catalogue marks
+//! refused ([`crate::fault::FaultKind::lean`]), or expectations that read what it leaves out ([`gives`]); a
+//! sweep with any of those runs in full.
 
 use super::score::{RunScore, Scorer};
 use crate::calendar::{ExpiryRule, listed_expiries};
 use crate::config::Config;
-use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, depth_event};
+use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, decision_clock, depth_event};
 use crate::cycle::coverage::{FieldStats, strike_coverage};
 use crate::cycle::director::ActiveFaults;
-use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, zero_data_event};
+use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
 use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder};
-use crate::cycle::prefilter::{clamp_limit, select};
+use crate::cycle::prefilter::{clamp_limit, clamp_of, select};
 use crate::cycle::provider::{push_expiry_rows, reported_index, spot_after};
 use crate::cycle::quotes::field_dropout_picks;
-use crate::cycle::status::{Classification, Thresholds, aggregate_cycle_status, classify, reason_totals};
-use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price};
+use crate::cycle::status::{Classification, Thresholds, classify, reason_totals};
+use crate::cycle::summary::{index_figures, index_summary};
+use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price, verdicts};
 use crate::events::{Clamp, ClampStrategy};
-use crate::events::{CycleSummary, Depth, ExpirySummary, IndexSummary, LoggedEvent, StatusTotals};
-use crate::pyjson::round_to;
+use crate::events::{CycleSummary, ExpirySummary, LoggedEvent, StatusTotals};
+use crate::fault::LeanSupport;
 use crate::registry::IndexMeta;
-use crate::scenario::{Check, Evaluator, Expectation, Fault, Scenario, Tally};
+use crate::scenario::{Evaluator, Scenario};
+use crate::schema::Reads;
 use crate::vocab::ExpiryStatus;
 use crate::vocab::{Failure, OptionKind};
 use crate::world::{
@@ -75,12 +78,18 @@ impl<'a> Lean<'a> {
             return Err("Greeks (compute_greeks)".into());
         }
         for phase in &scenario.phases {
-            if let Some(f) = phase.faults.iter().find(|f| matches!(f, Fault::QuotesMissing | Fault::BadRows(_))) {
-                return Err(format!("the fault {f:?} (phase {:?})", phase.name));
+            for f in &phase.faults {
+                match f.kind().lean() {
+                    LeanSupport::Modelled => {}
+                    LeanSupport::Refused(_) => return Err(format!("the fault {f:?} (phase {:?})", phase.name)),
+                }
             }
         }
-        if let Some(e) = scenario.expectations.iter().find(|e| !reads_what_lean_gives(e)) {
-            return Err(format!("the expectation `{e}`"));
+        for e in &scenario.expectations {
+            match gives(e.reads()) {
+                LeanSupport::Modelled => {}
+                LeanSupport::Refused(_) => return Err(format!("the expectation `{e}`")),
+            }
         }
         let mut changes: Vec<u64> = std::iter::once(1)
             .chain(scenario.phases.iter().flat_map(|p| [p.cycles.first, p.cycles.last.saturating_add(1)]))
@@ -128,22 +137,17 @@ impl<'a> Lean<'a> {
     }
 }
 
-/// Whether an expectation reads only what the lean path gives.
-fn reads_what_lean_gives(e: &Expectation) -> bool {
-    let check = |c: &Check| match c {
-        Check::Events { event, .. } => EVENTS.contains(&event.as_str()),
-        Check::InvalidExpiries { .. } | Check::ValidationDrops { .. } | Check::UniverseSkipped { .. } => false,
-        _ => true,
-    };
-    match e {
-        Expectation::At { check: c, .. }
-        | Expectation::By { check: c, .. }
-        | Expectation::Always(c)
-        | Expectation::Never(c)
-        | Expectation::AtLeastOnce(c) => check(c),
-        Expectation::MaxFlips { .. } => true,
-        Expectation::Total { of: Tally::Events { event, .. }, .. } => EVENTS.contains(&event.as_str()),
-        Expectation::Total { .. } => true,
+/// Whether the lean path gives what an expectation reads ([`Expectation::reads`]): the summary's depths,
+/// expiries and totals, and the [`EVENTS`] it emits; not the expiry map's counts, validation's drops or the
+/// skipped universe rows, which it does not build.
+pub fn gives(reads: Reads) -> LeanSupport {
+    match reads {
+        Reads::Depth | Reads::Expiry | Reads::Totals => LeanSupport::Modelled,
+        Reads::Events(event) if EVENTS.contains(&event) => LeanSupport::Modelled,
+        Reads::Events(_) => LeanSupport::Refused("events the lean path does not emit"),
+        Reads::ExpiryMap => LeanSupport::Refused("the expiry map's counts, which the lean path does not build"),
+        Reads::ValidationDrops => LeanSupport::Refused("validation's drops, which the lean path does not count"),
+        Reads::UniverseSkipped => LeanSupport::Refused("skipped universe rows, which the lean path does not read"),
     }
 }
 
@@ -215,20 +219,7 @@ impl<'a> LeanRun<'a> {
         for (i, spec) in scenario.indices.iter().enumerate() {
             let meta = crate::cycle::spawn::run_meta(scenario, i, config, None);
             let depth = StrikeDepth::start(spec);
-            summaries.push(IndexSummary {
-                index: meta.symbol.clone(),
-                status: ExpiryStatus::Empty,
-                price: 0.0,
-                synthetic_price: false,
-                atm: 0.0,
-                step: 0.0,
-                ladder_depth: Depth { itm: 0, otm: 0 },
-                depth: Depth { itm: depth.itm, otm: depth.otm },
-                baseline: Depth { itm: depth.baseline_itm, otm: depth.baseline_otm },
-                healthy_streak: 0,
-                expiry_map: Default::default(),
-                expiries: spec.expiries.iter().map(|r| empty_expiry(*r)).collect(),
-            });
+            summaries.push(index_summary(&meta.symbol, spec.expiries.iter().map(|r| empty_expiry(*r)).collect()));
             for &rule in &spec.expiries {
                 expiries.push(ExpiryState {
                     index: i,
@@ -332,19 +323,13 @@ impl<'a> LeanRun<'a> {
             }
         }
         // 9. adaptive depth
-        let cycle_num =
-            if parity { inputs.unix.div_euclid(self.config.cooldown_clock_s.max(1) as i64) } else { n as i64 };
+        let cycle_num = decision_clock(self.config, inputs.unix, n);
         for (ix, summary) in self.indices.iter_mut().zip(&self.summary.indices) {
             self.passes.clear();
             self.passes.extend(
                 summary.expiries.iter().zip(&self.scenario.indices[ix.order as usize].expiries).filter_map(
                     |(e, rule)| {
-                        e.failure.is_none().then_some(Observation {
-                            strike_cov: e.strike_coverage,
-                            field_cov: e.field_coverage,
-                            options: e.options,
-                            rule: *rule,
-                        })
+                        Observation::of_expiry(e.failure, e.strike_coverage, e.field_coverage, e.options, *rule)
                     },
                 ),
             );
@@ -359,22 +344,7 @@ impl<'a> LeanRun<'a> {
         for (ix, summary) in self.indices.iter().zip(&mut self.summary.indices) {
             self.statuses.clear();
             self.statuses.extend(summary.expiries.iter().map(|e| e.status));
-            for s in self.statuses.iter().flatten() {
-                totals.add(*s);
-            }
-            summary.status = aggregate_cycle_status(&self.statuses);
-            let ladder = &ix.ladder;
-            let side = |below: bool| {
-                ladder.strikes.iter().filter(|s| if below { **s < ladder.atm } else { **s > ladder.atm }).count() as u32
-            };
-            summary.price = round_to(ladder.price, 2);
-            summary.synthetic_price = ladder.synthetic;
-            summary.atm = ladder.atm;
-            summary.step = ladder.step;
-            summary.ladder_depth = Depth { itm: side(true), otm: side(false) };
-            summary.depth = Depth { itm: ix.depth.itm, otm: ix.depth.otm };
-            summary.baseline = Depth { itm: ix.depth.baseline_itm, otm: ix.depth.baseline_otm };
-            summary.healthy_streak = ix.state.healthy_streak;
+            index_figures(summary, &self.statuses, &mut totals, &ix.ladder, &ix.depth, &ix.state);
         }
         self.summary.cycle = n;
         self.summary.ts = inputs.unix;
@@ -426,7 +396,7 @@ fn fetch(
         return (outcome, None);
     };
     let mut clamp = None;
-    if !inputs.faults.outage(symbol, e.rule) && !ladder.strikes.is_empty() {
+    if provider_answers(inputs.faults, symbol, e.rule, ladder) {
         let provider_atm = atm_strike(ix.spot, ix.meta.step);
         let padding = inputs.faults.oversize(symbol);
         let listed = ix.listed.as_ref().map_or(&[][..], |(_, l)| l.as_slice());
@@ -452,10 +422,8 @@ fn fetch(
         fetch_into(&mut e.candidates, &e.matched, &e.bucket, &e.rows, ladder, &fault);
         let original = e.candidates.len();
         if let Some(max) = clamp_limit(original, config) {
-            let strategy = ClampStrategy::of(config);
-            e.candidates = select(&e.candidates, &e.rows, ladder.atm, max, strategy);
-            let c = Clamp::new(original, e.candidates.len(), max, strategy, config.prefilter_clamp_strict);
-            clamp = Some(c);
+            e.candidates = select(&e.candidates, &e.rows, ladder.atm, max, ClampStrategy::of(config));
+            clamp = Some(clamp_of(original, e.candidates.len(), max, config));
         }
     }
     if e.candidates.is_empty() {
@@ -487,9 +455,8 @@ fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity:
     };
     e.quote_rows.clear();
     e.quote_rows.extend(e.candidates.iter().map(|&r| row_of(r)));
-    let reference = reference_price(index_price, &e.quote_rows);
-    for (dropped, row) in e.dropped.iter_mut().zip(&e.quote_rows) {
-        *dropped = check_row(row, reference, date, parity).is_err();
+    for (dropped, verdict) in e.dropped.iter_mut().zip(verdicts(&e.quote_rows, index_price, date, parity)) {
+        *dropped = verdict.is_err();
     }
 }
 
@@ -572,6 +539,15 @@ fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The events the lean path emits are events of the run, and among them the one `MaxFlips` reads.
+    #[test]
+    fn the_events_it_gives_are_the_runs() {
+        for event in EVENTS {
+            assert!(crate::events::EVENT_NAMES.contains(&event), "{event}");
+        }
+        assert_eq!(gives(Reads::Events(crate::schema::DEPTH_EVENT)), LeanSupport::Modelled);
+    }
 
     /// Each cycle's inputs are the clock's time and the director's faults at that cycle, whatever the
     /// offset, the interval (days crossed or not) and the phases (overlapping, adjacent, at the run's ends).

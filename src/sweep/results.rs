@@ -2,14 +2,15 @@
 //! and the files a sweep writes (the same bytes whether it ran on one machine or in merged shards).
 
 use super::plan::{JobScore, Plan, Setting};
-use super::score::RunScore;
+use super::score::{Better, OBJECTIVES, OverSeeds, RunScore, Score};
 use crate::bench::aggregate::quantile;
 use crate::events::OrderedMap;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt::Write as _;
 
 /// A score over the seeds of one setting: mean, 95th percentile (linear between ranks) and worst (the
-/// largest: every score is better smaller).
+/// largest for a score better lower, the smallest for one better higher).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Stat {
     pub mean: f64,
@@ -18,10 +19,77 @@ pub struct Stat {
 }
 
 impl Stat {
-    fn of(mut values: Vec<f64>) -> Self {
+    fn of(mut values: Vec<f64>, better: Better) -> Self {
         values.sort_by(f64::total_cmp);
         let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
-        Self { mean, p95: quantile(&values, 0.95), worst: values.last().copied().unwrap_or(f64::NAN) }
+        let worst = match better {
+            Better::Lower => values.last(),
+            Better::Higher => values.first(),
+        };
+        Self { mean, p95: quantile(&values, 0.95), worst: worst.copied().unwrap_or(f64::NAN) }
+    }
+}
+
+/// One score of a setting over its seeds, as the score table says to combine it ([`OverSeeds`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Figures {
+    Share(f64),
+    Stat(Stat),
+    Sum(u64),
+}
+
+impl Figures {
+    fn of(score: Score, runs: &[&RunScore]) -> Self {
+        let info = score.info();
+        let values = runs.iter().map(|r| (info.value)(r));
+        match info.over_seeds {
+            OverSeeds::Share => Figures::Share(values.filter(|v| *v == 1.0).count() as f64 / runs.len().max(1) as f64),
+            OverSeeds::Stat => Figures::Stat(Stat::of(values.collect(), info.better)),
+            OverSeeds::Sum => Figures::Sum(values.map(|v| v as u64).sum()),
+        }
+    }
+
+    /// The figure settings are compared on: the share, the mean over seeds, the sum.
+    pub fn headline(&self) -> f64 {
+        match *self {
+            Figures::Share(x) => x,
+            Figures::Stat(s) => s.mean,
+            Figures::Sum(n) => n as f64,
+        }
+    }
+
+    /// The worst seed's value (of a statistic; the headline of a share or a sum).
+    pub fn worst(&self) -> f64 {
+        match *self {
+            Figures::Stat(s) => s.worst,
+            Figures::Share(_) | Figures::Sum(_) => self.headline(),
+        }
+    }
+}
+
+/// Every score of the table over a setting's seeds, in the table's order; serialised as a map from each
+/// score's name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scores(Vec<Figures>);
+
+impl Scores {
+    fn of(runs: &[&RunScore]) -> Self {
+        Self(Score::ALL.iter().map(|&s| Figures::of(s, runs)).collect())
+    }
+
+    pub fn get(&self, score: Score) -> &Figures {
+        &self.0[score as usize]
+    }
+}
+
+impl Serialize for Scores {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (score, figures) in Score::ALL.iter().zip(&self.0) {
+            map.serialize_entry(score.info().name, figures)?;
+        }
+        map.end()
     }
 }
 
@@ -31,20 +99,29 @@ pub struct SettingResult {
     pub setting: usize,
     pub values: OrderedMap<String>,
     pub seeds: usize,
-    /// Share of seeds whose expectations all held.
-    pub pass_share: f64,
-    pub flips_per_10: Stat,
-    pub recovery_cycles: Stat,
-    /// (fault window, index) pairs that never came back to baseline, summed over seeds.
-    pub unrecovered: u64,
-    pub mean_depth: Stat,
-    pub strikes_per_cycle: Stat,
-    pub instruments_per_cycle: Stat,
-    pub partial_expiry_cycles: Stat,
-    pub clamp_events: Stat,
+    /// Each score of the table over the seeds.
+    #[serde(flatten)]
+    pub scores: Scores,
     /// On the front the recommendation is chosen from: one of the [`eligible`] settings, and not dominated by
-    /// another of them on (flips, mean depth, PARTIAL expiry-cycles), means over seeds.
+    /// another of them on the [`OBJECTIVES`], means over seeds.
     pub pareto: bool,
+}
+
+impl SettingResult {
+    /// The headline figure of a score ([`Figures::headline`]): a share, a mean over seeds, a sum.
+    pub fn mean(&self, score: Score) -> f64 {
+        self.scores.get(score).headline()
+    }
+
+    /// The worst seed's value of a score ([`Figures::worst`]).
+    pub fn worst(&self, score: Score) -> f64 {
+        self.scores.get(score).worst()
+    }
+
+    /// The share of seeds whose expectations all held.
+    pub fn pass_share(&self) -> f64 {
+        self.mean(Score::PassShare)
+    }
 }
 
 /// The setting a sweep recommends and why.
@@ -118,22 +195,12 @@ pub fn summarize(settings: &[Setting], seeds: usize, jobs: &[JobScore]) -> Vec<S
     let mut results: Vec<SettingResult> = settings
         .iter()
         .map(|s| {
-            let scores: Vec<&RunScore> =
-                jobs[s.index * seeds..(s.index + 1) * seeds].iter().map(|j| &j.score).collect();
-            let stat = |f: fn(&RunScore) -> f64| Stat::of(scores.iter().map(|s| f(s)).collect());
+            let runs: Vec<&RunScore> = jobs[s.index * seeds..(s.index + 1) * seeds].iter().map(|j| &j.score).collect();
             SettingResult {
                 setting: s.index,
                 values: s.values.iter().cloned().collect(),
                 seeds,
-                pass_share: scores.iter().filter(|s| s.passed).count() as f64 / seeds.max(1) as f64,
-                flips_per_10: stat(|s| s.flips_per_10),
-                recovery_cycles: stat(|s| s.recovery_cycles),
-                unrecovered: scores.iter().map(|s| u64::from(s.unrecovered)).sum(),
-                mean_depth: stat(|s| s.mean_depth),
-                strikes_per_cycle: stat(|s| s.strikes_per_cycle),
-                instruments_per_cycle: stat(|s| s.instruments_per_cycle),
-                partial_expiry_cycles: stat(|s| s.partial_expiry_cycles as f64),
-                clamp_events: stat(|s| s.clamp_events as f64),
+                scores: Scores::of(&runs),
                 pareto: false,
             }
         })
@@ -145,7 +212,7 @@ pub fn summarize(settings: &[Setting], seeds: usize, jobs: &[JobScore]) -> Vec<S
 /// Sets [`SettingResult::pareto`]: the [`eligible`] settings no other eligible one dominates.
 fn mark_front(results: &mut [SettingResult]) {
     let pool = eligible(results);
-    let objectives = |r: &SettingResult| [r.flips_per_10.mean, r.mean_depth.mean, r.partial_expiry_cycles.mean];
+    let objectives = |r: &SettingResult| OBJECTIVES.map(|s| r.mean(s));
     let front: Vec<bool> = (0..results.len())
         .map(|i| {
             let a = objectives(&results[i]);
@@ -176,7 +243,7 @@ pub struct Eligible {
 
 impl Eligible {
     pub fn admits(&self, r: &SettingResult) -> bool {
-        r.pass_share == self.pass_share && (!self.meets_target || r.flips_per_10.worst <= FLIPS_PER_10_TARGET)
+        r.pass_share() == self.pass_share && (!self.meets_target || r.worst(Score::FlipsPer10) <= FLIPS_PER_10_TARGET)
     }
 
     /// `the 16 settings with the best pass share (100%) that meet the hysteresis target (worst flips/10 <= 1)`.
@@ -194,9 +261,9 @@ impl Eligible {
 
 /// Which settings are [`Eligible`].
 pub fn eligible(results: &[SettingResult]) -> Eligible {
-    let pass_share = results.iter().map(|r| r.pass_share).fold(f64::NEG_INFINITY, f64::max);
+    let pass_share = results.iter().map(|r| r.pass_share()).fold(f64::NEG_INFINITY, f64::max);
     let meets_target =
-        results.iter().any(|r| r.pass_share == pass_share && r.flips_per_10.worst <= FLIPS_PER_10_TARGET);
+        results.iter().any(|r| r.pass_share() == pass_share && r.worst(Score::FlipsPer10) <= FLIPS_PER_10_TARGET);
     Eligible { pass_share, meets_target }
 }
 
@@ -208,9 +275,9 @@ pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
     let front: Vec<&SettingResult> = results.iter().filter(|r| r.pareto).collect();
     // The order of preference, each criterion with the words that say it decided.
     let criteria: [(&str, fn(&SettingResult) -> f64); 3] = [
-        ("the cheapest (mean depth)", |r| r.mean_depth.mean),
-        ("the fewest PARTIAL expiry-cycles of the cheapest", |r| r.partial_expiry_cycles.mean),
-        ("the quickest recovery of the cheapest", |r| r.recovery_cycles.mean),
+        ("the cheapest (mean depth)", |r| r.mean(Score::MeanDepth)),
+        ("the fewest PARTIAL expiry-cycles of the cheapest", |r| r.mean(Score::PartialExpiryCycles)),
+        ("the quickest recovery of the cheapest", |r| r.mean(Score::RecoveryCycles)),
     ];
     let key = |r: &SettingResult| criteria.map(|(_, f)| f(r));
     let best = *front.iter().min_by(|a, b| {
@@ -236,12 +303,12 @@ pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
     let why = format!(
         "{decided}; {:.0}% of seeds pass; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; \
          {:.2} PARTIAL expiry-cycles and {:.2} cycles back to baseline per run (means over seeds)",
-        best.pass_share * 100.0,
-        short(best.flips_per_10.worst),
+        best.pass_share() * 100.0,
+        short(best.worst(Score::FlipsPer10)),
         if meets_target { "meets the target of at most 1" } else { "no setting meets the target of at most 1" },
-        best.mean_depth.mean,
-        best.partial_expiry_cycles.mean,
-        best.recovery_cycles.mean,
+        best.mean(Score::MeanDepth),
+        best.mean(Score::PartialExpiryCycles),
+        best.mean(Score::RecoveryCycles),
     );
     Some(Recommendation { setting: best.setting, values: best.values.clone(), why })
 }
@@ -252,44 +319,49 @@ fn short(x: f64) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
-/// `results.csv`: one row per setting, columns in a fixed order.
+/// The scores in `results.csv`'s column order: the shares, the statistics, the sums (each in table order).
+fn csv_order() -> Vec<Score> {
+    [OverSeeds::Share, OverSeeds::Stat, OverSeeds::Sum]
+        .iter()
+        .flat_map(|over| Score::ALL.iter().copied().filter(move |s| s.info().over_seeds == *over))
+        .collect()
+}
+
+/// `results.csv`: one row per setting: `setting`, the swept keys, `seeds`, the scores of the table (a share
+/// or a sum one column, a statistic its `_mean`, `_p95` and `_worst`), `pareto`.
 pub fn results_csv(params: &[String], results: &[SettingResult]) -> String {
-    let stats = [
-        "flips_per_10",
-        "recovery_cycles",
-        "mean_depth",
-        "strikes_per_cycle",
-        "instruments_per_cycle",
-        "partial_expiry_cycles",
-        "clamp_events",
-    ];
+    let order = csv_order();
     let mut out = String::from("setting");
     for p in params {
         let _ = write!(out, ",{p}");
     }
-    out.push_str(",seeds,pass_share");
-    for s in stats {
-        let _ = write!(out, ",{s}_mean,{s}_p95,{s}_worst");
+    out.push_str(",seeds");
+    for s in &order {
+        let name = s.info().name;
+        match s.info().over_seeds {
+            OverSeeds::Share | OverSeeds::Sum => {
+                let _ = write!(out, ",{name}");
+            }
+            OverSeeds::Stat => {
+                let _ = write!(out, ",{name}_mean,{name}_p95,{name}_worst");
+            }
+        }
     }
-    out.push_str(",unrecovered,pareto\n");
+    out.push_str(",pareto\n");
     for r in results {
         let _ = write!(out, "{}", r.setting);
         for (_, v) in &r.values.0 {
             let _ = write!(out, ",{v}");
         }
-        let _ = write!(out, ",{},{}", r.seeds, r.pass_share);
-        for s in [
-            r.flips_per_10,
-            r.recovery_cycles,
-            r.mean_depth,
-            r.strikes_per_cycle,
-            r.instruments_per_cycle,
-            r.partial_expiry_cycles,
-            r.clamp_events,
-        ] {
-            let _ = write!(out, ",{},{},{}", s.mean, s.p95, s.worst);
+        let _ = write!(out, ",{}", r.seeds);
+        for &s in &order {
+            let _ = match *r.scores.get(s) {
+                Figures::Share(x) => write!(out, ",{x}"),
+                Figures::Stat(s) => write!(out, ",{},{},{}", s.mean, s.p95, s.worst),
+                Figures::Sum(n) => write!(out, ",{n}"),
+            };
         }
-        let _ = writeln!(out, ",{},{}", r.unrecovered, r.pareto);
+        let _ = writeln!(out, ",{}", r.pareto);
     }
     out
 }
@@ -324,7 +396,11 @@ pub fn pareto_text_at_most(results: &[SettingResult], recommended: Option<&Recom
          {}; * recommended:\n",
         eligible(results).describe(results)
     );
-    out.push_str(" setting  flips/10  mean depth  PARTIAL/run  pass  values\n");
+    out.push_str(" setting");
+    for s in OBJECTIVES {
+        let _ = write!(out, "  {}", s.info().heading);
+    }
+    out.push_str("  pass  values\n");
     let is_recommended = |r: &SettingResult| recommended.is_some_and(|rec| rec.setting == r.setting);
     let front: Vec<&SettingResult> = results.iter().filter(|r| r.pareto).collect();
     // The first rows, and the recommended one wherever it stands.
@@ -337,16 +413,11 @@ pub fn pareto_text_at_most(results: &[SettingResult], recommended: Option<&Recom
     for r in &shown {
         let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let mark = if is_recommended(r) { '*' } else { ' ' };
-        let _ = writeln!(
-            out,
-            "{mark}{:>7}  {:>8.3}  {:>10.3}  {:>11.3}  {:>3.0}%  {}",
-            r.setting,
-            r.flips_per_10.mean,
-            r.mean_depth.mean,
-            r.partial_expiry_cycles.mean,
-            r.pass_share * 100.0,
-            values.join(" ")
-        );
+        let _ = write!(out, "{mark}{:>7}", r.setting);
+        for s in OBJECTIVES {
+            let _ = write!(out, "  {:>w$.3}", r.mean(s), w = s.info().heading.len());
+        }
+        let _ = writeln!(out, "  {:>3.0}%  {}", r.pass_share() * 100.0, values.join(" "));
     }
     if shown.len() < front.len() {
         let _ = writeln!(out, "... and {} more settings on the front (all in pareto.txt)", front.len() - shown.len());
@@ -370,20 +441,25 @@ mod tests {
 
     /// A setting with these means (every seed alike) and pass share.
     fn setting(n: usize, pass_share: f64, flips: f64, depth: f64, partial: f64) -> SettingResult {
-        let stat = |x: f64| Stat { mean: x, p95: x, worst: x };
+        let stat = |x: f64| Figures::Stat(Stat { mean: x, p95: x, worst: x });
+        let scores = Score::ALL
+            .iter()
+            .map(|s| match s {
+                Score::PassShare => Figures::Share(pass_share),
+                Score::FlipsPer10 => stat(flips),
+                Score::MeanDepth => stat(depth),
+                Score::PartialExpiryCycles => stat(partial),
+                Score::Unrecovered => Figures::Sum(0),
+                Score::RecoveryCycles | Score::StrikesPerCycle | Score::InstrumentsPerCycle | Score::ClampEvents => {
+                    stat(0.0)
+                }
+            })
+            .collect();
         SettingResult {
             setting: n,
             values: [("k".to_string(), n.to_string())].into_iter().collect(),
             seeds: 4,
-            pass_share,
-            flips_per_10: stat(flips),
-            recovery_cycles: stat(0.0),
-            unrecovered: 0,
-            mean_depth: stat(depth),
-            strikes_per_cycle: stat(0.0),
-            instruments_per_cycle: stat(0.0),
-            partial_expiry_cycles: stat(partial),
-            clamp_events: stat(0.0),
+            scores: Scores(scores),
             pareto: false,
         }
     }

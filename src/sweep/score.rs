@@ -1,24 +1,182 @@
 //! What one run of a setting is worth: the scores a sweep ranks settings by, as pure functions of a finished
-//! run (cycle summaries, events, expectation verdicts) and the scenario's fault windows.
+//! run (cycle summaries, events, expectation verdicts) and the scenario's fault windows, and their table
+//! ([`Score::info`]): each score's name, caption, unit, direction, how seeds combine it, its definition and
+//! its value in a run. A setting's results, `results.csv`'s columns, the heat maps' panels and the score
+//! table of docs/tuning.md are written from it.
 //!
-//! - `flips_per_10`: depth direction changes (an expansion after a contraction or back), summed over the
-//!   indices, per 10 cycles of the run. The backlog's target for hysteresis: at most 1.
-//! - `recovery_cycles`: for every fault window and every index it scopes, the cycles from the window's last
-//!   cycle until the index's depth is back at its baseline (0 when it never left); averaged over those pairs.
-//!   A pair that never comes back within the run counts the cycles to the run's end plus one, and is counted
-//!   in `unrecovered`.
-//! - `mean_depth`: strikes per side, `(itm + otm) / 2`, averaged over index-cycles (the cost of a setting);
-//!   `strikes_per_cycle` and `instruments_per_cycle`: strikes requested and instruments fetched per cycle,
-//!   summed over expiries (the same cost as the provider sees it).
-//! - `partial_expiry_cycles`: expiry-cycles whose status is PARTIAL (the price of contracting too early).
-//! - `clamp_events`: `prefilter_clamp` events.
-//! - `passed`: every expectation of the scenario held.
+//! `recovery_cycles` counts, for every fault window and every index it scopes, the cycles from the window's
+//! last cycle until the index's depth is back at its baseline (0 when it never left), averaged over those
+//! pairs; a pair that never comes back within the run counts the cycles to the run's end plus one, and is
+//! counted in `unrecovered`. The backlog's target for hysteresis is `flips_per_10` at most 1.
 
 use crate::events::{CycleSummary, Event, LoggedEvent};
 use crate::scenario::{ExpectationOutcome, Phase};
 use crate::vocab::AdjustReason;
-use crate::vocab::ExpiryStatus;
+use crate::vocab::{ExpiryStatus, closed_set};
 use serde::{Deserialize, Serialize};
+
+closed_set! {
+    /// A score of the table ([`Score::info`]).
+    pub enum Score {
+        PassShare,
+        FlipsPer10,
+        RecoveryCycles,
+        Unrecovered,
+        MeanDepth,
+        StrikesPerCycle,
+        InstrumentsPerCycle,
+        PartialExpiryCycles,
+        ClampEvents,
+    }
+}
+
+/// Which way a score is better.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// How the runs of a setting's seeds make its figures of a score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverSeeds {
+    /// The share of seeds whose run scored 1: one column.
+    Share,
+    /// The mean, the 95th percentile and the worst: columns `_mean`, `_p95`, `_worst`.
+    Stat,
+    /// The sum over seeds (a count): one column.
+    Sum,
+}
+
+/// One row of the score table.
+#[derive(Clone, Copy, Debug)]
+pub struct ScoreInfo {
+    /// Its key in `results.json` and its column (or columns' stem) in `results.csv`.
+    pub name: &'static str,
+    /// The field of [`RunScore`] (`runs.jsonl`) it is read from.
+    pub field: &'static str,
+    /// What a chart or a table calls it (a heat map panel's title).
+    pub caption: &'static str,
+    /// The heading of its column in the printed Pareto front.
+    pub heading: &'static str,
+    pub unit: &'static str,
+    pub better: Better,
+    pub over_seeds: OverSeeds,
+    /// What it measures (docs/tuning.md).
+    pub definition: &'static str,
+    /// Its value in one run.
+    pub value: fn(&RunScore) -> f64,
+}
+
+/// The objectives of the Pareto front a recommendation is chosen from (means over seeds, each better lower),
+/// in the order the front prints them and the heat maps draw them.
+pub const OBJECTIVES: [Score; 3] = [Score::FlipsPer10, Score::MeanDepth, Score::PartialExpiryCycles];
+
+impl Score {
+    /// The score's row of the table.
+    pub fn info(self) -> ScoreInfo {
+        let row = |name, caption, heading, unit, over_seeds, definition, value| ScoreInfo {
+            name,
+            field: name,
+            caption,
+            heading,
+            unit,
+            better: Better::Lower,
+            over_seeds,
+            definition,
+            value,
+        };
+        match self {
+            Score::PassShare => ScoreInfo {
+                field: "passed",
+                better: Better::Higher,
+                ..row(
+                    "pass_share",
+                    "share of seeds that pass",
+                    "pass",
+                    "share of seeds",
+                    OverSeeds::Share,
+                    "per setting: the share of its seeds whose expectations all held",
+                    |s| if s.passed { 1.0 } else { 0.0 },
+                )
+            },
+            Score::FlipsPer10 => row(
+                "flips_per_10",
+                "flips per 10 cycles",
+                "flips/10",
+                "flips per 10 cycles",
+                OverSeeds::Stat,
+                "depth direction changes (an expansion after a contraction, or back), summed over indices, per 10 \
+                 cycles",
+                |s| s.flips_per_10,
+            ),
+            Score::RecoveryCycles => row(
+                "recovery_cycles",
+                "cycles back to baseline",
+                "recovery",
+                "cycles",
+                OverSeeds::Stat,
+                "per fault window and index it scopes: cycles from the window's end until the depth is back at \
+                 baseline",
+                |s| s.recovery_cycles,
+            ),
+            Score::Unrecovered => row(
+                "unrecovered",
+                "windows never recovered",
+                "unrecovered",
+                "(window, index) pairs",
+                OverSeeds::Sum,
+                "(fault window, index) pairs whose depth never came back to baseline within the run",
+                |s| f64::from(s.unrecovered),
+            ),
+            Score::MeanDepth => row(
+                "mean_depth",
+                "mean depth (strikes per side)",
+                "mean depth",
+                "strikes per side",
+                OverSeeds::Stat,
+                "strikes per side, (itm + otm) / 2, averaged over index-cycles: the cost of a setting",
+                |s| s.mean_depth,
+            ),
+            Score::StrikesPerCycle => row(
+                "strikes_per_cycle",
+                "strikes requested per cycle",
+                "strikes/cycle",
+                "strikes per cycle",
+                OverSeeds::Stat,
+                "strikes requested per cycle, summed over expiries: the cost as the provider sees it",
+                |s| s.strikes_per_cycle,
+            ),
+            Score::InstrumentsPerCycle => row(
+                "instruments_per_cycle",
+                "instruments fetched per cycle",
+                "instruments/cycle",
+                "instruments per cycle",
+                OverSeeds::Stat,
+                "instruments fetched per cycle, summed over expiries",
+                |s| s.instruments_per_cycle,
+            ),
+            Score::PartialExpiryCycles => row(
+                "partial_expiry_cycles",
+                "PARTIAL expiry-cycles per run",
+                "PARTIAL/run",
+                "expiry-cycles per run",
+                OverSeeds::Stat,
+                "expiry-cycles whose status is PARTIAL: the price of contracting too early",
+                |s| s.partial_expiry_cycles as f64,
+            ),
+            Score::ClampEvents => row(
+                "clamp_events",
+                "prefilter clamps per run",
+                "clamps/run",
+                "events per run",
+                OverSeeds::Stat,
+                "`prefilter_clamp` events",
+                |s| s.clamp_events as f64,
+            ),
+        }
+    }
+}
 
 /// The scores of one run.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
