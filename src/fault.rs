@@ -37,6 +37,9 @@ pub enum Fault {
     /// This many malformed quote rows (one defect each, cycling through validation's eight drop reasons)
     /// arrive with the expiry's quotes.
     BadRows(u32),
+    /// Each fetch of the expiry's instruments answers this fraction of the cycle interval late: when a cycle's
+    /// fetches add up to more than the interval, the next cycle starts that much later.
+    SlowProvider(Ratio),
 }
 
 closed_set! {
@@ -51,6 +54,7 @@ closed_set! {
         IndexPriceMissing,
         QuotesMissing,
         BadRows,
+        SlowProvider,
     }
 }
 
@@ -117,6 +121,8 @@ pub enum CyclePhase {
     Quotes,
     /// Preventive validation of the quote rows.
     Validation,
+    /// The director, which starts each cycle on the simulated clock.
+    Director,
 }
 
 impl CyclePhase {
@@ -127,6 +133,7 @@ impl CyclePhase {
             CyclePhase::Instruments => "cycle/instruments.rs",
             CyclePhase::Quotes => "cycle/quotes.rs",
             CyclePhase::Validation => "cycle/validation.rs",
+            CyclePhase::Director => "cycle/director.rs",
         }
     }
 }
@@ -154,13 +161,14 @@ impl Fault {
             Fault::IndexPriceMissing => FaultKind::IndexPriceMissing,
             Fault::QuotesMissing => FaultKind::QuotesMissing,
             Fault::BadRows(_) => FaultKind::BadRows,
+            Fault::SlowProvider(_) => FaultKind::SlowProvider,
         }
     }
 
     /// The fault's parameter: a switch, a ratio, or rows and what they are counted per.
     pub fn parameter(&self) -> Parameter {
         match *self {
-            Fault::StrikeDropout(r) | Fault::FieldDropout(r) => Parameter::Ratio(r),
+            Fault::StrikeDropout(r) | Fault::FieldDropout(r) | Fault::SlowProvider(r) => Parameter::Ratio(r),
             Fault::Outage | Fault::IndexPriceMissing | Fault::QuotesMissing => Parameter::Switch,
             Fault::Oversize(n) => Parameter::Rows(n, RowUnit::ListedExpiry),
             Fault::InvalidExpiries(n) => Parameter::Rows(n, RowUnit::Index),
@@ -211,6 +219,7 @@ impl FaultKind {
             FaultKind::IndexPriceMissing => Fault::IndexPriceMissing,
             FaultKind::QuotesMissing => Fault::QuotesMissing,
             FaultKind::BadRows => Fault::BadRows(rows),
+            FaultKind::SlowProvider => Fault::SlowProvider(ratio),
         }
     }
 
@@ -259,6 +268,11 @@ impl FaultKind {
             FaultKind::BadRows => {
                 "`n` malformed quote rows, one defect each, cycling through validation's eight drop reasons"
             }
+            FaultKind::SlowProvider => {
+                "each fetch of the expiry answers `r x interval_s` late; when a cycle's fetches add up to more than \
+                 the interval, the next cycle starts that much later (whole seconds), as the collector's loop sleeps \
+                 `max(0, interval - elapsed)`"
+            }
         }
     }
 
@@ -271,7 +285,8 @@ impl FaultKind {
             | FaultKind::Outage
             | FaultKind::StrayStrikes
             | FaultKind::QuotesMissing
-            | FaultKind::BadRows => Scope::Expiry,
+            | FaultKind::BadRows
+            | FaultKind::SlowProvider => Scope::Expiry,
         }
     }
 
@@ -282,6 +297,7 @@ impl FaultKind {
             FaultKind::StrikeDropout | FaultKind::Outage | FaultKind::StrayStrikes => CyclePhase::Instruments,
             FaultKind::FieldDropout | FaultKind::QuotesMissing => CyclePhase::Quotes,
             FaultKind::BadRows => CyclePhase::Validation,
+            FaultKind::SlowProvider => CyclePhase::Director,
         }
     }
 
@@ -304,6 +320,9 @@ impl FaultKind {
             FaultKind::BadRows => LeanSupport::Refused(
                 "malformed quote rows reach validation's drops and its reference price, which the lean path judges \
                  on the instruments' strikes alone",
+            ),
+            FaultKind::SlowProvider => LeanSupport::Refused(
+                "a slow provider starts later cycles late, and the lean path's clock follows the cycle number",
             ),
         }
     }
@@ -350,6 +369,7 @@ mod tests {
                 (FaultKind::IndexPriceMissing, 0),
                 (FaultKind::QuotesMissing, 0),
                 (FaultKind::BadRows, 12),
+                (FaultKind::SlowProvider, 0),
             ]
         );
         for fault in Fault::examples() {

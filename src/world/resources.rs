@@ -29,6 +29,16 @@ impl SimClock {
             self.now = t;
         }
     }
+    /// Moves the clock from the last cycle's start to the next one's: `interval_s` later, or, when the last
+    /// cycle's collection took longer (`collection_s`), that long rounded up to whole seconds (the collector's
+    /// loop sleeps `max(0, interval - elapsed)`). Past chrono's calendar the clock stays where it was.
+    pub fn next_cycle(&mut self, collection_s: f64) {
+        let step_s = (self.interval_s as f64).max(collection_s.ceil());
+        let step = TimeDelta::try_seconds(step_s.min(i64::MAX as f64) as i64);
+        if let Some(t) = step.and_then(|d| self.now.checked_add_signed(d)) {
+            self.now = t;
+        }
+    }
     /// The simulated date (in the scenario's UTC offset).
     pub fn today(&self) -> NaiveDate {
         self.now.date_naive()
