@@ -14,15 +14,16 @@ use super::spawn::WorldSeed;
 use super::*;
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::{
-    LogLevel, ScheduleBuildError, ScheduleBuildSettings, ScheduleLabel, SingleThreadedExecutor, SystemSet,
+    Chain, LogLevel, ScheduleBuildError, ScheduleBuildSettings, ScheduleConfigs, ScheduleLabel, SingleThreadedExecutor,
 };
+use bevy_ecs::system::ScheduleSystem;
 
 /// The label of the collection-cycle schedule.
 #[derive(ScheduleLabel, Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CollectionCycle;
 
 /// Where a phase's systems run in the cycle.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Step {
     /// The phase clock starts.
     Clock,
@@ -141,8 +142,9 @@ pub const REPLAY_PHASES: &[Plugin] =
 pub struct CycleBuilder<'w, 's> {
     pub world: &'w mut World,
     pub seed: &'w WorldSeed<'s>,
-    schedule: Schedule,
     steps: &'static [Step],
+    /// Per step of `steps`, the systems added to it, in the order they were added.
+    systems: Vec<Vec<ScheduleConfigs<ScheduleSystem>>>,
 }
 
 impl CycleBuilder<'_, '_> {
@@ -151,10 +153,13 @@ impl CycleBuilder<'_, '_> {
         self.steps.contains(&step)
     }
 
-    /// Adds `systems` to `step` (which this cycle must have).
-    pub fn add<M>(&mut self, step: Step, systems: impl IntoScheduleConfigs<bevy_ecs::system::ScheduleSystem, M>) {
-        debug_assert!(self.has(step), "{step:?} is no step of this cycle");
-        self.schedule.add_systems(systems.in_set(step));
+    /// Adds `systems` to `step`, after what the step already holds. A step this cycle does not have is a bug
+    /// of the phase: it panics.
+    pub fn add<M>(&mut self, step: Step, systems: impl IntoScheduleConfigs<ScheduleSystem, M>) {
+        let Some(at) = self.steps.iter().position(|s| *s == step) else {
+            panic!("{step:?} is no step of this cycle");
+        };
+        self.systems[at].push(systems.into_configs());
     }
 
     /// The step marks of this cycle, in order.
@@ -171,17 +176,18 @@ impl CycleBuilder<'_, '_> {
 pub fn build(world: &mut World, seed: &WorldSeed<'_>) -> Result<Schedule, ScheduleBuildError> {
     let replay = seed.scenario.recorded.is_some();
     let (phases, steps) = if replay { (REPLAY_PHASES, REPLAY_CYCLE) } else { (PHASES, CYCLE) };
-    let mut schedule = Schedule::new(CollectionCycle);
-    schedule.set_executor(SingleThreadedExecutor::default());
-    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
-    for pair in steps.windows(2) {
-        schedule.configure_sets(pair[0].before(pair[1]));
-    }
-    let mut builder = CycleBuilder { world, seed, schedule, steps };
+    let mut builder = CycleBuilder { world, seed, steps, systems: steps.iter().map(|_| Vec::new()).collect() };
     for plugin in phases {
         plugin(&mut builder);
     }
-    let CycleBuilder { world, mut schedule, .. } = builder;
+    let CycleBuilder { world, systems, .. } = builder;
+    // One chain, step after step: every system ordered, as the single-threaded cycle runs them.
+    let configs = systems.into_iter().flatten().collect();
+    let cycle = ScheduleConfigs::Configs { configs, collective_conditions: Vec::new(), metadata: Chain::Unchained };
+    let mut schedule = Schedule::new(CollectionCycle);
+    schedule.set_executor(SingleThreadedExecutor::default());
+    schedule.set_build_settings(ScheduleBuildSettings { ambiguity_detection: LogLevel::Error, ..Default::default() });
+    schedule.add_systems(cycle.chain());
     schedule.initialize(world)?;
     Ok(schedule)
 }
