@@ -250,7 +250,7 @@ impl Prepared {
 
     /// Runs every cycle, handing each cycle's summary and events to `observe` and then dropping them, and
     /// checks the expectations as the cycles go ([`scenario::Evaluator`]): memory does not grow with the
-    /// number of cycles. `g6sim run` writes its files from here ([`output::RunWriter`]).
+    /// number of cycles. `g6sim run` writes its files from here (`output::RunWriter`).
     pub fn stream(self, observe: impl FnMut(&CycleView)) -> Result<Streamed, Error> {
         let mut observe = observe;
         self.drive(world::SpawnOrder::Forward, |summary, events, phase_times| {

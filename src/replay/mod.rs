@@ -6,7 +6,7 @@
 //! turns it into a scenario whose `recorded` cycles replace the provider (the replay schedule,
 //! [`crate::cycle::recorded`]), so a replay is prepared, run, written and swept as a scenario is. What the
 //! history recorded of the collector's own decisions (status, partial reason, depth) is kept aside and
-//! compared with the replay's ([`compare`]).
+//! compared with the replay's ([`compare`](mod@compare)).
 //!
 //! Grouping: rows with a `cycle` are grouped by it (the cycle numbers are kept; gaps are allowed); rows with
 //! only a `timestamp` are grouped by the instant and numbered 1, 2, ... in time order. Each cycle's time is

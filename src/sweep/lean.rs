@@ -137,7 +137,7 @@ impl<'a> Lean<'a> {
     }
 }
 
-/// Whether the lean path gives what an expectation reads ([`Expectation::reads`]): the summary's depths,
+/// Whether the lean path gives what an expectation reads ([`crate::schema::Expectation::reads`]): the summary's depths,
 /// expiries and totals, and the [`EVENTS`] it emits; not the expiry map's counts, validation's drops or the
 /// skipped universe rows, which it does not build.
 pub fn gives(reads: Reads) -> LeanSupport {

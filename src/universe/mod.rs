@@ -34,8 +34,8 @@
 //!
 //! Per index, [`IndexSummary`]: the expiries present, the strike step (the most common gap between adjacent
 //! strikes of the nearest expiry), lot and tick sizes (the most common), the expiries' weekday and the ATM
-//! region (the median strike of the nearest expiry's options). [`write`] writes the same format, and a
-//! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]). [`run`] is a dump as
+//! region (the median strike of the nearest expiry's options). [`write`](mod@write) writes the same format, and a
+//! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]). [`run`](mod@run) is a dump as
 //! runs use it: read once, shared, and a scenario's view of it.
 
 pub mod csv;
