@@ -81,7 +81,11 @@ impl<'a> Lean<'a> {
             for f in &phase.faults {
                 match f.kind().lean() {
                     LeanSupport::Modelled => {}
-                    LeanSupport::Refused(_) => return Err(format!("the fault {f:?} (phase {:?})", phase.name)),
+                    LeanSupport::Refused(why) => {
+                        // The fault as the scenario writes it (`SlowProvider(0.5)`, not the Rust `Ratio(0.5)`).
+                        let fault = ron::to_string(f).unwrap_or_else(|_| format!("{f:?}"));
+                        return Err(format!("the fault {fault} (phase {:?}): {why}", phase.name));
+                    }
                 }
             }
         }
