@@ -366,7 +366,7 @@ fn root_items(lib: &str) -> Vec<String> {
         if !top || t.is_empty() || t.starts_with("#!") || t.starts_with("#[") {
             continue;
         }
-        let allowed = ["pub mod ", "mod ", "pub use ", "use "].iter().any(|p| t.starts_with(p));
+        let allowed = ["pub mod ", "pub(crate) mod ", "mod ", "pub use ", "use "].iter().any(|p| t.starts_with(p));
         if !allowed {
             out.push(format!("src/lib.rs:{}: `{t}`: the crate root only declares modules and re-exports", n + 1));
         }

@@ -132,7 +132,7 @@ pub fn quote_at(pricing: Pricing, p: PricingInputs, stream: &mut Stream) -> Quot
 /// The random words one quote draws: volume, open interest, `avg_price`.
 pub const QUOTE_WORDS: usize = 3;
 
-/// [`quote_at`] from its drawn words (an expiry draws all its quotes' words at once: [`Stream::words`]).
+/// [`quote_at`] from its drawn words (an expiry draws all its quotes' words at once: `Stream::words`).
 pub fn quote_of(pricing: Pricing, p: PricingInputs, [volume, oi, avg]: [u64; QUOTE_WORDS]) -> Quote {
     let Pricing { last_price, liquidity } = pricing;
     let lot = u64::from(p.lot.max(1));

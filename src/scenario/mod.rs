@@ -1,5 +1,5 @@
-//! The user's language: loading a RON scenario ([`crate::schema`]) with precise errors, validating it, and
-//! judging its expectations.
+//! The user's language: the scenario schema (its types are re-exported here), loading a RON scenario with
+//! precise errors, validating it, and judging its expectations.
 //!
 //! A scenario holds a name, a seed, a simulated start time and interval, the indices (with expiry rules and
 //! depths), configuration overrides, the market path, fault **phases** (cycle windows) and the
