@@ -622,6 +622,27 @@ impl ExpectationKind {
     }
 }
 
+impl Expectation {
+    /// Every expectation the catalogue generates about `index`'s `rule` expiry: each form around each check kind
+    /// (at or by `cycle`), over each tally kind, repeats dropped, in the catalogue's order. What the fuzz and
+    /// the lean comparison take their expectations from.
+    pub fn examples(index: &str, rule: ExpiryRule, cycle: u64) -> Vec<Expectation> {
+        let (checks, tallies) = (Check::examples(index, rule), Tally::examples(index, rule));
+        let mut out = Vec::new();
+        for &form in ExpectationKind::ALL {
+            for check in &checks {
+                for tally in &tallies {
+                    let e = form.example(check, tally, index, cycle);
+                    if !out.contains(&e) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 impl fmt::Display for Check {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -237,7 +237,7 @@ const TOKENS: &[&str] = &[
 static CATALOGUE_TOKENS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     use g6sim::calendar::ExpiryRule;
     use g6sim::fault::FaultKind;
-    use g6sim::scenario::{Check, ExpectationKind, Tally};
+    use g6sim::scenario::{Check, Expectation};
     fn ron(value: &impl serde::Serialize) -> &'static str {
         Box::leak(ron::to_string(value).expect("a catalogue value writes as RON").into_boxed_str())
     }
@@ -246,19 +246,8 @@ static CATALOGUE_TOKENS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
         tokens.push(ron(&kind.example()));
         tokens.push(ron(&kind.largest()));
     }
-    let (checks, tallies) =
-        (Check::examples("NIFTY", ExpiryRule::ThisWeek), Tally::examples("NIFTY", ExpiryRule::ThisWeek));
-    let mut expectations = Vec::new();
-    for &form in ExpectationKind::ALL {
-        for check in &checks {
-            for tally in &tallies {
-                let e = form.example(check, tally, "NIFTY", 3);
-                if !expectations.contains(&e) {
-                    expectations.push(e);
-                }
-            }
-        }
-    }
+    let checks = Check::examples("NIFTY", ExpiryRule::ThisWeek);
+    let expectations = Expectation::examples("NIFTY", ExpiryRule::ThisWeek, 3);
     tokens.extend(checks.iter().map(ron));
     tokens.extend(expectations.iter().map(ron));
     tokens

@@ -519,22 +519,7 @@ const LEAN_EDGES: &str = r#"Scenario(
 /// Every expectation the check catalogue generates about NIFTY's `this_week` expiry: each form
 /// (`ExpectationKind`) around each check kind, over each tally kind, repeats dropped.
 fn catalogue_expectations() -> Vec<g6sim::scenario::Expectation> {
-    use g6sim::calendar::ExpiryRule;
-    use g6sim::scenario::{Check, ExpectationKind, Tally};
-    let (checks, tallies) =
-        (Check::examples("NIFTY", ExpiryRule::ThisWeek), Tally::examples("NIFTY", ExpiryRule::ThisWeek));
-    let mut out = Vec::new();
-    for &form in ExpectationKind::ALL {
-        for check in &checks {
-            for tally in &tallies {
-                let e = form.example(check, tally, "NIFTY", 6);
-                if !out.contains(&e) {
-                    out.push(e);
-                }
-            }
-        }
-    }
-    out
+    g6sim::scenario::Expectation::examples("NIFTY", g6sim::calendar::ExpiryRule::ThisWeek, 6)
 }
 
 /// Two indices on a random walk, three expiries, `fault` in two overlapping phases (one narrowed to NIFTY, and
