@@ -1,5 +1,5 @@
-//! Criterion benchmarks of the cycle (issue 11), each group with its throughput; figures are in the README's
-//! performance table, one row per id.
+//! Criterion benchmarks of the cycle, each group with its throughput; figures are in docs/performance.md,
+//! one row per id.
 //!
 //! - `expiry_map`: B1's expiry map against the per-expiry scan it replaces, at 10k, 100k and 500k rows.
 //! - `cycle`: one collection cycle of five indices x four expiries (`benches/scenarios/five_indices.ron`), at
@@ -14,13 +14,13 @@
 
 use chrono::NaiveDate;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use g6sim::cycle::expiry_map::{ExpiryMap, scan_universe};
-use g6sim::cycle::provider::{push_expiry_rows, push_invalid_rows};
-use g6sim::cycle::timing::PhaseTimes;
+use g6sim::internals::{
+    CycleLog, EventLog, ExpiryMap, PhaseTimes, Simulation, Universe, UniverseRow, push_expiry_rows, push_invalid_rows,
+    scan_universe,
+};
 use g6sim::output::RunWriter;
 use g6sim::scenario::{load_file, parse};
-use g6sim::world::{CycleLog, EventLog, Universe, UniverseRow};
-use g6sim::{RunOptions, Simulation, prepare};
+use g6sim::{RunOptions, prepare};
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the analytics: IV solves and Greeks, in options per second.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use g6sim::pricing::{Contract, IvParams, Model, greeks, implied_volatility, price};
+use g6sim::internals::{Contract, IvParams, Model, greeks, implied_volatility, price};
 use g6sim::vocab::OptionKind;
 use std::hint::black_box;
 use std::time::Duration;

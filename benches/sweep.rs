@@ -1,7 +1,7 @@
 //! Criterion benchmark of `g6sim sweep`: throughput in simulated expiry-cycles per second with 1 and 2
-//! worker threads, on the hysteresis scenario the README's "Tuning hysteresis" walks through, on the lean
+//! worker threads, on the hysteresis scenario docs/tuning.md walks through, on the lean
 //! scoring path a sweep takes, and with every run in full (`--full`) for comparison. Figures are in the
-//! README's performance table.
+//! docs/performance.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use g6sim::RunOptions;
@@ -24,7 +24,7 @@ fn sweep(c: &mut Criterion) {
     group.bench_function("build_one_run", |b| {
         b.iter(|| {
             let prepared = g6sim::prepare(&plan.scenario, &plan.options(&plan.settings[0], 1)).expect("prepares");
-            g6sim::Simulation::new(&prepared.scenario.scenario, prepared.config.clone(), 1).expect("builds")
+            g6sim::internals::Simulation::new(&prepared.scenario.scenario, prepared.config.clone(), 1).expect("builds")
         })
     });
     group.throughput(Throughput::Elements(expiry_cycles));

@@ -1,5 +1,5 @@
-//! Criterion benchmark of reading a Kite instruments dump (issue 10: a 100k-row dump must ingest well under a
-//! second in release): a 100k-row synthetic NFO+BFO dump, generated in memory, plain and gzipped.
+//! Criterion benchmark of reading a Kite instruments dump (a 100k-row dump ingests well under a second in
+//! release): a 100k-row synthetic NFO+BFO dump, generated in memory, plain and gzipped.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use g6sim::universe::write::{gzip, synthetic_rows, to_csv};

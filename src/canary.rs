@@ -8,7 +8,7 @@
 
 use crate::cycle::RunResult;
 use crate::run::{Error, Prepared};
-use crate::world::SpawnOrder;
+pub use crate::world::SpawnOrder;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::collections::BTreeMap;

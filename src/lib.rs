@@ -28,36 +28,50 @@
 
 pub mod artifact;
 pub mod bench;
-pub mod calendar;
+pub(crate) mod calendar;
 pub mod canary;
 pub mod check;
 pub mod config;
-pub mod cycle;
+pub(crate) mod cycle;
 pub mod events;
-pub mod fault;
+pub(crate) mod fault;
 pub(crate) mod gzip;
 pub mod output;
 pub mod plot;
-pub mod pricing;
-pub mod pyjson;
-pub mod registry;
+pub(crate) mod pricing;
+pub(crate) mod pyjson;
+pub(crate) mod registry;
 pub mod render;
 pub mod replay;
 pub(crate) mod rng;
 pub(crate) mod run;
 pub mod scenario;
 pub(crate) mod schema;
-pub mod suggest;
+pub(crate) mod suggest;
 pub mod sweep;
 pub(crate) mod synthetic;
 pub mod universe;
 pub mod vocab;
-pub mod world;
+pub(crate) mod world;
 
-pub use cycle::{RunResult, Simulation};
+pub use cycle::RunResult;
 pub use run::{
     CycleView, EnvNote, Error, Prepared, Run, RunOptions, RunTotals, Streamed, env_notes, load_scenario, load_universe,
     prepare, prepare_file, run_scenario,
 };
 pub use scenario::Verdict;
 pub use schema::MAX_CYCLES;
+pub use suggest::did_you_mean;
+
+/// The kernels the criterion benchmarks time one by one (`benches/`). Not part of the API: present only with
+/// the `internals` feature, which the package's dev-dependency on itself turns on for benchmarks and tests.
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::cycle::Simulation;
+    pub use crate::cycle::expiry_map::{ExpiryMap, scan_universe};
+    pub use crate::cycle::provider::{push_expiry_rows, push_invalid_rows};
+    pub use crate::cycle::timing::PhaseTimes;
+    pub use crate::pricing::{Contract, IvParams, Model, greeks, implied_volatility, price};
+    pub use crate::world::{CycleLog, EventLog, Universe, UniverseRow};
+}

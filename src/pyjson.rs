@@ -211,6 +211,27 @@ pub fn round_to(x: f64, digits: i32) -> f64 {
 mod tests {
     use super::*;
 
+    #[test]
+    fn py_round_matches_python_on_a_grid_of_fractions() {
+        // `tests/fixtures/py_round.txt` holds CPython's `repr(round(n / d, k))`, k = 0..4.
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/py_round.txt"),
+        )
+        .unwrap();
+        let mut checked = 0;
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let (n, d): (i64, i64) = (fields[0].parse().unwrap(), fields[1].parse().unwrap());
+            let x = n as f64 / d as f64;
+            for (k, want) in fields[2..].iter().enumerate() {
+                let got = py_float(py_round(x, k as i32));
+                assert_eq!(got, *want, "round({n} / {d}, {k})");
+                checked += 1;
+            }
+        }
+        assert!(checked > 50_000, "{checked}");
+    }
+
     /// The oracle of [`py_round`]: CPython's algorithm itself, on the double's exact decimal value from a
     /// small big-integer ([`BigDecimal`]).
     fn py_round_exact(x: f64, ndigits: i32) -> f64 {
@@ -400,18 +421,6 @@ mod tests {
         assert_eq!(increment_decimal("99"), "100");
     }
 
-    /// A fixed seed, no failure files: the same cases on every run.
-    fn config(cases: u32) -> proptest::test_runner::Config {
-        use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
-        Config {
-            cases,
-            failure_persistence: None,
-            rng_algorithm: RngAlgorithm::ChaCha,
-            rng_seed: RngSeed::Fixed(0x0006_5117),
-            ..Config::default()
-        }
-    }
-
     /// Values a few ulps from a tie at `n` places (`k + 1/2` units of the last place kept; negative `n`:
     /// tens, hundreds, ...), and dyadic fractions, which are exact ties when they end in 5 at place `n + 1`
     /// (0.125 at 2 places).
@@ -432,7 +441,7 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
-        #![proptest_config(config(20_000))]
+        #![proptest_config(crate::rng::proptest_config(20_000))]
 
         #[test]
         fn round_agrees_with_the_exact_oracle_on_any_double(bits in any::<u64>(), n in -6i32..=6) {

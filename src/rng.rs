@@ -29,6 +29,7 @@ impl Stream {
     }
 
     /// The next 64-bit word.
+    #[cfg(test)]
     pub fn word(&mut self) -> u64 {
         self.0.next_u64()
     }
@@ -116,6 +117,24 @@ pub fn mix_words(words: &[u64]) -> u64 {
         state = splitmix64(&mut state);
     }
     state
+}
+
+/// The crate's property tests' configuration: `cases` cases from a fixed seed (unless `PROPTEST_RNG_SEED`
+/// names another), ChaCha, and no failure files written into the tree: the same cases on every run.
+#[cfg(test)]
+pub(crate) fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    use proptest::test_runner::{Config, RngAlgorithm, RngSeed};
+    let default = Config::default();
+    Config {
+        cases,
+        failure_persistence: None,
+        rng_algorithm: RngAlgorithm::ChaCha,
+        rng_seed: match default.rng_seed {
+            RngSeed::Random => RngSeed::Fixed(0x0006_5117),
+            chosen => chosen,
+        },
+        ..default
+    }
 }
 
 #[cfg(test)]

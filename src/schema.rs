@@ -76,6 +76,20 @@ pub struct Scenario {
     pub recorded: Option<std::sync::Arc<[RecordedCycle]>>,
 }
 
+impl Scenario {
+    /// How a scenario's RON is read: `Some` may be left out (`depth: (itm: 12)`, not `Some(12)`).
+    pub fn ron_options() -> ron::Options {
+        ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+    }
+
+    /// A scenario from RON text, read as the loader reads it but without its checks: the unit tests' way to
+    /// build a world.
+    #[cfg(test)]
+    pub fn from_ron(text: &str) -> Self {
+        Self::ron_options().from_str(text).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
 fn default_interval() -> NonZeroU64 {
     NonZeroU64::new(60).expect("60 is not zero")
 }

@@ -236,7 +236,7 @@ fn known_pair(dir: &Path) -> (PathBuf, PathBuf) {
         let digest = g6sim::artifact::digest(&v);
         v.as_object_mut().unwrap().insert("digest_sha256".into(), Value::String(digest));
         let path = dir.join(name);
-        std::fs::write(&path, g6sim::pyjson::to_pretty(&v)).unwrap();
+        std::fs::write(&path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
         path
     };
     (
@@ -331,7 +331,7 @@ fn artifact_set(dir: &Path, n: usize, base: f64, shift: f64) -> PathBuf {
         let digest = g6sim::artifact::digest(&v);
         v.as_object_mut().unwrap().insert("digest_sha256".into(), Value::String(digest));
         let name = format!("benchmark_cycle_20251006T0345{i:02}000000Z.json");
-        std::fs::write(dir.join(name), g6sim::pyjson::to_pretty(&v)).unwrap();
+        std::fs::write(dir.join(name), serde_json::to_string_pretty(&v).unwrap()).unwrap();
     }
     dir.to_path_buf()
 }

@@ -1,12 +1,11 @@
 //! Same scenario + seed => byte-identical outputs; streams keyed by (seed, index, expiry, cycle).
 
 use crate::common::*;
-use bevy_ecs::entity::Entity;
+use g6sim::canary::SpawnOrder;
 use g6sim::config::Parity;
 use g6sim::output::{cycles_jsonl, events_jsonl, manifest_json, metrics_prom};
 use g6sim::scenario::load_file;
-use g6sim::world::{ExpiryOrder, Instrument, InstrumentSet, SpawnOrder};
-use g6sim::{Run, RunOptions, Simulation, run_scenario};
+use g6sim::{Run, RunOptions, run_scenario};
 
 fn bytes(run: &Run) -> [Vec<u8>; 3] {
     [events_jsonl(run), cycles_jsonl(run), manifest_json(run)]
@@ -98,80 +97,6 @@ fn event_lines_have_a_stable_key_order() {
     for line in text.lines() {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         assert!(v["cycle"].is_u64() && v["event"].is_string() && v["data"].is_object());
-    }
-}
-
-/// Where a world's entities sit after its first cycle: expiries and instruments (by owning expiry and
-/// token) as an unsorted query yields them, then by entity id.
-struct Layout {
-    expiries: [Vec<ExpiryOrder>; 2],
-    instruments: [Vec<(ExpiryOrder, u64)>; 2],
-}
-
-const LAYOUT: &str =
-    r#"(symbol: "NIFTY", expiries: ["this_week", "next_week"]), (symbol: "BANKNIFTY", expiries: ["this_week"])"#;
-
-fn simulation(order: SpawnOrder) -> Simulation {
-    let loaded = scenario(&TWO.replace("INDICES", LAYOUT));
-    Simulation::with_spawn_order(&loaded.scenario, loaded.scenario.config.clone(), loaded.scenario.seed, order).unwrap()
-}
-
-/// Every instrument set member is a live instrument entity of that expiry (no placeholder left behind).
-fn sets_are_whole(sim: &mut Simulation) -> bool {
-    let world = sim.world_mut();
-    let sets: Vec<(Entity, Vec<(u64, Entity)>)> = world
-        .query::<(Entity, &InstrumentSet)>()
-        .iter(world)
-        .map(|(e, s)| (e, s.0.iter().map(|m| (m.token, m.entity)).collect()))
-        .collect();
-    let mut instruments = world.query::<&Instrument>();
-    let total = instruments.iter(world).count();
-    let members: usize = sets.iter().map(|(_, s)| s.len()).sum();
-    total == members
-        && sets.iter().all(|(expiry, set)| {
-            set.iter()
-                .all(|(token, e)| instruments.get(world, *e).is_ok_and(|i| i.token == *token && i.expiry == *expiry))
-        })
-}
-
-fn layout(order: SpawnOrder) -> Layout {
-    let mut sim = simulation(order);
-    sim.tick();
-    assert!(sets_are_whole(&mut sim));
-    let world = sim.world_mut();
-    let expiries: Vec<(Entity, ExpiryOrder)> =
-        world.query::<(Entity, &ExpiryOrder)>().iter(world).map(|(e, o)| (e, *o)).collect();
-    let owner = |e: Entity| expiries.iter().find(|(x, _)| *x == e).map(|(_, o)| *o).unwrap();
-    let instruments: Vec<(Entity, (ExpiryOrder, u64))> =
-        world.query::<(Entity, &Instrument)>().iter(world).map(|(e, i)| (e, (owner(i.expiry), i.token))).collect();
-    fn by_id<T: Copy>(mut v: Vec<(Entity, T)>) -> [Vec<T>; 2] {
-        let query = v.iter().map(|(_, t)| *t).collect();
-        v.sort_by_key(|(e, _)| *e);
-        [query, v.into_iter().map(|(_, t)| t).collect()]
-    }
-    Layout { expiries: by_id(expiries), instruments: by_id(instruments) }
-}
-
-/// The canary has teeth: a reversed world really does hand its entities out in the opposite order, so an
-/// unsorted query that reached an output would show up as a difference.
-#[test]
-fn reverse_spawn_order_reverses_entities_and_instruments() {
-    let (forward, reverse) = (layout(SpawnOrder::Forward), layout(SpawnOrder::Reverse));
-    let scenario_order = vec![ExpiryOrder(0, 0), ExpiryOrder(0, 1), ExpiryOrder(1, 0)];
-    // A query yields a table in spawn order; ids go whichever way the allocator hands them out.
-    assert_eq!(forward.expiries[0], scenario_order);
-    for k in 0..2 {
-        assert_eq!(reverse.expiries[k], forward.expiries[k].iter().rev().copied().collect::<Vec<_>>());
-        assert_eq!(forward.instruments[k].len(), 3 * 42);
-        assert_eq!(reverse.instruments[k], forward.instruments[k].iter().rev().copied().collect::<Vec<_>>());
-    }
-    // Instruments drop out and come back (strike dropout, then a moving market): every set stays whole.
-    for order in [SpawnOrder::Forward, SpawnOrder::Reverse] {
-        let mut sim = simulation(order);
-        for _ in 0..8 {
-            sim.tick();
-            assert!(sets_are_whole(&mut sim), "{order:?}");
-        }
     }
 }
 

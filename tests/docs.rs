@@ -80,7 +80,7 @@ fn generated_tables() -> Vec<(&'static str, String)> {
 /// The fault table: each kind as a scenario writes it, what it does, what it acts on, the phase that
 /// applies it, and whether the lean scoring path models it.
 fn fault_table() -> String {
-    use g6sim::fault::{FaultKind, LeanSupport, Scope};
+    use g6sim::scenario::{FaultKind, LeanSupport, Scope};
     let mut out = String::from("| fault | what it does | acts on | applied by | lean path |\n|---|---|---|---|---|\n");
     for &kind in FaultKind::ALL {
         let scope = match kind.scope() {
@@ -99,7 +99,7 @@ fn fault_table() -> String {
 
 /// The score table: each score's name, caption, unit, direction, figures over seeds and definition.
 fn score_table() -> String {
-    use g6sim::sweep::score::{Better, OverSeeds, Score};
+    use g6sim::sweep::{Better, OverSeeds, Score};
     let mut out =
         String::from("| score | caption | unit | better | over seeds | definition |\n|---|---|---|---|---|---|\n");
     for &score in Score::ALL {

@@ -235,8 +235,8 @@ const TOKENS: &[&str] = &[
 /// Every fault kind of the fault catalogue, at a moderate and at its largest parameter, and every check, tally
 /// and expectation form of the check catalogue, as a scenario writes them: a new kind is fuzzed as it is added.
 static CATALOGUE_TOKENS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    use g6sim::calendar::ExpiryRule;
-    use g6sim::fault::FaultKind;
+    use g6sim::scenario::ExpiryRule;
+    use g6sim::scenario::FaultKind;
     use g6sim::scenario::{Check, Expectation};
     fn ron(value: &impl serde::Serialize) -> &'static str {
         Box::leak(ron::to_string(value).expect("a catalogue value writes as RON").into_boxed_str())

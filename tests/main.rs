@@ -12,7 +12,6 @@ mod benchmark;
 mod cli;
 mod determinism;
 mod docs;
-mod entities;
 mod examples;
 mod fuzz;
 mod hostile;

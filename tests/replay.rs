@@ -258,8 +258,8 @@ fn a_replay_is_deterministic() {
     assert_eq!(a, b);
     let history = load(&root().join(JSONL));
     let prepared = prepare(&history.loaded, &RunOptions::default()).unwrap();
-    let forward = prepared.clone().run_in_order(g6sim::world::SpawnOrder::Forward, |_| {}).unwrap();
-    let reverse = prepared.run_in_order(g6sim::world::SpawnOrder::Reverse, |_| {}).unwrap();
+    let forward = prepared.clone().run_in_order(g6sim::canary::SpawnOrder::Forward, |_| {}).unwrap();
+    let reverse = prepared.run_in_order(g6sim::canary::SpawnOrder::Reverse, |_| {}).unwrap();
     assert_eq!(g6sim::output::cycles_jsonl(&forward), g6sim::output::cycles_jsonl(&reverse));
     assert_eq!(g6sim::output::events_jsonl(&forward), g6sim::output::events_jsonl(&reverse));
 }

@@ -232,7 +232,7 @@ fn absurd_job_counts_are_refused_and_thread_counts_capped() {
     let out = g6sim(&[&args[..], &["--jobs", "1024", "--out", path(&wide)]].concat());
     exits(&out, 0);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = (cores * g6sim::sweep::plan::THREADS_PER_CORE).min(6);
+    let threads = (cores * g6sim::sweep::THREADS_PER_CORE).min(6);
     let note = format!("note: --jobs 1024: {threads} worker threads");
     assert!(text(&out.stderr).contains(&note), "{note} in:\n{}", text(&out.stderr));
     same_files(&tree_bytes(&wide), &tree_bytes(&reference), "the same bytes whatever the thread count");

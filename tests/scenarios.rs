@@ -29,7 +29,7 @@ fn fault_name(fault: &Fault) -> String {
 
 /// Every fault kind of the catalogue: a new kind joins the faults the shipped scenarios must cover.
 fn fault_kinds() -> Vec<String> {
-    g6sim::fault::FaultKind::ALL.iter().map(|k| format!("{k:?}")).collect()
+    g6sim::scenario::FaultKind::ALL.iter().map(|k| format!("{k:?}")).collect()
 }
 
 /// Faults no shipped scenario needs to use: the provider's stray strikes are the business of the inline
@@ -116,9 +116,9 @@ fn dip_at_cycle_2() -> (f64, u32) {
     let dropped = (ratio.get() * f64::from(ladder)).round() as u32;
     let coverage = f64::from(ladder - dropped) / f64::from(ladder);
     assert_eq!((ladder, dropped, coverage), (21, 11, 10.0 / 21.0));
-    let rules = g6sim::cycle::adaptive::AdaptiveRules::from_config(&g6sim::config::Config::default());
-    assert!(coverage < rules.trigger, "the dip triggers an expansion");
-    (coverage, depth.itm + rules.expansion_step)
+    let config = g6sim::config::Config::default();
+    assert!(coverage < config.expansion_trigger(), "the dip triggers an expansion");
+    (coverage, depth.itm + config.expansion_step)
 }
 
 #[test]

@@ -47,8 +47,7 @@ fn attr(tag: &str, name: &str) -> i64 {
 /// The (column, row) of the cell outlined in blue in a heat map's first panel, counted from the first value
 /// of each key (rows from the bottom), and how many panels outline a cell.
 fn outlined_cell(svg: &str) -> ((usize, usize), usize) {
-    let blue = g6sim::plot::palette::RECOMMENDED;
-    let stroke = format!("stroke=\"#{:02X}{:02X}{:02X}\"", blue.0, blue.1, blue.2);
+    let stroke = "stroke=\"#0072B2\""; // the recommended setting's blue outline
     let outlines: Vec<&str> = svg.split('<').filter(|t| t.starts_with("polyline") && t.contains(&stroke)).collect();
     let points: Vec<(i64, i64)> = outlines[0]
         .split("points=\"")
@@ -354,7 +353,7 @@ fn bad_keys_values_and_shards_are_refused_before_anything_runs() {
 
 #[test]
 fn the_shard_comes_from_the_flag_or_the_batch_engine() {
-    use g6sim::sweep::plan::shard_from;
+    use g6sim::sweep::shard_from;
     let env =
         |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>();
     let shard = |index, count| Shard { index, count };
@@ -519,17 +518,17 @@ const LEAN_EDGES: &str = r#"Scenario(
 /// Every expectation the check catalogue generates about NIFTY's `this_week` expiry: each form
 /// (`ExpectationKind`) around each check kind, over each tally kind, repeats dropped.
 fn catalogue_expectations() -> Vec<g6sim::scenario::Expectation> {
-    g6sim::scenario::Expectation::examples("NIFTY", g6sim::calendar::ExpiryRule::ThisWeek, 6)
+    g6sim::scenario::Expectation::examples("NIFTY", g6sim::scenario::ExpiryRule::ThisWeek, 6)
 }
 
 /// Two indices on a random walk, three expiries, `fault` in two overlapping phases (one narrowed to NIFTY, and
 /// to its `this_week` expiry when the fault acts on an expiry; one on every index) and `expectations`.
 fn catalogue_scenario(
     name: &str,
-    fault: Option<&g6sim::fault::Fault>,
+    fault: Option<&g6sim::scenario::Fault>,
     expectations: &[g6sim::scenario::Expectation],
 ) -> g6sim::scenario::LoadedScenario {
-    use g6sim::fault::Scope;
+    use g6sim::scenario::Scope;
     let phases = match fault {
         Some(f) => {
             let rule = if f.scope() == Scope::Expiry { r#"rule: "this_week", "# } else { "" };
@@ -563,14 +562,14 @@ fn catalogue_scenario(
 
 /// The catalogue's expectations the lean path evaluates, and those it refuses.
 fn catalogue_expectations_by_lean() -> (Vec<g6sim::scenario::Expectation>, Vec<g6sim::scenario::Expectation>) {
-    use g6sim::fault::LeanSupport;
-    catalogue_expectations().into_iter().partition(|e| g6sim::sweep::lean::gives(e.reads()) == LeanSupport::Modelled)
+    use g6sim::scenario::LeanSupport;
+    catalogue_expectations().into_iter().partition(|e| g6sim::sweep::lean_gives(e.reads()) == LeanSupport::Modelled)
 }
 
 /// A scenario per fault kind the lean path models ([`catalogue_scenario`]), with every expectation it
 /// evaluates.
 fn catalogue_scenarios() -> Vec<(String, g6sim::scenario::LoadedScenario)> {
-    use g6sim::fault::{FaultKind, LeanSupport};
+    use g6sim::scenario::{FaultKind, LeanSupport};
     let (modelled, _) = catalogue_expectations_by_lean();
     FaultKind::ALL
         .iter()
@@ -586,8 +585,8 @@ fn catalogue_scenarios() -> Vec<(String, g6sim::scenario::LoadedScenario)> {
 #[test]
 fn every_fault_and_check_kind_is_compared_or_refused() {
     use g6sim::config::Parity;
-    use g6sim::fault::{FaultKind, LeanSupport};
     use g6sim::scenario::{CheckKind, Evaluator, Expectation, ExpectationKind, TallyKind};
+    use g6sim::scenario::{FaultKind, LeanSupport};
     let (modelled, refused) = catalogue_expectations_by_lean();
     // The generator reaches every kind.
     let all = catalogue_expectations();
@@ -725,7 +724,7 @@ fn the_lean_path_gives_what_full_runs_give() {
                     let c = &run.result.cycles[n];
                     assert_eq!(lean_view(summary), lean_view(c), "{what}");
                     let kept = |e: &&g6sim::events::LoggedEvent| {
-                        e.cycle == c.cycle && g6sim::sweep::lean::EVENTS.contains(&e.event.name())
+                        e.cycle == c.cycle && g6sim::sweep::LEAN_EVENTS.contains(&e.event.name())
                     };
                     let full: Vec<&Event> = run.result.events.iter().filter(kept).map(|e| &e.event).collect();
                     let lean: Vec<&Event> = events.iter().map(|e| &e.event).collect();

@@ -436,3 +436,385 @@ mod tests {
         assert_eq!(worst_pass(&[]), None);
     }
 }
+
+/// Properties over arbitrary coverage sequences and settings, in both modes where they hold in both; a
+/// property that holds only in the default mode says which g6 quirk breaks it.
+///
+/// The controller is simulated cycle by cycle exactly as `adapt_strike_depth` drives it: default mode, one
+/// [`decide`] per cycle on [`worst_pass`] of the cycle's successful passes (none: the state is left alone);
+/// parity g6, one `decide` per pass, on a cooldown clock that may stand still or jump between cycles.
+///
+/// With `contract_ok_cycles: 0` and no cooldown pending, one decision can expand and then contract: `decide`
+/// returns both changes, and the generators include `contract_ok_cycles: 0`.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::config::{Config, Parity, Ratio};
+    use crate::world::{AdaptiveState, StrikeDepth};
+    use proptest::prelude::*;
+
+    /// Rules from a configuration, as the system builds them (`contract_ok_cycles` from 0).
+    fn rules(parity: Parity) -> impl Strategy<Value = AdaptiveRules> {
+        (
+            prop::bool::weighted(0.9),
+            0.0..=1.0f64,
+            0u32..=5,
+            prop::option::weighted(0.5, 0u32..=40),
+            prop::option::weighted(0.5, 0u32..=40),
+            0u32..=8,
+            0u32..=6,
+            0u32..=5,
+        )
+            .prop_map(move |(enabled, ok, step, max_itm, max_otm, ok_cycles, cooldown, contract_step)| {
+                AdaptiveRules::from_config(&Config {
+                    parity,
+                    adaptive_expansion: enabled,
+                    strike_coverage_ok: Ratio::new(ok).unwrap(),
+                    expansion_step: step,
+                    depth_max_itm: max_itm,
+                    depth_max_otm: max_otm,
+                    contract_ok_cycles: ok_cycles,
+                    contract_cooldown: cooldown,
+                    contract_step,
+                    ..Config::default()
+                })
+            })
+    }
+
+    fn coverage() -> impl Strategy<Value = Option<f64>> {
+        prop_oneof![
+            1 => Just(None),
+            8 => (0.0..=1.0f64).prop_map(Some),
+            2 => Just(Some(1.0)),
+            1 => Just(Some(0.0)),
+        ]
+    }
+
+    /// One pass: strike and field coverage each unmeasured, anywhere in [0, 1], or at either end.
+    fn observation() -> impl Strategy<Value = Observation> {
+        (
+            coverage(),
+            coverage(),
+            prop_oneof![1 => Just(0u32), 9 => 1u32..200],
+            prop::sample::select(vec![ExpiryRule::ThisWeek, ExpiryRule::NextWeek]),
+        )
+            .prop_map(|(strike_cov, field_cov, options, rule)| Observation {
+                strike_cov,
+                field_cov,
+                options,
+                rule,
+            })
+    }
+
+    /// One cycle: its successful passes (none: every expiry failed) and how far the parity cooldown clock
+    /// moves (0: two cycles within one clock unit).
+    fn cycles(max: usize) -> impl Strategy<Value = Vec<(Vec<Observation>, i64)>> {
+        prop::collection::vec((prop::collection::vec(observation(), 0..=3), 0i64..=2), 1..=max)
+    }
+
+    /// A side's cap as the rules apply it: explicit, else `max(10, baseline + 10)` (default mode) or
+    /// `max(10, current + 10)` (parity g6, quirk 4: it grows with the depth).
+    fn cap(r: &AdaptiveRules, explicit: Option<u32>, baseline: u32, current: u32) -> u32 {
+        expansion_cap(explicit, if r.parity_g6 { current } else { baseline })
+    }
+
+    /// One `decide` call and what it saw.
+    #[derive(Clone, Debug)]
+    struct Decision {
+        cycle_num: i64,
+        obs: Observation,
+        before: (StrikeDepth, AdaptiveState),
+        after: (StrikeDepth, AdaptiveState),
+        /// Every change applied, in order.
+        changes: Vec<DepthChange>,
+    }
+
+    impl Decision {
+        fn change(&self, reason: AdjustReason) -> Option<DepthChange> {
+            self.changes.iter().copied().find(|c| c.reason == reason)
+        }
+        fn expanded(&self) -> bool {
+            self.change(AdjustReason::Expansion).is_some()
+        }
+        /// Seen on the state too, not only on the returned changes, so a contraction left unreported shows.
+        fn contracted(&self) -> bool {
+            self.change(AdjustReason::Contraction).is_some()
+                || self.after.1.cycle_last_action != self.before.1.cycle_last_action
+        }
+        /// The depth (itm, otm) before the contraction: after the decision's expansion, if any.
+        fn before_contraction(&self) -> (u32, u32) {
+            self.change(AdjustReason::Expansion).map_or((self.before.0.itm, self.before.0.otm), |c| c.new)
+        }
+        fn low(&self, r: &AdaptiveRules) -> bool {
+            self.obs.strike_cov.is_some_and(|s| s < r.trigger)
+        }
+        /// What breaks the healthy streak, from the outside. Default mode: any coverage under the trigger
+        /// (expanded, at the cap, expansion off or no options). Parity g6: only an expansion or low coverage
+        /// without options (quirk 5: low coverage at the cap, or with expansion off, counts as healthy).
+        fn unhealthy(&self, r: &AdaptiveRules) -> bool {
+            if r.parity_g6 {
+                r.expansion_enabled && self.low(r) && (self.obs.options == 0 || self.expanded())
+            } else {
+                self.low(r)
+            }
+        }
+    }
+
+    /// Runs the controller over `cycles` from `start`, as `adapt_strike_depth` does.
+    fn simulate(
+        r: &AdaptiveRules,
+        depth: &mut StrikeDepth,
+        state: &mut AdaptiveState,
+        first_cycle: i64,
+        cycles: &[(Vec<Observation>, i64)],
+    ) -> Vec<Decision> {
+        let mut out = Vec::new();
+        let mut cycle_num = first_cycle;
+        for (i, (passes, clock_step)) in cycles.iter().enumerate() {
+            cycle_num = if r.parity_g6 { cycle_num + clock_step } else { first_cycle + i as i64 };
+            let decisions: Vec<Observation> =
+                if r.parity_g6 { passes.clone() } else { worst_pass(passes).into_iter().collect() };
+            for obs in decisions {
+                let before = (*depth, *state);
+                let changes = decide(depth, state, &obs, cycle_num, r);
+                out.push(Decision { cycle_num, obs, before, after: (*depth, *state), changes });
+            }
+        }
+        out
+    }
+
+    /// A start inside the bounds: baseline <= depth <= cap on each side, the explicit cap (when set) at or above
+    /// the baseline. Parity g6 snapshots the baseline from the depth at the first call (`depth or 2`, quirk 12),
+    /// so there the depth starts at 1 or more.
+    fn bounded_start(r: AdaptiveRules) -> impl Strategy<Value = (AdaptiveRules, StrikeDepth)> {
+        (0u32..=20, 0u32..=20, 0u32..=30, 0u32..=30, any::<u32>(), any::<u32>()).prop_map(
+            move |(b_itm, b_otm, room_itm, room_otm, pick_itm, pick_otm)| {
+                let mut r = r;
+                let lo = |b: u32| if r.parity_g6 { b.max(1) } else { b };
+                let lift = |cap: &mut Option<u32>, base: u32, room: u32| {
+                    if let Some(c) = cap.as_mut() {
+                        *c = (*c).max(lo(base)) + room % 3;
+                    }
+                };
+                lift(&mut r.depth_max_itm, b_itm, room_itm);
+                lift(&mut r.depth_max_otm, b_otm, room_otm);
+                let side = |b: u32, explicit: Option<u32>, pick: u32| {
+                    let hi = expansion_cap(explicit, b);
+                    lo(b) + pick % (hi - lo(b) + 1)
+                };
+                let depth = StrikeDepth {
+                    itm: side(b_itm, r.depth_max_itm, pick_itm),
+                    otm: side(b_otm, r.depth_max_otm, pick_otm),
+                    baseline_itm: b_itm,
+                    baseline_otm: b_otm,
+                };
+                (r, depth)
+            },
+        )
+    }
+
+    fn any_mode() -> impl Strategy<Value = Parity> {
+        prop_oneof![Just(Parity::Off), Just(Parity::G6)]
+    }
+
+    proptest! {
+        #![proptest_config(crate::rng::proptest_config(256))]
+
+        /// Both modes: from a start within the bounds, depth never goes below the baseline nor above the cap.
+        /// The cap: explicit, or `max(10, baseline + 10)`; parity g6 with no explicit cap has no fixed upper
+        /// bound (quirk 4: `max(10, current + 10)` never binds), so only its lower bound is checked.
+        #[test]
+        fn depth_stays_between_baseline_and_cap(
+            (r, start) in any_mode().prop_flat_map(rules).prop_flat_map(bounded_start),
+            cycles in cycles(40),
+        ) {
+            let (mut depth, mut state) = (start, AdaptiveState::default());
+            for d in simulate(&r, &mut depth, &mut state, 1, &cycles) {
+                let a = d.after.0;
+                for (side, cur, base, explicit) in
+                    [("itm", a.itm, a.baseline_itm, r.depth_max_itm), ("otm", a.otm, a.baseline_otm, r.depth_max_otm)]
+                {
+                    prop_assert!(cur >= base, "{side} {cur} below baseline {base}: {d:?}");
+                    if !(r.parity_g6 && explicit.is_none()) {
+                        let cap = expansion_cap(explicit, base);
+                        prop_assert!(cur <= cap, "{side} {cur} above cap {cap}: {d:?}");
+                    }
+                }
+            }
+        }
+
+        /// Both modes: replaying the changes `decide` returns, from the starting depth,
+        /// reproduces the depth after every decision; each change starts where the previous one left it.
+        #[test]
+        fn replaying_the_changes_reproduces_every_depth(
+            r in any_mode().prop_flat_map(rules),
+            (itm, otm, b_itm, b_otm) in (0u32..=40, 0u32..=40, 0u32..=40, 0u32..=40),
+            cycles in cycles(40),
+        ) {
+            let mut depth = StrikeDepth { itm, otm, baseline_itm: b_itm, baseline_otm: b_otm };
+            let mut state = AdaptiveState::default();
+            let mut replay = (itm, otm);
+            for d in simulate(&r, &mut depth, &mut state, 1, &cycles) {
+                for c in &d.changes {
+                    prop_assert_eq!(c.prev, replay, "{:?}", d);
+                    replay = c.new;
+                }
+                prop_assert_eq!(replay, (d.after.0.itm, d.after.0.otm), "{:?}", d);
+            }
+        }
+
+        /// Default mode only: from any start (below the baseline, above the cap, a cap under the baseline), no
+        /// decision takes a side across a bound, an expansion never lowers a side and adds at most the step, a
+        /// contraction never raises one and removes at most the step. Parity g6 breaks this on purpose: an
+        /// expansion writes both sides and cuts one above an explicit cap down to it (quirk 6), and a
+        /// contraction lifts a side below its baseline up to it (`max(current - step, baseline)`).
+        #[test]
+        fn no_decision_crosses_a_bound_in_default_mode(
+            r in rules(Parity::Off),
+            (itm, otm, b_itm, b_otm) in (0u32..=40, 0u32..=40, 0u32..=40, 0u32..=40),
+            cycles in cycles(40),
+        ) {
+            let mut depth = StrikeDepth { itm, otm, baseline_itm: b_itm, baseline_otm: b_otm };
+            let mut state = AdaptiveState::default();
+            for d in simulate(&r, &mut depth, &mut state, 1, &cycles) {
+                let (b, a) = (d.before.0, d.after.0);
+                prop_assert!(d.contracted() == d.change(AdjustReason::Contraction).is_some(), "unreported: {d:?}");
+                // Each change from where the previous one left the depth; no change, no move.
+                let mut at = (b.itm, b.otm);
+                for c in &d.changes {
+                    prop_assert_eq!(c.prev, at, "{:?}", d);
+                    for (before, after, base, explicit) in
+                        [(c.prev.0, c.new.0, b.baseline_itm, r.depth_max_itm), (c.prev.1, c.new.1, b.baseline_otm, r.depth_max_otm)]
+                    {
+                        let cap = expansion_cap(explicit, base);
+                        prop_assert!(before < base || after >= base, "crossed the baseline {base}: {d:?}");
+                        prop_assert!(before > cap || after <= cap, "crossed the cap {cap}: {d:?}");
+                        if c.reason == AdjustReason::Expansion {
+                            prop_assert!(after >= before && after - before <= r.expansion_step, "{d:?}");
+                        } else {
+                            prop_assert!(after <= before && before - after <= r.contract_step, "{d:?}");
+                        }
+                    }
+                    at = c.new;
+                }
+                prop_assert_eq!(at, (a.itm, a.otm), "a side moved without an adjustment: {:?}", d);
+            }
+        }
+
+        /// Both modes: a contraction needs `contract_ok_cycles` healthy decisions in a row since the last
+        /// unhealthy one and the last contraction, and at least `contract_cooldown` clock units after the last
+        /// contraction; it comes in the same decision as an expansion only when no streak is required
+        /// (`contract_ok_cycles: 0`), and is then reported as its own change.
+        #[test]
+        fn contractions_wait_for_a_full_streak_and_the_cooldown(
+            r in any_mode().prop_flat_map(rules),
+            (itm, otm, b_itm, b_otm) in (0u32..=40, 0u32..=40, 0u32..=40, 0u32..=40),
+            cycles in cycles(60),
+        ) {
+            let mut depth = StrikeDepth { itm, otm, baseline_itm: b_itm, baseline_otm: b_otm };
+            let mut state = AdaptiveState::default();
+            let decisions = simulate(&r, &mut depth, &mut state, 1, &cycles);
+            let mut last_contraction: Option<(usize, i64)> = None;
+            for (k, d) in decisions.iter().enumerate() {
+                if !d.contracted() {
+                    continue;
+                }
+                prop_assert!(!d.expanded() || r.ok_cycles == 0, "expanded and contracted at once: {d:?}");
+                prop_assert!(d.change(AdjustReason::Contraction).is_some(), "a contraction not reported: {d:?}");
+                let need = r.ok_cycles as usize;
+                prop_assert!(k + 1 >= need, "contraction at decision {k} before {need} decisions: {d:?}");
+                let streak = &decisions[k + 1 - need..=k];
+                prop_assert!(streak.iter().all(|s| !s.unhealthy(&r)), "an unhealthy decision inside the streak: {streak:?}");
+                if let Some((j, at)) = last_contraction {
+                    prop_assert!(j < k + 1 - need, "streak not restarted after the contraction at {j}: {d:?}");
+                    prop_assert!(
+                        d.cycle_num - at >= i64::from(r.cooldown),
+                        "contraction at {} inside the cooldown {} of the one at {at}", d.cycle_num, r.cooldown
+                    );
+                }
+                let (b, a) = (d.before_contraction(), d.after.0);
+                // The baseline as the decision saw it (parity g6 snapshots it at the first call).
+                let base = (d.after.0.baseline_itm, d.after.0.baseline_otm);
+                prop_assert!(b.0 > base.0 || b.1 > base.1, "contracted at the baseline: {d:?}");
+                prop_assert!(a.itm < b.0 || a.otm < b.1, "a contraction lowers a side: {d:?}");
+                last_contraction = Some((k, d.cycle_num));
+            }
+        }
+
+        /// Both modes: a decision expands exactly when expansion is on, coverage is under the trigger, the
+        /// expiry has options and a side has room (a step > 0 and a depth under its cap). Default mode also
+        /// pins the amount: each side grows by the step, up to its cap.
+        #[test]
+        fn expansion_whenever_coverage_is_under_the_trigger_and_room_remains(
+            r in any_mode().prop_flat_map(rules),
+            (itm, otm, b_itm, b_otm) in (0u32..=40, 0u32..=40, 0u32..=40, 0u32..=40),
+            cycles in cycles(40),
+        ) {
+            let mut depth = StrikeDepth { itm, otm, baseline_itm: b_itm, baseline_otm: b_otm };
+            let mut state = AdaptiveState::default();
+            for d in simulate(&r, &mut depth, &mut state, 1, &cycles) {
+                let b = d.before.0;
+                let cap_itm = cap(&r, r.depth_max_itm, b.baseline_itm, b.itm);
+                let cap_otm = cap(&r, r.depth_max_otm, b.baseline_otm, b.otm);
+                let room = r.expansion_step > 0 && (b.itm < cap_itm || b.otm < cap_otm);
+                let expected = r.expansion_enabled && d.low(&r) && d.obs.options > 0 && room;
+                prop_assert_eq!(d.expanded(), expected, "trigger {}, caps ({}, {}): {:?}", r.trigger, cap_itm, cap_otm, d);
+                if expected && !r.parity_g6 {
+                    let grow = |cur: u32, cap: u32| if cur < cap { cur + r.expansion_step.min(cap - cur) } else { cur };
+                    let new = d.change(AdjustReason::Expansion).unwrap().new;
+                    prop_assert_eq!(new, (grow(b.itm, cap_itm), grow(b.otm, cap_otm)));
+                }
+            }
+        }
+
+        /// Both modes: whatever came before, a long enough healthy stretch (contraction step >= 1) brings the
+        /// depth back to the baseline without ever raising it, and then nothing moves.
+        #[test]
+        fn a_healthy_stretch_returns_to_the_baseline_and_stays(
+            (r, start) in any_mode().prop_flat_map(rules).prop_flat_map(bounded_start),
+            cycles in cycles(30),
+            field_cov in coverage(),
+        ) {
+            let r = AdaptiveRules { contract_step: r.contract_step.max(1), ..r };
+            let (mut depth, mut state) = (start, AdaptiveState::default());
+            let prefix = simulate(&r, &mut depth, &mut state, 1, &cycles);
+            let next = prefix.last().map_or(1, |d| d.cycle_num + 1);
+            let excess = (depth.itm - depth.baseline_itm).max(depth.otm - depth.baseline_otm);
+            let per_contraction = (r.ok_cycles + r.cooldown + 1) as usize;
+            let n = (excess / r.contract_step + 1) as usize * per_contraction + r.ok_cycles as usize;
+            let healthy = Observation { strike_cov: Some(1.0), field_cov, options: 10, rule: ExpiryRule::ThisWeek };
+            let stretch = vec![(vec![healthy], 1); n];
+            let decisions = simulate(&r, &mut depth, &mut state, next, &stretch);
+            for d in &decisions {
+                prop_assert!(!d.expanded());
+                prop_assert!(d.after.0.itm <= d.before.0.itm && d.after.0.otm <= d.before.0.otm, "{d:?}");
+            }
+            prop_assert_eq!((depth.itm, depth.otm), (depth.baseline_itm, depth.baseline_otm), "after {} healthy cycles", n);
+            let settled = decisions.iter().rposition(|d| !d.changes.is_empty()).map_or(0, |k| k + 1);
+            prop_assert!(decisions[settled..].iter().all(|d| d.after.0 == depth));
+        }
+
+        /// Both modes: the controller judges strike coverage only, so field coverage (unmeasured or any value)
+        /// changes no decision: the same cycles with every pass's field coverage replaced give the same
+        /// changes, depths and states.
+        #[test]
+        fn field_coverage_changes_no_decision(
+            (r, start) in any_mode().prop_flat_map(rules).prop_flat_map(bounded_start),
+            cycles in cycles(40),
+            replacement in coverage(),
+        ) {
+            let replaced: Vec<(Vec<Observation>, i64)> = cycles
+                .iter()
+                .map(|(passes, clock)| (passes.iter().map(|o| Observation { field_cov: replacement, ..*o }).collect(), *clock))
+                .collect();
+            let (mut a_depth, mut a_state) = (start, AdaptiveState::default());
+            let (mut b_depth, mut b_state) = (start, AdaptiveState::default());
+            let a = simulate(&r, &mut a_depth, &mut a_state, 1, &cycles);
+            let b = simulate(&r, &mut b_depth, &mut b_state, 1, &replaced);
+            prop_assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert_eq!((x.after, &x.changes), (y.after, &y.changes), "{:?}\n{:?}", x, y);
+            }
+        }
+    }
+}

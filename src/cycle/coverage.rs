@@ -23,6 +23,7 @@ use crate::world::{
 use bevy_ecs::prelude::*;
 
 /// Distinct realized strikes (positive), ascending.
+#[cfg(test)]
 pub fn realized_strikes(strikes: impl IntoIterator<Item = f64>) -> Vec<f64> {
     let mut v = Vec::new();
     distinct_strikes_into(&mut v, strikes);

@@ -100,6 +100,7 @@ pub fn normalize_expiry(raw: &RawExpiry) -> Option<NaiveDate> {
 
 impl ExpiryMap {
     /// Builds the map in one pass over the universe. Buckets hold row positions in universe order.
+    #[cfg(any(test, feature = "internals"))]
     pub fn build(rows: &[UniverseRow], index_count: usize) -> Self {
         let mut map = ExpiryMap { indices: vec![IndexBuckets::default(); index_count], skipped: SkipCounts::default() };
         map.rebuild(rows);

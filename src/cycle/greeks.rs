@@ -94,3 +94,36 @@ pub fn estimate_iv_and_greeks(
 pub fn plugin(cycle: &mut CycleBuilder) {
     cycle.add(Step::Greeks, estimate_iv_and_greeks);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cycle::Simulation;
+    use crate::schema::Scenario;
+    use std::collections::BTreeMap;
+
+    /// The step fills every quote's analytics, and the solved IVs give the market's smile back.
+    #[test]
+    fn greeks_step_fills_every_quote_and_recovers_the_smile() {
+        let scenario = Scenario::from_ron(
+            r#"Scenario(
+                name: "smile", seed: 4, start: "2025-10-06T09:15:00+05:30", cycles: 2,
+                indices: [(symbol: "NIFTY", expiries: ["this_month"], depth: (itm: 12, otm: 12))],
+                market: (implied_vol: 0.14, skew: -0.3, smile: 1.0),
+                config: (compute_greeks: true),
+            )"#,
+        );
+        let mut sim = Simulation::new(&scenario, scenario.config.clone(), 4).unwrap();
+        sim.tick();
+        let world = sim.world_mut();
+        let mut q = world.query::<(&Instrument, &OptionAnalytics)>();
+        let ivs: BTreeMap<(u64, bool), f64> = q
+            .iter(world)
+            .map(|(i, a)| ((i.strike as u64, i.kind == OptionKind::CE), a.iv.expect("every market quote solves")))
+            .collect();
+        assert_eq!(ivs.len(), 50);
+        let (low_put, atm_call, high_call) = (ivs[&(24200, false)], ivs[&(24800, true)], ivs[&(25400, true)]);
+        assert!((atm_call - 0.14).abs() < 0.002, "ATM IV {atm_call}");
+        assert!(low_put > atm_call && atm_call > high_call - 0.01, "skew: {low_put} {atm_call} {high_call}");
+    }
+}

@@ -23,6 +23,7 @@ pub fn atm_strike(price: f64, step: f64) -> f64 {
 }
 
 /// The requested strikes, ascending; empty when the ATM is not positive.
+#[cfg(test)]
 pub fn build_ladder(atm: f64, step: f64, itm: u32, otm: u32) -> Vec<f64> {
     let mut strikes = Vec::new();
     build_ladder_into(&mut strikes, atm, step, itm, otm);

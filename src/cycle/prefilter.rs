@@ -254,3 +254,117 @@ mod tests {
         }
     }
 }
+
+/// Properties of the clamp over arbitrary universes of one expiry.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::vocab::OptionKind;
+    use crate::world::{RawExpiry, UniverseRow};
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    const ATM: f64 = 24800.0;
+    const STEP: f64 = 50.0;
+
+    /// A universe of one expiry in provider order (ascending strike, CE before PE, duplicates after), from
+    /// (strike offset from the ATM, put, duplicates) triples; tokens are unique.
+    fn universe() -> impl Strategy<Value = Vec<UniverseRow>> {
+        prop::collection::vec((-12i32..=12, any::<bool>(), 1u64..=4), 0..=160).prop_map(|pairs| {
+            let mut keys: Vec<(i32, bool, u64)> = pairs;
+            keys.sort_by_key(|&(o, pe, _)| (o, pe));
+            keys.dedup_by_key(|&mut (o, pe, _)| (o, pe));
+            let mut rows = Vec::new();
+            for (offset, pe, copies) in keys {
+                for dup in 0..copies {
+                    let kind = if pe { OptionKind::PE } else { OptionKind::CE };
+                    let strike = ATM + f64::from(offset) * STEP;
+                    rows.push(UniverseRow::option(rows.len() as u64 * 7 + dup, strike, RawExpiry::Missing, 0, kind));
+                }
+            }
+            rows
+        })
+    }
+
+    fn pair(row: &UniverseRow) -> (i64, OptionKind) {
+        (row.strike as i64, row.kind)
+    }
+
+    proptest! {
+        #![proptest_config(crate::rng::proptest_config(256))]
+
+        /// Both modes (the limit does not depend on the mode): a clamp fires exactly when enabled and the
+        /// expiry has more than `max(50, prefilter_max_instruments)`; its ceiling is never under the floor.
+        #[test]
+        fn clamp_fires_over_the_floored_ceiling(n in 0usize..5000, max in prop_oneof![0u32..200, any::<u32>()], off: bool) {
+            let config = Config { prefilter_max_instruments: max, prefilter_disable: off, ..Config::default() };
+            let limit = clamp_limit(n, &config);
+            let ceiling = (max as usize).max(50);
+            prop_assert_eq!(limit, (!off && n > ceiling).then_some(ceiling));
+            if let Some(l) = limit {
+                prop_assert!(l >= 50 && l < n);
+            }
+        }
+
+        /// Both strategies (head is parity g6's, ladder_spread the default's): the survivors are exactly
+        /// `max` distinct rows of the input (so kept <= max, kept + dropped = original, and the floor of 50
+        /// holds), in provider order.
+        #[test]
+        fn clamp_keeps_max_distinct_rows_in_provider_order(
+            u in universe(),
+            max_instruments in 0u32..=200,
+            strategy in prop_oneof![Just(ClampStrategy::Head), Just(ClampStrategy::LadderSpread)],
+        ) {
+            let rows: Vec<u32> = (0..u.len() as u32).collect();
+            let config = Config { prefilter_max_instruments: max_instruments, ..Config::default() };
+            let Some(max) = clamp_limit(rows.len(), &config) else {
+                prop_assert!(rows.len() <= (max_instruments as usize).max(50));
+                return Ok(());
+            };
+            let kept = select(&rows, &u, ATM, max, strategy);
+            let dropped = rows.len() - kept.len();
+            prop_assert_eq!(kept.len(), max);
+            prop_assert!(kept.len() >= 50 && kept.len() + dropped == rows.len() && dropped > 0);
+            prop_assert!(kept.windows(2).all(|w| w[0] < w[1]), "provider order, no duplicate: {:?}", kept);
+            prop_assert!(kept.iter().all(|r| (*r as usize) < u.len()));
+            if strategy == ClampStrategy::Head {
+                prop_assert_eq!(&kept[..], &rows[..max], "head keeps the first rows");
+            }
+        }
+
+        /// Default mode only (`ladder_spread`; parity g6's head clamp keeps provider order instead, quirk 10):
+        /// the survivors do not depend on provider order, every (strike, type) pair survives when `max` leaves
+        /// room for one each, and otherwise the surviving pairs are the ones nearest the ATM.
+        #[test]
+        fn ladder_spread_keeps_the_nearest_pairs_whatever_the_order(
+            u in universe(),
+            max in 1usize..=120,
+            order: u64,
+        ) {
+            let rows: Vec<u32> = (0..u.len() as u32).collect();
+            let kept = select(&rows, &u, ATM, max, ClampStrategy::LadderSpread);
+            prop_assert_eq!(kept.len(), max.min(rows.len()));
+            // The same rows in another order.
+            let mut shuffled = rows.clone();
+            let mut state = order | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            prop_assert_eq!(select(&shuffled, &u, ATM, max, ClampStrategy::LadderSpread), kept.clone());
+            let all: BTreeSet<(i64, OptionKind)> = u.iter().map(pair).collect();
+            let survivors: BTreeSet<(i64, OptionKind)> = kept.iter().map(|&r| pair(&u[r as usize])).collect();
+            if all.len() <= max {
+                prop_assert_eq!(&survivors, &all, "room for every pair");
+            } else {
+                prop_assert_eq!(survivors.len(), max, "one row per pair before any duplicate");
+                let dist = |p: &(i64, OptionKind)| (p.0 as f64 - ATM).abs();
+                let farthest_kept = survivors.iter().map(dist).fold(0.0, f64::max);
+                let nearest_dropped = all.difference(&survivors).map(dist).fold(f64::INFINITY, f64::min);
+                prop_assert!(farthest_kept <= nearest_dropped, "{farthest_kept} > {nearest_dropped}");
+            }
+        }
+    }
+}

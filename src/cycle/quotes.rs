@@ -15,7 +15,7 @@ use crate::calendar::ExpiryRule;
 use crate::config::Config;
 use crate::events::{Event, SyntheticQuotesFallback};
 use crate::fault::Fault;
-use crate::pricing::{ExpiryTerms, bs_price};
+use crate::pricing::ExpiryTerms;
 use crate::pyjson::round_to;
 use crate::rng::{Stream, below_of, unit_of};
 use crate::schema::Market;
@@ -55,6 +55,7 @@ pub struct PricingInputs<'a> {
 /// One quote: Black–Scholes on the market's volatility surface, rounded to the tick (at least one tick);
 /// volume and open interest in whole lots, seeded, falling off away from the ATM; `avg_price` near the
 /// last price.
+#[cfg(test)]
 pub fn quote_for(kind: OptionKind, strike: f64, p: PricingInputs, stream: &mut Stream) -> Quote {
     quote_at(Pricing::of(kind, strike, p), p, stream)
 }
@@ -68,9 +69,11 @@ pub struct Pricing {
 }
 
 impl Pricing {
+    /// One (strike, kind) alone: the definition [`Pricing::pair`] is tested against.
+    #[cfg(test)]
     pub fn of(kind: OptionKind, strike: f64, p: PricingInputs) -> Self {
         let sigma = p.market.vol_at(p.spot, strike, p.t_years);
-        let price = bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
+        let price = crate::pricing::bs_price(kind, p.spot, strike, p.t_years, sigma, p.rate);
         Self::from_price(price, strike, p)
     }
 
@@ -83,6 +86,7 @@ impl Pricing {
         [Self::with_liquidity(call, liquidity, p), Self::with_liquidity(put, liquidity, p)]
     }
 
+    #[cfg(test)]
     fn from_price(price: f64, strike: f64, p: PricingInputs) -> Self {
         Self::with_liquidity(price, Self::liquidity(strike, p), p)
     }
@@ -124,6 +128,7 @@ impl PricingCache {
 }
 
 /// A quote from its [`Pricing`]: the seeded volume, open interest and `avg_price` (see [`quote_for`]).
+#[cfg(test)]
 pub fn quote_at(pricing: Pricing, p: PricingInputs, stream: &mut Stream) -> Quote {
     let words = [(); QUOTE_WORDS].map(|_| stream.word());
     quote_of(pricing, p, words)

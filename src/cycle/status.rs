@@ -278,3 +278,183 @@ mod tests {
         assert_eq!(json, r#"{"low_strike":0,"low_field":0,"low_both":0,"unknown":0}"#);
     }
 }
+
+/// Properties of the reducer over any coverage, in range or not, and any thresholds.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::vocab::{ExpiryStatus, Failure, PartialReason};
+    use crate::world::ExpiryOutcome;
+    use proptest::prelude::*;
+
+    /// Coverage as the reducer may see it: unmeasured, in range, and out of range (negative, above 1, NaN).
+    fn any_coverage() -> impl Strategy<Value = Option<f64>> {
+        prop_oneof![
+            2 => Just(None),
+            10 => (0.0..=1.0f64).prop_map(Some),
+            1 => prop::sample::select(vec![0.0, 0.55, 0.75, 1.0, -0.1, 1.5, f64::NAN, f64::INFINITY]).prop_map(Some),
+        ]
+    }
+
+    fn thresholds() -> impl Strategy<Value = Thresholds> {
+        (0.0..=1.0f64, 0.0..=1.0f64).prop_map(|(strike, field)| Thresholds { strike, field })
+    }
+
+    fn outcome() -> impl Strategy<Value = ExpiryOutcome> {
+        (
+            prop_oneof![2 => Just(0u32), 8 => 1u32..500],
+            prop::bool::weighted(0.15),
+            prop::option::weighted(0.15, prop_oneof![Just(Failure::Unresolved), Just(Failure::NoInstruments)]),
+        )
+            .prop_map(|(options, synthetic, failure)| ExpiryOutcome {
+                strikes_requested: 21,
+                instruments: options,
+                options,
+                failure,
+                synthetic,
+            })
+    }
+
+    fn measured(c: Option<f64>) -> Option<f64> {
+        c.filter(|v| *v >= 0.0)
+    }
+
+    proptest! {
+        #![proptest_config(crate::rng::proptest_config(512))]
+
+        /// Both modes: every (coverage, options) maps to exactly one status, by the reducer's table: no
+        /// options EMPTY, synthetic SYNTH, both coverages measured OK iff both reach their threshold, else
+        /// PARTIAL; unmeasured (missing, negative or NaN) OK. A reason exactly for PARTIAL, matching which
+        /// coverage is low.
+        #[test]
+        fn every_coverage_maps_to_one_status_and_reason(
+            options in prop_oneof![1 => Just(0u32), 5 => 1u32..1000],
+            synthetic in prop::bool::weighted(0.1),
+            strike in any_coverage(),
+            field in any_coverage(),
+            th in thresholds(),
+        ) {
+            let status = expiry_status(options, synthetic, strike, field, th);
+            let expected = match (options, synthetic, measured(strike), measured(field)) {
+                (0, _, _, _) => ExpiryStatus::Empty,
+                (_, true, _, _) => ExpiryStatus::Synth,
+                (_, _, Some(s), Some(f)) if s >= th.strike && f >= th.field => ExpiryStatus::Ok,
+                (_, _, Some(_), Some(_)) => ExpiryStatus::Partial,
+                _ => ExpiryStatus::Ok,
+            };
+            prop_assert_eq!(status, expected);
+            for candidate in [ExpiryStatus::Ok, ExpiryStatus::Partial, ExpiryStatus::Empty, ExpiryStatus::Synth] {
+                let reason = partial_reason(candidate, strike, field, th);
+                prop_assert_eq!(reason.is_some(), candidate == ExpiryStatus::Partial);
+            }
+            if let Some(reason) = partial_reason(status, strike, field, th) {
+                let (s, f) = (measured(strike).unwrap(), measured(field).unwrap());
+                let expected = match (s < th.strike, f < th.field) {
+                    (true, true) => PartialReason::LowBoth,
+                    (true, false) => PartialReason::LowStrike,
+                    (false, true) => PartialReason::LowField,
+                    (false, false) => unreachable!("PARTIAL with both coverages at their thresholds"),
+                };
+                prop_assert_eq!(reason, expected);
+            }
+        }
+
+        /// Both modes: more coverage never turns OK into PARTIAL, and higher thresholds never turn PARTIAL
+        /// into OK.
+        #[test]
+        fn status_is_monotone_in_coverage_and_thresholds(
+            (s, f, ds, df) in (0.0..=1.0f64, 0.0..=1.0f64, 0.0..=1.0f64, 0.0..=1.0f64),
+            th in thresholds(),
+            (dts, dtf) in (0.0..=1.0f64, 0.0..=1.0f64),
+        ) {
+            let at = |s: f64, f: f64, th: Thresholds| expiry_status(10, false, Some(s), Some(f), th);
+            let base = at(s, f, th);
+            if base == ExpiryStatus::Ok {
+                prop_assert_eq!(at((s + ds).min(1.0), (f + df).min(1.0), th), ExpiryStatus::Ok);
+            } else {
+                let stricter = Thresholds { strike: (th.strike + dts).min(1.0), field: (th.field + dtf).min(1.0) };
+                prop_assert_eq!(at(s, f, stricter), ExpiryStatus::Partial);
+            }
+        }
+
+        /// `classify`, the whole pass. Both modes: a failed expiry has no reason (default EMPTY, parity g6 no
+        /// status, quirk 11); an expiry without options is EMPTY and one served by placeholders SYNTH, whatever
+        /// the clamp; a PARTIAL expiry always has a reason. Default mode: a reason exactly when PARTIAL, and a
+        /// strict clamp makes an expiry with options PARTIAL `prefilter_clamp`. Parity g6 keeps the reference's
+        /// tag on OK expiries (quirk 7) and otherwise follows the coverage.
+        #[test]
+        fn classify_gives_one_status_and_reason(
+            outcome in outcome(),
+            strike in any_coverage(),
+            field in any_coverage(),
+            strict: bool,
+            th in thresholds(),
+            parity_g6: bool,
+        ) {
+            let c = classify(&outcome, strike, field, strict, th, parity_g6);
+            if outcome.failure.is_some() {
+                let status = (!parity_g6).then_some(ExpiryStatus::Empty);
+                prop_assert_eq!(c, Classification { status, reason: None });
+                return Ok(());
+            }
+            let status = c.status.expect("a pass that did not fail has a status");
+            let plain = expiry_status(outcome.options, outcome.synthetic, strike, field, th);
+            if outcome.options == 0 {
+                prop_assert_eq!(status, ExpiryStatus::Empty, "no options is EMPTY, strict clamp or not: {:?}", c);
+            } else if outcome.synthetic {
+                // Parity g6 keeps a strict clamp's tag, set before the synthetic fallback.
+                let reason = (strict && parity_g6).then_some(PartialReason::PrefilterClamp);
+                prop_assert_eq!(c, Classification { status: Some(ExpiryStatus::Synth), reason });
+            } else if strict && !parity_g6 {
+                prop_assert_eq!(c.reason, Some(PartialReason::PrefilterClamp));
+            } else {
+                prop_assert_eq!(status, plain);
+            }
+            if status == ExpiryStatus::Partial {
+                prop_assert!(c.reason.is_some());
+            }
+            if !parity_g6 {
+                prop_assert_eq!(c.reason.is_some(), status == ExpiryStatus::Partial, "{:?}", c);
+            } else if c.reason.is_some() && status != ExpiryStatus::Partial {
+                prop_assert_eq!(c.reason, Some(PartialReason::PrefilterClamp), "only the clamp tag survives: {:?}", c);
+            }
+        }
+
+        /// Both modes: `partial_reason_totals` counts each PARTIAL expiry exactly once (parity folds the
+        /// clamp into `unknown`), and the index's aggregate follows its expiries, whatever their order.
+        #[test]
+        fn totals_and_aggregate_count_every_expiry(
+            passes in prop::collection::vec((outcome(), any_coverage(), any_coverage(), any::<bool>()), 0..12),
+            th in thresholds(),
+            parity_g6: bool,
+        ) {
+            let classes: Vec<Classification> =
+                passes.iter().map(|(o, s, f, strict)| classify(o, *s, *f, *strict, th, parity_g6)).collect();
+            let totals = reason_totals(&classes, parity_g6);
+            let partial = classes.iter().filter(|c| c.status == Some(ExpiryStatus::Partial)).count() as u32;
+            let sum: u32 = PartialReason::ALL.iter().map(|&r| totals.get(r)).sum();
+            prop_assert_eq!(sum, partial);
+            prop_assert_eq!(totals.prefilter_clamp.is_none(), parity_g6, "fixed label set per mode");
+            if !parity_g6 {
+                for r in PartialReason::ALL {
+                    let n = classes.iter().filter(|c| c.status == Some(ExpiryStatus::Partial) && c.reason == Some(r)).count();
+                    prop_assert_eq!(totals.get(r), n as u32, "{:?}", r);
+                }
+            }
+            let statuses: Vec<Option<ExpiryStatus>> = classes.iter().map(|c| c.status).collect();
+            let of = |s: &Option<ExpiryStatus>| s.unwrap_or(ExpiryStatus::Empty);
+            let expected = if statuses.iter().all(|s| of(s) == ExpiryStatus::Empty) {
+                ExpiryStatus::Empty
+            } else if statuses.iter().all(|s| matches!(of(s), ExpiryStatus::Ok | ExpiryStatus::Synth)) {
+                ExpiryStatus::Ok
+            } else {
+                ExpiryStatus::Partial
+            };
+            let aggregate = aggregate_cycle_status(&statuses);
+            prop_assert_eq!(aggregate, expected);
+            let mut reversed = statuses.clone();
+            reversed.reverse();
+            prop_assert_eq!(aggregate_cycle_status(&reversed), aggregate);
+        }
+    }
+}

@@ -42,6 +42,8 @@ impl ActiveFaults {
 pub enum RawStrike {
     Number(f64),
     Text(&'static str),
+    // The rule handles every shape a reference row may take; the simulated provider never leaves this field out.
+    #[cfg_attr(not(test), allow(dead_code))]
     Missing,
 }
 
@@ -50,6 +52,8 @@ pub enum RawStrike {
 pub enum RowExpiry {
     Date(NaiveDate),
     Text(&'static str),
+    // The rule handles every shape a reference row may take; the simulated provider never leaves this field out.
+    #[cfg_attr(not(test), allow(dead_code))]
     Missing,
 }
 
@@ -81,7 +85,7 @@ pub fn check_row(
         RawStrike::Text(t) => {
             t.trim().parse::<f64>().ok().filter(|k| k.is_finite()).ok_or(DropReason::NonNumericStrike)?
         }
-        _ => return Err(DropReason::NonNumericStrike),
+        RawStrike::Number(_) | RawStrike::Missing => return Err(DropReason::NonNumericStrike),
     };
     if strike <= 0.0 {
         return Err(DropReason::NonPositiveStrike);
@@ -313,6 +317,8 @@ mod tests {
             volume: None,
         };
         assert_eq!(check_row(&good, 24800.0, resolved, false), Ok(()), "numeric text, other date format, oi alone");
+        let no_strike = QuoteRow { strike: RawStrike::Missing, ..good };
+        assert_eq!(check_row(&no_strike, 24800.0, resolved, false), Err(DropReason::NonNumericStrike), "no strike");
         let imputed = QuoteRow { expiry: RowExpiry::Missing, ..good };
         assert_eq!(check_row(&imputed, 24800.0, resolved, false), Ok(()), "a missing expiry is imputed");
         assert_eq!(

@@ -5,8 +5,8 @@
 //! the same directory, streamed into, then a rename), so an interrupted run never leaves a half-written
 //! output.
 
-pub mod lock;
-pub mod metrics;
+pub(crate) mod lock;
+pub(crate) mod metrics;
 pub mod serve;
 
 pub use lock::{DirLock, LOCK_FILE, lock_dir};

@@ -34,7 +34,7 @@
 
 mod data;
 mod legend;
-pub mod palette;
+pub(crate) mod palette;
 
 pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
 

@@ -112,6 +112,7 @@ pub const SEQUENTIAL: [RGBColor; 9] = [
 
 /// Every colour of a series that is not a status (the heat maps' scale aside: it measures, and its cells are
 /// labelled with their values).
+#[cfg(test)]
 pub fn non_status() -> Vec<RGBColor> {
     let mut all = vec![
         DEPTH_BOTH,

@@ -17,9 +17,9 @@
 //! starts at its [`HistoryOptions::index_depths`] entry, else [`HistoryOptions::depth`], else 10 strikes per
 //! side (a scenario's default).
 
-pub mod b7;
-pub mod compare;
-pub mod rows;
+pub(crate) mod b7;
+pub(crate) mod compare;
+pub(crate) mod rows;
 
 use crate::calendar::ExpiryRule;
 use crate::scenario::{LoadedScenario, ScenarioError};
@@ -34,7 +34,7 @@ use std::num::NonZeroU64;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use compare::{Comparison, Difference, compare};
+pub use compare::{Comparison, Difference, compare, comparison_json};
 
 /// How a history is read.
 #[derive(Clone, Debug, Default)]

@@ -254,7 +254,7 @@ const MAX_REPAIRS: usize = 100;
 
 /// One strict parse of the text: the scenario, or the first problem with the field path where it stands.
 fn parse_strict(text: &str) -> Result<Scenario, (String, ron::error::SpannedError)> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let options = Scenario::ron_options();
     let mut de = ron::Deserializer::from_str_with_options(text, &options).map_err(|e| (String::new(), e))?;
     let scenario: Scenario = match serde_path_to_error::deserialize(&mut de) {
         Ok(s) => s,

@@ -9,7 +9,8 @@ mod expect;
 mod load;
 mod validate;
 
-pub use crate::fault::Fault;
+pub use crate::calendar::ExpiryRule;
+pub use crate::fault::{Fault, FaultKind, LeanSupport, Scope};
 pub use crate::registry::RegistryEntry;
 pub use crate::schema::*;
 pub use expect::{Evaluator, ExpectationOutcome, Verdict, direction_flips, evaluate};

@@ -7,18 +7,19 @@
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
 //! files of the whole sweep, byte for byte.
 
-pub mod heatmap;
-pub mod lean;
-pub mod plan;
-pub mod results;
-pub mod score;
-pub mod seeds;
-pub mod spec;
+pub(crate) mod heatmap;
+pub(crate) mod lean;
+pub(crate) mod plan;
+pub(crate) mod results;
+pub(crate) mod score;
+pub(crate) mod seeds;
+pub(crate) mod spec;
 
-pub use plan::{JobScore, Plan, Setting, Shard};
+pub use lean::{EVENTS as LEAN_EVENTS, gives as lean_gives};
+pub use plan::{JobScore, Plan, Setting, Shard, THREADS_PER_CORE, parse_threads, shard_from, threads_note};
 pub use results::{Recommendation, SettingResult, SweepManifest};
-pub use score::{RunScore, score};
-pub use seeds::{SeedList, SeedOutcome, run_seeds};
+pub use score::{Better, OverSeeds, RunScore, Score, score};
+pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 
 use crate::output::{DirError, DirLock, is_own_entry, write_atomic};

@@ -30,11 +30,6 @@ impl Record {
         self.fields.len()
     }
 
-    /// No fields (never the case for a record [`Reader::read`] returned).
-    pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
-    }
-
     /// Field `i`'s bytes.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
         self.fields.get(i)

@@ -38,9 +38,9 @@
 //! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]). [`run`](mod@run) is a dump as
 //! runs use it: read once, shared, and a scenario's view of it.
 
-pub mod csv;
-pub mod fields;
-pub mod run;
+pub(crate) mod csv;
+pub(crate) mod fields;
+pub(crate) mod run;
 pub mod write;
 
 use crate::gzip;
@@ -54,6 +54,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+pub use crate::calendar::parse_iso_date;
 pub use run::{DumpFile, IndexUse, UniverseUse, load};
 pub use write::{KiteRow, SyntheticSpec};
 

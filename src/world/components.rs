@@ -68,6 +68,7 @@ pub struct StrikeLadder {
 
 impl StrikeLadder {
     /// Exact membership, as the reference's `strike in set(ladder)`.
+    #[cfg(test)]
     pub fn contains(&self, strike: f64) -> bool {
         self.strikes.binary_search_by(|s| s.total_cmp(&strike)).is_ok()
     }
@@ -117,6 +118,7 @@ pub struct InstrumentSet(pub Vec<Member>);
 
 impl InstrumentSet {
     /// The instrument entities, in table order.
+    #[cfg(test)]
     pub fn entities(&self) -> impl Iterator<Item = Entity> + '_ {
         self.0.iter().map(|m| m.entity)
     }

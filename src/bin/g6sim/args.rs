@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use g6sim::RunOptions;
 use g6sim::config::{Parity, g6_env};
 use g6sim::replay::HistoryOptions;
-use g6sim::sweep::seeds::SeedList;
+use g6sim::sweep::SeedList;
 use g6sim::sweep::{self, Param, Shard, parse_param};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -227,7 +227,7 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
         /// The day whose listed expiries are written [default: 2025-09-29].
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = |t: &str| g6sim::calendar::parse_iso_date(t).ok_or("expected a calendar date, YYYY-MM-DD"))]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = |t: &str| g6sim::universe::parse_iso_date(t).ok_or("expected a calendar date, YYYY-MM-DD"))]
         date: Option<chrono::NaiveDate>,
         /// Registry indices, comma-separated [default: all five].
         #[arg(long, value_delimiter = ',', value_name = "SYM,...")]
@@ -277,7 +277,7 @@ pub struct SweepArgs {
     pub out: Option<PathBuf>,
     /// Worker threads, 1 to 1024 [default: one per core]. A sweep starts at most one per run and 2 per
     /// core, whatever is asked. The results are the same bytes whatever the count.
-    #[arg(long, value_name = "N", value_parser = sweep::plan::parse_threads)]
+    #[arg(long, value_name = "N", value_parser = sweep::parse_threads)]
     pub jobs: Option<usize>,
     /// Run only shard I of N (counted from 0) of the (setting, seed) grid; merge the shards with `sweep merge`.
     #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
@@ -362,7 +362,7 @@ pub enum BenchTool {
 /// no file and close to `merge`, say so instead.
 pub fn misspelt_sweep_merge(args: &[String]) -> Option<String> {
     let [command, word, ..] = args else { return None };
-    let close = g6sim::suggest::did_you_mean(word, ["merge"]);
+    let close = g6sim::did_you_mean(word, ["merge"]);
     (command == "sweep" && word != "merge" && !Path::new(word).exists() && !close.is_empty()).then(|| {
         format!(
             "error: `{word}` is no scenario file and no subcommand of `g6sim sweep`{close}\n  \

@@ -10,8 +10,7 @@ use g6sim::output::{self, RunWriter, dir_name, serve::MetricsServer};
 use g6sim::plot::{self, PlotSeries};
 use g6sim::replay::{self, HistoryOptions};
 use g6sim::scenario::LoadedScenario;
-use g6sim::sweep::seeds::{self as seed_sweep, SeedList, SeedOutcome};
-use g6sim::sweep::{self, Plan, Shard, SweepManifest};
+use g6sim::sweep::{self, Plan, SeedList, SeedOutcome, Shard, SweepManifest};
 use g6sim::{Error, Prepared, RunOptions, RunTotals, Streamed, Verdict, canary, render};
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -238,7 +237,7 @@ pub fn replay(
     out!("{}", comparison.text(20, "all in comparison.json"));
     let written = output::write_run(&run, &dir).and_then(|mut files| {
         let path = dir.join(output::COMPARISON_FILE);
-        output::write_atomic(&path, &replay::compare::comparison_json(&comparison))?;
+        output::write_atomic(&path, &replay::comparison_json(&comparison))?;
         files.push(path);
         Ok(files)
     });
@@ -303,7 +302,7 @@ pub fn run_seeds(
             Err(e) => return fail(format_args!("{}: {}", seed_dir.display(), Error::Output(e))),
         };
         let mut series = flags.plots.then(PlotSeries::new);
-        let ran = seed_sweep::run_seed(&prepared, seed, |view| {
+        let ran = sweep::run_seed(&prepared, seed, |view| {
             writer.cycle(view.summary, view.events);
             if let Some(series) = series.as_mut() {
                 series.observe(view.summary, view.events);
@@ -322,7 +321,7 @@ pub fn run_seeds(
     if let Err(e) = claimed.remove_earlier() {
         return fail(e);
     }
-    let reproductions = seed_sweep::reproductions(&path.display().to_string(), &outcomes, sweep.args);
+    let reproductions = sweep::reproductions(&path.display().to_string(), &outcomes, sweep.args);
     out!("{}", render::seeds_summary(&prepared, &outcomes, &reproductions));
     out!("{}", render::seed_dirs(outcomes.len(), &dir, flags.plots));
     ExitCode::from(Verdict::all(outcomes.iter().map(SeedOutcome::verdict)).exit_code())
@@ -372,7 +371,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     if let Err(code) = announce_env(&options.env) {
         return code;
     }
-    let shard = match sweep::plan::shard_from(args.shard, args.shards, &shard_env()) {
+    let shard = match sweep::shard_from(args.shard, args.shards, &shard_env()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -405,7 +404,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     };
     let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();
     out!("{}", render::sweep_start(&plan, shard, mine));
-    if let Some(note) = sweep::plan::threads_note(args.jobs.unwrap_or(0), mine) {
+    if let Some(note) = sweep::threads_note(args.jobs.unwrap_or(0), mine) {
         errln!("note: {note}");
     }
     let progress = Progress::new(mine);

@@ -10,7 +10,7 @@ use args::{Cli, Command, history_options, misspelt_sweep_merge};
 use clap::Parser;
 use commands::{RunFlags, SeedSweep};
 use g6sim::RunOptions;
-use g6sim::sweep::seeds::SeedList;
+use g6sim::sweep::SeedList;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
