@@ -7,7 +7,7 @@
 use crate::output::{self, dir_name};
 use crate::plot::{self, PlotSeries};
 use crate::replay::{self, Comparison, HistoryOptions};
-use crate::run::{EnvNote, Prepared, RunOptions, Streamed, env_notes, prepare, prepare_file};
+use crate::run::{EnvNote, Prepared, RunOptions, env_notes, prepare, prepare_file};
 use crate::scenario::{self, ExpectationOutcome, Verdict};
 use crate::sweep::seeds::{self as seed_sweep, SeedOutcome};
 use std::collections::BTreeSet;
@@ -119,30 +119,55 @@ impl Tally {
     }
 }
 
+/// What stops a check before any file runs.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// No file named, and no `scenarios/` directory to check.
+    #[error(
+        "no scenarios/ directory here: `g6sim check` with no argument checks the *.ron files of ./scenarios\n  \
+         hint: name scenario files or directories, for example `g6sim check my-scenarios/`"
+    )]
+    NoScenariosDir,
+    /// The paths named (or `scenarios/`) hold no scenario file.
+    #[error(
+        "no scenario files found in {named}\n  hint: a directory contributes its *.ron scenarios; name history \
+         files (.jsonl, .csv) one by one"
+    )]
+    NoFiles { named: String },
+    /// `G6_*` variables whose values cannot apply: every one of them.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Env(Vec<crate::config::SetError>),
+    /// The charts directory cannot be claimed.
+    #[error("{0}")]
+    Plots(crate::output::DirError),
+}
+
+impl CheckError {
+    /// Each problem on its own (one line of `error:` each).
+    pub fn problems(&self) -> Vec<String> {
+        match self {
+            CheckError::Env(errors) => errors.iter().map(ToString::to_string).collect(),
+            CheckError::NoScenariosDir | CheckError::NoFiles { .. } | CheckError::Plots(_) => vec![self.to_string()],
+        }
+    }
+}
+
 /// Checks every file of `request`, handing each event to `report` as it happens, and returns the tally. What
 /// stops the check before any file runs (no file to check, a `G6_*` variable that cannot apply, a charts
-/// directory that cannot be claimed) comes back as errors, and nothing is reported but the environment's notes.
-pub fn check(request: &Request, mut report: impl FnMut(Event)) -> Result<Tally, Vec<String>> {
+/// directory that cannot be claimed) is the error, and nothing is reported but the environment's notes.
+pub fn check(request: &Request, mut report: impl FnMut(Event)) -> Result<Tally, CheckError> {
     if request.paths.is_empty() && !Path::new(DEFAULT_DIR).is_dir() {
-        return Err(vec![
-            "no scenarios/ directory here: `g6sim check` with no argument checks the *.ron files of ./scenarios\n  \
-             hint: name scenario files or directories, for example `g6sim check my-scenarios/`"
-                .to_string(),
-        ]);
+        return Err(CheckError::NoScenariosDir);
     }
-    let notes =
-        env_notes(&request.options.env).map_err(|bad| bad.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let notes = env_notes(&request.options.env).map_err(CheckError::Env)?;
     for note in notes {
         report(Event::Env(note));
     }
     let files = scenario_files(&request.paths);
     if files.is_empty() {
         let named: Vec<String> = request.paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(vec![format!(
-            "no scenario files found in {}\n  hint: a directory contributes its *.ron scenarios; name history \
-             files (.jsonl, .csv) one by one",
-            if named.is_empty() { format!("{DEFAULT_DIR}/") } else { named.join(", ") }
-        )]);
+        let named = if named.is_empty() { format!("{DEFAULT_DIR}/") } else { named.join(", ") };
+        return Err(CheckError::NoFiles { named });
     }
     let name_of = |file: &Path| {
         if is_history(file) {
@@ -153,7 +178,7 @@ pub fn check(request: &Request, mut report: impl FnMut(Event)) -> Result<Tally, 
     };
     let plots = request.plots.as_deref();
     let lock = plots.map(|dir| output::claim_check_plots(dir, &files, name_of)).transpose();
-    let _lock = lock.map_err(|e| vec![e.to_string()])?;
+    let _lock = lock.map_err(CheckError::Plots)?;
     report(Event::Header { seeds: request.seeds.is_some() });
     let mut tally = Tally { files: files.len(), seeds: request.seeds.as_ref().map(Vec::len), ..Tally::default() };
     for file in &files {
@@ -205,14 +230,6 @@ pub fn scenario_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
-/// Draws a streamed run's charts into `target` from the series kept while it ran (the charts of `g6sim run`
-/// and `run --seeds` too).
-pub fn draw(series: PlotSeries, run: &Streamed, target: &Path) -> Result<Vec<PathBuf>, String> {
-    let manifest = output::manifest(&run.prepared, run.events, &run.outcomes);
-    let data = plot::manifest_value(&manifest).and_then(|m| series.finish(&m))?;
-    plot::render(&data, target)
-}
-
 /// Reports an ERROR row. Returns (failed, error).
 fn error_row(file: &Path, e: String, report: &mut impl FnMut(Event)) -> (bool, bool) {
     report(Event::Row(&Row { file: file.to_path_buf(), checked: Checked::Error(e) }));
@@ -249,7 +266,7 @@ fn check_one(file: &Path, request: &Request, report: &mut impl FnMut(Event)) -> 
     report(Event::Row(&Row { file: file.to_path_buf(), checked }));
     if let (Some(dir), Some(series)) = (&request.plots, series) {
         let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
-        if let Err(e) = draw(series, &run, &target) {
+        if let Err(e) = plot::draw(series, &run, &target) {
             report(Event::ChartError(format!("{}: cannot draw the charts: {e}", target.display())));
             return (true, true);
         }
@@ -279,7 +296,7 @@ fn check_seeds(file: &Path, seeds: &[u64], request: &Request, report: &mut impl 
         };
         if let (Some(target), Some(series)) = (&target, series) {
             let target = output::seed_dir(target, seed);
-            if let Err(e) = draw(series, &run, &target) {
+            if let Err(e) = plot::draw(series, &run, &target) {
                 report(Event::ChartError(format!("{}: cannot draw the charts: {e}", target.display())));
                 charts_failed = true;
             }

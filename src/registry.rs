@@ -158,7 +158,7 @@ fn title_case(upper: &str) -> String {
     }
 }
 
-/// A registry entry written in the scenario (the numbers [`crate::registry::IndexMeta`] carries).
+/// A registry entry written in the scenario (the numbers `crate::registry::IndexMeta` carries).
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegistryEntry {

@@ -436,7 +436,7 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
     out
 }
 
-/// A whole sweep's closing lines: its Pareto front (at most [`PRINTED_FRONT`] settings), the recommended
+/// A whole sweep's closing lines: its Pareto front (at most `PRINTED_FRONT` settings), the recommended
 /// setting and why, the files written.
 pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
     let mut out = pareto_text_at_most(&outcome.results, outcome.recommended.as_ref(), PRINTED_FRONT);

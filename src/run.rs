@@ -41,6 +41,9 @@ pub enum Error {
     Schedule(String),
     #[error("cannot write the outputs: {0}")]
     Output(std::io::Error),
+    /// The instruments dump of `--universe` cannot be read.
+    #[error("--universe: {0}\n  hint: a Kite Connect instruments dump (see docs/dumps.md)")]
+    Universe(universe::DumpError),
 }
 
 impl From<bevy_ecs::schedule::ScheduleBuildError> for Error {
@@ -105,9 +108,8 @@ pub fn prepare_file(path: &Path, options: &RunOptions) -> Result<Prepared, Error
 
 /// Reads the instruments dump a run takes its universe from (`--universe FILE`); the error names the flag and
 /// says what the file should be.
-pub fn load_universe(path: &Path) -> Result<Arc<universe::DumpFile>, String> {
-    universe::load(path)
-        .map_err(|e| format!("--universe: {e}\n  hint: a Kite Connect instruments dump (see docs/dumps.md)"))
+pub fn load_universe(path: &Path) -> Result<Arc<universe::DumpFile>, Error> {
+    universe::load(path).map_err(Error::Universe)
 }
 
 /// What one `G6_*` variable does to a run, said before anything runs (a variable can change a verdict).

@@ -48,7 +48,7 @@ fn attr(tag: &str, name: &str) -> i64 {
 /// of each key (rows from the bottom), and how many panels outline a cell.
 fn outlined_cell(svg: &str) -> ((usize, usize), usize) {
     let stroke = "stroke=\"#0072B2\""; // the recommended setting's blue outline
-    let outlines: Vec<&str> = svg.split('<').filter(|t| t.starts_with("polyline") && t.contains(&stroke)).collect();
+    let outlines: Vec<&str> = svg.split('<').filter(|t| t.starts_with("polyline") && t.contains(stroke)).collect();
     let points: Vec<(i64, i64)> = outlines[0]
         .split("points=\"")
         .nth(1)

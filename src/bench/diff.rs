@@ -312,6 +312,27 @@ impl FieldDelta {
     }
 }
 
+/// A watched field's median worse than `--fail-over` allows: the comparison fails.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Regression {
+    pub field: String,
+    pub worse_pct: f64,
+    pub limit_pct: f64,
+    pub noise_pct: f64,
+    pub old: String,
+    pub new: String,
+}
+
+impl std::fmt::Display for Regression {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "REGRESSION: {} median worse by {:.1}% (> {}%, beyond the noise of {:.1}%): {} -> {}",
+            self.field, self.worse_pct, self.limit_pct, self.noise_pct, self.old, self.new
+        )
+    }
+}
+
 /// Two sets of artifacts compared by their medians, field by field (not artifact against artifact: two runs
 /// of the same binary differ cycle by cycle on noise alone).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -391,6 +412,21 @@ impl SetComparison {
             crate::suggest::did_you_mean(field, known.iter().copied()),
             known.join(", ")
         ))
+    }
+
+    /// The regression `--fail-over limit_pct` gates on: `field`'s median worse by more than `limit_pct`
+    /// percent and beyond the noise ([`FieldDelta::worse_by`]); `None` when it is not.
+    pub fn regression(&self, field: &str, limit_pct: f64) -> Option<Regression> {
+        let watched = self.fields.iter().find(|f| f.field == field)?;
+        let worse_pct = watched.worse_by().filter(|w| *w > limit_pct)?;
+        Some(Regression {
+            field: field.to_string(),
+            worse_pct,
+            limit_pct,
+            noise_pct: watched.noise_pct,
+            old: self.old.clone(),
+            new: self.new.clone(),
+        })
     }
 
     /// The reference's report for two files; for two sets, each field's medians and 95th percentiles.

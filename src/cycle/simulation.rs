@@ -3,10 +3,7 @@
 
 use super::schedule;
 use super::spawn::{WorldSeed, build_world};
-use crate::config::Config;
 use crate::events::{CycleSummary, LoggedEvent};
-use crate::schema::Scenario;
-use crate::world::{self, SpawnOrder};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::ScheduleBuildError;
 
@@ -17,21 +14,6 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    /// Builds the world for a scenario with a resolved configuration and seed.
-    pub fn new(scenario: &Scenario, config: Config, seed: u64) -> Result<Self, ScheduleBuildError> {
-        Self::with_spawn_order(scenario, config, seed, SpawnOrder::Forward)
-    }
-
-    /// As [`Simulation::new`], spawning entities in `spawn_order` (the determinism canary runs both).
-    pub fn with_spawn_order(
-        scenario: &Scenario,
-        config: Config,
-        seed: u64,
-        spawn_order: SpawnOrder,
-    ) -> Result<Self, ScheduleBuildError> {
-        Self::from_seed(WorldSeed { scenario, config, seed, spawn_order, universe: None })
-    }
-
     /// Builds the world a [`WorldSeed`] describes (with an instruments dump, its universe; with a
     /// recorded history, the replay schedule).
     pub fn from_seed(seed: WorldSeed<'_>) -> Result<Self, ScheduleBuildError> {
@@ -48,29 +30,37 @@ impl Simulation {
         self.world.clear_trackers();
     }
 
-    /// The world, for inspection.
-    pub fn world(&self) -> &World {
-        &self.world
-    }
-
     /// The world, for inspection with queries.
     pub fn world_mut(&mut self) -> &mut World {
         &mut self.world
     }
+}
 
-    /// Runs `cycles` cycles and hands back what they produced.
-    pub fn run(mut self, cycles: u64) -> RunResult {
-        for _ in 0..cycles {
-            self.tick();
-        }
-        self.finish()
+/// The unit tests' and the benchmarks' ways in: a world straight from a scenario, and a look at it.
+#[cfg(any(test, feature = "internals"))]
+impl Simulation {
+    /// Builds the world for a scenario with a resolved configuration and seed.
+    pub fn new(
+        scenario: &crate::schema::Scenario,
+        config: crate::config::Config,
+        seed: u64,
+    ) -> Result<Self, ScheduleBuildError> {
+        Self::with_spawn_order(scenario, config, seed, crate::world::SpawnOrder::Forward)
     }
 
-    /// Hands back what the cycles run so far produced.
-    pub fn finish(mut self) -> RunResult {
-        let events = std::mem::take(&mut self.world.resource_mut::<world::EventLog>().events);
-        let cycles = std::mem::take(&mut self.world.resource_mut::<world::CycleLog>().cycles);
-        RunResult { cycles, events }
+    /// As [`Simulation::new`], spawning entities in `spawn_order` (the determinism canary runs both).
+    pub fn with_spawn_order(
+        scenario: &crate::schema::Scenario,
+        config: crate::config::Config,
+        seed: u64,
+        spawn_order: crate::world::SpawnOrder,
+    ) -> Result<Self, ScheduleBuildError> {
+        Self::from_seed(WorldSeed { scenario, config, seed, spawn_order, universe: None })
+    }
+
+    /// The world, for inspection.
+    pub fn world(&self) -> &World {
+        &self.world
     }
 }
 
@@ -86,7 +76,8 @@ pub struct RunResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::world::{Expiry, ExpiryOrder, Instrument, InstrumentSet};
+    use crate::schema::Scenario;
+    use crate::world::{Expiry, ExpiryOrder, Instrument, InstrumentSet, SpawnOrder};
     use std::collections::BTreeSet;
 
     fn simulation(text: &str, order: SpawnOrder) -> Simulation {

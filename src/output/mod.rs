@@ -332,7 +332,7 @@ pub struct DirError {
     pub hint: String,
 }
 
-/// Checks, before anything is simulated, that `dir` can take a run's outputs and locks it ([`lock`]):
+/// Checks, before anything is simulated, that `dir` can take a run's outputs and locks it (`lock`):
 /// creates it when missing, and refuses a path that is a file, a directory it cannot write, a directory
 /// another g6sim command is writing, and a non-empty directory that holds no g6sim run (unless `force`: then
 /// g6sim's own files are replaced and nothing else is touched). The directory stays locked until the

@@ -7,7 +7,7 @@
 //! `dejavu` crate) and registered with plotters' `ab_glyph` backend: no system font, no fontconfig, and
 //! the same SVG bytes on every machine.
 //!
-//! Every colour comes from [`palette`]: statuses are OK green, PARTIAL amber, EMPTY red and SYNTH grey in
+//! Every colour comes from `palette`: statuses are OK green, PARTIAL amber, EMPTY red and SYNTH grey in
 //! every chart, and no other series takes their colours. Each panel's legend stands in a strip to the right of
 //! its plot area (the `legend` module), so it hides no data; fault windows are shaded faint grey, named at
 //! their top, and listed in the legend as "fault window".
@@ -124,6 +124,13 @@ fn charts(data: &PlotData) -> [Chart; 4] {
     ];
     debug_assert_eq!(charts.each_ref().map(|c| c.stem), CHARTS, "CHARTS lists the charts drawn");
     charts
+}
+
+/// Draws a streamed run's charts into `target` from the series kept while it ran ([`PlotSeries`]).
+pub fn draw(series: PlotSeries, run: &crate::run::Streamed, target: &Path) -> Result<Vec<PathBuf>, String> {
+    let manifest = crate::output::manifest(&run.prepared, run.events, &run.outcomes);
+    let data = manifest_value(&manifest).and_then(|m| series.finish(&m))?;
+    render(&data, target)
 }
 
 /// Writes every chart as `DIR/<name>.svg` and `DIR/<name>.png`; returns the files written.

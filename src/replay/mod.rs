@@ -2,11 +2,11 @@
 //! partial-reason and adaptive steps driven by what a collector recorded, cycle by cycle, instead of the
 //! simulated provider.
 //!
-//! A history is JSONL or CSV rows ([`rows`]), or a directory of B7 benchmark artifacts ([`b7`]). [`load`]
+//! A history is JSONL or CSV rows (`rows`), or a directory of B7 benchmark artifacts (`b7`). [`load`]
 //! turns it into a scenario whose `recorded` cycles replace the provider (the replay schedule,
-//! [`crate::cycle::recorded`]), so a replay is prepared, run, written and swept as a scenario is. What the
+//! `crate::cycle::recorded`), so a replay is prepared, run, written and swept as a scenario is. What the
 //! history recorded of the collector's own decisions (status, partial reason, depth) is kept aside and
-//! compared with the replay's ([`compare`](mod@compare)).
+//! compared with the replay's (`compare`).
 //!
 //! Grouping: rows with a `cycle` are grouped by it (the cycle numbers are kept; gaps are allowed); rows with
 //! only a `timestamp` are grouped by the instant and numbered 1, 2, ... in time order. Each cycle's time is
@@ -46,6 +46,11 @@ pub struct HistoryOptions {
 }
 
 impl HistoryOptions {
+    /// No starting depth given (every index starts at its recorded depth, else 10).
+    pub fn is_empty(&self) -> bool {
+        self.depth.is_none() && self.index_depths.is_empty()
+    }
+
     /// Applies one `--depth` argument: `N` (every index) or `SYMBOL=N` (one index).
     pub fn add_depth(&mut self, arg: &str) -> Result<(), String> {
         let bad = || format!("--depth {arg}: expected a whole number of strikes per side (N) or SYMBOL=N");

@@ -1,9 +1,9 @@
 //! Tuning: one scenario run over a grid of configuration settings and seeds, each run scored, the settings
-//! ranked ([`results`]), on one machine (threads) or many (shards merged back into the same files).
+//! ranked (`results`), on one machine (threads) or many (shards merged back into the same files).
 //!
 //! Files of a sweep directory: `sweep.json` (what was swept), `runs.jsonl` (every run's scores, in job
 //! order), `results.csv` and `results.json` (one row per setting), `pareto.txt` (the Pareto front) and
-//! `heatmaps/` (the scores of every pair of swept keys, SVG and PNG: [`heatmap::render_sweep`]). A shard
+//! `heatmaps/` (the scores of every pair of swept keys, SVG and PNG: `heatmap::render_sweep`). A shard
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
 //! files of the whole sweep, byte for byte.
 
@@ -23,6 +23,8 @@ pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 
 use crate::output::{DirError, DirLock, is_own_entry, write_atomic};
+use crate::replay::{self, HistoryOptions};
+use crate::run::{Error, RunOptions};
 use std::path::{Path, PathBuf};
 
 /// The sweep's own description, in every sweep and shard directory.
@@ -47,11 +49,49 @@ pub fn is_sweep_dir(dir: &Path) -> bool {
 }
 
 /// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files, and locks it until the
-/// returned lock is dropped ([`crate::output::lock`]): missing, empty, or a sweep's directory
+/// returned lock is dropped (`crate::output::lock`): missing, empty, or a sweep's directory
 /// ([`is_sweep_dir`]: shards may share one, one after another); anything else is refused unless `force`, and
 /// so is a directory another g6sim command is writing.
 pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
+}
+
+/// The seeds a sweep runs when none are given: 1 to 8 for a scenario (its runs differ by seed), 1 for a
+/// history (a replay draws no random numbers).
+pub fn default_seeds(history: bool) -> Vec<u64> {
+    if history { vec![1] } else { (1..=8).collect() }
+}
+
+/// The plan of a sweep over `path`: a scenario, or a history ([`replay::is_history`]) replayed from the
+/// starting depths of `history`. Refused: several seeds of a history (every seed replays the same) and
+/// starting depths for a scenario (it sets its own `depth`). `seeds` default to [`default_seeds`].
+pub fn plan_for(
+    path: &Path,
+    options: RunOptions,
+    params: Vec<Param>,
+    seeds: Option<Vec<u64>>,
+    history: &HistoryOptions,
+) -> Result<Plan, Error> {
+    let is_history = replay::is_history(path);
+    if let Some(seeds) = seeds.as_ref().filter(|s| is_history && s.len() > 1) {
+        return Err(Error::Input(format!(
+            "--seeds: {} seeds of a history: a replay draws no random numbers, so every seed replays the same\n  \
+             hint: leave --seeds out on a history (one replay per setting)",
+            seeds.len()
+        )));
+    }
+    let loaded = if is_history {
+        replay::load(path, history).map_err(Error::Scenario)?.loaded
+    } else if !history.is_empty() {
+        return Err(Error::Input(
+            "--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a \
+             scenario: set the scenario's `depth`"
+                .into(),
+        ));
+    } else {
+        crate::run::load_scenario(path, &options).map_err(Error::Scenario)?
+    };
+    Plan::new(loaded, options, params, seeds.unwrap_or_else(|| default_seeds(is_history)))
 }
 
 /// Missing shards named in a merge's error before `and K more`.
@@ -116,27 +156,69 @@ pub fn write_shard(
     Ok(written)
 }
 
+/// Why shard directories do not merge into one sweep.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// A directory has no readable `sweep.json`.
+    #[error("{}: {source} (not a sweep or shard directory?)", path.display())]
+    NoManifest { path: PathBuf, source: std::io::Error },
+    /// A directory or shard file cannot be read.
+    #[error("{}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    /// Two directories hold the manifests of different sweeps.
+    #[error("{} and {} describe different sweeps: merge shards of one sweep only", first.display(), second.display())]
+    DifferentSweeps { first: PathBuf, second: PathBuf },
+    /// A `runs-shard-*` file whose name is no shard's.
+    #[error("{}: not a shard file name (runs-shard-I-of-N.jsonl)", path.display())]
+    NotAShardFile { path: PathBuf },
+    /// No directory was given.
+    #[error("no directory to merge")]
+    NoDirectory,
+    /// The manifest is no sweep manifest.
+    #[error("{}: not a sweep manifest: {source}", path.display())]
+    BadManifest { path: PathBuf, source: serde_json::Error },
+    /// The directories hold no shard file.
+    #[error("no runs-shard-I-of-N.jsonl file in the directories given")]
+    NoShards,
+    /// Shard files of different splits.
+    #[error("{}: shard {shard}, but another file is a shard of {count}", path.display())]
+    MixedSplits { path: PathBuf, shard: Shard, count: usize },
+    /// One shard's file given twice.
+    #[error("shard {shard} is given twice: {} and {}", first.display(), second.display())]
+    Twice { shard: Shard, first: PathBuf, second: PathBuf },
+    /// Shards missing: the first few are listed, then how many more.
+    #[error("shard(s) {}{} missing: merge needs all {count} shards", listed.join(", "), if *more > 0 { format!(" and {more} more") } else { String::new() })]
+    MissingShards { listed: Vec<String>, more: usize, count: usize },
+    /// A line of a shard file is no run's scores.
+    #[error("{}:{line}: not a run's scores: {source}", path.display())]
+    BadLine { path: PathBuf, line: usize, source: serde_json::Error },
+    /// A run's scores in the file of a shard that does not own the run.
+    #[error("{}:{line}: job {job} is not one of shard {shard}", path.display())]
+    ForeignJob { path: PathBuf, line: usize, job: usize, shard: Shard },
+    /// A run's scores twice.
+    #[error("{}:{line}: job {job} appears twice", path.display())]
+    RepeatedJob { path: PathBuf, line: usize, job: usize },
+    /// Runs that no shard file holds.
+    #[error("{absent} of {jobs} runs are missing from the shard files (an interrupted shard?)")]
+    AbsentRuns { absent: usize, jobs: usize },
+}
+
 /// Reads shard directories back into the sweep they slice: the manifests must be identical, every job must
 /// be there exactly once.
-pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), String> {
+pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), MergeError> {
     let mut manifest: Option<(Vec<u8>, PathBuf)> = None;
     let mut found: Vec<(Shard, PathBuf)> = Vec::new();
     for dir in dirs {
         let path = dir.join(MANIFEST);
-        let bytes =
-            std::fs::read(&path).map_err(|e| format!("{}: {e} (not a sweep or shard directory?)", path.display()))?;
+        let bytes = std::fs::read(&path).map_err(|source| MergeError::NoManifest { path: path.clone(), source })?;
         match &manifest {
             None => manifest = Some((bytes, path)),
             Some((first, from)) if *first != bytes => {
-                return Err(format!(
-                    "{} and {} describe different sweeps: merge shards of one sweep only",
-                    from.display(),
-                    path.display()
-                ));
+                return Err(MergeError::DifferentSweeps { first: from.clone(), second: path });
             }
             Some(_) => {}
         }
-        let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let entries = std::fs::read_dir(dir).map_err(|source| MergeError::Unreadable { path: dir.clone(), source })?;
         let mut names: Vec<String> = entries
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .filter(|n| n.starts_with("runs-shard-"))
@@ -148,29 +230,27 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), String>
                 .and_then(|n| n.strip_suffix(".jsonl"))
                 .and_then(|n| n.split_once("-of-"))
                 .and_then(|(i, n)| Shard::parse(&format!("{i}/{n}")).ok())
-                .ok_or_else(|| {
-                    format!("{}: not a shard file name (runs-shard-I-of-N.jsonl)", dir.join(&name).display())
-                })?;
+                .ok_or_else(|| MergeError::NotAShardFile { path: dir.join(&name) })?;
             found.push((shard, dir.join(name)));
         }
     }
-    let (bytes, from) = manifest.ok_or("no directory to merge")?;
+    let (bytes, from) = manifest.ok_or(MergeError::NoDirectory)?;
     let manifest: SweepManifest =
-        serde_json::from_slice(&bytes).map_err(|e| format!("{}: not a sweep manifest: {e}", from.display()))?;
+        serde_json::from_slice(&bytes).map_err(|source| MergeError::BadManifest { path: from, source })?;
     let Some(count) = found.first().map(|(s, _)| s.count) else {
-        return Err("no runs-shard-I-of-N.jsonl file in the directories given".into());
+        return Err(MergeError::NoShards);
     };
     if let Some((s, path)) = found.iter().find(|(s, _)| s.count != count) {
-        return Err(format!("{}: shard {s}, but another file is a shard of {count}", path.display()));
+        return Err(MergeError::MixedSplits { path: path.clone(), shard: *s, count });
     }
     found.sort_by_key(|(s, _)| s.index);
     if let Some(pair) = found.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(format!("shard {} is given twice: {} and {}", pair[0].0, pair[0].1.display(), pair[1].1.display()));
+        return Err(MergeError::Twice { shard: pair[0].0, first: pair[0].1.clone(), second: pair[1].1.clone() });
     }
     if found.len() < count {
         // The first few missing shards are named (a count as large as a sweep's runs is no list to print).
         let mut at = found.iter().map(|(s, _)| s.index).peekable();
-        let missing: Vec<String> = (0..count)
+        let listed: Vec<String> = (0..count)
             .filter(|i| {
                 while at.next_if(|a| a < i).is_some() {}
                 at.peek() != Some(i)
@@ -178,32 +258,34 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), String>
             .take(LISTED_SHARDS)
             .map(|i| format!("{i}/{count}"))
             .collect();
-        let more = count - found.len() - missing.len();
-        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
-        return Err(format!("shard(s) {}{more} missing: merge needs all {count} shards", missing.join(", ")));
+        let more = count - found.len() - listed.len();
+        return Err(MergeError::MissingShards { listed, more, count });
     }
     let mut jobs: Vec<Option<JobScore>> = vec![None; manifest.jobs];
     for (shard, path) in &found {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| MergeError::Unreadable { path: path.clone(), source })?;
         for (n, line) in text.lines().enumerate() {
-            let job: JobScore = serde_json::from_str(line)
-                .map_err(|e| format!("{}:{}: not a run's scores: {e}", path.display(), n + 1))?;
-            let slot = jobs
-                .get_mut(job.job)
-                .filter(|_| shard.owns(job.job))
-                .ok_or_else(|| format!("{}:{}: job {} is not one of shard {shard}", path.display(), n + 1, job.job))?;
+            let job: JobScore = serde_json::from_str(line).map_err(|source| MergeError::BadLine {
+                path: path.clone(),
+                line: n + 1,
+                source,
+            })?;
+            let slot = jobs.get_mut(job.job).filter(|_| shard.owns(job.job)).ok_or_else(|| MergeError::ForeignJob {
+                path: path.clone(),
+                line: n + 1,
+                job: job.job,
+                shard: *shard,
+            })?;
             if slot.is_some() {
-                return Err(format!("{}:{}: job {} appears twice", path.display(), n + 1, job.job));
+                return Err(MergeError::RepeatedJob { path: path.clone(), line: n + 1, job: job.job });
             }
             *slot = Some(job);
         }
     }
     let absent = jobs.iter().filter(|j| j.is_none()).count();
     if absent > 0 {
-        return Err(format!(
-            "{absent} of {} runs are missing from the shard files (an interrupted shard?)",
-            manifest.jobs
-        ));
+        return Err(MergeError::AbsentRuns { absent, jobs: manifest.jobs });
     }
     Ok((manifest, jobs.into_iter().flatten().collect()))
 }

@@ -30,7 +30,7 @@ pub const MAX_THREADS: usize = 1024;
 /// compute, so more threads than cores gain nothing.
 pub const THREADS_PER_CORE: usize = 2;
 
-/// Parses `--jobs N`: a whole number from 1 to [`MAX_THREADS`].
+/// Parses `--jobs N`: a whole number from 1 to `MAX_THREADS`.
 pub fn parse_threads(text: &str) -> Result<usize, String> {
     let bad =
         || format!("expected a number of worker threads from 1 to {MAX_THREADS} (leave --jobs out for one per core)");
@@ -100,7 +100,7 @@ impl Shard {
     /// The whole grid.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
-    /// Parses `I/N` (0 <= I < N <= [`MAX_JOBS`]: more shards than a sweep can have runs would be empty).
+    /// Parses `I/N` (0 <= I < N <= `MAX_JOBS`: more shards than a sweep can have runs would be empty).
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = || format!("--shard {text}: expected I/N with 0 <= I < N, for example 0/4 (shards count from 0)");
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
@@ -271,7 +271,7 @@ impl Plan {
         Ok(plan)
     }
 
-    /// The lean scoring path for this sweep's runs ([`super::lean`]), or why they run in full.
+    /// The lean scoring path for this sweep's runs (`super::lean`), or why they run in full.
     pub fn lean(&self) -> Result<Lean<'_>, String> {
         if self.full_runs {
             return Err("--full".into());
@@ -313,14 +313,14 @@ impl Plan {
         &self.configs[setting]
     }
 
-    /// Scores job `j` on the lean path ([`super::lean`]).
+    /// Scores job `j` on the lean path (`super::lean`).
     pub fn run_job_lean(&self, lean: &Lean, job: usize) -> JobScore {
         let (setting, seed) = self.job(job);
         JobScore { job, setting: setting.index, seed, score: lean.score(&self.configs[setting.index], seed) }
     }
 
     /// Runs the jobs of `shard` on `threads` threads (0: one per core; fewer when there are fewer jobs or
-    /// cores: [`worker_threads`]), on the lean path when it models the sweep's runs (its scores are a full
+    /// cores: `worker_threads`), on the lean path when it models the sweep's runs (its scores are a full
     /// run's) and `full_runs` is off, else in full; results in job order whatever the thread count, so the
     /// outputs are the same bytes.
     pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {

@@ -102,18 +102,18 @@ pub struct SettingResult {
     /// Each score of the table over the seeds.
     #[serde(flatten)]
     pub scores: Scores,
-    /// On the front the recommendation is chosen from: one of the [`eligible`] settings, and not dominated by
-    /// another of them on the [`OBJECTIVES`], means over seeds.
+    /// On the front the recommendation is chosen from: one of the `eligible` settings, and not dominated by
+    /// another of them on the `OBJECTIVES`, means over seeds.
     pub pareto: bool,
 }
 
 impl SettingResult {
-    /// The headline figure of a score ([`Figures::headline`]): a share, a mean over seeds, a sum.
+    /// The headline figure of a score (`Figures::headline`): a share, a mean over seeds, a sum.
     pub fn mean(&self, score: Score) -> f64 {
         self.scores.get(score).headline()
     }
 
-    /// The worst seed's value of a score ([`Figures::worst`]).
+    /// The worst seed's value of a score (`Figures::worst`).
     pub fn worst(&self, score: Score) -> f64 {
         self.scores.get(score).worst()
     }

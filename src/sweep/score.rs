@@ -192,7 +192,7 @@ pub struct RunScore {
     pub passed: bool,
 }
 
-/// Scores a finished run (a [`Scorer`] fed every cycle).
+/// Scores a finished run (a `Scorer` fed every cycle).
 pub fn score(
     cycles: &[CycleSummary],
     events: &[LoggedEvent],

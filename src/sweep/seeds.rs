@@ -120,7 +120,7 @@ pub fn summary(outcomes: &[SeedOutcome]) -> String {
     text
 }
 
-/// The reproduction lines of the first [`REPRODUCTIONS`] failing seeds, then `... and K more failing seeds`
+/// The reproduction lines of the first `REPRODUCTIONS` failing seeds, then `... and K more failing seeds`
 /// when there are more.
 pub fn reproductions(file: &str, outcomes: &[SeedOutcome], args: &[String]) -> Vec<String> {
     let failing: Vec<&SeedOutcome> = outcomes.iter().filter(|o| !o.passed()).collect();

@@ -17,7 +17,7 @@
 //! 3. `unknown_underlying`: the underlying is no registry index. It is `name` (NIFTY, BANKNIFTY, FINNIFTY,
 //!    MIDCPNIFTY, SENSEX, case-insensitive) or, when `name` is empty, the trading symbol's prefix: the
 //!    longest registry symbol followed by the date part, so `NIFTYIT...` or `NIFTYNXT50...` is not NIFTY
-//!    ([`fields::parse_option_symbol`]);
+//!    (`fields::parse_option_symbol`);
 //! 4. `wrong_segment`: `segment` is not the index's pool + `-OPT` (`NFO-OPT`, `BFO-OPT` for SENSEX);
 //! 5. `bad_expiry`: the expiry is missing or no date;
 //! 6. `bad_strike`: the strike is not a positive number (an empty strike is read from the trading symbol);
@@ -35,7 +35,7 @@
 //! Per index, [`IndexSummary`]: the expiries present, the strike step (the most common gap between adjacent
 //! strikes of the nearest expiry), lot and tick sizes (the most common), the expiries' weekday and the ATM
 //! region (the median strike of the nearest expiry's options). [`write`](mod@write) writes the same format, and a
-//! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]). [`run`](mod@run) is a dump as
+//! synthetic universe from the registry and the calendar ([`write::synthetic_rows`]). `run` is a dump as
 //! runs use it: read once, shared, and a scenario's view of it.
 
 pub(crate) mod csv;
@@ -56,7 +56,7 @@ use std::path::Path;
 
 pub use crate::calendar::parse_iso_date;
 pub use run::{DumpFile, IndexUse, UniverseUse, load};
-pub use write::{KiteRow, SyntheticSpec};
+pub use write::{KiteRow, SyntheticError, SyntheticSpec};
 
 /// The 12 columns of a Kite instruments dump, in Kite's order.
 pub const COLUMNS: [&str; 12] = [
@@ -127,7 +127,7 @@ pub struct Instrument {
     pub exchange: Label,
     /// `CE` / `PE`, whatever the underlying.
     pub kind: Option<OptionKind>,
-    /// The registry index this option's underlying is (position in [`registry::known_symbols`]), set
+    /// The registry index this option's underlying is (position in `registry::known_symbols`), set
     /// for every CE/PE row whose underlying is one, also when a later check skips it.
     pub underlying: Option<u8>,
     pub class: RowClass,
@@ -635,7 +635,7 @@ impl Dump {
 
     /// Every row as a row of a cycle's universe, in file order, for a scenario's indices: `positions` maps
     /// registry symbols (case-insensitive) to scenario index positions. The valid options of those indices are
-    /// the run's options, and their `bad_expiry` rows options with a [`RawExpiry::Missing`] expiry (the expiry
+    /// the run's options, and their `bad_expiry` rows options with a `RawExpiry::Missing` expiry (the expiry
     /// map counts them as it counts a provider's malformed expiries). Every other row stays in the universe,
     /// as in a real one, skipped for its reason: the reader's, or [`SkipReason::OtherIndex`] for a valid
     /// option of an index the run does not declare.

@@ -2,7 +2,7 @@
 //!
 //! The synthetic universe, for a date D: a few equities (NSE and BSE, one with a comma in its name, one
 //! ETF whose symbol starts with NIFTY), then per index in the order asked: a future per monthly expiry
-//! listed, then its options: every expiry the calendar lists on D ([`listed_expiries`] with the
+//! listed, then its options: every expiry the calendar lists on D (`listed_expiries` with the
 //! registry's weekly weekday), ascending; per expiry `2 x strikes_per_side + 1` strikes around the
 //! registry's synthetic ATM at the registry's step, ascending, CE then PE; last, two options of
 //! underlyings that are no registry index (a stock and NIFTYNXT50) that a reader must skip.
@@ -10,7 +10,7 @@
 //! Values: `name` = the index symbol (as Kite's current dumps have it), `last_price` 0, tick 0.05, the
 //! registry's lot size, `expiry` as `YYYY-MM-DD`, numbers as Kite prints them (`24800.0`). Trading symbols:
 //! monthly contracts (the last expiry on its weekday in the month) `NIFTY25OCT24800CE`, weekly ones
-//! `NIFTY25O0924800CE` ([`fields::option_symbol`]), futures `NIFTY25OCTFUT`. Tokens: `exchange_token`
+//! `NIFTY25O0924800CE` (`fields::option_symbol`), futures `NIFTY25OCTFUT`. Tokens: `exchange_token`
 //! counts up per exchange in row order (NSE from 1001, BSE from 500001, NFO from 35001, BFO from 800001)
 //! and `instrument_token = exchange_token x 256 + segment code` (NSE 1, NFO 2, BSE 4, BFO 5), Kite's
 //! layout. The same spec always gives the same bytes.
@@ -161,13 +161,34 @@ fn row(
     }
 }
 
-/// The synthetic universe's rows. An unknown index symbol is an error naming the known ones (prefixed
-/// `--indices: `), and so is a spec that lists no expiry (no index option would be written).
-pub fn synthetic_rows(spec: &SyntheticSpec) -> Result<Vec<KiteRow>, String> {
+/// Why a synthetic universe cannot be written. The messages speak of `g6sim universe`'s flags.
+#[derive(Debug, thiserror::Error)]
+pub enum SyntheticError {
+    /// No weekly and no monthly expiry: no index option would be written.
+    #[error(
+        "--weeks 0 --months 0 lists no expiry: the dump would hold no index option\n  \
+         hint: list at least one weekly or monthly expiry"
+    )]
+    NoExpiry,
+    /// More options than a scenario may run in one cycle.
+    #[error(
+        "{indices} indices x {expiries} expiries x {strikes} strikes x CE/PE = {options} options: at most {most}, \
+         the rows a scenario may run in a cycle\n  hint: fewer --indices, --weeks, --months or --strikes-per-side"
+    )]
+    TooLarge { indices: usize, expiries: u64, strikes: u64, options: u64, most: u64 },
+    /// An index the registry does not know; `suggestion` is a ` (did you mean ...?)` or empty.
+    #[error("--indices: unknown index `{symbol}`{suggestion}: expected one of {}", known.join(", "))]
+    UnknownIndex { symbol: String, suggestion: String, known: Vec<&'static str> },
+    /// An index listed twice.
+    #[error("--indices: index `{0}` named twice")]
+    NamedTwice(String),
+}
+
+/// The synthetic universe's rows. An unknown index symbol is an error naming the known ones, and so is a
+/// spec that lists no expiry (no index option would be written).
+pub fn synthetic_rows(spec: &SyntheticSpec) -> Result<Vec<KiteRow>, SyntheticError> {
     if spec.weeks == 0 && spec.months == 0 {
-        return Err("--weeks 0 --months 0 lists no expiry: the dump would hold no index option\n  \
-                    hint: list at least one weekly or monthly expiry"
-            .into());
+        return Err(SyntheticError::NoExpiry);
     }
     // At most the rows a scenario may run in one cycle: a larger dump could not be run, and it is built in
     // memory before it is written.
@@ -177,26 +198,26 @@ pub fn synthetic_rows(spec: &SyntheticSpec) -> Result<Vec<KiteRow>, String> {
         .saturating_mul(2);
     let most = crate::schema::MAX_ROWS_PER_CYCLE as u64;
     if options > most {
-        return Err(format!(
-            "{} indices x {} expiries x {} strikes x CE/PE = {options} options: at most {most}, the rows a scenario may \
-             run in a cycle\n  hint: fewer --indices, --weeks, --months or --strikes-per-side",
-            spec.indices.len(),
-            u64::from(spec.weeks) + u64::from(spec.months),
-            2 * u64::from(spec.strikes_per_side) + 1
-        ));
+        return Err(SyntheticError::TooLarge {
+            indices: spec.indices.len(),
+            expiries: u64::from(spec.weeks) + u64::from(spec.months),
+            strikes: 2 * u64::from(spec.strikes_per_side) + 1,
+            options,
+            most,
+        });
     }
     let mut metas = Vec::new();
     for symbol in &spec.indices {
         let meta = registry::known(symbol).ok_or_else(|| {
-            let known: Vec<&str> = registry::known_symbols().collect();
-            format!(
-                "--indices: unknown index `{symbol}`{}: expected one of {}",
-                crate::suggest::did_you_mean(&symbol.to_uppercase(), known.iter().copied()),
-                known.join(", ")
-            )
+            let known: Vec<&'static str> = registry::known_symbols().collect();
+            SyntheticError::UnknownIndex {
+                symbol: symbol.clone(),
+                suggestion: crate::suggest::did_you_mean(&symbol.to_uppercase(), known.iter().copied()),
+                known,
+            }
         })?;
         if metas.iter().any(|m: &registry::IndexMeta| m.symbol == meta.symbol) {
-            return Err(format!("--indices: index `{}` named twice", meta.symbol));
+            return Err(SyntheticError::NamedTwice(meta.symbol));
         }
         metas.push(meta);
     }
@@ -304,6 +325,6 @@ mod tests {
         assert_eq!(tokens.len(), rows.len(), "unique tokens");
         assert_eq!(synthetic_rows(&spec).unwrap(), rows, "deterministic");
         let e = synthetic_rows(&SyntheticSpec { indices: vec!["NIFTY".into(), "nifty".into()], ..spec.clone() });
-        assert!(e.unwrap_err().contains("named twice"));
+        assert!(e.unwrap_err().to_string().contains("named twice"));
     }
 }

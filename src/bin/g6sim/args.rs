@@ -49,7 +49,7 @@ impl Overrides {
 
     /// The run options these overrides give, the `--universe` dump read here (once); the error is bad input.
     pub fn options(&self) -> Result<RunOptions, String> {
-        let universe = self.universe.as_deref().map(g6sim::load_universe).transpose()?;
+        let universe = self.universe.as_deref().map(g6sim::load_universe).transpose().map_err(|e| e.to_string())?;
         Ok(RunOptions { parity: self.parity, sets: self.sets(), env: self.env(), universe, ..RunOptions::default() })
     }
 

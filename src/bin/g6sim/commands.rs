@@ -9,8 +9,7 @@ use g6sim::check::{self, Event};
 use g6sim::output::{self, RunWriter, dir_name, serve::MetricsServer};
 use g6sim::plot::{self, PlotSeries};
 use g6sim::replay::{self, HistoryOptions};
-use g6sim::scenario::LoadedScenario;
-use g6sim::sweep::{self, Plan, SeedList, SeedOutcome, Shard, SweepManifest};
+use g6sim::sweep::{self, SeedList, SeedOutcome, Shard, SweepManifest};
 use g6sim::{Error, Prepared, RunOptions, RunTotals, Streamed, Verdict, canary, render};
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -136,7 +135,7 @@ pub fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFl
     }
     if let Some(series) = series {
         let plots = dir.join("plots");
-        match check::draw(series, &run, &plots) {
+        match plot::draw(series, &run, &plots) {
             Ok(files) => out!("{}", render::drew(&files, &plots)),
             Err(e) => return fail(format_args!("cannot draw the charts: {e}")),
         }
@@ -262,7 +261,7 @@ fn finish_seed_run(writer: RunWriter, series: Option<PlotSeries>, run: &Streamed
         .map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
     if let Some(series) = series {
         let target = dir.join("plots");
-        check::draw(series, run, &target).map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
+        plot::draw(series, run, &target).map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
     }
     Ok(())
 }
@@ -351,8 +350,8 @@ pub fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, overrides: &Overrides,
             out!("{}", render::check_tally(&tally));
             ExitCode::from(tally.exit_code())
         }
-        Err(errors) => {
-            errors.iter().for_each(|e| errln!("error: {e}"));
+        Err(e) => {
+            e.problems().iter().for_each(|p| errln!("error: {p}"));
             bad_input()
         }
     }
@@ -375,21 +374,8 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    let history = replay::is_history(&path);
-    let loaded: Result<LoadedScenario, String> = match (history, args.depth.is_empty()) {
-        (true, _) => replay::load(&path, &history_options(&args.depth)).map(|h| h.loaded).map_err(|e| e.to_string()),
-        (false, false) => Err("--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a scenario: set the scenario's `depth`".into()),
-        (false, true) => g6sim::load_scenario(&path, &options).map_err(|e| e.to_string()),
-    };
-    if let Some(SeedList(seeds)) = args.seeds.as_ref().filter(|s| history && s.0.len() > 1) {
-        return fail(format_args!(
-            "--seeds: {} seeds of a history: a replay draws no random numbers, so every seed replays the same\n  \
-             hint: leave --seeds out on a history (one replay per setting)",
-            seeds.len()
-        ));
-    }
-    let seeds = args.seeds.map_or_else(|| if history { vec![1] } else { (1..=8).collect() }, |s| s.0);
-    let plan = match loaded.and_then(|l| Plan::new(l, options, args.params, seeds).map_err(|e| e.to_string())) {
+    let seeds = args.seeds.map(|s| s.0);
+    let plan = match sweep::plan_for(&path, options, args.params, seeds, &history_options(&args.depth)) {
         Ok(mut p) => {
             p.full_runs = args.full;
             p
@@ -553,15 +539,9 @@ fn bench_diff(old: &Path, new: &Path, json: bool, fail_over: Option<f64>, field:
     } else {
         out!("{}", comparison.text());
     }
-    let Some(limit) = fail_over else { return ExitCode::SUCCESS };
-    let watched = comparison.fields.iter().find(|f| f.field == field);
-    match watched.and_then(|f| f.worse_by().filter(|w| *w > limit).map(|w| (w, f.noise_pct))) {
-        Some((worse, noise)) => {
-            errln!(
-                "REGRESSION: {field} median worse by {worse:.1}% (> {limit}%, beyond the noise of {noise:.1}%): {} -> {}",
-                comparison.old,
-                comparison.new
-            );
+    match fail_over.and_then(|limit| comparison.regression(field, limit)) {
+        Some(regression) => {
+            errln!("{regression}");
             ExitCode::from(Verdict::Fail.exit_code())
         }
         None => ExitCode::SUCCESS,
