@@ -11,6 +11,9 @@
 //! with annotations on, the `duration_s` anomaly); every other field is deterministic.
 
 use crate::config::Config;
+/// The wall-clock phase timings a cycle hands its observer ([`crate::CycleView::phase_times`]), which
+/// artifacts record.
+pub use crate::cycle::timing::PhaseTimes;
 use crate::events::{CycleSummary, OrderedMap};
 use crate::output::write_atomic;
 use crate::pyjson::{canonical, to_pretty};

@@ -6,18 +6,81 @@
 //! reason, and adapt strike depth with hysteresis. Scenarios are RON files with scripted market paths,
 //! provider faults and expectations.
 //!
-//! ```no_run
-//! use g6sim::{run_scenario, RunOptions, scenario::load_file};
-//! let loaded = load_file("scenarios/healthy_baseline.ron".as_ref()).unwrap();
-//! let run = run_scenario(&loaded, &RunOptions::default()).unwrap();
-//! assert!(run.passed());
-//! ```
-//!
-//! A recorded history (JSONL, CSV, or a directory of B7 artifacts) replays through the same status and
-//! adaptive systems instead of the simulated provider: [`replay`].
-//!
 //! The same scenario, seed and configuration always give the same bytes: no wall clock, no hash-order
 //! iteration, a single-threaded schedule, and random streams derived from (seed, index, expiry, cycle).
+//!
+//! ## Run a scenario and judge it
+//!
+//! [`prepare_file`] loads a scenario and resolves its configuration (scenario, then the `G6_*` environment of
+//! [`RunOptions::env`], then [`RunOptions::sets`]); [`Prepared::run`] runs every cycle and keeps the results.
+//!
+//! ```no_run
+//! use g6sim::{RunOptions, Verdict, prepare_file};
+//!
+//! let prepared = prepare_file("scenarios/healthy_baseline.ron".as_ref(), &RunOptions::default())?;
+//! let run = prepared.run(|cycle| println!("cycle {}", cycle.summary.cycle))?;
+//! assert_eq!(run.verdict(), Verdict::Pass);
+//! # Ok::<(), g6sim::Error>(())
+//! ```
+//!
+//! ## Stream a long run into its files
+//!
+//! [`Prepared::stream`] hands each cycle to an observer and keeps nothing of it: memory stays flat however
+//! long the run. [`output::RunWriter`] writes what `g6sim run` writes.
+//!
+//! ```no_run
+//! use g6sim::{RunOptions, output::RunWriter, prepare_file};
+//!
+//! let prepared = prepare_file("scenarios/coverage_flapping.ron".as_ref(), &RunOptions::default())?;
+//! let mut writer = RunWriter::create("out/coverage_flapping".as_ref(), &prepared.config)?;
+//! let streamed = prepared.stream(|cycle| writer.cycle(cycle.summary, cycle.events))?;
+//! writer.finish(&streamed.prepared, streamed.events, &streamed.outcomes)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Sweep settings over seeds
+//!
+//! [`sweep::plan_for`] plans a grid of settings times seeds over a scenario or a recorded history;
+//! [`sweep::Plan::run`] scores every run (on threads, or one shard of them); [`sweep::write_sweep`] ranks the
+//! settings and writes the results.
+//!
+//! ```no_run
+//! use g6sim::{RunOptions, sweep};
+//!
+//! let params = vec![sweep::parse_param("contract_ok_cycles=1,2,3")?];
+//! let path = "scenarios/coverage_flapping.ron".as_ref();
+//! let plan = sweep::plan_for(path, RunOptions::default(), params, None, &Default::default())?;
+//! let jobs = plan.run(sweep::Shard::ALL, 0, |_done| {})?;
+//! let outcome = sweep::write_sweep("out/sweep".as_ref(), &sweep::SweepManifest::of(&plan), &jobs)?;
+//! println!("recommended: {:?}", outcome.recommended);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Replay a recorded day
+//!
+//! A recorded history (JSONL, CSV, or a directory of B7 benchmark artifacts) replays through the same status
+//! and adaptive phases instead of the simulated provider, and the replay's decisions are compared with the
+//! recorded ones.
+//!
+//! ```no_run
+//! use g6sim::{RunOptions, prepare, replay};
+//!
+//! let path = "scenarios/history/nifty_strike_dip.jsonl".as_ref();
+//! let history = replay::load(path, &replay::HistoryOptions::default())?;
+//! let run = prepare(&history.loaded, &RunOptions::default())?.run(|_| {})?;
+//! let comparison = replay::compare(&history, &run.result.cycles);
+//! println!("{} differences", comparison.differences.len());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Modules
+//!
+//! The data a program reads: [`scenario`] (loading, the schema, the fault and check catalogues, expectations),
+//! [`config`], [`vocab`] and [`events`] (the words and records of a run's results). Inputs and outputs:
+//! [`universe`] (instrument dumps), [`replay`], [`output`] (a run's files, the `/metrics` endpoint),
+//! [`artifact`] (B7 benchmark artifacts). Tools: [`sweep`], [`canary`] (the determinism canary), [`check`]
+//! (`g6sim check`), [`bench`](mod@bench), [`plot`], and [`render`] (the command line's wording). The simulation itself
+//! (the ECS world and its phases) is internal: ARCHITECTURE.md maps it.
 
 // ECS systems declare their data as parameters and queries: long parameter lists and nested query
 // types are the idiom (as in bevy's own crates), not a smell.
@@ -25,6 +88,8 @@
 // A scenario error carries the file, position, path, message and hint of every problem found: errors are the
 // cold path, and boxing them would only add noise at every `?`.
 #![allow(clippy::result_large_err)]
+// Every type the public API reaches can be named by its users: the facade re-exports it, or it stays internal.
+#![warn(unnameable_types)]
 
 pub mod artifact;
 pub mod bench;
@@ -69,9 +134,11 @@ pub use suggest::did_you_mean;
 #[doc(hidden)]
 pub mod internals {
     pub use crate::cycle::Simulation;
-    pub use crate::cycle::expiry_map::{ExpiryMap, scan_universe};
+    pub use crate::cycle::expiry_map::{ExpiryMap, IndexBuckets, scan_universe};
     pub use crate::cycle::provider::{push_expiry_rows, push_invalid_rows};
+    pub use crate::cycle::spawn::{DumpSource, WorldSeed};
     pub use crate::cycle::timing::PhaseTimes;
-    pub use crate::pricing::{Contract, IvParams, Model, greeks, implied_volatility, price};
-    pub use crate::world::{CycleLog, EventLog, Universe, UniverseRow};
+    pub use crate::pricing::{Contract, IvFailure, IvParams, IvSolution, Model, greeks, implied_volatility, price};
+    pub use crate::registry::IndexMeta;
+    pub use crate::world::{CycleLog, EventLog, RawExpiry, Universe, UniverseChange, UniverseRow};
 }

@@ -14,6 +14,7 @@ use serde::Serialize;
 mod reports;
 mod summary;
 
+pub use crate::pricing::Greeks;
 pub use reports::{AnalyticsSummary, Clamp, ClampStrategy, InstrumentFigures, MapStats, ValidationReport};
 
 pub use summary::{CycleSummary, Depth, ExpirySummary, IndexSummary, OrderedMap, StatusTotals, by_cycle};

@@ -10,12 +10,12 @@ pub(crate) mod metrics;
 pub mod serve;
 
 pub use lock::{DirLock, LOCK_FILE, lock_dir};
+pub use metrics::{Exposition, MetricsState};
 
 use crate::config::Config;
 use crate::events::{CycleSummary, LoggedEvent};
 use crate::run::{Prepared, Run};
 use crate::scenario::ExpectationOutcome;
-use metrics::MetricsState;
 use serde::Serialize;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

@@ -36,7 +36,7 @@ mod data;
 mod legend;
 pub(crate) mod palette;
 
-pub use data::{PlotData, PlotSeries, load_dir, manifest_value};
+pub use data::{Adjustment, ExpirySeries, IndexSeries, PhaseWindow, PlotData, PlotSeries, load_dir, manifest_value};
 
 use crate::output::write_atomic;
 use legend::{Entry, Swatch};

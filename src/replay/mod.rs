@@ -34,7 +34,7 @@ use std::num::NonZeroU64;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use compare::{Comparison, Difference, compare, comparison_json};
+pub use compare::{Comparison, Difference, IndexFlips, compare, comparison_json};
 
 /// How a history is read.
 #[derive(Clone, Debug, Default)]
@@ -181,7 +181,7 @@ fn whole(file: &str, message: &str, hint: &str) -> ScenarioError {
 }
 
 /// Groups checked rows into cycles and builds the scenario that replays them.
-pub fn assemble(
+fn assemble(
     file: &str,
     name: &str,
     rows: Vec<Row>,

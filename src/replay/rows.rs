@@ -58,7 +58,7 @@ pub struct RawRow {
 /// Where a row stands: its line (0 in a file without lines) and each field's column, or a field path prefix
 /// (a B7 artifact's `indices[i].expiries[j]`).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct At {
+pub(crate) struct At {
     pub file: String,
     pub line: usize,
     pub cols: Vec<(String, usize)>,
@@ -98,7 +98,7 @@ impl At {
 
 /// A checked row.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Row {
+pub(crate) struct Row {
     pub at: At,
     pub cycle: Option<u64>,
     pub timestamp: Option<DateTime<FixedOffset>>,

@@ -10,7 +10,7 @@ mod load;
 mod validate;
 
 pub use crate::calendar::ExpiryRule;
-pub use crate::fault::{Fault, FaultKind, LeanSupport, Scope};
+pub use crate::fault::{CyclePhase, Fault, FaultKind, LeanSupport, Parameter, RowShape, RowUnit, Scope};
 pub use crate::registry::RegistryEntry;
 pub use crate::schema::*;
 pub use expect::{Evaluator, ExpectationOutcome, Verdict, direction_flips, evaluate};

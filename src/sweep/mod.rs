@@ -7,6 +7,8 @@
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
 //! files of the whole sweep, byte for byte.
 
+#[cfg(test)]
+mod differential;
 pub(crate) mod heatmap;
 pub(crate) mod lean;
 pub(crate) mod plan;
@@ -17,8 +19,8 @@ pub(crate) mod spec;
 
 pub use lean::{EVENTS as LEAN_EVENTS, gives as lean_gives};
 pub use plan::{JobScore, Plan, Setting, Shard, THREADS_PER_CORE, parse_threads, shard_from, threads_note};
-pub use results::{Recommendation, SettingResult, SweepManifest};
-pub use score::{Better, OverSeeds, RunScore, Score, score};
+pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
+pub use score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
 

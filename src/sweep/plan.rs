@@ -272,7 +272,7 @@ impl Plan {
     }
 
     /// The lean scoring path for this sweep's runs (`super::lean`), or why they run in full.
-    pub fn lean(&self) -> Result<Lean<'_>, String> {
+    pub(crate) fn lean(&self) -> Result<Lean<'_>, String> {
         if self.full_runs {
             return Err("--full".into());
         }
@@ -314,7 +314,7 @@ impl Plan {
     }
 
     /// Scores job `j` on the lean path (`super::lean`).
-    pub fn run_job_lean(&self, lean: &Lean, job: usize) -> JobScore {
+    pub(crate) fn run_job_lean(&self, lean: &Lean, job: usize) -> JobScore {
         let (setting, seed) = self.job(job);
         JobScore { job, setting: setting.index, seed, score: lean.score(&self.configs[setting.index], seed) }
     }

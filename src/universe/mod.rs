@@ -639,7 +639,7 @@ impl Dump {
     /// map counts them as it counts a provider's malformed expiries). Every other row stays in the universe,
     /// as in a real one, skipped for its reason: the reader's, or [`SkipReason::OtherIndex`] for a valid
     /// option of an index the run does not declare.
-    pub fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<UniverseRow> {
+    pub(crate) fn universe_rows(&self, positions: &[(&str, u16)]) -> Vec<UniverseRow> {
         let mut by_underlying: [Option<u16>; 256] = [None; 256];
         for (pos, sym) in registry::known_symbols().enumerate() {
             by_underlying[pos] = positions.iter().find(|(s, _)| s.eq_ignore_ascii_case(sym)).map(|(_, p)| *p);

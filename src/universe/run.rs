@@ -68,7 +68,7 @@ pub fn weekday_name(day: u32) -> &'static str {
 impl IndexSummary {
     /// Replaces the registry's numbers with the dump's where it has them: strike step, lot and tick sizes,
     /// the weekly weekday and the synthetic ATM (the ATM region). The run's own overrides are applied after.
-    pub fn apply_to(&self, meta: &mut IndexMeta) {
+    pub(crate) fn apply_to(&self, meta: &mut IndexMeta) {
         meta.step = self.strike_step.filter(|s| *s > 0.0).unwrap_or(meta.step);
         meta.lot_size = self.lot_size.filter(|l| *l > 0).unwrap_or(meta.lot_size);
         meta.tick_size = self.tick_size.filter(|t| *t > 0.0).unwrap_or(meta.tick_size);
