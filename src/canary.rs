@@ -325,6 +325,13 @@ pub struct Report {
     pub orders: (SpawnOrder, SpawnOrder),
 }
 
+impl Report {
+    /// The exit code of `--check-determinism`: 0 when the runs are identical, 1 when they differ.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(!self.verdict.identical())
+    }
+}
+
 impl fmt::Display for Report {
     /// `identical (N cycles, M events, spawn order forward vs reverse)` or `DIFFER at cycle N: ...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -390,6 +397,7 @@ mod tests {
         assert!(events > 20);
         assert_eq!(compare(&a, &b), Verdict::Identical { cycles: 6, events });
         let report = Report { verdict: compare(&a, &b), orders: (SpawnOrder::Forward, SpawnOrder::Reverse) };
+        assert_eq!(report.exit_code(), 0);
         assert_eq!(
             report.to_string(),
             format!("identical (6 cycles, {events} events, spawn order forward vs reverse)")
@@ -409,6 +417,7 @@ mod tests {
         assert_eq!(d.path, "indices[1].expiries[1].strike_coverage");
         assert_eq!((d.a.as_deref(), d.b.as_deref()), (Some(before.to_string().as_str()), Some("0.123")));
         let line = Report { verdict: Verdict::Differ(Box::new(d)), orders: (SpawnOrder::Forward, SpawnOrder::Reverse) };
+        assert_eq!(line.exit_code(), 1);
         assert_eq!(
             line.to_string(),
             format!(

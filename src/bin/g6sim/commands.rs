@@ -170,7 +170,7 @@ pub fn canary_verdict(checked: Result<canary::Report, String>) -> ExitCode {
     match checked {
         Ok(report) => {
             out!("{}", render::canary(&report));
-            ExitCode::from(u8::from(!report.verdict.identical()))
+            ExitCode::from(report.exit_code())
         }
         Err(e) => fail(e),
     }
