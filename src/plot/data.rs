@@ -1,5 +1,6 @@
 //! The series a chart needs, read from a run's outputs.
 
+use super::Error;
 use serde_json::Value;
 use std::path::Path;
 
@@ -182,9 +183,9 @@ impl PlotSeries {
     }
 
     /// The chart data, with the scenario name, thresholds and fault phases read from `manifest.json`.
-    pub fn finish(self, manifest: &Value) -> Result<PlotData, String> {
+    pub fn finish(self, manifest: &Value) -> Result<PlotData, Error> {
         if self.cycles.is_empty() {
-            return Err("the run has no cycles to plot".into());
+            return Err(Error::NoCycles);
         }
         let config = &manifest["config"];
         let strike_ok = config["strike_coverage_ok"].as_f64().unwrap_or(0.75);
@@ -217,7 +218,7 @@ impl PlotSeries {
 
 impl PlotData {
     /// Builds the series from parsed `cycles.jsonl` lines, `events.jsonl` lines and `manifest.json`.
-    pub fn from_json(cycles: &[Value], events: &[Value], manifest: &Value) -> Result<Self, String> {
+    pub fn from_json(cycles: &[Value], events: &[Value], manifest: &Value) -> Result<Self, Error> {
         let mut series = PlotSeries::new();
         for c in cycles {
             series.push_cycle(c);
@@ -229,7 +230,7 @@ impl PlotData {
     }
 
     /// The series of a finished in-memory run (every event, whichever `events.jsonl` keeps).
-    pub fn from_run(run: &crate::run::Run) -> Result<Self, String> {
+    pub fn from_run(run: &crate::run::Run) -> Result<Self, Error> {
         let mut series = PlotSeries::new();
         for (c, events) in crate::events::by_cycle(&run.result.cycles, &run.result.events) {
             series.observe(c, events);
@@ -239,23 +240,27 @@ impl PlotData {
 }
 
 /// A `manifest.json`'s bytes as JSON.
-pub fn manifest_value(bytes: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+pub fn manifest_value(bytes: &[u8]) -> Result<Value, Error> {
+    serde_json::from_slice(bytes).map_err(Error::Manifest)
 }
 
 /// Reads a run directory's `cycles.jsonl`, `events.jsonl` and `manifest.json`.
-pub fn load_dir(dir: &Path) -> Result<PlotData, String> {
-    let read =
-        |name: &str| std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
-    let lines = |name: &str| -> Result<Vec<Value>, String> {
+pub fn load_dir(dir: &Path) -> Result<PlotData, Error> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|source| Error::Unreadable { path, source })
+    };
+    let lines = |name: &str| -> Result<Vec<Value>, Error> {
         read(name)?
             .lines()
             .enumerate()
-            .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: {e}", dir.join(name).display(), n + 1)))
+            .map(|(n, l)| {
+                serde_json::from_str(l).map_err(|source| Error::Line { path: dir.join(name), line: n + 1, source })
+            })
             .collect()
     };
     let manifest: Value = serde_json::from_str(&read("manifest.json")?)
-        .map_err(|e| format!("{}: {e}", dir.join("manifest.json").display()))?;
+        .map_err(|source| Error::ManifestFile { path: dir.join("manifest.json"), source })?;
     PlotData::from_json(&lines("cycles.jsonl")?, &lines("events.jsonl")?, &manifest)
 }
 
@@ -316,6 +321,6 @@ mod tests {
         let clamp = json!({"cycle": 1, "event": "prefilter_clamp", "data": {"original": 50, "kept": 20}});
         let data = PlotData::from_json(&repeated, &[clamp], &manifest).unwrap();
         assert_eq!((data.clamp_original, data.clamp_kept), (vec![50.0, 0.0], vec![20.0, 0.0]));
-        assert!(PlotData::from_json(&[], &[], &manifest).is_err());
+        assert!(matches!(PlotData::from_json(&[], &[], &manifest), Err(Error::NoCycles)));
     }
 }

@@ -47,6 +47,26 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+/// Why a run's chart data cannot be built: a file of its directory unreadable or not JSON, or no cycle.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file of the run directory that cannot be read (missing, unreadable, not UTF-8).
+    #[error("{}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: std::io::Error },
+    /// A line of `cycles.jsonl` or `events.jsonl` that is not JSON; `line` counts from 1.
+    #[error("{}:{line}: {source}", path.display())]
+    Line { path: PathBuf, line: usize, source: serde_json::Error },
+    /// A run directory's `manifest.json` that is not JSON.
+    #[error("{}: {source}", path.display())]
+    ManifestFile { path: PathBuf, source: serde_json::Error },
+    /// A manifest's bytes that are not JSON.
+    #[error("{0}")]
+    Manifest(serde_json::Error),
+    /// A run without a cycle: nothing to draw.
+    #[error("the run has no cycles to plot")]
+    NoCycles,
+}
+
 pub(crate) const FONT: &str = "sans-serif";
 const WIDTH: u32 = 1200;
 const PANEL_HEIGHT: u32 = 300;
@@ -129,7 +149,7 @@ fn charts(data: &PlotData) -> [Chart; 4] {
 /// Draws a streamed run's charts into `target` from the series kept while it ran ([`PlotSeries`]).
 pub fn draw(series: PlotSeries, run: &crate::run::Streamed, target: &Path) -> Result<Vec<PathBuf>, String> {
     let manifest = crate::output::manifest(&run.prepared, run.events, &run.outcomes);
-    let data = manifest_value(&manifest).and_then(|m| series.finish(&m))?;
+    let data = manifest_value(&manifest).and_then(|m| series.finish(&m)).map_err(|e| e.to_string())?;
     render(&data, target)
 }
 
