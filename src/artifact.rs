@@ -168,6 +168,13 @@ pub fn robust_z(history: &[f64], x: f64, threshold: f64) -> f64 {
     }
 }
 
+/// A `benchmark_dump` that names a file: no artifact could be written into it.
+#[derive(Debug, thiserror::Error)]
+#[error("benchmark_dump {}: is a file, not a directory\n  hint: name a directory for the benchmark artifacts", dir.display())]
+pub struct NotADirectory {
+    pub dir: PathBuf,
+}
+
 /// Writes one artifact per cycle into a directory, with the configured compression, retention and
 /// anomaly annotations.
 pub struct ArtifactWriter {
@@ -198,12 +205,9 @@ impl ArtifactWriter {
 
     /// Checks, before the first cycle, that the artifacts' directory can be one: a path that is not a directory
     /// would fail every cycle's write (each only warned about, as in the reference).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), NotADirectory> {
         match std::fs::metadata(&self.dir) {
-            Ok(meta) if !meta.is_dir() => Err(format!(
-                "benchmark_dump {}: is a file, not a directory\n  hint: name a directory for the benchmark artifacts",
-                self.dir.display()
-            )),
+            Ok(meta) if !meta.is_dir() => Err(NotADirectory { dir: self.dir.clone() }),
             _ => Ok(()),
         }
     }
@@ -301,18 +305,43 @@ pub fn prune(dir: &Path, keep: usize, keep_this: &Path) -> io::Result<Vec<PathBu
     Ok(removed)
 }
 
+/// Why an artifact's bytes are not its JSON text. The error does not name the file (the caller does).
+#[derive(Debug, thiserror::Error)]
+pub enum TextError {
+    /// Bytes that start with the gzip magic bytes but do not gunzip.
+    #[error("not gzip: {0}")]
+    NotGzip(io::Error),
+    /// Text that is not UTF-8.
+    #[error("not UTF-8: {0}")]
+    NotUtf8(std::string::FromUtf8Error),
+}
+
+/// Why an artifact file cannot be read as JSON: each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file cannot be read.
+    #[error("{}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: io::Error },
+    /// The file's bytes are not its JSON text.
+    #[error("{}: {source}", path.display())]
+    Text { path: PathBuf, source: TextError },
+    /// The file's text is not JSON.
+    #[error("{}: not JSON: {source}", path.display())]
+    NotJson { path: PathBuf, source: serde_json::Error },
+}
+
 /// An artifact's JSON text from its bytes: gunzipped when they start with the gzip magic bytes (as a `.gz`
 /// artifact does). The error does not name the file (the caller does).
-pub fn text(bytes: Vec<u8>) -> Result<String, String> {
-    let bytes = crate::gzip::decode(bytes).map_err(|e| format!("not gzip: {e}"))?.into_owned();
-    String::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))
+pub fn text(bytes: Vec<u8>) -> Result<String, TextError> {
+    let bytes = crate::gzip::decode(bytes).map_err(TextError::NotGzip)?.into_owned();
+    String::from_utf8(bytes).map_err(TextError::NotUtf8)
 }
 
 /// Reads an artifact (plain or gzipped) as JSON.
-pub fn read(path: &Path) -> Result<Value, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let text = text(bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
+pub fn read(path: &Path) -> Result<Value, ReadError> {
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Unreadable { path: path.to_path_buf(), source })?;
+    let text = text(bytes).map_err(|source| ReadError::Text { path: path.to_path_buf(), source })?;
+    serde_json::from_str(&text).map_err(|source| ReadError::NotJson { path: path.to_path_buf(), source })
 }
 
 #[cfg(test)]

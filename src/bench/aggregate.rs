@@ -2,11 +2,11 @@
 //! indices_count, phase_*, partial_reason_*`, optionally `per_index_*_options`) and count / min / max /
 //! mean / p50 / p95 / p99 (linear interpolation) of every numeric column.
 
-use crate::artifact::{list, read};
+use crate::artifact::{ReadError, list, read};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The aggregated table.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,11 +43,25 @@ fn keys(v: &Value) -> impl Iterator<Item = String> + '_ {
     v.as_object().into_iter().flat_map(|m| m.keys().cloned())
 }
 
+/// Why a directory's artifacts cannot be aggregated.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The directory cannot be listed.
+    #[error("{}: {source}", dir.display())]
+    Unlisted { dir: PathBuf, source: std::io::Error },
+    /// The directory holds no artifact.
+    #[error("{}: no benchmark_cycle_*.json[.gz] artifacts", dir.display())]
+    NoArtifacts { dir: PathBuf },
+    /// An artifact that cannot be read as JSON.
+    #[error(transparent)]
+    Read(#[from] ReadError),
+}
+
 /// Reads every artifact of a directory into a table.
-pub fn table(dir: &Path, per_index: bool) -> Result<Table, String> {
-    let files = list(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub fn table(dir: &Path, per_index: bool) -> Result<Table, Error> {
+    let files = list(dir).map_err(|source| Error::Unlisted { dir: dir.to_path_buf(), source })?;
     if files.is_empty() {
-        return Err(format!("{}: no benchmark_cycle_*.json[.gz] artifacts", dir.display()));
+        return Err(Error::NoArtifacts { dir: dir.to_path_buf() });
     }
     let artifacts: Vec<Value> = files.iter().map(|f| read(f)).collect::<Result<_, _>>()?;
     let (mut phases, mut reasons, mut indices) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());

@@ -394,6 +394,16 @@ pub fn compare_sets(old_name: &str, old: &[Value], new_name: &str, new: &[Value]
     }
 }
 
+/// A `--field` that is not a field of the compared artifacts: the field, and the ones they have.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("--field {field}: not a field of these artifacts{}; choose one of: {}",
+    crate::suggest::did_you_mean(field, known.iter().map(String::as_str)), known.join(", "))]
+pub struct UnknownField {
+    pub field: String,
+    /// The fields the artifacts have, in [`SetComparison::field_names`] order.
+    pub known: Vec<String>,
+}
+
 impl SetComparison {
     /// The field names `--fail-over` can watch.
     pub fn field_names(&self) -> Vec<&str> {
@@ -402,16 +412,12 @@ impl SetComparison {
 
     /// `Ok` when `field` is one of [`Self::field_names`], else the valid choices (a gate on a field the
     /// artifacts lack could never fire).
-    pub fn check_field(&self, field: &str) -> Result<(), String> {
+    pub fn check_field(&self, field: &str) -> Result<(), UnknownField> {
         let known = self.field_names();
         if known.contains(&field) {
             return Ok(());
         }
-        Err(format!(
-            "--field {field}: not a field of these artifacts{}; choose one of: {}",
-            crate::suggest::did_you_mean(field, known.iter().copied()),
-            known.join(", ")
-        ))
+        Err(UnknownField { field: field.to_string(), known: known.into_iter().map(str::to_string).collect() })
     }
 
     /// The regression `--fail-over limit_pct` gates on: `field`'s median worse by more than `limit_pct`

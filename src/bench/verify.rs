@@ -17,7 +17,7 @@ pub enum Verdict {
 pub fn verify_file(path: &Path) -> Verdict {
     let value = match read(path) {
         Ok(v) => v,
-        Err(e) => return Verdict::Unreadable(e),
+        Err(e) => return Verdict::Unreadable(e.to_string()),
     };
     let Some(stored) = value.get("digest_sha256").and_then(|d| d.as_str()).map(str::to_string) else {
         return Verdict::MissingDigest;

@@ -72,7 +72,7 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
         hash.update([0]);
         hash.update(&bytes);
         const JSON_HINT: &str = "a benchmark artifact is JSON, gzipped when named .gz";
-        let text = artifact::text(bytes).map_err(|e| fail(&file, "", e, JSON_HINT))?;
+        let text = artifact::text(bytes).map_err(|e| fail(&file, "", e.to_string(), JSON_HINT))?;
         let value: Value = serde_json::from_str(&text).map_err(|e| {
             let message = e.to_string();
             let message = message.split(" at line ").next().unwrap_or(&message);
