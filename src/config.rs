@@ -18,12 +18,19 @@ pub enum Parity {
     G6,
 }
 
+/// A parity mode that is neither `g6` nor `off`: the mode as read (trimmed, lower case).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown parity mode `{mode}`: expected `g6` or `off`")]
+pub struct UnknownParity {
+    pub mode: String,
+}
+
 impl Parity {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, UnknownParity> {
         match text.trim().to_lowercase().as_str() {
             "g6" => Ok(Self::G6),
             "off" | "none" | "default" => Ok(Self::Off),
-            other => Err(format!("unknown parity mode `{other}`: expected `g6` or `off`")),
+            other => Err(UnknownParity { mode: other.to_string() }),
         }
     }
     pub fn is_g6(self) -> bool {
@@ -36,13 +43,16 @@ impl Parity {
 #[serde(transparent)]
 pub struct Ratio(f64);
 
+/// A number outside `[0, 1]` (or not finite) where a [`Ratio`] is expected.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+#[error("{value} is not a ratio: expected a number from 0.0 to 1.0")]
+pub struct NotARatio {
+    pub value: f64,
+}
+
 impl Ratio {
-    pub fn new(v: f64) -> Result<Self, String> {
-        if v.is_finite() && (0.0..=1.0).contains(&v) {
-            Ok(Self(v))
-        } else {
-            Err(format!("{v} is not a ratio: expected a number from 0.0 to 1.0"))
-        }
+    pub fn new(v: f64) -> Result<Self, NotARatio> {
+        if v.is_finite() && (0.0..=1.0).contains(&v) { Ok(Self(v)) } else { Err(NotARatio { value: v }) }
     }
     pub fn get(self) -> f64 {
         self.0
@@ -307,7 +317,7 @@ impl Slot {
     fn apply(&self, config: &mut Config, value: &str, from_env: bool) -> Result<(), String> {
         let number = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("`{}` is not a number", v.trim()));
         match self {
-            Slot::Ratio(f) => *f(config) = Ratio::new(number(value)?)?,
+            Slot::Ratio(f) => *f(config) = Ratio::new(number(value)?).map_err(|e| e.to_string())?,
             Slot::U32(f) => *f(config) = parse_int(value)?,
             Slot::Step(f) => *f(config) = parse_int(value)?,
             Slot::Seconds(f) => *f(config) = parse_int(value)?,
