@@ -20,19 +20,22 @@ pub enum ExpiryRule {
     Date(NaiveDate),
 }
 
+/// A token that is no expiry rule: the token as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown expiry rule `{token}`: expected this_week, next_week, this_month, next_month or a YYYY-MM-DD date")]
+pub struct UnknownRule {
+    pub token: String,
+}
+
 impl ExpiryRule {
     /// Parses a rule token: one of the four logical tokens (case-insensitive) or an ISO date.
-    pub fn parse(token: &str) -> Result<Self, String> {
+    pub fn parse(token: &str) -> Result<Self, UnknownRule> {
         match token.trim().to_lowercase().as_str() {
             "this_week" => Ok(Self::ThisWeek),
             "next_week" => Ok(Self::NextWeek),
             "this_month" => Ok(Self::ThisMonth),
             "next_month" => Ok(Self::NextMonth),
-            other => parse_iso_date(other).map(Self::Date).ok_or_else(|| {
-                format!(
-                    "unknown expiry rule `{token}`: expected this_week, next_week, this_month, next_month or a YYYY-MM-DD date"
-                )
-            }),
+            other => parse_iso_date(other).map(Self::Date).ok_or_else(|| UnknownRule { token: token.to_string() }),
         }
     }
 
@@ -162,7 +165,7 @@ mod tests {
             assert_eq!(ExpiryRule::parse(t).unwrap().to_string(), t);
         }
         assert_eq!(ExpiryRule::parse("THIS_WEEK").unwrap(), ExpiryRule::ThisWeek);
-        assert!(ExpiryRule::parse("current_week").unwrap_err().contains("unknown expiry rule"));
+        assert!(ExpiryRule::parse("current_week").unwrap_err().to_string().contains("unknown expiry rule"));
         assert!(ExpiryRule::parse("2025-13-01").is_err());
     }
 

@@ -138,7 +138,7 @@ pub fn check(raw: RawRow, at: At) -> Result<Row, ScenarioError> {
         )
     })?;
     let rule = ExpiryRule::parse(&raw.rule)
-        .map_err(|e| at.error("rule", e, "write the rule the collector ran, for example \"this_week\""))?;
+        .map_err(|e| at.error("rule", e.to_string(), "write the rule the collector ran, for example \"this_week\""))?;
     let timestamp = raw
         .timestamp
         .as_deref()
