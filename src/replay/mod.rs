@@ -45,6 +45,23 @@ pub struct HistoryOptions {
     pub index_depths: BTreeMap<String, u32>,
 }
 
+/// A `--depth` argument that cannot apply: each carries the argument as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DepthError {
+    /// Neither `N` nor `SYMBOL=N` with a whole number `N`.
+    #[error("--depth {arg}: expected a whole number of strikes per side (N) or SYMBOL=N")]
+    NotANumber { arg: String },
+    /// More strikes per side than a scenario may have (`max`).
+    #[error("--depth {arg}: at most {max} strikes per side")]
+    TooDeep { arg: String, max: u32 },
+    /// A symbol the registry does not know (upper case).
+    #[error(
+        "--depth {arg}: unknown index `{symbol}`{}",
+        crate::suggest::did_you_mean(symbol, crate::registry::known_symbols())
+    )]
+    UnknownIndex { arg: String, symbol: String },
+}
+
 impl HistoryOptions {
     /// No starting depth given (every index starts at its recorded depth, else 10).
     pub fn is_empty(&self) -> bool {
@@ -52,21 +69,20 @@ impl HistoryOptions {
     }
 
     /// Applies one `--depth` argument: `N` (every index) or `SYMBOL=N` (one index).
-    pub fn add_depth(&mut self, arg: &str) -> Result<(), String> {
-        let bad = || format!("--depth {arg}: expected a whole number of strikes per side (N) or SYMBOL=N");
+    pub fn add_depth(&mut self, arg: &str) -> Result<(), DepthError> {
         let (symbol, n) = match arg.split_once('=') {
             Some((s, n)) => (Some(s.trim().to_uppercase()), n),
             None => (None, arg),
         };
-        let n: u32 = n.trim().parse().map_err(|_| bad())?;
-        if n > crate::schema::MAX_STRIKES_PER_SIDE {
-            return Err(format!("--depth {arg}: at most {} strikes per side", crate::schema::MAX_STRIKES_PER_SIDE));
+        let n: u32 = n.trim().parse().map_err(|_| DepthError::NotANumber { arg: arg.to_string() })?;
+        let max = crate::schema::MAX_STRIKES_PER_SIDE;
+        if n > max {
+            return Err(DepthError::TooDeep { arg: arg.to_string(), max });
         }
         match symbol {
-            Some(s) if crate::registry::known(&s).is_none() => Err(format!(
-                "--depth {arg}: unknown index `{s}`{}",
-                crate::suggest::did_you_mean(&s, crate::registry::known_symbols())
-            )),
+            Some(s) if crate::registry::known(&s).is_none() => {
+                Err(DepthError::UnknownIndex { arg: arg.to_string(), symbol: s })
+            }
             Some(s) => {
                 self.index_depths.insert(s, n);
                 Ok(())

@@ -416,7 +416,7 @@ impl ReplayRefused {
 }
 
 /// Checks one `--depth` argument (`N` or `SYMBOL=N`).
-pub fn parse_depth(arg: &str) -> Result<String, String> {
+pub fn parse_depth(arg: &str) -> Result<String, g6sim::replay::DepthError> {
     HistoryOptions::default().add_depth(arg).map(|()| arg.to_string())
 }
 
