@@ -198,15 +198,20 @@ impl Drop for MetricsServer {
 /// verdict and exits with it.
 pub struct Interrupts(std::sync::mpsc::Receiver<()>);
 
+/// Why the requests to stop cannot be caught (a handler is set already, or the system refused).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot catch Ctrl-C: {0}")]
+pub struct CatchError(pub ctrlc::Error);
+
 impl Interrupts {
     /// From now on, a request to stop no longer ends the process: [`Interrupts::wait`] returns instead. Once per
     /// process (a second call is an error).
-    pub fn catch() -> Result<Self, String> {
+    pub fn catch() -> Result<Self, CatchError> {
         let (tx, rx) = std::sync::mpsc::channel();
         ctrlc::set_handler(move || {
             let _ = tx.send(());
         })
-        .map_err(|e| format!("cannot catch Ctrl-C: {e}"))?;
+        .map_err(CatchError)?;
         Ok(Self(rx))
     }
 
