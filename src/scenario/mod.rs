@@ -9,7 +9,7 @@ mod expect;
 mod load;
 mod validate;
 
-pub use crate::calendar::ExpiryRule;
+pub use crate::calendar::{ExpiryRule, UnknownRule};
 pub use crate::fault::{CyclePhase, Fault, FaultKind, LeanSupport, Parameter, RowShape, RowUnit, Scope};
 pub use crate::registry::RegistryEntry;
 pub use crate::schema::*;

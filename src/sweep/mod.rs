@@ -18,7 +18,9 @@ pub(crate) mod seeds;
 pub(crate) mod spec;
 
 pub use lean::{EVENTS as LEAN_EVENTS, gives as lean_gives};
-pub use plan::{JobScore, Plan, Setting, Shard, THREADS_PER_CORE, parse_threads, shard_from, threads_note};
+pub use plan::{
+    JobScore, Plan, Setting, Shard, ShardError, THREADS_PER_CORE, ThreadsError, parse_threads, shard_from, threads_note,
+};
 pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
 pub use score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};

@@ -30,13 +30,18 @@ pub const MAX_THREADS: usize = 1024;
 /// compute, so more threads than cores gain nothing.
 pub const THREADS_PER_CORE: usize = 2;
 
+/// A `--jobs` value that is not a whole number from 1 to `MAX_THREADS`: the value as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("expected a number of worker threads from 1 to {MAX_THREADS} (leave --jobs out for one per core)")]
+pub struct ThreadsError {
+    pub text: String,
+}
+
 /// Parses `--jobs N`: a whole number from 1 to `MAX_THREADS`.
-pub fn parse_threads(text: &str) -> Result<usize, String> {
-    let bad =
-        || format!("expected a number of worker threads from 1 to {MAX_THREADS} (leave --jobs out for one per core)");
+pub fn parse_threads(text: &str) -> Result<usize, ThreadsError> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
-        _ => Err(bad()),
+        _ => Err(ThreadsError { text: text.to_string() }),
     }
 }
 
@@ -96,13 +101,24 @@ pub struct Shard {
     pub count: usize,
 }
 
+/// A `--shard` value that names no shard: each carries the value as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    /// Not `I/N` with whole numbers `0 <= I < N`.
+    #[error("--shard {text}: expected I/N with 0 <= I < N, for example 0/4 (shards count from 0)")]
+    Malformed { text: String },
+    /// More shards than `MAX_JOBS`, the most runs a sweep has.
+    #[error("--shard {text}: at most {MAX_JOBS} shards (the most runs a sweep has)")]
+    TooMany { text: String },
+}
+
 impl Shard {
     /// The whole grid.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
     /// Parses `I/N` (0 <= I < N <= `MAX_JOBS`: more shards than a sweep can have runs would be empty).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("--shard {text}: expected I/N with 0 <= I < N, for example 0/4 (shards count from 0)");
+    pub fn parse(text: &str) -> Result<Self, ShardError> {
+        let bad = || ShardError::Malformed { text: text.to_string() };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         let (index, count) =
             (i.trim().parse::<usize>().map_err(|_| bad())?, n.trim().parse::<usize>().map_err(|_| bad())?);
@@ -110,7 +126,7 @@ impl Shard {
             return Err(bad());
         }
         if count > MAX_JOBS {
-            return Err(format!("--shard {text}: at most {MAX_JOBS} shards (the most runs a sweep has)"));
+            return Err(ShardError::TooMany { text: text.to_string() });
         }
         Ok(Self { index, count })
     }
@@ -390,7 +406,7 @@ mod tests {
         assert_eq!(parse_threads("1"), Ok(1));
         assert_eq!(parse_threads(&MAX_THREADS.to_string()), Ok(MAX_THREADS));
         for bad in ["0", "1025", "100000", "-1", "two", ""] {
-            let e = parse_threads(bad).unwrap_err();
+            let e = parse_threads(bad).unwrap_err().to_string();
             assert!(e.contains("from 1 to 1024"), "{bad}: {e}");
         }
     }
