@@ -362,7 +362,12 @@ fn the_shard_comes_from_the_flag_or_the_batch_engine() {
     assert_eq!(shard_from(None, None, &empty), Ok(Shard::ALL), "empty variables are unset");
     assert_eq!(shard_from(Some(shard(1, 4)), None, &env(&[("JOB_COMPLETION_INDEX", "3")])), Ok(shard(1, 4)));
     assert_eq!(shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "3")])), Ok(shard(3, 4)));
-    assert!(shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "4")])).unwrap_err().contains("does not exist"));
+    assert!(
+        shard_from(None, Some(4), &env(&[("JOB_COMPLETION_INDEX", "4")]))
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist")
+    );
     assert_eq!(
         shard_from(None, None, &env(&[("SLURM_ARRAY_TASK_ID", "0"), ("SLURM_ARRAY_TASK_COUNT", "2")])),
         Ok(shard(0, 2))

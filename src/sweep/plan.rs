@@ -143,6 +143,28 @@ impl fmt::Display for Shard {
     }
 }
 
+/// Why the shard this process runs cannot be told from `--shards` and the batch engine's variables.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ShardFromError {
+    /// `--shards 0`.
+    #[error("--shards 0: expected at least 1")]
+    NoShards,
+    /// `--shards N` without a variable giving the shard index.
+    #[error(
+        "--shards N takes the shard index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm), and neither is set; or pass --shard I/N"
+    )]
+    NoIndex,
+    /// A variable whose value is not a whole number.
+    #[error("{var}={value:?} is not a whole number")]
+    NotANumber { var: String, value: String },
+    /// More shards than [`MAX_JOBS`], the most runs a sweep has; `from` names the flag or variables.
+    #[error("{from} {count}: at most {MAX_JOBS} shards (the most runs a sweep has)")]
+    TooMany { from: String, count: usize },
+    /// A shard index at or past the shard count; `from` names the flag or variables.
+    #[error("{from}: shard {index} of {count} does not exist")]
+    NoSuchShard { from: String, index: usize, count: usize },
+}
+
 /// The shard this process runs: `--shard I/N` when given; else, with `--shards N`, Kubernetes' Indexed Job
 /// index `JOB_COMPLETION_INDEX`; else a Slurm job array (`SLURM_ARRAY_TASK_ID` less `SLURM_ARRAY_TASK_MIN`, of
 /// `SLURM_ARRAY_TASK_COUNT`); else the whole grid. An empty variable counts as unset, as a `G6_*` one does.
@@ -150,30 +172,38 @@ pub fn shard_from(
     shard: Option<Shard>,
     shards: Option<usize>,
     env: &std::collections::BTreeMap<String, String>,
-) -> Result<Shard, String> {
-    let number = |var: &str| -> Result<Option<usize>, String> {
+) -> Result<Shard, ShardFromError> {
+    let number = |var: &str| -> Result<Option<usize>, ShardFromError> {
         env.get(var)
             .filter(|v| !v.trim().is_empty())
-            .map(|v| v.trim().parse::<usize>().map_err(|_| format!("{var}={v:?} is not a whole number")))
+            .map(|v| {
+                v.trim()
+                    .parse::<usize>()
+                    .map_err(|_| ShardFromError::NotANumber { var: var.to_string(), value: v.clone() })
+            })
             .transpose()
     };
     let checked = |index: usize, count: usize, from: &str| {
         if count > MAX_JOBS {
-            return Err(format!("{from} {count}: at most {MAX_JOBS} shards (the most runs a sweep has)"));
+            return Err(ShardFromError::TooMany { from: from.to_string(), count });
         }
-        Shard::parse(&format!("{index}/{count}"))
-            .map_err(|_| format!("{from}: shard {index} of {count} does not exist"))
+        Shard::parse(&format!("{index}/{count}")).map_err(|_| ShardFromError::NoSuchShard {
+            from: from.to_string(),
+            index,
+            count,
+        })
     };
     if let Some(shard) = shard {
         return Ok(shard);
     }
     if let Some(count) = shards {
         if count == 0 {
-            return Err("--shards 0: expected at least 1".into());
+            return Err(ShardFromError::NoShards);
         }
         let index = number("JOB_COMPLETION_INDEX")?
-            .or(number("SLURM_ARRAY_TASK_ID")?.map(|id| id.saturating_sub(number("SLURM_ARRAY_TASK_MIN").ok().flatten().unwrap_or(0))))
-            .ok_or("--shards N takes the shard index from JOB_COMPLETION_INDEX (Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (Slurm), and neither is set; or pass --shard I/N")?;
+            .or(number("SLURM_ARRAY_TASK_ID")?
+                .map(|id| id.saturating_sub(number("SLURM_ARRAY_TASK_MIN").ok().flatten().unwrap_or(0))))
+            .ok_or(ShardFromError::NoIndex)?;
         return checked(index, count, "--shards");
     }
     match (number("SLURM_ARRAY_TASK_ID")?, number("SLURM_ARRAY_TASK_COUNT")?) {
