@@ -383,11 +383,6 @@ fn the_shard_comes_from_the_flag_or_the_batch_engine() {
     assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "the shards cover every job exactly once");
 }
 
-/// Two indices on a random walk, three expiry rules and a dated one, and every fault the lean path models,
-/// scoped to an index, a rule or neither, overlapping; its expectations are ones the lean path evaluates,
-/// some holding and some failing. `Total(of: Events(event: "prefilter_clamp"), is: Eq(0))` holds under the
-/// default maximum of 2500 instruments and fails under the sweep's 60
-/// (`lean_stress_clamps_only_under_a_low_maximum`).
 /// `--full` runs every job in a World: the same files as the lean path, and each run says which it took.
 #[test]
 fn full_runs_write_the_same_files_as_the_lean_path() {

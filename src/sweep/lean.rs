@@ -64,18 +64,42 @@ struct CycleInputs<'f> {
     faults: &'f ActiveFaults,
 }
 
+/// Why a sweep's runs take no lean path and run in full: what the lean path does not model (each completes
+/// "the lean path does not model ..."), or `--full`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NotModelled {
+    /// `--full`: every job runs in full, modelled or not.
+    #[error("--full")]
+    FullRuns,
+    /// The scenario replays a recorded history.
+    #[error("a recorded history")]
+    RecordedHistory,
+    /// The universe is an instruments dump.
+    #[error("an instruments dump")]
+    InstrumentsDump,
+    /// A setting computes Greeks.
+    #[error("Greeks (compute_greeks)")]
+    Greeks,
+    /// A fault the catalogue marks refused: the fault as the scenario writes it, its phase, and the reason.
+    #[error("the fault {fault} (phase {phase:?}): {why}")]
+    Fault { fault: String, phase: String, why: &'static str },
+    /// An expectation that reads what the lean path leaves out, as the scenario writes it.
+    #[error("the expectation `{expectation}`")]
+    Expectation { expectation: String },
+}
+
 impl<'a> Lean<'a> {
     /// The lean path for runs of `scenario` over `cycles` cycles under each of `configs`, or why it does not
     /// model them (the sweep then runs in full).
-    pub fn new(scenario: &'a Scenario, configs: &[&Config], cycles: u64, dump: bool) -> Result<Self, String> {
+    pub fn new(scenario: &'a Scenario, configs: &[&Config], cycles: u64, dump: bool) -> Result<Self, NotModelled> {
         if scenario.recorded.is_some() {
-            return Err("a recorded history".into());
+            return Err(NotModelled::RecordedHistory);
         }
         if dump || scenario.universe.is_some() {
-            return Err("an instruments dump".into());
+            return Err(NotModelled::InstrumentsDump);
         }
         if configs.iter().any(|c| c.compute_greeks) {
-            return Err("Greeks (compute_greeks)".into());
+            return Err(NotModelled::Greeks);
         }
         for phase in &scenario.phases {
             for f in &phase.faults {
@@ -84,7 +108,7 @@ impl<'a> Lean<'a> {
                     LeanSupport::Refused(why) => {
                         // The fault as the scenario writes it (`SlowProvider(0.5)`, not the Rust `Ratio(0.5)`).
                         let fault = ron::to_string(f).unwrap_or_else(|_| format!("{f:?}"));
-                        return Err(format!("the fault {fault} (phase {:?}): {why}", phase.name));
+                        return Err(NotModelled::Fault { fault, phase: phase.name.clone(), why });
                     }
                 }
             }
@@ -92,7 +116,7 @@ impl<'a> Lean<'a> {
         for e in &scenario.expectations {
             match gives(e.reads()) {
                 LeanSupport::Modelled => {}
-                LeanSupport::Refused(_) => return Err(format!("the expectation `{e}`")),
+                LeanSupport::Refused(_) => return Err(NotModelled::Expectation { expectation: e.to_string() }),
             }
         }
         let mut changes: Vec<u64> = std::iter::once(1)

@@ -19,7 +19,8 @@ pub(crate) mod spec;
 
 pub use lean::{EVENTS as LEAN_EVENTS, gives as lean_gives};
 pub use plan::{
-    JobScore, Plan, Setting, Shard, ShardError, THREADS_PER_CORE, ThreadsError, parse_threads, shard_from, threads_note,
+    JobScore, Plan, Setting, Shard, ShardError, ShardFromError, THREADS_PER_CORE, ThreadsError, parse_threads,
+    shard_from, threads_note,
 };
 pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
 pub use score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};

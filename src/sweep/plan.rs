@@ -6,7 +6,7 @@
 //! from 0, as Kubernetes' `JOB_COMPLETION_INDEX` and a Slurm array `--array=0-(N-1)` count) runs the jobs
 //! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
 
-use super::lean::Lean;
+use super::lean::{Lean, NotModelled};
 use super::score::{RunScore, Scorer};
 use super::spec::Param;
 use crate::config::Config;
@@ -318,9 +318,9 @@ impl Plan {
     }
 
     /// The lean scoring path for this sweep's runs (`super::lean`), or why they run in full.
-    pub(crate) fn lean(&self) -> Result<Lean<'_>, String> {
+    pub(crate) fn lean(&self) -> Result<Lean<'_>, NotModelled> {
         if self.full_runs {
-            return Err("--full".into());
+            return Err(NotModelled::FullRuns);
         }
         let configs: Vec<&Config> = self.configs.iter().collect();
         Lean::new(&self.scenario.scenario, &configs, self.cycles, self.dump)
