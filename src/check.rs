@@ -331,9 +331,7 @@ fn check_history(file: &Path, request: &Request, report: &mut impl FnMut(Event))
     report(Event::Row(&Row { file: file.to_path_buf(), checked }));
     if let Some(dir) = &request.plots {
         let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
-        if let Err(e) =
-            plot::PlotData::from_run(&run).map_err(|e| e.to_string()).and_then(|data| plot::render(&data, &target))
-        {
+        if let Err(e) = plot::PlotData::from_run(&run).and_then(|data| plot::render(&data, &target)) {
             report(Event::ChartError(format!("{}: cannot draw the charts: {e}", target.display())));
             return (!agrees, true);
         }

@@ -344,7 +344,7 @@ fn check_plots_into_a_file_is_refused_in_words() {
     // The library's chart errors are words too.
     let run = run_scenario_file(HEALTHY);
     let data = g6sim::plot::PlotData::from_run(&run).unwrap();
-    let e = g6sim::plot::render(&data, &file.join("plots")).unwrap_err();
+    let e = g6sim::plot::render(&data, &file.join("plots")).unwrap_err().to_string();
     assert!(!e.contains("Os {") && e.contains("Not a directory"), "{e}");
 }
 

@@ -47,7 +47,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
-/// Why a run's chart data cannot be built: a file of its directory unreadable or not JSON, or no cycle.
+/// Why a run's charts (or a sweep's heat maps) cannot be built or drawn: a file of the run's directory
+/// unreadable or not JSON, no cycle, or a chart that cannot be drawn or written.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file of the run directory that cannot be read (missing, unreadable, not UTF-8).
@@ -65,6 +66,19 @@ pub enum Error {
     /// A run without a cycle: nothing to draw.
     #[error("the run has no cycles to plot")]
     NoCycles,
+    /// The drawing library's error, in its words (its error types differ from one backend to another).
+    #[error("{0}")]
+    Draw(String),
+    /// A PNG that cannot be encoded.
+    #[error("{0}")]
+    Png(image::ImageError),
+    /// A chart's directory that cannot be created, or a chart file that cannot be written. The message is
+    /// the system's alone: the caller names the directory.
+    #[error("{source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    /// A chart left by an earlier sweep that cannot be removed.
+    #[error("{}: {source}", path.display())]
+    Remove { path: PathBuf, source: std::io::Error },
 }
 
 pub(crate) const FONT: &str = "sans-serif";
@@ -101,13 +115,13 @@ pub(crate) fn register_font() {
     });
 }
 
-pub(crate) type DrawResult<T> = Result<T, String>;
+pub(crate) type DrawResult<T> = Result<T, Error>;
 
 type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// An error in words (what the user reads), never its debug form.
-pub(crate) fn err<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+/// A drawing error in words (what the user reads), never its debug form.
+pub(crate) fn err<E: std::fmt::Display>(e: E) -> Error {
+    Error::Draw(e.to_string())
 }
 
 /// A chart: its file stem, its height and how to draw it on an area.
@@ -147,16 +161,16 @@ fn charts(data: &PlotData) -> [Chart; 4] {
 }
 
 /// Draws a streamed run's charts into `target` from the series kept while it ran ([`PlotSeries`]).
-pub fn draw(series: PlotSeries, run: &crate::run::Streamed, target: &Path) -> Result<Vec<PathBuf>, String> {
+pub fn draw(series: PlotSeries, run: &crate::run::Streamed, target: &Path) -> Result<Vec<PathBuf>, Error> {
     let manifest = crate::output::manifest(&run.prepared, run.events, &run.outcomes);
-    let data = manifest_value(&manifest).and_then(|m| series.finish(&m)).map_err(|e| e.to_string())?;
+    let data = manifest_value(&manifest).and_then(|m| series.finish(&m))?;
     render(&data, target)
 }
 
 /// Writes every chart as `DIR/<name>.svg` and `DIR/<name>.png`; returns the files written.
 pub fn render(data: &PlotData, dir: &Path) -> DrawResult<Vec<PathBuf>> {
     register_font();
-    std::fs::create_dir_all(dir).map_err(err)?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write { path: dir.to_path_buf(), source })?;
     let mut written = Vec::new();
     for c in charts(data) {
         let files = write_svg_png(dir, c.stem, (WIDTH, c.height), |a| (c.draw)(data, a), |a| (c.draw_png)(data, a))?;
@@ -198,7 +212,7 @@ pub(crate) fn write_svg_png(
 ) -> DrawResult<[PathBuf; 2]> {
     let svg = svg_text((width, height), draw)?;
     let svg_path = dir.join(format!("{stem}.svg"));
-    write_atomic(&svg_path, svg.as_bytes()).map_err(err)?;
+    write_atomic(&svg_path, svg.as_bytes()).map_err(|source| Error::Write { path: svg_path.clone(), source })?;
     let mut rgb = vec![0u8; (width * height * 3) as usize];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
@@ -209,9 +223,9 @@ pub(crate) fn write_svg_png(
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&rgb, width, height, image::ColorType::Rgb8)
-        .map_err(err)?;
+        .map_err(Error::Png)?;
     let png_path = dir.join(format!("{stem}.png"));
-    write_atomic(&png_path, &png).map_err(err)?;
+    write_atomic(&png_path, &png).map_err(|source| Error::Write { path: png_path.clone(), source })?;
     Ok([svg_path, png_path])
 }
 

@@ -17,7 +17,7 @@
 
 use super::score::{OBJECTIVES, Score};
 use super::{Recommendation, SettingResult, SweepManifest};
-use crate::plot::{DrawResult, FONT, err, palette, register_font, title, write_svg_png};
+use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, title, write_svg_png};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
@@ -146,7 +146,7 @@ pub fn render_sweep(
     let mut written = Vec::new();
     if !keys.is_empty() && results.len() == manifest.settings {
         register_font();
-        std::fs::create_dir_all(&out).map_err(err)?;
+        std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
         let mut grid = Grid { manifest, results, anchor: Vec::new(), recommended: recommended.map(|r| r.setting) };
         grid.anchor = grid.digits(grid.recommended.unwrap_or(0));
         let pairs: Vec<(usize, usize)> =
@@ -186,7 +186,7 @@ fn remove_stale(out: &Path, written: &[PathBuf]) -> DrawResult<()> {
         entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_heatmap(p) && !written.contains(p)).collect();
     stale.sort();
     for p in stale {
-        std::fs::remove_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        std::fs::remove_file(&p).map_err(|source| Error::Remove { path: p.clone(), source })?;
     }
     Ok(())
 }

@@ -246,7 +246,7 @@ pub fn replay(
     }
     if flags.plots {
         let plots = dir.join("plots");
-        match plot::PlotData::from_run(&run).map_err(|e| e.to_string()).and_then(|data| plot::render(&data, &plots)) {
+        match plot::PlotData::from_run(&run).and_then(|data| plot::render(&data, &plots)) {
             Ok(files) => out!("{}", render::drew(&files, &plots)),
             Err(e) => return fail(format_args!("cannot draw the charts: {e}")),
         }
@@ -581,7 +581,7 @@ pub fn plot(run_dir: &Path) -> ExitCode {
         Err(e) => return fail(e),
     };
     let out = run_dir.join("plots");
-    match plot::load_dir(run_dir).map_err(|e| e.to_string()).and_then(|data| plot::render(&data, &out)) {
+    match plot::load_dir(run_dir).and_then(|data| plot::render(&data, &out)) {
         Ok(files) => {
             out!("{}", render::drew(&files, &out));
             ExitCode::SUCCESS
