@@ -96,7 +96,7 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
 
 /// The run summary's universe lines: the dump, what its reader and the expiry map skipped, per index what
 /// the run took from it and any weekday mismatch.
-pub fn universe_lines(u: &UniverseUse, map_skipped: Option<SkipCounts>) -> String {
+pub(crate) fn universe_lines(u: &UniverseUse, map_skipped: Option<SkipCounts>) -> String {
     let mut out = String::new();
     let reader: Vec<String> = u.skipped.iter().map(|(r, n)| format!("{r} {n}")).collect();
     push(
@@ -223,7 +223,7 @@ pub fn expectations(outcomes: &[ExpectationOutcome]) -> String {
 
 /// The lines under a verdict, each after `indent`: every failed expectation of `outcomes`
 /// (`FAIL [cycle N] expected ...; what happened`), then, for an EMPTY verdict, why nothing was checked.
-pub fn verdict_lines(verdict: Verdict, outcomes: &[ExpectationOutcome], indent: &str) -> String {
+pub(crate) fn verdict_lines(verdict: Verdict, outcomes: &[ExpectationOutcome], indent: &str) -> String {
     let mut out = String::new();
     for o in outcomes.iter().filter(|o| !o.passed) {
         let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();

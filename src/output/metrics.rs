@@ -61,6 +61,7 @@ impl Exposition {
         }
     }
     /// The value of a series, if present.
+    #[cfg(test)]
     pub fn get(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
         let family = self.families.get(name)?;
         family
@@ -237,10 +238,6 @@ impl MetricsState {
                 _ => {}
             }
         }
-    }
-
-    pub fn exposition(&self) -> &Exposition {
-        &self.exposition
     }
 
     pub fn render(&self) -> String {

@@ -10,7 +10,7 @@ pub(crate) mod metrics;
 pub mod serve;
 
 pub use lock::{DirLock, LOCK_FILE, lock_dir};
-pub use metrics::{Exposition, MetricsState};
+pub use metrics::MetricsState;
 
 use crate::config::Config;
 use crate::events::{CycleSummary, LoggedEvent};
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// A file being written through a temporary sibling `.NAME.tmp-PID`: [`AtomicFile::commit`] renames it into
 /// place; dropped uncommitted (an error on the way), the temporary is removed. A killed process leaves the
 /// temporary, which the next run into the directory removes ([`remove_stale`]).
-pub struct AtomicFile {
+pub(crate) struct AtomicFile {
     path: PathBuf,
     tmp: PathBuf,
     file: Option<BufWriter<File>>,
@@ -266,11 +266,11 @@ pub fn metrics_prom(run: &Run) -> Vec<u8> {
 }
 
 /// The files a run writes into its directory, in writing order (the manifest last: it marks a whole run).
-pub const RUN_FILES: [&str; 4] = ["events.jsonl", "cycles.jsonl", "metrics.prom", "manifest.json"];
+pub(crate) const RUN_FILES: [&str; 4] = ["events.jsonl", "cycles.jsonl", "metrics.prom", "manifest.json"];
 /// The file a replay writes besides [`RUN_FILES`] (after them): its comparison with the history.
 pub const COMPARISON_FILE: &str = "comparison.json";
 /// The folder of a run's charts.
-pub const PLOTS_DIR: &str = "plots";
+pub(crate) const PLOTS_DIR: &str = "plots";
 
 /// Writes a finished in-memory run's `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into
 /// `dir` (created if needed) through a [`RunWriter`], cycle by cycle as a streamed run writes them.
@@ -300,7 +300,7 @@ fn is_run_output(name: &str) -> bool {
 
 /// Whether a directory entry's name is `own` (a file or folder g6sim writes there), the hidden temporary of
 /// an interrupted atomic write of an `own` file, a writability probe, or the lock file ([`LOCK_FILE`]).
-pub fn is_own_entry(name: &str, own: impl Fn(&str) -> bool) -> bool {
+pub(crate) fn is_own_entry(name: &str, own: impl Fn(&str) -> bool) -> bool {
     own(name) || name == LOCK_FILE || is_temporary(name, own)
 }
 
@@ -312,7 +312,7 @@ fn is_temporary(name: &str, own: impl Fn(&str) -> bool) -> bool {
 
 /// Whether `dir` holds a g6sim run: its `manifest.json` names a g6sim version, or every entry is one g6sim
 /// writes (a run killed before its manifest).
-pub fn is_run_dir(dir: &Path) -> bool {
+pub(crate) fn is_run_dir(dir: &Path) -> bool {
     let manifest = std::fs::read(dir.join("manifest.json")).ok();
     let by_manifest = manifest
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
@@ -343,7 +343,12 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
 
 /// [`claim_dir`] for outputs that `owns` recognises (a directory they were written to before), `what` naming
 /// what a refused directory lacks.
-pub fn claim_dir_for(dir: &Path, force: bool, owns: impl Fn(&Path) -> bool, what: &str) -> Result<DirLock, DirError> {
+pub(crate) fn claim_dir_for(
+    dir: &Path,
+    force: bool,
+    owns: impl Fn(&Path) -> bool,
+    what: &str,
+) -> Result<DirLock, DirError> {
     make_dir(dir, "--out")?;
     let empty = std::fs::read_dir(dir).map(|mut d| d.next().is_none()).unwrap_or(false);
     if !empty && !force && !owns(dir) {
@@ -361,7 +366,7 @@ pub fn claim_dir_for(dir: &Path, force: bool, owns: impl Fn(&Path) -> bool, what
 /// Checks, before anything is drawn, that `dir` can take charts (the `--plots DIR` of `check`) and locks it:
 /// creates it when missing, and refuses a path that is a file, a directory it cannot write and a directory
 /// another g6sim command is writing. Other files in it stay: charts go to its subdirectories.
-pub fn claim_plots_dir(dir: &Path) -> Result<DirLock, DirError> {
+pub(crate) fn claim_plots_dir(dir: &Path) -> Result<DirLock, DirError> {
     make_dir(dir, "--plots")?;
     let lock = lock_dir(dir)?;
     probe(dir)?;
@@ -374,7 +379,7 @@ pub fn claim_plots_dir(dir: &Path) -> Result<DirLock, DirError> {
 /// replaces) are refused, naming both: one's charts would overwrite the other's. A file given twice is one
 /// scenario. `name_of` gives a file's scenario name; a file without one (it does not load) is left to the
 /// run that reports it.
-pub fn claim_check_plots(
+pub(crate) fn claim_check_plots(
     dir: &Path,
     files: &[PathBuf],
     name_of: impl Fn(&Path) -> Option<String>,
@@ -525,7 +530,7 @@ pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<SeedDir
 /// the folder, when that leaves it empty), an earlier replay's `comparison.json` (a replay writes its own
 /// after the run files), and temporaries an interrupted write left ([`remove_temporaries`]). Other files
 /// stay, the lock file too.
-pub fn remove_stale(dir: &Path) -> io::Result<()> {
+pub(crate) fn remove_stale(dir: &Path) -> io::Result<()> {
     match std::fs::remove_file(dir.join(COMPARISON_FILE)) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
         _ => {}
@@ -552,7 +557,7 @@ fn is_chart(name: &str) -> bool {
 /// Removes the temporaries that interrupted writes left in a run directory `dir` and its `plots/` (what a
 /// killed command leaves: a command holding the directory's lock is the only one writing there). A run
 /// removes them as it starts, unlike the earlier run's files, which stay until it has written its own.
-pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
+pub(crate) fn remove_temporaries(dir: &Path) -> io::Result<()> {
     for (dir, own) in [(dir.to_path_buf(), is_run_output as fn(&str) -> bool), (dir.join(PLOTS_DIR), is_chart)] {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.filter_map(Result::ok) {

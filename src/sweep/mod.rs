@@ -17,7 +17,6 @@ pub(crate) mod score;
 pub(crate) mod seeds;
 pub(crate) mod spec;
 
-pub use lean::{EVENTS as LEAN_EVENTS, gives as lean_gives};
 pub use plan::{
     JobScore, Plan, Setting, Shard, ShardError, ShardFromError, THREADS_PER_CORE, ThreadsError, parse_threads,
     shard_from, threads_note,
@@ -25,7 +24,7 @@ pub use plan::{
 pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
 pub use score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
-pub use spec::{Param, SpecError, parse_param, parse_seeds, parse_values};
+pub use spec::{Param, SpecError, parse_param, parse_seeds};
 
 use crate::output::{DirError, DirLock, is_own_entry, write_atomic};
 use crate::replay::{self, HistoryOptions};
@@ -33,14 +32,14 @@ use crate::run::{Error, RunOptions};
 use std::path::{Path, PathBuf};
 
 /// The sweep's own description, in every sweep and shard directory.
-pub const MANIFEST: &str = "sweep.json";
+pub(crate) const MANIFEST: &str = "sweep.json";
 
 /// The files of a whole sweep besides its heat maps.
-pub const FILES: [&str; 5] = [MANIFEST, "runs.jsonl", "results.csv", "results.json", "pareto.txt"];
+pub(crate) const FILES: [&str; 5] = [MANIFEST, "runs.jsonl", "results.csv", "results.json", "pareto.txt"];
 
 /// Whether `dir` holds a sweep or shards of one: its `sweep.json` is a sweep manifest, or every entry is one
 /// a sweep writes (a sweep killed before its manifest).
-pub fn is_sweep_dir(dir: &Path) -> bool {
+pub(crate) fn is_sweep_dir(dir: &Path) -> bool {
     let manifest = std::fs::read(dir.join(MANIFEST)).ok();
     let own = |name: &str| {
         FILES.contains(&name)
@@ -103,7 +102,7 @@ pub fn plan_for(
 const LISTED_SHARDS: usize = 20;
 
 /// The file of one shard's run scores.
-pub fn shard_file(shard: Shard) -> String {
+pub(crate) fn shard_file(shard: Shard) -> String {
     format!("runs-shard-{}-of-{}.jsonl", shard.index, shard.count)
 }
 

@@ -157,7 +157,7 @@ pub enum ShardFromError {
     /// A variable whose value is not a whole number.
     #[error("{var}={value:?} is not a whole number")]
     NotANumber { var: String, value: String },
-    /// More shards than [`MAX_JOBS`], the most runs a sweep has; `from` names the flag or variables.
+    /// More shards than `MAX_JOBS`, the most runs a sweep has; `from` names the flag or variables.
     #[error("{from} {count}: at most {MAX_JOBS} shards (the most runs a sweep has)")]
     TooMany { from: String, count: usize },
     /// A shard index at or past the shard count; `from` names the flag or variables.

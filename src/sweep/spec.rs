@@ -65,7 +65,7 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SpecError> {
 }
 
 /// Parses a range or list into values as text (integers stay integers; floats print in their shortest form).
-pub fn parse_values(text: &str) -> Result<Vec<String>, SpecError> {
+pub(crate) fn parse_values(text: &str) -> Result<Vec<String>, SpecError> {
     let text = text.trim();
     if text.is_empty() {
         return Err(SpecError("no value: expected a range a..b[:step] or a list a,b,c".into()));
