@@ -146,7 +146,7 @@ pub fn digest(artifact: &Value) -> String {
 /// Robust z-score of `x` against `history`: `(x - median) / (1.4826 x MAD)`. When the MAD is 0 the mean
 /// absolute deviation (x 1.2533) stands in; when both are 0 (a constant history) any change scores
 /// `±10 x threshold` and no change scores 0.
-pub fn robust_z(history: &[f64], x: f64, threshold: f64) -> f64 {
+pub(crate) fn robust_z(history: &[f64], x: f64, threshold: f64) -> f64 {
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let n = v.len();
@@ -276,7 +276,7 @@ impl ArtifactWriter {
 }
 
 /// Whether a file name is a benchmark artifact's.
-pub fn is_artifact(name: &str) -> bool {
+pub(crate) fn is_artifact(name: &str) -> bool {
     name.starts_with("benchmark_cycle_") && (name.ends_with(".json") || name.ends_with(".json.gz"))
 }
 
@@ -292,7 +292,7 @@ pub fn list(dir: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Deletes all but the newest `keep` artifacts (by name), never `keep_this`, never other files.
-pub fn prune(dir: &Path, keep: usize, keep_this: &Path) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn prune(dir: &Path, keep: usize, keep_this: &Path) -> io::Result<Vec<PathBuf>> {
     let files = list(dir)?;
     let excess = files.len().saturating_sub(keep);
     let mut removed = Vec::new();

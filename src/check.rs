@@ -14,12 +14,12 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The directory `g6sim check` reads when no file is named.
-pub const DEFAULT_DIR: &str = "scenarios";
+pub(crate) const DEFAULT_DIR: &str = "scenarios";
 
 /// What to check, and how.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
-    /// Scenario files, directories (their `*.ron` files) and history files; none: [`DEFAULT_DIR`].
+    /// Scenario files, directories (their `*.ron` files) and history files; none: `DEFAULT_DIR`.
     pub paths: Vec<PathBuf>,
     /// Draw each file's charts into `DIR/<scenario name>/` (with seeds, `DIR/<scenario name>/seed-N/`).
     pub plots: Option<PathBuf>,
@@ -203,7 +203,7 @@ fn is_history(file: &Path) -> bool {
     file.is_file() && replay::is_history(file)
 }
 
-/// Scenario files named by `paths` ([`DEFAULT_DIR`] when none): files as given, directories' `*.ron` files
+/// Scenario files named by `paths` (`DEFAULT_DIR` when none): files as given, directories' `*.ron` files
 /// sorted by name, each file once.
 pub fn scenario_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let default = [PathBuf::from(DEFAULT_DIR)];

@@ -268,12 +268,7 @@ const KEYS: &[Key] = &[
 ];
 
 /// Prefix of the per-index step variables (`G6_STRIKE_STEP_NIFTY`).
-pub const STRIKE_STEP_ENV_PREFIX: &str = "G6_STRIKE_STEP_";
-
-/// The `(key, variable)` pairs honoured, for the docs and `--help`.
-pub fn honoured_variables() -> impl Iterator<Item = (&'static str, &'static str)> {
-    KEYS.iter().map(|k| (k.name, k.env))
-}
+pub(crate) const STRIKE_STEP_ENV_PREFIX: &str = "G6_STRIKE_STEP_";
 
 /// The `G6_*` variables of this process, read once at start-up (the library never reads the environment).
 pub fn g6_env() -> BTreeMap<String, String> {
@@ -390,7 +385,7 @@ impl Config {
 }
 
 /// The `G6_*` variables in `env` that g6sim honours, as `(variable, value, key)`, in variable order.
-pub fn env_overrides(env: &BTreeMap<String, String>) -> Vec<(String, String, String)> {
+pub(crate) fn env_overrides(env: &BTreeMap<String, String>) -> Vec<(String, String, String)> {
     env.iter()
         .filter(|(_, v)| !v.trim().is_empty())
         .filter_map(|(var, value)| {
@@ -406,7 +401,7 @@ pub fn env_overrides(env: &BTreeMap<String, String>) -> Vec<(String, String, Str
 /// The `G6_*` variables of `env` that g6sim does not read but that are one slip away from one it does, with
 /// the one meant: `G6_CONTRACT_OK_CYCLE` -> `G6_CONTRACT_OK_CYCLES` (a misspelt variable otherwise changes
 /// nothing without a word). Variables of the reference's other settings are left alone.
-pub fn env_near_misses(env: &BTreeMap<String, String>) -> Vec<(String, &'static str)> {
+pub(crate) fn env_near_misses(env: &BTreeMap<String, String>) -> Vec<(String, &'static str)> {
     env.keys()
         .filter(|var| !KEYS.iter().any(|k| k.env == var.as_str()) && !var.starts_with(STRIKE_STEP_ENV_PREFIX))
         .filter_map(|var| {
@@ -417,7 +412,7 @@ pub fn env_near_misses(env: &BTreeMap<String, String>) -> Vec<(String, &'static 
 }
 
 /// The names `--set` takes, for messages.
-pub fn key_names() -> Vec<&'static str> {
+pub(crate) fn key_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
     names.dedup();
     names
@@ -514,7 +509,7 @@ fn env_error(var: &str, value: &str, error: &str, key: Option<&Key>) -> SetError
 
 /// Checks the honoured `G6_*` variables of `env` on their own, before anything is loaded: every one that does
 /// not parse or is out of range, in variable order, each as [`resolve`] would report it.
-pub fn check_env(env: &BTreeMap<String, String>) -> Result<(), Vec<SetError>> {
+pub(crate) fn check_env(env: &BTreeMap<String, String>) -> Result<(), Vec<SetError>> {
     let bad: Vec<SetError> = env
         .iter()
         .filter_map(|(var, value)| {

@@ -30,7 +30,7 @@ pub struct Stats {
 }
 
 /// The `p`-quantile (0..1) of sorted values, linear between closest ranks (numpy's default).
-pub fn quantile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn quantile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 /// The noise floor of a set comparison: a median must move more than this share (criterion's default noise
 /// threshold) and more than the uncertainty of either set's median before it counts as a change.
-pub const NOISE_FLOOR_PCT: f64 = 2.0;
+pub(crate) const NOISE_FLOOR_PCT: f64 = 2.0;
 
 /// `f"{(new - old) / old * 100:+.1f}%"`, or `n/a` when old is missing or 0, or new is missing.
 pub fn pct(old: Option<f64>, new: Option<f64>) -> String {
@@ -299,7 +299,7 @@ pub struct FieldDelta {
     pub new: Option<Spread>,
     /// The median's change in percent (signed as measured).
     pub pct: Option<f64>,
-    /// The larger of [`NOISE_FLOOR_PCT`] and both sets' uncertainty of the median (95% confidence).
+    /// The larger of `NOISE_FLOOR_PCT` and both sets' uncertainty of the median (95% confidence).
     pub noise_pct: f64,
 }
 

@@ -14,7 +14,7 @@ pub enum Verdict {
 }
 
 /// Verifies one artifact.
-pub fn verify_file(path: &Path) -> Verdict {
+pub(crate) fn verify_file(path: &Path) -> Verdict {
     let value = match read(path) {
         Ok(v) => v,
         Err(e) => return Verdict::Unreadable(e.to_string()),

@@ -58,7 +58,7 @@ pub enum Event {
 }
 
 /// Every event name, for scenario validation.
-pub const EVENT_NAMES: [&str; 12] = [
+pub(crate) const EVENT_NAMES: [&str; 12] = [
     "validation_drops",
     "synthetic_index_price",
     "synthetic_quotes_fallback",
@@ -74,7 +74,7 @@ pub const EVENT_NAMES: [&str; 12] = [
 ];
 
 /// The values an event's `reason` field takes (empty: the event has no reason).
-pub fn event_reasons(name: &str) -> &'static [&'static str] {
+pub(crate) fn event_reasons(name: &str) -> &'static [&'static str] {
     match name {
         "strike_depth_adjustment" => &["low_strike_cov", "contraction"],
         _ => &[],

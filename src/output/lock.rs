@@ -58,7 +58,7 @@ impl Drop for DirLock {
 
 /// Why a directory could not be locked.
 #[derive(Debug)]
-pub enum LockError {
+pub(crate) enum LockError {
     /// Another command holds the lock.
     Busy,
     /// The lock file cannot be created or opened.
@@ -67,7 +67,7 @@ pub enum LockError {
 
 /// Takes the lock of `dir` (which must exist), creating its [`LOCK_FILE`]; [`LockError::Busy`] at once when
 /// another command holds it.
-pub fn try_lock_dir(dir: &Path) -> Result<DirLock, LockError> {
+pub(crate) fn try_lock_dir(dir: &Path) -> Result<DirLock, LockError> {
     let path = dir.join(LOCK_FILE);
     for _ in 0..ATTEMPTS {
         let file =
@@ -96,7 +96,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock, DirError> {
 }
 
 /// The [`DirError`] of a directory that could not be locked.
-pub fn locked_error(dir: &Path, e: LockError) -> DirError {
+pub(crate) fn locked_error(dir: &Path, e: LockError) -> DirError {
     let (message, hint) = match e {
         LockError::Busy => (
             format!("another g6sim command is writing this directory (it holds {LOCK_FILE})"),

@@ -16,13 +16,13 @@ use std::fmt::Write;
 
 /// A metric family's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Counter,
     Gauge,
 }
 
 /// Label pairs in declaration order; series of a family sort by them.
-pub type Labels = Vec<(&'static str, String)>;
+pub(crate) type Labels = Vec<(&'static str, String)>;
 
 #[derive(Clone, Debug)]
 struct Family {
@@ -33,7 +33,7 @@ struct Family {
 
 /// A set of families, rendered in a fixed order.
 #[derive(Clone, Debug, Default)]
-pub struct Exposition {
+pub(crate) struct Exposition {
     families: BTreeMap<&'static str, Family>,
 }
 
@@ -100,7 +100,7 @@ impl Exposition {
 }
 
 /// Escapes a label value: backslash, double quote and newline.
-pub fn escape_label(v: &str) -> String {
+pub(crate) fn escape_label(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
@@ -109,7 +109,7 @@ fn escape_help(v: &str) -> String {
 }
 
 /// Whole numbers without a fraction, others in Rust's shortest round-trip form; `NaN`, `+Inf`, `-Inf`.
-pub fn format_value(v: f64) -> String {
+pub(crate) fn format_value(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v.is_infinite() {
@@ -269,7 +269,7 @@ const ZERO_DATA: &str = "g6_zero_data_expiries_total";
 const ZERO_DATA_HELP: &str = "Expiries that got no instruments";
 
 /// The metrics of a whole run.
-pub fn render_run(cycles: &[CycleSummary], events: &[LoggedEvent], parity_g6: bool) -> String {
+pub(crate) fn render_run(cycles: &[CycleSummary], events: &[LoggedEvent], parity_g6: bool) -> String {
     let mut state = MetricsState::new(parity_g6);
     for (c, events) in crate::events::by_cycle(cycles, events) {
         state.observe(c, events);

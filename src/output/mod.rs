@@ -113,7 +113,7 @@ pub fn cycles_jsonl(run: &Run) -> Vec<u8> {
 
 /// Writes a run's files as its cycles end: each cycle's events and summary are appended to the temporaries
 /// of `events.jsonl` and `cycles.jsonl` and folded into the metrics; [`RunWriter::finish`] writes
-/// `metrics.prom` and `manifest.json` and renames all four into place, in [`RUN_FILES`] order. What it keeps
+/// `metrics.prom` and `manifest.json` and renames all four into place, in `RUN_FILES` order. What it keeps
 /// between cycles is the metrics' series (a few per index and expiry) and two 64 KiB write buffers.
 pub struct RunWriter {
     dir: PathBuf,
@@ -127,7 +127,7 @@ pub struct RunWriter {
 
 impl RunWriter {
     /// Starts a run's files in `dir` (created if needed), after removing the temporaries a killed run left
-    /// ([`remove_temporaries`]). What an earlier run wrote there stays whole until [`RunWriter::finish`] has
+    /// (`remove_temporaries`). What an earlier run wrote there stays whole until [`RunWriter::finish`] has
     /// renamed this run's files into place.
     pub fn create(dir: &Path, config: &Config) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
@@ -163,7 +163,7 @@ impl RunWriter {
     }
 
     /// Writes `metrics.prom` and `manifest.json` and renames every file into place (the manifest last), then
-    /// removes what an earlier run left that this one does not replace ([`remove_stale`]: its charts, its
+    /// removes what an earlier run left that this one does not replace (`remove_stale`: its charts, its
     /// comparison, temporaries); the paths written. Until then an earlier run's files are all there: a run
     /// interrupted or failing before this leaves the earlier run whole.
     pub fn finish(
@@ -267,7 +267,7 @@ pub fn metrics_prom(run: &Run) -> Vec<u8> {
 
 /// The files a run writes into its directory, in writing order (the manifest last: it marks a whole run).
 pub(crate) const RUN_FILES: [&str; 4] = ["events.jsonl", "cycles.jsonl", "metrics.prom", "manifest.json"];
-/// The file a replay writes besides [`RUN_FILES`] (after them): its comparison with the history.
+/// The file a replay writes besides `RUN_FILES` (after them): its comparison with the history.
 pub const COMPARISON_FILE: &str = "comparison.json";
 /// The folder of a run's charts.
 pub(crate) const PLOTS_DIR: &str = "plots";

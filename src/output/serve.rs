@@ -8,11 +8,11 @@
 //! - `GET` or `HEAD` `/metrics` (any query string ignored): `200` with the latest text handed to
 //!   [`MetricsServer::publish`];
 //! - `GET`/`HEAD` of any other path: `404`; any other method: `405`; a malformed request: `400`;
-//! - a request head over [`MAX_HEAD_BYTES`], or with more than [`MAX_HEADERS`] header fields: `431`; a
+//! - a request head over `MAX_HEAD_BYTES`, or with more than `MAX_HEADERS` header fields: `431`; a
 //!   head cut short by the client closing: no answer;
 //! - beyond [`MAX_CONNECTIONS`] connections in flight: `503`, answered without reading the request;
-//! - a client that has not sent its whole request head within [`HEADER_READ_TIMEOUT`], or is not done
-//!   within [`CONNECTION_DEADLINE`] (reading the answer included), is disconnected.
+//! - a client that has not sent its whole request head within `HEADER_READ_TIMEOUT`, or is not done
+//!   within `CONNECTION_DEADLINE` (reading the answer included), is disconnected.
 //!
 //! [`MetricsServer::publish`] swaps an [`Arc<str>`] under a lock held only for the swap; a request
 //! clones the `Arc` and its answer's body shares the text, so publishing never waits for a client and a
@@ -39,7 +39,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 /// The content type of the Prometheus text format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// Most connections served at once; one more is answered `503 Service Unavailable` and closed. A waiting
 /// connection costs only a socket, so the cap is far above any number of scrapers: it bounds the file
@@ -49,18 +49,18 @@ pub const MAX_CONNECTIONS: usize = 4096;
 /// Most bytes of a request head (request line and all headers, up to and including the blank line); a
 /// longer head is answered `431 Request Header Fields Too Large`. Also the most a connection buffers of
 /// its client's input.
-pub const MAX_HEAD_BYTES: usize = 8 * 1024;
+pub(crate) const MAX_HEAD_BYTES: usize = 8 * 1024;
 
 /// Most header fields in a request head; more are answered `431 Request Header Fields Too Large`.
-pub const MAX_HEADERS: usize = 100;
+pub(crate) const MAX_HEADERS: usize = 100;
 
 /// Longest a connection waits for the whole request head, counted from its acceptance; then the client is
 /// disconnected without an answer.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Longest a connection lives in all (reading the head, answering, closing), however the client trickles
 /// or however slowly it reads the answer.
-pub const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
+pub(crate) const CONNECTION_DEADLINE: Duration = Duration::from_secs(10);
 
 /// After answering, how long (at most) what the client still sends is read and discarded, so that closing
 /// with unread input does not reset the connection under the answer.
@@ -84,11 +84,11 @@ const MIN_READ_BUFFER_BYTES: usize = 8192;
 pub struct Limits {
     /// See [`MAX_CONNECTIONS`].
     pub max_connections: usize,
-    /// See [`MAX_HEAD_BYTES`].
+    /// See `MAX_HEAD_BYTES`.
     pub max_head_bytes: usize,
-    /// See [`HEADER_READ_TIMEOUT`].
+    /// See `HEADER_READ_TIMEOUT`.
     pub header_read_timeout: Duration,
-    /// See [`CONNECTION_DEADLINE`].
+    /// See `CONNECTION_DEADLINE`.
     pub connection_deadline: Duration,
 }
 

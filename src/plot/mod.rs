@@ -25,7 +25,7 @@
 //!   stack says so ("no partial reasons").
 //!
 //! Long runs stay readable: marks (field markers, depth adjustments) are drawn only where neighbouring ones
-//! stand [`MIN_MARK_SPACING_PX`] apart, bars stand apart only while a cycle has [`MIN_BAR_SPACING_PX`] (else
+//! stand `MIN_MARK_SPACING_PX` apart, bars stand apart only while a cycle has `MIN_BAR_SPACING_PX` (else
 //! they touch, and runs of equal bars become one rectangle), and the right margin holds the last cycle's tick
 //! label.
 //!
@@ -99,13 +99,13 @@ const HEADROOM: f64 = 1.15;
 /// neighbouring ones stand at least this many pixels apart. The smallest mark is 8 px across: closer than
 /// 10 px they touch and merge into a band that hides the line under it. On a 1200 px chart a 40-cycle run
 /// has about 22 px per cycle; a 10,000-cycle run 0.09.
-pub const MIN_MARK_SPACING_PX: f64 = 10.0;
+pub(crate) const MIN_MARK_SPACING_PX: f64 = 10.0;
 
 /// Bars stand apart (0.8 of a cycle wide) while a cycle has at least this many pixels; below it the gap
 /// between neighbours is under a pixel, so the bars are drawn touching, a cycle wide, and a run of cycles
 /// with the same bar becomes one rectangle (a steady 10,000-cycle run draws one band per layer, not 10,000
 /// slivers).
-pub const MIN_BAR_SPACING_PX: f64 = 5.0;
+pub(crate) const MIN_BAR_SPACING_PX: f64 = 5.0;
 
 pub(crate) fn register_font() {
     static ONCE: Once = Once::new();

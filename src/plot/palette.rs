@@ -66,39 +66,39 @@ pub fn reason(name: &str, unnamed: usize) -> RGBColor {
 }
 
 /// The depth line when ITM and OTM depth are equal.
-pub const DEPTH_BOTH: RGBColor = BLUE;
+pub(crate) const DEPTH_BOTH: RGBColor = BLUE;
 /// The ITM depth line (drawn wide, underneath).
-pub const DEPTH_ITM: RGBColor = SKY_BLUE;
+pub(crate) const DEPTH_ITM: RGBColor = SKY_BLUE;
 /// The OTM depth line (drawn narrow, on top).
-pub const DEPTH_OTM: RGBColor = INDIGO;
+pub(crate) const DEPTH_OTM: RGBColor = INDIGO;
 /// The baseline depth, and the strike OK threshold: dark grey, dashed.
-pub const REFERENCE: RGBColor = RGBColor(70, 70, 70);
+pub(crate) const REFERENCE: RGBColor = RGBColor(70, 70, 70);
 /// The field OK threshold: light grey, dashed.
-pub const REFERENCE_LIGHT: RGBColor = RGBColor(165, 165, 165);
+pub(crate) const REFERENCE_LIGHT: RGBColor = RGBColor(165, 165, 165);
 /// Expansions of the depth and the coverage that triggers them.
-pub const EXPANSION: RGBColor = REDDISH_PURPLE;
+pub(crate) const EXPANSION: RGBColor = REDDISH_PURPLE;
 /// Contractions of the depth.
-pub const CONTRACTION: RGBColor = BLACK;
+pub(crate) const CONTRACTION: RGBColor = BLACK;
 /// The coverage chart's expiries, by position in their index.
-pub const EXPIRIES: [RGBColor; 6] = [BLUE, SKY_BLUE, INDIGO, WINE, BLACK, YELLOW];
+pub(crate) const EXPIRIES: [RGBColor; 6] = [BLUE, SKY_BLUE, INDIGO, WINE, BLACK, YELLOW];
 /// The clamp chart's instruments before the clamp: a light tint of [`CLAMP_KEPT`].
-pub const CLAMP_ORIGINAL: RGBColor = RGBColor(163, 155, 201);
+pub(crate) const CLAMP_ORIGINAL: RGBColor = RGBColor(163, 155, 201);
 /// The clamp chart's instruments kept: the `prefilter_clamp` reason's colour.
-pub const CLAMP_KEPT: RGBColor = INDIGO;
+pub(crate) const CLAMP_KEPT: RGBColor = INDIGO;
 /// The shading of a fault window: a faint grey, behind the data.
-pub const FAULT_FILL: RGBAColor = RGBAColor(0, 0, 0, 0.08);
+pub(crate) const FAULT_FILL: RGBAColor = RGBAColor(0, 0, 0, 0.08);
 /// The names of fault windows and notes in a chart.
-pub const NOTE_TEXT: RGBColor = RGBColor(80, 80, 80);
+pub(crate) const NOTE_TEXT: RGBColor = RGBColor(80, 80, 80);
 /// The border of a legend.
-pub const LEGEND_BORDER: RGBColor = RGBColor(170, 170, 170);
+pub(crate) const LEGEND_BORDER: RGBColor = RGBColor(170, 170, 170);
 /// The outline of a sweep's recommended setting.
-pub const RECOMMENDED: RGBColor = BLUE;
+pub(crate) const RECOMMENDED: RGBColor = BLUE;
 /// A heat map cell without a value.
-pub const MISSING: RGBColor = RGBColor(200, 200, 200);
+pub(crate) const MISSING: RGBColor = RGBColor(200, 200, 200);
 
 /// The heat maps' scale, light yellow to dark red (ColorBrewer YlOrRd, readable with the common colour-vision
 /// deficiencies): smaller, better scores light.
-pub const SEQUENTIAL: [RGBColor; 9] = [
+pub(crate) const SEQUENTIAL: [RGBColor; 9] = [
     RGBColor(255, 255, 204),
     RGBColor(255, 237, 160),
     RGBColor(254, 217, 118),
@@ -113,7 +113,7 @@ pub const SEQUENTIAL: [RGBColor; 9] = [
 /// Every colour of a series that is not a status (the heat maps' scale aside: it measures, and its cells are
 /// labelled with their values).
 #[cfg(test)]
-pub fn non_status() -> Vec<RGBColor> {
+pub(crate) fn non_status() -> Vec<RGBColor> {
     let mut all = vec![
         DEPTH_BOTH,
         DEPTH_ITM,

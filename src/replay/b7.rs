@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The artifact's `timestamp` (`%Y%m%dT%H%M%S` then up to 9 fraction digits, `Z`) as RFC 3339.
-pub fn parse_timestamp(text: &str) -> Option<String> {
+pub(crate) fn parse_timestamp(text: &str) -> Option<String> {
     let body = text.strip_suffix('Z')?;
     let (head, frac) = (body.get(..15)?, body.get(15..)?);
     let base = NaiveDateTime::parse_from_str(head, "%Y%m%dT%H%M%S").ok()?;

@@ -97,7 +97,7 @@ impl Comparison {
 }
 
 /// Direction changes of a sequence: an increase after a decrease, or a decrease after an increase.
-pub fn direction_changes(values: impl IntoIterator<Item = i64>) -> usize {
+pub(crate) fn direction_changes(values: impl IntoIterator<Item = i64>) -> usize {
     let mut last: Option<i64> = None;
     let mut direction = 0i64;
     let mut flips = 0;

@@ -124,10 +124,10 @@ pub struct History {
 
 /// Strike coverage below which a recorded cycle is part of a dip: the default expansion trigger,
 /// `0.9 x 0.75`. Dips are the fault windows of a replay (sweep recovery scores, chart shading).
-pub const DIP_BELOW: f64 = 0.675;
+pub(crate) const DIP_BELOW: f64 = 0.675;
 
 /// The default starting depth of an index whose history records none.
-pub const DEFAULT_DEPTH: u32 = 10;
+pub(crate) const DEFAULT_DEPTH: u32 = 10;
 
 /// A history file's name in lower case without a `.gz` suffix (`Day.CSV.gz` -> `day.csv`).
 fn plain_name(path: &Path) -> String {
@@ -182,7 +182,7 @@ pub fn load(path: &Path, options: &HistoryOptions) -> Result<History, ScenarioEr
 
 /// The scenario name a history replays under: its file name without `.gz` and the extension (`day.csv.gz`
 /// -> `day`), or `history`.
-pub fn history_name(path: &Path) -> String {
+pub(crate) fn history_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .map(|n| n.strip_suffix(".gz").or(n.strip_suffix(".GZ")).unwrap_or(&n).to_string())

@@ -31,7 +31,7 @@ pub const FIELDS: [&str; 12] = [
 /// A row's fields as written, before the checks.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRow {
+pub(crate) struct RawRow {
     #[serde(default)]
     pub cycle: Option<u64>,
     #[serde(default)]
@@ -113,14 +113,14 @@ pub(crate) struct Row {
 }
 
 /// Parses a status as the reference writes it (`OK`, `PARTIAL`, `EMPTY`, `SYNTH`; any case).
-pub fn parse_status(text: &str) -> Option<ExpiryStatus> {
+pub(crate) fn parse_status(text: &str) -> Option<ExpiryStatus> {
     [ExpiryStatus::Ok, ExpiryStatus::Partial, ExpiryStatus::Empty, ExpiryStatus::Synth]
         .into_iter()
         .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
 }
 
 /// Parses a partial reason token (`low_strike`, `low_field`, `low_both`, `unknown`, `prefilter_clamp`).
-pub fn parse_reason(text: &str) -> Option<PartialReason> {
+pub(crate) fn parse_reason(text: &str) -> Option<PartialReason> {
     PartialReason::ALL.into_iter().find(|r| r.as_str().eq_ignore_ascii_case(text.trim()))
 }
 
@@ -240,7 +240,7 @@ fn char_col(line: &str, at: usize) -> usize {
 }
 
 /// Reads JSONL rows: one JSON object per line; empty lines are skipped.
-pub fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
+pub(crate) fn parse_jsonl(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
     let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = if n == 0 { line.trim_start_matches('\u{feff}') } else { line };
@@ -316,7 +316,7 @@ fn field_starts(line: &str) -> Vec<usize> {
 
 /// Reads CSV rows: a header naming the columns (any order; the optional ones may be left out), then one
 /// row per line; an empty cell is an absent value.
-pub fn parse_csv(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
+pub(crate) fn parse_csv(file: &str, text: &str) -> Result<Vec<Row>, ScenarioError> {
     use crate::universe::csv::{Reader, Record};
     let lines: Vec<&str> = text.lines().collect();
     let mut reader = Reader::new(text.as_bytes());

@@ -26,7 +26,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
 /// The subdirectory of a sweep directory holding the heat maps.
-pub const HEATMAPS: &str = "heatmaps";
+pub(crate) const HEATMAPS: &str = "heatmaps";
 
 const WIDTH: u32 = 1500;
 const HEIGHT: u32 = 600;
@@ -83,7 +83,7 @@ fn stem(key: &str) -> String {
 }
 
 /// The file stems of a sweep over `keys`: one per pair with two keys or more, the key alone with one.
-pub fn stems(keys: &[&str]) -> Vec<String> {
+pub(crate) fn stems(keys: &[&str]) -> Vec<String> {
     match keys {
         [] => Vec::new(),
         [key] => vec![stem(key)],
@@ -135,7 +135,7 @@ impl Grid<'_> {
 
 /// Draws the heat maps of a sweep into `DIR/heatmaps/` (see the module doc) and removes the charts an
 /// earlier sweep of other keys left there; returns the files written, each chart's SVG then PNG.
-pub fn render_sweep(
+pub(crate) fn render_sweep(
     dir: &Path,
     manifest: &SweepManifest,
     results: &[SettingResult],

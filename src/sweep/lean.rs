@@ -46,10 +46,10 @@ use chrono::NaiveDate;
 
 /// The events the lean path emits, with every field a full run gives them: the only ones expectations may
 /// name for a sweep to take it.
-pub const EVENTS: [&str; 3] = ["strike_depth_adjustment", "prefilter_clamp", "zero_data"];
+pub(crate) const EVENTS: [&str; 3] = ["strike_depth_adjustment", "prefilter_clamp", "zero_data"];
 
 /// What every job of a sweep shares: the scenario, its cycle count, and the faults in force.
-pub struct Lean<'a> {
+pub(crate) struct Lean<'a> {
     scenario: &'a Scenario,
     cycles: u64,
     /// The faults in force from each cycle at which they change (cycle 1, and where a phase starts or
@@ -67,7 +67,7 @@ struct CycleInputs<'f> {
 /// Why a sweep's runs take no lean path and run in full: what the lean path does not model (each completes
 /// "the lean path does not model ..."), or `--full`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum NotModelled {
+pub(crate) enum NotModelled {
     /// `--full`: every job runs in full, modelled or not.
     #[error("--full")]
     FullRuns,

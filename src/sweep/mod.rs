@@ -54,7 +54,7 @@ pub(crate) fn is_sweep_dir(dir: &Path) -> bool {
 
 /// Checks, before anything runs, that `dir` can take a sweep's (or a shard's) files, and locks it until the
 /// returned lock is dropped (`crate::output::lock`): missing, empty, or a sweep's directory
-/// ([`is_sweep_dir`]: shards may share one, one after another); anything else is refused unless `force`, and
+/// (`is_sweep_dir`: shards may share one, one after another); anything else is refused unless `force`, and
 /// so is a directory another g6sim command is writing.
 pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
@@ -62,13 +62,13 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
 
 /// The seeds a sweep runs when none are given: 1 to 8 for a scenario (its runs differ by seed), 1 for a
 /// history (a replay draws no random numbers).
-pub fn default_seeds(history: bool) -> Vec<u64> {
+pub(crate) fn default_seeds(history: bool) -> Vec<u64> {
     if history { vec![1] } else { (1..=8).collect() }
 }
 
 /// The plan of a sweep over `path`: a scenario, or a history ([`replay::is_history`]) replayed from the
 /// starting depths of `history`. Refused: several seeds of a history (every seed replays the same) and
-/// starting depths for a scenario (it sets its own `depth`). `seeds` default to [`default_seeds`].
+/// starting depths for a scenario (it sets its own `depth`). `seeds` default to `default_seeds`.
 pub fn plan_for(
     path: &Path,
     options: RunOptions,

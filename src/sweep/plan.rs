@@ -16,15 +16,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// At most this many (setting, seed) jobs in one sweep.
-pub const MAX_JOBS: usize = 10_000_000;
+pub(crate) const MAX_JOBS: usize = 10_000_000;
 
 /// At most this many settings in one sweep: each is prepared (its configuration resolved and kept) before
 /// anything runs, and each is a row of every results file and a cell of every heat map (a million settings
 /// take half a gigabyte and a minute of a debug build before the first run).
-pub const MAX_SETTINGS: usize = 1_000_000;
+pub(crate) const MAX_SETTINGS: usize = 1_000_000;
 
 /// The most worker threads `--jobs` asks for.
-pub const MAX_THREADS: usize = 1024;
+pub(crate) const MAX_THREADS: usize = 1024;
 
 /// The most worker threads a sweep starts per core (`std::thread::available_parallelism`): its runs only
 /// compute, so more threads than cores gain nothing.
@@ -47,12 +47,12 @@ pub fn parse_threads(text: &str) -> Result<usize, ThreadsError> {
 
 /// The worker threads a sweep of `runs` runs starts when `requested` are asked for (0: one per core): at
 /// most one per run and [`THREADS_PER_CORE`] per core, at least one.
-pub fn worker_threads(requested: usize, runs: usize) -> usize {
+pub(crate) fn worker_threads(requested: usize, runs: usize) -> usize {
     worker_threads_for(requested, runs, cores())
 }
 
 /// [`worker_threads`] on a machine of `cores` cores.
-pub fn worker_threads_for(requested: usize, runs: usize, cores: usize) -> usize {
+pub(crate) fn worker_threads_for(requested: usize, runs: usize, cores: usize) -> usize {
     let cores = cores.max(1);
     let wanted = if requested == 0 { cores } else { requested.min(MAX_THREADS) };
     wanted.min(cores.saturating_mul(THREADS_PER_CORE)).min(runs).max(1)

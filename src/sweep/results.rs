@@ -229,7 +229,7 @@ fn mark_front(results: &mut [SettingResult]) {
 }
 
 /// The hysteresis target of the collector's backlog: at most this many depth direction flips per 10 cycles.
-pub const FLIPS_PER_10_TARGET: f64 = 1.0;
+pub(crate) const FLIPS_PER_10_TARGET: f64 = 1.0;
 
 /// The settings a recommendation may come from: those with the best pass share and, when any of them meets
 /// the hysteresis target in every seed (worst flips per 10 cycles at most [`FLIPS_PER_10_TARGET`]), only
@@ -329,7 +329,7 @@ fn csv_order() -> Vec<Score> {
 
 /// `results.csv`: one row per setting: `setting`, the swept keys, `seeds`, the scores of the table (a share
 /// or a sum one column, a statistic its `_mean`, `_p95` and `_worst`), `pareto`.
-pub fn results_csv(params: &[String], results: &[SettingResult]) -> String {
+pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> String {
     let order = csv_order();
     let mut out = String::from("setting");
     for p in params {
@@ -367,7 +367,11 @@ pub fn results_csv(params: &[String], results: &[SettingResult]) -> String {
 }
 
 /// `results.json`: the manifest, every setting's results and the recommendation.
-pub fn results_json(manifest: &SweepManifest, results: &[SettingResult], rec: &Option<Recommendation>) -> Vec<u8> {
+pub(crate) fn results_json(
+    manifest: &SweepManifest,
+    results: &[SettingResult],
+    rec: &Option<Recommendation>,
+) -> Vec<u8> {
     #[derive(Serialize)]
     struct Doc<'a> {
         sweep: &'a SweepManifest,
@@ -382,15 +386,19 @@ pub fn results_json(manifest: &SweepManifest, results: &[SettingResult], rec: &O
 
 /// The front the recommendation is chosen from, as a table: a heading naming the eligible settings, then
 /// setting, the three objectives (means over seeds), pass share and values; the recommended row marked `*`.
-pub fn pareto_text(results: &[SettingResult], recommended: Option<&Recommendation>) -> String {
+pub(crate) fn pareto_text(results: &[SettingResult], recommended: Option<&Recommendation>) -> String {
     pareto_text_at_most(results, recommended, usize::MAX)
 }
 
 /// Rows of the front a sweep prints; `pareto.txt` holds them all.
-pub const PRINTED_FRONT: usize = 20;
+pub(crate) const PRINTED_FRONT: usize = 20;
 
 /// [`pareto_text`] with at most `most` rows (the recommended one among them), then how many more there are.
-pub fn pareto_text_at_most(results: &[SettingResult], recommended: Option<&Recommendation>, most: usize) -> String {
+pub(crate) fn pareto_text_at_most(
+    results: &[SettingResult],
+    recommended: Option<&Recommendation>,
+    most: usize,
+) -> String {
     let mut out = format!(
         "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; means over seeds) of\n\
          {}; * recommended:\n",
@@ -426,7 +434,7 @@ pub fn pareto_text_at_most(results: &[SettingResult], recommended: Option<&Recom
 }
 
 /// `runs.jsonl`: every job's scores, in job order.
-pub fn runs_jsonl(jobs: &[JobScore]) -> Vec<u8> {
+pub(crate) fn runs_jsonl(jobs: &[JobScore]) -> Vec<u8> {
     let mut out = Vec::new();
     for j in jobs {
         serde_json::to_writer(&mut out, j).expect("job scores serialize to JSON");

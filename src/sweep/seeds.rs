@@ -9,9 +9,9 @@ use crate::run::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
 use crate::scenario::{ExpectationOutcome, LoadedScenario, Verdict};
 
 /// Failing seeds listed in a summary before `... and K more`.
-pub const LISTED_SEEDS: usize = 20;
+pub(crate) const LISTED_SEEDS: usize = 20;
 /// Reproduction commands printed per scenario.
-pub const REPRODUCTIONS: usize = 5;
+pub(crate) const REPRODUCTIONS: usize = 5;
 
 /// The seeds of `--seeds`, parsed (see [`parse_seeds`]): a type of its own, so a command line can take it as one
 /// value.
@@ -132,12 +132,12 @@ pub fn reproductions(file: &str, outcomes: &[SeedOutcome], args: &[String]) -> V
 }
 
 /// The seeds whose run failed, in the order run.
-pub fn failing_seeds(outcomes: &[SeedOutcome]) -> Vec<u64> {
+pub(crate) fn failing_seeds(outcomes: &[SeedOutcome]) -> Vec<u64> {
     outcomes.iter().filter(|o| !o.passed()).map(|o| o.seed).collect()
 }
 
 /// At most `max` seeds, comma-separated, then `... and K more`.
-pub fn list_seeds(seeds: &[u64], max: usize) -> String {
+pub(crate) fn list_seeds(seeds: &[u64], max: usize) -> String {
     let shown: Vec<String> = seeds.iter().take(max).map(u64::to_string).collect();
     let mut text = shown.join(", ");
     if seeds.len() > max {
@@ -147,7 +147,7 @@ pub fn list_seeds(seeds: &[u64], max: usize) -> String {
 }
 
 /// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters, else single-quoted.
-pub fn shell_quote(word: &str) -> String {
+pub(crate) fn shell_quote(word: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c);
     if !word.is_empty() && word.chars().all(safe) {
         word.to_string()
@@ -166,7 +166,7 @@ pub fn reproduction(file: &str, seed: u64, args: &[String]) -> String {
 }
 
 /// One failing seed's line: the reproduction command, then `# first failure: <expectation>; <detail>`.
-pub fn reproduction_line(file: &str, outcome: &SeedOutcome, args: &[String]) -> String {
+pub(crate) fn reproduction_line(file: &str, outcome: &SeedOutcome, args: &[String]) -> String {
     let command = reproduction(file, outcome.seed, args);
     match outcome.first_failure() {
         Some(f) => format!("{command}  # first failure: {}; {}", f.expectation, f.detail),

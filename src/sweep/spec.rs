@@ -6,7 +6,7 @@
 //! one. For seeds, a bare count `N` means the seeds 1..N.
 
 /// At most this many values in one range (a typo such as `0..1e9` is an error, not an hour of work).
-pub const MAX_VALUES: usize = 100_000;
+pub(crate) const MAX_VALUES: usize = 100_000;
 
 /// A bad range or list: the text and what was expected.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

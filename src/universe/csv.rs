@@ -18,7 +18,7 @@
 
 /// One record: its fields' bytes, unescaped, and the line it starts on.
 #[derive(Clone, Debug, Default)]
-pub struct Record {
+pub(crate) struct Record {
     fields: ::csv::ByteRecord,
     /// The 1-based line the record starts on.
     pub line: u64,
@@ -50,7 +50,7 @@ pub struct UnterminatedQuote {
 
 /// Reads records from a byte slice.
 #[derive(Debug)]
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     data: &'a [u8],
     csv: ::csv::Reader<&'a [u8]>,
     /// Lone `\r` line ends before the current record (the crate's line count has only `\n`).

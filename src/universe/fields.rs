@@ -14,7 +14,7 @@ pub fn trim(b: &[u8]) -> &[u8] {
 /// A non-negative integer, also written as a float with a zero fraction (`75.0`, `7.5E1`): spreadsheets
 /// re-save integer columns that way. `None` for empty, negative, fractional or non-numeric text, and for
 /// floats past 2^53 (no longer exact).
-pub fn parse_uint(b: &[u8]) -> Option<u64> {
+pub(crate) fn parse_uint(b: &[u8]) -> Option<u64> {
     let b = trim(b);
     if b.is_empty() {
         return None;
@@ -27,7 +27,7 @@ pub fn parse_uint(b: &[u8]) -> Option<u64> {
 }
 
 /// A finite number; `None` for empty or non-numeric text, infinities and NaN.
-pub fn parse_f64(b: &[u8]) -> Option<f64> {
+pub(crate) fn parse_f64(b: &[u8]) -> Option<f64> {
     let b = trim(b);
     if b.is_empty() || b.len() > 64 {
         return None;
@@ -37,7 +37,7 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
 
 /// An expiry: `YYYY-MM-DD` (Kite's form) or `DD-MM-YYYY` / `DD/MM/YYYY` (a spreadsheet's re-save), a real
 /// calendar date. `None` for anything else.
-pub fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+pub(crate) fn parse_date(b: &[u8]) -> Option<NaiveDate> {
     let b = trim(b);
     let text = std::str::from_utf8(b).ok()?;
     if let Some(d) = parse_iso_date(text) {
@@ -84,7 +84,7 @@ fn date_part_len(s: &[u8]) -> Option<usize> {
 
 /// What an index option's trading symbol says.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct OptionSymbol {
+pub(crate) struct OptionSymbol {
     /// Position of the underlying in [`registry::known_symbols`].
     pub underlying: u8,
     pub strike: f64,
@@ -94,7 +94,7 @@ pub struct OptionSymbol {
 /// Reads an index option's trading symbol: the longest registry symbol that is followed by a date part
 /// (so `NIFTYIT25OCT...` is not NIFTY), a positive strike, then `CE` or `PE`. `None` for anything else
 /// (stock options, other underlyings, futures).
-pub fn parse_option_symbol(symbol: &str) -> Option<OptionSymbol> {
+pub(crate) fn parse_option_symbol(symbol: &str) -> Option<OptionSymbol> {
     let b = symbol.trim().as_bytes();
     let kind = match b.get(b.len().checked_sub(2)?..)? {
         b"CE" => OptionKind::CE,
@@ -122,19 +122,19 @@ pub fn parse_option_symbol(symbol: &str) -> Option<OptionSymbol> {
 }
 
 /// Whether an expiry is its month's monthly contract: the last expiry on its weekday in the month.
-pub fn is_monthly(expiry: NaiveDate) -> bool {
+pub(crate) fn is_monthly(expiry: NaiveDate) -> bool {
     (expiry + Duration::days(7)).month() != expiry.month()
 }
 
 /// A strike as symbols print it: `24800`, `24812.5`.
-pub fn strike_text(strike: f64) -> String {
+pub(crate) fn strike_text(strike: f64) -> String {
     if strike.fract() == 0.0 && strike.abs() < 1e15 { format!("{}", strike as i64) } else { format!("{strike}") }
 }
 
 /// An option's trading symbol in Kite's form: monthly contracts `NIFTY25OCT24800CE` (`{UNDERLYING}{YY}{MON}
 /// {STRIKE}{CE|PE}`), weekly ones `NIFTY25O0924800CE` (`{UNDERLYING}{YY}{M}{DD}{STRIKE}{CE|PE}`, `M` = `1`..`9`
 /// for January to September, `O`, `N`, `D`).
-pub fn option_symbol(underlying: &str, expiry: NaiveDate, strike: f64, kind: OptionKind) -> String {
+pub(crate) fn option_symbol(underlying: &str, expiry: NaiveDate, strike: f64, kind: OptionKind) -> String {
     let yy = expiry.year().rem_euclid(100);
     let kind = if kind == OptionKind::CE { "CE" } else { "PE" };
     let strike = strike_text(strike);
@@ -146,7 +146,7 @@ pub fn option_symbol(underlying: &str, expiry: NaiveDate, strike: f64, kind: Opt
 }
 
 /// A future's trading symbol: `NIFTY25OCTFUT`.
-pub fn future_symbol(underlying: &str, expiry: NaiveDate) -> String {
+pub(crate) fn future_symbol(underlying: &str, expiry: NaiveDate) -> String {
     format!("{underlying}{:02}{}FUT", expiry.year().rem_euclid(100), MONTHS[expiry.month0() as usize])
 }
 

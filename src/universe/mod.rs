@@ -1,7 +1,7 @@
 //! Real inputs: Kite Connect instrument dumps.
 //!
 //! [`read_file`] / [`parse`] read a dump, the CSV Kite Connect serves at `/instruments`, with the 12 columns
-//! of [`COLUMNS`], plain or gzipped (detected by the gzip magic bytes), columns found by header name in any
+//! of `COLUMNS`, plain or gzipped (detected by the gzip magic bytes), columns found by header name in any
 //! order (extra columns are ignored). Real-world re-saves are tolerated: `YYYY-MM-DD`, `DD-MM-YYYY` and
 //! `DD/MM/YYYY` expiries, integers written as floats (`75.0`), empty `name` or `strike`, CRLF, a UTF-8 BOM,
 //! quoted fields (with commas, line ends and doubled quotes inside), blank lines, text that is not UTF-8 in
@@ -59,7 +59,7 @@ pub use run::{DumpFile, IndexUse, UniverseUse, load};
 pub use write::{KiteRow, SyntheticError, SyntheticSpec};
 
 /// The 12 columns of a Kite instruments dump, in Kite's order.
-pub const COLUMNS: [&str; 12] = [
+pub(crate) const COLUMNS: [&str; 12] = [
     "instrument_token",
     "exchange_token",
     "tradingsymbol",
@@ -225,7 +225,7 @@ pub fn read_file(path: &Path) -> Result<Dump, DumpError> {
 }
 
 /// A dump file's name as errors show it, and its bytes.
-pub fn read_bytes(path: &Path) -> Result<(String, Vec<u8>), DumpError> {
+pub(crate) fn read_bytes(path: &Path) -> Result<(String, Vec<u8>), DumpError> {
     let file = path.display().to_string();
     match std::fs::read(path) {
         Ok(bytes) => Ok((file, bytes)),
@@ -522,7 +522,7 @@ pub fn strike_step(strikes: &[f64]) -> Option<f64> {
 }
 
 /// The median strike (the lower middle on an even count).
-pub fn median_strike(strikes: &[f64]) -> Option<f64> {
+pub(crate) fn median_strike(strikes: &[f64]) -> Option<f64> {
     let mut sorted: Vec<f64> = strikes.iter().copied().filter(|s| s.is_finite()).collect();
     sorted.sort_by(f64::total_cmp);
     sorted.get(sorted.len().checked_sub(1)? / 2).copied()

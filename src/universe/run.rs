@@ -61,7 +61,7 @@ pub fn load(path: &Path) -> Result<Arc<DumpFile>, DumpError> {
 }
 
 /// The English name of a weekday (0 = Monday).
-pub fn weekday_name(day: u32) -> &'static str {
+pub(crate) fn weekday_name(day: u32) -> &'static str {
     ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].get(day as usize).unwrap_or(&"?")
 }
 
