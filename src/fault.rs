@@ -301,7 +301,7 @@ impl FaultKind {
         }
     }
 
-    /// Whether the lean scoring path models the fault. `tests/sweep.rs` holds it to that: under every
+    /// Whether the lean scoring path models the fault. The sweep's differential tests hold it to that: under every
     /// modelled kind the lean path's scores, summaries and events equal a full run's, and a sweep with a
     /// refused kind runs in full.
     pub fn lean(self) -> LeanSupport {

@@ -89,7 +89,7 @@
 // cold path, and boxing them would only add noise at every `?`.
 #![allow(clippy::result_large_err)]
 // Every type the public API reaches can be named by its users: the facade re-exports it, or it stays internal.
-#![warn(unnameable_types)]
+#![deny(unnameable_types)]
 
 pub mod artifact;
 pub mod bench;

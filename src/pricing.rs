@@ -451,7 +451,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #![proptest_config(crate::rng::proptest_config(2000))]
 
         #[test]
         fn never_nan_never_panics(kind in kind(), spot in any_f64(), strike in any_f64(), t in any_f64(), rate in any_f64(), sigma in any_f64(), market in any_f64()) {

@@ -78,7 +78,7 @@ pub struct Scenario {
 
 impl Scenario {
     /// How a scenario's RON is read: `Some` may be left out (`depth: (itm: 12)`, not `Some(12)`).
-    pub fn ron_options() -> ron::Options {
+    pub(crate) fn ron_options() -> ron::Options {
         ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
     }
 

@@ -505,9 +505,9 @@ fn a_module_without_a_layer_and_a_root_item_fail() {
     );
 }
 
-/// Every source file the documentation names (`src/cycle/ladder.rs`, `cycle/ladder.rs` under src/, or a file of
-/// the binary, `args.rs` under src/bin/g6sim/) exists, so a moved or renamed module cannot leave the map
-/// pointing nowhere.
+/// Every source file the documentation names (`src/cycle/ladder.rs`, `cycle/ladder.rs` under src/, a file of
+/// the binary, `args.rs` under src/bin/g6sim/, or a test or benchmark file, `tests/sweep.rs`) exists, so a
+/// moved or renamed module or test cannot leave the map pointing nowhere.
 #[test]
 fn every_source_file_the_docs_name_exists() {
     let root = crate::common::root();
@@ -528,11 +528,11 @@ fn every_source_file_the_docs_name_exists() {
                 && path
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '/' || c == '.');
-            if !is_source || path.starts_with("tests/") || path.starts_with("benches/") {
+            if !is_source {
                 continue;
             }
             named += 1;
-            let exists = ["src", "src/bin/g6sim"].iter().any(|dir| root.join(dir).join(path).is_file());
+            let exists = ["src", "src/bin/g6sim", "."].iter().any(|dir| root.join(dir).join(path).is_file());
             if !exists {
                 missing.push(format!("{}: `{quoted}`", page.strip_prefix(&root).unwrap().display()));
             }
@@ -540,4 +540,30 @@ fn every_source_file_the_docs_name_exists() {
     }
     assert!(named > 20, "the docs name source files: {named} found");
     assert!(missing.is_empty(), "the docs name source files that do not exist:\n{}", missing.join("\n"));
+}
+
+/// The integration tests use the library as a program does: the `internals` module (the benchmarks' way to the
+/// kernels, on in test builds) appears nowhere in `tests/`.
+#[test]
+fn integration_tests_use_only_the_facade() {
+    let root = crate::common::root();
+    let mut found = Vec::new();
+    let mut files = 0;
+    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        files += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        // The needle is split so that this file does not find itself.
+        let needle = ["g6sim::", "internals"].concat();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains(&needle) {
+                found.push(format!("{}:{}: {}", path.strip_prefix(&root).unwrap().display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(files > 20, "{files} test files read");
+    assert!(found.is_empty(), "integration tests reach past the facade:\n{}", found.join("\n"));
 }

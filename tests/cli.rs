@@ -250,11 +250,15 @@ fn serve_metrics_without_hold_exits_and_a_bad_address_is_bad_input() {
     );
     assert_eq!(out.status.code(), Some(0));
     assert!(text(&out.stdout).starts_with("serving metrics at http://127.0.0.1:"));
-    let out = g6sim(&["run", "scenarios/low_both.ron", "-q", "--serve-metrics", "not-an-address"], &[]);
+    let refused = temp_dir("cli-serve-refused").join("run");
+    let args = ["run", "scenarios/low_both.ron", "-q", "--out", refused.to_str().unwrap()];
+    let out = g6sim(&[&args[..], &["--serve-metrics", "not-an-address"]].concat(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cannot serve metrics on not-an-address"), "{}", text(&out.stderr));
-    let out = g6sim(&["run", "scenarios/low_both.ron", "--hold"], &[]);
+    assert!(!refused.exists(), "a bad address is refused before the output directory is made");
+    let out = g6sim(&[&args[..], &["--hold"]].concat(), &[]);
     assert_eq!(out.status.code(), Some(2), "--hold needs --serve-metrics");
+    assert!(!refused.exists());
 }
 
 #[test]

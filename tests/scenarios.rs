@@ -33,7 +33,7 @@ fn fault_kinds() -> Vec<String> {
 }
 
 /// Faults no shipped scenario needs to use: the provider's stray strikes are the business of the inline
-/// scenarios of `tests/sweep.rs` (the lean path against full runs), not of an example.
+/// scenarios of `src/sweep/differential.rs` (the lean path against full runs), not of an example.
 const NOT_SHIPPED: [&str; 1] = ["StrayStrikes"];
 
 /// What an expectation requires to happen at least once: the statuses and partial reasons it needs seen

@@ -30,7 +30,7 @@ pub fn realized_strikes(strikes: impl IntoIterator<Item = f64>) -> Vec<f64> {
     v
 }
 
-/// Strike coverage of a ladder by the realized strikes (both ascending: a ladder, and [`realized_strikes`]).
+/// Strike coverage of a ladder by the realized strikes (both ascending: a ladder, and `realized_strikes`).
 pub fn strike_coverage(ladder: &[f64], realized: &[f64], parity_g6: bool) -> f64 {
     if ladder.is_empty() {
         return 0.0;

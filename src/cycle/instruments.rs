@@ -50,7 +50,7 @@ pub fn provider_answers(faults: &ActiveFaults, symbol: &str, rule: ExpiryRule, l
 /// Rows arrive in provider order, a strike's rows (and its duplicates) together, so the ladder lookup of
 /// the previous row's strike is reused; and in ascending strike order, so the lookup of a higher strike
 /// walks on from where the last one stopped (a lower one searches the whole ladder again). Either way the
-/// lookup is [`StrikeLadder::contains`]: the first ladder strike not below the row's, equal to it.
+/// lookup is `StrikeLadder::contains`: the first ladder strike not below the row's, equal to it.
 pub fn match_ladder(rows: &[u32], universe: &[UniverseRow], ladder: &StrikeLadder) -> Vec<u32> {
     let strikes = ladder.strikes.as_slice();
     let mut last: Option<(f64, bool)> = None;

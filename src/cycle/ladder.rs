@@ -30,7 +30,7 @@ pub fn build_ladder(atm: f64, step: f64, itm: u32, otm: u32) -> Vec<f64> {
     strikes
 }
 
-/// [`build_ladder`] into a reused buffer.
+/// `build_ladder` into a reused buffer.
 pub fn build_ladder_into(strikes: &mut Vec<f64>, atm: f64, step: f64, itm: u32, otm: u32) {
     strikes.clear();
     if atm <= 0.0 || step <= 0.0 {
@@ -75,7 +75,7 @@ pub fn ladder_depth(depth: u32, parity_g6: bool) -> u32 {
 }
 
 /// One index's ladder for this cycle: the provider's ATM, else one from its price, then the synthetic
-/// strategy (the reference's order); the strikes from the depth ([`ladder_depth`], [`build_ladder`]).
+/// strategy (the reference's order); the strikes from the depth ([`ladder_depth`], `build_ladder`).
 pub fn fill_ladder(
     ladder: &mut StrikeLadder,
     meta: &IndexMeta,

@@ -77,7 +77,7 @@ impl Pricing {
         Self::from_price(price, strike, p)
     }
 
-    /// The call's and the put's pricing at one strike, `[CE, PE]` (equal to [`Pricing::of`] for each, with
+    /// The call's and the put's pricing at one strike, `[CE, PE]` (equal to `Pricing::of` for each, with
     /// the volatility, `d1`, `d2` and liquidity computed once).
     pub fn pair(strike: f64, terms: &ExpiryTerms, p: PricingInputs) -> [Self; 2] {
         let sigma = p.market.vol_at(p.spot, strike, p.t_years);
@@ -137,7 +137,7 @@ pub fn quote_at(pricing: Pricing, p: PricingInputs, stream: &mut Stream) -> Quot
 /// The random words one quote draws: volume, open interest, `avg_price`.
 pub const QUOTE_WORDS: usize = 3;
 
-/// [`quote_at`] from its drawn words (an expiry draws all its quotes' words at once: `Stream::words`).
+/// `quote_at` from its drawn words (an expiry draws all its quotes' words at once: `Stream::words`).
 pub fn quote_of(pricing: Pricing, p: PricingInputs, [volume, oi, avg]: [u64; QUOTE_WORDS]) -> Quote {
     let Pricing { last_price, liquidity } = pricing;
     let lot = u64::from(p.lot.max(1));

@@ -1,8 +1,8 @@
 //! The lean scoring path: one sweep job run without a World, calling the cycle's own pure rules in the
 //! schedule's order over flat per-index and per-expiry state, and scored by the same [`Scorer`] and
 //! [`Evaluator`] a full run feeds. A sweep takes it whenever it models everything the sweep's runs do
-//! ([`Lean::new`] says what it does not), and its scores equal a full run's (`tests/sweep.rs` compares
-//! them job by job over every shipped scenario).
+//! ([`Lean::new`] says what it does not), and its scores equal a full run's (`src/sweep/differential.rs`
+//! compares them job by job over every shipped scenario).
 //!
 //! What it leaves out, because no score and no expectation it accepts reads it:
 //! - quote values: a fetched instrument's quote always has volume, oi and `avg_price` (each at least a lot

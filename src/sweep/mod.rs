@@ -66,6 +66,26 @@ pub(crate) fn default_seeds(history: bool) -> Vec<u64> {
     if history { vec![1] } else { (1..=8).collect() }
 }
 
+/// Why a sweep cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// Several seeds of a history, which draws no random numbers: every seed would replay the same.
+    #[error(
+        "--seeds: {seeds} seeds of a history: a replay draws no random numbers, so every seed replays the same\n  \
+         hint: leave --seeds out on a history (one replay per setting)"
+    )]
+    SeedsOfHistory { seeds: usize },
+    /// Starting depths given for a scenario, which sets its own.
+    #[error(
+        "--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a \
+         scenario: set the scenario's `depth`"
+    )]
+    DepthOfScenario,
+    /// The scenario or history does not load, or the grid does not plan.
+    #[error(transparent)]
+    Run(#[from] Error),
+}
+
 /// The plan of a sweep over `path`: a scenario, or a history ([`replay::is_history`]) replayed from the
 /// starting depths of `history`. Refused: several seeds of a history (every seed replays the same) and
 /// starting depths for a scenario (it sets its own `depth`). `seeds` default to `default_seeds`.
@@ -75,27 +95,19 @@ pub fn plan_for(
     params: Vec<Param>,
     seeds: Option<Vec<u64>>,
     history: &HistoryOptions,
-) -> Result<Plan, Error> {
+) -> Result<Plan, PlanError> {
     let is_history = replay::is_history(path);
     if let Some(seeds) = seeds.as_ref().filter(|s| is_history && s.len() > 1) {
-        return Err(Error::Input(format!(
-            "--seeds: {} seeds of a history: a replay draws no random numbers, so every seed replays the same\n  \
-             hint: leave --seeds out on a history (one replay per setting)",
-            seeds.len()
-        )));
+        return Err(PlanError::SeedsOfHistory { seeds: seeds.len() });
     }
     let loaded = if is_history {
         replay::load(path, history).map_err(Error::Scenario)?.loaded
     } else if !history.is_empty() {
-        return Err(Error::Input(
-            "--depth applies to a history (a .jsonl or .csv file, or a directory of benchmark artifacts), not to a \
-             scenario: set the scenario's `depth`"
-                .into(),
-        ));
+        return Err(PlanError::DepthOfScenario);
     } else {
         crate::run::load_scenario(path, &options).map_err(Error::Scenario)?
     };
-    Plan::new(loaded, options, params, seeds.unwrap_or_else(|| default_seeds(is_history)))
+    Ok(Plan::new(loaded, options, params, seeds.unwrap_or_else(|| default_seeds(is_history)))?)
 }
 
 /// Missing shards named in a merge's error before `and K more`.
@@ -292,4 +304,31 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), MergeEr
         return Err(MergeError::AbsentRuns { absent, jobs: manifest.jobs });
     }
     Ok((manifest, jobs.into_iter().flatten().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The refusals a program can match on, and their defaults.
+    #[test]
+    fn a_plan_refuses_seeds_of_a_history_and_depths_of_a_scenario() {
+        let history = Path::new("scenarios/history/nifty_strike_dip.jsonl");
+        let scenario = Path::new("scenarios/coverage_flapping.ron");
+        let none = HistoryOptions::default();
+        let seeds = plan_for(history, RunOptions::default(), Vec::new(), Some(vec![1, 2]), &none);
+        assert!(matches!(seeds, Err(PlanError::SeedsOfHistory { seeds: 2 })));
+        let mut depth = HistoryOptions::default();
+        depth.add_depth("12").unwrap();
+        let depth = plan_for(scenario, RunOptions::default(), Vec::new(), None, &depth);
+        assert!(matches!(depth, Err(PlanError::DepthOfScenario)));
+        assert_eq!(plan_for(history, RunOptions::default(), Vec::new(), None, &none).unwrap().seeds, vec![1]);
+        assert_eq!(
+            plan_for(scenario, RunOptions::default(), Vec::new(), None, &none).unwrap().seeds,
+            default_seeds(false)
+        );
+        assert_eq!(default_seeds(false), (1..=8).collect::<Vec<_>>());
+        let missing = plan_for(Path::new("no/such.ron"), RunOptions::default(), Vec::new(), None, &none);
+        assert!(matches!(missing, Err(PlanError::Run(Error::Scenario(_)))));
+    }
 }

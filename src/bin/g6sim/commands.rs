@@ -80,16 +80,17 @@ pub fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFl
     if let Some(Err(e)) = ArtifactWriter::from_config(&prepared.config).map(|w| w.check()) {
         return fail(e);
     }
-    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
-    let lock = match output::claim_dir(&dir, flags.force) {
-        Ok(lock) => lock,
-        Err(e) => return fail(e),
-    };
+    // A bad address is refused before the output directory is touched.
     let server = match flags.serve_metrics.as_deref().map(MetricsServer::start).transpose() {
         Ok(server) => server,
         Err(e) => {
             return fail(format_args!("cannot serve metrics on {}: {e}", flags.serve_metrics.unwrap_or_default()));
         }
+    };
+    let dir = out.unwrap_or_else(|| Path::new("out").join(dir_name(&prepared.scenario.scenario.name)));
+    let lock = match output::claim_dir(&dir, flags.force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
     };
     if let Some(s) = &server {
         out!("{}", render::serving(s.addr()));
