@@ -320,11 +320,5 @@ pub const TWO_KEY_SWEEP_FILES: [&str; 7] = [
 
 /// The shipped scenarios (`scenarios/*.ron`), in name order.
 pub fn scenario_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("scenarios"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
-    files.sort();
-    files
+    g6sim::check::scenario_files(&[root().join("scenarios")])
 }

@@ -98,6 +98,14 @@ fn dump_of(rows: &[&str]) -> String {
     text
 }
 
+/// A CSV row's fields, each quoted (quotes doubled), read by the `csv` crate: an oracle independent of the
+/// dump reader's own CSV handling.
+fn quoted_fields(row: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(row.as_bytes());
+    let record = reader.byte_records().next().expect("one row").expect("a CSV row");
+    record.iter().map(|f| format!("\"{}\"", String::from_utf8_lossy(f).replace('"', "\"\""))).collect()
+}
+
 const NIFTY_CE: &str = "101,1,NIFTY25O0924800CE,NIFTY,12.5,2025-10-09,24800.0,0.05,75,CE,NFO-OPT,NFO";
 const NIFTY_PE: &str = "102,2,NIFTY25O0924850PE,NIFTY,0.0,2025-10-09,24850.0,0.05,75,PE,NFO-OPT,NFO";
 const SENSEX_CE: &str = "103,3,SENSEX25O1081000CE,SENSEX,0.0,2025-10-10,81000.0,0.05,20,CE,BFO-OPT,BFO";
@@ -117,32 +125,13 @@ fn tolerances_give_the_same_rows() {
     assert_eq!(parse("crlf.csv", crlf.as_bytes()).unwrap().kite_rows(), want);
 
     // Every field quoted.
-    let quote_all = |row: &str| {
-        let rec = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(row.as_bytes())
-            .into_byte_records()
-            .next()
-            .unwrap()
-            .unwrap();
-        let q: Vec<String> =
-            rec.iter().map(|f| format!("\"{}\"", String::from_utf8_lossy(f).replace('"', "\"\""))).collect();
-        q.join(",")
-    };
-    let quoted: Vec<String> = [HEADER, NIFTY_CE, NIFTY_PE, SENSEX_CE, EQUITY].iter().map(|r| quote_all(r)).collect();
+    let quoted: Vec<String> =
+        [HEADER, NIFTY_CE, NIFTY_PE, SENSEX_CE, EQUITY].iter().map(|r| quoted_fields(r).join(",")).collect();
     assert_eq!(parse("quoted.csv", quoted.join("\n").as_bytes()).unwrap().kite_rows(), want);
 
     // Columns in another order (reversed), upper-case names with spaces, and an extra column.
     let reorder = |row: &str| {
-        let rec = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(row.as_bytes())
-            .into_byte_records()
-            .next()
-            .unwrap()
-            .unwrap();
-        let mut f: Vec<String> =
-            rec.iter().map(|f| format!("\"{}\"", String::from_utf8_lossy(f).replace('"', "\"\""))).collect();
+        let mut f = quoted_fields(row);
         f.reverse();
         f.insert(3, "\"extra\"".into());
         f.join(",")
