@@ -78,9 +78,9 @@
 //! The data a program reads: [`scenario`] (loading, the schema, the fault and check catalogues, expectations),
 //! [`config`], [`vocab`] and [`events`] (the words and records of a run's results). Inputs and outputs:
 //! [`universe`] (instrument dumps), [`replay`], [`output`] (a run's files, the `/metrics` endpoint),
-//! [`artifact`] (B7 benchmark artifacts). Tools: [`sweep`], [`canary`] (the determinism canary), [`check`]
-//! (`g6sim check`), [`bench`](mod@bench), [`plot`], and [`render`] (the command line's wording). The simulation itself
-//! (the ECS world and its phases) is internal: ARCHITECTURE.md maps it.
+//! [`artifact`] (B7 benchmark artifacts). Tools: [`sweep`], [`explore`] (generated scenarios), [`canary`] (the
+//! determinism canary), [`check`] (`g6sim check`), [`bench`](mod@bench), [`plot`], and [`render`] (the command
+//! line's wording). The simulation itself (the ECS world and its phases) is internal: ARCHITECTURE.md maps it.
 
 // ECS systems declare their data as parameters and queries: long parameter lists and nested query
 // types are the idiom (as in bevy's own crates), not a smell.
@@ -99,6 +99,7 @@ pub mod check;
 pub mod config;
 pub(crate) mod cycle;
 pub mod events;
+pub mod explore;
 pub(crate) mod fault;
 pub(crate) mod gzip;
 pub mod output;
