@@ -82,19 +82,20 @@ pub fn generate(seed: u64) -> String {
 /// 1 to [`MAX_INDICES`] distinct indices, in registry order (the declared one last), each with a non-empty
 /// subset of the rules.
 fn draw_indices(draw: &mut Stream) -> Vec<Index> {
-    let mut pool: Vec<&'static str> = registry::known_symbols().chain([DECLARED]).collect();
+    let symbols: Vec<&'static str> = registry::known_symbols().chain([DECLARED]).collect();
     let count = 1 + draw.below(MAX_INDICES as u64) as usize;
-    // A partial Fisher-Yates shuffle picks `count` of them; they are then put back in pool order.
+    // A partial Fisher-Yates shuffle of the positions picks `count` symbols, kept in registry order.
+    let mut positions: Vec<usize> = (0..symbols.len()).collect();
     for i in 0..count {
-        let j = i + draw.below((pool.len() - i) as u64) as usize;
-        pool.swap(i, j);
+        let j = i + draw.below((positions.len() - i) as u64) as usize;
+        positions.swap(i, j);
     }
-    let order: Vec<&'static str> = registry::known_symbols().chain([DECLARED]).collect();
-    let mut chosen: Vec<&'static str> = pool[..count].to_vec();
-    chosen.sort_by_key(|s| order.iter().position(|o| o == s));
+    let mut chosen = positions[..count].to_vec();
+    chosen.sort_unstable();
     chosen
         .into_iter()
-        .map(|symbol| {
+        .map(|position| {
+            let symbol = symbols[position];
             let mut rules: Vec<&'static str> = RULES.iter().copied().filter(|_| draw.unit() < 0.5).collect();
             if rules.is_empty() {
                 rules.push(RULES[draw.below(RULES.len() as u64) as usize]);
