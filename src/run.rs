@@ -274,7 +274,10 @@ impl Prepared {
             spawn_order,
             universe: self.universe.as_ref().map(|u| u as &dyn cycle::spawn::DumpSource),
         })?;
-        let mut evaluator = scenario::Evaluator::new(&self.scenario.scenario.expectations);
+        let mut evaluator = scenario::Evaluator::new(
+            &self.scenario.scenario.expectations,
+            scenario::Setting::of(&self.scenario.scenario, &self.config),
+        );
         let mut logged = 0;
         for _ in 0..self.cycles {
             sim.tick();

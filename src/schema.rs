@@ -415,13 +415,65 @@ pub enum Tally {
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub enum Expectation {
-    At { cycle: u64, check: Check },
-    By { cycle: u64, check: Check },
+    At {
+        cycle: u64,
+        check: Check,
+    },
+    By {
+        cycle: u64,
+        check: Check,
+    },
     Always(Check),
     Never(Check),
     AtLeastOnce(Check),
-    MaxFlips { index: String, flips: u32, window: u64 },
-    Total { of: Tally, is: Cmp },
+    MaxFlips {
+        index: String,
+        flips: u32,
+        window: u64,
+    },
+    Total {
+        of: Tally,
+        is: Cmp,
+    },
+    /// A property of the catalogue holds in every cycle of the run (`Keeps(depth_at_least_baseline)`).
+    Keeps(Property),
+}
+
+closed_set! {
+    /// A property every run must keep whatever its scenario, judged against the run's configuration and fault
+    /// windows: the catalogue `g6sim explore` checks every generated run against, which any scenario may also
+    /// expect (`Keeps(name)`). Each property is defined in docs/properties.md and checked in
+    /// `scenario::property`; where parity reproduces a quirk of the reference, the property says so.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Property {
+        /// The cycle's status totals count each expiry once, under its status.
+        StatusTotalsAddUp,
+        /// The cycle's partial-reason totals count each PARTIAL expiry once, under its reason.
+        ReasonTotalsAddUp,
+        /// A PARTIAL expiry has a partial reason; any other status has none, except a SYNTH expiry that keeps
+        /// `prefilter_clamp` in parity g6 (the reference tags the clamp before the synthetic fallback).
+        ReasonMatchesStatus,
+        /// An index's depth is never below its baseline, on either side.
+        DepthAtLeastBaseline,
+    }
+}
+
+impl Property {
+    /// The property's name, as scenarios, outputs and files write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::StatusTotalsAddUp => "status_totals_add_up",
+            Property::ReasonTotalsAddUp => "reason_totals_add_up",
+            Property::ReasonMatchesStatus => "reason_matches_status",
+            Property::DepthAtLeastBaseline => "depth_at_least_baseline",
+        }
+    }
+
+    /// The property of this name.
+    pub fn named(name: &str) -> Option<Property> {
+        Property::ALL.iter().copied().find(|p| p.name() == name)
+    }
 }
 
 closed_set! {
@@ -461,6 +513,7 @@ closed_set! {
         AtLeastOnce,
         MaxFlips,
         Total,
+        Keeps,
     }
 }
 
@@ -482,6 +535,8 @@ pub enum Reads<'a> {
     ValidationDrops,
     /// The universe rows of no index of the run the expiry map skipped.
     UniverseSkipped,
+    /// Whatever a property of the catalogue reads: any part of a cycle's summary and events.
+    Property,
 }
 
 /// The event whose reasons `MaxFlips` counts the direction changes of.
@@ -601,6 +656,7 @@ impl Expectation {
             Expectation::AtLeastOnce(_) => ExpectationKind::AtLeastOnce,
             Expectation::MaxFlips { .. } => ExpectationKind::MaxFlips,
             Expectation::Total { .. } => ExpectationKind::Total,
+            Expectation::Keeps(_) => ExpectationKind::Keeps,
         }
     }
 
@@ -615,13 +671,14 @@ impl Expectation {
             | Expectation::AtLeastOnce(check) => check.reads(),
             Expectation::MaxFlips { .. } => Reads::Events(DEPTH_EVENT),
             Expectation::Total { of, .. } => of.reads(),
+            Expectation::Keeps(_) => Reads::Property,
         }
     }
 }
 
 impl ExpectationKind {
     /// An expectation of this form about `index`: a temporal form around `check` (at or by `cycle`), a
-    /// `Total` of `tally`, or at most one depth flip in any 5 cycles.
+    /// `Total` of `tally`, at most one depth flip in any 5 cycles, or the catalogue's first property.
     pub fn example(self, check: &Check, tally: &Tally, index: &str, cycle: u64) -> Expectation {
         let check = check.clone();
         match self {
@@ -632,6 +689,7 @@ impl ExpectationKind {
             ExpectationKind::AtLeastOnce => Expectation::AtLeastOnce(check),
             ExpectationKind::MaxFlips => Expectation::MaxFlips { index: index.to_string(), flips: 1, window: 5 },
             ExpectationKind::Total => Expectation::Total { of: tally.clone(), is: Cmp::Ge(1.0) },
+            ExpectationKind::Keeps => Expectation::Keeps(Property::ALL[0]),
         }
     }
 }
@@ -698,6 +756,7 @@ impl fmt::Display for Expectation {
                 write!(f, "{index}: at most {flips} depth direction flip(s) in any {window} cycles")
             }
             Expectation::Total { of, is } => write!(f, "total {} {is}", tally_label(of)),
+            Expectation::Keeps(p) => write!(f, "keeps {}", p.name()),
         }
     }
 }

@@ -206,4 +206,23 @@ mod tests {
             assert_eq!(a.result.cycles.len() as u64, loaded.scenario.cycles.get());
         }
     }
+
+    /// The correct rules keep every property of the catalogue over generated scenarios, in both modes.
+    #[test]
+    fn generated_runs_keep_every_property_in_both_modes() {
+        use crate::config::Parity;
+        use crate::scenario::{Expectation, Property};
+        let mut broken = Vec::new();
+        for seed in 0..60 {
+            let mut loaded = load(seed);
+            loaded.scenario.expectations = Property::ALL.iter().map(|&p| Expectation::Keeps(p)).collect();
+            for parity in [Parity::Off, Parity::G6] {
+                let run = run_scenario(&loaded, &RunOptions { parity: Some(parity), ..RunOptions::default() }).unwrap();
+                for o in run.outcomes.iter().filter(|o| !o.passed) {
+                    broken.push(format!("seed {seed} {parity:?}: {}: {}", o.expectation, o.detail));
+                }
+            }
+        }
+        assert!(broken.is_empty(), "{}", broken.join("\n"));
+    }
 }

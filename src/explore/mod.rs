@@ -23,7 +23,6 @@
 //! ```
 
 mod generate;
-mod properties;
 
+pub use crate::scenario::Property;
 pub use generate::{FAULT_ODDS, MAX_CYCLES, MAX_INDICES, generate};
-pub use properties::{Property, Violation, violations};

@@ -6,6 +6,7 @@
 //! (depth direction changes in any window of cycles) and `Total(of, is)` (counts summed over the run).
 //! Each failure says what was expected, what happened and at which cycle.
 
+use super::property::{Setting, Watch, check as check_property};
 use crate::calendar::ExpiryRule;
 use crate::events::{CycleSummary, Event, LoggedEvent};
 use crate::schema::{Check, Cmp, Expectation, Side, Tally, tally_label};
@@ -250,6 +251,8 @@ enum Progress {
     Flips { last: Option<AdjustReason>, at: Vec<u64> },
     /// `Total`: the count so far.
     Count(u64),
+    /// `Keeps`: what the property remembers of the run, until it is decided (broken).
+    Keeps(Watch),
 }
 
 /// Checks expectations one cycle at a time, keeping a few numbers per expectation (a `MaxFlips` keeps the
@@ -258,6 +261,8 @@ enum Progress {
 #[derive(Clone, Debug)]
 pub struct Evaluator<'a> {
     expectations: &'a [Expectation],
+    /// What the properties of `Keeps` are judged against.
+    setting: Setting,
     progress: Vec<Progress>,
     cycles: usize,
     last: u64,
@@ -266,12 +271,14 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    pub fn new(expectations: &'a [Expectation]) -> Self {
+    /// An evaluator of `expectations` over a run in `setting` (its configuration and fault windows).
+    pub fn new(expectations: &'a [Expectation], setting: Setting) -> Self {
         let progress = expectations
             .iter()
             .map(|e| match e {
                 Expectation::MaxFlips { .. } => Progress::Flips { last: None, at: Vec::new() },
                 Expectation::Total { .. } => Progress::Count(0),
+                Expectation::Keeps(_) => Progress::Keeps(Watch::default()),
                 Expectation::At { .. }
                 | Expectation::By { .. }
                 | Expectation::Always(_)
@@ -279,13 +286,13 @@ impl<'a> Evaluator<'a> {
                 | Expectation::AtLeastOnce(_) => Progress::Decided(None),
             })
             .collect();
-        Self { expectations, progress, cycles: 0, last: 0, detail: true }
+        Self { expectations, setting, progress, cycles: 0, last: 0, detail: true }
     }
 
     /// An evaluator that decides the same verdicts without saying what happened (every `detail` empty): a
     /// sweep needs only whether each expectation held.
-    pub fn verdicts_only(expectations: &'a [Expectation]) -> Self {
-        Self { detail: false, ..Self::new(expectations) }
+    pub fn verdicts_only(expectations: &'a [Expectation], setting: Setting) -> Self {
+        Self { detail: false, ..Self::new(expectations, setting) }
     }
 
     /// Folds in one finished cycle and the events it emitted (cycles in run order).
@@ -297,7 +304,7 @@ impl<'a> Evaluator<'a> {
         let note = |text: fmt::Arguments| if detail { text.to_string() } else { String::new() };
         let seen = |check: &Check| check.judge(cycle, events, detail).1;
         for (e, progress) in self.expectations.iter().zip(&mut self.progress) {
-            match (e, progress) {
+            match (e, &mut *progress) {
                 (_, Progress::Decided(Some(_))) => {}
                 (Expectation::At { cycle: at, check }, Progress::Decided(decided)) if n == *at => {
                     let (holds, seen) = check.judge(cycle, events, detail);
@@ -335,6 +342,15 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 (Expectation::Total { of, .. }, Progress::Count(count)) => *count += tally(of, cycle, events),
+                (Expectation::Keeps(property), Progress::Keeps(watch)) => {
+                    if let Some(broken) = check_property(*property, &self.setting, watch, cycle, events) {
+                        *progress = Progress::Decided(Some((
+                            false,
+                            note(format_args!("broken at cycle {n}: {broken}")),
+                            Some(n),
+                        )));
+                    }
+                }
                 // Nothing decided this cycle: not the form's cycle, or its check held where it must (failed where
                 // it must fail).
                 (
@@ -344,7 +360,8 @@ impl<'a> Evaluator<'a> {
                     | Expectation::Never(_)
                     | Expectation::AtLeastOnce(_)
                     | Expectation::MaxFlips { .. }
-                    | Expectation::Total { .. },
+                    | Expectation::Total { .. }
+                    | Expectation::Keeps(_),
                     _,
                 ) => {}
             }
@@ -395,6 +412,7 @@ impl<'a> Evaluator<'a> {
             (Expectation::Total { of, is }, Progress::Count(n)) => {
                 (is.holds(*n as f64), note(format_args!("{} = {n}", tally_label(of))), None)
             }
+            (Expectation::Keeps(_), _) => (true, note(format_args!("kept in all {cycles} cycles")), None),
             (e, progress) => unreachable!("{e}: progress {progress:?} is made for another expectation"),
         }
     }
@@ -432,10 +450,11 @@ fn tally(t: &Tally, cycle: &CycleSummary, events: &[LoggedEvent]) -> u64 {
 /// Checks every expectation against a finished run, cycle by cycle ([`crate::events::by_cycle`]).
 pub fn evaluate(
     expectations: &[Expectation],
+    setting: Setting,
     cycles: &[CycleSummary],
     events: &[LoggedEvent],
 ) -> Vec<ExpectationOutcome> {
-    let mut evaluator = Evaluator::new(expectations);
+    let mut evaluator = Evaluator::new(expectations, setting);
     for (c, events) in crate::events::by_cycle(cycles, events) {
         evaluator.observe(c, events);
     }

@@ -7,6 +7,7 @@
 
 mod expect;
 mod load;
+mod property;
 mod validate;
 
 pub use crate::calendar::{ExpiryRule, UnknownRule};
@@ -15,4 +16,5 @@ pub use crate::registry::RegistryEntry;
 pub use crate::schema::*;
 pub use expect::{Evaluator, ExpectationOutcome, Verdict, direction_flips, evaluate};
 pub use load::{LoadedScenario, ScenarioError, load_file, load_file_without_universe, load_text, parse};
+pub use property::{Setting, Watch, check as check_property};
 pub use validate::rows_per_cycle;

@@ -548,6 +548,8 @@ impl<'a> Validator<'a> {
                         );
                     }
                 }
+                // A property names itself (the loader read its name) and reads nothing of the scenario.
+                Expectation::Keeps(_) => {}
                 Expectation::Total { of, is } => {
                     self.cmp(format!("{path}.is"), is);
                     match of {

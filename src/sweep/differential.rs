@@ -4,7 +4,7 @@
 
 use super::{Plan, parse_param};
 use crate::run::{RunOptions, run_scenario};
-use crate::scenario::{Evaluator, ExpectationOutcome, LoadedScenario, load_file, parse};
+use crate::scenario::{Evaluator, ExpectationOutcome, LoadedScenario, Setting, load_file, parse};
 use std::path::PathBuf;
 
 /// Scenario text, parsed (panicking with the error).
@@ -242,7 +242,7 @@ fn every_fault_and_check_kind_is_compared_or_refused() {
         | Expectation::Always(check)
         | Expectation::Never(check)
         | Expectation::AtLeastOnce(check) => Some(check.kind()),
-        Expectation::MaxFlips { .. } | Expectation::Total { .. } => None,
+        Expectation::MaxFlips { .. } | Expectation::Total { .. } | Expectation::Keeps(_) => None,
     };
     for kind in CheckKind::ALL {
         assert!(all.iter().any(|e| checks(e) == Some(*kind)), "{kind:?}");
@@ -263,7 +263,10 @@ fn every_fault_and_check_kind_is_compared_or_refused() {
             match (kind.lean(), p.lean()) {
                 (LeanSupport::Modelled, Ok(lean)) => {
                     let run = run_scenario(&p.scenario, &p.options(&p.settings[0], 1)).unwrap();
-                    let mut evaluator = Evaluator::new(&p.scenario.scenario.expectations);
+                    let mut evaluator = Evaluator::new(
+                        &p.scenario.scenario.expectations,
+                        Setting::of(&p.scenario.scenario, p.config(0)),
+                    );
                     lean.run(p.config(0), 1, |summary, events| evaluator.observe(summary, events));
                     let lean = evaluator.finish();
                     for (lean, full) in lean.iter().zip(&run.outcomes) {
@@ -363,7 +366,10 @@ fn the_lean_path_gives_what_full_runs_give() {
                     continue;
                 }
                 let run = run_scenario(&p.scenario, &p.options(setting, seed)).unwrap();
-                let mut evaluator = Evaluator::new(&p.scenario.scenario.expectations);
+                let mut evaluator = Evaluator::new(
+                    &p.scenario.scenario.expectations,
+                    Setting::of(&p.scenario.scenario, p.config(setting.index)),
+                );
                 let mut n = 0;
                 lean.run(p.config(setting.index), seed, |summary, events| {
                     evaluator.observe(summary, events);

@@ -35,7 +35,7 @@ use crate::events::{Clamp, ClampStrategy};
 use crate::events::{CycleSummary, ExpirySummary, LoggedEvent, StatusTotals};
 use crate::fault::LeanSupport;
 use crate::registry::IndexMeta;
-use crate::scenario::{Evaluator, Scenario};
+use crate::scenario::{Evaluator, Scenario, Setting};
 use crate::schema::Reads;
 use crate::vocab::ExpiryStatus;
 use crate::vocab::{Failure, OptionKind};
@@ -131,7 +131,7 @@ impl<'a> Lean<'a> {
 
     /// Runs and scores one job: the scenario under `config` and `seed`.
     pub fn score(&self, config: &Config, seed: u64) -> RunScore {
-        let mut evaluator = Evaluator::verdicts_only(&self.scenario.expectations);
+        let mut evaluator = Evaluator::verdicts_only(&self.scenario.expectations, Setting::of(&self.scenario, config));
         let mut scorer = Scorer::new(&self.scenario.phases);
         self.run(config, seed, |summary, events| {
             evaluator.observe(summary, events);
@@ -176,6 +176,7 @@ pub fn gives(reads: Reads) -> LeanSupport {
         Reads::ExpiryMap => LeanSupport::Refused("the expiry map's counts, which the lean path does not build"),
         Reads::ValidationDrops => LeanSupport::Refused("validation's drops, which the lean path does not count"),
         Reads::UniverseSkipped => LeanSupport::Refused("skipped universe rows, which the lean path does not read"),
+        Reads::Property => LeanSupport::Refused("the property catalogue, which reads whole cycles"),
     }
 }
 
