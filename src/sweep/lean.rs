@@ -131,7 +131,7 @@ impl<'a> Lean<'a> {
 
     /// Runs and scores one job: the scenario under `config` and `seed`.
     pub fn score(&self, config: &Config, seed: u64) -> RunScore {
-        let mut evaluator = Evaluator::verdicts_only(&self.scenario.expectations, Setting::of(&self.scenario, config));
+        let mut evaluator = Evaluator::verdicts_only(&self.scenario.expectations, Setting::of(self.scenario, config));
         let mut scorer = Scorer::new(&self.scenario.phases);
         self.run(config, seed, |summary, events| {
             evaluator.observe(summary, events);
