@@ -25,4 +25,6 @@
 mod generate;
 
 pub use crate::scenario::Property;
-pub use generate::{FAULT_ODDS, MAX_CYCLES, MAX_INDICES, generate};
+pub use generate::{
+    Extras, FAULT_ODDS, MAX_CYCLES, MAX_INDICES, Size, Workload, WorkloadIndex, WorkloadPhase, generate, workload,
+};
