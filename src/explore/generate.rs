@@ -101,6 +101,17 @@ impl Workload {
         }
     }
 
+    /// The workload with every depth and baseline within `config`'s expansion caps (`depth_max_itm`,
+    /// `depth_max_otm`): the configuration under test is a given, and a baseline above its cap would not load.
+    pub fn within(mut self, config: &crate::config::Config) -> Self {
+        let cap = |side: u32, max: Option<u32>| max.map_or(side, |m| side.min(m.max(1)));
+        for index in &mut self.indices {
+            index.depth = (cap(index.depth.0, config.depth_max_itm), cap(index.depth.1, config.depth_max_otm));
+            index.baseline = index.baseline.map(|(i, o)| (cap(i, config.depth_max_itm), cap(o, config.depth_max_otm)));
+        }
+        self
+    }
+
     /// The workload as a scenario file: the generator's comment line, `extras`' comments, then the scenario.
     pub fn to_ron(&self, extras: &Extras) -> String {
         let seed = self.seed;

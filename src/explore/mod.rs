@@ -22,9 +22,15 @@
 //! # Ok::<(), scenario::ScenarioError>(())
 //! ```
 
+mod exploration;
 mod generate;
+mod reach;
+mod shrink;
 
 pub use crate::scenario::Property;
+pub use exploration::{Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_fields, describe};
 pub use generate::{
     Extras, FAULT_ODDS, MAX_CYCLES, MAX_INDICES, Size, Workload, WorkloadIndex, WorkloadPhase, generate, workload,
 };
+pub use reach::{Branch, Reach, ReachCounter};
+pub use shrink::{MAX_ATTEMPTS, Shrunk, shrink};

@@ -394,7 +394,7 @@ impl Plan {
 /// A pool of `threads` worker threads, started the first time a sweep asks for that many and kept for the
 /// process (a command runs one sweep; a benchmark runs many, and starting threads for each would be
 /// measured). At most `2 x cores` sizes exist ([`worker_threads`]).
-fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, Error> {
+pub(crate) fn pool(threads: usize) -> Result<std::sync::Arc<rayon::ThreadPool>, Error> {
     use std::sync::{Arc, Mutex, PoisonError};
     static POOLS: Mutex<std::collections::BTreeMap<usize, Arc<rayon::ThreadPool>>> =
         Mutex::new(std::collections::BTreeMap::new());

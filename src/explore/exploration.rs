@@ -1,0 +1,333 @@
+//! An exploration: one generated scenario per seed, each run against the whole property catalogue under the
+//! configuration being tested, with reachability counted; then each broken property's first failing seeds
+//! shrunk to small scenarios that still break it. Seeds run on worker threads; the report is folded in seed
+//! order, so it is the same for any number of threads.
+
+use super::generate::{Extras, Size, Workload, workload};
+use super::reach::{Reach, ReachCounter};
+use super::shrink::shrink;
+use crate::config::{Config, Parity};
+use crate::run::{Error, RunOptions, prepare};
+use crate::scenario::{Expectation, LoadedScenario, Property, parse};
+use serde::Serialize;
+use sha2::Digest;
+
+/// How many failing seeds of each property are shrunk (the lowest ones): the rest are counted and listed.
+pub const SHRUNK_PER_PROPERTY: usize = 3;
+
+/// Seeds handed to the worker threads at a time, per thread: a budget is checked between such batches.
+const BATCH_PER_THREAD: usize = 8;
+
+/// What an exploration runs every generated scenario under.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// The configuration under test: the environment and `--set` overrides, and the mode (`--parity`).
+    options: RunOptions,
+    /// Worker threads (0: one per core).
+    threads: usize,
+    /// `options` resolved over the defaults.
+    config: Config,
+}
+
+/// One property's tally over an exploration.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PropertyTally {
+    pub property: &'static str,
+    /// Runs it was checked in.
+    pub runs: u64,
+    /// Runs that broke it.
+    pub failed: u64,
+    /// The seeds of those runs, in order.
+    pub failing_seeds: Vec<u64>,
+}
+
+/// One shrunk failure: the property, the seed that broke it, and the scenario file that still does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Failure {
+    pub property: &'static str,
+    pub seed: u64,
+    /// The cycle and what was wrong, in the seed's own run.
+    pub cycle: u64,
+    pub detail: String,
+    pub original: Size,
+    pub shrunk: Size,
+    /// The cycle the shrunk scenario breaks the property at.
+    pub shrunk_cycle: u64,
+    /// The candidate runs the shrink took.
+    pub attempts: usize,
+    /// The file's name in `failures/` (`<property>-<hash>.ron`).
+    pub file: String,
+    /// The file's text.
+    #[serde(skip)]
+    pub text: String,
+}
+
+/// What an exploration found.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The seeds explored (a budget explores `0..n`).
+    pub seeds: Vec<u64>,
+    pub cycles: u64,
+    /// Expiry-cycles run: each expiry of each index in each cycle.
+    pub expiry_cycles: u64,
+    pub properties: Vec<PropertyTally>,
+    pub reach: Reach,
+    pub failures: Vec<Failure>,
+}
+
+/// One seed's run: its size, the properties it broke (first cycle, detail) and its reach.
+#[derive(Clone, Debug)]
+struct SeedRun {
+    seed: u64,
+    cycles: u64,
+    expiry_cycles: u64,
+    broken: Vec<(Property, u64, String)>,
+    reach: Reach,
+}
+
+impl Exploration {
+    /// An exploration under `options` (the environment, `--set` and `--parity`; its seed and cycles are the
+    /// generated scenarios') on `threads` worker threads (0: one per core).
+    pub fn new(options: RunOptions, threads: usize) -> Result<Self, Error> {
+        let base = Config { parity: options.parity.unwrap_or_default(), ..Config::default() };
+        let (config, _) = crate::config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+        Ok(Exploration { options: RunOptions { seed: None, cycles: None, ..options }, threads, config })
+    }
+
+    /// The configuration every generated scenario runs under (a generated scenario sets none of its own).
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Explores `seeds` in order, asking `more` before each batch whether to go on (a time budget; `|| true`
+    /// for all of them) and telling `progress` the seeds done so far.
+    pub fn run(
+        &self,
+        seeds: impl IntoIterator<Item = u64>,
+        more: impl Fn() -> bool,
+        progress: impl Fn(usize) + Sync,
+    ) -> Result<Report, Error> {
+        use rayon::prelude::*;
+        let threads = crate::sweep::plan::worker_threads(self.threads, usize::MAX);
+        let pool = crate::sweep::plan::pool(threads)?;
+        let mut report = Report {
+            seeds: Vec::new(),
+            cycles: 0,
+            expiry_cycles: 0,
+            properties: Property::ALL
+                .iter()
+                .map(|p| PropertyTally { property: p.name(), runs: 0, failed: 0, failing_seeds: Vec::new() })
+                .collect(),
+            reach: Reach::default(),
+            failures: Vec::new(),
+        };
+        let mut broken: Vec<Vec<(u64, u64, String)>> = vec![Vec::new(); Property::ALL.len()];
+        let mut seeds = seeds.into_iter().peekable();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        while seeds.peek().is_some() && more() {
+            let batch: Vec<u64> = seeds.by_ref().take(threads * BATCH_PER_THREAD).collect();
+            let runs: Vec<Result<SeedRun, Error>> = pool.install(|| {
+                batch
+                    .par_iter()
+                    .map(|&seed| {
+                        let run = self.run_seed(seed);
+                        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                        run
+                    })
+                    .collect()
+            });
+            for run in runs {
+                let run = run?;
+                report.seeds.push(run.seed);
+                report.cycles += run.cycles;
+                report.expiry_cycles += run.expiry_cycles;
+                report.reach.merge(&run.reach);
+                for tally in &mut report.properties {
+                    tally.runs += 1;
+                }
+                for (property, cycle, detail) in run.broken {
+                    let k = property_slot(property);
+                    report.properties[k].failed += 1;
+                    report.properties[k].failing_seeds.push(run.seed);
+                    broken[k].push((run.seed, cycle, detail));
+                }
+            }
+        }
+        let to_shrink: Vec<(Property, u64, u64, String)> = Property::ALL
+            .iter()
+            .zip(broken)
+            .flat_map(|(&p, seeds)| {
+                seeds.into_iter().take(SHRUNK_PER_PROPERTY).map(move |(seed, cycle, detail)| (p, seed, cycle, detail))
+            })
+            .collect();
+        let shrunk: Vec<Result<Failure, Error>> = pool.install(|| {
+            to_shrink
+                .par_iter()
+                .map(|(p, seed, cycle, detail)| self.shrink_failure(*p, *seed, *cycle, detail.clone()))
+                .collect()
+        });
+        for failure in shrunk {
+            let failure = failure?;
+            if !report.failures.iter().any(|f| f.file == failure.file) {
+                report.failures.push(failure);
+            }
+        }
+        Ok(report)
+    }
+
+    /// Runs seed `seed`'s scenario against the whole catalogue.
+    fn run_seed(&self, seed: u64) -> Result<SeedRun, Error> {
+        let w = workload(seed).within(&self.config);
+        let expectations = Property::ALL.iter().map(|&p| Expectation::Keeps(p)).collect();
+        let prepared = prepare(&loaded(&w.to_ron(&Extras::default()), expectations), &self.options)?;
+        let mut reach = ReachCounter::new(&prepared.config, &prepared.scenario.scenario.phases, prepared.cycles);
+        let mut expiry_cycles = 0;
+        let streamed = prepared.stream(|view| {
+            reach.observe(view.summary, view.events);
+            expiry_cycles += view.summary.indices.iter().map(|i| i.expiries.len() as u64).sum::<u64>();
+        })?;
+        let broken = Property::ALL
+            .iter()
+            .zip(&streamed.outcomes)
+            .filter(|(_, o)| !o.passed)
+            .map(|(&p, o)| (p, o.cycle.unwrap_or(streamed.prepared.cycles), o.detail.clone()))
+            .collect();
+        Ok(SeedRun { seed, cycles: streamed.prepared.cycles, expiry_cycles, broken, reach: reach.finish() })
+    }
+
+    /// The cycle `w` breaks `property` at under this exploration's configuration, if it does.
+    fn breaks(&self, w: &Workload, property: Property) -> Result<Option<u64>, Error> {
+        let prepared =
+            prepare(&loaded(&w.to_ron(&Extras::default()), vec![Expectation::Keeps(property)]), &self.options)?;
+        let cycles = prepared.cycles;
+        let streamed = prepared.stream(|_| {})?;
+        Ok(streamed.outcomes.first().filter(|o| !o.passed).map(|o| o.cycle.unwrap_or(cycles)))
+    }
+
+    /// Shrinks seed `seed`'s failure of `property` and writes it as a scenario file's text.
+    fn shrink_failure(&self, property: Property, seed: u64, cycle: u64, detail: String) -> Result<Failure, Error> {
+        let original = workload(seed).within(&self.config);
+        let mut error = None;
+        let shrunk = shrink(original.clone(), cycle, |w| match self.breaks(w, property) {
+            Ok(broken) => broken,
+            Err(e) => {
+                error.get_or_insert(e);
+                None
+            }
+        });
+        if let Some(e) = error {
+            return Err(e);
+        }
+        let (before, after) = (original.size(), shrunk.workload.size());
+        let config = &self.config;
+        let mut command = format!("g6sim explore --seeds {seed}");
+        if config.parity == Parity::G6 {
+            command += " --parity g6";
+        }
+        let extras = Extras {
+            comments: vec![
+                format!("It breaks `{}` at cycle {}.", property.name(), shrunk.cycle),
+                format!(
+                    "Shrunk from seed {seed}'s {} to {} in {} runs.",
+                    describe(before),
+                    describe(after),
+                    shrunk.attempts
+                ),
+                format!("Found by `{command}` under the configuration below; `g6sim run` on this file fails (exit 1)."),
+            ],
+            parity_g6: config.parity == Parity::G6,
+            config: config_fields(config),
+            expectations: vec![Expectation::Keeps(property)],
+        };
+        let text = shrunk.workload.to_ron(&extras);
+        let body: String = text.lines().filter(|l| !l.starts_with("//")).collect();
+        let hash = sha2::Sha256::digest(body.as_bytes());
+        let file = format!("{}-{:02x}{:02x}{:02x}{:02x}.ron", property.name(), hash[0], hash[1], hash[2], hash[3]);
+        Ok(Failure {
+            property: property.name(),
+            seed,
+            cycle,
+            detail,
+            original: before,
+            shrunk: after,
+            shrunk_cycle: shrunk.cycle,
+            attempts: shrunk.attempts,
+            file,
+            text,
+        })
+    }
+}
+
+/// `120 cycles, 3 indices, 7 expiries, 4 faults`.
+pub fn describe(size: Size) -> String {
+    let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{}, {}, {}, {}",
+        plural(size.cycles, "cycle", "cycles"),
+        plural(size.indices as u64, "index", "indices"),
+        plural(size.expiries as u64, "expiry", "expiries"),
+        plural(size.faults as u64, "fault", "faults"),
+    )
+}
+
+fn property_slot(property: Property) -> usize {
+    Property::ALL.iter().position(|&p| p == property).expect("a property of the catalogue")
+}
+
+/// A generated scenario's text, loaded with `expectations`.
+fn loaded(text: &str, expectations: Vec<Expectation>) -> LoadedScenario {
+    let mut scenario =
+        parse("generated.ron", text).unwrap_or_else(|e| panic!("a generated scenario loads: {e}\n{text}"));
+    scenario.expectations = expectations;
+    LoadedScenario::inline(scenario, "generated.ron")
+}
+
+/// The fields of `config` that differ from the defaults, as a scenario's `config` section writes them
+/// (`contract_ok_cycles: 0`), in the configuration's order; the mode is the scenario's `parity`, not a field.
+pub fn config_fields(config: &Config) -> Vec<String> {
+    let ours = serde_json::to_value(config).expect("a configuration is JSON");
+    let defaults = serde_json::to_value(Config::default()).expect("a configuration is JSON");
+    let (Some(ours), Some(defaults)) = (ours.as_object(), defaults.as_object()) else {
+        unreachable!("a configuration is a JSON object")
+    };
+    ours.iter()
+        .filter(|(key, value)| key.as_str() != "parity" && defaults.get(key.as_str()) != Some(*value))
+        .map(|(key, value)| match value {
+            serde_json::Value::Null => format!("{key}: None"),
+            other => format!("{key}: {other}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The configuration under test is written back as the fields `--set` changed, and a scenario reads them.
+    #[test]
+    fn config_fields_round_trip() {
+        let options = RunOptions {
+            sets: vec!["contract_ok_cycles=0".into(), "strike_coverage_ok=0.8".into(), "depth_max_itm=12".into()],
+            ..RunOptions::default()
+        };
+        let exploration = Exploration::new(options, 1).unwrap();
+        let config = exploration.config().clone();
+        let fields = config_fields(&config);
+        assert_eq!(fields.len(), 3, "{fields:?}");
+        let extras = Extras { config: fields, ..Extras::default() };
+        let text = workload(1).within(&config).to_ron(&extras);
+        let back = crate::run::prepare(&loaded(&text, Vec::new()), &RunOptions::default()).unwrap().config;
+        assert_eq!(back, config);
+    }
+
+    /// The same seeds give the same report on one thread and on four.
+    #[test]
+    fn a_report_does_not_depend_on_threads() {
+        let explore = |threads| Exploration::new(RunOptions::default(), threads).unwrap().run(0..12, || true, |_| {});
+        let (one, four) = (explore(1).unwrap(), explore(4).unwrap());
+        assert_eq!(one, four);
+        assert_eq!(one.seeds, (0..12).collect::<Vec<_>>());
+        assert!(one.properties.iter().all(|p| p.runs == 12));
+        assert!(one.reach.get("adaptive", "expand") > 0);
+    }
+}
