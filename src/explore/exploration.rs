@@ -175,6 +175,27 @@ impl Exploration {
         Ok(report)
     }
 
+    /// Seed `seed`'s scenario as this exploration runs it, as a scenario file: the configuration under test and
+    /// the mode written in, the whole catalogue as its expectations.
+    pub fn scenario_text(&self, seed: u64) -> String {
+        let extras = Extras {
+            comments: vec![format!("`{}` runs it; the configuration under test is written in.", self.command(seed))],
+            parity_g6: self.config.parity == Parity::G6,
+            config: config_fields(&self.config),
+            expectations: Property::ALL.iter().map(|&p| Expectation::Keeps(p)).collect(),
+        };
+        workload(seed).within(&self.config).to_ron(&extras)
+    }
+
+    /// The command that explores `seed` alone in this exploration's mode.
+    fn command(&self, seed: u64) -> String {
+        let mut command = format!("g6sim explore --seeds {seed}..{seed}");
+        if self.config.parity == Parity::G6 {
+            command += " --parity g6";
+        }
+        command
+    }
+
     /// Runs seed `seed`'s scenario against the whole catalogue.
     fn run_seed(&self, seed: u64) -> Result<SeedRun, Error> {
         let w = workload(seed).within(&self.config);
@@ -220,10 +241,7 @@ impl Exploration {
         }
         let (before, after) = (original.size(), shrunk.workload.size());
         let config = &self.config;
-        let mut command = format!("g6sim explore --seeds {seed}");
-        if config.parity == Parity::G6 {
-            command += " --parity g6";
-        }
+        let command = self.command(seed);
         let extras = Extras {
             comments: vec![
                 format!("It breaks `{}` at cycle {}.", property.name(), shrunk.cycle),

@@ -23,12 +23,14 @@
 //! ```
 
 mod exploration;
+mod files;
 mod generate;
 mod reach;
 mod shrink;
 
 pub use crate::scenario::Property;
 pub use exploration::{Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_fields, describe};
+pub use files::{EXPLORE_FILE, FAILURES_DIR, claim_dir, emit, seed_ranges, write};
 pub use generate::{
     Extras, FAULT_ODDS, MAX_CYCLES, MAX_INDICES, Size, Workload, WorkloadIndex, WorkloadPhase, generate, workload,
 };

@@ -367,7 +367,14 @@ pub(crate) fn claim_dir_for(
 /// creates it when missing, and refuses a path that is a file, a directory it cannot write and a directory
 /// another g6sim command is writing. Other files in it stay: charts go to its subdirectories.
 pub(crate) fn claim_plots_dir(dir: &Path) -> Result<DirLock, DirError> {
-    make_dir(dir, "--plots")?;
+    claim_shared_dir(dir, "--plots")
+}
+
+/// Checks, before anything runs, that `dir` (the value of `flag`) can take files written beside others', and
+/// locks it: creates it when missing, and refuses a path that is a file, a directory it cannot write and a
+/// directory another g6sim command is writing. Other files in it stay.
+pub fn claim_shared_dir(dir: &Path, flag: &str) -> Result<DirLock, DirError> {
+    make_dir(dir, flag)?;
     let lock = lock_dir(dir)?;
     probe(dir)?;
     Ok(lock)

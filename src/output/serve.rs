@@ -196,7 +196,7 @@ impl Drop for MetricsServer {
 /// Catches the requests to stop the process (Ctrl-C, which sends SIGINT; on Unix also SIGTERM and SIGHUP) so
 /// that the process ends its own way: `run --serve-metrics ADDR --hold` waits here, then prints the run's
 /// verdict and exits with it.
-pub struct Interrupts(std::sync::mpsc::Receiver<()>);
+pub struct Interrupts(std::sync::mpsc::Receiver<()>, std::sync::atomic::AtomicBool);
 
 /// Why the requests to stop cannot be caught (a handler is set already, or the system refused).
 #[derive(Debug, thiserror::Error)]
@@ -212,7 +212,16 @@ impl Interrupts {
             let _ = tx.send(());
         })
         .map_err(CatchError)?;
-        Ok(Self(rx))
+        Ok(Self(rx, std::sync::atomic::AtomicBool::new(false)))
+    }
+
+    /// Whether a request to stop has come (without waiting): once one has, always.
+    pub fn requested(&self) -> bool {
+        use std::sync::atomic::Ordering;
+        if self.0.try_recv().is_ok() {
+            self.1.store(true, Ordering::Relaxed);
+        }
+        self.1.load(Ordering::Relaxed)
     }
 
     /// Waits for a request to stop.

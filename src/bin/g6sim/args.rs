@@ -191,6 +191,14 @@ pub enum Command {
     ///
     /// Exit code: 0, 2 for bad input (every key and value is checked before anything runs).
     Sweep(Box<SweepArgs>),
+    /// Generate a scenario per seed, run each against the property catalogue under your configuration, and
+    /// shrink every property broken to a small scenario file that `g6sim run` fails on.
+    ///
+    /// Each seed draws indices, expiry rules, depths, a market and a random subset of every fault kind. The
+    /// configuration under test is the defaults overridden by the G6_* environment and --set.
+    ///
+    /// Exit code: 0 when every property held in every run, 1 when one broke, 2 for bad input.
+    Explore(Box<ExploreArgs>),
     /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
     ///
     /// Each scenario is PASS (every expectation holds), FAIL (one fails), EMPTY (it has no expectations:
@@ -294,6 +302,60 @@ pub struct SweepArgs {
     pub force: bool,
     #[command(flatten)]
     pub overrides: Overrides,
+}
+
+/// `g6sim explore`.
+#[derive(clap::Args)]
+#[command(allow_negative_numbers = true)]
+pub struct ExploreArgs {
+    /// Seeds, one generated scenario each: a count N (seeds 1..N), a range a..b[:step] (inclusive) or a list
+    /// a,b,c [default: 100].
+    #[arg(long, value_name = "SPEC", value_parser = SeedList::parse, conflicts_with = "budget")]
+    pub seeds: Option<SeedList>,
+    /// Explore seeds 1, 2, 3, ... until this much time has passed (90s, 5m, 1h): explore.json names the seeds
+    /// explored, and --seeds with them gives the same files.
+    #[arg(long, value_name = "TIME", value_parser = parse_budget)]
+    pub budget: Option<std::time::Duration>,
+    /// Override a configuration key of the configuration under test (repeatable): contract_ok_cycles=2, ...
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: off].
+    #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
+    pub parity: Option<Parity>,
+    /// Ignore every G6_* environment variable.
+    #[arg(long)]
+    pub no_env: bool,
+    /// Worker threads, 1 to 1024 [default: one per core]. The files are the same bytes whatever the count.
+    #[arg(long, value_name = "N", value_parser = sweep::parse_threads)]
+    pub jobs: Option<usize>,
+    /// Output directory: explore.json and failures/ [default: out/explore].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Also write every explored seed's scenario into DIR as explore-<seed>.ron, ready for `g6sim run`.
+    #[arg(long, value_name = "DIR")]
+    pub emit: Option<PathBuf>,
+    /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parses `--budget`: a whole number of seconds, or with a unit `s`, `m` or `h`, from 1 second to 7 days.
+fn parse_budget(text: &str) -> Result<std::time::Duration, String> {
+    // Three units do not need a crate.
+    let t = text.trim();
+    let (number, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((k, _)) => t.split_at(k),
+        None => (t, "s"),
+    };
+    let scale = match unit.trim() {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => return Err(format!("`{t}`: expected a time such as 90s, 5m or 1h")),
+    };
+    let seconds =
+        number.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)).filter(|s| (1..=7 * 86_400).contains(s));
+    seconds.map(std::time::Duration::from_secs).ok_or_else(|| format!("`{t}`: expected a time from 1s to 168h"))
 }
 
 #[derive(Subcommand)]

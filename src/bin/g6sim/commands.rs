@@ -2,7 +2,7 @@
 //! prints what `g6sim::render` words (or the library's errors, as `error: ...`) and returns the exit code the
 //! library decides. Bad input exits with `Verdict::BAD_INPUT`.
 
-use crate::args::{BenchTool, Overrides, SweepArgs, SweepTool, history_options};
+use crate::args::{BenchTool, ExploreArgs, Overrides, SweepArgs, SweepTool, history_options};
 use g6sim::artifact::{self, ArtifactWriter};
 use g6sim::bench::{aggregate, diff, verify};
 use g6sim::check::{self, Event};
@@ -437,6 +437,68 @@ fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
         }
         Err(e) => fail(e),
     }
+}
+
+/// `g6sim explore`: claims the output directory, explores the seeds (or seeds 1, 2, ... until the budget is
+/// spent or Ctrl-C), writes the report and the shrunk failures; 1 when a property broke.
+pub fn explore(args: ExploreArgs) -> ExitCode {
+    use g6sim::explore::{self, Exploration};
+    let env = if args.no_env { BTreeMap::new() } else { g6sim::config::g6_env() };
+    if let Err(code) = announce_env(&env) {
+        return code;
+    }
+    let options = RunOptions { parity: args.parity, sets: args.sets, env, ..RunOptions::default() };
+    let exploration = match Exploration::new(options, args.jobs.unwrap_or(0)) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let dir = args.out.unwrap_or_else(|| Path::new("out").join("explore"));
+    let _lock = match explore::claim_dir(&dir, args.force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let _emit_lock = match args.emit.as_deref().map(|d| output::claim_shared_dir(d, "--emit")).transpose() {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let interrupts = output::serve::Interrupts::catch().ok();
+    let stop = || interrupts.as_ref().is_some_and(|i| i.requested());
+    let report = match (args.budget, args.seeds) {
+        (Some(budget), _) => {
+            out!("{}", render::explore_start(&format!("seeds 1, 2, ... for {}s", budget.as_secs()), &exploration));
+            // The budget decides how many seeds run, never what a seed's run gives: explore.json names the seeds.
+            let start = std::time::Instant::now();
+            exploration.run(1.., || !stop() && start.elapsed() < budget, |_| {})
+        }
+        (None, seeds) => {
+            let seeds = seeds.map_or_else(|| (1..=100).collect(), |s| s.0);
+            out!("{}", render::explore_start(&format!("{} seeds", seeds.len()), &exploration));
+            let progress = Progress::new(seeds.len());
+            let report = exploration.run(seeds, || !stop(), |done| progress.show(done));
+            progress.finish();
+            report
+        }
+    };
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if stop() {
+        errln!("interrupted: the report covers the {} seeds explored", report.seeds.len());
+    }
+    let mut written = match explore::write(&dir, &exploration, &report) {
+        Ok(w) => w,
+        Err(e) => return fail(format_args!("{}: {e}", dir.display())),
+    };
+    if let Some(emit) = &args.emit {
+        match explore::emit(emit, &exploration, &report.seeds) {
+            Ok(n) => out!("{}", render::emitted(n, emit)),
+            Err(e) => return fail(format_args!("{}: {e}", emit.display())),
+        }
+    }
+    written.sort();
+    out!("{}", render::explore_summary(&report, &dir, &written));
+    ExitCode::from(if report.failures.is_empty() && report.properties.iter().all(|p| p.failed == 0) { 0 } else { 1 })
 }
 
 /// The environment variables a sweep reads its shard from (not only `G6_*`).

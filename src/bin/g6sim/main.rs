@@ -72,6 +72,7 @@ fn main() -> ExitCode {
         }
         Command::Check { paths, overrides, plots, seeds } => commands::check(paths, plots, &overrides, seeds),
         Command::Sweep(args) => commands::sweep(*args),
+        Command::Explore(args) => commands::explore(*args),
         Command::Plot { run_dir } => commands::plot(&run_dir),
         Command::Bench { tool } => commands::bench(tool),
         Command::Universe { out, date, indices, strikes_per_side, weeks, months, gzip } => {
