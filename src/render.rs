@@ -458,6 +458,70 @@ pub fn merged(runs: usize, sweep: &str, dirs: usize) -> String {
     format!("merged {runs} runs of sweep {sweep} from {dirs} directories\n")
 }
 
+/// The line an exploration starts with: what it explores, and under which configuration.
+pub fn explore_start(seeds: &str, exploration: &crate::explore::Exploration) -> String {
+    let config = crate::explore::config_fields(exploration.config());
+    let mode = if exploration.config().parity.is_g6() { "parity g6" } else { "parity off" };
+    let config = if config.is_empty() { "the default configuration".to_string() } else { config.join(", ") };
+    format!("explore {seeds}: one generated scenario per seed, {mode}, {config}\n")
+}
+
+/// An exploration's closing lines: the seeds and cycles run, each property's tally, what was never reached,
+/// each shrunk failure with the command that reproduces it, and the files written.
+pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[PathBuf]) -> String {
+    use crate::explore::{FAILURES_DIR, describe, seed_ranges};
+    let mut out = String::new();
+    push(
+        &mut out,
+        format_args!(
+            "explored {} seeds ({}): {} cycles, {} expiry-cycles",
+            report.seeds.len(),
+            seed_ranges(&report.seeds),
+            report.cycles,
+            report.expiry_cycles
+        ),
+    );
+    let width = report.properties.iter().map(|p| p.property.len()).max().unwrap_or(8).max(8);
+    push(&mut out, format_args!("  {:<width$}  {:>6}  {:>6}  first failing seeds", "property", "runs", "broken"));
+    for p in &report.properties {
+        let seeds: Vec<String> = p.failing_seeds.iter().take(5).map(u64::to_string).collect();
+        let more = if p.failing_seeds.len() > 5 { ", ..." } else { "" };
+        push(
+            &mut out,
+            format_args!("  {:<width$}  {:>6}  {:>6}  {}{more}", p.property, p.runs, p.failed, seeds.join(", ")),
+        );
+    }
+    let never = report.reach.never_reached();
+    let names: usize = report.reach.categories().map(|(_, c)| c.len()).sum();
+    push(
+        &mut out,
+        format_args!(
+            "reach: {} of {names} events, statuses, reasons, faults, clamps and branches reached",
+            names - never.len()
+        ),
+    );
+    if !never.is_empty() {
+        push(&mut out, format_args!("  never reached: {}", never.join(", ")));
+    }
+    for f in &report.failures {
+        push(&mut out, format_args!("FAIL {}: seed {} at cycle {}: {}", f.property, f.seed, f.cycle, f.detail));
+        push(
+            &mut out,
+            format_args!("  shrunk from {} to {} in {} runs", describe(f.original), describe(f.shrunk), f.attempts),
+        );
+        push(&mut out, format_args!("  reproduce: g6sim run {}", dir.join(FAILURES_DIR).join(&f.file).display()));
+    }
+    for path in written {
+        push(&mut out, format_args!("wrote {}", path.display()));
+    }
+    out
+}
+
+/// The line after `--emit` wrote the explored scenarios.
+pub fn emitted(n: usize, dir: &Path) -> String {
+    format!("wrote {n} scenarios to {}\n", dir.display())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -729,68 +793,4 @@ mod tests {
         );
         assert_eq!(merged(4, "t", 2), "merged 4 runs of sweep t from 2 directories\n");
     }
-}
-
-/// The line an exploration starts with: what it explores, and under which configuration.
-pub fn explore_start(seeds: &str, exploration: &crate::explore::Exploration) -> String {
-    let config = crate::explore::config_fields(exploration.config());
-    let mode = if exploration.config().parity.is_g6() { "parity g6" } else { "parity off" };
-    let config = if config.is_empty() { "the default configuration".to_string() } else { config.join(", ") };
-    format!("explore {seeds}: one generated scenario per seed, {mode}, {config}\n")
-}
-
-/// An exploration's closing lines: the seeds and cycles run, each property's tally, what was never reached,
-/// each shrunk failure with the command that reproduces it, and the files written.
-pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[PathBuf]) -> String {
-    use crate::explore::{FAILURES_DIR, describe, seed_ranges};
-    let mut out = String::new();
-    push(
-        &mut out,
-        format_args!(
-            "explored {} seeds ({}): {} cycles, {} expiry-cycles",
-            report.seeds.len(),
-            seed_ranges(&report.seeds),
-            report.cycles,
-            report.expiry_cycles
-        ),
-    );
-    let width = report.properties.iter().map(|p| p.property.len()).max().unwrap_or(8).max(8);
-    push(&mut out, format_args!("  {:<width$}  {:>6}  {:>6}  first failing seeds", "property", "runs", "broken"));
-    for p in &report.properties {
-        let seeds: Vec<String> = p.failing_seeds.iter().take(5).map(u64::to_string).collect();
-        let more = if p.failing_seeds.len() > 5 { ", ..." } else { "" };
-        push(
-            &mut out,
-            format_args!("  {:<width$}  {:>6}  {:>6}  {}{more}", p.property, p.runs, p.failed, seeds.join(", ")),
-        );
-    }
-    let never = report.reach.never_reached();
-    let names: usize = report.reach.categories().map(|(_, c)| c.len()).sum();
-    push(
-        &mut out,
-        format_args!(
-            "reach: {} of {names} events, statuses, reasons, faults, clamps and branches reached",
-            names - never.len()
-        ),
-    );
-    if !never.is_empty() {
-        push(&mut out, format_args!("  never reached: {}", never.join(", ")));
-    }
-    for f in &report.failures {
-        push(&mut out, format_args!("FAIL {}: seed {} at cycle {}: {}", f.property, f.seed, f.cycle, f.detail));
-        push(
-            &mut out,
-            format_args!("  shrunk from {} to {} in {} runs", describe(f.original), describe(f.shrunk), f.attempts),
-        );
-        push(&mut out, format_args!("  reproduce: g6sim run {}", dir.join(FAILURES_DIR).join(&f.file).display()));
-    }
-    for path in written {
-        push(&mut out, format_args!("wrote {}", path.display()));
-    }
-    out
-}
-
-/// The line after `--emit` wrote the explored scenarios.
-pub fn emitted(n: usize, dir: &Path) -> String {
-    format!("wrote {n} scenarios to {}\n", dir.display())
 }
