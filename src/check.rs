@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 
 /// The directory `g6sim check` reads when no file is named.
 pub(crate) const DEFAULT_DIR: &str = "scenarios";
+/// The folder of `DEFAULT_DIR` that `g6sim check` also checks by default: scenarios kept so a bug found once
+/// (by `g6sim explore`, whose shrunk failures are such files) stays found.
+pub const REGRESSIONS_DIR: &str = "regressions";
 
 /// What to check, and how.
 #[derive(Clone, Debug, Default)]
@@ -203,10 +206,12 @@ fn is_history(file: &Path) -> bool {
     file.is_file() && replay::is_history(file)
 }
 
-/// Scenario files named by `paths` (`DEFAULT_DIR` when none): files as given, directories' `*.ron` files
-/// sorted by name, each file once.
+/// Scenario files named by `paths` (when none, `DEFAULT_DIR` and its `REGRESSIONS_DIR` when present): files as
+/// given, directories' `*.ron` files sorted by name, each file once.
 pub fn scenario_files(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let default = [PathBuf::from(DEFAULT_DIR)];
+    let regressions = Path::new(DEFAULT_DIR).join(REGRESSIONS_DIR);
+    let mut default = vec![PathBuf::from(DEFAULT_DIR)];
+    default.extend(regressions.is_dir().then_some(regressions));
     let paths = if paths.is_empty() { &default[..] } else { paths };
     let mut files = Vec::new();
     for p in paths {

@@ -75,6 +75,18 @@ pub struct Report {
     pub failures: Vec<Failure>,
 }
 
+impl Report {
+    /// Whether every property held in every run explored.
+    pub fn passed(&self) -> bool {
+        self.properties.iter().all(|p| p.failed == 0)
+    }
+
+    /// The exit code of `g6sim explore`: 0 when every property held, 1 when one broke.
+    pub fn exit_code(&self) -> u8 {
+        if self.passed() { 0 } else { 1 }
+    }
+}
+
 /// One seed's run: its size, the properties it broke (first cycle, detail) and its reach.
 #[derive(Clone, Debug)]
 struct SeedRun {

@@ -209,7 +209,8 @@ pub enum Command {
     /// Exit code: 0 when all pass, 1 when one fails or is EMPTY, 2 when one cannot be loaded.
     #[command(allow_negative_numbers = true)]
     Check {
-        /// Scenario files, directories (their *.ron files) and history files [default: scenarios/].
+        /// Scenario files, directories (their *.ron files) and history files [default: scenarios/ and, when
+        /// present, scenarios/regressions/].
         paths: Vec<PathBuf>,
         /// Also draw each scenario's charts into DIR/<scenario name>/ (with --seeds, DIR/<scenario name>/seed-N/).
         /// Two scenarios whose names give one directory (the same name, or names differing only in

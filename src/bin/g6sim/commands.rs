@@ -483,7 +483,8 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    if stop() {
+    let interrupted = stop();
+    if interrupted {
         errln!("interrupted: the report covers the {} seeds explored", report.seeds.len());
     }
     let mut written = match explore::write(&dir, &exploration, &report) {
@@ -498,7 +499,8 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     }
     written.sort();
     out!("{}", render::explore_summary(&report, &dir, &written));
-    ExitCode::from(if report.failures.is_empty() && report.properties.iter().all(|p| p.failed == 0) { 0 } else { 1 })
+    // Interrupted, the exploration is cut short whatever it found: 130, as a shell reports Ctrl-C.
+    ExitCode::from(if interrupted { 130 } else { report.exit_code() })
 }
 
 /// The environment variables a sweep reads its shard from (not only `G6_*`).
