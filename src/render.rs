@@ -486,10 +486,8 @@ pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[P
     for p in &report.properties {
         let seeds: Vec<String> = p.failing_seeds.iter().take(5).map(u64::to_string).collect();
         let more = if p.failing_seeds.len() > 5 { ", ..." } else { "" };
-        push(
-            &mut out,
-            format_args!("  {:<width$}  {:>6}  {:>6}  {}{more}", p.property, p.runs, p.failed, seeds.join(", ")),
-        );
+        let line = format!("  {:<width$}  {:>6}  {:>6}  {}{more}", p.property, p.runs, p.failed, seeds.join(", "));
+        push(&mut out, line.trim_end());
     }
     let never = report.reach.never_reached();
     let names: usize = report.reach.categories().map(|(_, c)| c.len()).sum();

@@ -13,6 +13,7 @@ mod cli;
 mod determinism;
 mod docs;
 mod examples;
+mod explore;
 mod fuzz;
 mod hostile;
 mod kill;

@@ -1,0 +1,106 @@
+//! `g6sim explore`: the same bytes whatever the thread count, emitted scenarios that `g6sim run` runs as the
+//! exploration did, bad input refused before anything runs, and an interrupted exploration that keeps what it
+//! explored.
+
+use crate::common::*;
+use std::path::Path;
+use std::process::Output;
+
+/// `g6sim explore --no-env` with `args`, into `out`.
+fn explore_into(out: &Path, args: &[&str]) -> Output {
+    let all = [&["explore", "--no-env"][..], args, &["--out", out.to_str().unwrap()]].concat();
+    g6sim(&all)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// One thread or two, the same explore.json (and the same summary on screen, but for the directory).
+#[test]
+fn the_same_bytes_whatever_the_thread_count() {
+    let dir = temp_dir("explore-jobs");
+    let (one, two) = (dir.join("one"), dir.join("two"));
+    let a = explore_into(&one, &["--seeds", "1..24", "--jobs", "1"]);
+    let b = explore_into(&two, &["--seeds", "1..24", "--jobs", "2"]);
+    assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert_eq!(tree_bytes(&one), tree_bytes(&two));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(one.join("explore.json")).unwrap()).unwrap();
+    assert_eq!((json["seeds"].as_str(), json["runs"].as_u64()), (Some("1..24"), Some(24)));
+    assert!(json["reach"]["adaptive"]["expand"].as_u64().unwrap() > 0, "{json}");
+    assert_eq!(text(&a.stdout).replace("/one/", "/two/"), text(&b.stdout));
+}
+
+/// An emitted scenario holds the configuration under test and the catalogue; `g6sim run` on it passes as the
+/// exploration's run did, and twice gives the same files.
+#[test]
+fn emitted_scenarios_run_as_explored() {
+    let dir = temp_dir("explore-emit");
+    let emit = dir.join("emitted");
+    let out = explore_into(
+        &dir.join("explore"),
+        &["--seeds", "5..6", "--set", "contract_ok_cycles=3", "--emit", emit.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("wrote 2 scenarios to"), "{}", text(&out.stdout));
+    let scenario = std::fs::read_to_string(emit.join("explore-5.ron")).unwrap();
+    assert!(scenario.contains("contract_ok_cycles: 3"), "{scenario}");
+    assert!(scenario.contains("Keeps(depth_at_least_baseline)"), "{scenario}");
+    let file = emit.join("explore-5.ron");
+    let runs: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let run_dir = dir.join(name);
+            let run = g6sim(&["run", file.to_str().unwrap(), "-q", "--no-env", "--out", run_dir.to_str().unwrap()]);
+            assert_eq!(run.status.code(), Some(0), "{}{}", text(&run.stdout), text(&run.stderr));
+            tree_bytes(&run_dir)
+        })
+        .collect();
+    assert_eq!(runs[0], runs[1]);
+}
+
+/// Bad flags and values are refused with exit 2 before anything is written.
+#[test]
+fn bad_input_is_refused_before_anything_runs() {
+    let dir = temp_dir("explore-bad");
+    let out = dir.join("out");
+    for (args, says) in [
+        (&["--budget", "0s"][..], "expected a time from 1s to 168h"),
+        (&["--budget", "ten"][..], "expected a time such as 90s, 5m or 1h"),
+        (&["--seeds", "5", "--budget", "1m"][..], "cannot be used with"),
+        (&["--seeds", "0..x"][..], "is not a number"),
+        (&["--set", "contract_ok_cyles=2"][..], "did you mean `contract_ok_cycles`?"),
+        (&["--set", "strike_coverage_ok=2"][..], "strike_coverage_ok"),
+        (&["--parity", "g7"][..], "g7"),
+        (&["--jobs", "0"][..], "--jobs"),
+    ] {
+        let o = explore_into(&out, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(says), "{args:?}: {}", text(&o.stderr));
+        assert!(!out.exists(), "{args:?} created the output directory");
+    }
+    let file = dir.join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let o = explore_into(&file, &["--seeds", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("is a file"), "{}", text(&o.stderr));
+}
+
+/// Interrupted, an exploration writes the report of the seeds it explored (a prefix of them) and exits 130.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_exploration_keeps_what_it_explored() {
+    let dir = temp_dir("explore-interrupt");
+    let out = dir.join("out");
+    let mut child = Spawned::start(&["explore", "--no-env", "--budget", "120s", "--out", out.to_str().unwrap()]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let pid = child.0.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    let output = child.output();
+    assert_eq!(output.status.code(), Some(130), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("interrupted: the report covers the"), "{}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("explore.json")).unwrap()).unwrap();
+    let runs = json["runs"].as_u64().unwrap();
+    assert!(runs > 0, "{json}");
+    assert_eq!(json["seeds"].as_str().unwrap(), format!("1..{runs}"));
+}
