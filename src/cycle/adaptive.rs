@@ -168,6 +168,12 @@ pub fn contract(
     }
     let side = |cur: u32, baseline: u32| {
         let lowered = cur.saturating_sub(r.contract_step).max(baseline);
+        #[cfg(test)]
+        let lowered = if super::planted::planted(super::planted::Bug::ContractionPastBaseline) {
+            cur.saturating_sub(r.contract_step)
+        } else {
+            lowered
+        };
         if r.parity_g6 { lowered } else { lowered.min(cur) }
     };
     let prev = (depth.itm, depth.otm);

@@ -12,6 +12,8 @@ pub mod expiry_map;
 pub mod greeks;
 pub mod instruments;
 pub mod ladder;
+#[cfg(test)]
+pub mod planted;
 pub mod prefilter;
 pub mod provider;
 pub mod quotes;

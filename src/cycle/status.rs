@@ -132,6 +132,11 @@ pub fn classify(
     }
     let reason = partial_reason(status, strike, field, th)
         .or((strict_clamp && parity_g6).then_some(PartialReason::PrefilterClamp));
+    #[cfg(test)]
+    let reason = reason.or((status == ExpiryStatus::Ok
+        && (strike.is_some_and(|s| s < 1.0) || field.is_some_and(|f| f < 1.0))
+        && super::planted::planted(super::planted::Bug::ReasonOnOk))
+    .then_some(PartialReason::LowStrike));
     Classification { status: Some(status), reason }
 }
 
@@ -147,6 +152,13 @@ pub fn reason_totals<'a>(expiries: impl IntoIterator<Item = &'a Classification>,
         }
         let reason = match c.reason.unwrap_or(PartialReason::Unknown) {
             PartialReason::PrefilterClamp if parity_g6 => PartialReason::Unknown,
+            r => r,
+        };
+        #[cfg(test)]
+        let reason = match reason {
+            PartialReason::LowField if super::planted::planted(super::planted::Bug::LowFieldCountedAsLowStrike) => {
+                PartialReason::LowStrike
+            }
             r => r,
         };
         totals.add(reason, 1);

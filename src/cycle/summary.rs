@@ -84,6 +84,13 @@ pub fn index_figures(
     state: &AdaptiveState,
 ) {
     for s in statuses.iter().flatten() {
+        #[cfg(test)]
+        let s = &match *s {
+            ExpiryStatus::Partial if super::planted::planted(super::planted::Bug::PartialCountedAsOk) => {
+                ExpiryStatus::Ok
+            }
+            s => s,
+        };
         totals.add(*s);
     }
     let side = |below: bool| {

@@ -119,9 +119,10 @@ impl Exploration {
         more: impl Fn() -> bool,
         progress: impl Fn(usize) + Sync,
     ) -> Result<Report, Error> {
-        use rayon::prelude::*;
         let threads = crate::sweep::plan::worker_threads(self.threads, usize::MAX);
-        let pool = crate::sweep::plan::pool(threads)?;
+        // One thread runs the seeds itself (a unit test's planted bug lives on its thread); more get a pool.
+        let pool = if threads > 1 { Some(crate::sweep::plan::pool(threads)?) } else { None };
+        let pool = pool.as_deref();
         let mut report = Report {
             seeds: Vec::new(),
             cycles: 0,
@@ -138,15 +139,10 @@ impl Exploration {
         let done = std::sync::atomic::AtomicUsize::new(0);
         while seeds.peek().is_some() && more() {
             let batch: Vec<u64> = seeds.by_ref().take(threads * BATCH_PER_THREAD).collect();
-            let runs: Vec<Result<SeedRun, Error>> = pool.install(|| {
-                batch
-                    .par_iter()
-                    .map(|&seed| {
-                        let run = self.run_seed(seed);
-                        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
-                        run
-                    })
-                    .collect()
+            let runs: Vec<Result<SeedRun, Error>> = each(pool, &batch, |&seed| {
+                let run = self.run_seed(seed);
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+                run
             });
             for run in runs {
                 let run = run?;
@@ -172,12 +168,8 @@ impl Exploration {
                 seeds.into_iter().take(SHRUNK_PER_PROPERTY).map(move |(seed, cycle, detail)| (p, seed, cycle, detail))
             })
             .collect();
-        let shrunk: Vec<Result<Failure, Error>> = pool.install(|| {
-            to_shrink
-                .par_iter()
-                .map(|(p, seed, cycle, detail)| self.shrink_failure(*p, *seed, *cycle, detail.clone()))
-                .collect()
-        });
+        let shrunk: Vec<Result<Failure, Error>> =
+            each(pool, &to_shrink, |(p, seed, cycle, detail)| self.shrink_failure(*p, *seed, *cycle, detail.clone()));
         for failure in shrunk {
             let failure = failure?;
             if !report.failures.iter().any(|f| f.file == failure.file) {
@@ -288,6 +280,15 @@ impl Exploration {
     }
 }
 
+/// `f` of every item, in order: on `pool`'s threads, or on this one.
+fn each<T: Sync, R: Send>(pool: Option<&rayon::ThreadPool>, items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    match pool {
+        Some(pool) => pool.install(|| items.par_iter().map(f).collect()),
+        None => items.iter().map(f).collect(),
+    }
+}
+
 /// `120 cycles, 3 indices, 7 expiries, 4 faults`.
 pub fn describe(size: Size) -> String {
     let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
@@ -359,5 +360,45 @@ mod tests {
         assert_eq!(one.seeds, (0..12).collect::<Vec<_>>());
         assert!(one.properties.iter().all(|p| p.runs == 12));
         assert!(one.reach.get("adaptive", "expand") > 0);
+    }
+}
+
+/// Planted bugs: each property of the catalogue finds a deliberately broken variant of the rule it guards,
+/// within a stated number of seeds, and shrinks it to a small scenario.
+#[cfg(test)]
+mod planted {
+    use super::*;
+    use crate::cycle::planted::{Bug, with_bug};
+
+    /// The bug each property is shown to catch, and the seeds it is found within.
+    fn plants() -> Vec<(Property, Bug, u64)> {
+        vec![
+            (Property::StatusTotalsAddUp, Bug::PartialCountedAsOk, 20),
+            (Property::ReasonTotalsAddUp, Bug::LowFieldCountedAsLowStrike, 20),
+            (Property::ReasonMatchesStatus, Bug::ReasonOnOk, 20),
+            (Property::DepthAtLeastBaseline, Bug::ContractionPastBaseline, 20),
+        ]
+    }
+
+    #[test]
+    fn every_property_finds_its_planted_bug_and_shrinks_it() {
+        let plants = plants();
+        for p in Property::ALL {
+            assert!(plants.iter().any(|(q, ..)| q == p), "{p:?} has no planted bug");
+        }
+        for (property, bug, seeds) in plants {
+            let exploration = Exploration::new(RunOptions::default(), 1).unwrap();
+            let report = with_bug(bug, || exploration.run(1..=seeds, || true, |_| {})).unwrap();
+            let tally = &report.properties[property_slot(property)];
+            assert!(tally.failed > 0, "{bug:?}: {} not broken in {seeds} seeds", property.name());
+            let failure = report.failures.iter().find(|f| f.property == property.name()).expect("a shrunk failure");
+            let s = failure.shrunk;
+            assert!(
+                s.cycles <= 20 && s.indices == 1 && s.faults <= 1,
+                "{bug:?}: shrunk to {}\n{}",
+                describe(s),
+                failure.text
+            );
+        }
     }
 }

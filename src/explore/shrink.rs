@@ -119,8 +119,13 @@ fn drop_rules(best: &mut Shrunk, fails: &mut dyn FnMut(&Workload) -> Option<u64>
 /// Moves every fault window earlier by the first one's distance from cycle 1, then by halves of it, so the
 /// run can end sooner.
 fn move_earlier(best: &mut Shrunk, fails: &mut dyn FnMut(&Workload) -> Option<u64>) {
-    let mut shift = best.workload.phases.iter().map(|p| p.window.0 - 1).min().unwrap_or(0);
+    let room = |w: &Workload| w.phases.iter().map(|p| p.window.0 - 1).min().unwrap_or(0);
+    let mut shift = room(&best.workload);
     while shift > 0 {
+        shift = shift.min(room(&best.workload));
+        if shift == 0 {
+            break;
+        }
         let mut candidate = best.workload.clone();
         for p in &mut candidate.phases {
             p.window = (p.window.0 - shift, p.window.1 - shift);
