@@ -603,9 +603,11 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::config::Parity;
-    use crate::events::{Clamp, ClampStrategy, by_cycle};
-    use crate::run::{RunOptions, run_scenario};
-    use crate::scenario::{Evaluator, Expectation, LoadedScenario, parse};
+    use crate::cycle::simulation::Simulation;
+    use crate::cycle::spawn::WorldSeed;
+    use crate::events::{Clamp, ClampStrategy};
+    use crate::scenario::{Evaluator, Expectation, parse};
+    use crate::world::{CycleLog, EventLog, SpawnOrder};
 
     const SCENARIO: &str = r#"Scenario(name: "props", start: "2025-10-06T09:15:00+05:30", cycles: 12,
         indices: [(symbol: "NIFTY", expiries: ["this_week", "next_week"], depth: (itm: 6, otm: 6))],
@@ -617,13 +619,28 @@ mod tests {
             baseline: (itm: 4, otm: 4))],
         phases: [(name: "dip", cycles: (3, 4), faults: [StrikeDropout(0.5)])] CONFIG)"#;
 
-    /// One run's setting and its cycles, each with its events.
+    /// One run's setting and its cycles, each with its events (the simulation itself, without the run's
+    /// files).
     fn run(text: &str, parity: Parity) -> (Setting, Vec<(CycleSummary, Vec<LoggedEvent>)>) {
-        let loaded = LoadedScenario::inline(parse("props.ron", text).unwrap(), "props.ron");
-        let run = run_scenario(&loaded, &RunOptions { parity: Some(parity), ..RunOptions::default() }).unwrap();
-        let setting = Setting::of(&loaded.scenario, &run.prepared.config);
-        let cycles = by_cycle(&run.result.cycles, &run.result.events).map(|(c, e)| (c.clone(), e.to_vec())).collect();
-        (setting, cycles)
+        let scenario = parse("props.ron", text).unwrap();
+        let config = Config { parity, ..scenario.config.clone() };
+        let seed = WorldSeed {
+            scenario: &scenario,
+            config: config.clone(),
+            seed: scenario.seed,
+            spawn_order: SpawnOrder::Forward,
+            universe: None,
+        };
+        let mut sim = Simulation::from_seed(seed).unwrap();
+        let mut cycles = Vec::new();
+        for _ in 0..scenario.cycles.get() {
+            sim.tick();
+            let world = sim.world_mut();
+            let events = std::mem::take(&mut world.resource_mut::<EventLog>().events);
+            let summary = world.resource_mut::<CycleLog>().cycles.pop().expect("a summary per cycle");
+            cycles.push((summary, events));
+        }
+        (Setting::of(&scenario, &config), cycles)
     }
 
     fn adaptive(config: &str) -> String {
@@ -651,11 +668,9 @@ mod tests {
     /// evaluator as `Keeps(property)`.
     #[test]
     fn each_property_catches_its_breach() {
-        let loaded = LoadedScenario::inline(parse("props.ron", SCENARIO).unwrap(), "props.ron");
-        let run = run_scenario(&loaded, &RunOptions::default()).unwrap();
-        let setting = Setting::of(&loaded.scenario, &run.prepared.config);
-        let good = run.result.cycles[0].clone();
-        let next = run.result.cycles[1].clone();
+        let (setting, cycles) = run(SCENARIO, Parity::Off);
+        let good = cycles[0].0.clone();
+        let next = cycles[1].0.clone();
         let broken_by = |c: &CycleSummary| broken_by(&setting, c, &[]);
         assert_eq!(broken_by(&good), []);
         let mut c = good.clone();
