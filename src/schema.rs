@@ -456,6 +456,24 @@ closed_set! {
         ReasonMatchesStatus,
         /// An index's depth is never below its baseline, on either side.
         DepthAtLeastBaseline,
+        /// Depth moves only by its adjustments, an expansion up to the mode's cap and a contraction by its step.
+        DepthWithinCap,
+        /// A contraction only after `contract_ok_cycles` healthy decisions and `contract_cooldown` on the mode's clock.
+        ContractionWaits,
+        /// An expansion exactly when a decision's strike coverage is under the trigger, with options and room.
+        ExpandsWhenLow,
+        /// A clamp keeps exactly the maximum allowed, `max(50, prefilter_max_instruments)`, of more instruments.
+        ClampWithinLimit,
+        /// Each expiry's status (and a PARTIAL one's reason) is what its coverages classify, in the mode's rules.
+        StatusMatchesCoverage,
+        /// An EMPTY expiry has a cause: an unresolved rule, zero data, or validation dropping every quote.
+        EmptyHasCause,
+        /// After the last fault, depth is back at the baseline within the bound its settings give, and stays.
+        DepthReturnsToBaseline,
+        /// From the first cycle after the last fault, every expiry is OK (unless unresolved or clamped).
+        ExpiriesRecover,
+        /// At most one expansion/contraction direction flip per 10 cycles of a fault-free stretch.
+        FewDepthFlips,
     }
 }
 
@@ -467,6 +485,15 @@ impl Property {
             Property::ReasonTotalsAddUp => "reason_totals_add_up",
             Property::ReasonMatchesStatus => "reason_matches_status",
             Property::DepthAtLeastBaseline => "depth_at_least_baseline",
+            Property::DepthWithinCap => "depth_within_cap",
+            Property::ContractionWaits => "contraction_waits",
+            Property::ExpandsWhenLow => "expands_when_low",
+            Property::ClampWithinLimit => "clamp_within_limit",
+            Property::StatusMatchesCoverage => "status_matches_coverage",
+            Property::EmptyHasCause => "empty_has_cause",
+            Property::DepthReturnsToBaseline => "depth_returns_to_baseline",
+            Property::ExpiriesRecover => "expiries_recover",
+            Property::FewDepthFlips => "few_depth_flips",
         }
     }
 
