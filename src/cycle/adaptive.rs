@@ -115,6 +115,10 @@ pub fn expand(
     r: &AdaptiveRules,
 ) -> Option<DepthChange> {
     let low = obs.strike_cov.is_some_and(|s| s < r.trigger);
+    #[cfg(test)]
+    let low = low
+        && !(super::planted::planted(super::planted::Bug::TriggerHalved)
+            && obs.strike_cov.is_some_and(|s| s >= r.trigger / 2.0));
     if !r.expansion_enabled {
         // The reference returns before looking; default mode still counts the low coverage as unhealthy.
         state.had_low_cov |= low && !r.parity_g6;
@@ -130,6 +134,12 @@ pub fn expand(
     let side = |cur: u32, baseline: u32, explicit: Option<u32>| {
         let anchor = if r.parity_g6 { cur } else { baseline };
         let grown = expansion_cap(explicit, anchor).min(cur.saturating_add(r.expansion_step));
+        #[cfg(test)]
+        let grown = if super::planted::planted(super::planted::Bug::ExpansionPastCap) {
+            cur.saturating_add(r.expansion_step)
+        } else {
+            grown
+        };
         if r.parity_g6 { grown } else { grown.max(cur) }
     };
     let prev = (depth.itm, depth.otm);
@@ -158,7 +168,10 @@ pub fn contract(
     state.healthy_streak = if healthy { state.healthy_streak + 1 } else { 0 };
     state.had_expansion = false;
     state.had_low_cov = false;
-    if state.healthy_streak < r.ok_cycles || (depth.itm <= depth.baseline_itm && depth.otm <= depth.baseline_otm) {
+    let waits = state.healthy_streak < r.ok_cycles;
+    #[cfg(test)]
+    let waits = waits && !super::planted::planted(super::planted::Bug::ContractionWithoutStreak);
+    if waits || (depth.itm <= depth.baseline_itm && depth.otm <= depth.baseline_otm) {
         return None;
     }
     if let Some(last) = state.cycle_last_action
@@ -171,6 +184,8 @@ pub fn contract(
         #[cfg(test)]
         let lowered = if super::planted::planted(super::planted::Bug::ContractionPastBaseline) {
             cur.saturating_sub(r.contract_step)
+        } else if super::planted::planted(super::planted::Bug::ContractionStopsAboveBaseline) && cur > baseline {
+            lowered.max(baseline + 1)
         } else {
             lowered
         };

@@ -16,6 +16,22 @@ closed_set! {
         ReasonOnOk,
         /// Contraction steps down without stopping at the baseline.
         ContractionPastBaseline,
+        /// Expansion grows past the cap.
+        ExpansionPastCap,
+        /// Contraction does not wait for a full healthy streak.
+        ContractionWithoutStreak,
+        /// Expansion fires only under half the trigger.
+        TriggerHalved,
+        /// The clamp keeps one instrument more than its maximum.
+        ClampKeepsOneMore,
+        /// The status ignores the field coverage.
+        FieldCoverageIgnored,
+        /// An expiry whose strike coverage is under the threshold is EMPTY.
+        LowCoverageIsEmpty,
+        /// Contraction stops one strike above the baseline.
+        ContractionStopsAboveBaseline,
+        /// A fault stays in force two cycles after its window.
+        FaultOutlivesWindow,
     }
 }
 
@@ -24,6 +40,7 @@ thread_local! {
 }
 
 /// Whether `bug` is planted on this thread.
+#[must_use]
 pub fn planted(bug: Bug) -> bool {
     PLANTED.with(|p| p.get() == Some(bug))
 }

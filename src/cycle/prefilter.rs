@@ -33,6 +33,8 @@ pub fn clamp_of(original: usize, kept: usize, max: usize, config: &Config) -> Cl
 
 /// The survivors of a clamp to `max`, returned in provider order.
 pub fn select(rows: &[u32], universe: &[UniverseRow], atm: f64, max: usize, strategy: ClampStrategy) -> Vec<u32> {
+    #[cfg(test)]
+    let max = if super::planted::planted(super::planted::Bug::ClampKeepsOneMore) { max + 1 } else { max };
     match strategy {
         ClampStrategy::Head => rows.iter().copied().take(max).collect(),
         ClampStrategy::LadderSpread => {

@@ -50,11 +50,13 @@ pub fn expiry_status(
     }
     match (strike, field) {
         (Some(s), Some(f)) if s >= 0.0 && f >= 0.0 => {
-            if s >= th.strike && f >= th.field {
-                ExpiryStatus::Ok
-            } else {
-                ExpiryStatus::Partial
+            #[cfg(test)]
+            if s < th.strike && super::planted::planted(super::planted::Bug::LowCoverageIsEmpty) {
+                return ExpiryStatus::Empty;
             }
+            #[cfg(test)]
+            let f = if super::planted::planted(super::planted::Bug::FieldCoverageIgnored) { 1.0 } else { f };
+            if s >= th.strike && f >= th.field { ExpiryStatus::Ok } else { ExpiryStatus::Partial }
         }
         _ => ExpiryStatus::Ok,
     }

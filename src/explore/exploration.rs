@@ -27,6 +27,8 @@ pub struct Exploration {
     threads: usize,
     /// `options` resolved over the defaults.
     config: Config,
+    /// How many failing seeds of each property are shrunk.
+    shrunk_per_property: usize,
 }
 
 /// One property's tally over an exploration.
@@ -103,7 +105,8 @@ impl Exploration {
     pub fn new(options: RunOptions, threads: usize) -> Result<Self, Error> {
         let base = Config { parity: options.parity.unwrap_or_default(), ..Config::default() };
         let (config, _) = crate::config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
-        Ok(Exploration { options: RunOptions { seed: None, cycles: None, ..options }, threads, config })
+        let options = RunOptions { seed: None, cycles: None, ..options };
+        Ok(Exploration { options, threads, config, shrunk_per_property: SHRUNK_PER_PROPERTY })
     }
 
     /// The configuration every generated scenario runs under (a generated scenario sets none of its own).
@@ -165,7 +168,10 @@ impl Exploration {
             .iter()
             .zip(broken)
             .flat_map(|(&p, seeds)| {
-                seeds.into_iter().take(SHRUNK_PER_PROPERTY).map(move |(seed, cycle, detail)| (p, seed, cycle, detail))
+                seeds
+                    .into_iter()
+                    .take(self.shrunk_per_property)
+                    .map(move |(seed, cycle, detail)| (p, seed, cycle, detail))
             })
             .collect();
         let shrunk: Vec<Result<Failure, Error>> =
@@ -191,9 +197,12 @@ impl Exploration {
         workload(seed).within(&self.config).to_ron(&extras)
     }
 
-    /// The command that explores `seed` alone in this exploration's mode.
+    /// The command that explores `seed` alone under this exploration's configuration and mode.
     fn command(&self, seed: u64) -> String {
-        let mut command = format!("g6sim explore --seeds {seed}..{seed}");
+        let mut command = format!("g6sim explore --seeds {seed}..{seed} --no-env");
+        for set in config_sets(&self.config) {
+            command += &format!(" --set {set}");
+        }
         if self.config.parity == Parity::G6 {
             command += " --parity g6";
         }
@@ -255,7 +264,7 @@ impl Exploration {
                     describe(after),
                     shrunk.attempts
                 ),
-                format!("Found by `{command}` under the configuration below; `g6sim run` on this file fails (exit 1)."),
+                format!("Found by `{command}`; `g6sim run` on this file fails (exit 1)."),
             ],
             parity_g6: config.parity == Parity::G6,
             config: config_fields(config),
@@ -313,6 +322,27 @@ fn loaded(text: &str, expectations: Vec<Expectation>) -> LoadedScenario {
     LoadedScenario::inline(scenario, "generated.ron")
 }
 
+/// The `--set` pairs that give `config` from the defaults (`contract_ok_cycles=0`, `strike_step.NIFTY=75.0`).
+pub fn config_sets(config: &Config) -> Vec<String> {
+    let ours = serde_json::to_value(config).expect("a configuration is JSON");
+    let defaults = serde_json::to_value(Config::default()).expect("a configuration is JSON");
+    let (Some(ours), Some(defaults)) = (ours.as_object(), defaults.as_object()) else {
+        unreachable!("a configuration is a JSON object")
+    };
+    let mut sets = Vec::new();
+    for (key, value) in ours.iter().filter(|(k, v)| k.as_str() != "parity" && defaults.get(k.as_str()) != Some(*v)) {
+        match value {
+            serde_json::Value::Object(steps) => {
+                sets.extend(steps.iter().map(|(index, step)| format!("{key}.{index}={step}")));
+            }
+            serde_json::Value::String(text) => sets.push(format!("{key}={text}")),
+            serde_json::Value::Null => sets.push(format!("{key}=")),
+            other => sets.push(format!("{key}={other}")),
+        }
+    }
+    sets
+}
+
 /// The fields of `config` that differ from the defaults, as a scenario's `config` section writes them
 /// (`contract_ok_cycles: 0`), in the configuration's order; the mode is the scenario's `parity`, not a field.
 pub fn config_fields(config: &Config) -> Vec<String> {
@@ -345,6 +375,9 @@ mod tests {
         let config = exploration.config().clone();
         let fields = config_fields(&config);
         assert_eq!(fields.len(), 3, "{fields:?}");
+        let sets = config_sets(&config);
+        assert_eq!(sets, ["contract_ok_cycles=0", "depth_max_itm=12", "strike_coverage_ok=0.8"]);
+        assert_eq!(Exploration::new(RunOptions { sets, ..RunOptions::default() }, 1).unwrap().config(), &config);
         let extras = Extras { config: fields, ..Extras::default() };
         let text = workload(1).within(&config).to_ron(&extras);
         let back = crate::run::prepare(&loaded(&text, Vec::new()), &RunOptions::default()).unwrap().config;
@@ -363,20 +396,32 @@ mod tests {
     }
 }
 
-/// Planted bugs: each property of the catalogue finds a deliberately broken variant of the rule it guards,
-/// within a stated number of seeds, and shrinks it to a small scenario.
+/// Planted bugs: each property of the catalogue finds a deliberately broken variant of the rule it guards (or
+/// a known-bad configuration), within a stated number of seeds, and shrinks it to a small scenario.
 #[cfg(test)]
 mod planted {
     use super::*;
     use crate::cycle::planted::{Bug, with_bug};
 
-    /// The bug each property is shown to catch, and the seeds it is found within.
-    fn plants() -> Vec<(Property, Bug, u64)> {
+    /// What each property is shown to catch: a planted bug or a known-bad configuration (`--set` pairs), and
+    /// the seeds it is found within.
+    fn plants() -> Vec<(Property, Option<Bug>, &'static [&'static str], u64)> {
+        const CLAMPED: &[&str] = &["prefilter_max_instruments=50"];
+        const NO_HYSTERESIS: &[&str] = &["contract_ok_cycles=0", "contract_cooldown=0", "prefilter_max_instruments=50"];
         vec![
-            (Property::StatusTotalsAddUp, Bug::PartialCountedAsOk, 20),
-            (Property::ReasonTotalsAddUp, Bug::LowFieldCountedAsLowStrike, 20),
-            (Property::ReasonMatchesStatus, Bug::ReasonOnOk, 20),
-            (Property::DepthAtLeastBaseline, Bug::ContractionPastBaseline, 20),
+            (Property::StatusTotalsAddUp, Some(Bug::PartialCountedAsOk), &[], 5),
+            (Property::ReasonTotalsAddUp, Some(Bug::LowFieldCountedAsLowStrike), &[], 5),
+            (Property::ReasonMatchesStatus, Some(Bug::ReasonOnOk), &[], 10),
+            (Property::DepthAtLeastBaseline, Some(Bug::ContractionPastBaseline), &[], 5),
+            (Property::DepthWithinCap, Some(Bug::ExpansionPastCap), &[], 10),
+            (Property::ContractionWaits, Some(Bug::ContractionWithoutStreak), &[], 5),
+            (Property::ExpandsWhenLow, Some(Bug::TriggerHalved), &[], 10),
+            (Property::ClampWithinLimit, Some(Bug::ClampKeepsOneMore), CLAMPED, 5),
+            (Property::StatusMatchesCoverage, Some(Bug::FieldCoverageIgnored), &[], 5),
+            (Property::EmptyHasCause, Some(Bug::LowCoverageIsEmpty), &[], 10),
+            (Property::DepthReturnsToBaseline, Some(Bug::ContractionStopsAboveBaseline), &[], 5),
+            (Property::ExpiriesRecover, Some(Bug::FaultOutlivesWindow), &[], 5),
+            (Property::FewDepthFlips, None, NO_HYSTERESIS, 5),
         ]
     }
 
@@ -384,21 +429,31 @@ mod planted {
     fn every_property_finds_its_planted_bug_and_shrinks_it() {
         let plants = plants();
         for p in Property::ALL {
-            assert!(plants.iter().any(|(q, ..)| q == p), "{p:?} has no planted bug");
+            assert!(plants.iter().any(|(q, ..)| q == p), "{p:?} has nothing planted");
         }
-        for (property, bug, seeds) in plants {
-            let exploration = Exploration::new(RunOptions::default(), 1).unwrap();
-            let report = with_bug(bug, || exploration.run(1..=seeds, || true, |_| {})).unwrap();
-            let tally = &report.properties[property_slot(property)];
-            assert!(tally.failed > 0, "{bug:?}: {} not broken in {seeds} seeds", property.name());
+        for bug in Bug::ALL {
+            assert!(plants.iter().any(|(_, b, ..)| *b == Some(*bug)), "{bug:?} is planted for no property");
+        }
+        let mut missed = Vec::new();
+        for (property, bug, sets, seeds) in plants {
+            let options = RunOptions { sets: sets.iter().map(|s| s.to_string()).collect(), ..RunOptions::default() };
+            let exploration = Exploration { shrunk_per_property: 1, ..Exploration::new(options, 1).unwrap() };
+            let explore = || exploration.run(1..=seeds, || true, |_| {}).unwrap();
+            let report = match bug {
+                Some(bug) => with_bug(bug, explore),
+                None => explore(),
+            };
+            let what = format!("{} under {bug:?} {sets:?}", property.name());
+            if report.properties[property_slot(property)].failed == 0 {
+                missed.push(format!("{what}: not broken in {seeds} seeds"));
+                continue;
+            }
             let failure = report.failures.iter().find(|f| f.property == property.name()).expect("a shrunk failure");
             let s = failure.shrunk;
-            assert!(
-                s.cycles <= 20 && s.indices == 1 && s.faults <= 1,
-                "{bug:?}: shrunk to {}\n{}",
-                describe(s),
-                failure.text
-            );
+            if !(s.cycles <= 20 && s.indices == 1 && s.faults <= 1) {
+                missed.push(format!("{what}: shrunk to {}\n{}", describe(s), failure.text));
+            }
         }
+        assert!(missed.is_empty(), "{}", missed.join("\n"));
     }
 }

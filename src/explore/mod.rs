@@ -29,7 +29,9 @@ mod reach;
 mod shrink;
 
 pub use crate::scenario::Property;
-pub use exploration::{Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_fields, describe};
+pub use exploration::{
+    Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_fields, config_sets, describe,
+};
 pub use files::{EXPLORE_FILE, FAILURES_DIR, claim_dir, emit, seed_ranges, write};
 pub use generate::{
     Extras, FAULT_ODDS, MAX_CYCLES, MAX_INDICES, Size, Workload, WorkloadIndex, WorkloadPhase, generate, workload,

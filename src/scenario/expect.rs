@@ -344,11 +344,8 @@ impl<'a> Evaluator<'a> {
                 (Expectation::Total { of, .. }, Progress::Count(count)) => *count += tally(of, cycle, events),
                 (Expectation::Keeps(property), Progress::Keeps(watch)) => {
                     if let Some(broken) = check_property(*property, &self.setting, watch, cycle, events) {
-                        *progress = Progress::Decided(Some((
-                            false,
-                            note(format_args!("broken at cycle {n}: {broken}")),
-                            Some(n),
-                        )));
+                        // The outcome's cycle says where: the detail says what.
+                        *progress = Progress::Decided(Some((false, note(format_args!("{broken}")), Some(n))));
                     }
                 }
                 // Nothing decided this cycle: not the form's cycle, or its check held where it must (failed where
