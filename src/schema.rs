@@ -437,6 +437,24 @@ pub enum Expectation {
     },
     /// A property of the catalogue holds in every cycle of the run (`Keeps(depth_at_least_baseline)`).
     Keeps(Property),
+    /// `check` holds at some cycle of the `within` cycles after `after` (`Eventually(within: 20, after:
+    /// LastFault, check: AtBaseline(index: "NIFTY"))`).
+    Eventually {
+        within: u64,
+        after: Anchor,
+        check: Check,
+    },
+    /// `check` holds in every cycle outside the fault windows.
+    OutsideFaults(Check),
+}
+
+/// Where an `Eventually` starts counting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Anchor {
+    /// Before the first cycle.
+    Start,
+    /// The last cycle of the last fault window (before the first cycle when the scenario has no fault).
+    LastFault,
 }
 
 closed_set! {
@@ -541,6 +559,8 @@ closed_set! {
         MaxFlips,
         Total,
         Keeps,
+        Eventually,
+        OutsideFaults,
     }
 }
 
@@ -684,6 +704,8 @@ impl Expectation {
             Expectation::MaxFlips { .. } => ExpectationKind::MaxFlips,
             Expectation::Total { .. } => ExpectationKind::Total,
             Expectation::Keeps(_) => ExpectationKind::Keeps,
+            Expectation::Eventually { .. } => ExpectationKind::Eventually,
+            Expectation::OutsideFaults(_) => ExpectationKind::OutsideFaults,
         }
     }
 
@@ -695,7 +717,9 @@ impl Expectation {
             | Expectation::By { check, .. }
             | Expectation::Always(check)
             | Expectation::Never(check)
-            | Expectation::AtLeastOnce(check) => check.reads(),
+            | Expectation::AtLeastOnce(check)
+            | Expectation::Eventually { check, .. }
+            | Expectation::OutsideFaults(check) => check.reads(),
             Expectation::MaxFlips { .. } => Reads::Events(DEPTH_EVENT),
             Expectation::Total { of, .. } => of.reads(),
             Expectation::Keeps(_) => Reads::Property,
@@ -717,6 +741,8 @@ impl ExpectationKind {
             ExpectationKind::MaxFlips => Expectation::MaxFlips { index: index.to_string(), flips: 1, window: 5 },
             ExpectationKind::Total => Expectation::Total { of: tally.clone(), is: Cmp::Ge(1.0) },
             ExpectationKind::Keeps => Expectation::Keeps(Property::ALL[0]),
+            ExpectationKind::Eventually => Expectation::Eventually { within: cycle, after: Anchor::LastFault, check },
+            ExpectationKind::OutsideFaults => Expectation::OutsideFaults(check),
         }
     }
 }
@@ -784,6 +810,13 @@ impl fmt::Display for Expectation {
             }
             Expectation::Total { of, is } => write!(f, "total {} {is}", tally_label(of)),
             Expectation::Keeps(p) => write!(f, "keeps {}", p.name()),
+            Expectation::Eventually { within, after: Anchor::Start, check } => {
+                write!(f, "within {within} cycles of the start: {check}")
+            }
+            Expectation::Eventually { within, after: Anchor::LastFault, check } => {
+                write!(f, "within {within} cycles after the last fault: {check}")
+            }
+            Expectation::OutsideFaults(c) => write!(f, "outside the faults: {c}"),
         }
     }
 }

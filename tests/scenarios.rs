@@ -163,6 +163,30 @@ fn each_expectation_form_passes_and_fails_with_a_cycle_and_what_happened() {
     assert!(!v.passed && v.detail.ends_with("= 0"), "{}", v.detail);
 }
 
+/// `Eventually` counts from the start or from the last fault window's end; `OutsideFaults` skips the fault
+/// windows; `Keeps` names a property of the catalogue.
+#[test]
+fn eventually_outside_faults_and_keeps() {
+    // The dip is cycle 2: the depth grows to 12, and contracts back after 5 healthy cycles, past the run's end.
+    for (e, passed, cycle) in [
+        (r#"Eventually(within: 1, after: LastFault, check: Status(index: "NIFTY", is: OK))"#, true, Some(3)),
+        (r#"Eventually(within: 2, after: Start, check: Status(index: "NIFTY", is: PARTIAL))"#, true, Some(2)),
+        (r#"Eventually(within: 1, after: Start, check: Status(index: "NIFTY", is: PARTIAL))"#, false, Some(1)),
+        (r#"Eventually(within: 3, after: LastFault, check: AtBaseline(index: "NIFTY"))"#, false, Some(5)),
+        (r#"Eventually(within: 40, after: LastFault, check: AtBaseline(index: "NIFTY"))"#, true, None),
+        (r#"OutsideFaults(Status(index: "NIFTY", is: OK))"#, true, None),
+        (r#"OutsideFaults(AtBaseline(index: "NIFTY"))"#, false, Some(3)),
+        ("Keeps(depth_returns_to_baseline)", true, None),
+    ] {
+        let v = verdict(e);
+        assert_eq!((v.passed, v.cycle), (passed, cycle), "{e}: {}", v.detail);
+    }
+    let v = verdict(r#"Eventually(within: 40, after: LastFault, check: AtBaseline(index: "NIFTY"))"#);
+    assert!(v.detail.contains("before the deadline (cycle 42)"), "{}", v.detail);
+    let v = verdict(r#"Eventually(within: 3, after: LastFault, check: AtBaseline(index: "NIFTY"))"#);
+    assert!(v.detail.contains("did not hold in cycles 3..=5"), "{}", v.detail);
+}
+
 #[test]
 fn max_flips_counts_direction_changes_in_a_sliding_window() {
     // Without hysteresis (contract after 1 healthy cycle, no cooldown) two dips make three flips.

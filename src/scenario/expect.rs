@@ -9,7 +9,7 @@
 use super::property::{Setting, Watch, check as check_property};
 use crate::calendar::ExpiryRule;
 use crate::events::{CycleSummary, Event, LoggedEvent};
-use crate::schema::{Check, Cmp, Expectation, Side, Tally, tally_label};
+use crate::schema::{Anchor, Check, Cmp, Expectation, Side, Tally, tally_label};
 use crate::vocab::AdjustReason;
 use crate::vocab::{ExpiryStatus, PartialReason};
 use serde::Serialize;
@@ -283,7 +283,9 @@ impl<'a> Evaluator<'a> {
                 | Expectation::By { .. }
                 | Expectation::Always(_)
                 | Expectation::Never(_)
-                | Expectation::AtLeastOnce(_) => Progress::Decided(None),
+                | Expectation::AtLeastOnce(_)
+                | Expectation::Eventually { .. }
+                | Expectation::OutsideFaults(_) => Progress::Decided(None),
             })
             .collect();
         Self { expectations, setting, progress, cycles: 0, last: 0, detail: true }
@@ -342,6 +344,30 @@ impl<'a> Evaluator<'a> {
                     }
                 }
                 (Expectation::Total { of, .. }, Progress::Count(count)) => *count += tally(of, cycle, events),
+                (Expectation::Eventually { within, after, check }, Progress::Decided(decided)) => {
+                    let from = anchor(&self.setting, *after);
+                    let deadline = from.saturating_add(*within);
+                    if n > from && n <= deadline && check.holds(cycle, events) {
+                        *decided = Some((true, note(format_args!("held at cycle {n}")), Some(n)));
+                    } else if n == deadline {
+                        let seen = seen(check);
+                        let text = format_args!(
+                            "did not hold in cycles {}..={deadline}; at cycle {deadline}: {seen}",
+                            from + 1
+                        );
+                        *decided = Some((false, note(text), Some(n)));
+                    }
+                }
+                (Expectation::OutsideFaults(check), Progress::Decided(decided))
+                    if !self.setting.faults.iter().any(|w| w.contains(n)) && !check.holds(cycle, events) =>
+                {
+                    let seen = seen(check);
+                    *decided = Some((
+                        false,
+                        note(format_args!("did not hold at cycle {n}, outside the faults: {seen}")),
+                        Some(n),
+                    ));
+                }
                 (Expectation::Keeps(property), Progress::Keeps(watch)) => {
                     if let Some(broken) = check_property(*property, &self.setting, watch, cycle, events) {
                         // The outcome's cycle says where: the detail says what.
@@ -358,7 +384,9 @@ impl<'a> Evaluator<'a> {
                     | Expectation::AtLeastOnce(_)
                     | Expectation::MaxFlips { .. }
                     | Expectation::Total { .. }
-                    | Expectation::Keeps(_),
+                    | Expectation::Keeps(_)
+                    | Expectation::Eventually { .. }
+                    | Expectation::OutsideFaults(_),
                     _,
                 ) => {}
             }
@@ -410,8 +438,28 @@ impl<'a> Evaluator<'a> {
                 (is.holds(*n as f64), note(format_args!("{} = {n}", tally_label(of))), None)
             }
             (Expectation::Keeps(_), _) => (true, note(format_args!("kept in all {cycles} cycles")), None),
+            (Expectation::OutsideFaults(_), _) => {
+                (true, note(format_args!("held in every cycle outside the faults ({cycles} cycles run)")), None)
+            }
+            // The run ended before the deadline without the check holding: it had no chance to.
+            (Expectation::Eventually { within, after, .. }, _) => {
+                let deadline = anchor(&self.setting, *after).saturating_add(*within);
+                (
+                    true,
+                    note(format_args!("the run ended at cycle {last}, before the deadline (cycle {deadline})")),
+                    None,
+                )
+            }
             (e, progress) => unreachable!("{e}: progress {progress:?} is made for another expectation"),
         }
+    }
+}
+
+/// The cycle an `Eventually` counts from: 0 (before the first cycle), or the last fault window's last.
+fn anchor(setting: &Setting, after: Anchor) -> u64 {
+    match after {
+        Anchor::Start => 0,
+        Anchor::LastFault => setting.last_fault().unwrap_or(0),
     }
 }
 

@@ -535,7 +535,22 @@ impl<'a> Validator<'a> {
                     self.cycle_ref(format!("{path}.cycle"), "cycle", *cycle);
                     self.check(&path, check);
                 }
-                Expectation::Always(c) | Expectation::Never(c) | Expectation::AtLeastOnce(c) => self.check(&path, c),
+                Expectation::Always(c)
+                | Expectation::Never(c)
+                | Expectation::AtLeastOnce(c)
+                | Expectation::OutsideFaults(c) => self.check(&path, c),
+                Expectation::Eventually { within, check, .. } => {
+                    if *within == 0 {
+                        self.bad(
+                            format!("{path}.within"),
+                            "within",
+                            "0".into(),
+                            "a deadline of 0 cycles: expected a whole number >= 1".into(),
+                            "Eventually looks at the `within` cycles after its anchor",
+                        );
+                    }
+                    self.check(&path, check);
+                }
                 Expectation::MaxFlips { index, window, .. } => {
                     self.index_ref(format!("{path}.index"), index);
                     if *window == 0 {

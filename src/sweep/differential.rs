@@ -241,7 +241,9 @@ fn every_fault_and_check_kind_is_compared_or_refused() {
         | Expectation::By { check, .. }
         | Expectation::Always(check)
         | Expectation::Never(check)
-        | Expectation::AtLeastOnce(check) => Some(check.kind()),
+        | Expectation::AtLeastOnce(check)
+        | Expectation::Eventually { check, .. }
+        | Expectation::OutsideFaults(check) => Some(check.kind()),
         Expectation::MaxFlips { .. } | Expectation::Total { .. } | Expectation::Keeps(_) => None,
     };
     for kind in CheckKind::ALL {
