@@ -489,6 +489,9 @@ pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[P
         let line = format!("  {:<width$}  {:>6}  {:>6}  {}{more}", p.property, p.runs, p.failed, seeds.join(", "));
         push(&mut out, line.trim_end());
     }
+    for p in report.properties.iter().filter(|p| p.expectation != format!("keeps {}", p.property)) {
+        push(&mut out, format_args!("  {}: {}", p.property, p.expectation));
+    }
     let never = report.reach.never_reached();
     let names: usize = report.reach.categories().map(|(_, c)| c.len()).sum();
     push(

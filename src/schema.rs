@@ -727,6 +727,47 @@ impl Expectation {
     }
 }
 
+impl Check {
+    /// The index the check names, to rewrite.
+    pub fn index_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Check::Depth { index, .. }
+            | Check::AtBaseline { index }
+            | Check::Status { index, .. }
+            | Check::Reason { index, .. }
+            | Check::StrikeCoverage { index, .. }
+            | Check::FieldCoverage { index, .. }
+            | Check::InvalidExpiries { index, .. } => Some(index),
+            Check::Events { index, .. } => index.as_mut(),
+            Check::StatusTotal { .. }
+            | Check::ReasonTotal { .. }
+            | Check::ValidationDrops { .. }
+            | Check::UniverseSkipped { .. } => None,
+        }
+    }
+}
+
+impl Expectation {
+    /// The index the expectation names (its check's, its tally's or its own), to rewrite.
+    pub fn index_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Expectation::At { check, .. }
+            | Expectation::By { check, .. }
+            | Expectation::Always(check)
+            | Expectation::Never(check)
+            | Expectation::AtLeastOnce(check)
+            | Expectation::Eventually { check, .. }
+            | Expectation::OutsideFaults(check) => check.index_mut(),
+            Expectation::MaxFlips { index, .. } => Some(index),
+            Expectation::Total {
+                of: Tally::Events { index, .. } | Tally::Status { index, .. } | Tally::Reason { index, .. },
+                ..
+            } => index.as_mut(),
+            Expectation::Keeps(_) => None,
+        }
+    }
+}
+
 impl ExpectationKind {
     /// An expectation of this form about `index`: a temporal form around `check` (at or by `cycle`), a
     /// `Total` of `tally`, at most one depth flip in any 5 cycles, or the catalogue's first property.

@@ -104,3 +104,47 @@ fn an_interrupted_exploration_keeps_what_it_explored() {
     assert!(runs > 0, "{json}");
     assert_eq!(json["seeds"].as_str().unwrap(), format!("1..{runs}"));
 }
+
+/// `--properties FILE`: the user's expectations are checked beside the catalogue ("*" for every index), each
+/// failure shrunk to a file whose reproduction command names the file; a file that does not read is refused
+/// with every problem at its line, before anything is written. docs/explore.md shows the fixture verbatim.
+#[test]
+fn a_users_properties_are_checked_and_shrunk() {
+    let fixture = "tests/fixtures/docs/properties.ron";
+    let shown = std::fs::read_to_string(root().join(fixture)).unwrap();
+    let page = std::fs::read_to_string(root().join("docs/explore.md")).unwrap();
+    assert!(page.contains(&shown), "docs/explore.md does not show {fixture} as it is");
+    let dir = temp_dir("explore-properties");
+    let out = dir.join("out");
+    let path = root().join(fixture);
+    let o = explore_into(&out, &["--seeds", "1..6", "--properties", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("explore.json")).unwrap()).unwrap();
+    let user: Vec<&serde_json::Value> = json["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["property"].as_str().unwrap().starts_with("user-"))
+        .collect();
+    assert_eq!(user.len(), 3, "{json}");
+    assert!(user[0]["failed"].as_u64().unwrap() > 0 && user[1]["failed"] == 0 && user[2]["failed"] == 0, "{json}");
+    let failure = &json["failures"][0];
+    assert_eq!(failure["property"], "user-1");
+    let file = out.join("failures").join(failure["file"].as_str().unwrap());
+    let scenario = std::fs::read_to_string(&file).unwrap();
+    assert!(scenario.contains("--properties") && scenario.contains("Always(StatusTotal(status: EMPTY"), "{scenario}");
+    let run = g6sim(&["run", file.to_str().unwrap(), "-q", "--no-env", "--out", dir.join("run").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1), "{}", text_of(&run));
+    let bad_out = dir.join("bad");
+    let bad = root().join("tests/fixtures/docs/bad_properties.ron");
+    let o = explore_into(&bad_out, &["--seeds", "2", "--properties", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    assert!(err.contains("bad_properties.ron:2:32:") && err.contains("bad_properties.ron:4:21:"), "{err}");
+    assert!(err.contains("3 problems"), "{err}");
+    assert!(!bad_out.exists());
+}
+
+fn text_of(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}

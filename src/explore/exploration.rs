@@ -6,6 +6,7 @@
 use super::generate::{Extras, Size, Workload, workload};
 use super::reach::{Reach, ReachCounter};
 use super::shrink::shrink;
+use super::user::applied;
 use crate::config::{Config, Parity};
 use crate::run::{Error, RunOptions, prepare};
 use crate::scenario::{Expectation, LoadedScenario, Property, parse};
@@ -29,12 +30,26 @@ pub struct Exploration {
     config: Config,
     /// How many failing seeds of each property are shrunk.
     shrunk_per_property: usize,
+    /// What every run is checked against: the catalogue's properties, then the user's.
+    checks: Vec<Checked>,
+    /// The file the user's properties come from, as the reproduction commands name it.
+    properties_file: Option<String>,
+}
+
+/// One property an exploration checks: its name and the expectation that checks it (`"*"` for every index).
+#[derive(Clone, Debug)]
+struct Checked {
+    name: String,
+    expectation: Expectation,
 }
 
 /// One property's tally over an exploration.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PropertyTally {
-    pub property: &'static str,
+    /// The catalogue's name, or `user-K` for the K-th expectation of `--properties`.
+    pub property: String,
+    /// The expectation that checks it, as verdicts word it.
+    pub expectation: String,
     /// Runs it was checked in.
     pub runs: u64,
     /// Runs that broke it.
@@ -46,7 +61,7 @@ pub struct PropertyTally {
 /// One shrunk failure: the property, the seed that broke it, and the scenario file that still does.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Failure {
-    pub property: &'static str,
+    pub property: String,
     pub seed: u64,
     /// The cycle and what was wrong, in the seed's own run.
     pub cycle: u64,
@@ -95,7 +110,7 @@ struct SeedRun {
     seed: u64,
     cycles: u64,
     expiry_cycles: u64,
-    broken: Vec<(Property, u64, String)>,
+    broken: Vec<(usize, u64, String)>,
     reach: Reach,
 }
 
@@ -106,7 +121,42 @@ impl Exploration {
         let base = Config { parity: options.parity.unwrap_or_default(), ..Config::default() };
         let (config, _) = crate::config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
         let options = RunOptions { seed: None, cycles: None, ..options };
-        Ok(Exploration { options, threads, config, shrunk_per_property: SHRUNK_PER_PROPERTY })
+        let checks = Property::ALL
+            .iter()
+            .map(|&p| Checked { name: p.name().to_string(), expectation: Expectation::Keeps(p) })
+            .collect();
+        Ok(Exploration {
+            options,
+            threads,
+            config,
+            shrunk_per_property: SHRUNK_PER_PROPERTY,
+            checks,
+            properties_file: None,
+        })
+    }
+
+    /// The exploration with the user's properties (`--properties FILE`, [`super::load_properties`]) checked
+    /// too, after the catalogue's, named `user-1`, `user-2`, ...
+    pub fn with_properties(mut self, file: &std::path::Path, properties: Vec<Expectation>) -> Self {
+        self.properties_file = Some(file.display().to_string());
+        for (k, expectation) in properties.into_iter().enumerate() {
+            self.checks.push(Checked { name: format!("user-{}", k + 1), expectation });
+        }
+        self
+    }
+
+    /// The expectations of a run of `w`: every check applied to its indices, and the check each comes from.
+    fn expectations_for(&self, w: &Workload) -> (Vec<Expectation>, Vec<usize>) {
+        let symbols: Vec<String> = w.indices.iter().map(|i| i.symbol.clone()).collect();
+        let mut expectations = Vec::new();
+        let mut slots = Vec::new();
+        for (slot, check) in self.checks.iter().enumerate() {
+            for e in applied(&check.expectation, &symbols) {
+                expectations.push(e);
+                slots.push(slot);
+            }
+        }
+        (expectations, slots)
     }
 
     /// The configuration every generated scenario runs under (a generated scenario sets none of its own).
@@ -130,14 +180,21 @@ impl Exploration {
             seeds: Vec::new(),
             cycles: 0,
             expiry_cycles: 0,
-            properties: Property::ALL
+            properties: self
+                .checks
                 .iter()
-                .map(|p| PropertyTally { property: p.name(), runs: 0, failed: 0, failing_seeds: Vec::new() })
+                .map(|c| PropertyTally {
+                    property: c.name.clone(),
+                    expectation: c.expectation.to_string(),
+                    runs: 0,
+                    failed: 0,
+                    failing_seeds: Vec::new(),
+                })
                 .collect(),
             reach: Reach::default(),
             failures: Vec::new(),
         };
-        let mut broken: Vec<Vec<(u64, u64, String)>> = vec![Vec::new(); Property::ALL.len()];
+        let mut broken: Vec<Vec<(u64, u64, String)>> = vec![Vec::new(); self.checks.len()];
         let mut seeds = seeds.into_iter().peekable();
         let done = std::sync::atomic::AtomicUsize::new(0);
         while seeds.peek().is_some() && more() {
@@ -156,22 +213,21 @@ impl Exploration {
                 for tally in &mut report.properties {
                     tally.runs += 1;
                 }
-                for (property, cycle, detail) in run.broken {
-                    let k = property_slot(property);
+                for (k, cycle, detail) in run.broken {
                     report.properties[k].failed += 1;
                     report.properties[k].failing_seeds.push(run.seed);
                     broken[k].push((run.seed, cycle, detail));
                 }
             }
         }
-        let to_shrink: Vec<(Property, u64, u64, String)> = Property::ALL
-            .iter()
-            .zip(broken)
-            .flat_map(|(&p, seeds)| {
+        let to_shrink: Vec<(usize, u64, u64, String)> = broken
+            .into_iter()
+            .enumerate()
+            .flat_map(|(slot, seeds)| {
                 seeds
                     .into_iter()
                     .take(self.shrunk_per_property)
-                    .map(move |(seed, cycle, detail)| (p, seed, cycle, detail))
+                    .map(move |(seed, cycle, detail)| (slot, seed, cycle, detail))
             })
             .collect();
         let shrunk: Vec<Result<Failure, Error>> =
@@ -192,9 +248,11 @@ impl Exploration {
             comments: vec![format!("`{}` runs it; the configuration under test is written in.", self.command(seed))],
             parity_g6: self.config.parity == Parity::G6,
             config: config_fields(&self.config),
-            expectations: Property::ALL.iter().map(|&p| Expectation::Keeps(p)).collect(),
+            expectations: Vec::new(),
         };
-        workload(seed).within(&self.config).to_ron(&extras)
+        let w = workload(seed).within(&self.config);
+        let extras = Extras { expectations: self.expectations_for(&w).0, ..extras };
+        w.to_ron(&extras)
     }
 
     /// The command that explores `seed` alone under this exploration's configuration and mode.
@@ -206,13 +264,16 @@ impl Exploration {
         if self.config.parity == Parity::G6 {
             command += " --parity g6";
         }
+        if let Some(file) = &self.properties_file {
+            command += &format!(" --properties {file}");
+        }
         command
     }
 
     /// Runs seed `seed`'s scenario against the whole catalogue.
     fn run_seed(&self, seed: u64) -> Result<SeedRun, Error> {
         let w = workload(seed).within(&self.config);
-        let expectations = Property::ALL.iter().map(|&p| Expectation::Keeps(p)).collect();
+        let (expectations, slots) = self.expectations_for(&w);
         let prepared = prepare(&loaded(&w.to_ron(&Extras::default()), expectations), &self.options)?;
         let mut reach = ReachCounter::new(&prepared.config, &prepared.scenario.scenario.phases, prepared.cycles);
         let mut expiry_cycles = 0;
@@ -220,29 +281,41 @@ impl Exploration {
             reach.observe(view.summary, view.events);
             expiry_cycles += view.summary.indices.iter().map(|i| i.expiries.len() as u64).sum::<u64>();
         })?;
-        let broken = Property::ALL
-            .iter()
-            .zip(&streamed.outcomes)
-            .filter(|(_, o)| !o.passed)
-            .map(|(&p, o)| (p, o.cycle.unwrap_or(streamed.prepared.cycles), o.detail.clone()))
-            .collect();
+        // Each check once, at its first failing copy (a `"*"` check has one per index).
+        let mut broken: Vec<(usize, u64, String)> = Vec::new();
+        for (&slot, o) in slots.iter().zip(&streamed.outcomes) {
+            if !o.passed && !broken.iter().any(|(s, ..)| *s == slot) {
+                broken.push((slot, o.cycle.unwrap_or(streamed.prepared.cycles), o.detail.clone()));
+            }
+        }
+        broken.sort_by_key(|(slot, ..)| *slot);
         Ok(SeedRun { seed, cycles: streamed.prepared.cycles, expiry_cycles, broken, reach: reach.finish() })
     }
 
-    /// The cycle `w` breaks `property` at under this exploration's configuration, if it does.
-    fn breaks(&self, w: &Workload, property: Property) -> Result<Option<u64>, Error> {
-        let prepared =
-            prepare(&loaded(&w.to_ron(&Extras::default()), vec![Expectation::Keeps(property)]), &self.options)?;
+    /// Check `slot` applied to `w`'s indices (nothing when it names an index `w` lacks).
+    fn applied_to(&self, w: &Workload, slot: usize) -> Vec<Expectation> {
+        let symbols: Vec<String> = w.indices.iter().map(|i| i.symbol.clone()).collect();
+        applied(&self.checks[slot].expectation, &symbols)
+    }
+
+    /// The first cycle `w` breaks check `slot` at under this exploration's configuration, if it does.
+    fn breaks(&self, w: &Workload, slot: usize) -> Result<Option<u64>, Error> {
+        let expectations = self.applied_to(w, slot);
+        if expectations.is_empty() {
+            return Ok(None);
+        }
+        let prepared = prepare(&loaded(&w.to_ron(&Extras::default()), expectations), &self.options)?;
         let cycles = prepared.cycles;
         let streamed = prepared.stream(|_| {})?;
-        Ok(streamed.outcomes.first().filter(|o| !o.passed).map(|o| o.cycle.unwrap_or(cycles)))
+        Ok(streamed.outcomes.iter().filter(|o| !o.passed).map(|o| o.cycle.unwrap_or(cycles)).min())
     }
 
     /// Shrinks seed `seed`'s failure of `property` and writes it as a scenario file's text.
-    fn shrink_failure(&self, property: Property, seed: u64, cycle: u64, detail: String) -> Result<Failure, Error> {
+    fn shrink_failure(&self, slot: usize, seed: u64, cycle: u64, detail: String) -> Result<Failure, Error> {
+        let name = &self.checks[slot].name;
         let original = workload(seed).within(&self.config);
         let mut error = None;
-        let shrunk = shrink(original.clone(), cycle, |w| match self.breaks(w, property) {
+        let shrunk = shrink(original.clone(), cycle, |w| match self.breaks(w, slot) {
             Ok(broken) => broken,
             Err(e) => {
                 error.get_or_insert(e);
@@ -257,7 +330,7 @@ impl Exploration {
         let command = self.command(seed);
         let extras = Extras {
             comments: vec![
-                format!("It breaks `{}` at cycle {}.", property.name(), shrunk.cycle),
+                format!("It breaks `{name}` ({}) at cycle {}.", self.checks[slot].expectation, shrunk.cycle),
                 format!(
                     "Shrunk from seed {seed}'s {} to {} in {} runs.",
                     describe(before),
@@ -268,14 +341,14 @@ impl Exploration {
             ],
             parity_g6: config.parity == Parity::G6,
             config: config_fields(config),
-            expectations: vec![Expectation::Keeps(property)],
+            expectations: self.applied_to(&shrunk.workload, slot),
         };
         let text = shrunk.workload.to_ron(&extras);
         let body: String = text.lines().filter(|l| !l.starts_with("//")).collect();
         let hash = sha2::Sha256::digest(body.as_bytes());
-        let file = format!("{}-{:02x}{:02x}{:02x}{:02x}.ron", property.name(), hash[0], hash[1], hash[2], hash[3]);
+        let file = format!("{name}-{:02x}{:02x}{:02x}{:02x}.ron", hash[0], hash[1], hash[2], hash[3]);
         Ok(Failure {
-            property: property.name(),
+            property: name.clone(),
             seed,
             cycle,
             detail,
@@ -308,10 +381,6 @@ pub fn describe(size: Size) -> String {
         plural(size.expiries as u64, "expiry", "expiries"),
         plural(size.faults as u64, "fault", "faults"),
     )
-}
-
-fn property_slot(property: Property) -> usize {
-    Property::ALL.iter().position(|&p| p == property).expect("a property of the catalogue")
 }
 
 /// A generated scenario's text, loaded with `expectations`.
@@ -402,6 +471,11 @@ mod tests {
 mod planted {
     use super::*;
     use crate::cycle::planted::{Bug, with_bug};
+
+    /// The catalogue's properties are an exploration's first checks, in the catalogue's order.
+    fn property_slot(property: Property) -> usize {
+        Property::ALL.iter().position(|&p| p == property).expect("a property of the catalogue")
+    }
 
     /// What each property is shown to catch: a planted bug or a known-bad configuration (`--set` pairs), and
     /// the seeds it is found within.

@@ -15,7 +15,7 @@ pub const MAX_INDICES: usize = 5;
 pub const MAX_CYCLES: u64 = 120;
 
 /// The index a generated scenario may declare itself (a symbol the registry does not know).
-const DECLARED: &str = "EXPLOREIDX";
+pub(super) const DECLARED: &str = "EXPLOREIDX";
 
 /// Its registry entry, as the scenario writes it.
 const DECLARED_ENTRY: &str = "(step: 25.0, lot_size: 40, synthetic_atm: 8000.0)";
@@ -176,13 +176,31 @@ impl Workload {
         if !extras.expectations.is_empty() {
             text += "    expectations: [\n";
             for e in &extras.expectations {
-                text += &format!("        {},\n", ron::to_string(e).expect("an expectation writes as RON"));
+                text += &format!("        {},\n", spaced(&ron::to_string(e).expect("an expectation writes as RON")));
             }
             text += "    ],\n";
         }
         text += ")\n";
         text
     }
+}
+
+/// Compact RON with a space after each `:` and `,` outside strings, as a person writes it.
+fn spaced(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() + 16);
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in compact.chars() {
+        out.push(c);
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            ':' | ',' if !in_string => out.push(' '),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The workload of `seed`.

@@ -27,6 +27,7 @@ mod files;
 mod generate;
 mod reach;
 mod shrink;
+mod user;
 
 pub use crate::scenario::Property;
 pub use exploration::{
@@ -38,3 +39,4 @@ pub use generate::{
 };
 pub use reach::{Branch, Reach, ReachCounter};
 pub use shrink::{MAX_ATTEMPTS, Shrunk, shrink};
+pub use user::{EVERY_INDEX, applied, load_properties};

@@ -452,6 +452,12 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
+    let exploration = match args.properties.as_deref().map(|f| explore::load_properties(f).map(|p| (f, p))).transpose()
+    {
+        Ok(Some((file, properties))) => exploration.with_properties(file, properties),
+        Ok(None) => exploration,
+        Err(e) => return fail(e),
+    };
     let dir = args.out.unwrap_or_else(|| Path::new("out").join("explore"));
     let _lock = match explore::claim_dir(&dir, args.force) {
         Ok(lock) => lock,
