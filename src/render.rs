@@ -510,7 +510,10 @@ pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[P
             &mut out,
             format_args!("  shrunk from {} to {} in {} runs", describe(f.original), describe(f.shrunk), f.attempts),
         );
-        push(&mut out, format_args!("  reproduce: g6sim run {}", dir.join(FAILURES_DIR).join(&f.file).display()));
+        push(
+            &mut out,
+            format_args!("  reproduce: g6sim run {} --no-env", dir.join(FAILURES_DIR).join(&f.file).display()),
+        );
     }
     for path in written {
         push(&mut out, format_args!("wrote {}", path.display()));

@@ -73,12 +73,18 @@ fn bad_input_is_refused_before_anything_runs() {
         (&["--set", "strike_coverage_ok=2"][..], "strike_coverage_ok"),
         (&["--parity", "g7"][..], "g7"),
         (&["--jobs", "0"][..], "--jobs"),
+        (&["--set", "strike_step.NIFTYY=50"][..], "`NIFTYY` is no index an exploration generates"),
+        (&["--set", "depth_max_otm=0"][..], "at least 1 strike per side"),
+        (&["--emit", out.to_str().unwrap()][..], "--emit DIR must differ from --out"),
     ] {
         let o = explore_into(&out, args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
         assert!(text(&o.stderr).contains(says), "{args:?}: {}", text(&o.stderr));
         assert!(!out.exists(), "{args:?} created the output directory");
     }
+    // A strike step of an index some seeds do not draw applies to the seeds that do.
+    let o = explore_into(&dir.join("steps"), &["--seeds", "1..8", "--set", "strike_step.BANKNIFTY=50"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let file = dir.join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
     let o = explore_into(&file, &["--seeds", "2"]);

@@ -53,6 +53,13 @@ pub struct Depth {
     pub otm: u32,
 }
 
+impl std::fmt::Display for Depth {
+    /// `itm 12 otm 10`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "itm {} otm {}", self.itm, self.otm)
+    }
+}
+
 /// One expiry's pass in one cycle.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ExpirySummary {

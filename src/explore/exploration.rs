@@ -22,8 +22,6 @@ const BATCH_PER_THREAD: usize = 8;
 /// What an exploration runs every generated scenario under.
 #[derive(Clone, Debug)]
 pub struct Exploration {
-    /// The configuration under test: the environment and `--set` overrides, and the mode (`--parity`).
-    options: RunOptions,
     /// Worker threads (0: one per core).
     threads: usize,
     /// `options` resolved over the defaults.
@@ -115,24 +113,33 @@ struct SeedRun {
 }
 
 impl Exploration {
-    /// An exploration under `options` (the environment, `--set` and `--parity`; its seed and cycles are the
-    /// generated scenarios') on `threads` worker threads (0: one per core).
+    /// An exploration under `options` (the environment, `--set` and `--parity`: the configuration under test,
+    /// written into every generated scenario; the seed and cycles are the scenarios' own) on `threads` worker
+    /// threads (0: one per core). A strike step of an index no scenario generates, or a cap of 0, is refused.
     pub fn new(options: RunOptions, threads: usize) -> Result<Self, Error> {
         let base = Config { parity: options.parity.unwrap_or_default(), ..Config::default() };
         let (config, _) = crate::config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
-        let options = RunOptions { seed: None, cycles: None, ..options };
+        let generated: Vec<&str> = crate::registry::known_symbols().chain([super::generate::DECLARED]).collect();
+        for symbol in config.strike_step.keys() {
+            if !generated.iter().any(|g| g.eq_ignore_ascii_case(symbol)) {
+                return Err(Error::Input(format!(
+                    "strike_step.{symbol}: `{symbol}` is no index an exploration generates\n  hint: the indices are {}",
+                    generated.join(", ")
+                )));
+            }
+        }
+        for (key, cap) in [("depth_max_itm", config.depth_max_itm), ("depth_max_otm", config.depth_max_otm)] {
+            if cap == Some(0) {
+                return Err(Error::Input(format!(
+                    "{key} = 0: a generated scenario has at least 1 strike per side\n  hint: a cap of at least 1"
+                )));
+            }
+        }
         let checks = Property::ALL
             .iter()
             .map(|&p| Checked { name: p.name().to_string(), expectation: Expectation::Keeps(p) })
             .collect();
-        Ok(Exploration {
-            options,
-            threads,
-            config,
-            shrunk_per_property: SHRUNK_PER_PROPERTY,
-            checks,
-            properties_file: None,
-        })
+        Ok(Exploration { threads, config, shrunk_per_property: SHRUNK_PER_PROPERTY, checks, properties_file: None })
     }
 
     /// The exploration with the user's properties (`--properties FILE`, [`super::load_properties`]) checked
@@ -220,6 +227,13 @@ impl Exploration {
                 }
             }
         }
+        // In seed order, whatever the order the seeds were given in.
+        for seeds in &mut broken {
+            seeds.sort_by_key(|(seed, ..)| *seed);
+        }
+        for tally in &mut report.properties {
+            tally.failing_seeds.sort_unstable();
+        }
         let to_shrink: Vec<(usize, u64, u64, String)> = broken
             .into_iter()
             .enumerate()
@@ -241,17 +255,32 @@ impl Exploration {
         Ok(report)
     }
 
+    /// The configuration under test as a run of `w` takes it: a strike step only for the indices `w` has.
+    fn config_for(&self, w: &Workload) -> Config {
+        let mut config = self.config.clone();
+        config.strike_step.retain(|symbol, _| w.indices.iter().any(|i| i.symbol.eq_ignore_ascii_case(symbol)));
+        config
+    }
+
+    /// `w` ready to run with `expectations`, under the configuration being tested (written into the scenario,
+    /// so the run's own options add nothing).
+    fn prepared(&self, w: &Workload, expectations: Vec<Expectation>) -> Result<crate::run::Prepared, Error> {
+        let mut loaded = loaded(&w.to_ron(&Extras::default()), expectations);
+        loaded.scenario.config = self.config_for(w);
+        loaded.scenario.parity = self.config.parity;
+        prepare(&loaded, &RunOptions::default())
+    }
+
     /// Seed `seed`'s scenario as this exploration runs it, as a scenario file: the configuration under test and
     /// the mode written in, the whole catalogue as its expectations.
     pub fn scenario_text(&self, seed: u64) -> String {
+        let w = workload(seed).within(&self.config);
         let extras = Extras {
             comments: vec![format!("`{}` runs it; the configuration under test is written in.", self.command(seed))],
             parity_g6: self.config.parity == Parity::G6,
-            config: config_fields(&self.config),
-            expectations: Vec::new(),
+            config: config_fields(&self.config_for(&w)),
+            expectations: self.expectations_for(&w).0,
         };
-        let w = workload(seed).within(&self.config);
-        let extras = Extras { expectations: self.expectations_for(&w).0, ..extras };
         w.to_ron(&extras)
     }
 
@@ -274,7 +303,7 @@ impl Exploration {
     fn run_seed(&self, seed: u64) -> Result<SeedRun, Error> {
         let w = workload(seed).within(&self.config);
         let (expectations, slots) = self.expectations_for(&w);
-        let prepared = prepare(&loaded(&w.to_ron(&Extras::default()), expectations), &self.options)?;
+        let prepared = self.prepared(&w, expectations)?;
         let mut reach = ReachCounter::new(&prepared.config, &prepared.scenario.scenario.phases, prepared.cycles);
         let mut expiry_cycles = 0;
         let streamed = prepared.stream(|view| {
@@ -304,7 +333,7 @@ impl Exploration {
         if expectations.is_empty() {
             return Ok(None);
         }
-        let prepared = prepare(&loaded(&w.to_ron(&Extras::default()), expectations), &self.options)?;
+        let prepared = self.prepared(w, expectations)?;
         let cycles = prepared.cycles;
         let streamed = prepared.stream(|_| {})?;
         Ok(streamed.outcomes.iter().filter(|o| !o.passed).map(|o| o.cycle.unwrap_or(cycles)).min())
@@ -326,7 +355,7 @@ impl Exploration {
             return Err(e);
         }
         let (before, after) = (original.size(), shrunk.workload.size());
-        let config = &self.config;
+        let config = &self.config_for(&shrunk.workload);
         let command = self.command(seed);
         let extras = Extras {
             comments: vec![
@@ -337,7 +366,7 @@ impl Exploration {
                     describe(after),
                     shrunk.attempts
                 ),
-                format!("Found by `{command}`; `g6sim run` on this file fails (exit 1)."),
+                format!("Found by `{command}`; `g6sim run` on this file with `--no-env` fails (exit 1)."),
             ],
             parity_g6: config.parity == Parity::G6,
             config: config_fields(config),
@@ -391,6 +420,12 @@ fn loaded(text: &str, expectations: Vec<Expectation>) -> LoadedScenario {
     LoadedScenario::inline(scenario, "generated.ron")
 }
 
+/// Whether a configuration key is written with a generated scenario: not the mode (the scenario's `parity`), and
+/// not the benchmark artifacts' keys, which an exploration does not write and a reproduction should not either.
+fn written(key: &str) -> bool {
+    key != "parity" && !key.starts_with("benchmark_")
+}
+
 /// The `--set` pairs that give `config` from the defaults (`contract_ok_cycles=0`, `strike_step.NIFTY=75.0`).
 pub fn config_sets(config: &Config) -> Vec<String> {
     let ours = serde_json::to_value(config).expect("a configuration is JSON");
@@ -399,7 +434,7 @@ pub fn config_sets(config: &Config) -> Vec<String> {
         unreachable!("a configuration is a JSON object")
     };
     let mut sets = Vec::new();
-    for (key, value) in ours.iter().filter(|(k, v)| k.as_str() != "parity" && defaults.get(k.as_str()) != Some(*v)) {
+    for (key, value) in ours.iter().filter(|(k, v)| written(k) && defaults.get(k.as_str()) != Some(*v)) {
         match value {
             serde_json::Value::Object(steps) => {
                 sets.extend(steps.iter().map(|(index, step)| format!("{key}.{index}={step}")));
@@ -421,7 +456,7 @@ pub fn config_fields(config: &Config) -> Vec<String> {
         unreachable!("a configuration is a JSON object")
     };
     ours.iter()
-        .filter(|(key, value)| key.as_str() != "parity" && defaults.get(key.as_str()) != Some(*value))
+        .filter(|(key, value)| written(key) && defaults.get(key.as_str()) != Some(*value))
         .map(|(key, value)| match value {
             serde_json::Value::Null => format!("{key}: None"),
             other => format!("{key}: {other}"),

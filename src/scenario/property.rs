@@ -368,7 +368,7 @@ pub fn check(
         }),
         Property::DepthAtLeastBaseline => cycle.indices.iter().find_map(|i| {
             (i.depth.itm < i.baseline.itm || i.depth.otm < i.baseline.otm)
-                .then(|| format!("{}: depth {:?} below baseline {:?}", i.index, i.depth, i.baseline))
+                .then(|| format!("{}: depth {} below baseline {}", i.index, i.depth, i.baseline))
         }),
         Property::DepthWithinCap => cycle.indices.iter().zip(&watch.indices).find_map(|(i, w)| {
             let mut cur = w.depth.unwrap_or(i.ladder_depth);
@@ -378,7 +378,7 @@ pub fn check(
                 }
                 cur = depth_of(a, true);
             }
-            (cur != i.depth).then(|| format!("{}: depth {:?}, adjusted to {cur:?}", i.index, i.depth))
+            (cur != i.depth).then(|| format!("{}: depth {}, adjusted to {cur}", i.index, i.depth))
         }),
         Property::ContractionWaits => cycle.indices.iter().zip(watch.indices.iter_mut()).find_map(|(i, w)| {
             let ds = match decisions(parity_g6, i, &adjustments(&i.index, events)) {
@@ -534,13 +534,13 @@ pub fn check(
                 }
                 if w.settled {
                     return Some(format!(
-                        "{}: depth {:?} left the baseline {:?} after the faults",
+                        "{}: depth {} left the baseline {} after the faults",
                         i.index, i.depth, i.baseline
                     ));
                 }
                 (n >= deadline).then(|| {
                     format!(
-                        "{}: depth {:?} still above the baseline {:?}, due back by cycle {deadline}",
+                        "{}: depth {} still above the baseline {}, due back by cycle {deadline}",
                         i.index, i.depth, i.baseline
                     )
                 })

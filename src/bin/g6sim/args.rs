@@ -197,7 +197,8 @@ pub enum Command {
     /// Each seed draws indices, expiry rules, depths, a market and a random subset of every fault kind. The
     /// configuration under test is the defaults overridden by the G6_* environment and --set.
     ///
-    /// Exit code: 0 when every property held in every run, 1 when one broke, 2 for bad input.
+    /// Exit code: 0 when every property held in every run, 1 when one broke, 2 for bad input, 130 when
+    /// interrupted (after writing the report of the seeds explored).
     Explore(Box<ExploreArgs>),
     /// Run every scenario and print a pass/fail table: the deterministic CI test of the collector.
     ///

@@ -452,13 +452,21 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
-    let exploration = match args.properties.as_deref().map(|f| explore::load_properties(f).map(|p| (f, p))).transpose()
-    {
-        Ok(Some((file, properties))) => exploration.with_properties(file, properties),
-        Ok(None) => exploration,
-        Err(e) => return fail(e),
+    let exploration = match &args.properties {
+        Some(file) => match explore::load_properties(file) {
+            Ok(properties) => exploration.with_properties(file, properties),
+            Err(e) => return fail(e),
+        },
+        None => exploration,
     };
     let dir = args.out.unwrap_or_else(|| Path::new("out").join("explore"));
+    let same =
+        |a: &Path, b: &Path| a == b || a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b);
+    if args.emit.as_deref().is_some_and(|emit| same(emit, &dir)) {
+        return fail(
+            "--emit DIR must differ from --out: the scenarios would mix with the exploration's files\n  hint: --emit out/explore-scenarios",
+        );
+    }
     let _lock = match explore::claim_dir(&dir, args.force) {
         Ok(lock) => lock,
         Err(e) => return fail(e),
@@ -471,7 +479,12 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     let stop = || interrupts.as_ref().is_some_and(|i| i.requested());
     let report = match (args.budget, args.seeds) {
         (Some(budget), _) => {
-            out!("{}", render::explore_start(&format!("seeds 1, 2, ... for {}s", budget.as_secs()), &exploration));
+            let time = match budget.as_secs() {
+                s if s % 3600 == 0 => format!("{}h", s / 3600),
+                s if s % 60 == 0 => format!("{}m", s / 60),
+                s => format!("{s}s"),
+            };
+            out!("{}", render::explore_start(&format!("seeds 1, 2, ... for {time}"), &exploration));
             // The budget decides how many seeds run, never what a seed's run gives: explore.json names the seeds.
             let start = std::time::Instant::now();
             exploration.run(1.., || !stop() && start.elapsed() < budget, |_| {})
