@@ -179,7 +179,9 @@ impl Exploration {
         more: impl Fn() -> bool,
         progress: impl Fn(usize) + Sync,
     ) -> Result<Report, Error> {
-        let threads = crate::sweep::plan::worker_threads(self.threads, usize::MAX);
+        let seeds = seeds.into_iter();
+        // At most a thread per seed, as `sweep::threads_note` tells the user.
+        let threads = crate::sweep::plan::worker_threads(self.threads, seeds.size_hint().1.unwrap_or(usize::MAX));
         // One thread runs the seeds itself (a unit test's planted bug lives on its thread); more get a pool.
         let pool = if threads > 1 { Some(crate::sweep::plan::pool(threads)?) } else { None };
         let pool = pool.as_deref();
@@ -202,7 +204,7 @@ impl Exploration {
             failures: Vec::new(),
         };
         let mut broken: Vec<Vec<(u64, u64, String)>> = vec![Vec::new(); self.checks.len()];
-        let mut seeds = seeds.into_iter().peekable();
+        let mut seeds = seeds.peekable();
         let done = std::sync::atomic::AtomicUsize::new(0);
         while seeds.peek().is_some() && more() {
             let batch: Vec<u64> = seeds.by_ref().take(threads * BATCH_PER_THREAD).collect();

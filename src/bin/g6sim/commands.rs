@@ -475,6 +475,10 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         Ok(lock) => lock,
         Err(e) => return fail(e),
     };
+    let runs = args.seeds.as_ref().map_or(usize::MAX, |s| s.0.len());
+    if let Some(note) = sweep::threads_note(args.jobs.unwrap_or(0), runs) {
+        errln!("note: {note}");
+    }
     let interrupts = output::serve::Interrupts::catch().ok();
     let stop = || interrupts.as_ref().is_some_and(|i| i.requested());
     let report = match (args.budget, args.seeds) {
