@@ -154,3 +154,41 @@ fn a_users_properties_are_checked_and_shrunk() {
 fn text_of(o: &Output) -> String {
     format!("{}{}", text(&o.stdout), text(&o.stderr))
 }
+
+/// Shards (`--shard I/N`, or `--shards N` with the batch engine's index) merged with `explore merge` give the
+/// files of one machine's exploration byte for byte, failures included; a shard missing or given twice is
+/// refused.
+#[test]
+fn merged_shards_equal_one_exploration() {
+    let dir = temp_dir("explore-shards");
+    let args = [
+        "--seeds",
+        "1..12",
+        "--set",
+        "contract_ok_cycles=0",
+        "--set",
+        "contract_cooldown=0",
+        "--set",
+        "prefilter_max_instruments=50",
+    ];
+    let whole = explore_into(&dir.join("whole"), &args);
+    assert_eq!(whole.status.code(), Some(1), "{}", text_of(&whole));
+    let shard = |i: usize| {
+        let out = dir.join(format!("shard-{i}"));
+        let o = explore_into(&out, &[&args[..], &["--shard", &format!("{i}/3")]].concat());
+        assert!(o.status.code().is_some_and(|c| c < 2), "{}", text_of(&o));
+        out
+    };
+    let shards: Vec<_> = (0..3).map(shard).collect();
+    let merged = dir.join("merged");
+    let paths: Vec<&str> = shards.iter().map(|s| s.to_str().unwrap()).collect();
+    let o = g6sim(&[&["explore", "merge"][..], &paths, &["--out", merged.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    assert_eq!(tree_bytes(&dir.join("whole")), tree_bytes(&merged));
+    let o = g6sim(&["explore", "merge", paths[0], paths[1], "--out", dir.join("x").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("shard 2/3 is missing"), "{}", text(&o.stderr));
+    let o =
+        g6sim(&["explore", "merge", paths[0], paths[0], paths[1], paths[2], "--out", dir.join("x").to_str().unwrap()]);
+    assert!(text(&o.stderr).contains("is given twice"), "{}", text(&o.stderr));
+}

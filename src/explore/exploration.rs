@@ -42,7 +42,7 @@ struct Checked {
 }
 
 /// One property's tally over an exploration.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct PropertyTally {
     /// The catalogue's name, or `user-K` for the K-th expectation of `--properties`.
     pub property: String,
@@ -57,7 +57,7 @@ pub struct PropertyTally {
 }
 
 /// One shrunk failure: the property, the seed that broke it, and the scenario file that still does.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Failure {
     pub property: String,
     pub seed: u64,
@@ -73,7 +73,7 @@ pub struct Failure {
     /// The file's name in `failures/` (`<property>-<hash>.ron`).
     pub file: String,
     /// The file's text.
-    #[serde(skip)]
+    #[serde(skip, default)]
     pub text: String,
 }
 

@@ -27,14 +27,46 @@ fn is_explore_dir(dir: &Path) -> bool {
     })
 }
 
+/// What an exploration ran under, as `explore.json` writes it: the mode and the configuration's keys that differ
+/// from the defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Header {
+    /// `off` or `g6`.
+    pub parity: String,
+    pub config: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Header {
+    /// The header of `exploration`.
+    pub fn of(exploration: &Exploration) -> Self {
+        let config = config_fields(exploration.config())
+            .iter()
+            .filter_map(|field| {
+                let (key, value) = field.split_once(": ")?;
+                Some((key.to_string(), serde_json::from_str(value).unwrap_or(serde_json::Value::Null)))
+            })
+            .collect();
+        let parity = if exploration.config().parity.is_g6() { "g6" } else { "off" };
+        Header { parity: parity.to_string(), config }
+    }
+}
+
+/// A shard's place: which of how many, and every seed of the whole exploration (as ranges), so a merge knows
+/// when it has them all.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct ShardOf {
+    pub shard: String,
+    pub plan: String,
+}
+
 /// `explore.json`.
 #[derive(Serialize)]
 struct Summary<'a> {
     g6sim_version: &'static str,
-    /// `off` or `g6`.
-    parity: &'static str,
-    /// The configuration under test: the keys that differ from the defaults.
-    config: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten)]
+    header: &'a Header,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<&'a ShardOf>,
     /// The seeds explored, as ranges (`1..200`) and single seeds.
     seeds: String,
     runs: usize,
@@ -48,7 +80,7 @@ struct Summary<'a> {
 
 /// Writes `report`'s files into `dir` (claimed already): the failures first, then `explore.json`, each
 /// atomically; failure files of an earlier exploration in `dir` are removed. Returns the paths written.
-pub fn write(dir: &Path, exploration: &Exploration, report: &Report) -> std::io::Result<Vec<PathBuf>> {
+pub fn write(dir: &Path, header: &Header, shard: Option<&ShardOf>, report: &Report) -> std::io::Result<Vec<PathBuf>> {
     let failures = dir.join(FAILURES_DIR);
     if failures.is_dir() {
         for entry in std::fs::read_dir(&failures)? {
@@ -67,19 +99,10 @@ pub fn write(dir: &Path, exploration: &Exploration, report: &Report) -> std::io:
         write_atomic(&path, failure.text.as_bytes())?;
         written.push(path);
     }
-    let config = exploration.config();
-    let config = config_fields(config)
-        .iter()
-        .filter_map(|field| {
-            let (key, value) = field.split_once(": ")?;
-            let value = serde_json::from_str(value).unwrap_or(serde_json::Value::Null);
-            Some((key.to_string(), value))
-        })
-        .collect();
     let summary = Summary {
         g6sim_version: env!("CARGO_PKG_VERSION"),
-        parity: if exploration.config().parity.is_g6() { "g6" } else { "off" },
-        config,
+        header,
+        shard,
         seeds: seed_ranges(&report.seeds),
         runs: report.seeds.len(),
         cycles: report.cycles,
@@ -107,6 +130,130 @@ pub fn emit(dir: &Path, exploration: &Exploration, seeds: &[u64]) -> std::io::Re
         write_atomic(&dir.join(format!("explore-{seed}.ron")), text.as_bytes())?;
     }
     Ok(seeds.len())
+}
+
+/// `explore.json` read back (a shard's, for `explore merge`).
+#[derive(serde::Deserialize)]
+struct Written {
+    #[serde(flatten)]
+    header: Header,
+    shard: Option<ShardOf>,
+    seeds: String,
+    cycles: u64,
+    expiry_cycles: u64,
+    properties: Vec<super::PropertyTally>,
+    reach: std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+    failures: Vec<super::Failure>,
+}
+
+/// Why shards cannot be merged.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}\n  hint: name every shard directory of one exploration once (each holds explore.json with its shard)")]
+pub struct MergeError(String);
+
+/// The exploration the shard directories `dirs` make together, as one machine would have reported it: the
+/// header, the whole plan's seeds, counts summed, and the failures of each property's lowest failing seeds.
+pub fn merge(dirs: &[PathBuf]) -> Result<(Header, Report), MergeError> {
+    let bad = |dir: &Path, why: String| MergeError(format!("{}: {why}", dir.display()));
+    let mut shards: Vec<(PathBuf, Written)> = Vec::new();
+    for dir in dirs {
+        let bytes =
+            std::fs::read(dir.join(EXPLORE_FILE)).map_err(|e| bad(dir, format!("cannot read {EXPLORE_FILE}: {e}")))?;
+        let mut written: Written =
+            serde_json::from_slice(&bytes).map_err(|e| bad(dir, format!("{EXPLORE_FILE}: {e}")))?;
+        for f in &mut written.failures {
+            f.text = std::fs::read_to_string(dir.join(FAILURES_DIR).join(&f.file))
+                .map_err(|e| bad(dir, format!("{}: {e}", f.file)))?;
+        }
+        shards.push((dir.clone(), written));
+    }
+    let Some((first_dir, first)) =
+        shards.first().map(|(d, w)| (d.clone(), (w.header.clone(), w.shard.clone(), w.properties.clone())))
+    else {
+        return Err(MergeError("no shard directory".into()));
+    };
+    let first_dir = &first_dir;
+    let (first_header, first_shard, first_properties) = first;
+    let Some(of) = first_shard else { return Err(bad(first_dir, "not a shard (no `shard` in explore.json)".into())) };
+    let count: usize = of.shard.split_once('/').and_then(|(_, n)| n.parse().ok()).unwrap_or(0);
+    let mut seen = vec![false; count];
+    for (dir, w) in &shards {
+        let Some(this) = &w.shard else { return Err(bad(dir, "not a shard (no `shard` in explore.json)".into())) };
+        if this.plan != of.plan || w.header != first_header || w.properties.len() != first_properties.len() {
+            return Err(bad(dir, format!("a shard of another exploration than {}", first_dir.display())));
+        }
+        let index = this
+            .shard
+            .split_once('/')
+            .and_then(|(i, n)| (n.parse() == Ok(count)).then(|| i.parse::<usize>().ok()).flatten());
+        match index {
+            Some(i) if i < count && !seen[i] => seen[i] = true,
+            Some(i) if i < count => return Err(bad(dir, format!("shard {i}/{count} is given twice"))),
+            _ => return Err(bad(dir, format!("shard {} is not one of {count}", this.shard))),
+        }
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        return Err(MergeError(format!("shard {missing}/{count} is missing")));
+    }
+    let mut report = Report {
+        seeds: parse_ranges(&of.plan).ok_or_else(|| bad(first_dir, format!("`{}` is not a seed plan", of.plan)))?,
+        cycles: 0,
+        expiry_cycles: 0,
+        properties: first_properties
+            .iter()
+            .map(|p| super::PropertyTally { runs: 0, failed: 0, failing_seeds: Vec::new(), ..p.clone() })
+            .collect(),
+        reach: super::Reach::default(),
+        failures: Vec::new(),
+    };
+    let mut failures = Vec::new();
+    let mut explored = 0;
+    for (dir, w) in shards {
+        explored += parse_ranges(&w.seeds).map_or(0, |s| s.len());
+        report.cycles += w.cycles;
+        report.expiry_cycles += w.expiry_cycles;
+        for (tally, theirs) in report.properties.iter_mut().zip(&w.properties) {
+            tally.runs += theirs.runs;
+            tally.failed += theirs.failed;
+            tally.failing_seeds.extend(&theirs.failing_seeds);
+        }
+        for (category, counts) in &w.reach {
+            for (name, n) in counts {
+                report.reach.add_named(category, name, *n).map_err(|e| bad(&dir, e))?;
+            }
+        }
+        failures.extend(w.failures);
+    }
+    if explored != report.seeds.len() {
+        return Err(MergeError(format!(
+            "the shards explored {explored} of the plan's {} seeds: a shard was cut short",
+            report.seeds.len()
+        )));
+    }
+    // As one machine picks them: each property's lowest failing seeds, in the properties' order.
+    for tally in &mut report.properties {
+        tally.failing_seeds.sort_unstable();
+        for seed in tally.failing_seeds.iter().take(super::SHRUNK_PER_PROPERTY) {
+            if let Some(f) = failures.iter().find(|f| f.property == tally.property && f.seed == *seed)
+                && !report.failures.iter().any(|g| g.file == f.file)
+            {
+                report.failures.push(f.clone());
+            }
+        }
+    }
+    Ok((first_header, report))
+}
+
+/// The seeds of `1..5,9` (what [`seed_ranges`] writes).
+fn parse_ranges(text: &str) -> Option<Vec<u64>> {
+    let mut seeds = Vec::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        match part.split_once("..") {
+            Some((a, b)) => seeds.extend(a.parse::<u64>().ok()?..=b.parse::<u64>().ok()?),
+            None => seeds.push(part.parse().ok()?),
+        }
+    }
+    Some(seeds)
 }
 
 /// `1..5,9,12..14`: runs of consecutive seeds as ranges (inclusive), in the order given.

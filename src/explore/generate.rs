@@ -66,7 +66,7 @@ pub struct WorkloadPhase {
 }
 
 /// How big a workload is: what a shrunk failure is measured against its original by.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Size {
     pub cycles: u64,
     pub indices: usize,

@@ -33,7 +33,7 @@ pub use crate::scenario::Property;
 pub use exploration::{
     Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_fields, config_sets, describe,
 };
-pub use files::{EXPLORE_FILE, FAILURES_DIR, claim_dir, emit, seed_ranges, write};
+pub use files::{EXPLORE_FILE, FAILURES_DIR, Header, MergeError, ShardOf, claim_dir, emit, merge, seed_ranges, write};
 pub use generate::{
     Extras, FAULT_ODDS, MAX_CYCLES, MAX_INDICES, Size, Workload, WorkloadIndex, WorkloadPhase, generate, workload,
 };

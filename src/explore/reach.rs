@@ -71,6 +71,16 @@ impl Reach {
         *counts.get_mut(name).unwrap_or_else(|| panic!("{category} {name} is not in its catalogue")) += n;
     }
 
+    /// Adds counts read back from an `explore.json` (category, name, count); a name the catalogue does not
+    /// have is an error.
+    pub fn add_named(&mut self, category: &str, name: &str, n: u64) -> Result<(), String> {
+        let counts = self.0.iter_mut().find(|(c, _)| **c == category).map(|(_, counts)| counts);
+        let count =
+            counts.and_then(|c| c.get_mut(name)).ok_or_else(|| format!("reach: no `{category}.{name}` here"))?;
+        *count += n;
+        Ok(())
+    }
+
     /// Adds another exploration's counts to these.
     pub fn merge(&mut self, other: &Reach) {
         for (category, counts) in &other.0 {

@@ -306,10 +306,12 @@ pub struct SweepArgs {
     pub overrides: Overrides,
 }
 
-/// `g6sim explore`.
+/// `g6sim explore`, or `explore merge`.
 #[derive(clap::Args)]
-#[command(allow_negative_numbers = true)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, allow_negative_numbers = true)]
 pub struct ExploreArgs {
+    #[command(subcommand)]
+    pub tool: Option<ExploreTool>,
     /// Seeds, one generated scenario each: a count N (seeds 1..N), a range a..b[:step] (inclusive) or a list
     /// a,b,c [default: 100].
     #[arg(long, value_name = "SPEC", value_parser = SeedList::parse, conflicts_with = "budget")]
@@ -343,6 +345,31 @@ pub struct ExploreArgs {
     /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
     #[arg(long)]
     pub force: bool,
+    /// Explore only shard I of N (counted from 0) of the seeds; merge the shards with `explore merge`.
+    #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
+    pub shard: Option<Shard>,
+    /// The number of shards, the index taken from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
+    #[arg(long, value_name = "N")]
+    pub shards: Option<usize>,
+}
+
+#[derive(Subcommand)]
+pub enum ExploreTool {
+    /// Combine the shard directories of one exploration into exactly the files one machine writes.
+    ///
+    /// Exit code: 0 when every property held, 1 when one broke, 2 when a shard is missing, given twice, of
+    /// another exploration, or unreadable.
+    Merge {
+        /// Shard output directories (each with explore.json and failures/).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where to write the merged exploration.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// Parses `--budget`: a whole number of seconds, or with a unit `s`, `m` or `h`, from 1 second to 7 days.

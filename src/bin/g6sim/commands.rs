@@ -443,6 +443,18 @@ fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
 /// spent or Ctrl-C), writes the report and the shrunk failures; 1 when a property broke.
 pub fn explore(args: ExploreArgs) -> ExitCode {
     use g6sim::explore::{self, Exploration};
+    if let Some(crate::args::ExploreTool::Merge { dirs, out, force }) = args.tool {
+        return explore_merge(&dirs, &out, force);
+    }
+    let shard = match sweep::shard_from(args.shard, args.shards, &shard_env()) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if shard != Shard::ALL && args.budget.is_some() {
+        return fail(
+            "--budget and shards: a budget's seeds depend on each machine's speed\n  hint: shard a plan of --seeds",
+        );
+    }
     let env = if args.no_env { BTreeMap::new() } else { g6sim::config::g6_env() };
     if let Err(code) = announce_env(&env) {
         return code;
@@ -481,6 +493,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     }
     let interrupts = output::serve::Interrupts::catch().ok();
     let stop = || interrupts.as_ref().is_some_and(|i| i.requested());
+    let mut shard_of = None;
     let report = match (args.budget, args.seeds) {
         (Some(budget), _) => {
             let time = match budget.as_secs() {
@@ -494,8 +507,15 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             exploration.run(1.., || !stop() && start.elapsed() < budget, |_| {})
         }
         (None, seeds) => {
-            let seeds = seeds.map_or_else(|| (1..=100).collect(), |s| s.0);
-            out!("{}", render::explore_start(&format!("{} seeds", seeds.len()), &exploration));
+            let plan = seeds.map_or_else(|| (1..=100).collect::<Vec<u64>>(), |s| s.0);
+            let seeds: Vec<u64> = plan.iter().enumerate().filter(|(j, _)| shard.owns(*j)).map(|(_, s)| *s).collect();
+            let what = if shard == Shard::ALL {
+                format!("{} seeds", seeds.len())
+            } else {
+                shard_of = Some(explore::ShardOf { shard: shard.to_string(), plan: explore::seed_ranges(&plan) });
+                format!("shard {shard}: {} of {} seeds", seeds.len(), plan.len())
+            };
+            out!("{}", render::explore_start(&what, &exploration));
             let progress = Progress::new(seeds.len());
             let report = exploration.run(seeds, || !stop(), |done| progress.show(done));
             progress.finish();
@@ -510,7 +530,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     if interrupted {
         errln!("interrupted: the report covers the {} seeds explored", report.seeds.len());
     }
-    let mut written = match explore::write(&dir, &exploration, &report) {
+    let mut written = match explore::write(&dir, &explore::Header::of(&exploration), shard_of.as_ref(), &report) {
         Ok(w) => w,
         Err(e) => return fail(format_args!("{}: {e}", dir.display())),
     };
@@ -524,6 +544,27 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     out!("{}", render::explore_summary(&report, &dir, &written));
     // Interrupted, the exploration is cut short whatever it found: 130, as a shell reports Ctrl-C.
     ExitCode::from(if interrupted { 130 } else { report.exit_code() })
+}
+
+/// `g6sim explore merge`: the shards' reports, written as the whole exploration.
+fn explore_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
+    use g6sim::explore;
+    let (header, report) = match explore::merge(dirs) {
+        Ok(merged) => merged,
+        Err(e) => return fail(e),
+    };
+    let _lock = match explore::claim_dir(out, force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    let mut written = match explore::write(out, &header, None, &report) {
+        Ok(w) => w,
+        Err(e) => return fail(format_args!("{}: {e}", out.display())),
+    };
+    written.sort();
+    out!("merged {} shards: {} seeds\n", dirs.len(), report.seeds.len());
+    out!("{}", render::explore_summary(&report, out, &written));
+    ExitCode::from(report.exit_code())
 }
 
 /// The environment variables a sweep reads its shard from (not only `G6_*`).
