@@ -428,15 +428,22 @@ fn written(key: &str) -> bool {
     key != "parity" && !key.starts_with("benchmark_")
 }
 
-/// The `--set` pairs that give `config` from the defaults (`contract_ok_cycles=0`, `strike_step.NIFTY=75.0`).
-pub fn config_sets(config: &Config) -> Vec<String> {
+/// The keys of `config` that differ from the defaults and are written with a generated scenario ([`written`]),
+/// with their values as JSON, in the configuration's order: what `config_sets`, `config_fields` and
+/// `explore.json`'s `config` are made from.
+pub fn config_changes(config: &Config) -> serde_json::Map<String, serde_json::Value> {
     let ours = serde_json::to_value(config).expect("a configuration is JSON");
     let defaults = serde_json::to_value(Config::default()).expect("a configuration is JSON");
-    let (Some(ours), Some(defaults)) = (ours.as_object(), defaults.as_object()) else {
+    let (serde_json::Value::Object(ours), Some(defaults)) = (ours, defaults.as_object()) else {
         unreachable!("a configuration is a JSON object")
     };
+    ours.into_iter().filter(|(key, value)| written(key) && defaults.get(key.as_str()) != Some(value)).collect()
+}
+
+/// The `--set` pairs that give `config` from the defaults (`contract_ok_cycles=0`, `strike_step.NIFTY=75.0`).
+pub fn config_sets(config: &Config) -> Vec<String> {
     let mut sets = Vec::new();
-    for (key, value) in ours.iter().filter(|(k, v)| written(k) && defaults.get(k.as_str()) != Some(*v)) {
+    for (key, value) in config_changes(config) {
         match value {
             serde_json::Value::Object(steps) => {
                 sets.extend(steps.iter().map(|(index, step)| format!("{key}.{index}={step}")));
@@ -452,13 +459,8 @@ pub fn config_sets(config: &Config) -> Vec<String> {
 /// The fields of `config` that differ from the defaults, as a scenario's `config` section writes them
 /// (`contract_ok_cycles: 0`), in the configuration's order; the mode is the scenario's `parity`, not a field.
 pub fn config_fields(config: &Config) -> Vec<String> {
-    let ours = serde_json::to_value(config).expect("a configuration is JSON");
-    let defaults = serde_json::to_value(Config::default()).expect("a configuration is JSON");
-    let (Some(ours), Some(defaults)) = (ours.as_object(), defaults.as_object()) else {
-        unreachable!("a configuration is a JSON object")
-    };
-    ours.iter()
-        .filter(|(key, value)| written(key) && defaults.get(key.as_str()) != Some(*value))
+    config_changes(config)
+        .into_iter()
         .map(|(key, value)| match value {
             serde_json::Value::Null => format!("{key}: None"),
             other => format!("{key}: {other}"),

@@ -2,7 +2,7 @@
 //! reachability, the failures) and one scenario file per shrunk failure in `failures/`. Nothing in them
 //! depends on the machine, the clock or the number of threads.
 
-use super::exploration::{Exploration, Report, config_fields};
+use super::exploration::{Exploration, Report, config_changes};
 use crate::output::{DirError, DirLock, claim_dir_for, is_own_entry, write_atomic};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -39,13 +39,7 @@ pub struct Header {
 impl Header {
     /// The header of `exploration`.
     pub fn of(exploration: &Exploration) -> Self {
-        let config = config_fields(exploration.config())
-            .iter()
-            .filter_map(|field| {
-                let (key, value) = field.split_once(": ")?;
-                Some((key.to_string(), serde_json::from_str(value).unwrap_or(serde_json::Value::Null)))
-            })
-            .collect();
+        let config = config_changes(exploration.config());
         let parity = if exploration.config().parity.is_g6() { "g6" } else { "off" };
         Header { parity: parity.to_string(), config }
     }

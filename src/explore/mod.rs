@@ -31,7 +31,8 @@ mod user;
 
 pub use crate::scenario::Property;
 pub use exploration::{
-    Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_fields, config_sets, describe,
+    Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_changes, config_fields, config_sets,
+    describe,
 };
 pub use files::{EXPLORE_FILE, FAILURES_DIR, Header, MergeError, ShardOf, claim_dir, emit, merge, seed_ranges, write};
 pub use generate::{
