@@ -312,18 +312,14 @@ impl FaultKind {
             | FaultKind::Oversize
             | FaultKind::StrayStrikes
             | FaultKind::IndexPriceMissing => LeanSupport::Modelled,
+            // The lean clock times the last cycle's fetches as the director does.
+            FaultKind::SlowProvider => LeanSupport::Modelled,
             // The expiry map skips these rows before any expiry's fetch: nothing the lean path gives reads them.
             FaultKind::InvalidExpiries => LeanSupport::Modelled,
-            FaultKind::QuotesMissing => {
-                LeanSupport::Refused("placeholder quotes come from quote values, which the lean path leaves out")
-            }
-            FaultKind::BadRows => LeanSupport::Refused(
-                "malformed quote rows reach validation's drops and its reference price, which the lean path judges \
-                 on the instruments' strikes alone",
-            ),
-            FaultKind::SlowProvider => LeanSupport::Refused(
-                "a slow provider starts later cycles late, and the lean path's clock follows the cycle number",
-            ),
+            // Lean measurement knows a placeholder's fields are all 0, and collapses them as the reference does.
+            FaultKind::QuotesMissing => LeanSupport::Modelled,
+            // Lean validation checks the injected rows after the fetched ones, row by row.
+            FaultKind::BadRows => LeanSupport::Modelled,
         }
     }
 }

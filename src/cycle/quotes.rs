@@ -17,15 +17,17 @@ use crate::events::{Event, SyntheticQuotesFallback};
 use crate::fault::Fault;
 use crate::pricing::ExpiryTerms;
 use crate::pyjson::round_to;
+use crate::registry::IndexMeta;
 use crate::rng::{Stream, below_of, unit_of};
 use crate::schema::Market;
 use crate::synthetic::{SyntheticInput, SyntheticQuote, build_synthetic_quotes, distinct_keys, tradingsymbol};
 use crate::vocab::OptionKind;
 use crate::world::{
     Candidates, CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, IndexInfo, Instrument,
-    InstrumentSet, Member, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe,
+    InstrumentSet, Member, Quote, RandomSource, SimClock, SpawnOrder, Spot, Universe, UniverseRow,
 };
 use bevy_ecs::prelude::*;
+use chrono::NaiveDate;
 
 /// Quote enrichment's faults: they act on one expiry.
 impl ActiveFaults {
@@ -161,6 +163,31 @@ impl From<&SyntheticQuote> for Quote {
     }
 }
 
+/// The placeholders the synthetic strategy stands in with for the `candidates` (positions in `rows`) of an
+/// index's expiry `date` when enrichment returns nothing: one each, every field 0 (parity g6 keeps the first
+/// of each key, [`distinct_keys`]).
+pub fn placeholders(
+    candidates: &[u32],
+    rows: &[UniverseRow],
+    meta: &IndexMeta,
+    date: NaiveDate,
+    unix: i64,
+) -> Vec<SyntheticQuote> {
+    let inputs: Vec<SyntheticInput> = candidates
+        .iter()
+        .map(|&r| {
+            let row = &rows[r as usize];
+            SyntheticInput {
+                exchange: meta.exchange_pool.clone(),
+                tradingsymbol: tradingsymbol(&meta.symbol, date, row.strike, row.kind),
+                strike: row.strike,
+                kind: row.kind,
+            }
+        })
+        .collect();
+    build_synthetic_quotes(&inputs, unix)
+}
+
 /// The quotes a field dropout of `ratio` hits among `n`: exactly `round(ratio x n)`, chosen by the stream.
 pub fn field_dropout_picks(n: usize, ratio: f64, stream: &mut Stream) -> Vec<usize> {
     let k = (ratio * n as f64).round() as usize;
@@ -254,20 +281,7 @@ pub fn fetch_quotes(
             }
             if faults.quotes_missing(symbol, expiry.rule) && !candidates.0.is_empty() {
                 // Enrichment returned nothing: the synthetic strategy's placeholders stand in (B4).
-                let inputs: Vec<SyntheticInput> = candidates
-                    .0
-                    .iter()
-                    .map(|&r| {
-                        let row = &universe.rows[r as usize];
-                        SyntheticInput {
-                            exchange: info.meta.exchange_pool.clone(),
-                            tradingsymbol: tradingsymbol(symbol, date, row.strike, row.kind),
-                            strike: row.strike,
-                            kind: row.kind,
-                        }
-                    })
-                    .collect();
-                let placeholders = build_synthetic_quotes(&inputs, clock.unix());
+                let placeholders = placeholders(&candidates.0, &universe.rows, &info.meta, date, clock.unix());
                 fresh.clear();
                 if config.parity.is_g6() {
                     let keep = distinct_keys(&placeholders);

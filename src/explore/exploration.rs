@@ -8,8 +8,10 @@ use super::reach::{Reach, ReachCounter};
 use super::shrink::shrink;
 use super::user::applied;
 use crate::config::{Config, Parity};
-use crate::run::{Error, RunOptions, prepare};
-use crate::scenario::{Expectation, LoadedScenario, Property, parse};
+use crate::events::{CycleSummary, LoggedEvent};
+use crate::run::{Error, Prepared, RunOptions, prepare};
+use crate::scenario::{Evaluator, Expectation, ExpectationOutcome, LoadedScenario, Property, Setting, parse};
+use crate::sweep::lean::{COUNTED, Counted, Lean};
 use serde::Serialize;
 use sha2::Digest;
 
@@ -32,6 +34,8 @@ pub struct Exploration {
     checks: Vec<Checked>,
     /// The file the user's properties come from, as the reproduction commands name it.
     properties_file: Option<String>,
+    /// Every run in full, even where the lean path models it (`--full`).
+    full: bool,
 }
 
 /// One property an exploration checks: its name and the expectation that checks it (`"*"` for every index).
@@ -139,7 +143,21 @@ impl Exploration {
             .iter()
             .map(|&p| Checked { name: p.name().to_string(), expectation: Expectation::Keeps(p) })
             .collect();
-        Ok(Exploration { threads, config, shrunk_per_property: SHRUNK_PER_PROPERTY, checks, properties_file: None })
+        Ok(Exploration {
+            threads,
+            config,
+            shrunk_per_property: SHRUNK_PER_PROPERTY,
+            checks,
+            properties_file: None,
+            full: false,
+        })
+    }
+
+    /// The exploration with every run in full (`--full`): the same report, slower; the lean path is tested
+    /// against it.
+    pub fn full_runs(mut self) -> Self {
+        self.full = true;
+        self
     }
 
     /// The exploration with the user's properties (`--properties FILE`, [`super::load_properties`]) checked
@@ -301,26 +319,51 @@ impl Exploration {
         command
     }
 
+    /// Runs `prepared` on the lean path where it models the run (unless `--full`), else in full: each cycle's
+    /// summary, events and, from the lean path, the counts of the events it does not build go to `observe`;
+    /// the expectations' outcomes come back. Both give the same (`every_report_is_the_full_runs`).
+    fn stream(
+        &self,
+        prepared: Prepared,
+        mut observe: impl FnMut(&CycleSummary, &[LoggedEvent], Option<&Counted>),
+    ) -> Result<Vec<ExpectationOutcome>, Error> {
+        let scenario = &prepared.scenario.scenario;
+        let lean = if self.full { None } else { Lean::new(scenario, &[&prepared.config], prepared.cycles, false).ok() };
+        let Some(lean) = lean else {
+            return Ok(prepared.stream(|view| observe(view.summary, view.events, None))?.outcomes);
+        };
+        let mut evaluator = Evaluator::new(&scenario.expectations, Setting::of(scenario, &prepared.config));
+        lean.run_counting(&prepared.config, prepared.seed, |summary, events, counted| {
+            evaluator.observe(summary, events);
+            observe(summary, events, Some(counted));
+        });
+        Ok(evaluator.finish())
+    }
+
     /// Runs seed `seed`'s scenario against the whole catalogue.
     fn run_seed(&self, seed: u64) -> Result<SeedRun, Error> {
         let w = workload(seed).within(&self.config);
         let (expectations, slots) = self.expectations_for(&w);
         let prepared = self.prepared(&w, expectations)?;
-        let mut reach = ReachCounter::new(&prepared.config, &prepared.scenario.scenario.phases, prepared.cycles);
+        let cycles = prepared.cycles;
+        let mut reach = ReachCounter::new(&prepared.config, &prepared.scenario.scenario.phases, cycles);
         let mut expiry_cycles = 0;
-        let streamed = prepared.stream(|view| {
-            reach.observe(view.summary, view.events);
-            expiry_cycles += view.summary.indices.iter().map(|i| i.expiries.len() as u64).sum::<u64>();
+        let outcomes = self.stream(prepared, |summary, events, counted| {
+            reach.observe(summary, events);
+            for (name, n) in COUNTED.iter().zip(counted.into_iter().flatten()) {
+                reach.count_event(name, u64::from(*n));
+            }
+            expiry_cycles += summary.indices.iter().map(|i| i.expiries.len() as u64).sum::<u64>();
         })?;
         // Each check once, at its first failing copy (a `"*"` check has one per index).
         let mut broken: Vec<(usize, u64, String)> = Vec::new();
-        for (&slot, o) in slots.iter().zip(&streamed.outcomes) {
+        for (&slot, o) in slots.iter().zip(&outcomes) {
             if !o.passed && !broken.iter().any(|(s, ..)| *s == slot) {
-                broken.push((slot, o.cycle.unwrap_or(streamed.prepared.cycles), o.detail.clone()));
+                broken.push((slot, o.cycle.unwrap_or(cycles), o.detail.clone()));
             }
         }
         broken.sort_by_key(|(slot, ..)| *slot);
-        Ok(SeedRun { seed, cycles: streamed.prepared.cycles, expiry_cycles, broken, reach: reach.finish() })
+        Ok(SeedRun { seed, cycles, expiry_cycles, broken, reach: reach.finish() })
     }
 
     /// Check `slot` applied to `w`'s indices (nothing when it names an index `w` lacks).
@@ -337,8 +380,8 @@ impl Exploration {
         }
         let prepared = self.prepared(w, expectations)?;
         let cycles = prepared.cycles;
-        let streamed = prepared.stream(|_| {})?;
-        Ok(streamed.outcomes.iter().filter(|o| !o.passed).map(|o| o.cycle.unwrap_or(cycles)).min())
+        let outcomes = self.stream(prepared, |_, _, _| {})?;
+        Ok(outcomes.iter().filter(|o| !o.passed).map(|o| o.cycle.unwrap_or(cycles)).min())
     }
 
     /// Shrinks seed `seed`'s failure of `property` and writes it as a scenario file's text.
@@ -501,6 +544,54 @@ mod tests {
         assert_eq!(one.seeds, (0..12).collect::<Vec<_>>());
         assert!(one.properties.iter().all(|p| p.runs == 12));
         assert!(one.reach.get("adaptive", "expand") > 0);
+    }
+
+    /// An exploration's report, its failures' files included, is the same whether each run takes the lean path
+    /// where it models the run or runs in full: over generated seeds in both modes, under the defaults, a
+    /// traced run (every event), no validation, and a setting that breaks properties (so failures are found
+    /// and shrunk on both paths), with a user property reading an event the lean path does not build (its
+    /// runs go in full) beside it.
+    #[test]
+    fn every_report_is_the_full_runs() {
+        const SEEDS: u64 = 24;
+        let lean_seeds = (1..=SEEDS)
+            .filter(|&seed| {
+                let w = workload(seed);
+                w.phases.iter().all(|p| p.fault.kind().lean() == crate::fault::LeanSupport::Modelled)
+            })
+            .count();
+        assert!(lean_seeds >= 4, "{lean_seeds} of {SEEDS} seeds take the lean path");
+        let settings: [&[&str]; 4] = [
+            &[],
+            &["trace=true"],
+            &["validation=false", "strike_coverage_ok=0.99"],
+            &["contract_ok_cycles=0", "contract_cooldown=0", "prefilter_max_instruments=50"],
+        ];
+        let mut failures = 0;
+        for parity in [Parity::Off, Parity::G6] {
+            for sets in settings {
+                let options = RunOptions {
+                    parity: Some(parity),
+                    sets: sets.iter().map(|s| s.to_string()).collect(),
+                    ..RunOptions::default()
+                };
+                let mut exploration = Exploration { shrunk_per_property: 1, ..Exploration::new(options, 1).unwrap() };
+                if sets.is_empty() {
+                    let user = "[Always(Events(event: \"option_match_stats\", is: Le(20)))]";
+                    let user: Vec<Expectation> = ron::from_str(user).unwrap();
+                    exploration = exploration.with_properties(std::path::Path::new("user.ron"), user);
+                }
+                let lean = exploration.run(1..=SEEDS, || true, |_| {}).unwrap();
+                let full = exploration.clone().full_runs().run(1..=SEEDS, || true, |_| {}).unwrap();
+                let what = format!("{parity:?} {sets:?}");
+                assert_eq!(lean, full, "{what}");
+                for (l, f) in lean.failures.iter().zip(&full.failures) {
+                    assert_eq!(l.text, f.text, "{what}");
+                }
+                failures += lean.failures.len();
+            }
+        }
+        assert!(failures > 0, "some failures are found and shrunk on both paths");
     }
 }
 

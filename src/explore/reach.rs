@@ -180,6 +180,11 @@ impl ReachCounter {
         }
     }
 
+    /// Counts `n` more of event `name` this cycle: the events a run counts without building them.
+    pub(crate) fn count_event(&mut self, name: &str, n: u64) {
+        self.reach.add("event", name, n);
+    }
+
     /// The run's counts.
     pub fn finish(self) -> Reach {
         self.reach

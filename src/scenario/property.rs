@@ -308,8 +308,8 @@ fn empty_cause(index: &str, e: &ExpirySummary, events: &[LoggedEvent]) -> Option
                     if z.index.eq_ignore_ascii_case(index) && z.rule == e.rule && z.expiry == e.expiry_date)
             })
             .then_some("zero data"),
-        None => (e.options == 0 && e.instruments > 0 && e.validation.as_ref().is_some_and(|v| v.dropped_total() > 0))
-            .then_some("validation dropped every quote"),
+        // Validation is the one step between the instruments fetched and the options kept.
+        None => (e.options == 0 && e.instruments > 0).then_some("validation dropped every quote"),
     }
 }
 
@@ -737,13 +737,18 @@ mod tests {
         let mut c = good.clone();
         c.indices[0].expiries[0].strike_coverage = Some(0.7);
         assert_eq!(broken_by(&c, &[]), [Property::StatusMatchesCoverage]);
-        // EMPTY without options, failure or validation drops (totals and index status kept in step).
+        // EMPTY without failure, with no options of no instruments (totals and index status kept in step);
+        // EMPTY with instruments but no options is validation's doing.
         let mut c = good.clone();
         c.indices[0].expiries[0].status = Some(ExpiryStatus::Empty);
         c.indices[0].expiries[0].options = 0;
         c.indices[0].status = ExpiryStatus::Partial;
         c.expiry_status_totals.ok -= 1;
         c.expiry_status_totals.empty += 1;
+        assert!(c.indices[0].expiries[0].instruments > 0);
+        assert_eq!(broken_by(&c, &[]), []);
+        let mut c = c.clone();
+        c.indices[0].expiries[0].instruments = 0;
         assert_eq!(broken_by(&c, &[]), [Property::EmptyHasCause]);
     }
 

@@ -22,21 +22,22 @@ use crate::calendar::{ExpiryRule, listed_expiries};
 use crate::config::Config;
 use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, decision_clock, depth_event};
 use crate::cycle::coverage::{FieldStats, strike_coverage};
-use crate::cycle::director::ActiveFaults;
+use crate::cycle::director::{ActiveFaults, collection_s};
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
 use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder};
 use crate::cycle::prefilter::{clamp_limit, clamp_of, select};
 use crate::cycle::provider::{push_expiry_rows, reported_index, spot_after};
-use crate::cycle::quotes::field_dropout_picks;
+use crate::cycle::quotes::{field_dropout_picks, placeholders};
 use crate::cycle::status::{Classification, Thresholds, classify, reason_totals};
 use crate::cycle::summary::{index_figures, index_summary};
-use crate::cycle::validation::{QuoteRow, check_row, instrument_row, reference_price, verdicts};
+use crate::cycle::validation::{QuoteRow, bad_row, check_row, instrument_row, reference_price, verdicts};
 use crate::events::{Clamp, ClampStrategy};
 use crate::events::{CycleSummary, ExpirySummary, LoggedEvent, StatusTotals};
 use crate::fault::LeanSupport;
 use crate::registry::IndexMeta;
 use crate::scenario::{Evaluator, Scenario, Setting};
 use crate::schema::Reads;
+use crate::synthetic::distinct_keys;
 use crate::vocab::ExpiryStatus;
 use crate::vocab::{Failure, OptionKind};
 use crate::world::{
@@ -47,6 +48,36 @@ use chrono::NaiveDate;
 /// The events the lean path emits, with every field a full run gives them: the only ones expectations may
 /// name for a sweep to take it.
 pub(crate) const EVENTS: [&str; 3] = ["strike_depth_adjustment", "prefilter_clamp", "zero_data"];
+
+/// The events of a full cycle the lean path counts without building them ([`Lean::run_counting`]): all the
+/// others.
+pub(crate) const COUNTED: [&str; 9] = [
+    "validation_drops",
+    "synthetic_index_price",
+    "synthetic_quotes_fallback",
+    "adaptive_summary",
+    "expiry_map_build",
+    "instrument_coverage",
+    "field_coverage",
+    "option_match_stats",
+    "cycle_status_summary",
+];
+
+/// How many of each [`COUNTED`] event a full cycle emits, in that order.
+pub(crate) type Counted = [u32; COUNTED.len()];
+
+/// Positions in [`Counted`].
+mod counted {
+    pub const VALIDATION_DROPS: usize = 0;
+    pub const SYNTHETIC_INDEX_PRICE: usize = 1;
+    pub const SYNTHETIC_QUOTES_FALLBACK: usize = 2;
+    pub const ADAPTIVE_SUMMARY: usize = 3;
+    pub const EXPIRY_MAP_BUILD: usize = 4;
+    pub const INSTRUMENT_COVERAGE: usize = 5;
+    pub const FIELD_COVERAGE: usize = 6;
+    pub const OPTION_MATCH_STATS: usize = 7;
+    pub const CYCLE_STATUS_SUMMARY: usize = 8;
+}
 
 /// What every job of a sweep shares: the scenario, its cycle count, and the faults in force.
 pub(crate) struct Lean<'a> {
@@ -143,22 +174,46 @@ impl<'a> Lean<'a> {
     /// Runs one job, handing each cycle's summary and the events it emitted to `observe` (the summary's
     /// fields and the events the module doc lists are left out).
     pub fn run(&self, config: &Config, seed: u64, mut observe: impl FnMut(&CycleSummary, &[LoggedEvent])) {
+        self.run_counting(config, seed, |summary, events, _| observe(summary, events));
+    }
+
+    /// [`Lean::run`], also handing `observe` how many of each event it leaves out a full cycle emits
+    /// ([`COUNTED`]): what an exploration's reachability counts.
+    pub fn run_counting(
+        &self,
+        config: &Config,
+        seed: u64,
+        mut observe: impl FnMut(&CycleSummary, &[LoggedEvent], &Counted),
+    ) {
         let mut run = LeanRun::new(self.scenario, config, seed);
         for (n, inputs) in (1..).zip(self.inputs()) {
             run.cycle(n, &inputs);
-            observe(&run.summary, &run.events);
+            observe(&run.summary, &run.events, &run.counted);
         }
     }
 
-    /// Each cycle's time and faults, from cycle 1: what a World's clock and director give it.
+    /// Each cycle's time and faults, from cycle 1: what a World's clock and director give it. Each cycle starts
+    /// an interval after the last, or later when the last cycle's fetches took longer (a slow provider, as
+    /// [`collection_s`] times every expiry's fetch under the last cycle's faults).
     fn inputs(&self) -> impl Iterator<Item = CycleInputs<'_>> + '_ {
-        let mut clock = SimClock::new(self.scenario.start, self.scenario.interval_s.get());
+        let interval_s = self.scenario.interval_s.get();
+        let mut clock = SimClock::new(self.scenario.start, interval_s);
+        let fetches: Vec<(&str, ExpiryRule)> = (self.scenario.indices.iter())
+            .flat_map(|i| i.expiries.iter().map(|&rule| (i.symbol.as_str(), rule)))
+            .collect();
+        // Each entry's collection time, computed once (the faults change at a few cycles only).
+        let collections: Vec<f64> =
+            self.faults.iter().map(|(_, f)| collection_s(f, fetches.iter().copied(), interval_s)).collect();
         let mut at = 0;
         (1..=self.cycles).map(move |n| {
+            if n == 1 {
+                clock.set_cycle(1);
+            } else {
+                clock.next_cycle(collections[at]);
+            }
             while self.faults.get(at + 1).is_some_and(|(from, _)| *from <= n) {
                 at += 1;
             }
-            clock.set_cycle(n);
             let (unix, today) = (clock.unix(), clock.today());
             CycleInputs { today, unix, faults: &self.faults[at].1 }
         })
@@ -176,7 +231,8 @@ pub fn gives(reads: Reads) -> LeanSupport {
         Reads::ExpiryMap => LeanSupport::Refused("the expiry map's counts, which the lean path does not build"),
         Reads::ValidationDrops => LeanSupport::Refused("validation's drops, which the lean path does not count"),
         Reads::UniverseSkipped => LeanSupport::Refused("skipped universe rows, which the lean path does not read"),
-        Reads::Property => LeanSupport::Refused("the property catalogue, which reads whole cycles"),
+        // The catalogue reads the summary's expiries and depths, and the depth and zero-data events.
+        Reads::Property => LeanSupport::Modelled,
     }
 }
 
@@ -213,6 +269,55 @@ struct ExpiryState {
     resolved: Option<(NaiveDate, Option<NaiveDate>)>,
     /// What the fetched rows measured, and for which rows and ladder.
     measured: Option<Measured>,
+    /// Whether this cycle's validation dropped a row (a `validation_drops` event).
+    validation_dropped: bool,
+    /// The rows of the last few keys before `rows_key`, least recent first: a market that walks back to an
+    /// ATM finds its rows, and their ladder match, again.
+    recent: Vec<Listing>,
+}
+
+/// How many earlier keys' rows an expiry keeps ([`ExpiryState::recent`]).
+const RECENT_LISTINGS: usize = 8;
+
+/// An expiry's rows for one key, and their last ladder match: what [`ExpiryState`] holds for its current key.
+struct Listing {
+    key: Option<(NaiveDate, u64, u32, bool)>,
+    rows: Vec<UniverseRow>,
+    bucket: Vec<u32>,
+    matched_for: Option<Vec<f64>>,
+    matched: Vec<u32>,
+}
+
+impl ExpiryState {
+    /// Makes `key`'s rows the current ones: kept from a recent key, else generated by `generate` (which sees
+    /// an empty vector). The current rows join the recent ones.
+    fn list(&mut self, key: Option<(NaiveDate, u64, u32, bool)>, generate: impl FnOnce(&mut Vec<UniverseRow>)) {
+        use std::mem::take;
+        let current = Listing {
+            key: self.rows_key.take(),
+            rows: take(&mut self.rows),
+            bucket: take(&mut self.bucket),
+            matched_for: self.matched_for.take(),
+            matched: take(&mut self.matched),
+        };
+        if current.key.is_some() {
+            if self.recent.len() == RECENT_LISTINGS {
+                self.recent.remove(0);
+            }
+            self.recent.push(current);
+        }
+        let listing = match self.recent.iter().position(|l| l.key == key) {
+            Some(k) => self.recent.remove(k),
+            None => {
+                let mut rows = Vec::new();
+                generate(&mut rows);
+                let bucket = (0..rows.len() as u32).collect();
+                Listing { key, rows, bucket, matched_for: None, matched: Vec::new() }
+            }
+        };
+        (self.rows_key, self.rows, self.bucket, self.matched_for, self.matched) =
+            (listing.key, listing.rows, listing.bucket, listing.matched_for, listing.matched);
+    }
 }
 
 /// The fetched strikes' coverage of the ladder, and whether any is not a positive finite number.
@@ -235,6 +340,7 @@ struct LeanRun<'a> {
     expiries: Vec<ExpiryState>,
     summary: CycleSummary,
     events: Vec<LoggedEvent>,
+    counted: Counted,
     passes: Vec<Observation>,
     classifications: Vec<Classification>,
     statuses: Vec<Option<ExpiryStatus>>,
@@ -265,6 +371,8 @@ impl<'a> LeanRun<'a> {
                     summary_date: None,
                     resolved: None,
                     measured: None,
+                    validation_dropped: false,
+                    recent: Vec::new(),
                 });
             }
             indices.push(IndexState {
@@ -298,6 +406,7 @@ impl<'a> LeanRun<'a> {
             expiries,
             summary,
             events: Vec::new(),
+            counted: Counted::default(),
             passes: Vec::new(),
             classifications: Vec::new(),
             statuses: Vec::new(),
@@ -308,6 +417,8 @@ impl<'a> LeanRun<'a> {
     fn cycle(&mut self, n: u64, inputs: &CycleInputs) {
         let parity = self.config.parity.is_g6();
         self.events.clear();
+        self.counted = Counted::default();
+        self.counted[counted::CYCLE_STATUS_SUMMARY] = 1;
         // 1-4. the market, what the provider reports and lists, the ladders
         let provider = &self.scenario.provider;
         for ix in &mut self.indices {
@@ -319,6 +430,11 @@ impl<'a> LeanRun<'a> {
                 ix.listed = Some((inputs.today, listed));
             }
             fill_ladder(&mut ix.ladder, &ix.meta, &reported, &ix.depth, parity);
+            // The expiry map reports an index's rows with an invalid expiry (in mode off), or always when tracing.
+            let map_report = self.config.trace || (!parity && inputs.faults.invalid_expiries(&ix.meta.symbol) > 0);
+            self.counted[counted::EXPIRY_MAP_BUILD] += u32::from(map_report);
+            self.counted[counted::SYNTHETIC_INDEX_PRICE] += u32::from(ix.ladder.synthetic);
+            self.counted[counted::ADAPTIVE_SUMMARY] += 1;
         }
         // 5-8. per expiry: fetch, clamp, validation, coverage, status
         let mut at = 0;
@@ -339,6 +455,16 @@ impl<'a> LeanRun<'a> {
                     fetch(e, ix, date, n, inputs, per_side, self.config, &self.random, &mut self.events);
                 let at = At { n, inputs, random: &self.random };
                 let c = measure(e, ix, date, outcome, clamp, &at, self.config, self.thresholds, out);
+                if out.failure.is_none() {
+                    // Measured: matched (option_match_stats), traced, and validated.
+                    let dropped = e.validation_dropped;
+                    let traced = u32::from(self.config.trace);
+                    self.counted[counted::OPTION_MATCH_STATS] += 1;
+                    self.counted[counted::INSTRUMENT_COVERAGE] += traced;
+                    self.counted[counted::FIELD_COVERAGE] += traced;
+                    self.counted[counted::VALIDATION_DROPS] += u32::from(dropped);
+                    self.counted[counted::SYNTHETIC_QUOTES_FALLBACK] += u32::from(out.synthetic);
+                }
                 self.classifications.push(c);
             }
             at += summary.expiries.len();
@@ -432,15 +558,12 @@ fn fetch(
         let key = Some((date, provider_atm.to_bits(), padding, listed.contains(&date)));
         if e.rows_key != key {
             // The provider lists rows for the expiries it lists only (a dated rule may name another day).
-            e.rows.clear();
-            if listed.contains(&date) {
-                push_expiry_rows(&mut e.rows, ix.order, date, provider_atm, ix.meta.step, per_side, padding);
-            }
-            e.bucket.clear();
-            e.bucket.extend(0..e.rows.len() as u32);
-            e.rows_key = key;
-            // What was matched and measured on the old rows: their positions may now hold other strikes.
-            e.matched_for = None;
+            e.list(key, |rows| {
+                if listed.contains(&date) {
+                    push_expiry_rows(rows, ix.order, date, provider_atm, ix.meta.step, per_side, padding);
+                }
+            });
+            // What was measured on the old rows: their positions may now hold other strikes.
             e.measured = None;
         }
         if e.matched_for.as_deref() != Some(ladder.strikes.as_slice()) {
@@ -454,6 +577,15 @@ fn fetch(
             e.candidates = select(&e.candidates, &e.rows, ladder.atm, max, ClampStrategy::of(config));
             clamp = Some(clamp_of(original, e.candidates.len(), max, config));
         }
+        outcome.instruments = e.candidates.len() as u32;
+        if !e.candidates.is_empty() && inputs.faults.quotes_missing(symbol, e.rule) {
+            // Placeholders stand in for the quotes; parity g6 keeps one instrument per placeholder key.
+            outcome.synthetic = true;
+            if config.parity.is_g6() {
+                let placeholders = placeholders(&e.candidates, &e.rows, &ix.meta, date, inputs.unix);
+                e.candidates = distinct_keys(&placeholders).iter().map(|&i| e.candidates[i]).collect();
+            }
+        }
     }
     if e.candidates.is_empty() {
         outcome.failure = Some(Failure::NoInstruments);
@@ -463,20 +595,33 @@ fn fetch(
     (outcome, clamp)
 }
 
-/// Validation of an expiry's fetched rows, into `e.dropped`. An instrument's row is judged on its strike
-/// alone (its expiry is the resolved one, its type CE or PE, its quote has a last price and oi), and the
-/// positive finite strikes [`check_row`] accepts form an interval (within the band around the reference
-/// price): when every fetched strike is positive and finite (not `unusual`) and the lowest and the highest
-/// (`e.strikes`' ends) pass, every row does; only otherwise is each row checked.
-fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity: bool, unusual: bool) {
+/// Validation of an expiry's fetched rows and the `injected` malformed rows a `BadRows` fault adds after them,
+/// into `e.dropped` (the fetched rows'); whether it dropped any row. An instrument's row is judged on its
+/// strike alone (its expiry is the resolved one, its type CE or PE, its quote has a last price and oi), and
+/// the positive finite strikes [`check_row`] accepts form an interval (within the band around the reference
+/// price): without injected rows, when every fetched strike is positive and finite (not `unusual`) and the
+/// lowest and the highest (`e.strikes`' ends) pass, every row does; only otherwise is each row checked.
+fn validate_rows(
+    e: &mut ExpiryState,
+    ladder: &StrikeLadder,
+    date: NaiveDate,
+    parity: bool,
+    unusual: bool,
+    injected: u32,
+) -> bool {
     let quote = Quote::default();
     // The index price, when there is one (else the reference is the rows' median strike).
-    let reference = reference_price(index_price, &[]);
+    let reference = reference_price(ladder.price, &[]);
     let passes = |strike: &f64| {
         check_row(&instrument_row(*strike, OptionKind::CE, date, &quote), reference, date, parity).is_ok()
     };
-    if !unusual && reference > 0.0 && e.strikes.first().is_none_or(passes) && e.strikes.last().is_none_or(passes) {
-        return;
+    if injected == 0
+        && !unusual
+        && reference > 0.0
+        && e.strikes.first().is_none_or(passes)
+        && e.strikes.last().is_none_or(passes)
+    {
+        return false;
     }
     let row_of = |r: u32| {
         let row = &e.rows[r as usize];
@@ -484,9 +629,15 @@ fn validate_rows(e: &mut ExpiryState, index_price: f64, date: NaiveDate, parity:
     };
     e.quote_rows.clear();
     e.quote_rows.extend(e.candidates.iter().map(|&r| row_of(r)));
-    for (dropped, verdict) in e.dropped.iter_mut().zip(verdicts(&e.quote_rows, index_price, date, parity)) {
-        *dropped = verdict.is_err();
+    e.quote_rows.extend((0..injected).map(|k| bad_row(k, ladder.atm, date)));
+    let mut any = false;
+    for (k, verdict) in verdicts(&e.quote_rows, ladder.price, date, parity).enumerate() {
+        any |= verdict.is_err();
+        if let Some(dropped) = e.dropped.get_mut(k) {
+            *dropped = verdict.is_err();
+        }
     }
+    any
 }
 
 /// Where a lean cycle is: its number, inputs and random source.
@@ -514,7 +665,6 @@ fn measure(
     let (mut strike, mut field) = (None, None);
     if let (None, Some(date)) = (outcome.failure, date) {
         let n = e.candidates.len();
-        outcome.instruments = n as u32;
         // The fetched strikes and their coverage of the ladder, kept while both are the same as last cycle's.
         let same = e.measured.as_ref().is_some_and(|m| m.candidates == e.candidates && m.ladder == ix.ladder.strikes);
         if !same {
@@ -530,9 +680,10 @@ fn measure(
         let Some(Measured { unusual, coverage, .. }) = e.measured else { unreachable!("measured above") };
         e.dropped.clear();
         e.dropped.resize(n, false);
-        if config.validation {
-            validate_rows(e, ix.ladder.price, date, parity, unusual);
-        }
+        e.validation_dropped = config.validation && {
+            let injected = at.inputs.faults.bad_rows(&ix.meta.symbol, e.rule);
+            validate_rows(e, &ix.ladder, date, parity, unusual, injected)
+        };
         let kept = e.dropped.iter().filter(|d| !**d).count();
         outcome.options = kept as u32;
         strike = Some(coverage);
@@ -540,7 +691,10 @@ fn measure(
         let symbol = ix.meta.symbol.as_str();
         let ratio = at.inputs.faults.field_dropout(symbol, e.rule);
         let mut full = kept;
-        if ratio > 0.0 {
+        if outcome.synthetic {
+            // A placeholder's fields are all 0.
+            full = 0;
+        } else if ratio > 0.0 {
             let mut stream = at.random.stream(symbol, &e.rule.token(), at.n, "field_dropout");
             full -= field_dropout_picks(n, ratio, &mut stream).into_iter().filter(|&i| !e.dropped[i]).count();
         }
@@ -561,6 +715,7 @@ fn measure(
     out.instruments = outcome.instruments;
     out.options = outcome.options;
     out.failure = outcome.failure;
+    out.synthetic = outcome.synthetic;
     out.clamp = clamp;
     c
 }

@@ -332,6 +332,9 @@ pub struct ExploreArgs {
     /// Worker threads, 1 to 1024 [default: one per core]. The files are the same bytes whatever the count.
     #[arg(long, value_name = "N", value_parser = sweep::parse_threads)]
     pub jobs: Option<usize>,
+    /// Run every scenario as a full simulation, also where the lean path models it: the same files, slower.
+    #[arg(long)]
+    pub full: bool,
     /// Also check every run against these expectations (a RON list in a scenario's expectation syntax); an
     /// index written "*" stands for every index of a generated scenario.
     #[arg(long, value_name = "FILE")]

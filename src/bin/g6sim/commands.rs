@@ -461,6 +461,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     }
     let options = RunOptions { parity: args.parity, sets: args.sets, env, ..RunOptions::default() };
     let exploration = match Exploration::new(options, args.jobs.unwrap_or(0)) {
+        Ok(e) if args.full => e.full_runs(),
         Ok(e) => e,
         Err(e) => return fail(e),
     };
