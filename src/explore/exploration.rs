@@ -350,7 +350,7 @@ impl Exploration {
         let mut expiry_cycles = 0;
         let outcomes = self.stream(prepared, |summary, events, counted| {
             reach.observe(summary, events);
-            for (name, n) in COUNTED.iter().zip(counted.into_iter().flatten()) {
+            for (name, n) in COUNTED.iter().zip(counted.into_iter().flatten()).filter(|(_, n)| **n > 0) {
                 reach.count_event(name, u64::from(*n));
             }
             expiry_cycles += summary.indices.iter().map(|i| i.expiries.len() as u64).sum::<u64>();

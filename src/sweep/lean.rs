@@ -300,19 +300,25 @@ impl ExpiryState {
             matched_for: self.matched_for.take(),
             matched: take(&mut self.matched),
         };
+        // The least recent rows give their buffers to new ones.
+        let mut spare = None;
         if current.key.is_some() {
             if self.recent.len() == RECENT_LISTINGS {
-                self.recent.remove(0);
+                spare = Some(self.recent.remove(0));
             }
             self.recent.push(current);
         }
         let listing = match self.recent.iter().position(|l| l.key == key) {
             Some(k) => self.recent.remove(k),
             None => {
-                let mut rows = Vec::new();
+                let (mut rows, mut bucket, mut matched) =
+                    spare.map_or_else(Default::default, |l| (l.rows, l.bucket, l.matched));
+                rows.clear();
                 generate(&mut rows);
-                let bucket = (0..rows.len() as u32).collect();
-                Listing { key, rows, bucket, matched_for: None, matched: Vec::new() }
+                bucket.clear();
+                bucket.extend(0..rows.len() as u32);
+                matched.clear();
+                Listing { key, rows, bucket, matched_for: None, matched }
             }
         };
         (self.rows_key, self.rows, self.bucket, self.matched_for, self.matched) =
