@@ -458,12 +458,18 @@ pub fn merged(runs: usize, sweep: &str, dirs: usize) -> String {
     format!("merged {runs} runs of sweep {sweep} from {dirs} directories\n")
 }
 
-/// The line an exploration starts with: what it explores, and under which configuration.
+/// The line an exploration starts with: what it explores (around which scenario), and under which configuration.
 pub fn explore_start(seeds: &str, exploration: &crate::explore::Exploration) -> String {
     let config = crate::explore::config_fields(exploration.config());
     let mode = if exploration.config().parity.is_g6() { "parity g6" } else { "parity off" };
     let config = if config.is_empty() { "the default configuration".to_string() } else { config.join(", ") };
-    format!("explore {seeds}: one generated scenario per seed, {mode}, {config}\n")
+    match exploration.from() {
+        None => format!("explore {seeds}: one generated scenario per seed, {mode}, {config}\n"),
+        Some(from) => format!(
+            "explore {seeds} around {}: its indices and settings, a market and faults drawn per seed, {mode}, {config}\n",
+            from.file
+        ),
+    }
 }
 
 /// An exploration's closing lines: the seeds and cycles run, each property's tally, what was never reached,
