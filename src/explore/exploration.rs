@@ -612,6 +612,62 @@ mod tests {
         assert_eq!(back, config);
     }
 
+    fn from(options: RunOptions) -> Result<Exploration, Error> {
+        let scenario = parse("mine.ron", crate::explore::generate::tests::FROM).unwrap();
+        let loaded = LoadedScenario { content_sha256: "abc".into(), ..LoadedScenario::inline(scenario, "mine.ron") };
+        Exploration::from_scenario(&loaded, options, 1)
+    }
+
+    /// Around a scenario, the configuration under test is its config and parity with the environment over
+    /// them and `--set` over that, as a run resolves them; the reproduction command names the file and only
+    /// what differs from the scenario's; an emitted scenario runs under that configuration.
+    #[test]
+    fn from_keeps_the_scenarios_configuration() {
+        let plain = from(RunOptions::default()).unwrap();
+        assert_eq!((plain.config().contract_ok_cycles, plain.config().prefilter_max_instruments), (3, 400));
+        assert_eq!(plain.config().parity, Parity::G6);
+        assert_eq!(plain.command(4), "g6sim explore --from mine.ron --seeds 4..4 --no-env");
+        assert_eq!(plain.from(), Some(&FromScenario { file: "mine.ron".into(), sha256: "abc".into() }));
+        assert_eq!(plain.indices(), ["NIFTY", "MYIDX"]);
+        let env = [("G6_CONTRACT_OK_CYCLES".to_string(), "4".to_string()), ("G6_CONTRACT_COOLDOWN".into(), "2".into())];
+        let options = RunOptions {
+            env: env.into_iter().collect(),
+            sets: vec!["contract_cooldown=1".into(), "prefilter_max_instruments=2500".into()],
+            parity: Some(Parity::Off),
+            ..RunOptions::default()
+        };
+        let over = from(options).unwrap();
+        let c = over.config();
+        assert_eq!((c.contract_ok_cycles, c.contract_cooldown, c.prefilter_max_instruments), (4, 1, 2500));
+        assert_eq!(c.parity, Parity::Off);
+        // Back to the default clamp is a change from the scenario's: the command says it.
+        assert_eq!(
+            over.command(4),
+            "g6sim explore --from mine.ron --seeds 4..4 --no-env --set contract_cooldown=1 --set contract_ok_cycles=4 \
+             --set prefilter_max_instruments=2500 --parity off"
+        );
+        let text = over.scenario_text(4);
+        assert!(text.contains("name: \"mine-explore-4\"") && !text.contains("parity: G6"), "{text}");
+        let back = prepare(&loaded(&text, Vec::new()).unwrap(), &RunOptions::default()).unwrap().config;
+        assert_eq!(&back, c);
+        let e = from(RunOptions { sets: vec!["strike_step.BANKNIFTY=100".into()], ..RunOptions::default() });
+        assert!(e.unwrap_err().to_string().contains("names no index of this scenario"));
+    }
+
+    /// A scenario over an instruments dump, or a replay's, is refused with why.
+    #[test]
+    fn from_refuses_a_dump_and_a_history() {
+        let mut scenario = parse("mine.ron", crate::explore::generate::tests::FROM).unwrap();
+        scenario.universe = Some("dump.csv".into());
+        let e =
+            Exploration::from_scenario(&LoadedScenario::inline(scenario.clone(), "mine.ron"), RunOptions::default(), 1);
+        assert!(e.unwrap_err().to_string().contains("its universe `dump.csv` cannot be explored"));
+        scenario.universe = None;
+        scenario.recorded = Some(Vec::new().into());
+        let e = Exploration::from_scenario(&LoadedScenario::inline(scenario, "mine.ron"), RunOptions::default(), 1);
+        assert!(e.unwrap_err().to_string().contains("a recorded history cannot be explored"));
+    }
+
     /// The same seeds give the same report on one thread and on four.
     #[test]
     fn a_report_does_not_depend_on_threads() {
@@ -656,6 +712,33 @@ mod planted {
             (Property::ExpiriesRecover, Some(Bug::FaultOutlivesWindow), &[], 5),
             (Property::FewDepthFlips, None, NO_HYSTERESIS, 5),
         ]
+    }
+
+    /// Around a scenario, a planted bug is found and shrunk to a file that keeps the scenario's start,
+    /// interval, depths and baseline, names the scenario in its command, and still breaks the property.
+    #[test]
+    fn from_finds_a_planted_bug_and_keeps_the_scenario_in_the_shrunk_file() {
+        let scenario = parse("mine.ron", crate::explore::generate::tests::FROM).unwrap();
+        let loaded = LoadedScenario::inline(scenario, "mine.ron");
+        // Parity g6 takes the baseline from the first cycle's depth: off, the scenario's baseline holds.
+        let options = RunOptions { parity: Some(Parity::Off), ..RunOptions::default() };
+        let exploration =
+            Exploration { shrunk_per_property: 1, ..Exploration::from_scenario(&loaded, options, 1).unwrap() };
+        let property = Property::DepthAtLeastBaseline;
+        let report = with_bug(Bug::ContractionPastBaseline, || exploration.run(1..=10, || true, |_| {}).unwrap());
+        assert!(report.properties[property_slot(property)].failed > 0, "{:?}", report.properties);
+        let failure = report.failures.iter().find(|f| f.property == property.name()).expect("a shrunk failure");
+        let shrunk = parse("shrunk.ron", &failure.text).unwrap_or_else(|e| panic!("{e}\n{}", failure.text));
+        assert_eq!((shrunk.start, shrunk.interval_s.get()), (loaded.scenario.start, 120), "{}", failure.text);
+        assert!(shrunk.name.starts_with("mine-explore-") && failure.text.contains("--from mine.ron --seeds"));
+        for index in &shrunk.indices {
+            let theirs = loaded.scenario.indices.iter().find(|i| i.symbol == index.symbol).unwrap();
+            assert_eq!((index.depth, index.baseline), (theirs.depth, theirs.baseline), "{}", failure.text);
+        }
+        let rerun = with_bug(Bug::ContractionPastBaseline, || {
+            crate::run::run_scenario(&LoadedScenario::inline(shrunk, "shrunk.ron"), &RunOptions::default()).unwrap()
+        });
+        assert!(!rerun.passed(), "{}", failure.text);
     }
 
     #[test]
