@@ -803,4 +803,25 @@ mod tests {
         );
         assert_eq!(merged(4, "t", 2), "merged 4 runs of sweep t from 2 directories\n");
     }
+
+    /// An exploration's first line: the seeds, around which scenario, the mode and the configuration under test.
+    #[test]
+    fn explore_start_names_the_scenario_and_the_configuration() {
+        use crate::explore::Exploration;
+        let generated = Exploration::new(RunOptions::default(), 1).unwrap();
+        assert_eq!(
+            explore_start("3 seeds", &generated),
+            "explore 3 seeds: one generated scenario per seed, parity off, the default configuration\n"
+        );
+        let text = "Scenario(name: \"s\", start: \"2025-10-06T09:15:00+05:30\", cycles: 4, parity: G6, \
+                    config: (contract_ok_cycles: 2), indices: [(symbol: \"NIFTY\")])";
+        let loaded = LoadedScenario::inline(parse("s.ron", text).unwrap(), "s.ron");
+        let options = RunOptions { sets: vec!["contract_cooldown=1".into()], ..RunOptions::default() };
+        let around = Exploration::from_scenario(&loaded, options, 1).unwrap();
+        assert_eq!(
+            explore_start("3 seeds", &around),
+            "explore 3 seeds around s.ron: its indices and settings, a market and faults drawn per seed, parity g6, \
+             contract_cooldown: 1, contract_ok_cycles: 2\n"
+        );
+    }
 }
