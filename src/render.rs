@@ -458,12 +458,18 @@ pub fn merged(runs: usize, sweep: &str, dirs: usize) -> String {
     format!("merged {runs} runs of sweep {sweep} from {dirs} directories\n")
 }
 
-/// The line an exploration starts with: what it explores, and under which configuration.
+/// The line an exploration starts with: what it explores (around which scenario), and under which configuration.
 pub fn explore_start(seeds: &str, exploration: &crate::explore::Exploration) -> String {
     let config = crate::explore::config_fields(exploration.config());
     let mode = if exploration.config().parity.is_g6() { "parity g6" } else { "parity off" };
     let config = if config.is_empty() { "the default configuration".to_string() } else { config.join(", ") };
-    format!("explore {seeds}: one generated scenario per seed, {mode}, {config}\n")
+    match exploration.from() {
+        None => format!("explore {seeds}: one generated scenario per seed, {mode}, {config}\n"),
+        Some(from) => format!(
+            "explore {seeds} around {}: its indices and settings, a market and faults drawn per seed, {mode}, {config}\n",
+            from.file
+        ),
+    }
 }
 
 /// An exploration's closing lines: the seeds and cycles run, each property's tally, what was never reached,
@@ -796,5 +802,26 @@ mod tests {
             "wrote s/sweep.json, s/runs-shard-1-of-2.jsonl\nmerge all 2 shards with: g6sim sweep merge DIR... --out DIR\n"
         );
         assert_eq!(merged(4, "t", 2), "merged 4 runs of sweep t from 2 directories\n");
+    }
+
+    /// An exploration's first line: the seeds, around which scenario, the mode and the configuration under test.
+    #[test]
+    fn explore_start_names_the_scenario_and_the_configuration() {
+        use crate::explore::Exploration;
+        let generated = Exploration::new(RunOptions::default(), 1).unwrap();
+        assert_eq!(
+            explore_start("3 seeds", &generated),
+            "explore 3 seeds: one generated scenario per seed, parity off, the default configuration\n"
+        );
+        let text = "Scenario(name: \"s\", start: \"2025-10-06T09:15:00+05:30\", cycles: 4, parity: G6, \
+                    config: (contract_ok_cycles: 2), indices: [(symbol: \"NIFTY\")])";
+        let loaded = LoadedScenario::inline(parse("s.ron", text).unwrap(), "s.ron");
+        let options = RunOptions { sets: vec!["contract_cooldown=1".into()], ..RunOptions::default() };
+        let around = Exploration::from_scenario(&loaded, options, 1).unwrap();
+        assert_eq!(
+            explore_start("3 seeds", &around),
+            "explore 3 seeds around s.ron: its indices and settings, a market and faults drawn per seed, parity g6, \
+             contract_cooldown: 1, contract_ok_cycles: 2\n"
+        );
     }
 }

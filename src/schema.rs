@@ -200,7 +200,7 @@ pub struct Level {
 }
 
 /// The simulated provider's universe shape.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ProviderSpec {
     /// Strikes listed on each side of the provider's own ATM, per expiry.

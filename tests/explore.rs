@@ -192,3 +192,95 @@ fn merged_shards_equal_one_exploration() {
         g6sim(&["explore", "merge", paths[0], paths[0], paths[1], paths[2], "--out", dir.join("x").to_str().unwrap()]);
     assert!(text(&o.stderr).contains("is given twice"), "{}", text(&o.stderr));
 }
+
+/// `--from SCENARIO`: every seed keeps the scenario's indices and settings (its config the configuration under
+/// test) and draws its market and faults; explore.json names the scenario; an emitted scenario runs as explored
+/// (exit 0); a failure's file fails `g6sim run --no-env` (exit 1) and names `--from` in its command; shards
+/// merge to one machine's files, and a shard of another scenario's exploration does not merge.
+#[test]
+fn from_a_scenario_keeps_it_and_reproduces_its_failures() {
+    let dir = temp_dir("explore-from");
+    let emit = dir.join("emitted");
+    let clamp = "scenarios/oversized_clamp.ron";
+    let o = explore_into(&dir.join("clamp"), &["--from", clamp, "--seeds", "1..5", "--emit", emit.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text_of(&o));
+    assert!(text(&o.stdout).contains(&format!("explore 5 seeds around {clamp}: ")), "{}", text(&o.stdout));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("clamp/explore.json")).unwrap()).unwrap();
+    assert_eq!(json["from"]["file"], clamp, "{json}");
+    assert_eq!(json["from"]["sha256"].as_str().unwrap().len(), 64, "{json}");
+    assert_eq!(json["config"]["prefilter_max_instruments"], 500, "{json}");
+    let scenario = std::fs::read_to_string(emit.join("explore-3.ron")).unwrap();
+    for kept in [
+        "name: \"oversized_clamp-explore-3\"",
+        "prefilter_max_instruments: 500",
+        "(symbol: \"NIFTY\", expiries: [\"this_week\", \"next_week\"], depth: (itm: 10, otm: 10))",
+        "(symbol: \"SENSEX\", expiries: [\"this_week\"], depth: (itm: 10, otm: 10))",
+        "cycles: 12,",
+        &format!("`g6sim explore --from {clamp} --seeds 3..3 --no-env` runs it"),
+    ] {
+        assert!(scenario.contains(kept), "{kept}:\n{scenario}");
+    }
+    let file = emit.join("explore-3.ron");
+    let run = g6sim(&["run", file.to_str().unwrap(), "-q", "--no-env", "--out", dir.join("run3").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(0), "{}", text_of(&run));
+
+    let mine = "tests/fixtures/docs/no_hysteresis.ron";
+    let args = ["--from", mine, "--seeds", "1..6"];
+    let whole = explore_into(&dir.join("whole"), &args);
+    assert_eq!(whole.status.code(), Some(1), "{}", text_of(&whole));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("whole/explore.json")).unwrap()).unwrap();
+    let failure = &json["failures"][0];
+    assert_eq!(failure["property"], "few_depth_flips", "{json}");
+    let file = dir.join("whole/failures").join(failure["file"].as_str().unwrap());
+    let shrunk = std::fs::read_to_string(&file).unwrap();
+    assert!(shrunk.contains(&format!("`g6sim explore --from {mine} --seeds ")), "{shrunk}");
+    assert!(shrunk.contains("contract_ok_cycles: 0") && shrunk.contains("name: \"no_hysteresis-explore-"), "{shrunk}");
+    let run = g6sim(&["run", file.to_str().unwrap(), "-q", "--no-env", "--out", dir.join("run").to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1), "{}", text_of(&run));
+
+    let shard = |i: usize, args: &[&str]| {
+        let out = dir.join(format!("shard-{i}-{}", args[1].len()));
+        let o = explore_into(&out, &[args, &["--shard", &format!("{i}/2")]].concat());
+        assert!(o.status.code().is_some_and(|c| c < 2), "{}", text_of(&o));
+        out
+    };
+    let shards = [shard(0, &args), shard(1, &args)];
+    let merged = dir.join("merged");
+    let paths: Vec<&str> = shards.iter().map(|s| s.to_str().unwrap()).collect();
+    let o = g6sim(&[&["explore", "merge"][..], &paths, &["--out", merged.to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+    assert_eq!(tree_bytes(&dir.join("whole")), tree_bytes(&merged));
+    let other = shard(1, &["--from", clamp, "--seeds", "1..6"]);
+    let o = g6sim(&["explore", "merge", paths[0], other.to_str().unwrap(), "--out", dir.join("x").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(text(&o.stderr).contains("a shard of another exploration"), "{}", text(&o.stderr));
+}
+
+/// `--from` refuses what cannot be explored before anything is written: a missing file and a file that does
+/// not read (the loader's errors, at the line and column), a recorded history, a scenario over an instruments
+/// dump, and a strike step of an index the scenario lacks.
+#[test]
+fn from_refuses_what_cannot_be_explored() {
+    let dir = temp_dir("explore-from-bad");
+    let out = dir.join("out");
+    for (from, args, says) in [
+        ("scenarios/no_such.ron", &[][..], "scenarios/no_such.ron: cannot read the scenario"),
+        ("tests/fixtures/docs/broken.ron", &[], "tests/fixtures/docs/broken.ron:6:13: at `cycles`"),
+        ("scenarios/history/nifty_strike_dip.jsonl", &[], "a recorded history cannot be explored"),
+        ("scenarios/kite_sample.ron", &[], "its universe `data/kite_instruments_sample.csv` cannot be explored"),
+        (
+            "scenarios/walk.ron",
+            &["--set", "strike_step.SENSEX=50"],
+            "strike_step.SENSEX names no index of this scenario",
+        ),
+    ] {
+        let o = explore_into(&out, &[&["--from", from, "--seeds", "2"][..], args].concat());
+        assert_eq!(o.status.code(), Some(2), "{from}: {}", text_of(&o));
+        assert!(text(&o.stderr).contains(says), "{from}: {}", text(&o.stderr));
+        // The loader's errors and the refusals say what to do; a `--set` error is `g6sim run`'s own.
+        assert!(!args.is_empty() || text(&o.stderr).contains("hint: "), "{from}: {}", text(&o.stderr));
+        assert!(!out.exists(), "{from} created the output directory");
+    }
+}

@@ -1,9 +1,10 @@
-//! An exploration: one generated scenario per seed, each run against the whole property catalogue under the
-//! configuration being tested, with reachability counted; then each broken property's first failing seeds
-//! shrunk to small scenarios that still break it. Seeds run on worker threads; the report is folded in seed
-//! order, so it is the same for any number of threads.
+//! An exploration: one generated scenario per seed (drawn whole, or around a scenario whose indices and
+//! settings it keeps: `--from`), each run against the whole property catalogue under the configuration being
+//! tested, with reachability counted; then each broken property's first failing seeds shrunk to small
+//! scenarios that still break it. Seeds run on worker threads; the report is folded in seed order, so it is
+//! the same for any number of threads.
 
-use super::generate::{Extras, Size, Workload, workload};
+use super::generate::{Extras, Size, Template, Workload, workload};
 use super::reach::{Reach, ReachCounter};
 use super::shrink::shrink;
 use super::user::applied;
@@ -26,8 +27,15 @@ const BATCH_PER_THREAD: usize = 8;
 pub struct Exploration {
     /// Worker threads (0: one per core).
     threads: usize,
-    /// `options` resolved over the defaults.
+    /// `options` resolved over the defaults, or over the `--from` scenario's configuration and mode.
     config: Config,
+    /// What `options` were resolved over: the reproduction command's `--set` and `--parity` are the changes
+    /// from it.
+    base: Config,
+    /// The scenario every workload is drawn around (`--from`), and what each keeps of it.
+    from: Option<(FromScenario, Template)>,
+    /// What resolving the configuration warned of (a `G6_STRIKE_STEP_*` of an index the scenario lacks).
+    warnings: Vec<String>,
     /// How many failing seeds of each property are shrunk.
     shrunk_per_property: usize,
     /// What every run is checked against: the catalogue's properties, then the user's.
@@ -36,6 +44,15 @@ pub struct Exploration {
     properties_file: Option<String>,
     /// Every run in full, even where the lean path models it (`--full`).
     full: bool,
+}
+
+/// The scenario an exploration draws its workloads around (`--from`), as `explore.json` names it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct FromScenario {
+    /// The file, as given.
+    pub file: String,
+    /// sha256 of its bytes, hex.
+    pub sha256: String,
 }
 
 /// One property an exploration checks: its name and the expectation that checks it (`"*"` for every index).
@@ -132,6 +149,58 @@ impl Exploration {
                 )));
             }
         }
+        Self::of(config, Config::default(), None, Vec::new(), threads)
+    }
+
+    /// An exploration of the scenario file `path` (`--from`): every seed keeps its indices, start, interval,
+    /// run length, pricing and provider, and draws a market walk and fault phases; the configuration under test
+    /// is the scenario's `config` and `parity` with `options` over them, as `g6sim run` resolves them. The
+    /// loader's errors are its own; a recorded history, or a scenario over an instruments dump (`universe`),
+    /// is refused.
+    pub fn from_file(path: &std::path::Path, options: RunOptions, threads: usize) -> Result<Self, Error> {
+        let file = path.display().to_string();
+        if path.exists() && crate::replay::is_history(path) {
+            return Err(Error::Input(format!(
+                "--from {file}: a recorded history cannot be explored: it replays recorded coverages, with no \
+                 market or faults to draw\n  hint: `g6sim replay {file}` replays it; explore a scenario (.ron)"
+            )));
+        }
+        let loaded = crate::scenario::load_file_without_universe(path).map_err(Error::Scenario)?;
+        Self::from_scenario(&loaded, options, threads)
+    }
+
+    /// [`Exploration::from_file`] of a loaded scenario (`loaded.file` names it).
+    pub fn from_scenario(loaded: &LoadedScenario, options: RunOptions, threads: usize) -> Result<Self, Error> {
+        let scenario = &loaded.scenario;
+        let file = &loaded.file;
+        if scenario.recorded.is_some() {
+            return Err(Error::Input(format!(
+                "--from {file}: a recorded history cannot be explored: it replays recorded coverages, with no \
+                 market or faults to draw\n  hint: explore a scenario (.ron)"
+            )));
+        }
+        if let Some(dump) = &scenario.universe {
+            return Err(Error::Input(format!(
+                "--from {file}: its universe `{dump}` cannot be explored: the scenarios an exploration writes \
+                 would name an instruments dump by a path that leads to it from {file} only\n  hint: explore a \
+                 copy of the scenario without `universe` (the synthetic provider)"
+            )));
+        }
+        let prepared = prepare(loaded, &options)?;
+        let base = Config { parity: scenario.parity, ..scenario.config.clone() };
+        let from = FromScenario { file: file.clone(), sha256: loaded.content_sha256.clone() };
+        let template = Template::of(file, scenario);
+        Self::of(prepared.config, base, Some((from, template)), prepared.warnings, threads)
+    }
+
+    /// An exploration of `config`, resolved over `base`.
+    fn of(
+        config: Config,
+        base: Config,
+        from: Option<(FromScenario, Template)>,
+        warnings: Vec<String>,
+        threads: usize,
+    ) -> Result<Self, Error> {
         for (key, cap) in [("depth_max_itm", config.depth_max_itm), ("depth_max_otm", config.depth_max_otm)] {
             if cap == Some(0) {
                 return Err(Error::Input(format!(
@@ -146,6 +215,9 @@ impl Exploration {
         Ok(Exploration {
             threads,
             config,
+            base,
+            from,
+            warnings,
             shrunk_per_property: SHRUNK_PER_PROPERTY,
             checks,
             properties_file: None,
@@ -158,6 +230,33 @@ impl Exploration {
     pub fn full_runs(mut self) -> Self {
         self.full = true;
         self
+    }
+
+    /// The scenario the workloads are drawn around (`--from`), if any.
+    pub fn from(&self) -> Option<&FromScenario> {
+        self.from.as_ref().map(|(from, _)| from)
+    }
+
+    /// What resolving the configuration warned of, for the caller to say.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The indices a workload may have: the `--from` scenario's, or every index the generator draws from.
+    pub fn indices(&self) -> Vec<String> {
+        match &self.from {
+            Some((_, template)) => template.symbols().map(str::to_string).collect(),
+            None => crate::registry::known_symbols().chain([super::generate::DECLARED]).map(str::to_string).collect(),
+        }
+    }
+
+    /// Seed `seed`'s workload, within the configuration's caps.
+    fn workload(&self, seed: u64) -> Workload {
+        match &self.from {
+            Some((_, template)) => template.workload(seed),
+            None => workload(seed),
+        }
+        .within(&self.config)
     }
 
     /// The exploration with the user's properties (`--properties FILE`, [`super::load_properties`]) checked
@@ -184,7 +283,7 @@ impl Exploration {
         (expectations, slots)
     }
 
-    /// The configuration every generated scenario runs under (a generated scenario sets none of its own).
+    /// The configuration every generated scenario runs under (written into each).
     pub fn config(&self) -> &Config {
         &self.config
     }
@@ -285,7 +384,7 @@ impl Exploration {
     /// `w` ready to run with `expectations`, under the configuration being tested (written into the scenario,
     /// so the run's own options add nothing).
     fn prepared(&self, w: &Workload, expectations: Vec<Expectation>) -> Result<crate::run::Prepared, Error> {
-        let mut loaded = loaded(&w.to_ron(&Extras::default()), expectations);
+        let mut loaded = loaded(&w.to_ron(&Extras::default()), expectations)?;
         loaded.scenario.config = self.config_for(w);
         loaded.scenario.parity = self.config.parity;
         prepare(&loaded, &RunOptions::default())
@@ -294,7 +393,7 @@ impl Exploration {
     /// Seed `seed`'s scenario as this exploration runs it, as a scenario file: the configuration under test and
     /// the mode written in, the whole catalogue as its expectations.
     pub fn scenario_text(&self, seed: u64) -> String {
-        let w = workload(seed).within(&self.config);
+        let w = self.workload(seed);
         let extras = Extras {
             comments: vec![format!("`{}` runs it; the configuration under test is written in.", self.command(seed))],
             parity_g6: self.config.parity == Parity::G6,
@@ -304,14 +403,19 @@ impl Exploration {
         w.to_ron(&extras)
     }
 
-    /// The command that explores `seed` alone under this exploration's configuration and mode.
+    /// The command that explores `seed` alone under this exploration's configuration and mode: the `--set`
+    /// pairs and `--parity` that give them from the defaults, or from the `--from` scenario's.
     fn command(&self, seed: u64) -> String {
-        let mut command = format!("g6sim explore --seeds {seed}..{seed} --no-env");
-        for set in config_sets(&self.config) {
+        let mut command = "g6sim explore".to_string();
+        if let Some(from) = self.from() {
+            command += &format!(" --from {}", from.file);
+        }
+        command += &format!(" --seeds {seed}..{seed} --no-env");
+        for set in sets_over(&self.config, &self.base) {
             command += &format!(" --set {set}");
         }
-        if self.config.parity == Parity::G6 {
-            command += " --parity g6";
+        if self.config.parity != self.base.parity {
+            command += if self.config.parity == Parity::G6 { " --parity g6" } else { " --parity off" };
         }
         if let Some(file) = &self.properties_file {
             command += &format!(" --properties {file}");
@@ -342,7 +446,7 @@ impl Exploration {
 
     /// Runs seed `seed`'s scenario against the whole catalogue.
     fn run_seed(&self, seed: u64) -> Result<SeedRun, Error> {
-        let w = workload(seed).within(&self.config);
+        let w = self.workload(seed);
         let (expectations, slots) = self.expectations_for(&w);
         let prepared = self.prepared(&w, expectations)?;
         let cycles = prepared.cycles;
@@ -387,7 +491,7 @@ impl Exploration {
     /// Shrinks seed `seed`'s failure of `property` and writes it as a scenario file's text.
     fn shrink_failure(&self, slot: usize, seed: u64, cycle: u64, detail: String) -> Result<Failure, Error> {
         let name = &self.checks[slot].name;
-        let original = workload(seed).within(&self.config);
+        let original = self.workload(seed);
         let mut error = None;
         let shrunk = shrink(original.clone(), cycle, |w| match self.breaks(w, slot) {
             Ok(broken) => broken,
@@ -457,12 +561,12 @@ pub fn describe(size: Size) -> String {
     )
 }
 
-/// A generated scenario's text, loaded with `expectations`.
-fn loaded(text: &str, expectations: Vec<Expectation>) -> LoadedScenario {
-    let mut scenario =
-        parse("generated.ron", text).unwrap_or_else(|e| panic!("a generated scenario loads: {e}\n{text}"));
+/// A generated scenario's text, loaded with `expectations`. A scenario drawn whole always loads; one drawn
+/// around a scenario may not (its faults' rows beyond the loader's bound), and the loader says why.
+fn loaded(text: &str, expectations: Vec<Expectation>) -> Result<LoadedScenario, Error> {
+    let mut scenario = parse("generated.ron", text).map_err(Error::Scenario)?;
     scenario.expectations = expectations;
-    LoadedScenario::inline(scenario, "generated.ron")
+    Ok(LoadedScenario::inline(scenario, "generated.ron"))
 }
 
 /// Whether a configuration key is written with a generated scenario: not the mode (the scenario's `parity`), and
@@ -475,18 +579,28 @@ fn written(key: &str) -> bool {
 /// with their values as JSON, in the configuration's order: what `config_sets`, `config_fields` and
 /// `explore.json`'s `config` are made from.
 pub fn config_changes(config: &Config) -> serde_json::Map<String, serde_json::Value> {
+    changes_over(config, &Config::default())
+}
+
+/// The keys of `config` that differ from `base`'s and are written with a generated scenario, as JSON.
+fn changes_over(config: &Config, base: &Config) -> serde_json::Map<String, serde_json::Value> {
     let ours = serde_json::to_value(config).expect("a configuration is JSON");
-    let defaults = serde_json::to_value(Config::default()).expect("a configuration is JSON");
-    let (serde_json::Value::Object(ours), Some(defaults)) = (ours, defaults.as_object()) else {
+    let theirs = serde_json::to_value(base).expect("a configuration is JSON");
+    let (serde_json::Value::Object(ours), Some(theirs)) = (ours, theirs.as_object()) else {
         unreachable!("a configuration is a JSON object")
     };
-    ours.into_iter().filter(|(key, value)| written(key) && defaults.get(key.as_str()) != Some(value)).collect()
+    ours.into_iter().filter(|(key, value)| written(key) && theirs.get(key.as_str()) != Some(value)).collect()
 }
 
 /// The `--set` pairs that give `config` from the defaults (`contract_ok_cycles=0`, `strike_step.NIFTY=75.0`).
 pub fn config_sets(config: &Config) -> Vec<String> {
+    sets_over(config, &Config::default())
+}
+
+/// The `--set` pairs that give `config` from `base`.
+fn sets_over(config: &Config, base: &Config) -> Vec<String> {
     let mut sets = Vec::new();
-    for (key, value) in config_changes(config) {
+    for (key, value) in changes_over(config, base) {
         match value {
             serde_json::Value::Object(steps) => {
                 sets.extend(steps.iter().map(|(index, step)| format!("{key}.{index}={step}")));
@@ -531,8 +645,64 @@ mod tests {
         assert_eq!(Exploration::new(RunOptions { sets, ..RunOptions::default() }, 1).unwrap().config(), &config);
         let extras = Extras { config: fields, ..Extras::default() };
         let text = workload(1).within(&config).to_ron(&extras);
-        let back = crate::run::prepare(&loaded(&text, Vec::new()), &RunOptions::default()).unwrap().config;
+        let back = crate::run::prepare(&loaded(&text, Vec::new()).unwrap(), &RunOptions::default()).unwrap().config;
         assert_eq!(back, config);
+    }
+
+    fn from(options: RunOptions) -> Result<Exploration, Error> {
+        let scenario = parse("mine.ron", crate::explore::generate::tests::FROM).unwrap();
+        let loaded = LoadedScenario { content_sha256: "abc".into(), ..LoadedScenario::inline(scenario, "mine.ron") };
+        Exploration::from_scenario(&loaded, options, 1)
+    }
+
+    /// Around a scenario, the configuration under test is its config and parity with the environment over
+    /// them and `--set` over that, as a run resolves them; the reproduction command names the file and only
+    /// what differs from the scenario's; an emitted scenario runs under that configuration.
+    #[test]
+    fn from_keeps_the_scenarios_configuration() {
+        let plain = from(RunOptions::default()).unwrap();
+        assert_eq!((plain.config().contract_ok_cycles, plain.config().prefilter_max_instruments), (3, 400));
+        assert_eq!(plain.config().parity, Parity::G6);
+        assert_eq!(plain.command(4), "g6sim explore --from mine.ron --seeds 4..4 --no-env");
+        assert_eq!(plain.from(), Some(&FromScenario { file: "mine.ron".into(), sha256: "abc".into() }));
+        assert_eq!(plain.indices(), ["NIFTY", "MYIDX"]);
+        let env = [("G6_CONTRACT_OK_CYCLES".to_string(), "4".to_string()), ("G6_CONTRACT_COOLDOWN".into(), "2".into())];
+        let options = RunOptions {
+            env: env.into_iter().collect(),
+            sets: vec!["contract_cooldown=1".into(), "prefilter_max_instruments=2500".into()],
+            parity: Some(Parity::Off),
+            ..RunOptions::default()
+        };
+        let over = from(options).unwrap();
+        let c = over.config();
+        assert_eq!((c.contract_ok_cycles, c.contract_cooldown, c.prefilter_max_instruments), (4, 1, 2500));
+        assert_eq!(c.parity, Parity::Off);
+        // Back to the default clamp is a change from the scenario's: the command says it.
+        assert_eq!(
+            over.command(4),
+            "g6sim explore --from mine.ron --seeds 4..4 --no-env --set contract_cooldown=1 --set contract_ok_cycles=4 \
+             --set prefilter_max_instruments=2500 --parity off"
+        );
+        let text = over.scenario_text(4);
+        assert!(text.contains("name: \"mine-explore-4\"") && !text.contains("parity: G6"), "{text}");
+        let back = prepare(&loaded(&text, Vec::new()).unwrap(), &RunOptions::default()).unwrap().config;
+        assert_eq!(&back, c);
+        let e = from(RunOptions { sets: vec!["strike_step.BANKNIFTY=100".into()], ..RunOptions::default() });
+        assert!(e.unwrap_err().to_string().contains("names no index of this scenario"));
+    }
+
+    /// A scenario over an instruments dump, or a replay's, is refused with why.
+    #[test]
+    fn from_refuses_a_dump_and_a_history() {
+        let mut scenario = parse("mine.ron", crate::explore::generate::tests::FROM).unwrap();
+        scenario.universe = Some("dump.csv".into());
+        let e =
+            Exploration::from_scenario(&LoadedScenario::inline(scenario.clone(), "mine.ron"), RunOptions::default(), 1);
+        assert!(e.unwrap_err().to_string().contains("its universe `dump.csv` cannot be explored"));
+        scenario.universe = None;
+        scenario.recorded = Some(Vec::new().into());
+        let e = Exploration::from_scenario(&LoadedScenario::inline(scenario, "mine.ron"), RunOptions::default(), 1);
+        assert!(e.unwrap_err().to_string().contains("a recorded history cannot be explored"));
     }
 
     /// The same seeds give the same report on one thread and on four.
@@ -553,7 +723,7 @@ mod tests {
     /// runs go in full) beside it.
     #[test]
     fn every_report_is_the_full_runs() {
-        const SEEDS: u64 = 24;
+        const SEEDS: u64 = 16;
         let lean_seeds = (1..=SEEDS)
             .filter(|&seed| {
                 let w = workload(seed);
@@ -627,6 +797,33 @@ mod planted {
             (Property::ExpiriesRecover, Some(Bug::FaultOutlivesWindow), &[], 5),
             (Property::FewDepthFlips, None, NO_HYSTERESIS, 5),
         ]
+    }
+
+    /// Around a scenario, a planted bug is found and shrunk to a file that keeps the scenario's start,
+    /// interval, depths and baseline, names the scenario in its command, and still breaks the property.
+    #[test]
+    fn from_finds_a_planted_bug_and_keeps_the_scenario_in_the_shrunk_file() {
+        let scenario = parse("mine.ron", crate::explore::generate::tests::FROM).unwrap();
+        let loaded = LoadedScenario::inline(scenario, "mine.ron");
+        // Parity g6 takes the baseline from the first cycle's depth: off, the scenario's baseline holds.
+        let options = RunOptions { parity: Some(Parity::Off), ..RunOptions::default() };
+        let exploration =
+            Exploration { shrunk_per_property: 1, ..Exploration::from_scenario(&loaded, options, 1).unwrap() };
+        let property = Property::DepthAtLeastBaseline;
+        let report = with_bug(Bug::ContractionPastBaseline, || exploration.run(1..=10, || true, |_| {}).unwrap());
+        assert!(report.properties[property_slot(property)].failed > 0, "{:?}", report.properties);
+        let failure = report.failures.iter().find(|f| f.property == property.name()).expect("a shrunk failure");
+        let shrunk = parse("shrunk.ron", &failure.text).unwrap_or_else(|e| panic!("{e}\n{}", failure.text));
+        assert_eq!((shrunk.start, shrunk.interval_s.get()), (loaded.scenario.start, 120), "{}", failure.text);
+        assert!(shrunk.name.starts_with("mine-explore-") && failure.text.contains("--from mine.ron --seeds"));
+        for index in &shrunk.indices {
+            let theirs = loaded.scenario.indices.iter().find(|i| i.symbol == index.symbol).unwrap();
+            assert_eq!((index.depth, index.baseline), (theirs.depth, theirs.baseline), "{}", failure.text);
+        }
+        let rerun = with_bug(Bug::ContractionPastBaseline, || {
+            crate::run::run_scenario(&LoadedScenario::inline(shrunk, "shrunk.ron"), &RunOptions::default()).unwrap()
+        });
+        assert!(!rerun.passed(), "{}", failure.text);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! reachability, the failures) and one scenario file per shrunk failure in `failures/`. Nothing in them
 //! depends on the machine, the clock or the number of threads.
 
-use super::exploration::{Exploration, Report, config_changes};
+use super::exploration::{Exploration, FromScenario, Report, config_changes};
 use crate::output::{DirError, DirLock, claim_dir_for, is_own_entry, write_atomic};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -27,10 +27,13 @@ fn is_explore_dir(dir: &Path) -> bool {
     })
 }
 
-/// What an exploration ran under, as `explore.json` writes it: the mode and the configuration's keys that differ
-/// from the defaults.
+/// What an exploration ran under, as `explore.json` writes it: the scenario its workloads were drawn around
+/// (`--from`: the file as given and its sha256, so shards of different scenarios do not merge), the mode and
+/// the configuration's keys that differ from the defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct Header {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<FromScenario>,
     /// `off` or `g6`.
     pub parity: String,
     pub config: serde_json::Map<String, serde_json::Value>,
@@ -41,7 +44,7 @@ impl Header {
     pub fn of(exploration: &Exploration) -> Self {
         let config = config_changes(exploration.config());
         let parity = if exploration.config().parity.is_g6() { "g6" } else { "off" };
-        Header { parity: parity.to_string(), config }
+        Header { from: exploration.from().cloned(), parity: parity.to_string(), config }
     }
 }
 

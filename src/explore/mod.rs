@@ -9,6 +9,10 @@
 //! allows, narrowed to an index or an expiry rule. The generator reads the kinds from the catalogue, so a new
 //! fault kind is generated without an edit here. The configuration is not drawn: it is what is under test.
 //!
+//! Around a scenario (`explore --from`, [`Template`]), a seed keeps the scenario's indices, start, interval,
+//! run length, pricing and provider, and draws only the market walk and the fault phases, as above; the
+//! configuration under test is then the scenario's, with the environment, `--set` and `--parity` over it.
+//!
 //! The property catalogue ([`Property`]) names what every cycle of every run must keep, whatever the scenario;
 //! [`violations`] checks a run's cycle summaries against all of it.
 //!
@@ -31,12 +35,13 @@ mod user;
 
 pub use crate::scenario::Property;
 pub use exploration::{
-    Exploration, Failure, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_changes, config_fields, config_sets,
-    describe,
+    Exploration, Failure, FromScenario, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_changes, config_fields,
+    config_sets, describe,
 };
 pub use files::{EXPLORE_FILE, FAILURES_DIR, Header, MergeError, ShardOf, claim_dir, emit, merge, seed_ranges, write};
 pub use generate::{
-    Extras, FAULT_ODDS, MAX_CYCLES, MAX_INDICES, Size, Workload, WorkloadIndex, WorkloadPhase, generate, workload,
+    Extras, FAULT_ODDS, Kept, MAX_CYCLES, MAX_INDICES, Size, Template, Workload, WorkloadIndex, WorkloadPhase,
+    generate, workload,
 };
 pub use reach::{Branch, Reach, ReachCounter};
 pub use shrink::{MAX_ATTEMPTS, Shrunk, shrink};

@@ -1,10 +1,11 @@
 //! Shrinking: a failing workload reduced to a small one that still fails, by greedy passes to a fixed point
 //! (delta debugging's idea, in the order that removes the most first): end the run at the failing cycle, drop
 //! fault phases, indices and expiry rules, move the faults earlier, shorten their windows, lower their
-//! intensities, flatten the market and round the depths. Each pass keeps a candidate only when it still fails
-//! the same way; the same workload and predicate always give the same result.
+//! intensities, flatten the market and round the depths (a workload drawn around a scenario keeps its depths,
+//! interval and start). Each pass keeps a candidate only when it still fails the same way; the same workload
+//! and predicate always give the same result.
 
-use super::generate::{Workload, WorkloadPhase};
+use super::generate::{Workload, WorkloadPhase, october};
 use crate::config::Ratio;
 use crate::fault::Parameter;
 
@@ -188,14 +189,17 @@ fn soften(best: &mut Shrunk, fails: &mut dyn FnMut(&Workload) -> Option<u64>) {
     }
 }
 
-/// Rounder settings: a flat market, the first interval and day, equal depths of round sizes, no separate
-/// baseline.
+/// Rounder settings: a flat market; for a workload drawn whole, also the first interval and day, equal depths
+/// of round sizes and no separate baseline (a workload drawn around a scenario keeps the scenario's).
 fn simplify(best: &mut Shrunk, fails: &mut dyn FnMut(&Workload) -> Option<u64>) {
     let mut candidate = best.workload.clone();
     (candidate.volatility_per_cycle, candidate.drift_per_cycle) = (0.0, 0.0);
     attempt(best, fails, candidate);
+    if best.workload.kept.is_some() {
+        return;
+    }
     let mut candidate = best.workload.clone();
-    (candidate.interval_s, candidate.day) = (60, 6);
+    (candidate.interval_s, candidate.start) = (60, october(6));
     attempt(best, fails, candidate);
     for i in 0..best.workload.indices.len() {
         let mut candidate = best.workload.clone();

@@ -10,8 +10,9 @@ use std::path::Path;
 /// The index name that stands for every index of a generated scenario.
 pub const EVERY_INDEX: &str = "*";
 
-/// Reads and checks a properties file: every problem of it at once, each at its line and column.
-pub fn load_properties(path: &Path) -> Result<Vec<Expectation>, ScenarioError> {
+/// Reads and checks a properties file against the indices a workload may have (`Exploration::indices`): every
+/// problem of it at once, each at its line and column.
+pub fn load_properties(path: &Path, indices: &[String]) -> Result<Vec<Expectation>, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
         ScenarioError::whole(&file, format!("cannot read it: {e}"), "name a RON file holding a list of expectations")
@@ -25,16 +26,18 @@ pub fn load_properties(path: &Path) -> Result<Vec<Expectation>, ScenarioError> {
             "docs/explore.md shows a properties file; the expectations are a scenario's (docs/scenarios.md)",
         ));
     }
-    // The list is read and checked as the `expectations` of a scenario that has every index an exploration may
-    // generate, "*" among them, on the lines after a first line of its own: a problem's line is one less.
+    // The list is read and checked as the `expectations` of a scenario that has every index a workload may
+    // have, and "*", on the lines after a first line of its own: a problem's line is one less.
     let every_rule = r#"["this_week", "next_week", "this_month", "next_month"]"#;
     let entry = "registry: (step: 50.0, lot_size: 1, synthetic_atm: 1000.0)";
-    let indices: Vec<String> = registry::known_symbols()
-        .map(|s| format!("(symbol: {s:?}, expiries: {every_rule})"))
-        .chain(
-            [super::generate::DECLARED, EVERY_INDEX]
-                .map(|s| format!("(symbol: {s:?}, expiries: {every_rule}, {entry})")),
-        )
+    let indices: Vec<String> = indices
+        .iter()
+        .map(String::as_str)
+        .chain([EVERY_INDEX])
+        .map(|s| match registry::known(s) {
+            Some(_) => format!("(symbol: {s:?}, expiries: {every_rule})"),
+            None => format!("(symbol: {s:?}, expiries: {every_rule}, {entry})"),
+        })
         .collect();
     let head = format!(
         "Scenario(name: \"properties\", start: \"2025-10-06T09:15:00+05:30\", cycles: 1, indices: [{}], expectations: ",
@@ -81,6 +84,11 @@ pub fn applied(e: &Expectation, symbols: &[String]) -> Vec<Expectation> {
 mod tests {
     use super::*;
 
+    /// The indices a generated workload may have.
+    fn generated() -> Vec<String> {
+        registry::known_symbols().chain([super::super::generate::DECLARED]).map(str::to_string).collect()
+    }
+
     fn write(name: &str, text: &str) -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("g6sim-user-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -95,7 +103,7 @@ mod tests {
             "good.ron",
             "[\n    Always(StatusTotal(status: EMPTY, is: Eq(0))),\n    Eventually(within: 30, after: LastFault, check: AtBaseline(index: \"*\")),\n    MaxFlips(index: \"NIFTY\", flips: 1, window: 10),\n]\n",
         );
-        let list = load_properties(&path).unwrap();
+        let list = load_properties(&path, &generated()).unwrap();
         assert_eq!(list.len(), 3);
         let symbols = vec!["NIFTY".to_string(), "SENSEX".to_string()];
         assert_eq!(applied(&list[0], &symbols).len(), 1);
@@ -112,7 +120,7 @@ mod tests {
             "bad.ron",
             "[\n    Always(StatusTotal(status: EMPTI, is: Eq(0))),\n    MaxFlips(index: \"NIFY\", flips: 1, window: 10),\n]\n",
         );
-        let e = load_properties(&path).unwrap_err();
+        let e = load_properties(&path, &generated()).unwrap_err();
         let all: Vec<_> = e.all().collect();
         assert_eq!(all.len(), 2, "{e}");
         assert_eq!((all[0].line, all[0].path.as_str()), (2, "[0].Always.StatusTotal.status"), "{e}");
@@ -120,8 +128,8 @@ mod tests {
         assert_eq!(all[1].line, 3, "{e}");
         assert!(e.to_string().contains("NIFY"), "{e}");
         let empty = write("empty.ron", "\n");
-        assert!(load_properties(&empty).unwrap_err().to_string().contains("the file is empty"));
-        let missing = load_properties(Path::new("/no/such/file.ron")).unwrap_err();
+        assert!(load_properties(&empty, &generated()).unwrap_err().to_string().contains("the file is empty"));
+        let missing = load_properties(Path::new("/no/such/file.ron"), &generated()).unwrap_err();
         assert!(missing.to_string().contains("cannot read it"), "{missing}");
     }
 }

@@ -195,7 +195,9 @@ pub enum Command {
     /// shrink every property broken to a small scenario file that `g6sim run` fails on.
     ///
     /// Each seed draws indices, expiry rules, depths, a market and a random subset of every fault kind. The
-    /// configuration under test is the defaults overridden by the G6_* environment and --set.
+    /// configuration under test is the defaults overridden by the G6_* environment and --set. With --from
+    /// SCENARIO, each seed keeps the scenario's indices and settings and draws only the market and the faults;
+    /// the configuration under test is then the scenario's, overridden the same way.
     ///
     /// Exit code: 0 when every property held in every run, 1 when one broke, 2 for bad input, 130 when
     /// interrupted (after writing the report of the seeds explored).
@@ -312,6 +314,13 @@ pub struct SweepArgs {
 pub struct ExploreArgs {
     #[command(subcommand)]
     pub tool: Option<ExploreTool>,
+    /// Explore around this scenario file (RON): every seed keeps its indices, expiry rules, depths, spots,
+    /// start, interval, cycles, pricing and provider, and draws a market walk and a random subset of every
+    /// fault kind. Its config and parity are the configuration under test, the environment, --set and --parity
+    /// over them as `g6sim run` applies them. A recorded history, or a scenario over an instruments dump
+    /// (`universe`), is refused.
+    #[arg(long, value_name = "SCENARIO")]
+    pub from: Option<PathBuf>,
     /// Seeds, one generated scenario each: a count N (seeds 1..N), a range a..b[:step] (inclusive) or a list
     /// a,b,c [default: 100].
     #[arg(long, value_name = "SPEC", value_parser = SeedList::parse, conflicts_with = "budget")]
@@ -323,7 +332,8 @@ pub struct ExploreArgs {
     /// Override a configuration key of the configuration under test (repeatable): contract_ok_cycles=2, ...
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
-    /// Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: off].
+    /// Behaviour mode: `g6` reproduces the reference's quirks, `off` fixes them [default: the --from scenario's
+    /// `parity`, else off].
     #[arg(long, value_name = "MODE", value_parser = Parity::parse)]
     pub parity: Option<Parity>,
     /// Ignore every G6_* environment variable.
@@ -336,7 +346,8 @@ pub struct ExploreArgs {
     #[arg(long)]
     pub full: bool,
     /// Also check every run against these expectations (a RON list in a scenario's expectation syntax); an
-    /// index written "*" stands for every index of a generated scenario.
+    /// index written "*" stands for every index of a generated scenario. With --from, the indices they may name
+    /// are the scenario's.
     #[arg(long, value_name = "FILE")]
     pub properties: Option<PathBuf>,
     /// Output directory: explore.json and failures/ [default: out/explore].

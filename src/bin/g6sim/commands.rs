@@ -460,13 +460,21 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         return code;
     }
     let options = RunOptions { parity: args.parity, sets: args.sets, env, ..RunOptions::default() };
-    let exploration = match Exploration::new(options, args.jobs.unwrap_or(0)) {
+    let threads = args.jobs.unwrap_or(0);
+    let exploration = match &args.from {
+        Some(path) => Exploration::from_file(path, options, threads),
+        None => Exploration::new(options, threads),
+    };
+    let exploration = match exploration {
         Ok(e) if args.full => e.full_runs(),
         Ok(e) => e,
         Err(e) => return fail(e),
     };
+    for w in exploration.warnings() {
+        errln!("warning: {w}");
+    }
     let exploration = match &args.properties {
-        Some(file) => match explore::load_properties(file) {
+        Some(file) => match explore::load_properties(file, &exploration.indices()) {
             Ok(properties) => exploration.with_properties(file, properties),
             Err(e) => return fail(e),
         },
