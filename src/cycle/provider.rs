@@ -154,11 +154,25 @@ pub fn push_expiry_rows(
         if strike <= 0.0 {
             continue;
         }
-        rows.extend([OptionKind::CE, OptionKind::PE].map(|kind| {
-            UniverseRow::option(token(series, strike, kind, 0), strike, RawExpiry::Date(expiry), index, kind)
-        }));
-        push_padding(rows, series, index, expiry, strike, padding_share(padding, n, i));
+        push_strike_rows(rows, series, index, expiry, strike, padding_share(padding, n, i));
     }
+}
+
+/// One strike's rows of an expiry's series (`series_key`): CE, PE, then its `share` of padding rows.
+pub fn push_strike_rows(
+    rows: &mut impl Extend<UniverseRow>,
+    series: u64,
+    index: u16,
+    expiry: NaiveDate,
+    strike: f64,
+    share: u32,
+) {
+    rows.extend(
+        [OptionKind::CE, OptionKind::PE].map(|kind| {
+            UniverseRow::option(token(series, strike, kind, 0), strike, RawExpiry::Date(expiry), index, kind)
+        }),
+    );
+    push_padding(rows, series, index, expiry, strike, share);
 }
 
 /// Strike `i` of `n`'s share of `padding` duplicate rows (the first `padding % n` strikes take one more).
