@@ -72,6 +72,10 @@ pub struct Failure {
     pub attempts: usize,
     /// The file's name in `failures/` (`<property>-<hash>.ron`).
     pub file: String,
+    /// The folder of `failures/` the charts of the file's run are drawn into (`<property>-<hash>`), when they
+    /// are drawn ([`Report::with_charts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charts: Option<String>,
     /// The file's text.
     #[serde(skip, default)]
     pub text: String,
@@ -99,6 +103,15 @@ impl Report {
     /// The exit code of `g6sim explore`: 0 when every property held, 1 when one broke.
     pub fn exit_code(&self) -> u8 {
         if self.passed() { 0 } else { 1 }
+    }
+
+    /// The report with every failure's charts asked for (`explore --plots`): [`super::write`] draws the run of
+    /// each failure's file into `failures/<property>-<hash>/`, as `g6sim run FILE --no-env --plots` draws it.
+    pub fn with_charts(mut self) -> Self {
+        for f in &mut self.failures {
+            f.charts = Some(f.file.strip_suffix(".ron").unwrap_or(&f.file).to_string());
+        }
+        self
     }
 }
 
@@ -388,6 +401,7 @@ impl Exploration {
             shrunk_cycle: shrunk.cycle,
             attempts: shrunk.attempts,
             file,
+            charts: None,
             text,
         })
     }

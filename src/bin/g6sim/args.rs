@@ -342,6 +342,10 @@ pub struct ExploreArgs {
     /// Also write every explored seed's scenario into DIR as explore-<seed>.ron, ready for `g6sim run`.
     #[arg(long, value_name = "DIR")]
     pub emit: Option<PathBuf>,
+    /// Also draw the charts of each shrunk failure's run into OUT/failures/<property>-<hash>/ (PNG and SVG),
+    /// the charts `g6sim run FILE --no-env --plots` draws.
+    #[arg(long)]
+    pub plots: bool,
     /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
     #[arg(long)]
     pub force: bool,
@@ -366,6 +370,10 @@ pub enum ExploreTool {
         /// Where to write the merged exploration.
         #[arg(long)]
         out: PathBuf,
+        /// Also draw the charts of each failure's run, as `explore --plots` does (the default when the shards
+        /// were run with --plots).
+        #[arg(long)]
+        plots: bool,
         /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
         #[arg(long)]
         force: bool,

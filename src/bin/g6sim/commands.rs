@@ -443,8 +443,8 @@ fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
 /// spent or Ctrl-C), writes the report and the shrunk failures; 1 when a property broke.
 pub fn explore(args: ExploreArgs) -> ExitCode {
     use g6sim::explore::{self, Exploration};
-    if let Some(crate::args::ExploreTool::Merge { dirs, out, force }) = args.tool {
-        return explore_merge(&dirs, &out, force);
+    if let Some(crate::args::ExploreTool::Merge { dirs, out, plots, force }) = args.tool {
+        return explore_merge(&dirs, &out, plots, force);
     }
     let shard = match sweep::shard_from(args.shard, args.shards, &shard_env()) {
         Ok(s) => s,
@@ -512,7 +512,11 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             let what = if shard == Shard::ALL {
                 format!("{} seeds", seeds.len())
             } else {
-                shard_of = Some(explore::ShardOf { shard: shard.to_string(), plan: explore::seed_ranges(&plan) });
+                shard_of = Some(explore::ShardOf {
+                    shard: shard.to_string(),
+                    plan: explore::seed_ranges(&plan),
+                    plots: args.plots,
+                });
                 format!("shard {shard}: {} of {} seeds", seeds.len(), plan.len())
             };
             out!("{}", render::explore_start(&what, &exploration));
@@ -523,6 +527,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         }
     };
     let report = match report {
+        Ok(r) if args.plots => r.with_charts(),
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -547,9 +552,10 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
 }
 
 /// `g6sim explore merge`: the shards' reports, written as the whole exploration.
-fn explore_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
+fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool) -> ExitCode {
     use g6sim::explore;
     let (header, report) = match explore::merge(dirs) {
+        Ok((header, report)) if plots => (header, report.with_charts()),
         Ok(merged) => merged,
         Err(e) => return fail(e),
     };
