@@ -317,7 +317,8 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "SPEC", value_parser = SeedList::parse, conflicts_with = "budget")]
     pub seeds: Option<SeedList>,
     /// Explore seeds 1, 2, 3, ... until this much time has passed (90s, 5m, 1h): explore.json names the seeds
-    /// explored, and --seeds with them gives the same files.
+    /// explored, and --seeds with them gives the same files. On a terminal, a spinner on standard error shows the
+    /// seeds explored and the time spent.
     #[arg(long, value_name = "TIME", value_parser = parse_budget)]
     pub budget: Option<std::time::Duration>,
     /// Override a configuration key of the configuration under test (repeatable): contract_ok_cycles=2, ...

@@ -504,7 +504,17 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             out!("{}", render::explore_start(&format!("seeds 1, 2, ... for {time}"), &exploration));
             // The budget decides how many seeds run, never what a seed's run gives: explore.json names the seeds.
             let start = std::time::Instant::now();
-            exploration.run(1.., || !stop() && start.elapsed() < budget, |_| {})
+            let progress = Progress::budget(&time);
+            let more = || {
+                let spent = start.elapsed() >= budget;
+                if spent {
+                    progress.spent(&time);
+                }
+                !spent && !stop()
+            };
+            let report = exploration.run(1.., more, |done| progress.show(done));
+            progress.finish();
+            report
         }
         (None, seeds) => {
             let plan = seeds.map_or_else(|| (1..=100).collect::<Vec<u64>>(), |s| s.0);
@@ -593,6 +603,26 @@ impl Progress {
             bar.set_style(style);
         }
         Self(bar)
+    }
+    /// A spinner for an exploration on a time budget (`time`, as `10m`): the seeds explored so far and the time
+    /// spent of the budget, redrawn every tick.
+    fn budget(time: &str) -> Self {
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return Self(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} seeds explored: {pos}, {elapsed} of {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar.set_message(time.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self(bar)
+    }
+    /// The budget `time` is spent: what is left is shrinking the failures.
+    fn spent(&self, time: &str) {
+        self.0.set_message(format!("{time}, spent: shrinking what broke"));
     }
     fn show(&self, done: usize) {
         self.0.set_position(done as u64);
