@@ -356,8 +356,13 @@ impl Exploration {
 
     /// Shrinks seed `seed`'s failure of `property` and writes it as a scenario file's text.
     fn shrink_failure(&self, slot: usize, seed: u64, cycle: u64, detail: String) -> Result<Failure, Error> {
+        self.shrink_workload(slot, workload(seed).within(&self.config), cycle, detail)
+    }
+
+    /// Shrinks `original`'s failure of check `slot` at `cycle` and writes it as a scenario file's text.
+    fn shrink_workload(&self, slot: usize, original: Workload, cycle: u64, detail: String) -> Result<Failure, Error> {
         let name = &self.checks[slot].name;
-        let original = workload(seed).within(&self.config);
+        let seed = original.seed;
         let mut error = None;
         let shrunk = shrink(original.clone(), cycle, |w| match self.breaks(w, slot) {
             Ok(broken) => broken,
@@ -405,6 +410,26 @@ impl Exploration {
             text,
         })
     }
+}
+
+/// The first cycle `w` breaks the property named `property` at under `exploration`, if it does (`None` too for
+/// a name the exploration does not check); for the benchmarks, through `g6sim::internals`.
+#[cfg(feature = "internals")]
+pub fn first_failure(exploration: &Exploration, w: &Workload, property: &str) -> Result<Option<u64>, Error> {
+    match exploration.checks.iter().position(|c| c.name == property) {
+        Some(slot) => exploration.breaks(w, slot),
+        None => Ok(None),
+    }
+}
+
+/// Shrinks `w`'s failure of the property named `property` (first found as [`first_failure`] finds it) as an
+/// exploration shrinks a failing seed's; `None` when `w` does not break it. For the benchmarks, through
+/// `g6sim::internals`.
+#[cfg(feature = "internals")]
+pub fn shrink_workload(exploration: &Exploration, w: Workload, property: &str) -> Result<Option<Failure>, Error> {
+    let Some(cycle) = first_failure(exploration, &w, property)? else { return Ok(None) };
+    let slot = exploration.checks.iter().position(|c| c.name == property).expect("a property it checks");
+    exploration.shrink_workload(slot, w, cycle, String::new()).map(Some)
 }
 
 /// `f` of every item, in order: on `pool`'s threads, or on this one.
