@@ -44,10 +44,13 @@ fn sweep(c: &mut Criterion) {
 }
 
 /// `g6sim explore`: explored expiry-cycles per second over 40 generated scenarios (every property checked,
-/// reachability counted) with 1 and 2 worker threads; and one failing seed found and shrunk (seed 4 without
-/// hysteresis, 11 cycles and 4 indices shrunk to 2 cycles and 1 index, 19 candidate runs).
+/// reachability counted) with 1 and 2 worker threads; one failing seed found and shrunk (seed 4 without
+/// hysteresis, 11 cycles and 4 indices shrunk to 2 cycles and 1 index, 19 candidate runs); and a failure late
+/// in a 500-cycle run shrunk.
 fn explore(c: &mut Criterion) {
-    use g6sim::explore::Exploration;
+    use g6sim::explore::{Exploration, load_properties, workload};
+    use g6sim::internals::{first_failure, shrink_workload};
+    use std::path::Path;
     let mut group = c.benchmark_group("explore");
     group.sample_size(10).measurement_time(Duration::from_secs(10));
     let probe = Exploration::new(RunOptions::default(), 1).unwrap().run(1..=40, || true, |_| {}).unwrap();
@@ -67,6 +70,27 @@ fn explore(c: &mut Criterion) {
             let report = exploration.run(4..=4, || true, |_| {}).expect("explores");
             assert_eq!(report.failures.len(), 1);
             report
+        })
+    });
+    // Seed 14's scenario (5 indices, 5 fault phases) stretched to 500 cycles, its faults as far from the end as
+    // they were: under the defaults it breaks docs/explore.md's `user-1` (no EMPTY expiry) at cycle 456. Its
+    // run, then the shrink (to one index, one expiry and one fault).
+    let path = Path::new("tests/fixtures/docs/properties.ron");
+    let exploration = Exploration::new(RunOptions::default(), 1).unwrap();
+    let properties = load_properties(path, &exploration.indices()).expect("the fixture loads");
+    let exploration = exploration.with_properties(path, properties);
+    let mut long = workload(14).within(exploration.config());
+    let later = 500 - long.cycles;
+    long.cycles = 500;
+    for phase in &mut long.phases {
+        phase.window = (phase.window.0 + later, phase.window.1 + later);
+    }
+    assert_eq!(first_failure(&exploration, &long, "user-1").unwrap(), Some(456));
+    group.bench_function("shrink_500_cycle_failure", |b| {
+        b.iter(|| {
+            let failure = shrink_workload(&exploration, long.clone(), "user-1").unwrap().expect("it breaks user-1");
+            assert_eq!((failure.shrunk.indices, failure.shrunk.faults), (1, 1));
+            failure
         })
     });
     group.finish();

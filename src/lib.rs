@@ -139,6 +139,7 @@ pub mod internals {
     pub use crate::cycle::provider::{push_expiry_rows, push_invalid_rows};
     pub use crate::cycle::spawn::{DumpSource, WorldSeed};
     pub use crate::cycle::timing::PhaseTimes;
+    pub use crate::explore::exploration::{first_failure, shrink_workload};
     pub use crate::pricing::{Contract, IvFailure, IvParams, IvSolution, Model, greeks, implied_volatility, price};
     pub use crate::registry::IndexMeta;
     pub use crate::world::{CycleLog, EventLog, RawExpiry, Universe, UniverseChange, UniverseRow};

@@ -520,6 +520,11 @@ pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[P
             &mut out,
             format_args!("  reproduce: g6sim run {} --no-env", dir.join(FAILURES_DIR).join(&f.file).display()),
         );
+        if let Some(charts) = &f.charts {
+            let names = crate::plot::CHARTS.join(", ");
+            let at = dir.join(FAILURES_DIR).join(charts);
+            push(&mut out, format_args!("  charts: {names} (PNG and SVG) in {}", at.display()));
+        }
     }
     for path in written {
         push(&mut out, format_args!("wrote {}", path.display()));

@@ -352,3 +352,69 @@ fn the_rules_keep_every_property_over_thousands_of_seeds() {
         assert_eq!(never, expected, "{args:?}: what is never reached");
     }
 }
+
+/// `--plots`: the charts of each shrunk failure's run, beside its file, are the bytes `g6sim run FILE --no-env
+/// --plots` draws; the same on one thread or two, from shards merged (drawn by the shards or by `merge
+/// --plots`); and an exploration without `--plots` into the same directory leaves no charts behind.
+#[test]
+fn failure_charts_are_the_same_bytes_everywhere() {
+    let dir = temp_dir("explore-plots");
+    // docs/explore.md's failing exploration: without hysteresis, seed 4 breaks few_depth_flips.
+    let args = [
+        "--seeds",
+        "10",
+        "--set",
+        "contract_ok_cycles=0",
+        "--set",
+        "contract_cooldown=0",
+        "--set",
+        "prefilter_max_instruments=50",
+    ];
+    let explore = |name: &str, more: &[&str]| {
+        let out = dir.join(name);
+        let o = explore_into(&out, &[&args[..], more].concat());
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", text_of(&o));
+        (out, o)
+    };
+    let (one, o) = explore("one", &["--plots", "--jobs", "1"]);
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(one.join("explore.json")).unwrap()).unwrap();
+    let failure = &json["failures"][0];
+    let file = one.join("failures").join(failure["file"].as_str().unwrap());
+    let charts = one.join("failures").join(failure["charts"].as_str().unwrap());
+    assert_eq!(file.with_extension(""), charts);
+    let says = format!("  charts: depth, coverage, status, clamp (PNG and SVG) in {}\n", charts.display());
+    assert!(text(&o.stdout).contains(&says), "{}", text(&o.stdout));
+    let drawn = tree_bytes(&charts);
+    let names: Vec<&str> = drawn.keys().map(String::as_str).collect();
+    let expected = ["clamp.png", "clamp.svg", "coverage.png", "coverage.svg", "depth.png", "depth.svg"];
+    assert_eq!(names, [&expected[..], &["status.png", "status.svg"]].concat());
+    // What `g6sim run` draws of the failure's file.
+    let run_dir = dir.join("run");
+    let run = g6sim(&["run", file.to_str().unwrap(), "-q", "--no-env", "--plots", "--out", run_dir.to_str().unwrap()]);
+    assert_eq!(run.status.code(), Some(1), "{}", text_of(&run));
+    assert_eq!(tree_bytes(&run_dir.join("plots")), drawn);
+    let (two, _) = explore("two", &["--plots", "--jobs", "2"]);
+    assert_eq!(tree_bytes(&one), tree_bytes(&two));
+    // Shards that drew their charts merged; shards that did not, merged with --plots.
+    for (name, shard_flags, merge_flags) in
+        [("drawn", &["--plots"][..], &[][..]), ("merged", &[][..], &["--plots"][..])]
+    {
+        let shards: Vec<String> = (0..2)
+            .map(|i| {
+                let out = dir.join(format!("{name}-shard-{i}"));
+                let o = explore_into(&out, &[&args[..], shard_flags, &["--shard", &format!("{i}/2")]].concat());
+                assert!(o.status.code().is_some_and(|c| c < 2), "{}", text_of(&o));
+                out.to_str().unwrap().to_string()
+            })
+            .collect();
+        let merged = dir.join(format!("{name}-whole"));
+        let paths: Vec<&str> = shards.iter().map(String::as_str).collect();
+        let o = g6sim(&[&["explore", "merge"][..], &paths, merge_flags, &["--out", merged.to_str().unwrap()]].concat());
+        assert_eq!(o.status.code(), Some(1), "{}", text_of(&o));
+        assert_eq!(tree_bytes(&one), tree_bytes(&merged), "{name}");
+    }
+    // Explored again without --plots, the directory holds what such an exploration writes, and no chart.
+    explore("one", &["--jobs", "1"]);
+    let (plain, _) = explore("plain", &["--jobs", "1"]);
+    assert_eq!(tree_bytes(&one), tree_bytes(&plain));
+}

@@ -93,6 +93,10 @@ pub struct Failure {
     pub attempts: usize,
     /// The file's name in `failures/` (`<property>-<hash>.ron`).
     pub file: String,
+    /// The folder of `failures/` the charts of the file's run are drawn into (`<property>-<hash>`), when they
+    /// are drawn ([`Report::with_charts`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charts: Option<String>,
     /// The file's text.
     #[serde(skip, default)]
     pub text: String,
@@ -120,6 +124,15 @@ impl Report {
     /// The exit code of `g6sim explore`: 0 when every property held, 1 when one broke.
     pub fn exit_code(&self) -> u8 {
         if self.passed() { 0 } else { 1 }
+    }
+
+    /// The report with every failure's charts asked for (`explore --plots`): [`super::write`] draws the run of
+    /// each failure's file into `failures/<property>-<hash>/`, as `g6sim run FILE --no-env --plots` draws it.
+    pub fn with_charts(mut self) -> Self {
+        for f in &mut self.failures {
+            f.charts = Some(f.file.strip_suffix(".ron").unwrap_or(&f.file).to_string());
+        }
+        self
     }
 }
 
@@ -490,8 +503,13 @@ impl Exploration {
 
     /// Shrinks seed `seed`'s failure of `property` and writes it as a scenario file's text.
     fn shrink_failure(&self, slot: usize, seed: u64, cycle: u64, detail: String) -> Result<Failure, Error> {
+        self.shrink_workload(slot, self.workload(seed), cycle, detail)
+    }
+
+    /// Shrinks `original`'s failure of check `slot` at `cycle` and writes it as a scenario file's text.
+    fn shrink_workload(&self, slot: usize, original: Workload, cycle: u64, detail: String) -> Result<Failure, Error> {
         let name = &self.checks[slot].name;
-        let original = self.workload(seed);
+        let seed = original.seed;
         let mut error = None;
         let shrunk = shrink(original.clone(), cycle, |w| match self.breaks(w, slot) {
             Ok(broken) => broken,
@@ -535,9 +553,30 @@ impl Exploration {
             shrunk_cycle: shrunk.cycle,
             attempts: shrunk.attempts,
             file,
+            charts: None,
             text,
         })
     }
+}
+
+/// The first cycle `w` breaks the property named `property` at under `exploration`, if it does (`None` too for
+/// a name the exploration does not check); for the benchmarks, through `g6sim::internals`.
+#[cfg(feature = "internals")]
+pub fn first_failure(exploration: &Exploration, w: &Workload, property: &str) -> Result<Option<u64>, Error> {
+    match exploration.checks.iter().position(|c| c.name == property) {
+        Some(slot) => exploration.breaks(w, slot),
+        None => Ok(None),
+    }
+}
+
+/// Shrinks `w`'s failure of the property named `property` (first found as [`first_failure`] finds it) as an
+/// exploration shrinks a failing seed's; `None` when `w` does not break it. For the benchmarks, through
+/// `g6sim::internals`.
+#[cfg(feature = "internals")]
+pub fn shrink_workload(exploration: &Exploration, w: Workload, property: &str) -> Result<Option<Failure>, Error> {
+    let Some(cycle) = first_failure(exploration, &w, property)? else { return Ok(None) };
+    let slot = exploration.checks.iter().position(|c| c.name == property).expect("a property it checks");
+    exploration.shrink_workload(slot, w, cycle, String::new()).map(Some)
 }
 
 /// `f` of every item, in order: on `pool`'s threads, or on this one.

@@ -1,6 +1,7 @@
 //! What an exploration writes: `explore.json` (the configuration under test, the seeds, each property's tally,
-//! reachability, the failures) and one scenario file per shrunk failure in `failures/`. Nothing in them
-//! depends on the machine, the clock or the number of threads.
+//! reachability, the failures), one scenario file per shrunk failure in `failures/` and, when asked, the charts
+//! of each failure's run beside it. Nothing in them depends on the machine, the clock or the number of threads:
+//! a failure's charts are drawn from its file's text alone.
 
 use super::exploration::{Exploration, FromScenario, Report, config_changes};
 use crate::output::{DirError, DirLock, claim_dir_for, is_own_entry, write_atomic};
@@ -49,11 +50,13 @@ impl Header {
 }
 
 /// A shard's place: which of how many, and every seed of the whole exploration (as ranges), so a merge knows
-/// when it has them all.
+/// when it has them all; and whether the shard drew its failures' charts, so the merge draws them too.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 pub struct ShardOf {
     pub shard: String,
     pub plan: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plots: bool,
 }
 
 /// `explore.json`.
@@ -75,17 +78,14 @@ struct Summary<'a> {
     failures: &'a [super::Failure],
 }
 
-/// Writes `report`'s files into `dir` (claimed already): the failures first, then `explore.json`, each
-/// atomically; failure files of an earlier exploration in `dir` are removed. Returns the paths written.
+/// Writes `report`'s files into `dir` (claimed already): the failures first (each one's charts after its file,
+/// when [`Report::with_charts`] asked for them), then `explore.json`, each atomically; the failure files and
+/// charts of an earlier exploration in `dir` are removed. Returns the paths written but the charts, which
+/// each failure's `charts` names.
 pub fn write(dir: &Path, header: &Header, shard: Option<&ShardOf>, report: &Report) -> std::io::Result<Vec<PathBuf>> {
     let failures = dir.join(FAILURES_DIR);
     if failures.is_dir() {
-        for entry in std::fs::read_dir(&failures)? {
-            let path = entry?.path();
-            if path.extension().is_some_and(|e| e == "ron") {
-                std::fs::remove_file(&path)?;
-            }
-        }
+        remove_earlier(&failures)?;
     }
     let mut written = Vec::new();
     if !report.failures.is_empty() {
@@ -95,6 +95,11 @@ pub fn write(dir: &Path, header: &Header, shard: Option<&ShardOf>, report: &Repo
         let path = failures.join(&failure.file);
         write_atomic(&path, failure.text.as_bytes())?;
         written.push(path);
+        if let Some(charts) = &failure.charts {
+            let target = failures.join(charts);
+            draw_charts(failure, &target)
+                .map_err(|e| std::io::Error::other(format!("{}: cannot draw the charts: {e}", target.display())))?;
+        }
     }
     let summary = Summary {
         g6sim_version: env!("CARGO_PKG_VERSION"),
@@ -115,6 +120,40 @@ pub fn write(dir: &Path, header: &Header, shard: Option<&ShardOf>, report: &Repo
     write_atomic(&path, &json)?;
     written.push(path);
     Ok(written)
+}
+
+/// Removes what an earlier exploration wrote into `failures`: its scenario files, and its chart folders (the
+/// charts in them, then each folder once it is empty).
+fn remove_earlier(failures: &Path) -> std::io::Result<()> {
+    let ours = |path: &Path, extensions: &[&str]| path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x));
+    for entry in std::fs::read_dir(failures)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            for chart in std::fs::read_dir(&path)? {
+                let chart = chart?.path();
+                if ours(&chart, &["svg", "png"]) {
+                    std::fs::remove_file(&chart)?;
+                }
+            }
+            if std::fs::read_dir(&path)?.next().is_none() {
+                std::fs::remove_dir(&path)?;
+            }
+        } else if ours(&path, &["ron"]) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws the charts of a failure's run into `target`, as `g6sim run FILE --no-env --plots` draws them: its
+/// file's text loaded and run under the configuration written in it, without the environment.
+fn draw_charts(failure: &super::Failure, target: &Path) -> Result<Vec<PathBuf>, String> {
+    let scenario = crate::scenario::parse(&failure.file, &failure.text).map_err(|e| e.to_string())?;
+    let loaded = crate::scenario::LoadedScenario::inline(scenario, &failure.file);
+    let prepared = crate::run::prepare(&loaded, &crate::run::RunOptions::default()).map_err(|e| e.to_string())?;
+    let mut series = crate::plot::PlotSeries::new();
+    let run = prepared.stream(|view| series.observe(view.summary, view.events)).map_err(|e| e.to_string())?;
+    crate::plot::draw(series, &run, target).map_err(|e| e.to_string())
 }
 
 /// Writes the scenario of every seed of `seeds` into `dir` as `explore-<seed>.ron`, as the exploration ran it:
@@ -149,7 +188,8 @@ struct Written {
 pub struct MergeError(String);
 
 /// The exploration the shard directories `dirs` make together, as one machine would have reported it: the
-/// header, the whole plan's seeds, counts summed, and the failures of each property's lowest failing seeds.
+/// header, the whole plan's seeds, counts summed, and the failures of each property's lowest failing seeds (with
+/// their charts asked for when a shard drew its own).
 pub fn merge(dirs: &[PathBuf]) -> Result<(Header, Report), MergeError> {
     let bad = |dir: &Path, why: String| MergeError(format!("{}: {why}", dir.display()));
     let mut shards: Vec<(PathBuf, Written)> = Vec::new();
@@ -205,6 +245,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(Header, Report), MergeError> {
     };
     let mut failures = Vec::new();
     let mut explored = 0;
+    let mut plots = false;
     for (dir, w) in shards {
         explored += parse_ranges(&w.seeds).map_or(0, |s| s.len());
         report.cycles += w.cycles;
@@ -220,6 +261,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(Header, Report), MergeError> {
             }
         }
         failures.extend(w.failures);
+        plots |= w.shard.as_ref().is_some_and(|s| s.plots);
     }
     if explored != report.seeds.len() {
         return Err(MergeError(format!(
@@ -238,6 +280,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(Header, Report), MergeError> {
             }
         }
     }
+    // A shard drew its failures' charts: the merge draws every failure's, as one machine would have.
+    let report = if plots { report.with_charts() } else { report };
     Ok((first_header, report))
 }
 

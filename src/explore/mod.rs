@@ -26,7 +26,7 @@
 //! # Ok::<(), scenario::ScenarioError>(())
 //! ```
 
-mod exploration;
+pub(crate) mod exploration;
 mod files;
 mod generate;
 mod reach;

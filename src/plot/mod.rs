@@ -328,6 +328,8 @@ fn fault_entry(data: &PlotData, index: Option<&str>) -> Option<Entry> {
 
 /// Plotters' default number of y labels.
 const DEFAULT_Y_LABELS: usize = 11;
+/// Plotters' default number of x labels.
+const DEFAULT_X_LABELS: usize = 11;
 
 /// The y range's top and label count of a count axis: the top rounded up to a whole number, and at most
 /// `top + 1` labels, so plotters' key points (steps of 1, 2, 5, 10, ... times a power of ten, the finest
@@ -335,6 +337,19 @@ const DEFAULT_Y_LABELS: usize = 11;
 fn whole_ticks(top: f64) -> (f64, usize) {
     let top = top.ceil().max(1.0);
     (top, (top as usize + 1).min(DEFAULT_Y_LABELS))
+}
+
+/// The x label count of a chart: plotters' default, unless its key points would fall between cycles (a run
+/// under 6 cycles: a 2-cycle run labelled 1, 1, 1, 2, 2, 2); then one per cycle, so each whole cycle is
+/// labelled once.
+fn x_labels(data: &PlotData) -> usize {
+    let points = RangedCoordf64::from(x_range(data)).key_points(DEFAULT_X_LABELS);
+    if points.iter().all(|p| p.fract() == 0.0) {
+        DEFAULT_X_LABELS
+    } else {
+        let last = data.cycles.last().copied().unwrap_or(1);
+        usize::try_from(last).unwrap_or(DEFAULT_X_LABELS).clamp(1, DEFAULT_X_LABELS)
+    }
 }
 
 /// The right margin of a chart: half the widest x tick label (the last cycle's number) and a little, so a
@@ -389,6 +404,7 @@ fn axes<'a, DB: DrawingBackend + 'a>(
         .configure_mesh()
         .x_desc("cycle")
         .y_desc(y_desc)
+        .x_labels(x_labels(data))
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_labels(y_labels)
         .y_label_formatter(&y_format)
@@ -780,6 +796,33 @@ mod tests {
             assert!(points.iter().all(|p| p.fract() == 0.0), "top {top}: {points:?}");
             let printed: Vec<String> = points.iter().map(|p| format!("{p:.0}")).collect();
             assert!(printed.windows(2).all(|w| w[0] != w[1]), "top {top}: {printed:?}");
+        }
+    }
+
+    /// However short the run, the cycle axis is labelled at whole cycles, each once.
+    #[test]
+    fn cycle_ticks_are_distinct_whole_cycles() {
+        for last in 1..300u64 {
+            let data = PlotData {
+                scenario: String::new(),
+                cycles: (1..=last).collect(),
+                indices: Vec::new(),
+                statuses: Vec::new(),
+                reasons: Vec::new(),
+                clamp_original: Vec::new(),
+                clamp_kept: Vec::new(),
+                phases: Vec::new(),
+                strike_ok: 0.75,
+                field_ok: 0.55,
+                trigger: 0.675,
+            };
+            let points = RangedCoordf64::from(x_range(&data)).key_points(x_labels(&data));
+            assert!(!points.is_empty() && points.iter().all(|p| p.fract() == 0.0), "{last}: {points:?}");
+            if last < 6 {
+                assert_eq!(points.len() as u64, last, "{last}: {points:?}");
+            } else {
+                assert_eq!(x_labels(&data), DEFAULT_X_LABELS, "{last}: the default from 6 cycles on");
+            }
         }
     }
 

@@ -326,7 +326,8 @@ pub struct ExploreArgs {
     #[arg(long, value_name = "SPEC", value_parser = SeedList::parse, conflicts_with = "budget")]
     pub seeds: Option<SeedList>,
     /// Explore seeds 1, 2, 3, ... until this much time has passed (90s, 5m, 1h): explore.json names the seeds
-    /// explored, and --seeds with them gives the same files.
+    /// explored, and --seeds with them gives the same files. On a terminal, a spinner on standard error shows the
+    /// seeds explored and the time spent.
     #[arg(long, value_name = "TIME", value_parser = parse_budget)]
     pub budget: Option<std::time::Duration>,
     /// Override a configuration key of the configuration under test (repeatable): contract_ok_cycles=2, ...
@@ -356,6 +357,10 @@ pub struct ExploreArgs {
     /// Also write every explored seed's scenario into DIR as explore-<seed>.ron, ready for `g6sim run`.
     #[arg(long, value_name = "DIR")]
     pub emit: Option<PathBuf>,
+    /// Also draw the charts of each shrunk failure's run into OUT/failures/<property>-<hash>/ (PNG and SVG),
+    /// the charts `g6sim run FILE --no-env --plots` draws.
+    #[arg(long)]
+    pub plots: bool,
     /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
     #[arg(long)]
     pub force: bool,
@@ -380,6 +385,10 @@ pub enum ExploreTool {
         /// Where to write the merged exploration.
         #[arg(long)]
         out: PathBuf,
+        /// Also draw the charts of each failure's run, as `explore --plots` does (the default when the shards
+        /// were run with --plots).
+        #[arg(long)]
+        plots: bool,
         /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
         #[arg(long)]
         force: bool,

@@ -443,8 +443,8 @@ fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
 /// spent or Ctrl-C), writes the report and the shrunk failures; 1 when a property broke.
 pub fn explore(args: ExploreArgs) -> ExitCode {
     use g6sim::explore::{self, Exploration};
-    if let Some(crate::args::ExploreTool::Merge { dirs, out, force }) = args.tool {
-        return explore_merge(&dirs, &out, force);
+    if let Some(crate::args::ExploreTool::Merge { dirs, out, plots, force }) = args.tool {
+        return explore_merge(&dirs, &out, plots, force);
     }
     let shard = match sweep::shard_from(args.shard, args.shards, &shard_env()) {
         Ok(s) => s,
@@ -513,7 +513,17 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             out!("{}", render::explore_start(&format!("seeds 1, 2, ... for {time}"), &exploration));
             // The budget decides how many seeds run, never what a seed's run gives: explore.json names the seeds.
             let start = std::time::Instant::now();
-            exploration.run(1.., || !stop() && start.elapsed() < budget, |_| {})
+            let progress = Progress::budget(&time);
+            let more = || {
+                let spent = start.elapsed() >= budget;
+                if spent {
+                    progress.spent(&time);
+                }
+                !spent && !stop()
+            };
+            let report = exploration.run(1.., more, |done| progress.show(done));
+            progress.finish();
+            report
         }
         (None, seeds) => {
             let plan = seeds.map_or_else(|| (1..=100).collect::<Vec<u64>>(), |s| s.0);
@@ -521,7 +531,11 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             let what = if shard == Shard::ALL {
                 format!("{} seeds", seeds.len())
             } else {
-                shard_of = Some(explore::ShardOf { shard: shard.to_string(), plan: explore::seed_ranges(&plan) });
+                shard_of = Some(explore::ShardOf {
+                    shard: shard.to_string(),
+                    plan: explore::seed_ranges(&plan),
+                    plots: args.plots,
+                });
                 format!("shard {shard}: {} of {} seeds", seeds.len(), plan.len())
             };
             out!("{}", render::explore_start(&what, &exploration));
@@ -532,6 +546,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         }
     };
     let report = match report {
+        Ok(r) if args.plots => r.with_charts(),
         Ok(r) => r,
         Err(e) => return fail(e),
     };
@@ -556,9 +571,10 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
 }
 
 /// `g6sim explore merge`: the shards' reports, written as the whole exploration.
-fn explore_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
+fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool) -> ExitCode {
     use g6sim::explore;
     let (header, report) = match explore::merge(dirs) {
+        Ok((header, report)) if plots => (header, report.with_charts()),
         Ok(merged) => merged,
         Err(e) => return fail(e),
     };
@@ -596,6 +612,26 @@ impl Progress {
             bar.set_style(style);
         }
         Self(bar)
+    }
+    /// A spinner for an exploration on a time budget (`time`, as `10m`): the seeds explored so far and the time
+    /// spent of the budget, redrawn every tick.
+    fn budget(time: &str) -> Self {
+        if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            return Self(indicatif::ProgressBar::hidden());
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} seeds explored: {pos}, {elapsed} of {msg}")
+        {
+            bar.set_style(style);
+        }
+        bar.set_message(time.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Self(bar)
+    }
+    /// The budget `time` is spent: what is left is shrinking the failures.
+    fn spent(&self, time: &str) {
+        self.0.set_message(format!("{time}, spent: shrinking what broke"));
     }
     fn show(&self, done: usize) {
         self.0.set_position(done as u64);
