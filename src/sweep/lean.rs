@@ -574,6 +574,7 @@ fn fetch(
                 if listed.contains(&date)
                     && !previous.is_some_and(|p| shifted(rows, p, ix.order, date, provider_atm, step, per_side))
                 {
+                    rows.reserve(2 * (2 * per_side as usize + 1) + padding as usize);
                     push_expiry_rows(rows, ix.order, date, provider_atm, step, per_side, padding);
                 }
             });
@@ -637,6 +638,7 @@ fn shifted(
     }
     let series = series_key(index, Some(date));
     let strike = |i: u32| atm + (f64::from(i) - f64::from(per_side)) * step;
+    rows.reserve(previous.rows.len());
     let d = shift.abs() as u32;
     if shift > 0.0 {
         rows.extend_from_slice(&previous.rows[2 * d as usize..]);
