@@ -16,15 +16,19 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// One thread or two, the same explore.json (and the same summary on screen, but for the directory).
+/// One thread or two, or every run in full (`--full`), the same explore.json (and the same summary on screen,
+/// but for the directory).
 #[test]
 fn the_same_bytes_whatever_the_thread_count() {
     let dir = temp_dir("explore-jobs");
-    let (one, two) = (dir.join("one"), dir.join("two"));
+    let (one, two, full) = (dir.join("one"), dir.join("two"), dir.join("full"));
     let a = explore_into(&one, &["--seeds", "1..24", "--jobs", "1"]);
     let b = explore_into(&two, &["--seeds", "1..24", "--jobs", "2"]);
+    let c = explore_into(&full, &["--seeds", "1..24", "--full"]);
     assert_eq!(a.status.code(), Some(0), "{}", text(&a.stderr));
+    assert_eq!(c.status.code(), Some(0), "{}", text(&c.stderr));
     assert_eq!(tree_bytes(&one), tree_bytes(&two));
+    assert_eq!(tree_bytes(&one), tree_bytes(&full));
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(one.join("explore.json")).unwrap()).unwrap();
     assert_eq!((json["seeds"].as_str(), json["runs"].as_u64()), (Some("1..24"), Some(24)));
     assert!(json["reach"]["adaptive"]["expand"].as_u64().unwrap() > 0, "{json}");

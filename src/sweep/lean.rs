@@ -572,7 +572,8 @@ fn fetch(
             e.list(key, |rows, previous| {
                 let step = ix.meta.step;
                 if listed.contains(&date)
-                    && !previous.is_some_and(|p| shifted(rows, p, ix.order, date, provider_atm, step, per_side))
+                    && !previous
+                        .is_some_and(|p| shifted(rows, p, ix.order, date, provider_atm, padding, step, per_side))
                 {
                     rows.reserve(2 * (2 * per_side as usize + 1) + padding as usize);
                     push_expiry_rows(rows, ix.order, date, provider_atm, step, per_side, padding);
@@ -610,20 +611,25 @@ fn fetch(
     (outcome, clamp)
 }
 
-/// The rows [`push_expiry_rows`] gives at ATM `atm` without padding, into `rows`, made from `previous`'s rows
-/// (of the same listed expiry, without padding, at an ATM fewer than a window away): the strikes both windows
-/// share are moved, only the new ones generated. Only where that is exact: whole-number strikes (the ATMs and
-/// the step), every strike of both windows positive. Whether it did.
+/// The rows [`push_expiry_rows`] gives at ATM `atm` with `padding` rows, into `rows`, made from `previous`'s
+/// rows (of the same listed expiry, at an ATM fewer than a window away): the strikes both windows share are
+/// moved, only the new ones generated. Only where that is exact: no padding (now or before), whole-number
+/// strikes (the ATMs and the step), every strike of both windows positive. Whether it did.
+#[allow(clippy::too_many_arguments)]
 fn shifted(
     rows: &mut Vec<UniverseRow>,
     previous: &Listing,
     index: u16,
     date: NaiveDate,
     atm: f64,
+    padding: u32,
     step: f64,
     per_side: u32,
 ) -> bool {
     let Some((listed_date, previous_atm, 0, true)) = previous.key else { return false };
+    if padding > 0 {
+        return false;
+    }
     let previous_atm = f64::from_bits(previous_atm);
     let whole = |x: f64| x.fract() == 0.0 && x.abs() < 1e15;
     let n = 2 * per_side + 1;
@@ -814,7 +820,8 @@ mod tests {
             for d in -(2 * per_side as i32 + 1)..=(2 * per_side as i32 + 1) {
                 let atm = 24_800.0 + f64::from(d) * step;
                 let mut rows = Vec::new();
-                let moved = shifted(&mut rows, &from, 2, date, atm, step, per_side);
+                let moved = shifted(&mut rows, &from, 2, date, atm, 0, step, per_side);
+                assert!(!shifted(&mut Vec::new(), &from, 2, date, atm, 1, step, per_side), "padded now");
                 assert_eq!(moved, d.unsigned_abs() < 2 * per_side + 1, "{step} {per_side} {d}");
                 if moved {
                     assert_eq!(rows, listing(atm, step, per_side).rows, "{step} {per_side} {d}");
@@ -830,7 +837,7 @@ mod tests {
         for (from, atm, step, per_side) in
             refused.into_iter().chain([(other_day, 24_850.0, 50.0, 3), (padded, 24_850.0, 50.0, 3)])
         {
-            assert!(!shifted(&mut Vec::new(), &from, 2, date, atm, step, per_side), "{atm} {step}");
+            assert!(!shifted(&mut Vec::new(), &from, 2, date, atm, 0, step, per_side), "{atm} {step}");
         }
     }
 
