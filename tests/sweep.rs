@@ -414,7 +414,9 @@ fn full_runs_write_the_same_files_as_the_lean_path() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("scoring full runs: the lean path does not model the fault QuotesMissing"),
+        text(&out.stdout).contains(
+            "scoring full runs: the lean path does not model the expectation `total synthetic_index_price events"
+        ),
         "{}",
         text(&out.stdout)
     );
