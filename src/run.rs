@@ -138,6 +138,12 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
     let (config, applied) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
     let mut warnings = Vec::new();
     check_overrides(scenario, &config, &applied, &mut warnings)?;
+    if scenario.recorded.is_none() && scenario.universe.is_none() && options.universe.is_none() {
+        for (i, spec) in scenario.indices.iter().enumerate() {
+            let meta = cycle::spawn::run_meta(scenario, i, &config, None);
+            price_within_step(&meta.symbol, spec.spot.unwrap_or(meta.synthetic_atm), meta.step)?;
+        }
+    }
     let seed = options.seed.unwrap_or(scenario.seed);
     if options.cycles == Some(0) {
         return Err(Error::Input("--cycles 0: a run has at least one cycle".into()));
@@ -179,6 +185,19 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
     let universe = source.map(|s| universe::UniverseUse::new(s, scenario));
     warnings.extend(universe.iter().flat_map(universe::UniverseUse::warnings));
     Ok(Prepared { scenario: loaded.clone(), config, applied, warnings, seed, cycles, universe })
+}
+
+/// An index's price must be at least its strike step under the configuration resolved (a `--set` or `G6_*`
+/// strike step included), as the loader checks a scenario's own: below one step the ATM rounds to 0 and there is
+/// no ladder.
+pub(crate) fn price_within_step(symbol: &str, price: f64, step: f64) -> Result<(), Error> {
+    if price >= step {
+        return Ok(());
+    }
+    Err(Error::Input(format!(
+        "strike_step.{symbol} = {step}: {price} is not an index price for {symbol}: expected a number from its \
+         strike step {step} to 1e9\n  hint: a strike step of at most {price}"
+    )))
 }
 
 /// What the environment and `--set` applied must still make sense for this scenario: a strike step names

@@ -340,7 +340,11 @@ fn environment_overrides_are_announced_first_and_no_env_ignores_them() {
 fn overrides_that_could_never_be_meant_are_bad_input_naming_the_choices() {
     let dir = temp_dir("cli-bad-overrides");
     let out_dir = dir.join("out");
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--set", "strike_step.NIFTY=30000"],
+            "strike_step.NIFTY = 30000: 24800 is not an index price for NIFTY: expected a number from its strike step",
+        ),
         (
             &["--set", "strike_step.NIFY=75"],
             "--set strike_step.NIFY=75: strike_step.NIFY names no index of this scenario (did you mean `NIFTY`?); its indices: NIFTY, BANKNIFTY",

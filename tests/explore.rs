@@ -72,13 +72,14 @@ fn bad_input_is_refused_before_anything_runs() {
         (&["--budget", "0s"][..], "expected a time from 1s to 168h"),
         (&["--budget", "ten"][..], "expected a time such as 90s, 5m or 1h"),
         (&["--seeds", "5", "--budget", "1m"][..], "cannot be used with"),
-        (&["--seeds", "0..x"][..], "is not a number"),
+        (&["--seeds", "0..x"][..], "`x` is not a seed: expected a whole number >= 0"),
         (&["--set", "contract_ok_cyles=2"][..], "did you mean `contract_ok_cycles`?"),
         (&["--set", "strike_coverage_ok=2"][..], "strike_coverage_ok"),
         (&["--parity", "g7"][..], "g7"),
         (&["--jobs", "0"][..], "--jobs"),
         (&["--set", "strike_step.NIFTYY=50"][..], "`NIFTYY` is no index an exploration generates"),
         (&["--set", "depth_max_otm=0"][..], "at least 1 strike per side"),
+        (&["--set", "strike_step.EXPLOREIDX=10000"][..], "8000 is not an index price for EXPLOREIDX"),
         (&["--emit", out.to_str().unwrap()][..], "--emit DIR must differ from --out"),
     ] {
         let o = explore_into(&out, args);
@@ -195,6 +196,17 @@ fn merged_shards_equal_one_exploration() {
     let o =
         g6sim(&["explore", "merge", paths[0], paths[0], paths[1], paths[2], "--out", dir.join("x").to_str().unwrap()]);
     assert!(text(&o.stderr).contains("is given twice"), "{}", text(&o.stderr));
+    // A merge into one of its shards is refused, the shard untouched.
+    let before = tree_bytes(&shards[0]);
+    let o = g6sim(&[&["explore", "merge"][..], &paths, &["--out", &format!("{}/", paths[0])]].concat());
+    assert_eq!(o.status.code(), Some(2), "{}", text_of(&o));
+    assert!(text(&o.stderr).contains("--out is one of the shards"), "{}", text(&o.stderr));
+    assert_eq!(tree_bytes(&shards[0]), before);
+    // Exploring again into a directory keeps what the user put in failures/, and replaces only failures.
+    std::fs::write(merged.join("failures/mine.ron"), "// mine\n").unwrap();
+    let again = explore_into(&merged, &args);
+    assert_eq!(again.status.code(), Some(1), "{}", text_of(&again));
+    assert_eq!(std::fs::read_to_string(merged.join("failures/mine.ron")).unwrap(), "// mine\n");
 }
 
 /// `--from SCENARIO`: every seed keeps the scenario's indices and settings (its config the configuration under
@@ -271,6 +283,7 @@ fn from_refuses_what_cannot_be_explored() {
     let out = dir.join("out");
     for (from, args, says) in [
         ("scenarios/no_such.ron", &[][..], "scenarios/no_such.ron: cannot read the scenario"),
+        ("scenarios", &[], "--from scenarios: is a directory: expected a scenario file"),
         ("tests/fixtures/docs/broken.ron", &[], "tests/fixtures/docs/broken.ron:6:13: at `cycles`"),
         ("scenarios/history/nifty_strike_dip.jsonl", &[], "a recorded history cannot be explored"),
         ("scenarios/kite_sample.ron", &[], "its universe `data/kite_instruments_sample.csv` cannot be explored"),

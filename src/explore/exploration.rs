@@ -20,7 +20,7 @@ use sha2::Digest;
 pub const SHRUNK_PER_PROPERTY: usize = 3;
 
 /// Seeds handed to the worker threads at a time, per thread: a budget is checked between such batches.
-const BATCH_PER_THREAD: usize = 8;
+const BATCH_PER_THREAD: usize = 32;
 
 /// What an exploration runs every generated scenario under.
 #[derive(Clone, Debug)]
@@ -162,6 +162,18 @@ impl Exploration {
                 )));
             }
         }
+        // Each index's price (its synthetic ATM) must be at least the strike step it runs with.
+        for symbol in &generated {
+            let (price, step) = match crate::registry::known(symbol) {
+                Some(meta) => (meta.synthetic_atm, meta.step),
+                None => {
+                    let entry = super::generate::declared_entry();
+                    (entry.synthetic_atm, entry.step)
+                }
+            };
+            let step = config.step_override(symbol).unwrap_or(step);
+            crate::run::price_within_step(symbol, price, step)?;
+        }
         Self::of(config, Config::default(), None, Vec::new(), threads)
     }
 
@@ -172,6 +184,12 @@ impl Exploration {
     /// is refused.
     pub fn from_file(path: &std::path::Path, options: RunOptions, threads: usize) -> Result<Self, Error> {
         let file = path.display().to_string();
+        if path.is_dir() {
+            return Err(Error::Input(format!(
+                "--from {file}: is a directory: expected a scenario file\n  hint: name one scenario, such as \
+                 scenarios/oversized_clamp.ron"
+            )));
+        }
         if path.exists() && crate::replay::is_history(path) {
             return Err(Error::Input(format!(
                 "--from {file}: a recorded history cannot be explored: it replays recorded coverages, with no \

@@ -16,7 +16,7 @@ pub const FAILURES_DIR: &str = "failures";
 /// Checks, before anything runs, that `dir` can take an exploration's files and locks it (as
 /// [`crate::output::claim_dir`] does for a run): a new or empty directory, or one an exploration wrote.
 pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
-    claim_dir_for(dir, force, is_explore_dir, "no g6sim exploration (no explore.json)")
+    claim_dir_for(dir, force, is_explore_dir, "files no exploration writes (it writes explore.json and failures/)")
 }
 
 /// Whether every entry of `dir` is one an exploration writes.
@@ -122,12 +122,22 @@ pub fn write(dir: &Path, header: &Header, shard: Option<&ShardOf>, report: &Repo
     Ok(written)
 }
 
+/// Whether `stem` is a failure's name as an exploration writes it, `<property>-<8 hex digits>`.
+fn failure_stem(stem: &str) -> bool {
+    stem.rsplit_once('-').is_some_and(|(property, hash)| {
+        !property.is_empty() && hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
 /// Removes what an earlier exploration wrote into `failures`: its scenario files, and its chart folders (the
-/// charts in them, then each folder once it is empty).
+/// charts in them, then each folder once it is empty); files and folders named otherwise are left alone.
 fn remove_earlier(failures: &Path) -> std::io::Result<()> {
     let ours = |path: &Path, extensions: &[&str]| path.extension().is_some_and(|e| extensions.iter().any(|x| e == *x));
     for entry in std::fs::read_dir(failures)? {
         let path = entry?.path();
+        if !path.file_stem().and_then(|s| s.to_str()).is_some_and(failure_stem) {
+            continue;
+        }
         if path.is_dir() {
             for chart in std::fs::read_dir(&path)? {
                 let chart = chart?.path();
@@ -303,7 +313,7 @@ pub fn seed_ranges(seeds: &[u64]) -> String {
     let mut k = 0;
     while k < seeds.len() {
         let mut end = k;
-        while end + 1 < seeds.len() && seeds[end + 1] == seeds[end] + 1 {
+        while end + 1 < seeds.len() && seeds[end].checked_add(1) == Some(seeds[end + 1]) {
             end += 1;
         }
         parts.push(if end == k { seeds[k].to_string() } else { format!("{}..{}", seeds[k], seeds[end]) });
@@ -317,10 +327,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_failure_names_are_an_explorations() {
+        assert!(failure_stem("few_depth_flips-6c0b6076") && failure_stem("user-1-0a1b2c3d"));
+        for other in ["mine", "few_depth_flips", "x-6c0b607", "x-6C0B6076", "-6c0b6076", "x-6c0b6076g"] {
+            assert!(!failure_stem(other), "{other}");
+        }
+    }
+
+    #[test]
     fn seeds_are_written_as_ranges() {
         assert_eq!(seed_ranges(&[1, 2, 3, 4, 5, 9, 12, 13, 14]), "1..5,9,12..14");
         assert_eq!(seed_ranges(&[7]), "7");
         assert_eq!(seed_ranges(&[]), "");
         assert_eq!(seed_ranges(&[3, 2, 1]), "3,2,1");
+        assert_eq!(
+            seed_ranges(&[u64::MAX, 1, u64::MAX - 1, u64::MAX]),
+            format!("{},1,{}..{}", u64::MAX, u64::MAX - 1, u64::MAX)
+        );
     }
 }

@@ -24,7 +24,7 @@ pub const MAX_CYCLES: u64 = 120;
 pub(super) const DECLARED: &str = "EXPLOREIDX";
 
 /// Its registry entry, as the scenario writes it.
-fn declared_entry() -> RegistryEntry {
+pub(super) fn declared_entry() -> RegistryEntry {
     RegistryEntry {
         step: 25.0,
         lot_size: 40,

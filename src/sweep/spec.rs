@@ -39,23 +39,40 @@ pub fn parse_param(text: &str) -> Result<Param, SpecError> {
     Ok(Param { key: key.to_string(), values })
 }
 
-/// Parses `--seeds`: a count `N` (the seeds 1..N), a range `a..b[:step]` or a list `1,5,9`.
+/// Parses `--seeds`: a count `N` (the seeds 1..N), a range `a..b[:step]` or a list `1,5,9`. Seeds are whole
+/// numbers read exactly, to `u64::MAX` (a range is not read as floating-point numbers, which would round seeds
+/// past 2^53 onto their neighbours).
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>, SpecError> {
     let text = text.trim();
     let bad = |why: &str| SpecError(format!("--seeds {text}: {why}"));
-    let values = if !text.contains(['.', ',']) {
+    let seed = |v: &str| {
+        let v = v.trim();
+        v.parse::<u64>().map_err(|_| bad(&format!("`{v}` is not a seed: expected a whole number >= 0")))
+    };
+    let seeds: Vec<u64> = if let Some((from, rest)) = text.split_once("..") {
+        let (to, step) = rest.split_once(':').unwrap_or((rest, "1"));
+        let (a, b, step) = (seed(from)?, seed(to)?, seed(step)?);
+        if step == 0 {
+            return Err(bad("the step must be > 0"));
+        }
+        if b < a {
+            return Err(bad(&format!("the range is empty (it runs from {a} down to {b})")));
+        }
+        let count = (b - a) / step + 1;
+        if count > MAX_VALUES as u64 {
+            return Err(bad(&format!("{count} seeds, more than {MAX_VALUES}")));
+        }
+        // `a + i x step` stays within `a..=b`: no overflow.
+        (0..count).map(|i| a + i * step).collect()
+    } else if text.contains(',') {
+        parse_values(text).map_err(|e| bad(&e.0))?.iter().map(|v| seed(v)).collect::<Result<_, _>>()?
+    } else {
         let n: u64 = text.parse().map_err(|_| bad("expected a count N (seeds 1..N), a range a..b or a list a,b,c"))?;
         if n == 0 || n as usize > MAX_VALUES {
             return Err(bad(&format!("expected a count from 1 to {MAX_VALUES}")));
         }
-        (1..=n).map(|s| s.to_string()).collect()
-    } else {
-        parse_values(text).map_err(|e| bad(&e.0))?
+        (1..=n).collect()
     };
-    let seeds: Vec<u64> = values
-        .iter()
-        .map(|v| v.parse::<u64>().map_err(|_| bad(&format!("`{v}` is not a seed: expected a whole number >= 0"))))
-        .collect::<Result<_, _>>()?;
     let mut sorted = seeds.clone();
     sorted.sort_unstable();
     if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
@@ -166,5 +183,15 @@ mod tests {
         assert!(parse_seeds("1.5..3").unwrap_err().0.contains("not a seed"));
         assert!(parse_seeds("4,4").unwrap_err().0.contains("listed twice"));
         assert!(parse_seeds("-3").unwrap_err().0.contains("expected a count"));
+        assert_eq!(parse_seeds("1..9:4").unwrap(), [1, 5, 9]);
+        assert!(parse_seeds("5..2").unwrap_err().0.contains("the range is empty"));
+        assert!(parse_seeds("1..5:0").unwrap_err().0.contains("step must be > 0"));
+        assert!(parse_seeds("0..100000000").unwrap_err().0.contains("more than"));
+        // Exact past 2^53 and up to u64::MAX, as a range and as a list alike.
+        let big = 9_007_199_254_740_993u64;
+        assert_eq!(parse_seeds(&format!("{big}..{}", big + 1)).unwrap(), [big, big + 1]);
+        assert_eq!(parse_seeds(&format!("{big},{}", big + 1)).unwrap(), [big, big + 1]);
+        assert_eq!(parse_seeds(&format!("{}..{}", u64::MAX - 1, u64::MAX)).unwrap(), [u64::MAX - 1, u64::MAX]);
+        assert!(parse_seeds(&format!("{}..{}0", u64::MAX, u64::MAX)).unwrap_err().0.contains("not a seed"));
     }
 }

@@ -481,9 +481,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         None => exploration,
     };
     let dir = args.out.unwrap_or_else(|| Path::new("out").join("explore"));
-    let same =
-        |a: &Path, b: &Path| a == b || a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b);
-    if args.emit.as_deref().is_some_and(|emit| same(emit, &dir)) {
+    if args.emit.as_deref().is_some_and(|emit| same_dir(emit, &dir)) {
         return fail(
             "--emit DIR must differ from --out: the scenarios would mix with the exploration's files\n  hint: --emit out/explore-scenarios",
         );
@@ -570,9 +568,21 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     ExitCode::from(if interrupted { 130 } else { report.exit_code() })
 }
 
+/// Whether two paths name one directory (the same text, or the same place once resolved).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b || a.canonicalize().ok().zip(b.canonicalize().ok()).is_some_and(|(a, b)| a == b)
+}
+
 /// `g6sim explore merge`: the shards' reports, written as the whole exploration.
 fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool) -> ExitCode {
     use g6sim::explore;
+    if let Some(shard) = dirs.iter().find(|d| same_dir(d, out)) {
+        return fail(format_args!(
+            "{}: --out is one of the shards, which the merge would overwrite
+  hint: --out out/explore-merged",
+            shard.display()
+        ));
+    }
     let (header, report) = match explore::merge(dirs) {
         Ok((header, report)) if plots => (header, report.with_charts()),
         Ok(merged) => merged,
