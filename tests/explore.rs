@@ -6,6 +6,10 @@ use crate::common::*;
 use std::path::Path;
 use std::process::Output;
 
+/// Settings without hysteresis, under which generated seeds break `few_depth_flips`.
+const NO_HYSTERESIS: [&str; 6] =
+    ["--set", "contract_ok_cycles=0", "--set", "contract_cooldown=0", "--set", "prefilter_max_instruments=50"];
+
 /// `g6sim explore --no-env` with `args`, into `out`.
 fn explore_into(out: &Path, args: &[&str]) -> Output {
     let all = [&["explore", "--no-env"][..], args, &["--out", out.to_str().unwrap()]].concat();
@@ -166,16 +170,7 @@ fn text_of(o: &Output) -> String {
 #[test]
 fn merged_shards_equal_one_exploration() {
     let dir = temp_dir("explore-shards");
-    let args = [
-        "--seeds",
-        "1..12",
-        "--set",
-        "contract_ok_cycles=0",
-        "--set",
-        "contract_cooldown=0",
-        "--set",
-        "prefilter_max_instruments=50",
-    ];
+    let args = [&["--seeds", "1..12"][..], &NO_HYSTERESIS].concat();
     let whole = explore_into(&dir.join("whole"), &args);
     assert_eq!(whole.status.code(), Some(1), "{}", text_of(&whole));
     let shard = |i: usize| {
@@ -377,16 +372,7 @@ fn the_rules_keep_every_property_over_thousands_of_seeds() {
 fn failure_charts_are_the_same_bytes_everywhere() {
     let dir = temp_dir("explore-plots");
     // docs/explore.md's failing exploration: without hysteresis, seed 4 breaks few_depth_flips.
-    let args = [
-        "--seeds",
-        "10",
-        "--set",
-        "contract_ok_cycles=0",
-        "--set",
-        "contract_cooldown=0",
-        "--set",
-        "prefilter_max_instruments=50",
-    ];
+    let args = [&["--seeds", "10"][..], &NO_HYSTERESIS].concat();
     let explore = |name: &str, more: &[&str]| {
         let out = dir.join(name);
         let o = explore_into(&out, &[&args[..], more].concat());

@@ -632,9 +632,9 @@ fn written(key: &str) -> bool {
     key != "parity" && !key.starts_with("benchmark_")
 }
 
-/// The keys of `config` that differ from the defaults and are written with a generated scenario ([`written`]),
-/// with their values as JSON, in the configuration's order: what `config_sets`, `config_fields` and
-/// `explore.json`'s `config` are made from.
+/// The keys of `config` that differ from the defaults and are written with a generated scenario (all but the
+/// mode and the benchmark keys), with their values as JSON, in the configuration's order: what `config_sets`,
+/// `config_fields` and `explore.json`'s `config` are made from.
 pub fn config_changes(config: &Config) -> serde_json::Map<String, serde_json::Value> {
     changes_over(config, &Config::default())
 }

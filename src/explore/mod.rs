@@ -14,7 +14,8 @@
 //! configuration under test is then the scenario's, with the environment, `--set` and `--parity` over it.
 //!
 //! The property catalogue ([`Property`]) names what every cycle of every run must keep, whatever the scenario;
-//! [`violations`] checks a run's cycle summaries against all of it.
+//! an [`Exploration`] checks every cycle of every run against all of it, each property as the expectation
+//! `Keeps(property)`.
 //!
 //! ```
 //! use g6sim::{explore, scenario};

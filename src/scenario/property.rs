@@ -64,7 +64,7 @@ impl Setting {
     }
 
     /// The cycles a return to the baseline from `excess` strikes above it may take: one contraction per
-    /// `contract_step`, each after a full healthy streak and the cooldown, plus [`RETURN_SLACK`].
+    /// `contract_step`, each after a full healthy streak and the cooldown, plus `RETURN_SLACK`.
     pub fn return_bound(&self, excess: u32) -> u64 {
         let c = &self.config;
         let contractions = u64::from(excess.div_ceil(c.contract_step.max(1)));
