@@ -320,6 +320,7 @@ impl ExpiryState {
                     spare.map_or_else(Default::default, |l| (l.rows, l.bucket, l.matched));
                 rows.clear();
                 generate(&mut rows, if had { self.recent.last() } else { None });
+                debug_assert!(rows.windows(2).all(|w| w[0].strike <= w[1].strike), "rows ascend by strike");
                 bucket.clear();
                 bucket.extend(0..rows.len() as u32);
                 matched.clear();
@@ -583,7 +584,15 @@ fn fetch(
             e.measured = None;
         }
         if e.matched_for.as_deref() != Some(ladder.strikes.as_slice()) {
-            e.matched = match_ladder(&e.bucket, &e.rows, ladder);
+            // The provider's rows ascend by strike: only those between the ladder's ends can match it.
+            let within = match (ladder.strikes.first(), ladder.strikes.last()) {
+                (Some(lo), Some(hi)) => {
+                    let from = e.rows.partition_point(|r| r.strike.total_cmp(lo).is_lt());
+                    from..from + e.rows[from..].partition_point(|r| r.strike.total_cmp(hi).is_le())
+                }
+                _ => 0..0,
+            };
+            e.matched = match_ladder(&e.bucket[within], &e.rows, ladder);
             e.matched_for.get_or_insert_default().clone_from(&ladder.strikes);
         }
         let fault = ExpiryFault { faults: inputs.faults, symbol, rule: e.rule, random, cycle: n };
