@@ -11,7 +11,9 @@ use super::user::applied;
 use crate::config::{Config, Parity};
 use crate::events::{CycleSummary, LoggedEvent};
 use crate::run::{Error, Prepared, RunOptions, prepare};
-use crate::scenario::{Evaluator, Expectation, ExpectationOutcome, LoadedScenario, Property, Setting, parse};
+use crate::scenario::{
+    Evaluator, Expectation, ExpectationOutcome, LoadedScenario, Property, Scenario, Setting, is_valid, parse,
+};
 use crate::sweep::lean::{COUNTED, Counted, Lean};
 use serde::Serialize;
 use sha2::Digest;
@@ -415,7 +417,13 @@ impl Exploration {
     /// `w` ready to run with `expectations`, under the configuration being tested (written into the scenario,
     /// so the run's own options add nothing).
     fn prepared(&self, w: &Workload, expectations: Vec<Expectation>) -> Result<crate::run::Prepared, Error> {
-        let mut loaded = loaded(&w.to_ron(&Extras::default()), expectations)?;
+        let scenario = w.scenario();
+        // Built as data; one the loader would refuse is read from its text, for the error's place in it.
+        let mut loaded = if is_valid(&scenario) {
+            LoadedScenario::inline(Scenario { expectations, ..scenario }, "generated.ron")
+        } else {
+            loaded(&w.to_ron(&Extras::default()), expectations)?
+        };
         loaded.scenario.config = self.config_for(w);
         loaded.scenario.parity = self.config.parity;
         prepare(&loaded, &RunOptions::default())

@@ -42,6 +42,12 @@ impl Branch {
 /// The categories, in the order outputs list them.
 const CATEGORIES: [&str; 6] = ["event", "status", "partial_reason", "fault", "clamp", "adaptive"];
 
+/// The statuses an expiry's summary can carry, as the `status` category lists them.
+const STATUSES: [ExpiryStatus; 4] = [ExpiryStatus::Ok, ExpiryStatus::Partial, ExpiryStatus::Empty, ExpiryStatus::Synth];
+
+/// The clamp strategies, as the `clamp` category lists them.
+const CLAMPS: [ClampStrategy; 2] = [ClampStrategy::Head, ClampStrategy::LadderSpread];
+
 /// Counts per category and name, every name of every category present (0 when never reached).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reach(BTreeMap<&'static str, BTreeMap<String, u64>>);
@@ -51,12 +57,10 @@ impl Default for Reach {
         let names = |category: &str| -> Vec<String> {
             let names: Vec<&str> = match category {
                 "event" => EVENT_NAMES.to_vec(),
-                "status" => [ExpiryStatus::Ok, ExpiryStatus::Partial, ExpiryStatus::Empty, ExpiryStatus::Synth]
-                    .map(ExpiryStatus::as_str)
-                    .to_vec(),
+                "status" => STATUSES.map(ExpiryStatus::as_str).to_vec(),
                 "partial_reason" => PartialReason::ALL.map(PartialReason::as_str).to_vec(),
                 "fault" => return FaultKind::ALL.iter().map(|k| format!("{k:?}")).collect(),
-                "clamp" => [ClampStrategy::Head, ClampStrategy::LadderSpread].map(ClampStrategy::as_str).to_vec(),
+                "clamp" => CLAMPS.map(ClampStrategy::as_str).to_vec(),
                 _ => Branch::ALL.iter().map(|b| b.name()).collect(),
             };
             names.into_iter().map(str::to_string).collect()
@@ -109,13 +113,21 @@ impl Reach {
     }
 }
 
-/// Counts one run's reach cycle by cycle, remembering each index's last healthy streak.
+/// Counts one run's reach cycle by cycle, remembering each index's last healthy streak. Counts are tallied
+/// by position in each category's list (a cycle costs no lookup by name) and named once, by [`Self::finish`].
 #[derive(Clone, Debug)]
 pub struct ReachCounter {
+    /// The fault kinds' counts, known from the phases when the counter is made.
     reach: Reach,
+    events: [u64; EVENT_NAMES.len()],
+    statuses: [u64; STATUSES.len()],
+    reasons: Vec<u64>,
+    clamps: [u64; CLAMPS.len()],
+    branches: Vec<u64>,
     trigger: f64,
     ok_cycles: u32,
-    streaks: BTreeMap<String, u32>,
+    /// Each index's healthy streak at its last cycle, in the order indices first came.
+    streaks: Vec<(String, u32)>,
 }
 
 impl ReachCounter {
@@ -130,27 +142,32 @@ impl ReachCounter {
         }
         ReachCounter {
             reach,
+            events: [0; EVENT_NAMES.len()],
+            statuses: [0; STATUSES.len()],
+            reasons: vec![0; PartialReason::ALL.len()],
+            clamps: [0; CLAMPS.len()],
+            branches: vec![0; Branch::ALL.len()],
             trigger: config.expansion_trigger(),
             ok_cycles: config.contract_ok_cycles,
-            streaks: BTreeMap::new(),
+            streaks: Vec::new(),
         }
     }
 
     /// Folds in one cycle and its events.
     pub fn observe(&mut self, cycle: &CycleSummary, events: &[LoggedEvent]) {
         for e in events {
-            self.reach.add("event", e.event.name(), 1);
+            self.count_event(e.event.name(), 1);
         }
         for index in &cycle.indices {
             for e in &index.expiries {
                 if let Some(status) = e.status {
-                    self.reach.add("status", status.as_str(), 1);
+                    self.statuses[position(&STATUSES, status)] += 1;
                     if let (ExpiryStatus::Partial, Some(reason)) = (status, e.partial_reason) {
-                        self.reach.add("partial_reason", reason.as_str(), 1);
+                        self.reasons[position(&PartialReason::ALL, reason)] += 1;
                     }
                 }
                 if let Some(clamp) = &e.clamp {
-                    self.reach.add("clamp", clamp.strategy.as_str(), 1);
+                    self.clamps[position(&CLAMPS, clamp.strategy)] += 1;
                 }
             }
             let adjusted = |reason: AdjustReason| {
@@ -164,7 +181,13 @@ impl ReachCounter {
                 .iter()
                 .any(|e| e.failure.is_none() && e.options > 0 && e.strike_coverage.is_some_and(|s| s < self.trigger));
             let above = index.depth.itm > index.baseline.itm || index.depth.otm > index.baseline.otm;
-            let previous = self.streaks.insert(index.index.clone(), index.healthy_streak).unwrap_or(0);
+            let previous = match self.streaks.iter_mut().find(|(name, _)| *name == index.index) {
+                Some((_, streak)) => std::mem::replace(streak, index.healthy_streak),
+                None => {
+                    self.streaks.push((index.index.clone(), index.healthy_streak));
+                    0
+                }
+            };
             let branches = [
                 (Branch::Expand, expanded),
                 (Branch::Contract, contracted),
@@ -174,7 +197,7 @@ impl ReachCounter {
             ];
             for (branch, reached) in branches {
                 if reached {
-                    self.reach.add("adaptive", branch.name(), 1);
+                    self.branches[position(Branch::ALL, branch)] += 1;
                 }
             }
         }
@@ -182,13 +205,31 @@ impl ReachCounter {
 
     /// Counts `n` more of event `name` this cycle: the events a run counts without building them.
     pub(crate) fn count_event(&mut self, name: &str, n: u64) {
-        self.reach.add("event", name, n);
+        let at = EVENT_NAMES.iter().position(|e| *e == name);
+        self.events[at.unwrap_or_else(|| panic!("event {name} is not in its catalogue"))] += n;
     }
 
     /// The run's counts.
-    pub fn finish(self) -> Reach {
+    pub fn finish(mut self) -> Reach {
+        let named = [
+            ("event", EVENT_NAMES.to_vec(), &self.events[..]),
+            ("status", STATUSES.map(ExpiryStatus::as_str).to_vec(), &self.statuses[..]),
+            ("partial_reason", PartialReason::ALL.iter().map(|r| r.as_str()).collect(), &self.reasons[..]),
+            ("clamp", CLAMPS.map(ClampStrategy::as_str).to_vec(), &self.clamps[..]),
+            ("adaptive", Branch::ALL.iter().map(|b| b.name()).collect(), &self.branches[..]),
+        ];
+        for (category, names, counts) in named {
+            for (name, &n) in names.into_iter().zip(counts).filter(|(_, n)| **n > 0) {
+                self.reach.add(category, name, n);
+            }
+        }
         self.reach
     }
+}
+
+/// Where `kind` is in `list`, a category's list of its kinds.
+fn position<T: PartialEq + std::fmt::Debug>(list: &[T], kind: T) -> usize {
+    list.iter().position(|k| *k == kind).unwrap_or_else(|| panic!("{kind:?} is not in its catalogue"))
 }
 
 #[cfg(test)]

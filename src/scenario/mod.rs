@@ -17,4 +17,5 @@ pub use crate::schema::*;
 pub use expect::{Evaluator, ExpectationOutcome, Verdict, direction_flips, evaluate};
 pub use load::{LoadedScenario, ScenarioError, load_file, load_file_without_universe, load_text, parse};
 pub use property::{Setting, Watch, check as check_property};
+pub(crate) use validate::is_valid;
 pub use validate::rows_per_cycle;

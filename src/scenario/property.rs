@@ -113,7 +113,7 @@ struct IndexWatch {
 struct Decision<'a> {
     strike_cov: Option<f64>,
     options: u32,
-    rule: String,
+    rule: &'a str,
     expansion: Option<&'a StrikeDepthAdjustment>,
     contraction: Option<&'a StrikeDepthAdjustment>,
 }
@@ -144,7 +144,7 @@ fn passes(index: &IndexSummary) -> impl Iterator<Item = &ExpirySummary> {
 /// an error when the adjustments do not fit the decisions.
 fn decisions<'a>(
     parity_g6: bool,
-    index: &IndexSummary,
+    index: &'a IndexSummary,
     adjustments: &[&'a StrikeDepthAdjustment],
 ) -> Result<Vec<Decision<'a>>, String> {
     let mut rest = adjustments.iter().copied().peekable();
@@ -159,7 +159,7 @@ fn decisions<'a>(
             let mut d = Decision {
                 strike_cov: e.strike_coverage,
                 options: e.options,
-                rule: e.rule.clone(),
+                rule: &e.rule,
                 expansion: None,
                 contraction: None,
             };
@@ -172,7 +172,7 @@ fn decisions<'a>(
         let mut d = Decision {
             strike_cov: worst.strike_coverage,
             options: passes(index).map(|e| e.options).sum(),
-            rule: worst.rule.clone(),
+            rule: &worst.rule,
             expansion: None,
             contraction: None,
         };

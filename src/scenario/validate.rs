@@ -24,6 +24,11 @@ pub(super) struct Problem {
     pub hint: String,
 }
 
+/// Whether a scenario built as data passes every check the loader makes of a parsed one.
+pub(crate) fn is_valid(s: &Scenario) -> bool {
+    problems(s).is_empty()
+}
+
 /// Every problem of a parsed scenario, in the order of its fields.
 pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
     let mut v = Validator { s, out: Vec::new(), too_large: false };

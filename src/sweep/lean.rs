@@ -267,8 +267,8 @@ struct ExpiryState {
     summary_date: Option<Option<NaiveDate>>,
     /// The day its rule was last resolved on, and to what (listed expiries change only with the day).
     resolved: Option<(NaiveDate, Option<NaiveDate>)>,
-    /// What the fetched rows measured, and for which rows and ladder.
-    measured: Option<Measured>,
+    /// What the fetched rows measured, and for which rows and ladder (its buffers kept when it is stale).
+    measured: Measured,
     /// Whether this cycle's validation dropped a row (a `validation_drops` event).
     validation_dropped: bool,
     /// The rows of the last few keys before `rows_key`, least recent first: a market that walks back to an
@@ -335,6 +335,8 @@ impl ExpiryState {
 /// The fetched strikes' coverage of the ladder, and whether any is not a positive finite number.
 #[derive(Default)]
 struct Measured {
+    /// Whether it is of the current rows: a new listing's rows may hold other strikes at the same positions.
+    current: bool,
     candidates: Vec<u32>,
     ladder: Vec<f64>,
     unusual: bool,
@@ -382,7 +384,7 @@ impl<'a> LeanRun<'a> {
                     dropped: Vec::new(),
                     summary_date: None,
                     resolved: None,
-                    measured: None,
+                    measured: Measured::default(),
                     validation_dropped: false,
                     recent: Vec::new(),
                 });
@@ -579,7 +581,7 @@ fn fetch(
                 }
             });
             // What was measured on the old rows: their positions may now hold other strikes.
-            e.measured = None;
+            e.measured.current = false;
         }
         if e.matched_for.as_deref() != Some(ladder.strikes.as_slice()) {
             // The provider's rows ascend by strike: only those between the ladder's ends can match it.
@@ -732,18 +734,20 @@ fn measure(
     if let (None, Some(date)) = (outcome.failure, date) {
         let n = e.candidates.len();
         // The fetched strikes and their coverage of the ladder, kept while both are the same as last cycle's.
-        let same = e.measured.as_ref().is_some_and(|m| m.candidates == e.candidates && m.ladder == ix.ladder.strikes);
+        let m = &e.measured;
+        let same = m.current && m.candidates == e.candidates && m.ladder == ix.ladder.strikes;
         if !same {
             let mut unusual = false;
             let strikes = e.candidates.iter().map(|&r| e.rows[r as usize].strike);
             distinct_strikes_into(&mut e.strikes, strikes.inspect(|s| unusual |= !(*s > 0.0 && s.is_finite())));
             let coverage = strike_coverage(&ix.ladder.strikes, &e.strikes, parity);
-            let m = e.measured.get_or_insert_with(Measured::default);
+            let m = &mut e.measured;
+            m.current = true;
             m.candidates.clone_from(&e.candidates);
             m.ladder.clone_from(&ix.ladder.strikes);
             (m.unusual, m.coverage) = (unusual, coverage);
         }
-        let Some(Measured { unusual, coverage, .. }) = e.measured else { unreachable!("measured above") };
+        let Measured { unusual, coverage, .. } = e.measured;
         e.dropped.clear();
         e.dropped.resize(n, false);
         e.validation_dropped = config.validation && {
