@@ -423,3 +423,101 @@ fn synthetic_quotes_collapse_duplicate_rows_in_parity_only() {
     assert_eq!(legs(&default), (15, 10, 5));
     assert_eq!(legs(&parity), (10, 5, 5));
 }
+
+/// Every key of `value`'s JSON text in the order it is written, nested objects' keys where they stand.
+fn written_keys(value: &impl serde::Serialize) -> Vec<String> {
+    let text = serde_json::to_string(value).unwrap();
+    // A key is a string followed by `:`; none of these payloads' values is such a string.
+    let mut keys = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("\":") {
+        let start = rest[..at].rfind('"').unwrap();
+        keys.push(rest[start + 1..at].to_string());
+        rest = &rest[at + 2..];
+    }
+    keys
+}
+
+/// The written keys of each `name` event's data, cycle by cycle.
+fn keys(run: &Run, name: &str) -> Vec<(u64, Vec<String>)> {
+    run.result
+        .events
+        .iter()
+        .filter(|e| e.event.name() == name)
+        .map(|e| {
+            let keys = written_keys(&e.event);
+            assert_eq!(keys[..2], ["event", "data"]);
+            (e.cycle, keys[2..].to_vec())
+        })
+        .collect()
+}
+
+#[test]
+fn adaptive_summary_has_the_references_keys_in_parity() {
+    // Parity: before the index's first adaptive step the reference has no state and writes the depth only;
+    // after it, the baseline, the streak and the (reset) flags. Default: depth, baseline and streak always.
+    let text = r#"Scenario(
+        name: "summary", start: "2025-10-06T09:15:00+05:30", cycles: 3,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        phases: [(name: "dip", cycles: (2, 2), faults: [StrikeDropout(0.5)])],
+    )"#;
+    let (default, parity) = both(text);
+    let words = |w: &[&str]| w.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let depth = words(&["index", "strikes_itm", "strikes_otm"]);
+    let stated = words(&["index", "strikes_itm", "strikes_otm", "baseline_itm", "baseline_otm", "healthy_streak"]);
+    let flagged = [stated.clone(), words(&["had_low_cov", "had_expansion"])].concat();
+    assert_eq!(keys(&default, "adaptive_summary"), vec![(1, stated.clone()), (2, stated.clone()), (3, stated)]);
+    assert_eq!(keys(&parity, "adaptive_summary"), vec![(1, depth), (2, flagged.clone()), (3, flagged)]);
+    let summary = |run: &Run, cycle: u64| {
+        let e = run.result.events.iter().find(|e| e.cycle == cycle && e.event.name() == "adaptive_summary");
+        serde_json::to_value(&e.unwrap().event).unwrap()["data"].clone()
+    };
+    // Cycle 3 starts from cycle 2's expansion; the flags are the state's, reset after each decision.
+    let third = summary(&parity, 3);
+    assert_eq!((third["strikes_itm"].as_u64(), third["baseline_itm"].as_u64()), (Some(12), Some(10)));
+    assert_eq!((third["had_low_cov"].as_bool(), third["had_expansion"].as_bool()), (Some(false), Some(false)));
+}
+
+#[test]
+fn trace_payloads_are_the_references_sorted_keys_in_both_modes() {
+    // The reference's tracer sorts keys, nested ones too; `field_coverage` shows up to 8 quotes missing a field.
+    let text = r#"Scenario(
+        name: "trace", start: "2025-10-06T09:15:00+05:30", cycles: 2,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"], depth: (itm: 4, otm: 4))],
+        config: (trace: true),
+        phases: [
+            (name: "thin", cycles: (1, 1), faults: [FieldDropout(0.5)]),
+            (name: "none", cycles: (2, 2), faults: [QuotesMissing]),
+        ],
+    )"#;
+    let words = |w: &str| w.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let quote = "avg_price oi strike sym type vol ";
+    for run in <[Run; 2]>::from(both(text)) {
+        let instruments = words("expiry index pct realized requested rule sample_missing");
+        assert_eq!(keys(&run, "instrument_coverage"), vec![(1, instruments.clone()), (2, instruments)]);
+        let fields = |n: usize| {
+            words(&format!(
+                "expiry full index missing_counts avg_price oi volume pct rule sample {}total",
+                quote.repeat(n)
+            ))
+        };
+        assert_eq!(keys(&run, "field_coverage"), vec![(1, fields(8)), (2, fields(8))]);
+        assert_eq!(keys(&run, "synthetic_quotes_fallback"), vec![(2, words("count index rule ts"))]);
+        let data: Vec<serde_json::Value> = run
+            .result
+            .events
+            .iter()
+            .filter(|e| e.event.name() == "field_coverage")
+            .map(|e| serde_json::to_value(&e.event).unwrap()["data"].clone())
+            .collect();
+        // 18 quotes, round(0.5 x 18) = 9 lose a field: the first 8 of them are shown.
+        assert_eq!((data[0]["total"].as_u64(), data[0]["full"].as_u64()), (Some(18), Some(9)));
+        for q in data[0]["sample"].as_array().unwrap() {
+            assert!(q["vol"] == 0 || q["oi"] == 0 || q["avg_price"] == 0.0, "{q}");
+            let sym = q["sym"].as_str().unwrap();
+            assert!(sym.starts_with("NFO:NIFTY25OCT") && sym.ends_with(q["type"].as_str().unwrap()), "{q}");
+        }
+        // Placeholders have no average price.
+        assert!(data[1]["sample"].as_array().unwrap().iter().all(|q| q["avg_price"].is_null()), "{}", data[1]);
+    }
+}

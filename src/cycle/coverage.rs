@@ -14,13 +14,18 @@ use super::ladder::distinct_strikes_into;
 use super::schedule::{CycleBuilder, Step};
 use super::validation::ExpiryValidation;
 use crate::config::Config;
-use crate::events::{Event, FieldCoverage as FieldCoverageEvent, InstrumentCoverage, MissingCounts};
+use crate::events::{
+    Event, FIELD_SAMPLE, FieldCoverage as FieldCoverageEvent, FieldSample, InstrumentCoverage, MissingCounts,
+};
 use crate::pyjson::py_round;
+use crate::registry::IndexMeta;
+use crate::synthetic::tradingsymbol;
 use crate::world::{
     CycleCounter, EventLog, Expiry, ExpiryDate, ExpiryOrder, ExpiryOutcome, FieldCoverage, IndexInfo, InstrumentSet,
-    Quote, StrikeCoverage, StrikeLadder,
+    Member, Quote, StrikeCoverage, StrikeLadder,
 };
 use bevy_ecs::prelude::*;
+use chrono::NaiveDate;
 
 /// Distinct realized strikes (positive), ascending.
 #[cfg(test)]
@@ -92,6 +97,28 @@ impl FieldStats {
     }
 }
 
+/// `field_coverage`'s sample: the first [`FIELD_SAMPLE`] of `quotes` (in quote order) missing a field, each
+/// keyed as the quotes are (`exchange:tradingsymbol`); a placeholder has no average price.
+pub fn field_sample<'a>(
+    quotes: impl IntoIterator<Item = &'a Member>,
+    meta: &IndexMeta,
+    date: NaiveDate,
+) -> Vec<FieldSample> {
+    quotes
+        .into_iter()
+        .filter(|m| m.quote.volume == 0 || m.quote.oi == 0 || m.quote.avg_price == 0.0)
+        .take(FIELD_SAMPLE)
+        .map(|m| FieldSample {
+            avg_price: (!m.quote.synthetic).then_some(m.quote.avg_price),
+            oi: m.quote.oi,
+            strike: m.strike,
+            sym: format!("{}:{}", meta.exchange_pool, tradingsymbol(&meta.symbol, date, m.strike, m.kind)),
+            kind: m.kind,
+            vol: m.quote.volume,
+        })
+        .collect()
+}
+
 pub fn measure_coverage(
     config: Res<Config>,
     counter: Res<CycleCounter>,
@@ -139,31 +166,36 @@ pub fn measure_coverage(
             log.push(
                 counter.0,
                 Event::InstrumentCoverage(InstrumentCoverage {
-                    index: symbol.clone(),
-                    rule: rule.clone(),
                     expiry: expiry_date.clone(),
-                    requested: ladder.strikes.len() as u32,
-                    realized: realized.len() as u32,
+                    index: symbol.clone(),
                     pct: py_round(s * 100.0, 2),
+                    realized: realized.len() as u32,
+                    requested: ladder.strikes.len() as u32,
+                    rule: rule.clone(),
                     sample_missing,
                 }),
             );
-            log.push(
-                counter.0,
-                Event::FieldCoverage(FieldCoverageEvent {
-                    index: symbol,
-                    rule,
-                    expiry: expiry_date,
-                    total: fields.total,
-                    full: fields.full,
-                    pct: py_round(fields.pct(), 2),
-                    missing_counts: MissingCounts {
-                        volume: fields.missing_volume,
-                        oi: fields.missing_oi,
-                        avg_price: fields.missing_avg_price,
-                    },
-                }),
-            );
+            // The reference reports field coverage only for an expiry with quotes.
+            if let (true, Some(date)) = (fields.total > 0, date.0) {
+                let kept = set.0.iter().filter(|m| !validation.dropped(m.token));
+                log.push(
+                    counter.0,
+                    Event::FieldCoverage(FieldCoverageEvent {
+                        expiry: expiry_date,
+                        full: fields.full,
+                        index: symbol,
+                        missing_counts: MissingCounts {
+                            avg_price: fields.missing_avg_price,
+                            oi: fields.missing_oi,
+                            volume: fields.missing_volume,
+                        },
+                        pct: py_round(fields.pct(), 2),
+                        rule,
+                        sample: field_sample(kept, &info.meta, date),
+                        total: fields.total,
+                    }),
+                );
+            }
         }
     }
 }

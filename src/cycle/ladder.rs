@@ -107,6 +107,24 @@ pub fn resolve_expiries(
     }
 }
 
+/// The depth `symbol` goes into its expiries with, and what the mode reports with it: in parity g6 the
+/// reference's keys (the baseline, the streak and the flags only once its first adaptive step has made its
+/// state), by default the depth, the baseline and the streak.
+pub fn adaptive_summary(symbol: &str, depth: &StrikeDepth, state: &AdaptiveState, parity_g6: bool) -> AdaptiveSummary {
+    let stated = !parity_g6 || state.baseline_snapshot_taken;
+    let flags = parity_g6 && state.baseline_snapshot_taken;
+    AdaptiveSummary {
+        index: symbol.to_string(),
+        strikes_itm: depth.itm,
+        strikes_otm: depth.otm,
+        baseline_itm: stated.then_some(depth.baseline_itm),
+        baseline_otm: stated.then_some(depth.baseline_otm),
+        healthy_streak: stated.then_some(state.healthy_streak),
+        had_low_cov: flags.then_some(state.had_low_cov),
+        had_expansion: flags.then_some(state.had_expansion),
+    }
+}
+
 /// Builds each index's ladder for this cycle and reports the depth going into it (`adaptive_summary`).
 pub fn build_ladders(
     config: Res<Config>,
@@ -124,17 +142,7 @@ pub fn build_ladders(
                 SyntheticIndexPrice { atm, index: info.meta.symbol.clone(), price, strategy: true, ts: clock.unix() };
             log.push(counter.0, Event::SyntheticIndexPrice(event));
         }
-        log.push(
-            counter.0,
-            Event::AdaptiveSummary(AdaptiveSummary {
-                index: info.meta.symbol.clone(),
-                strikes_itm: depth.itm,
-                strikes_otm: depth.otm,
-                baseline_itm: depth.baseline_itm,
-                baseline_otm: depth.baseline_otm,
-                healthy_streak: state.healthy_streak,
-            }),
-        );
+        log.push(counter.0, Event::AdaptiveSummary(adaptive_summary(&info.meta.symbol, depth, state, parity)));
     }
 }
 

@@ -7,7 +7,7 @@
 //! The cycle's summary rows (a line of `cycles.jsonl` each, [`CycleSummary`]) are payloads too: the summary
 //! phase emits one per cycle, and outputs, expectations, metrics and sweeps read them.
 
-use crate::vocab::AdjustReason;
+use crate::vocab::{AdjustReason, OptionKind};
 use crate::vocab::{ExpiryStatus, PartialReason, ReasonTotals};
 use serde::Serialize;
 
@@ -128,14 +128,25 @@ impl Event {
     }
 }
 
+/// The depth an index goes into its expiries with. The reference drops the keys it has no value for:
+/// before an index's first adaptive step it has no contraction state and writes only the index and the depth;
+/// after it, the baseline, the healthy streak and the cycle's `had_low_cov` / `had_expansion` flags. Parity g6
+/// writes exactly those keys; the default mode writes the depth, the baseline and the streak every cycle.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AdaptiveSummary {
     pub index: String,
     pub strikes_itm: u32,
     pub strikes_otm: u32,
-    pub baseline_itm: u32,
-    pub baseline_otm: u32,
-    pub healthy_streak: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_itm: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline_otm: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthy_streak: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub had_low_cov: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub had_expansion: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -158,11 +169,12 @@ pub struct SyntheticIndexPrice {
     pub ts: i64,
 }
 
+/// A TRACE event: the reference's fields in its tracer's (sorted) order, plus the simulated `ts`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SyntheticQuotesFallback {
+    pub count: u32,
     pub index: String,
     pub rule: String,
-    pub count: u32,
     pub ts: i64,
 }
 
@@ -199,36 +211,57 @@ pub struct PrefilterClamp {
     pub strict: bool,
 }
 
+/// A TRACE event: the reference's fields in its tracer's (sorted) order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct InstrumentCoverage {
-    pub index: String,
-    pub rule: String,
     pub expiry: String,
-    pub requested: u32,
-    pub realized: u32,
+    pub index: String,
     /// Percent, rounded to 2 decimals.
     pub pct: f64,
+    pub realized: u32,
+    pub requested: u32,
+    pub rule: String,
     /// Up to 10 ladder strikes not realized.
     pub sample_missing: Vec<f64>,
 }
 
+/// Quotes missing each field (a zero counts as missing), in the tracer's (sorted) order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MissingCounts {
-    pub volume: u32,
-    pub oi: u32,
     pub avg_price: u32,
+    pub oi: u32,
+    pub volume: u32,
 }
 
+/// A TRACE event, emitted for an expiry with quotes: the reference's fields in its tracer's (sorted) order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FieldCoverage {
-    pub index: String,
-    pub rule: String,
     pub expiry: String,
-    pub total: u32,
     pub full: u32,
+    pub index: String,
+    pub missing_counts: MissingCounts,
     /// Percent, rounded to 2 decimals.
     pub pct: f64,
-    pub missing_counts: MissingCounts,
+    pub rule: String,
+    /// The first [`FIELD_SAMPLE`] quotes missing a field, in quote order.
+    pub sample: Vec<FieldSample>,
+    pub total: u32,
+}
+
+/// How many quotes missing a field `field_coverage` shows.
+pub const FIELD_SAMPLE: usize = 8;
+
+/// One quote of `field_coverage`'s sample, as the reference writes it (sorted keys): its average price (`null`
+/// for a placeholder, which has none), open interest, strike, key (`exchange:tradingsymbol`), type and volume.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldSample {
+    pub avg_price: Option<f64>,
+    pub oi: u64,
+    pub strike: f64,
+    pub sym: String,
+    #[serde(rename = "type")]
+    pub kind: OptionKind,
+    pub vol: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -475,7 +475,8 @@ impl<'a> LeanRun<'a> {
                     let traced = u32::from(self.config.trace);
                     self.counted[counted::OPTION_MATCH_STATS] += 1;
                     self.counted[counted::INSTRUMENT_COVERAGE] += traced;
-                    self.counted[counted::FIELD_COVERAGE] += traced;
+                    // Field coverage is traced for an expiry with quotes.
+                    self.counted[counted::FIELD_COVERAGE] += traced * u32::from(out.options > 0);
                     self.counted[counted::VALIDATION_DROPS] += u32::from(dropped);
                     self.counted[counted::SYNTHETIC_QUOTES_FALLBACK] += u32::from(out.synthetic);
                 }
