@@ -93,6 +93,9 @@ pub struct Config {
     pub contract_step: u32,
     /// Parity g6 only: the cooldown's cycle number is `simulated unix time / this` (`G6_CYCLE_INTERVAL`, 60).
     pub cooldown_clock_s: u64,
+    /// The share of the cycle interval a cycle may take before it breaches its SLA (`G6_CYCLE_SLA_FRACTION`,
+    /// 0.85): the `cycle_sla_breach` count's budget ([`Config::sla_budget_s`]).
+    pub cycle_sla_fraction: f64,
     /// B6 clamp ceiling per index per expiry (`G6_PREFILTER_MAX_INSTRUMENTS`, 2500; floor 50).
     pub prefilter_max_instruments: u32,
     /// A clamp marks the expiry PARTIAL `prefilter_clamp` (`G6_PREFILTER_CLAMP_STRICT`).
@@ -141,6 +144,7 @@ impl Default for Config {
             contract_cooldown: 3,
             contract_step: 2,
             cooldown_clock_s: 60,
+            cycle_sla_fraction: 0.85,
             prefilter_max_instruments: 2500,
             prefilter_clamp_strict: false,
             prefilter_disable: false,
@@ -221,6 +225,11 @@ const KEYS: &[Key] = &[
     Key { name: "contract_cooldown", env: "G6_CONTRACT_COOLDOWN", slot: Slot::U32(|c| &mut c.contract_cooldown) },
     Key { name: "contract_step", env: "G6_CONTRACT_STEP", slot: Slot::Step(|c| &mut c.contract_step) },
     Key { name: "cooldown_clock_s", env: "G6_CYCLE_INTERVAL", slot: Slot::Seconds(|c| &mut c.cooldown_clock_s) },
+    Key {
+        name: "cycle_sla_fraction",
+        env: "G6_CYCLE_SLA_FRACTION",
+        slot: Slot::Positive(|c| &mut c.cycle_sla_fraction),
+    },
     Key {
         name: "prefilter_max_instruments",
         env: "G6_PREFILTER_MAX_INSTRUMENTS",
@@ -524,6 +533,13 @@ impl Config {
     /// The expansion trigger: `clamp(0.9 x strike_coverage_ok, 0.05, 0.99)` (0.675 by default).
     pub fn expansion_trigger(&self) -> f64 {
         (0.9 * self.strike_coverage_ok.get()).clamp(0.05, 0.99)
+    }
+    /// The seconds a cycle may take before it breaches its SLA: `cycle_sla_fraction` of the interval the cycles
+    /// run at (`interval_s`, the scenario's); in parity g6 of `G6_CYCLE_INTERVAL` (`cooldown_clock_s`), as the
+    /// reference's breach count reads it whatever its loop's pace.
+    pub fn sla_budget_s(&self, interval_s: u64) -> f64 {
+        let interval_s = if self.parity.is_g6() { self.cooldown_clock_s } else { interval_s };
+        (interval_s as f64 * self.cycle_sla_fraction).max(0.0)
     }
     /// The clamp ceiling after the floor of 50.
     pub fn prefilter_max_allowed(&self) -> usize {

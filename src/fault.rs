@@ -121,8 +121,8 @@ pub enum CyclePhase {
     Quotes,
     /// Preventive validation of the quote rows.
     Validation,
-    /// The director, which starts each cycle on the simulated clock.
-    Director,
+    /// The cycle's elapsed time on the simulated clock.
+    CycleTime,
 }
 
 impl CyclePhase {
@@ -133,7 +133,7 @@ impl CyclePhase {
             CyclePhase::Instruments => "cycle/instruments.rs",
             CyclePhase::Quotes => "cycle/quotes.rs",
             CyclePhase::Validation => "cycle/validation.rs",
-            CyclePhase::Director => "cycle/director.rs",
+            CyclePhase::CycleTime => "cycle/cycle_time.rs",
         }
     }
 }
@@ -269,9 +269,9 @@ impl FaultKind {
                 "`n` malformed quote rows, one defect each, cycling through validation's eight drop reasons"
             }
             FaultKind::SlowProvider => {
-                "each fetch of the expiry answers `r x interval_s` late; when a cycle's fetches add up to more than \
-                 the interval, the next cycle starts that much later (whole seconds), as the collector's loop sleeps \
-                 `max(0, interval - elapsed)`"
+                "each fetch of the expiry answers `r x interval_s` late, which adds to the cycle's time; when a \
+                 cycle takes longer than the interval, the next cycle starts that much later (whole seconds), as \
+                 the collector's loop sleeps `max(0, interval - elapsed)`"
             }
         }
     }
@@ -297,7 +297,7 @@ impl FaultKind {
             FaultKind::StrikeDropout | FaultKind::Outage | FaultKind::StrayStrikes => CyclePhase::Instruments,
             FaultKind::FieldDropout | FaultKind::QuotesMissing => CyclePhase::Quotes,
             FaultKind::BadRows => CyclePhase::Validation,
-            FaultKind::SlowProvider => CyclePhase::Director,
+            FaultKind::SlowProvider => CyclePhase::CycleTime,
         }
     }
 

@@ -36,12 +36,15 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
         push(
             &mut out,
             format_args!(
-                "{:>5}  {:<8}  {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
-                "cycle", "time", "index", "status", "depth"
+                "{:>5}  {:<8}  {:>7}   {:<10} {:<7} {:>5}  expiries (status strike/field coverage)",
+                "cycle", "time", "elapsed", "index", "status", "depth"
             ),
         );
     }
     let time = c.time.get(11..19).unwrap_or(&c.time);
+    // The modelled cycle time, marked `!` when it breached its SLA.
+    let t = c.cycle_time;
+    let elapsed = format!("{:>7}{}", format!("{:.1}s", t.elapsed_s), if t.breach { "!" } else { " " });
     for (k, i) in c.indices.iter().enumerate() {
         let expiries: Vec<String> = i
             .expiries
@@ -53,12 +56,13 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
                 format!("{} {status}{reason} {}/{}", e.rule, cov(e.strike_coverage), cov(e.field_coverage))
             })
             .collect();
-        let (cycle, time) = if k == 0 { (c.cycle.to_string(), time) } else { (String::new(), "") };
+        let (cycle, time, elapsed) =
+            if k == 0 { (c.cycle.to_string(), time, elapsed.as_str()) } else { (String::new(), "", "") };
         let depth = format!("{}/{}", i.ladder_depth.itm, i.ladder_depth.otm);
         push(
             &mut out,
             format_args!(
-                "{cycle:>5}  {time:<8}  {:<10} {:<7} {depth:>5}  {}",
+                "{cycle:>5}  {time:<8}  {elapsed:<8}  {:<10} {:<7} {depth:>5}  {}",
                 i.index,
                 i.status.as_str(),
                 expiries.join("  ")
@@ -70,7 +74,7 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
             Event::StrikeDepthAdjustment(a) => push(
                 &mut out,
                 format_args!(
-                    "{:>17}-> {} {} {}/{} -> {}/{} (strike coverage {})",
+                    "{:>27}-> {} {} {}/{} -> {}/{} (strike coverage {})",
                     "",
                     a.index,
                     a.reason.as_str(),
@@ -84,7 +88,7 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
             Event::PrefilterClamp(p) => push(
                 &mut out,
                 format_args!(
-                    "{:>17}-> {} {} clamp kept {} of {} ({})",
+                    "{:>27}-> {} {} clamp kept {} of {} ({})",
                     "", p.index, p.rule, p.kept, p.original, p.strategy
                 ),
             ),
@@ -187,6 +191,16 @@ pub fn run_summary(
         format_args!(
             "  depth adjustments: {}, prefilter clamps: {}, zero-data expiries: {}",
             totals.adjustments, totals.clamps, totals.zero_data
+        ),
+    );
+    push(
+        &mut out,
+        format_args!(
+            "  cycle time: mean {:.1} s, max {:.1} s; SLA breaches: {} (budget {:.1} s)",
+            totals.elapsed_mean_s(),
+            totals.elapsed_max_s,
+            totals.breaches,
+            totals.sla_s
         ),
     );
     if totals.analytics {
@@ -600,14 +614,15 @@ mod tests {
     fn a_run_prints_its_table_then_its_summary_and_failures() {
         assert_eq!(
             table_and_summary(&RunOptions::default(), true),
-            "cycle  time      index      status  depth  expiries (status strike/field coverage)\n\
-             \x20   1  09:15:00  NIFTY      OK      10/10  this_week OK 1.00/1.00\n\
-             \x20   2  09:16:00  NIFTY      OK      10/10  this_week OK 1.00/1.00\n\
+            "cycle  time      elapsed   index      status  depth  expiries (status strike/field coverage)\n\
+             \x20   1  09:15:00     1.9s   NIFTY      OK      10/10  this_week OK 1.00/1.00\n\
+             \x20   2  09:16:00     1.9s   NIFTY      OK      10/10  this_week OK 1.00/1.00\n\
              \n\
              scenario t (2 cycles, seed 9, parity Off)\n\
              \x20 expiries: 2 OK, 0 PARTIAL, 0 EMPTY, 0 SYNTH\n\
              \x20 partial reasons: {\"low_strike\":0,\"low_field\":0,\"low_both\":0,\"unknown\":0,\"prefilter_clamp\":0}\n\
              \x20 depth adjustments: 0, prefilter clamps: 0, zero-data expiries: 0\n\
+             \x20 cycle time: mean 1.9 s, max 1.9 s; SLA breaches: 0 (budget 51.0 s)\n\
              \x20 expectations: 1/2 passed\n\
              \x20 FAIL [cycle 1] expected always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 10 otm 10\n"
         );
@@ -622,11 +637,11 @@ mod tests {
         assert_eq!(
             lines[..5],
             [
-                "cycle  time      index      status  depth  expiries (status strike/field coverage)",
-                "    1  09:15:00  NIFTY      PARTIAL 10/10  this_week PARTIAL(low_strike) 0.24/1.00",
-                "                 -> NIFTY low_strike_cov 10/10 -> 12/12 (strike coverage 0.238)",
-                "    2  09:16:00  NIFTY      PARTIAL 12/12  this_week PARTIAL(low_strike) 0.20/1.00",
-                "                 -> NIFTY low_strike_cov 12/12 -> 14/14 (strike coverage 0.200)",
+                "cycle  time      elapsed   index      status  depth  expiries (status strike/field coverage)",
+                "    1  09:15:00     1.8s   NIFTY      PARTIAL 10/10  this_week PARTIAL(low_strike) 0.24/1.00",
+                "                           -> NIFTY low_strike_cov 10/10 -> 12/12 (strike coverage 0.238)",
+                "    2  09:16:00     1.8s   NIFTY      PARTIAL 12/12  this_week PARTIAL(low_strike) 0.20/1.00",
+                "                           -> NIFTY low_strike_cov 12/12 -> 14/14 (strike coverage 0.200)",
             ]
         );
         assert_eq!(
@@ -635,6 +650,7 @@ mod tests {
              \x20 expiries: 0 OK, 2 PARTIAL, 0 EMPTY, 0 SYNTH\n\
              \x20 partial reasons: {\"low_strike\":2,\"low_field\":0,\"low_both\":0,\"unknown\":0,\"prefilter_clamp\":0}\n\
              \x20 depth adjustments: 2, prefilter clamps: 0, zero-data expiries: 0\n\
+             \x20 cycle time: mean 1.8 s, max 1.8 s; SLA breaches: 0 (budget 51.0 s)\n\
              \x20 universe: u.csv (28 rows, 20 index options; the reader skipped not_an_option 6, unknown_underlying 2)\n\
              \x20 expiry map skipped (last cycle): not_an_option 6, unknown_underlying 2\n\
              \x20   NIFTY: 20 options, 2 expiries, step 50, lot 75, tick 0.05, ATM region 24800, weekly on Thursday\n\

@@ -356,6 +356,13 @@ pub struct RunTotals {
     pub iv_iterations: f64,
     /// Whether any expiry carried analytics (Greeks on).
     pub analytics: bool,
+    /// Cycles counted, the sum and the largest of their modelled cycle times, and the SLA breaches.
+    pub cycles: u64,
+    pub elapsed_sum_s: f64,
+    pub elapsed_max_s: f64,
+    pub breaches: u64,
+    /// The last cycle's SLA budget.
+    pub sla_s: f64,
 }
 
 impl RunTotals {
@@ -372,6 +379,11 @@ impl RunTotals {
             iv_failed: 0,
             iv_iterations: 0.0,
             analytics: false,
+            cycles: 0,
+            elapsed_sum_s: 0.0,
+            elapsed_max_s: 0.0,
+            breaches: 0,
+            sla_s: 0.0,
         }
     }
 
@@ -384,12 +396,23 @@ impl RunTotals {
         self.clamps += count("prefilter_clamp");
         self.zero_data += count("zero_data");
         self.universe_skipped = c.universe_skipped;
+        let t = c.cycle_time;
+        self.cycles += 1;
+        self.elapsed_sum_s += t.elapsed_s;
+        self.elapsed_max_s = self.elapsed_max_s.max(t.elapsed_s);
+        self.breaches += u64::from(t.breach);
+        self.sla_s = t.sla_s;
         for a in c.indices.iter().flat_map(|i| &i.expiries).filter_map(|e| e.analytics.as_ref()) {
             self.analytics = true;
             self.iv_solved += u64::from(a.iv_success);
             self.iv_failed += u64::from(a.iv_fail);
             self.iv_iterations += a.iv_iterations_avg * f64::from(a.iv_success);
         }
+    }
+
+    /// The mean modelled cycle time (0 before any cycle).
+    pub fn elapsed_mean_s(&self) -> f64 {
+        if self.cycles == 0 { 0.0 } else { self.elapsed_sum_s / self.cycles as f64 }
     }
 
     /// The solver's mean iterations over the solved implied volatilities (0 when none was solved).

@@ -32,6 +32,12 @@ pub use crate::config::STEP_RANGE;
 
 /// The most cycles one run may have (`cycles` or `--cycles`): a run's files grow by some kilobytes a cycle.
 pub const MAX_CYCLES: u64 = 1_000_000;
+
+/// The largest cost of one unit of a cycle's work (`cycle_time`), in seconds.
+pub const MAX_COST_S: f64 = 3_600.0;
+
+/// The most instruments one quote request of the cost model may carry.
+pub const MAX_QUOTE_BATCH: u32 = 1_000_000;
 pub const TICK_RANGE: (f64, f64) = (1e-4, 1e4);
 
 /// A whole scenario file.
@@ -62,6 +68,9 @@ pub struct Scenario {
     pub market: Market,
     #[serde(default)]
     pub provider: ProviderSpec,
+    /// What a cycle's work costs on the simulated clock (`cycle_time: (...)`).
+    #[serde(default)]
+    pub cycle_time: CycleTimeSpec,
     /// A Kite instruments dump (CSV, plain or gzipped) the universe comes from instead of the synthetic
     /// provider, relative to the scenario file. `--universe FILE` replaces it.
     #[serde(default)]
@@ -214,6 +223,64 @@ pub struct ProviderSpec {
 impl Default for ProviderSpec {
     fn default() -> Self {
         Self { strikes_per_side: 40, weeks_listed: 6, months_listed: 3 }
+    }
+}
+
+/// Seconds a cycle spends per unit of its work (`cycle_time: (...)`): the model of a cycle's elapsed time.
+/// The defaults are derived in docs/cycle.md ("Cycle time"): the two quote-request figures from the
+/// provider's documented limits, the rest estimates of the collector's own work.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CycleTimeSpec {
+    /// Per cycle: the market gate, the status summary, logging.
+    pub fixed_s: f64,
+    /// Per index: its price and ATM requests.
+    pub per_index_s: f64,
+    /// Per expiry attempted: resolving its rule and looking its instruments up.
+    pub per_expiry_s: f64,
+    /// Per quote request (at most `quote_batch` instruments each).
+    pub per_quote_call_s: f64,
+    /// Instruments one quote request carries.
+    pub quote_batch: u32,
+    /// Per instrument fetched (before the clamp).
+    pub per_instrument_s: f64,
+    /// Per quote handled (after the clamp): validation, coverage, writing the row.
+    pub per_quote_s: f64,
+    /// Per ladder strike beside the ATM, per fetched expiry: a cost in proportion to the depth.
+    pub per_strike_s: f64,
+    /// Per implied-volatility solve, when Greeks are computed.
+    pub per_greeks_s: f64,
+}
+
+impl Default for CycleTimeSpec {
+    fn default() -> Self {
+        Self {
+            fixed_s: 0.5,
+            per_index_s: 0.2,
+            per_expiry_s: 0.1,
+            per_quote_call_s: 1.0,
+            quote_batch: 500,
+            per_instrument_s: 0.0002,
+            per_quote_s: 0.001,
+            per_strike_s: 0.0,
+            per_greeks_s: 0.002,
+        }
+    }
+}
+
+impl CycleTimeSpec {
+    /// The costs in seconds, by field name: what the loader bounds.
+    pub fn costs_s(&self) -> [(&'static str, f64); 8] {
+        [
+            ("fixed_s", self.fixed_s),
+            ("per_index_s", self.per_index_s),
+            ("per_expiry_s", self.per_expiry_s),
+            ("per_quote_call_s", self.per_quote_call_s),
+            ("per_instrument_s", self.per_instrument_s),
+            ("per_quote_s", self.per_quote_s),
+            ("per_strike_s", self.per_strike_s),
+            ("per_greeks_s", self.per_greeks_s),
+        ]
     }
 }
 

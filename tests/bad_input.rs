@@ -555,6 +555,14 @@ fn comparisons_and_market_values_in_range() {
     let e = market("risk_free_rate: -inf, skew: 101.0");
     expect(&e, 5, 30, "market.risk_free_rate", "-inf is out of range: expected a number from -1 to 1", hint);
     assert_eq!((e.more[0].col, e.more[0].path.as_str()), (42, "market.skew"), "{e}");
+    let costs = |c: &str| broken("    cycles: 5,", &format!("    cycles: 5,\n    cycle_time: ({c}),"));
+    let e = costs("per_quote_s: -0.5, quote_batch: 0");
+    let hint = "seconds per unit of its work";
+    expect(&e, 5, 31, "cycle_time.per_quote_s", "-0.5 is out of range: expected a number from 0 to 3600", hint);
+    assert_eq!((e.more[0].col, e.more[0].path.as_str()), (50, "cycle_time.quote_batch"), "{e}");
+    assert!(e.more[0].message.contains("expected a whole number from 1 to 1000000"), "{e}");
+    let e = costs("per_strike_s: inf");
+    expect(&e, 5, 32, "cycle_time.per_strike_s", "inf is out of range: expected a number from 0 to 3600", hint);
     let e = broken(r#"(symbol: "BANKNIFTY")"#, r#"(symbol: "BANKNIFTY", spot: -100.0, tick_size: 0.0)"#);
     expect(&e, 7, 37, "indices[1].spot", "-100 is not an index price", "leave spot out");
     assert_eq!((e.more[0].col, e.more[0].path.as_str()), (56, "indices[1].tick_size"), "{e}");

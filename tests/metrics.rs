@@ -58,8 +58,14 @@ fn key(name: &str, labels: &[(&str, &str)]) -> SampleKey {
 
 #[test]
 fn metrics_parse_and_agree_with_the_cycle_log() {
-    for scenario in ["strike_dropout_recovery.ron", "oversized_clamp_strict.ron", "provider_outage.ron", "low_both.ron"]
-    {
+    let scenarios = [
+        "strike_dropout_recovery.ron",
+        "oversized_clamp_strict.ron",
+        "provider_outage.ron",
+        "low_both.ron",
+        "slow_provider.ron",
+    ];
+    for scenario in scenarios {
         let dir = temp_dir(&format!("metrics-{scenario}"));
         let out = g6sim(&["run", &format!("scenarios/{scenario}"), "-q", "--out", dir.to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(0), "{scenario}");
@@ -70,6 +76,18 @@ fn metrics_parse_and_agree_with_the_cycle_log() {
             *m.get(&key(name, labels)).unwrap_or_else(|| panic!("{scenario}: no sample {name}{labels:?}"))
         };
         assert_eq!(get("g6_collection_cycles_total", &[]), cycles.len() as f64);
+        // The cycle time: a histogram of every cycle's `elapsed_s`, and the breaches counted.
+        let elapsed: Vec<f64> = cycles.iter().map(|c| c["cycle_time"]["elapsed_s"].as_f64().unwrap()).collect();
+        let breaches = cycles.iter().filter(|c| c["cycle_time"]["breach"] == true).count();
+        assert_eq!(get("g6_cycle_time_seconds_count", &[]), cycles.len() as f64, "{scenario}");
+        assert!((get("g6_cycle_time_seconds_sum", &[]) - elapsed.iter().sum::<f64>()).abs() < 1e-6, "{scenario}");
+        for (le, bound) in [("5", 5.0), ("60", 60.0), ("+Inf", f64::INFINITY)] {
+            let n = elapsed.iter().filter(|e| **e <= bound).count();
+            assert_eq!(get("g6_cycle_time_seconds_bucket", &[("le", le)]), n as f64, "{scenario} {le}");
+        }
+        assert!(samples.iter().any(|s| s["family"] == "g6_cycle_time_seconds" && s["type"] == "histogram"));
+        assert_eq!(get("g6_cycle_sla_breach_total", &[]), breaches as f64, "{scenario}");
+        assert_eq!(breaches > 0, scenario == "slow_provider.ron", "{scenario}: only the slow provider breaches");
         for status in ["OK", "PARTIAL", "EMPTY", "SYNTH"] {
             let total: u64 =
                 cycles.iter().map(|c| c["expiry_status_totals"][status.to_lowercase()].as_u64().unwrap()).sum();

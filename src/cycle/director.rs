@@ -6,7 +6,7 @@ use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
 use crate::fault::Fault;
 use crate::schema::{Market, Phase, ProviderSpec};
-use crate::world::{CycleCounter, Expiry, ExpiryOrder, IndexInfo, SimClock};
+use crate::world::{CycleCounter, LastCycleTime, SimClock};
 use bevy_ecs::prelude::*;
 
 /// The scenario's script: market path, provider shape and fault phases.
@@ -69,47 +69,14 @@ impl ActiveFaults {
     }
 }
 
-/// Ticks the cycle counter and moves the clock to this cycle's time.
 /// Starts the next cycle: the first at the scenario's start, each later one an interval after the last, or
-/// later when the last cycle's fetches took longer ([`collection_s`]; the faults in force are still the last
-/// cycle's).
-pub fn begin_cycle(
-    mut counter: ResMut<CycleCounter>,
-    mut clock: ResMut<SimClock>,
-    active: Res<ActiveFaults>,
-    expiries: Query<(&ExpiryOrder, &Expiry)>,
-    indices: Query<&IndexInfo>,
-) {
+/// later when the last cycle took longer ([`LastCycleTime`], the cycle-time phase's).
+pub fn begin_cycle(mut counter: ResMut<CycleCounter>, mut clock: ResMut<SimClock>, last: Res<LastCycleTime>) {
     counter.0 += 1;
     if counter.0 == 1 {
         clock.set_cycle(1);
-        return;
-    }
-    let fetches = expiries
-        .iter()
-        .sort::<&ExpiryOrder>()
-        .filter_map(|(_, e)| indices.get(e.index).ok().map(|info| (info.meta.symbol.as_str(), e.rule)));
-    let collection = collection_s(&active, fetches, clock.interval_s);
-    clock.next_cycle(collection);
-}
-
-/// How long a cycle's fetches took on the simulated clock: each expiry's fetch (`(index, rule)`, in expiry
-/// order) answers late by its slow-provider fraction of the interval; a provider without that fault answers at
-/// once.
-pub fn collection_s<'a>(
-    active: &ActiveFaults,
-    fetches: impl IntoIterator<Item = (&'a str, ExpiryRule)>,
-    interval_s: u64,
-) -> f64 {
-    fetches.into_iter().map(|(index, rule)| active.slow_provider(index, rule) * interval_s as f64).sum()
-}
-
-impl ActiveFaults {
-    /// The fraction of the interval each fetch of the expiry answers late: overlapping phases add up.
-    pub fn slow_provider(&self, index: &str, rule: ExpiryRule) -> f64 {
-        self.matching(index, Some(rule))
-            .filter_map(|f| if let Fault::SlowProvider(r) = f { Some(r.get()) } else { None })
-            .sum()
+    } else {
+        clock.next_cycle(last.0.elapsed_s);
     }
 }
 
@@ -156,28 +123,5 @@ mod tests {
         assert!(faults.outage("BANKNIFTY", ExpiryRule::NextWeek));
         assert!(!faults.outage("BANKNIFTY", ExpiryRule::ThisWeek));
         assert_eq!(faults.field_dropout("NIFTY", ExpiryRule::ThisWeek), 0.0);
-    }
-
-    /// A slow provider's fractions of the interval add up over the expiries it scopes (and over overlapping
-    /// phases); the next cycle starts an interval later, or after the whole collection, in whole seconds.
-    #[test]
-    fn a_slow_provider_delays_the_next_cycle_by_its_collection_time() {
-        let r = |v| Ratio::new(v).unwrap();
-        let faults = ActiveFaults(vec![
-            ActiveFault { index: Some("NIFTY".into()), rule: None, fault: Fault::SlowProvider(r(0.5)) },
-            ActiveFault { index: None, rule: Some(ExpiryRule::NextWeek), fault: Fault::SlowProvider(r(0.26)) },
-        ]);
-        let fetches =
-            [("NIFTY", ExpiryRule::ThisWeek), ("NIFTY", ExpiryRule::NextWeek), ("BANKNIFTY", ExpiryRule::ThisWeek)];
-        // 0.5 x 60 + (0.5 + 0.26) x 60 + 0 = 75.6 s
-        let collection = collection_s(&faults, fetches, 60);
-        assert!((collection - 75.6).abs() < 1e-9, "{collection}");
-        assert_eq!(collection_s(&ActiveFaults::default(), fetches, 60), 0.0);
-        let start = chrono::DateTime::parse_from_rfc3339("2025-10-06T09:15:00+05:30").unwrap();
-        let mut clock = SimClock::new(start, 60);
-        clock.next_cycle(0.0);
-        assert_eq!(clock.now, clock.time_of(2).unwrap(), "a prompt provider keeps the interval");
-        clock.next_cycle(collection);
-        assert_eq!((clock.now - start).num_seconds(), 60 + 76, "an overrun, rounded up to whole seconds");
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod adaptive;
 pub mod coverage;
+pub mod cycle_time;
 pub mod director;
 pub mod expiry_map;
 pub mod greeks;

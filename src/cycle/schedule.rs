@@ -57,6 +57,8 @@ pub enum Step {
     Finalize,
     /// B5: adaptive depth.
     Adaptive,
+    /// The cycle's elapsed time on the simulated clock, and its SLA breach.
+    CycleTime,
     /// B2: the cycle summary and its roll-up.
     Summary,
     /// The phase timer named here closes.
@@ -89,6 +91,7 @@ pub const CYCLE: &[Step] = &[
     Step::Mark("status_finalize"),
     Step::Adaptive,
     Step::Mark("adaptive_adjust"),
+    Step::CycleTime,
     Step::Summary,
     Step::Mark("cycle_summary"),
 ];
@@ -108,6 +111,7 @@ pub const REPLAY_CYCLE: &[Step] = &[
     Step::Mark("status_finalize"),
     Step::Adaptive,
     Step::Mark("adaptive_adjust"),
+    Step::CycleTime,
     Step::Summary,
     Step::Mark("cycle_summary"),
 ];
@@ -131,11 +135,19 @@ pub const PHASES: &[Plugin] = &[
     status::plugin,
     summary::plugin,
     adaptive::plugin,
+    cycle_time::plugin,
 ];
 
 /// The phases of a replayed cycle (the world holds a recorded history).
-pub const REPLAY_PHASES: &[Plugin] =
-    &[timing::plugin, recorded::plugin, ladder::plugin, status::plugin, summary::plugin, adaptive::plugin];
+pub const REPLAY_PHASES: &[Plugin] = &[
+    timing::plugin,
+    recorded::plugin,
+    ladder::plugin,
+    status::plugin,
+    summary::plugin,
+    adaptive::plugin,
+    cycle_time::plugin,
+];
 
 /// What a phase registers itself with: the world, the schedule, what the world is built from, and the steps
 /// this cycle has (a phase adds systems only to those).

@@ -160,6 +160,7 @@ pub fn finalize_expiries(
 pub fn summarize_cycle(
     config: Res<Config>,
     clock: Res<SimClock>,
+    cycle_time: Res<LastCycleTime>,
     counter: Res<CycleCounter>,
     universe: Res<Universe>,
     dump: Option<Res<DumpUniverse>>,
@@ -237,6 +238,7 @@ pub fn summarize_cycle(
         cycle: counter.0,
         time: clock.now.to_rfc3339(),
         ts: clock.unix(),
+        cycle_time: cycle_time.0,
         universe_rows: universe.rows.len() as u32,
         universe_skipped: dump.map(|_| map.skipped),
         indices: index_summaries,

@@ -17,7 +17,7 @@ mod summary;
 pub use crate::pricing::Greeks;
 pub use reports::{AnalyticsSummary, Clamp, ClampStrategy, InstrumentFigures, MapStats, ValidationReport};
 
-pub use summary::{CycleSummary, Depth, ExpirySummary, IndexSummary, OrderedMap, StatusTotals, by_cycle};
+pub use summary::{CycleSummary, CycleTime, Depth, ExpirySummary, IndexSummary, OrderedMap, StatusTotals, by_cycle};
 
 /// One entry of the event log.
 #[derive(Clone, Debug, PartialEq, Serialize)]

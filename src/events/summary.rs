@@ -105,6 +105,16 @@ pub struct IndexSummary {
     pub expiries: Vec<ExpirySummary>,
 }
 
+/// How long a cycle took on the simulated clock (the cost model over what it did), against its SLA.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CycleTime {
+    pub elapsed_s: f64,
+    /// The budget it is held to ([`crate::config::Config::sla_budget_s`]).
+    pub sla_s: f64,
+    /// `elapsed_s > sla_s`: the reference's `cycle_sla_breach`.
+    pub breach: bool,
+}
+
 /// One line of `cycles.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CycleSummary {
@@ -112,6 +122,7 @@ pub struct CycleSummary {
     /// Simulated time, RFC 3339.
     pub time: String,
     pub ts: i64,
+    pub cycle_time: CycleTime,
     pub universe_rows: u32,
     /// Over an instruments dump: the universe rows the expiry map skipped (of no index of the run), per
     /// reason. Absent for the synthetic provider.

@@ -7,7 +7,7 @@ use crate::config::Ratio;
 use crate::fault::{Fault, FaultKind, Scope};
 use crate::registry::{self, RegistryEntry};
 use crate::rng::Stream;
-use crate::schema::{Market, ProviderSpec, Scenario};
+use crate::schema::{CycleTimeSpec, Market, ProviderSpec, Scenario};
 use chrono::{DateTime, FixedOffset};
 use std::sync::Arc;
 
@@ -73,6 +73,8 @@ pub struct Kept {
     /// are drawn; scripted levels are dropped, since the seed draws the path.
     pub market: Market,
     pub provider: ProviderSpec,
+    /// What a cycle's work costs.
+    pub cycle_time: CycleTimeSpec,
 }
 
 /// One index of a workload.
@@ -201,6 +203,7 @@ impl Workload {
             config: Default::default(),
             market,
             provider: self.kept.as_ref().map(|k| k.provider.clone()).unwrap_or_default(),
+            cycle_time: self.kept.as_ref().map(|k| k.cycle_time).unwrap_or_default(),
             universe: None,
             phases: self
                 .phases
@@ -268,6 +271,9 @@ impl Workload {
                 "    provider: (strikes_per_side: {}, weeks_listed: {}, months_listed: {}),\n",
                 p.strikes_per_side, p.weeks_listed, p.months_listed
             );
+        }
+        if let Some(c) = self.kept.as_ref().map(|k| k.cycle_time).filter(|c| *c != CycleTimeSpec::default()) {
+            text += &format!("    cycle_time: {},\n", spaced(&ron::to_string(&c).expect("a cost model writes as RON")));
         }
         text += "    indices: [\n";
         for index in &self.indices {
@@ -420,8 +426,13 @@ impl Template {
             .collect();
         let market =
             Market { volatility_per_cycle: 0.0, drift_per_cycle: 0.0, levels: Vec::new(), ..scenario.market.clone() };
-        let kept =
-            Kept { file: file.to_string(), name: scenario.name.clone(), market, provider: scenario.provider.clone() };
+        let kept = Kept {
+            file: file.to_string(),
+            name: scenario.name.clone(),
+            market,
+            provider: scenario.provider.clone(),
+            cycle_time: scenario.cycle_time,
+        };
         Template {
             cycles: scenario.cycles.get(),
             interval_s: scenario.interval_s.get(),
@@ -602,6 +613,7 @@ pub(crate) mod tests {
         config: (contract_ok_cycles: 3, prefilter_max_instruments: 400),
         market: (volatility_per_cycle: 0.01, implied_vol: 0.2, skew: -0.1, levels: [(cycle: 5, index: "NIFTY", price: 25000.0)]),
         provider: (strikes_per_side: 30, weeks_listed: 4, months_listed: 2),
+        cycle_time: (per_strike_s: 1.5, quote_batch: 200),
         indices: [
             (symbol: "NIFTY", expiries: ["this_week", "next_month"], depth: (itm: 12, otm: 8), baseline: (itm: 5, otm: 5), spot: 25100.0),
             (symbol: "MYIDX", expiries: ["this_week", "2025-11-25"], depth: (itm: 5, otm: 5), lot_size: 20, tick_size: 0.1,
@@ -627,7 +639,7 @@ pub(crate) mod tests {
             let s = parse("drawn.ron", &text).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
             assert_eq!((s.name, s.seed), (format!("mine-explore-{seed}"), seed));
             assert_eq!((s.start, s.interval_s, s.cycles), (scenario.start, scenario.interval_s, scenario.cycles));
-            assert_eq!(s.provider, scenario.provider);
+            assert_eq!((&s.provider, s.cycle_time), (&scenario.provider, scenario.cycle_time));
             assert_eq!((s.market.implied_vol, s.market.skew), (0.2, -0.1));
             assert!(s.market.levels.is_empty(), "the seed draws the path");
             assert_eq!(s.indices.len(), 2);

@@ -19,6 +19,16 @@ use std::fmt::Write;
 pub(crate) enum Kind {
     Counter,
     Gauge,
+    Histogram,
+}
+
+/// A histogram without labels: the observations at or below each bound, their sum and count.
+#[derive(Clone, Debug, Default)]
+struct Histogram {
+    bounds: &'static [f64],
+    at_or_below: Vec<u64>,
+    sum: f64,
+    count: u64,
 }
 
 /// Label pairs in declaration order; series of a family sort by them.
@@ -29,6 +39,7 @@ struct Family {
     help: &'static str,
     kind: Kind,
     series: BTreeMap<Labels, f64>,
+    histogram: Histogram,
 }
 
 /// A set of families, rendered in a fixed order.
@@ -44,7 +55,12 @@ impl Exposition {
             name.ends_with("_total"),
             "{name}: counters and only counters end in _total"
         );
-        self.families.entry(name).or_insert_with(|| Family { help, kind, series: BTreeMap::new() })
+        self.families.entry(name).or_insert_with(|| Family {
+            help,
+            kind,
+            series: BTreeMap::new(),
+            histogram: Histogram::default(),
+        })
     }
     /// Adds `by` to a counter series (creating it at 0).
     pub fn inc(&mut self, name: &'static str, help: &'static str, labels: Labels, by: f64) {
@@ -53,6 +69,23 @@ impl Exposition {
     /// Sets a gauge series.
     pub fn set(&mut self, name: &'static str, help: &'static str, labels: Labels, value: f64) {
         self.family(name, help, Kind::Gauge).series.insert(labels, value);
+    }
+    /// Creates a histogram with `bounds` (ascending; `+Inf` is implied), without observations.
+    pub fn histogram(&mut self, name: &'static str, help: &'static str, bounds: &'static [f64]) {
+        debug_assert!(bounds.is_sorted() && !name.ends_with("_total"), "{name}");
+        let h = &mut self.family(name, help, Kind::Histogram).histogram;
+        if h.bounds.is_empty() {
+            *h = Histogram { bounds, at_or_below: vec![0; bounds.len()], sum: 0.0, count: 0 };
+        }
+    }
+    /// Adds an observation to a histogram made by [`Self::histogram`].
+    pub fn observe(&mut self, name: &'static str, value: f64) {
+        let Some(h) = self.families.get_mut(name).map(|f| &mut f.histogram) else { return };
+        for (bound, n) in h.bounds.iter().zip(&mut h.at_or_below) {
+            *n += u64::from(value <= *bound);
+        }
+        h.sum += value;
+        h.count += 1;
     }
     /// Removes a gauge series (a value that was not measured this cycle is absent, not stale).
     pub fn unset(&mut self, name: &'static str, labels: &Labels) {
@@ -77,9 +110,19 @@ impl Exposition {
             let kind = match f.kind {
                 Kind::Counter => "counter",
                 Kind::Gauge => "gauge",
+                Kind::Histogram => "histogram",
             };
             let _ = writeln!(out, "# HELP {name} {}", escape_help(f.help));
             let _ = writeln!(out, "# TYPE {name} {kind}");
+            if f.kind == Kind::Histogram {
+                let h = &f.histogram;
+                for (bound, n) in h.bounds.iter().zip(&h.at_or_below) {
+                    let _ = writeln!(out, "{name}_bucket{{le=\"{}\"}} {n}", format_value(*bound));
+                }
+                let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", h.count);
+                let _ = writeln!(out, "{name}_sum {}", format_value(h.sum));
+                let _ = writeln!(out, "{name}_count {}", h.count);
+            }
             for (labels, value) in &f.series {
                 out.push_str(name);
                 if !labels.is_empty() {
@@ -139,6 +182,8 @@ impl MetricsState {
             PartialReason::ALL.into_iter().filter(|r| !(parity_g6 && *r == PartialReason::PrefilterClamp)).collect();
         let mut m = Self { exposition: Exposition::default(), reasons };
         m.exposition.inc("g6_collection_cycles_total", "Collection cycles run", vec![], 0.0);
+        m.exposition.histogram(CYCLE_TIME, CYCLE_TIME_HELP, CYCLE_TIME_BOUNDS_S);
+        m.exposition.inc(SLA_BREACHES, SLA_BREACHES_HELP, vec![], 0.0);
         for status in [ExpiryStatus::Ok, ExpiryStatus::Partial, ExpiryStatus::Empty, ExpiryStatus::Synth] {
             m.exposition.inc(EXPIRIES, EXPIRIES_HELP, l(&[("status", status.as_str())]), 0.0);
         }
@@ -153,6 +198,8 @@ impl MetricsState {
     pub fn observe(&mut self, cycle: &CycleSummary, events: &[LoggedEvent]) {
         let e = &mut self.exposition;
         e.inc("g6_collection_cycles_total", "Collection cycles run", vec![], 1.0);
+        e.observe(CYCLE_TIME, cycle.cycle_time.elapsed_s);
+        e.inc(SLA_BREACHES, SLA_BREACHES_HELP, vec![], f64::from(u8::from(cycle.cycle_time.breach)));
         for index in &cycle.indices {
             let name = index.index.as_str();
             for (side, depth, baseline) in
@@ -245,6 +292,12 @@ impl MetricsState {
     }
 }
 
+const CYCLE_TIME: &str = "g6_cycle_time_seconds";
+const CYCLE_TIME_HELP: &str = "Cycle time on the simulated clock (the cost model), seconds";
+/// The cycle-time histogram's bounds, seconds: up to the default 60 s interval and past it.
+const CYCLE_TIME_BOUNDS_S: &[f64] = &[1.0, 2.5, 5.0, 10.0, 15.0, 30.0, 45.0, 60.0, 90.0, 120.0, 300.0];
+const SLA_BREACHES: &str = "g6_cycle_sla_breach_total";
+const SLA_BREACHES_HELP: &str = "Cycles longer than their SLA budget";
 const STRIKE_PCT: &str = "instrument_coverage_pct";
 const STRIKE_PCT_HELP: &str = "Strike coverage of the ladder (percent)";
 const FIELD_PCT: &str = "option_field_coverage_ratio";

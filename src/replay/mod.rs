@@ -387,6 +387,7 @@ fn assemble(
         config: Default::default(),
         market: Default::default(),
         provider: Default::default(),
+        cycle_time: Default::default(),
         phases,
         expectations: Vec::new(),
         recorded: Some(Arc::from(cycles)),

@@ -9,8 +9,8 @@ use crate::fault::{FaultKind, Parameter, RowShape, RowUnit, Scope};
 use crate::registry;
 use crate::scenario::Cmp;
 use crate::schema::{
-    MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_ROWS_PER_CYCLE, MAX_STRIKES_PER_SIDE,
-    MAX_VOLATILITY_PER_CYCLE, STEP_RANGE, TICK_RANGE,
+    MAX_COST_S, MAX_DRIFT_PER_CYCLE, MAX_FAULT_ROWS, MAX_IMPLIED_VOL, MAX_LISTED, MAX_QUOTE_BATCH, MAX_ROWS_PER_CYCLE,
+    MAX_STRIKES_PER_SIDE, MAX_VOLATILITY_PER_CYCLE, STEP_RANGE, TICK_RANGE,
 };
 use crate::suggest::did_you_mean;
 
@@ -36,6 +36,7 @@ pub(super) fn problems(s: &Scenario) -> Vec<Problem> {
     v.config();
     v.market();
     v.provider();
+    v.cycle_time();
     v.universe();
     v.phases();
     v.rows();
@@ -437,6 +438,23 @@ impl<'a> Validator<'a> {
                     "g6sim keeps a cycle's world in memory; scale the scenario down",
                 );
             }
+        }
+    }
+
+    fn cycle_time(&mut self) {
+        let c = self.s.cycle_time;
+        let hint = "a cycle's cost is seconds per unit of its work: 0 leaves that work free";
+        for (key, x) in c.costs_s() {
+            self.range(format!("cycle_time.{key}"), key, x, 0.0, MAX_COST_S, hint);
+        }
+        if !(1..=MAX_QUOTE_BATCH).contains(&c.quote_batch) {
+            self.bad(
+                "cycle_time.quote_batch".into(),
+                "quote_batch",
+                c.quote_batch.to_string(),
+                format!("{} is out of range: expected a whole number from 1 to {MAX_QUOTE_BATCH}", c.quote_batch),
+                "the instruments one quote request carries (the provider's limit is 500)",
+            );
         }
     }
 

@@ -22,7 +22,8 @@ use crate::calendar::{ExpiryRule, listed_expiries};
 use crate::config::Config;
 use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, decision_clock, depth_event};
 use crate::cycle::coverage::{FieldStats, strike_coverage};
-use crate::cycle::director::{ActiveFaults, collection_s};
+use crate::cycle::cycle_time::{ExpiryWork, cycle_time_s, judged};
+use crate::cycle::director::ActiveFaults;
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
 use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder};
 use crate::cycle::prefilter::{clamp_limit, clamp_of, select};
@@ -186,36 +187,20 @@ impl<'a> Lean<'a> {
         mut observe: impl FnMut(&CycleSummary, &[LoggedEvent], &Counted),
     ) {
         let mut run = LeanRun::new(self.scenario, config, seed);
-        for (n, inputs) in (1..).zip(self.inputs()) {
-            run.cycle(n, &inputs);
+        for (n, faults) in (1..).zip(self.faults()) {
+            run.cycle(n, faults);
             observe(&run.summary, &run.events, &run.counted);
         }
     }
 
-    /// Each cycle's time and faults, from cycle 1: what a World's clock and director give it. Each cycle starts
-    /// an interval after the last, or later when the last cycle's fetches took longer (a slow provider, as
-    /// [`collection_s`] times every expiry's fetch under the last cycle's faults).
-    fn inputs(&self) -> impl Iterator<Item = CycleInputs<'_>> + '_ {
-        let interval_s = self.scenario.interval_s.get();
-        let mut clock = SimClock::new(self.scenario.start, interval_s);
-        let fetches: Vec<(&str, ExpiryRule)> = (self.scenario.indices.iter())
-            .flat_map(|i| i.expiries.iter().map(|&rule| (i.symbol.as_str(), rule)))
-            .collect();
-        // Each entry's collection time, computed once (the faults change at a few cycles only).
-        let collections: Vec<f64> =
-            self.faults.iter().map(|(_, f)| collection_s(f, fetches.iter().copied(), interval_s)).collect();
+    /// Each cycle's faults, from cycle 1: what a World's director gives it.
+    fn faults(&self) -> impl Iterator<Item = &ActiveFaults> + '_ {
         let mut at = 0;
         (1..=self.cycles).map(move |n| {
-            if n == 1 {
-                clock.set_cycle(1);
-            } else {
-                clock.next_cycle(collections[at]);
-            }
             while self.faults.get(at + 1).is_some_and(|(from, _)| *from <= n) {
                 at += 1;
             }
-            let (unix, today) = (clock.unix(), clock.today());
-            CycleInputs { today, unix, faults: &self.faults[at].1 }
+            &self.faults[at].1
         })
     }
 }
@@ -358,6 +343,8 @@ struct LeanRun<'a> {
     passes: Vec<Observation>,
     classifications: Vec<Classification>,
     statuses: Vec<Option<ExpiryStatus>>,
+    /// The simulated clock, moved as the director moves it.
+    clock: SimClock,
 }
 
 impl<'a> LeanRun<'a> {
@@ -403,6 +390,7 @@ impl<'a> LeanRun<'a> {
             cycle: 0,
             time: String::new(),
             ts: 0,
+            cycle_time: Default::default(),
             universe_rows: 0,
             universe_skipped: None,
             indices: summaries,
@@ -424,12 +412,20 @@ impl<'a> LeanRun<'a> {
             passes: Vec::new(),
             classifications: Vec::new(),
             statuses: Vec::new(),
+            clock: SimClock::new(scenario.start, scenario.interval_s.get()),
         }
     }
 
-    /// Runs cycle `n`: the phases of the schedule, in its order.
-    fn cycle(&mut self, n: u64, inputs: &CycleInputs) {
+    /// Runs cycle `n` under `faults`: the phases of the schedule, in its order.
+    fn cycle(&mut self, n: u64, faults: &ActiveFaults) {
         let parity = self.config.parity.is_g6();
+        // 0. the director: cycle 1 at the start, each later one an interval after the last, or after it ended
+        if n == 1 {
+            self.clock.set_cycle(1);
+        } else {
+            self.clock.next_cycle(self.summary.cycle_time.elapsed_s);
+        }
+        let inputs = &CycleInputs { today: self.clock.today(), unix: self.clock.unix(), faults };
         self.events.clear();
         self.counted = Counted::default();
         self.counted[counted::CYCLE_STATUS_SUMMARY] = 1;
@@ -509,7 +505,19 @@ impl<'a> LeanRun<'a> {
                 events.push(LoggedEvent { cycle: n, event });
             });
         }
-        // 10. the cycle's summary
+        // 10. the cycle's time
+        let interval_s = self.clock.interval_s;
+        let outs = self.summary.indices.iter().flat_map(|i| &i.expiries);
+        let work = self.expiries.iter().zip(outs).map(|(e, out)| {
+            let ix = &self.indices[e.index];
+            let late = faults.slow_provider(&ix.meta.symbol, e.rule) * interval_s as f64;
+            let clamped = out.clamp.as_ref().map(|c| c.original);
+            let resolved = out.failure != Some(Failure::Unresolved);
+            ExpiryWork::of(resolved, ix.ladder.strikes.len(), clamped, out.instruments, 0, late)
+        });
+        let elapsed_s = cycle_time_s(&self.scenario.cycle_time, self.indices.len(), work);
+        self.summary.cycle_time = judged(elapsed_s, self.config, interval_s);
+        // 11. the cycle's summary
         let mut totals = StatusTotals::default();
         for (ix, summary) in self.indices.iter().zip(&mut self.summary.indices) {
             self.statuses.clear();
@@ -849,35 +857,45 @@ mod tests {
         }
     }
 
-    /// Each cycle's inputs are the clock's time and the director's faults at that cycle, whatever the
-    /// offset, the interval (days crossed or not) and the phases (overlapping, adjacent, at the run's ends).
+    /// Each cycle's faults are the director's at that cycle, and each cycle's time and cycle time a full run's,
+    /// whatever the offset, the interval (days crossed or not; shorter than a cycle takes, or not) and the
+    /// phases (overlapping, adjacent, at the run's ends; a slow provider's).
     #[test]
-    fn cycle_inputs_are_the_clocks_and_the_directors() {
+    fn cycle_times_and_faults_are_the_full_runs() {
+        use crate::run::{RunOptions, run_scenario};
         let phases = r#"phases: [
             (name: "a", cycles: (1, 3), faults: [Outage]),
             (name: "b", cycles: (3, 9), index: "NIFTY", faults: [StrikeDropout(0.5)]),
             (name: "c", cycles: (10, 10), faults: [FieldDropout(0.2)]),
             (name: "d", cycles: (6, 40), rule: "this_week", faults: [StrayStrikes(2)]),
+            (name: "e", cycles: (12, 14), rule: "next_week", faults: [SlowProvider(0.7)]),
         ]"#;
         for start in ["2025-10-06T09:15:00+05:30", "2025-12-31T23:59:59-09:30", "2024-02-28T00:00:00+14:00"] {
             for interval in [1, 59, 3600, 43_201, 86_399, 86_400, 172_813, 604_800] {
                 let text = format!(
                     r#"Scenario(name: "t", start: "{start}", interval_s: {interval}, cycles: 40,
-                        indices: [(symbol: "NIFTY")], {phases})"#
+                        indices: [(symbol: "NIFTY", expiries: ["this_week", "next_week"])], {phases})"#
                 );
                 let scenario = crate::scenario::parse("t.ron", &text).unwrap();
-                let lean = Lean::new(&scenario, &[&Config::default()], 40, false).unwrap();
-                let mut clock = SimClock::new(scenario.start, scenario.interval_s.get());
+                let config = Config::default();
+                let lean = Lean::new(&scenario, &[&config], 40, false).unwrap();
+                let loaded = crate::scenario::LoadedScenario::inline(scenario.clone(), "t.ron");
+                let full = run_scenario(&loaded, &RunOptions::default()).unwrap();
                 let mut n = 0;
-                for inputs in lean.inputs() {
+                for faults in lean.faults() {
                     n += 1;
-                    clock.set_cycle(n);
-                    let what = format!("{start} every {interval} s, cycle {n}");
-                    assert_eq!((inputs.unix, inputs.today), (clock.unix(), clock.today()), "{what}");
-                    assert_eq!(inputs.faults.0, ActiveFaults::at(&scenario.phases, n).0, "{what}");
+                    assert_eq!(
+                        faults.0,
+                        ActiveFaults::at(&scenario.phases, n).0,
+                        "{start} every {interval} s, cycle {n}"
+                    );
                 }
+                let mut summaries = Vec::new();
+                lean.run(&config, 0, |summary, _| summaries.push((summary.ts, summary.cycle_time)));
+                let expected: Vec<_> = full.result.cycles.iter().map(|c| (c.ts, c.cycle_time)).collect();
+                assert_eq!(summaries, expected, "{start} every {interval} s");
                 assert_eq!(n, 40);
-                assert!(lean.faults.len() <= 6, "one entry per change, not per cycle");
+                assert!(lean.faults.len() <= 8, "one entry per change, not per cycle");
             }
         }
     }

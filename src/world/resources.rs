@@ -30,10 +30,10 @@ impl SimClock {
         }
     }
     /// Moves the clock from the last cycle's start to the next one's: `interval_s` later, or, when the last
-    /// cycle's collection took longer (`collection_s`), that long rounded up to whole seconds (the collector's
-    /// loop sleeps `max(0, interval - elapsed)`). Past chrono's calendar the clock stays where it was.
-    pub fn next_cycle(&mut self, collection_s: f64) {
-        let step_s = (self.interval_s as f64).max(collection_s.ceil());
+    /// cycle took longer (`elapsed_s`), that long rounded up to whole seconds (the collector's loop sleeps
+    /// `max(0, interval - elapsed)`). Past chrono's calendar the clock stays where it was.
+    pub fn next_cycle(&mut self, elapsed_s: f64) {
+        let step_s = (self.interval_s as f64).max(elapsed_s.ceil());
         let step = TimeDelta::try_seconds(step_s.min(i64::MAX as f64) as i64);
         if let Some(t) = step.and_then(|d| self.now.checked_add_signed(d)) {
             self.now = t;
@@ -188,6 +188,11 @@ impl EventLog {
         self.events.push(LoggedEvent { cycle, event });
     }
 }
+
+/// The cycle time of the cycle that ran last: the cycle-time phase writes it, the director starts the next
+/// cycle from it.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct LastCycleTime(pub crate::events::CycleTime);
 
 /// One summary per finished cycle.
 #[derive(Resource, Debug, Clone, Default)]
