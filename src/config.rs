@@ -93,6 +93,18 @@ pub struct Config {
     pub contract_step: u32,
     /// Parity g6 only: the cooldown's cycle number is `simulated unix time / this` (`G6_CYCLE_INTERVAL`, 60).
     pub cooldown_clock_s: u64,
+    /// SLA-breach strike scaling on (`G6_ADAPTIVE_STRIKE_SCALING`; off): docs/cycle.md, "Strike scaling".
+    pub strike_scaling: bool,
+    /// Breaching cycles in a row before the strikes scale down (`G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD`, 3).
+    pub strike_scaling_breach_threshold: u32,
+    /// Healthy cycles in a row before they scale back up (`G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY`, 10).
+    pub strike_scaling_restore_healthy: u32,
+    /// The factor one scale-down multiplies the scale by (`G6_ADAPTIVE_STRIKE_REDUCTION`, 0.8).
+    pub strike_scaling_reduction: f64,
+    /// Strikes per side scaling never goes below (`G6_ADAPTIVE_STRIKE_MIN`, 2).
+    pub strike_scaling_min: u32,
+    /// Parity g6: the scale moves, the depths are not written (`G6_ADAPTIVE_SCALE_PASSTHROUGH`; off).
+    pub strike_scaling_passthrough: bool,
     /// The share of the cycle interval a cycle may take before it breaches its SLA (`G6_CYCLE_SLA_FRACTION`,
     /// 0.85): the `cycle_sla_breach` count's budget ([`Config::sla_budget_s`]).
     pub cycle_sla_fraction: f64,
@@ -144,6 +156,12 @@ impl Default for Config {
             contract_cooldown: 3,
             contract_step: 2,
             cooldown_clock_s: 60,
+            strike_scaling: false,
+            strike_scaling_breach_threshold: 3,
+            strike_scaling_restore_healthy: 10,
+            strike_scaling_reduction: 0.8,
+            strike_scaling_min: 2,
+            strike_scaling_passthrough: false,
             cycle_sla_fraction: 0.85,
             prefilter_max_instruments: 2500,
             prefilter_clamp_strict: false,
@@ -225,6 +243,32 @@ const KEYS: &[Key] = &[
     Key { name: "contract_cooldown", env: "G6_CONTRACT_COOLDOWN", slot: Slot::U32(|c| &mut c.contract_cooldown) },
     Key { name: "contract_step", env: "G6_CONTRACT_STEP", slot: Slot::Step(|c| &mut c.contract_step) },
     Key { name: "cooldown_clock_s", env: "G6_CYCLE_INTERVAL", slot: Slot::Seconds(|c| &mut c.cooldown_clock_s) },
+    Key {
+        name: "strike_scaling",
+        env: "G6_ADAPTIVE_STRIKE_SCALING",
+        slot: Slot::Bool(|c| &mut c.strike_scaling, false),
+    },
+    Key {
+        name: "strike_scaling_breach_threshold",
+        env: "G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD",
+        slot: Slot::U32(|c| &mut c.strike_scaling_breach_threshold),
+    },
+    Key {
+        name: "strike_scaling_restore_healthy",
+        env: "G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY",
+        slot: Slot::U32(|c| &mut c.strike_scaling_restore_healthy),
+    },
+    Key {
+        name: "strike_scaling_reduction",
+        env: "G6_ADAPTIVE_STRIKE_REDUCTION",
+        slot: Slot::Positive(|c| &mut c.strike_scaling_reduction),
+    },
+    Key { name: "strike_scaling_min", env: "G6_ADAPTIVE_STRIKE_MIN", slot: Slot::U32(|c| &mut c.strike_scaling_min) },
+    Key {
+        name: "strike_scaling_passthrough",
+        env: "G6_ADAPTIVE_SCALE_PASSTHROUGH",
+        slot: Slot::Bool(|c| &mut c.strike_scaling_passthrough, false),
+    },
     Key {
         name: "cycle_sla_fraction",
         env: "G6_CYCLE_SLA_FRACTION",

@@ -85,6 +85,13 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
                     a.strike_cov.map_or("-".into(), |s| format!("{s:.3}"))
                 ),
             ),
+            Event::AdaptiveScaleChange(a) => push(
+                &mut out,
+                format_args!(
+                    "{:>27}-> strike scale {} -> {} ({}, breach streak {}, healthy streak {})",
+                    "", a.old_scale, a.new_scale, a.mode, a.breach_streak, a.healthy_streak
+                ),
+            ),
             Event::PrefilterClamp(p) => push(
                 &mut out,
                 format_args!(
@@ -193,10 +200,15 @@ pub fn run_summary(
             totals.adjustments, totals.clamps, totals.zero_data
         ),
     );
+    let scaling = if prepared.config.strike_scaling {
+        format!("; strike scale changes: {}", totals.scale_changes)
+    } else {
+        String::new()
+    };
     push(
         &mut out,
         format_args!(
-            "  cycle time: mean {:.1} s, max {:.1} s; SLA breaches: {} (budget {:.1} s)",
+            "  cycle time: mean {:.1} s, max {:.1} s; SLA breaches: {} (budget {:.1} s){scaling}",
             totals.elapsed_mean_s(),
             totals.elapsed_max_s,
             totals.breaches,

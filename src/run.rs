@@ -348,6 +348,8 @@ pub struct RunTotals {
     pub clamps: usize,
     /// `zero_data` events.
     pub zero_data: usize,
+    /// `adaptive_scale_change` events.
+    pub scale_changes: usize,
     /// What the expiry map skipped of an instruments dump, last cycle.
     pub universe_skipped: Option<SkipCounts>,
     /// With Greeks on: implied volatilities solved and not solved, and the solver's iterations over the solved.
@@ -374,6 +376,7 @@ impl RunTotals {
             adjustments: 0,
             clamps: 0,
             zero_data: 0,
+            scale_changes: 0,
             universe_skipped: None,
             iv_solved: 0,
             iv_failed: 0,
@@ -395,6 +398,7 @@ impl RunTotals {
         self.adjustments += count("strike_depth_adjustment");
         self.clamps += count("prefilter_clamp");
         self.zero_data += count("zero_data");
+        self.scale_changes += count("adaptive_scale_change");
         self.universe_skipped = c.universe_skipped;
         let t = c.cycle_time;
         self.cycles += 1;

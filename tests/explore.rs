@@ -304,7 +304,8 @@ fn from_refuses_what_cannot_be_explored() {
 #[test]
 fn the_rules_keep_every_property_over_thousands_of_seeds() {
     // (arguments, what is never reached and why)
-    let trace = ["event.field_coverage", "event.instrument_coverage"]; // trace events: `trace` is off
+    // Trace events (`trace` is off), and strike scaling's (`strike_scaling` is off).
+    let trace = ["event.field_coverage", "event.instrument_coverage", "event.adaptive_scale_change"];
     let unknown = "partial_reason.unknown"; // synthetic data always gives a classified reason
     let strict = "partial_reason.prefilter_clamp"; // needs `prefilter_clamp_strict`
     let cases: [(&[&str], Vec<&str>); 4] = [

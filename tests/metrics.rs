@@ -64,6 +64,7 @@ fn metrics_parse_and_agree_with_the_cycle_log() {
         "provider_outage.ron",
         "low_both.ron",
         "slow_provider.ron",
+        "sla_limit_cycle.ron",
     ];
     for scenario in scenarios {
         let dir = temp_dir(&format!("metrics-{scenario}"));
@@ -87,7 +88,17 @@ fn metrics_parse_and_agree_with_the_cycle_log() {
         }
         assert!(samples.iter().any(|s| s["family"] == "g6_cycle_time_seconds" && s["type"] == "histogram"));
         assert_eq!(get("g6_cycle_sla_breach_total", &[]), breaches as f64, "{scenario}");
-        assert_eq!(breaches > 0, scenario == "slow_provider.ron", "{scenario}: only the slow provider breaches");
+        let slow = ["slow_provider.ron", "sla_limit_cycle.ron"].contains(&scenario);
+        assert_eq!(breaches > 0, slow, "{scenario}: only the slow providers breach");
+        // The scale factor, with strike scaling on: the last cycle's.
+        let scale = cycles.last().and_then(|c| c["strike_scaling"]["scale"].as_f64());
+        for index in cycles[0]["indices"].as_array().unwrap() {
+            let labels = [("index", index["index"].as_str().unwrap())];
+            match scale {
+                Some(s) => assert_eq!(get("g6_strike_depth_scale_factor", &labels), s, "{scenario}"),
+                None => assert!(!m.contains_key(&key("g6_strike_depth_scale_factor", &labels)), "{scenario}"),
+            }
+        }
         for status in ["OK", "PARTIAL", "EMPTY", "SYNTH"] {
             let total: u64 =
                 cycles.iter().map(|c| c["expiry_status_totals"][status.to_lowercase()].as_u64().unwrap()).sum();

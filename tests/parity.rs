@@ -521,3 +521,106 @@ fn trace_payloads_are_the_references_sorted_keys_in_both_modes() {
         assert!(data[1]["sample"].as_array().unwrap().iter().all(|q| q["avg_price"].is_null()), "{}", data[1]);
     }
 }
+
+/// Each cycle's ladder strikes per side (ITM) of `index`.
+fn ladder(run: &Run, index: &str) -> Vec<u32> {
+    run.result.cycles.iter().map(|c| c.index(index).unwrap().ladder_depth.itm).collect()
+}
+
+/// The cycles of `adaptive_scale_change` events and their new scales.
+fn scale_changes(run: &Run) -> Vec<(u64, f64)> {
+    run.result
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::AdaptiveScaleChange(c) => Some((e.cycle, c.new_scale)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The spec's trace 4.3 (one expiry, 7 s per strike per side, SLA 51 s) with `extra` RON fields.
+fn trace_4_3(extra: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "trace_4_3", start: "2025-10-06T09:15:00+05:30", cycles: 45,
+        indices: [(symbol: "NIFTY", expiries: ["this_week"])],
+        config: (strike_scaling: true{extra}),
+        cycle_time: (fixed_s: 0.0, per_index_s: 0.0, per_expiry_s: 0.0, per_quote_call_s: 0.0, per_instrument_s: 0.0,
+                     per_quote_s: 0.0, per_strike_s: 3.5),
+        market: (volatility_per_cycle: 0.0),
+    )"#
+    )
+}
+
+#[test]
+fn strike_scaling_is_the_references_in_parity_and_settles_by_default() {
+    // Trace 4.3: parity g6 goes round a 13-cycle limit cycle (three cycles at 8 per side, ten at 6) and never
+    // comes back to 10; the default settles at 6 after two changes.
+    let (default, parity) = both(&trace_4_3(""));
+    let cycle = [8, 8, 8, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6];
+    let expected: Vec<u32> =
+        [10, 10, 10, 8, 8, 8].into_iter().chain([6; 10]).chain(cycle.into_iter().cycle().take(29)).collect();
+    assert_eq!(ladder(&parity, "NIFTY"), expected);
+    let at: Vec<u64> = scale_changes(&parity).iter().map(|c| c.0).collect();
+    assert_eq!(at, [3, 6, 16, 19, 29, 32, 42, 45]);
+    assert_eq!(scale_changes(&parity)[..3], [(3, 0.8), (6, 0.64), (16, 0.8)]);
+    let settled: Vec<u32> = [10, 10, 10, 8, 8, 8].into_iter().chain([6; 39]).collect();
+    assert_eq!(ladder(&default, "NIFTY"), settled);
+    assert_eq!(scale_changes(&default), [(3, 0.8), (6, 0.64)]);
+    // The adaptive depth: parity's scaling writes it, the default's scales the ladder only.
+    assert_eq!((depth(&parity, 45), depth(&default, 45)), (6, 10));
+    // The scaling's SLA in parity is 0.85 of G6_CYCLE_INTERVAL whatever `cycle_sla_fraction`, which only moves
+    // the breach count: at 0.95 (57 s) the 56 s cycles are no breach, and the scaling still cuts.
+    let (default, parity) = both(&trace_4_3(", cycle_sla_fraction: 0.95"));
+    assert_eq!(ladder(&parity, "NIFTY")[..8], [10, 10, 10, 8, 8, 8, 6, 6]);
+    assert!(!parity.result.cycles[4].cycle_time.breach && parity.result.cycles[4].cycle_time.elapsed_s == 56.0);
+    assert_eq!(ladder(&default, "NIFTY")[..8], [10, 10, 10, 8, 8, 8, 8, 8], "by default 56 s keeps a 57 s SLA");
+    // The shipped scenario: a slow provider for 40 cycles. Parity goes round the limit cycle while it lasts; the
+    // default settles one step down and restores once it is over.
+    let (default, parity) = shipped_both("sla_limit_cycle.ron");
+    assert_eq!(scale_changes(&default), [(3, 0.8), (43, 1.0)]);
+    assert_eq!(ladder(&default, "NIFTY")[3..43], [8; 40]);
+    assert_eq!(scale_changes(&parity).len(), 6);
+    assert!(default.outcomes.iter().all(|o| o.passed) && !parity.outcomes.iter().all(|o| o.passed));
+}
+
+#[test]
+fn trace_4_4_expansions_are_overwritten_in_parity() {
+    // The spec's trace 4.4: 6 s per strike per side over two expiries; the first expiry's coverage is 0.48 in
+    // cycles 1 and 5. Cycle 1's expansion (10 -> 12) becomes the scaling's baseline, so the first cut writes
+    // round(12 x 0.8) = 10; cycle 5's expansion is discarded by the next cut, round(12 x 0.64) = 8. With the
+    // default healthy streak (5 passes) parity g6 also contracts 12 -> 10 at cycle 3, where the cut writes 10
+    // anyway; with 6 it does not.
+    let text = |extra: &str| {
+        format!(
+            r#"Scenario(
+            name: "trace_4_4", start: "2025-10-06T09:15:00+05:30", cycles: 30,
+            indices: [(symbol: "NIFTY", expiries: ["this_week", "next_week"])],
+            config: (strike_scaling: true{extra}),
+            cycle_time: (fixed_s: 0.0, per_index_s: 0.0, per_expiry_s: 0.0, per_quote_call_s: 0.0,
+                         per_instrument_s: 0.0, per_quote_s: 0.0, per_strike_s: 1.5),
+            market: (volatility_per_cycle: 0.0),
+            phases: [
+                (name: "dip", cycles: (1, 1), index: "NIFTY", rule: "this_week", faults: [StrikeDropout(0.5)]),
+                (name: "dip again", cycles: (5, 5), index: "NIFTY", rule: "this_week", faults: [StrikeDropout(0.5)]),
+            ],
+        )"#
+        )
+    };
+    let expected: Vec<u32> =
+        [10, 12, 12, 10, 10, 12].into_iter().chain([8; 10]).chain([10; 3]).chain([8; 10]).chain([10]).collect();
+    for extra in ["", ", contract_ok_cycles: 6"] {
+        let (_, parity) = both(&text(extra));
+        assert_eq!(ladder(&parity, "NIFTY"), expected, "{extra}");
+        let at: Vec<u64> = scale_changes(&parity).iter().map(|c| c.0).collect();
+        assert_eq!(at, [3, 6, 16, 19, 29], "{extra}");
+        let contractions = if extra.is_empty() { vec![(3, "contraction", 10)] } else { vec![] };
+        let depth_changes = adjustments(&parity);
+        assert_eq!(depth_changes.iter().filter(|a| a.1 == "contraction").copied().collect::<Vec<_>>(), contractions);
+        assert_eq!(
+            depth_changes.iter().filter(|a| a.1 == "low_strike_cov").copied().collect::<Vec<_>>(),
+            [(1, "low_strike_cov", 12), (5, "low_strike_cov", 12)]
+        );
+    }
+}

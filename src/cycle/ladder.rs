@@ -5,6 +5,7 @@
 //! `round(price / step) x step` with half-to-even rounding (24825 / 50 = 496.5 -> 24800). Parity g6 keeps
 //! the reference's floor of 2 strikes per side whatever the configured depth.
 
+use super::scaling::{Scaler, scaled_side};
 use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::{AdaptiveSummary, Event, SyntheticIndexPrice};
@@ -74,15 +75,19 @@ pub fn ladder_depth(depth: u32, parity_g6: bool) -> u32 {
     if parity_g6 { depth.max(2) } else { depth }
 }
 
+/// Strikes per side of an index's ladder this cycle: its depth ([`ladder_depth`]), by default scaled by strike
+/// scaling's factor ([`scaled_side`]; parity g6's scaling writes the depth itself).
+pub fn ladder_sides(depth: &StrikeDepth, parity_g6: bool, scale: f64, min_depth: u32) -> (u32, u32) {
+    let side = |d: u32| {
+        let d = ladder_depth(d, parity_g6);
+        if parity_g6 { d } else { scaled_side(d, scale, min_depth) }
+    };
+    (side(depth.itm), side(depth.otm))
+}
+
 /// One index's ladder for this cycle: the provider's ATM, else one from its price, then the synthetic
-/// strategy (the reference's order); the strikes from the depth ([`ladder_depth`], `build_ladder`).
-pub fn fill_ladder(
-    ladder: &mut StrikeLadder,
-    meta: &IndexMeta,
-    reported: &ReportedIndex,
-    depth: &StrikeDepth,
-    parity_g6: bool,
-) {
+/// strategy (the reference's order); `sides` strikes on each side ([`ladder_sides`], `build_ladder`).
+pub fn fill_ladder(ladder: &mut StrikeLadder, meta: &IndexMeta, reported: &ReportedIndex, (itm, otm): (u32, u32)) {
     let step = meta.step;
     let atm = if reported.atm > 0.0 { reported.atm } else { atm_strike(reported.price, step) };
     let (price, atm, synthetic) = synthesize_index_price(meta, reported.price, atm);
@@ -90,7 +95,6 @@ pub fn fill_ladder(
     ladder.synthetic = synthetic;
     ladder.atm = atm;
     ladder.step = step;
-    let (itm, otm) = (ladder_depth(depth.itm, parity_g6), ladder_depth(depth.otm, parity_g6));
     build_ladder_into(&mut ladder.strikes, atm, step, itm, otm);
 }
 
@@ -130,12 +134,14 @@ pub fn build_ladders(
     config: Res<Config>,
     counter: Res<CycleCounter>,
     clock: Res<SimClock>,
+    scaler: Res<Scaler>,
     mut indices: Query<(&IndexOrder, &IndexInfo, &ReportedIndex, &StrikeDepth, &AdaptiveState, &mut StrikeLadder)>,
     mut log: ResMut<EventLog>,
 ) {
     let parity = config.parity.is_g6();
     for (_, info, reported, depth, state, mut ladder) in indices.iter_mut().sort::<&IndexOrder>() {
-        fill_ladder(&mut ladder, &info.meta, reported, depth, parity);
+        let sides = ladder_sides(depth, parity, scaler.scale, config.strike_scaling_min);
+        fill_ladder(&mut ladder, &info.meta, reported, sides);
         if ladder.synthetic {
             let (atm, price) = (ladder.atm, ladder.price);
             let event =

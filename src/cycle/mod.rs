@@ -19,6 +19,7 @@ pub mod prefilter;
 pub mod provider;
 pub mod quotes;
 pub mod recorded;
+pub mod scaling;
 pub mod schedule;
 pub mod simulation;
 pub mod spawn;

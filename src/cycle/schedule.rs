@@ -59,6 +59,8 @@ pub enum Step {
     Adaptive,
     /// The cycle's elapsed time on the simulated clock, and its SLA breach.
     CycleTime,
+    /// SLA-breach strike scaling, from the cycle time.
+    StrikeScaling,
     /// B2: the cycle summary and its roll-up.
     Summary,
     /// The phase timer named here closes.
@@ -92,6 +94,7 @@ pub const CYCLE: &[Step] = &[
     Step::Adaptive,
     Step::Mark("adaptive_adjust"),
     Step::CycleTime,
+    Step::StrikeScaling,
     Step::Summary,
     Step::Mark("cycle_summary"),
 ];
@@ -112,6 +115,7 @@ pub const REPLAY_CYCLE: &[Step] = &[
     Step::Adaptive,
     Step::Mark("adaptive_adjust"),
     Step::CycleTime,
+    Step::StrikeScaling,
     Step::Summary,
     Step::Mark("cycle_summary"),
 ];
@@ -136,6 +140,7 @@ pub const PHASES: &[Plugin] = &[
     summary::plugin,
     adaptive::plugin,
     cycle_time::plugin,
+    scaling::plugin,
 ];
 
 /// The phases of a replayed cycle (the world holds a recorded history).
@@ -147,6 +152,7 @@ pub const REPLAY_PHASES: &[Plugin] = &[
     summary::plugin,
     adaptive::plugin,
     cycle_time::plugin,
+    scaling::plugin,
 ];
 
 /// What a phase registers itself with: the world, the schedule, what the world is built from, and the steps

@@ -17,7 +17,9 @@ mod summary;
 pub use crate::pricing::Greeks;
 pub use reports::{AnalyticsSummary, Clamp, ClampStrategy, InstrumentFigures, MapStats, ValidationReport};
 
-pub use summary::{CycleSummary, CycleTime, Depth, ExpirySummary, IndexSummary, OrderedMap, StatusTotals, by_cycle};
+pub use summary::{
+    CycleSummary, CycleTime, Depth, ExpirySummary, IndexSummary, OrderedMap, ScalingFigures, StatusTotals, by_cycle,
+};
 
 /// One entry of the event log.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -55,10 +57,12 @@ pub enum Event {
     StrikeDepthAdjustment(StrikeDepthAdjustment),
     /// STRUCT: once per cycle.
     CycleStatusSummary(CycleStatusSummary),
+    /// The event log's (not the STRUCT stream's): SLA-breach strike scaling moved its scale.
+    AdaptiveScaleChange(AdaptiveScaleChange),
 }
 
 /// Every event name, for scenario validation.
-pub(crate) const EVENT_NAMES: [&str; 12] = [
+pub(crate) const EVENT_NAMES: [&str; 13] = [
     "validation_drops",
     "synthetic_index_price",
     "synthetic_quotes_fallback",
@@ -71,6 +75,7 @@ pub(crate) const EVENT_NAMES: [&str; 12] = [
     "option_match_stats",
     "strike_depth_adjustment",
     "cycle_status_summary",
+    "adaptive_scale_change",
 ];
 
 /// The values an event's `reason` field takes (empty: the event has no reason).
@@ -96,6 +101,7 @@ impl Event {
             Self::SyntheticQuotesFallback(_) => "synthetic_quotes_fallback",
             Self::StrikeDepthAdjustment(_) => "strike_depth_adjustment",
             Self::CycleStatusSummary(_) => "cycle_status_summary",
+            Self::AdaptiveScaleChange(_) => "adaptive_scale_change",
         }
     }
     /// The reference's TRACE events (gated by `trace`); the rest are STRUCT events.
@@ -116,7 +122,7 @@ impl Event {
             Self::SyntheticIndexPrice(e) => Some(&e.index),
             Self::SyntheticQuotesFallback(e) => Some(&e.index),
             Self::StrikeDepthAdjustment(e) => Some(&e.index),
-            Self::CycleStatusSummary(_) => None,
+            Self::CycleStatusSummary(_) | Self::AdaptiveScaleChange(_) => None,
         }
     }
     /// The event's `reason` field, if it has one (`low_strike_cov`, `contraction`).
@@ -147,6 +153,17 @@ pub struct AdaptiveSummary {
     pub had_low_cov: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub had_expansion: Option<bool>,
+}
+
+/// A change of the strike-scaling factor: the reference's context (its scales rounded to 6 places, the streaks
+/// after the change, `mutating` or `passthrough`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AdaptiveScaleChange {
+    pub old_scale: f64,
+    pub new_scale: f64,
+    pub breach_streak: u32,
+    pub healthy_streak: u32,
+    pub mode: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -115,6 +115,14 @@ pub struct CycleTime {
     pub breach: bool,
 }
 
+/// SLA-breach strike scaling after the cycle: the shared scale and the streaks.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ScalingFigures {
+    pub scale: f64,
+    pub breach_streak: u32,
+    pub healthy_streak: u32,
+}
+
 /// One line of `cycles.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CycleSummary {
@@ -123,6 +131,9 @@ pub struct CycleSummary {
     pub time: String,
     pub ts: i64,
     pub cycle_time: CycleTime,
+    /// With `strike_scaling` on: the scale after the cycle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strike_scaling: Option<ScalingFigures>,
     pub universe_rows: u32,
     /// Over an instruments dump: the universe rows the expiry map skipped (of no index of the run), per
     /// reason. Absent for the synthetic provider.

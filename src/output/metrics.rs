@@ -173,6 +173,7 @@ fn l(pairs: &[(&'static str, &str)]) -> Labels {
 pub struct MetricsState {
     exposition: Exposition,
     reasons: Vec<PartialReason>,
+    parity_g6: bool,
 }
 
 impl MetricsState {
@@ -180,7 +181,7 @@ impl MetricsState {
     pub fn new(parity_g6: bool) -> Self {
         let reasons: Vec<PartialReason> =
             PartialReason::ALL.into_iter().filter(|r| !(parity_g6 && *r == PartialReason::PrefilterClamp)).collect();
-        let mut m = Self { exposition: Exposition::default(), reasons };
+        let mut m = Self { exposition: Exposition::default(), reasons, parity_g6 };
         m.exposition.inc("g6_collection_cycles_total", "Collection cycles run", vec![], 0.0);
         m.exposition.histogram(CYCLE_TIME, CYCLE_TIME_HELP, CYCLE_TIME_BOUNDS_S);
         m.exposition.inc(SLA_BREACHES, SLA_BREACHES_HELP, vec![], 0.0);
@@ -272,6 +273,15 @@ impl MetricsState {
                 e.inc(PARTIAL_CYCLE_REASONS, PARTIAL_CYCLE_REASONS_HELP, l(&[("reason", r.as_str())]), f64::from(n));
             }
         }
+        // The scale factor: by default every cycle scaling is on; in parity g6 on a change only, as the
+        // reference sets it (where its metrics have the gauge).
+        let changed =
+            events.iter().any(|ev| ev.cycle == cycle.cycle && matches!(ev.event, Event::AdaptiveScaleChange(_)));
+        if let Some(s) = cycle.strike_scaling.filter(|_| changed || !self.parity_g6) {
+            for index in &cycle.indices {
+                e.set(SCALE, SCALE_HELP, l(&[("index", &index.index)]), s.scale);
+            }
+        }
         for ev in events.iter().filter(|ev| ev.cycle == cycle.cycle) {
             match &ev.event {
                 Event::StrikeDepthAdjustment(a) => {
@@ -292,6 +302,8 @@ impl MetricsState {
     }
 }
 
+const SCALE: &str = "g6_strike_depth_scale_factor";
+const SCALE_HELP: &str = "SLA-breach strike scaling's factor";
 const CYCLE_TIME: &str = "g6_cycle_time_seconds";
 const CYCLE_TIME_HELP: &str = "Cycle time on the simulated clock (the cost model), seconds";
 /// The cycle-time histogram's bounds, seconds: up to the default 60 s interval and past it.

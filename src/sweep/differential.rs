@@ -106,6 +106,29 @@ fn lean_stress_clamps_only_under_a_low_maximum() {
     }
 }
 
+/// SLA-breach strike scaling against expansion and contraction: a cost in proportion to the depth, a slow
+/// provider that makes the cycles breach, strike dropouts that expand, two indices of different depths (the
+/// floor), and a baseline below the depth (a pending contraction).
+const LEAN_SCALING: &str = r#"Scenario(
+    name: "lean_scaling",
+    seed: 5,
+    start: "2025-10-06T09:15:00+05:30",
+    interval_s: 60,
+    cycles: 60,
+    config: (strike_scaling: true, strike_scaling_restore_healthy: 4, strike_scaling_breach_threshold: 2),
+    cycle_time: (per_strike_s: 0.9),
+    indices: [
+        (symbol: "NIFTY", expiries: ["this_week", "next_week"], depth: (itm: 12, otm: 10), baseline: (itm: 8, otm: 8)),
+        (symbol: "BANKNIFTY", expiries: ["this_week"], depth: (itm: 3, otm: 5)),
+    ],
+    phases: [
+        (name: "slow", cycles: (5, 30), faults: [SlowProvider(0.15)]),
+        (name: "dip", cycles: (8, 9), index: "NIFTY", rule: "this_week", faults: [StrikeDropout(0.5)]),
+        (name: "dip again", cycles: (40, 41), index: "BANKNIFTY", faults: [StrikeDropout(0.6)]),
+    ],
+    expectations: [Total(of: Events(event: "adaptive_scale_change"), is: Ge(2))],
+)"#;
+
 /// The provider's rows move while the ladder stands: the index price is missing (the ladder sits on the
 /// registry's synthetic ATM, at its cap, so it never changes), the provider lists a few strikes around the
 /// moving market inside that wide ladder, so the same row positions are fetched every cycle, at other
@@ -300,8 +323,10 @@ fn every_fault_and_check_kind_is_compared_or_refused() {
 
 /// What a cycle summary says that the lean path fills (its module doc lists what it leaves out).
 fn lean_view(c: &crate::events::CycleSummary) -> String {
-    let mut out =
-        format!("cycle {} ts {} totals {:?} {:?}\n", c.cycle, c.ts, c.expiry_status_totals, c.partial_reason_totals);
+    let mut out = format!(
+        "cycle {} ts {} time {:?} scaling {:?} totals {:?} {:?}\n",
+        c.cycle, c.ts, c.cycle_time, c.strike_scaling, c.expiry_status_totals, c.partial_reason_totals
+    );
     for i in &c.indices {
         out += &format!(
             "  {} {:?} price {} synth {} atm {} step {} ladder {:?} depth {:?} baseline {:?} streak {}\n",
@@ -349,6 +374,7 @@ fn the_lean_path_gives_what_full_runs_give() {
         scenario_files().into_iter().map(|p| (p.display().to_string(), load_file(&p).unwrap())).collect();
     scenarios.push(("inline: every fault the lean path models".into(), scenario(LEAN_STRESS)));
     scenarios.push(("inline: rows that move under a standing ladder".into(), scenario(LEAN_MOVING_ROWS)));
+    scenarios.push(("inline: strike scaling against the adaptive depth".into(), scenario(LEAN_SCALING)));
     scenarios.push(("inline: the calendar's and the numbers' edges".into(), scenario(LEAN_EDGES)));
     scenarios.extend(catalogue_scenarios());
     for (path, loaded) in scenarios {

@@ -25,10 +25,11 @@ use crate::cycle::coverage::{FieldStats, strike_coverage};
 use crate::cycle::cycle_time::{ExpiryWork, cycle_time_s, judged};
 use crate::cycle::director::ActiveFaults;
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
-use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder};
+use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder, ladder_sides};
 use crate::cycle::prefilter::{clamp_limit, clamp_of, select};
 use crate::cycle::provider::{push_expiry_rows, push_strike_rows, reported_index, series_key, spot_after};
 use crate::cycle::quotes::{field_dropout_picks, placeholders};
+use crate::cycle::scaling::{Scaler, ScalingRules, scale_event};
 use crate::cycle::status::{Classification, Thresholds, classify, reason_totals};
 use crate::cycle::summary::{index_figures, index_summary};
 use crate::cycle::validation::{QuoteRow, bad_row, check_row, instrument_row, reference_price, verdicts};
@@ -48,7 +49,8 @@ use chrono::NaiveDate;
 
 /// The events the lean path emits, with every field a full run gives them: the only ones expectations may
 /// name for a sweep to take it.
-pub(crate) const EVENTS: [&str; 3] = ["strike_depth_adjustment", "prefilter_clamp", "zero_data"];
+pub(crate) const EVENTS: [&str; 4] =
+    ["strike_depth_adjustment", "prefilter_clamp", "zero_data", "adaptive_scale_change"];
 
 /// The events of a full cycle the lean path counts without building them ([`Lean::run_counting`]): all the
 /// others.
@@ -345,6 +347,10 @@ struct LeanRun<'a> {
     statuses: Vec<Option<ExpiryStatus>>,
     /// The simulated clock, moved as the director moves it.
     clock: SimClock,
+    /// SLA-breach strike scaling.
+    scaler: Scaler,
+    scaling: ScalingRules,
+    depths: Vec<StrikeDepth>,
 }
 
 impl<'a> LeanRun<'a> {
@@ -391,6 +397,7 @@ impl<'a> LeanRun<'a> {
             time: String::new(),
             ts: 0,
             cycle_time: Default::default(),
+            strike_scaling: None,
             universe_rows: 0,
             universe_skipped: None,
             indices: summaries,
@@ -413,6 +420,9 @@ impl<'a> LeanRun<'a> {
             classifications: Vec::new(),
             statuses: Vec::new(),
             clock: SimClock::new(scenario.start, scenario.interval_s.get()),
+            scaler: Scaler::default(),
+            scaling: ScalingRules::from_config(config, scenario.interval_s.get()),
+            depths: Vec::new(),
         }
     }
 
@@ -439,7 +449,8 @@ impl<'a> LeanRun<'a> {
                     listed_expiries(inputs.today, ix.meta.weekly_dow, provider.weeks_listed, provider.months_listed);
                 ix.listed = Some((inputs.today, listed));
             }
-            fill_ladder(&mut ix.ladder, &ix.meta, &reported, &ix.depth, parity);
+            let sides = ladder_sides(&ix.depth, parity, self.scaler.scale, self.config.strike_scaling_min);
+            fill_ladder(&mut ix.ladder, &ix.meta, &reported, sides);
             // The expiry map reports an index's rows with an invalid expiry (in mode off), or always when tracing.
             let map_report = self.config.trace || (!parity && inputs.faults.invalid_expiries(&ix.meta.symbol) > 0);
             self.counted[counted::EXPIRY_MAP_BUILD] += u32::from(map_report);
@@ -517,7 +528,19 @@ impl<'a> LeanRun<'a> {
         });
         let elapsed_s = cycle_time_s(&self.scenario.cycle_time, self.indices.len(), work);
         self.summary.cycle_time = judged(elapsed_s, self.config, interval_s);
-        // 11. the cycle's summary
+        // 11. strike scaling
+        if self.scaling.enabled {
+            self.depths.clear();
+            self.depths.extend(self.indices.iter().map(|ix| ix.depth));
+            if let Some(change) = self.scaler.step(&self.scaling, elapsed_s, &mut self.depths) {
+                for (ix, depth) in self.indices.iter_mut().zip(&self.depths) {
+                    ix.depth = *depth;
+                }
+                self.events.push(LoggedEvent { cycle: n, event: scale_event(&change, self.scaling.passthrough) });
+            }
+            self.summary.strike_scaling = Some(self.scaler.figures());
+        }
+        // 12. the cycle's summary
         let mut totals = StatusTotals::default();
         for (ix, summary) in self.indices.iter().zip(&mut self.summary.indices) {
             self.statuses.clear();
