@@ -57,7 +57,7 @@ fn svg_is_byte_identical_across_runs_and_plot_redraws_a_run_dir() {
 fn pngs_have_their_size_and_real_content() {
     let dir = temp_dir("plots-png");
     run_with_plots(&dir, "scenarios/oversized_clamp.ron");
-    for (chart, height) in [("depth", 640), ("coverage", 640), ("status", 640), ("clamp", 360)] {
+    for (chart, height) in [("depth", 940), ("coverage", 640), ("status", 640), ("clamp", 360)] {
         let bytes = std::fs::read(dir.join(format!("plots/{chart}.png"))).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
         let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
@@ -212,6 +212,9 @@ fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel()
             reasons: vec![("low_strike".into(), vec![0.0, max, 1.0])],
             clamp_original: vec![0.0; 3],
             clamp_kept: vec![0.0; 3],
+            elapsed_s: vec![None; 3],
+            sla_s: vec![None; 3],
+            scale: vec![None; 3],
             phases: Vec::new(),
             strike_ok: 0.75,
             field_ok: 0.55,
@@ -224,6 +227,20 @@ fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel()
         let labels: Vec<String> = svg_texts(clamp).into_iter().filter(|(a, _)| a == "end").map(|(_, l)| l).collect();
         assert!(labels.windows(2).all(|w| w[0] != w[1]), "clamp chart: {labels:?}");
     }
+}
+
+#[test]
+fn depth_chart_shows_the_cycle_time_and_the_strike_scale_under_the_indices() {
+    // A run with strike scaling: the cycle-time panel (the SLA, the breaches) and the scale's; the default's
+    // scaled ladder is drawn beside the depth it scales.
+    let scaled = charts_of(&shipped("sla_limit_cycle"))["depth"].clone();
+    for text in ["cycle time (modelled)", "SLA breach", "strike scaling", "strike scale", "ladder built (ITM)"] {
+        assert!(scaled.contains(text), "sla_limit_cycle: no `{text}`");
+    }
+    // Without strike scaling no scale panel; a ladder that is the depth is not drawn twice.
+    let plain = charts_of(&shipped("strike_dropout_recovery"))["depth"].clone();
+    assert!(plain.contains("cycle time (modelled)") && !plain.contains("strike scaling"));
+    assert!(!plain.contains("ladder built"), "strike_dropout_recovery draws its ladder twice");
 }
 
 const ASYMMETRIC: &str = r#"Scenario(

@@ -33,6 +33,8 @@ pub struct IndexSeries {
     pub itm: Vec<f64>,
     pub otm: Vec<f64>,
     pub baseline_itm: Vec<f64>,
+    /// The ladder's strikes per side (ITM) the cycle built (below the depth when strike scaling shrank it).
+    pub ladder_itm: Vec<f64>,
     pub adjustments: Vec<Adjustment>,
     pub expiries: Vec<ExpirySeries>,
 }
@@ -49,6 +51,11 @@ pub struct PlotData {
     pub reasons: Vec<(String, Vec<f64>)>,
     pub clamp_original: Vec<f64>,
     pub clamp_kept: Vec<f64>,
+    /// Each cycle's modelled time and its SLA (`None` in a run written without them).
+    pub elapsed_s: Vec<Option<f64>>,
+    pub sla_s: Vec<Option<f64>>,
+    /// Strike scaling's factor after each cycle (`None` when it is off).
+    pub scale: Vec<Option<f64>>,
     pub phases: Vec<PhaseWindow>,
     pub strike_ok: f64,
     pub field_ok: f64,
@@ -74,6 +81,9 @@ pub struct PlotSeries {
     reasons: Vec<(String, Vec<f64>)>,
     clamp_original: Vec<f64>,
     clamp_kept: Vec<f64>,
+    elapsed_s: Vec<Option<f64>>,
+    sla_s: Vec<Option<f64>>,
+    scale: Vec<Option<f64>>,
 }
 
 const STATUSES: [&str; 4] = ["ok", "partial", "empty", "synth"];
@@ -93,6 +103,7 @@ impl PlotSeries {
             series.itm.push(f64::NAN);
             series.otm.push(f64::NAN);
             series.baseline_itm.push(f64::NAN);
+            series.ladder_itm.push(f64::NAN);
             for e in &mut series.expiries {
                 e.strike.push(None);
                 e.field.push(None);
@@ -108,6 +119,7 @@ impl PlotSeries {
                         itm: vec![f64::NAN; k + 1],
                         otm: vec![f64::NAN; k + 1],
                         baseline_itm: vec![f64::NAN; k + 1],
+                        ladder_itm: vec![f64::NAN; k + 1],
                         adjustments: Vec::new(),
                         expiries: Vec::new(),
                     });
@@ -118,6 +130,7 @@ impl PlotSeries {
             series.itm[k] = num(&i["depth"]["itm"]);
             series.otm[k] = num(&i["depth"]["otm"]);
             series.baseline_itm[k] = num(&i["baseline"]["itm"]);
+            series.ladder_itm[k] = num(&i["ladder_depth"]["itm"]);
             for (j, e) in i["expiries"].as_array().into_iter().flatten().enumerate() {
                 if series.expiries.len() <= j {
                     series.expiries.push(ExpirySeries {
@@ -132,6 +145,9 @@ impl PlotSeries {
         }
         self.clamp_original.push(0.0);
         self.clamp_kept.push(0.0);
+        self.elapsed_s.push(c["cycle_time"]["elapsed_s"].as_f64());
+        self.sla_s.push(c["cycle_time"]["sla_s"].as_f64());
+        self.scale.push(c["strike_scaling"]["scale"].as_f64());
         for (status, counts) in STATUSES.iter().zip(&mut self.statuses) {
             counts.push(num(&c["expiry_status_totals"][status]));
         }
@@ -208,6 +224,9 @@ impl PlotSeries {
             reasons: self.reasons,
             clamp_original: self.clamp_original,
             clamp_kept: self.clamp_kept,
+            elapsed_s: self.elapsed_s,
+            sla_s: self.sla_s,
+            scale: self.scale,
             phases,
             strike_ok,
             field_ok: config["field_coverage_ok"].as_f64().unwrap_or(0.55),

@@ -151,7 +151,7 @@ fn charts(data: &PlotData) -> [Chart; 4] {
     let expiries = data.indices.iter().map(|ix| ix.expiries.len()).max().unwrap_or(0);
     let reasons = data.reasons.len().max(data.statuses.len());
     let charts = [
-        chart!("depth", panel_height(6) * panels + 40, draw_depth),
+        chart!("depth", panel_height(7) * panels + 40 + below_depth(data).iter().sum::<u32>(), draw_depth),
         chart!("coverage", panel_height(3 + 2 * expiries + 2) * panels + 40, draw_coverage),
         chart!("status", 2 * panel_height(reasons + 1) + 40, draw_status),
         chart!("clamp", panel_height(3) + 60, draw_clamp),
@@ -431,16 +431,94 @@ fn depth_entries(data: &PlotData, ix: &data::IndexSeries, marks: bool) -> Vec<En
         entries.push(Entry::new("expansion", Swatch::Triangle(palette::EXPANSION)));
         entries.push(Entry::new("contraction", Swatch::Cross(palette::CONTRACTION)));
     }
+    if ladder_differs(ix) {
+        entries.push(Entry::new("ladder built (ITM)", Swatch::Line(palette::LADDER, 2)));
+    }
     entries.extend(fault_entry(data, Some(&ix.name)));
     entries
+}
+
+/// Whether the ladder an index built in some cycle differs from the depth it went into that cycle with (the
+/// last cycle's): the default's strike scaling shrank it, or parity g6's floor of 2 raised it.
+fn ladder_differs(ix: &data::IndexSeries) -> bool {
+    ix.itm.iter().zip(ix.ladder_itm.iter().skip(1)).any(|(d, l)| !d.is_nan() && !l.is_nan() && d != l)
+}
+
+/// The heights of the panels under the depth chart's index panels: the cycle time (in a run that records it)
+/// and strike scaling's factor (in a run where it is on).
+fn below_depth(data: &PlotData) -> Vec<u32> {
+    let mut heights = Vec::new();
+    if data.elapsed_s.iter().any(Option::is_some) {
+        heights.push(panel_height(cycle_time_entries(data).len()));
+    }
+    if data.scale.iter().any(Option::is_some) {
+        heights.push(panel_height(1));
+    }
+    heights
+}
+
+/// The legend of the cycle-time panel.
+fn cycle_time_entries(data: &PlotData) -> Vec<Entry> {
+    let mut entries = vec![
+        Entry::new("cycle time", Swatch::Line(palette::CYCLE_TIME, 2)),
+        Entry::new("SLA", Swatch::Dashed(palette::REFERENCE, 2, THRESHOLD_DASH)),
+        Entry::new("SLA breach", Swatch::Cross(palette::BREACH)),
+    ];
+    entries.extend(fault_entry(data, None));
+    entries
+}
+
+/// The cycle-time panel: each cycle's modelled time against its SLA, the breaches marked.
+fn draw_cycle_time<DB: DrawingBackend>(
+    data: &PlotData,
+    panel: &DrawingArea<DB, Shift>,
+    legend_width: u32,
+) -> DrawResult<()> {
+    let (plot, strip) = beside_legend(panel, legend_width);
+    let top = data.elapsed_s.iter().chain(&data.sla_s).flatten().copied().fold(1.0, f64::max) * 1.1;
+    let mut chart = axes(&plot, data, "cycle time (modelled)", "seconds", top, None, false)?;
+    let (dash, gap) = THRESHOLD_DASH;
+    for seg in segments(&data.cycles, &data.sla_s) {
+        let style = palette::REFERENCE.stroke_width(2);
+        chart.draw_series(DashedLineSeries::new(level_runs(seg), dash, gap, style)).map_err(err)?;
+    }
+    for seg in segments(&data.cycles, &data.elapsed_s) {
+        chart.draw_series(LineSeries::new(level_runs(seg), palette::CYCLE_TIME.stroke_width(2))).map_err(err)?;
+    }
+    let breaches = data.cycles.iter().zip(data.elapsed_s.iter().zip(&data.sla_s)).filter_map(|(c, t)| match t {
+        (Some(e), Some(s)) if e > s => Some((*c as f64, *e)),
+        _ => None,
+    });
+    let style = palette::BREACH.stroke_width(2);
+    chart.draw_series(breaches.map(|p| Cross::new(p, 5, style))).map_err(err)?;
+    legend_beside(&chart, &strip, &cycle_time_entries(data))
+}
+
+/// The strike-scaling panel: the factor after each cycle.
+fn draw_scale<DB: DrawingBackend>(
+    data: &PlotData,
+    panel: &DrawingArea<DB, Shift>,
+    legend_width: u32,
+) -> DrawResult<()> {
+    let (plot, strip) = beside_legend(panel, legend_width);
+    let mut chart = axes(&plot, data, "strike scaling", "scale", 1.1, None, false)?;
+    for seg in segments(&data.cycles, &data.scale) {
+        chart.draw_series(LineSeries::new(level_runs(seg), palette::SCALE.stroke_width(3))).map_err(err)?;
+    }
+    legend_beside(&chart, &strip, &[Entry::new("strike scale", Swatch::Line(palette::SCALE, 3))])
 }
 
 fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
     let shaded = data.indices.iter().any(|ix| faults_of(data, Some(&ix.name)).next().is_some());
     let note = if shaded { " (shaded: fault windows)" } else { "" };
     let area = title(area, &format!("{}: strike depth per side{note}", data.scenario))?;
-    let all: Vec<Entry> = data.indices.iter().flat_map(|ix| depth_entries(data, ix, true)).collect();
+    let mut all: Vec<Entry> = data.indices.iter().flat_map(|ix| depth_entries(data, ix, true)).collect();
+    all.extend(cycle_time_entries(data));
+    all.push(Entry::new("strike scale", Swatch::Line(palette::SCALE, 3)));
     let legend_width = legend::width(&area, &all)?;
+    let below = below_depth(data);
+    let height = area.dim_in_pixel().1;
+    let (area, mut rest) = area.split_vertically(height.saturating_sub(below.iter().sum::<u32>()));
     let panels = area.split_evenly((data.indices.len().max(1), 1));
     for (ix, panel) in data.indices.iter().zip(&panels) {
         let (plot, strip) = beside_legend(panel, legend_width);
@@ -468,6 +546,9 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
             chart.draw_series(LineSeries::new(series(&ix.itm), palette::DEPTH_ITM.stroke_width(6))).map_err(err)?;
             chart.draw_series(LineSeries::new(series(&ix.otm), palette::DEPTH_OTM.stroke_width(2))).map_err(err)?;
         }
+        if ladder_differs(ix) {
+            chart.draw_series(LineSeries::new(series(&ix.ladder_itm), palette::LADDER.stroke_width(2))).map_err(err)?;
+        }
         if marks {
             let points = |expansion: bool| {
                 ix.adjustments.iter().filter(move |a| a.expansion == expansion).map(|a| (a.cycle as f64, a.new_itm))
@@ -478,6 +559,16 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
             chart.draw_series(points(false).map(|p| Cross::new(p, 6, contraction))).map_err(err)?;
         }
         legend_beside(&chart, &strip, &depth_entries(data, ix, marks))?;
+    }
+    let mut drawn = 0;
+    if data.elapsed_s.iter().any(Option::is_some) {
+        let (panel, after) = rest.split_vertically(below[drawn]);
+        draw_cycle_time(data, &panel, legend_width)?;
+        (rest, drawn) = (after, drawn + 1);
+    }
+    if data.scale.iter().any(Option::is_some) {
+        let (panel, _) = rest.split_vertically(below[drawn]);
+        draw_scale(data, &panel, legend_width)?;
     }
     Ok(())
 }
@@ -811,6 +902,9 @@ mod tests {
                 reasons: Vec::new(),
                 clamp_original: Vec::new(),
                 clamp_kept: Vec::new(),
+                elapsed_s: Vec::new(),
+                sla_s: Vec::new(),
+                scale: Vec::new(),
                 phases: Vec::new(),
                 strike_ok: 0.75,
                 field_ok: 0.55,

@@ -81,6 +81,14 @@ pub(crate) const EXPANSION: RGBColor = REDDISH_PURPLE;
 pub(crate) const CONTRACTION: RGBColor = BLACK;
 /// The coverage chart's expiries, by position in their index.
 pub(crate) const EXPIRIES: [RGBColor; 6] = [BLUE, SKY_BLUE, INDIGO, WINE, BLACK, YELLOW];
+/// A cycle's modelled time.
+pub(crate) const CYCLE_TIME: RGBColor = BLUE;
+/// A cycle over its SLA.
+pub(crate) const BREACH: RGBColor = VERMILLION;
+/// Strike scaling's factor.
+pub(crate) const SCALE: RGBColor = BLUISH_GREEN;
+/// The ladder built when strike scaling shrinks it below the depth.
+pub(crate) const LADDER: RGBColor = ORANGE;
 /// The clamp chart's instruments before the clamp: a light tint of [`CLAMP_KEPT`].
 pub(crate) const CLAMP_ORIGINAL: RGBColor = RGBColor(163, 155, 201);
 /// The clamp chart's instruments kept: the `prefilter_clamp` reason's colour.
