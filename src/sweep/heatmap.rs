@@ -12,6 +12,9 @@
 //! colour scale is drawn to the right, and the recommended setting's cell is outlined in blue. The title names
 //! the pair and the fixed keys' values.
 //!
+//! When a sweep's runs breached their SLA or scaled their strikes, a second row of panels shows **SLA breaches
+//! per run** and **strike scale changes per run** ([`SLA_SCORES`]) the same way.
+//!
 //! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same scores as bars over the
 //! key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
 
@@ -103,7 +106,26 @@ struct Grid<'a> {
     recommended: Option<usize>,
 }
 
+/// The scores of the panels' second row, drawn when some setting's runs have them: the SLA's.
+pub(crate) const SLA_SCORES: [Score; 2] = [Score::BreachCycles, Score::ScaleChanges];
+
 impl Grid<'_> {
+    /// The rows of panels: the objectives, then the SLA scores when any setting has one above 0.
+    fn rows(&self) -> Vec<&'static [Score]> {
+        let sla = SLA_SCORES.iter().any(|&score| self.results.iter().any(|r| r.mean(score) > 0.0));
+        if sla { vec![&OBJECTIVES, &SLA_SCORES] } else { vec![&OBJECTIVES] }
+    }
+
+    /// The panels, in rows of as many as the objectives, each with the score it shows.
+    fn panels<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Vec<(Score, DrawingArea<DB, Shift>)> {
+        let rows = self.rows();
+        let mut panels = Vec::new();
+        for (row, scores) in area.split_evenly((rows.len(), 1)).into_iter().zip(rows) {
+            panels.extend(scores.iter().copied().zip(row.split_evenly((1, OBJECTIVES.len()))));
+        }
+        panels
+    }
+
     fn setting(&self, digits: &[usize]) -> usize {
         digits.iter().zip(&self.manifest.params).fold(0, |n, (d, (_, values))| n * values.len() + d)
     }
@@ -151,17 +173,18 @@ pub(crate) fn render_sweep(
         grid.anchor = grid.digits(grid.recommended.unwrap_or(0));
         let pairs: Vec<(usize, usize)> =
             (0..keys.len()).flat_map(|i| (i + 1..keys.len()).map(move |j| (i, j))).collect();
+        let height = HEIGHT * grid.rows().len() as u32;
         for (name, pair) in stems(&keys).iter().zip(pairs.iter().map(Some).chain(std::iter::repeat(None))) {
             let files = match pair {
                 Some(&(i, j)) => write_svg_png(
                     &out,
                     name,
-                    (WIDTH, HEIGHT),
+                    (WIDTH, height),
                     |a| draw_pair(&grid, i, j, a),
                     |a| draw_pair(&grid, i, j, a),
                 )?,
                 None => {
-                    write_svg_png(&out, name, (WIDTH, HEIGHT), |a| draw_single(&grid, a), |a| draw_single(&grid, a))?
+                    write_svg_png(&out, name, (WIDTH, height), |a| draw_single(&grid, a), |a| draw_single(&grid, a))?
                 }
             };
             written.extend(files);
@@ -238,8 +261,8 @@ fn draw_pair<DB: DrawingBackend>(grid: &Grid, i: usize, j: usize, area: &Drawing
     };
     let area = title(area, &format!("{}: {x_key} x {y_key}{held}", grid.manifest.scenario))?;
     let area = area.titled(&grid.subtitle("colour: light = smaller = better"), (FONT, 14)).map_err(err)?;
-    let panels = area.split_evenly((1, OBJECTIVES.len()));
-    for (&score, panel) in OBJECTIVES.iter().zip(&panels) {
+    for (score, panel) in &grid.panels(&area) {
+        let score = *score;
         let mut cells = Vec::new();
         for a in 0..x_values.len() {
             for b in 0..y_values.len() {
@@ -384,8 +407,8 @@ fn draw_single<DB: DrawingBackend>(grid: &Grid, area: &DrawingArea<DB, Shift>) -
     let (key, values) = &grid.manifest.params[0];
     let area = title(area, &format!("{}: scores over {key} (heat maps need two swept keys)", grid.manifest.scenario))?;
     let area = area.titled(&grid.subtitle("smaller is better"), (FONT, 14)).map_err(err)?;
-    let panels = area.split_evenly((1, OBJECTIVES.len()));
-    for (&score, panel) in OBJECTIVES.iter().zip(&panels) {
+    for (score, panel) in &grid.panels(&area) {
+        let score = *score;
         let bars: Vec<(usize, f64, bool)> = (0..values.len())
             .filter_map(|k| grid.result(&[k]).map(|r| (k, r.mean(score), grid.recommended == Some(r.setting))))
             .collect();

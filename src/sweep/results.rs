@@ -458,9 +458,12 @@ mod tests {
                 Score::MeanDepth => stat(depth),
                 Score::PartialExpiryCycles => stat(partial),
                 Score::Unrecovered => Figures::Sum(0),
-                Score::RecoveryCycles | Score::StrikesPerCycle | Score::InstrumentsPerCycle | Score::ClampEvents => {
-                    stat(0.0)
-                }
+                Score::RecoveryCycles
+                | Score::StrikesPerCycle
+                | Score::InstrumentsPerCycle
+                | Score::ClampEvents
+                | Score::BreachCycles
+                | Score::ScaleChanges => stat(0.0),
             })
             .collect();
         SettingResult {

@@ -27,6 +27,8 @@ closed_set! {
         InstrumentsPerCycle,
         PartialExpiryCycles,
         ClampEvents,
+        BreachCycles,
+        ScaleChanges,
     }
 }
 
@@ -174,6 +176,24 @@ impl Score {
                 "`prefilter_clamp` events",
                 |s| s.clamp_events as f64,
             ),
+            Score::BreachCycles => row(
+                "breach_cycles",
+                "SLA breaches per run",
+                "breaches/run",
+                "cycles per run",
+                OverSeeds::Stat,
+                "cycles whose modelled time exceeded their SLA (`cycle_sla_breach`)",
+                |s| s.breach_cycles as f64,
+            ),
+            Score::ScaleChanges => row(
+                "scale_changes",
+                "strike scale changes per run",
+                "scalings/run",
+                "events per run",
+                OverSeeds::Stat,
+                "`adaptive_scale_change` events: how often strike scaling moved (with `strike_scaling`)",
+                |s| s.scale_changes as f64,
+            ),
         }
     }
 }
@@ -189,6 +209,10 @@ pub struct RunScore {
     pub instruments_per_cycle: f64,
     pub partial_expiry_cycles: u64,
     pub clamp_events: u64,
+    #[serde(default)]
+    pub breach_cycles: u64,
+    #[serde(default)]
+    pub scale_changes: u64,
     pub passed: bool,
 }
 
@@ -224,6 +248,8 @@ pub struct Scorer<'a> {
     instruments: u64,
     partial: u64,
     clamps: u64,
+    breaches: u64,
+    scale_changes: u64,
 }
 
 impl<'a> Scorer<'a> {
@@ -241,6 +267,8 @@ impl<'a> Scorer<'a> {
             instruments: 0,
             partial: 0,
             clamps: 0,
+            breaches: 0,
+            scale_changes: 0,
         }
     }
 
@@ -252,6 +280,7 @@ impl<'a> Scorer<'a> {
         }
         self.cycles += 1;
         self.last = cycle.cycle;
+        self.breaches += u64::from(cycle.cycle_time.breach);
         for e in events {
             match &e.event {
                 Event::StrikeDepthAdjustment(a) => {
@@ -263,6 +292,7 @@ impl<'a> Scorer<'a> {
                     }
                 }
                 Event::PrefilterClamp(_) => self.clamps += 1,
+                Event::AdaptiveScaleChange(_) => self.scale_changes += 1,
                 _ => {}
             }
         }
@@ -321,6 +351,8 @@ impl<'a> Scorer<'a> {
             instruments_per_cycle: self.instruments as f64 / n,
             partial_expiry_cycles: self.partial,
             clamp_events: self.clamps,
+            breach_cycles: self.breaches,
+            scale_changes: self.scale_changes,
             passed,
         }
     }
