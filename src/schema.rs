@@ -447,6 +447,16 @@ pub enum Check {
         reason: SkipReason,
         is: Cmp,
     },
+    /// The cycle's modelled time, seconds.
+    CycleTime {
+        is: Cmp,
+    },
+    /// The cycle took longer than its SLA.
+    SlaBreach,
+    /// Strike scaling's factor after the cycle (1 when `strike_scaling` is off).
+    ScaleFactor {
+        is: Cmp,
+    },
 }
 
 /// A count summed over the whole run.
@@ -603,6 +613,9 @@ closed_set! {
         InvalidExpiries,
         ValidationDrops,
         UniverseSkipped,
+        CycleTime,
+        SlaBreach,
+        ScaleFactor,
     }
 }
 
@@ -649,6 +662,8 @@ pub enum Reads<'a> {
     ValidationDrops,
     /// The universe rows of no index of the run the expiry map skipped.
     UniverseSkipped,
+    /// The cycle's time, its SLA breach and strike scaling's factor.
+    CycleTime,
     /// Whatever a property of the catalogue reads: any part of a cycle's summary and events.
     Property,
 }
@@ -672,6 +687,9 @@ impl Check {
             Check::InvalidExpiries { .. } => CheckKind::InvalidExpiries,
             Check::ValidationDrops { .. } => CheckKind::ValidationDrops,
             Check::UniverseSkipped { .. } => CheckKind::UniverseSkipped,
+            Check::CycleTime { .. } => CheckKind::CycleTime,
+            Check::SlaBreach => CheckKind::SlaBreach,
+            Check::ScaleFactor { .. } => CheckKind::ScaleFactor,
         }
     }
 
@@ -688,6 +706,7 @@ impl Check {
             Check::InvalidExpiries { .. } => Reads::ExpiryMap,
             Check::ValidationDrops { .. } => Reads::ValidationDrops,
             Check::UniverseSkipped { .. } => Reads::UniverseSkipped,
+            Check::CycleTime { .. } | Check::SlaBreach | Check::ScaleFactor { .. } => Reads::CycleTime,
         }
     }
 
@@ -719,6 +738,9 @@ impl CheckKind {
                 Check::ValidationDrops { reason: DropReason::StrikeOutOfBand, is: Cmp::Ge(1.0) }
             }
             CheckKind::UniverseSkipped => Check::UniverseSkipped { reason: SkipReason::OtherIndex, is: Cmp::Eq(0.0) },
+            CheckKind::CycleTime => Check::CycleTime { is: Cmp::Lt(51.0) },
+            CheckKind::SlaBreach => Check::SlaBreach,
+            CheckKind::ScaleFactor => Check::ScaleFactor { is: Cmp::Eq(1.0) },
         }
     }
 }
@@ -809,7 +831,10 @@ impl Check {
             Check::StatusTotal { .. }
             | Check::ReasonTotal { .. }
             | Check::ValidationDrops { .. }
-            | Check::UniverseSkipped { .. } => None,
+            | Check::UniverseSkipped { .. }
+            | Check::CycleTime { .. }
+            | Check::SlaBreach
+            | Check::ScaleFactor { .. } => None,
         }
     }
 }
@@ -901,6 +926,9 @@ impl fmt::Display for Check {
             Check::InvalidExpiries { index, is } => write!(f, "{index} invalid expiries {is}"),
             Check::ValidationDrops { reason, is } => write!(f, "{} drops {is}", reason.as_str()),
             Check::UniverseSkipped { reason, is } => write!(f, "{reason} rows skipped {is}"),
+            Check::CycleTime { is } => write!(f, "cycle time (s) {is}"),
+            Check::SlaBreach => write!(f, "the cycle breaches its SLA"),
+            Check::ScaleFactor { is } => write!(f, "strike scale {is}"),
         }
     }
 }

@@ -107,7 +107,10 @@ impl Check {
             Check::StatusTotal { .. }
             | Check::ReasonTotal { .. }
             | Check::ValidationDrops { .. }
-            | Check::UniverseSkipped { .. } => None,
+            | Check::UniverseSkipped { .. }
+            | Check::CycleTime { .. }
+            | Check::SlaBreach
+            | Check::ScaleFactor { .. } => None,
         }
     }
 
@@ -212,6 +215,15 @@ impl Check {
                 Check::UniverseSkipped { reason, is } => {
                     let n = cycle.universe_skipped.map_or(0, |s| s.get(*reason));
                     cmp(n as f64, is, format_args!("{reason} rows skipped"))
+                }
+                Check::CycleTime { is } => cmp(cycle.cycle_time.elapsed_s, is, format_args!("cycle time (s)")),
+                Check::SlaBreach => {
+                    let t = cycle.cycle_time;
+                    (t.breach, note(format_args!("cycle time {} s, SLA {} s", t.elapsed_s, t.sla_s)))
+                }
+                Check::ScaleFactor { is } => {
+                    let scale = cycle.strike_scaling.map_or(1.0, |s| s.scale);
+                    cmp(scale, is, format_args!("strike scale"))
                 }
             })
         })();

@@ -623,7 +623,10 @@ impl<'a> Validator<'a> {
             | Check::Events { .. }
             | Check::InvalidExpiries { .. }
             | Check::ValidationDrops { .. }
-            | Check::UniverseSkipped { .. } => None,
+            | Check::UniverseSkipped { .. }
+            | Check::CycleTime { .. }
+            | Check::SlaBreach
+            | Check::ScaleFactor { .. } => None,
         };
         if let (Some(rule), Some(Some(spec))) = (rule, spec) {
             self.rule_ref(format!("{path}.rule"), Some(spec), rule);
@@ -636,12 +639,14 @@ impl<'a> Validator<'a> {
             | Check::ReasonTotal { is, .. }
             | Check::InvalidExpiries { is, .. }
             | Check::ValidationDrops { is, .. }
-            | Check::UniverseSkipped { is, .. } => self.cmp(format!("{path}.is"), is),
+            | Check::UniverseSkipped { is, .. }
+            | Check::CycleTime { is }
+            | Check::ScaleFactor { is } => self.cmp(format!("{path}.is"), is),
             Check::Events { event, reason, is, .. } => {
                 self.event_ref(path, event, reason.as_deref());
                 self.cmp(format!("{path}.is"), is);
             }
-            Check::AtBaseline { .. } | Check::Status { .. } | Check::Reason { .. } => {}
+            Check::AtBaseline { .. } | Check::Status { .. } | Check::Reason { .. } | Check::SlaBreach => {}
         }
     }
 }

@@ -212,7 +212,7 @@ impl<'a> Lean<'a> {
 /// skipped universe rows, which it does not build.
 pub fn gives(reads: Reads) -> LeanSupport {
     match reads {
-        Reads::Depth | Reads::Expiry | Reads::Totals => LeanSupport::Modelled,
+        Reads::Depth | Reads::Expiry | Reads::Totals | Reads::CycleTime => LeanSupport::Modelled,
         Reads::Events(event) if EVENTS.contains(&event) => LeanSupport::Modelled,
         Reads::Events(_) => LeanSupport::Refused("events the lean path does not emit"),
         Reads::ExpiryMap => LeanSupport::Refused("the expiry map's counts, which the lean path does not build"),
