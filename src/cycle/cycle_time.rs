@@ -77,6 +77,13 @@ pub fn cycle_time_s(spec: &CycleTimeSpec, indices: usize, expiries: impl IntoIte
     t
 }
 
+/// The seconds one more strike on one side of an index's ladder adds to a cycle in which `fetched` of its
+/// expiries were fetched: per fetched expiry the strike, and its call and put fetched and quoted (quote
+/// requests aside, which a strike changes only at a batch's edge).
+pub fn per_side_s(spec: &CycleTimeSpec, fetched: u32) -> f64 {
+    f64::from(fetched) * (spec.per_strike_s + 2.0 * (spec.per_instrument_s + spec.per_quote_s))
+}
+
 /// The cycle time of `elapsed_s` against its SLA under `config`, for cycles `interval_s` apart.
 pub fn judged(elapsed_s: f64, config: &Config, interval_s: u64) -> CycleTime {
     let sla_s = config.sla_budget_s(interval_s);
@@ -107,7 +114,8 @@ pub fn measure_cycle_time(
     expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryOutcome, Option<&ClampMeta>, Option<&ExpiryAnalytics>)>,
     mut last: ResMut<LastCycleTime>,
 ) {
-    let work = expiries.iter().sort::<&ExpiryOrder>().map(|(_, expiry, outcome, clamp, analytics)| {
+    let mut fetched: Vec<u32> = Vec::new();
+    let work = expiries.iter().sort::<&ExpiryOrder>().map(|(order, expiry, outcome, clamp, analytics)| {
         let (symbol, ladder) = match indices.get(expiry.index) {
             Ok((info, ladder)) => (info.meta.symbol.as_str(), ladder.strikes.len()),
             Err(_) => ("", 0),
@@ -116,10 +124,18 @@ pub fn measure_cycle_time(
         let greeks = analytics.and_then(|a| a.0.as_ref()).map_or(0, |a| a.iv_success + a.iv_fail);
         let original = clamp.and_then(|c| c.0.as_ref()).map(|c| c.original);
         let resolved = outcome.failure != Some(Failure::Unresolved);
-        ExpiryWork::of(resolved, ladder, original, outcome.instruments, greeks, late * clock.interval_s as f64)
+        let work =
+            ExpiryWork::of(resolved, ladder, original, outcome.instruments, greeks, late * clock.interval_s as f64);
+        let index = usize::from(order.0);
+        if fetched.len() <= index {
+            fetched.resize(index + 1, 0);
+        }
+        fetched[index] += u32::from(work.fetched);
+        work
     });
     let elapsed_s = cycle_time_s(&cost.0, indices.iter().len(), work);
-    last.0 = judged(elapsed_s, &config, clock.interval_s);
+    last.time = judged(elapsed_s, &config, clock.interval_s);
+    last.per_side_s = fetched.into_iter().map(|n| per_side_s(&cost.0, n)).collect();
 }
 
 /// Registers the cycle-time phase: the cost model, the last cycle's time, and its measurement after the

@@ -76,7 +76,7 @@ pub fn begin_cycle(mut counter: ResMut<CycleCounter>, mut clock: ResMut<SimClock
     if counter.0 == 1 {
         clock.set_cycle(1);
     } else {
-        clock.next_cycle(last.0.elapsed_s);
+        clock.next_cycle(last.time.elapsed_s);
     }
 }
 

@@ -112,10 +112,17 @@ pub fn scaled_side(depth: u32, scale: f64, min_depth: u32) -> u32 {
 }
 
 impl Scaler {
-    /// One cycle's step after a cycle of `elapsed_s` seconds, over every index's `depths` (in index order).
+    /// One cycle's step after a cycle of `elapsed_s` seconds, over every index's `depths` (in index order),
+    /// each index's strikes costing `per_side_s` a side ([`super::cycle_time::per_side_s`]; missing: free).
     /// Parity g6 writes the depths on a change (unless passthrough); the default only moves the scale, which
     /// [`scaled_side`] applies at the ladder. The change, if the scale moved.
-    pub fn step(&mut self, r: &ScalingRules, elapsed_s: f64, depths: &mut [StrikeDepth]) -> Option<ScaleChange> {
+    pub fn step(
+        &mut self,
+        r: &ScalingRules,
+        elapsed_s: f64,
+        per_side_s: &[f64],
+        depths: &mut [StrikeDepth],
+    ) -> Option<ScaleChange> {
         if !r.enabled {
             return None;
         }
@@ -146,7 +153,7 @@ impl Scaler {
             if new > 0.999 {
                 new = 1.0;
             }
-            if new > self.scale && (r.parity_g6 || self.restore_keeps_sla(r, elapsed_s, new, depths)) {
+            if new > self.scale && (r.parity_g6 || self.restore_keeps_sla(r, elapsed_s, new, per_side_s, depths)) {
                 self.scale = new;
                 changed = true;
             }
@@ -177,7 +184,7 @@ impl Scaler {
 
     /// The lowest scale a scale-down may reach: parity g6 `min / max(m, 1)` with `m` the smallest side of any
     /// index's current depth (2 without indices); by default the scale at which the deepest index's ladder is
-    /// at `min` strikes per side (0 when no index is deeper than `min`: nothing to scale).
+    /// at `min` strikes per side (1 when no index is deeper than `min`: nothing to scale).
     fn floor(&self, r: &ScalingRules, depths: &[StrikeDepth]) -> f64 {
         let min_depth = f64::from(r.min_depth);
         if r.parity_g6 {
@@ -189,16 +196,26 @@ impl Scaler {
         }
     }
 
-    /// The default mode's restore guard: the cycle, its time projected in proportion to the ladders' sides at
-    /// the restored scale, keeps its SLA.
-    fn restore_keeps_sla(&self, r: &ScalingRules, elapsed_s: f64, new: f64, depths: &[StrikeDepth]) -> bool {
-        let sides = |scale: f64| -> u64 {
-            depths
-                .iter()
-                .map(|d| u64::from(scaled_side(d.itm, scale, r.min_depth) + scaled_side(d.otm, scale, r.min_depth)))
-                .sum()
+    /// The default mode's restore guard: the cycle, with each index's ladder at the restored scale (its strikes
+    /// costing `per_side_s` a side), keeps its SLA. Only the strikes' cost moves: the rest of the cycle (its
+    /// fixed part, a slow provider's latency) is the same at any depth.
+    fn restore_keeps_sla(
+        &self,
+        r: &ScalingRules,
+        elapsed_s: f64,
+        new: f64,
+        per_side_s: &[f64],
+        depths: &[StrikeDepth],
+    ) -> bool {
+        let sides = |d: &StrikeDepth, scale: f64| {
+            f64::from(scaled_side(d.itm, scale, r.min_depth) + scaled_side(d.otm, scale, r.min_depth))
         };
-        elapsed_s * sides(new) as f64 / sides(self.scale).max(1) as f64 <= r.sla_s
+        let added: f64 = depths
+            .iter()
+            .enumerate()
+            .map(|(k, d)| per_side_s.get(k).copied().unwrap_or(0.0) * (sides(d, new) - sides(d, self.scale)))
+            .sum();
+        elapsed_s + added <= r.sla_s
     }
 
     /// What a cycle's summary shows of the controller.
@@ -235,7 +252,7 @@ pub fn scale_strike_depth(
     }
     depths.clear();
     depths.extend(indices.iter().sort::<&IndexOrder>().map(|(_, d)| *d));
-    if let Some(change) = scaler.step(&rules, cycle_time.0.elapsed_s, &mut depths) {
+    if let Some(change) = scaler.step(&rules, cycle_time.time.elapsed_s, &cycle_time.per_side_s, &mut depths) {
         for ((_, mut depth), scaled) in indices.iter_mut().sort::<&IndexOrder>().zip(depths.iter()) {
             if *depth != *scaled {
                 *depth = *scaled;
@@ -268,6 +285,9 @@ mod tests {
         }
     }
 
+    /// A strike per side costs 3.5 s (one expiry, 7 s per strike per side: the spec's traces).
+    const COST: &[f64] = &[3.5];
+
     fn depth(d: u32) -> StrikeDepth {
         StrikeDepth { itm: d, otm: d, baseline_itm: 10, baseline_otm: 10 }
     }
@@ -279,16 +299,16 @@ mod tests {
     fn the_reference_test_of_strike_scaling() {
         let r = ScalingRules { restore_healthy: 5, ..rules(true) };
         let (mut s, mut d) = (Scaler::default(), [depth(10)]);
-        assert_eq!(s.step(&r, 55.0, &mut d), None);
-        assert_eq!(s.step(&r, 56.0, &mut d), None);
-        let change = s.step(&r, 57.0, &mut d).unwrap();
+        assert_eq!(s.step(&r, 55.0, COST, &mut d), None);
+        assert_eq!(s.step(&r, 56.0, COST, &mut d), None);
+        let change = s.step(&r, 57.0, COST, &mut d).unwrap();
         assert_eq!(change, ScaleChange { old: 1.0, new: 0.8, breach_streak: 0, healthy_streak: 0 });
         assert_eq!((d[0].itm, d[0].otm), (8, 8));
         for _ in 0..4 {
-            assert_eq!(s.step(&r, 40.0, &mut d), None);
+            assert_eq!(s.step(&r, 40.0, COST, &mut d), None);
         }
         assert_eq!((d[0].itm, s.scale), (8, 0.8));
-        let change = s.step(&r, 40.0, &mut d).unwrap();
+        let change = s.step(&r, 40.0, COST, &mut d).unwrap();
         assert_eq!((change.new, d[0].itm, d[0].otm), (1.0, 10, 10));
         let event = serde_json::to_string(&scale_event(&change, false)).unwrap();
         assert_eq!(
@@ -308,7 +328,7 @@ mod tests {
         let mut used = Vec::new();
         for cycle in 1..=45 {
             used.push(d[0].itm);
-            if let Some(c) = s.step(&r, 7.0 * f64::from(d[0].itm), &mut d) {
+            if let Some(c) = s.step(&r, 7.0 * f64::from(d[0].itm), COST, &mut d) {
                 changes.push((cycle, c.new, d[0].itm));
             }
         }
@@ -330,7 +350,7 @@ mod tests {
         let mut used = Vec::new();
         for _ in 0..30 {
             used.push(d[0].itm);
-            s.step(&r, 1000.0, &mut d);
+            s.step(&r, 1000.0, COST, &mut d);
         }
         assert_eq!(&used[..15], [10, 10, 10, 8, 8, 8, 6, 6, 6, 5, 5, 5, 4, 4, 4]);
         assert!(used[12..].iter().all(|&u| u == 4), "{used:?}");
@@ -338,7 +358,7 @@ mod tests {
         // An index at depth 1 blocks every index's scaling: the floor is 2 / 1.
         let (mut s, mut d) = (Scaler::default(), [depth(10), depth(1)]);
         for _ in 0..9 {
-            assert_eq!(s.step(&r, 1000.0, &mut d), None);
+            assert_eq!(s.step(&r, 1000.0, COST, &mut d), None);
         }
     }
 
@@ -362,7 +382,7 @@ mod tests {
         for _ in 0..45 {
             let side = scaled_side(d[0].itm, s.scale, r.min_depth);
             used.push(side);
-            changes += usize::from(s.step(&r, 7.0 * f64::from(side), &mut d).is_some());
+            changes += usize::from(s.step(&r, 7.0 * f64::from(side), COST, &mut d).is_some());
         }
         assert_eq!(changes, 2);
         assert_eq!(&used[..8], [10, 10, 10, 8, 8, 8, 6, 6]);
@@ -370,7 +390,27 @@ mod tests {
         assert_eq!(d[0].itm, 10, "the adaptive depth is untouched");
         // Once the cycles are fast again, it restores step by step to the full depth.
         for _ in 0..30 {
-            s.step(&r, 20.0, &mut d);
+            s.step(&r, 20.0, COST, &mut d);
+        }
+        assert_eq!(s.scale, 1.0);
+    }
+
+    /// By default a restore weighs only what the strikes cost: a cycle mostly fixed cost (45 s) and a slow spell
+    /// cut the ladder to its floor; once the provider recovers the ladder is restored step by step, where a
+    /// projection of the whole cycle in proportion to the strikes would hold it at the floor for good.
+    #[test]
+    fn by_default_a_restore_weighs_only_the_strikes_cost() {
+        let r = rules(false);
+        let (mut s, mut d) = (Scaler::default(), [depth(10)]);
+        let elapsed = |s: &Scaler, slow: f64| 45.0 + 0.1 * f64::from(2 * scaled_side(10, s.scale, 2)) + slow;
+        for _ in 0..40 {
+            let t = elapsed(&s, 15.0);
+            s.step(&r, t, &[0.1], &mut d);
+        }
+        assert_eq!(scaled_side(10, s.scale, 2), 2, "cut to the floor while slow");
+        for _ in 0..100 {
+            let t = elapsed(&s, 0.0);
+            s.step(&r, t, &[0.1], &mut d);
         }
         assert_eq!(s.scale, 1.0);
     }
@@ -383,7 +423,7 @@ mod tests {
         let mut used = Vec::new();
         for _ in 0..40 {
             used.push(scaled_side(d[0].itm, s.scale, r.min_depth));
-            s.step(&r, 1000.0, &mut d);
+            s.step(&r, 1000.0, COST, &mut d);
         }
         assert_eq!(used.last(), Some(&2));
         assert_eq!(s.scale, 0.2);

@@ -239,7 +239,7 @@ pub fn summarize_cycle(
         cycle: counter.0,
         time: clock.now.to_rfc3339(),
         ts: clock.unix(),
-        cycle_time: cycle_time.0,
+        cycle_time: cycle_time.time,
         strike_scaling: config.strike_scaling.then(|| scaler.figures()),
         universe_rows: universe.rows.len() as u32,
         universe_skipped: dump.map(|_| map.skipped),

@@ -13,7 +13,7 @@ pub use lock::{DirLock, LOCK_FILE, lock_dir};
 pub use metrics::MetricsState;
 
 use crate::config::Config;
-use crate::events::{CycleSummary, LoggedEvent};
+use crate::events::{CycleSummary, Event, LoggedEvent};
 use crate::run::{Prepared, Run};
 use crate::scenario::ExpectationOutcome;
 use serde::Serialize;
@@ -89,11 +89,16 @@ fn json_line<T: Serialize>(out: &mut impl Write, value: &T) -> io::Result<()> {
 /// Whether an event goes to `events.jsonl`: STRUCT events unless `struct_events` is off; TRACE events when
 /// `trace` is on.
 fn keeps(config: &Config, e: &LoggedEvent) -> bool {
-    if e.event.is_trace() { config.trace } else { config.struct_events }
+    match &e.event {
+        // The reference writes it to its event log, which `struct_events` does not silence.
+        Event::AdaptiveScaleChange(_) => true,
+        event if event.is_trace() => config.trace,
+        _ => config.struct_events,
+    }
 }
 
 /// `events.jsonl`: one event per line. STRUCT events unless `struct_events` is off; TRACE events when
-/// `trace` is on.
+/// `trace` is on; the event log's (`adaptive_scale_change`) always.
 pub fn events_jsonl(run: &Run) -> Vec<u8> {
     let mut out = Vec::new();
     for e in run.result.events.iter().filter(|e| keeps(&run.prepared.config, e)) {

@@ -22,7 +22,7 @@ use crate::calendar::{ExpiryRule, listed_expiries};
 use crate::config::Config;
 use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, decision_clock, depth_event};
 use crate::cycle::coverage::{FieldStats, strike_coverage};
-use crate::cycle::cycle_time::{ExpiryWork, cycle_time_s, judged};
+use crate::cycle::cycle_time::{ExpiryWork, cycle_time_s, judged, per_side_s};
 use crate::cycle::director::ActiveFaults;
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
 use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder, ladder_sides};
@@ -351,6 +351,7 @@ struct LeanRun<'a> {
     scaler: Scaler,
     scaling: ScalingRules,
     depths: Vec<StrikeDepth>,
+    per_side_s: Vec<f64>,
 }
 
 impl<'a> LeanRun<'a> {
@@ -423,6 +424,7 @@ impl<'a> LeanRun<'a> {
             scaler: Scaler::default(),
             scaling: ScalingRules::from_config(config, scenario.interval_s.get()),
             depths: Vec::new(),
+            per_side_s: Vec::new(),
         }
     }
 
@@ -532,7 +534,14 @@ impl<'a> LeanRun<'a> {
         if self.scaling.enabled {
             self.depths.clear();
             self.depths.extend(self.indices.iter().map(|ix| ix.depth));
-            if let Some(change) = self.scaler.step(&self.scaling, elapsed_s, &mut self.depths) {
+            // Each index's strikes' cost a side, from its expiries fetched this cycle.
+            self.per_side_s.clear();
+            for (ix, summary) in self.indices.iter().zip(&self.summary.indices) {
+                let fetched = summary.expiries.iter().filter(|out| out.failure != Some(Failure::Unresolved));
+                let fetched = if ix.ladder.strikes.is_empty() { 0 } else { fetched.count() as u32 };
+                self.per_side_s.push(per_side_s(&self.scenario.cycle_time, fetched));
+            }
+            if let Some(change) = self.scaler.step(&self.scaling, elapsed_s, &self.per_side_s, &mut self.depths) {
                 for (ix, depth) in self.indices.iter_mut().zip(&self.depths) {
                     ix.depth = *depth;
                 }

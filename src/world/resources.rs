@@ -191,8 +191,12 @@ impl EventLog {
 
 /// The cycle time of the cycle that ran last: the cycle-time phase writes it, the director starts the next
 /// cycle from it.
-#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
-pub struct LastCycleTime(pub crate::events::CycleTime);
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct LastCycleTime {
+    pub time: crate::events::CycleTime,
+    /// Per index (in index order): the seconds one more strike on one side of its ladder would have added.
+    pub per_side_s: Vec<f64>,
+}
 
 /// One summary per finished cycle.
 #[derive(Resource, Debug, Clone, Default)]
