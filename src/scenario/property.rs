@@ -242,6 +242,13 @@ fn adjustment_bounds(setting: &Setting, a: &StrikeDepthAdjustment, cur: Depth, b
     wrong.then(|| format!("{}: {:?} {prev:?} -> {new:?} (baseline {baseline:?})", a.index, a.reason))
 }
 
+/// Whether strike scaling writes the depths (parity g6, not passthrough): the depth may then go below its
+/// baseline, and change without an adjustment.
+fn writes_scaled_depths(setting: &Setting) -> bool {
+    let c = &setting.config;
+    setting.parity_g6 && c.strike_scaling && !c.strike_scaling_passthrough
+}
+
 /// The strict clamp on an expiry this cycle.
 fn strict_clamp(e: &ExpirySummary) -> bool {
     e.clamp.as_ref().is_some_and(|c| c.strict)
@@ -367,8 +374,15 @@ pub fn check(
                 .then(|| format!("{} {}: status {:?}, reason {:?}", i.index, e.rule, e.status, e.partial_reason))
         }),
         Property::DepthAtLeastBaseline => cycle.indices.iter().find_map(|i| {
-            (i.depth.itm < i.baseline.itm || i.depth.otm < i.baseline.otm)
-                .then(|| format!("{}: depth {} below baseline {}", i.index, i.depth, i.baseline))
+            // Parity g6's strike scaling writes the depth itself, down to its own floor.
+            let floor = if writes_scaled_depths(setting) {
+                let min = config.strike_scaling_min;
+                Depth { itm: i.baseline.itm.min(min), otm: i.baseline.otm.min(min) }
+            } else {
+                i.baseline
+            };
+            (i.depth.itm < floor.itm || i.depth.otm < floor.otm)
+                .then(|| format!("{}: depth {} below baseline {}", i.index, i.depth, floor))
         }),
         Property::DepthWithinCap => cycle.indices.iter().zip(&watch.indices).find_map(|(i, w)| {
             let mut cur = w.depth.unwrap_or(i.ladder_depth);
@@ -378,7 +392,10 @@ pub fn check(
                 }
                 cur = depth_of(a, true);
             }
-            (cur != i.depth).then(|| format!("{}: depth {}, adjusted to {cur}", i.index, i.depth))
+            // A strike-scaling change of parity g6 writes the depth after the adjustments.
+            let rescaled = writes_scaled_depths(setting)
+                && events.iter().any(|e| e.cycle == n && matches!(e.event, Event::AdaptiveScaleChange(_)));
+            (cur != i.depth && !rescaled).then(|| format!("{}: depth {}, adjusted to {cur}", i.index, i.depth))
         }),
         Property::ContractionWaits => cycle.indices.iter().zip(watch.indices.iter_mut()).find_map(|(i, w)| {
             let ds = match decisions(parity_g6, i, &adjustments(&i.index, events)) {
