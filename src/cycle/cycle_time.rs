@@ -84,6 +84,31 @@ pub fn per_side_s(spec: &CycleTimeSpec, fetched: u32) -> f64 {
     f64::from(fetched) * (spec.per_strike_s + 2.0 * (spec.per_instrument_s + spec.per_quote_s))
 }
 
+/// A cycle's elapsed seconds ([`cycle_time_s`]) from the work of its expiries, each given with its index's
+/// position, and into `per_side` each index's [`per_side_s`] from its expiries fetched: what every path that
+/// times a cycle calls.
+pub fn time_cycle(
+    spec: &CycleTimeSpec,
+    indices: usize,
+    work: impl IntoIterator<Item = (usize, ExpiryWork)>,
+    per_side: &mut Vec<f64>,
+) -> f64 {
+    // Counts of fetched expiries first (whole numbers, exact in an f64), then their cost.
+    per_side.clear();
+    per_side.resize(indices, 0.0);
+    let work = work.into_iter().map(|(index, e)| {
+        if let Some(fetched) = per_side.get_mut(index) {
+            *fetched += f64::from(u8::from(e.fetched));
+        }
+        e
+    });
+    let elapsed_s = cycle_time_s(spec, indices, work);
+    for side in per_side.iter_mut() {
+        *side = per_side_s(spec, *side as u32);
+    }
+    elapsed_s
+}
+
 /// The cycle time of `elapsed_s` against its SLA under `config`, for cycles `interval_s` apart.
 pub fn judged(elapsed_s: f64, config: &Config, interval_s: u64) -> CycleTime {
     let sla_s = config.sla_budget_s(interval_s);
@@ -114,7 +139,6 @@ pub fn measure_cycle_time(
     expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryOutcome, Option<&ClampMeta>, Option<&ExpiryAnalytics>)>,
     mut last: ResMut<LastCycleTime>,
 ) {
-    let mut fetched: Vec<u32> = Vec::new();
     let work = expiries.iter().sort::<&ExpiryOrder>().map(|(order, expiry, outcome, clamp, analytics)| {
         let (symbol, ladder) = match indices.get(expiry.index) {
             Ok((info, ladder)) => (info.meta.symbol.as_str(), ladder.strikes.len()),
@@ -124,18 +148,12 @@ pub fn measure_cycle_time(
         let greeks = analytics.and_then(|a| a.0.as_ref()).map_or(0, |a| a.iv_success + a.iv_fail);
         let original = clamp.and_then(|c| c.0.as_ref()).map(|c| c.original);
         let resolved = outcome.failure != Some(Failure::Unresolved);
-        let work =
-            ExpiryWork::of(resolved, ladder, original, outcome.instruments, greeks, late * clock.interval_s as f64);
-        let index = usize::from(order.0);
-        if fetched.len() <= index {
-            fetched.resize(index + 1, 0);
-        }
-        fetched[index] += u32::from(work.fetched);
-        work
+        let late_s = late * clock.interval_s as f64;
+        (usize::from(order.0), ExpiryWork::of(resolved, ladder, original, outcome.instruments, greeks, late_s))
     });
-    let elapsed_s = cycle_time_s(&cost.0, indices.iter().len(), work);
-    last.time = judged(elapsed_s, &config, clock.interval_s);
-    last.per_side_s = fetched.into_iter().map(|n| per_side_s(&cost.0, n)).collect();
+    let mut per_side = std::mem::take(&mut last.per_side_s);
+    let elapsed_s = time_cycle(&cost.0, indices.iter().len(), work, &mut per_side);
+    *last = LastCycleTime { time: judged(elapsed_s, &config, clock.interval_s), per_side_s: per_side };
 }
 
 /// Registers the cycle-time phase: the cost model, the last cycle's time, and its measurement after the

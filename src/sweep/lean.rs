@@ -22,7 +22,7 @@ use crate::calendar::{ExpiryRule, listed_expiries};
 use crate::config::Config;
 use crate::cycle::adaptive::{AdaptiveRules, Observation, adapt_index, decision_clock, depth_event};
 use crate::cycle::coverage::{FieldStats, strike_coverage};
-use crate::cycle::cycle_time::{ExpiryWork, cycle_time_s, judged, per_side_s};
+use crate::cycle::cycle_time::{ExpiryWork, judged, time_cycle};
 use crate::cycle::director::ActiveFaults;
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
 use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder, ladder_sides};
@@ -526,21 +526,15 @@ impl<'a> LeanRun<'a> {
             let late = faults.slow_provider(&ix.meta.symbol, e.rule) * interval_s as f64;
             let clamped = out.clamp.as_ref().map(|c| c.original);
             let resolved = out.failure != Some(Failure::Unresolved);
-            ExpiryWork::of(resolved, ix.ladder.strikes.len(), clamped, out.instruments, 0, late)
+            (e.index, ExpiryWork::of(resolved, ix.ladder.strikes.len(), clamped, out.instruments, 0, late))
         });
-        let elapsed_s = cycle_time_s(&self.scenario.cycle_time, self.indices.len(), work);
+        let spec = &self.scenario.cycle_time;
+        let elapsed_s = time_cycle(spec, self.indices.len(), work, &mut self.per_side_s);
         self.summary.cycle_time = judged(elapsed_s, self.config, interval_s);
         // 11. strike scaling
         if self.scaling.enabled {
             self.depths.clear();
             self.depths.extend(self.indices.iter().map(|ix| ix.depth));
-            // Each index's strikes' cost a side, from its expiries fetched this cycle.
-            self.per_side_s.clear();
-            for (ix, summary) in self.indices.iter().zip(&self.summary.indices) {
-                let fetched = summary.expiries.iter().filter(|out| out.failure != Some(Failure::Unresolved));
-                let fetched = if ix.ladder.strikes.is_empty() { 0 } else { fetched.count() as u32 };
-                self.per_side_s.push(per_side_s(&self.scenario.cycle_time, fetched));
-            }
             if let Some(change) = self.scaler.step(&self.scaling, elapsed_s, &self.per_side_s, &mut self.depths) {
                 for (ix, depth) in self.indices.iter_mut().zip(&self.depths) {
                     ix.depth = *depth;
