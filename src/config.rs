@@ -105,6 +105,15 @@ pub struct Config {
     pub strike_scaling_min: u32,
     /// Parity g6: the scale moves, the depths are not written (`G6_ADAPTIVE_SCALE_PASSTHROUGH`; off).
     pub strike_scaling_passthrough: bool,
+    /// Memory-pressure tiers (`G6_MEMORY_PRESSURE_TIERS`): a JSON list of `{name, level, threshold, actions}`;
+    /// unset, the reference's (docs/cycle.md, "Memory pressure").
+    pub memory_pressure_tiers: Option<String>,
+    /// Seconds a lower tier must hold before the level comes down (`G6_MEMORY_PRESSURE_RECOVERY_SECONDS`, 60;
+    /// the default mode's lasting manager: parity g6 builds a new one every cycle).
+    pub memory_recovery_s: u32,
+    /// Seconds before Greeks come back after memory pressure, twice that for per-option metrics
+    /// (`G6_MEMORY_ROLLBACK_COOLDOWN`, 120).
+    pub memory_rollback_cooldown_s: u32,
     /// The share of the cycle interval a cycle may take before it breaches its SLA (`G6_CYCLE_SLA_FRACTION`,
     /// 0.85): the `cycle_sla_breach` count's budget ([`Config::sla_budget_s`]).
     pub cycle_sla_fraction: f64,
@@ -162,6 +171,9 @@ impl Default for Config {
             strike_scaling_reduction: 0.8,
             strike_scaling_min: 2,
             strike_scaling_passthrough: false,
+            memory_pressure_tiers: None,
+            memory_recovery_s: 60,
+            memory_rollback_cooldown_s: 120,
             cycle_sla_fraction: 0.85,
             prefilter_max_instruments: 2500,
             prefilter_clamp_strict: false,
@@ -215,6 +227,8 @@ enum Slot {
     Seconds(fn(&mut Config) -> &mut u64),
     OptU32(fn(&mut Config) -> &mut Option<u32>),
     OptString(fn(&mut Config) -> &mut Option<String>),
+    /// Memory-pressure tiers: JSON ([`crate::memory::parse_tiers`]), or empty for the reference's.
+    Tiers(fn(&mut Config) -> &mut Option<String>),
     /// A number > 0.
     Positive(fn(&mut Config) -> &mut f64),
     /// A boolean; `inverted` when the environment variable is a `DISABLE` switch.
@@ -268,6 +282,21 @@ const KEYS: &[Key] = &[
         name: "strike_scaling_passthrough",
         env: "G6_ADAPTIVE_SCALE_PASSTHROUGH",
         slot: Slot::Bool(|c| &mut c.strike_scaling_passthrough, false),
+    },
+    Key {
+        name: "memory_pressure_tiers",
+        env: "G6_MEMORY_PRESSURE_TIERS",
+        slot: Slot::Tiers(|c| &mut c.memory_pressure_tiers),
+    },
+    Key {
+        name: "memory_recovery_s",
+        env: "G6_MEMORY_PRESSURE_RECOVERY_SECONDS",
+        slot: Slot::U32(|c| &mut c.memory_recovery_s),
+    },
+    Key {
+        name: "memory_rollback_cooldown_s",
+        env: "G6_MEMORY_ROLLBACK_COOLDOWN",
+        slot: Slot::U32(|c| &mut c.memory_rollback_cooldown_s),
     },
     Key {
         name: "cycle_sla_fraction",
@@ -375,7 +404,7 @@ impl Slot {
                     v => Some(parse_int(v)?),
                 }
             }
-            Slot::OptString(f) => {
+            Slot::OptString(f) | Slot::Tiers(f) => {
                 *f(config) = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             }
             Slot::Positive(f) => *f(config) = number(value)?,
@@ -394,6 +423,7 @@ impl Slot {
             Slot::Positive(f) if !(f(config).is_finite() && *f(config) > 0.0) => {
                 Err(format!("{} is out of range: expected a number > 0", f(config)))
             }
+            Slot::Tiers(f) => f(config).as_deref().map_or(Ok(()), |json| crate::memory::parse_tiers(json).map(drop)),
             _ => Ok(()),
         }
     }
@@ -406,6 +436,7 @@ impl Slot {
             Slot::Step(_) | Slot::Seconds(_) => "a whole number >= 1",
             Slot::OptU32(_) => "a whole number >= 0, or none",
             Slot::OptString(_) => "a path, or empty for none",
+            Slot::Tiers(_) => "a JSON list of {name, level, threshold, actions}, or empty for the reference's tiers",
             Slot::Positive(_) => "a number > 0",
             Slot::Bool(..) => "true or false",
         }
@@ -420,6 +451,20 @@ pub struct OutOfRange {
 }
 
 impl Config {
+    /// The memory-pressure manager's settings: the configured tiers (the reference's when unset or, as only a
+    /// configuration that skipped its checks can hold, unreadable), the reference's smoothing, and the
+    /// default mode's fixes unless parity g6.
+    pub(crate) fn memory_rules(&self) -> crate::memory::Rules {
+        let tiers = self.memory_pressure_tiers.as_deref().and_then(|json| crate::memory::parse_tiers(json).ok());
+        crate::memory::Rules {
+            tiers: tiers.unwrap_or_else(crate::memory::default_tiers),
+            alpha: crate::memory::ALPHA,
+            recovery_s: f64::from(self.memory_recovery_s),
+            rollback_s: f64::from(self.memory_rollback_cooldown_s),
+            fixed: !self.parity.is_g6(),
+        }
+    }
+
     /// Every value out of its allowed range (steps and intervals >= 1, positive thresholds, positive strike
     /// steps), for a configuration built without [`resolve`] (the scenario's `config` section).
     pub fn out_of_range(&self) -> Vec<OutOfRange> {

@@ -40,6 +40,8 @@ pub enum Fault {
     /// Each fetch of the expiry's instruments answers this fraction of the cycle interval late: when a cycle's
     /// fetches add up to more than the interval, the next cycle starts that much later.
     SlowProvider(Ratio),
+    /// The process's resident memory is this fraction of physical RAM: the memory-pressure tier follows it.
+    MemoryPressure(Ratio),
 }
 
 closed_set! {
@@ -55,6 +57,7 @@ closed_set! {
         QuotesMissing,
         BadRows,
         SlowProvider,
+        MemoryPressure,
     }
 }
 
@@ -65,6 +68,8 @@ pub enum Scope {
     Expiry,
     /// The whole universe of an index: a phase may narrow it to an index, not to an expiry rule.
     Index,
+    /// The collector's process: a phase may narrow it to neither an index nor an expiry rule.
+    Process,
 }
 
 /// A fault's parameter.
@@ -123,6 +128,8 @@ pub enum CyclePhase {
     Validation,
     /// The cycle's elapsed time on the simulated clock.
     CycleTime,
+    /// Memory pressure, before the ladders are built.
+    Memory,
 }
 
 impl CyclePhase {
@@ -134,6 +141,7 @@ impl CyclePhase {
             CyclePhase::Quotes => "cycle/quotes.rs",
             CyclePhase::Validation => "cycle/validation.rs",
             CyclePhase::CycleTime => "cycle/cycle_time.rs",
+            CyclePhase::Memory => "cycle/memory.rs",
         }
     }
 }
@@ -162,13 +170,16 @@ impl Fault {
             Fault::QuotesMissing => FaultKind::QuotesMissing,
             Fault::BadRows(_) => FaultKind::BadRows,
             Fault::SlowProvider(_) => FaultKind::SlowProvider,
+            Fault::MemoryPressure(_) => FaultKind::MemoryPressure,
         }
     }
 
     /// The fault's parameter: a switch, a ratio, or rows and what they are counted per.
     pub fn parameter(&self) -> Parameter {
         match *self {
-            Fault::StrikeDropout(r) | Fault::FieldDropout(r) | Fault::SlowProvider(r) => Parameter::Ratio(r),
+            Fault::StrikeDropout(r) | Fault::FieldDropout(r) | Fault::SlowProvider(r) | Fault::MemoryPressure(r) => {
+                Parameter::Ratio(r)
+            }
             Fault::Outage | Fault::IndexPriceMissing | Fault::QuotesMissing => Parameter::Switch,
             Fault::Oversize(n) => Parameter::Rows(n, RowUnit::ListedExpiry),
             Fault::InvalidExpiries(n) => Parameter::Rows(n, RowUnit::Index),
@@ -220,6 +231,7 @@ impl FaultKind {
             FaultKind::QuotesMissing => Fault::QuotesMissing,
             FaultKind::BadRows => Fault::BadRows(rows),
             FaultKind::SlowProvider => Fault::SlowProvider(ratio),
+            FaultKind::MemoryPressure => Fault::MemoryPressure(ratio),
         }
     }
 
@@ -273,6 +285,11 @@ impl FaultKind {
                  cycle takes longer than the interval, the next cycle starts that much later (whole seconds), as \
                  the collector's loop sleeps `max(0, interval - elapsed)`"
             }
+            FaultKind::MemoryPressure => {
+                "the process's resident memory is `r` of physical RAM: its tier (0.70 elevated, 0.80 high, 0.90 \
+                 critical by default) scales every ladder down and, from high, turns IVs and Greeks off; \
+                 overlapping phases take the largest `r`"
+            }
         }
     }
 
@@ -287,6 +304,7 @@ impl FaultKind {
             | FaultKind::QuotesMissing
             | FaultKind::BadRows
             | FaultKind::SlowProvider => Scope::Expiry,
+            FaultKind::MemoryPressure => Scope::Process,
         }
     }
 
@@ -298,6 +316,7 @@ impl FaultKind {
             FaultKind::FieldDropout | FaultKind::QuotesMissing => CyclePhase::Quotes,
             FaultKind::BadRows => CyclePhase::Validation,
             FaultKind::SlowProvider => CyclePhase::CycleTime,
+            FaultKind::MemoryPressure => CyclePhase::Memory,
         }
     }
 
@@ -320,6 +339,8 @@ impl FaultKind {
             FaultKind::QuotesMissing => LeanSupport::Modelled,
             // Lean validation checks the injected rows after the fetched ones, row by row.
             FaultKind::BadRows => LeanSupport::Modelled,
+            // The lean run evaluates the memory manager and scales its ladders as the memory phase does.
+            FaultKind::MemoryPressure => LeanSupport::Modelled,
         }
     }
 }
@@ -366,6 +387,7 @@ mod tests {
                 (FaultKind::QuotesMissing, 0),
                 (FaultKind::BadRows, 12),
                 (FaultKind::SlowProvider, 0),
+                (FaultKind::MemoryPressure, 0),
             ]
         );
         for fault in Fault::examples() {
@@ -381,6 +403,14 @@ mod tests {
             if kind.scope() == Scope::Index {
                 assert_eq!(kind.phase(), CyclePhase::Provider, "{kind:?}");
             }
+        }
+    }
+
+    /// The process-wide kinds are the memory phase's.
+    #[test]
+    fn the_process_wide_faults_are_the_memory_phases() {
+        for &kind in FaultKind::ALL {
+            assert_eq!(kind.scope() == Scope::Process, kind.phase() == CyclePhase::Memory, "{kind:?}");
         }
     }
 

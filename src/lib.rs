@@ -102,6 +102,7 @@ pub mod events;
 pub mod explore;
 pub(crate) mod fault;
 pub(crate) mod gzip;
+pub(crate) mod memory;
 pub mod output;
 pub mod plot;
 pub(crate) mod pricing;

@@ -102,6 +102,16 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
             _ => {}
         }
     }
+    if let Some(m) = c.memory.as_ref().filter(|m| m.changed) {
+        let greeks = if m.greeks_enabled { "" } else { ", Greeks off" };
+        push(
+            &mut out,
+            format_args!(
+                "{:>27}-> memory tier {} {} ({:.2} of RAM, depth x{}{greeks})",
+                "", m.level, m.tier, m.fraction, m.depth_scale
+            ),
+        );
+    }
     out
 }
 
@@ -215,6 +225,15 @@ pub fn run_summary(
             totals.sla_s
         ),
     );
+    if let Some((level, tier)) = &totals.memory_max {
+        push(
+            &mut out,
+            format_args!(
+                "  memory pressure: highest tier {level} {tier}; {} cycles above normal, {} with Greeks turned off",
+                totals.memory_pressed, totals.memory_no_greeks
+            ),
+        );
+    }
     if totals.analytics {
         push(
             &mut out,

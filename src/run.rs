@@ -365,6 +365,11 @@ pub struct RunTotals {
     pub breaches: u64,
     /// The last cycle's SLA budget.
     pub sla_s: f64,
+    /// With memory pressure in play: the highest tier's level and name, the cycles above normal, the cycles
+    /// memory pressure turned Greeks off.
+    pub memory_max: Option<(i64, String)>,
+    pub memory_pressed: u64,
+    pub memory_no_greeks: u64,
 }
 
 impl RunTotals {
@@ -387,6 +392,9 @@ impl RunTotals {
             elapsed_max_s: 0.0,
             breaches: 0,
             sla_s: 0.0,
+            memory_max: None,
+            memory_pressed: 0,
+            memory_no_greeks: 0,
         }
     }
 
@@ -406,6 +414,13 @@ impl RunTotals {
         self.elapsed_max_s = self.elapsed_max_s.max(t.elapsed_s);
         self.breaches += u64::from(t.breach);
         self.sla_s = t.sla_s;
+        if let Some(m) = &c.memory {
+            if self.memory_max.as_ref().is_none_or(|(level, _)| m.level > *level) {
+                self.memory_max = Some((m.level, m.tier.clone()));
+            }
+            self.memory_pressed += u64::from(m.level > 0);
+            self.memory_no_greeks += u64::from(!m.greeks_enabled);
+        }
         for a in c.indices.iter().flat_map(|i| &i.expiries).filter_map(|e| e.analytics.as_ref()) {
             self.analytics = true;
             self.iv_solved += u64::from(a.iv_success);

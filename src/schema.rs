@@ -457,6 +457,10 @@ pub enum Check {
     ScaleFactor {
         is: Cmp,
     },
+    /// The memory-pressure tier's level this cycle (0, normal, in a run without memory pressure).
+    MemoryTier {
+        is: Cmp,
+    },
 }
 
 /// A count summed over the whole run.
@@ -616,6 +620,7 @@ closed_set! {
         CycleTime,
         SlaBreach,
         ScaleFactor,
+        MemoryTier,
     }
 }
 
@@ -664,6 +669,8 @@ pub enum Reads<'a> {
     UniverseSkipped,
     /// The cycle's time, its SLA breach and strike scaling's factor.
     CycleTime,
+    /// The memory-pressure tier.
+    Memory,
     /// Whatever a property of the catalogue reads: any part of a cycle's summary and events.
     Property,
 }
@@ -690,6 +697,7 @@ impl Check {
             Check::CycleTime { .. } => CheckKind::CycleTime,
             Check::SlaBreach => CheckKind::SlaBreach,
             Check::ScaleFactor { .. } => CheckKind::ScaleFactor,
+            Check::MemoryTier { .. } => CheckKind::MemoryTier,
         }
     }
 
@@ -707,6 +715,7 @@ impl Check {
             Check::ValidationDrops { .. } => Reads::ValidationDrops,
             Check::UniverseSkipped { .. } => Reads::UniverseSkipped,
             Check::CycleTime { .. } | Check::SlaBreach | Check::ScaleFactor { .. } => Reads::CycleTime,
+            Check::MemoryTier { .. } => Reads::Memory,
         }
     }
 
@@ -741,6 +750,7 @@ impl CheckKind {
             CheckKind::CycleTime => Check::CycleTime { is: Cmp::Lt(51.0) },
             CheckKind::SlaBreach => Check::SlaBreach,
             CheckKind::ScaleFactor => Check::ScaleFactor { is: Cmp::Eq(1.0) },
+            CheckKind::MemoryTier => Check::MemoryTier { is: Cmp::Eq(0.0) },
         }
     }
 }
@@ -834,7 +844,8 @@ impl Check {
             | Check::UniverseSkipped { .. }
             | Check::CycleTime { .. }
             | Check::SlaBreach
-            | Check::ScaleFactor { .. } => None,
+            | Check::ScaleFactor { .. }
+            | Check::MemoryTier { .. } => None,
         }
     }
 }
@@ -929,6 +940,7 @@ impl fmt::Display for Check {
             Check::CycleTime { is } => write!(f, "cycle time (s) {is}"),
             Check::SlaBreach => write!(f, "the cycle breaches its SLA"),
             Check::ScaleFactor { is } => write!(f, "strike scale {is}"),
+            Check::MemoryTier { is } => write!(f, "memory tier {is}"),
         }
     }
 }

@@ -86,6 +86,7 @@ fn fault_table() -> String {
         let scope = match kind.scope() {
             Scope::Expiry => "an expiry",
             Scope::Index => "the index",
+            Scope::Process => "the process",
         };
         let lean = match kind.lean() {
             LeanSupport::Modelled => "modelled".to_string(),

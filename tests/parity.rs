@@ -624,3 +624,36 @@ fn trace_4_4_expansions_are_overwritten_in_parity() {
         );
     }
 }
+
+#[test]
+fn memory_pressure_is_memoryless_in_parity_and_smoothed_by_default() {
+    // 75% of RAM in cycles 3-7, 85% in 8-12, 97% in 13-17, then none. Parity g6's tier is each cycle's fraction's,
+    // and its ladder truncates: 10 x 0.85 = 8, 10 x 0.6 = 6, 10 x 0.32 = 3. The default's EMA enters each tier
+    // two cycles late and rounds (8.5 is 9); the critical tier holds one cycle past the pressure (60 s).
+    let (default, parity) = shipped_both("memory_pressure.ron");
+    let tiers =
+        |run: &Run| -> Vec<i64> { run.result.cycles.iter().map(|c| c.memory.as_ref().unwrap().level).collect() };
+    let expected: Vec<i64> = [0, 0].into_iter().chain([1; 5]).chain([2; 5]).chain([3; 5]).chain([0; 8]).collect();
+    assert_eq!(tiers(&parity), expected);
+    let expected: Vec<i64> = [0; 7].into_iter().chain([1; 2]).chain([2; 4]).chain([3; 5]).chain([0; 7]).collect();
+    assert_eq!(tiers(&default), expected);
+    let expected: Vec<u32> = [10, 10].into_iter().chain([8; 5]).chain([6; 5]).chain([3; 5]).chain([10; 8]).collect();
+    assert_eq!(ladder(&parity, "NIFTY"), expected);
+    let expected: Vec<u32> =
+        [10; 7].into_iter().chain([9; 2]).chain([6; 4]).chain([4, 4, 3, 3, 4]).chain([10; 7]).collect();
+    assert_eq!(ladder(&default, "NIFTY"), expected);
+    // Every cycle under pressure is a transition from normal in parity: the tier's actions are applied again.
+    let applied = |run: &Run, cycle: usize| run.result.cycles[cycle - 1].memory.as_ref().unwrap().actions.len();
+    assert_eq!((applied(&parity, 9), applied(&default, 9)), (4, 0));
+    // Greeks are off from the high tier on; the default turns them back on 120 s after the last cycle at a tier
+    // that turned them off.
+    let greeks = |run: &Run| -> Vec<u64> {
+        let on = |c: &g6sim::events::CycleSummary| c.indices[0].expiries[0].analytics.is_some();
+        run.result.cycles.iter().filter(|c| !on(c)).map(|c| c.cycle).collect()
+    };
+    assert_eq!(greeks(&parity), (8..=17).collect::<Vec<_>>());
+    assert_eq!(greeks(&default), (10..=20).collect::<Vec<_>>());
+    // The adaptive depth never moves: memory pressure scales the cycle's ladder only.
+    assert!(default.result.cycles.iter().chain(&parity.result.cycles).all(|c| c.indices[0].depth.itm == 10));
+    assert!(default.outcomes.iter().all(|o| o.passed) && !parity.outcomes.iter().all(|o| o.passed));
+}

@@ -215,6 +215,7 @@ fn status_chart_has_distinct_integer_y_labels_and_names_an_empty_reasons_panel()
             elapsed_s: vec![None; 3],
             sla_s: vec![None; 3],
             scale: vec![None; 3],
+            memory_scale: vec![None; 3],
             phases: Vec::new(),
             strike_ok: 0.75,
             field_ok: 0.55,

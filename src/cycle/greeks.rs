@@ -1,4 +1,5 @@
-//! Phase 7b: implied volatility and Greeks (`iv_estimation`, `greeks_compute`), when `compute_greeks` is on.
+//! Phase 7b: implied volatility and Greeks (`iv_estimation`, `greeks_compute`), when `compute_greeks` is on and
+//! memory pressure has not turned them off (a tier with `skip_greeks`).
 //!
 //! For every quote with a positive last price (placeholders excluded) the IV is solved back from the
 //! price (the reference's bounds, tolerance and iteration cap, safeguarded by bisection; failures are
@@ -32,6 +33,7 @@ pub fn estimate_iv_and_greeks(
     config: Res<Config>,
     clock: Res<SimClock>,
     script: Res<crate::cycle::director::Script>,
+    memory: Res<super::memory::Memory>,
     indices: Query<(&Spot, &StrikeLadder)>,
     mut expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryDate, &ExpiryOutcome, &InstrumentSet, &mut ExpiryAnalytics)>,
     mut instruments: Query<&mut OptionAnalytics>,
@@ -40,9 +42,12 @@ pub fn estimate_iv_and_greeks(
     let model = if config.parity.is_g6() { None } else { Some(Model::Textbook) };
     for (_, expiry, date, outcome, set, mut summary) in expiries.iter_mut().sort::<&ExpiryOrder>() {
         summary.0 = None;
-        let (Ok((spot, ladder)), Some(date), None, true) =
-            (indices.get(expiry.index), date.0, outcome.failure, config.compute_greeks)
-        else {
+        let (Ok((spot, ladder)), Some(date), None, true) = (
+            indices.get(expiry.index),
+            date.0,
+            outcome.failure,
+            config.compute_greeks && memory.flags.greeks_allowed(),
+        ) else {
             continue;
         };
         let t_years = (date - clock.today()).num_days() as f64 / 365.0;

@@ -5,6 +5,7 @@
 //! `round(price / step) x step` with half-to-even rounding (24825 / 50 = 496.5 -> 24800). Parity g6 keeps
 //! the reference's floor of 2 strikes per side whatever the configured depth.
 
+use super::memory::Memory;
 use super::scaling::{Scaler, scaled_side};
 use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
@@ -75,12 +76,28 @@ pub fn ladder_depth(depth: u32, parity_g6: bool) -> u32 {
     if parity_g6 { depth.max(2) } else { depth }
 }
 
-/// Strikes per side of an index's ladder this cycle: its depth ([`ladder_depth`]), by default scaled by strike
-/// scaling's factor ([`scaled_side`]; parity g6's scaling writes the depth itself).
-pub fn ladder_sides(depth: &StrikeDepth, parity_g6: bool, scale: f64, min_depth: u32) -> (u32, u32) {
+/// The scales a ladder is built at this cycle: strike scaling's and memory pressure's.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LadderScales {
+    /// Strike scaling's factor (parity g6's scaling writes the depth itself instead).
+    pub strike: f64,
+    /// Memory pressure's depth scale.
+    pub memory: f64,
+    /// Strikes per side the default's scaling never goes below (`strike_scaling_min`).
+    pub min_depth: u32,
+}
+
+/// Strikes per side of an index's ladder this cycle, from its depth ([`ladder_depth`]): parity g6 truncates
+/// the memory scale's product and keeps 2 a side ([`crate::memory::parity_side`]); the default scales by both
+/// factors at once, half away from zero, not below `min_depth` ([`scaled_side`]).
+pub fn ladder_sides(depth: &StrikeDepth, parity_g6: bool, scales: LadderScales) -> (u32, u32) {
     let side = |d: u32| {
         let d = ladder_depth(d, parity_g6);
-        if parity_g6 { d } else { scaled_side(d, scale, min_depth) }
+        if parity_g6 {
+            crate::memory::parity_side(d, scales.memory)
+        } else {
+            scaled_side(d, scales.strike * scales.memory, scales.min_depth)
+        }
     };
     (side(depth.itm), side(depth.otm))
 }
@@ -135,12 +152,15 @@ pub fn build_ladders(
     counter: Res<CycleCounter>,
     clock: Res<SimClock>,
     scaler: Res<Scaler>,
+    memory: Res<Memory>,
     mut indices: Query<(&IndexOrder, &IndexInfo, &ReportedIndex, &StrikeDepth, &AdaptiveState, &mut StrikeLadder)>,
     mut log: ResMut<EventLog>,
 ) {
     let parity = config.parity.is_g6();
     for (_, info, reported, depth, state, mut ladder) in indices.iter_mut().sort::<&IndexOrder>() {
-        let sides = ladder_sides(depth, parity, scaler.scale, config.strike_scaling_min);
+        let scales =
+            LadderScales { strike: scaler.scale, memory: memory.depth_scale(), min_depth: config.strike_scaling_min };
+        let sides = ladder_sides(depth, parity, scales);
         fill_ladder(&mut ladder, &info.meta, reported, sides);
         if ladder.synthetic {
             let (atm, price) = (ladder.atm, ladder.price);

@@ -13,6 +13,7 @@ pub mod expiry_map;
 pub mod greeks;
 pub mod instruments;
 pub mod ladder;
+pub mod memory;
 #[cfg(test)]
 pub mod planted;
 pub mod prefilter;

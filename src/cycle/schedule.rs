@@ -29,6 +29,8 @@ pub enum Step {
     Clock,
     /// The cycle number, the simulated time and the active faults.
     Director,
+    /// Memory pressure: the tier, the depth scale, Greeks on or off.
+    Memory,
     /// The simulated provider: index prices, listed expiries, the raw universe.
     Provider,
     /// A replay's recorded cycle number, time and index prices.
@@ -71,6 +73,7 @@ pub enum Step {
 pub const CYCLE: &[Step] = &[
     Step::Clock,
     Step::Director,
+    Step::Memory,
     Step::Provider,
     Step::Mark("index_get_data"),
     Step::ExpiryMap,
@@ -105,6 +108,7 @@ pub const CYCLE: &[Step] = &[
 pub const REPLAY_CYCLE: &[Step] = &[
     Step::Clock,
     Step::RecordedCycle,
+    Step::Memory,
     Step::Mark("index_get_data"),
     Step::Ladder,
     Step::Mark("resolve_expiry"),
@@ -127,6 +131,7 @@ pub type Plugin = fn(&mut CycleBuilder<'_, '_>);
 pub const PHASES: &[Plugin] = &[
     timing::plugin,
     director::plugin,
+    memory::plugin,
     provider::plugin,
     expiry_map::plugin,
     ladder::plugin,
@@ -147,6 +152,7 @@ pub const PHASES: &[Plugin] = &[
 pub const REPLAY_PHASES: &[Plugin] = &[
     timing::plugin,
     recorded::plugin,
+    memory::plugin,
     ladder::plugin,
     status::plugin,
     summary::plugin,

@@ -18,7 +18,8 @@ pub use crate::pricing::Greeks;
 pub use reports::{AnalyticsSummary, Clamp, ClampStrategy, InstrumentFigures, MapStats, ValidationReport};
 
 pub use summary::{
-    CycleSummary, CycleTime, Depth, ExpirySummary, IndexSummary, OrderedMap, ScalingFigures, StatusTotals, by_cycle,
+    CycleSummary, CycleTime, Depth, ExpirySummary, IndexSummary, MemoryFigures, OrderedMap, ScalingFigures,
+    StatusTotals, by_cycle,
 };
 
 /// One entry of the event log.

@@ -123,6 +123,27 @@ pub struct ScalingFigures {
     pub healthy_streak: u32,
 }
 
+/// Memory pressure this cycle, in a run that can see it (a `MemoryPressure` fault, configured tiers or a
+/// history's recorded tiers): the fraction of physical RAM sampled, the tier the manager chose and what it
+/// does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemoryFigures {
+    pub fraction: f64,
+    pub level: i64,
+    pub tier: String,
+    /// The level differs from the last cycle's (the first cycle's, from normal).
+    pub changed: bool,
+    /// The factor every ladder side is scaled by.
+    pub depth_scale: f64,
+    /// Whether IVs and Greeks may run (with `compute_greeks` on).
+    pub greeks_enabled: bool,
+    pub per_option_metrics_enabled: bool,
+    pub seconds_in_level: f64,
+    pub downgrade_pending: bool,
+    /// The actions the tier applied this cycle (on a transition; in parity g6, every cycle under pressure).
+    pub actions: Vec<String>,
+}
+
 /// One line of `cycles.jsonl`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CycleSummary {
@@ -134,6 +155,8 @@ pub struct CycleSummary {
     /// With `strike_scaling` on: the scale after the cycle.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strike_scaling: Option<ScalingFigures>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemoryFigures>,
     pub universe_rows: u32,
     /// Over an instruments dump: the universe rows the expiry map skipped (of no index of the run), per
     /// reason. Absent for the synthetic provider.

@@ -530,7 +530,7 @@ fn draw_phase(draw: &mut Stream, kind: FaultKind, cycles: u64, indices: &[Worklo
     let fault = kind.with(Ratio::new(ratio).expect("a ratio in [0.05, 1]"), rows);
     let narrowed = &indices[index];
     let (index, rule) = match (kind.scope(), narrow) {
-        (_, 0) => (None, None),
+        (_, 0) | (Scope::Process, _) => (None, None),
         (Scope::Index, _) | (Scope::Expiry, 1) => (Some(narrowed.symbol.clone()), None),
         (Scope::Expiry, _) => {
             (Some(narrowed.symbol.clone()), Some(narrowed.rules[rule as usize % narrowed.rules.len()]))

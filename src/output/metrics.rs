@@ -282,6 +282,21 @@ impl MetricsState {
                 e.set(SCALE, SCALE_HELP, l(&[("index", &index.index)]), s.scale);
             }
         }
+        // Memory pressure, when the run can see it: the manager's gauges every cycle, and each action a tier
+        // applied (by level, as the reference labels it).
+        if let Some(m) = &cycle.memory {
+            let flag = |on: bool| f64::from(u8::from(on));
+            e.set(MEMORY_LEVEL, "Memory pressure tier level", vec![], m.level as f64);
+            e.set(MEMORY_SECONDS, "Seconds in the current memory pressure tier", vec![], m.seconds_in_level);
+            e.set(MEMORY_PENDING, "A memory tier downgrade held by the recovery", vec![], flag(m.downgrade_pending));
+            e.set(MEMORY_SCALE, "Memory pressure's strike depth scale", vec![], m.depth_scale);
+            e.set(MEMORY_PER_OPTION, "Per-option metrics enabled", vec![], flag(m.per_option_metrics_enabled));
+            e.set(MEMORY_GREEKS, "Greeks enabled under memory pressure", vec![], flag(m.greeks_enabled));
+            let tier = m.level.to_string();
+            for action in &m.actions {
+                e.inc(MEMORY_ACTIONS, MEMORY_ACTIONS_HELP, l(&[("action", action), ("tier", &tier)]), 1.0);
+            }
+        }
         for ev in events.iter().filter(|ev| ev.cycle == cycle.cycle) {
             match &ev.event {
                 Event::StrikeDepthAdjustment(a) => {
@@ -302,6 +317,14 @@ impl MetricsState {
     }
 }
 
+const MEMORY_LEVEL: &str = "g6_memory_pressure_level";
+const MEMORY_SECONDS: &str = "g6_memory_pressure_seconds_in_level";
+const MEMORY_PENDING: &str = "g6_memory_pressure_downgrade_pending";
+const MEMORY_SCALE: &str = "g6_memory_depth_scale";
+const MEMORY_PER_OPTION: &str = "g6_memory_per_option_metrics_enabled";
+const MEMORY_GREEKS: &str = "g6_memory_greeks_enabled";
+const MEMORY_ACTIONS: &str = "g6_memory_pressure_actions_total";
+const MEMORY_ACTIONS_HELP: &str = "Memory pressure actions applied, by action and tier level";
 const SCALE: &str = "g6_strike_depth_scale_factor";
 const SCALE_HELP: &str = "SLA-breach strike scaling's factor";
 const CYCLE_TIME: &str = "g6_cycle_time_seconds";

@@ -56,6 +56,8 @@ pub struct PlotData {
     pub sla_s: Vec<Option<f64>>,
     /// Strike scaling's factor after each cycle (`None` when it is off).
     pub scale: Vec<Option<f64>>,
+    /// Memory pressure's depth scale in each cycle (`None` without memory pressure in play).
+    pub memory_scale: Vec<Option<f64>>,
     pub phases: Vec<PhaseWindow>,
     pub strike_ok: f64,
     pub field_ok: f64,
@@ -84,6 +86,7 @@ pub struct PlotSeries {
     elapsed_s: Vec<Option<f64>>,
     sla_s: Vec<Option<f64>>,
     scale: Vec<Option<f64>>,
+    memory_scale: Vec<Option<f64>>,
 }
 
 const STATUSES: [&str; 4] = ["ok", "partial", "empty", "synth"];
@@ -148,6 +151,7 @@ impl PlotSeries {
         self.elapsed_s.push(c["cycle_time"]["elapsed_s"].as_f64());
         self.sla_s.push(c["cycle_time"]["sla_s"].as_f64());
         self.scale.push(c["strike_scaling"]["scale"].as_f64());
+        self.memory_scale.push(c["memory"]["depth_scale"].as_f64());
         for (status, counts) in STATUSES.iter().zip(&mut self.statuses) {
             counts.push(num(&c["expiry_status_totals"][status]));
         }
@@ -227,6 +231,7 @@ impl PlotSeries {
             elapsed_s: self.elapsed_s,
             sla_s: self.sla_s,
             scale: self.scale,
+            memory_scale: self.memory_scale,
             phases,
             strike_ok,
             field_ok: config["field_coverage_ok"].as_f64().unwrap_or(0.55),

@@ -439,22 +439,39 @@ fn depth_entries(data: &PlotData, ix: &data::IndexSeries, marks: bool) -> Vec<En
 }
 
 /// Whether the ladder an index built in some cycle differs from the depth it went into that cycle with (the
-/// last cycle's): the default's strike scaling shrank it, or parity g6's floor of 2 raised it.
+/// last cycle's): strike scaling or memory pressure scaled it, or parity g6's floor of 2 raised it.
 fn ladder_differs(ix: &data::IndexSeries) -> bool {
     ix.itm.iter().zip(ix.ladder_itm.iter().skip(1)).any(|(d, l)| !d.is_nan() && !l.is_nan() && d != l)
 }
 
 /// The heights of the panels under the depth chart's index panels: the cycle time (in a run that records it)
-/// and strike scaling's factor (in a run where it is on).
+/// and the depth scales (in a run with strike scaling on or memory pressure in play).
 fn below_depth(data: &PlotData) -> Vec<u32> {
     let mut heights = Vec::new();
     if data.elapsed_s.iter().any(Option::is_some) {
         heights.push(panel_height(cycle_time_entries(data).len()));
     }
-    if data.scale.iter().any(Option::is_some) {
-        heights.push(panel_height(1));
+    if scaled(data) {
+        heights.push(panel_height(scale_entries(data).len()));
     }
     heights
+}
+
+/// Whether the run has a depth scale to draw: strike scaling's or memory pressure's.
+fn scaled(data: &PlotData) -> bool {
+    data.scale.iter().chain(&data.memory_scale).any(Option::is_some)
+}
+
+/// The legend of the scale panel: the scales the run has.
+fn scale_entries(data: &PlotData) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    if data.scale.iter().any(Option::is_some) {
+        entries.push(Entry::new("strike scale", Swatch::Line(palette::SCALE, 3)));
+    }
+    if data.memory_scale.iter().any(Option::is_some) {
+        entries.push(Entry::new("memory depth scale", Swatch::Dashed(palette::MEMORY_SCALE, 3, MEMORY_DASH)));
+    }
+    entries
 }
 
 /// The legend of the cycle-time panel.
@@ -494,18 +511,23 @@ fn draw_cycle_time<DB: DrawingBackend>(
     legend_beside(&chart, &strip, &cycle_time_entries(data))
 }
 
-/// The strike-scaling panel: the factor after each cycle.
+/// The scale panel: strike scaling's factor after each cycle, memory pressure's depth scale in each.
 fn draw_scale<DB: DrawingBackend>(
     data: &PlotData,
     panel: &DrawingArea<DB, Shift>,
     legend_width: u32,
 ) -> DrawResult<()> {
     let (plot, strip) = beside_legend(panel, legend_width);
-    let mut chart = axes(&plot, data, "strike scaling", "scale", 1.1, None, false)?;
+    let mut chart = axes(&plot, data, "depth scaling", "scale", 1.1, None, false)?;
     for seg in segments(&data.cycles, &data.scale) {
         chart.draw_series(LineSeries::new(level_runs(seg), palette::SCALE.stroke_width(3))).map_err(err)?;
     }
-    legend_beside(&chart, &strip, &[Entry::new("strike scale", Swatch::Line(palette::SCALE, 3))])
+    let (dash, gap) = MEMORY_DASH;
+    for seg in segments(&data.cycles, &data.memory_scale) {
+        let style = palette::MEMORY_SCALE.stroke_width(3);
+        chart.draw_series(DashedLineSeries::new(level_runs(seg), dash, gap, style)).map_err(err)?;
+    }
+    legend_beside(&chart, &strip, &scale_entries(data))
 }
 
 fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>) -> DrawResult<()> {
@@ -514,7 +536,7 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
     let area = title(area, &format!("{}: strike depth per side{note}", data.scenario))?;
     let mut all: Vec<Entry> = data.indices.iter().flat_map(|ix| depth_entries(data, ix, true)).collect();
     all.extend(cycle_time_entries(data));
-    all.push(Entry::new("strike scale", Swatch::Line(palette::SCALE, 3)));
+    all.extend(scale_entries(data));
     let legend_width = legend::width(&area, &all)?;
     let below = below_depth(data);
     let height = area.dim_in_pixel().1;
@@ -566,7 +588,7 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
         draw_cycle_time(data, &panel, legend_width)?;
         (rest, drawn) = (after, drawn + 1);
     }
-    if data.scale.iter().any(Option::is_some) {
+    if scaled(data) {
         let (panel, _) = rest.split_vertically(below[drawn]);
         draw_scale(data, &panel, legend_width)?;
     }
@@ -577,6 +599,8 @@ fn draw_depth<DB: DrawingBackend>(data: &PlotData, area: &DrawingArea<DB, Shift>
 const FIELD_DASHES: [(i32, i32); 4] = [(8, 4), (3, 3), (12, 5), (5, 2)];
 /// Dash and gap of the threshold and trigger lines (and of their legend swatches).
 const THRESHOLD_DASH: (i32, i32) = (5, 4);
+/// Dash and gap of memory pressure's depth scale.
+const MEMORY_DASH: (i32, i32) = (10, 5);
 /// The legend note of a coverage panel in which two series share a value in some cycle.
 const COINCIDE_NOTE: &str = "(coinciding series overlap)";
 
@@ -905,6 +929,7 @@ mod tests {
                 elapsed_s: Vec::new(),
                 sla_s: Vec::new(),
                 scale: Vec::new(),
+                memory_scale: Vec::new(),
                 phases: Vec::new(),
                 strike_ok: 0.75,
                 field_ok: 0.55,

@@ -87,6 +87,8 @@ pub(crate) const CYCLE_TIME: RGBColor = BLUE;
 pub(crate) const BREACH: RGBColor = VERMILLION;
 /// Strike scaling's factor.
 pub(crate) const SCALE: RGBColor = BLUISH_GREEN;
+/// Memory pressure's depth scale (dashed).
+pub(crate) const MEMORY_SCALE: RGBColor = WINE;
 /// The ladder built when strike scaling shrinks it below the depth.
 pub(crate) const LADDER: RGBColor = ORANGE;
 /// The clamp chart's instruments before the clamp: a light tint of [`CLAMP_KEPT`].
@@ -134,6 +136,11 @@ pub(crate) fn non_status() -> Vec<RGBColor> {
         CLAMP_KEPT,
         RECOMMENDED,
         MISSING,
+        SCALE,
+        MEMORY_SCALE,
+        LADDER,
+        CYCLE_TIME,
+        BREACH,
     ];
     all.extend(EXPIRIES);
     all.extend(REASONS.map(|(_, c)| c));

@@ -110,7 +110,8 @@ impl Check {
             | Check::UniverseSkipped { .. }
             | Check::CycleTime { .. }
             | Check::SlaBreach
-            | Check::ScaleFactor { .. } => None,
+            | Check::ScaleFactor { .. }
+            | Check::MemoryTier { .. } => None,
         }
     }
 
@@ -224,6 +225,10 @@ impl Check {
                 Check::ScaleFactor { is } => {
                     let scale = cycle.strike_scaling.map_or(1.0, |s| s.scale);
                     cmp(scale, is, format_args!("strike scale"))
+                }
+                Check::MemoryTier { is } => {
+                    let level = cycle.memory.as_ref().map_or(0, |m| m.level);
+                    cmp(level as f64, is, format_args!("memory tier"))
                 }
             })
         })();

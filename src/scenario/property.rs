@@ -24,6 +24,9 @@ pub struct Setting {
     pub faults: Vec<Window>,
     /// Simulated seconds between two cycles (parity g6 counts its cooldown on simulated time).
     pub interval_s: u64,
+    /// Each index's depth before the first cycle (the scenario's), in index order: what the first cycle's
+    /// adjustments start from (its ladder may be scaled below it).
+    pub start_depths: Vec<Depth>,
 }
 
 impl Setting {
@@ -34,6 +37,7 @@ impl Setting {
             config: config.clone(),
             faults: scenario.phases.iter().map(|p| p.cycles).collect(),
             interval_s: scenario.interval_s.get(),
+            start_depths: scenario.indices.iter().map(|s| Depth { itm: s.depth.itm, otm: s.depth.otm }).collect(),
         }
     }
 
@@ -384,8 +388,9 @@ pub fn check(
             (i.depth.itm < floor.itm || i.depth.otm < floor.otm)
                 .then(|| format!("{}: depth {} below baseline {}", i.index, i.depth, floor))
         }),
-        Property::DepthWithinCap => cycle.indices.iter().zip(&watch.indices).find_map(|(i, w)| {
-            let mut cur = w.depth.unwrap_or(i.ladder_depth);
+        Property::DepthWithinCap => cycle.indices.iter().zip(&watch.indices).enumerate().find_map(|(k, (i, w))| {
+            let start = setting.start_depths.get(k).copied();
+            let mut cur = w.depth.or(start).unwrap_or(i.ladder_depth);
             for a in adjustments(&i.index, events) {
                 if let Some(wrong) = adjustment_bounds(setting, a, cur, i.baseline) {
                     return Some(wrong);

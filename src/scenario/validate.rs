@@ -503,6 +503,17 @@ impl<'a> Validator<'a> {
                     );
                 }
             }
+            if (phase.index.is_some() || phase.rule.is_some())
+                && let Some((j, fault)) = phase.faults.iter().enumerate().find(|(_, f)| f.scope() == Scope::Process)
+            {
+                self.bad(
+                    format!("{path}.faults[{j}]"),
+                    "faults",
+                    format!("{fault:?}").split('(').next().unwrap_or_default().to_string(),
+                    format!("{fault:?} acts on the whole process and cannot be scoped to an index or an expiry rule"),
+                    "move it to a phase without `index` and `rule`",
+                );
+            }
             for (j, fault) in phase.faults.iter().enumerate() {
                 if let Some(n) = fault.injected_rows()
                     && n > MAX_FAULT_ROWS
@@ -626,7 +637,8 @@ impl<'a> Validator<'a> {
             | Check::UniverseSkipped { .. }
             | Check::CycleTime { .. }
             | Check::SlaBreach
-            | Check::ScaleFactor { .. } => None,
+            | Check::ScaleFactor { .. }
+            | Check::MemoryTier { .. } => None,
         };
         if let (Some(rule), Some(Some(spec))) = (rule, spec) {
             self.rule_ref(format!("{path}.rule"), Some(spec), rule);
@@ -641,7 +653,8 @@ impl<'a> Validator<'a> {
             | Check::ValidationDrops { is, .. }
             | Check::UniverseSkipped { is, .. }
             | Check::CycleTime { is }
-            | Check::ScaleFactor { is } => self.cmp(format!("{path}.is"), is),
+            | Check::ScaleFactor { is }
+            | Check::MemoryTier { is } => self.cmp(format!("{path}.is"), is),
             Check::Events { event, reason, is, .. } => {
                 self.event_ref(path, event, reason.as_deref());
                 self.cmp(format!("{path}.is"), is);

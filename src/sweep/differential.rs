@@ -200,10 +200,14 @@ fn catalogue_scenario(
     use crate::scenario::Scope;
     let phases = match fault {
         Some(f) => {
-            let rule = if f.scope() == Scope::Expiry { r#"rule: "this_week", "# } else { "" };
+            let narrow = match f.scope() {
+                Scope::Expiry => r#"index: "NIFTY", rule: "this_week", "#,
+                Scope::Index => r#"index: "NIFTY", "#,
+                Scope::Process => "",
+            };
             let f = ron::to_string(f).unwrap();
             format!(
-                r#"(name: "narrow", cycles: (3, 6), index: "NIFTY", {rule}faults: [{f}]),
+                r#"(name: "narrow", cycles: (3, 6), {narrow}faults: [{f}]),
                    (name: "wide", cycles: (5, 9), faults: [{f}]),"#
             )
         }

@@ -25,7 +25,8 @@ use crate::cycle::coverage::{FieldStats, strike_coverage};
 use crate::cycle::cycle_time::{ExpiryWork, judged, time_cycle};
 use crate::cycle::director::ActiveFaults;
 use crate::cycle::instruments::{ExpiryFault, fetch_into, match_ladder, provider_answers, zero_data_event};
-use crate::cycle::ladder::{atm_strike, distinct_strikes_into, fill_ladder, ladder_sides};
+use crate::cycle::ladder::{LadderScales, atm_strike, distinct_strikes_into, fill_ladder, ladder_sides};
+use crate::cycle::memory::{Memory, in_play};
 use crate::cycle::prefilter::{clamp_limit, clamp_of, select};
 use crate::cycle::provider::{push_expiry_rows, push_strike_rows, reported_index, series_key, spot_after};
 use crate::cycle::quotes::{field_dropout_picks, placeholders};
@@ -212,7 +213,7 @@ impl<'a> Lean<'a> {
 /// skipped universe rows, which it does not build.
 pub fn gives(reads: Reads) -> LeanSupport {
     match reads {
-        Reads::Depth | Reads::Expiry | Reads::Totals | Reads::CycleTime => LeanSupport::Modelled,
+        Reads::Depth | Reads::Expiry | Reads::Totals | Reads::CycleTime | Reads::Memory => LeanSupport::Modelled,
         Reads::Events(event) if EVENTS.contains(&event) => LeanSupport::Modelled,
         Reads::Events(_) => LeanSupport::Refused("events the lean path does not emit"),
         Reads::ExpiryMap => LeanSupport::Refused("the expiry map's counts, which the lean path does not build"),
@@ -352,6 +353,7 @@ struct LeanRun<'a> {
     scaling: ScalingRules,
     depths: Vec<StrikeDepth>,
     per_side_s: Vec<f64>,
+    memory: Memory,
 }
 
 impl<'a> LeanRun<'a> {
@@ -399,6 +401,7 @@ impl<'a> LeanRun<'a> {
             ts: 0,
             cycle_time: Default::default(),
             strike_scaling: None,
+            memory: None,
             universe_rows: 0,
             universe_skipped: None,
             indices: summaries,
@@ -425,6 +428,7 @@ impl<'a> LeanRun<'a> {
             scaling: ScalingRules::from_config(config, scenario.interval_s.get()),
             depths: Vec::new(),
             per_side_s: Vec::new(),
+            memory: Memory::new(config, in_play(scenario, config)),
         }
     }
 
@@ -438,6 +442,8 @@ impl<'a> LeanRun<'a> {
             self.clock.next_cycle(self.summary.cycle_time.elapsed_s);
         }
         let inputs = &CycleInputs { today: self.clock.today(), unix: self.clock.unix(), faults };
+        // 0b. memory pressure
+        self.memory.step(faults.memory_fraction().unwrap_or(0.0), inputs.unix as f64);
         self.events.clear();
         self.counted = Counted::default();
         self.counted[counted::CYCLE_STATUS_SUMMARY] = 1;
@@ -451,7 +457,12 @@ impl<'a> LeanRun<'a> {
                     listed_expiries(inputs.today, ix.meta.weekly_dow, provider.weeks_listed, provider.months_listed);
                 ix.listed = Some((inputs.today, listed));
             }
-            let sides = ladder_sides(&ix.depth, parity, self.scaler.scale, self.config.strike_scaling_min);
+            let scales = LadderScales {
+                strike: self.scaler.scale,
+                memory: self.memory.depth_scale(),
+                min_depth: self.config.strike_scaling_min,
+            };
+            let sides = ladder_sides(&ix.depth, parity, scales);
             fill_ladder(&mut ix.ladder, &ix.meta, &reported, sides);
             // The expiry map reports an index's rows with an invalid expiry (in mode off), or always when tracing.
             let map_report = self.config.trace || (!parity && inputs.faults.invalid_expiries(&ix.meta.symbol) > 0);
@@ -550,6 +561,7 @@ impl<'a> LeanRun<'a> {
             self.statuses.extend(summary.expiries.iter().map(|e| e.status));
             index_figures(summary, &self.statuses, &mut totals, &ix.ladder, &ix.depth, &ix.state);
         }
+        self.summary.memory = self.memory.figures();
         self.summary.cycle = n;
         self.summary.ts = inputs.unix;
         self.summary.expiry_status_totals = totals;
