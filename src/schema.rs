@@ -38,6 +38,9 @@ pub const MAX_COST_S: f64 = 3_600.0;
 
 /// The most instruments one quote request of the cost model may carry.
 pub const MAX_QUOTE_BATCH: u32 = 1_000_000;
+
+/// The longest cycle a recorded history may record (`cycle_time_s`, a B7 artifact's `duration_s`): a day.
+pub const MAX_RECORDED_CYCLE_TIME_S: f64 = 86_400.0;
 pub const TICK_RANGE: (f64, f64) = (1e-4, 1e4);
 
 /// A whole scenario file.
@@ -1002,12 +1005,17 @@ pub struct RecordedExpiry {
     pub synthetic: bool,
 }
 
-/// One recorded cycle: its number, its time, each index's price (by index position) and each expiry's
-/// row (by (index position, expiry position)).
+/// One recorded cycle: its number, its time, each index's price (by index position), each expiry's
+/// row (by (index position, expiry position)), and what the collector measured of the cycle as a whole.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordedCycle {
     pub cycle: u64,
     pub time: DateTime<FixedOffset>,
     pub prices: BTreeMap<u16, f64>,
     pub expiries: BTreeMap<(u16, u16), RecordedExpiry>,
+    /// The seconds the cycle took (finite, 0 to [`MAX_RECORDED_CYCLE_TIME_S`]): the replay's elapsed time
+    /// in place of the cost model's. `None`: not recorded, the cost model times the cycle.
+    pub cycle_time_s: Option<f64>,
+    /// The memory-pressure tier the cycle ran under (the reference's levels: 0 normal .. 3 critical).
+    pub memory_tier: Option<u8>,
 }

@@ -244,6 +244,113 @@ fn a_runs_b7_artifacts_replay_to_the_runs_statuses_and_depths() {
     }
 }
 
+/// The example of recorded cycle times in docs/replay.md: NIFTY, two expiries, six cycles a minute apart, each
+/// recording its cycle time and memory tier; cycle 3 took 500 s (recorded on its first row only).
+const SLOW_CYCLE: &str = "tests/fixtures/docs/slow_cycle.jsonl";
+
+/// Each line of a replay's `cycles.jsonl`, as JSON.
+fn cycles_of(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("cycles.jsonl")).unwrap();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// A recorded cycle time is the replayed cycle's elapsed time in `cycles.jsonl`: a 500 s cycle breaches the
+/// 51 s SLA of a 60 s interval, and strike scaling (after one breach) scales every later ladder from it. The
+/// memory tier is kept with the recorded cycle. Without recorded times the cost model times the cycles.
+#[test]
+fn recorded_cycle_times_drive_the_sla_and_strike_scaling() {
+    let history = load(&root().join(SLOW_CYCLE));
+    let recorded = history.loaded.scenario.recorded.as_deref().unwrap();
+    let times: Vec<Option<f64>> = recorded.iter().map(|c| c.cycle_time_s).collect();
+    let want = [4.2, 4.0, 500.0, 4.1, 3.8, 4.0];
+    assert_eq!(times, want.map(Some), "cycle 3's time, on one of its rows, is the cycle's");
+    let tiers: Vec<Option<u8>> = recorded.iter().map(|c| c.memory_tier).collect();
+    assert_eq!(tiers, [0, 0, 2, 1, 0, 0].map(Some));
+    assert_eq!(history.loaded.scenario.interval_s.get(), 60);
+
+    let dir = temp_dir("replay-cycle-time");
+    let out = dir.display().to_string();
+    let scaling = ["--set", "strike_scaling=true", "--set", "strike_scaling_breach_threshold=1"];
+    let said = g6sim(&[&["replay", SLOW_CYCLE, "--out", &out, "--no-env", "-q"][..], &scaling].concat());
+    assert_eq!(said.status.code(), Some(0), "{}{}", text(&said.stdout), text(&said.stderr));
+    assert!(text(&said.stdout).contains("SLA breaches: 1 (budget 51.0 s); strike scale changes: 1"));
+    let cycles = cycles_of(&dir);
+    let elapsed: Vec<f64> = cycles.iter().map(|c| c["cycle_time"]["elapsed_s"].as_f64().unwrap()).collect();
+    assert_eq!(elapsed, want);
+    let breaches: Vec<bool> = cycles.iter().map(|c| c["cycle_time"]["breach"].as_bool().unwrap()).collect();
+    assert_eq!(breaches, [false, false, true, false, false, false]);
+    let scales: Vec<f64> = cycles.iter().map(|c| c["strike_scaling"]["scale"].as_f64().unwrap()).collect();
+    assert_eq!(scales, [1.0, 1.0, 0.8, 0.8, 0.8, 0.8]);
+    let ladders: Vec<u64> = cycles.iter().map(|c| c["indices"][0]["ladder_depth"]["itm"].as_u64().unwrap()).collect();
+    assert_eq!(ladders, [10, 10, 10, 8, 8, 8], "the scale applies from the next cycle");
+    let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
+    let change = r#"{"cycle":3,"event":"adaptive_scale_change","data":{"old_scale":1.0,"new_scale":0.8,"#;
+    assert!(events.contains(change), "{events}");
+
+    // The same history without its recorded times: the cost model's cycles, well within the SLA.
+    let mut stripped = history.clone();
+    let cycles: Vec<_> = recorded
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            c.cycle_time_s = None;
+            c
+        })
+        .collect();
+    stripped.loaded.scenario.recorded = Some(cycles.into());
+    let modelled = replay_with(&stripped, &["strike_scaling=true", "strike_scaling_breach_threshold=1"]);
+    for c in &modelled.result.cycles {
+        assert!(!c.cycle_time.breach && c.cycle_time.elapsed_s < 10.0, "{:?}", c.cycle_time);
+        assert_eq!(c.strike_scaling.map(|s| s.scale), Some(1.0));
+    }
+}
+
+/// A B7 artifact's `duration_s` is its cycle's recorded time (absent or null: the cost model's); a bad one is
+/// refused at `duration_s`. g6sim's own artifacts record the wall-clock time the run took, which their replay
+/// replays.
+#[test]
+fn a_b7_artifacts_duration_is_the_replayed_cycle_time() {
+    let dir = temp_dir("replay-b7-duration");
+    let artifact = |stamp: &str, duration: &str| {
+        let body = format!(
+            r#"{{"timestamp": "{stamp}", {duration}"indices": [{{"index": "NIFTY", "expiries": [{{"rule": "this_week", "status": "OK", "options": 42, "strike_coverage": 1.0, "field_coverage": 1.0}}]}}]}}"#
+        );
+        std::fs::write(dir.join(format!("benchmark_cycle_{stamp}.json")), body).unwrap();
+    };
+    artifact("20251006T034500000000Z", r#""duration_s": 2.5, "#);
+    artifact("20251006T034600000000Z", r#""duration_s": 75, "#);
+    artifact("20251006T034700000000Z", r#""duration_s": null, "#);
+    artifact("20251006T034800000000Z", "");
+    let history = load(&dir);
+    let times: Vec<Option<f64>> =
+        history.loaded.scenario.recorded.as_deref().unwrap().iter().map(|c| c.cycle_time_s).collect();
+    assert_eq!(times, [Some(2.5), Some(75.0), None, None]);
+    let run = replay_with(&history, &[]);
+    let timed: Vec<(f64, bool)> =
+        run.result.cycles.iter().map(|c| (c.cycle_time.elapsed_s, c.cycle_time.breach)).collect();
+    let modelled = run.result.cycles[3].cycle_time.elapsed_s;
+    assert!(modelled > 0.0 && modelled < 10.0, "{modelled}");
+    assert_eq!(timed, [(2.5, false), (75.0, true), (modelled, false), (modelled, false)]);
+    for (duration, message) in [("\"slow\"", "\"slow\" is not a number"), ("-1", "-1 is not a cycle time")] {
+        artifact("20251006T034900000000Z", &format!(r#""duration_s": {duration}, "#));
+        let e = replay::load(&dir, &HistoryOptions::default()).unwrap_err().to_string();
+        let at = format!("benchmark_cycle_20251006T034900000000Z.json: at `duration_s`: {message}");
+        assert!(e.contains(&at), "{e}");
+    }
+
+    // g6sim's own artifacts: each replayed cycle took the `duration_s` its artifact records.
+    let own = temp_dir("replay-b7-own-duration");
+    run_with_artifacts("strike_dropout_recovery.ron", &own, false, Parity::Off);
+    let durations: Vec<f64> = g6sim::artifact::list(&own)
+        .unwrap()
+        .iter()
+        .map(|p| g6sim::artifact::read(p).unwrap()["duration_s"].as_f64().unwrap())
+        .collect();
+    let replayed = replay_with(&load(&own), &[]);
+    let elapsed: Vec<f64> = replayed.result.cycles.iter().map(|c| c.cycle_time.elapsed_s).collect();
+    assert_eq!(elapsed, durations);
+}
+
 /// Same history and settings, same bytes: every file of the replay's directory, twice, and with entities
 /// spawned in reverse (the determinism canary's order).
 #[test]

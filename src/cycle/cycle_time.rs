@@ -6,8 +6,13 @@
 //! The scenario's `cycle_time: (...)` sets the costs. The cycle breaches its SLA when it takes longer than
 //! [`Config::sla_budget_s`]. The director starts the next cycle from it: an interval later, or later still when
 //! the cycle took longer than the interval.
+//!
+//! A replayed cycle whose history recorded its elapsed time (`cycle_time_s`) took the recorded time: the
+//! breach and strike scaling follow the recorded times. The cost model still gives each index's cost of a
+//! strike per side ([`per_side_s`]), which strike scaling's restore guard weighs.
 
 use super::greeks::ExpiryAnalytics;
+use super::recorded::RecordedHistory;
 use super::schedule::{CycleBuilder, Step};
 use crate::calendar::ExpiryRule;
 use crate::config::Config;
@@ -128,13 +133,15 @@ impl ActiveFaults {
 #[derive(Resource, Debug, Clone, Copy)]
 pub struct CycleCost(pub CycleTimeSpec);
 
-/// Times the cycle that just ran.
+/// Times the cycle that just ran: the cost model over what it did, or in a replay the recorded time when the
+/// history recorded one.
 #[allow(clippy::type_complexity)]
 pub fn measure_cycle_time(
     config: Res<Config>,
     cost: Res<CycleCost>,
     clock: Res<SimClock>,
     active: Option<Res<ActiveFaults>>,
+    history: Option<Res<RecordedHistory>>,
     indices: Query<(&IndexInfo, &StrikeLadder)>,
     expiries: Query<(&ExpiryOrder, &Expiry, &ExpiryOutcome, Option<&ClampMeta>, Option<&ExpiryAnalytics>)>,
     mut last: ResMut<LastCycleTime>,
@@ -152,7 +159,8 @@ pub fn measure_cycle_time(
         (usize::from(order.0), ExpiryWork::of(resolved, ladder, original, outcome.instruments, greeks, late_s))
     });
     let mut per_side = std::mem::take(&mut last.per_side_s);
-    let elapsed_s = time_cycle(&cost.0, indices.iter().len(), work, &mut per_side);
+    let modelled_s = time_cycle(&cost.0, indices.iter().len(), work, &mut per_side);
+    let elapsed_s = history.and_then(|h| h.cycle_time_s()).unwrap_or(modelled_s);
     *last = LastCycleTime { time: judged(elapsed_s, &config, clock.interval_s), per_side_s: per_side };
 }
 
@@ -223,6 +231,41 @@ mod tests {
         assert_eq!(clock.now, clock.time_of(2).unwrap(), "a cycle within the interval keeps the interval");
         clock.next_cycle(elapsed);
         assert_eq!((clock.now - start).num_seconds(), 60 + 76, "an overrun, rounded up to whole seconds");
+    }
+
+    /// A replayed cycle whose history recorded its time took that long, its breach judged on it; a replayed
+    /// cycle without one, like a simulated cycle, is timed by the cost model (no index: its fixed part).
+    #[test]
+    fn a_replayed_cycle_takes_its_recorded_time() {
+        use crate::cycle::recorded::RecordedHistory;
+        use crate::schema::RecordedCycle;
+        let start = chrono::DateTime::parse_from_rfc3339("2025-10-06T09:15:00+05:30").unwrap();
+        let recorded = |cycle, cycle_time_s| RecordedCycle {
+            cycle,
+            time: start,
+            prices: Default::default(),
+            expiries: Default::default(),
+            cycle_time_s,
+            memory_tier: None,
+        };
+        let mut world = World::new();
+        world.insert_resource(Config::default());
+        world.insert_resource(CycleCost(CycleTimeSpec::default()));
+        world.insert_resource(SimClock::new(start, 60));
+        world.insert_resource(LastCycleTime::default());
+        let mut schedule = Schedule::default();
+        schedule.add_systems(measure_cycle_time);
+        let mut timed = |world: &mut World| {
+            schedule.run(world);
+            world.resource::<LastCycleTime>().time
+        };
+        let modelled = CycleTime { elapsed_s: 0.5, sla_s: 51.0, breach: false };
+        assert_eq!(timed(&mut world), modelled, "a simulated cycle");
+        let cycles = vec![recorded(1, Some(500.0)), recorded(2, None)];
+        world.insert_resource(RecordedHistory { cycles: cycles.into(), current: Some(0) });
+        assert_eq!(timed(&mut world), CycleTime { elapsed_s: 500.0, sla_s: 51.0, breach: true });
+        world.resource_mut::<RecordedHistory>().current = Some(1);
+        assert_eq!(timed(&mut world), modelled, "a replayed cycle without a recorded time");
     }
 
     /// The breach is strict, against the mode's budget: the scenario's interval by default, `G6_CYCLE_INTERVAL`

@@ -4,7 +4,8 @@
 //! outcome and coverages), so the back phases run unchanged: ladder, status and partial reason, adaptive
 //! depth, summary.
 //!
-//! - The cycle number and time are the recorded ones.
+//! - The cycle number and time are the recorded ones; so is the cycle's elapsed time when the history
+//!   recorded it ([`RecordedHistory::cycle_time_s`], which the cycle-time phase reads).
 //! - The index price is the recorded one; without one the provider reported none, and the ladder phase's
 //!   synthetic strategy supplies it (as the collector does), flagged `synthetic_price`.
 //! - An expiry with a recorded strike coverage succeeded: its coverages and options count are the recorded
@@ -38,6 +39,11 @@ impl RecordedHistory {
     /// The recorded cycle being replayed.
     pub fn this_cycle(&self) -> Option<&RecordedCycle> {
         self.cycles.get(self.current?)
+    }
+    /// The seconds the cycle being replayed took, when the history recorded them: the cycle-time phase's
+    /// elapsed time in place of the cost model's.
+    pub fn cycle_time_s(&self) -> Option<f64> {
+        self.this_cycle()?.cycle_time_s
     }
 }
 

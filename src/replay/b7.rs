@@ -4,7 +4,8 @@
 //!
 //! An artifact records each expiry's `rule`, `status`, `options`, `strike_coverage`, `field_coverage` and
 //! `partial_reason`, and no depth or index price. A SYNTH status is the one thing taken from the recorded
-//! status as input: placeholder quotes served the expiry (`synthetic`).
+//! status as input: placeholder quotes served the expiry (`synthetic`). The artifact's `duration_s` (the
+//! cycle's elapsed seconds) is the cycle time of each of its rows (`cycle_time_s`).
 
 use super::rows::{At, RawRow, Row, check};
 use crate::artifact;
@@ -91,6 +92,12 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
                 "expected %Y%m%dT%H%M%S%fZ, for example \"20251006T034700000000Z\"",
             )
         })?;
+        let duration_s = match value.get("duration_s") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(v.as_f64().ok_or_else(|| {
+                fail(&file, "duration_s", format!("{v} is not a number"), "the seconds the cycle took, for example 3.2")
+            })?),
+        };
         let indices = value.get("indices").and_then(Value::as_array).ok_or_else(|| {
             fail(&file, "indices", "expected a list of indices".into(), "is this a benchmark artifact?")
         })?;
@@ -128,6 +135,8 @@ pub fn read_dir(dir: &Path) -> Result<(Vec<Row>, String), ScenarioError> {
                     synthetic: Some(status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("SYNTH"))),
                     status,
                     partial_reason: text(expiry.get("partial_reason")),
+                    cycle_time_s: duration_s,
+                    memory_tier: None,
                 };
                 rows.push(check(raw, at)?);
             }

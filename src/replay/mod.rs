@@ -304,10 +304,18 @@ fn assemble(
                 "cycles run forward in time: check the cycle numbers and timestamps",
             ));
         }
-        let mut recorded = RecordedCycle { cycle, time, prices: BTreeMap::new(), expiries: BTreeMap::new() };
+        let mut recorded = RecordedCycle {
+            cycle,
+            time,
+            prices: BTreeMap::new(),
+            expiries: BTreeMap::new(),
+            cycle_time_s: None,
+            memory_tier: None,
+        };
         let mut seen: BTreeMap<(u16, u16), &Row> = BTreeMap::new();
-        let mut depth_row: BTreeMap<u16, &Row> = BTreeMap::new();
-        let mut price_row: BTreeMap<u16, &Row> = BTreeMap::new();
+        let mut depth_row: BTreeMap<u16, Option<&Row>> = BTreeMap::new();
+        let mut price_row: BTreeMap<u16, Option<&Row>> = BTreeMap::new();
+        let (mut time_row, mut tier_row): (Option<&Row>, Option<&Row>) = (None, None);
         for row in &group {
             let (i, j) = position(row);
             if let Some(other) = seen.insert((i, j), row) {
@@ -318,8 +326,10 @@ fn assemble(
                 ));
             }
             recorded.expiries.insert((i, j), row.recorded);
-            agree(&mut depth_row, i, row, cycle, "depth", |r| r.depth.map(f64::from))?;
-            agree(&mut price_row, i, row, cycle, "price", |r| r.price)?;
+            agree(depth_row.entry(i).or_default(), Owner::Index, row, cycle, "depth", |r| r.depth.map(f64::from))?;
+            agree(price_row.entry(i).or_default(), Owner::Index, row, cycle, "price", |r| r.price)?;
+            agree(&mut time_row, Owner::Cycle, row, cycle, "cycle_time_s", |r| r.cycle_time_s)?;
+            agree(&mut tier_row, Owner::Cycle, row, cycle, "memory_tier", |r| r.memory_tier.map(f64::from))?;
             if let Some(status) = row.status {
                 statuses.push(RecordedStatus {
                     cycle,
@@ -334,10 +344,14 @@ fn assemble(
             }
         }
         for (i, row) in &price_row {
-            recorded.prices.extend(row.price.map(|p| (*i, p)));
+            recorded.prices.extend(row.and_then(|r| r.price).map(|p| (*i, p)));
         }
+        recorded.cycle_time_s = time_row.and_then(|r| r.cycle_time_s);
+        recorded.memory_tier = tier_row.and_then(|r| r.memory_tier);
         for (i, row) in &depth_row {
-            if let Some(d) = row.depth {
+            if let Some(row) = row
+                && let Some(d) = row.depth
+            {
                 first_depth.entry(*i).or_insert(d);
                 depths.push(RecordedDepth { cycle, index: row.index.clone(), depth: d });
             }
@@ -401,34 +415,46 @@ fn assemble(
     })
 }
 
-/// Keeps the first row of index `i` that records `field`, and refuses a row of the same cycle recording
-/// another value: the depth and the price belong to the index, not to an expiry.
+/// Whose value a field of a row is: its index's in the cycle (the depth, the price), or the whole cycle's
+/// (the cycle time, the memory tier).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    Index,
+    Cycle,
+}
+
+/// Keeps in `kept` the first row of the owner's rows of a cycle that records `field`, and refuses a row
+/// recording another value: such a field belongs to its owner, not to an expiry. A row leaving the field
+/// out agrees with any value.
 fn agree<'a>(
-    kept: &mut BTreeMap<u16, &'a Row>,
-    i: u16,
+    kept: &mut Option<&'a Row>,
+    owner: Owner,
     row: &'a Row,
     cycle: u64,
     field: &str,
     value: impl Fn(&Row) -> Option<f64>,
 ) -> Result<(), ScenarioError> {
     let Some(v) = value(row) else { return Ok(()) };
-    match kept.get(&i) {
-        Some(other) if value(other) != Some(v) => Err(row.at.error(
-            field,
-            format!(
-                "{} has {field} {v} here and {}{} in cycle {cycle}",
-                row.index,
-                value(other).unwrap_or_default(),
-                line_ref(other)
-            ),
-            format!("the {field} belongs to the index: every row of {} in a cycle records the same", row.index),
-        )),
-        Some(_) => Ok(()),
-        None => {
-            kept.insert(i, row);
-            Ok(())
-        }
+    let Some(other) = *kept else {
+        *kept = Some(row);
+        return Ok(());
+    };
+    let was = value(other).unwrap_or_default();
+    if was == v {
+        return Ok(());
     }
+    Err(match owner {
+        Owner::Index => row.at.error(
+            field,
+            format!("{} has {field} {v} here and {was}{} in cycle {cycle}", row.index, line_ref(other)),
+            format!("the {field} belongs to the index: every row of {} in a cycle records the same", row.index),
+        ),
+        Owner::Cycle => row.at.error(
+            field,
+            format!("cycle {cycle} has {field} {v} here and {was}{}", line_ref(other)),
+            format!("the {field} belongs to the cycle: every row of cycle {cycle} records the same, or leaves it out"),
+        ),
+    })
 }
 
 fn line_ref(row: &Row) -> String {
@@ -461,4 +487,71 @@ fn dip_windows(dips: &[(u16, u64)], cycles: &[RecordedCycle], indices: &[(String
             faults: Vec::new(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The recorded cycles of a JSONL history, or its error.
+    fn cycles(text: &str) -> Result<Vec<RecordedCycle>, ScenarioError> {
+        let rows = rows::parse_jsonl("h.jsonl", text)?;
+        let history = assemble("h.jsonl", "h", rows, String::new(), &HistoryOptions::default())?;
+        Ok(history.loaded.scenario.recorded.map(|c| c.to_vec()).unwrap_or_default())
+    }
+
+    /// A row of cycle `cycle` for `index` and `rule`, with `extra` fields.
+    fn row(cycle: u64, index: &str, rule: &str, extra: &str) -> String {
+        format!(
+            "{{\"cycle\":{cycle},\"index\":\"{index}\",\"rule\":\"{rule}\",\"strike_coverage\":1.0,\"options\":42{extra}}}\n"
+        )
+    }
+
+    /// The cycle time and the memory tier belong to the cycle: a row leaving one out agrees with the rows that
+    /// give it, whichever rows and indices those are; a cycle without either records none.
+    #[test]
+    fn cycle_level_fields_are_the_cycles_and_a_row_may_leave_them_out() {
+        let text = [
+            row(1, "NIFTY", "this_week", ""),
+            row(1, "NIFTY", "next_week", ",\"cycle_time_s\":500"),
+            row(1, "BANKNIFTY", "this_week", ",\"cycle_time_s\":500,\"memory_tier\":2"),
+            row(2, "NIFTY", "this_week", ",\"memory_tier\":0"),
+            row(2, "BANKNIFTY", "this_week", ""),
+            row(3, "NIFTY", "this_week", ""),
+        ]
+        .concat();
+        let c = cycles(&text).unwrap();
+        let got: Vec<_> = c.iter().map(|c| (c.cycle, c.cycle_time_s, c.memory_tier)).collect();
+        assert_eq!(got, [(1, Some(500.0), Some(2)), (2, None, Some(0)), (3, None, None)]);
+    }
+
+    /// Two values of a cycle-level field in one cycle are refused at the second, naming the first's line,
+    /// whether the rows are of one index or of two.
+    #[test]
+    fn cycle_level_fields_disagreeing_within_a_cycle_are_refused() {
+        let text = [
+            row(1, "NIFTY", "this_week", ",\"cycle_time_s\":3.5"),
+            row(1, "NIFTY", "next_week", ""),
+            row(1, "BANKNIFTY", "this_week", ",\"cycle_time_s\":4"),
+        ]
+        .concat();
+        let e = cycles(&text).unwrap_err();
+        assert_eq!((e.line, e.col, e.path.as_str()), (3, 86, "cycle_time_s"), "{e}");
+        assert_eq!(e.message, "cycle 1 has cycle_time_s 4 here and 3.5 (line 1)");
+        assert_eq!(
+            e.hint,
+            "the cycle_time_s belongs to the cycle: every row of cycle 1 records the same, or leaves it out"
+        );
+        let text =
+            [row(2, "NIFTY", "this_week", ",\"memory_tier\":1"), row(2, "NIFTY", "next_week", ",\"memory_tier\":3")]
+                .concat();
+        let e = cycles(&text).unwrap_err();
+        assert_eq!((e.line, e.path.as_str()), (2, "memory_tier"), "{e}");
+        assert_eq!(e.message, "cycle 2 has memory_tier 3 here and 1 (line 1)");
+        // The same values in different cycles are no disagreement.
+        let text =
+            [row(1, "NIFTY", "this_week", ",\"memory_tier\":1"), row(2, "NIFTY", "this_week", ",\"memory_tier\":3")]
+                .concat();
+        assert_eq!(cycles(&text).unwrap().iter().map(|c| c.memory_tier).collect::<Vec<_>>(), [Some(1), Some(3)]);
+    }
 }

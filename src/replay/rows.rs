@@ -5,15 +5,15 @@
 use crate::calendar::ExpiryRule;
 use crate::registry;
 use crate::scenario::ScenarioError;
-use crate::schema::MAX_STRIKES_PER_SIDE;
 use crate::schema::RecordedExpiry;
+use crate::schema::{MAX_RECORDED_CYCLE_TIME_S, MAX_STRIKES_PER_SIDE};
 use crate::suggest::did_you_mean;
 use crate::vocab::{ExpiryStatus, PartialReason};
 use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 
 /// The fields of a history row, in the CSV header's documented order.
-pub const FIELDS: [&str; 12] = [
+pub const FIELDS: [&str; 14] = [
     "cycle",
     "timestamp",
     "index",
@@ -26,6 +26,8 @@ pub const FIELDS: [&str; 12] = [
     "synthetic",
     "status",
     "partial_reason",
+    "cycle_time_s",
+    "memory_tier",
 ];
 
 /// A row's fields as written, before the checks.
@@ -53,6 +55,11 @@ pub(crate) struct RawRow {
     pub status: Option<String>,
     #[serde(default)]
     pub partial_reason: Option<String>,
+    #[serde(default)]
+    pub cycle_time_s: Option<f64>,
+    /// Wider than a tier, so that the checks word an out-of-range value.
+    #[serde(default)]
+    pub memory_tier: Option<i64>,
 }
 
 /// Where a row stands: its line (0 in a file without lines) and each field's column, or a field path prefix
@@ -73,12 +80,13 @@ impl At {
     }
 
     /// The field's path. In a B7 artifact (a prefix `indices[i].expiries[j]`) the index's symbol is
-    /// `indices[i].index` and the time the artifact's own `timestamp`.
+    /// `indices[i].index`, the time the artifact's own `timestamp` and the cycle time its `duration_s`.
     pub fn path(&self, field: &str) -> String {
         match (self.prefix.is_empty(), field) {
             (true, _) => field.to_string(),
             (false, "") => self.prefix.clone(),
             (false, "timestamp") => field.to_string(),
+            (false, "cycle_time_s") => "duration_s".to_string(),
             (false, "index") => format!("{}.index", self.prefix.split(".expiries").next().unwrap_or_default()),
             (false, _) => format!("{}.{field}", self.prefix),
         }
@@ -110,6 +118,10 @@ pub(crate) struct Row {
     pub price: Option<f64>,
     pub status: Option<ExpiryStatus>,
     pub partial_reason: Option<PartialReason>,
+    /// The cycle's elapsed seconds (the same on every row of the cycle that records it).
+    pub cycle_time_s: Option<f64>,
+    /// The cycle's memory-pressure tier (the same on every row of the cycle that records it).
+    pub memory_tier: Option<u8>,
 }
 
 /// Parses a status as the reference writes it (`OK`, `PARTIAL`, `EMPTY`, `SYNTH`; any case).
@@ -190,6 +202,25 @@ pub fn check(raw: RawRow, at: At) -> Result<Row, ScenarioError> {
             "leave it out when the collector recorded none",
         ));
     }
+    if let Some(t) = raw.cycle_time_s.filter(|t| !(t.is_finite() && (0.0..=MAX_RECORDED_CYCLE_TIME_S).contains(t))) {
+        return Err(at.error(
+            "cycle_time_s",
+            format!("{t} is not a cycle time: expected seconds from 0 to {MAX_RECORDED_CYCLE_TIME_S} (a day)"),
+            "the seconds the collector's cycle took; leave it out when it recorded none",
+        ));
+    }
+    let memory_tier = raw
+        .memory_tier
+        .map(|m| {
+            u8::try_from(m).map_err(|_| {
+                at.error(
+                    "memory_tier",
+                    format!("{m} is not a memory tier: expected a whole number from 0 to 255"),
+                    "the memory-pressure tier the cycle ran under: 0 normal .. 3 critical",
+                )
+            })
+        })
+        .transpose()?;
     let status = raw
         .status
         .as_deref()
@@ -231,6 +262,8 @@ pub fn check(raw: RawRow, at: At) -> Result<Row, ScenarioError> {
         price: raw.price,
         status,
         partial_reason,
+        cycle_time_s: raw.cycle_time_s,
+        memory_tier,
     })
 }
 
@@ -401,7 +434,9 @@ pub(crate) fn parse_csv(file: &str, text: &str) -> Result<Vec<Row>, ScenarioErro
                     })
                 }
                 "status" => raw.status = Some(cell.to_string()),
-                _ => raw.partial_reason = Some(cell.to_string()),
+                "partial_reason" => raw.partial_reason = Some(cell.to_string()),
+                "cycle_time_s" => raw.cycle_time_s = Some(cell.parse().map_err(|_| number("a number"))?),
+                _ => raw.memory_tier = Some(cell.parse().map_err(|_| number("a whole number"))?),
             }
         }
         for required in ["index", "rule"] {
@@ -447,5 +482,57 @@ mod tests {
             .unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("did you mean `options`"), "{e}");
+    }
+
+    const ROW: &str = "{\"cycle\":1,\"index\":\"NIFTY\",\"rule\":\"this_week\",\"options\":4";
+
+    #[test]
+    fn cycle_time_and_memory_tier_are_read_from_jsonl_and_csv() {
+        let rows =
+            parse_jsonl("h.jsonl", &format!("{ROW},\"cycle_time_s\":3.25,\"memory_tier\":2}}\n{ROW}}}\n")).unwrap();
+        assert_eq!((rows[0].cycle_time_s, rows[0].memory_tier), (Some(3.25), Some(2)));
+        assert_eq!((rows[1].cycle_time_s, rows[1].memory_tier), (None, None));
+        let text =
+            "cycle,index,rule,options,cycle_time_s,memory_tier\n1,NIFTY,this_week,4,500,3\n1,NIFTY,next_week,4,,\n";
+        let rows = parse_csv("h.csv", text).unwrap();
+        assert_eq!((rows[0].cycle_time_s, rows[0].memory_tier), (Some(500.0), Some(3)));
+        assert_eq!((rows[1].cycle_time_s, rows[1].memory_tier), (None, None));
+        assert_eq!(FIELDS[FIELDS.len() - 2..], ["cycle_time_s", "memory_tier"], "the CSV header's last columns");
+    }
+
+    #[test]
+    fn bad_cycle_times_and_memory_tiers_name_the_field_and_its_column() {
+        // A JSONL row with `field: value`; a CSV row with the cycle time and memory tier cells.
+        let j = |field: &str, value: &str| ("h.jsonl", format!("{ROW},\"{field}\":{value}}}\n"));
+        let c = |cells: &str| {
+            ("h.csv", format!("cycle,index,rule,options,cycle_time_s,memory_tier\n1,NIFTY,this_week,4,{cells}\n"))
+        };
+        let (time, tier) = ("cycle_time_s", "memory_tier");
+        // (history, line, column, field, message)
+        let cases = [
+            (j(time, "-1"), 1, 59, time, "-1 is not a cycle time: expected seconds from 0 to 86400 (a day)"),
+            (j(time, "86401"), 1, 59, time, "86401 is not a cycle time"),
+            (j(time, "\"abc\""), 1, 78, time, "invalid type: string \"abc\", expected f64"),
+            (j(tier, "300"), 1, 59, tier, "300 is not a memory tier: expected a whole number from 0 to 255"),
+            (j(tier, "-1"), 1, 59, tier, "-1 is not a memory tier"),
+            (j(tier, "1.5"), 1, 75, tier, "invalid type: floating point `1.5`, expected i64"),
+            (c("-2,"), 2, 21, time, "-2 is not a cycle time"),
+            (c("NaN,"), 2, 21, time, "NaN is not a cycle time"),
+            (c("inf,"), 2, 21, time, "inf is not a cycle time"),
+            (c("abc,"), 2, 21, time, "`abc` is not a number"),
+            (c(",300"), 2, 22, tier, "300 is not a memory tier"),
+            (c(",abc"), 2, 22, tier, "`abc` is not a whole number"),
+        ];
+        for ((file, text), line, col, field, message) in cases {
+            let parse = if file.ends_with(".csv") { parse_csv } else { parse_jsonl };
+            let e = parse(file, &text).unwrap_err();
+            assert_eq!((e.line, e.col, e.path.as_str()), (line, col, field), "{text}: {e}");
+            assert!(e.message.starts_with(message), "{text}: {e}");
+            assert!(!e.hint.is_empty(), "{e}");
+        }
+        let e = parse_jsonl("h.jsonl", &j("cycle_tim_s", "3").1).unwrap_err();
+        assert!(e.message.contains("did you mean `cycle_time_s`"), "{e}");
+        let e = parse_csv("h.csv", "cycle,index,rule,options,memory_teir\n").unwrap_err();
+        assert!(e.message.contains("did you mean `memory_tier`"), "{e}");
     }
 }
