@@ -197,8 +197,8 @@ pub const ALPHA: f64 = 0.4;
 /// What one evaluation leaves: the figures the collector acts on and the gauges report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryFlags {
-    /// The fraction of physical RAM sampled.
-    pub fraction: f64,
+    /// The fraction of physical RAM sampled (`None` for a recorded tier).
+    pub fraction: Option<f64>,
     pub level: i64,
     /// The tier's name.
     pub tier: String,
@@ -220,7 +220,7 @@ impl MemoryFlags {
     /// Normal: no pressure, scale 1, everything on.
     pub fn normal() -> Self {
         MemoryFlags {
-            fraction: 0.0,
+            fraction: Some(0.0),
             level: 0,
             tier: "normal".into(),
             depth_scale: 1.0,
@@ -342,7 +342,7 @@ impl MemoryManager {
             self.follow_tier(chosen, now_s);
         }
         MemoryFlags {
-            fraction,
+            fraction: Some(fraction),
             level: self.level,
             tier: self.rules.tiers[chosen].name.clone(),
             depth_scale: self.depth_scale,
@@ -413,6 +413,30 @@ impl MemoryManager {
         } else if self.per_option_off_s.is_none_or(|t| now_s - t > 2.0 * cooldown) {
             self.per_option_metrics_enabled = true;
         }
+    }
+}
+
+/// The flags of a tier the collector recorded it ran under (a replayed history's `memory_tier`): the configured
+/// tier of that level (its name and actions; a level no tier has, nameless and without actions) at its depth
+/// scale (no EMA recorded, so no 0.8 for above 0.95), with `applied` its actions when `apply`.
+pub fn recorded_tier(rules: &Rules, level: i64, apply: bool) -> MemoryFlags {
+    let tier = rules.tiers.iter().find(|t| t.level == level);
+    let actions = tier.map(|t| t.actions.clone()).unwrap_or_default();
+    let has = |a: MemoryAction| actions.contains(&a);
+    MemoryFlags {
+        fraction: None,
+        level,
+        tier: tier.map_or_else(|| format!("level {level}"), |t| t.name.clone()),
+        depth_scale: depth_scale(level, None),
+        reduce_depth: has(MemoryAction::ReduceDepth),
+        skip_greeks: has(MemoryAction::SkipGreeks),
+        slow_cycles: has(MemoryAction::SlowCycles),
+        drop_per_option_metrics: has(MemoryAction::DropPerOptionMetrics),
+        greeks_enabled: !has(MemoryAction::SkipGreeks),
+        per_option_metrics_enabled: !has(MemoryAction::DropPerOptionMetrics),
+        seconds_in_level: 0.0,
+        downgrade_pending: false,
+        applied: if apply { actions.clone() } else { Vec::new() },
     }
 }
 

@@ -107,8 +107,12 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
         push(
             &mut out,
             format_args!(
-                "{:>27}-> memory tier {} {} ({:.2} of RAM, depth x{}{greeks})",
-                "", m.level, m.tier, m.fraction, m.depth_scale
+                "{:>27}-> memory tier {} {} ({}depth x{}{greeks})",
+                "",
+                m.level,
+                m.tier,
+                m.fraction.map_or(String::new(), |f| format!("{f:.2} of RAM, ")),
+                m.depth_scale
             ),
         );
     }

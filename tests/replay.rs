@@ -282,7 +282,13 @@ fn recorded_cycle_times_drive_the_sla_and_strike_scaling() {
     let scales: Vec<f64> = cycles.iter().map(|c| c["strike_scaling"]["scale"].as_f64().unwrap()).collect();
     assert_eq!(scales, [1.0, 1.0, 0.8, 0.8, 0.8, 0.8]);
     let ladders: Vec<u64> = cycles.iter().map(|c| c["indices"][0]["ladder_depth"]["itm"].as_u64().unwrap()).collect();
-    assert_eq!(ladders, [10, 10, 10, 8, 8, 8], "the scale applies from the next cycle");
+    // The strike scale applies from the next cycle; the recorded memory tier (2 high in cycle 3, 1 elevated in
+    // cycle 4) to its own cycle: 10 x 0.6 = 6, then 10 x 0.8 x 0.85 = 6.8, 7 a side.
+    assert_eq!(ladders, [10, 10, 6, 7, 8, 8]);
+    let tiers: Vec<i64> = cycles.iter().map(|c| c["memory"]["level"].as_i64().unwrap()).collect();
+    assert_eq!(tiers, [0, 0, 2, 1, 0, 0]);
+    assert_eq!(cycles[2]["memory"]["tier"], "high");
+    assert_eq!(cycles[2]["memory"]["greeks_enabled"], false);
     let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
     let change = r#"{"cycle":3,"event":"adaptive_scale_change","data":{"old_scale":1.0,"new_scale":0.8,"#;
     assert!(events.contains(change), "{events}");

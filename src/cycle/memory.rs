@@ -7,6 +7,7 @@
 //! Nothing is written to the depth: the scale is the cycle's ([`super::ladder::ladder_sides`] applies it).
 
 use super::director::ActiveFaults;
+use super::recorded::RecordedHistory;
 use super::schedule::{CycleBuilder, Step};
 use crate::config::Config;
 use crate::events::MemoryFigures;
@@ -27,10 +28,12 @@ impl ActiveFaults {
 }
 
 /// Whether a run of `scenario` under `config` can see memory pressure, and so reports it: a phase has a
-/// `MemoryPressure` fault, or the tiers are configured (a tier at threshold 0 applies without one).
+/// `MemoryPressure` fault, the tiers are configured (a tier at threshold 0 applies without one), or a replayed
+/// history recorded its tiers.
 pub fn in_play(scenario: &Scenario, config: &Config) -> bool {
     config.memory_pressure_tiers.is_some()
         || scenario.phases.iter().flat_map(|p| &p.faults).any(|f| matches!(f, Fault::MemoryPressure(_)))
+        || scenario.recorded.as_ref().is_some_and(|r| r.iter().any(|c| c.memory_tier.is_some()))
 }
 
 /// The memory phase's state: the manager's rules, the default's lasting manager, this cycle's flags.
@@ -63,6 +66,16 @@ impl Memory {
         };
     }
 
+    /// A replayed cycle under the tier the collector recorded (its level, taken as is: the recorded decision is
+    /// the manager's). The tier's actions count as applied when the level changes, and in parity g6 at every
+    /// cycle above normal, as its manager of one cycle applies them.
+    pub fn step_recorded(&mut self, level: u8) {
+        self.last_level = self.flags.level;
+        let level = i64::from(level);
+        let apply = level > 0 && (level != self.last_level || !self.rules.fixed);
+        self.flags = crate::memory::recorded_tier(&self.rules, level, apply);
+    }
+
     /// The factor this cycle's ladders are scaled by.
     pub fn depth_scale(&self) -> f64 {
         self.flags.depth_scale
@@ -86,8 +99,17 @@ impl Memory {
     }
 }
 
-/// Evaluates the memory manager for this cycle.
-pub fn evaluate_memory(clock: Res<SimClock>, active: Option<Res<ActiveFaults>>, mut memory: ResMut<Memory>) {
+/// Evaluates the memory manager for this cycle; a replayed cycle takes the tier its history recorded, if any.
+pub fn evaluate_memory(
+    clock: Res<SimClock>,
+    active: Option<Res<ActiveFaults>>,
+    history: Option<Res<RecordedHistory>>,
+    mut memory: ResMut<Memory>,
+) {
+    if let Some(level) = history.as_ref().and_then(|h| h.this_cycle()).and_then(|c| c.memory_tier) {
+        memory.step_recorded(level);
+        return;
+    }
     let fraction = active.and_then(|a| a.memory_fraction()).unwrap_or(0.0);
     memory.step(fraction, clock.unix() as f64);
 }

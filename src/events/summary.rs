@@ -128,7 +128,8 @@ pub struct ScalingFigures {
 /// does.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MemoryFigures {
-    pub fraction: f64,
+    /// The fraction of physical RAM the process held (`null` for a tier a replayed history recorded).
+    pub fraction: Option<f64>,
     pub level: i64,
     pub tier: String,
     /// The level differs from the last cycle's (the first cycle's, from normal).
