@@ -132,6 +132,12 @@ fn references_checked_after_parsing() {
     expect(&e, 7, 18, "indices[1].symbol", "index `nifty` is declared twice", "once");
     let e = broken("faults: [StrikeDropout(0.1)]", r#"rule: "this_week", faults: [Oversize(10)]"#);
     expect(&e, 10, 65, "phases[0].faults[0]", "cannot be scoped to an expiry rule", "without `rule`");
+    let e2 = broken_all(&[
+        (r#"(name: "p", "#, r#"(name: "p", index: "NIFTY", "#),
+        ("StrikeDropout(0.1)", "MemoryPressure(0.9)"),
+    ]);
+    let message = "MemoryPressure acts on the whole process and cannot be scoped to an index or an expiry rule";
+    expect(&e2, 10, 62, "phases[0].faults[0]", message, "without `index` and `rule`");
     let e = broken("faults: [StrikeDropout(0.1)]", r#"rule: "next_month", faults: [Outage]"#);
     expect(&e, 10, 43, "phases[0].rule", "no scoped index lists the expiry rule `next_month`", "drop `rule`");
     let e = broken("        (symbol: \"NIFTY\", expiries: [\"this_week\"]),\n        (symbol: \"BANKNIFTY\"),\n", "");

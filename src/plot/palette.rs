@@ -84,13 +84,13 @@ pub(crate) const EXPIRIES: [RGBColor; 6] = [BLUE, SKY_BLUE, INDIGO, WINE, BLACK,
 /// A cycle's modelled time.
 pub(crate) const CYCLE_TIME: RGBColor = BLUE;
 /// A cycle over its SLA.
-pub(crate) const BREACH: RGBColor = VERMILLION;
+pub(crate) const BREACH: RGBColor = REDDISH_PURPLE;
 /// Strike scaling's factor.
-pub(crate) const SCALE: RGBColor = BLUISH_GREEN;
+pub(crate) const SCALE: RGBColor = BLACK;
 /// Memory pressure's depth scale (dashed).
 pub(crate) const MEMORY_SCALE: RGBColor = WINE;
-/// The ladder built when strike scaling shrinks it below the depth.
-pub(crate) const LADDER: RGBColor = ORANGE;
+/// The ladder built when strike scaling or memory pressure scales it away from the depth.
+pub(crate) const LADDER: RGBColor = WINE;
 /// The clamp chart's instruments before the clamp: a light tint of [`CLAMP_KEPT`].
 pub(crate) const CLAMP_ORIGINAL: RGBColor = RGBColor(163, 155, 201);
 /// The clamp chart's instruments kept: the `prefilter_clamp` reason's colour.

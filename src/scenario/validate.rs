@@ -510,7 +510,10 @@ impl<'a> Validator<'a> {
                     format!("{path}.faults[{j}]"),
                     "faults",
                     format!("{fault:?}").split('(').next().unwrap_or_default().to_string(),
-                    format!("{fault:?} acts on the whole process and cannot be scoped to an index or an expiry rule"),
+                    format!(
+                        "{:?} acts on the whole process and cannot be scoped to an index or an expiry rule",
+                        fault.kind()
+                    ),
                     "move it to a phase without `index` and `rule`",
                 );
             }
