@@ -423,7 +423,11 @@ impl Slot {
             Slot::Positive(f) if !(f(config).is_finite() && *f(config) > 0.0) => {
                 Err(format!("{} is out of range: expected a number > 0", f(config)))
             }
-            Slot::Tiers(f) => f(config).as_deref().map_or(Ok(()), |json| crate::memory::parse_tiers(json).map(drop)),
+            Slot::Tiers(f) => match f(config).as_deref().map(str::trim) {
+                // Empty, as unset: the reference's tiers.
+                None | Some("") => Ok(()),
+                Some(json) => crate::memory::parse_tiers(json).map(drop),
+            },
             _ => Ok(()),
         }
     }
@@ -456,6 +460,7 @@ impl Config {
     /// default mode's fixes unless parity g6.
     pub(crate) fn memory_rules(&self) -> crate::memory::Rules {
         let tiers = self.memory_pressure_tiers.as_deref().and_then(|json| crate::memory::parse_tiers(json).ok());
+        // An empty list (only a configuration that skipped its checks holds one) is the reference's too.
         crate::memory::Rules {
             tiers: tiers.unwrap_or_else(crate::memory::default_tiers),
             alpha: crate::memory::ALPHA,
@@ -507,6 +512,12 @@ pub(crate) fn env_near_misses(env: &BTreeMap<String, String>) -> Vec<(String, &'
             Some((var.clone(), meant))
         })
         .collect()
+}
+
+/// Whether `--param` can sweep the key: not a memory-pressure tier list, a JSON text whose commas a list of
+/// values cannot hold.
+pub(crate) fn sweepable(key: &str) -> bool {
+    !KEYS.iter().any(|k| k.name == key && matches!(k.slot, Slot::Tiers(_)))
 }
 
 /// The names `--set` takes, for messages.

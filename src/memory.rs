@@ -80,8 +80,9 @@ pub fn default_tiers() -> Vec<Tier> {
 }
 
 /// Tiers from `G6_MEMORY_PRESSURE_TIERS`: a JSON list of `{"name", "level", "threshold", "actions"}`
-/// (`actions` optional), every problem at once. The reference falls back to its default tiers on a bad list
-/// without a word; g6sim refuses it. Levels are whole numbers from 0 to [`MAX_LEVEL`], each once; thresholds
+/// (`actions` optional), every problem at once. The reference logs an error and falls back to its default tiers
+/// on a list it cannot read, and takes any action name (doing nothing with one it does not know); g6sim refuses
+/// both. Levels are whole numbers from 0 to [`MAX_LEVEL`], each once; thresholds
 /// finite and >= 0; actions the reference's names.
 pub fn parse_tiers(json: &str) -> Result<Vec<Tier>, String> {
     let value: serde_json::Value =
@@ -140,7 +141,8 @@ fn parse_tier(item: &serde_json::Value) -> Result<Tier, String> {
             Some(&a) => actions.push(a),
             None => {
                 let names = MemoryAction::ALL.iter().map(|a| a.name());
-                return Err(format!("unknown action `{action}`{}", did_you_mean(text, names)));
+                let shown = action.as_str().map_or_else(|| action.to_string(), str::to_string);
+                return Err(format!("unknown action `{shown}`{}", did_you_mean(text, names)));
             }
         }
     }

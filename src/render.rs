@@ -112,7 +112,7 @@ pub fn cycle_rows(c: &CycleSummary, events: &[LoggedEvent]) -> String {
                 m.level,
                 m.tier,
                 m.fraction.map_or(String::new(), |f| format!("{f:.2} of RAM, ")),
-                m.depth_scale
+                crate::pyjson::py_round(m.depth_scale, 4)
             ),
         );
     }

@@ -235,12 +235,19 @@ fn depth_chart_shows_the_cycle_time_and_the_strike_scale_under_the_indices() {
     // A run with strike scaling: the cycle-time panel (the SLA, the breaches) and the scale's; the default's
     // scaled ladder is drawn beside the depth it scales.
     let scaled = charts_of(&shipped("sla_limit_cycle"))["depth"].clone();
-    for text in ["cycle time (modelled)", "SLA breach", "strike scaling", "strike scale", "ladder built (ITM)"] {
+    for text in ["cycle time (modelled)", "SLA breach", "depth scaling", "strike scale", "ladder built (ITM)"] {
         assert!(scaled.contains(text), "sla_limit_cycle: no `{text}`");
     }
-    // Without strike scaling no scale panel; a ladder that is the depth is not drawn twice.
+    assert!(!scaled.contains("memory depth scale"), "sla_limit_cycle has no memory pressure");
+    // Memory pressure: its depth scale in the scale panel, and the ladder it scales.
+    let memory = charts_of(&shipped("memory_pressure"))["depth"].clone();
+    for text in ["depth scaling", "memory depth scale", "ladder built (ITM)"] {
+        assert!(memory.contains(text), "memory_pressure: no `{text}`");
+    }
+    assert!(!memory.contains("strike scale<"), "memory_pressure has no strike scaling");
+    // Without either, no scale panel; a ladder that is the depth is not drawn twice.
     let plain = charts_of(&shipped("strike_dropout_recovery"))["depth"].clone();
-    assert!(plain.contains("cycle time (modelled)") && !plain.contains("strike scaling"));
+    assert!(plain.contains("cycle time (modelled)") && !plain.contains("depth scaling"));
     assert!(!plain.contains("ladder built"), "strike_dropout_recovery draws its ladder twice");
 }
 

@@ -120,6 +120,7 @@ impl Scaler {
         &mut self,
         r: &ScalingRules,
         elapsed_s: f64,
+        memory_scale: f64,
         per_side_s: &[f64],
         depths: &mut [StrikeDepth],
     ) -> Option<ScaleChange> {
@@ -153,7 +154,9 @@ impl Scaler {
             if new > 0.999 {
                 new = 1.0;
             }
-            if new > self.scale && (r.parity_g6 || self.restore_keeps_sla(r, elapsed_s, new, per_side_s, depths)) {
+            if new > self.scale
+                && (r.parity_g6 || self.restore_keeps_sla(r, elapsed_s, new, memory_scale, per_side_s, depths))
+            {
                 self.scale = new;
                 changed = true;
             }
@@ -198,22 +201,26 @@ impl Scaler {
 
     /// The default mode's restore guard: the cycle, with each index's ladder at the restored scale (its strikes
     /// costing `per_side_s` a side), keeps its SLA. Only the strikes' cost moves: the rest of the cycle (its
-    /// fixed part, a slow provider's latency) is the same at any depth.
+    /// fixed part, a slow provider's latency) is the same at any depth. The cycle ran with its ladders also
+    /// scaled by memory pressure (`memory_scale`); the restored ladders are weighed without it, as they are once
+    /// the pressure lifts, so a restore under memory pressure does not step into a breach when it does.
     fn restore_keeps_sla(
         &self,
         r: &ScalingRules,
         elapsed_s: f64,
         new: f64,
+        memory_scale: f64,
         per_side_s: &[f64],
         depths: &[StrikeDepth],
     ) -> bool {
         let sides = |d: &StrikeDepth, scale: f64| {
             f64::from(scaled_side(d.itm, scale, r.min_depth) + scaled_side(d.otm, scale, r.min_depth))
         };
+        let now = self.scale * memory_scale;
         let added: f64 = depths
             .iter()
             .enumerate()
-            .map(|(k, d)| per_side_s.get(k).copied().unwrap_or(0.0) * (sides(d, new) - sides(d, self.scale)))
+            .map(|(k, d)| per_side_s.get(k).copied().unwrap_or(0.0) * (sides(d, new) - sides(d, now)))
             .sum();
         elapsed_s + added <= r.sla_s
     }
@@ -241,6 +248,7 @@ pub fn scale_strike_depth(
     clock: Res<SimClock>,
     counter: Res<CycleCounter>,
     cycle_time: Res<LastCycleTime>,
+    memory: Res<super::memory::Memory>,
     mut scaler: ResMut<Scaler>,
     mut indices: Query<(&IndexOrder, &mut StrikeDepth)>,
     mut log: ResMut<EventLog>,
@@ -252,7 +260,8 @@ pub fn scale_strike_depth(
     }
     depths.clear();
     depths.extend(indices.iter().sort::<&IndexOrder>().map(|(_, d)| *d));
-    if let Some(change) = scaler.step(&rules, cycle_time.time.elapsed_s, &cycle_time.per_side_s, &mut depths) {
+    let (elapsed_s, memory_scale) = (cycle_time.time.elapsed_s, memory.depth_scale());
+    if let Some(change) = scaler.step(&rules, elapsed_s, memory_scale, &cycle_time.per_side_s, &mut depths) {
         for ((_, mut depth), scaled) in indices.iter_mut().sort::<&IndexOrder>().zip(depths.iter()) {
             if *depth != *scaled {
                 *depth = *scaled;
@@ -299,16 +308,16 @@ mod tests {
     fn the_reference_test_of_strike_scaling() {
         let r = ScalingRules { restore_healthy: 5, ..rules(true) };
         let (mut s, mut d) = (Scaler::default(), [depth(10)]);
-        assert_eq!(s.step(&r, 55.0, COST, &mut d), None);
-        assert_eq!(s.step(&r, 56.0, COST, &mut d), None);
-        let change = s.step(&r, 57.0, COST, &mut d).unwrap();
+        assert_eq!(s.step(&r, 55.0, 1.0, COST, &mut d), None);
+        assert_eq!(s.step(&r, 56.0, 1.0, COST, &mut d), None);
+        let change = s.step(&r, 57.0, 1.0, COST, &mut d).unwrap();
         assert_eq!(change, ScaleChange { old: 1.0, new: 0.8, breach_streak: 0, healthy_streak: 0 });
         assert_eq!((d[0].itm, d[0].otm), (8, 8));
         for _ in 0..4 {
-            assert_eq!(s.step(&r, 40.0, COST, &mut d), None);
+            assert_eq!(s.step(&r, 40.0, 1.0, COST, &mut d), None);
         }
         assert_eq!((d[0].itm, s.scale), (8, 0.8));
-        let change = s.step(&r, 40.0, COST, &mut d).unwrap();
+        let change = s.step(&r, 40.0, 1.0, COST, &mut d).unwrap();
         assert_eq!((change.new, d[0].itm, d[0].otm), (1.0, 10, 10));
         let event = serde_json::to_string(&scale_event(&change, false)).unwrap();
         assert_eq!(
@@ -328,7 +337,7 @@ mod tests {
         let mut used = Vec::new();
         for cycle in 1..=45 {
             used.push(d[0].itm);
-            if let Some(c) = s.step(&r, 7.0 * f64::from(d[0].itm), COST, &mut d) {
+            if let Some(c) = s.step(&r, 7.0 * f64::from(d[0].itm), 1.0, COST, &mut d) {
                 changes.push((cycle, c.new, d[0].itm));
             }
         }
@@ -350,7 +359,7 @@ mod tests {
         let mut used = Vec::new();
         for _ in 0..30 {
             used.push(d[0].itm);
-            s.step(&r, 1000.0, COST, &mut d);
+            s.step(&r, 1000.0, 1.0, COST, &mut d);
         }
         assert_eq!(&used[..15], [10, 10, 10, 8, 8, 8, 6, 6, 6, 5, 5, 5, 4, 4, 4]);
         assert!(used[12..].iter().all(|&u| u == 4), "{used:?}");
@@ -358,7 +367,7 @@ mod tests {
         // An index at depth 1 blocks every index's scaling: the floor is 2 / 1.
         let (mut s, mut d) = (Scaler::default(), [depth(10), depth(1)]);
         for _ in 0..9 {
-            assert_eq!(s.step(&r, 1000.0, COST, &mut d), None);
+            assert_eq!(s.step(&r, 1000.0, 1.0, COST, &mut d), None);
         }
     }
 
@@ -382,7 +391,7 @@ mod tests {
         for _ in 0..45 {
             let side = scaled_side(d[0].itm, s.scale, r.min_depth);
             used.push(side);
-            changes += usize::from(s.step(&r, 7.0 * f64::from(side), COST, &mut d).is_some());
+            changes += usize::from(s.step(&r, 7.0 * f64::from(side), 1.0, COST, &mut d).is_some());
         }
         assert_eq!(changes, 2);
         assert_eq!(&used[..8], [10, 10, 10, 8, 8, 8, 6, 6]);
@@ -390,7 +399,7 @@ mod tests {
         assert_eq!(d[0].itm, 10, "the adaptive depth is untouched");
         // Once the cycles are fast again, it restores step by step to the full depth.
         for _ in 0..30 {
-            s.step(&r, 20.0, COST, &mut d);
+            s.step(&r, 20.0, 1.0, COST, &mut d);
         }
         assert_eq!(s.scale, 1.0);
     }
@@ -405,14 +414,36 @@ mod tests {
         let elapsed = |s: &Scaler, slow: f64| 45.0 + 0.1 * f64::from(2 * scaled_side(10, s.scale, 2)) + slow;
         for _ in 0..40 {
             let t = elapsed(&s, 15.0);
-            s.step(&r, t, &[0.1], &mut d);
+            s.step(&r, t, 1.0, &[0.1], &mut d);
         }
         assert_eq!(scaled_side(10, s.scale, 2), 2, "cut to the floor while slow");
         for _ in 0..100 {
             let t = elapsed(&s, 0.0);
-            s.step(&r, t, &[0.1], &mut d);
+            s.step(&r, t, 1.0, &[0.1], &mut d);
         }
         assert_eq!(s.scale, 1.0);
+    }
+
+    /// By default a restore under memory pressure weighs the restored ladders without it: 15 s plus 4 s per strike
+    /// a side, at scale 0.8 and memory x0.6 (5 a side) the cycle takes 35 s; restored and with the pressure gone
+    /// it would take 55 s, over the 51 s SLA, so the scale stays (weighed from the unscaled 8 a side, the
+    /// restore would look like 43 s).
+    #[test]
+    fn by_default_a_restore_under_memory_pressure_weighs_the_full_ladder() {
+        let r = rules(false);
+        let mut s = Scaler { scale: 0.8, ..Scaler::default() };
+        let mut d = [depth(10)];
+        for _ in 0..30 {
+            let t = 15.0 + 2.0 * 2.0 * f64::from(scaled_side(10, s.scale * 0.6, 2));
+            assert_eq!(s.step(&r, t, 0.6, &[2.0], &mut d), None);
+        }
+        assert_eq!(s.scale, 0.8);
+        // Without the pressure the same cycles restore only when the full ladder keeps the SLA: never here.
+        for _ in 0..30 {
+            let t = 15.0 + 2.0 * 2.0 * f64::from(scaled_side(10, s.scale, 2));
+            s.step(&r, t, 1.0, &[2.0], &mut d);
+        }
+        assert_eq!(s.scale, 0.8);
     }
 
     /// By default the floor is `min` strikes per side of the deepest index, and a side never goes below it.
@@ -423,7 +454,7 @@ mod tests {
         let mut used = Vec::new();
         for _ in 0..40 {
             used.push(scaled_side(d[0].itm, s.scale, r.min_depth));
-            s.step(&r, 1000.0, COST, &mut d);
+            s.step(&r, 1000.0, 1.0, COST, &mut d);
         }
         assert_eq!(used.last(), Some(&2));
         assert_eq!(s.scale, 0.2);

@@ -546,7 +546,10 @@ impl<'a> LeanRun<'a> {
         if self.scaling.enabled {
             self.depths.clear();
             self.depths.extend(self.indices.iter().map(|ix| ix.depth));
-            if let Some(change) = self.scaler.step(&self.scaling, elapsed_s, &self.per_side_s, &mut self.depths) {
+            let memory_scale = self.memory.depth_scale();
+            if let Some(change) =
+                self.scaler.step(&self.scaling, elapsed_s, memory_scale, &self.per_side_s, &mut self.depths)
+            {
                 for (ix, depth) in self.indices.iter_mut().zip(&self.depths) {
                     ix.depth = *depth;
                 }

@@ -29,6 +29,12 @@ pub fn parse_param(text: &str) -> Result<Param, SpecError> {
     if key.is_empty() {
         return Err(SpecError(format!("--param {text:?}: the key is empty")));
     }
+    if !crate::config::sweepable(key) {
+        return Err(SpecError(format!(
+            "--param {key}: a tier list is JSON, whose commas a list of values cannot hold: set it with --set or in \
+             the scenario's config, and sweep the other keys"
+        )));
+    }
     let values = parse_values(values).map_err(|e| SpecError(format!("--param {key}: {e}")))?;
     // Two equal settings would be run and scored twice, and tie in every ranking.
     let mut sorted = values.clone();
