@@ -230,11 +230,18 @@ pub fn run_summary(
         ),
     );
     if let Some((level, tier)) = &totals.memory_max {
+        let cycles = |n: u64| if n == 1 { "1 cycle".to_string() } else { format!("{n} cycles") };
+        // Greeks turned off matter only to a run that computes them.
+        let greeks = if prepared.config.compute_greeks {
+            format!(", Greeks turned off in {}", cycles(totals.memory_no_greeks))
+        } else {
+            String::new()
+        };
         push(
             &mut out,
             format_args!(
-                "  memory pressure: highest tier {level} {tier}; {} cycles above normal, {} with Greeks turned off",
-                totals.memory_pressed, totals.memory_no_greeks
+                "  memory pressure: highest tier {level} {tier}; {} above normal{greeks}",
+                cycles(totals.memory_pressed)
             ),
         );
     }
