@@ -96,10 +96,13 @@ pub struct Config {
     /// SLA-breach strike scaling on (`G6_ADAPTIVE_STRIKE_SCALING`; off): docs/cycle.md, "Strike scaling".
     pub strike_scaling: bool,
     /// Breaching cycles in a row before the strikes scale down (`G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD`, 3).
+    /// This and the next three are read by parity g6 from the environment as the reference's Python reads them
+    /// ([`Config::parity_reads`]).
     pub strike_scaling_breach_threshold: u32,
     /// Healthy cycles in a row before they scale back up (`G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY`, 10).
     pub strike_scaling_restore_healthy: u32,
-    /// The factor one scale-down multiplies the scale by (`G6_ADAPTIVE_STRIKE_REDUCTION`, 0.8).
+    /// The factor one scale-down multiplies the scale by (`G6_ADAPTIVE_STRIKE_REDUCTION`, 0.8). Parity g6 may
+    /// read any float from the environment (0, negative, above 1, infinite, NaN).
     pub strike_scaling_reduction: f64,
     /// Strikes per side scaling never goes below (`G6_ADAPTIVE_STRIKE_MIN`, 2).
     pub strike_scaling_min: u32,
@@ -149,6 +152,13 @@ pub struct Config {
     pub benchmark_anomaly_history: u32,
     /// |robust z| at or above which a value is an anomaly (`G6_BENCHMARK_ANOMALY_THRESHOLD`, 3.5).
     pub benchmark_anomaly_threshold: f64,
+    /// Parity g6: the strike-scaling variables read from the environment by Python's rules where the default
+    /// mode refuses their text, each with its text. `int()` rejecting the breach threshold's, the restore
+    /// streak's or the floor's text (`"3.0"`, `""`) means strike scaling never runs
+    /// ([`Config::strike_scaling_unparsed`]); `float()` rejecting the reduction's means 0.8. Set by [`resolve`]
+    /// only; a `--set` of the key takes its variable out.
+    #[serde(skip_deserializing, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parity_reads: BTreeMap<String, String>,
 }
 
 impl Default for Config {
@@ -190,6 +200,7 @@ impl Default for Config {
             benchmark_annotate_outliers: false,
             benchmark_anomaly_history: 60,
             benchmark_anomaly_threshold: 3.5,
+            parity_reads: BTreeMap::new(),
         }
     }
 }
@@ -231,6 +242,12 @@ enum Slot {
     Tiers(fn(&mut Config) -> &mut Option<String>),
     /// A number > 0.
     Positive(fn(&mut Config) -> &mut f64),
+    /// A whole number >= 0 the reference reads with Python's `int()` on every cycle: parity g6 reads an
+    /// environment value as Python does ([`Slot::apply_as_python`]).
+    PyInt(fn(&mut Config) -> &mut u32),
+    /// A number > 0 the reference reads with Python's `float()` on every cycle, the fallback where it fails:
+    /// parity g6 reads an environment value as Python does.
+    PyFloat(fn(&mut Config) -> &mut f64, f64),
     /// A boolean; `inverted` when the environment variable is a `DISABLE` switch.
     Bool(fn(&mut Config) -> &mut bool, bool),
 }
@@ -265,19 +282,19 @@ const KEYS: &[Key] = &[
     Key {
         name: "strike_scaling_breach_threshold",
         env: "G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD",
-        slot: Slot::U32(|c| &mut c.strike_scaling_breach_threshold),
+        slot: Slot::PyInt(|c| &mut c.strike_scaling_breach_threshold),
     },
     Key {
         name: "strike_scaling_restore_healthy",
         env: "G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY",
-        slot: Slot::U32(|c| &mut c.strike_scaling_restore_healthy),
+        slot: Slot::PyInt(|c| &mut c.strike_scaling_restore_healthy),
     },
     Key {
         name: "strike_scaling_reduction",
-        env: "G6_ADAPTIVE_STRIKE_REDUCTION",
-        slot: Slot::Positive(|c| &mut c.strike_scaling_reduction),
+        env: REDUCTION_ENV,
+        slot: Slot::PyFloat(|c| &mut c.strike_scaling_reduction, 0.8),
     },
-    Key { name: "strike_scaling_min", env: "G6_ADAPTIVE_STRIKE_MIN", slot: Slot::U32(|c| &mut c.strike_scaling_min) },
+    Key { name: "strike_scaling_min", env: MIN_ENV, slot: Slot::PyInt(|c| &mut c.strike_scaling_min) },
     Key {
         name: "strike_scaling_passthrough",
         env: "G6_ADAPTIVE_SCALE_PASSTHROUGH",
@@ -349,6 +366,10 @@ const KEYS: &[Key] = &[
     },
 ];
 
+/// Strike scaling's reduction and floor variables (parity g6 refuses the two negative together).
+const REDUCTION_ENV: &str = "G6_ADAPTIVE_STRIKE_REDUCTION";
+const MIN_ENV: &str = "G6_ADAPTIVE_STRIKE_MIN";
+
 /// Prefix of the per-index step variables (`G6_STRIKE_STEP_NIFTY`).
 pub(crate) const STRIKE_STEP_ENV_PREFIX: &str = "G6_STRIKE_STEP_";
 
@@ -395,7 +416,7 @@ impl Slot {
         let number = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("`{}` is not a number", v.trim()));
         match self {
             Slot::Ratio(f) => *f(config) = Ratio::new(number(value)?).map_err(|e| e.to_string())?,
-            Slot::U32(f) => *f(config) = parse_int(value)?,
+            Slot::U32(f) | Slot::PyInt(f) => *f(config) = parse_int(value)?,
             Slot::Step(f) => *f(config) = parse_int(value)?,
             Slot::Seconds(f) => *f(config) = parse_int(value)?,
             Slot::OptU32(f) => {
@@ -407,7 +428,7 @@ impl Slot {
             Slot::OptString(f) | Slot::Tiers(f) => {
                 *f(config) = Some(value.trim().to_string()).filter(|v| !v.is_empty());
             }
-            Slot::Positive(f) => *f(config) = number(value)?,
+            Slot::Positive(f) | Slot::PyFloat(f, _) => *f(config) = number(value)?,
             Slot::Bool(f, inverted) => {
                 *f(config) = if from_env { truthy(value) != *inverted } else { parse_bool_strict(value)? };
             }
@@ -420,7 +441,7 @@ impl Slot {
         match self {
             Slot::Step(f) if *f(config) == 0 => Err("0 is out of range: expected a whole number >= 1".into()),
             Slot::Seconds(f) if *f(config) == 0 => Err("0 is out of range: expected a whole number >= 1".into()),
-            Slot::Positive(f) if !(f(config).is_finite() && *f(config) > 0.0) => {
+            Slot::Positive(f) | Slot::PyFloat(f, _) if !(f(config).is_finite() && *f(config) > 0.0) => {
                 Err(format!("{} is out of range: expected a number > 0", f(config)))
             }
             Slot::Tiers(f) => match f(config).as_deref().map(str::trim) {
@@ -432,16 +453,58 @@ impl Slot {
         }
     }
 
+    /// Whether the reference reads the key's variable with Python's `int()` or `float()`.
+    fn read_by_python(&self) -> bool {
+        matches!(self, Slot::PyInt(_) | Slot::PyFloat(..))
+    }
+
+    /// Applies an environment value as the reference's Python reads it (parity g6, for a value the default mode
+    /// refuses): a whole number `int()` takes, held from 0 up (one below decides as 0 does: the streaks compared
+    /// with a threshold are at least 1, and a floor below 0 meets no negative scale, since [`resolve`] refuses it
+    /// with a negative reduction); a number `float()` takes, whatever it is. Text `int()` rejects leaves the value as it was ([`Config::parity_reads`]
+    /// says the scaling never runs); text `float()` rejects gives the fallback. Text that is not ASCII (Python
+    /// reads Unicode digits and spaces) and a whole number beyond 32 bits are refused.
+    fn apply_as_python(&self, config: &mut Config, value: &str) -> Result<(), String> {
+        if !value.is_ascii() {
+            return Err(format!(
+                "`{}` is not ASCII: expected ASCII text (parity g6 does not read Unicode digits and spaces as \
+                 Python does)",
+                value.trim()
+            ));
+        }
+        match self {
+            Slot::PyInt(f) => {
+                if let Some(n) = crate::pyjson::int_from_str(value) {
+                    let max = i64::from(u32::MAX);
+                    if !(-max..=max).contains(&n) {
+                        return Err(format!(
+                            "`{}` is out of range: expected a whole number from -{max} to {max} (parity g6 holds it \
+                             in 32 bits)",
+                            value.trim()
+                        ));
+                    }
+                    *f(config) = u32::try_from(n.max(0)).expect("within 32 bits");
+                }
+                Ok(())
+            }
+            Slot::PyFloat(f, fallback) => {
+                *f(config) = crate::pyjson::float_from_str(value).unwrap_or(*fallback);
+                Ok(())
+            }
+            _ => self.apply(config, value, true),
+        }
+    }
+
     /// What the key takes, for error messages.
     fn expected(&self) -> &'static str {
         match self {
             Slot::Ratio(_) => "a ratio from 0.0 to 1.0",
-            Slot::U32(_) => "a whole number >= 0",
+            Slot::U32(_) | Slot::PyInt(_) => "a whole number >= 0",
             Slot::Step(_) | Slot::Seconds(_) => "a whole number >= 1",
             Slot::OptU32(_) => "a whole number >= 0, or none",
             Slot::OptString(_) => "a path, or empty for none",
             Slot::Tiers(_) => "a JSON list of {name, level, threshold, actions}, or empty for the reference's tiers",
-            Slot::Positive(_) => "a number > 0",
+            Slot::Positive(_) | Slot::PyFloat(..) => "a number > 0",
             Slot::Bool(..) => "true or false",
         }
     }
@@ -470,6 +533,41 @@ impl Config {
         }
     }
 
+    /// Parity g6: the first strike-scaling variable whose text Python's `int()` rejects, and its text. The
+    /// reference reads it at the top of every scaling update, inside a `try` whose `except` passes, so the update
+    /// fails each cycle before it saves anything: strike scaling never runs.
+    pub fn strike_scaling_unparsed(&self) -> Option<(&str, &str)> {
+        self.parity_reads
+            .iter()
+            .filter(|_| self.parity.is_g6())
+            .find(|(var, text)| var.as_str() != REDUCTION_ENV && crate::pyjson::int_from_str(text).is_none())
+            .map(|(var, text)| (var.as_str(), text.as_str()))
+    }
+
+    /// What parity g6 read of [`Config::parity_reads`], one warning each: the run does what the reference does
+    /// with such text, which the default refuses.
+    pub(crate) fn parity_read_warnings(&self) -> Vec<String> {
+        let said = |var: &str, text: &str| {
+            if var == REDUCTION_ENV {
+                match crate::pyjson::float_from_str(text) {
+                    None => "(float() fails), so the reduction is 0.8".to_string(),
+                    Some(r) => {
+                        format!("(float() gives {}), which the default mode refuses", crate::pyjson::float_repr(r))
+                    }
+                }
+            } else {
+                match crate::pyjson::int_from_str(text) {
+                    None => "(int() fails), so strike scaling never runs".to_string(),
+                    Some(n) => format!("(int() gives {n}), which the default mode refuses"),
+                }
+            }
+        };
+        let reads = self.parity_reads.iter().filter(|_| self.parity.is_g6());
+        reads
+            .map(|(var, text)| format!("{var}={text:?}: parity g6 reads it as the reference does {}", said(var, text)))
+            .collect()
+    }
+
     /// Every value out of its allowed range (steps and intervals >= 1, positive thresholds, positive strike
     /// steps), for a configuration built without [`resolve`] (the scenario's `config` section).
     pub fn out_of_range(&self) -> Vec<OutOfRange> {
@@ -487,10 +585,14 @@ impl Config {
     }
 }
 
-/// The `G6_*` variables in `env` that g6sim honours, as `(variable, value, key)`, in variable order.
+/// The `G6_*` variables in `env` that g6sim honours, as `(variable, value, key)`, in variable order: those that
+/// apply in both modes (one only parity g6 reads is said by its warning, [`Config::parity_read_warnings`]).
 pub(crate) fn env_overrides(env: &BTreeMap<String, String>) -> Vec<(String, String, String)> {
     env.iter()
         .filter(|(_, v)| !v.trim().is_empty())
+        .filter(|(var, value)| {
+            resolve(Config::default(), &BTreeMap::from([((*var).clone(), (*value).clone())]), &[]).is_ok()
+        })
         .filter_map(|(var, value)| {
             let key = match KEYS.iter().find(|k| k.env == var) {
                 Some(k) => k.name.to_string(),
@@ -532,6 +634,10 @@ pub(crate) fn key_names() -> Vec<&'static str> {
 /// An empty environment value keeps the value below it, as in the reference. An unparsable or out-of-range
 /// one is an error, as a bad `--set` is (the reference keeps its default without a word: a variable meant to
 /// change a verdict that silently changes nothing is the worse failure).
+///
+/// Parity g6 (`config.parity`) reads strike scaling's four variables as the reference's Python does where the
+/// default refuses their text, empty text included (recorded in [`Config::parity_reads`]), except a negative floor with a negative reduction: the reference's scale, and
+/// the strike depths it writes, would turn negative.
 pub fn resolve(
     mut config: Config,
     env: &BTreeMap<String, String>,
@@ -540,22 +646,37 @@ pub fn resolve(
     let mut applied = Vec::new();
     for key in KEYS {
         let Some(value) = env.get(key.env) else { continue };
-        if value.trim().is_empty() {
-            continue;
-        }
         let mut candidate = config.clone();
-        match key.slot.apply(&mut candidate, value, true) {
-            Ok(()) => {
-                config = candidate;
-                applied.push(Applied {
-                    key: key.name.into(),
-                    value: value.clone(),
-                    source: Source::Env,
-                    env: Some(key.env.into()),
-                })
+        let default = (!value.trim().is_empty()).then(|| key.slot.apply(&mut candidate, value, true));
+        if config.parity.is_g6() && key.slot.read_by_python() && !matches!(default, Some(Ok(()))) {
+            candidate = config.clone();
+            key.slot.apply_as_python(&mut candidate, value).map_err(|e| env_error(key.env, value, &e, Some(key)))?;
+            candidate.parity_reads.insert(key.env.into(), value.clone());
+        } else {
+            match default {
+                None => continue,
+                Some(Err(e)) => return Err(env_error(key.env, value, &e, Some(key))),
+                Some(Ok(())) => {}
             }
-            Err(e) => return Err(env_error(key.env, value, &e, Some(key))),
         }
+        config = candidate;
+        applied.push(Applied {
+            key: key.name.into(),
+            value: value.clone(),
+            source: Source::Env,
+            env: Some(key.env.into()),
+        });
+    }
+    let negative = |var: &str, read: fn(&str) -> bool| config.parity_reads.get(var).is_some_and(|text| read(text));
+    if negative(MIN_ENV, |t| crate::pyjson::int_from_str(t).is_some_and(|n| n < 0))
+        && negative(REDUCTION_ENV, |t| crate::pyjson::float_from_str(t).is_some_and(|r| r < 0.0))
+    {
+        let (min, reduction) = (&config.parity_reads[MIN_ENV], &config.parity_reads[REDUCTION_ENV]);
+        return Err(SetError(format!(
+            "environment {MIN_ENV}={min:?} with {REDUCTION_ENV}={reduction:?}: a negative floor with a negative \
+             reduction turns the reference's scale negative, and the strike depths it writes, which parity g6 does \
+             not reproduce\n  hint: fix or unset one of them, or pass --no-env to ignore every G6_* variable"
+        )));
     }
     for (var, value) in env.range(STRIKE_STEP_ENV_PREFIX.to_string()..) {
         let Some(symbol) = var.strip_prefix(STRIKE_STEP_ENV_PREFIX) else { break };
@@ -592,6 +713,7 @@ pub fn resolve(
             key.slot
                 .apply(&mut config, value, false)
                 .map_err(|e| set_error(format!("--set {name}={value}: {e}{}", takes(key, &e))))?;
+            config.parity_reads.remove(key.env);
         }
         applied.push(Applied { key: name.to_string(), value: value.to_string(), source: Source::Set, env: None });
     }
@@ -616,14 +738,18 @@ fn env_error(var: &str, value: &str, error: &str, key: Option<&Key>) -> SetError
     ))
 }
 
-/// Checks the honoured `G6_*` variables of `env` on their own, before anything is loaded: every one that does
-/// not parse or is out of range, in variable order, each as [`resolve`] would report it.
+/// Checks the honoured `G6_*` variables of `env` on their own, before anything is loaded and so before the
+/// mode is known: every one that does not parse or is out of range in both modes, in variable order, each as
+/// [`resolve`] would report it in the default mode. A value only the default refuses (strike scaling's, which
+/// parity g6 reads as Python does) is refused by [`resolve`] once the mode is known.
 pub(crate) fn check_env(env: &BTreeMap<String, String>) -> Result<(), Vec<SetError>> {
+    let parity = Config { parity: Parity::G6, ..Config::default() };
     let bad: Vec<SetError> = env
         .iter()
         .filter_map(|(var, value)| {
             let one = BTreeMap::from([(var.clone(), value.clone())]);
-            resolve(Config::default(), &one, &[]).err()
+            let refused = resolve(Config::default(), &one, &[]).err()?;
+            resolve(parity.clone(), &one, &[]).err().map(|_| refused)
         })
         .collect();
     if bad.is_empty() { Ok(()) } else { Err(bad) }
@@ -727,6 +853,102 @@ mod tests {
         let all = check_env(&env(&[("G6_CONTRACT_STEP", "0"), ("G6_CONTRACT_OK_CYCLES", "abc"), ("G6_TRACE", "1")]));
         let vars: Vec<bool> = all.unwrap_err().iter().map(|e| e.0.contains("G6_CONTRACT_OK_CYCLES")).collect();
         assert_eq!(vars, [true, false], "every bad variable, in variable order");
+    }
+
+    fn parity() -> Config {
+        Config { parity: Parity::G6, ..Config::default() }
+    }
+
+    /// Parity g6 reads strike scaling's variables as the reference's Python does where the default refuses them:
+    /// text `int()` rejects (empty included) is recorded, and means the scaling never runs; text `float()`
+    /// rejects is a reduction of 0.8; numbers Python reads are read (at most 0 held as 0).
+    #[test]
+    fn parity_reads_the_strike_scaling_variables_as_python_does() {
+        for text in ["3.0", "", "  ", "abc", "1e3"] {
+            let vars = env(&[("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", text)]);
+            let (c, applied) = resolve(parity(), &vars, &[]).unwrap();
+            assert_eq!(c.strike_scaling_unparsed(), Some(("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", text)), "{text:?}");
+            assert_eq!((c.strike_scaling_breach_threshold, applied.len()), (3, 1), "{text:?}");
+            assert_eq!(
+                c.parity_read_warnings(),
+                [format!(
+                    "G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD={text:?}: parity g6 reads it as the reference does (int() \
+                     fails), so strike scaling never runs"
+                )]
+            );
+            let default = resolve(Config::default(), &vars, &[]);
+            if text.trim().is_empty() {
+                assert_eq!(default.unwrap().0, Config::default(), "the default ignores an empty value");
+            } else {
+                let err = default.unwrap_err().0;
+                assert!(err.contains("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD") && err.contains("--no-env"), "{err}");
+            }
+        }
+        let read = |var: &str, text: &str| resolve(parity(), &env(&[(var, text)]), &[]).unwrap().0;
+        for (text, n) in [("1_0", 10), (" +7 ", 7), ("-2", 0), ("0", 0), ("4294967295", u32::MAX)] {
+            let c = read("G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY", text);
+            assert_eq!((c.strike_scaling_restore_healthy, c.strike_scaling_unparsed()), (n, None), "{text:?}");
+            let c = read("G6_ADAPTIVE_STRIKE_MIN", text);
+            assert_eq!(c.strike_scaling_min, n, "{text:?}");
+        }
+        let c = read("G6_ADAPTIVE_STRIKE_MIN", "-2");
+        assert_eq!(
+            c.parity_read_warnings(),
+            [
+                r#"G6_ADAPTIVE_STRIKE_MIN="-2": parity g6 reads it as the reference does (int() gives -2), which the default mode refuses"#
+            ]
+        );
+        assert!(read("G6_ADAPTIVE_STRIKE_MIN", "7").parity_reads.is_empty(), "what the default takes is not recorded");
+        for (text, r) in [("abc", 0.8), ("", 0.8), ("1_0.5", 10.5), ("0", 0.0), ("-0.5", -0.5), ("inf", f64::INFINITY)]
+        {
+            let c = read("G6_ADAPTIVE_STRIKE_REDUCTION", text);
+            assert_eq!((c.strike_scaling_reduction, c.strike_scaling_unparsed()), (r, None), "{text:?}");
+        }
+        assert!(read("G6_ADAPTIVE_STRIKE_REDUCTION", "nan").strike_scaling_reduction.is_nan());
+        assert_eq!(
+            read("G6_ADAPTIVE_STRIKE_REDUCTION", "abc").parity_read_warnings(),
+            [
+                r#"G6_ADAPTIVE_STRIKE_REDUCTION="abc": parity g6 reads it as the reference does (float() fails), so the reduction is 0.8"#
+            ]
+        );
+        // Other variables are read as ever; `--set` takes a recorded variable out.
+        assert!(resolve(parity(), &env(&[("G6_CONTRACT_STEP", "1_0")]), &[]).is_err());
+        let vars = env(&[("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", "3.0"), ("G6_ADAPTIVE_STRIKE_MIN", "")]);
+        let (c, _) = resolve(parity(), &vars, &["strike_scaling_breach_threshold=4".into()]).unwrap();
+        assert_eq!(c.strike_scaling_unparsed(), Some(("G6_ADAPTIVE_STRIKE_MIN", "")));
+        let sets = ["strike_scaling_breach_threshold=4".into(), "strike_scaling_min=1".into()];
+        let (c, _) = resolve(parity(), &vars, &sets).unwrap();
+        assert_eq!((c.strike_scaling_unparsed(), c.strike_scaling_breach_threshold), (None, 4));
+        assert!(
+            resolve(parity(), &env(&[]), &["strike_scaling_breach_threshold=3.0".into()]).is_err(),
+            "--set is strict"
+        );
+    }
+
+    /// What parity g6 does not reproduce is refused in both modes: text that is not ASCII, a whole number beyond
+    /// 32 bits, and a negative floor with a negative reduction (negative strike depths).
+    #[test]
+    fn parity_refuses_what_it_cannot_reproduce() {
+        for (var, text, says) in [
+            ("G6_ADAPTIVE_STRIKE_MIN", "\u{663}", "is not ASCII"),
+            ("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", "4294967296", "from -4294967295 to 4294967295"),
+            ("G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY", "-99999999999999999999", "from -4294967295 to 4294967295"),
+        ] {
+            let err = resolve(parity(), &env(&[(var, text)]), &[]).unwrap_err().0;
+            assert!(err.contains(var) && err.contains(says) && err.contains("--no-env"), "{err}");
+            assert!(check_env(&env(&[(var, text)])).is_err(), "refused in both modes: {var}={text}");
+        }
+        let vars = env(&[("G6_ADAPTIVE_STRIKE_MIN", "-1"), ("G6_ADAPTIVE_STRIKE_REDUCTION", "-0.5")]);
+        let err = resolve(parity(), &vars, &[]).unwrap_err().0;
+        assert!(err.starts_with(r#"environment G6_ADAPTIVE_STRIKE_MIN="-1" with G6_ADAPTIVE_STRIKE_REDUCTION="-0.5""#));
+        for fine in [("G6_ADAPTIVE_STRIKE_MIN", "0"), ("G6_ADAPTIVE_STRIKE_REDUCTION", "-0.0")] {
+            let vars = env(&[("G6_ADAPTIVE_STRIKE_MIN", "-1"), ("G6_ADAPTIVE_STRIKE_REDUCTION", "-0.5"), fine]);
+            assert!(resolve(parity(), &vars, &[]).is_ok(), "{fine:?}");
+        }
+        // What only the default refuses waits for the mode: no error before it, no note either.
+        let vars = env(&[("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", "3.0"), ("G6_ADAPTIVE_STRIKE_MIN", "1_0")]);
+        assert_eq!(check_env(&vars), Ok(()));
+        assert_eq!(env_overrides(&vars), []);
     }
 
     #[test]

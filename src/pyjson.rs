@@ -4,14 +4,15 @@
 //!   (`0.0002`, `24800.0`), else scientific with a signed two-digit exponent (`1.5e-05`, `1e+16`);
 //! - [`to_pretty`]: `json.dump(indent=2)` (no trailing newline);
 //! - [`canonical`]: `json.dumps(sort_keys=True, separators=(',', ':'))`, the digest's input;
-//! - [`py_round`]: Python's `round(x, ndigits)` on a float, bit for bit.
+//! - [`py_round`]: Python's `round(x, ndigits)` on a float, bit for bit;
+//! - [`int_from_str`] and [`float_from_str`]: Python's `int(text)` and `float(text)` on ASCII text.
 
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::ser::{Formatter, PrettyFormatter};
 use std::io::{self, Write};
 
-/// Python's `repr(float)`.
+/// Python's `repr(float)`, the non-finite as `json.dumps` writes them (`NaN`, `Infinity`).
 pub fn py_float(v: f64) -> String {
     if v.is_nan() {
         return "NaN".into();
@@ -45,6 +46,17 @@ pub fn py_float(v: f64) -> String {
         format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
     };
     format!("{sign}{body}")
+}
+
+/// Python's `repr(float)` as Python prints it, `nan`, `inf` and `-inf` included ([`py_float`] writes
+/// those as JSON's `NaN` and `Infinity`).
+pub fn float_repr(v: f64) -> String {
+    match v {
+        v if v.is_nan() => "nan".into(),
+        f64::INFINITY => "inf".into(),
+        f64::NEG_INFINITY => "-inf".into(),
+        v => py_float(v),
+    }
 }
 
 /// `json.dump(indent=2)` formatting.
@@ -198,6 +210,85 @@ fn increment_decimal(digits: &str) -> String {
     out
 }
 
+/// The whitespace Python's `int()` and `float()` strip from ASCII text (not `\x1c`-`\x1f`, which
+/// `str.isspace` counts).
+const PY_SPACE: &[char] = &[' ', '\t', '\n', '\x0b', '\x0c', '\r'];
+
+/// Whether `text` is decimal digits with single underscores between them (`1_000`), as Python's `int()` and
+/// `float()` take each run of digits.
+fn py_digits(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('_')
+        && !text.ends_with('_')
+        && !text.contains("__")
+        && text.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+}
+
+/// Python's `int(text)` on ASCII text: surrounding whitespace, a sign, decimal digits with single underscores
+/// between them (`" +1_0 "` is 10); `None` where Python raises `ValueError` (`"3.0"`, `""`, `"1e3"`). Python's
+/// integers are unbounded: one beyond `i64` saturates. Python also reads Unicode digits and spaces (`"٣"` is 3);
+/// this reads them as it reads any other text, so a caller that must agree with Python refuses text that is not
+/// ASCII first.
+pub fn int_from_str(text: &str) -> Option<i64> {
+    let body = text.trim_matches(PY_SPACE);
+    let (negative, digits) = match body.as_bytes().first()? {
+        b'-' => (true, &body[1..]),
+        b'+' => (false, &body[1..]),
+        _ => (false, body),
+    };
+    if !py_digits(digits) {
+        return None;
+    }
+    let magnitude = digits
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .fold(0i128, |n, d| n.saturating_mul(10).saturating_add(i128::from(d - b'0')));
+    let value = if negative { -magnitude } else { magnitude };
+    Some(value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+}
+
+/// Python's `float(text)` on ASCII text: surrounding whitespace, a sign, `inf`, `infinity` or `nan` in any case,
+/// or a decimal with an optional fraction and exponent (`.5`, `5.`, `1e-1`), digits with single underscores
+/// between them (`1_0.5`); `None` where Python raises `ValueError`. Correctly rounded, as Python's (beyond the
+/// largest double it is an infinity, below the smallest a zero). Unicode digits and spaces: see
+/// [`int_from_str`].
+pub fn float_from_str(text: &str) -> Option<f64> {
+    let body = text.trim_matches(PY_SPACE);
+    let (sign, unsigned) = match body.as_bytes().first()? {
+        b'-' => (-1.0, &body[1..]),
+        b'+' => (1.0, &body[1..]),
+        _ => (1.0, body),
+    };
+    match unsigned.to_ascii_lowercase().as_str() {
+        "inf" | "infinity" => return Some(sign * f64::INFINITY),
+        "nan" => return Some(f64::NAN),
+        _ => {}
+    }
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = match mantissa.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (mantissa, None),
+    };
+    // At least one digit before or after the point; each run of digits well formed.
+    let mantissa_ok = match fraction {
+        None => py_digits(whole),
+        Some(fraction) => {
+            (!whole.is_empty() || !fraction.is_empty())
+                && (whole.is_empty() || py_digits(whole))
+                && (fraction.is_empty() || py_digits(fraction))
+        }
+    };
+    let exponent_ok = exponent.is_none_or(|e| py_digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    if !(mantissa_ok && exponent_ok) {
+        return None;
+    }
+    let plain: String = unsigned.chars().filter(|&c| c != '_').collect();
+    plain.parse::<f64>().ok().map(|v| sign * v)
+}
+
 /// Rounds `x x 10^digits` half to even, then scales back: g6sim's own model numbers (quote prices, the
 /// index price in `cycles.jsonl`). **Not** Python's `round` (it rounds the scaled product, so 3/80 gives
 /// 0.038 where Python gives 0.037): every field the reference writes with `round(x, n)` uses
@@ -341,6 +432,108 @@ mod tests {
             let Some((top, rest)) = self.0.split_last() else { return f.write_str("0") };
             write!(f, "{top}")?;
             rest.iter().rev().try_for_each(|limb| write!(f, "{limb:09}"))
+        }
+    }
+
+    /// Python 3.11's `int(text)` on each text (beyond `i64` saturated), pasted from the interpreter.
+    #[test]
+    fn int_from_str_is_pythons_int() {
+        let python: [(&str, Option<i64>); 30] = [
+            ("3", Some(3)),
+            ("  3  ", Some(3)),
+            ("+3", Some(3)),
+            ("-3", Some(-3)),
+            ("-0", Some(0)),
+            ("+0", Some(0)),
+            ("007", Some(7)),
+            ("0_7", Some(7)),
+            ("1_0", Some(10)),
+            ("1__0", None),
+            ("_1", None),
+            ("1_", None),
+            ("3.0", None),
+            ("", None),
+            ("   ", None),
+            ("abc", None),
+            ("- 3", None),
+            ("+-3", None),
+            ("\x0b7\x0c", Some(7)),
+            ("\x09\x0a 42 \x0d", Some(42)),
+            ("\x1c3", None),
+            ("99999999999999999999", Some(i64::MAX)),
+            ("-99999999999999999999", Some(i64::MIN)),
+            ("9223372036854775807", Some(i64::MAX)),
+            ("-9223372036854775808", Some(i64::MIN)),
+            ("1e3", None),
+            ("0x10", None),
+            ("1 0", None),
+            ("+", None),
+            ("-", None),
+        ];
+        for (text, int) in python {
+            assert_eq!(int_from_str(text), int, "int({text:?})");
+        }
+    }
+
+    /// Python 3.11's `repr(float(text))` on each text, pasted from the interpreter.
+    #[test]
+    fn float_from_str_is_pythons_float() {
+        let python: [(&str, Option<&str>); 52] = [
+            ("0.8", Some("0.8")),
+            (" 0.8 ", Some("0.8")),
+            ("1", Some("1.0")),
+            ("-2", Some("-2.0")),
+            ("+.5", Some("0.5")),
+            (".5", Some("0.5")),
+            ("5.", Some("5.0")),
+            (".", None),
+            ("1e-1", Some("0.1")),
+            ("1E+5", Some("100000.0")),
+            ("1e", None),
+            ("e5", None),
+            ("1e1_0", Some("10000000000.0")),
+            ("1_0.5", Some("10.5")),
+            ("1_0.5_5", Some("10.55")),
+            ("1_.5", None),
+            ("1._5", None),
+            ("1__0", None),
+            ("_1", None),
+            ("1_", None),
+            ("inf", Some("inf")),
+            ("-Infinity", Some("-inf")),
+            ("+INF", Some("inf")),
+            ("iNfInItY", Some("inf")),
+            ("infinit", None),
+            ("nan", Some("nan")),
+            ("-nan", Some("nan")),
+            ("+nAn", Some("nan")),
+            ("nan1", None),
+            ("", None),
+            ("  ", None),
+            ("abc", None),
+            ("0x10", None),
+            ("1e400", Some("inf")),
+            ("-1e400", Some("-inf")),
+            ("1e-400", Some("0.0")),
+            ("2.5e-324", Some("5e-324")),
+            ("0.1_2e-1_0", Some("1.2e-11")),
+            ("1.5f", None),
+            ("1,5", None),
+            ("\x0b0.5\x0c", Some("0.5")),
+            ("\x1c0.5", None),
+            ("-0", Some("-0.0")),
+            ("00.5", Some("0.5")),
+            ("1e+", None),
+            ("1e-_1", None),
+            ("1e_1", None),
+            ("1 5", None),
+            ("+-1", None),
+            ("0.30000000000000004", Some("0.30000000000000004")),
+            ("1.7976931348623159e308", Some("inf")),
+            ("inFINity ", Some("inf")),
+        ];
+        for (text, float) in python {
+            assert_eq!(float_from_str(text).map(float_repr).as_deref(), float, "float({text:?})");
         }
     }
 

@@ -136,7 +136,7 @@ pub fn prepare(loaded: &LoadedScenario, options: &RunOptions) -> Result<Prepared
     let mut base = scenario.config.clone();
     base.parity = options.parity.unwrap_or(scenario.parity);
     let (config, applied) = config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
-    let mut warnings = Vec::new();
+    let mut warnings = config.parity_read_warnings();
     check_overrides(scenario, &config, &applied, &mut warnings)?;
     if scenario.recorded.is_none() && scenario.universe.is_none() && options.universe.is_none() {
         for (i, spec) in scenario.indices.iter().enumerate() {

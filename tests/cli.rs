@@ -312,6 +312,43 @@ fn check_determinism_runs_twice_prints_one_line_and_writes_nothing() {
     assert_eq!(both.status.code(), Some(2), "--out conflicts: the check writes nothing");
 }
 
+/// Parity g6 reads a strike-scaling variable as the reference's Python does, and says so: a breach threshold
+/// `int()` rejects means no scale change; the default refuses it before anything runs.
+#[test]
+fn a_strike_scaling_variable_python_rejects_is_said_in_parity_and_bad_input_by_default() {
+    let dir = temp_dir("cli-env-python");
+    let env = [("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", "3.0")];
+    let out_dir = dir.join("out");
+    let args = ["run", "scenarios/sla_limit_cycle.ron", "-q", "--out", out_dir.to_str().unwrap()];
+    let out = g6sim(&[&args[..], &["--parity", "g6"]].concat(), &env);
+    assert_eq!(out.status.code(), Some(1), "its expectations want the scale changes: {}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stderr),
+        "warning: G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD=\"3.0\": parity g6 reads it as the reference does (int() \
+         fails), so strike scaling never runs\n"
+    );
+    let events = std::fs::read_to_string(out_dir.join("events.jsonl")).unwrap();
+    assert!(!events.contains("adaptive_scale_change"));
+    let m = manifest(&out_dir);
+    assert_eq!(m["config"]["parity_reads"], serde_json::json!({"G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD": "3.0"}));
+    let cycles = std::fs::read_to_string(out_dir.join("cycles.jsonl")).unwrap();
+    assert!(
+        cycles.lines().all(|l| l.contains(r#""strike_scaling":{"scale":1.0,"breach_streak":0,"healthy_streak":0}"#))
+    );
+    std::fs::remove_dir_all(&out_dir).unwrap();
+    let out = g6sim(&args, &env);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "error: environment G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD=\"3.0\": `3.0` is not a whole number \
+             (strike_scaling_breach_threshold takes a whole number >= 0)\n  hint: fix or unset"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("note:") && !out_dir.exists(), "{stderr}");
+}
+
 #[test]
 fn environment_overrides_are_announced_first_and_no_env_ignores_them() {
     let env = [("G6_CONTRACT_OK_CYCLES", "2")];

@@ -626,6 +626,51 @@ fn trace_4_4_expansions_are_overwritten_in_parity() {
 }
 
 #[test]
+fn strike_scaling_variables_python_rejects_are_the_references_in_parity_and_refused_by_default() {
+    // The shipped scenario scales 6 times in parity. A breach threshold Python's int() rejects, empty included,
+    // makes the reference's update fail every cycle before it saves anything: no change, the scale 1, the
+    // streaks 0. A reduction float() rejects is 0.8, the same run as without it. The default refuses the text,
+    // and ignores an empty value.
+    let loaded = load_file(&root().join("scenarios").join("sla_limit_cycle.ron")).unwrap();
+    let run = |parity: Option<Parity>, var: &str, text: &str| {
+        let env = [(var.to_string(), text.to_string())].into();
+        run_scenario(&loaded, &RunOptions { parity, env, ..RunOptions::default() })
+    };
+    let (default, parity) = shipped_both("sla_limit_cycle.ron");
+    assert_eq!(scale_changes(&parity).len(), 6);
+    const THRESHOLD: &str = "G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD";
+    for text in ["3.0", "", "abc"] {
+        let inert = run(Some(Parity::G6), THRESHOLD, text).unwrap();
+        assert_eq!(scale_changes(&inert), [], "{text:?}");
+        let figures: Vec<_> =
+            inert.result.cycles.iter().map(|c| c.strike_scaling.map(|s| (s.scale, s.breach_streak))).collect();
+        assert_eq!(figures, [Some((1.0, 0)); 60], "{text:?}");
+        assert_eq!(ladder(&inert, "NIFTY"), [10; 60], "{text:?}");
+        assert_eq!(
+            inert.prepared.warnings,
+            [format!(
+                "{THRESHOLD}={text:?}: parity g6 reads it as the reference does (int() fails), so strike scaling never runs"
+            )]
+        );
+    }
+    let refused = run(None, THRESHOLD, "3.0").unwrap_err().to_string();
+    assert!(refused.starts_with(&format!("environment {THRESHOLD}=\"3.0\": `3.0` is not a whole number")), "{refused}");
+    assert_eq!(scale_changes(&run(None, THRESHOLD, "").unwrap()), scale_changes(&default), "empty: ignored");
+    for (var, text) in [("G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY", "10.0"), ("G6_ADAPTIVE_STRIKE_MIN", " ")] {
+        assert_eq!(scale_changes(&run(Some(Parity::G6), var, text).unwrap()), [], "{var}={text:?}");
+        assert!(run(None, var, text).is_err() != text.trim().is_empty(), "{var}={text:?}");
+    }
+    let reduction = run(Some(Parity::G6), "G6_ADAPTIVE_STRIKE_REDUCTION", "abc").unwrap();
+    assert_eq!(scale_changes(&reduction), scale_changes(&parity));
+    assert_eq!(ladder(&reduction, "NIFTY"), ladder(&parity, "NIFTY"));
+    assert_eq!(reduction.prepared.config.strike_scaling_reduction, 0.8);
+    assert!(run(None, "G6_ADAPTIVE_STRIKE_REDUCTION", "abc").is_err());
+    // What Python reads is read: "1_0" healthy cycles before a restore.
+    let restore = run(Some(Parity::G6), "G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY", "1_0").unwrap();
+    assert_eq!(scale_changes(&restore), scale_changes(&parity));
+}
+
+#[test]
 fn memory_pressure_is_memoryless_in_parity_and_smoothed_by_default() {
     // 75% of RAM in cycles 3-7, 85% in 8-12, 97% in 13-17, then none. Parity g6's tier is each cycle's fraction's,
     // and its ladder truncates: 10 x 0.85 = 8, 10 x 0.6 = 6, 10 x 0.32 = 3. The default's EMA enters each tier

@@ -42,6 +42,10 @@ pub struct ScalingRules {
     pub parity_g6: bool,
     /// Seconds a cycle may take before it counts as a breach.
     pub sla_s: f64,
+    /// Parity g6: a variable of the scaling's that Python's `int()` rejects
+    /// ([`Config::strike_scaling_unparsed`]): the reference's update fails every cycle before it saves
+    /// anything, so the scale stays 1 and the streaks 0.
+    pub unparsed: bool,
 }
 
 impl ScalingRules {
@@ -63,6 +67,7 @@ impl ScalingRules {
             passthrough: config.strike_scaling_passthrough,
             parity_g6,
             sla_s,
+            unparsed: config.strike_scaling_unparsed().is_some(),
         }
     }
 }
@@ -124,7 +129,7 @@ impl Scaler {
         per_side_s: &[f64],
         depths: &mut [StrikeDepth],
     ) -> Option<ScaleChange> {
-        if !r.enabled {
+        if !r.enabled || r.unparsed {
             return None;
         }
         let breached = elapsed_s > r.sla_s;
@@ -291,6 +296,7 @@ mod tests {
             passthrough: false,
             parity_g6,
             sla_s: 51.0,
+            unparsed: false,
         }
     }
 
@@ -369,6 +375,44 @@ mod tests {
         for _ in 0..9 {
             assert_eq!(s.step(&r, 1000.0, 1.0, COST, &mut d), None);
         }
+    }
+
+    /// Parity g6 with a variable Python's `int()` rejects: the reference's update fails before it saves
+    /// anything, so the scale stays 1, the streaks 0, the baseline uncaptured and the depths unwritten.
+    #[test]
+    fn an_unparsed_variable_keeps_parity_scaling_inert() {
+        let r = ScalingRules { unparsed: true, ..rules(true) };
+        let (mut s, mut d) = (Scaler::default(), [depth(10)]);
+        for elapsed in [1000.0, 1000.0, 1000.0, 1000.0, 10.0] {
+            assert_eq!(s.step(&r, elapsed, COST, &mut d), None);
+        }
+        assert_eq!((s, d[0].itm), (Scaler::default(), 10));
+    }
+
+    /// The reductions parity g6 may read from the environment: the reference's arithmetic, no panic. Above 1 or
+    /// NaN the scale never moves (a NaN fails every comparison, and a restore's inverse is then 1.25); 0 cuts
+    /// to the floor at once and a negative reduction too (the floor is not negative: the two negative together
+    /// are refused); infinity never cuts.
+    #[test]
+    fn any_float_reduction_is_the_references_arithmetic() {
+        let run = |reduction: f64| {
+            let r = ScalingRules { reduction, ..rules(true) };
+            let (mut s, mut d) = (Scaler::default(), [depth(10)]);
+            let scales: Vec<f64> = (0..30)
+                .map(|k| {
+                    s.step(&r, if k < 20 { 1000.0 } else { 10.0 }, COST, &mut d);
+                    s.scale
+                })
+                .collect();
+            (scales[19], scales[29], d[0].itm)
+        };
+        assert_eq!(run(1.5), (1.0, 1.0, 10));
+        assert_eq!(run(f64::NAN), (1.0, 1.0, 10));
+        assert_eq!(run(f64::INFINITY), (1.0, 1.0, 10));
+        // 0 and -0.5: straight to the floor 2 / 10, then 2 / 2 = 1 blocks any further cut; ten healthy cycles
+        // restore by 1.25 (the inverse of a reduction that is not above 0).
+        assert_eq!(run(0.0), (0.2, 0.25, 2));
+        assert_eq!(run(-0.5), (0.2, 0.25, 2));
     }
 
     /// Python's `round` is half to even; `int(b or 2)` makes a 0 baseline 2; the write never goes below `min`.

@@ -176,7 +176,8 @@ impl Exploration {
             let step = config.step_override(symbol).unwrap_or(step);
             crate::run::price_within_step(symbol, price, step)?;
         }
-        Self::of(config, Config::default(), None, Vec::new(), threads)
+        let warnings = config.parity_read_warnings();
+        Self::of(config, Config::default(), None, warnings, threads)
     }
 
     /// An exploration of the scenario file `path` (`--from`): every seed keeps its indices, start, interval,
@@ -234,6 +235,16 @@ impl Exploration {
         warnings: Vec<String>,
         threads: usize,
     ) -> Result<Self, Error> {
+        // Every generated scenario holds the configuration: not what only parity g6's reading of the environment
+        // gives (a strike-scaling variable Python's int() rejects, a reduction out of a scenario's range).
+        let unparsed = config.strike_scaling_unparsed().map(|(var, text)| format!("{var}={text:?}: int() fails"));
+        let out_of_range = config.out_of_range().into_iter().next().map(|o| format!("{}: {}", o.key, o.message));
+        if let Some(what) = unparsed.or(out_of_range) {
+            return Err(Error::Input(format!(
+                "{what}: parity g6 reads the environment as the reference does, which a generated scenario cannot \
+                 hold\n  hint: a value a scenario's config takes, or --no-env"
+            )));
+        }
         for (key, cap) in [("depth_max_itm", config.depth_max_itm), ("depth_max_otm", config.depth_max_otm)] {
             if cap == Some(0) {
                 return Err(Error::Input(format!(
@@ -637,7 +648,7 @@ fn loaded(text: &str, expectations: Vec<Expectation>) -> Result<LoadedScenario, 
 /// Whether a configuration key is written with a generated scenario: not the mode (the scenario's `parity`), and
 /// not the benchmark artifacts' keys, which an exploration does not write and a reproduction should not either.
 fn written(key: &str) -> bool {
-    key != "parity" && !key.starts_with("benchmark_")
+    key != "parity" && key != "parity_reads" && !key.starts_with("benchmark_")
 }
 
 /// The keys of `config` that differ from the defaults and are written with a generated scenario (all but the
@@ -712,6 +723,29 @@ mod tests {
         let text = workload(1).within(&config).to_ron(&extras);
         let back = crate::run::prepare(&loaded(&text, Vec::new()).unwrap(), &RunOptions::default()).unwrap().config;
         assert_eq!(back, config);
+    }
+
+    /// Parity g6's reading of strike scaling's variables reaches the generated scenarios where a scenario can
+    /// hold it (`1_0` is 10, a reduction `float()` rejects is 0.8, said in a warning); what it cannot hold (a
+    /// variable `int()` rejects, a reduction of 0) is refused.
+    #[test]
+    fn parity_reads_a_scenario_cannot_hold_are_refused() {
+        let options = |var: &str, text: &str| RunOptions {
+            parity: Some(crate::config::Parity::G6),
+            env: [(var.to_string(), text.to_string())].into(),
+            ..RunOptions::default()
+        };
+        let held = Exploration::new(options("G6_ADAPTIVE_STRIKE_RESTORE_HEALTHY", "1_2"), 1).unwrap();
+        assert_eq!(config_sets(held.config()), ["strike_scaling_restore_healthy=12"]);
+        let held = Exploration::new(options("G6_ADAPTIVE_STRIKE_REDUCTION", "abc"), 1).unwrap();
+        assert_eq!((config_sets(held.config()).len(), held.warnings().len()), (0, 1));
+        for (var, text, says) in [
+            ("G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD", "3.0", "G6_ADAPTIVE_STRIKE_BREACH_THRESHOLD=\"3.0\": int() fails"),
+            ("G6_ADAPTIVE_STRIKE_REDUCTION", "0", "strike_scaling_reduction: 0 is out of range"),
+        ] {
+            let Err(Error::Input(e)) = Exploration::new(options(var, text), 1) else { panic!("{var}={text}") };
+            assert!(e.starts_with(says) && e.contains("--no-env"), "{e}");
+        }
     }
 
     fn from(options: RunOptions) -> Result<Exploration, Error> {

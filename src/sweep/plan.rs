@@ -226,6 +226,9 @@ pub struct Plan {
     /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
     /// same scores (`g6sim sweep --full`).
     pub full_runs: bool,
+    /// What preparing the settings' shared configuration warned of (a dump without one of the indices, a
+    /// variable parity g6 reads as the reference does), for the caller to say.
+    pub warnings: Vec<String>,
     /// Each setting's resolved configuration (the seed changes nothing in it).
     configs: Vec<Config>,
     /// Cycles per run, and whether a run's universe is an instruments dump (the same for every setting).
@@ -294,12 +297,14 @@ impl Plan {
             seeds,
             settings,
             full_runs: false,
+            warnings: Vec::new(),
             configs: Vec::new(),
             cycles: 0,
             dump: false,
         };
         // What every setting shares first (a bad --set is not one setting's fault), then each setting.
-        prepare(&plan.scenario, &RunOptions { seed: Some(plan.seeds[0]), ..plan.base.clone() })?;
+        plan.warnings =
+            prepare(&plan.scenario, &RunOptions { seed: Some(plan.seeds[0]), ..plan.base.clone() })?.warnings;
         for s in &plan.settings {
             // A swept key's value is applied as `--set` applies one; the error names the flag the user wrote.
             let swept = |e: &str| {

@@ -383,6 +383,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         }
         Err(e) => return fail(e),
     };
+    for w in &plan.warnings {
+        errln!("warning: {w}");
+    }
     let dir =
         args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
     let _lock = match sweep::claim_dir(&dir, args.force) {
