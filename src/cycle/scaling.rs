@@ -384,7 +384,7 @@ mod tests {
         let r = ScalingRules { unparsed: true, ..rules(true) };
         let (mut s, mut d) = (Scaler::default(), [depth(10)]);
         for elapsed in [1000.0, 1000.0, 1000.0, 1000.0, 10.0] {
-            assert_eq!(s.step(&r, elapsed, COST, &mut d), None);
+            assert_eq!(s.step(&r, elapsed, 1.0, COST, &mut d), None);
         }
         assert_eq!((s, d[0].itm), (Scaler::default(), 10));
     }
@@ -400,7 +400,7 @@ mod tests {
             let (mut s, mut d) = (Scaler::default(), [depth(10)]);
             let scales: Vec<f64> = (0..30)
                 .map(|k| {
-                    s.step(&r, if k < 20 { 1000.0 } else { 10.0 }, COST, &mut d);
+                    s.step(&r, if k < 20 { 1000.0 } else { 10.0 }, 1.0, COST, &mut d);
                     s.scale
                 })
                 .collect();
