@@ -153,7 +153,10 @@ impl Scaler {
             if new > 0.999 {
                 new = 1.0;
             }
-            if new > self.scale && (r.parity_g6 || self.restore_keeps_sla(r, elapsed_s, new, per_side_s, depths)) {
+            let guarded = !r.parity_g6;
+            #[cfg(test)]
+            let guarded = guarded && !super::planted::planted(super::planted::Bug::RestoreIgnoresProjection);
+            if new > self.scale && (!guarded || self.restore_keeps_sla(r, elapsed_s, new, per_side_s, depths)) {
                 self.scale = new;
                 changed = true;
             }
