@@ -576,6 +576,9 @@ closed_set! {
         ExpiriesRecover,
         /// At most one expansion/contraction direction flip per 10 cycles of a fault-free stretch.
         FewDepthFlips,
+        /// Default mode: in a stretch with no fault in force and no depth adjustment, the strike-scaling scale is
+        /// never cut, restored and cut again (no limit cycle); parity g6 (the reference's limit cycle) is not judged.
+        ScaleSettles,
     }
 }
 
@@ -596,6 +599,7 @@ impl Property {
             Property::DepthReturnsToBaseline => "depth_returns_to_baseline",
             Property::ExpiriesRecover => "expiries_recover",
             Property::FewDepthFlips => "few_depth_flips",
+            Property::ScaleSettles => "scale_settles",
         }
     }
 

@@ -304,8 +304,9 @@ fn from_refuses_what_cannot_be_explored() {
 #[test]
 fn the_rules_keep_every_property_over_thousands_of_seeds() {
     // (arguments, what is never reached and why)
-    // Trace events (`trace` is off), and strike scaling's (`strike_scaling` is off but in the last case).
-    let trace = ["event.field_coverage", "event.instrument_coverage", "event.adaptive_scale_change"];
+    // Trace events (`trace` is off). Strike scaling's event is reached in every case: half the generated
+    // workloads turn it on, and half draw a cost model whose full ladders may breach the SLA.
+    let trace = ["event.field_coverage", "event.instrument_coverage"];
     let unknown = "partial_reason.unknown"; // synthetic data always gives a classified reason
     let strict = "partial_reason.prefilter_clamp"; // needs `prefilter_clamp_strict`
     let cases: [(&[&str], Vec<&str>); 5] = [
@@ -344,10 +345,10 @@ fn the_rules_keep_every_property_over_thousands_of_seeds() {
                 .collect(),
         ),
         (
-            // Strike scaling on, in parity g6, where it writes the depths: every property holds, and its
-            // event is reached (the generated slow providers breach).
+            // Strike scaling on in every run, at its default thresholds, in parity g6, where it writes the
+            // depths: every property holds.
             &["--seeds", "200", "--set", "strike_scaling=true", "--parity", "g6"],
-            [&["event.expiry_map_build"][..], &trace[..2], &["event.prefilter_clamp", "status.EMPTY", strict, unknown]]
+            [&["event.expiry_map_build"][..], &trace, &["event.prefilter_clamp", "status.EMPTY", strict, unknown]]
                 .concat()
                 .into_iter()
                 .chain(["clamp.head", "clamp.ladder_spread", "adaptive.capped"])

@@ -80,3 +80,15 @@ fn strict_clamp_on_an_expiry_without_options_is_empty() {
     assert_eq!(cycle.partial_reason_totals.prefilter_clamp, Some(0));
     assert_eq!(cycle.expiry_status_totals.empty, 1);
 }
+
+/// A restore whose projected cycle lands on the SLA itself waits: the cycle's timer sums it an ulp over.
+#[test]
+fn a_restore_projected_onto_the_sla_waits() {
+    let path = crate::common::root().join("tests/fixtures/explore/restore_at_the_sla.ron");
+    let text = std::fs::read_to_string(path).unwrap();
+    let run = crate::common::run_text(&text, &g6sim::RunOptions::default());
+    assert!(run.passed(), "{:?}", run.outcomes);
+    let scales: Vec<f64> = run.result.cycles.iter().map(|c| c.strike_scaling.unwrap().scale).collect();
+    let cuts_after_restore = scales.windows(3).filter(|w| w[1] > w[0] && w[2] < w[1]).count();
+    assert_eq!(cuts_after_restore, 0, "{scales:?}");
+}

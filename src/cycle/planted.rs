@@ -32,6 +32,8 @@ closed_set! {
         ContractionStopsAboveBaseline,
         /// A fault stays in force two cycles after its window.
         FaultOutlivesWindow,
+        /// The default's strike-scaling restore skips its SLA projection (restores as parity g6 does).
+        RestoreIgnoresProjection,
     }
 }
 

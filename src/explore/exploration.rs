@@ -46,6 +46,9 @@ pub struct Exploration {
     properties_file: Option<String>,
     /// Every run in full, even where the lean path models it (`--full`).
     full: bool,
+    /// Workloads drawn whole keep their drawn strike scaling: the configuration under test sets none of its
+    /// keys (`strike_scaling*`, by the environment or `--set`).
+    drawn_scaling: bool,
 }
 
 /// The scenario an exploration draws its workloads around (`--from`), as `explore.json` names it.
@@ -154,7 +157,8 @@ impl Exploration {
     /// threads (0: one per core). A strike step of an index no scenario generates, or a cap of 0, is refused.
     pub fn new(options: RunOptions, threads: usize) -> Result<Self, Error> {
         let base = Config { parity: options.parity.unwrap_or_default(), ..Config::default() };
-        let (config, _) = crate::config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+        let (config, applied) = crate::config::resolve(base, &options.env, &options.sets).map_err(Error::Set)?;
+        let drawn_scaling = !applied.iter().any(|a| a.key.starts_with("strike_scaling"));
         let generated: Vec<&str> = crate::registry::known_symbols().chain([super::generate::DECLARED]).collect();
         for symbol in config.strike_step.keys() {
             if !generated.iter().any(|g| g.eq_ignore_ascii_case(symbol)) {
@@ -177,7 +181,8 @@ impl Exploration {
             crate::run::price_within_step(symbol, price, step)?;
         }
         let warnings = config.parity_read_warnings();
-        Self::of(config, Config::default(), None, warnings, threads)
+        let exploration = Self::of(config, Config::default(), None, warnings, threads)?;
+        Ok(Exploration { drawn_scaling, ..exploration })
     }
 
     /// An exploration of the scenario file `path` (`--from`): every seed keeps its indices, start, interval,
@@ -266,6 +271,7 @@ impl Exploration {
             checks,
             properties_file: None,
             full: false,
+            drawn_scaling: false,
         })
     }
 
@@ -294,13 +300,17 @@ impl Exploration {
         }
     }
 
-    /// Seed `seed`'s workload, within the configuration's caps.
+    /// Seed `seed`'s workload, within the configuration's caps; its drawn strike scaling dropped when the
+    /// configuration under test sets strike scaling.
     fn workload(&self, seed: u64) -> Workload {
-        match &self.from {
+        let mut w = match &self.from {
             Some((_, template)) => template.workload(seed),
             None => workload(seed),
+        };
+        if !self.drawn_scaling {
+            w.scaling = None;
         }
-        .within(&self.config)
+        w.within(&self.config)
     }
 
     /// The exploration with the user's properties (`--properties FILE`, [`super::load_properties`]) checked
@@ -418,10 +428,14 @@ impl Exploration {
         Ok(report)
     }
 
-    /// The configuration under test as a run of `w` takes it: a strike step only for the indices `w` has.
+    /// The configuration under test as a run of `w` takes it: a strike step only for the indices `w` has, and
+    /// `w`'s drawn strike scaling.
     fn config_for(&self, w: &Workload) -> Config {
         let mut config = self.config.clone();
         config.strike_step.retain(|symbol, _| w.indices.iter().any(|i| i.symbol.eq_ignore_ascii_case(symbol)));
+        if let Some(scaling) = &w.scaling {
+            scaling.apply(&mut config);
+        }
         config
     }
 
@@ -870,6 +884,7 @@ mod tests {
 mod planted {
     use super::*;
     use crate::cycle::planted::{Bug, with_bug};
+    use crate::explore::generate::MAX_INDICES;
 
     /// The catalogue's properties are an exploration's first checks, in the catalogue's order.
     fn property_slot(property: Property) -> usize {
@@ -895,7 +910,35 @@ mod planted {
             (Property::DepthReturnsToBaseline, Some(Bug::ContractionStopsAboveBaseline), &[], 5),
             (Property::ExpiriesRecover, Some(Bug::FaultOutlivesWindow), &[], 5),
             (Property::FewDepthFlips, None, NO_HYSTERESIS, 5),
+            (Property::ScaleSettles, Some(Bug::RestoreIgnoresProjection), &[], 30),
         ]
+    }
+
+    /// The default's strike-scaling restore without its SLA projection goes round the limit cycle under a drawn
+    /// cost model whose full ladders breach the SLA: the exploration finds it and shrinks it to a run that
+    /// breaks `scale_settles` with the bug and keeps it without; the correct rules keep it in every seed.
+    #[test]
+    fn scale_settles_finds_a_restore_without_its_projection() {
+        let property = Property::ScaleSettles;
+        let slot = property_slot(property);
+        let exploration = Exploration { shrunk_per_property: 1, ..Exploration::new(RunOptions::default(), 1).unwrap() };
+        let correct = exploration.run(1..=300, || true, |_| {}).unwrap();
+        assert_eq!(correct.properties[slot].failed, 0, "{:?}", correct.properties[slot]);
+        assert!(correct.reach.get("event", "adaptive_scale_change") > 0);
+        let report = with_bug(Bug::RestoreIgnoresProjection, || exploration.run(1..=30, || true, |_| {}).unwrap());
+        assert!(report.properties[slot].failed > 0, "{:?}", report.properties[slot]);
+        let failure = report.failures.iter().find(|f| f.property == property.name()).expect("a shrunk failure");
+        assert!(failure.detail.contains("cut again"), "{}", failure.detail);
+        assert!(
+            failure.text.contains("strike_scaling: true") && failure.text.contains("per_strike_s"),
+            "{}",
+            failure.text
+        );
+        let shrunk = parse("shrunk.ron", &failure.text).unwrap_or_else(|e| panic!("{e}\n{}", failure.text));
+        let loaded = LoadedScenario::inline(shrunk, "shrunk.ron");
+        let run = || crate::run::run_scenario(&loaded, &RunOptions::default()).unwrap();
+        assert!(!with_bug(Bug::RestoreIgnoresProjection, run).passed(), "{}", failure.text);
+        assert!(run().passed(), "{}", failure.text);
     }
 
     /// Around a scenario, a planted bug is found and shrunk to a file that keeps the scenario's start,
@@ -950,7 +993,10 @@ mod planted {
             }
             let failure = report.failures.iter().find(|f| f.property == property.name()).expect("a shrunk failure");
             let s = failure.shrunk;
-            if !(s.cycles <= 20 && s.indices == 1 && s.faults <= 1) {
+            // A drawn cost model spreads its load over every index's strikes: dropping an index lightens the
+            // cycle, and the limit cycle `scale_settles` finds needs the cycle to breach at the full depth.
+            let indices = if property == Property::ScaleSettles { MAX_INDICES } else { 1 };
+            if !(s.cycles <= 20 && s.indices <= indices && s.faults <= 1) {
                 missed.push(format!("{what}: shrunk to {}\n{}", describe(s), failure.text));
             }
         }

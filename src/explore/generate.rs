@@ -42,6 +42,21 @@ const RULES: [ExpiryRule; 4] =
 /// The cycle intervals drawn from, in seconds.
 const INTERVALS_S: [u64; 5] = [60, 120, 180, 300, 900];
 
+/// The probability that a workload drawn whole has a cost model of its own, whose strikes cost a share of the
+/// SLA ([`LOADS`]).
+pub const COST_ODDS: f64 = 0.5;
+
+/// What the strikes of a drawn cost model's first ladders cost, as a share of the SLA at the default
+/// `cycle_sla_fraction`: under it, at its edge, and over it twice.
+const LOADS: [f64; 4] = [0.5, 0.9, 1.2, 2.0];
+
+/// The probability that a workload drawn whole turns strike scaling on (when the configuration under test does
+/// not set it).
+pub const SCALING_ODDS: f64 = 0.5;
+
+/// The reductions a drawn strike scaling multiplies the scale by.
+const REDUCTIONS: [f64; 4] = [0.5, 0.7, 0.8, 0.9];
+
 /// A generated scenario as data: what the generator draws from a seed, what the shrinker reduces, and what
 /// [`Workload::to_ron`] writes as a scenario file.
 #[derive(Clone, Debug, PartialEq)]
@@ -57,6 +72,12 @@ pub struct Workload {
     pub indices: Vec<WorkloadIndex>,
     /// One phase per fault kind that is on, in the catalogue's order.
     pub phases: Vec<WorkloadPhase>,
+    /// A drawn cost model (`cycle_time`), whose strikes may cost more than the SLA; `None`: the default costs
+    /// (or a kept scenario's).
+    pub cycle_time: Option<CycleTimeSpec>,
+    /// Drawn strike-scaling settings, written into the scenario's `config`; `None`: the configuration under
+    /// test decides.
+    pub scaling: Option<Scaling>,
     /// The scenario the workload was drawn around (`explore --from`); `None` when it was drawn whole.
     pub kept: Option<Arc<Kept>>,
 }
@@ -93,6 +114,40 @@ pub struct WorkloadIndex {
     pub spot: Option<f64>,
     pub lot_size: Option<u32>,
     pub tick_size: Option<f64>,
+}
+
+/// Strike scaling as a workload draws it: on, with its thresholds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scaling {
+    pub breach_threshold: u32,
+    pub restore_healthy: u32,
+    pub reduction: f64,
+    pub min: u32,
+    pub passthrough: bool,
+}
+
+impl Scaling {
+    /// `config` with strike scaling on under these settings.
+    pub fn apply(&self, config: &mut crate::config::Config) {
+        config.strike_scaling = true;
+        config.strike_scaling_breach_threshold = self.breach_threshold;
+        config.strike_scaling_restore_healthy = self.restore_healthy;
+        config.strike_scaling_reduction = self.reduction;
+        config.strike_scaling_min = self.min;
+        config.strike_scaling_passthrough = self.passthrough;
+    }
+
+    /// The settings as a scenario's `config` section writes them, `(key, value)`.
+    fn fields(&self) -> [(&'static str, String); 6] {
+        [
+            ("strike_scaling", "true".into()),
+            ("strike_scaling_breach_threshold", self.breach_threshold.to_string()),
+            ("strike_scaling_restore_healthy", self.restore_healthy.to_string()),
+            ("strike_scaling_reduction", format!("{:?}", self.reduction)),
+            ("strike_scaling_min", self.min.to_string()),
+            ("strike_scaling_passthrough", self.passthrough.to_string()),
+        ]
+    }
 }
 
 /// One fault phase of a workload: a fault in a window of cycles, maybe narrowed to an index and a rule.
@@ -152,6 +207,11 @@ impl Workload {
         self
     }
 
+    /// The cost model the scenario writes: the drawn one, a kept scenario's, or the default.
+    fn cost(&self) -> CycleTimeSpec {
+        self.cycle_time.or(self.kept.as_ref().map(|k| k.cycle_time)).unwrap_or_default()
+    }
+
     /// The scenario's name: `explore-<seed>`, or `<name>-explore-<seed>` around a kept scenario.
     fn name(&self) -> String {
         match &self.kept {
@@ -200,10 +260,16 @@ impl Workload {
                     tick_size: index.tick_size,
                 })
                 .collect(),
-            config: Default::default(),
+            config: {
+                let mut config = crate::config::Config::default();
+                if let Some(scaling) = &self.scaling {
+                    scaling.apply(&mut config);
+                }
+                config
+            },
             market,
             provider: self.kept.as_ref().map(|k| k.provider.clone()).unwrap_or_default(),
-            cycle_time: self.kept.as_ref().map(|k| k.cycle_time).unwrap_or_default(),
+            cycle_time: self.cost(),
             universe: None,
             phases: self
                 .phases
@@ -241,9 +307,16 @@ impl Workload {
         if extras.parity_g6 {
             text += "    parity: G6,\n";
         }
-        if !extras.config.is_empty() {
+        // The configuration under test, then the drawn strike scaling's keys it does not write.
+        let mut config = extras.config.clone();
+        for (key, value) in self.scaling.iter().flat_map(Scaling::fields) {
+            if !config.iter().any(|field| field.split(':').next() == Some(key)) {
+                config.push(format!("{key}: {value}"));
+            }
+        }
+        if !config.is_empty() {
             text += "    config: (\n";
-            for field in &extras.config {
+            for field in &config {
                 text += &format!("        {field},\n");
             }
             text += "    ),\n";
@@ -272,7 +345,7 @@ impl Workload {
                 p.strikes_per_side, p.weeks_listed, p.months_listed
             );
         }
-        if let Some(c) = self.kept.as_ref().map(|k| k.cycle_time).filter(|c| *c != CycleTimeSpec::default()) {
+        if let Some(c) = Some(self.cost()).filter(|c| *c != CycleTimeSpec::default()) {
             text += &format!("    cycle_time: {},\n", spaced(&ron::to_string(&c).expect("a cost model writes as RON")));
         }
         text += "    indices: [\n";
@@ -381,7 +454,54 @@ pub fn workload(seed: u64) -> Workload {
     }
     let (volatility_per_cycle, drift_per_cycle) = draw_market(&mut draw);
     let phases = draw_phases(&mut draw, cycles, &indices);
-    Workload { seed, cycles, interval_s, start, volatility_per_cycle, drift_per_cycle, indices, phases, kept: None }
+    // Drawn last, so the draws before them are those of a workload without them.
+    let cycle_time = draw_cost(&mut draw, interval_s, &indices);
+    let scaling = draw_scaling(&mut draw);
+    Workload {
+        seed,
+        cycles,
+        interval_s,
+        start,
+        volatility_per_cycle,
+        drift_per_cycle,
+        indices,
+        phases,
+        cycle_time,
+        scaling,
+        kept: None,
+    }
+}
+
+/// With probability [`COST_ODDS`], a cost model whose strikes (`per_strike_s`, per fetched expiry) cost a share
+/// of the SLA ([`LOADS`]: `interval_s` x 0.85, the default `cycle_sla_fraction`) at the first cycle's ladders,
+/// the other costs the defaults: a cycle that breaches its SLA at the full depth and keeps it once strike
+/// scaling has cut the ladders. Drawn every time.
+fn draw_cost(draw: &mut Stream, interval_s: u64, indices: &[WorkloadIndex]) -> Option<CycleTimeSpec> {
+    let on = draw.unit() < COST_ODDS;
+    let load = LOADS[draw.below(LOADS.len() as u64) as usize];
+    if !on {
+        return None;
+    }
+    let strikes: u32 = indices.iter().map(|i| i.rules.len() as u32 * (i.depth.0 + i.depth.1)).sum();
+    let sla_s = interval_s as f64 * 0.85;
+    // In thousandths of a second, as a person writes it.
+    let per_strike_s = ((load * sla_s / f64::from(strikes.max(1))) * 1000.0).round().max(1.0) / 1000.0;
+    Some(CycleTimeSpec { per_strike_s, ..CycleTimeSpec::default() })
+}
+
+/// With probability [`SCALING_ODDS`], strike scaling on: a breach threshold of 1 to 4 cycles, a restore after 1
+/// to 12 healthy cycles, a reduction of 0.5 to 0.9, a floor of 1 to 4 strikes per side, and passthrough in one
+/// of four. Drawn every time.
+fn draw_scaling(draw: &mut Stream) -> Option<Scaling> {
+    let on = draw.unit() < SCALING_ODDS;
+    let scaling = Scaling {
+        breach_threshold: 1 + draw.below(4) as u32,
+        restore_healthy: 1 + draw.below(12) as u32,
+        reduction: REDUCTIONS[draw.below(REDUCTIONS.len() as u64) as usize],
+        min: 1 + draw.below(4) as u32,
+        passthrough: draw.below(4) == 0,
+    };
+    on.then_some(scaling)
 }
 
 /// 09:15 IST on `day` October 2025.
@@ -461,6 +581,8 @@ impl Template {
             drift_per_cycle,
             indices: self.indices.clone(),
             phases,
+            cycle_time: None,
+            scaling: None,
             kept: Some(self.kept.clone()),
         }
     }

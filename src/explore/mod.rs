@@ -41,8 +41,8 @@ pub use exploration::{
 };
 pub use files::{EXPLORE_FILE, FAILURES_DIR, Header, MergeError, ShardOf, claim_dir, emit, merge, seed_ranges, write};
 pub use generate::{
-    Extras, FAULT_ODDS, Kept, MAX_CYCLES, MAX_INDICES, Size, Template, Workload, WorkloadIndex, WorkloadPhase,
-    generate, workload,
+    COST_ODDS, Extras, FAULT_ODDS, Kept, MAX_CYCLES, MAX_INDICES, SCALING_ODDS, Scaling, Size, Template, Workload,
+    WorkloadIndex, WorkloadPhase, generate, workload,
 };
 pub use reach::{Branch, Reach, ReachCounter};
 pub use shrink::{MAX_ATTEMPTS, Shrunk, shrink};

@@ -189,11 +189,18 @@ fn soften(best: &mut Shrunk, fails: &mut dyn FnMut(&Workload) -> Option<u64>) {
     }
 }
 
-/// Rounder settings: a flat market; for a workload drawn whole, also the first interval and day, equal depths
-/// of round sizes and no separate baseline (a workload drawn around a scenario keeps the scenario's).
+/// Rounder settings: a flat market, no drawn strike scaling, the default costs; for a workload drawn whole,
+/// also the first interval and day, equal depths of round sizes and no separate baseline (a workload drawn
+/// around a scenario keeps the scenario's).
 fn simplify(best: &mut Shrunk, fails: &mut dyn FnMut(&Workload) -> Option<u64>) {
     let mut candidate = best.workload.clone();
     (candidate.volatility_per_cycle, candidate.drift_per_cycle) = (0.0, 0.0);
+    attempt(best, fails, candidate);
+    let mut candidate = best.workload.clone();
+    candidate.scaling = None;
+    attempt(best, fails, candidate);
+    let mut candidate = best.workload.clone();
+    candidate.cycle_time = None;
     attempt(best, fails, candidate);
     if best.workload.kept.is_some() {
         return;

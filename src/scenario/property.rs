@@ -88,10 +88,26 @@ pub const RECOVERY_CYCLES: u64 = 0;
 /// `few_depth_flips`.
 pub const FLIP_SPACING: u64 = 10;
 
-/// What a property remembers of the run so far, per index (in the cycle's index order).
+/// What a property remembers of the run so far, per index (in the cycle's index order), and of the run's
+/// strike-scaling scale.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Watch {
     indices: Vec<IndexWatch>,
+    scale: ScaleWatch,
+}
+
+/// The strike-scaling scale's memory: its value after the last cycle, and the moves of the current steady
+/// stretch (cycles with no fault in force and no depth adjustment).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct ScaleWatch {
+    /// The scale after the last cycle (1 before the first).
+    scale: Option<f64>,
+    /// The first cycle of the current steady stretch (0: none).
+    since: u64,
+    /// The first cut of the stretch: its cycle, the scale before and after.
+    cut: Option<(u64, f64, f64)>,
+    /// The first restore after that cut.
+    restore: Option<(u64, f64, f64)>,
 }
 
 /// One index's memory.
@@ -244,6 +260,46 @@ fn adjustment_bounds(setting: &Setting, a: &StrikeDepthAdjustment, cur: Depth, b
         }
     };
     wrong.then(|| format!("{}: {:?} {prev:?} -> {new:?} (baseline {baseline:?})", a.index, a.reason))
+}
+
+/// `scale_settles` on one cycle: by default, a cut after a restore after a cut, all three in one steady
+/// stretch (cycles with no fault in force and no depth adjustment), is a limit cycle; parity g6 (the
+/// reference's restore has no SLA guard) is not judged.
+fn scale_settles(
+    setting: &Setting,
+    w: &mut ScaleWatch,
+    cycle: &CycleSummary,
+    events: &[LoggedEvent],
+) -> Option<String> {
+    let n = cycle.cycle;
+    let new = cycle.strike_scaling.as_ref()?.scale;
+    let old = w.scale.replace(new).unwrap_or(1.0);
+    if setting.parity_g6 {
+        return None;
+    }
+    // A fault may change a cycle's work from one cycle to the next, and an adjustment changes the depth the
+    // scale multiplies: the restore's projection assumes the cycle it projects from repeats.
+    let adjusted = events.iter().any(|e| matches!(e.event, Event::StrikeDepthAdjustment(_)));
+    if setting.faulty(n) || adjusted {
+        (w.since, w.cut, w.restore) = (0, None, None);
+        return None;
+    }
+    if w.since == 0 {
+        w.since = n;
+    }
+    if new < old {
+        if let (Some((c, c_old, c_new)), Some((r, r_old, r_new))) = (w.cut, w.restore) {
+            return Some(format!(
+                "scale cut at cycle {c} ({c_old} -> {c_new}), restored at {r} ({r_old} -> {r_new}) and cut again \
+                 at {n} ({old} -> {new}), no fault and no depth adjustment since cycle {}",
+                w.since
+            ));
+        }
+        w.cut.get_or_insert((n, old, new));
+    } else if new > old && w.cut.is_some() {
+        w.restore.get_or_insert((n, old, new));
+    }
+    None
 }
 
 /// Whether strike scaling writes the depths (parity g6, not passthrough): the depth may then go below its
@@ -537,11 +593,18 @@ pub fn check(
                 let at_start = w.depth.unwrap_or(i.ladder_depth);
                 // Parity g6's cap grows with the depth (a reference quirk): a ladder grown past the listed
                 // strikes keeps its coverage under the trigger without a fault, and the return counts from
-                // the last of these expansions.
-                let expanded =
-                    parity_g6 && adjustments(&i.index, events).iter().any(|a| a.reason == AdjustReason::Expansion);
+                // the last of these expansions. Its strike scaling writes the depth at each change of the
+                // scale (`max(min, baseline x scale)`, from the first cycle's depth), and the return counts
+                // from the last of these too.
+                let rescaled = writes_scaled_depths(setting)
+                    && events.iter().any(|e| e.cycle == n && matches!(e.event, Event::AdaptiveScaleChange(_)));
+                let expanded = rescaled
+                    || parity_g6 && adjustments(&i.index, events).iter().any(|a| a.reason == AdjustReason::Expansion);
                 if expanded {
                     w.deadline = None;
+                }
+                if rescaled {
+                    w.settled = false;
                 }
                 let start = if expanded { n } else { quiet - 1 };
                 let from = if expanded { i.depth } else { at_start };
@@ -614,6 +677,7 @@ pub fn check(
                 None
             })
         }
+        Property::ScaleSettles => scale_settles(setting, &mut watch.scale, cycle, events),
     };
     for (w, i) in watch.indices.iter_mut().zip(&cycle.indices) {
         w.depth = Some(i.depth);
