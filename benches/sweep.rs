@@ -45,7 +45,7 @@ fn sweep(c: &mut Criterion) {
 
 /// `g6sim explore`: explored expiry-cycles per second over 40 generated scenarios (every property checked,
 /// reachability counted) with 1 and 2 worker threads; one failing seed found and shrunk (seed 4 without
-/// hysteresis, 11 cycles and 4 indices shrunk to 2 cycles and 1 index, 19 candidate runs); and a failure late
+/// hysteresis, 11 cycles and 4 indices shrunk to 2 cycles and 1 index, 20 candidate runs); and a failure late
 /// in a 500-cycle run shrunk.
 fn explore(c: &mut Criterion) {
     use g6sim::explore::{Exploration, load_properties, workload};
