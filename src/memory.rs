@@ -265,14 +265,20 @@ pub struct MemoryManager {
     per_option_metrics_enabled: bool,
 }
 
-fn flag_index(action: MemoryAction) -> Option<usize> {
-    match action {
-        MemoryAction::ShrinkCache => None,
-        MemoryAction::ReduceDepth => Some(0),
-        MemoryAction::SkipGreeks => Some(1),
-        MemoryAction::SlowCycles => Some(2),
-        MemoryAction::DropPerOptionMetrics => Some(3),
+/// The `active_flags` a tier's `actions` set: reduce_depth, skip_greeks, slow_cycles, drop_per_option_metrics.
+fn flags_of(actions: &[MemoryAction]) -> [bool; 4] {
+    let mut flags = [false; 4];
+    for action in actions {
+        let i = match action {
+            MemoryAction::ShrinkCache => continue,
+            MemoryAction::ReduceDepth => 0,
+            MemoryAction::SkipGreeks => 1,
+            MemoryAction::SlowCycles => 2,
+            MemoryAction::DropPerOptionMetrics => 3,
+        };
+        flags[i] = true;
     }
+    flags
 }
 
 impl MemoryManager {
@@ -362,10 +368,9 @@ impl MemoryManager {
 
     /// `apply_actions`: each action's flag latched on, the depth scale, Greeks and per-option metrics off.
     fn apply_actions(&mut self, tier: usize, now_s: f64) {
-        for &action in &self.rules.tiers[tier].actions {
-            if let Some(i) = flag_index(action) {
-                self.active[i] = true;
-            }
+        let set = flags_of(&self.rules.tiers[tier].actions);
+        for (active, set) in self.active.iter_mut().zip(set) {
+            *active |= set;
         }
         self.depth_scale = depth_scale(self.level, self.ema);
         if self.active[1] {
@@ -394,13 +399,7 @@ impl MemoryManager {
     /// EMA, and what the tier turned off comes back once its cooldown has passed since the last cycle that
     /// turned it off.
     fn follow_tier(&mut self, tier: usize, now_s: f64) {
-        let actions = &self.rules.tiers[tier].actions;
-        self.active = [false; 4];
-        for &action in actions {
-            if let Some(i) = flag_index(action) {
-                self.active[i] = true;
-            }
-        }
+        self.active = flags_of(&self.rules.tiers[tier].actions);
         self.depth_scale = depth_scale(self.level, self.ema);
         let cooldown = self.rules.rollback_s;
         if self.active[1] {
@@ -424,18 +423,18 @@ impl MemoryManager {
 pub fn recorded_tier(rules: &Rules, level: i64, apply: bool) -> MemoryFlags {
     let tier = rules.tiers.iter().find(|t| t.level == level);
     let actions = tier.map(|t| t.actions.clone()).unwrap_or_default();
-    let has = |a: MemoryAction| actions.contains(&a);
+    let [reduce_depth, skip_greeks, slow_cycles, drop_per_option_metrics] = flags_of(&actions);
     MemoryFlags {
         fraction: None,
         level,
         tier: tier.map_or_else(|| format!("level {level}"), |t| t.name.clone()),
         depth_scale: depth_scale(level, None),
-        reduce_depth: has(MemoryAction::ReduceDepth),
-        skip_greeks: has(MemoryAction::SkipGreeks),
-        slow_cycles: has(MemoryAction::SlowCycles),
-        drop_per_option_metrics: has(MemoryAction::DropPerOptionMetrics),
-        greeks_enabled: !has(MemoryAction::SkipGreeks),
-        per_option_metrics_enabled: !has(MemoryAction::DropPerOptionMetrics),
+        reduce_depth,
+        skip_greeks,
+        slow_cycles,
+        drop_per_option_metrics,
+        greeks_enabled: !skip_greeks,
+        per_option_metrics_enabled: !drop_per_option_metrics,
         seconds_in_level: 0.0,
         downgrade_pending: false,
         applied: if apply { actions.clone() } else { Vec::new() },
