@@ -146,7 +146,7 @@ impl CyclePhase {
     }
 }
 
-/// Whether the lean scoring path (`sweep::lean`) gives what a full run gives under something a sweep's runs
+/// Whether the lean scoring path (`scoring::lean`) gives what a full run gives under something a sweep's runs
 /// do: a fault, or what an expectation reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LeanSupport {

@@ -114,6 +114,7 @@ pub(crate) mod rng;
 pub(crate) mod run;
 pub mod scenario;
 pub(crate) mod schema;
+pub(crate) mod scoring;
 pub(crate) mod suggest;
 pub mod sweep;
 pub(crate) mod synthetic;

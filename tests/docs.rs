@@ -12,7 +12,7 @@
 //! `TRYCMD=overwrite cargo test --test suite docs::` writes what the commands printed back into the pages.
 //!
 //! Some tables are generated from the catalogues in the code: the fault table of `docs/scenarios.md` (from
-//! `src/fault.rs`) and the score table of `docs/tuning.md` (from `src/sweep/score.rs`), each between a
+//! `src/fault.rs`) and the score table of `docs/tuning.md` (from `src/scoring/score.rs`), each between a
 //! `<!-- generated: NAME -->` line and an `<!-- end: NAME -->` line. The pages must hold what the code gives;
 //! `TRYCMD=overwrite` writes it.
 

@@ -14,7 +14,7 @@ use crate::run::{Error, Prepared, RunOptions, prepare};
 use crate::scenario::{
     Evaluator, Expectation, ExpectationOutcome, LoadedScenario, Property, Scenario, Setting, is_valid, parse,
 };
-use crate::sweep::lean::{COUNTED, Counted, Lean};
+use crate::scoring::lean::{COUNTED, Counted, Lean};
 use serde::Serialize;
 use sha2::Digest;
 
@@ -352,9 +352,9 @@ impl Exploration {
     ) -> Result<Report, Error> {
         let seeds = seeds.into_iter();
         // At most a thread per seed, as `sweep::threads_note` tells the user.
-        let threads = crate::sweep::plan::worker_threads(self.threads, seeds.size_hint().1.unwrap_or(usize::MAX));
+        let threads = crate::scoring::workers::worker_threads(self.threads, seeds.size_hint().1.unwrap_or(usize::MAX));
         // One thread runs the seeds itself (a unit test's planted bug lives on its thread); more get a pool.
-        let pool = if threads > 1 { Some(crate::sweep::plan::pool(threads)?) } else { None };
+        let pool = if threads > 1 { Some(crate::scoring::workers::pool(threads)?) } else { None };
         let pool = pool.as_deref();
         let mut report = Report {
             seeds: Vec::new(),

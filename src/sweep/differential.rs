@@ -236,7 +236,7 @@ fn catalogue_scenario(
 /// The catalogue's expectations the lean path evaluates, and those it refuses.
 fn catalogue_expectations_by_lean() -> (Vec<crate::scenario::Expectation>, Vec<crate::scenario::Expectation>) {
     use crate::scenario::LeanSupport;
-    catalogue_expectations().into_iter().partition(|e| super::lean::gives(e.reads()) == LeanSupport::Modelled)
+    catalogue_expectations().into_iter().partition(|e| crate::scoring::lean::gives(e.reads()) == LeanSupport::Modelled)
 }
 
 /// A scenario per fault kind the lean path models ([`catalogue_scenario`]), with every expectation it
@@ -408,7 +408,7 @@ fn the_lean_path_gives_what_full_runs_give() {
                     let c = &run.result.cycles[n];
                     assert_eq!(lean_view(summary), lean_view(c), "{what}");
                     let kept = |e: &&crate::events::LoggedEvent| {
-                        e.cycle == c.cycle && super::lean::EVENTS.contains(&e.event.name())
+                        e.cycle == c.cycle && crate::scoring::lean::EVENTS.contains(&e.event.name())
                     };
                     let full: Vec<&Event> = run.result.events.iter().filter(kept).map(|e| &e.event).collect();
                     let lean: Vec<&Event> = events.iter().map(|e| &e.event).collect();

@@ -18,9 +18,9 @@
 //! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same scores as bars over the
 //! key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
 
-use super::score::{OBJECTIVES, Score};
 use super::{Recommendation, SettingResult, SweepManifest};
 use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, title, write_svg_png};
+use crate::scoring::score::{OBJECTIVES, Score};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
@@ -474,7 +474,7 @@ mod tests {
     #[test]
     fn every_objective_is_better_lower() {
         for score in OBJECTIVES {
-            assert_eq!(score.info().better, super::super::score::Better::Lower, "{score:?}");
+            assert_eq!(score.info().better, crate::scoring::score::Better::Lower, "{score:?}");
         }
     }
 

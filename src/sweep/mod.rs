@@ -10,19 +10,15 @@
 #[cfg(test)]
 mod differential;
 pub(crate) mod heatmap;
-pub(crate) mod lean;
 pub(crate) mod plan;
 pub(crate) mod results;
-pub(crate) mod score;
 pub(crate) mod seeds;
 pub(crate) mod spec;
 
-pub use plan::{
-    JobScore, Plan, Setting, Shard, ShardError, ShardFromError, THREADS_PER_CORE, ThreadsError, parse_threads,
-    shard_from, threads_note,
-};
+pub use crate::scoring::score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
+pub use crate::scoring::workers::{THREADS_PER_CORE, ThreadsError, parse_threads, threads_note};
+pub use plan::{JobScore, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
 pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
-pub use score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds};
 

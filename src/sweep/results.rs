@@ -2,9 +2,9 @@
 //! and the files a sweep writes (the same bytes whether it ran on one machine or in merged shards).
 
 use super::plan::{JobScore, Plan, Setting};
-use super::score::{Better, OBJECTIVES, OverSeeds, RunScore, Score};
 use crate::bench::aggregate::quantile;
 use crate::events::OrderedMap;
+use crate::scoring::score::{Better, OBJECTIVES, OverSeeds, RunScore, Score};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use std::fmt::Write as _;
