@@ -6,14 +6,15 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use g6sim::RunOptions;
 use g6sim::scenario::load_file;
-use g6sim::sweep::{Plan, Shard, parse_param, parse_seeds};
+use g6sim::sweep::{Plan, Shard, Source, parse_param, parse_seeds};
 use std::time::Duration;
 
 fn sweep(c: &mut Criterion) {
     let loaded = load_file("scenarios/coverage_flapping.ron".as_ref()).expect("the shipped scenario loads");
     let params = ["contract_ok_cycles=3..6", "contract_cooldown=0,3"].iter().map(|p| parse_param(p).unwrap()).collect();
-    let plan = Plan::new(loaded, RunOptions::default(), params, parse_seeds("4").unwrap()).expect("the grid is valid");
-    let s = &plan.scenario.scenario;
+    let plan = Plan::new(vec![Source::of(loaded)], RunOptions::default(), params, parse_seeds("4").unwrap())
+        .expect("the grid is valid");
+    let s = &plan.members[0].loaded.scenario;
     let expiries: u64 = s.indices.iter().map(|i| i.expiries.len() as u64).sum();
     let expiry_cycles = plan.jobs() as u64 * s.cycles.get() * expiries;
     let mut group = c.benchmark_group("sweep");
@@ -23,7 +24,8 @@ fn sweep(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("build_one_run", |b| {
         b.iter(|| {
-            let prepared = g6sim::prepare(&plan.scenario, &plan.options(&plan.settings[0], 1)).expect("prepares");
+            let prepared =
+                g6sim::prepare(&plan.members[0].loaded, &plan.options(&plan.settings[0], 1)).expect("prepares");
             g6sim::internals::Simulation::new(&prepared.scenario.scenario, prepared.config.clone(), 1).expect("builds")
         })
     });

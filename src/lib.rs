@@ -40,7 +40,8 @@
 //!
 //! ## Sweep settings over seeds
 //!
-//! [`sweep::plan_for`] plans a grid of settings times seeds over a scenario or a recorded history;
+//! [`sweep::plan_for`] plans a grid of settings times seeds over a suite: scenarios, recorded histories and
+//! generated workloads;
 //! [`sweep::Plan::run`] scores every run (on threads, or one shard of them); [`sweep::write_sweep`] ranks the
 //! settings and writes the results.
 //!
@@ -48,8 +49,8 @@
 //! use g6sim::{RunOptions, sweep};
 //!
 //! let params = vec![sweep::parse_param("contract_ok_cycles=1,2,3")?];
-//! let path = "scenarios/coverage_flapping.ron".as_ref();
-//! let plan = sweep::plan_for(path, RunOptions::default(), params, None, &Default::default())?;
+//! let suite = sweep::Suite::one("scenarios/coverage_flapping.ron");
+//! let plan = sweep::plan_for(&suite, RunOptions::default(), params, None, &Default::default())?;
 //! let jobs = plan.run(sweep::Shard::ALL, 0, |_done| {})?;
 //! let outcome = sweep::write_sweep("out/sweep".as_ref(), &sweep::SweepManifest::of(&plan), &jobs)?;
 //! println!("recommended: {:?}", outcome.recommended);

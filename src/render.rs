@@ -471,23 +471,80 @@ pub fn universe_dump(out: &Path, dump: &universe::Dump, bytes: usize) -> String 
 /// A sweep's opening lines: what it runs (this shard's share too), and on which path its runs are scored.
 pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
     let mut out = String::new();
+    let shard_part = if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") };
+    let leans = plan.leans();
+    if let [member] = plan.members.as_slice() {
+        push(
+            &mut out,
+            format_args!(
+                "sweep {}: {} settings x {} seeds = {} runs{shard_part}",
+                member.entry.name,
+                plan.settings.len(),
+                plan.seeds.len(),
+                plan.jobs(),
+            ),
+        );
+        match &leans[0] {
+            Ok(_) => push(
+                &mut out,
+                "scoring on the lean path (the same scores as full runs, faster; --full runs them in full)",
+            ),
+            Err(_) if plan.full_runs => push(&mut out, "scoring full runs (--full)"),
+            Err(why) => push(&mut out, format_args!("scoring full runs: the lean path does not model {why}")),
+        }
+        return out;
+    }
+    let runs_per_setting = plan.jobs() / plan.settings.len().max(1);
+    let histories = plan.members.iter().filter(|m| m.entry.kind == crate::sweep::MemberKind::History).count();
+    let seeds = plan.seeds.len();
+    let runs = if histories == plan.members.len() {
+        "one run of each history: a replay draws no random numbers".to_string()
+    } else {
+        let once = match histories {
+            0 => String::new(),
+            1 => "; the history once: a replay draws no random numbers".to_string(),
+            n => format!("; each of the {n} histories once: a replay draws no random numbers"),
+        };
+        format!("{seeds} seed{} a member{once}", if seeds == 1 { "" } else { "s" })
+    };
     push(
         &mut out,
         format_args!(
-            "sweep {}: {} settings x {} seeds = {} runs{}",
-            plan.scenario.scenario.name,
+            "sweep of a suite of {} members: {} settings x {runs_per_setting} runs ({runs}) = {} runs{shard_part}",
+            plan.members.len(),
             plan.settings.len(),
-            plan.seeds.len(),
             plan.jobs(),
-            if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") }
         ),
     );
-    match plan.lean() {
-        Ok(_) => {
-            push(&mut out, "scoring on the lean path (the same scores as full runs, faster; --full runs them in full)")
-        }
-        Err(_) if plan.full_runs => push(&mut out, "scoring full runs (--full)"),
-        Err(why) => push(&mut out, format_args!("scoring full runs: the lean path does not model {why}")),
+    push(
+        &mut out,
+        format_args!("settings are ranked by the {} of the members' scores (--aggregate)", plan.aggregate.name()),
+    );
+    let full: Vec<String> = plan
+        .members
+        .iter()
+        .zip(&leans)
+        .filter_map(|(m, lean)| lean.as_ref().err().map(|why| format!("{} ({why})", m.entry.name)))
+        .collect();
+    if plan.full_runs {
+        push(&mut out, "scoring full runs (--full)");
+    } else if full.is_empty() {
+        push(
+            &mut out,
+            "scoring every member on the lean path (the same scores as full runs, faster; --full runs them in full)",
+        );
+    } else if full.len() == plan.members.len() {
+        push(&mut out, format_args!("scoring every member in full: {}", full.join(", ")));
+    } else {
+        push(
+            &mut out,
+            format_args!(
+                "scoring {} members on the lean path, {} in full: {}",
+                plan.members.len() - full.len(),
+                full.len(),
+                full.join(", ")
+            ),
+        );
     }
     out
 }
@@ -495,7 +552,7 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
 /// A whole sweep's closing lines: its Pareto front (at most `PRINTED_FRONT` settings), the recommended
 /// setting and why, the files written.
 pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
-    let mut out = pareto_text_at_most(&outcome.results, outcome.recommended.as_ref(), PRINTED_FRONT);
+    let mut out = pareto_text_at_most(&outcome.results, outcome.recommended.as_ref(), &outcome.ranking, PRINTED_FRONT);
     if let Some(r) = &outcome.recommended {
         let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
         push(&mut out, format_args!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why));
@@ -848,7 +905,8 @@ mod tests {
     #[test]
     fn a_sweep_says_what_it_runs_and_how() {
         let params = vec![parse_param("contract_ok_cycles=2,3").unwrap()];
-        let mut plan = Plan::new(loaded(), RunOptions::default(), params, vec![1, 2]).unwrap();
+        let mut plan =
+            Plan::new(vec![crate::sweep::Source::of(loaded())], RunOptions::default(), params, vec![1, 2]).unwrap();
         assert_eq!(
             sweep_start(&plan, Shard::ALL, 4),
             "sweep t: 2 settings x 2 seeds = 4 runs\n\

@@ -26,5 +26,6 @@ mod safety;
 mod scenarios;
 mod serve;
 mod sweep;
+mod sweep_suite;
 mod universe;
 mod universe_runs;

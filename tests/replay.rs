@@ -7,7 +7,7 @@ use g6sim::artifact::ArtifactWriter;
 use g6sim::config::Parity;
 use g6sim::replay::{self, History, HistoryOptions};
 use g6sim::scenario::load_file;
-use g6sim::sweep::{Plan, parse_param};
+use g6sim::sweep::{Plan, Source, parse_param};
 use g6sim::{Run, RunOptions, prepare};
 use std::path::{Path, PathBuf};
 
@@ -678,7 +678,7 @@ fn b7_directory_errors_name_the_artifact_once_and_the_field_path() {
 fn a_sweep_runs_on_a_history() {
     let history = load(&root().join(CSV));
     let params = vec![parse_param("contract_ok_cycles=3,5").unwrap()];
-    let plan = Plan::new(history.loaded.clone(), RunOptions::default(), params, vec![1]).unwrap();
+    let plan = Plan::new(vec![Source::of(history.loaded.clone())], RunOptions::default(), params, vec![1]).unwrap();
     let jobs = plan.run(g6sim::sweep::Shard::ALL, 1, |_| {}).unwrap();
     assert_eq!(jobs.len(), 2);
     for (job, ok_cycles) in jobs.iter().zip(["3", "5"]) {

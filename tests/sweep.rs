@@ -5,7 +5,7 @@ use crate::common::*;
 // `g6sim(ARGS, ENV)` here: the shared helper with the variables a test sets.
 use crate::common::g6sim_with as g6sim;
 use g6sim::scenario::load_file;
-use g6sim::sweep::{Plan, Shard, parse_param, parse_seeds, score};
+use g6sim::sweep::{Plan, Shard, Source, parse_param, parse_seeds, score};
 use g6sim::{RunOptions, run_scenario};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +16,7 @@ const SCENARIO: &str = "scenarios/coverage_flapping.ron";
 fn plan(params: &[&str], seeds: &str) -> Plan {
     let loaded = load_file(&root().join(SCENARIO)).unwrap();
     let params = params.iter().map(|p| parse_param(p).unwrap()).collect();
-    Plan::new(loaded, RunOptions::default(), params, parse_seeds(seeds).unwrap()).unwrap()
+    Plan::new(vec![Source::of(loaded)], RunOptions::default(), params, parse_seeds(seeds).unwrap()).unwrap()
 }
 
 /// `g6sim sweep` of the hysteresis scenario with `args`, without the environment, into `out`.
@@ -102,8 +102,8 @@ fn a_sweeps_scores_equal_those_of_full_runs() {
     assert_eq!(jobs.len(), 8);
     for job in &jobs {
         let setting = &p.settings[job.setting];
-        let run = run_scenario(&p.scenario, &p.options(setting, job.seed)).unwrap();
-        let full = score(&run.result.cycles, &run.result.events, &run.outcomes, &p.scenario.scenario.phases);
+        let run = run_scenario(&p.members[0].loaded, &p.options(setting, job.seed)).unwrap();
+        let full = score(&run.result.cycles, &run.result.events, &run.outcomes, &p.members[0].loaded.scenario.phases);
         assert_eq!(job.score, full, "{} seed {}", setting.label(), job.seed);
         assert_eq!(full.passed, run.passed());
     }
@@ -509,11 +509,12 @@ fn cycles_set_every_runs_length_and_shards_must_agree() {
     let p = {
         let loaded = load_file(&root().join(SCENARIO)).unwrap();
         let params = vec![parse_param("contract_step=1,2").unwrap()];
-        Plan::new(loaded, RunOptions { cycles: Some(12), ..RunOptions::default() }, params, vec![1]).unwrap()
+        Plan::new(vec![Source::of(loaded)], RunOptions { cycles: Some(12), ..RunOptions::default() }, params, vec![1])
+            .unwrap()
     };
     let jobs = p.run(Shard::ALL, 1, |_| {}).unwrap();
-    let run = run_scenario(&p.scenario, &p.options(&p.settings[0], 1)).unwrap();
+    let run = run_scenario(&p.members[0].loaded, &p.options(&p.settings[0], 1)).unwrap();
     assert_eq!(run.result.cycles.len(), 12);
-    let full = score(&run.result.cycles, &run.result.events, &run.outcomes, &p.scenario.scenario.phases);
+    let full = score(&run.result.cycles, &run.result.events, &run.outcomes, &p.members[0].loaded.scenario.phases);
     assert_eq!(jobs[0].score, full);
 }

@@ -651,6 +651,30 @@ pub fn describe(size: Size) -> String {
     )
 }
 
+/// Seed `seed`'s workload as a member of a sweep's suite (`g6sim sweep --explore N`): within `caps`'
+/// expansion caps (`depth_max_itm`, `depth_max_otm`: the smallest any setting of the sweep has, so every
+/// setting runs the same scenario), its drawn strike scaling kept only when `keep_scaling` (as an
+/// exploration keeps it only when the configuration under test sets no `strike_scaling*` key), and every
+/// property of the catalogue as its expectations: a run passes when it keeps them all. Returns the scenario
+/// and the sha256 of its text, which names it in the sweep's manifest.
+pub fn suite_member(seed: u64, keep_scaling: bool, caps: &Config) -> Result<(LoadedScenario, String), Error> {
+    let mut w = workload(seed);
+    if !keep_scaling {
+        w.scaling = None;
+    }
+    let w = w.within(caps);
+    let text = w.to_ron(&Extras::default());
+    let expectations: Vec<Expectation> = Property::ALL.iter().map(|&p| Expectation::Keeps(p)).collect();
+    let scenario = w.scenario();
+    let loaded = if is_valid(&scenario) {
+        LoadedScenario::inline(Scenario { expectations, ..scenario }, "generated.ron")
+    } else {
+        loaded(&text, expectations)?
+    };
+    let sha256 = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    Ok((loaded, sha256))
+}
+
 /// A generated scenario's text, loaded with `expectations`. A scenario drawn whole always loads; one drawn
 /// around a scenario may not (its faults' rows beyond the loader's bound), and the loader says why.
 fn loaded(text: &str, expectations: Vec<Expectation>) -> Result<LoadedScenario, Error> {

@@ -37,7 +37,7 @@ mod user;
 pub use crate::scenario::Property;
 pub use exploration::{
     Exploration, Failure, FromScenario, PropertyTally, Report, SHRUNK_PER_PROPERTY, config_changes, config_fields,
-    config_sets, describe,
+    config_sets, describe, suite_member,
 };
 pub use files::{EXPLORE_FILE, FAILURES_DIR, Header, MergeError, ShardOf, claim_dir, emit, merge, seed_ranges, write};
 pub use generate::{

@@ -2,7 +2,7 @@
 //! the catalogue with every expectation the check catalogue generates, and inline scenarios at the edges;
 //! cycle by cycle, event by event, verdict by verdict and score by score, in both modes.
 
-use super::{Plan, parse_param};
+use super::{Plan, Source, parse_param};
 use crate::run::{RunOptions, run_scenario};
 use crate::scenario::{Evaluator, ExpectationOutcome, LoadedScenario, Setting, load_file, parse};
 use std::path::PathBuf;
@@ -288,15 +288,15 @@ fn every_fault_and_check_kind_is_compared_or_refused() {
         for parity in [Parity::Off, Parity::G6] {
             let what = format!("{kind:?} {parity:?}");
             let base = RunOptions { parity: Some(parity), ..RunOptions::default() };
-            let p = Plan::new(loaded.clone(), base, Vec::new(), vec![1]).unwrap();
-            match (kind.lean(), p.lean()) {
+            let p = Plan::new(vec![Source::of(loaded.clone())], base, Vec::new(), vec![1]).unwrap();
+            match (kind.lean(), p.leans().swap_remove(0)) {
                 (LeanSupport::Modelled, Ok(lean)) => {
-                    let run = run_scenario(&p.scenario, &p.options(&p.settings[0], 1)).unwrap();
+                    let run = run_scenario(&p.members[0].loaded, &p.options(&p.settings[0], 1)).unwrap();
                     let mut evaluator = Evaluator::new(
-                        &p.scenario.scenario.expectations,
-                        Setting::of(&p.scenario.scenario, p.config(0)),
+                        &p.members[0].loaded.scenario.expectations,
+                        Setting::of(&p.members[0].loaded.scenario, p.config(0, 0)),
                     );
-                    lean.run(p.config(0), 1, |summary, events| evaluator.observe(summary, events));
+                    lean.run(p.config(0, 0), 1, |summary, events| evaluator.observe(summary, events));
                     let lean = evaluator.finish();
                     for (lean, full) in lean.iter().zip(&run.outcomes) {
                         assert_eq!(lean, full, "{what}");
@@ -315,13 +315,13 @@ fn every_fault_and_check_kind_is_compared_or_refused() {
     assert!(held > 0 && failed > 0, "the verdicts compared go both ways: {held} held, {failed} failed");
     for e in &refused {
         let p = Plan::new(
-            catalogue_scenario("refused", None, std::slice::from_ref(e)),
+            vec![Source::of(catalogue_scenario("refused", None, std::slice::from_ref(e)))],
             RunOptions::default(),
             Vec::new(),
             vec![1],
         )
         .unwrap();
-        assert_eq!(p.lean().err().map(|e| e.to_string()), Some(format!("the expectation `{e}`")));
+        assert_eq!(p.leans()[0].as_ref().err().map(|e| e.to_string()), Some(format!("the expectation `{e}`")));
     }
 }
 
@@ -386,24 +386,24 @@ fn the_lean_path_gives_what_full_runs_give() {
             let base = RunOptions { parity: Some(parity), ..RunOptions::default() };
             let params = ["contract_ok_cycles=0,5", "contract_cooldown=0,3", "prefilter_max_instruments=60,2500"];
             let params = params.iter().map(|p| parse_param(p).unwrap()).collect();
-            let p = Plan::new(loaded.clone(), base, params, vec![1, 2]).unwrap();
-            let Ok(lean) = p.lean() else { continue };
+            let p = Plan::new(vec![Source::of(loaded.clone())], base, params, vec![1, 2]).unwrap();
+            let Ok(lean) = p.leans().swap_remove(0) else { continue };
             modelled.push(format!("{path} {parity:?}"));
             for job in 0..p.jobs() {
                 let (setting, seed) = (&p.settings[job / 2], p.seeds[job % 2]);
                 let what = format!("{path} {parity:?} {} seed {seed}", setting.label());
                 let full = p.run_job_full(job).unwrap();
-                assert_eq!(p.run_job_lean(&lean, job), full, "{what}");
+                assert_eq!(p.run_job_lean(&p.layout(), &lean, job), full, "{what}");
                 if job % 5 != 0 {
                     continue;
                 }
-                let run = run_scenario(&p.scenario, &p.options(setting, seed)).unwrap();
+                let run = run_scenario(&p.members[0].loaded, &p.options(setting, seed)).unwrap();
                 let mut evaluator = Evaluator::new(
-                    &p.scenario.scenario.expectations,
-                    Setting::of(&p.scenario.scenario, p.config(setting.index)),
+                    &p.members[0].loaded.scenario.expectations,
+                    Setting::of(&p.members[0].loaded.scenario, p.config(0, setting.index)),
                 );
                 let mut n = 0;
-                lean.run(p.config(setting.index), seed, |summary, events| {
+                lean.run(p.config(0, setting.index), seed, |summary, events| {
                     evaluator.observe(summary, events);
                     let c = &run.result.cycles[n];
                     assert_eq!(lean_view(summary), lean_view(c), "{what}");

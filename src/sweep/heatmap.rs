@@ -147,7 +147,12 @@ impl Grid<'_> {
     fn subtitle(&self, better: &str) -> String {
         let seeds = self.manifest.seeds.len();
         let plural = if seeds == 1 { "" } else { "s" };
-        let mut line = format!("means over {seeds} seed{plural} per setting; {better}");
+        let mut line = format!("means over {seeds} seed{plural} per setting");
+        if !self.manifest.members.is_empty() {
+            let rule = self.manifest.aggregate.unwrap_or_default().name();
+            line.push_str(&format!(", then the {rule} of {} members", self.manifest.members.len()));
+        }
+        line.push_str(&format!("; {better}"));
         if let Some(s) = self.recommended {
             line.push_str(&format!("; outlined in blue: the recommended setting ({s})"));
         }

@@ -14,13 +14,17 @@ pub(crate) mod plan;
 pub(crate) mod results;
 pub(crate) mod seeds;
 pub(crate) mod spec;
+pub(crate) mod suite;
 
 pub use crate::scoring::score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use crate::scoring::workers::{THREADS_PER_CORE, ThreadsError, parse_threads, threads_note};
-pub use plan::{JobScore, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
-pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
+pub use plan::{JobScore, Member, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
+pub use results::{
+    Aggregate, Figures, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat, SweepManifest,
+};
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Param, SpecError, parse_param, parse_seeds};
+pub use suite::{MemberEntry, MemberKind, Source, SuiteError};
 
 use crate::output::{DirError, DirLock, is_own_entry, write_atomic};
 use crate::replay::{self, HistoryOptions};
@@ -30,8 +34,11 @@ use std::path::{Path, PathBuf};
 /// The sweep's own description, in every sweep and shard directory.
 pub(crate) const MANIFEST: &str = "sweep.json";
 
-/// The files of a whole sweep besides its heat maps.
-pub(crate) const FILES: [&str; 5] = [MANIFEST, "runs.jsonl", "results.csv", "results.json", "pareto.txt"];
+/// The files of a whole sweep besides its charts (`members.csv` in a suite's only).
+pub(crate) const FILES: [&str; 6] = [MANIFEST, "runs.jsonl", "results.csv", "results.json", "pareto.txt", MEMBERS];
+
+/// A suite's results per setting and member.
+pub(crate) const MEMBERS: &str = "members.csv";
 
 /// Whether `dir` holds a sweep or shards of one: its `sweep.json` is a sweep manifest, or every entry is one
 /// a sweep writes (a sweep killed before its manifest).
@@ -56,10 +63,28 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
     crate::output::claim_dir_for(dir, force, is_sweep_dir, "no g6sim sweep (no sweep.json)")
 }
 
-/// The seeds a sweep runs when none are given: 1 to 8 for a scenario (its runs differ by seed), 1 for a
-/// history (a replay draws no random numbers).
+/// The seeds a sweep runs when none are given: 1 to 8 when a member is a scenario or a generated workload
+/// (their runs differ by seed), 1 when every member is a history (a replay draws no random numbers).
 pub(crate) fn default_seeds(history: bool) -> Vec<u64> {
     if history { vec![1] } else { (1..=8).collect() }
+}
+
+/// The most generated workloads a suite takes (`--explore N`): each is prepared for every setting.
+pub const MAX_GENERATED: u64 = 10_000;
+
+/// What a sweep scores every setting on: scenario files, histories and directories of them
+/// ([`suite::expand`]), and the generated workloads of seeds 1 to `generated` (`--explore N`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Suite {
+    pub paths: Vec<PathBuf>,
+    pub generated: u64,
+}
+
+impl Suite {
+    /// A suite of one scenario or history.
+    pub fn one(path: impl Into<PathBuf>) -> Self {
+        Self { paths: vec![path.into()], generated: 0 }
+    }
 }
 
 /// Why a sweep cannot be planned.
@@ -77,33 +102,53 @@ pub enum PlanError {
          scenario: set the scenario's `depth`"
     )]
     DepthOfScenario,
-    /// The scenario or history does not load, or the grid does not plan.
+    /// `--explore` with more workloads than [`MAX_GENERATED`].
+    #[error("--explore {0}: at most {MAX_GENERATED} generated workloads in a suite")]
+    TooManyGenerated(u64),
+    /// The paths name no suite: an empty directory, a member given twice.
+    #[error(transparent)]
+    Suite(#[from] SuiteError),
+    /// A scenario or history does not load, or the grid does not plan.
     #[error(transparent)]
     Run(#[from] Error),
 }
 
-/// The plan of a sweep over `path`: a scenario, or a history ([`replay::is_history`]) replayed from the
-/// starting depths of `history`. Refused: several seeds of a history (every seed replays the same) and
-/// starting depths for a scenario (it sets its own `depth`). `seeds` default to `default_seeds`.
+/// The plan of a sweep over `suite`: its scenarios, its histories ([`replay::is_history`]) replayed from the
+/// starting depths of `history`, and its generated workloads. Refused: several seeds when every member is a
+/// history (every seed replays the same) and starting depths when no member is a history. `seeds` default
+/// to `default_seeds`.
 pub fn plan_for(
-    path: &Path,
+    suite: &Suite,
     options: RunOptions,
     params: Vec<Param>,
     seeds: Option<Vec<u64>>,
     history: &HistoryOptions,
 ) -> Result<Plan, PlanError> {
-    let is_history = replay::is_history(path);
-    if let Some(seeds) = seeds.as_ref().filter(|s| is_history && s.len() > 1) {
+    if suite.generated > MAX_GENERATED {
+        return Err(PlanError::TooManyGenerated(suite.generated));
+    }
+    let files = suite::expand(&suite.paths)?;
+    let histories = files.iter().filter(|p| replay::is_history(p)).count();
+    let only_histories = histories == files.len() && suite.generated == 0;
+    if let Some(seeds) = seeds.as_ref().filter(|s| only_histories && s.len() > 1) {
         return Err(PlanError::SeedsOfHistory { seeds: seeds.len() });
     }
-    let loaded = if is_history {
-        replay::load(path, history).map_err(Error::Scenario)?.loaded
-    } else if !history.is_empty() {
+    if histories == 0 && !history.is_empty() {
         return Err(PlanError::DepthOfScenario);
-    } else {
-        crate::run::load_scenario(path, &options).map_err(Error::Scenario)?
-    };
-    Ok(Plan::new(loaded, options, params, seeds.unwrap_or_else(|| default_seeds(is_history)))?)
+    }
+    let mut sources = Vec::new();
+    for path in &files {
+        let origin = path.display().to_string();
+        let (kind, loaded) = if replay::is_history(path) {
+            (MemberKind::History, replay::load(path, history).map_err(Error::Scenario)?.loaded)
+        } else {
+            (MemberKind::Scenario, crate::run::load_scenario(path, &options).map_err(Error::Scenario)?)
+        };
+        sources.push(Source { kind, sha256: loaded.content_sha256.clone(), loaded, origin });
+    }
+    sources.extend(suite::generated(suite.generated, &options, &params)?);
+    suite::refuse_twins(&sources)?;
+    Ok(Plan::new(sources, options, params, seeds.unwrap_or_else(|| default_seeds(only_histories)))?)
 }
 
 /// Missing shards named in a merge's error before `and K more`.
@@ -125,22 +170,34 @@ pub struct Outcome {
     pub files: Vec<PathBuf>,
     pub results: Vec<SettingResult>,
     pub recommended: Option<Recommendation>,
+    pub ranking: Ranking,
 }
 
 /// Writes a whole sweep's files from every job's scores (in job order).
 pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
     std::fs::create_dir_all(dir)?;
     let settings = manifest.settings();
-    let results = results::summarize(&settings, manifest.seeds.len(), jobs);
-    let recommended = results::recommend(&results);
+    let (results, members) = results::summarize(manifest, jobs);
+    let ranking = results::Ranking::of(manifest);
+    let recommended = results::recommend(&results, &ranking);
     let params: Vec<String> = manifest.params.iter().map(|(k, _)| k.clone()).collect();
-    let files = [
+    let mut files = vec![
         (MANIFEST, manifest_bytes(manifest)),
         ("runs.jsonl", results::runs_jsonl(jobs)),
         ("results.csv", results::results_csv(&params, &results).into_bytes()),
         ("results.json", results::results_json(manifest, &results, &recommended)),
-        ("pareto.txt", results::pareto_text(&results, recommended.as_ref()).into_bytes()),
+        ("pareto.txt", results::pareto_text(&results, recommended.as_ref(), &ranking).into_bytes()),
     ];
+    if !manifest.members.is_empty() {
+        let names = manifest.member_names();
+        files.push((MEMBERS, results::members_csv(&params, &names, &settings, &members).into_bytes()));
+    } else {
+        // A sweep of one scenario rewriting a suite's directory leaves no stale per-member file.
+        match std::fs::remove_file(dir.join(MEMBERS)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
     let mut written = Vec::new();
     for (name, bytes) in files {
         write_atomic(&dir.join(name), &bytes)?;
@@ -148,7 +205,7 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     }
     let charts = heatmap::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
     written.extend(charts);
-    Ok(Outcome { files: written, results, recommended })
+    Ok(Outcome { files: written, results, recommended, ranking })
 }
 
 /// Writes one shard's files.
@@ -312,19 +369,22 @@ mod tests {
         let history = Path::new("scenarios/history/nifty_strike_dip.jsonl");
         let scenario = Path::new("scenarios/coverage_flapping.ron");
         let none = HistoryOptions::default();
-        let seeds = plan_for(history, RunOptions::default(), Vec::new(), Some(vec![1, 2]), &none);
+        let seeds = plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), Some(vec![1, 2]), &none);
         assert!(matches!(seeds, Err(PlanError::SeedsOfHistory { seeds: 2 })));
         let mut depth = HistoryOptions::default();
         depth.add_depth("12").unwrap();
-        let depth = plan_for(scenario, RunOptions::default(), Vec::new(), None, &depth);
+        let depth = plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &depth);
         assert!(matches!(depth, Err(PlanError::DepthOfScenario)));
-        assert_eq!(plan_for(history, RunOptions::default(), Vec::new(), None, &none).unwrap().seeds, vec![1]);
         assert_eq!(
-            plan_for(scenario, RunOptions::default(), Vec::new(), None, &none).unwrap().seeds,
+            plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), None, &none).unwrap().seeds,
+            vec![1]
+        );
+        assert_eq!(
+            plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &none).unwrap().seeds,
             default_seeds(false)
         );
         assert_eq!(default_seeds(false), (1..=8).collect::<Vec<_>>());
-        let missing = plan_for(Path::new("no/such.ron"), RunOptions::default(), Vec::new(), None, &none);
+        let missing = plan_for(&Suite::one(Path::new("no/such.ron")), RunOptions::default(), Vec::new(), None, &none);
         assert!(matches!(missing, Err(PlanError::Run(Error::Scenario(_)))));
     }
 }

@@ -1,12 +1,16 @@
-//! The sweep's grid: every setting (one value per swept key) times every seed, numbered so a slice of it
-//! (a shard) can run anywhere and the pieces merge back.
+//! The sweep's grid: every setting (one value per swept key) times every member of the suite times its
+//! seeds, numbered so a slice of it (a shard) can run anywhere and the pieces merge back.
 //!
 //! Settings are the cartesian product of the `--param` values in the order given, the first key varying
-//! slowest (nested loops). Job `j` is setting `j / seeds` under seed `j % seeds`. Shard `I` of `N` (counted
+//! slowest (nested loops). Jobs are numbered setting by setting, within a setting member by member, within
+//! a member seed by seed (`super::suite::Layout`): with one scenario, job `j` is setting `j / seeds` under
+//! seed `j % seeds`. Shard `I` of `N` (counted
 //! from 0, as Kubernetes' `JOB_COMPLETION_INDEX` and a Slurm array `--array=0-(N-1)` count) runs the jobs
 //! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
 
+use super::results::Aggregate;
 use super::spec::Param;
+use super::suite::{Layout, MemberEntry, MemberKind, Source};
 use crate::config::Config;
 use crate::run::{Error, RunOptions, prepare};
 use crate::scenario::LoadedScenario;
@@ -16,12 +20,13 @@ use crate::scoring::workers::{pool, worker_threads};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// At most this many (setting, seed) jobs in one sweep.
+/// At most this many (setting, member, seed) jobs in one sweep.
 pub(crate) const MAX_JOBS: usize = 10_000_000;
 
-/// At most this many settings in one sweep: each is prepared (its configuration resolved and kept) before
-/// anything runs, and each is a row of every results file and a cell of every heat map (a million settings
-/// take half a gigabyte and a minute of a debug build before the first run).
+/// At most this many settings in one sweep, and (setting, member) pairs in a suite's: each pair is prepared
+/// (its configuration resolved and kept) before anything runs, and each setting is a row of every results
+/// file and a cell of every heat map (a million settings take half a gigabyte and a minute of a debug build
+/// before the first run).
 pub(crate) const MAX_SETTINGS: usize = 1_000_000;
 
 /// One point of the grid: the value of each swept key, as `--set` takes it.
@@ -163,42 +168,74 @@ pub fn shard_from(
     }
 }
 
-/// What a sweep runs: a scenario, the options every run shares, the swept keys and the seeds.
+/// One member of a sweep's suite, planned: what it is, its scenario, its seeds, and each setting's
+/// configuration on it.
 #[derive(Clone, Debug)]
-pub struct Plan {
-    pub scenario: LoadedScenario,
-    pub base: RunOptions,
-    pub params: Vec<Param>,
-    pub seeds: Vec<u64>,
-    pub settings: Vec<Setting>,
-    /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
-    /// same scores (`g6sim sweep --full`).
-    pub full_runs: bool,
-    /// What preparing the settings' shared configuration warned of (a dump without one of the indices, a
-    /// variable parity g6 reads as the reference does), for the caller to say.
-    pub warnings: Vec<String>,
-    /// Each setting's resolved configuration (the seed changes nothing in it).
+pub struct Member {
+    pub entry: MemberEntry,
+    pub loaded: LoadedScenario,
+    /// Each setting's resolved configuration on this member (the seed changes nothing in it).
     configs: Vec<Config>,
     /// Cycles per run, and whether a run's universe is an instruments dump (the same for every setting).
     cycles: u64,
     dump: bool,
 }
 
-/// One finished job: which setting and seed, and the run's scores.
+impl Member {
+    /// The lean scoring path for this member's runs, or why they run in full.
+    fn lean(&self, full_runs: bool) -> Result<Lean<'_>, NotModelled> {
+        if full_runs {
+            return Err(NotModelled::FullRuns);
+        }
+        let configs: Vec<&Config> = self.configs.iter().collect();
+        Lean::new(&self.loaded.scenario, &configs, self.cycles, self.dump)
+    }
+}
+
+/// What a sweep runs: the suite's members, the options every run shares, the swept keys and the seeds.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub members: Vec<Member>,
+    pub base: RunOptions,
+    pub params: Vec<Param>,
+    pub seeds: Vec<u64>,
+    pub settings: Vec<Setting>,
+    /// How a setting's scores on the members combine into the suite's (one member: its own scores).
+    pub aggregate: Aggregate,
+    /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
+    /// same scores (`g6sim sweep --full`).
+    pub full_runs: bool,
+    /// What preparing the settings' shared configuration warned of (a dump without one of the indices, a
+    /// variable parity g6 reads as the reference does), for the caller to say.
+    pub warnings: Vec<String>,
+}
+
+/// One finished job: which setting, member and seed, and the run's scores.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobScore {
     pub job: usize,
     pub setting: usize,
+    /// The member of the suite (absent for the first, and so in a sweep of one scenario).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub member: usize,
     pub seed: u64,
     pub score: RunScore,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl Plan {
-    /// Builds the grid and checks every setting before anything runs: each key and value must be one `--set`
-    /// takes, and each setting must prepare (a cap below a baseline, for example, is an error here).
-    pub fn new(scenario: LoadedScenario, base: RunOptions, params: Vec<Param>, seeds: Vec<u64>) -> Result<Self, Error> {
+    /// Builds the grid and checks every setting on every member before anything runs: each key and value
+    /// must be one `--set` takes, and each setting must prepare (a cap below a baseline, for example, is an
+    /// error here). A history member runs under the first seed only.
+    pub fn new(sources: Vec<Source>, base: RunOptions, params: Vec<Param>, seeds: Vec<u64>) -> Result<Self, Error> {
         if seeds.is_empty() {
             return Err(Error::Input("a sweep needs at least one seed (--seeds)".into()));
+        }
+        if sources.is_empty() {
+            return Err(Error::Input("a sweep needs a scenario, a history or --explore N".into()));
         }
         for (i, p) in params.iter().enumerate() {
             if params[..i].iter().any(|q| q.key == p.key) {
@@ -208,20 +245,29 @@ impl Plan {
                 return Err(Error::Input(format!("--param {}: the key is also fixed with --set; drop one", p.key)));
             }
         }
+        let member_seeds = |kind: MemberKind| if kind == MemberKind::History { vec![seeds[0]] } else { seeds.clone() };
+        let runs_per_setting: usize = sources.iter().map(|s| member_seeds(s.kind).len()).sum();
         let count = params.iter().try_fold(1usize, |n, p| n.checked_mul(p.values.len()));
-        let jobs = count.and_then(|n| n.checked_mul(seeds.len()));
+        let jobs = count.and_then(|n| n.checked_mul(runs_per_setting));
         match jobs {
             Some(j) if j <= MAX_JOBS => {}
             _ => {
                 return Err(Error::Input(format!(
-                    "the grid is too large: at most {MAX_JOBS} (setting, seed) runs; sweep fewer values or seeds"
+                    "the grid is too large: at most {MAX_JOBS} (setting, member, seed) runs; sweep fewer values or seeds"
                 )));
             }
         }
-        if let Some(settings) = count.filter(|n| *n > MAX_SETTINGS) {
-            return Err(Error::Input(format!(
-                "the grid is too large: {settings} settings, at most {MAX_SETTINGS}; sweep fewer values"
-            )));
+        let prepared = count.and_then(|n| n.checked_mul(sources.len()));
+        if let Some(settings) = count.filter(|_| prepared.is_none_or(|p| p > MAX_SETTINGS)) {
+            return Err(Error::Input(if sources.len() == 1 {
+                format!("the grid is too large: {settings} settings, at most {MAX_SETTINGS}; sweep fewer values")
+            } else {
+                format!(
+                    "the grid is too large: {settings} settings on {} members, at most {MAX_SETTINGS} (setting, \
+                     member) pairs; sweep fewer values or members",
+                    sources.len()
+                )
+            }));
         }
         let mut settings = vec![Vec::new()];
         for p in &params {
@@ -238,50 +284,75 @@ impl Plan {
         }
         let settings: Vec<Setting> =
             settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect();
+        let suite = sources.len() > 1;
         let mut plan = Self {
-            scenario,
+            members: Vec::new(),
             base,
             params,
-            seeds,
+            seeds: seeds.clone(),
             settings,
+            aggregate: Aggregate::Mean,
             full_runs: false,
             warnings: Vec::new(),
-            configs: Vec::new(),
-            cycles: 0,
-            dump: false,
         };
-        // What every setting shares first (a bad --set is not one setting's fault), then each setting.
-        plan.warnings =
-            prepare(&plan.scenario, &RunOptions { seed: Some(plan.seeds[0]), ..plan.base.clone() })?.warnings;
-        for s in &plan.settings {
-            // A swept key's value is applied as `--set` applies one; the error names the flag the user wrote.
-            let swept = |e: &str| {
-                let named = plan.params.iter().any(|p| e.starts_with(&format!("--set {}", p.key)));
-                if named { e.replacen("--set ", "--param ", 1) } else { e.to_string() }
+        for source in sources {
+            let entry = MemberEntry {
+                name: source.loaded.scenario.name.clone(),
+                kind: source.kind,
+                sha256: source.sha256,
+                seeds: member_seeds(source.kind),
             };
-            let prepared = prepare(&plan.scenario, &plan.options(s, plan.seeds[0])).map_err(|e| match e {
-                Error::Set(e) => Error::Input(format!("setting {}: {}", s.label(), swept(&e.0))),
-                Error::Input(e) => Error::Input(format!("setting {}: {}", s.label(), swept(&e))),
+            // In a suite, what goes wrong is said of the member it goes wrong on.
+            let of = |e: String| if suite { format!("{}: {e}", source.origin) } else { e };
+            let mut member = Member { entry, loaded: source.loaded, configs: Vec::new(), cycles: 0, dump: false };
+            // What every setting shares first (a bad --set is not one setting's fault), then each setting.
+            let shared = RunOptions { seed: Some(member.entry.seeds[0]), ..plan.base.clone() };
+            let warnings = prepare(&member.loaded, &shared).map_err(|e| match e {
+                Error::Input(e) => Error::Input(of(e)),
                 other => other,
             })?;
-            (plan.cycles, plan.dump) = (prepared.cycles, prepared.universe.is_some());
-            plan.configs.push(prepared.config);
+            plan.warnings.extend(warnings.warnings.into_iter().map(of));
+            for s in &plan.settings {
+                // A swept key's value is applied as `--set` applies one; the error names the flag the user wrote.
+                let swept = |e: &str| {
+                    let named = plan.params.iter().any(|p| e.starts_with(&format!("--set {}", p.key)));
+                    if named { e.replacen("--set ", "--param ", 1) } else { e.to_string() }
+                };
+                let options = plan.options(s, member.entry.seeds[0]);
+                let prepared = prepare(&member.loaded, &options).map_err(|e| match e {
+                    Error::Set(e) => Error::Input(of(format!("setting {}: {}", s.label(), swept(&e.0)))),
+                    Error::Input(e) => Error::Input(of(format!("setting {}: {}", s.label(), swept(&e)))),
+                    other => other,
+                })?;
+                (member.cycles, member.dump) = (prepared.cycles, prepared.universe.is_some());
+                member.configs.push(prepared.config);
+            }
+            plan.members.push(member);
         }
         Ok(plan)
     }
 
-    /// The lean scoring path for this sweep's runs (`super::lean`), or why they run in full.
-    pub(crate) fn lean(&self) -> Result<Lean<'_>, NotModelled> {
-        if self.full_runs {
-            return Err(NotModelled::FullRuns);
+    /// The sweep's name: its scenario's or history's, or `suite` for several members.
+    pub fn name(&self) -> String {
+        match self.members.as_slice() {
+            [one] => one.entry.name.clone(),
+            _ => super::results::SUITE.to_string(),
         }
-        let configs: Vec<&Config> = self.configs.iter().collect();
-        Lean::new(&self.scenario.scenario, &configs, self.cycles, self.dump)
     }
 
-    /// The number of (setting, seed) jobs.
+    /// How the jobs are numbered over settings, members and seeds.
+    pub(crate) fn layout(&self) -> Layout {
+        Layout::new(self.settings.len(), self.members.iter().map(|m| m.entry.seeds.len()))
+    }
+
+    /// Each member's lean scoring path, or why its runs go in full.
+    pub(crate) fn leans(&self) -> Vec<Result<Lean<'_>, NotModelled>> {
+        self.members.iter().map(|m| m.lean(self.full_runs)).collect()
+    }
+
+    /// The number of (setting, member, seed) jobs.
     pub fn jobs(&self) -> usize {
-        self.settings.len() * self.seeds.len()
+        self.layout().jobs()
     }
 
     /// The run options of one setting under one seed.
@@ -292,44 +363,50 @@ impl Plan {
         options
     }
 
-    /// Job `j`'s setting and seed.
-    fn job(&self, job: usize) -> (&Setting, u64) {
-        (&self.settings[job / self.seeds.len()], self.seeds[job % self.seeds.len()])
+    /// Job `j`'s setting, member and seed.
+    fn job(&self, layout: &Layout, job: usize) -> (&Setting, &Member, u64) {
+        let (setting, member, k) = layout.locate(job);
+        let member = &self.members[member];
+        (&self.settings[setting], member, member.entry.seeds[k])
     }
 
     /// Runs job `j` in full (a World and its schedule, no file written) and scores it.
     pub fn run_job_full(&self, job: usize) -> Result<JobScore, Error> {
-        let (setting, seed) = self.job(job);
-        let mut scorer = Scorer::new(&self.scenario.scenario.phases);
+        let layout = self.layout();
+        let (setting, member, seed) = self.job(&layout, job);
+        let mut scorer = Scorer::new(&member.loaded.scenario.phases);
         let streamed =
-            prepare(&self.scenario, &self.options(setting, seed))?.stream(|v| scorer.observe(v.summary, v.events))?;
+            prepare(&member.loaded, &self.options(setting, seed))?.stream(|v| scorer.observe(v.summary, v.events))?;
         let score = scorer.finish(streamed.outcomes.iter().all(|o| o.passed));
-        Ok(JobScore { job, setting: setting.index, seed, score })
+        Ok(JobScore { job, setting: setting.index, member: layout.locate(job).1, seed, score })
     }
 
-    /// Setting `s`'s resolved configuration.
-    pub fn config(&self, setting: usize) -> &Config {
-        &self.configs[setting]
+    /// Setting `s`'s resolved configuration on member `m`.
+    pub fn config(&self, member: usize, setting: usize) -> &Config {
+        &self.members[member].configs[setting]
     }
 
-    /// Scores job `j` on the lean path (`super::lean`).
-    pub(crate) fn run_job_lean(&self, lean: &Lean, job: usize) -> JobScore {
-        let (setting, seed) = self.job(job);
-        JobScore { job, setting: setting.index, seed, score: lean.score(&self.configs[setting.index], seed) }
+    /// Scores job `j` on the lean path of its member.
+    pub(crate) fn run_job_lean(&self, layout: &Layout, lean: &Lean, job: usize) -> JobScore {
+        let (setting, m, k) = layout.locate(job);
+        let member = &self.members[m];
+        let seed = member.entry.seeds[k];
+        JobScore { job, setting, member: m, seed, score: lean.score(&member.configs[setting], seed) }
     }
 
     /// Runs the jobs of `shard` on `threads` threads (0: one per core; fewer when there are fewer jobs or
-    /// cores: `worker_threads`), on the lean path when it models the sweep's runs (its scores are a full
-    /// run's) and `full_runs` is off, else in full; results in job order whatever the thread count, so the
-    /// outputs are the same bytes.
+    /// cores: `worker_threads`), each member's on the lean path when it models the member's runs (its scores
+    /// are a full run's) and `full_runs` is off, else in full; results in job order whatever the thread
+    /// count, so the outputs are the same bytes.
     pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {
         use rayon::prelude::*;
-        let lean = self.lean().ok();
-        let jobs: Vec<usize> = (0..self.jobs()).filter(|j| shard.owns(*j)).collect();
+        let layout = self.layout();
+        let leans: Vec<Option<Lean>> = self.leans().into_iter().map(Result::ok).collect();
+        let jobs: Vec<usize> = (0..layout.jobs()).filter(|j| shard.owns(*j)).collect();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let run = |j: &usize| {
-            let r = match &lean {
-                Some(lean) => Ok(self.run_job_lean(lean, *j)),
+            let r = match &leans[layout.locate(*j).1] {
+                Some(lean) => Ok(self.run_job_lean(&layout, lean, *j)),
                 None => self.run_job_full(*j),
             };
             progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);

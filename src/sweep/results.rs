@@ -2,6 +2,7 @@
 //! and the files a sweep writes (the same bytes whether it ran on one machine or in merged shards).
 
 use super::plan::{JobScore, Plan, Setting};
+use super::suite::{Layout, MemberEntry};
 use crate::bench::aggregate::quantile;
 use crate::events::OrderedMap;
 use crate::scoring::score::{Better, OBJECTIVES, OverSeeds, RunScore, Score};
@@ -81,6 +82,79 @@ impl Scores {
     pub fn get(&self, score: Score) -> &Figures {
         &self.0[score as usize]
     }
+
+    /// A setting's scores over a suite from its scores on each member, by `rule`: a share and each figure of a
+    /// statistic the members' mean or worst (by the score's direction), a sum summed. One member's scores
+    /// are its own, whatever the rule.
+    fn combine(members: &[&Scores], rule: Aggregate) -> Self {
+        let n = members.len().max(1) as f64;
+        let pick = |better: Better, values: &mut dyn Iterator<Item = f64>| match rule {
+            Aggregate::Mean => values.sum::<f64>() / n,
+            Aggregate::Worst => match better {
+                Better::Lower => values.fold(f64::NEG_INFINITY, f64::max),
+                Better::Higher => values.fold(f64::INFINITY, f64::min),
+            },
+        };
+        let figures = Score::ALL
+            .iter()
+            .map(|&score| {
+                let better = score.info().better;
+                let all = || members.iter().map(move |m| *m.get(score));
+                match score.info().over_seeds {
+                    OverSeeds::Share => Figures::Share(pick(better, &mut all().map(|f| f.headline()))),
+                    OverSeeds::Sum => Figures::Sum(all().map(|f| f.headline() as u64).sum()),
+                    OverSeeds::Stat => {
+                        let stat = |field: fn(&Stat) -> f64| {
+                            pick(
+                                better,
+                                &mut all().map(|f| match f {
+                                    Figures::Stat(s) => field(&s),
+                                    Figures::Share(_) | Figures::Sum(_) => f.headline(),
+                                }),
+                            )
+                        };
+                        Figures::Stat(Stat { mean: stat(|s| s.mean), p95: stat(|s| s.p95), worst: stat(|s| s.worst) })
+                    }
+                }
+            })
+            .collect();
+        Self(figures)
+    }
+}
+
+/// How a setting's scores on a suite's members combine into the suite's, which rank the settings: each
+/// figure's mean over the members, or its worst member's (`g6sim sweep --aggregate mean|worst`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    /// Each member counts alike: a figure is the mean of the members' figures.
+    #[default]
+    Mean,
+    /// A setting is as good as its worst member: a figure is the worst of the members' (the largest of a
+    /// score better lower, the smallest of one better higher).
+    Worst,
+}
+
+impl Aggregate {
+    /// Parses `mean` or `worst`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim() {
+            "mean" => Ok(Self::Mean),
+            "worst" => Ok(Self::Worst),
+            other => Err(format!(
+                "`{other}`: expected mean or worst{}",
+                crate::suggest::did_you_mean(other, ["mean", "worst"])
+            )),
+        }
+    }
+
+    /// `mean` or `worst`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mean => "mean",
+            Self::Worst => "worst",
+        }
+    }
 }
 
 impl Serialize for Scores {
@@ -98,8 +172,12 @@ impl Serialize for Scores {
 pub struct SettingResult {
     pub setting: usize,
     pub values: OrderedMap<String>,
+    /// The setting's runs: its seeds, on every member of a suite (a history once).
     pub seeds: usize,
-    /// Each score of the table over the seeds.
+    /// In a suite: the share of members whose expectations held under every seed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub member_pass_share: Option<f64>,
+    /// Each score of the table over the seeds (and a suite's members, by its aggregate rule).
     #[serde(flatten)]
     pub scores: Scores,
     /// On the front the recommendation is chosen from: one of the `eligible` settings, and not dominated by
@@ -122,6 +200,15 @@ impl SettingResult {
     pub fn pass_share(&self) -> f64 {
         self.mean(Score::PassShare)
     }
+}
+
+/// One setting's results on one member of a suite, over the member's seeds (`members.csv`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberResult {
+    pub setting: usize,
+    pub member: usize,
+    pub seeds: usize,
+    pub scores: Scores,
 }
 
 /// The setting a sweep recommends and why.
@@ -151,14 +238,30 @@ pub struct SweepManifest {
     /// The sha256 of the `--universe` dump, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub universe_sha256: Option<String>,
+    /// A suite's members, in job order (absent for one scenario or history: `scenario` names it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberEntry>,
+    /// How a suite's members combine (absent for one scenario or history).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregate: Option<Aggregate>,
 }
 
 impl SweepManifest {
     pub fn of(plan: &Plan) -> Self {
+        let suite = plan.members.len() > 1;
+        let (scenario, scenario_sha256) = match plan.members.as_slice() {
+            [one] => (one.entry.name.clone(), one.loaded.content_sha256.clone()),
+            many => {
+                use sha2::Digest;
+                let shas: Vec<&str> = many.iter().map(|m| m.entry.sha256.as_str()).collect();
+                let sha = sha2::Sha256::digest(shas.join("\n").as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+                (SUITE.to_string(), sha)
+            }
+        };
         Self {
             g6sim_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: plan.scenario.scenario.name.clone(),
-            scenario_sha256: plan.scenario.content_sha256.clone(),
+            scenario,
+            scenario_sha256,
             sets: plan.base.sets.clone(),
             parity: plan.base.parity.map(|p| format!("{p:?}")),
             env: plan.base.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
@@ -168,6 +271,27 @@ impl SweepManifest {
             jobs: plan.jobs(),
             cycles: plan.base.cycles,
             universe_sha256: plan.base.universe.as_ref().map(|u| u.sha256.clone()),
+            members: if suite { plan.members.iter().map(|m| m.entry.clone()).collect() } else { Vec::new() },
+            aggregate: suite.then_some(plan.aggregate),
+        }
+    }
+
+    /// How the jobs are numbered (`super::suite::Layout`).
+    pub(crate) fn layout(&self) -> Layout {
+        let settings = self.settings;
+        if self.members.is_empty() {
+            Layout::new(settings, [self.seeds.len()])
+        } else {
+            Layout::new(settings, self.members.iter().map(|m| m.seeds.len()))
+        }
+    }
+
+    /// The members' names, in job order (one scenario: its name).
+    pub fn member_names(&self) -> Vec<&str> {
+        if self.members.is_empty() {
+            vec![self.scenario.as_str()]
+        } else {
+            self.members.iter().map(|m| m.name.as_str()).collect()
         }
     }
 
@@ -190,23 +314,44 @@ impl SweepManifest {
     }
 }
 
-/// Statistics per setting, the Pareto front marked. `jobs` holds every job of the sweep, in job order.
-pub fn summarize(settings: &[Setting], seeds: usize, jobs: &[JobScore]) -> Vec<SettingResult> {
-    let mut results: Vec<SettingResult> = settings
+/// The `scenario` a suite's manifest names.
+pub(crate) const SUITE: &str = "suite";
+
+/// Statistics per setting (and, in a suite, per setting and member), the Pareto front marked. `jobs` holds
+/// every job of the sweep, in job order.
+pub fn summarize(manifest: &SweepManifest, jobs: &[JobScore]) -> (Vec<SettingResult>, Vec<MemberResult>) {
+    let layout = manifest.layout();
+    let rule = manifest.aggregate.unwrap_or_default();
+    let suite = !manifest.members.is_empty();
+    let mut members = Vec::new();
+    let mut results: Vec<SettingResult> = manifest
+        .settings()
         .iter()
         .map(|s| {
-            let runs: Vec<&RunScore> = jobs[s.index * seeds..(s.index + 1) * seeds].iter().map(|j| &j.score).collect();
-            SettingResult {
+            let on: Vec<MemberResult> = (0..layout.members())
+                .map(|m| {
+                    let runs: Vec<&RunScore> = jobs[layout.jobs_of(s.index, m)].iter().map(|j| &j.score).collect();
+                    MemberResult { setting: s.index, member: m, seeds: runs.len(), scores: Scores::of(&runs) }
+                })
+                .collect();
+            let scores = Scores::combine(&on.iter().map(|m| &m.scores).collect::<Vec<_>>(), rule);
+            let passed = on.iter().filter(|m| m.scores.get(Score::PassShare).headline() == 1.0).count();
+            let result = SettingResult {
                 setting: s.index,
                 values: s.values.iter().cloned().collect(),
-                seeds,
-                scores: Scores::of(&runs),
+                seeds: layout.runs_per_setting(),
+                member_pass_share: suite.then(|| passed as f64 / on.len() as f64),
+                scores,
                 pareto: false,
+            };
+            if suite {
+                members.extend(on);
             }
+            result
         })
         .collect();
     mark_front(&mut results);
-    results
+    (results, members)
 }
 
 /// Sets [`SettingResult::pareto`]: the [`eligible`] settings no other eligible one dominates.
@@ -267,10 +412,44 @@ pub fn eligible(results: &[SettingResult]) -> Eligible {
     Eligible { pass_share, meets_target }
 }
 
+/// What a sweep's figures are and how it ranks its settings: over how many members, combined by which rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ranking {
+    pub members: usize,
+    pub aggregate: Aggregate,
+}
+
+impl Ranking {
+    /// The ranking a sweep's manifest asks for.
+    pub fn of(manifest: &SweepManifest) -> Self {
+        Self { members: manifest.members.len().max(1), aggregate: manifest.aggregate.unwrap_or_default() }
+    }
+
+    /// What a figure is: `means over seeds`, and in a suite `then the mean of 18 members` or `then the worst
+    /// of 18 members`.
+    pub fn basis(&self) -> String {
+        match (self.members, self.aggregate) {
+            (0 | 1, _) => "means over seeds".to_string(),
+            (n, Aggregate::Mean) => format!("means over seeds, then the mean of {n} members"),
+            (n, Aggregate::Worst) => format!("means over seeds, then the worst of {n} members"),
+        }
+    }
+
+    /// How many of a suite's members pass under every seed, as a clause (nothing for one member).
+    fn members_passing(&self, r: &SettingResult) -> String {
+        match r.member_pass_share.filter(|_| self.members > 1) {
+            Some(share) => {
+                format!(" ({} of {} members under every seed)", (share * self.members as f64).round(), self.members)
+            }
+            None => String::new(),
+        }
+    }
+}
+
 /// The recommended setting: on the front of the [`eligible`] settings (see [`SettingResult::pareto`]), the
 /// cheapest (mean depth), then the fewest PARTIAL expiry-cycles, the quickest recovery, the lowest setting
 /// number.
-pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
+pub fn recommend(results: &[SettingResult], ranking: &Ranking) -> Option<Recommendation> {
     let meets_target = eligible(results).meets_target;
     let front: Vec<&SettingResult> = results.iter().filter(|r| r.pareto).collect();
     // The order of preference, each criterion with the words that say it decided.
@@ -301,14 +480,16 @@ pub fn recommend(results: &[SettingResult]) -> Option<Recommendation> {
         decided = format!("ties with {} {others} on the front on every score: the lowest setting number", rivals.len());
     }
     let why = format!(
-        "{decided}; {:.0}% of seeds pass; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; \
-         {:.2} PARTIAL expiry-cycles and {:.2} cycles back to baseline per run (means over seeds)",
+        "{decided}; {:.0}% of seeds pass{}; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; \
+         {:.2} PARTIAL expiry-cycles and {:.2} cycles back to baseline per run ({})",
         best.pass_share() * 100.0,
+        ranking.members_passing(best),
         short(best.worst(Score::FlipsPer10)),
         if meets_target { "meets the target of at most 1" } else { "no setting meets the target of at most 1" },
         best.mean(Score::MeanDepth),
         best.mean(Score::PartialExpiryCycles),
         best.mean(Score::RecoveryCycles),
+        ranking.basis(),
     );
     Some(Recommendation { setting: best.setting, values: best.values.clone(), why })
 }
@@ -327,41 +508,91 @@ fn csv_order() -> Vec<Score> {
         .collect()
 }
 
-/// `results.csv`: one row per setting: `setting`, the swept keys, `seeds`, the scores of the table (a share
-/// or a sum one column, a statistic its `_mean`, `_p95` and `_worst`), `pareto`.
+/// The score columns of `results.csv` and `members.csv`: a share or a sum one column, a statistic its
+/// `_mean`, `_p95` and `_worst`; in a suite's `results.csv`, `member_pass_share` after the shares.
+fn score_header(out: &mut String, member_pass_share: bool) {
+    let mut shares_done = false;
+    for s in csv_order() {
+        let info = s.info();
+        if member_pass_share && !shares_done && info.over_seeds != OverSeeds::Share {
+            out.push_str(",member_pass_share");
+            shares_done = true;
+        }
+        let name = info.name;
+        let _ = match info.over_seeds {
+            OverSeeds::Share | OverSeeds::Sum => write!(out, ",{name}"),
+            OverSeeds::Stat => write!(out, ",{name}_mean,{name}_p95,{name}_worst"),
+        };
+    }
+}
+
+/// The score cells of one row, in [`score_header`]'s order.
+fn score_cells(out: &mut String, scores: &Scores, member_pass_share: Option<f64>) {
+    let mut shares_done = false;
+    for s in csv_order() {
+        if let Some(m) = member_pass_share.filter(|_| !shares_done && s.info().over_seeds != OverSeeds::Share) {
+            let _ = write!(out, ",{m}");
+            shares_done = true;
+        }
+        let _ = match *scores.get(s) {
+            Figures::Share(x) => write!(out, ",{x}"),
+            Figures::Stat(s) => write!(out, ",{},{},{}", s.mean, s.p95, s.worst),
+            Figures::Sum(n) => write!(out, ",{n}"),
+        };
+    }
+}
+
+/// A value as a CSV field: quoted (its quotes doubled) when it holds a comma, a quote or a line break.
+fn field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
+/// `results.csv`: one row per setting: `setting`, the swept keys, `seeds` (the setting's runs), the scores of
+/// the table (a share or a sum one column, a statistic its `_mean`, `_p95` and `_worst`; a suite's by its
+/// aggregate rule, and its `member_pass_share`), `pareto`.
 pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> String {
-    let order = csv_order();
+    let suite = results.iter().any(|r| r.member_pass_share.is_some());
     let mut out = String::from("setting");
     for p in params {
         let _ = write!(out, ",{p}");
     }
     out.push_str(",seeds");
-    for s in &order {
-        let name = s.info().name;
-        match s.info().over_seeds {
-            OverSeeds::Share | OverSeeds::Sum => {
-                let _ = write!(out, ",{name}");
-            }
-            OverSeeds::Stat => {
-                let _ = write!(out, ",{name}_mean,{name}_p95,{name}_worst");
-            }
-        }
-    }
+    score_header(&mut out, suite);
     out.push_str(",pareto\n");
     for r in results {
         let _ = write!(out, "{}", r.setting);
         for (_, v) in &r.values.0 {
-            let _ = write!(out, ",{v}");
+            let _ = write!(out, ",{}", field(v));
         }
         let _ = write!(out, ",{}", r.seeds);
-        for &s in &order {
-            let _ = match *r.scores.get(s) {
-                Figures::Share(x) => write!(out, ",{x}"),
-                Figures::Stat(s) => write!(out, ",{},{},{}", s.mean, s.p95, s.worst),
-                Figures::Sum(n) => write!(out, ",{n}"),
-            };
-        }
+        score_cells(&mut out, &r.scores, r.member_pass_share);
         let _ = writeln!(out, ",{}", r.pareto);
+    }
+    out
+}
+
+/// `members.csv`, a suite's: one row per setting and member (setting-major, members in suite order):
+/// `setting`, `member` (its name), the swept keys, `seeds`, the scores over the member's seeds.
+pub(crate) fn members_csv(params: &[String], names: &[&str], settings: &[Setting], members: &[MemberResult]) -> String {
+    let mut out = String::from("setting,member");
+    for p in params {
+        let _ = write!(out, ",{p}");
+    }
+    out.push_str(",seeds");
+    score_header(&mut out, false);
+    out.push('\n');
+    for m in members {
+        let _ = write!(out, "{},{}", m.setting, field(names[m.member]));
+        for (_, v) in &settings[m.setting].values {
+            let _ = write!(out, ",{}", field(v));
+        }
+        let _ = write!(out, ",{}", m.seeds);
+        score_cells(&mut out, &m.scores, None);
+        out.push('\n');
     }
     out
 }
@@ -385,9 +616,14 @@ pub(crate) fn results_json(
 }
 
 /// The front the recommendation is chosen from, as a table: a heading naming the eligible settings, then
-/// setting, the three objectives (means over seeds), pass share and values; the recommended row marked `*`.
-pub(crate) fn pareto_text(results: &[SettingResult], recommended: Option<&Recommendation>) -> String {
-    pareto_text_at_most(results, recommended, usize::MAX)
+/// setting, the three objectives (means over seeds; in a suite, combined by its rule), pass share and values;
+/// the recommended row marked `*`.
+pub(crate) fn pareto_text(
+    results: &[SettingResult],
+    recommended: Option<&Recommendation>,
+    ranking: &Ranking,
+) -> String {
+    pareto_text_at_most(results, recommended, ranking, usize::MAX)
 }
 
 /// Rows of the front a sweep prints; `pareto.txt` holds them all.
@@ -397,11 +633,13 @@ pub(crate) const PRINTED_FRONT: usize = 20;
 pub(crate) fn pareto_text_at_most(
     results: &[SettingResult],
     recommended: Option<&Recommendation>,
+    ranking: &Ranking,
     most: usize,
 ) -> String {
     let mut out = format!(
-        "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; means over seeds) of\n\
+        "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; {}) of\n\
          {}; * recommended:\n",
+        ranking.basis(),
         eligible(results).describe(results)
     );
     out.push_str(" setting");
@@ -447,6 +685,9 @@ pub(crate) fn runs_jsonl(jobs: &[JobScore]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// A sweep of one scenario.
+    const ONE: Ranking = Ranking { members: 1, aggregate: Aggregate::Mean };
+
     /// A setting with these means (every seed alike) and pass share.
     fn setting(n: usize, pass_share: f64, flips: f64, depth: f64, partial: f64) -> SettingResult {
         let stat = |x: f64| Figures::Stat(Stat { mean: x, p95: x, worst: x });
@@ -469,6 +710,7 @@ mod tests {
         SettingResult {
             setting: n,
             values: [("k".to_string(), n.to_string())].into_iter().collect(),
+            member_pass_share: None,
             seeds: 4,
             scores: Scores(scores),
             pareto: false,
@@ -494,14 +736,14 @@ mod tests {
         ]);
         let front: Vec<usize> = results.iter().filter(|r| r.pareto).map(|r| r.setting).collect();
         assert_eq!(front, [2, 3]);
-        let rec = recommend(&results).unwrap();
+        let rec = recommend(&results, &ONE).unwrap();
         assert_eq!(rec.setting, 2);
         assert!(
             rec.why.starts_with("the cheapest (mean depth) of the 2 on the front; 100% of seeds pass"),
             "{}",
             rec.why
         );
-        let text = pareto_text(&results, Some(&rec));
+        let text = pareto_text(&results, Some(&rec), &ONE);
         assert!(
             text.contains("the 3 settings with the best pass share (100%) that meet the hysteresis target"),
             "{text}"
@@ -516,30 +758,30 @@ mod tests {
         // Each setting calmer and dearer than the next: all 30 on the front, the cheapest last.
         let many = (0..30).map(|n| setting(n, 1.0, 0.01 * n as f64, 30.0 - n as f64, 4.0)).collect();
         let results = with_front(many);
-        let rec = recommend(&results).unwrap();
+        let rec = recommend(&results, &ONE).unwrap();
         assert_eq!(rec.setting, 29, "the cheapest");
-        let text = pareto_text_at_most(&results, Some(&rec), 5);
+        let text = pareto_text_at_most(&results, Some(&rec), &ONE, 5);
         let rows: Vec<&str> = text.lines().skip(3).collect();
         assert_eq!(rows.len(), 6, "{text}");
         assert!(rows[3].starts_with("       3") && rows[4].starts_with("*     29"), "{text}");
         assert_eq!(rows[5], "... and 25 more settings on the front (all in pareto.txt)", "{text}");
-        assert_eq!(pareto_text(&results, Some(&rec)).lines().count(), 3 + 30);
+        assert_eq!(pareto_text(&results, Some(&rec), &ONE).lines().count(), 3 + 30);
     }
 
     #[test]
     fn the_reason_names_what_set_the_recommendation_apart() {
         let tie = with_front(vec![setting(0, 1.0, 0.5, 10.0, 4.0), setting(1, 1.0, 0.5, 10.0, 4.0)]);
-        let why = recommend(&tie).unwrap().why;
+        let why = recommend(&tie, &ONE).unwrap().why;
         assert!(why.starts_with("ties with 1 other on the front on every score: the lowest setting number"), "{why}");
         let partial = with_front(vec![setting(0, 1.0, 0.25, 10.0, 6.0), setting(1, 1.0, 0.5, 10.0, 4.0)]);
-        let rec = recommend(&partial).unwrap();
+        let rec = recommend(&partial, &ONE).unwrap();
         assert_eq!(rec.setting, 1);
         assert!(rec.why.starts_with("the fewest PARTIAL expiry-cycles of the cheapest"), "{}", rec.why);
         let alone = with_front(vec![setting(0, 0.5, 3.0, 10.0, 6.0), setting(1, 0.25, 0.5, 8.0, 4.0)]);
-        let rec = recommend(&alone).unwrap();
+        let rec = recommend(&alone, &ONE).unwrap();
         assert_eq!(rec.setting, 0, "the best pass share first, though it flaps");
         assert!(rec.why.starts_with("the only setting on the front; 50% of seeds pass"), "{}", rec.why);
         assert!(rec.why.contains("no setting meets the target"), "{}", rec.why);
-        assert!(pareto_text(&alone, Some(&rec)).contains("(none meets the hysteresis target"));
+        assert!(pareto_text(&alone, Some(&rec), &ONE).contains("(none meets the hysteresis target"));
     }
 }

@@ -265,10 +265,18 @@ pub enum Command {
 pub struct SweepArgs {
     #[command(subcommand)]
     pub tool: Option<SweepTool>,
-    /// The scenario file (RON), or a history to replay (a .jsonl or .csv file, plain or gzipped, or a directory of
-    /// benchmark artifacts).
-    #[arg(required = true)]
-    pub scenario: Option<PathBuf>,
+    /// The scenario files (RON), histories to replay (.jsonl or .csv files, plain or gzipped, or directories of
+    /// benchmark artifacts), or directories of either: every setting is scored on each (a suite).
+    #[arg(required_unless_present = "explore", value_name = "SCENARIO")]
+    pub scenarios: Vec<PathBuf>,
+    /// Add the generated workloads of seeds 1 to N (as `g6sim explore` draws them, judged by its property
+    /// catalogue) to the suite.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=sweep::MAX_GENERATED))]
+    pub explore: Option<u64>,
+    /// How a setting's scores on the suite's members combine into the scores it is ranked by: each figure's
+    /// mean over the members, or the worst member's.
+    #[arg(long, value_name = "mean|worst", default_value = "mean", value_parser = sweep::Aggregate::parse)]
+    pub aggregate: sweep::Aggregate,
     /// A configuration key and its values (repeatable): contract_ok_cycles=2..10, contract_cooldown=0,1,3,5,
     /// strike_coverage_ok=0.6..0.9:0.05 (ranges inclusive).
     #[arg(long = "param", value_name = "KEY=VALUES", required = true, value_parser = |t: &str| parse_param(t).map_err(|e| e.to_string()))]
@@ -284,7 +292,7 @@ pub struct SweepArgs {
     /// Cycles of every run (overrides the scenario's; on a history, at most the recorded ones).
     #[arg(long)]
     pub cycles: Option<u64>,
-    /// Output directory [default: out/sweep-<scenario name>].
+    /// Output directory [default: out/sweep-<scenario name>, or out/sweep-suite for several].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads, 1 to 1024 [default: one per core]. A sweep starts at most one per run and 2 per

@@ -363,7 +363,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     if let Some(SweepTool::Merge { dirs, out, force }) = args.tool {
         return sweep_merge(&dirs, &out, force);
     }
-    let Some(path) = args.scenario else { return bad_input() };
+    let suite = sweep::Suite { paths: args.scenarios, generated: args.explore.unwrap_or(0) };
     let options = match args.overrides.options() {
         Ok(options) => RunOptions { cycles: args.cycles, ..options },
         Err(e) => return fail(e),
@@ -376,9 +376,9 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let seeds = args.seeds.map(|s| s.0);
-    let plan = match sweep::plan_for(&path, options, args.params, seeds, &history_options(&args.depth)) {
+    let plan = match sweep::plan_for(&suite, options, args.params, seeds, &history_options(&args.depth)) {
         Ok(mut p) => {
-            p.full_runs = args.full;
+            (p.full_runs, p.aggregate) = (args.full, args.aggregate);
             p
         }
         Err(e) => return fail(e),
@@ -386,8 +386,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     for w in &plan.warnings {
         errln!("warning: {w}");
     }
-    let dir =
-        args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.scenario.scenario.name))));
+    let dir = args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.name()))));
     let _lock = match sweep::claim_dir(&dir, args.force) {
         Ok(lock) => lock,
         Err(e) => return fail(e),
