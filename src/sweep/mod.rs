@@ -20,7 +20,7 @@ pub use crate::scoring::workers::{THREADS_PER_CORE, ThreadsError, parse_threads,
 pub use plan::{JobScore, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
 pub use results::{Figures, Recommendation, Scores, SettingResult, Stat, SweepManifest};
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
-pub use spec::{Param, SpecError, parse_param, parse_seeds};
+pub use spec::{Domain, Param, SpecError, parse_param, parse_seeds};
 
 use crate::output::{DirError, DirLock, is_own_entry, write_atomic};
 use crate::replay::{self, HistoryOptions};
