@@ -12,6 +12,9 @@ mod differential;
 pub(crate) mod heatmap;
 pub(crate) mod plan;
 pub(crate) mod results;
+// used by the sweep's designs (integration pending)
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod sample;
 pub(crate) mod seeds;
 pub(crate) mod spec;
 
