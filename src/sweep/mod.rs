@@ -10,6 +10,9 @@
 #[cfg(test)]
 mod differential;
 pub(crate) mod heatmap;
+// used by the sweep's designs (integration pending)
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod importance;
 pub(crate) mod plan;
 pub(crate) mod results;
 // used by the sweep's designs (integration pending)
