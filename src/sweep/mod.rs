@@ -11,6 +11,9 @@
 mod differential;
 pub(crate) mod heatmap;
 pub(crate) mod plan;
+// integration pending
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod require;
 pub(crate) mod results;
 pub(crate) mod seeds;
 pub(crate) mod spec;
