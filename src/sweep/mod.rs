@@ -15,6 +15,9 @@ pub(crate) mod plan;
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod require;
 pub(crate) mod results;
+// integration pending
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod scatter;
 pub(crate) mod seeds;
 pub(crate) mod spec;
 
