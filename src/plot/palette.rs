@@ -105,6 +105,9 @@ pub(crate) const LEGEND_BORDER: RGBColor = RGBColor(170, 170, 170);
 pub(crate) const RECOMMENDED: RGBColor = BLUE;
 /// A heat map cell without a value.
 pub(crate) const MISSING: RGBColor = RGBColor(200, 200, 200);
+/// The ring of a sweep's settings indistinguishable from the recommended one: a lighter blue than
+/// [`RECOMMENDED`]'s.
+pub(crate) const INDISTINGUISHABLE: RGBColor = SKY_BLUE;
 
 /// The heat maps' scale, light yellow to dark red (ColorBrewer YlOrRd, readable with the common colour-vision
 /// deficiencies): smaller, better scores light.
@@ -135,6 +138,7 @@ pub(crate) fn non_status() -> Vec<RGBColor> {
         CLAMP_ORIGINAL,
         CLAMP_KEPT,
         RECOMMENDED,
+        INDISTINGUISHABLE,
         MISSING,
         SCALE,
         MEMORY_SCALE,

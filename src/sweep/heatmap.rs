@@ -42,7 +42,7 @@ fn caption(score: Score) -> &'static str {
 }
 
 /// The colour of `t` in 0..=1 on the scale (linear between its stops).
-fn color_at(t: f64) -> RGBColor {
+pub(super) fn color_at(t: f64) -> RGBColor {
     let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let scale = palette::SEQUENTIAL;
     let x = t * (scale.len() - 1) as f64;
@@ -60,7 +60,7 @@ fn text_color(c: RGBColor) -> RGBColor {
 }
 
 /// A score as printed: at most two decimals, no trailing zeros.
-fn number(v: f64) -> String {
+pub(super) fn number(v: f64) -> String {
     if !v.is_finite() {
         return "n/a".into();
     }
@@ -70,13 +70,13 @@ fn number(v: f64) -> String {
 }
 
 /// The range of a panel's colour scale: the finite values' smallest and largest.
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+pub(super) fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) =
         values.filter(|v| v.is_finite()).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if lo.is_finite() { (lo, hi) } else { (0.0, 0.0) }
 }
 
-fn scale_position(v: f64, (lo, hi): (f64, f64)) -> f64 {
+pub(super) fn scale_position(v: f64, (lo, hi): (f64, f64)) -> f64 {
     if hi > lo { (v - lo) / (hi - lo) } else { 0.0 }
 }
 
@@ -364,8 +364,9 @@ fn outline((x0, y0): (f64, f64), (x1, y1): (f64, f64)) -> PathElement<(f64, f64)
     PathElement::new(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)], palette::RECOMMENDED.stroke_width(4))
 }
 
-/// The colour scale of a panel: the gradient from its smallest to its largest value, with value ticks.
-fn color_scale<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, (lo, hi): (f64, f64)) -> DrawResult<()> {
+/// The colour scale of a panel: the gradient from its smallest to its largest value, with value ticks. Its
+/// margins line it up with a chart built with an 8 px margin, a 16 px caption and a 46 px x label area.
+pub(super) fn color_scale<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, (lo, hi): (f64, f64)) -> DrawResult<()> {
     let (y0, y1) = if hi > lo { (lo, hi) } else { (lo - 0.5, lo + 0.5) };
     let mut chart = ChartBuilder::on(area)
         .margin_top(8 + 16 + 8)

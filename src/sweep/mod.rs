@@ -17,10 +17,16 @@ pub(crate) mod heatmap;
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod importance;
 pub(crate) mod plan;
+// integration pending
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod require;
 pub(crate) mod results;
 // used by the sweep's designs (integration pending)
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod sample;
+// integration pending
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod scatter;
 pub(crate) mod seeds;
 pub(crate) mod spec;
 pub(crate) mod suite;
