@@ -556,6 +556,8 @@ pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
     if let Some(r) = &outcome.recommended {
         let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
         push(&mut out, format_args!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why));
+    } else if let Some(why) = outcome.ranking.infeasible(&outcome.results) {
+        push(&mut out, format_args!("recommended: none: {why}"));
     }
     out.push_str(&wrote(&outcome.files));
     out

@@ -190,3 +190,93 @@ fn bad_suites_are_refused_before_anything_runs() {
     // Every member is prepared for every setting: a cap below a member's baseline names the member.
     refused(&[FLAPPING, DROPOUT, "--set", "depth_max_itm=1"], "scenarios/");
 }
+
+#[test]
+fn constraints_choose_the_front_and_the_objective_the_pick() {
+    let dir = temp_dir("suite-require");
+    let grid = [FLAPPING, "--param", "contract_ok_cycles=1..6", "--param", "contract_cooldown=0,4", "--seeds", "3"];
+    let plain = dir.join("plain");
+    sweep(&plain, &grid);
+    let constrained = dir.join("constrained");
+    let out = sweep(
+        &constrained,
+        &[&grid[..], &["--require", "flips_per_10_worst <= 0.5", "--require", "pass_share==1"]].concat(),
+    );
+    assert!(out.contains("of\nthe "), "{out}");
+    assert!(out.contains("feasible settings (flips_per_10_worst<=0.5, pass_share==1); * recommended:"), "{out}");
+    let rows = csv(&constrained.join("results.csv"));
+    for row in &rows {
+        let feasible = number(row, "flips_per_10_worst") <= 0.5 && row["pass_share"] == "1";
+        assert_eq!(row["feasible"], feasible.to_string(), "setting {}", row["setting"]);
+        assert!(row["pareto"] == "false" || feasible, "only feasible settings are on the front");
+    }
+    assert!(rows.iter().any(|r| r["feasible"] == "false") && rows.iter().any(|r| r["feasible"] == "true"));
+    // Without constraints the files have no feasible column; the manifest records the constraints, so shards
+    // of a constrained sweep merge into the same ranking.
+    assert!(!std::fs::read_to_string(plain.join("results.csv")).unwrap().contains("feasible"));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(constrained.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(manifest["require"], serde_json::json!(["flips_per_10_worst<=0.5", "pass_share==1"]));
+    // The objective picks among the front: the quickest recovery rather than the cheapest.
+    let dropout = [DROPOUT, "--param", "contract_ok_cycles=1..6", "--param", "contract_cooldown=0,4", "--seeds", "3"];
+    let cheapest = dir.join("cheapest");
+    sweep(&cheapest, &dropout);
+    let quick = dir.join("quick");
+    let out = sweep(&quick, &[&dropout[..], &["--minimize", "recovery_cycles"]].concat());
+    let pick = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(dir.join("results.json")).unwrap()).unwrap()
+            ["recommended"]["setting"]
+            .clone()
+    };
+    let results = csv(&quick.join("results.csv"));
+    let front: Vec<&BTreeMap<String, String>> = results.iter().filter(|r| r["pareto"] == "true").collect();
+    let best = front.iter().map(|r| number(r, "recovery_cycles_mean")).fold(f64::INFINITY, f64::min);
+    let chosen = &results[pick(&quick).as_u64().unwrap() as usize];
+    assert_eq!(number(chosen, "recovery_cycles_mean"), best, "{out}");
+    assert!(out.contains("recommended: setting "), "{out}");
+    // Nothing feasible: no recommendation, why, and a clean exit (the sweep did its job).
+    let none = dir.join("none");
+    let out = sweep(&none, &[&grid[..], &["--require", "mean_depth<1", "--require", "pass_share>=0"]].concat());
+    assert!(
+        out.contains("recommended: none: no setting is feasible; the constraint that binds most often: mean_depth_mean<1 (fails 12 of 12 settings)"),
+        "{out}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(none.join("results.json")).unwrap()).unwrap();
+    assert!(json["recommended"].is_null());
+    assert!(json["infeasible"].as_str().unwrap().starts_with("no setting is feasible"));
+}
+
+#[test]
+fn bad_constraints_and_objectives_are_refused_all_at_once() {
+    let dir = temp_dir("suite-require-bad");
+    let out = dir.join("out");
+    let o = g6sim(&[
+        "sweep",
+        FLAPPING,
+        "--param",
+        "contract_ok_cycles=2,3",
+        "--require",
+        "recovery_p95<=15",
+        "--require",
+        "pass_share=1",
+        "--require",
+        "flips_per_10<=nan",
+        "--minimize",
+        "pass_share",
+        "--no-env",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = text(&o.stderr);
+    for says in [
+        "--require \"recovery_p95<=15\": no score recovery_p95 (did you mean `recovery_cycles_p95`?)",
+        "--require \"pass_share=1\": = is not an operator (did you mean `==`?)",
+        "--require \"flips_per_10<=nan\": nan is not a finite number",
+        "--minimize pass_share: pass_share is better higher",
+        "  scores: pass_share, member_pass_share, flips_per_10[_mean|_p95|_worst]",
+    ] {
+        assert!(err.contains(says), "{says}: {err}");
+    }
+    assert!(!out.exists(), "nothing written");
+}

@@ -17,8 +17,6 @@ pub(crate) mod heatmap;
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod importance;
 pub(crate) mod plan;
-// integration pending
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod require;
 pub(crate) mod results;
 // used by the sweep's designs (integration pending)
@@ -34,6 +32,7 @@ pub(crate) mod suite;
 pub use crate::scoring::score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use crate::scoring::workers::{THREADS_PER_CORE, ThreadsError, parse_threads, threads_note};
 pub use plan::{JobScore, Member, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
+pub use require::{Objectives, ObjectivesError};
 pub use results::{
     Aggregate, Figures, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat, SweepManifest,
 };
@@ -192,15 +191,15 @@ pub struct Outcome {
 pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
     std::fs::create_dir_all(dir)?;
     let settings = manifest.settings();
-    let (results, members) = results::summarize(manifest, jobs);
-    let ranking = results::Ranking::of(manifest);
+    let ranking = results::Ranking::of(manifest).map_err(std::io::Error::other)?;
+    let (results, members) = results::summarize(manifest, jobs, &ranking);
     let recommended = results::recommend(&results, &ranking);
     let params: Vec<String> = manifest.params.iter().map(|(k, _)| k.clone()).collect();
     let mut files = vec![
         (MANIFEST, manifest_bytes(manifest)),
         ("runs.jsonl", results::runs_jsonl(jobs)),
         ("results.csv", results::results_csv(&params, &results).into_bytes()),
-        ("results.json", results::results_json(manifest, &results, &recommended)),
+        ("results.json", results::results_json(manifest, &results, &recommended, &ranking)),
         ("pareto.txt", results::pareto_text(&results, recommended.as_ref(), &ranking).into_bytes()),
     ];
     if !manifest.members.is_empty() {

@@ -8,6 +8,7 @@
 //! from 0, as Kubernetes' `JOB_COMPLETION_INDEX` and a Slurm array `--array=0-(N-1)` count) runs the jobs
 //! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
 
+use super::require::Objectives;
 use super::results::Aggregate;
 use super::spec::Param;
 use super::suite::{Layout, MemberEntry, MemberKind, Source};
@@ -202,6 +203,8 @@ pub struct Plan {
     pub settings: Vec<Setting>,
     /// How a setting's scores on the members combine into the suite's (one member: its own scores).
     pub aggregate: Aggregate,
+    /// The constraints settings must meet and the score the recommendation minimizes.
+    pub objectives: Objectives,
     /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
     /// same scores (`g6sim sweep --full`).
     pub full_runs: bool,
@@ -292,6 +295,7 @@ impl Plan {
             seeds: seeds.clone(),
             settings,
             aggregate: Aggregate::Mean,
+            objectives: Objectives::default(),
             full_runs: false,
             warnings: Vec::new(),
         };

@@ -8,7 +8,7 @@
 //! caller looks the values up, [`Constraint::holds`] and [`Constraint::violation`] judge them and [`binding`]
 //! counts the settings each constraint rules out.
 
-use super::{OverSeeds, Score};
+use super::{Better, OverSeeds, Score};
 use crate::suggest::did_you_mean;
 use std::fmt;
 
@@ -50,6 +50,7 @@ fn names() -> Vec<(String, String)> {
 /// Every name a constraint may use, in the score table's order: a share's or a sum's name; a statistic's
 /// name, `<name>_mean`, `<name>_p95` and `<name>_worst`; and, after `pass_share`, [`MEMBER_PASS_SHARE`]
 /// (its value is the caller's to compute).
+#[cfg(test)]
 pub(crate) fn columns() -> Vec<String> {
     names().into_iter().map(|(name, _)| name).collect()
 }
@@ -353,12 +354,64 @@ pub(crate) fn binding(constraints: &[Constraint], rows: &[Vec<f64>]) -> Vec<usiz
         .collect()
 }
 
-/// The constraint that fails the most settings ([`binding`]), the first of those that tie; `None` when
-/// there is no constraint or none fails a setting.
-pub(crate) fn most_binding(constraints: &[Constraint], rows: &[Vec<f64>]) -> Option<usize> {
-    let counts = binding(constraints, rows);
-    let most = counts.iter().copied().max().filter(|n| *n > 0)?;
-    counts.iter().position(|n| *n == most)
+/// What a sweep ranks its settings by beyond its figures, as given and checked: the constraints a setting must
+/// meet (`--require`, each as [`Constraint::text`] prints it) and the score the recommendation minimizes
+/// (`--minimize`, a column; `None` for the default, mean depth).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Objectives {
+    pub require: Vec<String>,
+    pub minimize: Option<String>,
+}
+
+/// The score the recommendation minimizes by default.
+pub(crate) const DEFAULT_MINIMIZE: &str = "mean_depth_mean";
+
+/// Bad `--require` or `--minimize` values, every one: a line each.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ObjectivesError(pub String);
+
+impl Objectives {
+    /// Checks `--require` (every bad expression at once) and `--minimize` (a column of a score better lower).
+    pub fn parse(require: &[String], minimize: Option<&str>) -> Result<Self, ObjectivesError> {
+        let mut lines = Vec::new();
+        let constraints = parse_all(require).map_err(|e| lines.push(e.to_string())).unwrap_or_default();
+        let objective = minimize.map(objective).transpose().map_err(|e| lines.push(e)).unwrap_or_default();
+        if !lines.is_empty() {
+            return Err(ObjectivesError(lines.join("\n")));
+        }
+        Ok(Self {
+            require: constraints.into_iter().map(|c| c.text).collect(),
+            minimize: objective.filter(|o| o != DEFAULT_MINIMIZE),
+        })
+    }
+
+    /// The constraints, parsed again from their checked texts.
+    pub(crate) fn constraints(&self) -> Result<Vec<Constraint>, RequireErrors> {
+        parse_all(&self.require)
+    }
+}
+
+/// Resolves `--minimize NAME`: a column as a constraint names it, of a score better lower.
+fn objective(name: &str) -> Result<String, String> {
+    let names = names();
+    let word = name.trim();
+    let Some((_, column)) = names.iter().find(|(n, _)| n == word) else {
+        return Err(format!(
+            "--minimize {word}: no score {word}{}\n  scores: {}",
+            suggest(word, &names),
+            compact_columns()
+        ));
+    };
+    let higher = Score::ALL.iter().any(|s| s.info().better == Better::Higher && *column == s.info().name)
+        || column == MEMBER_PASS_SHARE;
+    if higher {
+        return Err(format!(
+            "--minimize {word}: {column} is better higher; minimize a cost, and require the share instead \
+             (for example --require \"{column}==1\")"
+        ));
+    }
+    Ok(column.clone())
 }
 
 #[cfg(test)]
@@ -541,10 +594,6 @@ mod tests {
         let constraints = parse_all(&["flips_per_10_worst<=1".into(), "pass_share==1".into()]).unwrap();
         let rows = vec![vec![0.5, 1.0], vec![2.0, 1.0], vec![3.0, 0.5], vec![f64::NAN, 1.0], vec![0.0]];
         assert_eq!(binding(&constraints, &rows), [3, 2], "NaN and a missing value fail");
-        assert_eq!(most_binding(&constraints, &rows), Some(0));
         assert_eq!(binding(&constraints, &[]), [0, 0]);
-        assert_eq!(most_binding(&constraints, &[vec![0.0, 1.0]]), None);
-        assert_eq!(most_binding(&constraints, &[vec![2.0, 0.0]]), Some(0), "the first of a tie");
-        assert_eq!(most_binding(&[], &rows), None);
     }
 }

@@ -2,6 +2,7 @@
 //! and the files a sweep writes (the same bytes whether it ran on one machine or in merged shards).
 
 use super::plan::{JobScore, Plan, Setting};
+use super::require::{Constraint, Objectives, ObjectivesError};
 use super::suite::{Layout, MemberEntry};
 use crate::bench::aggregate::quantile;
 use crate::events::OrderedMap;
@@ -180,8 +181,11 @@ pub struct SettingResult {
     /// Each score of the table over the seeds (and a suite's members, by its aggregate rule).
     #[serde(flatten)]
     pub scores: Scores,
-    /// On the front the recommendation is chosen from: one of the `eligible` settings, and not dominated by
-    /// another of them on the `OBJECTIVES`, means over seeds.
+    /// Whether every `--require` constraint holds (absent without constraints).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feasible: Option<bool>,
+    /// On the front the recommendation is chosen from: one of the feasible settings (without constraints,
+    /// the `eligible` ones), and not dominated by another of them on the `OBJECTIVES`, means over seeds.
     pub pareto: bool,
 }
 
@@ -199,6 +203,28 @@ impl SettingResult {
     /// The share of seeds whose expectations all held.
     pub fn pass_share(&self) -> f64 {
         self.mean(Score::PassShare)
+    }
+
+    /// The value of a `results.csv` score column (`pass_share`, `unrecovered`, `flips_per_10_worst`, ...), or
+    /// `member_pass_share` (of one scenario: 1 when every seed passed, else 0); `None` for another name.
+    pub fn column(&self, name: &str) -> Option<f64> {
+        if name == super::require::MEMBER_PASS_SHARE {
+            return Some(self.member_pass_share.unwrap_or(if self.pass_share() == 1.0 { 1.0 } else { 0.0 }));
+        }
+        Score::ALL.iter().find_map(|&score| {
+            let info = score.info();
+            let figures = self.scores.get(score);
+            match (info.over_seeds, figures) {
+                (OverSeeds::Share | OverSeeds::Sum, _) => (name == info.name).then(|| figures.headline()),
+                (OverSeeds::Stat, Figures::Stat(stat)) => match name.strip_prefix(info.name)? {
+                    "_mean" => Some(stat.mean),
+                    "_p95" => Some(stat.p95),
+                    "_worst" => Some(stat.worst),
+                    _ => None,
+                },
+                (OverSeeds::Stat, _) => None,
+            }
+        })
     }
 }
 
@@ -244,6 +270,12 @@ pub struct SweepManifest {
     /// How a suite's members combine (absent for one scenario or history).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregate: Option<Aggregate>,
+    /// The `--require` constraints, as checked (absent without).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub require: Vec<String>,
+    /// The `--minimize` column (absent for the default, mean depth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimize: Option<String>,
 }
 
 impl SweepManifest {
@@ -273,6 +305,8 @@ impl SweepManifest {
             universe_sha256: plan.base.universe.as_ref().map(|u| u.sha256.clone()),
             members: if suite { plan.members.iter().map(|m| m.entry.clone()).collect() } else { Vec::new() },
             aggregate: suite.then_some(plan.aggregate),
+            require: plan.objectives.require.clone(),
+            minimize: plan.objectives.minimize.clone(),
         }
     }
 
@@ -319,7 +353,11 @@ pub(crate) const SUITE: &str = "suite";
 
 /// Statistics per setting (and, in a suite, per setting and member), the Pareto front marked. `jobs` holds
 /// every job of the sweep, in job order.
-pub fn summarize(manifest: &SweepManifest, jobs: &[JobScore]) -> (Vec<SettingResult>, Vec<MemberResult>) {
+pub fn summarize(
+    manifest: &SweepManifest,
+    jobs: &[JobScore],
+    ranking: &Ranking,
+) -> (Vec<SettingResult>, Vec<MemberResult>) {
     let layout = manifest.layout();
     let rule = manifest.aggregate.unwrap_or_default();
     let suite = !manifest.members.is_empty();
@@ -342,6 +380,7 @@ pub fn summarize(manifest: &SweepManifest, jobs: &[JobScore]) -> (Vec<SettingRes
                 seeds: layout.runs_per_setting(),
                 member_pass_share: suite.then(|| passed as f64 / on.len() as f64),
                 scores,
+                feasible: None,
                 pareto: false,
             };
             if suite {
@@ -350,19 +389,23 @@ pub fn summarize(manifest: &SweepManifest, jobs: &[JobScore]) -> (Vec<SettingRes
             result
         })
         .collect();
-    mark_front(&mut results);
+    mark_front(&mut results, ranking);
     (results, members)
 }
 
-/// Sets [`SettingResult::pareto`]: the [`eligible`] settings no other eligible one dominates.
-fn mark_front(results: &mut [SettingResult]) {
-    let pool = eligible(results);
+/// Sets [`SettingResult::feasible`] and [`SettingResult::pareto`]: the settings of the ranking's pool (the
+/// feasible ones, or without constraints the [`eligible`] ones) that no other of the pool dominates.
+fn mark_front(results: &mut [SettingResult], ranking: &Ranking) {
+    for r in results.iter_mut() {
+        r.feasible = ranking.feasible(r);
+    }
+    let (pool, _) = ranking.pool(results);
     let objectives = |r: &SettingResult| OBJECTIVES.map(|s| r.mean(s));
     let front: Vec<bool> = (0..results.len())
         .map(|i| {
             let a = objectives(&results[i]);
-            pool.admits(&results[i])
-                && !results.iter().filter(|o| pool.admits(o)).any(|o| {
+            pool[i]
+                && !results.iter().zip(&pool).filter(|(_, p)| **p).any(|(o, _)| {
                     let b = objectives(o);
                     b.iter().zip(&a).all(|(b, a)| b <= a) && b.iter().zip(&a).any(|(b, a)| b < a)
                 })
@@ -412,17 +455,30 @@ pub fn eligible(results: &[SettingResult]) -> Eligible {
     Eligible { pass_share, meets_target }
 }
 
-/// What a sweep's figures are and how it ranks its settings: over how many members, combined by which rule.
+/// What a sweep's figures are and how it ranks its settings: over how many members, combined by which rule;
+/// the constraints a setting must meet (`--require`) and the score the recommendation minimizes
+/// (`--minimize`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Ranking {
     pub members: usize,
     pub aggregate: Aggregate,
+    pub(crate) constraints: Vec<Constraint>,
+    /// The column minimized first; `None`: the mean depth.
+    pub(crate) objective: Option<String>,
 }
 
 impl Ranking {
-    /// The ranking a sweep's manifest asks for.
-    pub fn of(manifest: &SweepManifest) -> Self {
-        Self { members: manifest.members.len().max(1), aggregate: manifest.aggregate.unwrap_or_default() }
+    /// The ranking a sweep's manifest asks for; refused when its constraints or objective are none a sweep
+    /// takes (a manifest edited by hand).
+    pub fn of(manifest: &SweepManifest) -> Result<Self, ObjectivesError> {
+        let objectives = Objectives { require: manifest.require.clone(), minimize: manifest.minimize.clone() };
+        let checked = Objectives::parse(&objectives.require, objectives.minimize.as_deref())?;
+        Ok(Self {
+            members: manifest.members.len().max(1),
+            aggregate: manifest.aggregate.unwrap_or_default(),
+            constraints: checked.constraints().map_err(|e| ObjectivesError(e.to_string()))?,
+            objective: checked.minimize,
+        })
     }
 
     /// What a figure is: `means over seeds`, and in a suite `then the mean of 18 members` or `then the worst
@@ -444,21 +500,101 @@ impl Ranking {
             None => String::new(),
         }
     }
+
+    /// Whether `r` meets every constraint (`None` without constraints).
+    fn feasible(&self, r: &SettingResult) -> Option<bool> {
+        (!self.constraints.is_empty())
+            .then(|| self.constraints.iter().all(|c| c.holds(r.column(&c.column).unwrap_or(f64::NAN))))
+    }
+
+    /// `flips_per_10_worst<=1, pass_share==1`.
+    fn constraint_list(&self) -> String {
+        self.constraints.iter().map(|c| c.text.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The settings the front is drawn from: the feasible ones, or without constraints the [`eligible`] ones;
+    /// described for the front's heading.
+    fn pool(&self, results: &[SettingResult]) -> (Vec<bool>, String) {
+        if self.constraints.is_empty() {
+            let eligible = eligible(results);
+            return (results.iter().map(|r| eligible.admits(r)).collect(), eligible.describe(results));
+        }
+        let admitted: Vec<bool> = results.iter().map(|r| r.feasible == Some(true)).collect();
+        let count = admitted.iter().filter(|a| **a).count();
+        let settings = if count == 1 { "setting" } else { "settings" };
+        (admitted, format!("the {count} feasible {settings} ({})", self.constraint_list()))
+    }
+
+    /// Why no setting is feasible: each constraint with how many settings fail it, the most binding first.
+    pub fn infeasible(&self, results: &[SettingResult]) -> Option<String> {
+        if self.constraints.is_empty() || results.iter().any(|r| r.feasible == Some(true)) {
+            return None;
+        }
+        let rows: Vec<Vec<f64>> = results
+            .iter()
+            .map(|r| self.constraints.iter().map(|c| r.column(&c.column).unwrap_or(f64::NAN)).collect())
+            .collect();
+        let fails = super::require::binding(&self.constraints, &rows);
+        let mut order: Vec<usize> = (0..fails.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(fails[i]), i));
+        let listed: Vec<String> = order
+            .iter()
+            .map(|&i| format!("{} (fails {} of {} settings)", self.constraints[i].text, fails[i], results.len()))
+            .collect();
+        // The closest: the fewest constraints failed, then the least total violation, each relative to its
+        // bound (a share and a count weigh alike), then the lowest setting number.
+        let distance = |row: &Vec<f64>| {
+            let failed = self.constraints.iter().zip(row).filter(|(c, v)| !c.holds(**v)).count();
+            let violation: f64 =
+                self.constraints.iter().zip(row).map(|(c, v)| c.violation(*v) / c.bound.abs().max(1.0)).sum();
+            (failed, violation)
+        };
+        let closest = (0..results.len())
+            .min_by(|&a, &b| {
+                let (da, db) = (distance(&rows[a]), distance(&rows[b]));
+                da.0.cmp(&db.0).then(da.1.total_cmp(&db.1)).then(a.cmp(&b))
+            })
+            .map(|i| {
+                let failed: Vec<&str> = self
+                    .constraints
+                    .iter()
+                    .zip(&rows[i])
+                    .filter(|(c, v)| !c.holds(**v))
+                    .map(|(c, _)| c.text.as_str())
+                    .collect();
+                format!("; the closest: setting {} (fails {})", results[i].setting, failed.join(", "))
+            })
+            .unwrap_or_default();
+        Some(format!(
+            "no setting is feasible; the constraint that binds most often: {}{}{closest}",
+            listed[0],
+            if listed.len() > 1 { format!("; then {}", listed[1..].join("; ")) } else { String::new() }
+        ))
+    }
 }
 
-/// The recommended setting: on the front of the [`eligible`] settings (see [`SettingResult::pareto`]), the
-/// cheapest (mean depth), then the fewest PARTIAL expiry-cycles, the quickest recovery, the lowest setting
-/// number.
+/// The recommended setting: on the front (see [`SettingResult::pareto`]) the lowest `--minimize` score
+/// (by default the cheapest: mean depth), then the fewest PARTIAL expiry-cycles, the quickest recovery, the
+/// lowest setting number.
 pub fn recommend(results: &[SettingResult], ranking: &Ranking) -> Option<Recommendation> {
     let meets_target = eligible(results).meets_target;
     let front: Vec<&SettingResult> = results.iter().filter(|r| r.pareto).collect();
     // The order of preference, each criterion with the words that say it decided.
-    let criteria: [(&str, fn(&SettingResult) -> f64); 3] = [
-        ("the cheapest (mean depth)", |r| r.mean(Score::MeanDepth)),
-        ("the fewest PARTIAL expiry-cycles of the cheapest", |r| r.mean(Score::PartialExpiryCycles)),
-        ("the quickest recovery of the cheapest", |r| r.mean(Score::RecoveryCycles)),
+    let objective = ranking.objective.clone();
+    let first: (String, Box<dyn Fn(&SettingResult) -> f64>) = match objective {
+        None => ("the cheapest (mean depth)".to_string(), Box::new(|r: &SettingResult| r.mean(Score::MeanDepth))),
+        Some(column) => (
+            format!("the lowest {column}"),
+            Box::new(move |r: &SettingResult| r.column(&column).unwrap_or(f64::INFINITY)),
+        ),
+    };
+    let of = if ranking.objective.is_none() { "of the cheapest" } else { "of those" };
+    let criteria: [(String, Box<dyn Fn(&SettingResult) -> f64>); 3] = [
+        first,
+        (format!("the fewest PARTIAL expiry-cycles {of}"), Box::new(|r| r.mean(Score::PartialExpiryCycles))),
+        (format!("the quickest recovery {of}"), Box::new(|r| r.mean(Score::RecoveryCycles))),
     ];
-    let key = |r: &SettingResult| criteria.map(|(_, f)| f(r));
+    let key = |r: &SettingResult| criteria.each_ref().map(|(_, f)| f(r));
     let best = *front.iter().min_by(|a, b| {
         let (ka, kb) = (key(a), key(b));
         ka.iter()
@@ -469,7 +605,7 @@ pub fn recommend(results: &[SettingResult], ranking: &Ranking) -> Option<Recomme
     // What set it apart from the rest of the front: the first criterion on which every other point is worse.
     let mut rivals: Vec<&SettingResult> = front.iter().copied().filter(|r| r.setting != best.setting).collect();
     let mut decided = if rivals.is_empty() { "the only setting on the front".to_string() } else { String::new() };
-    for (words, f) in criteria {
+    for (words, f) in &criteria {
         if decided.is_empty() && rivals.iter().all(|r| f(r) > f(best)) {
             decided = format!("{words} of the {} on the front", front.len());
         }
@@ -485,7 +621,11 @@ pub fn recommend(results: &[SettingResult], ranking: &Ranking) -> Option<Recomme
         best.pass_share() * 100.0,
         ranking.members_passing(best),
         short(best.worst(Score::FlipsPer10)),
-        if meets_target { "meets the target of at most 1" } else { "no setting meets the target of at most 1" },
+        match (ranking.constraints.is_empty(), meets_target) {
+            (false, _) => format!("meets every constraint: {}", ranking.constraint_list()),
+            (true, true) => "meets the target of at most 1".to_string(),
+            (true, false) => "no setting meets the target of at most 1".to_string(),
+        },
         best.mean(Score::MeanDepth),
         best.mean(Score::PartialExpiryCycles),
         best.mean(Score::RecoveryCycles),
@@ -562,7 +702,8 @@ pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> Strin
     }
     out.push_str(",seeds");
     score_header(&mut out, suite);
-    out.push_str(",pareto\n");
+    let constrained = results.iter().any(|r| r.feasible.is_some());
+    out.push_str(if constrained { ",feasible,pareto\n" } else { ",pareto\n" });
     for r in results {
         let _ = write!(out, "{}", r.setting);
         for (_, v) in &r.values.0 {
@@ -570,6 +711,9 @@ pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> Strin
         }
         let _ = write!(out, ",{}", r.seeds);
         score_cells(&mut out, &r.scores, r.member_pass_share);
+        if let Some(feasible) = r.feasible {
+            let _ = write!(out, ",{feasible}");
+        }
         let _ = writeln!(out, ",{}", r.pareto);
     }
     out
@@ -602,14 +746,19 @@ pub(crate) fn results_json(
     manifest: &SweepManifest,
     results: &[SettingResult],
     rec: &Option<Recommendation>,
+    ranking: &Ranking,
 ) -> Vec<u8> {
     #[derive(Serialize)]
     struct Doc<'a> {
         sweep: &'a SweepManifest,
         recommended: &'a Option<Recommendation>,
+        /// Why nothing is recommended: no setting meets the constraints.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        infeasible: Option<String>,
         settings: &'a [SettingResult],
     }
-    let mut out = serde_json::to_vec_pretty(&Doc { sweep: manifest, recommended: rec, settings: results })
+    let infeasible = ranking.infeasible(results);
+    let mut out = serde_json::to_vec_pretty(&Doc { sweep: manifest, recommended: rec, infeasible, settings: results })
         .expect("sweep results serialize to JSON");
     out.push(b'\n');
     out
@@ -640,7 +789,7 @@ pub(crate) fn pareto_text_at_most(
         "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; {}) of\n\
          {}; * recommended:\n",
         ranking.basis(),
-        eligible(results).describe(results)
+        ranking.pool(results).1
     );
     out.push_str(" setting");
     for s in OBJECTIVES {
@@ -686,7 +835,7 @@ mod tests {
     use super::*;
 
     /// A sweep of one scenario.
-    const ONE: Ranking = Ranking { members: 1, aggregate: Aggregate::Mean };
+    const ONE: Ranking = Ranking { members: 1, aggregate: Aggregate::Mean, constraints: Vec::new(), objective: None };
 
     /// A setting with these means (every seed alike) and pass share.
     fn setting(n: usize, pass_share: f64, flips: f64, depth: f64, partial: f64) -> SettingResult {
@@ -713,12 +862,13 @@ mod tests {
             member_pass_share: None,
             seeds: 4,
             scores: Scores(scores),
+            feasible: None,
             pareto: false,
         }
     }
 
     fn with_front(mut results: Vec<SettingResult>) -> Vec<SettingResult> {
-        mark_front(&mut results);
+        mark_front(&mut results, &ONE);
         results
     }
 
@@ -783,5 +933,42 @@ mod tests {
         assert!(rec.why.starts_with("the only setting on the front; 50% of seeds pass"), "{}", rec.why);
         assert!(rec.why.contains("no setting meets the target"), "{}", rec.why);
         assert!(pareto_text(&alone, Some(&rec), &ONE).contains("(none meets the hysteresis target"));
+    }
+
+    #[test]
+    fn the_objective_picks_on_the_front_and_constraints_draw_it() {
+        // Two settings on the front: the cheaper one loses more coverage.
+        let mut results =
+            vec![setting(0, 1.0, 0.5, 10.0, 5.0), setting(1, 1.0, 0.5, 12.0, 1.0), setting(2, 1.0, 3.0, 14.0, 6.0)];
+        mark_front(&mut results, &ONE);
+        assert_eq!(results.iter().map(|r| r.pareto).collect::<Vec<_>>(), [true, true, false]);
+        assert_eq!(recommend(&results, &ONE).unwrap().setting, 0, "the cheapest by default");
+        let partial = Ranking { objective: Some("partial_expiry_cycles_mean".into()), ..ONE };
+        let rec = recommend(&results, &partial).unwrap();
+        assert_eq!(rec.setting, 1);
+        assert!(rec.why.starts_with("the lowest partial_expiry_cycles_mean of the 2 on the front"), "{}", rec.why);
+        // A constraint that only the third meets: the front is the feasible settings, however dominated.
+        let constrained = Ranking {
+            constraints: super::super::require::parse_all(&["mean_depth_mean>=13".to_string()]).unwrap(),
+            ..ONE
+        };
+        mark_front(&mut results, &constrained);
+        assert_eq!(
+            results.iter().map(|r| (r.feasible, r.pareto)).collect::<Vec<_>>(),
+            [(Some(false), false), (Some(false), false), (Some(true), true)]
+        );
+        let rec = recommend(&results, &constrained).unwrap();
+        assert_eq!(rec.setting, 2);
+        assert!(rec.why.contains("meets every constraint: mean_depth_mean>=13"), "{}", rec.why);
+        assert!(constrained.infeasible(&results).is_none());
+        let impossible =
+            Ranking { constraints: super::super::require::parse_all(&["mean_depth<5".to_string()]).unwrap(), ..ONE };
+        mark_front(&mut results, &impossible);
+        assert!(recommend(&results, &impossible).is_none());
+        assert_eq!(
+            impossible.infeasible(&results).unwrap(),
+            "no setting is feasible; the constraint that binds most often: mean_depth_mean<5 (fails 3 of 3 settings); \
+             the closest: setting 0 (fails mean_depth_mean<5)"
+        );
     }
 }

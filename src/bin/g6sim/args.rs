@@ -273,6 +273,15 @@ pub struct SweepArgs {
     /// catalogue) to the suite.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=sweep::MAX_GENERATED))]
     pub explore: Option<u64>,
+    /// A constraint every recommended setting meets (repeatable): SCORE OP NUMBER, SCORE a results.csv column
+    /// (flips_per_10_worst, pass_share, member_pass_share, ...; a statistic's bare name is its _mean), OP one of
+    /// <=, >=, <, >, ==. The front is drawn from the settings that meet them all.
+    #[arg(long, value_name = "EXPR")]
+    pub require: Vec<String>,
+    /// The score the recommendation minimizes first (a results.csv column of a score better lower)
+    /// [default: mean_depth_mean].
+    #[arg(long, value_name = "SCORE")]
+    pub minimize: Option<String>,
     /// How a setting's scores on the suite's members combine into the scores it is ranked by: each figure's
     /// mean over the members, or the worst member's.
     #[arg(long, value_name = "mean|worst", default_value = "mean", value_parser = sweep::Aggregate::parse)]

@@ -364,6 +364,10 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         return sweep_merge(&dirs, &out, force);
     }
     let suite = sweep::Suite { paths: args.scenarios, generated: args.explore.unwrap_or(0) };
+    let objectives = match sweep::Objectives::parse(&args.require, args.minimize.as_deref()) {
+        Ok(o) => o,
+        Err(e) => return fail(e),
+    };
     let options = match args.overrides.options() {
         Ok(options) => RunOptions { cycles: args.cycles, ..options },
         Err(e) => return fail(e),
@@ -378,7 +382,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let seeds = args.seeds.map(|s| s.0);
     let plan = match sweep::plan_for(&suite, options, args.params, seeds, &history_options(&args.depth)) {
         Ok(mut p) => {
-            (p.full_runs, p.aggregate) = (args.full, args.aggregate);
+            (p.full_runs, p.aggregate, p.objectives) = (args.full, args.aggregate, objectives);
             p
         }
         Err(e) => return fail(e),
