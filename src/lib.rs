@@ -50,7 +50,7 @@
 //!
 //! let params = vec![sweep::parse_param("contract_ok_cycles=1,2,3")?];
 //! let suite = sweep::Suite::one("scenarios/coverage_flapping.ron");
-//! let plan = sweep::plan_for(&suite, RunOptions::default(), params, None, &Default::default())?;
+//! let plan = sweep::plan_for(&suite, RunOptions::default(), params, None, &Default::default(), None)?;
 //! let jobs = plan.run(sweep::Shard::ALL, 0, |_done| {})?;
 //! let outcome = sweep::write_sweep("out/sweep".as_ref(), &sweep::SweepManifest::of(&plan), &jobs)?;
 //! println!("recommended: {:?}", outcome.recommended);

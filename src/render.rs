@@ -473,13 +473,16 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
     let mut out = String::new();
     let shard_part = if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") };
     let leans = plan.leans();
+    let settings = match &plan.design {
+        Some(design) => design.describe(plan.settings.len()),
+        None => format!("{} settings", plan.settings.len()),
+    };
     if let [member] = plan.members.as_slice() {
         push(
             &mut out,
             format_args!(
-                "sweep {}: {} settings x {} seeds = {} runs{shard_part}",
+                "sweep {}: {settings} x {} seeds = {} runs{shard_part}",
                 member.entry.name,
-                plan.settings.len(),
                 plan.seeds.len(),
                 plan.jobs(),
             ),
@@ -510,9 +513,8 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
     push(
         &mut out,
         format_args!(
-            "sweep of a suite of {} members: {} settings x {runs_per_setting} runs ({runs}) = {} runs{shard_part}",
+            "sweep of a suite of {} members: {settings} x {runs_per_setting} runs ({runs}) = {} runs{shard_part}",
             plan.members.len(),
-            plan.settings.len(),
             plan.jobs(),
         ),
     );
@@ -559,7 +561,45 @@ pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
     } else if let Some(why) = outcome.ranking.infeasible(&outcome.results) {
         push(&mut out, format_args!("recommended: none: {why}"));
     }
+    if let Some(importance) = &outcome.importance {
+        out.push_str(&importance_lines(importance, &outcome.ranking));
+    }
     out.push_str(&wrote(&outcome.files));
+    out
+}
+
+/// A Saltelli design's closing lines: for the recommendation's objective and flips per 10 cycles, each key's
+/// first-order and total Sobol indices with their 95% intervals, and the key that matters most.
+fn importance_lines(importance: &crate::sweep::Importance, ranking: &crate::sweep::Ranking) -> String {
+    let objective = ranking.objective_score();
+    let mut out = String::new();
+    let scores: Vec<&str> = if objective == "flips_per_10" { vec![objective] } else { vec![objective, "flips_per_10"] };
+    for score in scores {
+        let Some(by_key) = importance.of_score(score) else {
+            push(&mut out, format_args!("importance for {score}: every setting of the design scores the same"));
+            continue;
+        };
+        push(&mut out, format_args!("importance for {score} (Sobol indices, 95% intervals):"));
+        let width = by_key.0.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (key, i) in &by_key.0 {
+            push(
+                &mut out,
+                format_args!(
+                    "  {key:<width$}  first {:.2} [{:.2}, {:.2}]  total {:.2} [{:.2}, {:.2}]",
+                    i.first, i.first_ci[0], i.first_ci[1], i.total, i.total_ci[0], i.total_ci[1]
+                ),
+            );
+        }
+        if let Some((key, i)) = importance.most(score) {
+            push(
+                &mut out,
+                format_args!(
+                    "the knob that matters most for {score}: {key} (total index {:.2} [{:.2}, {:.2}])",
+                    i.total, i.total_ci[0], i.total_ci[1]
+                ),
+            );
+        }
+    }
     out
 }
 

@@ -280,3 +280,109 @@ fn bad_constraints_and_objectives_are_refused_all_at_once() {
     }
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn a_sample_draws_settings_from_the_ranges_and_merges_like_a_grid() {
+    let dir = temp_dir("suite-sample");
+    let args = [
+        FLAPPING,
+        DROPOUT,
+        "--param",
+        "contract_ok_cycles=1..8",
+        "--param",
+        "strike_coverage_ok=0.6..0.9",
+        "--param",
+        "contract_cooldown=0,2,5",
+        "--sample",
+        "sobol:16",
+        "--seeds",
+        "2",
+    ];
+    let whole = dir.join("whole");
+    let out = sweep(&whole, &args);
+    assert!(out.starts_with("sweep of a suite of 2 members: a Sobol sample of 16 settings (seed 1) x 4 runs"), "{out}");
+    let rows = csv(&whole.join("results.csv"));
+    assert_eq!(rows.len(), 16);
+    for row in &rows {
+        let coverage = number(row, "strike_coverage_ok");
+        assert!((0.6..=0.9).contains(&coverage), "{coverage}");
+        assert!((1.0..=8.0).contains(&number(row, "contract_ok_cycles")));
+    }
+    // Sobol points stratify each key: 16 points over 8 integers, 2 each.
+    let mut counts = BTreeMap::new();
+    for row in &rows {
+        *counts.entry(row["contract_ok_cycles"].clone()).or_insert(0) += 1;
+    }
+    assert!(counts.values().all(|n| *n == 2), "{counts:?}");
+    assert!(!whole.join("heatmaps").exists(), "a sample is no grid: no heat maps");
+    let mut merge = vec!["sweep".to_string(), "merge".to_string()];
+    for i in 0..3 {
+        let shard = dir.join(format!("shard-{i}"));
+        sweep(&shard, &[&args[..], &["--shard", &format!("{i}/3")]].concat());
+        merge.push(shard.display().to_string());
+    }
+    let merged = dir.join("merged");
+    merge.extend(["--out".to_string(), merged.display().to_string()]);
+    let o = g6sim(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(tree_bytes(&whole), tree_bytes(&merged));
+    let lhs = dir.join("lhs");
+    sweep(&lhs, &[&args[..8], &["--sample", "lhs:16", "--design-seed", "7", "--seeds", "2"]].concat());
+    assert_ne!(std::fs::read(lhs.join("results.csv")).unwrap(), std::fs::read(whole.join("results.csv")).unwrap());
+}
+
+#[test]
+fn importance_finds_the_knob_that_matters_and_a_key_never_read_explains_nothing() {
+    let dir = temp_dir("suite-importance");
+    let out = sweep(
+        &dir.join("i"),
+        &[
+            FLAPPING,
+            "--param",
+            "contract_ok_cycles=1..8",
+            "--param",
+            "contract_cooldown=0..5",
+            // The scenario leaves strike scaling off, so this key is never read.
+            "--param",
+            "strike_scaling_restore_healthy=1..5",
+            "--importance",
+            "32",
+            "--seeds",
+            "2",
+        ],
+    );
+    assert!(out.contains("a Saltelli design of 32 rows, 160 settings (seed 1)"), "{out}");
+    assert!(out.contains("the knob that matters most for mean_depth: contract_ok_cycles"), "{out}");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("i/results.json")).unwrap()).unwrap();
+    for score in ["mean_depth", "flips_per_10", "recovery_cycles"] {
+        let never = &json["importance"][score]["strike_scaling_restore_healthy"];
+        assert_eq!((never["first"].as_f64(), never["total"].as_f64()), (Some(0.0), Some(0.0)), "{score}: {never}");
+        assert_eq!(never["total_ci"], serde_json::json!([0.0, 0.0]));
+    }
+    let depth = &json["importance"]["mean_depth"];
+    assert!(depth["contract_ok_cycles"]["total"].as_f64() > depth["contract_cooldown"]["total"].as_f64());
+    assert!(json["importance"]["unrecovered"].is_null() || json["importance"]["unrecovered"].is_object());
+}
+
+#[test]
+fn bad_designs_are_refused_before_anything_runs() {
+    let dir = temp_dir("suite-design-bad");
+    let out = dir.join("out");
+    for (args, says) in [
+        (&["--sample", "sobol"][..], "expected sobol:N or lhs:N"),
+        (&["--sample", "sobl:8"], "did you mean"),
+        (&["--sample", "lhs:8", "--importance", "4"], "cannot be used with"),
+        (&["--importance", "1"], "expected a number of rows from 2"),
+        (&["--sample", "sobol:2000000"], "the design is too large"),
+    ] {
+        let all = [
+            &["sweep", FLAPPING, "--param", "contract_ok_cycles=1..8", "--no-env", "--out", out.to_str().unwrap()][..],
+            args,
+        ]
+        .concat();
+        let o = g6sim(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(text(&o.stderr).contains(says), "{args:?}: {}", text(&o.stderr));
+        assert!(!out.exists());
+    }
+}

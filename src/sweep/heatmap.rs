@@ -16,7 +16,8 @@
 //! per run** and **strike scale changes per run** ([`SLA_SCORES`]) the same way.
 //!
 //! A sweep of one key draws `DIR/heatmaps/<key>.svg` and `.png` instead: the same scores as bars over the
-//! key's values, the recommended value's bar outlined. A sweep of no key draws nothing.
+//! key's values, the recommended value's bar outlined. A sweep of no key draws nothing, and neither does one
+//! of a drawn design (`--sample`, `--importance`): its settings are no grid.
 
 use super::{Recommendation, SettingResult, SweepManifest};
 use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, title, write_svg_png};
@@ -171,7 +172,7 @@ pub(crate) fn render_sweep(
     let out = dir.join(HEATMAPS);
     let keys: Vec<&str> = manifest.params.iter().map(|(k, _)| k.as_str()).collect();
     let mut written = Vec::new();
-    if !keys.is_empty() && results.len() == manifest.settings {
+    if !keys.is_empty() && results.len() == manifest.settings && manifest.design.is_none() {
         register_font();
         std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
         let mut grid = Grid { manifest, results, anchor: Vec::new(), recommended: recommended.map(|r| r.setting) };

@@ -32,7 +32,7 @@ pub(crate) fn saltelli(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
 /// (the share that goes when everything but it is known: its own effect and all its interactions), each
 /// with a 95% percentile-bootstrap interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub(crate) struct Index {
+pub struct Index {
     pub first: f64,
     pub first_ci: [f64; 2],
     pub total: f64,

@@ -10,17 +10,14 @@
 // used by the sweep's designs (integration pending)
 #[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod bootstrap;
+pub(crate) mod design;
 #[cfg(test)]
 mod differential;
 pub(crate) mod heatmap;
-// used by the sweep's designs (integration pending)
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod importance;
 pub(crate) mod plan;
 pub(crate) mod require;
 pub(crate) mod results;
-// used by the sweep's designs (integration pending)
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod sample;
 // integration pending
 #[cfg_attr(not(test), allow(dead_code))]
@@ -31,10 +28,12 @@ pub(crate) mod suite;
 
 pub use crate::scoring::score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use crate::scoring::workers::{THREADS_PER_CORE, ThreadsError, parse_threads, threads_note};
+pub use design::{Design, DesignError, DesignKind, parse_importance};
+pub use importance::Index;
 pub use plan::{JobScore, Member, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
 pub use require::{Objectives, ObjectivesError};
 pub use results::{
-    Aggregate, Figures, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat, SweepManifest,
+    Aggregate, Figures, Importance, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat, SweepManifest,
 };
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Domain, Param, SpecError, parse_param, parse_seeds};
@@ -128,7 +127,8 @@ pub enum PlanError {
 }
 
 /// The plan of a sweep over `suite`: its scenarios, its histories ([`replay::is_history`]) replayed from the
-/// starting depths of `history`, and its generated workloads. Refused: several seeds when every member is a
+/// starting depths of `history`, and its generated workloads; the settings the grid of `params`, or the
+/// `design` drawn from their ranges. Refused: several seeds when every member is a
 /// history (every seed replays the same) and starting depths when no member is a history. `seeds` default
 /// to `default_seeds`.
 pub fn plan_for(
@@ -137,6 +137,7 @@ pub fn plan_for(
     params: Vec<Param>,
     seeds: Option<Vec<u64>>,
     history: &HistoryOptions,
+    design: Option<Design>,
 ) -> Result<Plan, PlanError> {
     if suite.generated > MAX_GENERATED {
         return Err(PlanError::TooManyGenerated(suite.generated));
@@ -162,7 +163,7 @@ pub fn plan_for(
     }
     sources.extend(suite::generated(suite.generated, &options, &params)?);
     suite::refuse_twins(&sources)?;
-    Ok(Plan::new(sources, options, params, seeds.unwrap_or_else(|| default_seeds(only_histories)))?)
+    Ok(Plan::designed(sources, options, params, seeds.unwrap_or_else(|| default_seeds(only_histories)), design)?)
 }
 
 /// Missing shards named in a merge's error before `and K more`.
@@ -185,21 +186,30 @@ pub struct Outcome {
     pub results: Vec<SettingResult>,
     pub recommended: Option<Recommendation>,
     pub ranking: Ranking,
+    /// A Saltelli design's Sobol indices (`--importance N`).
+    pub importance: Option<Importance>,
 }
 
 /// Writes a whole sweep's files from every job's scores (in job order).
 pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
     std::fs::create_dir_all(dir)?;
     let settings = manifest.settings();
+    if settings.len() != manifest.settings || jobs.len() != manifest.jobs {
+        return Err(std::io::Error::other(format!(
+            "the manifest's {} settings and {} runs do not rebuild from its keys and design (edited by hand?)",
+            manifest.settings, manifest.jobs
+        )));
+    }
     let ranking = results::Ranking::of(manifest).map_err(std::io::Error::other)?;
     let (results, members) = results::summarize(manifest, jobs, &ranking);
     let recommended = results::recommend(&results, &ranking);
+    let importance = results::Importance::of(manifest, &results);
     let params: Vec<String> = manifest.params.iter().map(|(k, _)| k.clone()).collect();
     let mut files = vec![
         (MANIFEST, manifest_bytes(manifest)),
         ("runs.jsonl", results::runs_jsonl(jobs)),
         ("results.csv", results::results_csv(&params, &results).into_bytes()),
-        ("results.json", results::results_json(manifest, &results, &recommended, &ranking)),
+        ("results.json", results::results_json(manifest, &results, &recommended, &ranking, importance.as_ref())),
         ("pareto.txt", results::pareto_text(&results, recommended.as_ref(), &ranking).into_bytes()),
     ];
     if !manifest.members.is_empty() {
@@ -219,7 +229,7 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     }
     let charts = heatmap::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
     written.extend(charts);
-    Ok(Outcome { files: written, results, recommended, ranking })
+    Ok(Outcome { files: written, results, recommended, ranking, importance })
 }
 
 /// Writes one shard's files.
@@ -383,22 +393,23 @@ mod tests {
         let history = Path::new("scenarios/history/nifty_strike_dip.jsonl");
         let scenario = Path::new("scenarios/coverage_flapping.ron");
         let none = HistoryOptions::default();
-        let seeds = plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), Some(vec![1, 2]), &none);
+        let seeds = plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), Some(vec![1, 2]), &none, None);
         assert!(matches!(seeds, Err(PlanError::SeedsOfHistory { seeds: 2 })));
         let mut depth = HistoryOptions::default();
         depth.add_depth("12").unwrap();
-        let depth = plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &depth);
+        let depth = plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &depth, None);
         assert!(matches!(depth, Err(PlanError::DepthOfScenario)));
         assert_eq!(
-            plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), None, &none).unwrap().seeds,
+            plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), None, &none, None).unwrap().seeds,
             vec![1]
         );
         assert_eq!(
-            plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &none).unwrap().seeds,
+            plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &none, None).unwrap().seeds,
             default_seeds(false)
         );
         assert_eq!(default_seeds(false), (1..=8).collect::<Vec<_>>());
-        let missing = plan_for(&Suite::one(Path::new("no/such.ron")), RunOptions::default(), Vec::new(), None, &none);
+        let missing =
+            plan_for(&Suite::one(Path::new("no/such.ron")), RunOptions::default(), Vec::new(), None, &none, None);
         assert!(matches!(missing, Err(PlanError::Run(Error::Scenario(_)))));
     }
 }

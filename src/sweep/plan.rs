@@ -8,6 +8,7 @@
 //! from 0, as Kubernetes' `JOB_COMPLETION_INDEX` and a Slurm array `--array=0-(N-1)` count) runs the jobs
 //! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
 
+use super::design::Design;
 use super::require::Objectives;
 use super::results::Aggregate;
 use super::spec::Param;
@@ -205,6 +206,8 @@ pub struct Plan {
     pub aggregate: Aggregate,
     /// The constraints settings must meet and the score the recommendation minimizes.
     pub objectives: Objectives,
+    /// The design the settings are drawn from (`None`: the full grid).
+    pub design: Option<Design>,
     /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
     /// same scores (`g6sim sweep --full`).
     pub full_runs: bool,
@@ -234,6 +237,18 @@ impl Plan {
     /// must be one `--set` takes, and each setting must prepare (a cap below a baseline, for example, is an
     /// error here). A history member runs under the first seed only.
     pub fn new(sources: Vec<Source>, base: RunOptions, params: Vec<Param>, seeds: Vec<u64>) -> Result<Self, Error> {
+        Self::designed(sources, base, params, seeds, None)
+    }
+
+    /// [`Plan::new`] over the settings of `design` (a sample or a Saltelli design drawn from the `--param`
+    /// ranges) instead of the full grid.
+    pub fn designed(
+        sources: Vec<Source>,
+        base: RunOptions,
+        params: Vec<Param>,
+        seeds: Vec<u64>,
+        design: Option<Design>,
+    ) -> Result<Self, Error> {
         if seeds.is_empty() {
             return Err(Error::Input("a sweep needs at least one seed (--seeds)".into()));
         }
@@ -250,7 +265,11 @@ impl Plan {
         }
         let member_seeds = |kind: MemberKind| if kind == MemberKind::History { vec![seeds[0]] } else { seeds.clone() };
         let runs_per_setting: usize = sources.iter().map(|s| member_seeds(s.kind).len()).sum();
-        let count = params.iter().try_fold(1usize, |n, p| n.checked_mul(p.values.len()));
+        let design = design.map(|d| d.with_ranges(&params, MAX_SETTINGS)).transpose().map_err(|e| Error::Input(e.0))?;
+        let count = match &design {
+            Some(d) => d.settings_count(params.len()),
+            None => params.iter().try_fold(1usize, |n, p| n.checked_mul(p.values.len())),
+        };
         let jobs = count.and_then(|n| n.checked_mul(runs_per_setting));
         match jobs {
             Some(j) if j <= MAX_JOBS => {}
@@ -272,21 +291,10 @@ impl Plan {
                 )
             }));
         }
-        let mut settings = vec![Vec::new()];
-        for p in &params {
-            settings = settings
-                .into_iter()
-                .flat_map(|s: Vec<(String, String)>| {
-                    p.values.iter().map(move |v| {
-                        let mut s = s.clone();
-                        s.push((p.key.clone(), v.clone()));
-                        s
-                    })
-                })
-                .collect();
-        }
-        let settings: Vec<Setting> =
-            settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect();
+        let settings = match &design {
+            Some(d) => d.settings().map_err(|e| Error::Input(e.0))?,
+            None => grid(params.iter().map(|p| (p.key.as_str(), p.values.as_slice()))),
+        };
         let suite = sources.len() > 1;
         let mut plan = Self {
             members: Vec::new(),
@@ -296,6 +304,7 @@ impl Plan {
             settings,
             aggregate: Aggregate::Mean,
             objectives: Objectives::default(),
+            design,
             full_runs: false,
             warnings: Vec::new(),
         };
@@ -423,4 +432,22 @@ impl Plan {
         }
         pool(threads)?.install(|| jobs.par_iter().map(run).collect())
     }
+}
+
+/// The cartesian product of each key's values, the first key varying slowest.
+pub(crate) fn grid<'a>(params: impl Iterator<Item = (&'a str, &'a [String])>) -> Vec<Setting> {
+    let mut settings = vec![Vec::new()];
+    for (key, values) in params {
+        settings = settings
+            .into_iter()
+            .flat_map(|s: Vec<(String, String)>| {
+                values.iter().map(move |v| {
+                    let mut s = s.clone();
+                    s.push((key.to_string(), v.clone()));
+                    s
+                })
+            })
+            .collect();
+    }
+    settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect()
 }

@@ -1,6 +1,8 @@
 //! From job scores to a verdict per setting: statistics over seeds, the Pareto front, the recommendation,
 //! and the files a sweep writes (the same bytes whether it ran on one machine or in merged shards).
 
+use super::design::Design;
+use super::importance::Index;
 use super::plan::{JobScore, Plan, Setting};
 use super::require::{Constraint, Objectives, ObjectivesError};
 use super::suite::{Layout, MemberEntry};
@@ -276,6 +278,9 @@ pub struct SweepManifest {
     /// The `--minimize` column (absent for the default, mean depth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minimize: Option<String>,
+    /// The design the settings were drawn from (absent for the full grid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design: Option<Design>,
 }
 
 impl SweepManifest {
@@ -307,6 +312,7 @@ impl SweepManifest {
             aggregate: suite.then_some(plan.aggregate),
             require: plan.objectives.require.clone(),
             minimize: plan.objectives.minimize.clone(),
+            design: plan.design.clone(),
         }
     }
 
@@ -329,22 +335,13 @@ impl SweepManifest {
         }
     }
 
-    /// The settings, rebuilt from the swept keys (the same order as [`Plan`]'s).
+    /// The settings, rebuilt from the swept keys or the design (the same order as [`Plan`]'s); none when a
+    /// design's ranges do not parse (a manifest edited by hand).
     pub fn settings(&self) -> Vec<Setting> {
-        let mut settings = vec![Vec::new()];
-        for (key, values) in &self.params {
-            settings = settings
-                .into_iter()
-                .flat_map(|s: Vec<(String, String)>| {
-                    values.iter().map(move |v| {
-                        let mut s = s.clone();
-                        s.push((key.clone(), v.clone()));
-                        s
-                    })
-                })
-                .collect();
+        match &self.design {
+            Some(design) => design.settings().unwrap_or_default(),
+            None => super::plan::grid(self.params.iter().map(|(k, v)| (k.as_str(), v.as_slice()))),
         }
-        settings.into_iter().enumerate().map(|(index, values)| Setting { index, values }).collect()
     }
 }
 
@@ -505,6 +502,17 @@ impl Ranking {
     fn feasible(&self, r: &SettingResult) -> Option<bool> {
         (!self.constraints.is_empty())
             .then(|| self.constraints.iter().all(|c| c.holds(r.column(&c.column).unwrap_or(f64::NAN))))
+    }
+
+    /// The score the recommendation minimizes first, by the table's name (`mean_depth`).
+    pub fn objective_score(&self) -> &'static str {
+        let column = self.objective.as_deref().unwrap_or(super::require::DEFAULT_MINIMIZE);
+        Score::ALL
+            .iter()
+            .map(|s| s.info().name)
+            .filter(|name| column.starts_with(name))
+            .max_by_key(|name| name.len())
+            .unwrap_or("mean_depth")
     }
 
     /// `flips_per_10_worst<=1, pass_share==1`.
@@ -747,6 +755,7 @@ pub(crate) fn results_json(
     results: &[SettingResult],
     rec: &Option<Recommendation>,
     ranking: &Ranking,
+    importance: Option<&Importance>,
 ) -> Vec<u8> {
     #[derive(Serialize)]
     struct Doc<'a> {
@@ -755,11 +764,20 @@ pub(crate) fn results_json(
         /// Why nothing is recommended: no setting meets the constraints.
         #[serde(skip_serializing_if = "Option::is_none")]
         infeasible: Option<String>,
+        /// A Saltelli design's Sobol indices.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        importance: Option<&'a Importance>,
         settings: &'a [SettingResult],
     }
     let infeasible = ranking.infeasible(results);
-    let mut out = serde_json::to_vec_pretty(&Doc { sweep: manifest, recommended: rec, infeasible, settings: results })
-        .expect("sweep results serialize to JSON");
+    let mut out = serde_json::to_vec_pretty(&Doc {
+        sweep: manifest,
+        recommended: rec,
+        infeasible,
+        importance,
+        settings: results,
+    })
+    .expect("sweep results serialize to JSON");
     out.push(b'\n');
     out
 }
@@ -828,6 +846,44 @@ pub(crate) fn runs_jsonl(jobs: &[JobScore]) -> Vec<u8> {
         out.push(b'\n');
     }
     out
+}
+
+/// How much of each score's variance over a Saltelli design (`--importance N`) each swept key explains: per
+/// score (table order), per key (`--param` order), its Sobol indices; `None` for a score the design does not
+/// move (its variance is 0).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Importance(pub OrderedMap<Option<OrderedMap<Index>>>);
+
+impl Importance {
+    /// The indices of `score` over a Saltelli design's results (in the design's order), or `None` when the
+    /// sweep's settings are no Saltelli design.
+    pub(crate) fn of(manifest: &SweepManifest, results: &[SettingResult]) -> Option<Self> {
+        let design = manifest.design.as_ref().filter(|d| d.kind == super::design::DesignKind::Saltelli)?;
+        let keys: Vec<&String> = manifest.params.iter().map(|(k, _)| k).collect();
+        let scores = Score::ALL
+            .iter()
+            .map(|&score| {
+                let f: Vec<f64> = results.iter().map(|r| r.mean(score)).collect();
+                let indices = super::importance::indices(&f, keys.len(), super::bootstrap::RESAMPLES, design.seed);
+                let by_key = indices.map(|v| OrderedMap(keys.iter().map(|k| k.to_string()).zip(v).collect()));
+                (score.info().name.to_string(), by_key)
+            })
+            .collect();
+        Some(Self(OrderedMap(scores)))
+    }
+
+    /// The indices of one score by key (`None`: the design does not move it).
+    pub fn of_score(&self, score: &str) -> Option<&OrderedMap<Index>> {
+        self.0.0.iter().find(|(name, _)| name == score).and_then(|(_, v)| v.as_ref())
+    }
+
+    /// The key with the largest total index of `score`.
+    pub fn most(&self, score: &str) -> Option<(&str, &Index)> {
+        self.of_score(score)?.0.iter().fold(None, |best: Option<(&str, &Index)>, (k, i)| match best {
+            Some((_, b)) if b.total >= i.total => best,
+            _ => Some((k.as_str(), i)),
+        })
+    }
 }
 
 #[cfg(test)]

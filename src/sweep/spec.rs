@@ -21,6 +21,8 @@ pub struct Param {
     pub values: Vec<String>,
     /// The values as written: what a sampled design draws from ([`Domain::at`]).
     pub domain: Domain,
+    /// The values' text as written (`0.6..0.9`), which a sampled sweep's manifest records.
+    pub text: String,
 }
 
 /// The values of a key as written: a list, or a range `a..b[:step]`.
@@ -114,6 +116,7 @@ pub fn parse_param(text: &str) -> Result<Param, SpecError> {
              the scenario's config, and sweep the other keys"
         )));
     }
+    let values_text = values;
     let domain = parse_domain(values).map_err(|e| SpecError(format!("--param {key}: {e}")))?;
     let values = domain.grid();
     // Two equal settings would be run and scored twice, and tie in every ranking.
@@ -122,7 +125,7 @@ pub fn parse_param(text: &str) -> Result<Param, SpecError> {
     if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
         return Err(SpecError(format!("--param {key}: the value {} is listed twice", w[0])));
     }
-    Ok(Param { key: key.to_string(), values, domain })
+    Ok(Param { key: key.to_string(), text: values_text.trim().to_string(), values, domain })
 }
 
 /// Parses `--seeds`: a count `N` (the seeds 1..N), a range `a..b[:step]` or a list `1,5,9`. Seeds are whole

@@ -273,6 +273,18 @@ pub struct SweepArgs {
     /// catalogue) to the suite.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=sweep::MAX_GENERATED))]
     pub explore: Option<u64>,
+    /// Draw N settings from the --param ranges instead of running the full grid: a Sobol sample (sobol:N) or
+    /// a Latin hypercube (lhs:N). Lists are categories, integer and stepped ranges their values, a float range
+    /// without a step (0.6..0.9) continuous.
+    #[arg(long, value_name = "sobol:N|lhs:N", conflicts_with = "importance")]
+    pub sample: Option<String>,
+    /// How much of every score's variance each swept key explains: a Saltelli design of N rows
+    /// (N x (keys + 2) settings) drawn from the --param ranges, and its Sobol first-order and total indices.
+    #[arg(long, value_name = "N", value_parser = sweep::parse_importance)]
+    pub importance: Option<usize>,
+    /// The seed of --sample's or --importance's design [default: 1].
+    #[arg(long, value_name = "SEED", default_value_t = 1)]
+    pub design_seed: u64,
     /// A constraint every recommended setting meets (repeatable): SCORE OP NUMBER, SCORE a results.csv column
     /// (flips_per_10_worst, pass_share, member_pass_share, ...; a statistic's bare name is its _mean), OP one of
     /// <=, >=, <, >, ==. The front is drawn from the settings that meet them all.

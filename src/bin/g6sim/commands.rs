@@ -380,7 +380,15 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let seeds = args.seeds.map(|s| s.0);
-    let plan = match sweep::plan_for(&suite, options, args.params, seeds, &history_options(&args.depth)) {
+    let design = match (&args.sample, args.importance) {
+        (Some(sample), _) => match sweep::Design::parse_sample(sample, args.design_seed) {
+            Ok(d) => Some(d),
+            Err(e) => return fail(e),
+        },
+        (None, Some(rows)) => Some(sweep::Design::saltelli(rows, args.design_seed)),
+        (None, None) => None,
+    };
+    let plan = match sweep::plan_for(&suite, options, args.params, seeds, &history_options(&args.depth), design) {
         Ok(mut p) => {
             (p.full_runs, p.aggregate, p.objectives) = (args.full, args.aggregate, objectives);
             p
