@@ -571,10 +571,8 @@ pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
 /// A Saltelli design's closing lines: for the recommendation's objective and flips per 10 cycles, each key's
 /// first-order and total Sobol indices with their 95% intervals, and the key that matters most.
 fn importance_lines(importance: &crate::sweep::Importance, ranking: &crate::sweep::Ranking) -> String {
-    let objective = ranking.objective_score();
     let mut out = String::new();
-    let scores: Vec<&str> = if objective == "flips_per_10" { vec![objective] } else { vec![objective, "flips_per_10"] };
-    for score in scores {
+    for score in crate::sweep::knobs::charted(ranking) {
         let Some(by_key) = importance.of_score(score) else {
             push(&mut out, format_args!("importance for {score}: every setting of the design scores the same"));
             continue;

@@ -361,6 +361,20 @@ fn importance_finds_the_knob_that_matters_and_a_key_never_read_explains_nothing(
     }
     let depth = &json["importance"]["mean_depth"];
     assert!(depth["contract_ok_cycles"]["total"].as_f64() > depth["contract_cooldown"]["total"].as_f64());
+    for chart in ["importance/mean_depth", "importance/flips_per_10", "pareto/flips_per_10__mean_depth"] {
+        for ext in ["svg", "png"] {
+            assert!(dir.join(format!("i/{chart}.{ext}")).is_file(), "{chart}.{ext}");
+        }
+    }
+    let svg = std::fs::read_to_string(dir.join("i/importance/mean_depth.svg")).unwrap();
+    for key in ["contract_ok_cycles", "contract_cooldown", "strike_scaling_restore_healthy"] {
+        assert!(svg.contains(key), "{key} labels its bars");
+    }
+    // A grid sweep into the same directory keeps its own charts and drops the design's.
+    sweep(&dir.join("i"), &[FLAPPING, "--param", "contract_ok_cycles=1..3", "--seeds", "2"]);
+    assert!(!dir.join("i/importance/mean_depth.svg").exists(), "stale importance charts are removed");
+    assert!(dir.join("i/heatmaps/contract_ok_cycles.svg").is_file());
+    assert!(dir.join("i/pareto/flips_per_10__mean_depth.svg").is_file());
     assert!(json["importance"]["unrecovered"].is_null() || json["importance"]["unrecovered"].is_object());
 }
 

@@ -15,12 +15,11 @@ pub(crate) mod design;
 mod differential;
 pub(crate) mod heatmap;
 pub(crate) mod importance;
+pub(crate) mod knobs;
 pub(crate) mod plan;
 pub(crate) mod require;
 pub(crate) mod results;
 pub(crate) mod sample;
-// integration pending
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod scatter;
 pub(crate) mod seeds;
 pub(crate) mod spec;
@@ -60,6 +59,8 @@ pub(crate) fn is_sweep_dir(dir: &Path) -> bool {
     let own = |name: &str| {
         FILES.contains(&name)
             || name == heatmap::HEATMAPS
+            || name == scatter::PARETO
+            || name == knobs::IMPORTANCE
             || name.strip_prefix("runs-shard-").is_some_and(|n| n.ends_with(".jsonl"))
     };
     manifest.is_some_and(|b| serde_json::from_slice::<SweepManifest>(&b).is_ok())
@@ -229,6 +230,11 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     }
     let charts = heatmap::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
     written.extend(charts);
+    let scatter = scatter::render_sweep(dir, manifest, &results, recommended.as_ref(), &ranking, &[])
+        .map_err(std::io::Error::other)?;
+    written.extend(scatter);
+    let knobs = knobs::render_sweep(dir, manifest, importance.as_ref(), &ranking).map_err(std::io::Error::other)?;
+    written.extend(knobs);
     Ok(Outcome { files: written, results, recommended, ranking, importance })
 }
 

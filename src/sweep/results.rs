@@ -522,7 +522,7 @@ impl Ranking {
 
     /// The settings the front is drawn from: the feasible ones, or without constraints the [`eligible`] ones;
     /// described for the front's heading.
-    fn pool(&self, results: &[SettingResult]) -> (Vec<bool>, String) {
+    pub(crate) fn pool(&self, results: &[SettingResult]) -> (Vec<bool>, String) {
         if self.constraints.is_empty() {
             let eligible = eligible(results);
             return (results.iter().map(|r| eligible.admits(r)).collect(), eligible.describe(results));

@@ -16,10 +16,14 @@
 //! the chart is still written: empty axes with a note, so a sweep's set of files does not depend on its
 //! values.
 //!
-//! The caller maps a sweep's results into [`Point`]s; the chart knows nothing of scores or constraints.
+//! [`draw`] knows nothing of scores or constraints; [`render_sweep`] maps a sweep's results into its points:
+//! one chart per pair of the front's objectives, `DIR/pareto/<x>__<y>.svg` and `.png`, for every sweep of at
+//! least two settings.
 
 use super::heatmap::{bounds, color_at, color_scale, scale_position};
+use super::results::{Ranking, Recommendation, SettingResult, SweepManifest};
 use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, title, write_svg_png};
+use crate::scoring::score::{OBJECTIVES, Score};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -253,6 +257,80 @@ const SCALE_CAPTION: u32 = 28;
 const MARGIN: u32 = 8;
 const X_LABEL_AREA: u32 = 46;
 const Y_LABEL_AREA: u32 = 70;
+
+/// The subdirectory of a sweep directory holding the Pareto scatter charts.
+pub(crate) const PARETO: &str = "pareto";
+
+/// The pairs of objectives drawn, x then y, and the objective each colours by.
+const PAIRS: [(Score, Score, Score); 3] = [
+    (OBJECTIVES[0], OBJECTIVES[1], OBJECTIVES[2]),
+    (OBJECTIVES[0], OBJECTIVES[2], OBJECTIVES[1]),
+    (OBJECTIVES[1], OBJECTIVES[2], OBJECTIVES[0]),
+];
+
+/// Draws a sweep's Pareto scatter charts into `DIR/pareto/` (module doc): each setting's headline figures
+/// (means over seeds, combined over a suite's members by its rule), feasible when it meets every constraint
+/// (without constraints: when it is one of the settings the front is drawn from); removes the charts this
+/// sweep does not draw. Returns the files written, each chart's SVG then PNG.
+pub(crate) fn render_sweep(
+    dir: &Path,
+    manifest: &SweepManifest,
+    results: &[SettingResult],
+    recommended: Option<&Recommendation>,
+    ranking: &Ranking,
+    indistinguishable: &[usize],
+) -> DrawResult<Vec<PathBuf>> {
+    let out = dir.join(PARETO);
+    let mut written = Vec::new();
+    if results.len() >= 2 {
+        let (pool, _) = ranking.pool(results);
+        let who = if manifest.members.is_empty() {
+            manifest.scenario.clone()
+        } else {
+            format!("a suite of {} members", manifest.members.len())
+        };
+        for (x, y, c) in PAIRS {
+            let points: Vec<Point> = results
+                .iter()
+                .zip(&pool)
+                .map(|(r, &feasible)| Point {
+                    setting: r.setting,
+                    x: r.mean(x),
+                    y: r.mean(y),
+                    c: r.mean(c),
+                    feasible,
+                    front: r.pareto,
+                    recommended: recommended.is_some_and(|rec| rec.setting == r.setting),
+                    indistinguishable: indistinguishable.contains(&r.setting),
+                })
+                .collect();
+            let axes = Axes { x: x.info().caption, y: y.info().caption, c: c.info().caption };
+            let heading = format!("{who}: {} x {}", x.info().name, y.info().name);
+            let kind = if ranking.constraints.is_empty() { "eligible" } else { "feasible" };
+            let subtitle = format!(
+                "{} settings, {}; crosses: not {kind}; ringed: the front of all three objectives",
+                results.len(),
+                ranking.basis()
+            );
+            let stem = out.join(format!("{}__{}", x.info().name, y.info().name));
+            written.extend(draw(&points, &axes, &heading, &subtitle, &stem)?);
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(&out) {
+        let ours = |p: &Path| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| PAIRS.iter().any(|(x, y, _)| s == format!("{}__{}", x.info().name, y.info().name)))
+        };
+        let mut stale: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| ours(p) && !written.contains(p)).collect();
+        stale.sort();
+        for p in stale {
+            std::fs::remove_file(&p).map_err(|source| Error::Remove { path: p.clone(), source })?;
+        }
+    }
+    Ok(written)
+}
 
 /// Draws the chart of `points` into `<stem>.svg` and `<stem>.png` (module doc), creating the directory;
 /// returns the two paths.
