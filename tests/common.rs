@@ -308,10 +308,16 @@ pub fn tree_bytes(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 }
 
 /// The files of a whole sweep of the two keys `contract_ok_cycles` and `contract_cooldown` (one heat map).
-pub const TWO_KEY_SWEEP_FILES: [&str; 7] = [
+pub const TWO_KEY_SWEEP_FILES: [&str; 13] = [
     "heatmaps/contract_ok_cycles__contract_cooldown.png",
     "heatmaps/contract_ok_cycles__contract_cooldown.svg",
     "pareto.txt",
+    "pareto/flips_per_10__mean_depth.png",
+    "pareto/flips_per_10__mean_depth.svg",
+    "pareto/flips_per_10__partial_expiry_cycles.png",
+    "pareto/flips_per_10__partial_expiry_cycles.svg",
+    "pareto/mean_depth__partial_expiry_cycles.png",
+    "pareto/mean_depth__partial_expiry_cycles.svg",
     "results.csv",
     "results.json",
     "runs.jsonl",

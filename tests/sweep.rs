@@ -190,7 +190,7 @@ fn results_are_the_same_bytes_with_one_or_two_threads() {
     let csv = text(&a["results.csv"]);
     assert_eq!(csv.lines().count(), 1 + 8, "a header and one row per setting");
     assert!(
-        csv.starts_with("setting,contract_ok_cycles,contract_cooldown,seeds,pass_share,flips_per_10_mean,"),
+        csv.starts_with("setting,contract_ok_cycles,contract_cooldown,seeds,pass_share,pass_share_lo,pass_share_hi,flips_per_10_mean,"),
         "{csv}"
     );
 }

@@ -43,7 +43,8 @@ pub struct Index {
 /// `saltelli(n, d, _)` in their order (`f.len() = n (d + 2)`).
 ///
 /// With `V` the population variance of the values at every `A` and `B` point (`2 n` values), key `i`'s
-/// first-order index is `mean_r(f(B_r) (f(AB_r^i) - f(A_r))) / V` (Saltelli 2010) and its total index
+/// first-order index is `mean_r((f(B_r) - m) (f(AB_r^i) - f(A_r))) / V` (Saltelli 2010, with `f(B_r)` centred on
+/// the mean `m` of the `A` and `B` values, which leaves its expectation and cuts its noise) and its total index
 /// `mean_r((f(A_r) - f(AB_r^i))^2) / (2 V)` (Jansen). A key the model never reads has `f(AB_r^i) = f(A_r)`
 /// in every row: both its indices and their intervals are exactly 0.
 ///
@@ -115,7 +116,8 @@ fn estimate(f: &[f64], d: usize, rows: &[usize]) -> Option<Vec<(f64, f64)>> {
                 let (mut first, mut total) = (0.0, 0.0);
                 for &r in rows {
                     let (a, b, ab) = (f[r * block], f[r * block + 1], f[r * block + 2 + i]);
-                    first += b * (ab - a);
+                    // Centred: the same expectation, far less noise when the score is large against its spread.
+                    first += (b - mean) * (ab - a);
                     total += (a - ab) * (a - ab);
                 }
                 (first / m / v, total / m / (2.0 * v))

@@ -32,7 +32,8 @@ pub use importance::Index;
 pub use plan::{JobScore, Member, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
 pub use require::{Objectives, ObjectivesError};
 pub use results::{
-    Aggregate, Figures, Importance, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat, SweepManifest,
+    Aggregate, Figures, Importance, Intervals, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat,
+    SweepManifest,
 };
 pub use seeds::{SeedList, SeedOutcome, reproductions, run_seed, run_seeds};
 pub use spec::{Domain, Param, SpecError, parse_param, parse_seeds};
@@ -203,7 +204,10 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     }
     let ranking = results::Ranking::of(manifest).map_err(std::io::Error::other)?;
     let (results, members) = results::summarize(manifest, jobs, &ranking);
-    let recommended = results::recommend(&results, &ranking);
+    let mut recommended = results::recommend(&results, &ranking);
+    if let Some(rec) = recommended.as_mut() {
+        results::settle(rec, manifest, jobs, &results, &ranking);
+    }
     let importance = results::Importance::of(manifest, &results);
     let params: Vec<String> = manifest.params.iter().map(|(k, _)| k.clone()).collect();
     let mut files = vec![
@@ -230,7 +234,8 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     }
     let charts = heatmap::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
     written.extend(charts);
-    let scatter = scatter::render_sweep(dir, manifest, &results, recommended.as_ref(), &ranking, &[])
+    let rivals = recommended.as_ref().map(|r| r.indistinguishable.as_slice()).unwrap_or_default();
+    let scatter = scatter::render_sweep(dir, manifest, &results, recommended.as_ref(), &ranking, rivals)
         .map_err(std::io::Error::other)?;
     written.extend(scatter);
     let knobs = knobs::render_sweep(dir, manifest, importance.as_ref(), &ranking).map_err(std::io::Error::other)?;

@@ -296,6 +296,21 @@ impl Plan {
             None => grid(params.iter().map(|p| (p.key.as_str(), p.values.as_slice()))),
         };
         let suite = sources.len() > 1;
+        // A float range without a step is continuous to a design, but steps by 1 on a grid: say what it runs.
+        let mut grid_notes = Vec::new();
+        if design.is_none() {
+            for p in params.iter().filter(|p| p.domain.is_continuous()) {
+                grid_notes.push(format!(
+                    "--param {}={}: a float range without a step steps by 1 on a grid: {} ({}); give a step \
+                     (for example {}:0.05) or draw from the range with --sample",
+                    p.key,
+                    p.text,
+                    if p.values.len() == 1 { "one value".to_string() } else { format!("{} values", p.values.len()) },
+                    p.values.join(", "),
+                    p.text
+                ));
+            }
+        }
         let mut plan = Self {
             members: Vec::new(),
             base,
@@ -306,7 +321,7 @@ impl Plan {
             objectives: Objectives::default(),
             design,
             full_runs: false,
-            warnings: Vec::new(),
+            warnings: grid_notes,
         };
         for source in sources {
             let entry = MemberEntry {

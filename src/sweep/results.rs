@@ -86,9 +86,10 @@ impl Scores {
         &self.0[score as usize]
     }
 
-    /// A setting's scores over a suite from its scores on each member, by `rule`: a share and each figure of a
-    /// statistic the members' mean or worst (by the score's direction), a sum summed. One member's scores
-    /// are its own, whatever the rule.
+    /// A setting's scores over a suite from its scores on each member, by `rule`: a share, a statistic's mean
+    /// and its p95 the members' mean or worst (by the score's direction); a statistic's worst the worst of
+    /// any member's, whatever the rule (the worst seed of the suite); a sum summed. One member's scores are
+    /// its own, whatever the rule.
     fn combine(members: &[&Scores], rule: Aggregate) -> Self {
         let n = members.len().max(1) as f64;
         let pick = |better: Better, values: &mut dyn Iterator<Item = f64>| match rule {
@@ -107,16 +108,23 @@ impl Scores {
                     OverSeeds::Share => Figures::Share(pick(better, &mut all().map(|f| f.headline()))),
                     OverSeeds::Sum => Figures::Sum(all().map(|f| f.headline() as u64).sum()),
                     OverSeeds::Stat => {
-                        let stat = |field: fn(&Stat) -> f64| {
-                            pick(
-                                better,
-                                &mut all().map(|f| match f {
-                                    Figures::Stat(s) => field(&s),
-                                    Figures::Share(_) | Figures::Sum(_) => f.headline(),
-                                }),
-                            )
+                        let field = |field: fn(&Stat) -> f64| {
+                            all().map(move |f| match f {
+                                Figures::Stat(s) => field(&s),
+                                Figures::Share(_) | Figures::Sum(_) => f.headline(),
+                            })
                         };
-                        Figures::Stat(Stat { mean: stat(|s| s.mean), p95: stat(|s| s.p95), worst: stat(|s| s.worst) })
+                        // The worst seed is the worst of any member's, whatever the rule: a suite is as bad as
+                        // its worst run there.
+                        let worst = match better {
+                            Better::Lower => field(|s| s.worst).fold(f64::NEG_INFINITY, f64::max),
+                            Better::Higher => field(|s| s.worst).fold(f64::INFINITY, f64::min),
+                        };
+                        Figures::Stat(Stat {
+                            mean: pick(better, &mut field(|s| s.mean)),
+                            p95: pick(better, &mut field(|s| s.p95)),
+                            worst,
+                        })
                     }
                 }
             })
@@ -170,6 +178,93 @@ impl Serialize for Scores {
     }
 }
 
+/// The 95% interval of each score's headline (a share, a mean over seeds; combined over a suite's members
+/// by its rule) over the seeds: a seeded bootstrap ([`super::bootstrap`]), the same resamples for every
+/// setting. A sum has none. Serialised as a map from each score's name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Intervals(Vec<Option<[f64; 2]>>);
+
+impl Intervals {
+    /// The intervals, each widened to hold its headline: the bootstrap sums the same values in another order,
+    /// which can move a mean by its last bit, and an interval should never exclude its own estimate.
+    fn holding(&self, scores: &Scores) -> Self {
+        Self(
+            Score::ALL
+                .iter()
+                .zip(&self.0)
+                .map(|(&score, i)| {
+                    let x = scores.get(score).headline();
+                    i.map(|[lo, hi]| [lo.min(x), hi.max(x)])
+                })
+                .collect(),
+        )
+    }
+
+    /// The interval of `score`, if it has one.
+    pub fn get(&self, score: Score) -> Option<[f64; 2]> {
+        self.0.get(score as usize).copied().flatten()
+    }
+}
+
+impl Serialize for Intervals {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        for (score, interval) in Score::ALL.iter().zip(&self.0) {
+            if let Some(interval) = interval {
+                map.serialize_entry(score.info().name, interval)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The bootstrap's seed: one constant, so a sweep's intervals are the same bytes on every machine and run.
+const BOOTSTRAP_SEED: u64 = 95;
+
+/// A sweep's bootstrap: its resamples, and how runs and members make a setting's values.
+pub(crate) struct Bootstrap<'a> {
+    layout: Layout,
+    resampling: super::bootstrap::Resampling,
+    rule: Aggregate,
+    jobs: &'a [JobScore],
+}
+
+impl<'a> Bootstrap<'a> {
+    pub(crate) fn new(manifest: &SweepManifest, jobs: &'a [JobScore]) -> Self {
+        let layout = manifest.layout();
+        let sizes: Vec<usize> = (0..layout.members()).map(|m| layout.seeds_of(m)).collect();
+        let resampling = super::bootstrap::Resampling::new(&sizes, super::bootstrap::RESAMPLES, BOOTSTRAP_SEED);
+        Self { layout, resampling, rule: manifest.aggregate.unwrap_or_default(), jobs }
+    }
+
+    /// The resampled headlines of `score` for `setting`: one per resample, paired across settings.
+    pub(crate) fn draws(&self, setting: usize, score: Score) -> Vec<f64> {
+        let info = score.info();
+        let values: Vec<Vec<f64>> = (0..self.layout.members())
+            .map(|m| self.jobs[self.layout.jobs_of(setting, m)].iter().map(|j| (info.value)(&j.score)).collect())
+            .collect();
+        let values: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
+        let aggregate = match self.rule {
+            Aggregate::Mean => super::bootstrap::Aggregate::Mean,
+            Aggregate::Worst => super::bootstrap::Aggregate::Worst(info.better),
+        };
+        self.resampling.draws(&values, aggregate)
+    }
+
+    /// Every interval of `setting`: each share's and statistic's.
+    fn intervals(&self, setting: usize) -> Intervals {
+        Intervals(
+            Score::ALL
+                .iter()
+                .map(|&score| match score.info().over_seeds {
+                    OverSeeds::Share | OverSeeds::Stat => Some(super::bootstrap::interval(&self.draws(setting, score))),
+                    OverSeeds::Sum => None,
+                })
+                .collect(),
+        )
+    }
+}
+
 /// One setting's results over its seeds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SettingResult {
@@ -183,6 +278,8 @@ pub struct SettingResult {
     /// Each score of the table over the seeds (and a suite's members, by its aggregate rule).
     #[serde(flatten)]
     pub scores: Scores,
+    /// The 95% interval of each share's and statistic's headline.
+    pub ci95: Intervals,
     /// Whether every `--require` constraint holds (absent without constraints).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feasible: Option<bool>,
@@ -245,6 +342,9 @@ pub struct Recommendation {
     pub setting: usize,
     pub values: OrderedMap<String>,
     pub why: String,
+    /// The settings the recommendation is chosen among whose objective a paired bootstrap over seeds cannot
+    /// tell from the recommended one's (95%): as good a choice, as far as the seeds show.
+    pub indistinguishable: Vec<usize>,
 }
 
 /// The header of every sweep output: what was swept (shards of one sweep must agree on it byte for byte).
@@ -358,6 +458,11 @@ pub fn summarize(
     let layout = manifest.layout();
     let rule = manifest.aggregate.unwrap_or_default();
     let suite = !manifest.members.is_empty();
+    let bootstrap = Bootstrap::new(manifest, jobs);
+    let intervals: Vec<Intervals> = {
+        use rayon::prelude::*;
+        (0..manifest.settings).into_par_iter().map(|s| bootstrap.intervals(s)).collect()
+    };
     let mut members = Vec::new();
     let mut results: Vec<SettingResult> = manifest
         .settings()
@@ -376,6 +481,7 @@ pub fn summarize(
                 values: s.values.iter().cloned().collect(),
                 seeds: layout.runs_per_setting(),
                 member_pass_share: suite.then(|| passed as f64 / on.len() as f64),
+                ci95: intervals[s.index].holding(&scores),
                 scores,
                 feasible: None,
                 pareto: false,
@@ -639,7 +745,69 @@ pub fn recommend(results: &[SettingResult], ranking: &Ranking) -> Option<Recomme
         best.mean(Score::RecoveryCycles),
         ranking.basis(),
     );
-    Some(Recommendation { setting: best.setting, values: best.values.clone(), why })
+    Some(Recommendation { setting: best.setting, values: best.values.clone(), why, indistinguishable: Vec::new() })
+}
+
+/// Most settings a recommendation's sentence names as indistinguishable from it (all are in `results.json`).
+const NAMED_RIVALS: usize = 20;
+
+/// Finds the settings of the ranking's pool indistinguishable from the recommendation on its objective's
+/// headline (a paired bootstrap over seeds: the 95% interval of their difference, resample by resample,
+/// holds 0), records them, and says so at the end of its `why`.
+pub(crate) fn settle(
+    rec: &mut Recommendation,
+    manifest: &SweepManifest,
+    jobs: &[JobScore],
+    results: &[SettingResult],
+    ranking: &Ranking,
+) {
+    use rayon::prelude::*;
+    let name = ranking.objective_score();
+    let score = *Score::ALL.iter().find(|s| s.info().name == name).expect("an objective is a score of the table");
+    let layout = manifest.layout();
+    if (0..layout.members()).all(|m| layout.seeds_of(m) < 2) {
+        rec.why.push_str("; one run per member and setting: no interval tells settings apart");
+        return;
+    }
+    let bootstrap = Bootstrap::new(manifest, jobs);
+    let best = bootstrap.draws(rec.setting, score);
+    let (pool, _) = ranking.pool(results);
+    let rivals: Vec<usize> = results
+        .iter()
+        .zip(&pool)
+        .filter(|(r, admitted)| **admitted && r.setting != rec.setting)
+        .map(|(r, _)| r.setting)
+        .collect();
+    rec.indistinguishable = rivals
+        .par_iter()
+        .filter(|&&s| super::bootstrap::indistinguishable(&bootstrap.draws(s, score), &best))
+        .copied()
+        .collect();
+    let others = if ranking.constraints.is_empty() { "eligible" } else { "feasible" };
+    match rec.indistinguishable.as_slice() {
+        [] if rivals.is_empty() => {}
+        [] => rec.why.push_str(&format!(
+            "; its {name} is clearly better than every other {others} setting's (95% paired bootstrap over seeds)"
+        )),
+        list => {
+            let named: Vec<String> = list.iter().take(NAMED_RIVALS).map(usize::to_string).collect();
+            let more = if list.len() > NAMED_RIVALS {
+                format!(" and {} more", list.len() - NAMED_RIVALS)
+            } else {
+                String::new()
+            };
+            let (n, are) = if list.len() == 1 {
+                ("1 setting".to_string(), "is")
+            } else {
+                (format!("{} settings", list.len()), "are")
+            };
+            rec.why.push_str(&format!(
+                "; {n} {are} statistically indistinguishable from it on {name} (95% paired bootstrap over seeds): {}{more}; \
+                 the top choice is not clearly better",
+                named.join(", ")
+            ));
+        }
+    }
 }
 
 /// A score for a sentence: at most 3 decimals, no trailing zeros (`0.417`, `0.25`, `2`).
@@ -657,8 +825,10 @@ fn csv_order() -> Vec<Score> {
 }
 
 /// The score columns of `results.csv` and `members.csv`: a share or a sum one column, a statistic its
-/// `_mean`, `_p95` and `_worst`; in a suite's `results.csv`, `member_pass_share` after the shares.
-fn score_header(out: &mut String, member_pass_share: bool) {
+/// `_mean`, `_p95` and `_worst`; with `intervals`, a share's `_lo` and `_hi` after it and a statistic's
+/// `_mean_lo` and `_mean_hi` after its `_worst` (the 95% interval of its headline); in a suite's
+/// `results.csv`, `member_pass_share` after the shares.
+fn score_header(out: &mut String, member_pass_share: bool, intervals: bool) {
     let mut shares_done = false;
     for s in csv_order() {
         let info = s.info();
@@ -667,15 +837,19 @@ fn score_header(out: &mut String, member_pass_share: bool) {
             shares_done = true;
         }
         let name = info.name;
-        let _ = match info.over_seeds {
-            OverSeeds::Share | OverSeeds::Sum => write!(out, ",{name}"),
-            OverSeeds::Stat => write!(out, ",{name}_mean,{name}_p95,{name}_worst"),
+        let _ = match (info.over_seeds, intervals) {
+            (OverSeeds::Share, true) => write!(out, ",{name},{name}_lo,{name}_hi"),
+            (OverSeeds::Share | OverSeeds::Sum, _) => write!(out, ",{name}"),
+            (OverSeeds::Stat, false) => write!(out, ",{name}_mean,{name}_p95,{name}_worst"),
+            (OverSeeds::Stat, true) => {
+                write!(out, ",{name}_mean,{name}_p95,{name}_worst,{name}_mean_lo,{name}_mean_hi")
+            }
         };
     }
 }
 
 /// The score cells of one row, in [`score_header`]'s order.
-fn score_cells(out: &mut String, scores: &Scores, member_pass_share: Option<f64>) {
+fn score_cells(out: &mut String, scores: &Scores, member_pass_share: Option<f64>, intervals: Option<&Intervals>) {
     let mut shares_done = false;
     for s in csv_order() {
         if let Some(m) = member_pass_share.filter(|_| !shares_done && s.info().over_seeds != OverSeeds::Share) {
@@ -687,6 +861,9 @@ fn score_cells(out: &mut String, scores: &Scores, member_pass_share: Option<f64>
             Figures::Stat(s) => write!(out, ",{},{},{}", s.mean, s.p95, s.worst),
             Figures::Sum(n) => write!(out, ",{n}"),
         };
+        if let Some([lo, hi]) = intervals.and_then(|i| i.get(s)) {
+            let _ = write!(out, ",{lo},{hi}");
+        }
     }
 }
 
@@ -709,7 +886,7 @@ pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> Strin
         let _ = write!(out, ",{p}");
     }
     out.push_str(",seeds");
-    score_header(&mut out, suite);
+    score_header(&mut out, suite, true);
     let constrained = results.iter().any(|r| r.feasible.is_some());
     out.push_str(if constrained { ",feasible,pareto\n" } else { ",pareto\n" });
     for r in results {
@@ -718,7 +895,7 @@ pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> Strin
             let _ = write!(out, ",{}", field(v));
         }
         let _ = write!(out, ",{}", r.seeds);
-        score_cells(&mut out, &r.scores, r.member_pass_share);
+        score_cells(&mut out, &r.scores, r.member_pass_share, Some(&r.ci95));
         if let Some(feasible) = r.feasible {
             let _ = write!(out, ",{feasible}");
         }
@@ -735,7 +912,7 @@ pub(crate) fn members_csv(params: &[String], names: &[&str], settings: &[Setting
         let _ = write!(out, ",{p}");
     }
     out.push_str(",seeds");
-    score_header(&mut out, false);
+    score_header(&mut out, false, false);
     out.push('\n');
     for m in members {
         let _ = write!(out, "{},{}", m.setting, field(names[m.member]));
@@ -743,7 +920,7 @@ pub(crate) fn members_csv(params: &[String], names: &[&str], settings: &[Setting
             let _ = write!(out, ",{}", field(v));
         }
         let _ = write!(out, ",{}", m.seeds);
-        score_cells(&mut out, &m.scores, None);
+        score_cells(&mut out, &m.scores, None, None);
         out.push('\n');
     }
     out
@@ -803,11 +980,13 @@ pub(crate) fn pareto_text_at_most(
     ranking: &Ranking,
     most: usize,
 ) -> String {
+    let rivals = recommended.is_some_and(|rec| !rec.indistinguishable.is_empty());
     let mut out = format!(
         "Pareto front (flips per 10 cycles, mean depth, PARTIAL expiry-cycles; {}) of\n\
-         {}; * recommended:\n",
+         {}; * recommended{}:\n",
         ranking.basis(),
-        ranking.pool(results).1
+        ranking.pool(results).1,
+        if rivals { ", ~ indistinguishable from it" } else { "" }
     );
     out.push_str(" setting");
     for s in OBJECTIVES {
@@ -825,7 +1004,14 @@ pub(crate) fn pareto_text_at_most(
         .collect();
     for r in &shown {
         let values: Vec<String> = r.values.0.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let mark = if is_recommended(r) { '*' } else { ' ' };
+        let rival = recommended.is_some_and(|rec| rec.indistinguishable.contains(&r.setting));
+        let mark = if is_recommended(r) {
+            '*'
+        } else if rival {
+            '~'
+        } else {
+            ' '
+        };
         let _ = write!(out, "{mark}{:>7}", r.setting);
         for s in OBJECTIVES {
             let _ = write!(out, "  {:>w$.3}", r.mean(s), w = s.info().heading.len());
@@ -918,6 +1104,7 @@ mod tests {
             member_pass_share: None,
             seeds: 4,
             scores: Scores(scores),
+            ci95: Intervals::default(),
             feasible: None,
             pareto: false,
         }

@@ -283,8 +283,8 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N", value_parser = sweep::parse_importance)]
     pub importance: Option<usize>,
     /// The seed of --sample's or --importance's design [default: 1].
-    #[arg(long, value_name = "SEED", default_value_t = 1)]
-    pub design_seed: u64,
+    #[arg(long, value_name = "SEED")]
+    pub design_seed: Option<u64>,
     /// A constraint every recommended setting meets (repeatable): SCORE OP NUMBER, SCORE a results.csv column
     /// (flips_per_10_worst, pass_share, member_pass_share, ...; a statistic's bare name is its _mean), OP one of
     /// <=, >=, <, >, ==. The front is drawn from the settings that meet them all.
@@ -320,7 +320,8 @@ pub struct SweepArgs {
     /// core, whatever is asked. The results are the same bytes whatever the count.
     #[arg(long, value_name = "N", value_parser = sweep::parse_threads)]
     pub jobs: Option<usize>,
-    /// Run only shard I of N (counted from 0) of the (setting, seed) grid; merge the shards with `sweep merge`.
+    /// Run only shard I of N (counted from 0) of the (setting, member, seed) runs; merge the shards with
+    /// `sweep merge`.
     #[arg(long, value_name = "I/N", value_parser = Shard::parse, conflicts_with = "shards")]
     pub shard: Option<Shard>,
     /// The number of shards, the index taken from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.

@@ -380,12 +380,16 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         Err(e) => return fail(e),
     };
     let seeds = args.seeds.map(|s| s.0);
+    let seed = args.design_seed.unwrap_or(1);
     let design = match (&args.sample, args.importance) {
-        (Some(sample), _) => match sweep::Design::parse_sample(sample, args.design_seed) {
+        (Some(sample), _) => match sweep::Design::parse_sample(sample, seed) {
             Ok(d) => Some(d),
             Err(e) => return fail(e),
         },
-        (None, Some(rows)) => Some(sweep::Design::saltelli(rows, args.design_seed)),
+        (None, Some(rows)) => Some(sweep::Design::saltelli(rows, seed)),
+        (None, None) if args.design_seed.is_some() => {
+            return fail("--design-seed seeds a drawn design: give --sample sobol:N, --sample lhs:N or --importance N");
+        }
         (None, None) => None,
     };
     let plan = match sweep::plan_for(&suite, options, args.params, seeds, &history_options(&args.depth), design) {
