@@ -30,6 +30,21 @@ fn csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     lines.map(|l| header.iter().map(|h| h.to_string()).zip(l.split(',').map(str::to_string)).collect()).collect()
 }
 
+/// The sweep of `args` run as three shards (`DIR/shard-I`) and merged (`DIR/merged`): the merged files.
+fn three_shards_merged(dir: &Path, args: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let mut merge = vec!["sweep".to_string(), "merge".to_string()];
+    for i in 0..3 {
+        let shard = dir.join(format!("shard-{i}"));
+        sweep(&shard, &[args, &["--shard", &format!("{i}/3")]].concat());
+        merge.push(shard.display().to_string());
+    }
+    let merged = dir.join("merged");
+    merge.extend(["--out".to_string(), merged.display().to_string()]);
+    let o = g6sim(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    tree_bytes(&merged)
+}
+
 fn number(row: &BTreeMap<String, String>, column: &str) -> f64 {
     row[column].parse().unwrap_or_else(|_| panic!("{column} = {}", row[column]))
 }
@@ -135,17 +150,7 @@ fn a_suite_with_generated_members_is_the_same_bytes_on_threads_shards_and_full_r
     let whole = tree_bytes(&one);
     assert_eq!(whole, tree_bytes(&two), "one or two threads");
     assert_eq!(whole, tree_bytes(&full), "lean or full runs");
-    let mut merge = vec!["sweep".to_string(), "merge".to_string()];
-    for i in 0..3 {
-        let shard = dir.join(format!("shard-{i}"));
-        sweep(&shard, &[&args[..], &["--shard", &format!("{i}/3")]].concat());
-        merge.push(shard.display().to_string());
-    }
-    let merged = dir.join("merged");
-    merge.extend(["--out".to_string(), merged.display().to_string()]);
-    let o = g6sim(&merge.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(whole, tree_bytes(&merged), "three shards merged");
+    assert_eq!(whole, three_shards_merged(&dir, &args), "three shards merged");
     // The generated members: named by seed, judged by the property catalogue, within the smallest cap swept.
     let manifest: serde_json::Value = serde_json::from_slice(&whole["sweep.json"]).unwrap();
     let names: Vec<&str> =
@@ -320,17 +325,7 @@ fn a_sample_draws_settings_from_the_ranges_and_merges_like_a_grid() {
     }
     assert!(counts.values().all(|n| *n == 2), "{counts:?}");
     assert!(!whole.join("heatmaps").exists(), "a sample is no grid: no heat maps");
-    let mut merge = vec!["sweep".to_string(), "merge".to_string()];
-    for i in 0..3 {
-        let shard = dir.join(format!("shard-{i}"));
-        sweep(&shard, &[&args[..], &["--shard", &format!("{i}/3")]].concat());
-        merge.push(shard.display().to_string());
-    }
-    let merged = dir.join("merged");
-    merge.extend(["--out".to_string(), merged.display().to_string()]);
-    let o = g6sim(&merge.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    assert_eq!(tree_bytes(&whole), tree_bytes(&merged));
+    assert_eq!(tree_bytes(&whole), three_shards_merged(&dir, &args));
     let lhs = dir.join("lhs");
     sweep(&lhs, &[&args[..8], &["--sample", "lhs:16", "--design-seed", "7", "--seeds", "2"]].concat());
     assert_ne!(std::fs::read(lhs.join("results.csv")).unwrap(), std::fs::read(whole.join("results.csv")).unwrap());

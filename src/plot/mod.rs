@@ -201,6 +201,21 @@ fn svg_text(
     Ok(svg)
 }
 
+/// Removes the files of `dir` that `is_chart` claims and `written` does not hold (charts an earlier run drew
+/// and this one does not), in name order; nothing else.
+pub(crate) fn remove_unwritten(dir: &Path, written: &[PathBuf], is_chart: impl Fn(&Path) -> bool) -> DrawResult<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && is_chart(p) && !written.contains(p))
+        .collect();
+    stale.sort();
+    for p in stale {
+        std::fs::remove_file(&p).map_err(|source| Error::Remove { path: p.clone(), source })?;
+    }
+    Ok(())
+}
+
 /// Draws one chart twice, into `DIR/<stem>.svg` and `DIR/<stem>.png` (white background, `size` pixels),
 /// each written atomically; returns the two paths.
 pub(crate) fn write_svg_png(

@@ -20,7 +20,7 @@
 //! of a drawn design (`--sample`, `--importance`): its settings are no grid.
 
 use super::{Recommendation, SettingResult, SweepManifest};
-use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, title, write_svg_png};
+use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, remove_unwritten, title, write_svg_png};
 use crate::scoring::score::{OBJECTIVES, Score};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
@@ -203,21 +203,13 @@ pub(crate) fn render_sweep(
 /// Removes the heat maps of `DIR/heatmaps/` not written by this sweep: `.svg` and `.png` files named as a
 /// sweep names them (configuration keys joined by `__`). Nothing else.
 fn remove_stale(out: &Path, written: &[PathBuf]) -> DrawResult<()> {
-    let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
     let keys = crate::config::key_names();
     let is_key = |k: &str| keys.contains(&k) || k.strip_prefix("strike_step.").is_some_and(|s| !s.is_empty());
     let is_heatmap = |p: &Path| {
-        p.is_file()
-            && p.extension().is_some_and(|x| x == "svg" || x == "png")
+        p.extension().is_some_and(|x| x == "svg" || x == "png")
             && p.file_stem().and_then(|s| s.to_str()).is_some_and(|s| s.split("__").all(is_key))
     };
-    let mut stale: Vec<PathBuf> =
-        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| is_heatmap(p) && !written.contains(p)).collect();
-    stale.sort();
-    for p in stale {
-        std::fs::remove_file(&p).map_err(|source| Error::Remove { path: p.clone(), source })?;
-    }
-    Ok(())
+    remove_unwritten(out, written, is_heatmap)
 }
 
 /// A categorical axis of `n` values: 0..n, one cell per value, a tick label at the centre of every cell.

@@ -8,7 +8,7 @@
 use super::heatmap::{color_at, number};
 use super::importance::Index;
 use super::results::{Importance, Ranking, SweepManifest};
-use crate::plot::{DrawResult, Error, FONT, err, register_font, title, write_svg_png};
+use crate::plot::{DrawResult, Error, FONT, err, register_font, remove_unwritten, title, write_svg_png};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -59,20 +59,13 @@ pub(crate) fn render_sweep(
             written.extend(files);
         }
     }
-    if let Ok(entries) = std::fs::read_dir(&out) {
-        let ours = |p: &Path| {
-            p.extension().is_some_and(|x| x == "svg" || x == "png")
-                && p.file_stem()
-                    .and_then(|s| s.to_str())
-                    .is_some_and(|s| crate::scoring::score::Score::ALL.iter().any(|score| score.info().name == s))
-        };
-        let mut stale: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| ours(p) && !written.contains(p)).collect();
-        stale.sort();
-        for p in stale {
-            std::fs::remove_file(&p).map_err(|source| Error::Remove { path: p.clone(), source })?;
-        }
-    }
+    let ours = |p: &Path| {
+        p.extension().is_some_and(|x| x == "svg" || x == "png")
+            && p.file_stem()
+                .and_then(|s| s.to_str())
+                .is_some_and(|s| crate::scoring::score::Score::ALL.iter().any(|score| score.info().name == s))
+    };
+    remove_unwritten(&out, &written, ours)?;
     Ok(written)
 }
 

@@ -22,7 +22,7 @@
 
 use super::heatmap::{bounds, color_at, color_scale, scale_position};
 use super::results::{Ranking, Recommendation, SettingResult, SweepManifest};
-use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, title, write_svg_png};
+use crate::plot::{DrawResult, Error, FONT, err, palette, register_font, remove_unwritten, title, write_svg_png};
 use crate::scoring::score::{OBJECTIVES, Score};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -316,19 +316,12 @@ pub(crate) fn render_sweep(
             written.extend(draw(&points, &axes, &heading, &subtitle, &stem)?);
         }
     }
-    if let Ok(entries) = std::fs::read_dir(&out) {
-        let ours = |p: &Path| {
-            p.file_stem()
-                .and_then(|s| s.to_str())
-                .is_some_and(|s| PAIRS.iter().any(|(x, y, _)| s == format!("{}__{}", x.info().name, y.info().name)))
-        };
-        let mut stale: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| ours(p) && !written.contains(p)).collect();
-        stale.sort();
-        for p in stale {
-            std::fs::remove_file(&p).map_err(|source| Error::Remove { path: p.clone(), source })?;
-        }
-    }
+    let ours = |p: &Path| {
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|s| PAIRS.iter().any(|(x, y, _)| s == format!("{}__{}", x.info().name, y.info().name)))
+    };
+    remove_unwritten(&out, &written, ours)?;
     Ok(written)
 }
 
