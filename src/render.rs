@@ -474,16 +474,20 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
     let shard_part = if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {mine} runs") };
     let leans = plan.leans();
     let settings = match &plan.design {
-        Some(design) => design.describe(plan.settings.len()),
+        Some(design) => {
+            let distinct: std::collections::BTreeSet<&Vec<(String, String)>> =
+                plan.settings.iter().map(|s| &s.values).collect();
+            design.describe(plan.settings.len(), distinct.len())
+        }
         None => format!("{} settings", plan.settings.len()),
     };
     if let [member] = plan.members.as_slice() {
         push(
             &mut out,
             format_args!(
-                "sweep {}: {settings} x {} seeds = {} runs{shard_part}",
+                "sweep {}: {settings} x {} = {} runs{shard_part}",
                 member.entry.name,
-                plan.seeds.len(),
+                plural(member.entry.seeds.len(), "seed", "seeds"),
                 plan.jobs(),
             ),
         );
@@ -508,7 +512,7 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
             1 => "; the history once: a replay draws no random numbers".to_string(),
             n => format!("; each of the {n} histories once: a replay draws no random numbers"),
         };
-        format!("{seeds} seed{} a member{once}", if seeds == 1 { "" } else { "s" })
+        format!("{} a member{once}", plural(seeds, "seed", "seeds"))
     };
     push(
         &mut out,
@@ -541,8 +545,8 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
         push(
             &mut out,
             format_args!(
-                "scoring {} members on the lean path, {} in full: {}",
-                plan.members.len() - full.len(),
+                "scoring {} on the lean path, {} in full: {}",
+                plural(plan.members.len() - full.len(), "member", "members"),
                 full.len(),
                 full.join(", ")
             ),
@@ -688,6 +692,11 @@ pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[P
 /// The line after `--emit` wrote the explored scenarios.
 pub fn emitted(n: usize, dir: &Path) -> String {
     format!("wrote {n} scenarios to {}\n", dir.display())
+}
+
+/// `1 seed`, `8 seeds`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[cfg(test)]

@@ -711,7 +711,7 @@ fn a_sweep_runs_on_a_history() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("sweep banknifty_low_both: 2 settings x 1 seeds = 2 runs"),
+        text(&out.stdout).contains("sweep banknifty_low_both: 2 settings x 1 seed = 2 runs"),
         "{}",
         text(&out.stdout)
     );

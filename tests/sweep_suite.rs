@@ -351,7 +351,7 @@ fn importance_finds_the_knob_that_matters_and_a_key_never_read_explains_nothing(
             "2",
         ],
     );
-    assert!(out.contains("a Saltelli design of 32 rows, 160 settings (seed 1)"), "{out}");
+    assert!(out.contains("a Saltelli design of 32 rows, 160 settings (seed 1"), "{out}");
     assert!(out.contains("the knob that matters most for mean_depth: contract_ok_cycles"), "{out}");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("i/results.json")).unwrap()).unwrap();
     for score in ["mean_depth", "flips_per_10", "recovery_cycles"] {
@@ -385,8 +385,10 @@ fn bad_designs_are_refused_before_anything_runs() {
     for (args, says) in [
         (&["--sample", "sobol"][..], "expected sobol:N or lhs:N"),
         (&["--sample", "sobl:8"], "did you mean"),
-        (&["--sample", "lhs:8", "--importance", "4"], "cannot be used with"),
-        (&["--importance", "1"], "expected a number of rows from 2"),
+        (&["--sample", "lhs:8", "--importance", "8"], "cannot be used with"),
+        (&["--importance", "7"], "expected a number of rows from 8"),
+        (&["--importance", "1"], "expected a number of rows from 8"),
+        (&["--importance", "8"], "give at least two"),
         (&["--sample", "sobol:2000000"], "the design is too large"),
     ] {
         let all = [

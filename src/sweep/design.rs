@@ -42,6 +42,9 @@ pub struct Design {
 #[error("{0}")]
 pub struct DesignError(pub String);
 
+/// The fewest rows of a Saltelli design: its intervals resample rows, and a handful gives none worth a number.
+pub const MIN_IMPORTANCE_ROWS: usize = 8;
+
 /// The most keys a Saltelli design takes (twice as many Sobol dimensions).
 pub(crate) const MAX_SALTELLI_KEYS: usize = super::sample::MAX_SOBOL_DIMS / 2;
 
@@ -96,8 +99,13 @@ impl Design {
         if params.len() > most {
             return Err(DesignError(format!("{flag}: at most {most} swept keys, {} given", params.len())));
         }
-        if self.kind == DesignKind::Saltelli && self.n < 2 {
-            return Err(DesignError("--importance N: N is at least 2 (the indices need a variance)".into()));
+        if self.kind == DesignKind::Saltelli && params.len() < 2 {
+            return Err(DesignError(
+                "--importance compares the swept keys: give at least two (one key explains all of what varies)".into(),
+            ));
+        }
+        if self.kind == DesignKind::Saltelli && self.n < MIN_IMPORTANCE_ROWS {
+            return Err(DesignError(format!("--importance N: N is at least {MIN_IMPORTANCE_ROWS} rows")));
         }
         match self.settings_count(params.len()) {
             Some(n) if n <= max => {}
@@ -132,31 +140,37 @@ impl Design {
             .collect())
     }
 
-    /// `a Sobol sample of 256 settings (seed 1)`.
-    pub fn describe(&self, settings: usize) -> String {
+    /// `a Sobol sample of 256 settings (seed 1)`; with `distinct` below `settings`, `(seed 1; 12 distinct)`:
+    /// points of a design that fall on the same values are settings of their own, run again.
+    pub fn describe(&self, settings: usize, distinct: usize) -> String {
+        let seed = if distinct < settings {
+            format!("seed {}; {distinct} distinct", self.seed)
+        } else {
+            format!("seed {}", self.seed)
+        };
         match self.kind {
-            DesignKind::Sobol => format!("a Sobol sample of {settings} settings (seed {})", self.seed),
-            DesignKind::Lhs => format!("a Latin hypercube of {settings} settings (seed {})", self.seed),
-            DesignKind::Saltelli => {
-                format!("a Saltelli design of {} rows, {settings} settings (seed {})", self.n, self.seed)
-            }
+            DesignKind::Sobol => format!("a Sobol sample of {settings} settings ({seed})"),
+            DesignKind::Lhs => format!("a Latin hypercube of {settings} settings ({seed})"),
+            DesignKind::Saltelli => format!("a Saltelli design of {} rows, {settings} settings ({seed})", self.n),
         }
     }
 }
 
-/// A count from 1, as a design's size.
+/// A count from 1, as a design's size (a count past `usize` is one the design's size limit refuses).
 fn count(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
+    let text = text.trim();
+    match text.parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("`{}` is not a count: expected a whole number from 1", text.trim())),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Ok(usize::MAX),
+        _ => Err(format!("`{text}` is not a count: expected a whole number from 1")),
     }
 }
 
-/// Parses `--importance N` (N from 2: rows of a Saltelli design).
+/// Parses `--importance N` (N from [`MIN_IMPORTANCE_ROWS`]: rows of a Saltelli design).
 pub fn parse_importance(text: &str) -> Result<usize, String> {
     match count(text) {
-        Ok(n) if n >= 2 => Ok(n),
-        _ => Err(format!("--importance {text}: expected a number of rows from 2, for example 64")),
+        Ok(n) if n >= MIN_IMPORTANCE_ROWS => Ok(n),
+        _ => Err(format!("--importance {text}: expected a number of rows from {MIN_IMPORTANCE_ROWS}, for example 64")),
     }
 }
 
@@ -209,9 +223,14 @@ mod tests {
         assert!(
             Design::parse_sample("sobol:80", 1).unwrap().with_ranges(&one, 10).unwrap_err().0.contains("too large")
         );
-        assert!(Design::saltelli(4, 1).with_ranges(&one, 12).is_ok(), "4 rows x 3 settings");
-        assert!(Design::saltelli(4, 1).with_ranges(&one, 11).unwrap_err().0.contains("rows"));
-        assert!(parse_importance("1").is_err());
+        let two = params(&["contract_ok_cycles=1..8", "contract_cooldown=0..4"]);
+        assert!(Design::saltelli(8, 1).with_ranges(&one, 100).unwrap_err().0.contains("at least two"));
+        assert!(Design::saltelli(8, 1).with_ranges(&two, 32).is_ok(), "8 rows x 4 settings");
+        assert!(Design::saltelli(8, 1).with_ranges(&two, 31).unwrap_err().0.contains("rows"));
+        assert!(Design::saltelli(4, 1).with_ranges(&two, 100).unwrap_err().0.contains("at least 8 rows"));
+        assert!(parse_importance("7").is_err());
+        let huge = Design::parse_sample("sobol:99999999999999999999", 1).unwrap();
+        assert!(huge.with_ranges(&one, 10).unwrap_err().0.contains("too large"));
         assert_eq!(parse_importance("64"), Ok(64));
     }
 }

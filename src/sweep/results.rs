@@ -730,15 +730,26 @@ pub fn recommend(results: &[SettingResult], ranking: &Ranking) -> Option<Recomme
         decided = format!("ties with {} {others} on the front on every score: the lowest setting number", rivals.len());
     }
     let why = format!(
-        "{decided}; {:.0}% of seeds pass{}; worst {} flips per 10 cycles ({}); mean depth {:.2} strikes per side; \
+        "{decided}; {:.0}% of seeds pass{}; {}; mean depth {:.2} strikes per side; \
          {:.2} PARTIAL expiry-cycles and {:.2} cycles back to baseline per run ({})",
         best.pass_share() * 100.0,
         ranking.members_passing(best),
-        short(best.worst(Score::FlipsPer10)),
         match (ranking.constraints.is_empty(), meets_target) {
-            (false, _) => format!("meets every constraint: {}", ranking.constraint_list()),
-            (true, true) => "meets the target of at most 1".to_string(),
-            (true, false) => "no setting meets the target of at most 1".to_string(),
+            (false, _) => format!(
+                "meets every constraint ({}); worst {} flips per 10 cycles",
+                ranking.constraint_list(),
+                short(best.worst(Score::FlipsPer10))
+            ),
+            (true, true) => {
+                format!(
+                    "worst {} flips per 10 cycles (meets the target of at most 1)",
+                    short(best.worst(Score::FlipsPer10))
+                )
+            }
+            (true, false) => format!(
+                "worst {} flips per 10 cycles (no setting meets the target of at most 1)",
+                short(best.worst(Score::FlipsPer10))
+            ),
         },
         best.mean(Score::MeanDepth),
         best.mean(Score::PartialExpiryCycles),
@@ -1202,7 +1213,7 @@ mod tests {
         );
         let rec = recommend(&results, &constrained).unwrap();
         assert_eq!(rec.setting, 2);
-        assert!(rec.why.contains("meets every constraint: mean_depth_mean>=13"), "{}", rec.why);
+        assert!(rec.why.contains("meets every constraint (mean_depth_mean>=13); worst 3 flips"), "{}", rec.why);
         assert!(constrained.infeasible(&results).is_none());
         let impossible =
             Ranking { constraints: super::super::require::parse_all(&["mean_depth<5".to_string()]).unwrap(), ..ONE };

@@ -70,6 +70,8 @@ pub(crate) struct Axes {
     pub x: &'static str,
     pub y: &'static str,
     pub c: &'static str,
+    /// What a dot is: `feasible` (it meets every constraint) or `eligible` (without constraints).
+    pub pool: &'static str,
 }
 
 /// Whether a point is drawn (module doc).
@@ -203,14 +205,14 @@ impl Layout {
     }
 
     /// The legend: an entry for each kind of marker the chart has, in a fixed order.
-    fn legend(&self) -> Vec<(String, Swatch)> {
+    fn legend(&self, pool: &str) -> Vec<(String, Swatch)> {
         let has = |f: fn(&Mark) -> bool| self.marks.iter().any(f);
         let mut entries = Vec::new();
         if has(|m| matches!(m, Mark::Dot(..))) {
-            entries.push(("feasible setting".to_string(), Swatch::Dot));
+            entries.push((format!("{pool} setting"), Swatch::Dot));
         }
         if has(|m| matches!(m, Mark::Cross(..))) {
-            entries.push(("infeasible setting".to_string(), Swatch::Cross));
+            entries.push((format!("not {pool}"), Swatch::Cross));
         }
         if self.step.len() > 1 {
             entries.push(("front of this pair".to_string(), Swatch::Step));
@@ -225,7 +227,7 @@ impl Layout {
             entries.push(("indistinguishable from it".to_string(), Swatch::Ring(Ring::Indistinguishable)));
         }
         if !self.marks.is_empty() && self.c.is_none() {
-            entries.push(("no feasible setting".to_string(), Swatch::Note));
+            entries.push((format!("no {pool} setting"), Swatch::Note));
         }
         entries
     }
@@ -304,9 +306,9 @@ pub(crate) fn render_sweep(
                     indistinguishable: indistinguishable.contains(&r.setting),
                 })
                 .collect();
-            let axes = Axes { x: x.info().caption, y: y.info().caption, c: c.info().caption };
-            let heading = format!("{who}: {} x {}", x.info().name, y.info().name);
             let kind = if ranking.constraints.is_empty() { "eligible" } else { "feasible" };
+            let axes = Axes { x: x.info().caption, y: y.info().caption, c: c.info().caption, pool: kind };
+            let heading = format!("{who}: {} x {}", x.info().name, y.info().name);
             let subtitle = format!(
                 "{} settings, {}; crosses: not {kind}; ringed: the front of all three objectives",
                 results.len(),
@@ -362,7 +364,7 @@ fn render<DB: DrawingBackend>(
 ) -> DrawResult<()> {
     let area = title(canvas, heading)?;
     let area = if subtitle.is_empty() { area } else { area.titled(subtitle, (FONT, 14)).map_err(err)? };
-    let entries = layout.legend();
+    let entries = layout.legend(axes.pool);
     let style = TextStyle::from((FONT, LEGEND_LABEL).into_font());
     let mut widest = 0;
     for (label, _) in &entries {
@@ -532,8 +534,12 @@ mod tests {
     /// The chart's SVG text, as `draw` writes it.
     fn svg(points: &[Point]) -> String {
         register_font();
-        let axes =
-            Axes { x: "flips per 10 cycles", y: "mean depth (strikes per side)", c: "PARTIAL expiry-cycles per run" };
+        let axes = Axes {
+            x: "flips per 10 cycles",
+            y: "mean depth (strikes per side)",
+            c: "PARTIAL expiry-cycles per run",
+            pool: "feasible",
+        };
         let layout = Layout::of(points);
         let mut out = String::new();
         {
@@ -627,7 +633,7 @@ mod tests {
         assert_eq!(count(|m| matches!(m, Mark::Ring(_, Ring::Recommended))), 1);
         let fronts = points.iter().filter(|p| p.front).count();
         assert_eq!(count(|m| matches!(m, Mark::Ring(_, Ring::Front))), fronts);
-        assert_eq!(layout.legend().len(), 6);
+        assert_eq!(layout.legend("feasible").len(), 6);
 
         let svg = svg(&points);
         let circles = |fill: &str, stroke: &str, width: u32| {
@@ -672,7 +678,8 @@ mod tests {
     #[test]
     fn draw_writes_the_svg_and_the_png() {
         let dir = std::env::temp_dir().join(format!("g6sim-scatter-{}", std::process::id()));
-        let axes = Axes { x: "flips per 10 cycles", y: "mean depth", c: "PARTIAL expiry-cycles per run" };
+        let axes =
+            Axes { x: "flips per 10 cycles", y: "mean depth", c: "PARTIAL expiry-cycles per run", pool: "feasible" };
         let files = draw(&sweep(), &axes, "title", "", &dir.join("flips__depth")).unwrap();
         assert_eq!(files, [dir.join("flips__depth.svg"), dir.join("flips__depth.png")]);
         assert!(files.iter().all(|f| f.is_file()));
