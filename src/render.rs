@@ -491,6 +491,9 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
                 plan.jobs(),
             ),
         );
+        if let Some(line) = halving_line(plan) {
+            push(&mut out, line);
+        }
         match &leans[0] {
             Ok(_) => push(
                 &mut out,
@@ -522,6 +525,9 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
             plan.jobs(),
         ),
     );
+    if let Some(line) = halving_line(plan) {
+        push(&mut out, line);
+    }
     push(
         &mut out,
         format_args!("settings are ranked by the {} of the members' scores (--aggregate)", plan.aggregate.name()),
@@ -555,6 +561,34 @@ pub fn sweep_start(plan: &Plan, shard: Shard, mine: usize) -> String {
     out
 }
 
+/// A list for a sentence: `2, 6 and 16`.
+fn and_list(v: &[usize]) -> String {
+    let v: Vec<String> = v.iter().map(usize::to_string).collect();
+    match v.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => v.concat(),
+    }
+}
+
+/// A halving's rungs as planned: `successive halving keeping 1/3: 3 rungs of 2, 6 and 16 seeds for at least
+/// 64, 22 and 8 settings: at least 296 of the grid's 1024 runs (29%)` (settings tied at a rung's cut
+/// continue too).
+fn halving_line(plan: &crate::sweep::Plan) -> Option<String> {
+    let h = plan.halving?;
+    let seeds = h.rungs(plan.seeds.len());
+    let sizes = h.sizes(plan.settings.len(), plan.seeds.len());
+    let (runs, jobs) = (plan.runs(), plan.jobs());
+    Some(format!(
+        "successive halving keeping 1/{}: {} of {} seeds for at least {} settings: at least {runs} of the grid's \
+         {jobs} runs ({:.0}%)",
+        h.keep,
+        plural(seeds.len(), "rung", "rungs"),
+        and_list(&seeds),
+        and_list(&sizes),
+        100.0 * runs as f64 / jobs.max(1) as f64
+    ))
+}
+
 /// A whole sweep's closing lines: its Pareto front (at most `PRINTED_FRONT` settings), the recommended
 /// setting and why, the files written.
 pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
@@ -564,6 +598,23 @@ pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
         push(&mut out, format_args!("recommended: setting {} ({}): {}", r.setting, values.join(" "), r.why));
     } else if let Some(why) = outcome.ranking.infeasible(&outcome.results) {
         push(&mut out, format_args!("recommended: none: {why}"));
+    }
+    if let Some(rungs) = &outcome.rungs {
+        let seeds: Vec<usize> = rungs.iter().map(|r| r.seeds).collect();
+        let sizes: Vec<usize> = rungs.iter().map(|r| r.settings.len()).collect();
+        push(
+            &mut out,
+            format_args!(
+                "halving: rungs of {} seeds ran {} settings: {} of the grid's {} runs ({:.0}%); the last rung's \
+                 {} may be recommended",
+                and_list(&seeds),
+                and_list(&sizes),
+                outcome.runs,
+                outcome.grid_runs,
+                100.0 * outcome.runs as f64 / outcome.grid_runs.max(1) as f64,
+                plural(sizes.last().copied().unwrap_or(0), "setting", "settings"),
+            ),
+        );
     }
     if let Some(importance) = &outcome.importance {
         out.push_str(&importance_lines(importance, &outcome.ranking));
@@ -608,6 +659,42 @@ fn importance_lines(importance: &crate::sweep::Importance, ranking: &crate::swee
 /// A shard's closing lines: its files, and how to merge the shards.
 pub fn shard_written(files: &[PathBuf], shard: Shard) -> String {
     format!("{}merge all {} shards with: g6sim sweep merge DIR... --out DIR\n", wrote(files), shard.count)
+}
+
+/// A halving's rung, as one shard starts it: `rung 2 of 3: 22 settings, 88 runs; shard 0/3: 30 of them`.
+pub fn rung_start(next: &crate::sweep::NextRung, shard: Shard) -> String {
+    let share =
+        if shard == Shard::ALL { String::new() } else { format!("; shard {shard}: {} of them", next.jobs.len()) };
+    format!(
+        "rung {} of {}: {}, {}{share}\n",
+        next.number,
+        next.rungs,
+        plural(next.settings, "setting", "settings"),
+        plural(next.runs, "run", "runs")
+    )
+}
+
+/// A halving's shard written: its files, and where to merge it (the directory of the merged rungs it
+/// continued, or for the first rung the one to start).
+pub fn rung_written(files: &[PathBuf], shard: Shard, after: Option<&Path>) -> String {
+    let out = after.map_or("DIR".to_string(), |p| p.display().to_string());
+    format!(
+        "{}merge the rung's {} with: g6sim sweep merge SHARD-DIR... --out {out}\n",
+        wrote(files),
+        plural(shard.count, "shard", "shards")
+    )
+}
+
+/// `sweep merge` of a halving's rung with rungs left: what it merged, and what to run next.
+pub fn rung_merged(held: usize, rungs: usize, runs: usize, dirs: usize, files: &[PathBuf], out: &Path) -> String {
+    format!(
+        "merged rung {held} of {rungs} from {dirs} directories: {runs} runs so far\n{}next: run rung {}'s \
+         shards (the same sweep command with --after {}), then merge them into {}\n",
+        wrote(files),
+        held + 1,
+        out.display(),
+        out.display()
+    )
 }
 
 /// `sweep merge`'s opening line: how many runs of which sweep from how many shard directories.

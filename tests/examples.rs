@@ -330,6 +330,133 @@ fn the_slurm_array_runs_one_shard_per_task_and_its_merge_equals_one_machine() {
     assert!(text(&o.stderr).contains("does not exist"), "{}", text(&o.stderr));
 }
 
+/// The seeds the halving example's rungs run here instead of 32: as many rungs, fewer runs.
+const HALVING_SEEDS_HERE: &str = "8";
+
+#[test]
+fn the_slurm_halving_meets_at_each_rungs_merge_and_equals_one_machine() {
+    let sweep = read("examples/slurm/halving.sbatch");
+    let tasks = array_size(&sweep);
+    let commands = g6sim_lines(&sweep);
+    assert_eq!(commands.len(), 1, "one g6sim command in halving.sbatch: {commands:?}");
+    let words = &commands[0];
+    scenario_exists(words);
+    assert_eq!(flag(words, "--shards"), tasks.to_string(), "--array=0-(N-1) must match --shards N");
+    assert_eq!(flag(words, "--search"), "halving");
+    assert_eq!(flag(words, "--out"), "$G6SIM_RESULTS/rung-$G6SIM_RUNG/shard-$SLURM_ARRAY_TASK_ID");
+    let merges = g6sim_lines(&read("examples/slurm/halving-merge.sbatch"));
+    assert_eq!(merges.len(), 1, "{merges:?}");
+    assert_eq!(
+        merges[0][..5],
+        ["sweep", "merge", "$G6SIM_RESULTS/rung-$G6SIM_RUNG/shard-*", "--out", "$G6SIM_RESULTS/halving"]
+    );
+    let swept: Vec<String> = sweep_words(words).into_iter().filter(|w| w != "$@").collect();
+
+    // The rungs submit-halving.sh submits by default are those of the sweep, at its seeds and at this test's.
+    let submit = read("examples/slurm/submit-halving.sh");
+    let rungs: usize = submit
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("G6SIM_RUNGS=${G6SIM_RUNGS:-")?.strip_suffix('}')?.parse().ok())
+        .expect("submit-halving.sh sets G6SIM_RUNGS=${G6SIM_RUNGS:-N}");
+    let dir = temp_dir("examples-slurm-halving");
+    let one_machine = |words: &[String], out: &Path| {
+        let mut args = words.to_vec();
+        args.extend(["--jobs".into(), "2".into(), "--out".into(), out.display().to_string()]);
+        let o = piped(g6sim_cmd()).args(&args).output().unwrap();
+        succeeded("the one-process halving", &o);
+        text(&o.stdout)
+    };
+    let printed = one_machine(&swept, &dir.join("whole-32"));
+    assert!(printed.contains(&format!(": {rungs} rungs of ")), "G6SIM_RUNGS={rungs}, but the sweep says:\n{printed}");
+    let here: Vec<String> =
+        swept.iter().map(|w| if w == SEEDS { HALVING_SEEDS_HERE.to_string() } else { w.clone() }).collect();
+    let whole = dir.join("whole");
+    let printed = one_machine(&here, &whole);
+    assert!(printed.contains(&format!(": {rungs} rungs of ")), "{printed}");
+
+    // Each rung: every array task at once, running the script (with fewer seeds) in the environment Slurm
+    // gives it, then the rung's merge as written.
+    let results = dir.join("results");
+    let script = dir.join("halving.sbatch");
+    let seeds = format!("--seeds {SEEDS} ");
+    assert_eq!(sweep.matches(&seeds).count(), 1);
+    std::fs::write(&script, sweep.replace(&seeds, &format!("--seeds {HALVING_SEEDS_HERE} "))).unwrap();
+    for rung in 1..=rungs {
+        let env = |cmd: &mut Command| {
+            cmd.env("G6SIM", bin()).env("G6SIM_RESULTS", &results).env("G6SIM_RUNG", rung.to_string());
+        };
+        let array = (0..tasks)
+            .map(|i| {
+                let mut cmd = clean(shell());
+                cmd.arg(&script)
+                    .env("SLURM_ARRAY_TASK_ID", i.to_string())
+                    .env("SLURM_ARRAY_TASK_MIN", "0")
+                    .env("SLURM_ARRAY_TASK_COUNT", tasks.to_string())
+                    .env("SLURM_CPUS_PER_TASK", "1");
+                env(&mut cmd);
+                (format!("rung {rung}, array task {i}"), Spawned::spawn(&mut cmd))
+            })
+            .collect();
+        wait_all(array);
+        let mut cmd = clean(shell());
+        cmd.arg(root().join("examples/slurm/halving-merge.sbatch"));
+        env(&mut cmd);
+        let o = cmd.output().unwrap();
+        succeeded(&format!("halving-merge.sbatch, rung {rung}"), &o);
+        if rung < rungs {
+            assert!(text(&o.stdout).contains(&format!("merged rung {rung} of {rungs}")), "{}", text(&o.stdout));
+        } else {
+            assert!(
+                text(&o.stdout).contains(&text(&tree_bytes(&whole)["results.csv"])),
+                "the last merge shows results.csv"
+            );
+        }
+    }
+    assert_eq!(
+        tree_bytes(&results.join("halving")),
+        tree_bytes(&whole),
+        "the merged rungs equal one machine's halving"
+    );
+
+    // Submitted: each rung's array after the merge before it, each merge after its array, every job told its
+    // rung.
+    let submitted = dir.join("submitted");
+    std::fs::create_dir_all(&submitted).unwrap();
+    fake(&submitted, "sbatch", "n=$(wc -l < \"$0.log\"); echo \"$((4241 + n));cluster\"");
+    let o = clean(root().join("examples/slurm/submit-halving.sh"))
+        .arg("--partition=debug")
+        .current_dir(&submitted)
+        .env("PATH", path_with(&submitted))
+        .env("G6SIM", bin())
+        .env("G6SIM_RESULTS", submitted.join("results"))
+        .output()
+        .unwrap();
+    succeeded("examples/slurm/submit-halving.sh", &o);
+    let log = std::fs::read_to_string(submitted.join("sbatch.log")).unwrap();
+    let calls: Vec<&str> = log.lines().collect();
+    assert_eq!(calls.len(), 2 * rungs, "{log}");
+    for (n, call) in calls.iter().enumerate() {
+        let rung = n / 2 + 1;
+        assert!(call.starts_with("--parsable --partition=debug "), "{log}");
+        assert!(call.contains(&format!("--export=ALL,G6SIM_RUNG={rung} ")), "{log}");
+        let script = if n % 2 == 0 { "halving.sbatch" } else { "halving-merge.sbatch" };
+        assert!(call.ends_with(&format!(" examples/slurm/{script}")), "{log}");
+        match n {
+            0 => assert!(!call.contains("--dependency"), "the first rung waits for nothing: {log}"),
+            _ => assert!(
+                call.contains(&format!("--dependency=afterok:{} ", 4241 + n)),
+                "call {n} waits for {}: {log}",
+                4241 + n
+            ),
+        }
+    }
+    assert!(
+        text(&o.stdout).contains("rung 1: array 4242 (one task per shard), then merge 4243"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
 /// A fake command on the PATH: records its arguments (one line per call) and standard input, prints `reply`.
 fn fake(dir: &Path, name: &str, reply: &str) {
     let log = dir.join(format!("{name}.log")).display().to_string();
@@ -359,6 +486,9 @@ fn the_scripts_parse_and_submit_the_merge_after_the_shards() {
         "examples/slurm/sweep.sbatch",
         "examples/slurm/merge.sbatch",
         "examples/slurm/submit.sh",
+        "examples/slurm/halving.sbatch",
+        "examples/slurm/halving-merge.sbatch",
+        "examples/slurm/submit-halving.sh",
         "examples/k8s/submit.sh",
     ];
     for script in scripts {
@@ -451,9 +581,16 @@ fn the_docs_link_the_examples_and_name_only_files_that_exist() {
         }
     }
     assert!(named >= 6, "the READMEs name the example files");
-    for file in
-        ["k8s/sweep-job.yaml", "k8s/merge-job.yaml", "k8s/Dockerfile", "slurm/sweep.sbatch", "slurm/merge.sbatch"]
-    {
+    for file in [
+        "k8s/sweep-job.yaml",
+        "k8s/merge-job.yaml",
+        "k8s/Dockerfile",
+        "slurm/sweep.sbatch",
+        "slurm/merge.sbatch",
+        "slurm/halving.sbatch",
+        "slurm/halving-merge.sbatch",
+        "slurm/submit-halving.sh",
+    ] {
         assert!(examples.contains(file), "examples/README.md explains {file}");
     }
 }

@@ -402,3 +402,201 @@ fn bad_designs_are_refused_before_anything_runs() {
         assert!(!out.exists());
     }
 }
+
+/// A random walk whose prefilter clamp depends on the seed: the clamp events, and so the pass share, differ
+/// from seed to seed, which is what a halving must see through.
+const WALK: &str = "scenarios/walk.ron";
+
+#[test]
+fn halving_finds_the_grids_best_setting_at_a_third_of_the_runs() {
+    let dir = temp_dir("sweep-halving");
+    let question =
+        [WALK, "--param", "prefilter_max_instruments=70..103", "--seeds", "32", "--minimize", "clamp_events_mean"];
+    let grid_out = dir.join("grid");
+    sweep(&grid_out, &question);
+    let halving_out = dir.join("halving");
+    let printed = sweep(&halving_out, &[&question[..], &["--search", "halving", "--jobs", "2"]].concat());
+    // 34 settings x 32 seeds = 1088 runs; a third continues: rungs of 2, 6, 18 and 32 seeds for at least 34,
+    // 12, 4 and 2 settings: 34*2 + 12*4 + 4*12 + 2*14 = 192 runs at least.
+    assert!(
+        printed.contains(
+            "successive halving keeping 1/3: 4 rungs of 2, 6, 18 and 32 seeds for at least 34, 12, 4 and 2 settings: \
+             at least 192 of the grid's 1088 runs (18%)"
+        ),
+        "{printed}"
+    );
+    // Settings tied at a cut continue: here 18, 10 and 4 of them.
+    assert!(
+        printed.contains(
+            "halving: rungs of 2, 6, 18 and 32 seeds ran 34, 18, 10 and 4 settings: 316 of the grid's 1088 runs (29%); \
+             the last rung's 4 settings may be recommended"
+        ),
+        "{printed}"
+    );
+    let grid = json(&grid_out.join("results.json"));
+    let halved = json(&halving_out.join("results.json"));
+    let best = grid["recommended"]["setting"].as_u64().unwrap();
+    let pick = halved["recommended"]["setting"].as_u64().unwrap();
+    let as_good: Vec<u64> =
+        grid["recommended"]["indistinguishable"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect();
+    assert!(pick == best || as_good.contains(&pick), "halving picked {pick}, the grid {best} (or {as_good:?})");
+    assert_eq!(pick, best, "on this walk, the very same setting");
+
+    // A job keeps its number: each run of the halving is the grid's run of that number, byte for byte.
+    let grid_runs = std::fs::read_to_string(grid_out.join("runs.jsonl")).unwrap();
+    let grid_runs: Vec<&str> = grid_runs.lines().collect();
+    let runs = std::fs::read_to_string(halving_out.join("runs.jsonl")).unwrap();
+    assert_eq!(runs.lines().count(), 316);
+    let mut numbers = Vec::new();
+    for line in runs.lines() {
+        let job: serde_json::Value = serde_json::from_str(line).unwrap();
+        let n = job["job"].as_u64().unwrap() as usize;
+        assert_eq!(line, grid_runs[n], "job {n}");
+        numbers.push(n);
+    }
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "runs.jsonl is in job order");
+
+    // Every setting has a row with the rung it stopped at and the seeds it ran; only the last rung's are on the
+    // front, and the seeds a rung ran are a prefix of the seeds.
+    let rows = csv(&halving_out.join("results.csv"));
+    assert_eq!(rows.len(), 34);
+    let mut per_rung = BTreeMap::new();
+    for row in &rows {
+        let (rung, seeds) = (number(row, "rung") as usize, number(row, "seeds") as usize);
+        assert_eq!(seeds, [2, 6, 18, 32][rung - 1], "setting {}", row["setting"]);
+        *per_rung.entry(rung).or_insert(0) += 1;
+        if row["pareto"] == "true" {
+            assert_eq!(rung, 4, "setting {} is on the front at rung {rung}", row["setting"]);
+        }
+    }
+    assert_eq!(per_rung, BTreeMap::from([(1, 16), (2, 8), (3, 6), (4, 4)]));
+    assert_eq!(halved["sweep"]["halving"], serde_json::json!({"keep": 3, "min_seeds": 2}));
+    assert_eq!(halved["settings"][0]["rung"], 1);
+
+    // One thread or two: the same bytes.
+    let one = dir.join("one-thread");
+    sweep(&one, &[&question[..], &["--search", "halving", "--jobs", "1"]].concat());
+    assert_eq!(tree_bytes(&one), tree_bytes(&halving_out));
+
+    // A halving keeping a half runs more rungs, and finds the same setting.
+    let half = dir.join("half");
+    let printed = sweep(&half, &[&question[..], &["--search", "halving", "--keep", "1/2"]].concat());
+    assert!(printed.contains("5 rungs of 2, 4, 8, 16 and 32 seeds"), "{printed}");
+    assert_eq!(json(&half.join("results.json"))["recommended"]["setting"].as_u64(), Some(best));
+}
+
+#[test]
+fn bad_halvings_are_refused_before_anything_runs() {
+    let dir = temp_dir("sweep-halving-bad");
+    let out = dir.join("out");
+    for (args, says) in [
+        (&["--search", "halving", "--keep", "2/3"][..], "--keep 2/3: expected 1/k with k from 2 to 1000"),
+        (&["--search", "halving", "--keep", "1/1"][..], "expected 1/k with k from 2"),
+        (&["--keep", "1/3"][..], "--search"),
+        (&["--search", "halvng"][..], "halving"),
+        (
+            &["--search", "halving", "--importance", "8", "--param", "contract_cooldown=0..5"][..],
+            "--importance needs every setting",
+        ),
+    ] {
+        let all =
+            [&["sweep", FLAPPING, "--param", "contract_ok_cycles=2..4"][..], args, &["--out", out.to_str().unwrap()]]
+                .concat();
+        let o = g6sim(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    assert!(!out.exists(), "nothing is written");
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn a_halvings_shards_meet_at_each_rungs_merge_and_give_the_one_process_bytes() {
+    let dir = temp_dir("sweep-halving-shards");
+    let question = [DROPOUT, "--param", "contract_ok_cycles=2..9", "--param", "contract_cooldown=0,3", "--seeds", "8"];
+    let halving = [&question[..], &["--search", "halving"]].concat();
+    let one = dir.join("one");
+    sweep(&one, &halving);
+    let merged = dir.join("merged");
+    let merged_arg = merged.display().to_string();
+    // Rungs of 2, 6 and 8 seeds: each rung's three shards, then its merge into the same directory.
+    for rung in 1..=3 {
+        let mut merge = vec!["sweep".to_string(), "merge".to_string()];
+        for i in 0..3 {
+            let shard = dir.join(format!("rung-{rung}-shard-{i}"));
+            let index = format!("{i}/3");
+            let mut args = [&halving[..], &["--shard", &index]].concat();
+            if rung > 1 {
+                args.extend(["--after", &merged_arg]);
+            }
+            let printed = sweep(&shard, &args);
+            assert!(printed.contains(&format!("rung {rung} of 3: ")), "{printed}");
+            merge.push(shard.display().to_string());
+        }
+        merge.extend(["--out".to_string(), merged_arg.clone()]);
+        let o = g6sim(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+        let printed = text(&o.stdout);
+        if rung < 3 {
+            assert!(printed.contains(&format!("merged rung {rung} of 3 from 3 directories")), "{printed}");
+            assert!(printed.contains(&format!("next: run rung {}'s shards", rung + 1)), "{printed}");
+            // Merging the same shards again: the first rung starts the halving afresh (the same bytes); a
+            // later rung is refused, the directory already holds it.
+            let before = tree_bytes(&merged);
+            let again = g6sim(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+            if rung == 1 {
+                assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+            } else {
+                assert_eq!(again.status.code(), Some(2), "rung {rung} merged twice");
+                let err = text(&again.stderr);
+                assert!(err.contains(&format!("these shards ran rung {rung} after rung {}", rung - 1)), "{err}");
+            }
+            assert_eq!(tree_bytes(&merged), before);
+            if rung == 1 {
+                // --after the merged rungs of another sweep is refused.
+                let other = [
+                    DROPOUT,
+                    "--param",
+                    "contract_ok_cycles=2..5",
+                    "--seeds",
+                    "8",
+                    "--search",
+                    "halving",
+                    "--shard",
+                    "0/2",
+                ];
+                let late = dir.join("other").display().to_string();
+                let o = g6sim(&[&["sweep"][..], &other, &["--after", &merged_arg, "--out", &late]].concat());
+                assert_eq!(o.status.code(), Some(2));
+                assert!(text(&o.stderr).contains("of another sweep"), "{}", text(&o.stderr));
+            }
+        } else {
+            assert!(printed.contains("recommended: setting "), "{printed}");
+        }
+    }
+    assert_eq!(tree_bytes(&merged), tree_bytes(&one), "the merged rungs are the one-process halving, byte for byte");
+    // Nothing is left to run after the last rung.
+    let all = [&["sweep"][..], &halving, &["--shard", "0/3", "--after", &merged_arg, "--no-env", "--out"]].concat();
+    let o = g6sim(&[&all[..], &[dir.join("late").to_str().unwrap()]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("the halving is done"), "{}", text(&o.stderr));
+    // A rung's shards continue only the merged rungs they were run after: a merge into a directory without
+    // them is refused, and so is --after a directory of another sweep.
+    let lost = dir.join("lost");
+    let o = g6sim(&[
+        "sweep",
+        "merge",
+        dir.join("rung-2-shard-0").to_str().unwrap(),
+        dir.join("rung-2-shard-1").to_str().unwrap(),
+        dir.join("rung-2-shard-2").to_str().unwrap(),
+        "--out",
+        lost.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("holds no merged rung"), "{}", text(&o.stderr));
+    assert!(!lost.exists());
+}

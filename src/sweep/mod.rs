@@ -1,18 +1,19 @@
-//! Tuning: one scenario run over a grid of configuration settings and seeds, each run scored, the settings
-//! ranked (`results`), on one machine (threads) or many (shards merged back into the same files).
+//! Tuning: settings of the configuration, each scored on a suite of scenarios, histories and generated
+//! workloads under several seeds, the settings ranked (`results`), on one machine (threads) or many (shards
+//! merged back into the same files). The settings are a grid of the `--param` values or a design drawn from
+//! their ranges (`design`); a successive halving (`halving`) runs only the promising ones on every seed.
 //!
 //! Files of a sweep directory: `sweep.json` (what was swept), `runs.jsonl` (every run's scores, in job
-//! order), `results.csv` and `results.json` (one row per setting), `pareto.txt` (the Pareto front) and
-//! `heatmaps/` (the scores of every pair of swept keys, SVG and PNG: `heatmap::render_sweep`). A shard
+//! order), `results.csv` and `results.json` (one row per setting), `members.csv` (a suite's, per setting and
+//! member), `pareto.txt` (the Pareto front), and the charts: `heatmaps/`, `pareto/`, `importance/`. A shard
 //! writes `sweep.json` and `runs-shard-I-of-N.jsonl`; [`merge`] turns a set of shard directories into the
-//! files of the whole sweep, byte for byte.
+//! files of the whole sweep, byte for byte (a halving's, rung by rung: [`read_rungs`], [`write_rungs`]).
 
-// used by the sweep's designs (integration pending)
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod bootstrap;
 pub(crate) mod design;
 #[cfg(test)]
 mod differential;
+pub(crate) mod halving;
 pub(crate) mod heatmap;
 pub(crate) mod importance;
 pub(crate) mod knobs;
@@ -28,8 +29,9 @@ pub(crate) mod suite;
 pub use crate::scoring::score::{Better, OverSeeds, RunScore, Score, ScoreInfo, score};
 pub use crate::scoring::workers::{THREADS_PER_CORE, ThreadsError, parse_threads, threads_note};
 pub use design::{Design, DesignError, DesignKind, parse_importance};
+pub use halving::{Halving, KeepError, Rung, parse_keep};
 pub use importance::Index;
-pub use plan::{JobScore, Member, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
+pub use plan::{JobScore, Member, NextRung, Plan, Setting, Shard, ShardError, ShardFromError, shard_from};
 pub use require::{Objectives, ObjectivesError};
 pub use results::{
     Aggregate, Figures, Importance, Intervals, MemberResult, Ranking, Recommendation, Scores, SettingResult, Stat,
@@ -190,20 +192,35 @@ pub struct Outcome {
     pub ranking: Ranking,
     /// A Saltelli design's Sobol indices (`--importance N`).
     pub importance: Option<Importance>,
+    /// A halving's rungs, as they ran.
+    pub rungs: Option<Vec<Rung>>,
+    /// The runs the sweep made, and the full grid's (the same but in a halving).
+    pub runs: usize,
+    pub grid_runs: usize,
 }
 
 /// Writes a whole sweep's files from every job's scores (in job order).
 pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
     std::fs::create_dir_all(dir)?;
     let settings = manifest.settings();
-    if settings.len() != manifest.settings || jobs.len() != manifest.jobs {
+    let ranking = results::Ranking::of(manifest).map_err(std::io::Error::other)?;
+    let rungs = manifest.halving.map(|h| halving::progress(&h, manifest, jobs, &ranking));
+    let complete = match &rungs {
+        None => jobs.len() == manifest.jobs,
+        Some(progress) => {
+            let layout = manifest.layout();
+            progress.next.is_none()
+                && jobs.len() == halving::runs_of(&layout, progress.done.iter().map(|r| (r.seeds, r.settings.len())))
+        }
+    };
+    let rungs = rungs.map(|p| p.done);
+    if settings.len() != manifest.settings || !complete {
         return Err(std::io::Error::other(format!(
             "the manifest's {} settings and {} runs do not rebuild from its keys and design (edited by hand?)",
             manifest.settings, manifest.jobs
         )));
     }
-    let ranking = results::Ranking::of(manifest).map_err(std::io::Error::other)?;
-    let (results, members) = results::summarize(manifest, jobs, &ranking);
+    let (results, members) = results::summarize(manifest, jobs, &ranking, rungs.as_deref());
     let mut recommended = results::recommend(&results, &ranking);
     if let Some(rec) = recommended.as_mut() {
         results::settle(rec, manifest, jobs, &results, &ranking);
@@ -240,7 +257,16 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     written.extend(scatter);
     let knobs = knobs::render_sweep(dir, manifest, importance.as_ref(), &ranking).map_err(std::io::Error::other)?;
     written.extend(knobs);
-    Ok(Outcome { files: written, results, recommended, ranking, importance })
+    Ok(Outcome {
+        files: written,
+        results,
+        recommended,
+        ranking,
+        importance,
+        rungs,
+        runs: jobs.len(),
+        grid_runs: manifest.jobs,
+    })
 }
 
 /// Writes one shard's files.
@@ -305,11 +331,120 @@ pub enum MergeError {
     /// Runs that no shard file holds.
     #[error("{absent} of {jobs} runs are missing from the shard files (an interrupted shard?)")]
     AbsentRuns { absent: usize, jobs: usize },
+    /// `--after DIR`, or a merge past a halving's first rung, where DIR holds no merged rung of a halving.
+    #[error(
+        "{}: holds no merged rung of a halving\n  hint: merge the first rung's shards into it first \
+         (g6sim sweep merge SHARD... --out {})", dir.display(), dir.display()
+    )]
+    NoRungs { dir: PathBuf },
+    /// A halving's merged rungs that belong to another sweep than the one run or merged.
+    #[error("{}: its merged rungs are of another sweep (scenario, keys, seeds, options or version differ)", dir.display())]
+    OtherHalving { dir: PathBuf },
+    /// A halving whose every rung is merged.
+    #[error("{}: the halving is done (every rung is merged): nothing left to run", dir.display())]
+    Finished { dir: PathBuf },
+    /// Shards of a rung that do not continue the merged rungs in the output directory.
+    #[error(
+        "these shards ran rung {rung} after {}, but {} holds {}\n  hint: {}",
+        if *rung == 1 { "nothing".to_string() } else { format!("rung {}", rung - 1) },
+        dir.display(),
+        if *held == 0 { "no merged rung".to_string() } else { format!("rungs 1 to {held} (other runs)") },
+        if *held == 0 {
+            format!("merge rung 1's shards (run without --after) into {} first", dir.display())
+        } else {
+            format!("run rung {}'s shards with --after {} and merge those", held + 1, dir.display())
+        }
+    )]
+    StaleRung { rung: usize, held: usize, dir: PathBuf },
+}
+
+/// A halving's merged rungs (`sweep merge` writes them between rungs): the whole sweep's manifest, the runs
+/// so far (in job order), how many rungs they hold, and the sha256 of their `runs.jsonl`.
+#[derive(Clone, Debug)]
+pub struct Rungs {
+    pub manifest: SweepManifest,
+    pub jobs: Vec<JobScore>,
+    pub held: usize,
+    pub sha256: String,
+}
+
+/// Reads the merged rungs of a halving in `dir`.
+pub fn read_rungs(dir: &Path) -> Result<Rungs, MergeError> {
+    let path = dir.join(MANIFEST);
+    let bytes = std::fs::read(&path).map_err(|_| MergeError::NoRungs { dir: dir.to_path_buf() })?;
+    let manifest: SweepManifest =
+        serde_json::from_slice(&bytes).map_err(|source| MergeError::BadManifest { path: path.clone(), source })?;
+    let held = match (manifest.halving, manifest.rung) {
+        (Some(_), Some(held)) if manifest.after_sha256.is_none() => held,
+        // A finished halving's files: every rung.
+        (Some(_), None) if dir.join("results.csv").is_file() => return Err(MergeError::Finished { dir: dir.into() }),
+        _ => return Err(MergeError::NoRungs { dir: dir.to_path_buf() }),
+    };
+    let path = dir.join("runs.jsonl");
+    let text = std::fs::read(&path).map_err(|source| match source.kind() {
+        // A shard's directory holds its rung's manifest but no merged runs.
+        std::io::ErrorKind::NotFound => MergeError::NoRungs { dir: dir.to_path_buf() },
+        _ => MergeError::Unreadable { path: path.clone(), source },
+    })?;
+    let sha256 = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let text = String::from_utf8_lossy(&text);
+    let mut jobs: Vec<JobScore> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let job: JobScore = serde_json::from_str(line).map_err(|source| MergeError::BadLine {
+            path: path.clone(),
+            line: n + 1,
+            source,
+        })?;
+        if jobs.last().is_some_and(|j| j.job >= job.job) {
+            return Err(MergeError::RepeatedJob { path: path.clone(), line: n + 1, job: job.job });
+        }
+        jobs.push(job);
+    }
+    Ok(Rungs { manifest: manifest.whole(), jobs, held, sha256 })
+}
+
+/// Writes a halving's merged rungs: `sweep.json` (with the rungs it holds) and `runs.jsonl`; the files of a
+/// finished sweep an earlier run left there are removed (they are not this halving's yet).
+pub fn write_rungs(
+    dir: &Path,
+    manifest: &SweepManifest,
+    held: usize,
+    jobs: &[JobScore],
+) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    for stale in FILES.iter().filter(|f| **f != MANIFEST && **f != "runs.jsonl") {
+        match std::fs::remove_file(dir.join(stale)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    let state = SweepManifest { rung: Some(held), after_sha256: None, ..manifest.whole() };
+    let files = [(MANIFEST, manifest_bytes(&state)), ("runs.jsonl", results::runs_jsonl(jobs))];
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        write_atomic(&dir.join(name), &bytes)?;
+        written.push(dir.join(name));
+    }
+    Ok(written)
+}
+
+/// What a merge gives: the whole sweep's manifest and runs (in job order), and in a halving with rungs left,
+/// the rungs merged so far and how many there are.
+#[derive(Clone, Debug)]
+pub struct Merged {
+    pub manifest: SweepManifest,
+    pub jobs: Vec<JobScore>,
+    /// A halving not done yet: (rungs merged, rungs).
+    pub rungs_left: Option<(usize, usize)>,
 }
 
 /// Reads shard directories back into the sweep they slice: the manifests must be identical, every job must
-/// be there exactly once.
-pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), MergeError> {
+/// be there exactly once. The shards of a halving's rung continue the rungs merged into `out` before (none
+/// for the first rung), and their runs join them.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
     let mut manifest: Option<(Vec<u8>, PathBuf)> = None;
     let mut found: Vec<(Shard, PathBuf)> = Vec::new();
     for dir in dirs {
@@ -365,7 +500,39 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), MergeEr
         let more = count - found.len() - listed.len();
         return Err(MergeError::MissingShards { listed, more, count });
     }
-    let mut jobs: Vec<Option<JobScore>> = vec![None; manifest.jobs];
+    // The jobs the shards hold between them, in order; a shard owns the ones at its positions.
+    let (earlier, expected): (Vec<JobScore>, Vec<usize>) = match (&manifest.halving, manifest.rung) {
+        (Some(halving), Some(rung)) => {
+            let earlier = if rung == 1 && manifest.after_sha256.is_none() {
+                Vec::new()
+            } else {
+                let held = read_rungs(out).or_else(|e| match e {
+                    MergeError::NoRungs { .. } => {
+                        Ok(Rungs { manifest: manifest.whole(), jobs: Vec::new(), held: 0, sha256: String::new() })
+                    }
+                    other => Err(other),
+                })?;
+                if held.manifest != manifest.whole() {
+                    return Err(MergeError::OtherHalving { dir: out.to_path_buf() });
+                }
+                if held.held + 1 != rung || manifest.after_sha256.as_deref() != Some(held.sha256.as_str()) {
+                    return Err(MergeError::StaleRung { rung, held: held.held, dir: out.to_path_buf() });
+                }
+                held.jobs
+            };
+            let whole = manifest.whole();
+            let ranking = results::Ranking::of(&whole).map_err(|e| MergeError::BadManifest {
+                path: out.join(MANIFEST),
+                source: serde::de::Error::custom(e),
+            })?;
+            match halving::progress(halving, &whole, &earlier, &ranking).next {
+                Some((r, jobs)) if r + 1 == rung => (earlier, jobs),
+                _ => return Err(MergeError::StaleRung { rung, held: rung.saturating_sub(1), dir: out.to_path_buf() }),
+            }
+        }
+        _ => (Vec::new(), (0..manifest.jobs).collect()),
+    };
+    let mut jobs: Vec<Option<JobScore>> = vec![None; expected.len()];
     for (shard, path) in &found {
         let text =
             std::fs::read_to_string(path).map_err(|source| MergeError::Unreadable { path: path.clone(), source })?;
@@ -375,7 +542,8 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), MergeEr
                 line: n + 1,
                 source,
             })?;
-            let slot = jobs.get_mut(job.job).filter(|_| shard.owns(job.job)).ok_or_else(|| MergeError::ForeignJob {
+            let at = expected.binary_search(&job.job).ok().filter(|p| shard.owns(*p));
+            let slot = at.and_then(|p| jobs.get_mut(p)).ok_or_else(|| MergeError::ForeignJob {
                 path: path.clone(),
                 line: n + 1,
                 job: job.job,
@@ -389,9 +557,19 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepManifest, Vec<JobScore>), MergeEr
     }
     let absent = jobs.iter().filter(|j| j.is_none()).count();
     if absent > 0 {
-        return Err(MergeError::AbsentRuns { absent, jobs: manifest.jobs });
+        return Err(MergeError::AbsentRuns { absent, jobs: expected.len() });
     }
-    Ok((manifest, jobs.into_iter().flatten().collect()))
+    let mut all = earlier;
+    all.extend(jobs.into_iter().flatten());
+    all.sort_by_key(|j| j.job);
+    let rungs_left = match (&manifest.halving, manifest.rung) {
+        (Some(halving), Some(rung)) => {
+            let rungs = halving.rungs(manifest.seeds.len()).len();
+            (rung < rungs).then_some((rung, rungs))
+        }
+        _ => None,
+    };
+    Ok(Merged { manifest: manifest.whole(), jobs: all, rungs_left })
 }
 
 #[cfg(test)]

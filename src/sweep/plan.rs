@@ -9,6 +9,7 @@
 //! `j` with `j % N == I`: round robin, so costly settings spread over the shards.
 
 use super::design::Design;
+use super::halving::Halving;
 use super::require::Objectives;
 use super::results::Aggregate;
 use super::spec::Param;
@@ -208,12 +209,27 @@ pub struct Plan {
     pub objectives: Objectives,
     /// The design the settings are drawn from (`None`: the full grid).
     pub design: Option<Design>,
+    /// Successive halving over seeds (`None`: every setting runs every seed); set by [`Plan::halve`].
+    pub halving: Option<Halving>,
     /// Run every job in full (a World and its schedule) even where the lean path models it: slower, the
     /// same scores (`g6sim sweep --full`).
     pub full_runs: bool,
     /// What preparing the settings' shared configuration warned of (a dump without one of the indices, a
     /// variable parity g6 reads as the reference does), for the caller to say.
     pub warnings: Vec<String>,
+}
+
+/// A halving's next rung, as one shard runs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextRung {
+    /// The rung's number, from 1, of `rungs`.
+    pub number: usize,
+    pub rungs: usize,
+    /// The rung's settings and runs (every shard's).
+    pub settings: usize,
+    pub runs: usize,
+    /// The jobs of the rung the shard owns, in job order.
+    pub jobs: Vec<usize>,
 }
 
 /// One finished job: which setting, member and seed, and the run's scores.
@@ -320,6 +336,7 @@ impl Plan {
             aggregate: Aggregate::Mean,
             objectives: Objectives::default(),
             design,
+            halving: None,
             full_runs: false,
             warnings: grid_notes,
         };
@@ -378,9 +395,30 @@ impl Plan {
         self.members.iter().map(|m| m.lean(self.full_runs)).collect()
     }
 
-    /// The number of (setting, member, seed) jobs.
+    /// The number of (setting, member, seed) jobs: the full grid's, which numbers them.
     pub fn jobs(&self) -> usize {
         self.layout().jobs()
+    }
+
+    /// The runs the sweep makes: every job, or in a halving each rung's ([`Halving::runs`]).
+    pub fn runs(&self) -> usize {
+        match &self.halving {
+            Some(h) => h.runs(&self.layout(), self.seeds.len()),
+            None => self.jobs(),
+        }
+    }
+
+    /// Makes the sweep a successive halving keeping the best `1/keep` of each rung ([`Halving::new`]);
+    /// refused for a Saltelli design, whose indices need every setting on every seed.
+    pub fn halve(&mut self, keep: usize) -> Result<(), Error> {
+        if self.design.as_ref().is_some_and(|d| d.kind == super::design::DesignKind::Saltelli) {
+            return Err(Error::Input(
+                "--search halving: --importance needs every setting of its design on every seed; drop one of them"
+                    .into(),
+            ));
+        }
+        self.halving = Some(Halving::new(keep, self.settings.len(), self.seeds.len()));
+        Ok(())
     }
 
     /// The run options of one setting under one seed.
@@ -426,11 +464,68 @@ impl Plan {
     /// cores: `worker_threads`), each member's on the lean path when it models the member's runs (its scores
     /// are a full run's) and `full_runs` is off, else in full; results in job order whatever the thread
     /// count, so the outputs are the same bytes.
+    ///
+    /// A halving runs its rungs one after another, each rung's settings chosen from the runs before
+    /// ([`super::halving::progress`]); its shards run one rung at a time ([`Plan::next_rung`]).
     pub fn run(&self, shard: Shard, threads: usize, progress: impl Fn(usize) + Sync) -> Result<Vec<JobScore>, Error> {
+        if self.halving.is_none() {
+            let jobs: Vec<usize> = (0..self.jobs()).filter(|j| shard.owns(*j)).collect();
+            return self.run_jobs(&jobs, threads, progress);
+        }
+        if shard != Shard::ALL {
+            return Err(Error::Input("a shard of a halving runs one rung: Plan::next_rung".into()));
+        }
+        let mut runs: Vec<JobScore> = Vec::new();
+        while let Some(rung) = self.next_rung(&runs, Shard::ALL)? {
+            let before = runs.len();
+            runs.extend(self.run_rung(&rung, threads, |done| progress(before + done))?);
+            runs.sort_by_key(|j| j.job);
+        }
+        Ok(runs)
+    }
+
+    /// The next rung of this halving after the runs `earlier` (in job order; none: the first rung), with the
+    /// jobs of it that `shard` owns (by position in the rung, so shards share it evenly); `None` when the
+    /// halving is done. An error for a sweep that is no halving.
+    pub fn next_rung(&self, earlier: &[JobScore], shard: Shard) -> Result<Option<NextRung>, Error> {
+        let halving = self.halving.ok_or_else(|| Error::Input("the sweep is no halving (--search halving)".into()))?;
+        let manifest = super::results::SweepManifest::of(self);
+        let ranking = super::results::Ranking::of(&manifest).map_err(|e| Error::Input(e.to_string()))?;
+        let progress = super::halving::progress(&halving, &manifest, earlier, &ranking);
+        Ok(progress.next.map(|(r, jobs)| {
+            let layout = self.layout();
+            let mut settings: Vec<usize> = jobs.iter().map(|j| layout.locate(*j).0).collect();
+            settings.dedup();
+            NextRung {
+                number: r + 1,
+                rungs: halving.rungs(self.seeds.len()).len(),
+                settings: settings.len(),
+                runs: jobs.len(),
+                jobs: jobs.into_iter().enumerate().filter(|(p, _)| shard.owns(*p)).map(|(_, j)| j).collect(),
+            }
+        }))
+    }
+
+    /// Runs a rung's jobs on `threads` threads; results in job order.
+    pub fn run_rung(
+        &self,
+        rung: &NextRung,
+        threads: usize,
+        progress: impl Fn(usize) + Sync,
+    ) -> Result<Vec<JobScore>, Error> {
+        self.run_jobs(&rung.jobs, threads, progress)
+    }
+
+    /// Runs `jobs` (in job order) on `threads` threads; results in the same order.
+    fn run_jobs(
+        &self,
+        jobs: &[usize],
+        threads: usize,
+        progress: impl Fn(usize) + Sync,
+    ) -> Result<Vec<JobScore>, Error> {
         use rayon::prelude::*;
         let layout = self.layout();
         let leans: Vec<Option<Lean>> = self.leans().into_iter().map(Result::ok).collect();
-        let jobs: Vec<usize> = (0..layout.jobs()).filter(|j| shard.owns(*j)).collect();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let run = |j: &usize| {
             let r = match &leans[layout.locate(*j).1] {

@@ -2,6 +2,7 @@
 //! and the files a sweep writes (the same bytes whether it ran on one machine or in merged shards).
 
 use super::design::Design;
+use super::halving::Halving;
 use super::importance::Index;
 use super::plan::{JobScore, Plan, Setting};
 use super::require::{Constraint, Objectives, ObjectivesError};
@@ -224,7 +225,9 @@ const BOOTSTRAP_SEED: u64 = 95;
 /// A sweep's bootstrap: its resamples, and how runs and members make a setting's values.
 pub(crate) struct Bootstrap<'a> {
     layout: Layout,
-    resampling: super::bootstrap::Resampling,
+    /// One resampling per count of runs on each member (a grid's settings all have the same; a halving's
+    /// have one per rung), so settings that ran the same seeds are paired.
+    resamplings: std::collections::BTreeMap<Vec<usize>, super::bootstrap::Resampling>,
     rule: Aggregate,
     jobs: &'a [JobScore],
 }
@@ -232,23 +235,36 @@ pub(crate) struct Bootstrap<'a> {
 impl<'a> Bootstrap<'a> {
     pub(crate) fn new(manifest: &SweepManifest, jobs: &'a [JobScore]) -> Self {
         let layout = manifest.layout();
-        let sizes: Vec<usize> = (0..layout.members()).map(|m| layout.seeds_of(m)).collect();
-        let resampling = super::bootstrap::Resampling::new(&sizes, super::bootstrap::RESAMPLES, BOOTSTRAP_SEED);
-        Self { layout, resampling, rule: manifest.aggregate.unwrap_or_default(), jobs }
+        let mut resamplings = std::collections::BTreeMap::new();
+        for s in 0..layout.settings() {
+            let sizes = runs_per_member(&layout, jobs, s);
+            if sizes.iter().all(|n| *n > 0) && !resamplings.contains_key(&sizes) {
+                let resampling = super::bootstrap::Resampling::new(&sizes, super::bootstrap::RESAMPLES, BOOTSTRAP_SEED);
+                resamplings.insert(sizes, resampling);
+            }
+        }
+        Self { layout, resamplings, rule: manifest.aggregate.unwrap_or_default(), jobs }
     }
 
-    /// The resampled headlines of `score` for `setting`: one per resample, paired across settings.
+    /// The resampled headlines of `score` for `setting`: one per resample, paired across settings that ran
+    /// the same seeds (none when a member has no run of the setting).
     pub(crate) fn draws(&self, setting: usize, score: Score) -> Vec<f64> {
         let info = score.info();
         let values: Vec<Vec<f64>> = (0..self.layout.members())
-            .map(|m| self.jobs[self.layout.jobs_of(setting, m)].iter().map(|j| (info.value)(&j.score)).collect())
+            .map(|m| {
+                runs_in(self.jobs, self.layout.jobs_of(setting, m)).iter().map(|j| (info.value)(&j.score)).collect()
+            })
             .collect();
+        let sizes: Vec<usize> = values.iter().map(Vec::len).collect();
+        let Some(resampling) = self.resamplings.get(&sizes) else {
+            return Vec::new();
+        };
         let values: Vec<&[f64]> = values.iter().map(Vec::as_slice).collect();
         let aggregate = match self.rule {
             Aggregate::Mean => super::bootstrap::Aggregate::Mean,
             Aggregate::Worst => super::bootstrap::Aggregate::Worst(info.better),
         };
-        self.resampling.draws(&values, aggregate)
+        resampling.draws(&values, aggregate)
     }
 
     /// Every interval of `setting`: each share's and statistic's.
@@ -257,7 +273,10 @@ impl<'a> Bootstrap<'a> {
             Score::ALL
                 .iter()
                 .map(|&score| match score.info().over_seeds {
-                    OverSeeds::Share | OverSeeds::Stat => Some(super::bootstrap::interval(&self.draws(setting, score))),
+                    OverSeeds::Share | OverSeeds::Stat => {
+                        let draws = self.draws(setting, score);
+                        (!draws.is_empty()).then(|| super::bootstrap::interval(&draws))
+                    }
                     OverSeeds::Sum => None,
                 })
                 .collect(),
@@ -272,6 +291,13 @@ pub struct SettingResult {
     pub values: OrderedMap<String>,
     /// The setting's runs: its seeds, on every member of a suite (a history once).
     pub seeds: usize,
+    /// In a halving: the rung the setting stopped at (from 1; the last rung's settings ran every seed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rung: Option<usize>,
+    /// Whether the setting may be recommended: every setting of a grid or a sample, the last rung's of a
+    /// halving.
+    #[serde(skip)]
+    pub candidate: bool,
     /// In a suite: the share of members whose expectations held under every seed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_pass_share: Option<f64>,
@@ -381,6 +407,17 @@ pub struct SweepManifest {
     /// The design the settings were drawn from (absent for the full grid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub design: Option<Design>,
+    /// The successive halving that chose which settings run on which seeds (absent: every setting ran every
+    /// seed). `jobs` still counts the full grid's runs: a job keeps its number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub halving: Option<Halving>,
+    /// A halving's shard: the rung it ran (from 1); a halving's merged state: the rungs it holds (absent
+    /// from a whole sweep's files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rung: Option<usize>,
+    /// A halving's shard past the first rung: the sha256 of the merged `runs.jsonl` it continued (`--after`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_sha256: Option<String>,
 }
 
 impl SweepManifest {
@@ -413,7 +450,15 @@ impl SweepManifest {
             require: plan.objectives.require.clone(),
             minimize: plan.objectives.minimize.clone(),
             design: plan.design.clone(),
+            halving: plan.halving,
+            rung: None,
+            after_sha256: None,
         }
+    }
+
+    /// The manifest of the whole sweep: a halving's shard's or merged state's without its rung.
+    pub fn whole(&self) -> Self {
+        Self { rung: None, after_sha256: None, ..self.clone() }
     }
 
     /// How the jobs are numbered (`super::suite::Layout`).
@@ -448,47 +493,114 @@ impl SweepManifest {
 /// The `scenario` a suite's manifest names.
 pub(crate) const SUITE: &str = "suite";
 
+/// The jobs numbered in `range` among `jobs` (in job order): every one of a grid's, those a halving ran.
+pub(crate) fn runs_in(jobs: &[JobScore], range: std::ops::Range<usize>) -> &[JobScore] {
+    let start = jobs.partition_point(|j| j.job < range.start);
+    let end = jobs.partition_point(|j| j.job < range.end);
+    &jobs[start..end]
+}
+
+/// How many runs of `setting` each member has among `jobs`.
+fn runs_per_member(layout: &Layout, jobs: &[JobScore], setting: usize) -> Vec<usize> {
+    (0..layout.members()).map(|m| runs_in(jobs, layout.jobs_of(setting, m)).len()).collect()
+}
+
+/// One setting's results over the runs among `jobs` of its first `seeds` seeds on each member (a member's
+/// own seeds when fewer), and in a suite its results per member; no interval, not yet ranked.
+fn setting_result(
+    manifest: &SweepManifest,
+    layout: &Layout,
+    jobs: &[JobScore],
+    setting: &Setting,
+    seeds: usize,
+) -> (SettingResult, Vec<MemberResult>) {
+    let suite = !manifest.members.is_empty();
+    let on: Vec<MemberResult> = (0..layout.members())
+        .map(|m| {
+            let runs: Vec<&RunScore> = runs_in(jobs, layout.jobs_of(setting.index, m))
+                .iter()
+                .take_while(|j| layout.locate(j.job).2 < seeds)
+                .map(|j| &j.score)
+                .collect();
+            MemberResult { setting: setting.index, member: m, seeds: runs.len(), scores: Scores::of(&runs) }
+        })
+        .collect();
+    let scores =
+        Scores::combine(&on.iter().map(|m| &m.scores).collect::<Vec<_>>(), manifest.aggregate.unwrap_or_default());
+    let passed = on.iter().filter(|m| m.scores.get(Score::PassShare).headline() == 1.0).count();
+    let result = SettingResult {
+        setting: setting.index,
+        values: setting.values.iter().cloned().collect(),
+        seeds: on.iter().map(|m| m.seeds).sum(),
+        rung: None,
+        candidate: true,
+        member_pass_share: suite.then(|| passed as f64 / on.len() as f64),
+        ci95: Intervals(Vec::new()),
+        scores,
+        feasible: None,
+        pareto: false,
+    };
+    (result, if suite { on } else { Vec::new() })
+}
+
+/// The results of `settings` over their first `seeds` seeds among `jobs` (a halving's rung, ranked before
+/// its survivors are chosen), each marked feasible or not by the ranking; no interval.
+pub(crate) fn prefix_results(
+    manifest: &SweepManifest,
+    jobs: &[JobScore],
+    settings: &[usize],
+    seeds: usize,
+    ranking: &Ranking,
+) -> Vec<SettingResult> {
+    let layout = manifest.layout();
+    let all = manifest.settings();
+    settings
+        .iter()
+        .map(|&s| {
+            let mut r = setting_result(manifest, &layout, jobs, &all[s], seeds).0;
+            r.feasible = ranking.feasible(&r);
+            r
+        })
+        .collect()
+}
+
 /// Statistics per setting (and, in a suite, per setting and member), the Pareto front marked. `jobs` holds
-/// every job of the sweep, in job order.
+/// every job the sweep ran, in job order; in a halving (its `rungs`, as they ran), each setting is marked
+/// with the rung it stopped at, and only the last rung's are candidates.
 pub fn summarize(
     manifest: &SweepManifest,
     jobs: &[JobScore],
     ranking: &Ranking,
+    rungs: Option<&[super::halving::Rung]>,
 ) -> (Vec<SettingResult>, Vec<MemberResult>) {
     let layout = manifest.layout();
-    let rule = manifest.aggregate.unwrap_or_default();
-    let suite = !manifest.members.is_empty();
     let bootstrap = Bootstrap::new(manifest, jobs);
     let intervals: Vec<Intervals> = {
         use rayon::prelude::*;
         (0..manifest.settings).into_par_iter().map(|s| bootstrap.intervals(s)).collect()
     };
+    // A halving's rung of each setting: the last it ran in.
+    let rungs: Option<(Vec<usize>, usize)> = rungs.map(|done| {
+        let mut rung = vec![0; manifest.settings];
+        for (r, step) in done.iter().enumerate() {
+            for &s in &step.settings {
+                rung[s] = r + 1;
+            }
+        }
+        (rung, done.len())
+    });
     let mut members = Vec::new();
     let mut results: Vec<SettingResult> = manifest
         .settings()
         .iter()
         .map(|s| {
-            let on: Vec<MemberResult> = (0..layout.members())
-                .map(|m| {
-                    let runs: Vec<&RunScore> = jobs[layout.jobs_of(s.index, m)].iter().map(|j| &j.score).collect();
-                    MemberResult { setting: s.index, member: m, seeds: runs.len(), scores: Scores::of(&runs) }
-                })
-                .collect();
-            let scores = Scores::combine(&on.iter().map(|m| &m.scores).collect::<Vec<_>>(), rule);
-            let passed = on.iter().filter(|m| m.scores.get(Score::PassShare).headline() == 1.0).count();
-            let result = SettingResult {
-                setting: s.index,
-                values: s.values.iter().cloned().collect(),
-                seeds: layout.runs_per_setting(),
-                member_pass_share: suite.then(|| passed as f64 / on.len() as f64),
-                ci95: intervals[s.index].holding(&scores),
-                scores,
-                feasible: None,
-                pareto: false,
-            };
-            if suite {
-                members.extend(on);
+            let (mut result, on) = setting_result(manifest, &layout, jobs, s, usize::MAX);
+            result.ci95 = intervals[s.index].holding(&result.scores);
+            if let Some((rung, last)) = &rungs {
+                result.rung = Some(rung[s.index]);
+                result.candidate = rung[s.index] == *last;
             }
+            members.extend(on);
             result
         })
         .collect();
@@ -534,7 +646,9 @@ pub struct Eligible {
 
 impl Eligible {
     pub fn admits(&self, r: &SettingResult) -> bool {
-        r.pass_share() == self.pass_share && (!self.meets_target || r.worst(Score::FlipsPer10) <= FLIPS_PER_10_TARGET)
+        r.candidate
+            && r.pass_share() == self.pass_share
+            && (!self.meets_target || r.worst(Score::FlipsPer10) <= FLIPS_PER_10_TARGET)
     }
 
     /// `the 16 settings with the best pass share (100%) that meet the hysteresis target (worst flips/10 <= 1)`.
@@ -550,11 +664,12 @@ impl Eligible {
     }
 }
 
-/// Which settings are [`Eligible`].
+/// Which settings are [`Eligible`] (of the candidates: in a halving, the last rung's).
 pub fn eligible(results: &[SettingResult]) -> Eligible {
-    let pass_share = results.iter().map(|r| r.pass_share()).fold(f64::NEG_INFINITY, f64::max);
+    let candidates = || results.iter().filter(|r| r.candidate);
+    let pass_share = candidates().map(|r| r.pass_share()).fold(f64::NEG_INFINITY, f64::max);
     let meets_target =
-        results.iter().any(|r| r.pass_share() == pass_share && r.worst(Score::FlipsPer10) <= FLIPS_PER_10_TARGET);
+        candidates().any(|r| r.pass_share() == pass_share && r.worst(Score::FlipsPer10) <= FLIPS_PER_10_TARGET);
     Eligible { pass_share, meets_target }
 }
 
@@ -605,9 +720,18 @@ impl Ranking {
     }
 
     /// Whether `r` meets every constraint (`None` without constraints).
-    fn feasible(&self, r: &SettingResult) -> Option<bool> {
-        (!self.constraints.is_empty())
-            .then(|| self.constraints.iter().all(|c| c.holds(r.column(&c.column).unwrap_or(f64::NAN))))
+    pub(crate) fn feasible(&self, r: &SettingResult) -> Option<bool> {
+        (!self.constraints.is_empty()).then(|| self.failed(r) == 0)
+    }
+
+    /// How many constraints `r` fails.
+    pub(crate) fn failed(&self, r: &SettingResult) -> usize {
+        self.constraints.iter().filter(|c| !c.holds(r.column(&c.column).unwrap_or(f64::NAN))).count()
+    }
+
+    /// The column the recommendation minimizes first (`--minimize`, by default `mean_depth_mean`).
+    pub(crate) fn objective_column(&self) -> &str {
+        self.objective.as_deref().unwrap_or(super::require::DEFAULT_MINIMIZE)
     }
 
     /// The score the recommendation minimizes first, by the table's name (`mean_depth`).
@@ -633,7 +757,7 @@ impl Ranking {
             let eligible = eligible(results);
             return (results.iter().map(|r| eligible.admits(r)).collect(), eligible.describe(results));
         }
-        let admitted: Vec<bool> = results.iter().map(|r| r.feasible == Some(true)).collect();
+        let admitted: Vec<bool> = results.iter().map(|r| r.candidate && r.feasible == Some(true)).collect();
         let count = admitted.iter().filter(|a| **a).count();
         let settings = if count == 1 { "setting" } else { "settings" };
         (admitted, format!("the {count} feasible {settings} ({})", self.constraint_list()))
@@ -641,6 +765,7 @@ impl Ranking {
 
     /// Why no setting is feasible: each constraint with how many settings fail it, the most binding first.
     pub fn infeasible(&self, results: &[SettingResult]) -> Option<String> {
+        let results: Vec<&SettingResult> = results.iter().filter(|r| r.candidate).collect();
         if self.constraints.is_empty() || results.iter().any(|r| r.feasible == Some(true)) {
             return None;
         }
@@ -887,7 +1012,8 @@ fn field(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `results.csv`: one row per setting: `setting`, the swept keys, `seeds` (the setting's runs), the scores of
+/// `results.csv`: one row per setting: `setting`, the swept keys, `seeds` (the setting's runs), in a halving
+/// `rung` (the rung it stopped at), the scores of
 /// the table (a share or a sum one column, a statistic its `_mean`, `_p95` and `_worst`; a suite's by its
 /// aggregate rule, and its `member_pass_share`), `pareto`.
 pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> String {
@@ -896,7 +1022,8 @@ pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> Strin
     for p in params {
         let _ = write!(out, ",{p}");
     }
-    out.push_str(",seeds");
+    let halving = results.iter().any(|r| r.rung.is_some());
+    out.push_str(if halving { ",seeds,rung" } else { ",seeds" });
     score_header(&mut out, suite, true);
     let constrained = results.iter().any(|r| r.feasible.is_some());
     out.push_str(if constrained { ",feasible,pareto\n" } else { ",pareto\n" });
@@ -906,6 +1033,9 @@ pub(crate) fn results_csv(params: &[String], results: &[SettingResult]) -> Strin
             let _ = write!(out, ",{}", field(v));
         }
         let _ = write!(out, ",{}", r.seeds);
+        if let Some(rung) = r.rung {
+            let _ = write!(out, ",{rung}");
+        }
         score_cells(&mut out, &r.scores, r.member_pass_share, Some(&r.ci95));
         if let Some(feasible) = r.feasible {
             let _ = write!(out, ",{feasible}");
@@ -1114,6 +1244,8 @@ mod tests {
             values: [("k".to_string(), n.to_string())].into_iter().collect(),
             member_pass_share: None,
             seeds: 4,
+            rung: None,
+            candidate: true,
             scores: Scores(scores),
             ci95: Intervals::default(),
             feasible: None,

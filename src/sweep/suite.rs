@@ -194,6 +194,10 @@ impl Layout {
         self.settings.saturating_mul(self.runs_per_setting())
     }
 
+    pub(crate) fn settings(&self) -> usize {
+        self.settings
+    }
+
     pub(crate) fn members(&self) -> usize {
         self.offsets.len() - 1
     }

@@ -259,6 +259,13 @@ pub enum Command {
     },
 }
 
+/// How a sweep searches beyond running every setting on every seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Search {
+    /// Successive halving over seeds.
+    Halving,
+}
+
 /// `g6sim sweep`: the grid, where it runs, and the shared options; or `sweep merge`.
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, allow_negative_numbers = true)]
@@ -282,6 +289,17 @@ pub struct SweepArgs {
     /// (N x (keys + 2) settings) drawn from the --param ranges, and its Sobol first-order and total indices.
     #[arg(long, value_name = "N", value_parser = sweep::parse_importance)]
     pub importance: Option<usize>,
+    /// Successive halving over seeds: every setting starts on a few seeds, the best of each rung (--keep)
+    /// continue on more, until the last rung's run every seed; only those may be recommended.
+    #[arg(long, value_name = "halving", value_enum)]
+    pub search: Option<Search>,
+    /// The share of a halving's rung that continues to the next, on that many times the seeds [default: 1/3].
+    #[arg(long, value_name = "1/k", requires = "search", value_parser = |t: &str| sweep::parse_keep(t).map_err(|e| e.to_string()))]
+    pub keep: Option<usize>,
+    /// Run one rung of a halving, as a shard: the next after the rungs merged into DIR (`sweep merge` of the
+    /// rung before); without it, --shard runs the first rung.
+    #[arg(long, value_name = "DIR", requires = "search")]
+    pub after: Option<PathBuf>,
     /// The seed of --sample's or --importance's design [default: 1].
     #[arg(long, value_name = "SEED")]
     pub design_seed: Option<u64>,

@@ -395,6 +395,11 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let plan = match sweep::plan_for(&suite, options, args.params, seeds, &history_options(&args.depth), design) {
         Ok(mut p) => {
             (p.full_runs, p.aggregate, p.objectives) = (args.full, args.aggregate, objectives);
+            if args.search.is_some()
+                && let Err(e) = p.halve(args.keep.unwrap_or(3))
+            {
+                return fail(e);
+            }
             p
         }
         Err(e) => return fail(e),
@@ -403,11 +408,14 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         errln!("warning: {w}");
     }
     let dir = args.out.unwrap_or_else(|| Path::new("out").join(format!("sweep-{}", dir_name(&plan.name()))));
+    if plan.halving.is_some() && (shard != Shard::ALL || args.after.is_some()) {
+        return sweep_rung(&plan, shard, args.after.as_deref(), &dir, args.force, args.jobs.unwrap_or(0));
+    }
     let _lock = match sweep::claim_dir(&dir, args.force) {
         Ok(lock) => lock,
         Err(e) => return fail(e),
     };
-    let mine = (0..plan.jobs()).filter(|j| shard.owns(*j)).count();
+    let mine = if plan.halving.is_some() { plan.runs() } else { (0..plan.jobs()).filter(|j| shard.owns(*j)).count() };
     out!("{}", render::sweep_start(&plan, shard, mine));
     if let Some(note) = sweep::threads_note(args.jobs.unwrap_or(0), mine) {
         errln!("note: {note}");
@@ -431,6 +439,56 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     write_sweep_outcome(&dir, &manifest, &jobs)
 }
 
+/// One shard of a halving's next rung: after the rungs merged into `after` (none: the first rung), the
+/// shard's runs of the rung, written as a shard for `sweep merge --out AFTER`.
+fn sweep_rung(
+    plan: &sweep::Plan,
+    shard: Shard,
+    after: Option<&Path>,
+    dir: &Path,
+    force: bool,
+    threads: usize,
+) -> ExitCode {
+    let rungs = match after.map(sweep::read_rungs).transpose() {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let manifest = SweepManifest::of(plan);
+    if let (Some(held), Some(after)) = (&rungs, after)
+        && held.manifest != manifest
+    {
+        return fail(sweep::MergeError::OtherHalving { dir: after.to_path_buf() });
+    }
+    let next = match plan.next_rung(rungs.as_ref().map(|r| r.jobs.as_slice()).unwrap_or_default(), shard) {
+        Ok(Some(next)) => next,
+        Ok(None) => return fail(sweep::MergeError::Finished { dir: after.unwrap_or(dir).to_path_buf() }),
+        Err(e) => return fail(e),
+    };
+    let _lock = match sweep::claim_dir(dir, force) {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    out!("{}", render::sweep_start(plan, Shard::ALL, next.jobs.len()));
+    out!("{}", render::rung_start(&next, shard));
+    if let Some(note) = sweep::threads_note(threads, next.jobs.len()) {
+        errln!("note: {note}");
+    }
+    let progress = Progress::new(next.jobs.len());
+    let jobs = match plan.run_rung(&next, threads, |done| progress.show(done)) {
+        Ok(j) => j,
+        Err(e) => return fail(e),
+    };
+    progress.finish();
+    let manifest = SweepManifest { rung: Some(next.number), after_sha256: rungs.map(|r| r.sha256), ..manifest };
+    match sweep::write_shard(dir, &manifest, shard, &jobs) {
+        Ok(files) => {
+            out!("{}", render::rung_written(&files, shard, after));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format_args!("{}: {e}", dir.display())),
+    }
+}
+
 /// Writes a whole sweep and prints its Pareto front and recommendation.
 fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobScore]) -> ExitCode {
     match sweep::write_sweep(dir, manifest, jobs) {
@@ -444,14 +502,23 @@ fn write_sweep_outcome(dir: &Path, manifest: &SweepManifest, jobs: &[sweep::JobS
 
 /// `g6sim sweep merge`: the shards' runs, written as the whole sweep.
 fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
-    match sweep::merge(dirs) {
-        Ok((manifest, jobs)) => {
+    match sweep::merge(dirs, out) {
+        Ok(merged) => {
             let _lock = match sweep::claim_dir(out, force) {
                 Ok(lock) => lock,
                 Err(e) => return fail(e),
             };
-            out!("{}", render::merged(jobs.len(), &manifest.scenario, dirs.len()));
-            write_sweep_outcome(out, &manifest, &jobs)
+            if let Some((held, rungs)) = merged.rungs_left {
+                return match sweep::write_rungs(out, &merged.manifest, held, &merged.jobs) {
+                    Ok(files) => {
+                        out!("{}", render::rung_merged(held, rungs, merged.jobs.len(), dirs.len(), &files, out));
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(format_args!("{}: {e}", out.display())),
+                };
+            }
+            out!("{}", render::merged(merged.jobs.len(), &merged.manifest.scenario, dirs.len()));
+            write_sweep_outcome(out, &merged.manifest, &merged.jobs)
         }
         Err(e) => fail(e),
     }
@@ -661,7 +728,11 @@ impl Progress {
     fn spent(&self, time: &str) {
         self.0.set_message(format!("{time}, spent: shrinking what broke"));
     }
+    /// `done` runs so far (a halving may run more than its least, when settings tie at a rung's cut).
     fn show(&self, done: usize) {
+        if self.0.length().is_some_and(|len| done as u64 > len) {
+            self.0.set_length(done as u64);
+        }
         self.0.set_position(done as u64);
     }
     fn finish(&self) {
