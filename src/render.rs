@@ -578,9 +578,10 @@ fn halving_line(plan: &crate::sweep::Plan) -> Option<String> {
     let seeds = h.rungs(plan.seeds.len());
     let sizes = h.sizes(plan.settings.len(), plan.seeds.len());
     let (runs, jobs) = (plan.runs(), plan.jobs());
+    let seed_word = if seeds == [1] { "seed" } else { "seeds" };
     Some(format!(
-        "successive halving keeping 1/{}: {} of {} seeds for at least {} settings: at least {runs} of the grid's \
-         {jobs} runs ({:.0}%)",
+        "successive halving keeping 1/{}: {} of {} {seed_word} for at least {} settings: at least {runs} of the \
+         {jobs} runs without halving ({:.0}%)",
         h.keep,
         plural(seeds.len(), "rung", "rungs"),
         and_list(&seeds),
@@ -602,11 +603,13 @@ pub fn sweep_outcome(outcome: &crate::sweep::Outcome) -> String {
     if let Some(rungs) = &outcome.rungs {
         let seeds: Vec<usize> = rungs.iter().map(|r| r.seeds).collect();
         let sizes: Vec<usize> = rungs.iter().map(|r| r.settings.len()).collect();
+        let seed_word = if seeds == [1] { "seed" } else { "seeds" };
         push(
             &mut out,
             format_args!(
-                "halving: rungs of {} seeds ran {} settings: {} of the grid's {} runs ({:.0}%); the last rung's \
-                 {} may be recommended",
+                "halving: {} of {} {seed_word} ran {} settings: {} of the {} runs without halving ({:.0}%); the \
+                 last rung's {} may be recommended",
+                if rungs.len() == 1 { "one rung" } else { "rungs" },
                 and_list(&seeds),
                 and_list(&sizes),
                 outcome.runs,
@@ -688,8 +691,9 @@ pub fn rung_written(files: &[PathBuf], shard: Shard, after: Option<&Path>) -> St
 /// `sweep merge` of a halving's rung with rungs left: what it merged, and what to run next.
 pub fn rung_merged(held: usize, rungs: usize, runs: usize, dirs: usize, files: &[PathBuf], out: &Path) -> String {
     format!(
-        "merged rung {held} of {rungs} from {dirs} directories: {runs} runs so far\n{}next: run rung {}'s \
+        "merged rung {held} of {rungs} from {}: {runs} runs so far\n{}next: run rung {}'s \
          shards (the same sweep command with --after {}), then merge them into {}\n",
+        plural(dirs, "directory", "directories"),
         wrote(files),
         held + 1,
         out.display(),
@@ -699,7 +703,7 @@ pub fn rung_merged(held: usize, rungs: usize, runs: usize, dirs: usize, files: &
 
 /// `sweep merge`'s opening line: how many runs of which sweep from how many shard directories.
 pub fn merged(runs: usize, sweep: &str, dirs: usize) -> String {
-    format!("merged {runs} runs of sweep {sweep} from {dirs} directories\n")
+    format!("merged {runs} runs of sweep {sweep} from {}\n", plural(dirs, "directory", "directories"))
 }
 
 /// The line an exploration starts with: what it explores (around which scenario), and under which configuration.

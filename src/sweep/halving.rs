@@ -69,7 +69,8 @@ impl Halving {
     pub fn rungs(&self, seeds: usize) -> Vec<usize> {
         let mut rungs = vec![self.min_seeds.clamp(1, seeds.max(1))];
         while let Some(&last) = rungs.last().filter(|&&s| s < seeds) {
-            rungs.push(last.saturating_mul(self.keep).min(seeds));
+            // A `keep` below 2 (a manifest edited by hand) still grows the seeds.
+            rungs.push(last.saturating_mul(self.keep.max(2)).min(seeds));
         }
         rungs
     }
@@ -109,7 +110,19 @@ pub(crate) fn runs_of(layout: &Layout, rungs: impl IntoIterator<Item = (usize, u
 
 /// How many of `n` settings continue when the best `1/keep` do: `ceil(n / keep)`, at least 1.
 fn survivors(n: usize, keep: usize) -> usize {
-    n.div_ceil(keep).max(1)
+    n.div_ceil(keep.max(2)).max(1)
+}
+
+/// The jobs among `jobs` of the first `rungs` of the rungs `done` (all of them when there are fewer).
+pub(crate) fn runs_of_rungs(layout: &Layout, done: &[Rung], jobs: &[JobScore], rungs: usize) -> Vec<JobScore> {
+    let mut wanted: Vec<usize> = Vec::new();
+    let mut from = 0;
+    for rung in done.iter().take(rungs) {
+        wanted.extend(rung_jobs(layout, &rung.settings, from, rung.seeds));
+        from = rung.seeds;
+    }
+    wanted.sort_unstable();
+    jobs.iter().filter(|j| wanted.binary_search(&j.job).is_ok()).cloned().collect()
 }
 
 /// One rung: the seeds its settings have run after it, and its settings (in setting order).

@@ -172,7 +172,9 @@ pub(crate) fn render_sweep(
     let out = dir.join(HEATMAPS);
     let keys: Vec<&str> = manifest.params.iter().map(|(k, _)| k.as_str()).collect();
     let mut written = Vec::new();
-    if !keys.is_empty() && results.len() == manifest.settings && manifest.design.is_none() {
+    // A drawn design is no grid; a halving's settings ran different seeds, so its cells would not compare.
+    if !keys.is_empty() && results.len() == manifest.settings && manifest.design.is_none() && manifest.halving.is_none()
+    {
         register_font();
         std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
         let mut grid = Grid { manifest, results, anchor: Vec::new(), recommended: recommended.map(|r| r.setting) };

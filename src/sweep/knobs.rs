@@ -44,8 +44,7 @@ pub(crate) fn render_sweep(
             std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
             let heading = format!("{}: which knob matters for {score}", manifest.scenario);
             let subtitle = format!(
-                "Sobol indices from a Saltelli design of {rows} rows ({}); light: first order (the key alone), dark: \
-                 total (with its interactions); whiskers: 95% bootstrap intervals",
+                "Sobol indices, {rows} Saltelli rows, {}; light: first order, dark: total; whiskers: 95%",
                 ranking.basis()
             );
             let bars = &by_key.0;

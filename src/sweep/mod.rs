@@ -343,6 +343,18 @@ pub enum MergeError {
     /// A halving whose every rung is merged.
     #[error("{}: the halving is done (every rung is merged): nothing left to run", dir.display())]
     Finished { dir: PathBuf },
+    /// Merged rungs whose manifest and runs disagree: an interrupted merge, or an edit.
+    #[error(
+        "{}: its merged rungs do not add up (an interrupted merge, or an edit): sweep.json says {held}, runs.jsonl \
+         holds {runs} runs\n  hint: merge rung 1's shards into it again, then each later rung's", dir.display()
+    )]
+    Damaged { dir: PathBuf, held: String, runs: usize },
+    /// A merge of a rung into a directory that holds later rungs of the same halving.
+    #[error(
+        "{}: holds rungs 1 to {held} of this halving; merging rung {rung}'s shards would drop the later ones\n  \
+         hint: merge them into a new directory to start over from rung {rung}", dir.display()
+    )]
+    Rewind { dir: PathBuf, rung: usize, held: usize },
     /// Shards of a rung that do not continue the merged rungs in the output directory.
     #[error(
         "these shards ran rung {rung} after {}, but {} holds {}\n  hint: {}",
@@ -358,52 +370,75 @@ pub enum MergeError {
     StaleRung { rung: usize, held: usize, dir: PathBuf },
 }
 
-/// A halving's merged rungs (`sweep merge` writes them between rungs): the whole sweep's manifest, the runs
-/// so far (in job order), how many rungs they hold, and the sha256 of their `runs.jsonl`.
+/// A halving's merged rungs (`sweep merge` writes them between rungs, and the whole sweep after the last):
+/// the whole sweep's manifest, the runs so far (in job order), the rungs they hold, and the sha256 of their
+/// `runs.jsonl`.
 #[derive(Clone, Debug)]
 pub struct Rungs {
     pub manifest: SweepManifest,
     pub jobs: Vec<JobScore>,
     pub held: usize,
+    pub done: Vec<Rung>,
     pub sha256: String,
 }
 
-/// Reads the merged rungs of a halving in `dir`.
+/// The sha256 of some bytes, in hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads the merged rungs of a halving in `dir` (a finished halving's too), checking that its manifest and
+/// its runs agree.
 pub fn read_rungs(dir: &Path) -> Result<Rungs, MergeError> {
     let path = dir.join(MANIFEST);
     let bytes = std::fs::read(&path).map_err(|_| MergeError::NoRungs { dir: dir.to_path_buf() })?;
     let manifest: SweepManifest =
         serde_json::from_slice(&bytes).map_err(|source| MergeError::BadManifest { path: path.clone(), source })?;
-    let held = match (manifest.halving, manifest.rung) {
-        (Some(_), Some(held)) if manifest.after_sha256.is_none() => held,
-        // A finished halving's files: every rung.
-        (Some(_), None) if dir.join("results.csv").is_file() => return Err(MergeError::Finished { dir: dir.into() }),
+    let (halving, held) = match (manifest.halving, manifest.rung) {
+        (Some(h), Some(held)) if manifest.after_sha256.is_none() => (h, Some(held)),
+        // A whole halving's files: every rung (or a last merge stopped before its runs: damaged).
+        (Some(h), None) => (h, None),
         _ => return Err(MergeError::NoRungs { dir: dir.to_path_buf() }),
     };
-    let path = dir.join("runs.jsonl");
-    let text = std::fs::read(&path).map_err(|source| match source.kind() {
+    let runs_path = dir.join("runs.jsonl");
+    let text = std::fs::read(&runs_path).map_err(|source| match source.kind() {
         // A shard's directory holds its rung's manifest but no merged runs.
         std::io::ErrorKind::NotFound => MergeError::NoRungs { dir: dir.to_path_buf() },
-        _ => MergeError::Unreadable { path: path.clone(), source },
+        _ => MergeError::Unreadable { path: runs_path.clone(), source },
     })?;
-    let sha256 = {
-        use sha2::Digest;
-        sha2::Sha256::digest(&text).iter().map(|b| format!("{b:02x}")).collect()
-    };
+    let sha256 = sha256_hex(&text);
     let text = String::from_utf8_lossy(&text);
     let mut jobs: Vec<JobScore> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let job: JobScore = serde_json::from_str(line).map_err(|source| MergeError::BadLine {
-            path: path.clone(),
+            path: runs_path.clone(),
             line: n + 1,
             source,
         })?;
-        if jobs.last().is_some_and(|j| j.job >= job.job) {
-            return Err(MergeError::RepeatedJob { path: path.clone(), line: n + 1, job: job.job });
-        }
         jobs.push(job);
     }
-    Ok(Rungs { manifest: manifest.whole(), jobs, held, sha256 })
+    let whole = manifest.whole();
+    let damaged = |jobs: &[JobScore]| MergeError::Damaged {
+        dir: dir.to_path_buf(),
+        held: held.map_or("the halving is done".to_string(), |h| format!("{h} rungs are merged")),
+        runs: jobs.len(),
+    };
+    if jobs.windows(2).any(|w| w[0].job >= w[1].job) {
+        return Err(damaged(&jobs));
+    }
+    let ranking = results::Ranking::of(&whole)
+        .map_err(|e| MergeError::BadManifest { path: path.clone(), source: serde::de::Error::custom(e) })?;
+    let progress = halving::progress(&halving, &whole, &jobs, &ranking);
+    let runs = halving::runs_of(&whole.layout(), progress.done.iter().map(|r| (r.seeds, r.settings.len())));
+    let consistent = match held {
+        Some(held) => progress.done.len() == held && progress.next.is_some(),
+        None => progress.next.is_none(),
+    };
+    if !consistent || jobs.len() != runs {
+        return Err(damaged(&jobs));
+    }
+    Ok(Rungs { manifest: whole, jobs, held: progress.done.len(), done: progress.done, sha256 })
 }
 
 /// Writes a halving's merged rungs: `sweep.json` (with the rungs it holds) and `runs.jsonl`; the files of a
@@ -422,7 +457,9 @@ pub fn write_rungs(
         }
     }
     let state = SweepManifest { rung: Some(held), after_sha256: None, ..manifest.whole() };
-    let files = [(MANIFEST, manifest_bytes(&state)), ("runs.jsonl", results::runs_jsonl(jobs))];
+    // The runs first: a merge stopped between the two leaves a manifest that disagrees with them, which
+    // `read_rungs` refuses, never one that passes for the next rung's.
+    let files = [("runs.jsonl", results::runs_jsonl(jobs)), (MANIFEST, manifest_bytes(&state))];
     let mut written = Vec::new();
     for (name, bytes) in files {
         write_atomic(&dir.join(name), &bytes)?;
@@ -503,22 +540,37 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
     // The jobs the shards hold between them, in order; a shard owns the ones at its positions.
     let (earlier, expected): (Vec<JobScore>, Vec<usize>) = match (&manifest.halving, manifest.rung) {
         (Some(halving), Some(rung)) => {
+            let stale = |held: usize| MergeError::StaleRung { rung, held, dir: out.to_path_buf() };
             let earlier = if rung == 1 && manifest.after_sha256.is_none() {
-                Vec::new()
-            } else {
-                let held = read_rungs(out).or_else(|e| match e {
-                    MergeError::NoRungs { .. } => {
-                        Ok(Rungs { manifest: manifest.whole(), jobs: Vec::new(), held: 0, sha256: String::new() })
+                // The first rung starts the halving afresh, but never drops later rungs of the same one.
+                match read_rungs(out) {
+                    Ok(held) if held.manifest == manifest.whole() && held.held > 1 => {
+                        return Err(MergeError::Rewind { dir: out.to_path_buf(), rung, held: held.held });
                     }
-                    other => Err(other),
-                })?;
+                    _ => Vec::new(),
+                }
+            } else {
+                let held = match read_rungs(out) {
+                    Ok(held) => held,
+                    Err(MergeError::NoRungs { .. }) => return Err(stale(0)),
+                    Err(e) => return Err(e),
+                };
                 if held.manifest != manifest.whole() {
                     return Err(MergeError::OtherHalving { dir: out.to_path_buf() });
                 }
-                if held.held + 1 != rung || manifest.after_sha256.as_deref() != Some(held.sha256.as_str()) {
-                    return Err(MergeError::StaleRung { rung, held: held.held, dir: out.to_path_buf() });
+                if held.held > rung {
+                    return Err(MergeError::Rewind { dir: out.to_path_buf(), rung, held: held.held });
                 }
-                held.jobs
+                if held.held + 1 < rung {
+                    return Err(stale(held.held));
+                }
+                // The rungs before this one (all of them, or, merging this rung again, all but it).
+                let layout = held.manifest.layout();
+                let earlier = halving::runs_of_rungs(&layout, &held.done, &held.jobs, rung - 1);
+                if manifest.after_sha256.as_deref() != Some(sha256_hex(&results::runs_jsonl(&earlier)).as_str()) {
+                    return Err(stale(held.held));
+                }
+                earlier
             };
             let whole = manifest.whole();
             let ranking = results::Ranking::of(&whole).map_err(|e| MergeError::BadManifest {

@@ -417,7 +417,16 @@ impl Plan {
                     .into(),
             ));
         }
-        self.halving = Some(Halving::new(keep, self.settings.len(), self.seeds.len()));
+        let halving = Halving::new(keep, self.settings.len(), self.seeds.len());
+        if halving.rungs(self.seeds.len()).len() == 1 {
+            self.warnings.push(format!(
+                "--search halving: one rung of {} for {} settings: every setting runs every seed, as without \
+                 halving (more seeds, more settings or a smaller k make rungs)",
+                if self.seeds.len() == 1 { "1 seed".to_string() } else { format!("{} seeds", self.seeds.len()) },
+                self.settings.len()
+            ));
+        }
+        self.halving = Some(halving);
         Ok(())
     }
 

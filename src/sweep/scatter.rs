@@ -284,7 +284,9 @@ pub(crate) fn render_sweep(
 ) -> DrawResult<Vec<PathBuf>> {
     let out = dir.join(PARETO);
     let mut written = Vec::new();
-    if results.len() >= 2 {
+    // A halving's settings of earlier rungs ran fewer seeds: only the last rung's are drawn.
+    let candidates = results.iter().filter(|r| r.candidate).count();
+    if candidates >= 2 {
         let (pool, _) = ranking.pool(results);
         let who = if manifest.members.is_empty() {
             manifest.scenario.clone()
@@ -295,6 +297,7 @@ pub(crate) fn render_sweep(
             let points: Vec<Point> = results
                 .iter()
                 .zip(&pool)
+                .filter(|(r, _)| r.candidate)
                 .map(|(r, &feasible)| Point {
                     setting: r.setting,
                     x: r.mean(x),
@@ -309,9 +312,13 @@ pub(crate) fn render_sweep(
             let kind = if ranking.constraints.is_empty() { "eligible" } else { "feasible" };
             let axes = Axes { x: x.info().caption, y: y.info().caption, c: c.info().caption, pool: kind };
             let heading = format!("{who}: {} x {}", x.info().name, y.info().name);
+            let settings = if candidates < results.len() {
+                format!("the {candidates} settings of the halving's last rung")
+            } else {
+                format!("{candidates} settings")
+            };
             let subtitle = format!(
-                "{} settings, {}; crosses: not {kind}; ringed: the front of all three objectives",
-                results.len(),
+                "{settings}, {}; crosses: not {kind}; ringed: the front of all three objectives",
                 ranking.basis()
             );
             let stem = out.join(format!("{}__{}", x.info().name, y.info().name));

@@ -449,6 +449,16 @@ fn sweep_rung(
     force: bool,
     threads: usize,
 ) -> ExitCode {
+    let same =
+        |a: &Path, b: &Path| std::fs::canonicalize(a).ok().is_some_and(|a| std::fs::canonicalize(b).ok() == Some(a));
+    if let Some(after) = after.filter(|a| same(a, dir)) {
+        return fail(format_args!(
+            "--out {}: is the --after directory, which holds the merged rungs: a shard writes its own directory\n  \
+             hint: give each shard another --out, and merge the shards into {}",
+            dir.display(),
+            after.display()
+        ));
+    }
     let rungs = match after.map(sweep::read_rungs).transpose() {
         Ok(r) => r,
         Err(e) => return fail(e),
