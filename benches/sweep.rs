@@ -1,7 +1,8 @@
 //! Criterion benchmark of `g6sim sweep`: throughput in simulated expiry-cycles per second with 1 and 2
 //! worker threads, on the hysteresis scenario docs/tuning.md walks through, on the lean
-//! scoring path a sweep takes, and with every run in full (`--full`) for comparison. Figures are in the
-//! docs/performance.md.
+//! scoring path a sweep takes, and with every run in full (`--full`) for comparison; a suite sweep of a
+//! 5-key Sobol sample over 12 members; and successive halving against the full grid on the same question.
+//! Figures are in the docs/performance.md.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use g6sim::RunOptions;
@@ -98,5 +99,104 @@ fn explore(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, sweep, explore);
+/// Whether criterion runs the benchmarks to measure them (`cargo bench`), not once each as a test.
+fn measuring() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// The 12-member suite: the 11 shipped scenarios the lean path models, and one generated workload.
+const SUITE: [&str; 11] = [
+    "scenarios/coverage_flapping.ron",
+    "scenarios/field_dropout.ron",
+    "scenarios/healthy_baseline.ron",
+    "scenarios/low_both.ron",
+    "scenarios/oversized_clamp.ron",
+    "scenarios/oversized_clamp_strict.ron",
+    "scenarios/provider_outage.ron",
+    "scenarios/sla_limit_cycle.ron",
+    "scenarios/slow_provider.ron",
+    "scenarios/strike_dropout_recovery.ron",
+    "scenarios/walk.ron",
+];
+
+/// Five keys of the hysteresis and the coverage rule, as ranges for a design (or 3 values each for a grid).
+const KEYS: [&str; 5] = [
+    "contract_ok_cycles=1..8",
+    "contract_cooldown=0..5",
+    "contract_step=1..4",
+    "strike_coverage_ok=0.6..0.95",
+    "expansion_step=1..5",
+];
+const GRID_KEYS: [&str; 5] = [
+    "contract_ok_cycles=2,5,8",
+    "contract_cooldown=0,2,5",
+    "contract_step=1,2,4",
+    "strike_coverage_ok=0.6,0.8,0.95",
+    "expansion_step=1,2,5",
+];
+
+/// The plan of a sweep over `paths` (and `generated` workloads) of `keys`, under `seeds` seeds, drawn by
+/// `sample` (`sobol:N`) or the full grid.
+fn suite_plan(paths: &[&str], generated: u64, keys: &[&str], seeds: &str, sample: Option<&str>) -> Plan {
+    use g6sim::sweep::{Design, Suite, plan_for};
+    let suite = Suite { paths: paths.iter().map(|p| p.into()).collect(), generated };
+    let params = keys.iter().map(|k| parse_param(k).unwrap()).collect();
+    let design = sample.map(|s| Design::parse_sample(s, 1).unwrap());
+    let history = g6sim::replay::HistoryOptions::default();
+    plan_for(&suite, RunOptions::default(), params, Some(parse_seeds(seeds).unwrap()), &history, design)
+        .expect("the suite plans")
+}
+
+/// The expiry-cycles of a set of runs.
+fn expiry_cycles(plan: &Plan, jobs: &[g6sim::sweep::JobScore]) -> u64 {
+    let per_member: Vec<u64> = plan
+        .members
+        .iter()
+        .map(|m| {
+            let s = &m.loaded.scenario;
+            s.cycles.get() * s.indices.iter().map(|i| i.expiries.len() as u64).sum::<u64>()
+        })
+        .collect();
+    jobs.iter().map(|j| per_member[j.member]).sum()
+}
+
+/// A 5-key Sobol sample of 1,000 settings x 32 seeds x the 12-member suite (384,000 runs) on the lean path,
+/// 1 and 2 threads: one tenth of it, shard 1 of 10 (38,400 runs dealt round robin, so the same mix of
+/// settings, members and seeds), to keep a sample near ten seconds. Successive halving against the full
+/// grid on one question: 3 values of each of the 5 keys (243 settings) x 32 seeds x 3 members. Under `cargo
+/// test`, each runs once at a small size.
+fn sweep_suite(c: &mut Criterion) {
+    let full = measuring();
+    let (sample, seeds) = if full { ("sobol:1000", "32") } else { ("sobol:8", "2") };
+    let plan = suite_plan(&SUITE, 1, &KEYS, seeds, Some(sample));
+    assert_eq!(plan.members.len(), 12);
+    let shard = Shard::parse("0/10").unwrap();
+    let probe = plan.run(shard, 2, |_| {}).unwrap();
+    let mut group = c.benchmark_group("sweep_suite");
+    group.sample_size(10).sampling_mode(criterion::SamplingMode::Flat).measurement_time(Duration::from_secs(60));
+    group.throughput(Throughput::Elements(expiry_cycles(&plan, &probe)));
+    let size = format!("{}x{seeds}x12", plan.settings.len());
+    for threads in [1, 2] {
+        group.bench_function(format!("sobol_{size}_shard_1_of_10_{threads}_threads"), |b| {
+            b.iter(|| plan.run(shard, threads, |_| {}).expect("the sweep runs"))
+        });
+    }
+    let (seeds, members) = if full { ("32", &SUITE[..]) } else { ("2", &SUITE[..1]) };
+    let keys: &[&str] = if full { &GRID_KEYS } else { &GRID_KEYS[..2] };
+    let trio = ["scenarios/coverage_flapping.ron", "scenarios/strike_dropout_recovery.ron", "scenarios/walk.ron"];
+    let grid = suite_plan(if full { &trio } else { members }, 0, keys, seeds, None);
+    let mut halving = grid.clone();
+    halving.halve(3).unwrap();
+    for (name, plan) in [("grid", &grid), ("halving", &halving)] {
+        let probe = plan.run(Shard::ALL, 2, |_| {}).unwrap();
+        group.throughput(Throughput::Elements(expiry_cycles(plan, &probe)));
+        let size = format!("{}x{seeds}x{}", plan.settings.len(), plan.members.len());
+        group.bench_function(format!("{name}_{size}_{}_runs_2_threads", probe.len()), |b| {
+            b.iter(|| plan.run(Shard::ALL, 2, |_| {}).expect("the sweep runs"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, sweep, explore, sweep_suite);
 criterion_main!(benches);
