@@ -472,6 +472,15 @@ fn halving_finds_the_grids_best_setting_at_a_third_of_the_runs() {
     assert_eq!(per_rung, BTreeMap::from([(1, 16), (2, 8), (3, 6), (4, 4)]));
     assert_eq!(halved["sweep"]["halving"], serde_json::json!({"keep": 3, "min_seeds": 2}));
     assert_eq!(halved["settings"][0]["rung"], 1);
+    // results.json keeps the rungs as they ran: each one's seeds and settings.
+    let rungs: Vec<(u64, usize)> = halved["rungs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["seeds"].as_u64().unwrap(), r["settings"].as_array().unwrap().len()))
+        .collect();
+    assert_eq!(rungs, [(2, 34), (6, 18), (18, 10), (32, 4)]);
+    assert!(grid.get("rungs").is_none(), "a grid's results.json has no rungs");
 
     // One thread or two: the same bytes.
     let one = dir.join("one-thread");
@@ -550,6 +559,21 @@ fn a_halvings_shards_meet_at_each_rungs_merge_and_give_the_one_process_bytes() {
             assert_eq!(again.status.code(), Some(0), "rung {rung} merged again: {}", text(&again.stderr));
             assert_eq!(tree_bytes(&merged), before);
             if rung == 2 {
+                // Shards of two rungs do not merge together.
+                let o = g6sim(&[
+                    "sweep",
+                    "merge",
+                    dir.join("rung-2-shard-0").to_str().unwrap(),
+                    dir.join("rung-1-shard-1").to_str().unwrap(),
+                    "--out",
+                    dir.join("mixed").to_str().unwrap(),
+                ]);
+                assert_eq!(o.status.code(), Some(2));
+                assert!(
+                    text(&o.stderr).contains("are shards of one halving but of rungs 2 and 1"),
+                    "{}",
+                    text(&o.stderr)
+                );
                 // Rung 1's shards would drop rung 2: refused.
                 let first: Vec<String> =
                     (0..3).map(|i| dir.join(format!("rung-1-shard-{i}")).display().to_string()).collect();

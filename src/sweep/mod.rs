@@ -231,7 +231,10 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         (MANIFEST, manifest_bytes(manifest)),
         ("runs.jsonl", results::runs_jsonl(jobs)),
         ("results.csv", results::results_csv(&params, &results).into_bytes()),
-        ("results.json", results::results_json(manifest, &results, &recommended, &ranking, importance.as_ref())),
+        (
+            "results.json",
+            results::results_json(manifest, &results, &recommended, &ranking, importance.as_ref(), rungs.as_deref()),
+        ),
         ("pareto.txt", results::pareto_text(&results, recommended.as_ref(), &ranking).into_bytes()),
     ];
     if !manifest.members.is_empty() {
@@ -340,6 +343,17 @@ pub enum MergeError {
     /// A halving's merged rungs that belong to another sweep than the one run or merged.
     #[error("{}: its merged rungs are of another sweep (scenario, keys, seeds, options or version differ)", dir.display())]
     OtherHalving { dir: PathBuf },
+    /// Shards of one halving that ran different rungs, or one rung after different merged rungs.
+    #[error(
+        "{} and {} are shards of one halving but {}: merge one rung's shards, all run after the same merged rungs",
+        first.display(),
+        second.display(),
+        match (a, b) {
+            (Some(a), Some(b)) if a != b => format!("of rungs {a} and {b}"),
+            _ => "ran after different merged rungs".to_string(),
+        }
+    )]
+    MixedRungs { first: PathBuf, second: PathBuf, a: Option<usize>, b: Option<usize> },
     /// A halving whose every rung is merged.
     #[error("{}: the halving is done (every rung is merged): nothing left to run", dir.display())]
     Finished { dir: PathBuf },
@@ -490,6 +504,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
         match &manifest {
             None => manifest = Some((bytes, path)),
             Some((first, from)) if *first != bytes => {
+                // Shards of one halving's different rungs, or of one rung after different merged rungs.
+                let parse = |b: &[u8]| serde_json::from_slice::<SweepManifest>(b).ok();
+                if let (Some(a), Some(b)) = (parse(first), parse(&bytes))
+                    && a.halving.is_some()
+                    && a.whole() == b.whole()
+                {
+                    return Err(MergeError::MixedRungs { first: from.clone(), second: path, a: a.rung, b: b.rung });
+                }
                 return Err(MergeError::DifferentSweeps { first: from.clone(), second: path });
             }
             Some(_) => {}

@@ -1074,6 +1074,7 @@ pub(crate) fn results_json(
     rec: &Option<Recommendation>,
     ranking: &Ranking,
     importance: Option<&Importance>,
+    rungs: Option<&[super::halving::Rung]>,
 ) -> Vec<u8> {
     #[derive(Serialize)]
     struct Doc<'a> {
@@ -1085,6 +1086,9 @@ pub(crate) fn results_json(
         /// A Saltelli design's Sobol indices.
         #[serde(skip_serializing_if = "Option::is_none")]
         importance: Option<&'a Importance>,
+        /// A halving's rungs as they ran: each one's seeds and settings.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rungs: Option<&'a [super::halving::Rung]>,
         settings: &'a [SettingResult],
     }
     let infeasible = ranking.infeasible(results);
@@ -1093,6 +1097,7 @@ pub(crate) fn results_json(
         recommended: rec,
         infeasible,
         importance,
+        rungs,
         settings: results,
     })
     .expect("sweep results serialize to JSON");
