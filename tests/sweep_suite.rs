@@ -661,3 +661,37 @@ fn a_halvings_shards_meet_at_each_rungs_merge_and_give_the_one_process_bytes() {
     assert!(text(&o.stderr).contains("holds no merged rung"), "{}", text(&o.stderr));
     assert!(!lost.exists());
 }
+
+#[test]
+fn a_shard_directory_reused_by_another_split_holds_only_its_own_shard() {
+    let dir = temp_dir("sweep-reused-shards");
+    let question = [FLAPPING, "--param", "contract_ok_cycles=3..5", "--seeds", "2"];
+    let whole = dir.join("whole");
+    sweep(&whole, &question);
+    // A whole sweep first, then a split in 3, then a split in 2, into the same directories.
+    let s0 = dir.join("s0");
+    sweep(&s0, &question);
+    for count in [3, 2] {
+        for i in 0..count {
+            let shard = format!("{i}/{count}");
+            sweep(&dir.join(format!("s{i}")), &[&question[..], &["--shard", &shard]].concat());
+        }
+    }
+    let files: Vec<String> = std::fs::read_dir(&s0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".jsonl") || n.ends_with(".csv") || n.ends_with(".txt") || n == "results.json")
+        .collect();
+    assert_eq!(files, ["runs-shard-0-of-2.jsonl"], "nothing of the earlier sweep or split a merge would read");
+    let merged = dir.join("merged");
+    let o = g6sim(&[
+        "sweep",
+        "merge",
+        s0.to_str().unwrap(),
+        dir.join("s1").to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(tree_bytes(&merged), tree_bytes(&whole));
+}

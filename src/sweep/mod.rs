@@ -272,7 +272,9 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
     })
 }
 
-/// Writes one shard's files.
+/// Writes one shard's files, and removes what an earlier sweep left in the directory that a merge would
+/// read with them: a shard file of another split (shards of one split may share a directory) and a whole
+/// sweep's files.
 pub fn write_shard(
     dir: &Path,
     manifest: &SweepManifest,
@@ -280,7 +282,16 @@ pub fn write_shard(
     jobs: &[JobScore],
 ) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let files = [(MANIFEST.to_string(), manifest_bytes(manifest)), (shard_file(shard), results::runs_jsonl(jobs))];
+    let mine = shard_file(shard);
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let split = format!("-of-{}.jsonl", shard.count);
+        let stale_shard = name.starts_with("runs-shard-") && name.ends_with(".jsonl") && !name.ends_with(&split);
+        if stale_shard || (FILES.contains(&name.as_str()) && name != MANIFEST) {
+            std::fs::remove_file(dir.join(&name))?;
+        }
+    }
+    let files = [(MANIFEST.to_string(), manifest_bytes(manifest)), (mine, results::runs_jsonl(jobs))];
     let mut written = Vec::new();
     for (name, bytes) in files {
         write_atomic(&dir.join(&name), &bytes)?;
