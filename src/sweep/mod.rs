@@ -407,6 +407,20 @@ pub struct Rungs {
     pub sha256: String,
 }
 
+/// The runs of a `runs.jsonl` or shard file (`path`, for errors), one per line, in the file's order.
+fn parse_runs(path: &Path, text: &str) -> Result<Vec<JobScore>, MergeError> {
+    text.lines()
+        .enumerate()
+        .map(|(n, line)| {
+            serde_json::from_str(line).map_err(|source| MergeError::BadLine {
+                path: path.to_path_buf(),
+                line: n + 1,
+                source,
+            })
+        })
+        .collect()
+}
+
 /// The sha256 of some bytes, in hex.
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -433,16 +447,7 @@ pub fn read_rungs(dir: &Path) -> Result<Rungs, MergeError> {
         _ => MergeError::Unreadable { path: runs_path.clone(), source },
     })?;
     let sha256 = sha256_hex(&text);
-    let text = String::from_utf8_lossy(&text);
-    let mut jobs: Vec<JobScore> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let job: JobScore = serde_json::from_str(line).map_err(|source| MergeError::BadLine {
-            path: runs_path.clone(),
-            line: n + 1,
-            source,
-        })?;
-        jobs.push(job);
-    }
+    let jobs = parse_runs(&runs_path, &String::from_utf8_lossy(&text))?;
     let whole = manifest.whole();
     let damaged = |jobs: &[JobScore]| MergeError::Damaged {
         dir: dir.to_path_buf(),
@@ -621,12 +626,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, MergeError> {
     for (shard, path) in &found {
         let text =
             std::fs::read_to_string(path).map_err(|source| MergeError::Unreadable { path: path.clone(), source })?;
-        for (n, line) in text.lines().enumerate() {
-            let job: JobScore = serde_json::from_str(line).map_err(|source| MergeError::BadLine {
-                path: path.clone(),
-                line: n + 1,
-                source,
-            })?;
+        for (n, job) in parse_runs(path, &text)?.into_iter().enumerate() {
             let at = expected.binary_search(&job.job).ok().filter(|p| shard.owns(*p));
             let slot = at.and_then(|p| jobs.get_mut(p)).ok_or_else(|| MergeError::ForeignJob {
                 path: path.clone(),
