@@ -45,7 +45,7 @@ pub enum Event<'a> {
     /// A file's row (standard output; an ERROR's reason to standard error).
     Row(&'a Row),
     /// A file's charts could not be drawn (standard error): the file counts as an error, whatever its row says.
-    ChartError(String),
+    ChartError { file: &'a Path, message: String },
 }
 
 /// One file's row: the file, and what checking it came to.
@@ -83,6 +83,86 @@ impl Row {
     /// `PASS`, `FAIL`, `EMPTY` or `ERROR`.
     pub fn label(&self) -> &'static str {
         self.verdict().map_or("ERROR", Verdict::label)
+    }
+
+    /// What failed first, in one line: the first failed expectation (`[cycle N] expected ...; what happened`;
+    /// with seeds, `seed S: ` before it), the replay's first difference, why nothing was checked (EMPTY), or
+    /// the first line of an ERROR's reason. `None` for a PASS.
+    pub fn first_failure(&self) -> Option<String> {
+        match &self.checked {
+            Checked::Run { outcomes, .. } => match Verdict::of(outcomes) {
+                Verdict::Pass => None,
+                Verdict::Empty => Some(Verdict::EMPTY_HINT.to_string()),
+                Verdict::Fail => outcomes.iter().find(|o| !o.passed).map(ExpectationOutcome::failure_text),
+            },
+            Checked::Seeds { outcomes, .. } => outcomes.iter().find(|o| o.verdict() != Verdict::Pass).map(|o| {
+                let text = o.first_failure().map_or(Verdict::EMPTY_HINT.to_string(), ExpectationOutcome::failure_text);
+                format!("seed {}: {text}", o.seed)
+            }),
+            Checked::Replay { comparison, .. } => {
+                comparison.differences.first().map(|d| format!("replay differs at {}", d.describe()))
+            }
+            Checked::Error(e) => Some(e.lines().next().unwrap_or_default().to_string()),
+        }
+    }
+
+    /// The command that reruns what failed first, with the overrides of the check (`args`): `g6sim run FILE`
+    /// (with seeds, `--seed S` of the first failing seed), or `g6sim replay FILE` for a history. `None` for a
+    /// PASS and an ERROR (nothing ran to rerun).
+    pub fn reproduction(&self, args: &[String]) -> Option<String> {
+        let file = self.file.display().to_string();
+        match &self.checked {
+            Checked::Run { outcomes, .. } => {
+                (Verdict::of(outcomes) != Verdict::Pass).then(|| seed_sweep::run_command(&file, None, args))
+            }
+            Checked::Seeds { outcomes, .. } => outcomes
+                .iter()
+                .find(|o| o.verdict() != Verdict::Pass)
+                .map(|o| seed_sweep::reproduction(&file, o.seed, args)),
+            Checked::Replay { comparison, .. } => {
+                (!comparison.agrees()).then(|| seed_sweep::replay_command(&file, args))
+            }
+            Checked::Error(_) => None,
+        }
+    }
+}
+
+/// What a check reported, kept for the reports written after it (the JUnit XML, the Markdown summary): every
+/// row and chart error in order, and how it ended.
+#[derive(Clone, Debug, Default)]
+pub struct Record {
+    pub reported: Vec<Reported>,
+    /// The tally, once the check ended; `None` while it runs and when it stopped before any file ran.
+    pub tally: Option<Tally>,
+    /// What stopped the check before any file ran, one problem each ([`CheckError::problems`]).
+    pub stopped: Vec<String>,
+}
+
+/// A row, or a chart error, as the check reported it.
+#[derive(Clone, Debug)]
+pub enum Reported {
+    Row(Row),
+    ChartError { file: PathBuf, message: String },
+}
+
+impl Record {
+    /// Keeps what `event` reports of a file (a row, a chart error).
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::Row(row) => self.reported.push(Reported::Row((*row).clone())),
+            Event::ChartError { file, message } => {
+                self.reported.push(Reported::ChartError { file: file.to_path_buf(), message: message.clone() });
+            }
+            Event::Env(_) | Event::Warning(_) | Event::Header { .. } => {}
+        }
+    }
+
+    /// Records how the check ended.
+    pub fn end(&mut self, ended: &Result<Tally, CheckError>) {
+        match ended {
+            Ok(tally) => self.tally = Some(*tally),
+            Err(e) => self.stopped = e.problems(),
+        }
     }
 }
 
@@ -272,7 +352,7 @@ fn check_one(file: &Path, request: &Request, report: &mut impl FnMut(Event)) -> 
     if let (Some(dir), Some(series)) = (&request.plots, series) {
         let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
         if let Err(e) = plot::draw(series, &run, &target) {
-            report(Event::ChartError(format!("{}: cannot draw the charts: {e}", target.display())));
+            report(Event::ChartError { file, message: format!("{}: cannot draw the charts: {e}", target.display()) });
             return (true, true);
         }
     }
@@ -302,7 +382,10 @@ fn check_seeds(file: &Path, seeds: &[u64], request: &Request, report: &mut impl 
         if let (Some(target), Some(series)) = (&target, series) {
             let target = output::seed_dir(target, seed);
             if let Err(e) = plot::draw(series, &run, &target) {
-                report(Event::ChartError(format!("{}: cannot draw the charts: {e}", target.display())));
+                report(Event::ChartError {
+                    file,
+                    message: format!("{}: cannot draw the charts: {e}", target.display()),
+                });
                 charts_failed = true;
             }
         }
@@ -337,7 +420,7 @@ fn check_history(file: &Path, request: &Request, report: &mut impl FnMut(Event))
     if let Some(dir) = &request.plots {
         let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
         if let Err(e) = plot::PlotData::from_run(&run).and_then(|data| plot::render(&data, &target)) {
-            report(Event::ChartError(format!("{}: cannot draw the charts: {e}", target.display())));
+            report(Event::ChartError { file, message: format!("{}: cannot draw the charts: {e}", target.display()) });
             return (!agrees, true);
         }
     }

@@ -80,8 +80,8 @@
 //! [`config`], [`vocab`] and [`events`] (the words and records of a run's results). Inputs and outputs:
 //! [`universe`] (instrument dumps), [`replay`], [`output`] (a run's files, the `/metrics` endpoint),
 //! [`artifact`] (B7 benchmark artifacts). Tools: [`sweep`], [`explore`] (generated scenarios), [`canary`] (the
-//! determinism canary), [`check`] (`g6sim check`), [`bench`](mod@bench), [`plot`], and [`render`] (the command
-//! line's wording). The simulation itself (the ECS world and its phases) is internal: ARCHITECTURE.md maps it.
+//! determinism canary), [`check`] (`g6sim check`), [`junit`] (JUnit XML reports of `check` and `explore`),
+//! [`bench`](mod@bench), [`plot`], and [`render`] (the command line's wording). The simulation itself (the ECS world and its phases) is internal: ARCHITECTURE.md maps it.
 
 // ECS systems declare their data as parameters and queries: long parameter lists and nested query
 // types are the idiom (as in bevy's own crates), not a smell.
@@ -103,6 +103,7 @@ pub mod events;
 pub mod explore;
 pub(crate) mod fault;
 pub(crate) mod gzip;
+pub mod junit;
 pub(crate) mod memory;
 pub mod output;
 pub mod plot;

@@ -282,8 +282,7 @@ pub fn expectations(outcomes: &[ExpectationOutcome]) -> String {
 pub(crate) fn verdict_lines(verdict: Verdict, outcomes: &[ExpectationOutcome], indent: &str) -> String {
     let mut out = String::new();
     for o in outcomes.iter().filter(|o| !o.passed) {
-        let at = o.cycle.map(|c| format!(" [cycle {c}]")).unwrap_or_default();
-        push(&mut out, format_args!("{indent}FAIL{at} expected {}; {}", o.expectation, o.detail));
+        push(&mut out, format_args!("{indent}FAIL {}", o.failure_text()));
     }
     if verdict == Verdict::Empty {
         push(&mut out, format_args!("{indent}{}", Verdict::EMPTY_HINT));
@@ -353,6 +352,55 @@ pub fn check_tally(t: &Tally) -> String {
         t.failed,
         t.errors
     )
+}
+
+/// `g6sim check`'s summary in Markdown, for a CI job's summary page (GitHub's `GITHUB_STEP_SUMMARY`): a
+/// heading, the closing line, and a table of every file with its verdict, what failed first and the command
+/// that reproduces it (with seeds, the first failing seed's); chart errors and what stopped a check that never
+/// started follow the table. `args` are the check's overrides as command-line words.
+pub fn check_markdown(record: &crate::check::Record, args: &[String]) -> String {
+    use crate::check::Reported;
+    // A blank line first: the heading must not join what an earlier step appended.
+    let mut out = String::from("\n### g6sim check\n\n");
+    if let Some(tally) = &record.tally {
+        push(&mut out, format_args!("{}\n", check_tally(tally).trim_end()));
+    }
+    let rows: Vec<&Row> =
+        record.reported.iter().filter_map(|r| if let Reported::Row(row) = r { Some(row) } else { None }).collect();
+    if !rows.is_empty() {
+        push(&mut out, "| scenario | verdict | first failure | reproduction |");
+        push(&mut out, "|---|---|---|---|");
+        for row in rows {
+            let file = md_code(&row.file.display().to_string());
+            let failure = row.first_failure().map(|f| md_text(&f)).unwrap_or_default();
+            let command = row.reproduction(args).map(|c| md_code(&c)).unwrap_or_default();
+            push(&mut out, format_args!("| {file} | {} | {failure} | {command} |", row.label()));
+        }
+        out.push('\n');
+    }
+    let charts = record.reported.iter().filter_map(|r| match r {
+        Reported::ChartError { message, .. } => Some(message),
+        Reported::Row(_) => None,
+    });
+    for problem in charts.chain(&record.stopped) {
+        push(&mut out, format_args!("error: {}\n", md_text(problem)));
+    }
+    out
+}
+
+/// Text in a Markdown table cell: `|` and `*` escaped, HTML's `<`, `>` and `&` as entities, lines joined with `<br>`.
+fn md_text(text: &str) -> String {
+    let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    text.replace('|', "\\|").replace('*', "\\*").replace('\n', "<br>")
+}
+
+/// `text` as a Markdown code span inside a table cell: fenced by more backticks than any run it holds, `|`
+/// escaped (GitHub splits cells before it reads code spans).
+fn md_code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
+    format!("{fence}{pad}{}{pad}{fence}", text.replace('|', "\\|"))
 }
 
 /// `wrote a, b, c`: the files a command wrote.
@@ -764,10 +812,7 @@ pub fn explore_summary(report: &crate::explore::Report, dir: &Path, written: &[P
             &mut out,
             format_args!("  shrunk from {} to {} in {} runs", describe(f.original), describe(f.shrunk), f.attempts),
         );
-        push(
-            &mut out,
-            format_args!("  reproduce: g6sim run {} --no-env", dir.join(FAILURES_DIR).join(&f.file).display()),
-        );
+        push(&mut out, format_args!("  reproduce: {}", f.reproduction(dir)));
         if let Some(charts) = &f.charts {
             let names = crate::plot::CHARTS.join(", ");
             let at = dir.join(FAILURES_DIR).join(charts);
@@ -924,6 +969,45 @@ mod tests {
             expectations(&failed),
             "  expectations: 1/2 passed\n  FAIL [cycle 4] expected at cycle 4: b; saw c\n"
         );
+    }
+
+    #[test]
+    fn the_markdown_summary_has_a_row_per_file_and_escapes_what_markdown_reads() {
+        use crate::check::{CheckError, Event, Record};
+        let mut record = Record::default();
+        let failed = vec![outcome("never: x >= 1", false, "held at cycle 2: x | y = 1", Some(2))];
+        let rows = [
+            row("s/a.ron", Checked::Run { cycles: 2, outcomes: vec![outcome("a", true, "ok", None)] }),
+            row(
+                "s/b|`c`.ron",
+                Checked::Seeds {
+                    cycles: 2,
+                    outcomes: vec![seed(3, 1, vec![]), seed(4, 1, failed)],
+                    reproductions: vec![],
+                },
+            ),
+            row("s/<d>.ron", Checked::Error("s/<d>.ron:1:2: *bad*\n  hint: fix".into())),
+        ];
+        for r in &rows {
+            record.event(&Event::Row(r));
+        }
+        record.end(&Ok(Tally { files: 3, failed: 1, errors: 1, seeds: None }));
+        assert_eq!(
+            check_markdown(&record, &["--no-env".to_string()]),
+            "\n### g6sim check\n\n\
+             3 scenarios: 1 passed, 1 failed, 1 could not be loaded\n\n\
+             | scenario | verdict | first failure | reproduction |\n\
+             |---|---|---|---|\n\
+             | `s/a.ron` | PASS |  |  |\n\
+             | ``s/b\\|`c`.ron`` | FAIL | seed 4: [cycle 2] expected never: x &gt;= 1; held at cycle 2: x \\| y = 1 | \
+             ``g6sim run 's/b\\|`c`.ron' --seed 4 --no-env`` |\n\
+             | `s/<d>.ron` | ERROR | s/&lt;d&gt;.ron:1:2: \\*bad\\* |  |\n\n"
+        );
+        let mut stopped = Record::default();
+        stopped.end(&Err(CheckError::NoScenariosDir));
+        let text = check_markdown(&stopped, &[]);
+        assert!(text.starts_with("\n### g6sim check\n\nerror: no scenarios/ directory here"), "{text}");
+        assert!(text.contains("<br>  hint: name scenario files"), "{text}");
     }
 
     #[test]

@@ -37,9 +37,11 @@ pub fn bin() -> PathBuf {
 }
 
 /// The variables besides the `G6_*`, `G6SIM*` and `SLURM_*` families that change what g6sim does or prints:
-/// Kubernetes' Indexed Job index (a sweep's shard, as `SLURM_ARRAY_TASK_*` are), and clap's colour switches
-/// (`CLICOLOR_FORCE` colours the messages even on a pipe; `NO_COLOR` and `CLICOLOR` turn colour off).
-pub const G6SIM_READS: [&str; 4] = ["JOB_COMPLETION_INDEX", "CLICOLOR_FORCE", "CLICOLOR", "NO_COLOR"];
+/// Kubernetes' Indexed Job index (a sweep's shard, as `SLURM_ARRAY_TASK_*` are), clap's colour switches
+/// (`CLICOLOR_FORCE` colours the messages even on a pipe; `NO_COLOR` and `CLICOLOR` turn colour off), and
+/// GitHub Actions' step summary file, which `check` appends to (the suite run inside a GitHub job must not).
+pub const G6SIM_READS: [&str; 5] =
+    ["JOB_COMPLETION_INDEX", "CLICOLOR_FORCE", "CLICOLOR", "NO_COLOR", "GITHUB_STEP_SUMMARY"];
 
 /// Whether a test's child must not inherit the variable `name`: g6sim reads it (the settings `G6_*`, a
 /// sweep's shard `SLURM_ARRAY_TASK_*` and `JOB_COMPLETION_INDEX`, clap's colour switches), or a script of

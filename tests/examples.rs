@@ -582,6 +582,7 @@ fn the_docs_link_the_examples_and_name_only_files_that_exist() {
     }
     assert!(named >= 6, "the READMEs name the example files");
     for file in [
+        "ci/README.md",
         "k8s/sweep-job.yaml",
         "k8s/merge-job.yaml",
         "k8s/Dockerfile",
@@ -593,4 +594,44 @@ fn the_docs_link_the_examples_and_name_only_files_that_exist() {
     ] {
         assert!(examples.contains(file), "examples/README.md explains {file}");
     }
+}
+
+/// The `g6sim` command lines of a CI file: `run:` values and script items that start with `g6sim `.
+fn ci_commands(doc: &str) -> Vec<Vec<String>> {
+    doc.lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("run: ").or_else(|| l.strip_prefix("- ")))
+        .filter(|l| l.starts_with("g6sim "))
+        .map(|l| l.split_whitespace().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn the_ci_examples_run_the_check_and_publish_the_report_it_writes_whatever_the_verdict() {
+    let dir = temp_dir("examples-ci");
+    for (file, published, always) in [
+        ("examples/ci/github-actions.yml", "path", "if: always()"),
+        ("examples/ci/gitlab-ci.yml", "junit", "when: always"),
+    ] {
+        let doc = read(file);
+        let commands = ci_commands(&doc);
+        assert_eq!(commands.len(), 1, "{file}: one g6sim command: {commands:?}");
+        let words = &commands[0];
+        assert_eq!(&words[..3], ["g6sim", "check", "--no-env"], "{file}");
+        let report = flag(words, "--junit");
+        assert_eq!(scalar(&doc, published).as_deref(), Some(report), "{file} publishes the report it writes");
+        assert!(doc.matches(always).count() >= 1, "{file} publishes the report when the check fails too");
+        // Run it, the report redirected into a scratch directory (the pipeline writes into its checkout).
+        let scratch = dir.join(file.replace('/', "_")).join(report);
+        let args: Vec<&str> =
+            words[1..].iter().map(|w| if w == report { scratch.to_str().unwrap() } else { w.as_str() }).collect();
+        let summary = dir.join("summary.md");
+        let out = g6sim_with(&args, &[("GITHUB_STEP_SUMMARY", summary.to_str().unwrap())]);
+        succeeded(file, &out);
+        let validated = crate::ci_reports::validated(&scratch);
+        assert_eq!(validated["failures"], 0, "{file}: {validated}");
+        assert!(std::fs::read_to_string(&summary).unwrap().contains("| `scenarios/walk.ron` | PASS |"));
+    }
+    let github = read("examples/ci/github-actions.yml");
+    assert_eq!(scalar(&github, "report_paths"), scalar(&github, "path"), "the checks tab reads the same report");
 }

@@ -9,6 +9,7 @@ mod analytics;
 mod architecture;
 mod bad_input;
 mod benchmark;
+mod ci_reports;
 mod cli;
 mod determinism;
 mod docs;

@@ -120,6 +120,14 @@ pub struct Report {
     pub failures: Vec<Failure>,
 }
 
+impl Failure {
+    /// The command that reproduces this failure with its shrunk file, in the exploration written into `dir`:
+    /// `g6sim run DIR/failures/FILE --no-env`.
+    pub fn reproduction(&self, dir: &std::path::Path) -> String {
+        format!("g6sim run {} --no-env", dir.join(super::FAILURES_DIR).join(&self.file).display())
+    }
+}
+
 impl Report {
     /// Whether every property held in every run explored.
     pub fn passed(&self) -> bool {

@@ -430,6 +430,25 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Checks, before anything runs, that the report file `file` (the value of `flag`, written whole when the
+/// command ends) can be written: creates its folder when missing, and refuses a directory and a folder it
+/// cannot write.
+pub fn claim_file(file: &Path, flag: &str) -> Result<(), DirError> {
+    if file.is_dir() || file.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR) {
+        return Err(DirError {
+            dir: file.to_path_buf(),
+            message: "is a directory, not a file".into(),
+            hint: format!("name the file to write, for example {flag} {}", file.join("g6sim.xml").display()),
+        });
+    }
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    make_dir(folder, flag)?;
+    probe(folder)
+}
+
 /// Creates `dir` when missing; refuses a file. `flag` names the option that gave it, for the hints.
 fn make_dir(dir: &Path, flag: &str) -> Result<(), DirError> {
     let fail = |message: String, hint: String| DirError { dir: dir.to_path_buf(), message, hint };

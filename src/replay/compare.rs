@@ -27,6 +27,28 @@ pub struct Difference {
     pub replayed: String,
 }
 
+impl Difference {
+    /// What differs: the index and expiry rule of a status (`NIFTY this_week`), the index of a depth.
+    pub fn what(&self) -> String {
+        match &self.rule {
+            Some(rule) => format!("{} {rule}", self.index),
+            None => self.index.clone(),
+        }
+    }
+
+    /// The difference in one line: `cycle 3 NIFTY this_week status: recorded OK, replayed PARTIAL`.
+    pub fn describe(&self) -> String {
+        format!(
+            "cycle {} {} {}: recorded {}, replayed {}",
+            self.cycle,
+            self.what(),
+            self.field,
+            self.recorded,
+            self.replayed
+        )
+    }
+}
+
 /// One index's depth direction flips.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct IndexFlips {
@@ -73,13 +95,13 @@ impl Comparison {
             ));
         }
         for d in self.differences.iter().take(limit) {
-            let what = match &d.rule {
-                Some(rule) => format!("{} {rule}", d.index),
-                None => d.index.clone(),
-            };
             out.push_str(&format!(
-                "  cycle {:>5}  {what:<22} {}: recorded {}, replayed {}\n",
-                d.cycle, d.field, d.recorded, d.replayed
+                "  cycle {:>5}  {:<22} {}: recorded {}, replayed {}\n",
+                d.cycle,
+                d.what(),
+                d.field,
+                d.recorded,
+                d.replayed
             ));
         }
         if self.differences.len() > limit {

@@ -26,6 +26,15 @@ pub struct ExpectationOutcome {
     pub cycle: Option<u64>,
 }
 
+impl ExpectationOutcome {
+    /// What a failed expectation says wherever it is shown: `[cycle N] expected <expectation>; <detail>` (no
+    /// cycle part when the verdict points at none).
+    pub fn failure_text(&self) -> String {
+        let at = self.cycle.map(|c| format!("[cycle {c}] ")).unwrap_or_default();
+        format!("{at}expected {}; {}", self.expectation, self.detail)
+    }
+}
+
 /// What a run's expectations come to: the one rule every command applies (`run`, `run --seeds`, `check`,
 /// `check --seeds`). A run that checks nothing is [`Verdict::Empty`] and fails like a failed expectation
 /// (exit code 1): a CI check that asserts nothing must not pass. Sweep scores count runs whose expectations

@@ -159,9 +159,35 @@ pub(crate) fn shell_quote(word: &str) -> String {
 /// The command that reruns one seed: `g6sim run FILE --seed N` and `args` (the overrides the sweep was given),
 /// each word quoted for the shell.
 pub fn reproduction(file: &str, seed: u64, args: &[String]) -> String {
-    let mut words = vec!["g6sim".to_string(), "run".to_string(), shell_quote(file), "--seed".to_string()];
-    words.push(seed.to_string());
+    run_command(file, Some(seed), args)
+}
+
+/// The command that reruns a scenario: `g6sim run FILE`, `--seed N` when a seed replaces the scenario's own,
+/// then `args` (the overrides the run was given), each word quoted for the shell.
+pub fn run_command(file: &str, seed: Option<u64>, args: &[String]) -> String {
+    let mut words = vec!["g6sim".to_string(), "run".to_string(), shell_quote(file)];
+    if let Some(seed) = seed {
+        words.extend(["--seed".to_string(), seed.to_string()]);
+    }
     words.extend(args.iter().map(|a| shell_quote(a)));
+    words.join(" ")
+}
+
+/// The command that replays a history again: `g6sim replay FILE` and the overrides of `args` a replay takes
+/// (`--set`, `--parity`, `--no-env`; a replay refuses `--universe` and `--greeks`), each word quoted for the
+/// shell.
+pub fn replay_command(file: &str, args: &[String]) -> String {
+    let mut words = vec!["g6sim".to_string(), "replay".to_string(), shell_quote(file)];
+    let mut rest = args.iter();
+    while let Some(word) = rest.next() {
+        match word.as_str() {
+            "--universe" => {
+                rest.next();
+            }
+            "--greeks" => {}
+            _ => words.push(shell_quote(word)),
+        }
+    }
     words.join(" ")
 }
 
@@ -211,6 +237,9 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
         let args = ["--set".to_string(), "benchmark_dump=a b".to_string(), "--no-env".to_string()];
         assert_eq!(reproduction("x.ron", 4, &args), "g6sim run x.ron --seed 4 --set 'benchmark_dump=a b' --no-env");
+        assert_eq!(run_command("my x.ron", None, &args[2..]), "g6sim run 'my x.ron' --no-env");
+        let words = ["--universe", "d.csv", "--set", "a=1", "--greeks", "--parity", "g6"].map(String::from);
+        assert_eq!(replay_command("h.jsonl", &words), "g6sim replay h.jsonl --set a=1 --parity g6");
         assert_eq!(SeedList::parse("3").unwrap(), SeedList(vec![1, 2, 3]));
         assert_eq!(SeedList::parse("4,4").unwrap_err().0, "seed 4 is listed twice");
     }

@@ -228,6 +228,11 @@ pub enum Command {
         /// reproduction command.
         #[arg(long, value_name = "SPEC", value_parser = SeedList::parse)]
         seeds: Option<SeedList>,
+        /// Also write a JUnit XML report into FILE, for CI test widgets: one test case per file (per file and
+        /// seed with --seeds); FAIL a failure, EMPTY and ERROR errors; each failure's message the first failed
+        /// expectation, its body the command that reproduces it. Written even when nothing could run.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
     /// Write a synthetic universe as a Kite instruments dump, the file `--universe FILE` and a scenario's
     /// `universe` read.
@@ -418,6 +423,10 @@ pub struct ExploreArgs {
     /// The number of shards, the index taken from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID.
     #[arg(long, value_name = "N")]
     pub shards: Option<usize>,
+    /// Also write a JUnit XML report into FILE, for CI test widgets: one test case per property that held, one
+    /// failure per shrunk failure, its body the command that reproduces it.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -440,6 +449,9 @@ pub enum ExploreTool {
         /// Write into --out even if it is a non-empty directory that holds no g6sim exploration.
         #[arg(long)]
         force: bool,
+        /// Also write the merged exploration's JUnit XML report into FILE, as `explore --junit` does.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
     },
 }
 

@@ -13,6 +13,7 @@ use g6sim::sweep::{self, SeedList, SeedOutcome, Shard, SweepManifest};
 use g6sim::{Error, Prepared, RunOptions, RunTotals, Streamed, Verdict, canary, render};
 use std::collections::BTreeMap;
 use std::fmt::Display;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -328,34 +329,90 @@ pub fn run_seeds(
 }
 
 /// `g6sim check`: prints each row as the library decides it, then the tally.
-pub fn check(paths: Vec<PathBuf>, plots: Option<PathBuf>, overrides: &Overrides, seeds: Option<SeedList>) -> ExitCode {
+pub fn check(
+    paths: Vec<PathBuf>,
+    plots: Option<PathBuf>,
+    overrides: &Overrides,
+    seeds: Option<SeedList>,
+    junit: Option<&Path>,
+) -> ExitCode {
+    if let Some(Err(e)) = junit.map(|file| output::claim_file(file, "--junit")) {
+        return fail(e);
+    }
+    let summary = match step_summary() {
+        Ok(summary) => summary,
+        Err(code) => return code,
+    };
     let options = match overrides.options() {
         Ok(options) => options,
         Err(e) => return fail(e),
     };
     let request = check::Request { paths, plots, options, seeds: seeds.map(|s| s.0), args: overrides.args() };
-    let checked = check::check(&request, |event| match event {
-        Event::Env(note) => err!("{}", render::env_note(&note)),
-        Event::Warning(w) => errln!("warning: {w}"),
-        Event::Header { seeds } => out!("{}", render::check_header(seeds)),
-        Event::Row(row) => {
-            out!("{}", render::check_row(row));
-            if let Err(e) = row.verdict() {
-                errln!("error: {e}");
+    let mut record = check::Record::default();
+    let checked = check::check(&request, |event| {
+        record.event(&event);
+        match event {
+            Event::Env(note) => err!("{}", render::env_note(&note)),
+            Event::Warning(w) => errln!("warning: {w}"),
+            Event::Header { seeds } => out!("{}", render::check_header(seeds)),
+            Event::Row(row) => {
+                out!("{}", render::check_row(row));
+                if let Err(e) = row.verdict() {
+                    errln!("error: {e}");
+                }
             }
+            Event::ChartError { message, .. } => errln!("error: {message}"),
         }
-        Event::ChartError(e) => errln!("error: {e}"),
     });
-    match checked {
+    let code = match &checked {
         Ok(tally) => {
-            out!("{}", render::check_tally(&tally));
+            out!("{}", render::check_tally(tally));
             ExitCode::from(tally.exit_code())
         }
         Err(e) => {
             e.problems().iter().for_each(|p| errln!("error: {p}"));
             bad_input()
         }
+    };
+    record.end(&checked);
+    if let Some(Err(code)) =
+        junit.map(|file| write_report(file, g6sim::junit::check(&record, &request.args).as_bytes()))
+    {
+        return code;
     }
+    if let Some(file) = summary {
+        let markdown = render::check_markdown(&record, &request.args);
+        let appended =
+            std::fs::OpenOptions::new().append(true).open(&file).and_then(|mut f| f.write_all(markdown.as_bytes()));
+        if let Err(e) = appended {
+            return fail(format_args!("{STEP_SUMMARY}={}: cannot append the summary: {e}", file.display()));
+        }
+    }
+    code
+}
+
+/// The file a GitHub Actions step's summary page is read from: `check` appends its Markdown summary to it.
+const STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
+
+/// The step summary file to append to, checked before anything runs: `None` when `STEP_SUMMARY` is unset or
+/// empty; an error (bad input) when it cannot be appended to.
+fn step_summary() -> Result<Option<PathBuf>, ExitCode> {
+    let Some(file) = std::env::var_os(STEP_SUMMARY).filter(|v| !v.is_empty()).map(PathBuf::from) else {
+        return Ok(None);
+    };
+    match std::fs::OpenOptions::new().append(true).create(true).open(&file) {
+        Ok(_) => Ok(Some(file)),
+        Err(e) => Err(fail(format_args!(
+            "{STEP_SUMMARY}={}: cannot append the summary: {e}\n  hint: unset {STEP_SUMMARY} outside a GitHub \
+             Actions step, or point it at a writable file",
+            file.display()
+        ))),
+    }
+}
+
+/// Writes a report file (`--junit FILE`) whole; the error, printed, is bad input's exit code.
+fn write_report(file: &Path, bytes: &[u8]) -> Result<(), ExitCode> {
+    output::write_atomic(file, bytes).map_err(|e| fail(format_args!("{}: cannot write: {e}", file.display())))
 }
 
 /// `g6sim sweep` (or `sweep merge`): plans the grid, runs this shard's share, writes the shard or the sweep.
@@ -538,8 +595,11 @@ fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
 /// spent or Ctrl-C), writes the report and the shrunk failures; 1 when a property broke.
 pub fn explore(args: ExploreArgs) -> ExitCode {
     use g6sim::explore::{self, Exploration};
-    if let Some(crate::args::ExploreTool::Merge { dirs, out, plots, force }) = args.tool {
-        return explore_merge(&dirs, &out, plots, force);
+    if let Some(crate::args::ExploreTool::Merge { dirs, out, plots, force, junit }) = args.tool {
+        return explore_merge(&dirs, &out, plots, force, junit.as_deref());
+    }
+    if let Some(Err(e)) = args.junit.as_deref().map(|file| output::claim_file(file, "--junit")) {
+        return fail(e);
     }
     let shard = match sweep::shard_from(args.shard, args.shards, &shard_env()) {
         Ok(s) => s,
@@ -657,6 +717,12 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             Err(e) => return fail(format_args!("{}: {e}", emit.display())),
         }
     }
+    if let Some(file) = &args.junit {
+        if let Err(code) = write_report(file, g6sim::junit::exploration(&report, &dir).as_bytes()) {
+            return code;
+        }
+        written.push(file.clone());
+    }
     written.sort();
     out!("{}", render::explore_summary(&report, &dir, &written));
     // Interrupted, the exploration is cut short whatever it found: 130, as a shell reports Ctrl-C.
@@ -669,7 +735,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 }
 
 /// `g6sim explore merge`: the shards' reports, written as the whole exploration.
-fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool) -> ExitCode {
+fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool, junit: Option<&Path>) -> ExitCode {
     use g6sim::explore;
     if let Some(shard) = dirs.iter().find(|d| same_dir(d, out)) {
         return fail(format_args!(
@@ -677,6 +743,9 @@ fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool) -> Exit
   hint: --out out/explore-merged",
             shard.display()
         ));
+    }
+    if let Some(Err(e)) = junit.map(|file| output::claim_file(file, "--junit")) {
+        return fail(e);
     }
     let (header, report) = match explore::merge(dirs) {
         Ok((header, report)) if plots => (header, report.with_charts()),
@@ -691,6 +760,12 @@ fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool) -> Exit
         Ok(w) => w,
         Err(e) => return fail(format_args!("{}: {e}", out.display())),
     };
+    if let Some(file) = junit {
+        if let Err(code) = write_report(file, g6sim::junit::exploration(&report, out).as_bytes()) {
+            return code;
+        }
+        written.push(file.to_path_buf());
+    }
     written.sort();
     out!("merged {} shards: {} seeds\n", dirs.len(), report.seeds.len());
     out!("{}", render::explore_summary(&report, out, &written));

@@ -70,7 +70,9 @@ fn main() -> ExitCode {
             let flags = RunFlags { quiet, plots, force, serve_metrics: None, hold: false };
             commands::replay(&history, out, &options, &history_options(&depth), flags)
         }
-        Command::Check { paths, overrides, plots, seeds } => commands::check(paths, plots, &overrides, seeds),
+        Command::Check { paths, overrides, plots, seeds, junit } => {
+            commands::check(paths, plots, &overrides, seeds, junit.as_deref())
+        }
         Command::Sweep(args) => commands::sweep(*args),
         Command::Explore(args) => commands::explore(*args),
         Command::Plot { run_dir } => commands::plot(&run_dir),
