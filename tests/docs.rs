@@ -12,7 +12,8 @@
 //! `TRYCMD=overwrite cargo test --test suite docs::` writes what the commands printed back into the pages.
 //!
 //! Some tables are generated from the catalogues in the code: the fault table of `docs/scenarios.md` (from
-//! `src/fault.rs`) and the score table of `docs/tuning.md` (from `src/scoring/score.rs`), each between a
+//! `src/fault.rs`), the score table of `docs/tuning.md` (from `src/scoring/score.rs`) and the metric table of
+//! `docs/outputs.md` (from `src/output/metrics.rs`), each between a
 //! `<!-- generated: NAME -->` line and an `<!-- end: NAME -->` line. The pages must hold what the code gives;
 //! `TRYCMD=overwrite` writes it.
 
@@ -74,7 +75,17 @@ fn overwrite() -> bool {
 
 /// The generated tables: each one's name and text.
 fn generated_tables() -> Vec<(&'static str, String)> {
-    vec![("faults", fault_table()), ("scores", score_table())]
+    vec![("faults", fault_table()), ("scores", score_table()), ("metrics", metric_table())]
+}
+
+/// The metric table: each family g6sim exports, its type, labels and help text.
+fn metric_table() -> String {
+    let mut out = String::from("| family | type | labels | help |\n|---|---|---|---|\n");
+    for m in g6sim::output::METRICS {
+        let labels: Vec<String> = m.labels.iter().map(|l| format!("`{l}`")).collect();
+        out += &format!("| `{}` | {} | {} | {} |\n", m.name, m.kind.as_str(), labels.join(", "), m.help);
+    }
+    out
 }
 
 /// The fault table: each kind as a scenario writes it, what it does, what it acts on, the phase that

@@ -635,3 +635,155 @@ fn the_ci_examples_run_the_check_and_publish_the_report_it_writes_whatever_the_v
     let github = read("examples/ci/github-actions.yml");
     assert_eq!(scalar(&github, "report_paths"), scalar(&github, "path"), "the checks tab reads the same report");
 }
+
+/// PromQL words that are no metric: keywords, and the aggregations (which `by (...)` may follow before the
+/// parenthesis).
+const PROMQL_WORDS: [&str; 18] = [
+    "and",
+    "or",
+    "unless",
+    "bool",
+    "offset",
+    "sum",
+    "min",
+    "max",
+    "avg",
+    "group",
+    "stddev",
+    "stdvar",
+    "count",
+    "count_values",
+    "bottomk",
+    "topk",
+    "quantile",
+    "limitk",
+];
+
+/// The metric names and the label names a PromQL expression reads: identifiers that are no function call, no
+/// keyword and no number; label names from `{...}` matchers and the lists of `by`, `without`, `on`, `ignoring`
+/// and `group_*`. `label_values(m, l)` reads metric `m` and label `l`.
+fn promql_names(expr: &str) -> (Vec<String>, Vec<String>) {
+    let (mut metrics, mut labels) = (Vec::new(), Vec::new());
+    // Strings first: a matcher's value or a legend is no name.
+    let mut text = String::new();
+    let mut in_string = false;
+    for c in expr.chars() {
+        if c == '"' {
+            in_string = !in_string;
+        } else if !in_string {
+            text.push(c);
+        }
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == ':';
+    let (mut i, mut in_braces, mut in_list) = (0, false, false);
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '[' {
+            // A range, such as [5m].
+            i += chars[i..].iter().position(|&c| c == ']').unwrap() + 1;
+            continue;
+        }
+        if c == '{' || c == '}' {
+            in_braces = c == '{';
+        }
+        if c == ')' {
+            in_list = false;
+        }
+        if is_name(c) && (i == 0 || !is_name(chars[i - 1])) {
+            let end = i + chars[i..].iter().position(|&c| !is_name(c)).unwrap_or(chars.len() - i);
+            let word: String = chars[i..end].iter().collect();
+            let next = chars[end..].iter().find(|c| !c.is_whitespace());
+            if word.chars().next().unwrap().is_ascii_digit() {
+                // A number.
+            } else if in_braces || in_list {
+                labels.push(word.clone());
+            } else if ["by", "without", "on", "ignoring", "group_left", "group_right"].contains(&word.as_str()) {
+                in_list = true;
+            } else if next == Some(&'(') || PROMQL_WORDS.contains(&word.as_str()) {
+                // A function or a keyword.
+            } else {
+                metrics.push(word);
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    if let Some(args) = expr.strip_prefix("label_values(").and_then(|a| a.strip_suffix(')')) {
+        let (metric, label) = args.split_once(',').unwrap();
+        return (vec![metric.trim().to_string()], vec![label.trim().to_string()]);
+    }
+    (metrics, labels)
+}
+
+#[test]
+fn every_query_of_the_grafana_dashboard_reads_metrics_g6sim_exports() {
+    use g6sim::output::{METRICS, MetricKind};
+    use serde_json::Value;
+    let (metrics, labels) =
+        promql_names(r#"histogram_quantile(0.95, sum by (le) (rate(g6_x_bucket{a="b"}[5m]))) / on(c) y"#);
+    assert_eq!(
+        (metrics, labels),
+        (vec!["g6_x_bucket".to_string(), "y".into()], vec!["le".to_string(), "a".into(), "c".into()])
+    );
+
+    let exported = |name: &str| {
+        METRICS.iter().find(|m| {
+            let suffixes: &[&str] =
+                if m.kind == MetricKind::Histogram { &["_bucket", "_sum", "_count"] } else { &[""] };
+            suffixes.iter().any(|s| format!("{}{s}", m.name) == name)
+        })
+    };
+    let dashboard: Value = serde_json::from_str(&read("examples/grafana/g6sim.json")).unwrap();
+    let input = &dashboard["__inputs"][0];
+    assert_eq!((&input["name"], &input["type"]), (&"DS_PROMETHEUS".into(), &"datasource".into()));
+    let datasource = serde_json::json!({"type": "prometheus", "uid": "${DS_PROMETHEUS}"});
+    // Panels, and the panels of rows.
+    let mut panels: Vec<&Value> = Vec::new();
+    for p in dashboard["panels"].as_array().unwrap() {
+        panels.push(p);
+        panels.extend(p["panels"].as_array().into_iter().flatten());
+    }
+    let mut queries: Vec<(String, String)> = Vec::new();
+    let mut ids = std::collections::BTreeSet::new();
+    for p in &panels {
+        let title = p["title"].as_str().unwrap().to_string();
+        if p["type"] == "row" {
+            continue;
+        }
+        assert!(ids.insert(p["id"].as_u64().unwrap()), "panel ids are unique: {title}");
+        assert_eq!(p["datasource"], datasource, "{title}");
+        let targets = p["targets"].as_array().unwrap_or_else(|| panic!("{title}: no targets"));
+        assert!(!targets.is_empty(), "{title}: no targets");
+        for t in targets {
+            assert_eq!(t["datasource"], datasource, "{title}");
+            queries.push((title.clone(), t["expr"].as_str().unwrap().to_string()));
+        }
+    }
+    for v in dashboard["templating"]["list"].as_array().unwrap() {
+        queries.push((format!("variable {}", v["name"]), v["query"]["query"].as_str().unwrap().to_string()));
+    }
+    let mut read_by_a_panel = std::collections::BTreeSet::new();
+    for (title, expr) in &queries {
+        let (names, labels) = promql_names(expr);
+        assert!(!names.is_empty(), "{title}: {expr} reads no metric");
+        let mut read = Vec::new();
+        for name in &names {
+            let metric =
+                exported(name).unwrap_or_else(|| panic!("{title}: {expr} reads {name}, which g6sim does not export"));
+            read_by_a_panel.insert(metric.name);
+            read.push(metric);
+        }
+        for label in &labels {
+            let histogram = read.iter().any(|m| m.kind == MetricKind::Histogram);
+            let known = read.iter().any(|m| m.labels.contains(&label.as_str())) || (histogram && label == "le");
+            assert!(known, "{title}: {expr} reads label {label}, which none of its metrics has");
+        }
+    }
+    // What the issue asks the dashboard to show.
+    for name in ["g6_strike_depth", "g6_partial_expiries_total", "g6_prefilter_clamp_events_total", "g6_expiries_total"]
+    {
+        assert!(read_by_a_panel.contains(name), "the dashboard shows {name}");
+    }
+}

@@ -10,7 +10,7 @@ pub(crate) mod metrics;
 pub mod serve;
 
 pub use lock::{DirLock, LOCK_FILE, lock_dir};
-pub use metrics::MetricsState;
+pub use metrics::{METRICS, Metric, MetricKind, MetricsState};
 
 use crate::config::Config;
 use crate::events::{CycleSummary, Event, LoggedEvent};
