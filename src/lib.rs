@@ -112,6 +112,7 @@ pub(crate) mod pyjson;
 pub(crate) mod registry;
 pub mod render;
 pub mod replay;
+pub mod report;
 pub(crate) mod rng;
 pub(crate) mod run;
 pub mod scenario;

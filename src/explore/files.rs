@@ -23,7 +23,9 @@ pub fn claim_dir(dir: &Path, force: bool) -> Result<DirLock, DirError> {
 fn is_explore_dir(dir: &Path) -> bool {
     std::fs::read_dir(dir).is_ok_and(|entries| {
         entries.filter_map(Result::ok).all(|e| {
-            e.file_name().to_str().is_some_and(|n| is_own_entry(n, |n| n == EXPLORE_FILE || n == FAILURES_DIR))
+            e.file_name().to_str().is_some_and(|n| {
+                is_own_entry(n, |n| n == EXPLORE_FILE || n == FAILURES_DIR || n == crate::output::REPORT_FILE)
+            })
         })
     })
 }
@@ -87,6 +89,8 @@ pub fn write(dir: &Path, header: &Header, shard: Option<&ShardOf>, report: &Repo
     if failures.is_dir() {
         remove_earlier(&failures)?;
     }
+    // A report of an earlier exploration into this directory would tell of other findings.
+    crate::output::remove_if_there(&dir.join(crate::output::REPORT_FILE))?;
     let mut written = Vec::new();
     if !report.failures.is_empty() {
         std::fs::create_dir_all(&failures)?;

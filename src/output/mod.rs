@@ -276,6 +276,8 @@ pub(crate) const RUN_FILES: [&str; 4] = ["events.jsonl", "cycles.jsonl", "metric
 pub const COMPARISON_FILE: &str = "comparison.json";
 /// The folder of a run's charts.
 pub(crate) const PLOTS_DIR: &str = "plots";
+/// The report page a command writes into the directory it reports on (`g6sim report`, `run --report`).
+pub const REPORT_FILE: &str = "report.html";
 
 /// Writes a finished in-memory run's `events.jsonl`, `cycles.jsonl`, `metrics.prom` and `manifest.json` into
 /// `dir` (created if needed) through a [`RunWriter`], cycle by cycle as a streamed run writes them.
@@ -300,7 +302,7 @@ fn is_run_entry(name: &str) -> bool {
 
 /// Whether a name is one of a run directory's outputs.
 fn is_run_output(name: &str) -> bool {
-    RUN_FILES.contains(&name) || name == COMPARISON_FILE || name == PLOTS_DIR
+    RUN_FILES.contains(&name) || name == COMPARISON_FILE || name == PLOTS_DIR || name == REPORT_FILE
 }
 
 /// Whether a directory entry's name is `own` (a file or folder g6sim writes there), the hidden temporary of
@@ -562,9 +564,8 @@ pub fn claim_seed_dirs(dir: &Path, seeds: &[u64], force: bool) -> Result<SeedDir
 /// after the run files), and temporaries an interrupted write left ([`remove_temporaries`]). Other files
 /// stay, the lock file too.
 pub(crate) fn remove_stale(dir: &Path) -> io::Result<()> {
-    match std::fs::remove_file(dir.join(COMPARISON_FILE)) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
+    for file in [COMPARISON_FILE, REPORT_FILE] {
+        remove_if_there(&dir.join(file))?;
     }
     remove_temporaries(dir)?;
     let plots = dir.join(PLOTS_DIR);
@@ -578,6 +579,14 @@ pub(crate) fn remove_stale(dir: &Path) -> io::Result<()> {
         let _ = std::fs::remove_dir(&plots);
     }
     Ok(())
+}
+
+/// Removes `file` when it is there.
+pub(crate) fn remove_if_there(file: &Path) -> io::Result<()> {
+    match std::fs::remove_file(file) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a file name is one of a run's charts (`plots/depth.svg`, ...).

@@ -48,6 +48,8 @@ use std::path::{Path, PathBuf};
 
 /// The sweep's own description, in every sweep and shard directory.
 pub(crate) const MANIFEST: &str = "sweep.json";
+/// The folders of a sweep's charts, in the order a report shows them.
+pub(crate) const CHART_DIRS: [&str; 3] = [heatmap::HEATMAPS, scatter::PARETO, knobs::IMPORTANCE];
 
 /// The files of a whole sweep besides its charts (`members.csv` in a suite's only).
 pub(crate) const FILES: [&str; 6] = [MANIFEST, "runs.jsonl", "results.csv", "results.json", "pareto.txt", MEMBERS];
@@ -64,6 +66,7 @@ pub(crate) fn is_sweep_dir(dir: &Path) -> bool {
             || name == heatmap::HEATMAPS
             || name == scatter::PARETO
             || name == knobs::IMPORTANCE
+            || name == crate::output::REPORT_FILE
             || name.strip_prefix("runs-shard-").is_some_and(|n| n.ends_with(".jsonl"))
     };
     manifest.is_some_and(|b| serde_json::from_slice::<SweepManifest>(&b).is_ok())
@@ -242,11 +245,10 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         files.push((MEMBERS, results::members_csv(&params, &names, &settings, &members).into_bytes()));
     } else {
         // A sweep of one scenario rewriting a suite's directory leaves no stale per-member file.
-        match std::fs::remove_file(dir.join(MEMBERS)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
-            _ => {}
-        }
+        crate::output::remove_if_there(&dir.join(MEMBERS))?;
     }
+    // A report of an earlier sweep into this directory would tell of other results.
+    crate::output::remove_if_there(&dir.join(crate::output::REPORT_FILE))?;
     let mut written = Vec::new();
     for (name, bytes) in files {
         write_atomic(&dir.join(name), &bytes)?;

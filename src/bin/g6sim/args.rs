@@ -120,12 +120,16 @@ pub enum Command {
         /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
         #[arg(long)]
         plots: bool,
+        /// Also write OUT/report.html: one self-contained page of the run (verdict, configuration, totals,
+        /// charts, cycles), as `g6sim report OUT` writes it.
+        #[arg(long, conflicts_with = "seeds")]
+        report: bool,
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
         /// Instead: run twice (the simulation's entities created in opposite orders), report the first difference, write
         /// nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
-        #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "serve_metrics"])]
+        #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "report", "serve_metrics"])]
         canary: bool,
     },
     /// Replay a recorded history (JSONL, CSV, or a directory of the collector's per-cycle benchmark artifacts)
@@ -163,12 +167,15 @@ pub enum Command {
         /// Also draw the replay's charts into OUT/plots/ (PNG and SVG).
         #[arg(long)]
         plots: bool,
+        /// Also write OUT/report.html: one self-contained page of the replay, as `g6sim report OUT` writes it.
+        #[arg(long)]
+        report: bool,
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]
         force: bool,
         /// Instead: replay twice (the simulation's entities created in opposite orders), report the first difference,
         /// write nothing. Exit code: 0 identical, 1 they differ, 2 bad input.
-        #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "force"])]
+        #[arg(long = "check-determinism", conflicts_with_all = ["out", "plots", "report", "force"])]
         canary: bool,
         /// `run`'s options that a replay has no use for: accepted only to be refused with why.
         #[command(flatten)]
@@ -180,6 +187,17 @@ pub enum Command {
     Plot {
         /// A directory `g6sim run` wrote (cycles.jsonl, events.jsonl, manifest.json).
         run_dir: PathBuf,
+    },
+    /// Write one self-contained HTML page of a run, sweep or exploration directory: the verdict, what ran and
+    /// how, the results and the charts (inline SVG), for a CI job to publish or a browser to open offline.
+    ///
+    /// Exit code: 0, 2 for bad input.
+    Report {
+        /// A directory g6sim run, replay, sweep (whole or merged) or explore wrote.
+        dir: PathBuf,
+        /// The page to write [default: DIR/report.html].
+        #[arg(long, value_name = "FILE.html")]
+        out: Option<PathBuf>,
     },
     /// Tools for benchmark artifacts, the per-cycle JSON files a run writes with --set benchmark_dump=DIR (as
     /// the collector does with G6_BENCHMARK_DUMP): diff, verify, aggregate.

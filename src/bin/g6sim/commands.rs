@@ -21,6 +21,8 @@ use std::process::ExitCode;
 pub struct RunFlags {
     pub quiet: bool,
     pub plots: bool,
+    /// Also write the run's report page (`--report`).
+    pub report: bool,
     pub force: bool,
     pub serve_metrics: Option<String>,
     pub hold: bool,
@@ -142,6 +144,11 @@ pub fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions, flags: RunFl
             Err(e) => return fail(format_args!("cannot draw the charts: {e}")),
         }
     }
+    if flags.report
+        && let Err(code) = write_report_page(&dir)
+    {
+        return code;
+    }
     if let Some(dump) = &run.prepared.config.benchmark_dump {
         out!("{}", render::artifacts_written(written, dump));
     }
@@ -253,7 +260,43 @@ pub fn replay(
             Err(e) => return fail(format_args!("cannot draw the charts: {e}")),
         }
     }
+    if flags.report
+        && let Err(code) = write_report_page(&dir)
+    {
+        return code;
+    }
     ExitCode::from(check::replay_verdict(&comparison).exit_code())
+}
+
+/// Writes `dir`'s report page beside its files (`--report`), saying so.
+fn write_report_page(dir: &Path) -> Result<(), ExitCode> {
+    match g6sim::report::write(dir, None) {
+        Ok(file) => {
+            out!("{}", render::wrote(&[file]));
+            Ok(())
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// `g6sim report`: the report page of a run, sweep or exploration directory.
+pub fn report(dir: &Path, out: Option<&Path>) -> ExitCode {
+    if let Some(Err(e)) = out.map(|file| output::claim_file(file, "--out")) {
+        return fail(e);
+    }
+    // The directory is locked while it is read, so no command rewrites it under the report.
+    let lock = dir.is_dir().then(|| output::lock_dir(dir)).transpose();
+    let _lock = match lock {
+        Ok(lock) => lock,
+        Err(e) => return fail(e),
+    };
+    match g6sim::report::write(dir, out) {
+        Ok(file) => {
+            out!("{}", render::wrote(&[file]));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
 }
 
 /// Renames one seed's streamed run into `dir` (and draws its charts into `dir/plots/`).

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
             serve_metrics,
             hold,
             plots,
+            report,
             force,
             canary,
         } => {
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
                 Ok(options) => RunOptions { seed, cycles, ..options },
                 Err(e) => return commands::fail(e),
             };
-            let flags = RunFlags { quiet, serve_metrics, hold, plots, force };
+            let flags = RunFlags { quiet, serve_metrics, hold, plots, report, force };
             if let Some(SeedList(seeds)) = seeds {
                 let mut args = cycles.map(|c| vec!["--cycles".to_string(), c.to_string()]).unwrap_or_default();
                 args.extend(overrides.args());
@@ -56,7 +57,7 @@ fn main() -> ExitCode {
             }
             commands::run(&scenario, out, &options, flags)
         }
-        Command::Replay { history, out, overrides, depth, quiet, plots, force, canary, refused } => {
+        Command::Replay { history, out, overrides, depth, quiet, plots, report, force, canary, refused } => {
             if let Some(e) = refused.error(&overrides) {
                 return commands::fail(e);
             }
@@ -67,7 +68,7 @@ fn main() -> ExitCode {
             if canary {
                 return commands::replay_canary(&history, &options, &history_options(&depth));
             }
-            let flags = RunFlags { quiet, plots, force, serve_metrics: None, hold: false };
+            let flags = RunFlags { quiet, plots, report, force, serve_metrics: None, hold: false };
             commands::replay(&history, out, &options, &history_options(&depth), flags)
         }
         Command::Check { paths, overrides, plots, seeds, junit } => {
@@ -76,6 +77,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => commands::sweep(*args),
         Command::Explore(args) => commands::explore(*args),
         Command::Plot { run_dir } => commands::plot(&run_dir),
+        Command::Report { dir, out } => commands::report(&dir, out.as_deref()),
         Command::Bench { tool } => commands::bench(tool),
         Command::Universe { out, date, indices, strikes_per_side, weeks, months, gzip } => {
             let mut spec = g6sim::universe::SyntheticSpec { strikes_per_side, weeks, months, ..Default::default() };
