@@ -44,8 +44,9 @@ pub enum Event<'a> {
     Header { seeds: bool },
     /// A file's row (standard output; an ERROR's reason to standard error).
     Row(&'a Row),
-    /// A file's charts could not be drawn (standard error): the file counts as an error, whatever its row says.
-    ChartError { file: &'a Path, message: String },
+    /// A file's charts (with seeds, one seed's) could not be drawn (standard error): the file counts as an
+    /// error, whatever its row says.
+    ChartError { file: &'a Path, seed: Option<u64>, message: String },
 }
 
 /// One file's row: the file, and what checking it came to.
@@ -142,7 +143,7 @@ pub struct Record {
 #[derive(Clone, Debug)]
 pub enum Reported {
     Row(Row),
-    ChartError { file: PathBuf, message: String },
+    ChartError { file: PathBuf, seed: Option<u64>, message: String },
 }
 
 impl Record {
@@ -150,8 +151,9 @@ impl Record {
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::Row(row) => self.reported.push(Reported::Row((*row).clone())),
-            Event::ChartError { file, message } => {
-                self.reported.push(Reported::ChartError { file: file.to_path_buf(), message: message.clone() });
+            Event::ChartError { file, seed, message } => {
+                let (file, seed, message) = (file.to_path_buf(), *seed, message.clone());
+                self.reported.push(Reported::ChartError { file, seed, message });
             }
             Event::Env(_) | Event::Warning(_) | Event::Header { .. } => {}
         }
@@ -352,7 +354,11 @@ fn check_one(file: &Path, request: &Request, report: &mut impl FnMut(Event)) -> 
     if let (Some(dir), Some(series)) = (&request.plots, series) {
         let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
         if let Err(e) = plot::draw(series, &run, &target) {
-            report(Event::ChartError { file, message: format!("{}: cannot draw the charts: {e}", target.display()) });
+            report(Event::ChartError {
+                file,
+                seed: None,
+                message: format!("{}: cannot draw the charts: {e}", target.display()),
+            });
             return (true, true);
         }
     }
@@ -384,6 +390,7 @@ fn check_seeds(file: &Path, seeds: &[u64], request: &Request, report: &mut impl 
             if let Err(e) = plot::draw(series, &run, &target) {
                 report(Event::ChartError {
                     file,
+                    seed: Some(seed),
                     message: format!("{}: cannot draw the charts: {e}", target.display()),
                 });
                 charts_failed = true;
@@ -420,7 +427,11 @@ fn check_history(file: &Path, request: &Request, report: &mut impl FnMut(Event))
     if let Some(dir) = &request.plots {
         let target = dir.join(dir_name(&run.prepared.scenario.scenario.name));
         if let Err(e) = plot::PlotData::from_run(&run).and_then(|data| plot::render(&data, &target)) {
-            report(Event::ChartError { file, message: format!("{}: cannot draw the charts: {e}", target.display()) });
+            report(Event::ChartError {
+                file,
+                seed: None,
+                message: format!("{}: cannot draw the charts: {e}", target.display()),
+            });
             return (!agrees, true);
         }
     }

@@ -34,9 +34,10 @@ pub fn check(record: &Record, args: &[String]) -> String {
     for reported in &record.reported {
         match reported {
             Reported::Row(row) => cases.extend(row_cases(row, args)),
-            Reported::ChartError { file, message } => {
-                let mut case =
-                    error_case(&format!("{} charts", file_name(file)), "ERROR", message, Some(message.clone()));
+            Reported::ChartError { file, seed, message } => {
+                let seed = seed.map(|s| format!(" seed {s}")).unwrap_or_default();
+                let name = format!("{}{seed} charts", file_name(file));
+                let mut case = error_case(&name, "ERROR", message, Some(message.clone()));
                 case.set_classname(folder(file));
                 cases.push(case);
             }
@@ -94,9 +95,15 @@ fn row_cases(row: &Row, args: &[String]) -> Vec<TestCase> {
 
 /// The JUnit report of an exploration written into `dir`: per property, a passing case when it held, else one
 /// failing case per shrunk failure (`<property> seed N`), whose body reproduces it with the shrunk file. The
-/// failing seeds that were not shrunk are listed in the property's first failing case.
-pub fn exploration(report: &Exploration, dir: &Path) -> String {
+/// failing seeds that were not shrunk are listed in the property's first failing case. An exploration cut
+/// short (`interrupted`) adds an error case, `g6sim explore`: its passes cover only the seeds explored.
+pub fn exploration(report: &Exploration, dir: &Path, interrupted: bool) -> String {
     let mut cases = Vec::new();
+    if interrupted {
+        let message =
+            format!("interrupted after {} seeds: the properties were checked on those only", report.seeds.len());
+        cases.push(error_case("g6sim explore", "INTERRUPTED", &message, Some(message.clone())));
+    }
     for p in &report.properties {
         let failures: Vec<&explore::Failure> = report.failures.iter().filter(|f| f.property == p.property).collect();
         let unshrunk: Vec<u64> =
@@ -237,7 +244,11 @@ mod tests {
         for r in &rows {
             record.event(&Event::Row(r));
         }
-        record.event(&Event::ChartError { file: Path::new("scenarios/a.ron"), message: "out/a: cannot draw".into() });
+        record.event(&Event::ChartError {
+            file: Path::new("scenarios/a.ron"),
+            seed: None,
+            message: "out/a: cannot draw".into(),
+        });
         let xml = check(&record, &args);
         assert_eq!(xml, check(&record, &args));
         let expected = r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -264,6 +275,25 @@ reproduce: g6sim run c.ron --no-env</error>
 </testsuites>
 "#;
         assert_eq!(xml, expected);
+    }
+
+    #[test]
+    fn an_interrupted_exploration_is_an_error_and_a_seeds_charts_name_the_seed() {
+        let report = Exploration {
+            seeds: vec![1, 2],
+            cycles: 10,
+            expiry_cycles: 20,
+            properties: vec![],
+            reach: Default::default(),
+            failures: vec![],
+        };
+        let xml = exploration(&report, Path::new("out"), true);
+        assert!(xml.contains(r#"<testcase name="g6sim explore" classname="explore">"#), "{xml}");
+        assert!(xml.contains("interrupted after 2 seeds"), "{xml}");
+        assert!(!exploration(&report, Path::new("out"), false).contains("interrupted"));
+        let mut record = Record::default();
+        record.event(&Event::ChartError { file: Path::new("s/w.ron"), seed: Some(4), message: "no".into() });
+        assert!(check(&record, &[]).contains(r#"<testcase name="w.ron seed 4 charts" classname="s">"#));
     }
 
     #[test]

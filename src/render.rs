@@ -388,15 +388,38 @@ pub fn check_markdown(record: &crate::check::Record, args: &[String]) -> String 
     out
 }
 
-/// Text in a Markdown table cell: `|` and `*` escaped, HTML's `<`, `>` and `&` as entities, lines joined with `<br>`.
+/// Text in a Markdown table cell, shown as written: HTML's `<`, `>` and `&` as entities, Markdown's
+/// punctuation (`\`, `` ` ``, `*`, `~`, `|`, and `_` but inside a word, where it emphasizes nothing) escaped,
+/// lines joined with `<br>`.
 fn md_text(text: &str) -> String {
-    let text = text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    text.replace('|', "\\|").replace('*', "\\*").replace('\n', "<br>")
+    let chars: Vec<char> = text.chars().collect();
+    let in_word = |i: usize| {
+        let alnum = |j: Option<&char>| j.is_some_and(|c| c.is_alphanumeric());
+        i > 0 && alnum(chars.get(i - 1)) && alnum(chars.get(i + 1))
+    };
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            '_' if in_word(i) => out.push(c),
+            '\\' | '`' | '*' | '_' | '~' | '|' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` as a Markdown code span inside a table cell: fenced by more backticks than any run it holds, `|`
-/// escaped (GitHub splits cells before it reads code spans).
+/// escaped (GitHub splits cells before it reads code spans), line breaks as spaces (a cell is one line).
 fn md_code(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ");
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') { " " } else { "" };
@@ -986,7 +1009,7 @@ mod tests {
                     reproductions: vec![],
                 },
             ),
-            row("s/<d>.ron", Checked::Error("s/<d>.ron:1:2: *bad*\n  hint: fix".into())),
+            row("s/<d>.ron", Checked::Error("s/<d>.ron:1:2: *bad* `_x_` a_b ~~c~~ \\\n  hint: fix".into())),
         ];
         for r in &rows {
             record.event(&Event::Row(r));
@@ -1001,7 +1024,7 @@ mod tests {
              | `s/a.ron` | PASS |  |  |\n\
              | ``s/b\\|`c`.ron`` | FAIL | seed 4: [cycle 2] expected never: x &gt;= 1; held at cycle 2: x \\| y = 1 | \
              ``g6sim run 's/b\\|`c`.ron' --seed 4 --no-env`` |\n\
-             | `s/<d>.ron` | ERROR | s/&lt;d&gt;.ron:1:2: \\*bad\\* |  |\n\n"
+             | `s/<d>.ron` | ERROR | s/&lt;d&gt;.ron:1:2: \\*bad\\* \\`\\_x\\_\\` a_b \\~\\~c\\~\\~ \\\\ |  |\n\n"
         );
         let mut stopped = Record::default();
         stopped.end(&Err(CheckError::NoScenariosDir));

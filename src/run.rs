@@ -444,3 +444,20 @@ impl RunTotals {
 pub fn run_scenario(loaded: &LoadedScenario, options: &RunOptions) -> Result<Run, Error> {
     prepare(loaded, options)?.run(|_| {})
 }
+
+/// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters, else single-quoted. The
+/// reproduction commands g6sim prints are built from such words.
+pub(crate) fn shell_quote(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// A file's path as a command's word: quoted for the shell ([`shell_quote`]), and `./` before a relative path
+/// that starts with `-`, which a command line would read as an option.
+pub(crate) fn path_word(path: &str) -> String {
+    shell_quote(&if path.starts_with('-') { format!("./{path}") } else { path.to_string() })
+}

@@ -282,7 +282,7 @@ fn check_appends_its_markdown_summary_to_the_step_summary_file_and_refuses_one_i
         "## an earlier step\n\n### g6sim check\n\n2 scenarios: 1 passed, 1 failed, 0 could not be loaded\n\n\
          | scenario | verdict | first failure | reproduction |\n|---|---|---|---|\n\
          | `scenarios/walk.ron` | PASS |  |  |\n\
-         | `tests/fixtures/docs/empty.ron` | EMPTY | no expectations: nothing was checked (add `expectations` to the \
+         | `tests/fixtures/docs/empty.ron` | EMPTY | no expectations: nothing was checked (add \\`expectations\\` to the \
          scenario) | `g6sim run tests/fixtures/docs/empty.ron --no-env` |\n\n"
     );
     // The printed output is the same with or without a summary; an empty variable is no summary.
@@ -323,4 +323,48 @@ fn the_ci_pages_report_and_summary_are_what_its_command_writes() {
     let written = std::fs::read_to_string(&summary).unwrap();
     assert_eq!(written.trim(), block("docs/ci.md", "## The summary on a GitHub job's page", "markdown").trim_end());
     validated(&xml);
+}
+
+#[test]
+fn a_report_file_never_replaces_what_is_not_a_report_and_a_check_stopped_by_its_options_still_reports() {
+    let dir = temp_dir("junit-safety");
+    let check = |junit: &Path, more: &[&str]| {
+        let args =
+            [&["check", "--no-env", "scenarios/walk.ron", "--junit", junit.to_str().unwrap()][..], more].concat();
+        g6sim(&args)
+    };
+    // A scenario named by a slip, a link, a pipe: refused before anything runs, left as they were.
+    let scenario = dir.join("walk.ron");
+    std::fs::copy(root().join("scenarios/walk.ron"), &scenario).unwrap();
+    let target = dir.join("target.xml");
+    std::fs::write(&target, "<?xml version=\"1.0\"?>").unwrap();
+    let link = dir.join("link.xml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let fifo = dir.join("fifo.xml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    for (file, says) in
+        [(&scenario, "is not a report g6sim writes"), (&link, "not a regular file"), (&fifo, "not a regular file")]
+    {
+        let out = check(file, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(out.stdout.is_empty() && stderr.contains(says) && stderr.contains("hint: "), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&scenario).unwrap(), std::fs::read(root().join("scenarios/walk.ron")).unwrap());
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+
+    // An earlier report is replaced, also when the options stop the check before it starts.
+    let report = dir.join("report.xml");
+    assert_eq!(check(&report, &[]).status.code(), Some(0));
+    let out = check(&report, &["--universe", dir.join("no-such-dump.csv").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let validated = validated(&report);
+    assert_eq!((&validated["tests"], &validated["errors"]), (&1.into(), &1.into()), "{validated}");
+    assert!(cases(&validated)[0]["message"].as_str().unwrap().contains("no-such-dump.csv"));
+
+    // A report inside the charts' directory is refused before anything runs.
+    let plots = dir.join("plots");
+    let out = check(&plots.join("check.xml"), &["--plots", plots.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
 }

@@ -122,9 +122,10 @@ pub struct Report {
 
 impl Failure {
     /// The command that reproduces this failure with its shrunk file, in the exploration written into `dir`:
-    /// `g6sim run DIR/failures/FILE --no-env`.
+    /// `g6sim run DIR/failures/FILE --no-env`, the path quoted for the shell.
     pub fn reproduction(&self, dir: &std::path::Path) -> String {
-        format!("g6sim run {} --no-env", dir.join(super::FAILURES_DIR).join(&self.file).display())
+        let file = dir.join(super::FAILURES_DIR).join(&self.file);
+        format!("g6sim run {} --no-env", crate::run::path_word(&file.display().to_string()))
     }
 }
 

@@ -433,15 +433,34 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Checks, before anything runs, that the report file `file` (the value of `flag`, written whole when the
-/// command ends) can be written: creates its folder when missing, and refuses a directory and a folder it
-/// cannot write.
-pub fn claim_file(file: &Path, flag: &str) -> Result<(), DirError> {
+/// command ends) can be written: creates its folder when missing, and refuses a directory, anything but a
+/// regular file (a device such as `/dev/null`, a link, a pipe: the whole-file write would replace it), a
+/// folder it cannot write, and a file that is there but does not start with `own` (the start of the report's
+/// own format): that is someone's file, perhaps a scenario named by a slip of the command line.
+pub fn claim_file(file: &Path, flag: &str, own: &str) -> Result<(), DirError> {
+    let refuse = |message: String, hint: String| Err(DirError { dir: file.to_path_buf(), message, hint });
     if file.is_dir() || file.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR) {
-        return Err(DirError {
-            dir: file.to_path_buf(),
-            message: "is a directory, not a file".into(),
-            hint: format!("name the file to write, for example {flag} {}", file.join("g6sim.xml").display()),
-        });
+        let example = file.join("g6sim-report").display().to_string();
+        return refuse(
+            "is a directory, not a file".into(),
+            format!("name the file to write, for example {flag} {example}"),
+        );
+    }
+    if let Ok(meta) = std::fs::symlink_metadata(file) {
+        if !meta.file_type().is_file() {
+            return refuse(
+                "is not a regular file (a link, a device or a pipe), which writing the report would replace".into(),
+                format!("name a regular file for {flag} (a link's target itself)"),
+            );
+        }
+        let mut start = vec![0u8; own.len()];
+        let read = std::fs::File::open(file).and_then(|mut f| std::io::Read::read(&mut f, &mut start));
+        if meta.len() > 0 && !read.is_ok_and(|n| start[..n].eq_ignore_ascii_case(own.as_bytes())) {
+            return refuse(
+                format!("is there and is not a report g6sim writes (it does not start with {own})"),
+                format!("choose another {flag}, or remove the file if it is not needed"),
+            );
+        }
     }
     let folder = match file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

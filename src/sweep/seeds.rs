@@ -5,7 +5,7 @@
 
 use super::spec::{SpecError, parse_seeds};
 use crate::events::StatusTotals;
-use crate::run::{CycleView, Error, Prepared, RunOptions, Streamed, prepare};
+use crate::run::{CycleView, Error, Prepared, RunOptions, Streamed, path_word, prepare, shell_quote};
 use crate::scenario::{ExpectationOutcome, LoadedScenario, Verdict};
 
 /// Failing seeds listed in a summary before `... and K more`.
@@ -146,16 +146,6 @@ pub(crate) fn list_seeds(seeds: &[u64], max: usize) -> String {
     text
 }
 
-/// `word` as a POSIX shell reads it back: unchanged when it holds only safe characters, else single-quoted.
-pub(crate) fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
-    }
-}
-
 /// The command that reruns one seed: `g6sim run FILE --seed N` and `args` (the overrides the sweep was given),
 /// each word quoted for the shell.
 pub fn reproduction(file: &str, seed: u64, args: &[String]) -> String {
@@ -165,7 +155,7 @@ pub fn reproduction(file: &str, seed: u64, args: &[String]) -> String {
 /// The command that reruns a scenario: `g6sim run FILE`, `--seed N` when a seed replaces the scenario's own,
 /// then `args` (the overrides the run was given), each word quoted for the shell.
 pub fn run_command(file: &str, seed: Option<u64>, args: &[String]) -> String {
-    let mut words = vec!["g6sim".to_string(), "run".to_string(), shell_quote(file)];
+    let mut words = vec!["g6sim".to_string(), "run".to_string(), path_word(file)];
     if let Some(seed) = seed {
         words.extend(["--seed".to_string(), seed.to_string()]);
     }
@@ -177,7 +167,7 @@ pub fn run_command(file: &str, seed: Option<u64>, args: &[String]) -> String {
 /// (`--set`, `--parity`, `--no-env`; a replay refuses `--universe` and `--greeks`), each word quoted for the
 /// shell.
 pub fn replay_command(file: &str, args: &[String]) -> String {
-    let mut words = vec!["g6sim".to_string(), "replay".to_string(), shell_quote(file)];
+    let mut words = vec!["g6sim".to_string(), "replay".to_string(), path_word(file)];
     let mut rest = args.iter();
     while let Some(word) = rest.next() {
         match word.as_str() {
@@ -238,6 +228,7 @@ mod tests {
         let args = ["--set".to_string(), "benchmark_dump=a b".to_string(), "--no-env".to_string()];
         assert_eq!(reproduction("x.ron", 4, &args), "g6sim run x.ron --seed 4 --set 'benchmark_dump=a b' --no-env");
         assert_eq!(run_command("my x.ron", None, &args[2..]), "g6sim run 'my x.ron' --no-env");
+        assert_eq!(run_command("-x.ron", Some(2), &[]), "g6sim run ./-x.ron --seed 2");
         let words = ["--universe", "d.csv", "--set", "a=1", "--greeks", "--parity", "g6"].map(String::from);
         assert_eq!(replay_command("h.jsonl", &words), "g6sim replay h.jsonl --set a=1 --parity g6");
         assert_eq!(SeedList::parse("3").unwrap(), SeedList(vec![1, 2, 3]));

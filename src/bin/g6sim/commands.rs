@@ -281,7 +281,7 @@ fn write_report_page(dir: &Path) -> Result<(), ExitCode> {
 
 /// `g6sim report`: the report page of a run, sweep or exploration directory.
 pub fn report(dir: &Path, out: Option<&Path>) -> ExitCode {
-    if let Some(Err(e)) = out.map(|file| output::claim_file(file, "--out")) {
+    if let Some(Err(e)) = out.map(|file| output::claim_file(file, "--out", "<!doctype html")) {
         return fail(e);
     }
     // The directory is locked while it is read, so no command rewrites it under the report.
@@ -371,7 +371,8 @@ pub fn run_seeds(
     ExitCode::from(Verdict::all(outcomes.iter().map(SeedOutcome::verdict)).exit_code())
 }
 
-/// `g6sim check`: prints each row as the library decides it, then the tally.
+/// `g6sim check`: prints each row as the library decides it, then the tally; writes the JUnit report and the
+/// step summary, also when the check could not start.
 pub fn check(
     paths: Vec<PathBuf>,
     plots: Option<PathBuf>,
@@ -379,20 +380,52 @@ pub fn check(
     seeds: Option<SeedList>,
     junit: Option<&Path>,
 ) -> ExitCode {
-    if let Some(Err(e)) = junit.map(|file| output::claim_file(file, "--junit")) {
+    if let Some(Err(e)) = junit.map(|file| output::claim_file(file, "--junit", "<?xml")) {
         return fail(e);
+    }
+    if let (Some(file), Some(dir)) = (junit, &plots)
+        && (file.starts_with(dir) || same_dir(file, dir))
+    {
+        return fail(format_args!(
+            "--junit {}: inside --plots {}, where the charts go\n  hint: write the report beside the charts' directory",
+            file.display(),
+            dir.display()
+        ));
     }
     let summary = match step_summary() {
         Ok(summary) => summary,
         Err(code) => return code,
     };
-    let options = match overrides.options() {
-        Ok(options) => options,
-        Err(e) => return fail(e),
-    };
-    let request = check::Request { paths, plots, options, seeds: seeds.map(|s| s.0), args: overrides.args() };
+    let args = overrides.args();
     let mut record = check::Record::default();
-    let checked = check::check(&request, |event| {
+    let code = match overrides.options() {
+        Ok(options) => {
+            let request = check::Request { paths, plots, options, seeds: seeds.map(|s| s.0), args: args.clone() };
+            run_check(&request, &mut record)
+        }
+        Err(e) => {
+            errln!("error: {e}");
+            record.stopped = vec![e];
+            bad_input()
+        }
+    };
+    if let Some(Err(code)) = junit.map(|file| write_report(file, g6sim::junit::check(&record, &args).as_bytes())) {
+        return code;
+    }
+    if let Some(file) = summary {
+        let markdown = render::check_markdown(&record, &args);
+        let appended =
+            std::fs::OpenOptions::new().append(true).open(&file).and_then(|mut f| f.write_all(markdown.as_bytes()));
+        if let Err(e) = appended {
+            return fail(format_args!("{STEP_SUMMARY}={}: cannot append the summary: {e}", file.display()));
+        }
+    }
+    code
+}
+
+/// Runs a check, printing as it goes and keeping what it reports in `record`; its exit code.
+fn run_check(request: &check::Request, record: &mut check::Record) -> ExitCode {
+    let checked = check::check(request, |event| {
         record.event(&event);
         match event {
             Event::Env(note) => err!("{}", render::env_note(&note)),
@@ -407,7 +440,8 @@ pub fn check(
             Event::ChartError { message, .. } => errln!("error: {message}"),
         }
     });
-    let code = match &checked {
+    record.end(&checked);
+    match &checked {
         Ok(tally) => {
             out!("{}", render::check_tally(tally));
             ExitCode::from(tally.exit_code())
@@ -416,22 +450,7 @@ pub fn check(
             e.problems().iter().for_each(|p| errln!("error: {p}"));
             bad_input()
         }
-    };
-    record.end(&checked);
-    if let Some(Err(code)) =
-        junit.map(|file| write_report(file, g6sim::junit::check(&record, &request.args).as_bytes()))
-    {
-        return code;
     }
-    if let Some(file) = summary {
-        let markdown = render::check_markdown(&record, &request.args);
-        let appended =
-            std::fs::OpenOptions::new().append(true).open(&file).and_then(|mut f| f.write_all(markdown.as_bytes()));
-        if let Err(e) = appended {
-            return fail(format_args!("{STEP_SUMMARY}={}: cannot append the summary: {e}", file.display()));
-        }
-    }
-    code
 }
 
 /// The file a GitHub Actions step's summary page is read from: `check` appends its Markdown summary to it.
@@ -641,7 +660,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
     if let Some(crate::args::ExploreTool::Merge { dirs, out, plots, force, junit }) = args.tool {
         return explore_merge(&dirs, &out, plots, force, junit.as_deref());
     }
-    if let Some(Err(e)) = args.junit.as_deref().map(|file| output::claim_file(file, "--junit")) {
+    if let Some(Err(e)) = args.junit.as_deref().map(|file| output::claim_file(file, "--junit", "<?xml")) {
         return fail(e);
     }
     let shard = match sweep::shard_from(args.shard, args.shards, &shard_env()) {
@@ -683,6 +702,15 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         return fail(
             "--emit DIR must differ from --out: the scenarios would mix with the exploration's files\n  hint: --emit out/explore-scenarios",
         );
+    }
+    if let Some(file) = args.junit.as_deref().filter(|f| f.starts_with(&dir) || same_dir(f, &dir)) {
+        return fail(format_args!(
+            "--junit {}: inside --out {}, which holds only the exploration's files\n  hint: write the report beside \
+             it, for example --junit {}.xml",
+            file.display(),
+            dir.display(),
+            dir.display()
+        ));
     }
     let _lock = match explore::claim_dir(&dir, args.force) {
         Ok(lock) => lock,
@@ -761,7 +789,7 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         }
     }
     if let Some(file) = &args.junit {
-        if let Err(code) = write_report(file, g6sim::junit::exploration(&report, &dir).as_bytes()) {
+        if let Err(code) = write_report(file, g6sim::junit::exploration(&report, &dir, interrupted).as_bytes()) {
             return code;
         }
         written.push(file.clone());
@@ -787,8 +815,15 @@ fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool, junit: 
             shard.display()
         ));
     }
-    if let Some(Err(e)) = junit.map(|file| output::claim_file(file, "--junit")) {
+    if let Some(Err(e)) = junit.map(|file| output::claim_file(file, "--junit", "<?xml")) {
         return fail(e);
+    }
+    if let Some(file) = junit.filter(|f| f.starts_with(out) || same_dir(f, out)) {
+        return fail(format_args!(
+            "--junit {}: inside --out {}, which holds only the exploration's files\n  hint: write the report beside it",
+            file.display(),
+            out.display()
+        ));
     }
     let (header, report) = match explore::merge(dirs) {
         Ok((header, report)) if plots => (header, report.with_charts()),
@@ -804,7 +839,7 @@ fn explore_merge(dirs: &[PathBuf], out: &Path, plots: bool, force: bool, junit: 
         Err(e) => return fail(format_args!("{}: {e}", out.display())),
     };
     if let Some(file) = junit {
-        if let Err(code) = write_report(file, g6sim::junit::exploration(&report, out).as_bytes()) {
+        if let Err(code) = write_report(file, g6sim::junit::exploration(&report, out, false).as_bytes()) {
             return code;
         }
         written.push(file.to_path_buf());
