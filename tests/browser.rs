@@ -9,7 +9,7 @@
 //! the Python packages are; otherwise the test fails saying what to install.
 
 use crate::common::*;
-use crate::report::{assert_self_contained, section};
+use crate::report::{assert_self_contained, section, small_sweep};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -133,20 +133,7 @@ fn a_browser_offline_shows_a_runs_page_its_verdict_charts_and_cycles() {
 fn a_browser_offline_shows_a_sweeps_page_with_its_recommendation_and_charts() {
     let dir = temp_dir("browser-sweep");
     let out = dir.join("sweep");
-    let args = [
-        "sweep",
-        "scenarios/coverage_flapping.ron",
-        "--param",
-        "contract_ok_cycles=1,2,3",
-        "--param",
-        "contract_cooldown=0,2",
-        "--seeds",
-        "4",
-        "--no-env",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    assert_eq!(g6sim(&args).status.code(), Some(0));
+    small_sweep(&out);
     assert_eq!(g6sim(&["report", out.to_str().unwrap()]).status.code(), Some(0));
     let dom = open(&out.join("report.html"), &dir);
     assert!(section(&dom, "recommendation").contains("setting 0: contract_ok_cycles=1 contract_cooldown=0"));

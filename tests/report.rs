@@ -100,10 +100,8 @@ fn a_replays_page_lists_its_differences_and_fails() {
     assert_eq!(verdict.matches("<tr class=\"fail\">").count(), differences);
 }
 
-#[test]
-fn a_sweeps_page_holds_the_recommendation_the_front_every_setting_and_the_charts_it_drew() {
-    let dir = temp_dir("report-sweep");
-    let out = dir.join("sweep");
+/// A small sweep (6 settings x 4 seeds of `coverage_flapping.ron`) into `out`: setting 0 is recommended.
+pub fn small_sweep(out: &Path) {
     let args = [
         "sweep",
         "scenarios/coverage_flapping.ron",
@@ -117,7 +115,15 @@ fn a_sweeps_page_holds_the_recommendation_the_front_every_setting_and_the_charts
         "--out",
         out.to_str().unwrap(),
     ];
-    assert_eq!(g6sim(&args).status.code(), Some(0));
+    let swept = g6sim(&args);
+    assert_eq!(swept.status.code(), Some(0), "{}", String::from_utf8_lossy(&swept.stderr));
+}
+
+#[test]
+fn a_sweeps_page_holds_the_recommendation_the_front_every_setting_and_the_charts_it_drew() {
+    let dir = temp_dir("report-sweep");
+    let out = dir.join("sweep");
+    small_sweep(&out);
     let made = g6sim(&["report", out.to_str().unwrap()]);
     assert_eq!(made.status.code(), Some(0), "{}", String::from_utf8_lossy(&made.stderr));
     let html = page(&out.join("report.html"));
@@ -141,7 +147,7 @@ fn a_sweeps_page_holds_the_recommendation_the_front_every_setting_and_the_charts
     assert_eq!(charts.matches("<svg ").count(), drawn);
     assert!(drawn >= 4);
     // The sweep run again into its directory removes the page of the earlier one.
-    assert_eq!(g6sim(&args).status.code(), Some(0));
+    small_sweep(&out);
     assert!(!out.join("report.html").exists());
 }
 

@@ -3,7 +3,7 @@
 //! and, when they were drawn (`--plots`), its charts.
 
 use super::page::{Page, cell, num};
-use super::{Error, read_json, read_text};
+use super::{Error, read_json, read_text, text};
 use crate::explore::{EXPLORE_FILE, FAILURES_DIR};
 use serde_json::Value;
 use std::path::Path;
@@ -98,14 +98,6 @@ pub(crate) fn page(dir: &Path) -> Result<String, Error> {
     }
     page.end_section();
     Ok(page.finish(&dir.display().to_string()))
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// `11 cycles, 4 indices, 9 expiries, 4 faults`.

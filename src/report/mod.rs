@@ -131,3 +131,12 @@ fn read_lines(path: &Path) -> Result<Vec<Value>, Error> {
         })
         .collect()
 }
+
+/// A JSON value as a page shows it: a string without quotes, `null` as nothing, anything else as JSON.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}

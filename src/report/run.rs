@@ -2,7 +2,7 @@
 //! totals, the charts and the per-cycle table, from the directory's files alone.
 
 use super::page::{Page, cell, esc, num};
-use super::{Error, read_json, read_lines};
+use super::{Error, read_json, read_lines, text};
 use crate::output::COMPARISON_FILE;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -80,15 +80,6 @@ pub(crate) fn page(dir: &Path) -> Result<String, Error> {
 
     cycles_section(&mut page, &cycles);
     Ok(page.finish(&dir.display().to_string()))
-}
-
-/// A JSON value as text: a string without quotes, `null` as nothing, anything else as JSON.
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 fn comparison_table(page: &mut Page, c: &Value) {

@@ -2,7 +2,7 @@
 //! recommendation, the Pareto front, every setting's scores, and the charts the sweep drew, inline.
 
 use super::page::{Page, cell, esc, num};
-use super::{Error, read_json, read_text};
+use super::{Error, read_json, read_text, text};
 use crate::sweep::{CHART_DIRS, MANIFEST};
 use serde_json::Value;
 use std::path::Path;
@@ -103,14 +103,6 @@ pub(crate) fn page(dir: &Path) -> Result<String, Error> {
     }
     page.end_section();
     Ok(page.finish(&dir.display().to_string()))
-}
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
 }
 
 /// The swept keys in the order the sweep names them: a grid's parameters, then a design's ranges.
