@@ -38,7 +38,7 @@ pub fn check(record: &Record, args: &[String]) -> String {
                 let seed = seed.map(|s| format!(" seed {s}")).unwrap_or_default();
                 let name = format!("{}{seed} charts", file_name(file));
                 let mut case = error_case(&name, "ERROR", message, Some(message.clone()));
-                case.set_classname(folder(file));
+                case.set_classname(xml_safe(&folder(file)));
                 cases.push(case);
             }
         }
@@ -70,7 +70,7 @@ fn row_cases(row: &Row, args: &[String]) -> Vec<TestCase> {
             .collect(),
         Checked::Replay { comparison, .. } => {
             let case = match comparison.differences.first() {
-                None => TestCase::new(name.as_str(), TestCaseStatus::success()),
+                None => passed(&name),
                 Some(first) => {
                     let command = seed_sweep::replay_command(&file, args);
                     let rest = format!("`{command}` lists them all");
@@ -87,7 +87,7 @@ fn row_cases(row: &Row, args: &[String]) -> Vec<TestCase> {
     cases
         .into_iter()
         .map(|mut case| {
-            case.set_classname(folder.as_str());
+            case.set_classname(xml_safe(&folder));
             case
         })
         .collect()
@@ -117,7 +117,7 @@ pub fn exploration(report: &Exploration, dir: &Path, interrupted: bool) -> Strin
             )
         });
         if p.failed == 0 {
-            cases.push(TestCase::new(p.property.as_str(), TestCaseStatus::success()));
+            cases.push(passed(&p.property));
         } else if failures.is_empty() {
             let message = format!("broken in {} of {} runs", p.failed, p.runs);
             let body = format!("{}: {}{}", p.property, p.expectation, others.unwrap_or_default());
@@ -158,7 +158,7 @@ fn verdict_case(
     command: &str,
 ) -> TestCase {
     match verdict {
-        Verdict::Pass => TestCase::new(name, TestCaseStatus::success()),
+        Verdict::Pass => passed(name),
         Verdict::Empty => error_case(
             name,
             "EMPTY",
@@ -179,11 +179,23 @@ fn error_case(name: &str, kind: &str, message: &str, body: Option<String>) -> Te
 
 fn non_success(name: &str, kind: NonSuccessKind, ty: &str, message: &str, body: Option<String>) -> TestCase {
     let mut status = TestCaseStatus::non_success(kind);
-    status.set_type(ty).set_message(message);
+    status.set_type(ty).set_message(xml_safe(message));
     if let Some(body) = body {
-        status.set_description(body);
+        status.set_description(xml_safe(&body));
     }
-    TestCase::new(name, status)
+    TestCase::new(xml_safe(name), status)
+}
+
+fn passed(name: &str) -> TestCase {
+    TestCase::new(xml_safe(name), TestCaseStatus::success())
+}
+
+/// `text` with every character XML 1.0 cannot hold (control characters but tab, line feed and carriage return;
+/// U+FFFE and U+FFFF) replaced by U+FFFD, so a file name holding one still gives a report parsers read, and
+/// shows where the character was.
+fn xml_safe(text: &str) -> String {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && !matches!(c, '\u{FFFE}' | '\u{FFFF}'));
+    text.chars().map(|c| if allowed(c) { c } else { '\u{FFFD}' }).collect()
 }
 
 /// A file's name as its case names it (`walk.ron`).
@@ -275,6 +287,15 @@ reproduce: g6sim run c.ron --no-env</error>
 </testsuites>
 "#;
         assert_eq!(xml, expected);
+    }
+
+    #[test]
+    fn characters_xml_cannot_hold_are_replaced_not_dropped() {
+        let mut record = Record::default();
+        let checked = Checked::Run { cycles: 1, outcomes: vec![outcome(true, None)] };
+        record.event(&Event::Row(&row("s\u{1}/x\u{FFFF}\u{1b}.ron", checked)));
+        let xml = check(&record, &[]);
+        assert!(xml.contains("<testcase name=\"x\u{FFFD}\u{FFFD}.ron\" classname=\"s\u{FFFD}\">"), "{xml}");
     }
 
     #[test]

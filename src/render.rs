@@ -501,9 +501,12 @@ pub fn seeds_summary(prepared: &Prepared, outcomes: &[SeedOutcome], reproduction
 }
 
 /// Where `run --seeds` wrote its runs (`DIR/seed-N`), and their charts with `--plots`.
-pub fn seed_dirs(runs: usize, dir: &Path, plots: bool) -> String {
-    let plots = if plots { " (charts in seed-N/plots/)" } else { "" };
-    format!("wrote {runs} run directories: {}{plots}\n", dir.join("seed-N").display())
+pub fn seed_dirs(runs: usize, dir: &Path, plots: bool, report: bool) -> String {
+    let mut also = Vec::new();
+    also.extend(plots.then_some("charts in seed-N/plots/"));
+    also.extend(report.then_some("a report page in seed-N/report.html"));
+    let also = if also.is_empty() { String::new() } else { format!(" ({})", also.join(", ")) };
+    format!("wrote {runs} run directories: {}{also}\n", dir.join("seed-N").display())
 }
 
 /// What `g6sim universe` wrote: the file, its rows, index options and bytes, a line per index, and what a
@@ -1116,10 +1119,10 @@ mod tests {
              \x20 g6sim run t.ron --seed 1  # first failure: always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 10 otm 10\n\
              \x20 g6sim run t.ron --seed 2  # first failure: always: NIFTY depth (Both) == 3; did not hold at cycle 1: NIFTY depth itm 10 otm 10\n"
         );
-        assert_eq!(seed_dirs(2, Path::new("o3"), false), "wrote 2 run directories: o3/seed-N\n");
+        assert_eq!(seed_dirs(2, Path::new("o3"), false, false), "wrote 2 run directories: o3/seed-N\n");
         assert_eq!(
-            seed_dirs(2, Path::new("o3"), true),
-            "wrote 2 run directories: o3/seed-N (charts in seed-N/plots/)\n"
+            seed_dirs(2, Path::new("o3"), true, true),
+            "wrote 2 run directories: o3/seed-N (charts in seed-N/plots/, a report page in seed-N/report.html)\n"
         );
     }
 

@@ -229,3 +229,33 @@ fn bad_directories_are_refused_with_a_hint_and_nothing_is_written() {
     assert!(stderr.contains(&format!("{}:11", cycles.display())), "{stderr}");
     assert!(!run.join("report.html").exists());
 }
+
+#[test]
+fn a_seed_sweep_writes_each_seeds_page_as_report_writes_it() {
+    let dir = temp_dir("report-seeds");
+    let out = dir.join("seeds");
+    let ran = g6sim(&[
+        "run",
+        "scenarios/walk.ron",
+        "--seeds",
+        "2",
+        "-q",
+        "--no-env",
+        "--report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(ran.status.code(), Some(0), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert!(String::from_utf8_lossy(&ran.stdout).contains("(a report page in seed-N/report.html)"));
+    for seed in ["seed-1", "seed-2"] {
+        let written = page(&out.join(seed).join("report.html"));
+        assert_self_contained(&written);
+        let again = dir.join(format!("{seed}.html"));
+        let target = out.join(seed);
+        assert_eq!(
+            g6sim(&["report", target.to_str().unwrap(), "--out", again.to_str().unwrap()]).status.code(),
+            Some(0)
+        );
+        assert_eq!(page(&again), written);
+    }
+}

@@ -120,9 +120,9 @@ pub enum Command {
         /// Also draw the run's charts into OUT/plots/ (PNG and SVG).
         #[arg(long)]
         plots: bool,
-        /// Also write OUT/report.html: one self-contained page of the run (verdict, configuration, totals,
-        /// charts, cycles), as `g6sim report OUT` writes it.
-        #[arg(long, conflicts_with = "seeds")]
+        /// Also write OUT/report.html (with --seeds, OUT/seed-N/report.html): one self-contained page of the run
+        /// (verdict, configuration, totals, charts, cycles), as `g6sim report OUT` writes it.
+        #[arg(long)]
         report: bool,
         /// Write into a non-empty --out that holds no g6sim run (only g6sim's own files are replaced).
         #[arg(long)]

@@ -300,13 +300,22 @@ pub fn report(dir: &Path, out: Option<&Path>) -> ExitCode {
 }
 
 /// Renames one seed's streamed run into `dir` (and draws its charts into `dir/plots/`).
-fn finish_seed_run(writer: RunWriter, series: Option<PlotSeries>, run: &Streamed, dir: &Path) -> Result<(), String> {
+fn finish_seed_run(
+    writer: RunWriter,
+    series: Option<PlotSeries>,
+    report: bool,
+    run: &Streamed,
+    dir: &Path,
+) -> Result<(), String> {
     writer
         .finish(&run.prepared, run.events, &run.outcomes)
         .map_err(|e| format!("{}: {}", dir.display(), Error::Output(e)))?;
     if let Some(series) = series {
         let target = dir.join("plots");
         plot::draw(series, run, &target).map_err(|e| format!("{}: cannot draw the charts: {e}", target.display()))?;
+    }
+    if report {
+        g6sim::report::write(dir, None).map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -357,7 +366,7 @@ pub fn run_seeds(
             Err(e) => return fail(e),
         };
         out!("{}", render::seed_line(&outcome, width));
-        if let Err(e) = finish_seed_run(writer, series, &run, &seed_dir) {
+        if let Err(e) = finish_seed_run(writer, series, flags.report, &run, &seed_dir) {
             return fail(e);
         }
         outcomes.push(outcome);
@@ -367,7 +376,7 @@ pub fn run_seeds(
     }
     let reproductions = sweep::reproductions(&path.display().to_string(), &outcomes, sweep.args);
     out!("{}", render::seeds_summary(&prepared, &outcomes, &reproductions));
-    out!("{}", render::seed_dirs(outcomes.len(), &dir, flags.plots));
+    out!("{}", render::seed_dirs(outcomes.len(), &dir, flags.plots, flags.report));
     ExitCode::from(Verdict::all(outcomes.iter().map(SeedOutcome::verdict)).exit_code())
 }
 
