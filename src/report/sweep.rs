@@ -7,9 +7,19 @@ use crate::sweep::{CHART_DIRS, MANIFEST};
 use serde_json::Value;
 use std::path::Path;
 
-/// The results' columns the summary table shows, after the setting and its values (all are in the full table).
-const SUMMARY_COLUMNS: [&str; 6] =
-    ["seeds", "pass_share", "flips_per_10_mean", "mean_depth_mean", "partial_expiry_cycles_mean", "pareto"];
+/// The results' columns the summary table shows after the setting and its values (all are in the full table):
+/// the seeds (and rung), the pass share and the front's objectives over seeds, the verdicts on the constraints
+/// and the front.
+fn summary_columns() -> Vec<String> {
+    use crate::scoring::score::{OBJECTIVES, Score};
+    let scores = std::iter::once(Score::PassShare).chain(OBJECTIVES).map(crate::sweep::results::headline_column);
+    ["seeds", "rung"]
+        .map(String::from)
+        .into_iter()
+        .chain(scores)
+        .chain(["feasible", "pareto"].map(String::from))
+        .collect()
+}
 
 /// The page of the sweep in `dir`.
 pub(crate) fn page(dir: &Path) -> Result<String, Error> {
@@ -129,9 +139,10 @@ fn results_section(page: &mut Page, csv: &str, params: &[String], recommended: O
     let records: Vec<Vec<String>> =
         reader.records().filter_map(Result::ok).map(|r| r.iter().map(String::from).collect()).collect();
     let column = |name: &str| header.iter().position(|h| h == name);
+    let summary = summary_columns();
     let shown: Vec<&str> = std::iter::once("setting")
         .chain(params.iter().map(String::as_str))
-        .chain(SUMMARY_COLUMNS.iter().copied().filter(|c| column(c).is_some()))
+        .chain(summary.iter().map(String::as_str).filter(|c| column(c).is_some()))
         .collect();
     let rows: Vec<(String, Vec<String>)> = records
         .iter()

@@ -960,6 +960,16 @@ fn csv_order() -> Vec<Score> {
         .collect()
 }
 
+/// The column of `results.csv` that gives `score` over a setting's seeds: a share's or a sum's one column, a
+/// statistic's `_mean`.
+pub(crate) fn headline_column(score: Score) -> String {
+    let info = score.info();
+    match info.over_seeds {
+        OverSeeds::Share | OverSeeds::Sum => info.name.to_string(),
+        OverSeeds::Stat => format!("{}_mean", info.name),
+    }
+}
+
 /// The score columns of `results.csv` and `members.csv`: a share or a sum one column, a statistic its
 /// `_mean`, `_p95` and `_worst`; with `intervals`, a share's `_lo` and `_hi` after it and a statistic's
 /// `_mean_lo` and `_mean_hi` after its `_worst` (the 95% interval of its headline); in a suite's
