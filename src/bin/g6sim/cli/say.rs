@@ -23,21 +23,21 @@ pub fn err(args: std::fmt::Arguments) {
 
 /// `print!` to standard output, quietly dropped once the reader is gone.
 macro_rules! out {
-    ($($arg:tt)*) => { $crate::say::out(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::cli::say::out(format_args!($($arg)*)) };
 }
 
 /// `println!` to standard output, quietly dropped once the reader is gone.
 macro_rules! outln {
-    () => { $crate::say::out(format_args!("\n")) };
-    ($($arg:tt)*) => { $crate::say::out(format_args!("{}\n", format_args!($($arg)*))) };
+    () => { $crate::cli::say::out(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::say::out(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
 /// `eprint!`, quietly dropped once standard error is gone.
 macro_rules! err {
-    ($($arg:tt)*) => { $crate::say::err(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::cli::say::err(format_args!($($arg)*)) };
 }
 
 /// `eprintln!`, quietly dropped once standard error is gone.
 macro_rules! errln {
-    ($($arg:tt)*) => { $crate::say::err(format_args!("{}\n", format_args!($($arg)*))) };
+    ($($arg:tt)*) => { $crate::cli::say::err(format_args!("{}\n", format_args!($($arg)*))) };
 }

@@ -2,7 +2,8 @@
 //! prints what `g6sim::render` words (or the library's errors, as `error: ...`) and returns the exit code the
 //! library decides. Bad input exits with `Verdict::BAD_INPUT`.
 
-use crate::args::{BenchTool, ExploreArgs, Overrides, SweepArgs, SweepTool, history_options};
+use super::ExitCode;
+use super::args::{BenchTool, ExploreArgs, Overrides, SweepArgs, SweepTool, history_options};
 use g6sim::artifact::{self, ArtifactWriter};
 use g6sim::bench::{aggregate, diff, verify};
 use g6sim::check::{self, Event};
@@ -15,7 +16,6 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// How `run` and `replay` present themselves.
 pub struct RunFlags {
@@ -666,7 +666,7 @@ fn sweep_merge(dirs: &[PathBuf], out: &Path, force: bool) -> ExitCode {
 /// spent or Ctrl-C), writes the report and the shrunk failures; 1 when a property broke.
 pub fn explore(args: ExploreArgs) -> ExitCode {
     use g6sim::explore::{self, Exploration};
-    if let Some(crate::args::ExploreTool::Merge { dirs, out, plots, force, junit }) = args.tool {
+    if let Some(super::args::ExploreTool::Merge { dirs, out, plots, force, junit }) = args.tool {
         return explore_merge(&dirs, &out, plots, force, junit.as_deref());
     }
     if let Some(Err(e)) = args.junit.as_deref().map(|file| output::claim_file(file, "--junit", "<?xml")) {
