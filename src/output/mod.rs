@@ -5,6 +5,7 @@
 //! the same directory, streamed into, then a rename), so an interrupted run never leaves a half-written
 //! output.
 
+pub mod columns;
 pub(crate) mod lock;
 pub(crate) mod metrics;
 pub mod serve;

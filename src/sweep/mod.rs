@@ -191,6 +191,8 @@ fn manifest_bytes(manifest: &SweepManifest) -> Vec<u8> {
 pub struct Outcome {
     pub files: Vec<PathBuf>,
     pub results: Vec<SettingResult>,
+    /// A suite's results per setting and member (setting-major); none for one scenario.
+    pub members: Vec<MemberResult>,
     pub recommended: Option<Recommendation>,
     pub ranking: Ranking,
     /// A Saltelli design's Sobol indices (`--importance N`).
@@ -202,9 +204,34 @@ pub struct Outcome {
     pub grid_runs: usize,
 }
 
-/// Writes a whole sweep's files from every job's scores (in job order).
-pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
-    std::fs::create_dir_all(dir)?;
+impl Outcome {
+    /// `results.csv`'s text: one row per setting (see docs/sweeps.md).
+    pub fn results_csv(&self, manifest: &SweepManifest) -> String {
+        results::results_csv(&manifest.param_keys(), &self.results)
+    }
+
+    /// `results.csv` as columns ([`results::column_type`]).
+    pub fn results_columns(&self, manifest: &SweepManifest) -> Vec<crate::output::columns::Column> {
+        let typed = |name: &str| results::column_type(manifest, name);
+        crate::output::columns::csv(&self.results_csv(manifest), typed).expect("results.csv reads back")
+    }
+
+    /// `members.csv` as columns, a suite's ([`results::column_type`]).
+    pub fn members_columns(&self, manifest: &SweepManifest) -> Vec<crate::output::columns::Column> {
+        let typed = |name: &str| results::column_type(manifest, name);
+        crate::output::columns::csv(&self.members_csv(manifest), typed).expect("members.csv reads back")
+    }
+
+    /// `members.csv`'s text, a suite's: one row per setting and member.
+    pub fn members_csv(&self, manifest: &SweepManifest) -> String {
+        let names = manifest.member_names();
+        results::members_csv(&manifest.param_keys(), &names, &manifest.settings(), &self.members)
+    }
+}
+
+/// What a whole sweep concludes from every job's scores (in job order), without writing anything: the
+/// [`Outcome`] of [`write_sweep`] but its `files`.
+pub fn analyse(manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
     let settings = manifest.settings();
     let ranking = results::Ranking::of(manifest).map_err(std::io::Error::other)?;
     let rungs = manifest.halving.map(|h| halving::progress(&h, manifest, jobs, &ranking));
@@ -229,20 +256,36 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         results::settle(rec, manifest, jobs, &results, &ranking);
     }
     let importance = results::Importance::of(manifest, &results);
-    let params: Vec<String> = manifest.params.iter().map(|(k, _)| k.clone()).collect();
+    Ok(Outcome {
+        files: Vec::new(),
+        results,
+        members,
+        recommended,
+        ranking,
+        importance,
+        rungs,
+        runs: jobs.len(),
+        grid_runs: manifest.jobs,
+    })
+}
+
+/// Writes a whole sweep's files from every job's scores (in job order).
+pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> std::io::Result<Outcome> {
+    let outcome = analyse(manifest, jobs)?;
+    std::fs::create_dir_all(dir)?;
+    let Outcome { results, recommended, ranking, importance, rungs, .. } = &outcome;
     let mut files = vec![
         (MANIFEST, manifest_bytes(manifest)),
         ("runs.jsonl", results::runs_jsonl(jobs)),
-        ("results.csv", results::results_csv(&params, &results).into_bytes()),
+        ("results.csv", outcome.results_csv(manifest).into_bytes()),
         (
             "results.json",
-            results::results_json(manifest, &results, &recommended, &ranking, importance.as_ref(), rungs.as_deref()),
+            results::results_json(manifest, results, recommended, ranking, importance.as_ref(), rungs.as_deref()),
         ),
-        ("pareto.txt", results::pareto_text(&results, recommended.as_ref(), &ranking).into_bytes()),
+        ("pareto.txt", results::pareto_text(results, recommended.as_ref(), ranking).into_bytes()),
     ];
     if !manifest.members.is_empty() {
-        let names = manifest.member_names();
-        files.push((MEMBERS, results::members_csv(&params, &names, &settings, &members).into_bytes()));
+        files.push((MEMBERS, outcome.members_csv(manifest).into_bytes()));
     } else {
         // A sweep of one scenario rewriting a suite's directory leaves no stale per-member file.
         crate::output::remove_if_there(&dir.join(MEMBERS))?;
@@ -254,24 +297,15 @@ pub fn write_sweep(dir: &Path, manifest: &SweepManifest, jobs: &[JobScore]) -> s
         write_atomic(&dir.join(name), &bytes)?;
         written.push(dir.join(name));
     }
-    let charts = heatmap::render_sweep(dir, manifest, &results, recommended.as_ref()).map_err(std::io::Error::other)?;
+    let charts = heatmap::render_sweep(dir, manifest, results, recommended.as_ref()).map_err(std::io::Error::other)?;
     written.extend(charts);
     let rivals = recommended.as_ref().map(|r| r.indistinguishable.as_slice()).unwrap_or_default();
-    let scatter = scatter::render_sweep(dir, manifest, &results, recommended.as_ref(), &ranking, rivals)
+    let scatter = scatter::render_sweep(dir, manifest, results, recommended.as_ref(), ranking, rivals)
         .map_err(std::io::Error::other)?;
     written.extend(scatter);
-    let knobs = knobs::render_sweep(dir, manifest, importance.as_ref(), &ranking).map_err(std::io::Error::other)?;
+    let knobs = knobs::render_sweep(dir, manifest, importance.as_ref(), ranking).map_err(std::io::Error::other)?;
     written.extend(knobs);
-    Ok(Outcome {
-        files: written,
-        results,
-        recommended,
-        ranking,
-        importance,
-        rungs,
-        runs: jobs.len(),
-        grid_runs: manifest.jobs,
-    })
+    Ok(Outcome { files: written, ..outcome })
 }
 
 /// Writes one shard's files, and removes what an earlier sweep left in the directory that a merge would

@@ -9,6 +9,7 @@ use super::require::{Constraint, Objectives, ObjectivesError};
 use super::suite::{Layout, MemberEntry};
 use crate::bench::aggregate::quantile;
 use crate::events::OrderedMap;
+use crate::output::columns::ColumnType;
 use crate::scoring::score::{Better, OBJECTIVES, OverSeeds, RunScore, Score};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
@@ -469,6 +470,11 @@ impl SweepManifest {
         } else {
             Layout::new(settings, self.members.iter().map(|m| m.seeds.len()))
         }
+    }
+
+    /// The swept keys, in `--param` order.
+    pub fn param_keys(&self) -> Vec<String> {
+        self.params.iter().map(|(k, _)| k.clone()).collect()
     }
 
     /// The members' names, in job order (one scenario: its name).
@@ -968,6 +974,23 @@ pub(crate) fn headline_column(score: Score) -> String {
         OverSeeds::Share | OverSeeds::Sum => info.name.to_string(),
         OverSeeds::Stat => format!("{}_mean", info.name),
     }
+}
+
+/// The type of a column of `results.csv` or `members.csv`: whole numbers for `setting`, `seeds`, `rung` and
+/// a sum's column, text for `member`, `true`/`false` for `feasible` and `pareto`, a float for every other score
+/// column; `None` for a swept key, whose values tell.
+pub fn column_type(manifest: &SweepManifest, name: &str) -> Option<ColumnType> {
+    if manifest.params.iter().any(|(key, _)| key == name) {
+        return None;
+    }
+    let sum = Score::ALL.iter().any(|s| s.info().over_seeds == OverSeeds::Sum && s.info().name == name);
+    Some(match name {
+        "setting" | "seeds" | "rung" => ColumnType::Int64,
+        "member" => ColumnType::String,
+        "feasible" | "pareto" => ColumnType::Bool,
+        _ if sum => ColumnType::Int64,
+        _ => ColumnType::Float64,
+    })
 }
 
 /// The score columns of `results.csv` and `members.csv`: a share or a sum one column, a statistic its
