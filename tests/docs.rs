@@ -75,7 +75,29 @@ fn overwrite() -> bool {
 
 /// The generated tables: each one's name and text.
 fn generated_tables() -> Vec<(&'static str, String)> {
-    vec![("faults", fault_table()), ("scores", score_table()), ("metrics", metric_table())]
+    vec![
+        ("faults", fault_table()),
+        ("scores", score_table()),
+        ("metrics", metric_table()),
+        ("cycle-columns", cycle_columns()),
+    ]
+}
+
+/// The columns of the Python package's cycles table: name, Arrow type, where in `cycles.jsonl`, what it holds.
+fn cycle_columns() -> String {
+    use g6sim::output::columns::{CYCLE_FIELDS, Level};
+    let mut out = String::from("| column | type | from `cycles.jsonl` | what it holds |\n|---|---|---|---|\n");
+    for f in CYCLE_FIELDS {
+        let level = match f.level {
+            Level::Cycle => "",
+            Level::Index => "indices[]",
+            Level::Expiry => "indices[].expiries[]",
+        };
+        let from = format!("{level}{}", f.pointer.replace('/', "."));
+        let from = from.trim_start_matches('.');
+        out += &format!("| `{}` | {} | `{from}` | {} |\n", f.name, f.kind.as_str(), f.help);
+    }
+    out
 }
 
 /// The metric table: each family g6sim exports, its type, labels and help text.
@@ -194,15 +216,23 @@ fn blocks(text: &str) -> Vec<(String, usize, Vec<&str>)> {
     out
 }
 
-/// A `g6sim` command shown anywhere but in a tested ```` ```console ```` block is a command nobody runs: the
-/// pages show every command that way (the two commands that start and test the project, `cargo ...`, stand
-/// in ```` ```sh ```` blocks).
+/// The pages whose ```` ```python ```` blocks are doctests, which `scripts/test` runs with pytest.
+const DOCTESTED: [&str; 1] = ["docs/python.md"];
+
+/// A `g6sim` command shown anywhere but in a tested ```` ```console ```` block (or a doctested
+/// ```` ```python ```` block) is a command nobody runs: the pages show every command that way (the two
+/// commands that start and test the project stand in ```` ```sh ```` blocks).
 #[test]
 fn the_pages_show_g6sim_commands_only_where_they_are_tested() {
+    let script = std::fs::read_to_string(root().join("scripts/test")).unwrap();
+    for page in DOCTESTED {
+        assert!(script.contains(page), "scripts/test runs the doctests of {page}");
+    }
     for page in pages() {
         let text = std::fs::read_to_string(&page).unwrap();
+        let doctested = DOCTESTED.iter().any(|d| page.ends_with(d));
         for (info, first, lines) in blocks(&text) {
-            let tested = info == "console";
+            let tested = info == "console" || (doctested && info == "python");
             for (k, line) in lines.iter().enumerate() {
                 let command = line.trim_start().trim_start_matches("$ ");
                 let shown = command.starts_with("g6sim ");
