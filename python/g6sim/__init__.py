@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import json
+import operator
 import os
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
@@ -19,6 +20,8 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Tuple, Union
 import pyarrow as pa
 
 from . import _native
+
+__version__ = _native.__version__
 
 __all__ = [
     "CheckResult",
@@ -43,7 +46,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 class Error(Exception):
-    """A g6sim call that could not do its work; ``str()`` is what the command line prints."""
+    """A g6sim call that could not do its work; ``str()`` is what the command line prints after ``error:``."""
 
     def __init__(self, text: str):
         super().__init__(text)
@@ -74,10 +77,15 @@ class ScenarioError(Error, ValueError):
         self.file, self.line, self.column = first.file, first.line, first.column
         self.path, self.message, self.hint = first.path, first.message, first.hint
 
+    def __reduce__(self):
+        # Pickled (to another process, say) with its problems.
+        return (type(self), (self.text, self.problems))
+
 
 class ConfigError(Error, ValueError):
-    """Options that cannot apply: a bad ``sets`` pair, parity, seed list or ``--param`` spec, cycles beyond
-    the calendar."""
+    """Options that cannot apply: a bad ``sets`` pair, parity, seed list or ``params`` spec, cycles beyond
+    the calendar. (In :func:`check`, a ``sets`` pair that cannot apply makes each file an ERROR row, as in
+    ``g6sim check``.)"""
 
 
 class Verdict(str, enum.Enum):
@@ -226,39 +234,68 @@ def _call(function, *args) -> Any:
     raise Error(text)
 
 
-def _sets(sets: Union[None, Mapping[str, Any], Iterable[str]]) -> list:
-    if sets is None:
+def _strings(values: Union[None, str, Iterable[str]], what: str) -> list:
+    """One string or an iterable of strings (never a string's characters)."""
+    if values is None:
         return []
-    if isinstance(sets, str):
-        return [sets]
+    if isinstance(values, str):
+        return [values]
+    if isinstance(values, (bytes, Mapping)) or not isinstance(values, Iterable):
+        raise TypeError(f"{what}: expected a string or a list of strings, not {type(values).__name__}")
+    return [_word(v) for v in values]
+
+
+def _sets(sets: Union[None, str, Mapping[str, Any], Iterable[str]]) -> list:
     if isinstance(sets, Mapping):
         return [f"{key}={_word(value)}" for key, value in sets.items()]
-    return [str(s) for s in sets]
+    return _strings(sets, "sets")
 
 
 def _word(value: Any) -> str:
+    """A value as the command line writes it: ``true``/``false`` for a bool."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None or isinstance(value, (bytes, Mapping)):
+        raise TypeError(f"expected a number or a string, not {type(value).__name__}")
     return str(value)
+
+
+def _seed(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError("a seed is a whole number, not a bool")
+    return operator.index(value)
 
 
 def _seeds(seeds: Union[None, int, str, Iterable[int]]) -> Optional[str]:
     """A seeds spec as the command line takes it: a count N (seeds 1..N), a range ``a..b[:step]``, a list."""
     if seeds is None or isinstance(seeds, str):
         return seeds
-    if isinstance(seeds, int):
-        return str(seeds)
-    listed = [str(int(s)) for s in seeds]
+    if hasattr(seeds, "__index__"):
+        return str(_seed(seeds))
+    if isinstance(seeds, (bytes, Mapping)) or not isinstance(seeds, Iterable):
+        raise TypeError(f"seeds: expected a count, a spec or a list of seeds, not {type(seeds).__name__}")
+    listed = [str(_seed(s)) for s in seeds]
+    if not listed:
+        raise ConfigError("seeds: the list is empty")
     # One number alone is a count: one seed is the range from it to itself.
     return f"{listed[0]}..{listed[0]}" if len(listed) == 1 else ",".join(listed)
+
+
+def _path(path: PathLike) -> str:
+    return os.fsdecode(path)
 
 
 def _paths(paths: Union[None, PathLike, Iterable[PathLike]]) -> list:
     if paths is None:
         return []
-    if isinstance(paths, (str, os.PathLike)):
-        return [os.fspath(paths)]
-    return [os.fspath(p) for p in paths]
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [_path(paths)]
+    return [_path(p) for p in paths]
+
+
+def _check_options(seeds=None, sets=None, parity=None) -> None:
+    """Raises :class:`ConfigError` for options no file can run with (the pytest plugin checks its own once)."""
+    _call(_native.check_options, _seeds(seeds), _sets(sets), parity)
 
 
 def run(
@@ -274,7 +311,7 @@ def run(
 
     ``sets`` overrides configuration keys (a mapping, or ``"key=value"`` strings, as ``--set``); ``parity`` is
     ``"off"`` or ``"g6"``."""
-    r = _call(_native.run, os.fspath(scenario), seed, cycles, _sets(sets), parity, use_env)
+    r = _call(_native.run, _path(scenario), seed, cycles, _sets(sets), parity, use_env)
     return Run(
         name=r["name"],
         file=r["file"],
@@ -299,9 +336,9 @@ def replay(
 ) -> Replay:
     """Replays a recorded history (JSONL, CSV or a directory of benchmark artifacts), as ``g6sim replay`` does.
 
-    ``depth`` gives starting depths as ``--depth`` does: ``"N"`` for every index or ``"SYMBOL=N"``."""
-    depths = [depth] if isinstance(depth, str) else list(depth or [])
-    r = _call(_native.replay, os.fspath(history), _sets(sets), parity, depths, use_env)
+    ``depth`` gives starting depths as ``--depth`` does: ``N`` for every index or ``"SYMBOL=N"``, or a list."""
+    depths = [str(_seed(depth))] if hasattr(depth, "__index__") else _strings(depth, "depth")
+    r = _call(_native.replay, _path(history), _sets(sets), parity, depths, use_env)
     return Replay(
         name=r["name"],
         file=r["file"],
@@ -327,6 +364,8 @@ def check(
     """Checks scenario files, directories and histories, as ``g6sim check`` does (none: ``scenarios/`` of the
     working directory). A file that does not load is an ERROR row, not an exception; what stops the whole
     check (no file to check) raises :class:`Error`."""
+    if paths is not None and not _paths(paths):
+        raise Error("no file to check: `paths` is empty (leave it out to check scenarios/)")
     r = _call(_native.check, _paths(paths), _seeds(seeds), _sets(sets), parity, use_env)
     rows = tuple(
         CheckRow(
@@ -363,11 +402,16 @@ def sweep(
     if isinstance(params, Mapping):
         words = []
         for key, values in params.items():
-            spec = values if isinstance(values, str) else ",".join(_word(v) for v in values)
+            listed = isinstance(values, Iterable) and not isinstance(values, (str, bytes, Mapping))
+            spec = ",".join(_word(v) for v in values) if listed else _word(values)
             words.append(f"{key}={spec}")
     else:
-        words = [str(p) for p in params]
-    target = None if out is None else os.fspath(out)
+        words = _strings(params, "params")
+    if not words:
+        raise ConfigError("params: nothing to sweep: give each key its values, for example {'contract_ok_cycles': [2, 3]}")
+    target = None if out is None else _path(out)
+    if target == "":
+        raise ConfigError("out: an empty path: name the sweep's directory")
     r = _call(
         _native.sweep, _paths(scenarios), words, _seeds(seeds), _sets(sets), parity, use_env, target, force, jobs or 0
     )

@@ -35,6 +35,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--g6sim-parity", metavar="MODE", choices=["off", "g6"], default=None, help="off or g6")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Options that cannot apply stop the session once, not each test."""
+    if not config.getoption("g6sim"):
+        return
+    seeds, sets = config.getoption("g6sim_seeds"), config.getoption("g6sim_set")
+    try:
+        g6sim._check_options(seeds=seeds)
+    except g6sim.ConfigError as e:
+        raise pytest.UsageError(f"--g6sim-seeds {seeds}: {e}") from None
+    try:
+        g6sim._check_options(sets=sets)
+    except g6sim.ConfigError as e:
+        raise pytest.UsageError(f"--g6sim-set: {e}") from None
+
+
 def pytest_collect_file(file_path, parent):
     config = parent.config
     if not config.getoption("g6sim"):

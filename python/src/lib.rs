@@ -269,6 +269,20 @@ fn sweep_grid(
     })
 }
 
+/// Checks options before any file runs, as far as they can be checked without one: the parity, the seed list,
+/// and each `--set` pair's key and value (against the default configuration).
+#[pyfunction]
+#[pyo3(signature = (seeds=None, sets=Vec::new(), parity=None))]
+fn check_options(seeds: Option<String>, sets: Vec<String>, parity: Option<String>) -> String {
+    answer((|| {
+        options(Vec::new(), parity.as_deref(), false)?;
+        seeds.map(|s| SeedList::parse(&s)).transpose().map_err(|e| Failure::new("config", e))?;
+        let none = Default::default();
+        g6sim::config::resolve(Default::default(), &none, &sets).map_err(|e| Failure::new("config", e))?;
+        Ok(Value::Null)
+    })())
+}
+
 /// The `g6sim` command: runs the command line `args` (the program's name first) and returns its exit status.
 #[pyfunction]
 fn main(py: Python<'_>, args: Vec<OsString>) -> u8 {
@@ -283,5 +297,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(check_paths, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_grid, m)?)?;
     m.add_function(wrap_pyfunction!(main, m)?)?;
+    m.add_function(wrap_pyfunction!(check_options, m)?)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import pickle
 
 import pyarrow as pa
 import pytest
@@ -210,3 +211,42 @@ def test_a_suites_sweep_has_a_row_per_member():
     swept = g6sim.sweep(suite, ["contract_ok_cycles=1,2"], seeds=2)
     assert swept.members.num_rows == 4 and swept.members.column("member").to_pylist()[:2] == ["coverage_flapping", "strike_dropout_recovery"]
     assert "member_pass_share" in swept.results.column_names
+
+
+def test_a_scenario_error_survives_pickling_with_its_problems():
+    with pytest.raises(g6sim.ScenarioError) as raised:
+        g6sim.run(b"tests/fixtures/docs/broken.ron")
+    copy = pickle.loads(pickle.dumps(raised.value))
+    assert (str(copy), copy.problems, copy.line, copy.hint) == (
+        str(raised.value),
+        raised.value.problems,
+        6,
+        raised.value.hint,
+    )
+
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: g6sim.check([]), g6sim.Error, "`paths` is empty"),
+        (lambda: g6sim.sweep("scenarios/walk.ron", {}), g6sim.ConfigError, "nothing to sweep"),
+        (lambda: g6sim.sweep("scenarios/walk.ron", ["contract_ok_cycles=2"], out=""), g6sim.ConfigError, "empty path"),
+        (lambda: g6sim.sweep("scenarios/walk.ron", {"contract_ok_cycles": 2}, seeds=70_000), g6sim.ConfigError, "at most 65535"),
+        (lambda: g6sim.check("scenarios/walk.ron", seeds=True), TypeError, "not a bool"),
+        (lambda: g6sim.check("scenarios/walk.ron", seeds=[1.5, 2]), TypeError, "float"),
+        (lambda: g6sim.check("scenarios/walk.ron", seeds={1: 2}), TypeError, "dict"),
+        (lambda: g6sim.check("scenarios/walk.ron", seeds=[]), g6sim.ConfigError, "the list is empty"),
+        (lambda: g6sim.run("scenarios/walk.ron", sets={"trace": None}), TypeError, "NoneType"),
+    ],
+)
+def test_careless_arguments_are_refused_before_anything_runs(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_one_string_is_one_param_and_one_value_is_one_value():
+    by_text = g6sim.sweep("scenarios/walk.ron", "contract_ok_cycles=2,3", seeds=2)
+    by_map = g6sim.sweep("scenarios/walk.ron", {"contract_ok_cycles": "2,3"}, seeds=[1, 2])
+    assert by_text.results.equals(by_map.results) and by_text.results.num_rows == 2
+    assert g6sim.sweep("scenarios/walk.ron", {"contract_ok_cycles": 3}, seeds=1).results.num_rows == 1
+    assert g6sim.__version__ == g6sim._native.__version__

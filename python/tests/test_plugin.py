@@ -3,6 +3,7 @@
 import shutil
 import xml.etree.ElementTree as ET
 
+import pytest
 from conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "docs"
@@ -58,3 +59,15 @@ def test_the_shipped_scenarios_pass(pytester):
     result = pytester.runpytest("--g6sim", "-p", "no:cacheprovider", str(REPO / "scenarios"))
     ron = sorted(REPO.glob("scenarios/**/*.ron"))
     result.assert_outcomes(passed=len(ron))
+
+
+def test_options_that_cannot_apply_stop_the_session_once(pytester):
+    scenarios(pytester)
+    for flag, value, words in [
+        ("--g6sim-set", "bogus=1", "--g6sim-set: --set bogus: unknown key"),
+        ("--g6sim-set", "contract_step=0", "--g6sim-set: --set contract_step=0: 0 is out of range"),
+        ("--g6sim-seeds", "0", "--g6sim-seeds 0: expected a count from 1"),
+    ]:
+        result = pytester.runpytest("--g6sim", flag, value, "-p", "no:cacheprovider")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: {words}*"])

@@ -138,7 +138,7 @@ pub fn cycles(jsonl: &[u8]) -> serde_json::Result<Vec<Column>> {
 }
 
 /// The events table of `events.jsonl`'s bytes: one row per event, in order: `cycle`, `event` (its name),
-/// `index` (the index it is about; null when none) and `data` (its fields, as the compact JSON text of the line).
+/// `index` (the index it is about; null when none) and `data` (its fields as compact JSON, keys in name order).
 pub fn events(jsonl: &[u8]) -> serde_json::Result<Vec<Column>> {
     let mut columns = empty_columns(&[("cycle", Int64), ("event", Text), ("index", Text), ("data", Text)]);
     for line in jsonl.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {

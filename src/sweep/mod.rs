@@ -92,6 +92,9 @@ pub(crate) fn default_seeds(history: bool) -> Vec<u64> {
 /// The most generated workloads a suite takes (`--explore N`): each is prepared for every setting.
 pub const MAX_GENERATED: u64 = 10_000;
 
+/// The most seeds a sweep takes: the paired bootstrap of the recommendation counts each seed's draws in 16 bits.
+pub const MAX_SEEDS: usize = u16::MAX as usize;
+
 /// What a sweep scores every setting on: scenario files, histories and directories of them
 /// ([`suite::expand`]), and the generated workloads of seeds 1 to `generated` (`--explore N`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -125,6 +128,12 @@ pub enum PlanError {
     /// `--explore` with more workloads than [`MAX_GENERATED`].
     #[error("--explore {0}: at most {MAX_GENERATED} generated workloads in a suite")]
     TooManyGenerated(u64),
+    /// `--seeds` with more seeds than [`MAX_SEEDS`].
+    #[error(
+        "--seeds: {0} seeds: a sweep takes at most {MAX_SEEDS}\n  hint: fewer seeds; a few dozen usually tell \
+         settings apart (see the confidence intervals of results.csv)"
+    )]
+    TooManySeeds(usize),
     /// The paths name no suite: an empty directory, a member given twice.
     #[error(transparent)]
     Suite(#[from] SuiteError),
@@ -148,6 +157,9 @@ pub fn plan_for(
 ) -> Result<Plan, PlanError> {
     if suite.generated > MAX_GENERATED {
         return Err(PlanError::TooManyGenerated(suite.generated));
+    }
+    if let Some(seeds) = seeds.as_ref().filter(|s| s.len() > MAX_SEEDS) {
+        return Err(PlanError::TooManySeeds(seeds.len()));
     }
     let files = suite::expand(&suite.paths)?;
     let histories = files.iter().filter(|p| replay::is_history(p)).count();
@@ -709,6 +721,9 @@ mod tests {
         depth.add_depth("12").unwrap();
         let depth = plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), None, &depth, None);
         assert!(matches!(depth, Err(PlanError::DepthOfScenario)));
+        let many = Some((1..=MAX_SEEDS as u64 + 1).collect());
+        let many = plan_for(&Suite::one(scenario), RunOptions::default(), Vec::new(), many, &none, None);
+        assert!(matches!(many, Err(PlanError::TooManySeeds(65_536))));
         assert_eq!(
             plan_for(&Suite::one(history), RunOptions::default(), Vec::new(), None, &none, None).unwrap().seeds,
             vec![1]
