@@ -65,6 +65,16 @@ fn answer(result: Result<Value, Failure>) -> String {
     .to_string()
 }
 
+/// Runs `f` with the interpreter's lock released and answers with what it gives.
+fn call(py: Python<'_>, f: impl FnOnce() -> Result<Value, Failure> + Send) -> String {
+    py.detach(|| answer(f()))
+}
+
+/// A seed list as `--seeds` takes it.
+fn seed_list(spec: Option<String>) -> Result<Option<Vec<u64>>, Failure> {
+    spec.map(|s| SeedList::parse(&s).map(|l| l.0)).transpose().map_err(|e| Failure::new("config", e))
+}
+
 /// The run options of a call: `--set` pairs, a parity, and the `G6_*` environment only when asked for.
 fn options(sets: Vec<String>, parity: Option<&str>, use_env: bool) -> Result<RunOptions, Failure> {
     let parity = parity.map(Parity::parse).transpose().map_err(|e| Failure::new("config", e))?;
@@ -99,23 +109,21 @@ fn run_scenario(
     parity: Option<String>,
     use_env: bool,
 ) -> String {
-    py.detach(|| {
-        answer((|| {
-            let options = RunOptions { seed, cycles, ..options(sets, parity.as_deref(), use_env)? };
-            let run = g6sim::prepare_file(&scenario, &options)?.run(|_| {})?;
-            let expectations: Vec<Value> = run.outcomes.iter().map(|o| json!(o)).collect();
-            Ok(json!({
-                "name": run.prepared.scenario.scenario.name,
-                "file": scenario.display().to_string(),
-                "seed": run.prepared.seed,
-                "cycle_count": run.prepared.cycles,
-                "parity": if run.prepared.config.parity.is_g6() { "g6" } else { "off" },
-                "verdict": run.verdict().label(),
-                "expectations": expectations,
-                "warnings": run.prepared.warnings,
-                "tables": tables(&run),
-            }))
-        })())
+    call(py, || {
+        let options = RunOptions { seed, cycles, ..options(sets, parity.as_deref(), use_env)? };
+        let run = g6sim::prepare_file(&scenario, &options)?.run(|_| {})?;
+        let expectations: Vec<Value> = run.outcomes.iter().map(|o| json!(o)).collect();
+        Ok(json!({
+            "name": run.prepared.scenario.scenario.name,
+            "file": scenario.display().to_string(),
+            "seed": run.prepared.seed,
+            "cycle_count": run.prepared.cycles,
+            "parity": if run.prepared.config.parity.is_g6() { "g6" } else { "off" },
+            "verdict": run.verdict().label(),
+            "expectations": expectations,
+            "warnings": run.prepared.warnings,
+            "tables": tables(&run),
+        }))
     })
 }
 
@@ -129,29 +137,27 @@ fn replay_history(
     depth: Vec<String>,
     use_env: bool,
 ) -> String {
-    py.detach(|| {
-        answer((|| {
-            let options = options(sets, parity.as_deref(), use_env)?;
-            let mut history_options = HistoryOptions::default();
-            for d in &depth {
-                history_options.add_depth(d).map_err(|e| Failure::new("config", e))?;
-            }
-            let loaded = replay::load(&history, &history_options).map_err(|e| Failure::scenario(&e))?;
-            let run = prepare(&loaded.loaded, &options)?.run(|_| {})?;
-            let comparison = replay::compare(&loaded, &run.result.cycles);
-            let differences: Vec<String> = comparison.differences.iter().map(|d| d.describe()).collect();
-            Ok(json!({
-                "name": run.prepared.scenario.scenario.name,
-                "file": history.display().to_string(),
-                "cycle_count": run.prepared.cycles,
-                "verdict": check::replay_verdict(&comparison).label(),
-                "differences": differences,
-                "statuses_compared": comparison.statuses_compared,
-                "depths_compared": comparison.depths_compared,
-                "warnings": run.prepared.warnings,
-                "tables": tables(&run),
-            }))
-        })())
+    call(py, || {
+        let options = options(sets, parity.as_deref(), use_env)?;
+        let mut history_options = HistoryOptions::default();
+        for d in &depth {
+            history_options.add_depth(d).map_err(|e| Failure::new("config", e))?;
+        }
+        let loaded = replay::load(&history, &history_options).map_err(|e| Failure::scenario(&e))?;
+        let run = prepare(&loaded.loaded, &options)?.run(|_| {})?;
+        let comparison = replay::compare(&loaded, &run.result.cycles);
+        let differences: Vec<String> = comparison.differences.iter().map(|d| d.describe()).collect();
+        Ok(json!({
+            "name": run.prepared.scenario.scenario.name,
+            "file": history.display().to_string(),
+            "cycle_count": run.prepared.cycles,
+            "verdict": check::replay_verdict(&comparison).label(),
+            "differences": differences,
+            "statuses_compared": comparison.statuses_compared,
+            "depths_compared": comparison.depths_compared,
+            "warnings": run.prepared.warnings,
+            "tables": tables(&run),
+        }))
     })
 }
 
@@ -165,48 +171,45 @@ fn check_paths(
     parity: Option<String>,
     use_env: bool,
 ) -> String {
-    py.detach(|| {
-        answer((|| {
-            let options = options(sets.clone(), parity.as_deref(), use_env)?;
-            let seeds =
-                seeds.map(|s| SeedList::parse(&s).map(|l| l.0)).transpose().map_err(|e| Failure::new("config", e))?;
-            let args = option_words(&sets, parity.as_deref(), use_env);
-            let request = check::Request { paths, plots: None, options, seeds, args: args.clone() };
-            let mut record = check::Record::default();
-            let mut warnings = Vec::new();
-            let ended = check::check(&request, |event| {
-                if let check::Event::Warning(w) = &event {
-                    warnings.push(w.clone());
-                }
-                record.event(&event);
-            });
-            let tally = ended.map_err(|e| Failure::new("check", e.problems().join("\n")))?;
-            let rows: Vec<Value> = record
-                .reported
-                .iter()
-                .filter_map(|r| match r {
-                    Reported::Row(row) => Some(row),
-                    Reported::ChartError { .. } => None,
+    call(py, || {
+        let options = options(sets.clone(), parity.as_deref(), use_env)?;
+        let seeds = seed_list(seeds)?;
+        let args = option_words(&sets, parity.as_deref(), use_env);
+        let request = check::Request { paths, plots: None, options, seeds, args: args.clone() };
+        let mut record = check::Record::default();
+        let mut warnings = Vec::new();
+        let ended = check::check(&request, |event| {
+            if let check::Event::Warning(w) = &event {
+                warnings.push(w.clone());
+            }
+            record.event(&event);
+        });
+        let tally = ended.map_err(|e| Failure::new("check", e.problems().join("\n")))?;
+        let rows: Vec<Value> = record
+            .reported
+            .iter()
+            .filter_map(|r| match r {
+                Reported::Row(row) => Some(row),
+                Reported::ChartError { .. } => None,
+            })
+            .map(|row| {
+                let seeds: Vec<Value> = match &row.checked {
+                    Checked::Seeds { outcomes, .. } => {
+                        outcomes.iter().map(|o| json!({ "seed": o.seed, "verdict": o.verdict().label() })).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                json!({
+                    "file": row.file.display().to_string(),
+                    "verdict": row.label(),
+                    "first_failure": row.first_failure(),
+                    "reproduction": row.reproduction(&args),
+                    "error": row.verdict().err(),
+                    "seeds": seeds,
                 })
-                .map(|row| {
-                    let seeds: Vec<Value> = match &row.checked {
-                        Checked::Seeds { outcomes, .. } => {
-                            outcomes.iter().map(|o| json!({ "seed": o.seed, "verdict": o.verdict().label() })).collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                    json!({
-                        "file": row.file.display().to_string(),
-                        "verdict": row.label(),
-                        "first_failure": row.first_failure(),
-                        "reproduction": row.reproduction(&args),
-                        "error": row.verdict().err(),
-                        "seeds": seeds,
-                    })
-                })
-                .collect();
-            Ok(json!({ "rows": rows, "exit_code": tally.exit_code(), "warnings": warnings }))
-        })())
+            })
+            .collect();
+        Ok(json!({ "rows": rows, "exit_code": tally.exit_code(), "warnings": warnings }))
     })
 }
 
@@ -226,46 +229,41 @@ fn sweep_grid(
     force: bool,
     jobs: usize,
 ) -> String {
-    py.detach(|| {
-        answer((|| {
-            let options = options(sets, parity.as_deref(), use_env)?;
-            let params = params
-                .iter()
-                .map(|p| sweep::parse_param(p))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Failure::new("config", e))?;
-            let seeds =
-                seeds.map(|s| SeedList::parse(&s).map(|l| l.0)).transpose().map_err(|e| Failure::new("config", e))?;
-            let suite = sweep::Suite { paths, generated: 0 };
-            let plan = sweep::plan_for(&suite, options, params, seeds, &HistoryOptions::default(), None).map_err(
-                |e| match e {
-                    sweep::PlanError::Run(e) => Failure::from(e),
-                    e => Failure::new("config", e),
-                },
-            )?;
-            let lock = out.as_deref().map(|dir| sweep::claim_dir(dir, force)).transpose();
-            let _lock = lock.map_err(|e| Failure::new("output", e))?;
-            let scores = plan.run(Shard::ALL, jobs, |_| {})?;
-            let manifest = SweepManifest::of(&plan);
-            let outcome = match &out {
-                Some(dir) => sweep::write_sweep(dir, &manifest, &scores),
-                None => sweep::analyse(&manifest, &scores),
-            }
-            .map_err(|e| Failure::new("output", e))?;
-            let members: Option<Vec<Column>> =
-                (!manifest.members.is_empty()).then(|| outcome.members_columns(&manifest));
-            let recommended =
-                outcome.recommended.as_ref().map(|r| json!({ "setting": r.setting, "values": r.values, "why": r.why }));
-            Ok(json!({
-                "name": plan.name(),
-                "runs": outcome.runs,
-                "results": outcome.results_columns(&manifest),
-                "members": members,
-                "recommended": recommended,
-                "warnings": plan.warnings,
-                "out": out.map(|d| d.display().to_string()),
-            }))
-        })())
+    call(py, || {
+        let options = options(sets, parity.as_deref(), use_env)?;
+        let params = params
+            .iter()
+            .map(|p| sweep::parse_param(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::new("config", e))?;
+        let seeds = seed_list(seeds)?;
+        let suite = sweep::Suite { paths, generated: 0 };
+        let plan =
+            sweep::plan_for(&suite, options, params, seeds, &HistoryOptions::default(), None).map_err(|e| match e {
+                sweep::PlanError::Run(e) => Failure::from(e),
+                e => Failure::new("config", e),
+            })?;
+        let lock = out.as_deref().map(|dir| sweep::claim_dir(dir, force)).transpose();
+        let _lock = lock.map_err(|e| Failure::new("output", e))?;
+        let scores = plan.run(Shard::ALL, jobs, |_| {})?;
+        let manifest = SweepManifest::of(&plan);
+        let outcome = match &out {
+            Some(dir) => sweep::write_sweep(dir, &manifest, &scores),
+            None => sweep::analyse(&manifest, &scores),
+        }
+        .map_err(|e| Failure::new("output", e))?;
+        let members: Option<Vec<Column>> = (!manifest.members.is_empty()).then(|| outcome.members_columns(&manifest));
+        let recommended =
+            outcome.recommended.as_ref().map(|r| json!({ "setting": r.setting, "values": r.values, "why": r.why }));
+        Ok(json!({
+            "name": plan.name(),
+            "runs": outcome.runs,
+            "results": outcome.results_columns(&manifest),
+            "members": members,
+            "recommended": recommended,
+            "warnings": plan.warnings,
+            "out": out.map(|d| d.display().to_string()),
+        }))
     })
 }
 
@@ -276,7 +274,7 @@ fn sweep_grid(
 fn check_options(seeds: Option<String>, sets: Vec<String>, parity: Option<String>) -> String {
     answer((|| {
         options(Vec::new(), parity.as_deref(), false)?;
-        seeds.map(|s| SeedList::parse(&s)).transpose().map_err(|e| Failure::new("config", e))?;
+        seed_list(seeds)?;
         let none = Default::default();
         g6sim::config::resolve(Default::default(), &none, &sets).map_err(|e| Failure::new("config", e))?;
         Ok(Value::Null)
