@@ -8,8 +8,9 @@
 //! The package's `g6sim` command is the binary's command line ([`cli`]), compiled in from the binary's own
 //! source: a wheel cannot carry a Rust binary beside an extension module.
 
+use cli::args::Overrides;
 use g6sim::check::{self, Checked, Reported};
-use g6sim::config::{Parity, g6_env};
+use g6sim::config::Parity;
 use g6sim::output::columns::{self, Column};
 use g6sim::replay::{self, HistoryOptions};
 use g6sim::scenario::ScenarioError;
@@ -77,19 +78,14 @@ fn seed_list(spec: Option<String>) -> Result<Option<Vec<u64>>, Failure> {
 
 /// The run options of a call: `--set` pairs, a parity, and the `G6_*` environment only when asked for.
 fn options(sets: Vec<String>, parity: Option<&str>, use_env: bool) -> Result<RunOptions, Failure> {
-    let parity = parity.map(Parity::parse).transpose().map_err(|e| Failure::new("config", e))?;
-    let env = if use_env { g6_env() } else { Default::default() };
-    Ok(RunOptions { sets, parity, env, ..RunOptions::default() })
+    overrides(sets, parity, use_env)?.options().map_err(|e| Failure::new("config", e))
 }
 
-/// The words the command line takes for these options, for a reproduction command.
-fn option_words(sets: &[String], parity: Option<&str>, use_env: bool) -> Vec<String> {
-    let mut words: Vec<String> = sets.iter().flat_map(|s| ["--set".to_string(), s.clone()]).collect();
-    if let Some(parity) = parity {
-        words.extend(["--parity".to_string(), parity.to_string()]);
-    }
-    words.extend((!use_env).then(|| "--no-env".to_string()));
-    words
+/// A call's options as the command line's overrides (`--set`, `--parity`, and `--no-env` unless `use_env`):
+/// what they mean, and how a reproduction command words them, are the command line's.
+fn overrides(sets: Vec<String>, parity: Option<&str>, use_env: bool) -> Result<Overrides, Failure> {
+    let parity = parity.map(Parity::parse).transpose().map_err(|e| Failure::new("config", e))?;
+    Ok(Overrides { sets, parity, no_env: !use_env, ..Overrides::default() })
 }
 
 fn tables(run: &g6sim::Run) -> Value {
@@ -172,9 +168,10 @@ fn check_paths(
     use_env: bool,
 ) -> String {
     call(py, || {
-        let options = options(sets.clone(), parity.as_deref(), use_env)?;
+        let overrides = overrides(sets, parity.as_deref(), use_env)?;
+        let options = overrides.options().map_err(|e| Failure::new("config", e))?;
         let seeds = seed_list(seeds)?;
-        let args = option_words(&sets, parity.as_deref(), use_env);
+        let args = overrides.args();
         let request = check::Request { paths, plots: None, options, seeds, args: args.clone() };
         let mut record = check::Record::default();
         let mut warnings = Vec::new();

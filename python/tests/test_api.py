@@ -165,6 +165,8 @@ def test_a_check_gives_the_commands_rows_and_exit_status():
     assert walk.seeds == ((3, V.PASS), (4, V.FAIL))
     assert walk.first_failure.startswith("seed 4: [cycle 10] expected never: prefilter_clamp events >= 1")
     assert walk.reproduction == "g6sim run scenarios/walk.ron --seed 4 --set prefilter_max_instruments=90 --no-env"
+    (g6,) = g6sim.check(files[0], seeds=[4], sets={"prefilter_max_instruments": 90}, parity="G6").rows
+    assert g6.reproduction == "g6sim run scenarios/walk.ron --seed 4 --set prefilter_max_instruments=90 --parity g6 --no-env"
     assert empty.reproduction == "g6sim run tests/fixtures/docs/empty.ron --seed 3 --set prefilter_max_instruments=90 --no-env"
     assert broken.error.startswith("tests/fixtures/docs/broken.ron:6:13:") and broken.reproduction is None
     (history,) = g6sim.check("scenarios/history/nifty_strike_dip.jsonl", sets={"expansion_step": 4}).rows

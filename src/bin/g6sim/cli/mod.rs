@@ -5,7 +5,7 @@
 
 #[macro_use]
 mod say;
-mod args;
+pub(crate) mod args;
 mod commands;
 
 use args::{Cli, Command, history_options, misspelt_sweep_merge};
